@@ -1,0 +1,1 @@
+"""Anonymization: turns raw records into safe, suppressed aggregates and publishes them."""

@@ -1,0 +1,1 @@
+"""Dashboard helpers: published-database queries, charts, maps and translations used by pages/."""

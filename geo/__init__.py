@@ -1,0 +1,1 @@
+"""Boundaries and the region registry: codes, names and shapes of Indonesian regions."""

@@ -1,0 +1,108 @@
+"""Paths, thresholds and program rules for every layer, in one place, with environment overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+#: The program code used for "all programs together" in published tables.
+ALL_PROGRAMS = "SEMUA"
+
+#: Region code of the whole country in published tables (the registry's root).
+NATIONAL_CODE = "ID"
+
+#: Payment statuses as they appear in Kemensos exports.
+STATUS_PAID = "disalurkan"
+STATUS_FAILED = "gagal"
+STATUS_RETURNED = "retur"
+STATUS_PENDING = "tertunda"
+STATUSES = (STATUS_PAID, STATUS_FAILED, STATUS_RETURNED, STATUS_PENDING)
+
+#: Distribution channels: the Himbara state banks, BSI (Aceh runs Islamic banking only) and PT Pos.
+CHANNELS = ("BRI", "BNI", "MANDIRI", "BTN", "BSI", "POS")
+
+
+@dataclass(frozen=True)
+class Program:
+    """One social-assistance program and the rules that the generator and the validator share."""
+
+    code: str
+    name_id: str
+    name_en: str
+    #: Households with welfare desil <= this are the program's target (eligible).
+    target_desil: int
+    #: BLT Dana Desa is paid from the village fund, so kelurahan (urban, no village fund) never get it.
+    desa_only: bool
+    #: Largest plausible single payment, in Rupiah.
+    max_payment: int
+    #: Every legitimate payment is a multiple of this (Rupiah).
+    payment_step: int
+
+
+PROGRAMS: dict[str, Program] = {
+    p.code: p
+    for p in (
+        Program("PKH", "Program Keluarga Harapan", "Family Hope Program (conditional cash)",
+                target_desil=4, desa_only=False, max_payment=3_000_000, payment_step=25_000),
+        Program("SEMBAKO", "Program Sembako (BPNT)", "Staple-food assistance (BPNT)",
+                target_desil=4, desa_only=False, max_payment=600_000, payment_step=200_000),
+        Program("BLT_DD", "BLT Dana Desa", "Village-fund cash transfer (BLT Dana Desa)",
+                target_desil=2, desa_only=True, max_payment=900_000, payment_step=300_000),
+    )
+}
+
+#: PKH benefit per eligible member per year (Rupiah), by component.
+PKH_ANNUAL_BENEFIT = {
+    "ibu_hamil": 3_000_000,
+    "anak_usia_dini": 3_000_000,
+    "sd": 900_000,
+    "smp": 1_500_000,
+    "sma": 2_000_000,
+    "disabilitas_berat": 2_400_000,
+    "lansia": 2_400_000,
+}
+#: PKH pays for at most this many members of one family.
+PKH_MAX_MEMBERS = 4
+#: PKH is paid quarterly: tahap number -> scheduled month.
+PKH_TAHAP_MONTHS = {1: 1, 2: 4, 3: 7, 4: 10}
+SEMBAKO_MONTHLY = 200_000
+#: Sembako batches of two or three months: tahap -> (first month, months covered).
+SEMBAKO_BATCHES = {1: (1, 2), 2: (3, 3), 3: (6, 2), 4: (8, 2), 5: (10, 3)}
+BLT_DD_MONTHLY = 300_000
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {value!r}.") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how strict disclosure control is. Read once from the environment."""
+
+    raw_db: Path = field(default_factory=lambda: _env_path("BANSOS_RAW_DB", ROOT / "data" / "raw" / "bansos.duckdb"))
+    published_db: Path = field(
+        default_factory=lambda: _env_path("BANSOS_PUBLISHED_DB", ROOT / "data" / "published" / "bansos.duckdb")
+    )
+    geo_dir: Path = field(default_factory=lambda: _env_path("BANSOS_GEO_DIR", ROOT / "data" / "geo"))
+    #: Cells with a household count from 1 to threshold - 1 are suppressed.
+    threshold: int = field(default_factory=lambda: _env_int("BANSOS_THRESHOLD", 10))
+    #: A payment is late when paid more than this many days after its scheduled date.
+    late_after_days: int = field(default_factory=lambda: _env_int("BANSOS_LATE_AFTER_DAYS", 14))
+
+
+def get_settings() -> Settings:
+    return Settings()
