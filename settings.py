@@ -73,6 +73,17 @@ SEMBAKO_MONTHLY = 200_000
 SEMBAKO_BATCHES = {1: (1, 2), 2: (3, 3), 3: (6, 2), 4: (8, 2), 5: (10, 3)}
 BLT_DD_MONTHLY = 300_000
 
+#: Complaint (pengaduan) vocabulary: what it is about, where it stands, how it came in.
+COMPLAINT_CATEGORIES = (
+    "tidak_terdaftar", "salah_sasaran", "dana_belum_diterima", "potongan_liar", "data_tidak_sesuai", "lainnya",
+)
+COMPLAINT_STATUSES = ("baru", "diproses", "selesai", "ditolak")
+#: SP4N-LAPOR!, the Kemensos 171 call centre, the Cek Bansos app, the PKH facilitator, the village office.
+COMPLAINT_CHANNELS = ("lapor", "call_center_171", "cek_bansos", "pendamping", "kantor_desa")
+#: Usul adds a household to the list, sanggah objects to a listed one.
+PROPOSAL_KINDS = ("usul", "sanggah")
+PROPOSAL_STATUSES = ("diajukan", "diverifikasi", "disetujui", "ditolak")
+
 
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
