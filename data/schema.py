@@ -130,8 +130,9 @@ def connect_raw(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnectio
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in RAW_TABLES_DDL.values():
         con.execute(ddl)
+    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is still open on the connection.
     has_regions = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'regions'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not has_regions:
         write_regions(con)
