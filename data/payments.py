@@ -1,0 +1,125 @@
+"""Disbursement rows of one chunk: each program's schedule and amounts, channel, status and dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from data.columns import coded, dates
+from data.households import DesaArrays, Households
+from data.targeting import Targeting
+from settings import (
+    BLT_DD_MONTHLY,
+    CHANNELS,
+    PKH_TAHAP_MONTHS,
+    SEMBAKO_BATCHES,
+    SEMBAKO_MONTHLY,
+    STATUS_FAILED,
+    STATUS_PAID,
+    STATUS_PENDING,
+    STATUS_RETURNED,
+    STATUSES,
+)
+
+PROGRAM_CODES = ("PKH", "SEMBAKO", "BLT_DD")
+#: (tahap, scheduled month, months covered) per program; BLT Dana Desa is monthly or in 3-month batches per desa.
+SCHEDULES = {
+    "PKH": [(t, m, 3) for t, m in PKH_TAHAP_MONTHS.items()],
+    "SEMBAKO": [(t, first, months) for t, (first, months) in SEMBAKO_BATCHES.items()],
+    "BLT_DD_MONTHLY": [(m, m, 1) for m in range(1, 13)],
+    "BLT_DD_QUARTERLY": [(q, 3 * q - 2, 3) for q in range(1, 5)],
+}
+#: Chance a payment is still pending, by scheduled month: mostly the last months of the year.
+PENDING_BY_MONTH = np.array([0.001] * 9 + [0.03, 0.08, 0.20])
+#: One household in ten has a problem account (dormant, wrong name) and fails far more often; mean factor 1.
+TROUBLED_ACCOUNT_SHARE, TROUBLED_FACTOR, SMOOTH_FACTOR = 0.1, 5.5, 0.5
+#: Ordinary delay from schedule to payment, in days (at most this, so never late).
+MAX_ORDINARY_DELAY = 7
+MEAN_EXTRA_LATE_DAYS = 15
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Scheduled payments before status and dates, one entry per payment."""
+
+    household: np.ndarray
+    program: np.ndarray  # index into PROGRAM_CODES
+    tahap: np.ndarray
+    month: np.ndarray  # scheduled month, 1-12
+    months: np.ndarray  # months the payment covers
+
+    def amounts(self, hh: Households) -> np.ndarray:
+        """Rupiah per payment: a quarter of the household's capped PKH year, or the monthly rate x months."""
+        monthly = np.where(self.program == 1, SEMBAKO_MONTHLY, BLT_DD_MONTHLY)
+        return np.where(self.program == 0, hh.pkh_annual[self.household] // 4, monthly * self.months)
+
+
+def schedule(who: Targeting, hh: Households, desa: DesaArrays) -> Rows:
+    """Every payment of the year for every recipient, program by program."""
+    quarterly = desa.blt_quarterly[hh.desa]
+    parts = [
+        _expand(who.pkh, 0, SCHEDULES["PKH"]),
+        _expand(who.sembako, 1, SCHEDULES["SEMBAKO"]),
+        _expand(who.blt_dd & ~quarterly, 2, SCHEDULES["BLT_DD_MONTHLY"]),
+        _expand(who.blt_dd & quarterly, 2, SCHEDULES["BLT_DD_QUARTERLY"]),
+    ]
+    return Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Rows.__dataclass_fields__))
+
+
+def _expand(receives: np.ndarray, program: int, plan: list[tuple[int, int, int]]) -> Rows:
+    households = np.flatnonzero(receives)
+    steps = np.array(plan, dtype=np.int8)
+    tahap, month, months = (np.tile(steps[:, i], len(households)) for i in range(3))
+    return Rows(np.repeat(households, len(steps)), np.full(len(tahap), program, dtype=np.int8), tahap, month, months)
+
+
+def settle(rng: np.random.Generator, rows: Rows, hh: Households, desa: DesaArrays, year: int,
+           late_after_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status index (into settings.STATUSES), scheduled date and paid date (NaT unless paid) for each row."""
+    n = len(rows.household)
+    where = hh.desa[rows.household]
+    # Each desa pays each program around its own day of the month.
+    pay_day = rng.integers(1, 20, size=(len(desa.codes), len(PROGRAM_CODES)))
+    troubled = rng.random(len(hh)) < TROUBLED_ACCOUNT_SHARE
+    factor = np.where(troubled, TROUBLED_FACTOR, SMOOTH_FACTOR)[rows.household]
+    p_failed = np.minimum(desa.rates["failed"][where] * factor, 0.6)
+    p_returned = np.minimum(desa.rates["returned"][where] * factor, 0.3)
+    p_pending = PENDING_BY_MONTH[rows.month - 1]
+    draw = rng.random(n)
+    status = np.full(n, STATUSES.index(STATUS_PAID), dtype=np.int8)
+    status[draw < p_failed + p_returned + p_pending] = STATUSES.index(STATUS_PENDING)
+    status[draw < p_failed + p_returned] = STATUSES.index(STATUS_RETURNED)
+    status[draw < p_failed] = STATUSES.index(STATUS_FAILED)
+    month_start = (np.datetime64(f"{year}-01", "M") + (rows.month - 1).astype("timedelta64[M]")).astype("datetime64[D]")
+    scheduled = month_start + (pay_day[where, rows.program] + rng.integers(0, 5, n)).astype("timedelta64[D]")
+    late = rng.random(n) < desa.rates["late"][where]
+    delay = np.where(late, late_after_days + 1 + rng.geometric(1 / MEAN_EXTRA_LATE_DAYS, n) - 1,
+                     rng.integers(0, min(MAX_ORDINARY_DELAY, late_after_days) + 1, n))
+    paid = np.where(status == STATUSES.index(STATUS_PAID), scheduled + delay.astype("timedelta64[D]"),
+                    np.datetime64("NaT"))
+    return status, scheduled, paid
+
+
+def to_table(rows: Rows, status: np.ndarray, scheduled: np.ndarray, paid: np.ndarray, keep: np.ndarray,
+             hh: Households, text: dict[str, pa.Array], desa: DesaArrays, year: int) -> pa.Table:
+    """The kept rows as a `disbursements` table; repeated strings are dictionary-encoded (no copies per row)."""
+    household = rows.household[keep].astype(np.int32)
+    month = rows.month[keep]
+    return pa.table({
+        "nik": coded(household, text["nik"]),
+        "name": coded(household, text["name"]),
+        "kk_number": coded(household, text["kk"]),
+        "desa_code": coded(hh.desa[household], desa.codes),
+        "program": coded(rows.program[keep], PROGRAM_CODES),
+        "period": coded(month - 1, [f"{year}-{m:02d}" for m in range(1, 13)]),
+        "tahap": pa.array(rows.tahap[keep], pa.int8()),
+        "amount": pa.array(rows.amounts(hh)[keep], pa.int64()),
+        "channel": coded(hh.channel[household], CHANNELS),
+        "status": coded(status[keep], STATUSES),
+        "scheduled_date": dates(scheduled[keep]),
+        "paid_date": dates(paid[keep]),
+        "source": coded(np.zeros(int(keep.sum()), dtype=np.int8), ["generator"]),
+        "source_line": pa.nulls(int(keep.sum()), pa.int64()),
+    })
