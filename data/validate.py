@@ -1,0 +1,402 @@
+"""The row validator: one ingested row of text in, an accepted disbursement or every reason to quarantine it out.
+
+Pure and total: `validate_row` never raises, whatever text (or missing keys) it is given. Reasons are
+`Reason(code, message)`; stored in `quarantine.reasons` as ``"code: message"`` (split on the first ``": "``).
+Messages never contain a raw NIK, KK number or name: NIKs are shown masked (``3204********0001``).
+
+Decisions (see README, `python -m data ingest`):
+- A NIK whose kecamatan differs from `kode_desa` is accepted (people move; the NIK keeps the old code), but
+  the NIK's kecamatan must exist in the registry.
+- `tanggal_salur` (paid date) is required when the status is `disalurkan` and must be empty otherwise:
+  the raw schema says paid_date is NULL unless money reached the recipient.
+- Nothing may be dated after the reference date (the day of ingestion unless given), nor before 2007,
+  when PKH, the oldest program, began.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from itertools import chain, compress
+
+import lokal
+
+from geo.regions import RegionCodeError, get_registry, level_of, normalize_region_code
+from settings import CHANNELS, PROGRAMS, STATUS_PAID, STATUSES
+
+#: Canonical columns of an ingested row, in `disbursements` order.
+FIELDS = ("nik", "name", "kk_number", "desa_code", "program", "period", "tahap", "amount", "channel",
+          "status", "scheduled_date", "paid_date")
+#: How each canonical column is called in Kemensos exports (and in messages).
+LABELS = {
+    "nik": "nik", "name": "nama", "kk_number": "no_kk", "desa_code": "kode_desa", "program": "program",
+    "period": "periode", "tahap": "tahap", "amount": "nominal", "channel": "kanal", "status": "status",
+    "scheduled_date": "tanggal_jadwal", "paid_date": "tanggal_salur",
+}
+#: Columns every row must fill.
+REQUIRED_FIELDS = ("nik", "name", "desa_code", "program", "period", "amount", "status")
+#: The first year any of the programs paid (PKH, 2007).
+EARLIEST_YEAR = 2007
+
+_CACHE = 1 << 16
+#: NIKs and KK numbers: a year's export repeats each recipient at every instalment.
+_PEOPLE_CACHE = 1 << 17
+_EXCEL_SCIENTIFIC = re.compile(r"(\d)(?:[.,](\d+))?[eE]\+?(\d+)", re.ASCII)
+_EXCEL_FLOAT = re.compile(r"(\d+)[.,]0+", re.ASCII)
+_ID_SEPARATORS = re.compile(r"[\s.\-]+")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+_MONTHS = {
+    "januari": 1, "jan": 1, "january": 1, "februari": 2, "feb": 2, "february": 2, "pebruari": 2,
+    "maret": 3, "mar": 3, "march": 3, "april": 4, "apr": 4, "mei": 5, "may": 5,
+    "juni": 6, "jun": 6, "june": 6, "juli": 7, "jul": 7, "july": 7, "agustus": 8, "agu": 8, "agt": 8,
+    "ags": 8, "aug": 8, "august": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
+    "oct": 10, "october": 10, "november": 11, "nov": 11, "nopember": 11, "desember": 12, "des": 12,
+    "dec": 12, "december": 12,
+}
+_PERIOD_FORMS = tuple(re.compile(form, re.ASCII) for form in (
+    r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})",                 # 2025-01, 2025/1
+    r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})",                 # 01/2025, 1-2025
+    r"(?P<y>\d{4})(?P<m>\d{2})",                        # 202501
+    r"(?P<name>[a-z]+)\.?[\s\-/]*(?P<y>\d{4})",          # Januari 2025, Jan 2025, jan-2025
+))
+_DATE_FORMS = tuple(re.compile(form, re.ASCII) for form in (
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",                  # ISO
+    r"(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})",  # Indonesian: day first, never month first
+))
+#: Excel and Parquet timestamps carry a time of day; midnight or not, only the day matters.
+_TIME_SUFFIX = re.compile(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
+_TAHAP_PREFIX = re.compile(r"(?i)^tahap[\s\-]*")
+_PROGRAM_ALIASES = {
+    "PKH": "PKH", "PROGRAMKELUARGAHARAPAN": "PKH", "KELUARGAHARAPAN": "PKH",
+    "SEMBAKO": "SEMBAKO", "BPNT": "SEMBAKO", "PROGRAMSEMBAKO": "SEMBAKO", "SEMBAKOBPNT": "SEMBAKO",
+    "PROGRAMSEMBAKOBPNT": "SEMBAKO", "BANTUANPANGANNONTUNAI": "SEMBAKO", "KARTUSEMBAKO": "SEMBAKO",
+    "BLTDD": "BLT_DD", "BLTDANADESA": "BLT_DD", "BLTDESA": "BLT_DD", "BANTUANLANGSUNGTUNAIDANADESA": "BLT_DD",
+}
+_STATUS_ALIASES = {
+    **{status: status for status in STATUSES},
+    "tersalur": STATUS_PAID, "sudah disalurkan": STATUS_PAID, "sudah tersalur": STATUS_PAID,
+    "gagal salur": "gagal", "gagal disalurkan": "gagal", "dikembalikan": "retur",
+    "ditunda": "tertunda", "pending": "tertunda",
+}
+_CHANNEL_ALIASES = {
+    **{channel: channel for channel in CHANNELS},
+    **{f"BANK{channel}": channel for channel in CHANNELS if channel != "POS"},
+    "BANKSYARIAHINDONESIA": "BSI", "PTPOS": "POS", "POSINDONESIA": "POS", "PTPOSINDONESIA": "POS",
+    "PTPOSINDONESIAPERSERO": "POS", "KANTORPOS": "POS",
+}
+_NIK_ISSUES = {
+    "province": "its first two digits are not an Indonesian province",
+    "wilayah": "its kabupaten or kecamatan digits are 00",
+    "birth_date": "digits 7-12 are not a valid birth date (DDMMYY, women's day + 40)",
+    "serial": "its last four digits (the serial number) are 0000",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One rule a row broke: a short stable code and a readable sentence without personal data."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+#: What a cell parser returns: the typed value (None when invalid) and the reasons it is invalid.
+Parsed = tuple[object, tuple["Reason", ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A valid row, typed, keyed by the columns of `disbursements` (without source and source_line)."""
+
+    record: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A row to quarantine: every reason, and the normalised desa code when the row had a valid one."""
+
+    reasons: tuple[Reason, ...]
+    desa_code: str | None
+
+
+def validate_row(row: Mapping[str, object], reference_date: date) -> Accepted | Rejected:
+    """Check one row of text (canonical column -> text; missing keys are empty) against every rule."""
+    batch = validate_columns({field: [row.get(field)] for field in FIELDS}, 1, reference_date)
+    if batch.rejected:
+        return batch.rejected[0]
+    return Accepted({field: values[0] for field, values in batch.accepted.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A validated batch: the accepted rows as typed columns, the others by position."""
+
+    accepted: dict[str, list[object]]
+    accepted_positions: list[int]
+    rejected: dict[int, Rejected]
+
+
+def validate_columns(columns: Mapping[str, Sequence[object]], size: int, reference_date: date,
+                     extra_reasons: Mapping[int, Reason] | None = None) -> Batch:
+    """Validate `size` rows given column-wise (canonical column -> cells of text; absent columns are empty).
+
+    Each column is parsed once per distinct cell, which is what makes ingestion fast: a file repeats the
+    same codes, amounts, dates and (across instalments) people. `extra_reasons` are found outside the
+    cells (e.g. a row with the wrong number of cells) and reject their rows too.
+    """
+    values, problems = {}, []
+    for field in FIELDS:
+        cells = columns.get(field) or [None] * size
+        values[field], field_problems = _parse_column(field, cells, reference_date)
+        problems.append(field_problems)
+    problems.append(list(map(_program_rules, values["program"], values["amount"], values["desa_code"])))
+    problems.append(list(map(_paid_date_rule, values["status"], _present(columns.get("paid_date"), size))))
+    extra = extra_reasons or {}
+    # compress() keeps the positions whose reasons are not empty, without a Python loop over good rows.
+    bad = sorted(set(extra).union(*(compress(range(size), column) for column in problems)))
+    rejected = {
+        position: Rejected(((extra[position],) if position in extra else ())
+                           + tuple(chain.from_iterable(column[position] for column in problems)),
+                           values["desa_code"][position])  # type: ignore[arg-type]
+        for position in bad
+    }
+    if not rejected:
+        return Batch(values, list(range(size)), {})
+    kept = [position for position in range(size) if position not in rejected]
+    return Batch({field: [column[i] for i in kept] for field, column in values.items()}, kept, rejected)
+
+
+def _parse_column(field: str, cells: Sequence[object], reference_date: date) -> tuple[list[object], list[tuple]]:
+    """Typed values and reasons of one column, cleaning and parsing each distinct cell once."""
+    parse = _PARSERS[field]
+    missing = (Reason(f"{field}_missing", f"{LABELS[field]} is empty."),) if field in REQUIRED_FIELDS else ()
+    typed, reasons = {}, {}
+    for cell in set(cells):
+        text = cell.strip() if cell.__class__ is str else _clean(cell)  # type: ignore[attr-defined]
+        typed[cell], reasons[cell] = parse(text, reference_date) if text else (None, missing)
+    return list(map(typed.__getitem__, cells)), list(map(reasons.__getitem__, cells))
+
+
+def _present(cells: Sequence[object] | None, size: int) -> list[bool]:
+    if cells is None:
+        return [False] * size
+    present = {cell: _clean(cell) is not None for cell in set(cells)}
+    return list(map(present.__getitem__, cells))
+
+
+def _clean(value: object) -> str | None:
+    return None if value is None else (str(value).strip() or None)
+
+
+def _invalid(code: str, message: str) -> Parsed:
+    return None, (Reason(code, message),)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+# Every parser below is cached: exports repeat the same codes, amounts, dates and, across a year's
+# instalments, the same people, so most cells are read once per file rather than once per row.
+
+@lru_cache(maxsize=_PEOPLE_CACHE)
+def _nik_of(text: str, reference_date: date) -> Parsed:
+    digits, problems = _identity_digits(text, "nik")
+    if digits is None:
+        return None, problems
+    issues = lokal.parse_nik(digits, reference_date=reference_date).errors
+    kecamatan = f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}"
+    if not issues and kecamatan in get_registry():
+        return digits, ()
+    masked = lokal.partial_mask("NIK", digits)
+    if not issues:
+        return _invalid("nik_kecamatan_unknown", f"NIK {masked} starts with kecamatan {kecamatan}, "
+                        "which is not in the Kemendagri registry.")
+    return None, tuple(Reason(f"nik_{issue.code}", f"NIK {masked} is not a valid NIK: "
+                              f"{_NIK_ISSUES.get(issue.code, issue.message)}.") for issue in issues)
+
+
+@lru_cache(maxsize=_PEOPLE_CACHE)
+def _kk_of(text: str) -> Parsed:
+    return _identity_digits(text, "no_kk")
+
+
+def _identity_digits(text: str, label: str) -> Parsed:
+    """The 16 digits of a NIK or KK number as people export them (separators, Excel floats, leading ')."""
+    if len(text) == 16 and text.isdigit() and text.isascii():  # as it should be: skip the repairs below
+        return text, ()
+    code = "kk_number" if label == "no_kk" else label
+    text = text.lstrip("'")
+    scientific = _EXCEL_SCIENTIFIC.fullmatch(text)
+    excel_float = _EXCEL_FLOAT.fullmatch(text)
+    if scientific:
+        mantissa = scientific.group(1) + (scientific.group(2) or "")
+        if len(mantissa) < int(scientific.group(3)) + 1:
+            return _invalid(f"{code}_excel", f"{label} was turned into a number by Excel (scientific notation) "
+                            "and lost its last digits; format the column as text and export again.")
+        # As many mantissa digits as the exponent needs: the value is whole (e.g. Parquet float -> text).
+        digits = str(int(Decimal(text.replace(",", "."))))
+    else:
+        digits = excel_float.group(1) if excel_float else _ID_SEPARATORS.sub("", text)
+    if not (digits.isascii() and digits.isdigit()):
+        return _invalid(f"{code}_format", f"{label} contains characters other than digits.")
+    if len(digits) != 16:
+        return _invalid(f"{code}_format", f"{label} must have 16 digits, not {len(digits)}.")
+    return digits, ()
+
+
+@lru_cache(maxsize=_CACHE)
+def _desa_of(text: str) -> Parsed:
+    try:
+        code = normalize_region_code(text)
+    except RegionCodeError as error:
+        return _invalid("desa_code_format", f"kode_desa: {error}")
+    if code not in get_registry():
+        return _invalid("desa_code_unknown", f"kode_desa {code} is not in the Kemendagri registry.")
+    if level_of(code) != "desa":
+        return _invalid("desa_code_level", f"kode_desa {code} is a {level_of(code)} code, not a desa/kelurahan.")
+    return code, ()
+
+
+def _known(value: str | None, text: str, field: str, allowed: tuple[str, ...] | dict[str, object]) -> Parsed:
+    if value is not None:
+        return value, ()
+    return _invalid(f"{field}_unknown", f"{LABELS[field]} {_shown(text)} is not one of {', '.join(allowed)}.")
+
+
+@lru_cache(maxsize=_CACHE)
+def _program_of(text: str) -> Parsed:
+    return _known(_PROGRAM_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "program", PROGRAMS)
+
+
+@lru_cache(maxsize=_CACHE)
+def _status_of(text: str) -> Parsed:
+    return _known(_STATUS_ALIASES.get(" ".join(text.lower().replace("_", " ").split())), text, "status", STATUSES)
+
+
+@lru_cache(maxsize=_CACHE)
+def _channel_of(text: str) -> Parsed:
+    return _known(_CHANNEL_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "channel", CHANNELS)
+
+
+@lru_cache(maxsize=_CACHE)
+def _tahap_of(text: str) -> Parsed:
+    number = _TAHAP_PREFIX.sub("", text).removesuffix(".0")
+    if number.isascii() and number.isdigit() and 1 <= int(number) <= 12:
+        return int(number), ()
+    return _invalid("tahap_invalid", f"tahap {_shown(text)} is not an instalment number from 1 to 12.")
+
+
+@lru_cache(maxsize=_CACHE)
+def _amount_of(text: str) -> Parsed:
+    # lokal.parse_rupiah drops a minus sign, so negative amounts (also as accounting brackets) are caught first.
+    if text[0] in "-\u2212(" or text.endswith("-"):
+        return _invalid("amount_not_positive", f"nominal {_shown(text)} is negative.")
+    parsed = lokal.parse_rupiah(text)
+    if parsed is None or parsed.approximate:
+        return _invalid("amount_format", f"nominal {_shown(text)} is not an amount in Rupiah.")
+    if parsed.amount != int(parsed.amount):
+        return _invalid("amount_fraction", f"nominal {_shown(text)} has sen; bansos are paid in whole Rupiah.")
+    if parsed.amount <= 0:
+        return _invalid("amount_not_positive", f"nominal {_shown(text)} is not positive.")
+    return int(parsed.amount), ()
+
+
+@lru_cache(maxsize=_CACHE)
+def _period_of(text: str, reference_date: date) -> Parsed:
+    month = _month_of(text.lower())
+    if month is None:
+        return _invalid("period_format", f"periode {_shown(text)} is not a month "
+                        "(expected e.g. 2025-01, 01/2025, 202501 or Januari 2025).")
+    latest = f"{reference_date.year:04d}-{reference_date.month:02d}"
+    if not f"{EARLIEST_YEAR}-01" <= month <= latest:
+        return _invalid("period_implausible", f"periode {month} is outside {EARLIEST_YEAR}-01 .. {latest}.")
+    return month, ()
+
+
+def _month_of(text: str) -> str | None:
+    for pattern in _PERIOD_FORMS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        month = _MONTHS.get(parts["name"], 0) if "name" in parts else int(parts["m"])
+        return f"{int(parts['y']):04d}-{month:02d}" if 1 <= month <= 12 else None
+    return None
+
+
+@lru_cache(maxsize=_CACHE)
+def _date_of(text: str, field: str, reference_date: date) -> Parsed:
+    day, label = _day_of(text), LABELS[field]
+    if day is None:
+        return _invalid(f"{field}_format", f"{label} {_shown(text)} is not a date (dd/mm/yyyy or yyyy-mm-dd).")
+    if day > reference_date:
+        return _invalid(f"{field}_future", f"{label} {day.isoformat()} is after {reference_date.isoformat()}.")
+    if day.year < EARLIEST_YEAR:
+        return _invalid(f"{field}_implausible", f"{label} {day.isoformat()} is before {EARLIEST_YEAR}.")
+    return day, ()
+
+
+def _day_of(text: str) -> date | None:
+    for pattern in _DATE_FORMS:
+        match = pattern.match(text)
+        if match is None or not _TIME_SUFFIX.fullmatch(text, match.end()):
+            continue
+        try:
+            return date(int(match["y"]), int(match["m"]), int(match["d"]))
+        except ValueError:
+            return None
+    return None
+
+
+@lru_cache(maxsize=_CACHE)
+def _program_rules(program_code: object, amount: object, desa: object) -> tuple[Reason, ...]:
+    """Rules of the program itself: the amounts it pays, and where (BLT Dana Desa never in a kelurahan)."""
+    program = PROGRAMS.get(program_code)  # type: ignore[arg-type]
+    if program is None:
+        return ()
+    reasons = []
+    if isinstance(amount, int) and amount > program.max_payment:
+        reasons.append(Reason("amount_too_large", f"nominal {amount:,} is more than {program.code} "
+                              f"ever pays at once ({program.max_payment:,})."))
+    elif isinstance(amount, int) and amount % program.payment_step:
+        reasons.append(Reason("amount_step", f"nominal {amount:,} is not a multiple of {program.code}'s "
+                              f"payment step ({program.payment_step:,})."))
+    if program.desa_only and get_registry().kinds.get(desa) == "kelurahan":  # type: ignore[arg-type]
+        reasons.append(Reason("program_in_kelurahan", f"{program.code} is paid from the village fund (Dana Desa), "
+                              f"but {desa} is a kelurahan."))
+    return tuple(reasons)
+
+
+@lru_cache(maxsize=_CACHE)
+def _paid_date_rule(status: object, has_paid_date: bool) -> tuple[Reason, ...]:
+    if status == STATUS_PAID and not has_paid_date:
+        return (Reason("paid_date_missing", f"status {STATUS_PAID} needs tanggal_salur (the paid date)."),)
+    if status is not None and status != STATUS_PAID and has_paid_date:
+        return (Reason("paid_date_unexpected", f"status {status} means the money did not reach the recipient, "
+                       "so tanggal_salur must be empty."),)
+    return ()
+
+
+#: Each column's parser, as `parse(text, reference_date) -> (value, reasons)`.
+_PARSERS: dict[str, Callable[[str, date], Parsed]] = {
+    "nik": _nik_of,
+    "name": lambda text, _: (" ".join(text.split()), ()),
+    "kk_number": lambda text, _: _kk_of(text),
+    "desa_code": lambda text, _: _desa_of(text),
+    "program": lambda text, _: _program_of(text),
+    "period": _period_of,
+    "tahap": lambda text, _: _tahap_of(text),
+    "amount": lambda text, _: _amount_of(text),
+    "channel": lambda text, _: _channel_of(text),
+    "status": lambda text, _: _status_of(text),
+    "scheduled_date": lambda text, reference_date: _date_of(text, "scheduled_date", reference_date),
+    "paid_date": lambda text, reference_date: _date_of(text, "paid_date", reference_date),
+}
