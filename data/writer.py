@@ -13,8 +13,9 @@ import pyarrow as pa
 
 from data.schema import RAW_TABLES_DDL, connect_raw
 
-#: DuckDB may cache this much; without a cap its buffer pool grows with the database on long runs.
-MEMORY_LIMIT = "1GB"
+#: DuckDB keeps written blocks cached up to its memory limit (default: most of the RAM), so memory would grow
+#: with the rows written. The blocks are on disk already; a small cap keeps the generator flat at no cost.
+MEMORY_LIMIT = "256MB"
 #: Inserts by column name, so the schema may gain columns without breaking the generator.
 _INSERT = {name: f"INSERT INTO {name} BY NAME SELECT * FROM _chunk" for name in RAW_TABLES_DDL}  # noqa: S608
 
