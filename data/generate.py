@@ -26,6 +26,10 @@ HELP = "Generate a realistic synthetic raw database: households, members, paymen
 #: Households per chunk: big enough for fast vectorised numpy, small enough that memory stays flat.
 DEFAULT_CHUNK_HOUSEHOLDS = 150_000
 TABLES = ("households", "members", "disbursements", "complaints", "usul_sanggah")
+#: Ten times the real density is already ~200 million households nationally.
+MAX_SCALE = 10.0
+#: NIK carry two-digit birth years, so heads born long before or after today would read as another century.
+MIN_YEAR, MAX_YEAR = 2000, 2035
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -100,8 +104,10 @@ def generate(config: GenerationConfig, show_progress: bool = True) -> Generation
 def _plan(config: GenerationConfig) -> pd.DataFrame:
     if config.preset not in PRESETS:
         raise UserError(f"Unknown preset {config.preset!r}; choose one of {', '.join(PRESETS)}.")
-    if not config.scale > 0:
-        raise UserError(f"--scale must be a positive number, got {config.scale}.")
+    if not 0 < config.scale <= MAX_SCALE:
+        raise UserError(f"--scale must be above 0 and at most {MAX_SCALE}, got {config.scale}.")
+    if not MIN_YEAR <= config.year <= MAX_YEAR:
+        raise UserError(f"--year must be between {MIN_YEAR} and {MAX_YEAR}, got {config.year}.")
     try:
         desa = select_desa(config.regions if config.regions is not None else PRESETS[config.preset])
     except RegionCodeError as error:

@@ -142,6 +142,9 @@ def test_cli_prints_one_summary_line_and_applies_fault_overrides(tmp_path, capsy
     ["--fault", "exclusion=2"],
     ["--fault", "exclusion"],
     ["--scale", "0"],
+    ["--scale", "nan"],
+    ["--scale", "inf"],
+    ["--year", "1890"],
     ["--preset", "demo", "--regions", "53.12", "--scale", "0.00001"],
 ])
 def test_cli_user_errors_are_one_sentence_and_write_nothing(tmp_path, capsys, args):
