@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from messy_files import LABELS, REFERENCE_DATE, nik, row
 
 from cli import UserError
 from data.readers import header_key, open_source, read_batches
-from data.validate import Accepted, validate_row
+from data.validate import Accepted, validate_columns, validate_row
 
 
 @pytest.mark.parametrize(("written", "key"), [
@@ -111,3 +114,29 @@ def test_a_missing_column_error_names_every_missing_column(tmp_path: Path):
     header = [label for label in LABELS if label not in ("nama", "status")]
     with pytest.raises(UserError, match=r"x\.csv is missing the required columns nama, status\.$"):
         open_source(write_csv(tmp_path / "x.csv", header, []))
+
+
+_HEADER = ";".join(LABELS).encode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.binary(max_size=300).map(lambda tail: _HEADER + b"\r\n" + tail),
+    st.text(alphabet=st.sampled_from([*';,"\r\n\t |ab1.', "é", "\ufeff"]), max_size=300)
+      .map(lambda tail: _HEADER + b"\n" + tail.encode()),
+))
+def test_fuzz_any_file_is_refused_in_one_sentence_or_read_to_the_end(content: bytes):
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "fuzz.csv"
+        path.write_bytes(content)
+        try:
+            source = open_source(path)
+            for lines, rows in read_batches(source, 7):
+                columns, _ = source.columns_of(rows)
+                assert len(lines) == len(rows) and len(set(lines)) == len(lines)
+                assert all(len(column) == len(rows) for column in columns.values())
+                batch = validate_columns(columns, len(rows), REFERENCE_DATE)
+                assert len(batch.accepted_positions) + len(batch.rejected) == len(rows)
+        except UserError as error:
+            assert str(error).startswith(str(path)) and "\n" not in str(error)
