@@ -1,12 +1,14 @@
 """The row validator: one ingested row of text in, an accepted disbursement or every reason to quarantine it out.
 
-Pure and total: `validate_row` never raises, whatever text (or missing keys) it is given. Reasons are
+Pure and total: `validate_row` (one row) and `validate_columns` (a batch, column-wise; what ingestion uses,
+and the same code) never raise, whatever text or missing keys they are given. Reasons are
 `Reason(code, message)`; stored in `quarantine.reasons` as ``"code: message"`` (split on the first ``": "``).
 Messages never contain a raw NIK, KK number or name: NIKs are shown masked (``3204********0001``).
 
 Decisions (see README, `python -m data ingest`):
 - A NIK whose kecamatan differs from `kode_desa` is accepted (people move; the NIK keeps the old code), but
-  the NIK's kecamatan must exist in the registry.
+  the NIK's kecamatan must exist in the registry. A NIK issued before its kecamatan was split or renumbered
+  (pemekaran) fails that check; lokal-id treats it as a warning, we quarantine it for review.
 - `tanggal_salur` (paid date) is required when the status is `disalurkan` and must be empty otherwise:
   the raw schema says paid_date is NULL unless money reached the recipient.
 - Nothing may be dated after the reference date (the day of ingestion unless given), nor before 2007,
