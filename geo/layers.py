@@ -1,0 +1,61 @@
+"""The built layer set on disk: one GeoParquet per view under `geo_dir/layers`, and `sources.json` describing them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.attribution import SourceInfo
+
+LAYERS_DIR = "layers"
+MANIFEST = "sources.json"
+COLUMNS = ["code", "level", "parent_code", "source", "geometry"]
+
+
+@dataclass(frozen=True)
+class StoredLayers:
+    views: dict[str, gpd.GeoDataFrame]
+    manifest: dict[str, object]
+
+    @property
+    def source(self) -> SourceInfo:
+        return SourceInfo.from_dict(self.manifest)
+
+
+def layers_dir(geo_dir: Path) -> Path:
+    return Path(geo_dir) / LAYERS_DIR
+
+
+def write_layers(geo_dir: Path, views: dict[str, gpd.GeoDataFrame], manifest: dict[str, object]) -> dict[str, int]:
+    """Replace the layer set as a whole (a failed build leaves the previous one); return bytes per file."""
+    target = layers_dir(geo_dir)
+    staging = target.with_name(f".{LAYERS_DIR}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    sizes = {}
+    described = manifest.setdefault("views", {})
+    for name, frame in views.items():
+        path = staging / f"{name}.parquet"
+        frame[COLUMNS].to_parquet(path, index=False)
+        sizes[name] = path.stat().st_size
+        described.setdefault(name, {})["file_bytes"] = sizes[name]  # type: ignore[union-attr]
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return sizes
+
+
+def read_layers(geo_dir: Path) -> StoredLayers | None:
+    """The layer set `python -m geo build` wrote, or None when there is none."""
+    folder = layers_dir(geo_dir)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    views = {name: gpd.read_parquet(folder / f"{name}.parquet")
+             for name in manifest.get("views", {}) if (folder / f"{name}.parquet").is_file()}
+    return StoredLayers(views, manifest)
