@@ -52,14 +52,14 @@ def report_build(geo_dir: Path, shared: Path, jobs: int) -> dict:
     for level, info in manifest["levels"].items():
         print(f"  {level:<10} {info['regions']:>6,} regions ({info['dissolved']:,} dissolved, {info['own']:,} own), "
               f"{info['without_shape']:,} registry regions without a shape")
-    print(f"  {'view':<17}{'map':>10}{'largest map':>14}{'budget':>11}{'all maps':>13}{'tolerance °':>13}"
+    print(f"  {'view':<17}{'map':>10}{'largest map':>14}{'budget':>11}{'all maps':>13}{'tolerance °':>16}"
           f"{'islets':>8}{'overlap km² before/after':>27}{'gaps km² before/after':>24}")
     for name, view in manifest["views"].items():
         tolerance = (f"{view['tolerance_max']:.5f}" if view["tolerance_min"] == view["tolerance_max"]
                      else f"{view['tolerance_min']:.4f}-{view['tolerance_max']:.4f}")
         verdict = "ok" if view["bytes_max"] <= view["max_bytes"] else "OVER"
         print(f"  {name:<17}{view['map_of']:>10}{view['bytes_max'] / 1e6:>11.3f} MB{view['max_bytes'] / 1e6:>8.1f} MB"
-              f"{view['bytes_total'] / 1e6:>10.1f} MB{tolerance:>13}{view['dropped_islets']:>8,}"
+              f"{view['bytes_total'] / 1e6:>10.1f} MB{tolerance:>16}{view['dropped_islets']:>8,}"
               f"{view['overlap_km2_before']:>14.3f} / {view['overlap_km2_after']:<10.3f}"
               f"{view['gap_km2_before']:>11.2f} / {view['gap_km2_after']:<9.2f} {verdict}")
     return manifest
