@@ -11,7 +11,24 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
+from geo.__main__ import VERBS
 from geo.build import BuildOptions, build
+
+
+@pytest.fixture()
+def geo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty geo dir that `python -m geo` uses (through BANSOS_GEO_DIR)."""
+    monkeypatch.setenv("BANSOS_GEO_DIR", str(tmp_path / "geo"))
+    return tmp_path / "geo"
+
+
+@pytest.fixture()
+def geo_cli(geo_dir: Path) -> Callable[..., int]:
+    """`geo_cli("build", "--provinces", "34")` runs `python -m geo` in-process and returns its exit code."""
+    def run(*argv: str) -> int:
+        return main("python -m geo", "test", VERBS, list(argv))
+    return run
 
 
 @pytest.fixture(scope="session")

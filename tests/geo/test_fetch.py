@@ -8,21 +8,12 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from cli import EXIT_USER_ERROR, main
-from geo.__main__ import VERBS
+from cli import EXIT_USER_ERROR
 from geo.attribution import UPSTREAM_COMMIT
 from geo.fetch import BASE_URL_ENV, DEFAULT_BASE_URL, upstream_files
 from geo.layers import read_layers
 
-
-def geo(*argv: str) -> int:
-    return main("python -m geo", "test", VERBS, list(argv))
-
-
-@pytest.fixture()
-def geo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BANSOS_GEO_DIR", str(tmp_path / "geo"))
-    return tmp_path / "geo"
+Cli = Callable[..., int]
 
 
 def test_the_default_source_is_the_pinned_commit() -> None:
@@ -37,12 +28,12 @@ def test_upstream_layout_has_one_desa_file_per_kabupaten() -> None:
     assert len(upstream_files(("32",), None, ("desa",))) == 27
 
 
-def test_fetch_from_a_mirror_then_build_from_the_cache(geo_dir: Path, upstream_mirror: Path,
+def test_fetch_from_a_mirror_then_build_from_the_cache(geo_cli: Cli, geo_dir: Path, upstream_mirror: Path,
                                                        serve: Callable[[Path], str],
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     base_url = serve(upstream_mirror)
-    assert geo("fetch", "--provinces", "32", "--levels", "kecamatan", "--base-url", base_url) == 0
-    assert geo("fetch", "--kabupaten", "32.73", "--levels", "desa", "--base-url", base_url) == 0
+    assert geo_cli("fetch", "--provinces", "32", "--levels", "kecamatan", "--base-url", base_url) == 0
+    assert geo_cli("fetch", "--kabupaten", "32.73", "--levels", "desa", "--base-url", base_url) == 0
     assert "geo fetch: 1 file(s), 151 regions" in capsys.readouterr().out
     cache = geo_dir / "download"
     desa = gpd.read_parquet(cache / "desa" / "32.73.parquet")
@@ -55,7 +46,7 @@ def test_fetch_from_a_mirror_then_build_from_the_cache(geo_dir: Path, upstream_m
     assert "MIT License" in manifest["notice"]
     assert "Copyright (c) 2024 Cahya DSN" in (cache / "LICENSE-wilayah_boundaries.txt").read_text()
 
-    assert geo("build", "--provinces", "32") == 0
+    assert geo_cli("build", "--provinces", "32") == 0
     stored = read_layers(geo_dir)
     assert stored is not None and stored.source.kind == "download"
     assert "Copyright (c) 2024 Cahya DSN" in stored.source.licence
@@ -63,31 +54,31 @@ def test_fetch_from_a_mirror_then_build_from_the_cache(geo_dir: Path, upstream_m
     assert len(stored.views["kecamatan"]) == 627
 
 
-def test_the_base_url_comes_from_the_environment(geo_dir: Path, upstream_mirror: Path,
+def test_the_base_url_comes_from_the_environment(geo_cli: Cli, geo_dir: Path, upstream_mirror: Path,
                                                  serve: Callable[[Path], str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(BASE_URL_ENV, serve(upstream_mirror))
-    assert geo("fetch", "--kabupaten", "32.73", "--levels", "desa") == 0
+    assert geo_cli("fetch", "--kabupaten", "32.73", "--levels", "desa") == 0
     assert (geo_dir / "download" / "desa" / "32.73.parquet").is_file()
 
 
-def test_a_missing_file_is_a_clear_error(geo_dir: Path, upstream_mirror: Path, serve: Callable[[Path], str],
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_file_is_a_clear_error(geo_cli: Cli, geo_dir: Path, upstream_mirror: Path,
+                                         serve: Callable[[Path], str], capsys: pytest.CaptureFixture[str]) -> None:
     base_url = serve(upstream_mirror)
-    assert geo("fetch", "--provinces", "53", "--levels", "kecamatan", "--base-url", base_url) == EXIT_USER_ERROR
+    assert geo_cli("fetch", "--provinces", "53", "--levels", "kecamatan", "--base-url", base_url) == EXIT_USER_ERROR
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert f"{base_url}/db/kec/wilayah_boundaries_kec_53.sql" in error and "HTTP 404" in error
     assert not (geo_dir / "download" / "kecamatan" / "53.parquet").exists()
 
 
-def test_an_unreachable_server_is_a_clear_error(geo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_server_is_a_clear_error(geo_cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
-    assert geo("fetch", "--provinces", "32", "--base-url", f"http://127.0.0.1:{port}") == EXIT_USER_ERROR
+    assert geo_cli("fetch", "--provinces", "32", "--base-url", f"http://127.0.0.1:{port}") == EXIT_USER_ERROR
     assert f"Could not reach 127.0.0.1:{port}" in capsys.readouterr().err
 
 
-def test_fetch_needs_to_know_what(geo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert geo("fetch") == EXIT_USER_ERROR
+def test_fetch_needs_to_know_what(geo_cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    assert geo_cli("fetch") == EXIT_USER_ERROR
     assert "--provinces" in capsys.readouterr().err

@@ -2,30 +2,23 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 
-from cli import EXIT_USER_ERROR, main
-from geo.__main__ import VERBS
+from cli import EXIT_USER_ERROR
 from geo.attribution import HOW_TO_REAL_ID
 from geo.layers import read_layers
 
-
-def geo(*argv: str) -> int:
-    return main("python -m geo", "test", VERBS, list(argv))
+Cli = Callable[..., int]
 
 
-@pytest.fixture()
-def geo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BANSOS_GEO_DIR", str(tmp_path / "geo"))
-    return tmp_path / "geo"
-
-
-def test_build_from_user_files_writes_layers_and_provenance(geo_dir: Path, fixtures_dir: Path,
+def test_build_from_user_files_writes_layers_and_provenance(geo_cli: Cli, geo_dir: Path, fixtures_dir: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    code = geo("build", "--source", str(fixtures_dir / "kota_bandung_desa.geojson"), "--attribution", "Pemkot Bandung")
+    source = str(fixtures_dir / "kota_bandung_desa.geojson")
+    code = geo_cli("build", "--source", source, "--attribution", "Pemkot Bandung")
     out = capsys.readouterr().out
     assert code == 0
     assert "matched 151/151 (100.0%)" in out and "desa 0." in out
@@ -46,16 +39,17 @@ def test_build_from_user_files_writes_layers_and_provenance(geo_dir: Path, fixtu
     assert manifest["views"]["desa"]["file_bytes"] == (geo_dir / "layers" / "desa.parquet").stat().st_size
 
 
-def test_files_in_the_configured_folder_are_used_without_source(geo_dir: Path, fixtures_dir: Path) -> None:
+def test_files_in_the_configured_folder_are_used_without_source(geo_cli: Cli, geo_dir: Path,
+                                                               fixtures_dir: Path) -> None:
     (geo_dir / "sources").mkdir(parents=True)
     shutil.copy(fixtures_dir / "kota_bandung_desa.geojson", geo_dir / "sources")
-    assert geo("build") == 0
+    assert geo_cli("build") == 0
     assert read_layers(geo_dir).source.kind == "user"  # type: ignore[union-attr]
 
 
-def test_without_any_source_the_illustrative_default_is_built(geo_dir: Path,
+def test_without_any_source_the_illustrative_default_is_built(geo_cli: Cli, geo_dir: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    assert geo("build", "--provinces", "34") == 0
+    assert geo_cli("build", "--provinces", "34") == 0
     assert "geo build (illustrative)" in capsys.readouterr().out
     stored = read_layers(geo_dir)
     assert stored is not None and stored.source.illustrative
@@ -69,18 +63,18 @@ def test_without_any_source_the_illustrative_default_is_built(geo_dir: Path,
     (["build", "--provinces", "99"], "not in the Kemendagri registry"),
     (["build", "--provinces", "32.04"], "a provinsi code is needed"),
 ])
-def test_user_errors_are_one_sentence_and_exit_2(geo_dir: Path, capsys: pytest.CaptureFixture[str],
+def test_user_errors_are_one_sentence_and_exit_2(geo_cli: Cli, geo_dir: Path, capsys: pytest.CaptureFixture[str],
                                                  argv: list[str], message: str) -> None:
-    assert geo(*argv) == EXIT_USER_ERROR
+    assert geo_cli(*argv) == EXIT_USER_ERROR
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("error: ") and message in error
     assert not (geo_dir / "layers").exists()
 
 
-def test_a_source_without_the_requested_provinces_is_a_user_error(geo_dir: Path, fixtures_dir: Path,
+def test_a_source_without_the_requested_provinces_is_a_user_error(geo_cli: Cli, geo_dir: Path, fixtures_dir: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     source = str(fixtures_dir / "kota_bandung_desa.geojson")
-    assert geo("build", "--source", source, "--provinces", "53") == EXIT_USER_ERROR
+    assert geo_cli("build", "--source", source, "--provinces", "53") == EXIT_USER_ERROR
     assert "No region of province(s) 53" in capsys.readouterr().err
 
 
