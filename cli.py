@@ -54,9 +54,22 @@ def main(prog: str, description: str, verbs: dict[str, str], argv: Sequence[str]
 
 
 def progress(items: Iterable[T], total: int | None = None, desc: str = "", unit: str = "it") -> Iterator[T]:
-    """A progress bar on stderr for long work (quiet when stderr is not a terminal and CI asks for it)."""
+    """A progress bar on stderr for long work."""
     yield from tqdm(items, total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
                     mininterval=0.5, leave=False)
+
+
+@contextmanager
+def stage(name: str, number: int, of: int) -> Iterator[None]:
+    """Announce one named stage of a long command on stderr: `[2/4] protect small cells ... 3.1 s`.
+
+    The `[n/m] name` prefix is stable so that a caller running the command (the dashboard's first run) can
+    show a progress bar with stage names.
+    """
+    print(f"[{number}/{of}] {name} ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    yield
+    print(f"[{number}/{of}] {name} done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
 
 @contextmanager

@@ -113,6 +113,8 @@ class Settings:
     threshold: int = field(default_factory=lambda: _env_int("BANSOS_THRESHOLD", 10))
     #: A payment is late when paid more than this many days after its scheduled date.
     late_after_days: int = field(default_factory=lambda: _env_int("BANSOS_LATE_AFTER_DAYS", 14))
+    #: Releases kept readable beside the current one (links pinned to a release keep working).
+    keep_releases: int = field(default_factory=lambda: _env_int("BANSOS_KEEP_RELEASES", 5))
 
 
 def get_settings() -> Settings:

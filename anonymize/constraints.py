@@ -1,0 +1,200 @@
+"""The attacker's linear system: what published cells and the table's relations say about suppressed cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from anonymize.table import Aggregation, CellTable, Relation, Role
+
+INF = np.inf
+
+
+@dataclass
+class AttackSystem:
+    """One measure's unknowns: a variable per suppressed cell; rows lower <= A x <= upper; x >= var_lower.
+
+    Each row remembers where it came from (the index of its relation family in `table.relations` and the
+    relation within it; for a bound between one total and one part, the published cell involved), so that a
+    binding row can name the published cells whose hiding would relax it.
+    """
+
+    measure: int
+    var_cell: np.ndarray
+    var_lower: np.ndarray
+    var_upper: float
+    matrix: sparse.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    row_family: np.ndarray
+    row_relation: np.ndarray
+    row_cell: np.ndarray
+
+    @property
+    def n_vars(self) -> int:
+        return len(self.var_cell)
+
+
+class _Rows:
+    """Accumulates sparse rows in COO form."""
+
+    def __init__(self) -> None:
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
+        self.hi: list[np.ndarray] = []
+        self.n = 0
+
+        self.origin: list[np.ndarray] = []
+
+    def add(self, row: np.ndarray, col: np.ndarray, val: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+            origin: np.ndarray) -> None:
+        """`row` holds local row numbers 0..len(lo)-1; they are offset to follow earlier rows.
+        `origin` has one (family, relation, published cell or -1) triple per row."""
+        self.r.append(row + self.n)
+        self.c.append(col)
+        self.v.append(val)
+        self.lo.append(lo)
+        self.hi.append(hi)
+        self.origin.append(origin)
+        self.n += len(lo)
+
+    def build(self, n_vars: int) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+        if self.n == 0:
+            return sparse.csr_matrix((0, n_vars)), np.zeros(0), np.zeros(0), np.zeros((0, 3), dtype=np.int64)
+        matrix = sparse.csr_matrix(
+            (np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))), shape=(self.n, n_vars)
+        )
+        return matrix, np.concatenate(self.lo), np.concatenate(self.hi), np.concatenate(self.origin)
+
+
+def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int) -> AttackSystem:
+    """Every constraint on one measure that an attacker who sees all published cells can write.
+
+    Relations come from the table's dimensions (exact sums, or bounds for distinct counts). An attacker also
+    knows that a suppressed cell is not empty: where this measure is the only thing that can make the cell
+    non-empty, its value is at least 1.
+    """
+    cells = np.flatnonzero(suppressed & ~np.isnan(table.values[:, measure]))
+    position = np.full(table.n_cells, -1, dtype=np.int64)
+    position[cells] = np.arange(len(cells))
+    rows = _Rows()
+    spec = table.measures[measure]
+    for family, relation in enumerate(table.relations):
+        aggregation = spec.aggregation.get(relation.dimension)
+        if aggregation is not None:
+            _relation_rows(rows, table, family, relation, measure, aggregation, suppressed, position)
+    matrix, lower, upper, origin = rows.build(len(cells))
+    return AttackSystem(measure, cells, _nonempty_lower(table, cells, measure),
+                        _value_cap(table, suppressed, measure), matrix, lower, upper,
+                        origin[:, 0], origin[:, 1], origin[:, 2])
+
+
+def _value_cap(table: CellTable, suppressed: np.ndarray, measure: int) -> float:
+    """An upper bound on every value, from published values only: it keeps each LP bounded and well scaled.
+
+    protect() never hides the grand total, which is at least every count of its kind (households, payments)
+    or every amount; a measure blank on the grand total (eligible households) is still bounded by the
+    registered households there. So twice the largest published value of the same unit is a safe cap (a
+    huge cap such as 1e12 makes HiGHS numerically unstable).
+    """
+    is_amount = table.measures[measure].role is Role.AMOUNT
+    same_unit = [m for m, spec in enumerate(table.measures) if (spec.role is Role.AMOUNT) == is_amount]
+    published = table.values[~suppressed][:, same_unit]
+    largest = float(np.nanmax(np.abs(published))) if np.isfinite(published).any() else 0.0
+    return 2.0 * largest + 10.0
+
+
+def _nonempty_lower(table: CellTable, cells: np.ndarray, measure: int) -> np.ndarray:
+    name = table.measures[measure].name
+    if name not in table.nonempty_measures:
+        return np.zeros(len(cells))
+    others = [table.measure_index(n) for n in table.nonempty_measures if n != name]
+    alone = np.ones(len(cells), dtype=bool)
+    for other in others:
+        alone &= np.isnan(table.values[cells, other])
+    return alone.astype(np.float64)
+
+
+@dataclass
+class _Touched:
+    """One family's relations for one measure, reduced to those with a suppressed member."""
+
+    family: int
+    relation: Relation
+    position: np.ndarray       # cell -> variable index (-1 if published)
+    part_rel: np.ndarray       # relation of each part
+    supp_total: np.ndarray     # per relation: is its total a variable?
+    supp_part: np.ndarray      # per part: is it a variable?
+    touched: np.ndarray        # per relation: does it involve a variable?
+    total_values: np.ndarray
+    part_values: np.ndarray
+
+
+def _relation_rows(rows: _Rows, table: CellTable, family: int, relation: Relation, m: int,
+                   aggregation: Aggregation, suppressed: np.ndarray, position: np.ndarray) -> None:
+    part_rel = relation.part_relation()
+    total_values = table.values[relation.total, m]
+    # A relation is visible only where its total and every part are published quantities: a measure that is
+    # not published at the parts' level leaves the total a plain number.
+    part_missing = np.bincount(part_rel, weights=np.isnan(table.values[relation.parts, m]), minlength=len(relation))
+    defined = ~np.isnan(total_values) & (part_missing == 0)
+    supp_total = suppressed[relation.total] & defined
+    supp_part = suppressed[relation.parts] & defined[part_rel]
+    touched = defined & (supp_total | (np.bincount(part_rel, weights=supp_part, minlength=len(relation)) > 0))
+    if not touched.any():
+        return
+    view = _Touched(family, relation, position, part_rel, supp_total, supp_part, touched, total_values,
+                    np.nan_to_num(table.values[relation.parts, m]))
+    if aggregation is Aggregation.SUM:
+        row, col, val, rhs = _sum_terms(view)
+        rows.add(row, col, val, rhs, rhs, _origin(view, np.flatnonzero(view.touched), -1))
+    else:
+        _bound_rows(rows, view)
+
+
+def _origin(v: _Touched, relations: np.ndarray, cell: np.ndarray | int) -> np.ndarray:
+    cells = np.broadcast_to(np.asarray(cell, dtype=np.int64), relations.shape)
+    return np.column_stack([np.full(len(relations), v.family, dtype=np.int64), relations, cells])
+
+
+def _sum_terms(v: _Touched) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Terms of `total - sum(parts)` per touched relation, published terms folded into a right-hand side."""
+    n = len(v.relation)
+    rel_ids = np.flatnonzero(v.touched)
+    local = np.full(n, -1, dtype=np.int64)
+    local[rel_ids] = np.arange(len(rel_ids))
+    published_parts = np.bincount(v.part_rel, weights=np.where(v.supp_part, 0.0, v.part_values), minlength=n)
+    rhs = published_parts - np.where(v.supp_total, 0.0, np.nan_to_num(v.total_values))
+    t_ids = rel_ids[v.supp_total[rel_ids]]
+    p_mask = v.supp_part & v.touched[v.part_rel]
+    row = np.concatenate([local[t_ids], local[v.part_rel[p_mask]]])
+    col = np.concatenate([v.position[v.relation.total[t_ids]], v.position[v.relation.parts[p_mask]]])
+    val = np.concatenate([np.ones(len(t_ids)), -np.ones(int(p_mask.sum()))])
+    return row, col, val, rhs[rel_ids]
+
+
+def _bound_rows(rows: _Rows, v: _Touched) -> None:
+    """max(parts) <= total <= sum(parts), for counts of distinct households."""
+    row, col, val, rhs = _sum_terms(v)
+    rows.add(row, col, val, np.full(len(rhs), -INF), rhs, _origin(v, np.flatnonzero(v.touched), -1))
+    # total - part >= 0 for each part where either side is a variable; known sides move right.
+    pairs = np.flatnonzero((v.supp_total[v.part_rel] | v.supp_part) & v.touched[v.part_rel])
+    if len(pairs) == 0:
+        return
+    rel_of_pair = v.part_rel[pairs]
+    total_is_var = v.supp_total[rel_of_pair]
+    part_is_var = v.supp_part[pairs]
+    rhs_pair = np.where(part_is_var, 0.0, v.part_values[pairs]) - np.where(
+        total_is_var, 0.0, np.nan_to_num(v.total_values[rel_of_pair]))
+    k = np.arange(len(pairs))
+    tv, pv = np.flatnonzero(total_is_var), np.flatnonzero(part_is_var)
+    row = np.concatenate([k[tv], k[pv]])
+    col = np.concatenate([v.position[v.relation.total[rel_of_pair[tv]]], v.position[v.relation.parts[pairs[pv]]]])
+    val = np.concatenate([np.ones(len(tv)), -np.ones(len(pv))])
+    published_side = np.where(total_is_var, np.where(part_is_var, -1, v.relation.parts[pairs]),
+                              v.relation.total[rel_of_pair])
+    rows.add(row, col, val, rhs_pair, np.full(len(pairs), INF), _origin(v, rel_of_pair, published_side))

@@ -1,0 +1,169 @@
+"""The data dictionary of the published database: every table and column, in Bahasa Indonesia and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    unit: str
+    id: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    id: str
+    en: str
+    columns: tuple[Column, ...]
+
+
+_SUPPRESSED = Column(
+    "suppressed", "", "Benar bila sel disembunyikan: semua nilainya kosong (NULL).",
+    "True when the cell is hidden: all its values are empty (NULL).")
+_REGION = (
+    Column("region_code", "", "Kode wilayah Kemendagri (ID = nasional).", "Kemendagri region code (ID = national)."),
+    Column("level", "", "Tingkat wilayah: nasional, provinsi, kabupaten, kecamatan, desa.",
+           "Region level: nasional, provinsi, kabupaten, kecamatan, desa."),
+)
+_PERIOD = Column("period", "", "Bulan (YYYY-MM) atau seluruh tahun (YYYY).",
+                 "Month (YYYY-MM) or the whole year (YYYY).")
+
+TABLES = (
+    Table("disbursement_cells",
+          "Penyaluran bansos per wilayah, program, periode dan kanal. Sel dengan kurang dari ambang keluarga "
+          "disembunyikan, beserta sel lain yang diperlukan agar nilainya tidak bisa dihitung balik.",
+          "Social-assistance payments by region, program, period and channel. Cells with fewer households than "
+          "the threshold are hidden, together with other cells needed so that they cannot be worked out.",
+          (*_REGION,
+           Column("program", "", "PKH, SEMBAKO, BLT_DD, atau SEMUA (semua program).",
+                  "PKH, SEMBAKO, BLT_DD, or SEMUA (all programs)."),
+           _PERIOD,
+           Column("channel", "", "Kanal penyaluran (BRI, BNI, MANDIRI, BTN, BSI, POS, LAINNYA) atau SEMUA. "
+                  "Rincian kanal hanya sampai tingkat kabupaten/kota.",
+                  "Payment channel (BRI, BNI, MANDIRI, BTN, BSI, POS, LAINNYA) or SEMUA. Channels are broken "
+                  "down from kabupaten/kota level up only."),
+           _SUPPRESSED,
+           Column("recipients", "keluarga / households",
+                  "Keluarga penerima: keluarga berbeda yang menerima minimal satu pembayaran.",
+                  "Recipient households: distinct households paid at least once."),
+           Column("eligible_households", "keluarga / households",
+                  "Keluarga sasaran (desil dalam target program). Hanya untuk satu program, setahun, kanal SEMUA.",
+                  "Eligible households (desil within the program's target). Single program, whole year, "
+                  "channel SEMUA only."),
+           Column("eligible_paid", "keluarga / households", "Keluarga sasaran yang menerima pembayaran.",
+                  "Eligible households that were paid."),
+           Column("registered_households", "keluarga / households",
+                  "Keluarga terdaftar di DTSEN. Hanya program SEMUA, setahun, kanal SEMUA.",
+                  "Households in the DTSEN registry. Program SEMUA, whole year, channel SEMUA only."),
+           Column("payments", "transaksi / payments", "Semua transaksi terjadwal, apa pun statusnya.",
+                  "All scheduled payments, whatever their status."),
+           Column("paid_payments", "transaksi / payments", "Transaksi berstatus disalurkan.",
+                  "Payments with status disalurkan (paid)."),
+           Column("failed_payments", "transaksi / payments", "Transaksi gagal.", "Failed payments."),
+           Column("returned_payments", "transaksi / payments", "Transaksi retur (dana kembali ke kas negara).",
+                  "Returned payments (money went back to the treasury)."),
+           Column("pending_payments", "transaksi / payments", "Transaksi tertunda.", "Pending payments."),
+           Column("late_payments", "transaksi / payments",
+                  "Transaksi disalurkan lebih dari batas hari setelah jadwal.",
+                  "Paid payments that arrived more than the allowed days after their schedule."),
+           Column("amount", "Rupiah", "Nilai yang disalurkan (transaksi disalurkan).",
+                  "Amount paid out (payments with status disalurkan)."))),
+    Table("complaint_cells",
+          "Pengaduan bansos per wilayah (kecamatan ke atas), kategori dan bulan diterima. Tingkat desa tidak "
+          "diterbitkan: jumlahnya terlalu kecil sehingga hampir semuanya akan disembunyikan.",
+          "Complaints about social assistance by region (kecamatan and up), category and month received. Desa "
+          "level is not published: counts there are so small that nearly all would be hidden.",
+          (*_REGION,
+           Column("category", "", "Kategori pengaduan, atau SEMUA.", "Complaint category, or SEMUA (all)."),
+           _PERIOD, _SUPPRESSED,
+           Column("complaints", "pengaduan / complaints", "Jumlah pengaduan.", "Number of complaints."),
+           Column("baru", "pengaduan / complaints", "Berstatus baru.", "Status: new."),
+           Column("diproses", "pengaduan / complaints", "Berstatus diproses.", "Status: in progress."),
+           Column("selesai", "pengaduan / complaints", "Berstatus selesai.", "Status: resolved."),
+           Column("ditolak", "pengaduan / complaints", "Berstatus ditolak.", "Status: rejected."))),
+    Table("proposal_cells",
+          "Usul (pengusulan keluarga) dan sanggah (keberatan atas penerima) per wilayah (kecamatan ke atas) dan "
+          "bulan diajukan. Tingkat desa tidak diterbitkan karena jumlahnya kecil.",
+          "Usul (proposals to add a household) and sanggah (objections to a recipient) by region (kecamatan and "
+          "up) and month submitted. Desa level is not published because counts are small.",
+          (*_REGION,
+           Column("kind", "", "usul, sanggah, atau SEMUA.", "usul, sanggah, or SEMUA (both)."),
+           _PERIOD, _SUPPRESSED,
+           Column("proposals", "pengajuan / submissions", "Jumlah pengajuan.", "Number of submissions."),
+           Column("diajukan", "pengajuan / submissions", "Berstatus diajukan.", "Status: submitted."),
+           Column("diverifikasi", "pengajuan / submissions", "Berstatus diverifikasi.", "Status: verified."),
+           Column("disetujui", "pengajuan / submissions", "Berstatus disetujui.", "Status: approved."),
+           Column("ditolak", "pengajuan / submissions", "Berstatus ditolak.", "Status: rejected."))),
+    Table("quality_cells",
+          "Indikator kualitas data per wilayah (kecamatan ke atas) untuk setahun: NIK ganda di lebih dari satu "
+          "desa, NIK tidak valid, penerima yang meninggal tetapi tetap dibayar, dan baris impor yang dikarantina. "
+          "Tingkat desa tidak diterbitkan karena jumlahnya kecil.",
+          "Data-quality indicators by region (kecamatan and up) for the year: NIK paid in more than one desa, "
+          "invalid NIK, recipients paid after their death, and imported rows quarantined. Desa level is not "
+          "published because counts are small.",
+          (*_REGION,
+           Column("indicator", "", "duplicate_nik, invalid_nik, deceased_paid, atau quarantined_rows.",
+                  "duplicate_nik, invalid_nik, deceased_paid, or quarantined_rows."),
+           _PERIOD, _SUPPRESSED,
+           Column("households", "keluarga (baris untuk quarantined_rows) / households (rows for "
+                  "quarantined_rows)", "Jumlah keluarga penerima (atau baris) dengan masalah ini.",
+                  "Recipient households (or rows) with this problem."))),
+    Table("regions", "Wilayah dalam rilis ini (Kepmendagri 300.2.2-2138/2025).",
+          "Regions in this release (Kepmendagri 300.2.2-2138/2025).",
+          (Column("code", "", "Kode wilayah.", "Region code."),
+           Column("level", "", "Tingkat wilayah.", "Region level."),
+           Column("name", "", "Nama wilayah.", "Region name."),
+           Column("kind", "", "Jenis: provinsi, kabupaten, kota, kecamatan, distrik, desa, kelurahan, desa_adat.",
+                  "Kind: provinsi, kabupaten, kota, kecamatan, distrik, desa, kelurahan, desa_adat."),
+           Column("parent_code", "", "Kode wilayah induk.", "Parent region code."),
+           Column("province_code", "", "Kode provinsi.", "Province code."),
+           Column("kabupaten_code", "", "Kode kabupaten/kota.", "Kabupaten/kota code."),
+           Column("kecamatan_code", "", "Kode kecamatan.", "Kecamatan code."))),
+    Table("programs", "Program bansos dan aturan sasarannya.", "Assistance programs and their targeting rules.",
+          (Column("code", "", "Kode program.", "Program code."),
+           Column("name_id", "", "Nama (Bahasa Indonesia).", "Name (Bahasa Indonesia)."),
+           Column("name_en", "", "Nama (Inggris).", "Name (English)."),
+           Column("target_desil", "desil", "Keluarga sasaran: desil kesejahteraan sampai nilai ini.",
+                  "Eligible households: welfare desil up to this value."),
+           Column("desa_only", "", "Hanya di desa (bukan kelurahan).", "Desa only (not kelurahan)."))),
+    Table("periods", "Periode dalam rilis ini.", "Periods in this release.",
+          (Column("period", "", "YYYY-MM atau YYYY.", "YYYY-MM or YYYY."),
+           Column("kind", "", "month atau year.", "month or year."),
+           Column("year", "", "Tahun.", "Year."),
+           Column("month", "", "Bulan (kosong untuk setahun).", "Month (empty for the whole year)."))),
+    Table("release", "Satu baris tentang rilis ini: kapan, cakupan, aturan, dan hasil audit.",
+          "One row about this release: when, coverage, rules and the audit result.",
+          (Column("release_id", "", "Pengenal rilis.", "Release identifier."),
+           Column("created_at", "UTC", "Waktu pembuatan.", "Creation time."),
+           Column("data_year", "", "Tahun data.", "Data year."),
+           Column("data_through", "", "Bulan terakhir data (YYYY-MM).", "Last month of data (YYYY-MM)."),
+           Column("provinces", "", "Kode provinsi yang tercakup.", "Province codes covered."),
+           Column("threshold", "keluarga / households", "Ambang penyembunyian.", "Suppression threshold."),
+           Column("rules", "JSON", "Aturan pengendalian pengungkapan.", "Disclosure-control rules."),
+           Column("sources", "JSON", "Sumber data mentah dan hash-nya.", "Raw sources and their hashes."),
+           Column("tables", "JSON", "Per tabel: jumlah sel, sel disembunyikan (primer, sekunder), porsi Rupiah "
+                  "tersembunyi.", "Per table: cells, hidden cells (primary, secondary), share of Rupiah hidden."),
+           Column("audit", "JSON", "Ringkasan audit serangan program linear.", "Summary of the LP attack audit."),
+           Column("previous_release_id", "", "Rilis sebelumnya.", "Previous release."))),
+    Table("data_dictionary", "Kamus data ini.", "This data dictionary.",
+          (Column("table_name", "", "Nama tabel.", "Table name."),
+           Column("column_name", "", "Nama kolom (kosong untuk tabel).", "Column name (empty for the table)."),
+           Column("unit", "", "Satuan.", "Unit."),
+           Column("description_id", "", "Keterangan (Bahasa Indonesia).", "Description (Bahasa Indonesia)."),
+           Column("description_en", "", "Keterangan (Inggris).", "Description (English)."))),
+)
+
+
+def dictionary_frame(extra: tuple[Table, ...] = ()) -> pd.DataFrame:
+    """One row per table (column_name empty) and per column."""
+    rows = []
+    for table in (*TABLES, *extra):
+        rows.append((table.name, "", "", table.id, table.en))
+        rows.extend((table.name, c.name, c.unit, c.id, c.en) for c in table.columns)
+    return pd.DataFrame(rows, columns=["table_name", "column_name", "unit", "description_id", "description_en"])

@@ -1,0 +1,125 @@
+"""`python -m anonymize publish`: raw database in, audited release of safe aggregates out, swapped in atomically."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from anonymize import release
+from anonymize.audit import audit_release
+from anonymize.build import BuildResult, build_tables, information_loss
+from anonymize.published import ReleaseInfo, write_release
+from cli import UserError, stage, stopwatch, summary
+from settings import get_settings
+
+HELP = "aggregate the raw database, hide small cells, audit, and publish a new release"
+log = logging.getLogger(__name__)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    settings = get_settings()
+    parser.add_argument("--raw", type=Path, default=settings.raw_db, help="raw database (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=settings.published_db,
+                        help="current published database (default: %(default)s)")
+    parser.add_argument("--threshold", type=int, default=settings.threshold,
+                        help="smallest household count published (default: %(default)s)")
+    parser.add_argument("--through", metavar="YYYY-MM", help="last month to publish (default: latest in data)")
+    parser.add_argument("--geo-dir", type=Path, default=settings.geo_dir,
+                        help="boundary layers from `python -m geo build` (default: %(default)s)")
+    parser.add_argument("--keep", type=int, default=settings.keep_releases,
+                        help="releases kept readable (default: %(default)s)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threshold < 2:
+        raise UserError(f"--threshold must be at least 2, got {args.threshold}.")
+    if not args.raw.exists():
+        raise UserError(f"No raw database at {args.raw}; run `python -m data generate` or `python -m data ingest`.")
+    start = time.perf_counter()
+    outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep)
+    summary(f"published release {outcome['release_id']} (data through {outcome['data_through']}): "
+            f"{outcome['cells']:,} cells, {outcome['suppressed']:,} hidden "
+            f"({outcome['primary']:,} small, {outcome['secondary']:,} to protect them), "
+            f"{outcome['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, audit passed "
+            f"in {time.perf_counter() - start:.1f} s -> {args.out}")
+    return 0
+
+
+def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
+            keep: int) -> dict[str, object]:
+    """Build, write, audit and swap in one release; return its figures. Raises UserError if it fails."""
+    current_db.parent.mkdir(parents=True, exist_ok=True)
+    release.clear_stale_staging(current_db)
+    previous = next(iter(release.list_releases(current_db)), None)
+    release_id = release.new_release_id()
+    staged = release.staging_dir(current_db, release_id)
+    seconds: dict[str, float] = {}
+
+    with stage("aggregate and protect (hide small cells, audit, repair)", 1, 4):
+        result = _build(raw_db, threshold, through)
+    with stage("write the release and its boundaries", 2, 4), stopwatch() as timing:
+        stats = {t.name: information_loss(t, result.regions) for t in result.tables}
+        staged.mkdir(parents=True)
+        info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
+                           previous["release_id"] if previous else None, _sources(raw_db))
+        protection_audit = {t.name: t.protection.audit.summary(t.input.table) for t in result.tables}
+        write_release(staged / release.DB_NAME, result, info, threshold, stats, protection_audit)
+        _write_boundaries(staged / release.DB_NAME, result, geo_dir)
+    seconds["write"] = timing["seconds"]
+    with stage("audit the release from its published tables alone", 3, 4), stopwatch() as timing:
+        audit = audit_release(staged / release.DB_NAME)
+    seconds["standalone_audit"] = timing["seconds"]
+    if not audit["passed"]:
+        raise UserError(f"The audit of release {release_id} failed; the current release was left in place "
+                        f"(details in {staged}).")
+    with stage("swap the new release in", 4, 4):
+        release.write_manifest(staged, release_id, previous, audit)
+        release.promote(current_db, staged, release_id)
+        release.prune(current_db, keep)
+    return {"release_id": release_id, "data_through": result.scope.through, **stats["disbursement_cells"],
+            "seconds": {**result.seconds, **seconds}, "rows_aggregated": result.rows_aggregated,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tables": stats,
+            "audit": audit}
+
+
+def _build(raw_db: Path, threshold: int, through: str | None) -> BuildResult:
+    con = duckdb.connect(str(raw_db), read_only=True)
+    try:
+        return build_tables(con, threshold, get_settings().late_after_days, through)
+    except ValueError as error:
+        raise UserError(f"Cannot publish from {raw_db}: {error}.") from None
+    finally:
+        con.close()
+
+
+def _write_boundaries(db: Path, result: BuildResult, geo_dir: Path) -> None:
+    from geo.release import write_boundaries  # geopandas is heavy: only needed here
+
+    con = duckdb.connect(str(db))
+    try:
+        write_boundaries(con, result.regions["code"].tolist(), geo_dir)
+    finally:
+        con.close()
+
+
+def _sources(raw_db: Path) -> dict[str, object]:
+    """What the release was made from: ingested files' hashes and how the raw data was generated."""
+    con = duckdb.connect(str(raw_db), read_only=True)
+    try:
+        files = con.execute("SELECT source, source_sha256, input_rows, accepted, quarantined "
+                            "FROM ingested_files ORDER BY ingested_at").df()
+        metadata = dict(con.execute("SELECT key, value FROM raw_metadata").fetchall())
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 (fixed table names)
+                  for t in ("households", "disbursements", "complaints", "usul_sanggah", "quarantine")}
+    finally:
+        con.close()
+    generator = {k: v for k, v in metadata.items() if k in ("preset", "seed", "year", "through", "regions")}
+    return {"ingested_files": json.loads(files.to_json(orient="records")), "generator": generator,
+            "raw_rows": counts}

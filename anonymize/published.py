@@ -1,0 +1,153 @@
+"""The published database: writing a release's tables, and reading them back for a stand-alone audit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from anonymize.aggregate import QUALITY_INDICATORS, Scope
+from anonymize.build import BuildResult, published_frame
+from anonymize.dictionary import dictionary_frame
+from anonymize.tables import (
+    ProtectedTableInput,
+    disbursement_applicability,
+    disbursement_table,
+    feedback_table,
+    quality_table,
+)
+from settings import (
+    ALL_PROGRAMS,
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_STATUSES,
+    PROGRAMS,
+    PROPOSAL_KINDS,
+    PROPOSAL_STATUSES,
+)
+
+#: Cell tables of a release, in the order they are protected and published.
+CELL_TABLES = ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells")
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    release_id: str
+    created_at: str
+    previous_release_id: str | None
+    sources: dict[str, object]
+
+
+def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold: int,
+                  table_stats: dict[str, dict[str, float | int]], audit: dict[str, object]) -> None:
+    """Write every published table into a new DuckDB file (which must not exist yet)."""
+    con = duckdb.connect(str(path))
+    try:
+        for table in result.tables:
+            _write_frame(con, table.name, published_frame(table, result.regions))
+        _write_frame(con, "regions", result.regions)
+        _write_frame(con, "programs", _programs())
+        _write_frame(con, "periods", _periods(result.scope))
+        _write_frame(con, "data_dictionary", dictionary_frame())
+        _write_frame(con, "release", pd.DataFrame([{
+            "release_id": info.release_id, "created_at": info.created_at, "data_year": result.scope.year,
+            "data_through": result.scope.through, "provinces": ",".join(result.scope.provinces),
+            "threshold": threshold, "rules": json.dumps(_rules(threshold)),
+            "sources": json.dumps(info.sources), "tables": json.dumps(table_stats), "audit": json.dumps(audit),
+            "previous_release_id": info.previous_release_id}]))
+    finally:
+        con.close()
+
+
+def _write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register("_frame", frame)
+    try:
+        # `name` is one of this module's fixed table names, never input.
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")  # noqa: S608
+    finally:
+        con.unregister("_frame")
+
+
+def _programs() -> pd.DataFrame:
+    rows = [{"code": ALL_PROGRAMS, "name_id": "Semua program", "name_en": "All programs", "target_desil": None,
+             "desa_only": False}]
+    rows += [{"code": c, "name_id": p.name_id, "name_en": p.name_en, "target_desil": p.target_desil,
+              "desa_only": p.desa_only} for c, p in PROGRAMS.items()]
+    return pd.DataFrame(rows)
+
+
+def _periods(scope: Scope) -> pd.DataFrame:
+    rows = [{"period": m, "kind": "month", "year": scope.year, "month": int(m[5:])} for m in scope.months]
+    rows.append({"period": str(scope.year), "kind": "year", "year": scope.year, "month": None})
+    return pd.DataFrame(rows)
+
+
+def _rules(threshold: int) -> dict[str, object]:
+    return {
+        "threshold": threshold,
+        "primary": "a cell with a household count from 1 to threshold-1 is hidden; zero is published",
+        "cell_level": "a hidden cell hides every measure",
+        "secondary": "partners in every relation (regions, programs, months, channels) until the LP audit passes",
+        "audit": "per measure: exact sums, bounds for distinct households, integer counts, hidden cells non-empty; "
+                 "counts need intervals at least threshold-1 wide, fixed-benefit Rupiah at least threshold-1 "
+                 "household benefits, other values must not be pinned to a non-zero value",
+    }
+
+
+# --- Reading a release back ------------------------------------------------------------------------------
+
+@dataclass
+class PublishedRelease:
+    scope: Scope
+    threshold: int
+    regions: pd.DataFrame
+    tables: list[tuple[ProtectedTableInput, np.ndarray]]
+
+
+def read_release(path: Path) -> PublishedRelease:
+    """Rebuild every protected table from the published tables alone (hidden values become unknowns)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        release = con.execute("SELECT data_year, data_through, provinces, threshold FROM release").fetchone()
+        year, through, provinces, threshold = release
+        scope = Scope(int(year), int(through[5:7]), tuple(provinces.split(",")))
+        regions = con.execute("SELECT * FROM regions").df()
+        frames = {name: con.execute(f"SELECT * FROM {name}").df() for name in CELL_TABLES}  # noqa: S608
+    finally:
+        con.close()
+    upper = regions[regions["level"] != "desa"]
+    tables = []
+    for name, frame in frames.items():
+        cells = frame.rename(columns={"region_code": "region", "suppressed": _HIDDEN}).drop(columns=["level"])
+        table_input = _rebuild(name, cells, regions, upper, scope, int(threshold))
+        # Builders may reorder rows: the flag travels as a column.
+        tables.append((table_input, table_input.frame[_HIDDEN].to_numpy(dtype=bool)))
+    return PublishedRelease(scope, int(threshold), regions, tables)
+
+
+_HIDDEN = "_hidden"
+_KEYS = ("region", "program", "period", "channel", "category", "kind", "indicator", _HIDDEN)
+
+
+def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.DataFrame, scope: Scope,
+             threshold: int) -> ProtectedTableInput:
+    measures = [c for c in cells.columns if c not in _KEYS]
+    cells[measures] = cells[measures].astype("float64")
+    suppressed = cells[_HIDDEN].to_numpy(dtype=bool)
+    if name == "disbursement_cells":
+        applies = disbursement_applicability(cells, regions, scope)
+        for measure in measures:
+            # A hidden value the table does publish for cells of this kind is an unknown (placeholder 1).
+            cells.loc[suppressed & applies[measure].to_numpy(), measure] = 1.0
+        return disbursement_table(cells, regions, scope, threshold)
+    cells.loc[suppressed, measures] = 1.0
+    if name == "complaint_cells":
+        return feedback_table(name, cells, upper, scope, threshold, "category", list(COMPLAINT_CATEGORIES),
+                              "complaints", list(COMPLAINT_STATUSES))
+    if name == "proposal_cells":
+        return feedback_table(name, cells, upper, scope, threshold, "kind", list(PROPOSAL_KINDS), "proposals",
+                              list(PROPOSAL_STATUSES))
+    return quality_table(cells, upper, scope, threshold, list(QUALITY_INDICATORS))

@@ -1,0 +1,177 @@
+"""The protected table: cells over hierarchical dimensions, their measures, and the relations an attacker can use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+
+class Aggregation(StrEnum):
+    """How a measure of a total relates to the same measure of its parts along one dimension."""
+
+    SUM = "sum"        # total = sum of parts (payments, Rupiah; households over regions)
+    BOUND = "bound"    # max(parts) <= total <= sum(parts) (distinct households over months or programs)
+
+
+class Role(StrEnum):
+    """What a measure is, which decides how wide its feasible interval must stay when suppressed."""
+
+    SENSITIVE = "sensitive"    # a count of households: drives primary suppression, interval >= threshold wide
+    POPULATION = "population"  # a count that tracks households one-to-one (payments): interval >= threshold wide
+    DETAIL = "detail"          # a sub-count (failed payments): must never be pinned to a non-zero value
+    AMOUNT = "amount"          # Rupiah, in units of Rp1,000: see MeasureSpec.amount_unit
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    name: str
+    role: Role
+    #: Aggregation along each dimension; a dimension missing here does not relate this measure.
+    aggregation: dict[str, Aggregation]
+    #: Counts the attacker knows are whole numbers.
+    integer: bool = True
+
+
+@dataclass
+class Dimension:
+    """One axis of the table, e.g. region, program, period, channel.
+
+    `families` lists the ways totals are made from parts. Each family maps a part's node index to its total's node
+    index (-1 where the node is not a part in that family). A tree is one family; the period axis has one family
+    for the year and one for each earlier release's year-to-date.
+    """
+
+    name: str
+    codes: list[str]
+    families: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = {code: i for i, code in enumerate(self.codes)}
+
+    def add_family(self, name: str, part_to_total: dict[str, str]) -> None:
+        mapping = np.full(len(self.codes), -1, dtype=np.int64)
+        for part, total in part_to_total.items():
+            mapping[self.index[part]] = self.index[total]
+        self.families[name] = mapping
+
+    def encode(self, values: np.ndarray) -> np.ndarray:
+        codes = pd.Categorical(values, categories=self.codes).codes.astype(np.int64)
+        if (codes < 0).any():
+            unknown = sorted({str(v) for v, c in zip(values, codes, strict=True) if c < 0})[:5]
+            raise ValueError(f"dimension {self.name} has no node(s) {unknown}")
+        return codes
+
+
+@dataclass
+class Relation:
+    """All relations of one family: relation k has total cell `total[k]` and parts `parts[ptr[k]:ptr[k+1]]`."""
+
+    dimension: str
+    family: str
+    total: np.ndarray
+    ptr: np.ndarray
+    parts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.total)
+
+    def part_relation(self) -> np.ndarray:
+        """For each entry of `parts`, the index of its relation."""
+        return np.repeat(np.arange(len(self.total)), np.diff(self.ptr))
+
+
+@dataclass
+class CellTable:
+    """Cells (one per combination of dimension nodes present), measure values, and their relations."""
+
+    dimensions: list[Dimension]
+    coords: np.ndarray                 # (n_cells, n_dims) node indices
+    measures: list[MeasureSpec]
+    values: np.ndarray                 # (n_cells, n_measures) float64; NaN where a measure does not apply
+    #: Measures whose sum >= 1 is what "the cell is not empty" means (an attacker knows a suppressed cell is not).
+    nonempty_measures: tuple[str, ...]
+    relations: list[Relation] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.coords = np.ascontiguousarray(self.coords, dtype=np.int64)
+        self.values = np.ascontiguousarray(self.values, dtype=np.float64)
+        self._strides = self._make_strides()
+        self.keys = self.coords @ self._strides
+        order = np.argsort(self.keys, kind="stable")
+        self._sorted_keys = self.keys[order]
+        self._sorted_cells = order
+        if len(self._sorted_keys) > 1 and np.any(np.diff(self._sorted_keys) == 0):
+            raise ValueError("CellTable has duplicate cells")
+        if not self.relations:
+            self.relations = self._build_relations()
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.coords)
+
+    def measure_index(self, name: str) -> int:
+        return next(i for i, m in enumerate(self.measures) if m.name == name)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.measure_index(name)]
+
+    def dim_index(self, name: str) -> int:
+        return next(i for i, d in enumerate(self.dimensions) if d.name == name)
+
+    def size(self) -> np.ndarray:
+        """Per cell, the sum of the non-empty measures (0 = empty cell, always published)."""
+        columns = [np.nan_to_num(self.column(m)) for m in self.nonempty_measures]
+        return np.sum(columns, axis=0)
+
+    def lookup(self, coords: np.ndarray) -> np.ndarray:
+        """Cell index of each coordinate row, or -1 where no such cell exists."""
+        keys = np.asarray(coords, dtype=np.int64) @ self._strides
+        pos = np.searchsorted(self._sorted_keys, keys)
+        pos = np.minimum(pos, len(self._sorted_keys) - 1)
+        found = self._sorted_keys[pos] == keys
+        return np.where(found, self._sorted_cells[pos], -1)
+
+    def _make_strides(self) -> np.ndarray:
+        sizes = [len(d.codes) for d in self.dimensions]
+        strides = np.ones(len(sizes), dtype=np.int64)
+        for i in range(len(sizes) - 2, -1, -1):
+            strides[i] = strides[i + 1] * sizes[i + 1]
+        if int(np.prod(np.array(sizes, dtype=np.float64))) >= 2**62:
+            raise ValueError("table too large to key")
+        return strides
+
+    def _build_relations(self) -> list[Relation]:
+        relations = []
+        for d, dim in enumerate(self.dimensions):
+            for family, mapping in dim.families.items():
+                relation = self._family_relations(d, dim.name, family, mapping)
+                if relation is not None:
+                    relations.append(relation)
+        return relations
+
+    def _family_relations(self, d: int, dim_name: str, family: str, mapping: np.ndarray) -> Relation | None:
+        total_node = mapping[self.coords[:, d]]
+        part_cells = np.flatnonzero(total_node >= 0)
+        if len(part_cells) == 0:
+            return None
+        total_coords = self.coords[part_cells].copy()
+        total_coords[:, d] = total_node[part_cells]
+        total_cells = self.lookup(total_coords)
+        keep = total_cells >= 0
+        part_cells, total_cells = part_cells[keep], total_cells[keep]
+        order = np.lexsort((part_cells, total_cells))
+        part_cells, total_cells = part_cells[order], total_cells[order]
+        totals, starts = np.unique(total_cells, return_index=True)
+        ptr = np.append(starts, len(part_cells)).astype(np.int64)
+        return Relation(dim_name, family, totals.astype(np.int64), ptr, part_cells.astype(np.int64))
+
+
+def table_from_frame(frame: pd.DataFrame, dimensions: list[Dimension], measures: list[MeasureSpec],
+                     nonempty_measures: tuple[str, ...]) -> CellTable:
+    """A CellTable from one row per cell: a column per dimension (node codes) and per measure."""
+    coords = np.column_stack([dim.encode(frame[dim.name].to_numpy()) for dim in dimensions])
+    values = frame[[m.name for m in measures]].to_numpy(dtype=np.float64, na_value=np.nan)
+    return CellTable(dimensions, coords, measures, values, nonempty_measures)

@@ -1,0 +1,200 @@
+"""The published tables as protected cell tables: their dimensions, measures and what an attacker knows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from anonymize.aggregate import ALL_CATEGORIES, ALL_CHANNELS, UNKNOWN_CHANNEL, Scope
+from anonymize.protect import ProtectionRules
+from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
+from settings import ALL_PROGRAMS, BLT_DD_MONTHLY, CHANNELS, PROGRAMS, SEMBAKO_MONTHLY
+
+SUM, BOUND = Aggregation.SUM, Aggregation.BOUND
+#: Rupiah are protected and audited in units of Rp1,000 (every benefit is a multiple of Rp25,000).
+AMOUNT_UNIT = 1000
+#: Programs paying the same amount to every household: their Rupiah total reveals a count of households.
+FIXED_MONTHLY_BENEFIT = {"SEMBAKO": SEMBAKO_MONTHLY, "BLT_DD": BLT_DD_MONTHLY}
+
+REGION_ADDITIVE = {"region": SUM}
+EVERYWHERE = {"region": SUM, "program": SUM, "period": SUM, "channel": SUM}
+
+DISBURSEMENT_MEASURES = [
+    # Distinct households: additive over desa (a household lives in one), bounded over months/programs/channels.
+    MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND, "period": BOUND, "channel": BOUND}),
+    MeasureSpec("eligible_households", Role.SENSITIVE, REGION_ADDITIVE),
+    MeasureSpec("eligible_paid", Role.SENSITIVE, REGION_ADDITIVE),
+    MeasureSpec("registered_households", Role.SENSITIVE, REGION_ADDITIVE),
+    MeasureSpec("payments", Role.POPULATION, EVERYWHERE),
+    MeasureSpec("paid_payments", Role.POPULATION, EVERYWHERE),
+    MeasureSpec("failed_payments", Role.DETAIL, EVERYWHERE),
+    MeasureSpec("returned_payments", Role.DETAIL, EVERYWHERE),
+    MeasureSpec("pending_payments", Role.DETAIL, EVERYWHERE),
+    MeasureSpec("late_payments", Role.DETAIL, EVERYWHERE),
+    MeasureSpec("amount", Role.AMOUNT, EVERYWHERE),
+]
+DISBURSEMENT_NONEMPTY = ("recipients", "eligible_households", "registered_households")
+#: Counts of payments by status are tiny in small areas (a few failed payments a year in a desa, a few pending
+#: ones in a kecamatan's December): an attacker could place each one exactly. They are published for
+#: kecamatan by year and monthly from kabupaten/kota up, not at all for a desa, and not per channel.
+STATUS_COUNTS = ("payments", "failed_payments", "returned_payments", "pending_payments", "late_payments")
+
+
+@dataclass
+class ProtectedTableInput:
+    """A table ready for protection, plus the frame its cells came from (same row order)."""
+
+    name: str
+    table: CellTable
+    rules: ProtectionRules
+    frame: pd.DataFrame
+
+
+def region_dimension(regions: pd.DataFrame) -> Dimension:
+    """`regions`: code and parent_code of every region in the table (the national root has no parent)."""
+    dim = Dimension("region", regions["code"].tolist())
+    with_parent = regions[regions["parent_code"].notna() & regions["parent_code"].isin(dim.index)]
+    dim.add_family("tree", dict(zip(with_parent["code"], with_parent["parent_code"], strict=True)))
+    return dim
+
+
+def star_dimension(name: str, total: str, parts: list[str], family: str = "all") -> Dimension:
+    dim = Dimension(name, [total, *parts])
+    dim.add_family(family, dict.fromkeys(parts, total))
+    return dim
+
+
+def period_dimension(scope: Scope) -> Dimension:
+    year = str(scope.year)
+    return star_dimension("period", year, scope.months, family="year")
+
+
+def channel_codes() -> list[str]:
+    return [*CHANNELS, UNKNOWN_CHANNEL]
+
+
+def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int
+                       ) -> ProtectedTableInput:
+    """The one combined table: region × program × period × channel (channels from kabupaten up)."""
+    dims = [region_dimension(regions),
+            star_dimension("program", ALL_PROGRAMS, list(PROGRAMS)),
+            period_dimension(scope),
+            star_dimension("channel", ALL_CHANNELS, channel_codes())]
+    frame = cells.reset_index(drop=True)
+    scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT)
+    table = table_from_frame(scaled, dims, DISBURSEMENT_MEASURES, DISBURSEMENT_NONEMPTY)
+    fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
+    rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold)}, {"amount": fixed})
+    return ProtectedTableInput("disbursement_cells", table, rules, frame)
+
+
+def amount_widths(frame: pd.DataFrame, threshold: int) -> np.ndarray:
+    """Required width of a suppressed amount (Rp1,000).
+
+    For a fixed-benefit program, amount / (most one household can get in the cell) bounds the household count,
+    so the amount must stay (threshold - 1) such units wide. For others it must just not be pinned.
+    """
+    is_year = frame["period"].str.len() == 4
+    largest_payment = {c: p.max_payment for c, p in PROGRAMS.items()}
+    unit = np.zeros(len(frame))
+    for program, monthly in FIXED_MONTHLY_BENEFIT.items():
+        mine = (frame["program"] == program).to_numpy()
+        per_household = np.where(is_year, 12 * monthly, largest_payment[program])
+        unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
+    smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
+    return np.where(unit > 0, (threshold - 1) * unit, smallest_step)
+
+
+def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The published cells, with explicit zeros, and NaN where a measure is not published.
+
+    The table is ragged on purpose: desa/kelurahan get whole-year cells only (their monthly counts are mostly
+    below the threshold, and a published month bounds the year's distinct households from below, which
+    pins hidden neighbours); months are published from kecamatan up; channels from kabupaten/kota up;
+    counts by payment status as STATUS_COUNTS says.
+    """
+    level = rolled["region"].map(regions.set_index("code")["level"])
+    keep = ((level != "desa") | (rolled["period"] == str(scope.year))) & (
+        (rolled["channel"] == ALL_CHANNELS) | level.isin(["nasional", "provinsi", "kabupaten"]))
+    rolled = rolled[keep]
+    is_desa = regions["level"] == "desa"
+    programs = [ALL_PROGRAMS, *PROGRAMS]
+    grid = pd.concat([
+        pd.MultiIndex.from_product([regions.loc[~is_desa, "code"], programs, scope.periods, [ALL_CHANNELS]],
+                                   names=["region", "program", "period", "channel"]).to_frame(index=False),
+        pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, [str(scope.year)], [ALL_CHANNELS]],
+                                   names=["region", "program", "period", "channel"]).to_frame(index=False),
+    ], ignore_index=True)
+    cells = grid.merge(rolled, how="outer", on=["region", "program", "period", "channel"])
+    applies = disbursement_applicability(cells, regions, scope)
+    for measure in applies.columns:
+        cells[measure] = np.where(applies[measure], cells[measure].fillna(0), np.nan)
+    return cells
+
+
+def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Per cell and measure: is the measure published for this kind of cell at all? (A hidden cell's values
+    are blank too; this tells the audit which blanks are unknowns.)"""
+    is_year = (cells["period"] == str(scope.year)).to_numpy()
+    plain = (cells["channel"] == ALL_CHANNELS).to_numpy()
+    level = cells["region"].map(regions.set_index("code")["level"]).to_numpy()
+    one_program = (cells["program"] != ALL_PROGRAMS).to_numpy()
+    status_published = ~((level == "desa") | ((level == "kecamatan") & ~is_year) | ~plain)
+    applies = {m.name: np.ones(len(cells), dtype=bool) for m in DISBURSEMENT_MEASURES}
+    applies["eligible_households"] = applies["eligible_paid"] = one_program & is_year & plain
+    applies["registered_households"] = ~one_program & is_year & plain
+    for measure in STATUS_COUNTS:
+        applies[measure] = status_published
+    return pd.DataFrame(applies, index=cells.index)
+
+
+# --- Complaints, proposals (usul/sanggah) and data quality: kecamatan and up --------------------------------
+
+def feedback_grid(regions: pd.DataFrame, category_dim: str, categories: list[str], scope: Scope) -> pd.DataFrame:
+    """The cells a feedback table publishes; ragged because counts are small.
+
+    Kecamatan: all categories together, for the whole year. Kabupaten/kota: each category (and all) for the
+    year, plus the monthly series of all categories. Provinces and the nation: every category by month.
+    """
+    year, every = [str(scope.year)], [ALL_CATEGORIES, *categories]
+    level = regions.set_index("code")["level"]
+    blocks = []
+    for codes, kinds, periods in (
+        (level.index[level.isin(["nasional", "provinsi"])], every, scope.periods),
+        (level.index[level == "kabupaten"], every, year),
+        (level.index[level == "kabupaten"], [ALL_CATEGORIES], scope.months),
+        (level.index[level == "kecamatan"], [ALL_CATEGORIES], year),
+    ):
+        blocks.append(pd.MultiIndex.from_product([codes, kinds, periods],
+                                                 names=["region", category_dim, "period"]).to_frame(index=False))
+    return pd.concat(blocks, ignore_index=True)
+
+
+def feedback_table(name: str, cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int,
+                   category_dim: str, categories: list[str], total_measure: str, status_measures: list[str],
+                   ) -> ProtectedTableInput:
+    """Counts of submissions by region × category (with all) × period; statuses split the total."""
+    dims = [region_dimension(regions), star_dimension(category_dim, ALL_CATEGORIES, categories),
+            period_dimension(scope)]
+    everywhere = {"region": SUM, category_dim: SUM, "period": SUM}
+    measures = [MeasureSpec(total_measure, Role.SENSITIVE, everywhere)]
+    measures += [MeasureSpec(s, Role.DETAIL, everywhere) for s in status_measures]
+    grid = feedback_grid(regions, category_dim, categories, scope)
+    frame = grid.merge(cells, how="left", on=["region", category_dim, "period"]).fillna(
+        dict.fromkeys([total_measure, *status_measures], 0))
+    table = table_from_frame(frame, dims, measures, (total_measure,))
+    return ProtectedTableInput(name, table, ProtectionRules(threshold), frame)
+
+
+def quality_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int,
+                  indicators: list[str]) -> ProtectedTableInput:
+    """Data-quality counts by region × indicator for the year. Indicators overlap, so they have no total."""
+    dims = [region_dimension(regions), Dimension("indicator", indicators), Dimension("period", [str(scope.year)])]
+    measures = [MeasureSpec("households", Role.SENSITIVE, {"region": SUM})]
+    grid = pd.MultiIndex.from_product([regions["code"], indicators, [str(scope.year)]],
+                                      names=["region", "indicator", "period"]).to_frame(index=False)
+    frame = grid.merge(cells, how="left", on=["region", "indicator", "period"]).fillna({"households": 0})
+    table = table_from_frame(frame, dims, measures, ("households",))
+    return ProtectedTableInput("quality_cells", table, ProtectionRules(threshold), frame)
