@@ -1,7 +1,33 @@
-"""Entry point of the dashboard (placeholder until the dashboard pages land)."""
+"""Bansos Terbuka: the router. URL state, language, embed mode, first-run build and the page list; pages do the rest."""
 
 import streamlit as st
 
+from dashboard import build_demo, db, i18n, state
+
 st.set_page_config(page_title="Bansos Terbuka", layout="wide")
-st.title("Bansos Terbuka")
-st.write("Dasbor transparansi penyaluran bantuan sosial. / Social assistance transparency dashboard.")
+state.begin_run()
+lang = state.widget(st.sidebar.radio, "lang", list(i18n.LANGS), i18n.DEFAULT_LANG, label="Bahasa / Language",
+                    format_func=lambda code: {"id": "Bahasa Indonesia", "en": "English"}[code], horizontal=True)
+if not db.published_path().exists():
+    build_demo.render_first_run(lang)
+
+PAGES = {
+    "beranda": st.Page("pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
+    "peta": st.Page("pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
+    "tren": st.Page("pages/trends.py", title=i18n.t("page_trends", lang), url_path="tren"),
+    "kesenjangan": st.Page("pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
+    "wilayah": st.Page("pages/region.py", title=i18n.t("page_region", lang), url_path="wilayah"),
+}
+# `?page=peta` also opens a page (links that carry everything in the query string).
+requested = state.take("page", PAGES)
+navigation = st.navigation(list(PAGES.values()), position="hidden" if st.context.is_embedded else "sidebar")
+if requested and PAGES[requested].url_path != navigation.url_path:
+    st.switch_page(PAGES[requested])
+st.sidebar.caption(i18n.t("app_tagline", lang))
+notices = st.container()  # filled after the page ran: its widgets validate their URL values
+try:
+    navigation.run()
+finally:
+    with notices:
+        state.render_notices(lang)
+    state.write_url()

@@ -1,0 +1,92 @@
+"""Plotly figures (pure builders) and the one function that draws a chart with its table alternative."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import i18n
+
+#: Okabe-Ito: a qualitative palette that stays distinct for the common colour-vision deficiencies.
+QUALITATIVE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
+_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: int = 360) -> go.Figure:
+    # Plotly's separators: decimal mark then thousands mark (12.345,6 in Bahasa Indonesia).
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, separators=",." if lang == "id" else ".,",
+                      height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      legend={"orientation": "h", "y": -0.2},
+                      yaxis_title=y_title, hovermode="x unified")
+    return fig
+
+
+def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str) -> go.Figure:
+    """Lines per `series` over `period` (YYYY-MM); NaN (hidden or unpublished) leaves a gap, never a guess."""
+    fig = go.Figure()
+    for i, (name, part) in enumerate(frame.groupby("series", sort=False)):
+        part = part.sort_values("period")
+        fig.add_trace(go.Scatter(
+            x=[i18n.format_month_short(p, lang) for p in part["period"]], y=part["value"], name=str(name),
+            mode="lines+markers", connectgaps=False, hovertext=part["label"], hoverinfo="text+name",
+            line={"color": QUALITATIVE[i % len(QUALITATIVE)], "dash": DASHES[i % len(DASHES)], "width": 2}))
+    return _layout(fig, lang, title, y_title)
+
+
+def build_sparkline(frame: pd.DataFrame, lang: str, title: str) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=[i18n.format_month_short(p, lang) for p in frame["period"]], y=frame["value"],
+                               mode="lines+markers", connectgaps=False, hovertext=frame["label"], hoverinfo="text",
+                               line={"color": QUALITATIVE[0], "width": 2}, fill="tozeroy"))
+    fig = _layout(fig, lang, title, height=200)
+    fig.update_layout(showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def build_cumulative(frame: pd.DataFrame, target: float | None, lang: str, title: str) -> go.Figure:
+    """Cumulative Rupiah by month against a flat annual-target line."""
+    x = [i18n.format_month_short(p, lang) for p in frame["period"]]
+    fig = go.Figure(go.Scatter(x=x, y=frame["value"], name=i18n.t("cumulative", lang), mode="lines+markers",
+                               hovertext=frame["label"], hoverinfo="text+name", connectgaps=False,
+                               line={"color": QUALITATIVE[0], "width": 2}))
+    if target is not None:
+        fig.add_trace(go.Scatter(x=x, y=[target] * len(x), name=i18n.t("target", lang), mode="lines",
+                                 hovertext=[i18n.format_rupiah(target, lang)] * len(x), hoverinfo="text+name",
+                                 line={"color": QUALITATIVE[1], "dash": "dash", "width": 2}))
+    return _layout(fig, lang, title, "Rupiah")
+
+
+def build_bars(frame: pd.DataFrame, lang: str, title: str, x_title: str) -> go.Figure:
+    """Horizontal bars of `value` by `name`, in the frame's order (largest on top)."""
+    fig = go.Figure(go.Bar(x=frame["value"], y=frame["name"], orientation="h", hovertext=frame["label"],
+                           hoverinfo="text+y", marker={"color": QUALITATIVE[0]}))
+    fig = _layout(fig, lang, title, height=max(260, 28 * len(frame) + 90))
+    fig.update_layout(xaxis_title=x_title, yaxis={"autorange": "reversed"}, hovermode="closest")
+    return fig
+
+
+def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_title: str) -> go.Figure:
+    """Points `x`, `y` with `name`; rows with `outlier` True are labelled on the chart."""
+    fig = go.Figure(go.Scatter(x=frame["x"], y=frame["y"], mode="markers", text=frame["name"],
+                               hovertext=frame["label"], hoverinfo="text",
+                               marker={"color": QUALITATIVE[0], "size": 8, "opacity": 0.7}))
+    labelled = frame[frame["outlier"]]
+    fig.add_trace(go.Scatter(x=labelled["x"], y=labelled["y"], mode="markers+text", text=labelled["name"],
+                             textposition="top center", hoverinfo="skip",
+                             marker={"color": QUALITATIVE[5], "size": 11, "symbol": "diamond"}))
+    fig = _layout(fig, lang, title, y_title, height=420)
+    fig.update_layout(xaxis_title=x_title, showlegend=False, hovermode="closest", xaxis_tickformat=".0%",
+                      yaxis_tickformat=".0%")
+    return fig
+
+
+def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str) -> None:
+    """A chart and, under it, the same values as a table (hidden cells marked) for screen readers and copying."""
+    st.plotly_chart(fig, key=key, config=_CONFIG, width="stretch")
+    render_table(table, lang, key=f"{key}_table")
+
+
+def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = False) -> None:
+    with st.expander(i18n.t("table_alt", lang), expanded=expanded):
+        st.dataframe(table, hide_index=True, width="stretch", key=key)

@@ -1,0 +1,218 @@
+"""Render functions shared by the pages: header, selectors bound to the URL, region picker and breadcrumb."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from dashboard import db, i18n, metrics, search, state
+from dashboard.db import Release
+from settings import ALL_PROGRAMS, NATIONAL_CODE
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page needs first: the language and the current release."""
+
+    lang: str
+    release: Release
+
+
+def render_header(title_key: str) -> PageContext:
+    """Title, notices about invalid URL values, and data freshness."""
+    lang = state.current("lang", i18n.DEFAULT_LANG)
+    release = db.get_release()
+    st.title(i18n.t(title_key, lang))
+    st.caption(freshness(release, lang))
+    return PageContext(lang, release)
+
+
+def freshness(release: Release, lang: str) -> str:
+    return i18n.t("freshness", lang, through=i18n.format_period(release.data_through, lang),
+                  released=release.created_at[:10])
+
+
+def program_names(ctx: PageContext) -> dict[str, str]:
+    """The three programs (not "all"), code -> name in the page's language."""
+    programs = db.get_programs(ctx.release.release_id)
+    names = dict(zip(programs["code"], programs[f"name_{ctx.lang}"], strict=True))
+    return {code: names.get(code, code) for code in ("PKH", "SEMBAKO", "BLT_DD")}
+
+
+def compare_options(ctx: PageContext, code: str) -> dict[str, str]:
+    """Regions to compare with: every province and kabupaten/kota, and the kecamatan of this region's kabupaten."""
+    release_id = ctx.release.release_id
+    frames = [db.get_regions_in(release_id, NATIONAL_CODE, "provinsi"),
+              db.get_regions_in(release_id, NATIONAL_CODE, "kabupaten")]
+    region = db.get_region(release_id, code)
+    if region and region["kabupaten_code"]:
+        frames.append(db.get_regions_in(release_id, region["kabupaten_code"], "kecamatan"))
+    options = {}
+    for frame in frames:
+        options.update({c: f"{n} ({i18n.region_kind(k, ctx.lang)})"
+                        for c, n, k in zip(frame["code"], frame["name"], frame["kind"], strict=True)})
+    return options
+
+
+def program_name(ctx: PageContext, code: str) -> str:
+    programs = db.get_programs(ctx.release.release_id)
+    return dict(zip(programs["code"], programs[f"name_{ctx.lang}"], strict=True)).get(code, code)
+
+
+def select_program(ctx: PageContext, allow_all: bool = True, default: str = ALL_PROGRAMS) -> str:
+    programs = db.get_programs(ctx.release.release_id)
+    names = dict(zip(programs["code"], programs[f"name_{ctx.lang}"], strict=True))
+    options = [p for p in (ALL_PROGRAMS, "PKH", "SEMBAKO", "BLT_DD") if allow_all or p != ALL_PROGRAMS]
+    if not allow_all and state.current("program") == ALL_PROGRAMS:  # chosen on another page: say why it changed
+        state.set_value("program", default)
+        st.info(i18n.t("gaps_semua", ctx.lang, program=names.get(default, default)))
+    return state.widget(st.selectbox, "program", options, default, label=i18n.t("program", ctx.lang),
+                        format_func=lambda c: names.get(c, c))
+
+
+def select_period(ctx: PageContext, year_only: bool = False) -> str:
+    """Months and the whole year (default). `year_only`: the period parameter is kept but shown as the year."""
+    periods = db.get_periods(ctx.release.release_id)
+    year = str(ctx.release.data_year)
+    options = [year] if year_only else [year, *[p for p in periods if p != year]]
+    return state.widget(st.selectbox, "period", options, year, label=i18n.t("period", ctx.lang),
+                        format_func=lambda p: i18n.format_period(p, ctx.lang))
+
+
+def select_metric(ctx: PageContext, options: tuple[str, ...] = metrics.METRICS) -> str:
+    return state.widget(st.selectbox, "metric", list(options), options[0], label=i18n.t("metric", ctx.lang),
+                        format_func=lambda m: i18n.t(f"m_{m}", ctx.lang))
+
+
+def select_norm(ctx: PageContext, metric: str) -> str:
+    norm = state.widget(st.radio, "norm", list(metrics.NORMS), "none", label=i18n.t("normalisation", ctx.lang),
+                        format_func=lambda n: i18n.t(f"n_{n}", ctx.lang), horizontal=True,
+                        disabled=metric in metrics.RATES)
+    if metric in metrics.RATES and norm != "none":
+        st.caption(i18n.t("n_not_applicable", ctx.lang))
+    return metrics.effective_norm(metric, norm)
+
+
+def current_region(ctx: PageContext, default: str = NATIONAL_CODE) -> str:
+    """The `region` parameter: any region code of this release."""
+    release_id = ctx.release.release_id
+    return state.get("region", lambda c: db.get_region(release_id, c) is not None, default)
+
+
+def region_label(region: dict, lang: str) -> str:
+    if region["level"] == "nasional":
+        return i18n.t("national", lang)
+    return f"{i18n.region_kind(region['kind'], lang)} {region['name']}"
+
+
+def _go_to(code: str) -> None:
+    state.set_value("region", code)
+
+
+def render_breadcrumb(ctx: PageContext, code: str) -> None:
+    """Indonesia › Provinsi › Kabupaten › ...: each ancestor is a button that goes back up."""
+    lineage = db.get_lineage(ctx.release.release_id, code)
+    st.caption(i18n.t("breadcrumb", ctx.lang))
+    columns = st.columns(max(len(lineage), 1))
+    for column, row in zip(columns, lineage.itertuples(index=False), strict=False):
+        label = i18n.t("national", ctx.lang) if row.level == "nasional" else row.name
+        column.button(label, key=f"crumb_{row.code}", on_click=_go_to, args=(row.code,), disabled=row.code == code,
+                      width="stretch", help=i18n.region_kind(row.kind, ctx.lang))
+
+
+def _pick(level: str, parent: str) -> None:
+    chosen = st.session_state.get(f"pick_{level}")
+    state.set_value("region", chosen or parent)
+
+
+def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan") -> None:
+    """Cascading selects (province, kabupaten, kecamatan) that set the `region` parameter."""
+    release_id = ctx.release.release_id
+    lineage = db.get_lineage(release_id, code)
+    chosen = dict(zip(lineage["level"], lineage["code"], strict=True))
+    parent = NATIONAL_CODE
+    levels = db.LEVELS[1:db.LEVELS.index(deepest) + 1]
+    columns = st.columns(len(levels))
+    for column, level in zip(columns, levels, strict=True):
+        children = db.get_regions_in(release_id, parent, level) if parent else None
+        if children is None or children.empty:
+            break
+        names = dict(zip(children["code"], children["name"], strict=True))
+        options = ["", *children["code"]]
+        value = chosen.get(level, "")
+        st.session_state[f"pick_{level}"] = value if value in names else ""
+        column.selectbox(i18n.level_name(level, ctx.lang), options, key=f"pick_{level}", on_change=_pick,
+                         args=(level, parent), format_func=lambda c, n=names: n.get(c, "—"))
+        if value not in names:
+            break
+        parent = value
+
+
+def level_label(level: str, lang: str) -> str:
+    return i18n.level_name(level, lang)
+
+
+def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) -> None:
+    """The keyboard way into a region shown on the map (and to a desa's profile)."""
+    names = dict(zip(cells["region_code"], cells["name"], strict=True))
+    key = f"drill_{level}"
+    st.session_state[key] = ""
+    if level == "desa" or db.LEVELS.index(level) != db.LEVELS.index(region_level) + 1:
+        chosen = st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key,
+                              format_func=lambda c: names.get(c, "—"))
+        if chosen:
+            st.page_link("pages/region.py", label=i18n.t("open_profile", ctx.lang, name=names[chosen]),
+                         query_params={"region": chosen, "lang": ctx.lang})
+        return
+    st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key, on_change=_drill, args=(key,),
+                 format_func=lambda c: names.get(c, "—"))
+
+
+def _drill(key: str) -> None:
+    if st.session_state.get(key):
+        state.set_value("region", st.session_state[key])
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _search_index(release_id: str) -> search.SearchIndex:
+    return search.build_index(db.get_all_regions(release_id))
+
+
+def search_index(ctx: PageContext) -> search.SearchIndex:
+    return _search_index(ctx.release.release_id)
+
+
+def result_label(row: dict, lang: str) -> str:
+    """'Sinduadi — Desa, Kec. Mlati, Kabupaten Sleman, DI Yogyakarta': enough to tell same-named desa apart."""
+    context = [i18n.region_kind(row["kind"], lang)]
+    if row.get("kecamatan"):
+        context.append(f"Kec. {row['kecamatan']}")
+    context += [str(row[c]) for c in ("kabupaten", "provinsi") if row.get(c)]
+    return f"{row['name']} — {', '.join(context)}"
+
+
+def render_search_results(ctx: PageContext, found) -> None:
+    labels = {row["code"]: result_label(row, ctx.lang) for row in found.to_dict("records")}
+    st.session_state["search_pick"] = state.current("region") if state.current("region") in labels else None
+    st.radio(i18n.t("search_results", ctx.lang), list(labels), key="search_pick", index=None,
+             format_func=labels.get, on_change=_pick_result)
+
+
+def _pick_result() -> None:
+    if st.session_state.get("search_pick"):
+        state.set_value("region", st.session_state["search_pick"])
+
+
+def share_link(url_path: str, params: dict[str, str]) -> str:
+    """An absolute link to a page with these parameters (relative when the server address is unknown)."""
+    base = ""
+    try:
+        url = st.context.url
+    except Exception:  # not in a browser session (tests)
+        url = None
+    if url:
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+    return f"{base}/{url_path}{state.query_string(params)}"

@@ -1,0 +1,254 @@
+"""The only code that queries the published database: one read-only connection, cached queries keyed on release id.
+
+Every `get_*` function takes the release id as its first argument so that `st.cache_data` forgets its answers when
+a new release is swapped in (the file is replaced by a hard link to the new release: a new inode, a new connection).
+Each query opens its own cursor on the shared read-only connection (safe under Streamlit's threads) and returns a
+DataFrame, never a relation. SQL built with f-strings (`noqa: S608`) only joins this module's fixed fragments and
+table names; every value travels as a `?` parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from settings import ALL_PROGRAMS, NATIONAL_CODE, get_settings
+
+#: Channel code for "all channels together".
+ALL_CHANNELS = "SEMUA"
+LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan", "desa")
+#: The regions column naming each region's ancestor at a level (national: every region).
+_ANCESTOR_COLUMN = {"provinsi": "province_code", "kabupaten": "kabupaten_code", "kecamatan": "kecamatan_code",
+                    "desa": "code"}
+MEASURES = ("recipients", "eligible_households", "eligible_paid", "registered_households", "payments",
+            "paid_payments", "failed_payments", "returned_payments", "pending_payments", "late_payments", "amount")
+
+
+@dataclass(frozen=True)
+class Release:
+    """The `release` row: which data this is, how fresh, and what was hidden."""
+
+    release_id: str
+    created_at: str
+    data_year: int
+    data_through: str
+    provinces: tuple[str, ...]
+    threshold: int
+    tables: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+def published_path() -> Path:
+    return get_settings().published_db
+
+
+def level_of_code(code: str) -> str:
+    """'ID' nasional, '34' provinsi, '34.01' kabupaten, '34.01.02' kecamatan, '34.01.02.2001' desa."""
+    if code == NATIONAL_CODE:
+        return "nasional"
+    return LEVELS[min(code.count(".") + 1, 4)]
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connect(path: str, inode: int) -> duckdb.DuckDBPyConnection:
+    # One connection per release file (inode): a newly published release gets a fresh one.
+    return duckdb.connect(path, read_only=True)
+
+
+def get_connection() -> duckdb.DuckDBPyConnection:
+    path = published_path()
+    return _connect(str(path), path.stat().st_ino)
+
+
+def _query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    with get_connection().cursor() as cur:
+        return cur.execute(sql, list(params)).df()
+
+
+def get_release() -> Release:
+    """The current release (cheap: cached per file inode)."""
+    path = published_path()
+    return _release(str(path), path.stat().st_ino)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _release(path: str, inode: int) -> Release:
+    row = _query("SELECT release_id, created_at, data_year, data_through, provinces, threshold, tables "
+                 "FROM release").iloc[0]
+    return Release(str(row["release_id"]), str(row["created_at"]), int(row["data_year"]), str(row["data_through"]),
+                   tuple(str(row["provinces"]).split(",")), int(row["threshold"]), json.loads(row["tables"]))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def get_periods(release_id: str) -> list[str]:
+    """Months in order, then the year."""
+    return _query("SELECT period FROM periods ORDER BY kind, period")["period"].tolist()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def get_programs(release_id: str) -> pd.DataFrame:
+    return _query("SELECT code, name_id, name_en FROM programs")
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def get_region(release_id: str, code: str) -> dict | None:
+    frame = _query("SELECT * FROM regions WHERE code = ?", [code])
+    return None if frame.empty else frame.iloc[0].where(frame.iloc[0].notna(), None).to_dict()
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def get_lineage(release_id: str, code: str) -> pd.DataFrame:
+    """The region and its ancestors, national first."""
+    region = get_region(release_id, code)
+    if region is None:
+        return pd.DataFrame(columns=["code", "level", "name", "kind"])
+    codes = [NATIONAL_CODE, region["province_code"], region["kabupaten_code"], region["kecamatan_code"], code]
+    frame = _query("SELECT code, level, name, kind FROM regions WHERE code IN (SELECT unnest(?))",
+                   [[c for c in codes if c]])
+    frame["depth"] = frame["level"].map(LEVELS.index)
+    return frame.sort_values("depth").drop(columns="depth").reset_index(drop=True)
+
+
+def _descendants_sql(code: str, level: str) -> tuple[str, list]:
+    """SQL condition on `regions r` for the regions at `level` inside `code`."""
+    if code == NATIONAL_CODE:
+        return "r.level = ?", [level]
+    return f"r.level = ? AND r.{_ANCESTOR_COLUMN[level_of_code(code)]} = ?", [level, code]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_regions_in(release_id: str, code: str, level: str) -> pd.DataFrame:
+    """Regions at `level` inside `code`, by name."""
+    where, params = _descendants_sql(code, level)
+    return _query(f"SELECT r.code, r.name, r.kind, r.parent_code FROM regions r WHERE {where} ORDER BY r.name",  # noqa: S608
+                  params)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_cells(release_id: str, code: str, level: str, program: str, period: str,
+              channel: str = ALL_CHANNELS) -> pd.DataFrame:
+    """Disbursement cells of the regions at `level` inside `code`, with names, for one program and period."""
+    where, params = _descendants_sql(code, level)
+    return _query(f"SELECT r.name, r.kind, r.parent_code, c.* EXCLUDE (level) FROM regions r "  # noqa: S608
+                  f"JOIN disbursement_cells c ON c.region_code = r.code AND c.level = r.level "
+                  f"WHERE {where} AND c.program = ? AND c.period = ? AND c.channel = ? ORDER BY r.name",
+                  [*params, program, period, channel])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_year_cells(release_id: str, codes: tuple[str, ...], year: str) -> pd.DataFrame:
+    """Whole-year, all-channel cells of some regions, every program (for profiles and denominators)."""
+    return _query("SELECT * FROM disbursement_cells WHERE region_code IN (SELECT unnest(?)) AND period = ? "
+                  "AND channel = ?", [list(codes), year, ALL_CHANNELS])
+
+
+_DENOMINATORS = (
+    "SELECT c.region_code, c.program, c.eligible_households, c.suppressed AS eligible_suppressed, "  # noqa: S608
+    "s.registered_households, s.suppressed AS registered_suppressed "
+    "FROM disbursement_cells c JOIN disbursement_cells s ON s.region_code = c.region_code AND s.level = c.level "
+    f"AND s.program = '{ALL_PROGRAMS}' AND s.period = c.period AND s.channel = c.channel "
+    "JOIN regions r ON r.code = c.region_code AND r.level = c.level WHERE c.period = ? AND c.channel = ? AND ")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_denominators(release_id: str, code: str, level: str, year: str) -> pd.DataFrame:
+    """Per region at `level` inside `code` and program: the year's eligible households (the program's cell) and
+    registered households (the program SEMUA cell), each with its own suppressed flag."""
+    where, params = _descendants_sql(code, level)
+    return _query(_DENOMINATORS + where, [year, ALL_CHANNELS, *params])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_denominators_of(release_id: str, codes: tuple[str, ...], year: str) -> pd.DataFrame:
+    """`get_denominators` for a list of regions."""
+    return _query(_DENOMINATORS + "r.code IN (SELECT unnest(?))", [year, ALL_CHANNELS, list(codes)])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_monthly(release_id: str, codes: tuple[str, ...], programs: tuple[str, ...],
+                channels: tuple[str, ...] = (ALL_CHANNELS,)) -> pd.DataFrame:
+    """Monthly cells of some regions for some programs and channels, with region names."""
+    return _query("SELECT r.name, c.* FROM disbursement_cells c JOIN regions r ON r.code = c.region_code "
+                  "WHERE c.region_code IN (SELECT unnest(?)) AND c.program IN (SELECT unnest(?)) "
+                  "AND c.channel IN (SELECT unnest(?)) AND length(c.period) = 7 ORDER BY c.period",
+                  [list(codes), list(programs), list(channels)])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_channels(release_id: str, code: str, program: str) -> list[str]:
+    frame = _query("SELECT DISTINCT channel FROM disbursement_cells WHERE region_code = ? AND program = ? "
+                   "AND channel <> ? ORDER BY channel", [code, program, ALL_CHANNELS])
+    return frame["channel"].tolist()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_complaints(release_id: str, code: str, period: str) -> pd.DataFrame:
+    """All complaint categories of one region and period (kecamatan and up)."""
+    return _query("SELECT * FROM complaint_cells WHERE region_code = ? AND period = ? ORDER BY category",
+                  [code, period])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_quality(release_id: str, code: str, level: str, year: str) -> pd.DataFrame:
+    """Data-quality indicators of the regions at `level` inside `code` (kecamatan and up)."""
+    where, params = _descendants_sql(code, level)
+    return _query(f"SELECT q.region_code, q.indicator, q.suppressed, q.households FROM regions r "  # noqa: S608
+                  f"JOIN quality_cells q ON q.region_code = r.code AND q.level = r.level "
+                  f"WHERE {where} AND q.period = ?", [*params, year])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_boundary_source(release_id: str, level: str) -> dict | None:
+    frame = _query("SELECT * FROM boundary_sources WHERE level = ?", [level])
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def get_bbox(release_id: str, codes: tuple[str, ...]) -> tuple[float, float, float, float] | None:
+    """(min_lon, min_lat, max_lon, max_lat) around some regions' shapes."""
+    frame = _query("SELECT min(min_lon), min(min_lat), max(max_lon), max(max_lat) FROM boundary_centroids "
+                   "WHERE code IN (SELECT unnest(?))", [list(codes)])
+    values = frame.iloc[0].tolist()
+    return None if any(pd.isna(v) for v in values) else tuple(float(v) for v in values)
+
+
+# Parsed polygons are kept as shared objects (cache_resource): copying megabytes of nested lists on every call,
+# as cache_data would, costs more than the page's budget. Callers must not modify them.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def get_boundaries(release_id: str, code: str, level: str, detail: bool) -> dict[str, list]:
+    """Polygon parts per region at `level` inside `code`: {region code: [polygon, ...]}."""
+    table = "boundaries_detail" if detail else "boundaries"
+    where, params = _descendants_sql(code, level)
+    frame = _query(f"SELECT b.code, b.polygon FROM regions r JOIN {table} b ON b.code = r.code AND b.level = r.level "  # noqa: S608
+                   f"WHERE {where} ORDER BY b.code, b.part", params)
+    shapes: dict[str, list] = {}
+    for region_code, polygon in zip(frame["code"], frame["polygon"], strict=True):
+        shapes.setdefault(region_code, []).append(json.loads(polygon))
+    return shapes
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def get_dictionary(release_id: str) -> pd.DataFrame:
+    return _query("SELECT * FROM data_dictionary")
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def get_all_regions(release_id: str) -> pd.DataFrame:
+    """Every region with its kecamatan, kabupaten and province names (for search; shared, read-only)."""
+    return _query("SELECT r.code, r.level, r.name, r.kind, kc.name AS kecamatan, kb.name AS kabupaten, "
+                  "kb.kind AS kabupaten_kind, p.name AS provinsi FROM regions r "
+                  "LEFT JOIN regions kc ON kc.code = r.kecamatan_code AND r.level = 'desa' "
+                  "LEFT JOIN regions kb ON kb.code = r.kabupaten_code AND r.level IN ('desa', 'kecamatan') "
+                  "LEFT JOIN regions p ON p.code = r.province_code AND r.level <> 'provinsi' "
+                  "WHERE r.level IN ('desa', 'kecamatan', 'kabupaten', 'provinsi') ORDER BY r.code")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_region_cells(release_id: str, code: str, period: str) -> pd.DataFrame:
+    """One region's cells for one period, every program, all channels together."""
+    return _query("SELECT * FROM disbursement_cells WHERE region_code = ? AND period = ? AND channel = ? "
+                  "ORDER BY program", [code, period, ALL_CHANNELS])

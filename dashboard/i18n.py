@@ -1,0 +1,294 @@
+"""Every text the dashboard shows, in Bahasa Indonesia and English, and number, money and date formats per language."""
+
+from __future__ import annotations
+
+import lokal
+import pandas as pd
+
+LANGS = ("id", "en")
+DEFAULT_LANG = "id"
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+# key -> (Bahasa Indonesia, English). `{name}` placeholders are filled by `t(..., name=...)`.
+TEXT: dict[str, tuple[str, str]] = {
+    "app_title": ("Bansos Terbuka", "Bansos Terbuka"),
+    "app_tagline": ("Dasbor transparansi penyaluran bantuan sosial", "Social assistance transparency dashboard"),
+    "language": ("Bahasa", "Language"),
+    "page_overview": ("Beranda", "Overview"),
+    "page_map": ("Peta", "Map"),
+    "page_trends": ("Tren", "Trends"),
+    "page_gaps": ("Kesenjangan cakupan", "Coverage gaps"),
+    "page_region": ("Cek wilayah", "My region"),
+    "hidden": ("disembunyikan (< {threshold})", "hidden (< {threshold})"),
+    "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
+    "hidden_last": ("Wilayah yang disembunyikan (< {threshold} keluarga) diletakkan paling akhir dan tidak diberi "
+                    "peringkat.", "Hidden regions (< {threshold} households) are listed last and not ranked."),
+    "invalid_param": ("Parameter URL `{name}={value}` tidak dikenal; memakai nilai bawaan.",
+                      "URL parameter `{name}={value}` is not valid; using the default."),
+    "program": ("Program", "Program"),
+    "period": ("Periode", "Period"),
+    "metric": ("Ukuran", "Measure"),
+    "normalisation": ("Pembanding", "Normalisation"),
+    "channel": ("Kanal", "Channel"),
+    "region": ("Wilayah", "Region"),
+    "level": ("Tingkat", "Level"),
+    "whole_year": ("Setahun {year}", "Whole year {year}"),
+    "all_channels": ("Semua kanal", "All channels"),
+    "national": ("Indonesia", "Indonesia"),
+    # metrics
+    "m_recipients": ("Keluarga penerima", "Recipient households"),
+    "m_amount": ("Rupiah disalurkan", "Rupiah paid"),
+    "m_coverage": ("Cakupan keluarga sasaran", "Coverage of eligible households"),
+    "m_ontime": ("Porsi tepat waktu", "Share paid on time"),
+    "m_failed": ("Gagal atau retur", "Failed or returned"),
+    "m_failed_share": ("Porsi gagal atau retur", "Share failed or returned"),
+    "m_eligible": ("Keluarga sasaran", "Eligible households"),
+    "m_eligible_paid": ("Keluarga sasaran yang dibayar", "Eligible households paid"),
+    "m_registered": ("Keluarga terdaftar (DTSEN)", "Registered households (DTSEN)"),
+    "m_late": ("Transaksi terlambat", "Late payments"),
+    "m_payments": ("Transaksi", "Payments"),
+    "n_none": ("Angka apa adanya", "Absolute"),
+    "n_registered": ("Per 1.000 keluarga terdaftar", "Per 1,000 registered households"),
+    "n_eligible": ("Per keluarga sasaran", "Per eligible household"),
+    "n_not_applicable": ("Pembanding tidak berlaku untuk ukuran berupa porsi.",
+                         "Normalisation does not apply to a share."),
+    "n_eligible_semua": ("Keluarga sasaran hanya diterbitkan per program: pilih satu program.",
+                         "Eligible households are published per program only: pick one program."),
+    # overview
+    "overview_title": ("Beranda", "Overview"),
+    "freshness": ("Data s.d. {through}, rilis {released}", "Data through {through}, release {released}"),
+    "headline_for": ("Angka utama {region}, {program}, {period}", "Headline figures for {region}, {program}, {period}"),
+    "trend_spark": ("Rupiah disalurkan per bulan", "Rupiah paid per month"),
+    "hidden_why_title": ("Apa yang disembunyikan dan mengapa", "What is hidden and why"),
+    "hidden_why": (
+        "Sel dengan kurang dari {threshold} keluarga disembunyikan, bersama sel lain yang diperlukan agar nilainya "
+        "tidak bisa dihitung dari selisih. Sel tersembunyi tampil sebagai \"{hidden}\" dan tidak pernah dihitung "
+        "sebagai nol. Dalam rilis ini: {share} sel penyaluran disembunyikan ({primary} karena kecil, {secondary} "
+        "untuk melindunginya); Rupiah tersembunyi: {desa} di tingkat desa, {kec} di tingkat kecamatan, {kab} di "
+        "tingkat kabupaten.",
+        "Cells with fewer than {threshold} households are hidden, together with other cells needed so that they "
+        "cannot be worked out by subtraction. Hidden cells show as \"{hidden}\" and are never counted as zero. In "
+        "this release: {share} of payment cells are hidden ({primary} because they are small, {secondary} to "
+        "protect them); Rupiah hidden: {desa} at desa level, {kec} at kecamatan level, {kab} at kabupaten level."),
+    "hidden_tables": ("Sel tersembunyi per tabel", "Hidden cells per table"),
+    "col_table": ("Tabel", "Table"),
+    "col_cells": ("Sel", "Cells"),
+    "col_hidden": ("Disembunyikan", "Hidden"),
+    "col_description": ("Keterangan", "Description"),
+    "table_alt": ("Tabel data grafik", "Chart data as a table"),
+    # map
+    "map_title": ("Peta", "Map"),
+    "map_level": ("Tingkat peta", "Map level"),
+    "breadcrumb": ("Posisi", "You are here"),
+    "map_hint": ("Klik wilayah di peta atau pilih di bawah untuk masuk ke tingkat berikutnya.",
+                 "Click a region on the map or pick one below to go one level down."),
+    "drill_pick": ("Masuk ke wilayah", "Go into region"),
+    "desa_year_only": ("Tingkat desa/kelurahan hanya diterbitkan untuk setahun penuh: peta memakai {year}.",
+                       "Desa/kelurahan figures are published for the whole year only: the map shows {year}."),
+    "legend": ("Legenda", "Legend"),
+    "legend_hidden": ("disembunyikan (< {threshold}): abu-abu", "hidden (< {threshold}): grey"),
+    "legend_na": ("tidak tersedia di tingkat ini: putih", "not published at this level: white"),
+    "boundary_source": ("Sumber batas wilayah: {name}. Lisensi: {licence}.",
+                        "Boundary source: {name}. Licence: {licence}."),
+    "illustrative": ("Batas wilayah ilustratif.", "Illustrative boundaries."),
+    "no_shapes": ("Tidak ada batas wilayah untuk tampilan ini.", "No boundaries for this view."),
+    "col_name": ("Nama", "Name"),
+    "col_code": ("Kode", "Code"),
+    "col_value": ("Nilai", "Value"),
+    "col_rank": ("Peringkat", "Rank"),
+    "open_profile": ("Buka profil {name}", "Open the profile of {name}"),
+    # trends
+    "trends_title": ("Tren bulanan", "Monthly trends"),
+    "compare": ("Bandingkan wilayah (maks. 5)", "Compare regions (up to 5)"),
+    "breakdown": ("Rincian", "Breakdown"),
+    "by_program": ("Per program", "By program"),
+    "by_channel": ("Per kanal", "By channel"),
+    "by_status": ("Per status", "By status"),
+    "month": ("Bulan", "Month"),
+    "series": ("Seri", "Series"),
+    "cumulative_title": ("Kumulatif Rupiah vs target tahunan", "Cumulative Rupiah vs annual target"),
+    "target_definition": (
+        "Target tahunan = keluarga sasaran tahun ini × manfaat tahunan program (Sembako Rp2,4 jt, BLT Dana Desa "
+        "Rp3,6 jt); untuk PKH, yang manfaatnya tergantung anggota keluarga, × rata-rata Rupiah per keluarga "
+        "penerima tahun ini. Hanya dari angka yang diterbitkan.",
+        "Annual target = this year's eligible households × the program's annual benefit (Sembako Rp2.4 M, BLT "
+        "Dana Desa Rp3.6 M); for PKH, whose benefit depends on the family's members, × the year's average Rupiah "
+        "per recipient household. From published figures only."),
+    "target_unavailable": ("Target tidak dapat dihitung: keluarga sasaran disembunyikan atau tidak diterbitkan.",
+                           "The target cannot be computed: eligible households are hidden or not published."),
+    "cumulative": ("Kumulatif", "Cumulative"),
+    "target": ("Target tahunan", "Annual target"),
+    "late_failed_title": ("Transaksi terlambat, gagal dan retur", "Late, failed and returned payments"),
+    "status_kecamatan": ("Status transaksi diterbitkan dari tingkat kabupaten ke atas; kecamatan: hanya penerima "
+                         "dan Rupiah per bulan.", "Payment statuses are published from kabupaten level up; "
+                         "kecamatan: recipients and Rupiah per month only."),
+    "desa_trend_note": ("Desa/kelurahan hanya punya angka setahun: tren di bawah adalah milik kecamatannya, {name}.",
+                        "Desa/kelurahan have whole-year figures only: the trend below is its kecamatan's, {name}."),
+    "channel_kabupaten": ("Rincian kanal diterbitkan dari tingkat kabupaten ke atas.",
+                          "Channel breakdowns are published from kabupaten level up."),
+    # gaps
+    "gaps_title": ("Kesenjangan cakupan", "Coverage gaps"),
+    "gaps_intro": ("Keluarga sasaran (desil dalam target program) dibanding keluarga sasaran yang dibayar, setahun "
+                   "penuh.", "Eligible households (desil within the program's target) vs eligible households "
+                   "paid, whole year."),
+    "area": ("Wilayah", "Area"),
+    "rank_level": ("Bandingkan", "Compare"),
+    "rank_by": ("Urutkan menurut", "Rank by"),
+    "gap_abs": ("Kesenjangan (keluarga)", "Gap (households)"),
+    "gap_pct": ("Kesenjangan (%)", "Gap (%)"),
+    "top_n": ("Jumlah baris", "Rows"),
+    "inclusion": ("Penerima di luar sasaran", "Recipients outside the target"),
+    "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs cakupan",
+                      "Poverty (eligible share) vs coverage"),
+    "eligible_share": ("Porsi keluarga sasaran dari keluarga terdaftar", "Eligible share of registered households"),
+    "outlier_note": ("Berlabel: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi sasarannya "
+                     "(|z| ≥ 2), paling banyak 8.", "Labelled: regions whose coverage is far from what their "
+                     "eligible share predicts (|z| ≥ 2), at most 8."),
+    "quality_title": ("Tanda kualitas data", "Data-quality flags"),
+    "q_duplicate_nik": ("NIK ganda", "Duplicate NIK"),
+    "q_invalid_nik": ("NIK tidak valid", "Invalid NIK"),
+    "q_deceased_paid": ("Meninggal tetapi dibayar", "Paid after death"),
+    "q_quarantined_rows": ("Baris dikarantina", "Quarantined rows"),
+    "quality_desa": ("Indikator kualitas data diterbitkan dari tingkat kecamatan ke atas.",
+                     "Data-quality indicators are published from kecamatan level up."),
+    "gaps_semua": ("Keluarga sasaran hanya diterbitkan per program: halaman ini memakai {program}.",
+                   "Eligible households are published per program only: this page uses {program}."),
+    "gaps_year": ("Keluarga sasaran hanya diterbitkan untuk setahun: halaman ini memakai {year}.",
+                  "Eligible households are published for the whole year only: this page uses {year}."),
+    # my region
+    "region_title": ("Cek wilayah", "My region"),
+    "search_label": ("Ketik nama desa, kelurahan atau kecamatan", "Type a desa, kelurahan or kecamatan name"),
+    "search_placeholder": ("mis. Sinduadi, Mlati", "e.g. Sinduadi, Mlati"),
+    "search_results": ("Hasil pencarian", "Search results"),
+    "search_none": ("Tidak ada wilayah yang mirip dengan \"{query}\".", "No region resembles \"{query}\"."),
+    "profile_figures": ("Angka {year}", "Figures {year}"),
+    "rank_among": ("Peringkat di antara {n} wilayah setingkat dalam {parent}",
+                   "Rank among {n} sibling regions in {parent}"),
+    "rank_value": ("ke-{rank} dari {n} menurut {metric}", "{rank} of {n} by {metric}"),
+    "rank_hidden": ("Tidak diberi peringkat: nilainya disembunyikan.", "Not ranked: its value is hidden."),
+    "complaints_title": ("Pengaduan {year}", "Complaints {year}"),
+    "complaints_kecamatan": ("Pengaduan diterbitkan dari tingkat kecamatan ke atas: angka kecamatan {name}.",
+                             "Complaints are published from kecamatan level up: figures for kecamatan {name}."),
+    "complaints": ("Pengaduan", "Complaints"),
+    "c_baru": ("Baru", "New"),
+    "c_diproses": ("Diproses", "In progress"),
+    "c_selesai": ("Selesai", "Resolved"),
+    "c_ditolak": ("Ditolak", "Rejected"),
+    "share_link": ("Tautan untuk dibagikan", "Shareable link"),
+    "trend_title": ("Tren {name}", "Trend of {name}"),
+    "parent_of": ("{kind} {name}", "{kind} {name}"),
+    # first run
+    "build_title": ("Menyiapkan data demo", "Preparing the demo data"),
+    "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "
+                    "Nusa Tenggara Timur) sekali saja; biasanya kurang dari satu menit.",
+                    "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
+                    "Tenggara Timur) once; it usually takes under a minute."),
+    "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\": {reason}. Jalankan perintah ini di terminal "
+                     "untuk melihat rinciannya: `{command}`",
+                     "Building the demo data failed at stage \"{stage}\": {reason}. Run this command in a "
+                     "terminal to see the details: `{command}`"),
+    "build_done": ("Data demo siap.", "Demo data ready."),
+    "db_unreadable": ("Basis data terbitan di {path} tidak bisa dibuka: {reason}.",
+                      "The published database at {path} cannot be opened: {reason}."),
+    "stage_generate": ("membuat data mentah sintetis", "generate synthetic raw data"),
+    "stage_starting": ("memulai", "starting"),
+}
+
+#: Kinds of region as shown in labels.
+KINDS: dict[str, tuple[str, str]] = {
+    "nasional": ("Nasional", "National"), "provinsi": ("Provinsi", "Province"),
+    "kabupaten": ("Kabupaten", "Regency"), "kota": ("Kota", "City"), "kecamatan": ("Kecamatan", "District"),
+    "distrik": ("Distrik", "District"), "desa": ("Desa", "Village"), "kelurahan": ("Kelurahan", "Urban village"),
+    "desa_adat": ("Desa adat", "Customary village"),
+}
+LEVELS: dict[str, tuple[str, str]] = {
+    "nasional": ("Nasional", "National"), "provinsi": ("Provinsi", "Provinces"),
+    "kabupaten": ("Kabupaten/kota", "Regencies/cities"), "kecamatan": ("Kecamatan", "Districts (kecamatan)"),
+    "desa": ("Desa/kelurahan", "Villages (desa/kelurahan)"),
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text for `key` in `lang`, with `{placeholders}` filled."""
+    text = TEXT[key][0 if lang == "id" else 1]
+    return text.format(**values) if values else text
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0 if lang == "id" else 1]
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN and pandas' NA (a scalar)."""
+    return value is None or bool(pd.isna(value))
+
+
+def format_int(value: float | int, lang: str) -> str:
+    """12.345 (id) or 12,345 (en)."""
+    text = f"{round(value):,}"
+    return text.replace(",", ".") if lang == "id" else text
+
+
+def format_decimal(value: float, lang: str, digits: int = 1) -> str:
+    text = f"{value:,.{digits}f}"
+    if lang == "id":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def format_percent(value: float, lang: str, digits: int = 1) -> str:
+    """A share 0-1 as 87,5% (id) or 87.5% (en)."""
+    return f"{format_decimal(value * 100, lang, digits)}%"
+
+
+_EN_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def format_rupiah(value: float, lang: str, short: bool = True) -> str:
+    """Rp1,2 M (id: miliar) or Rp1.2 B (en: billion); full Rp1.234.567 / Rp1,234,567 when not short."""
+    if not short:
+        return lokal.format_rupiah(round(value)) if lang == "id" else f"Rp{round(value):,}"
+    if lang == "id":
+        return lokal.format_rupiah_short(round(value))
+    for scale, suffix in _EN_SCALES:
+        if abs(value) >= scale:
+            return f"Rp{value / scale:,.1f} {suffix}".replace(".0 ", " ")
+    return f"Rp{round(value):,}"
+
+
+def format_period(period: str, lang: str) -> str:
+    """'2025-10' -> 'Oktober 2025' / 'October 2025'; '2025' -> 'Setahun 2025' / 'Whole year 2025'."""
+    if len(period) == 4:
+        return t("whole_year", lang, year=period)
+    year, month = period.split("-")
+    return f"{MONTHS[lang][int(month) - 1]} {year}"
+
+
+def format_month_short(period: str, lang: str) -> str:
+    """'2025-10' -> 'Okt 2025' / 'Oct 2025' for chart axes."""
+    year, month = period.split("-")
+    return f"{MONTHS[lang][int(month) - 1][:3]} {year}"
+
+
+def format_date(iso: str, lang: str) -> str:
+    """'2025-11-03T...' -> '3 November 2025' / '3 November 2025'."""
+    year, month, day = iso[:10].split("-")
+    return f"{int(day)} {MONTHS[lang][int(month) - 1]} {year}"
+
+
+def hidden_label(lang: str, threshold: int) -> str:
+    return t("hidden", lang, threshold=threshold)
+
+
+def region_kind(kind: str, lang: str) -> str:
+    return pick(KINDS.get(kind, (kind, kind)), lang)
+
+
+def level_name(level: str, lang: str) -> str:
+    return pick(LEVELS[level], lang)

@@ -1,0 +1,154 @@
+"""Choropleth maps: colour bins, pydeck layers and selection handling (pure), and the one function that draws them."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from dashboard import i18n
+from dashboard.metrics import HIDDEN, OK
+
+LAYER_ID = "regions"
+#: Viridis, 5 classes: colour-blind safe and readable in grey scale.
+PALETTE = ([68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37])
+HIDDEN_FILL = [150, 150, 150, 235]
+NA_FILL = [255, 255, 255, 200]
+#: Which levels a map of a region can draw, nearest first. A whole-country desa map is not offered (83k shapes).
+DRAWABLE = {"nasional": ("provinsi", "kabupaten", "kecamatan"), "provinsi": ("kabupaten", "kecamatan"),
+            "kabupaten": ("kecamatan", "desa"), "kecamatan": ("desa",), "desa": ()}
+
+
+def make_bins(values: pd.Series, classes: int = len(PALETTE)) -> list[float]:
+    """Quantile class edges of the published values only (hidden and missing values never shift the bins)."""
+    finite = pd.Series(values, dtype=float).dropna()
+    if finite.empty:
+        return []
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, classes + 1)))
+    return [float(e) for e in edges]
+
+
+def bin_index(value: float, edges: list[float]) -> int:
+    """Class 0..len(edges)-2 of a value (the top edge belongs to the last class)."""
+    if len(edges) < 2:
+        return 0
+    return int(min(max(np.searchsorted(edges, value, side="right") - 1, 0), len(edges) - 2))
+
+
+def fill_for(value: float, status: str, edges: list[float]) -> list[int]:
+    if status == HIDDEN:
+        return HIDDEN_FILL
+    if status != OK:
+        return NA_FILL
+    classes = max(len(edges) - 1, 1)
+    # Spread fewer classes over the whole palette so that two classes still differ strongly.
+    index = bin_index(value, edges)
+    colour = PALETTE[round(index * (len(PALETTE) - 1) / max(classes - 1, 1))]
+    return [*colour, 220]
+
+
+def build_map_rows(shapes: dict[str, list], values: pd.DataFrame, edges: list[float]) -> list[dict[str, Any]]:
+    """One row per polygon part: code, name, label (what the tooltip shows), fill colour, polygon.
+
+    `values` has region_code, name, value, status and label (the formatted value or its hidden/unpublished text).
+    """
+    rows = []
+    for row in values.itertuples(index=False):
+        fill = fill_for(row.value, row.status, edges)
+        name, label = html.escape(str(row.name)), html.escape(str(row.label))
+        rows.extend({"code": row.region_code, "name": name, "label": label, "fill": fill, "polygon": polygon}
+                    for polygon in shapes.get(row.region_code, ()))
+    return rows
+
+
+def view_for_bbox(bbox: tuple[float, float, float, float] | None, width: int = 700,
+                  height: int = 520) -> pdk.ViewState:
+    """A view that fits the box (web-mercator zoom from its extent)."""
+    if bbox is None:
+        return pdk.ViewState(longitude=118.0, latitude=-2.5, zoom=3.6)
+    min_lon, min_lat, max_lon, max_lat = bbox
+    lon_span, lat_span = max(max_lon - min_lon, 1e-4), max(max_lat - min_lat, 1e-4)
+    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 170 / (512 * lat_span))) - 0.2
+    return pdk.ViewState(longitude=(min_lon + max_lon) / 2, latitude=(min_lat + max_lat) / 2,
+                         zoom=round(min(max(zoom, 3.0), 14.0), 2))
+
+
+def build_deck(rows: list[dict[str, Any]], view: pdk.ViewState, stroked: bool) -> pdk.Deck:
+    """A basemap-free deck (no tile or style request leaves the browser) with one pickable polygon layer."""
+    layer = pdk.Layer("PolygonLayer", data=rows, id=LAYER_ID, get_polygon="polygon", get_fill_color="fill",
+                      pickable=True, auto_highlight=True, stroked=stroked, filled=True,
+                      get_line_color=[255, 255, 255, 180], line_width_min_pixels=0.5)
+    return pdk.Deck(layers=[layer], initial_view_state=view, map_provider=None,
+                    tooltip={"html": "<b>{name}</b> ({code})<br/>{label}",
+                             "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px"}})
+
+
+def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
+    """The region code a map click selected, from `st.pydeck_chart(..., on_select="rerun")`'s return value."""
+    try:
+        objects = event["selection"]["objects"].get(layer_id) or []
+    except (KeyError, TypeError, AttributeError):
+        return None
+    for obj in objects:
+        if isinstance(obj, dict) and isinstance(obj.get("code"), str):
+            return obj["code"]
+    return None
+
+
+def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> list[tuple[list[int], str]]:
+    """(colour, text) per class, then the hidden and unpublished swatches."""
+    items = []
+    for i in range(max(len(edges) - 1, 0)):
+        colour = fill_for(edges[i], OK, edges)
+        items.append((colour, f"{formatter(edges[i])} – {formatter(edges[i + 1])}"))
+    items.append((HIDDEN_FILL, i18n.hidden_label(lang, threshold)))
+    items.append((NA_FILL, i18n.t("not_published", lang)))
+    return items
+
+
+def render_legend(items: list[tuple[list[int], str]], title: str) -> None:
+    swatches = "".join(
+        f"<span style='display:inline-flex;align-items:center;margin:0 12px 4px 0'>"
+        f"<span style='width:14px;height:14px;border:1px solid #666;margin-right:4px;"
+        f"background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f})'></span>{html.escape(text)}</span>"
+        for c, text in items)
+    st.markdown(f"<div role='list' aria-label='{html.escape(title)}'><b>{html.escape(title)}:</b> {swatches}</div>",
+                unsafe_allow_html=True)
+
+
+def render_map(deck: pdk.Deck, key: str, alt: str) -> Any:
+    """Draw the deck; return the selection event (a click reruns the page)."""
+    return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=520, alt=alt)
+
+
+def render_boundary_source(source: dict | None, lang: str) -> None:
+    """Attribution and licence under every map; illustrative boundaries say so, and how to get real ones."""
+    if source is None:
+        return
+    text = i18n.t("boundary_source", lang, name=source["name"], licence=source["licence"])
+    if source.get("illustrative"):
+        st.warning(f"**{i18n.t('illustrative', lang)}** {source['attribution_' + lang]}")
+        st.caption(text)
+    else:
+        st.caption(f"{text} {source['attribution_' + lang]}")
+
+
+def map_levels(level: str) -> tuple[str, ...]:
+    return DRAWABLE[level]
+
+
+def uses_detail(region_level: str, level: str) -> bool:
+    """Kecamatan of one province or kabupaten come from the finer `boundaries_detail` rows."""
+    return level == "kecamatan" and region_level in ("provinsi", "kabupaten")
+
+
+def drill_target(clicked: str | None, region_level: str, level: str) -> str | None:
+    """The region a click on the map drills into: a region one level down that can itself be mapped."""
+    if clicked is None or DRAWABLE[region_level][:1] != (level,) or not DRAWABLE.get(level):
+        return None
+    return clicked

@@ -1,0 +1,163 @@
+"""Page state in the URL query string: read once per link, validated per widget, kept across pages, written back.
+
+Every choice a reader makes (language, region, program, period, metric, normalisation, ...) is a query parameter
+so that any view can be shared as a link (and embedded or exported later). The canonical values live in
+`st.session_state` (query parameters are cleared when the reader switches page); a widget is seeded from them on
+every run and copies its new value back in its `on_change` callback. An invalid value falls back to the default
+with a notice, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from dashboard import i18n
+
+#: Parameters kept in the URL on every page; pages add their own.
+GLOBAL = ("lang",)
+#: Parameter names Streamlit reserves, or that a later feature (embedding, exports) owns: never touched here.
+RESERVED = frozenset({"embed", "embed_options"})
+_STORE, _WRITTEN, _RUN = "_url_state", "_url_written", "_url_run"
+
+
+@dataclass
+class RunState:
+    """What one script run declared: parameters with their defaults, and notices about invalid values."""
+
+    defaults: dict[str, Any] = field(default_factory=dict)
+    notices: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_query(raw: dict[str, list[str]]) -> dict[str, Any]:
+    """Query parameters as stored: one value as a string, a repeated one as a list; reserved names dropped."""
+    return {k: (v[0] if len(v) == 1 else list(v)) for k, v in raw.items() if k not in RESERVED and v}
+
+
+def validate(value: Any, valid: Collection[str] | Callable[[str], bool], default: Any,
+             multi: bool = False, max_items: int | None = None) -> tuple[Any, bool]:
+    """(value to use, whether the given value was invalid). None means "not given": the default, no notice."""
+    if value is None:
+        return default, False
+
+    def ok(item: Any) -> bool:
+        return isinstance(item, str) and (valid(item) if callable(valid) else item in valid)
+
+    if multi:
+        items = [value] if isinstance(value, str) else list(value)
+        items = [i for i in dict.fromkeys(items) if i != ""]
+        kept = [i for i in items if ok(i)][:max_items]
+        return kept, len(kept) != len(items)
+    if isinstance(value, list):
+        value = value[-1]
+    return (value, False) if ok(value) else (default, True)
+
+
+def to_query(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, str | list[str]]:
+    """The query string for declared parameters whose value differs from the default (clean shareable links)."""
+    return {k: v for k, v in values.items() if k in defaults and v != defaults[k] and v not in (None, "", [])}
+
+
+# --- Streamlit side ---------------------------------------------------------------------------------------------
+
+def _store() -> dict[str, Any]:
+    return st.session_state.setdefault(_STORE, {})
+
+
+def _run() -> RunState:
+    return st.session_state.setdefault(_RUN, RunState())
+
+
+def begin_run() -> None:
+    """Called first on every run (by the router): take the URL's values when the URL changed under us."""
+    st.session_state[_RUN] = RunState()
+    current = parse_query({k: st.query_params.get_all(k) for k in st.query_params})
+    # An empty query after a page switch keeps the session's choices; a new link or a back button replaces them.
+    if current and current != st.session_state.get(_WRITTEN):
+        st.session_state[_STORE] = dict(current)
+        st.session_state[_WRITTEN] = current
+
+
+def get(name: str, valid: Collection[str] | Callable[[str], bool], default: Any, multi: bool = False,
+        max_items: int | None = None) -> Any:
+    """The current value of a parameter that no widget shows (region, compare list): validated, declared."""
+    value, invalid = validate(_store().get(name), valid, default, multi, max_items)
+    run = _run()
+    if invalid:
+        raw = _store().get(name)
+        run.notices.append((name, ",".join(raw) if isinstance(raw, list) else str(raw)))
+    run.defaults[name] = default
+    _store()[name] = value
+    return value
+
+
+def set_value(name: str, value: Any) -> None:
+    """Change a parameter from code (a map click, a breadcrumb); the caller usually reruns."""
+    _store()[name] = value
+
+
+def _copy_back(name: str) -> None:
+    _store()[name] = st.session_state[f"w_{name}"]
+
+
+def widget(render: Callable[..., Any], name: str, options: Sequence[Any], default: Any, **kwargs: Any) -> Any:
+    """Render a choice widget (selectbox, radio, segmented_control, multiselect) bound to a URL parameter."""
+    multi = render is st.multiselect
+    value = get(name, [str(o) for o in options], default, multi=multi, max_items=kwargs.get("max_selections"))
+    st.session_state[f"w_{name}"] = value
+    result = render(options=options, key=f"w_{name}", on_change=_copy_back, args=(name,), **kwargs)
+    if result is None:  # a segmented control can be cleared: keep the previous choice
+        result = value
+    _store()[name] = result
+    return result
+
+
+def text(name: str, default: str = "", **kwargs: Any) -> str:
+    """A text input bound to a URL parameter (any text is valid)."""
+    value = get(name, lambda _: True, default)
+    st.session_state[f"w_{name}"] = value
+    return st.text_input(key=f"w_{name}", on_change=_copy_back, args=(name,), **kwargs) or ""
+
+
+def render_notices(lang: str) -> None:
+    for name, value in _run().notices:
+        st.warning(i18n.t("invalid_param", lang, name=name, value=value))
+
+
+def write_url() -> None:
+    """Put the declared parameters of this run into the URL (removing defaults); keep other parameters."""
+    run = _run()
+    wanted = to_query(_store(), run.defaults)
+    for key in list(st.query_params):
+        if key not in RESERVED and key not in wanted:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get_all(key) != ([value] if isinstance(value, str) else list(value)):
+            st.query_params[key] = value
+    st.session_state[_WRITTEN] = parse_query({k: st.query_params.get_all(k) for k in st.query_params})
+
+
+def query_string(values: dict[str, Any]) -> str:
+    """`?a=1&b=2` for a link (repeated keys for lists)."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, item) for k, v in values.items() for item in ([v] if isinstance(v, str) else v)]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def current(name: str, default: Any = None) -> Any:
+    return _store().get(name, default)
+
+
+def take(name: str, valid: Collection[str]) -> str | None:
+    """A one-shot parameter (e.g. `page`): its valid value once, then forgotten; an invalid one gives a notice."""
+    value = _store().pop(name, None)
+    if value is None:
+        return None
+    chosen, invalid = validate(value, valid, None)
+    if invalid:
+        _run().notices.append((name, str(value)))
+    return chosen

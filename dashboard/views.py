@@ -1,0 +1,311 @@
+"""Pure builders behind the pages: tables and series shaped from published cells, with hidden values marked.
+
+Nothing here queries the database or calls Streamlit: frames in, frames out, so each rule (hidden never a number,
+hidden listed last, rates from one cell only) is tested directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard import i18n
+from dashboard.metrics import HIDDEN, NA, OK, build_values, format_value, format_values, rank_values
+from settings import ALL_PROGRAMS, BLT_DD_MONTHLY, SEMBAKO_MONTHLY
+
+#: Standard annual benefit per household where the program pays a fixed amount (PKH depends on the members).
+FIXED_ANNUAL_BENEFIT = {"SEMBAKO": SEMBAKO_MONTHLY * 12, "BLT_DD": BLT_DD_MONTHLY * 12}
+STATUS_MEASURES = ("failed_payments", "returned_payments", "pending_payments", "late_payments")
+QUALITY_INDICATORS = ("duplicate_nik", "invalid_nik", "deceased_paid")
+
+
+def build_ranked_table(cells: pd.DataFrame, values: pd.DataFrame, metric: str, norm: str, lang: str,
+                       threshold: int) -> pd.DataFrame:
+    """Regions ranked by value (largest first), hidden and unpublished last and unranked; labels per language."""
+    named = values if "name" in values else values.merge(cells[["region_code", "name"]], on="region_code")
+    ranked = rank_values(named)
+    return pd.DataFrame({
+        i18n.t("col_rank", lang): ranked["rank"].astype(object).where(ranked["rank"].notna(), "–").astype(str),
+        i18n.t("col_name", lang): ranked["name"],
+        i18n.t("col_code", lang): ranked["region_code"],
+        i18n.t("col_value", lang): format_values(ranked, metric, norm, lang, threshold),
+    })
+
+
+def build_monthly_series(monthly: pd.DataFrame, metric: str, series_column: str, series_names: dict[str, str],
+                         norm: str, lang: str, threshold: int, denominators: pd.DataFrame | None = None
+                         ) -> pd.DataFrame:
+    """period, series, value (NaN unless published), label, from monthly cells (one row per series and month)."""
+    if monthly.empty:
+        return pd.DataFrame(columns=["period", "series", "value", "status", "label"])
+    values = build_values(monthly, metric, norm, denominators)
+    frame = pd.DataFrame({"period": monthly["period"].to_numpy(),
+                          "series": monthly[series_column].map(lambda s: series_names.get(s, s)).to_numpy(),
+                          "value": values["value"].to_numpy(), "status": values["status"].to_numpy()})
+    frame["label"] = format_values(frame, metric, norm, lang, threshold)
+    return frame.sort_values(["series", "period"], kind="stable").reset_index(drop=True)
+
+
+def build_status_series(monthly: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
+    """Failed, returned, pending and late payments per month (one region, one program, all channels)."""
+    names = {"failed_payments": ("Gagal", "Failed"), "returned_payments": ("Retur", "Returned"),
+             "pending_payments": ("Tertunda", "Pending"), "late_payments": ("Terlambat", "Late")}
+    parts = []
+    for measure in STATUS_MEASURES:
+        status = np.where(monthly["suppressed"].astype(bool), HIDDEN, np.where(monthly[measure].isna(), NA, OK))
+        part = pd.DataFrame({"period": monthly["period"].to_numpy(), "series": i18n.pick(names[measure], lang),
+                             "value": monthly[measure].astype("Float64").astype(float).where(status == OK),
+                             "status": status})
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["label"] = [format_value(v, s, "recipients", "none", lang, threshold)
+                      for v, s in zip(frame["value"], frame["status"], strict=True)]
+    return frame
+
+
+def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A chart's series as a wide table: one row per month, one column per series, labels as shown."""
+    if series.empty:
+        return pd.DataFrame()
+    wide = series.pivot_table(index="period", columns="series", values="label", aggfunc="first", sort=False)
+    wide = wide.reindex(sorted(wide.index)).reset_index()
+    wide["period"] = [i18n.format_period(p, lang) for p in wide["period"]]
+    return wide.rename(columns={"period": i18n.t("month", lang)}).rename_axis(columns=None)
+
+
+def build_cumulative(monthly: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Cumulative Rupiah paid by month (one region, one program). Stops at the first hidden month: a running total
+    past a hidden value would be a guess."""
+    frame = monthly.sort_values("period")[["period", "amount", "suppressed"]].reset_index(drop=True)
+    blocked = (frame["suppressed"].astype(bool) | frame["amount"].isna()).cummax()
+    cumulative = frame["amount"].astype("Float64").astype(float).cumsum().where(~blocked)
+    labels = [i18n.format_rupiah(v, lang) if not np.isnan(v) else "–" for v in cumulative]
+    return pd.DataFrame({"period": frame["period"], "value": cumulative, "label": labels})
+
+
+def annual_target(year_cells: pd.DataFrame, program: str) -> float | None:
+    """The year's target in Rupiah from published figures of one region (None if any input is hidden or missing).
+
+    Fixed-benefit programs: eligible households × annual benefit. PKH (benefit depends on the members): eligible
+    households × the year's Rupiah per recipient household. All programs: the sum of the three.
+    """
+    if program == ALL_PROGRAMS:
+        parts = [annual_target(year_cells, p) for p in ("PKH", "SEMBAKO", "BLT_DD")
+                 if p in set(year_cells["program"])]
+        return None if not parts or any(p is None for p in parts) else float(sum(parts))
+    row = year_cells[year_cells["program"] == program]
+    if row.empty or bool(row["suppressed"].iloc[0]) or pd.isna(row["eligible_households"].iloc[0]):
+        return None
+    eligible = float(row["eligible_households"].iloc[0])
+    if program in FIXED_ANNUAL_BENEFIT:
+        return eligible * FIXED_ANNUAL_BENEFIT[program]
+    recipients, amount = row["recipients"].iloc[0], row["amount"].iloc[0]
+    if pd.isna(recipients) or pd.isna(amount) or recipients == 0:
+        return None
+    return eligible * float(amount) / float(recipients)
+
+
+def build_gaps(cells: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
+    """Per region (one program, whole year): eligible, paid, gap, gap share, coverage, inclusion, eligible share.
+
+    `registered` has region_code, registered_households, registered_suppressed (program SEMUA cells).
+    A hidden cell hides every figure of its region (status hidden); eligible share also needs the registered cell.
+    """
+    frame = cells[["region_code", "name", "parent_code", "suppressed", "recipients", "eligible_households",
+                   "eligible_paid"]].merge(registered, on="region_code", how="left")
+    hidden = frame["suppressed"].astype(bool) | frame["eligible_households"].isna()
+    eligible = frame["eligible_households"].astype("Float64").astype(float)
+    paid = frame["eligible_paid"].astype("Float64").astype(float)
+    frame["status"] = np.where(frame["suppressed"].astype(bool), HIDDEN, np.where(hidden, NA, OK))
+    ok = frame["status"] == OK
+    frame["gap"] = (eligible - paid).where(ok)
+    frame["gap_share"] = ((eligible - paid) / eligible.where(eligible > 0)).where(ok)
+    frame["coverage"] = (paid / eligible.where(eligible > 0)).where(ok)
+    frame["inclusion"] = (frame["recipients"].astype("Float64").astype(float) - paid).where(ok)
+    registered_ok = ~frame["registered_suppressed"].fillna(True).astype(bool)
+    den = frame["registered_households"].astype("Float64").astype(float)
+    frame["eligible_share"] = (eligible / den.where(den > 0)).where(ok & registered_ok)
+    return frame
+
+
+def rank_gaps(gaps: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Widest gap first (by `gap` or `gap_share`); hidden and unpublished regions last, unranked."""
+    order = gaps.assign(_ok=gaps["status"] == OK)
+    order = order.sort_values(["_ok", by, "name"], ascending=[False, False, True], na_position="last", kind="stable")
+    ranks = order[by].where(order["_ok"]).rank(method="min", ascending=False)
+    return order.assign(rank=ranks.astype("Int64")).drop(columns="_ok").reset_index(drop=True)
+
+
+def flag_outliers(frame: pd.DataFrame, x: str, y: str, z: float = 2.0, most: int = 8) -> pd.Series:
+    """Points far from the straight-line fit of y on x (|standardised residual| >= z), at most `most`."""
+    usable = frame[[x, y]].dropna()
+    flags = pd.Series(False, index=frame.index)
+    if len(usable) < 5 or usable[x].nunique() < 2:
+        return flags
+    slope, intercept = np.polyfit(usable[x], usable[y], 1)
+    residual = usable[y] - (slope * usable[x] + intercept)
+    spread = residual.std(ddof=1)
+    if not spread > 0:
+        return flags
+    scores = (residual / spread).abs()
+    chosen = scores[scores >= z].sort_values(ascending=False).head(most).index
+    flags[chosen] = True
+    return flags
+
+
+def pivot_quality(quality: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
+    """region_code and one label column per data-quality indicator (hidden marked)."""
+    if quality.empty:
+        return pd.DataFrame(columns=["region_code"])
+    quality = quality[quality["indicator"].isin(QUALITY_INDICATORS)].copy()
+    quality["label"] = [
+        i18n.hidden_label(lang, threshold) if s else (i18n.t("not_published", lang) if pd.isna(v)
+                                                       else i18n.format_int(v, lang))
+        for s, v in zip(quality["suppressed"].astype(bool), quality["households"], strict=True)]
+    wide = quality.pivot_table(index="region_code", columns="indicator", values="label", aggfunc="first")
+    wide = wide.reindex(columns=list(QUALITY_INDICATORS))
+    return wide.rename(columns={c: i18n.t(f"q_{c}", lang) for c in QUALITY_INDICATORS}).reset_index()
+
+
+def build_gap_table(ranked: pd.DataFrame, quality: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
+    """The ranked gaps as shown: every figure formatted, hidden regions marked (and last)."""
+    def fmt(column: str, kind: str) -> list[str]:
+        out = []
+        for value, status in zip(ranked[column], ranked["status"], strict=True):
+            if status != OK or pd.isna(value):
+                out.append(format_value(np.nan, status if status != OK else "undefined", "recipients", "none",
+                                        lang, threshold))
+            else:
+                out.append(i18n.format_percent(value, lang) if kind == "pct" else i18n.format_int(value, lang))
+        return out
+
+    table = pd.DataFrame({
+        i18n.t("col_rank", lang): ranked["rank"].astype(object).where(ranked["rank"].notna(), "–").astype(str),
+        i18n.t("col_name", lang): ranked["name"], i18n.t("col_code", lang): ranked["region_code"],
+        i18n.t("m_eligible", lang): fmt("eligible_households", "int"),
+        i18n.t("m_eligible_paid", lang): fmt("eligible_paid", "int"),
+        i18n.t("gap_abs", lang): fmt("gap", "int"), i18n.t("gap_pct", lang): fmt("gap_share", "pct"),
+        i18n.t("inclusion", lang): fmt("inclusion", "int"),
+    })
+    if not quality.empty:
+        flags = ranked[["region_code"]].merge(quality, on="region_code", how="left").drop(columns="region_code")
+        table = pd.concat([table, flags.fillna(i18n.t("not_published", lang))], axis=1)
+    return table
+
+
+def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
+    """One region's year by program: recipients, Rupiah, eligible, eligible paid, coverage, registered."""
+    names = dict(zip(programs["code"], programs[f"name_{lang}"], strict=True))
+    order = ["PKH", "SEMBAKO", "BLT_DD", ALL_PROGRAMS]
+    cells = year_cells.set_index("program").reindex([p for p in order if p in set(year_cells["program"])])
+    cells = cells.reset_index()
+    rows = {i18n.t("program", lang): [names.get(p, p) for p in cells["program"]]}
+    for metric in ("recipients", "amount", "coverage"):
+        values = build_values(cells, metric)
+        rows[i18n.t(f"m_{metric}", lang)] = format_values(values, metric, "none", lang, threshold)
+    for column, key in (("eligible_households", "m_eligible"), ("registered_households", "m_registered")):
+        status = np.where(cells["suppressed"].astype(bool), HIDDEN, np.where(cells[column].isna(), NA, OK))
+        rows[i18n.t(key, lang)] = [format_value(float(v) if s == OK else np.nan, s, "recipients", "none", lang,
+                                                threshold) for v, s in zip(cells[column], status, strict=True)]
+    return pd.DataFrame(rows)
+
+
+def sibling_rank(values: pd.DataFrame, code: str) -> tuple[int | None, int]:
+    """(rank of `code` among the published values, number of ranked siblings); rank None when its value is hidden."""
+    ranked = rank_values(values)
+    ranked_ok = ranked[ranked["status"] == OK]
+    mine = ranked[ranked["region_code"] == code]
+    if mine.empty or mine["status"].iloc[0] != OK:
+        return None, len(ranked_ok)
+    return int(mine["rank"].iloc[0]), len(ranked_ok)
+
+
+def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
+    """Complaints of one region and year by category (SEMUA first), statuses as columns, hidden marked."""
+    if complaints.empty:
+        return pd.DataFrame()
+    frame = complaints.assign(_first=complaints["category"] != ALL_PROGRAMS).sort_values(["_first", "category"])
+    rows = {i18n.t("col_description", lang): [c.replace("_", " ") for c in frame["category"]]}
+    for column, key in (("complaints", "complaints"), ("baru", "c_baru"), ("diproses", "c_diproses"),
+                        ("selesai", "c_selesai"), ("ditolak", "c_ditolak")):
+        rows[i18n.t(key, lang)] = [
+            i18n.hidden_label(lang, threshold) if s else (i18n.t("not_published", lang) if pd.isna(v)
+                                                           else i18n.format_int(v, lang))
+            for s, v in zip(frame["suppressed"].astype(bool), frame[column], strict=True)]
+    return pd.DataFrame(rows)
+
+
+def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str, lang: str,
+                    threshold: int) -> list[tuple[str, str]]:
+    """(label, value as shown) for one region, program and period; coverage from the year's cell of the program
+    (per program when all programs are chosen: eligible households are published per program only)."""
+    out = []
+    for metric in ("recipients", "amount", "ontime", "failed_share"):
+        values = build_values(cells, metric)
+        out.append((i18n.t(f"m_{metric}", lang), format_value(values["value"].iloc[0], values["status"].iloc[0],
+                                                              metric, "none", lang, threshold)))
+    failed = cells[["suppressed", "failed_payments", "returned_payments"]].iloc[0]
+    status = HIDDEN if failed["suppressed"] else (NA if pd.isna(failed["failed_payments"]) else OK)
+    count = np.nan if status != OK else float(failed["failed_payments"]) + float(failed["returned_payments"])
+    out.append((i18n.t("m_failed", lang), format_value(count, status, "recipients", "none", lang, threshold)))
+    programs = ["PKH", "SEMBAKO", "BLT_DD"] if program == ALL_PROGRAMS else [program]
+    for code in programs:
+        row = year_cells[year_cells["program"] == code]
+        if row.empty:
+            continue
+        values = build_values(row, "coverage")
+        label = i18n.t("m_coverage", lang) + ("" if program != ALL_PROGRAMS else f" ({code.replace('_', ' ')})")
+        out.append((label, format_value(values["value"].iloc[0], values["status"].iloc[0], "coverage", "none", lang,
+                                        threshold)))
+    return out
+
+
+def build_hidden_summary(tables: dict, dictionary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per published cell table: cells, hidden cells and the table's description, from the release's `tables`."""
+    descriptions = dictionary[dictionary["column_name"].fillna("") == ""].set_index("table_name")[f"description_{lang}"]
+    rows = []
+    for name, stats in tables.items():
+        cells, hidden = int(stats.get("cells", 0)), int(stats.get("suppressed", 0))
+        rows.append({i18n.t("col_table", lang): name, i18n.t("col_cells", lang): i18n.format_int(cells, lang),
+                     i18n.t("col_hidden", lang): f"{i18n.format_int(hidden, lang)} "
+                                                 f"({i18n.format_percent(hidden / cells if cells else 0, lang)})",
+                     i18n.t("col_description", lang): descriptions.get(name, "")})
+    return pd.DataFrame(rows)
+
+
+def hidden_explanation(tables: dict, lang: str, threshold: int) -> str:
+    stats = tables.get("disbursement_cells", {})
+    cells = max(int(stats.get("cells", 0)), 1)
+    share = i18n.format_percent(int(stats.get("suppressed", 0)) / cells, lang)
+    return i18n.t("hidden_why", lang, threshold=threshold, hidden=i18n.hidden_label(lang, threshold), share=share,
+                  primary=i18n.format_int(int(stats.get("primary", 0)), lang),
+                  secondary=i18n.format_int(int(stats.get("secondary", 0)), lang),
+                  desa=i18n.format_percent(float(stats.get("share_amount_hidden_desa", 0)), lang),
+                  kec=i18n.format_percent(float(stats.get("share_amount_hidden_kecamatan", 0)), lang),
+                  kab=i18n.format_percent(float(stats.get("share_amount_hidden_kabupaten", 0)), lang))
+
+
+def cumulative_table(cumulative: pd.DataFrame, target: float | None, lang: str) -> pd.DataFrame:
+    table = pd.DataFrame({i18n.t("month", lang): [i18n.format_period(p, lang) for p in cumulative["period"]],
+                          i18n.t("cumulative", lang): cumulative["label"]})
+    table[i18n.t("target", lang)] = i18n.format_rupiah(target, lang) if target is not None else "–"
+    return table
+
+
+def build_scatter_points(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Published regions only: x = eligible share of registered households, y = coverage, outliers flagged."""
+    points = gaps[(gaps["status"] == OK) & gaps["eligible_share"].notna() & gaps["coverage"].notna()]
+    points = pd.DataFrame({"region_code": points["region_code"], "name": points["name"],
+                           "x": points["eligible_share"].astype(float), "y": points["coverage"].astype(float)})
+    points["outlier"] = flag_outliers(points, "x", "y")
+    points["label"] = [f"{n}: {i18n.format_percent(x, lang)} → {i18n.format_percent(y, lang)}"
+                       for n, x, y in zip(points["name"], points["x"], points["y"], strict=True)]
+    return points.reset_index(drop=True)
+
+
+def scatter_table(points: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        i18n.t("col_name", lang): points["name"], i18n.t("col_code", lang): points["region_code"],
+        i18n.t("eligible_share", lang): [i18n.format_percent(v, lang) for v in points["x"]],
+        i18n.t("m_coverage", lang): [i18n.format_percent(v, lang) for v in points["y"]],
+        "outlier": ["✓" if o else "" for o in points["outlier"]]})

@@ -1,0 +1,55 @@
+"""Kesenjangan cakupan / Coverage gaps: eligible vs paid households per region, ranked; poverty vs coverage; flags."""
+
+import streamlit as st
+
+from dashboard import charts, components, db, maps, state, views
+from dashboard.i18n import format_int, format_percent, t
+
+ctx = components.render_header("gaps_title")
+release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
+st.write(t("gaps_intro", ctx.lang))
+
+code = components.current_region(ctx)
+if db.level_of_code(code) == "desa":
+    code = db.get_region(release_id, code)["kecamatan_code"]
+components.render_region_picker(ctx, code)
+region_level = db.level_of_code(code)
+columns = st.columns(4)
+with columns[0]:
+    levels = list(maps.map_levels(region_level))
+    level = state.widget(st.selectbox, "level", levels, "kecamatan" if "kecamatan" in levels else levels[0],
+                         label=t("rank_level", ctx.lang), format_func=lambda lv: components.level_label(lv, ctx.lang))
+with columns[1]:
+    program = components.select_program(ctx, allow_all=False, default="PKH")
+with columns[2]:
+    rank_by = state.widget(st.selectbox, "rank", ["gap", "gap_share"], "gap", label=t("rank_by", ctx.lang),
+                           format_func=lambda r: t("gap_abs" if r == "gap" else "gap_pct", ctx.lang))
+with columns[3]:
+    top = state.widget(st.selectbox, "top", ["10", "20", "50", "all"], "10", label=t("top_n", ctx.lang))
+if state.current("period", year) != year:
+    st.info(t("gaps_year", ctx.lang, year=year))
+
+cells = db.get_cells(release_id, code, level, program, year)
+registered = db.get_denominators(release_id, code, level, year)
+registered = registered[registered["program"] == "SEMUA"][["region_code", "registered_households",
+                                                           "registered_suppressed"]]
+ranked = views.rank_gaps(views.build_gaps(cells, registered), rank_by)
+quality = (views.pivot_quality(db.get_quality(release_id, code, level, year), ctx.lang, threshold)
+           if level != "desa" else views.pivot_quality(ranked.iloc[0:0], ctx.lang, threshold))
+shown = ranked if top == "all" else ranked.head(int(top))
+fmt = format_int if rank_by == "gap" else format_percent
+bars = shown[shown["status"] == "ok"].assign(value=lambda f: f[rank_by],
+                                             label=lambda f: [fmt(v, ctx.lang) for v in f[rank_by]])
+title = f"{t('gap_abs' if rank_by == 'gap' else 'gap_pct', ctx.lang)} — {components.program_name(ctx, program)}"
+st.caption(t("hidden_last", ctx.lang, threshold=threshold))
+if level == "desa":
+    st.caption(t("quality_desa", ctx.lang))
+charts.render_chart(charts.build_bars(bars, ctx.lang, title, t("gap_abs" if rank_by == "gap" else "gap_pct", ctx.lang)),
+                    views.build_gap_table(shown, quality, ctx.lang, threshold), ctx.lang, key="gap_bars")
+
+st.subheader(t("scatter_title", ctx.lang))
+points = views.build_scatter_points(ranked, ctx.lang)
+st.caption(t("outlier_note", ctx.lang))
+charts.render_chart(charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t("eligible_share", ctx.lang),
+                                         t("m_coverage", ctx.lang)),
+                    views.scatter_table(points, ctx.lang), ctx.lang, key="scatter")

@@ -1,0 +1,43 @@
+"""Beranda / Overview: headline figures, a monthly sparkline, data freshness, and what is hidden and why."""
+
+import streamlit as st
+
+from dashboard import charts, components, db, views
+from dashboard.i18n import format_period, t
+
+ctx = components.render_header("overview_title")
+release_id, threshold = ctx.release.release_id, ctx.release.threshold
+year = str(ctx.release.data_year)
+
+code = components.current_region(ctx)
+components.render_region_picker(ctx, code)
+left, right = st.columns(2)
+with left:
+    program = components.select_program(ctx)
+with right:
+    period = components.select_period(ctx)
+if db.level_of_code(code) == "desa" and period != year:
+    st.info(t("desa_year_only", ctx.lang, year=year))
+    period = year
+
+region = db.get_region(release_id, code)
+cells = db.get_region_cells(release_id, code, period)
+year_cells = db.get_region_cells(release_id, code, year)
+st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang),
+               program=components.program_name(ctx, program), period=format_period(period, ctx.lang)))
+headlines = views.build_headlines(cells[cells["program"] == program], year_cells, program, ctx.lang, threshold)
+for column, (label, value) in zip(st.columns(3) * 3, headlines, strict=False):
+    column.metric(label, value)
+
+monthly_code = region["kecamatan_code"] if region["level"] == "desa" else code
+monthly = db.get_monthly(release_id, (monthly_code,), (program,))
+if region["level"] == "desa":
+    st.caption(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, monthly_code)["name"]))
+series = views.build_monthly_series(monthly, "amount", "program", {}, "none", ctx.lang, threshold)
+charts.render_chart(charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang)),
+                    views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
+
+st.subheader(t("hidden_why_title", ctx.lang))
+st.write(views.hidden_explanation(ctx.release.tables, ctx.lang, threshold))
+summary = views.build_hidden_summary(ctx.release.tables, db.get_dictionary(release_id), ctx.lang)
+st.dataframe(summary, hide_index=True, width="stretch")

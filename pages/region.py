@@ -1,0 +1,59 @@
+"""Cek wilayah / My region: find a desa or kecamatan by name (typos welcome) and read its one-page profile."""
+
+import streamlit as st
+
+from dashboard import charts, components, db, metrics, search, state, views
+from dashboard.i18n import t
+
+ctx = components.render_header("region_title")
+release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
+
+query = state.text("q", label=t("search_label", ctx.lang), placeholder=t("search_placeholder", ctx.lang))
+code = components.current_region(ctx)
+if query:
+    found = search.search(components.search_index(ctx), query)
+    if found.empty:
+        st.info(t("search_none", ctx.lang, query=query))
+    else:
+        components.render_search_results(ctx, found)
+
+region = db.get_region(release_id, code)
+lineage = db.get_lineage(release_id, code)
+st.header(components.region_label(region, ctx.lang))
+st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
+
+st.subheader(t("profile_figures", ctx.lang, year=year))
+year_cells = db.get_region_cells(release_id, code, year)
+programs = db.get_programs(release_id)
+st.dataframe(views.build_profile_table(year_cells, programs, ctx.lang, threshold), hide_index=True, width="stretch")
+
+if region["level"] != "nasional":
+    parent = region["parent_code"]
+    siblings = db.get_cells(release_id, parent, region["level"], "SEMUA", year)
+    values = metrics.build_values(siblings, "recipients", "registered",
+                                  db.get_denominators(release_id, parent, region["level"], year))
+    rank, count = views.sibling_rank(values, code)
+    parent_name = components.region_label(db.get_region(release_id, parent), ctx.lang)
+    st.subheader(t("rank_among", ctx.lang, n=len(siblings), parent=parent_name))
+    measure = metrics.metric_label("recipients", "registered", ctx.lang)
+    st.write(t("rank_value", ctx.lang, rank=rank, n=count, metric=measure) if rank else t("rank_hidden", ctx.lang))
+
+trend_code = region["kecamatan_code"] if region["level"] == "desa" else code
+trend_name = db.get_region(release_id, trend_code)["name"]
+st.subheader(t("trend_title", ctx.lang, name=trend_name))
+if region["level"] == "desa":
+    st.caption(t("desa_trend_note", ctx.lang, name=trend_name))
+names = components.program_names(ctx)
+series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients", "program",
+                                    names, "none", ctx.lang, threshold)
+charts.render_chart(charts.build_lines(series, ctx.lang, t("m_recipients", ctx.lang), ""),
+                    views.series_table(series, ctx.lang), ctx.lang, key="profile_trend")
+
+st.subheader(t("complaints_title", ctx.lang, year=year))
+if region["level"] == "desa":
+    st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
+complaints = views.build_complaint_table(db.get_complaints(release_id, trend_code, year), ctx.lang, threshold)
+st.dataframe(complaints, hide_index=True, width="stretch")
+
+st.subheader(t("share_link", ctx.lang))
+st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None)
