@@ -22,6 +22,7 @@ PAGES = {
 requested = state.take("page", PAGES)
 navigation = st.navigation(list(PAGES.values()), position="hidden" if st.context.is_embedded else "sidebar")
 if requested and PAGES[requested].url_path != navigation.url_path:
+    state.carry_notices()
     st.switch_page(PAGES[requested])
 st.sidebar.caption(i18n.t("app_tagline", lang))
 notices = st.container()  # filled after the page ran: its widgets validate their URL values

@@ -107,8 +107,10 @@ def region_label(region: dict, lang: str) -> str:
     return f"{i18n.region_kind(region['kind'], lang)} {region['name']}"
 
 
-def _go_to(code: str) -> None:
+def go_to(code: str) -> None:
+    """Show another region; the map level is the new region's default again (it depends on the region)."""
     state.set_value("region", code)
+    state.set_value("level", None)
 
 
 def render_breadcrumb(ctx: PageContext, code: str) -> None:
@@ -118,13 +120,13 @@ def render_breadcrumb(ctx: PageContext, code: str) -> None:
     columns = st.columns(max(len(lineage), 1))
     for column, row in zip(columns, lineage.itertuples(index=False), strict=False):
         label = i18n.t("national", ctx.lang) if row.level == "nasional" else row.name
-        column.button(label, key=f"crumb_{row.code}", on_click=_go_to, args=(row.code,), disabled=row.code == code,
+        column.button(label, key=f"crumb_{row.code}", on_click=go_to, args=(row.code,), disabled=row.code == code,
                       width="stretch", help=i18n.region_kind(row.kind, ctx.lang))
 
 
 def _pick(level: str, parent: str) -> None:
     chosen = st.session_state.get(f"pick_{level}")
-    state.set_value("region", chosen or parent)
+    go_to(chosen or parent)
 
 
 def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan") -> None:
@@ -172,7 +174,7 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
 
 def _drill(key: str) -> None:
     if st.session_state.get(key):
-        state.set_value("region", st.session_state[key])
+        go_to(st.session_state[key])
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -202,7 +204,7 @@ def render_search_results(ctx: PageContext, found) -> None:
 
 def _pick_result() -> None:
     if st.session_state.get("search_pick"):
-        state.set_value("region", st.session_state["search_pick"])
+        go_to(st.session_state["search_pick"])
 
 
 def share_link(url_path: str, params: dict[str, str]) -> str:

@@ -85,9 +85,10 @@ def _normalise(cells: pd.DataFrame, value: pd.Series, status: pd.Series, norm: s
     den = joined[column].astype("Float64")
     ratio = (value / den.where(den != 0).astype("float64")) * scale
     status = status.copy()
+    # A hidden denominator hides the ratio; an unpublished one leaves it unpublished.
+    status[(status != NA) & joined[flag].fillna(False).astype(bool).to_numpy()] = HIDDEN
     status[(status == OK) & den.isna().to_numpy()] = NA
     status[(status == OK) & (den == 0).fillna(False).to_numpy()] = UNDEFINED
-    status[(status != NA) & joined[flag].fillna(False).astype(bool).to_numpy()] = HIDDEN
     return ratio, status
 
 

@@ -21,7 +21,7 @@ from dashboard import i18n
 GLOBAL = ("lang",)
 #: Parameter names Streamlit reserves, or that a later feature (embedding, exports) owns: never touched here.
 RESERVED = frozenset({"embed", "embed_options"})
-_STORE, _WRITTEN, _RUN = "_url_state", "_url_written", "_url_run"
+_STORE, _WRITTEN, _RUN, _CARRY = "_url_state", "_url_written", "_url_run", "_url_carry"
 
 
 @dataclass
@@ -73,7 +73,8 @@ def _run() -> RunState:
 
 def begin_run() -> None:
     """Called first on every run (by the router): take the URL's values when the URL changed under us."""
-    st.session_state[_RUN] = RunState()
+    carried = st.session_state.pop(_CARRY, [])
+    st.session_state[_RUN] = RunState(notices=list(carried))
     current = parse_query({k: st.query_params.get_all(k) for k in st.query_params})
     # An empty query after a page switch keeps the session's choices; a new link or a back button replaces them.
     if current and current != st.session_state.get(_WRITTEN):
@@ -120,6 +121,11 @@ def text(name: str, default: str = "", **kwargs: Any) -> str:
     value = get(name, lambda _: True, default)
     st.session_state[f"w_{name}"] = value
     return st.text_input(key=f"w_{name}", on_change=_copy_back, args=(name,), **kwargs) or ""
+
+
+def carry_notices() -> None:
+    """Keep this run's notices for the next run (before `st.switch_page`, which starts a new run)."""
+    st.session_state[_CARRY] = list(_run().notices)
 
 
 def render_notices(lang: str) -> None:

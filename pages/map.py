@@ -45,7 +45,7 @@ st.caption(t("map_hint", ctx.lang))
 event = maps.render_map(deck, key=f"map_{code}_{level}", alt=label) if rows else st.info(t("no_shapes", ctx.lang))
 target = maps.drill_target(maps.selected_code(event), region_level, level)
 if target and target != code:
-    state.set_value("region", target)
+    components.go_to(target)
     st.rerun()
 
 def formatter(v):

@@ -1,0 +1,69 @@
+"""Dashboard fixtures: one small real release built once with the real CLIs, and AppTest helpers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+#: Kota Yogyakarta (kelurahan only) and Kulon Progo (desa, so BLT Dana Desa too), a third of the households:
+#: small enough to build in about 12 s, with hidden cells at every level below kabupaten.
+FIXTURE_REGIONS = "34.71,34.01"
+
+
+def build_release(out_dir: Path, regions: str = FIXTURE_REGIONS, scale: str = "0.3") -> Path:
+    """Generate and publish a release with the pipeline's own commands; return the published database."""
+    raw, published = out_dir / "raw.duckdb", out_dir / "published" / "bansos.duckdb"
+    run = {"cwd": ROOT, "check": True, "capture_output": True, "text": True}
+    subprocess.run([sys.executable, "-m", "data", "generate", "--regions", regions, "--scale", scale, "--seed", "1",
+                    "--out", str(raw)], **run)
+    subprocess.run([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out", str(published),
+                    "--geo-dir", str(out_dir / "geo")], **run)
+    return published
+
+
+@pytest.fixture(scope="session")
+def published_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = build_release(tmp_path_factory.mktemp("release"))
+    previous = os.environ.get("BANSOS_PUBLISHED_DB")
+    os.environ["BANSOS_PUBLISHED_DB"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("BANSOS_PUBLISHED_DB", None)
+    else:
+        os.environ["BANSOS_PUBLISHED_DB"] = previous
+
+
+@pytest.fixture(scope="session")
+def published(published_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for tests to look up expected values."""
+    con = duckdb.connect(str(published_db), read_only=True)
+    yield con
+    con.close()
+
+
+PAGES = {"beranda": "pages/overview.py", "peta": "pages/map.py", "tren": "pages/trends.py",
+         "kesenjangan": "pages/gaps.py", "wilayah": "pages/region.py"}
+
+
+@pytest.fixture
+def open_page(published_db: Path):
+    """open_page("peta", region="34.01") -> an AppTest that has run the page with those query parameters."""
+
+    def run(page: str, **params: str | list[str]) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.query_params["page"] = page
+        at.run()
+        return at
+
+    return run

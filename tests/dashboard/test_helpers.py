@@ -1,0 +1,254 @@
+"""Pure helpers of the dashboard: formats, measures and their status, ranking, bins, selection, URL state, search."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import i18n, maps, metrics, search, state, views
+from dashboard.build_demo import demo_commands, overall, parse_progress
+from settings import Settings
+
+
+@pytest.mark.parametrize(("value", "lang", "expected"), [
+    (12345, "id", "12.345"), (12345, "en", "12,345"), (0, "id", "0"), (1234567.4, "en", "1,234,567"),
+])
+def test_format_int(value, lang, expected):
+    assert i18n.format_int(value, lang) == expected
+
+
+@pytest.mark.parametrize(("value", "lang", "expected"), [
+    (1.2e9, "id", "Rp1,2 M"), (1.2e9, "en", "Rp1.2 B"), (2.5e12, "en", "Rp2.5 T"), (3.4e6, "en", "Rp3.4 M"),
+    (45_000, "en", "Rp45 K"), (950, "en", "Rp950"), (2e9, "en", "Rp2 B"),
+])
+def test_format_rupiah_short(value, lang, expected):
+    assert i18n.format_rupiah(value, lang) == expected
+
+
+@pytest.mark.parametrize(("period", "lang", "expected"), [
+    ("2025-10", "id", "Oktober 2025"), ("2025-10", "en", "October 2025"), ("2025", "id", "Setahun 2025"),
+    ("2025", "en", "Whole year 2025"),
+])
+def test_format_period(period, lang, expected):
+    assert i18n.format_period(period, lang) == expected
+
+
+def test_percent_and_hidden_label_follow_the_language():
+    assert i18n.format_percent(0.875, "id") == "87,5%"
+    assert i18n.format_percent(0.875, "en") == "87.5%"
+    assert i18n.hidden_label("id", 10) == "disembunyikan (< 10)"
+    assert i18n.hidden_label("en", 10) == "hidden (< 10)"
+
+
+def test_every_text_has_both_languages():
+    for key, pair in i18n.TEXT.items():
+        assert len(pair) == 2 and all(pair), key
+        assert set(_placeholders(pair[0])) == set(_placeholders(pair[1])), key
+
+
+def _placeholders(text: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def _cells(**columns) -> pd.DataFrame:
+    base = {"region_code": ["a", "b", "c", "d"], "program": ["PKH"] * 4, "suppressed": [False, True, False, False]}
+    frame = pd.DataFrame({**base, **columns})
+    for name in columns:
+        frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def test_build_values_marks_hidden_unpublished_and_undefined():
+    cells = _cells(eligible_paid=[8, None, None, 0], eligible_households=[10, None, None, 0])
+    values = metrics.build_values(cells, "coverage")
+    assert values["status"].tolist() == ["ok", "hidden", "na", "undefined"]
+    assert values["value"].iloc[0] == pytest.approx(0.8)
+    assert values["value"].iloc[1:].isna().all()
+
+
+def test_normalised_value_is_hidden_when_its_denominator_is():
+    cells = _cells(recipients=[50, None, 20, 30])
+    denominators = pd.DataFrame({"region_code": ["a", "b", "c", "d"], "program": ["PKH"] * 4,
+                                 "registered_households": pd.array([1000, None, None, 0], dtype="Int64"),
+                                 "registered_suppressed": [False, True, True, False],
+                                 "eligible_households": pd.array([100, None, 40, None], dtype="Int64"),
+                                 "eligible_suppressed": [False, True, False, False]})
+    per_registered = metrics.build_values(cells, "recipients", "registered", denominators)
+    assert per_registered["status"].tolist() == ["ok", "hidden", "hidden", "undefined"]
+    assert per_registered["value"].iloc[0] == pytest.approx(50.0)
+    per_eligible = metrics.build_values(cells, "recipients", "eligible", denominators)
+    assert per_eligible["status"].tolist() == ["ok", "hidden", "ok", "na"]
+    assert per_eligible["value"].tolist()[::2] == pytest.approx([0.5, 0.5])
+
+
+def test_rates_ignore_normalisation():
+    cells = _cells(late_payments=[1, None, 0, 2], paid_payments=[10, None, 5, 4])
+    values = metrics.build_values(cells, "ontime", "registered", None)
+    assert values["value"].tolist()[::2] == pytest.approx([0.9, 1.0])
+
+
+def test_rank_puts_hidden_last_and_unranked():
+    values = pd.DataFrame({"region_code": list("abcde"), "value": [5.0, np.nan, 9.0, np.nan, 5.0],
+                           "status": ["ok", "hidden", "ok", "na", "ok"]})
+    ranked = metrics.rank_values(values)
+    assert ranked["region_code"].tolist() == ["c", "a", "e", "d", "b"]
+    assert ranked["rank"].tolist()[:3] == [1, 2, 2]
+    assert ranked["rank"].iloc[3:].isna().all()
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    ("hidden", "disembunyikan (< 10)"), ("na", "tidak tersedia di tingkat ini"), ("undefined", "–"),
+])
+def test_format_value_never_turns_a_hidden_value_into_a_number(status, expected):
+    assert metrics.format_value(0.0, status, "amount", "none", "id", 10) == expected
+
+
+def test_bins_use_published_values_only():
+    edges = maps.make_bins(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]))
+    assert edges[0] == 1.0 and edges[-1] == 5.0
+    assert maps.bin_index(5.0, edges) == len(edges) - 2
+    assert maps.fill_for(0.0, "hidden", edges) == maps.HIDDEN_FILL
+    assert maps.fill_for(np.nan, "na", edges) == maps.NA_FILL
+    assert maps.make_bins(pd.Series([np.nan])) == []
+
+
+@pytest.mark.parametrize(("event", "expected"), [
+    ({"selection": {"indices": {"regions": [3]}, "objects": {"regions": [{"code": "34.01", "name": "x"}]}}}, "34.01"),
+    ({"selection": {"indices": {}, "objects": {}}}, None),
+    ({"selection": {"objects": {"other": [{"code": "34"}]}}}, None),
+    (None, None), ({}, None), ({"selection": {"objects": {"regions": [{"name": "no code"}]}}}, None),
+])
+def test_selected_code(event, expected):
+    assert maps.selected_code(event) == expected
+
+
+@pytest.mark.parametrize(("clicked", "region_level", "level", "expected"), [
+    ("34", "nasional", "provinsi", "34"), ("34.01", "provinsi", "kabupaten", "34.01"),
+    ("34.01.01", "kabupaten", "kecamatan", "34.01.01"),
+    ("34.01.01.2001", "kecamatan", "desa", None),  # a desa has no map below it
+    ("34.01.01", "nasional", "kecamatan", None),  # not the next level down: no jump over two levels
+    (None, "nasional", "provinsi", None),
+])
+def test_drill_target(clicked, region_level, level, expected):
+    assert maps.drill_target(clicked, region_level, level) == expected
+
+
+def test_build_map_rows_one_row_per_part_and_escaped():
+    values = pd.DataFrame({"region_code": ["a", "b"], "name": ["<A>", "B"], "value": [1.0, np.nan],
+                           "status": ["ok", "hidden"], "label": ["1", "hidden (< 10)"]})
+    rows = maps.build_map_rows({"a": [[[0, 0]], [[1, 1]]], "b": [[[2, 2]]]}, values, [0.0, 2.0])
+    assert [r["code"] for r in rows] == ["a", "a", "b"]
+    assert rows[0]["name"] == "&lt;A&gt;" and rows[2]["label"] == "hidden (&lt; 10)"
+    assert rows[2]["fill"] == maps.HIDDEN_FILL
+
+
+@pytest.mark.parametrize(("value", "valid", "multi", "expected"), [
+    (None, ["a"], False, ("d", False)), ("a", ["a"], False, ("a", False)), ("x", ["a"], False, ("d", True)),
+    (["x", "a"], ["a"], False, ("a", False)), (["a", "x", "b"], ["a", "b"], True, (["a", "b"], True)),
+    ("a", ["a"], True, (["a"], False)),
+])
+def test_validate(value, valid, multi, expected):
+    assert state.validate(value, valid, "d", multi=multi) == expected
+
+
+def test_validate_caps_multi_and_accepts_callables():
+    assert state.validate(["a", "b", "c"], ["a", "b", "c"], [], multi=True, max_items=2) == (["a", "b"], True)  # extra ones dropped, with a notice
+    assert state.validate("34", lambda c: c.isdigit(), "ID") == ("34", False)
+
+
+def test_to_query_drops_defaults_and_undeclared():
+    assert state.to_query({"lang": "id", "region": "34", "metric": "amount", "q": ""},
+                          {"lang": "id", "region": "ID", "q": ""}) == {"region": "34"}
+    assert state.parse_query({"a": ["1"], "b": ["1", "2"], "embed": ["true"]}) == {"a": "1", "b": ["1", "2"]}
+    assert state.query_string({"region": "34.01", "compare": ["a", "b"]}) == "?region=34.01&compare=a&compare=b"
+
+
+def _regions() -> pd.DataFrame:
+    return pd.DataFrame({
+        "code": ["34.04.06.2001", "33.04.19.2002", "34.04.06", "32.04.17.2007", "32.73.14.1004"],
+        "level": ["desa", "desa", "kecamatan", "desa", "desa"],
+        "name": ["Sinduadi", "Sinduaji", "Mlati", "Sukamaju", "Sukamaju"],
+        "kind": ["desa", "desa", "kecamatan", "desa", "kelurahan"],
+        "kecamatan": ["Mlati", "Pandanarum", None, "Cimaung", "Cibeunying Kidul"],
+        "kabupaten": ["Kabupaten Sleman", "Kabupaten Banjarnegara", "Kabupaten Sleman", "Kabupaten Bandung",
+                      "Kota Bandung"],
+        "provinsi": ["DI Yogyakarta", "Jawa Tengah", "DI Yogyakarta", "Jawa Barat", "Jawa Barat"]})
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("sinduadi", "34.04.06.2001"), ("SINDUADY", "34.04.06.2001"), ("sindaudi mlati", "34.04.06.2001"),
+    ("Desa Sinduadi", "34.04.06.2001"), ("sukamaju cimaung", "32.04.17.2007"),
+    ("sukamaju cibeunying", "32.73.14.1004"), ("kec. mlati", "34.04.06"),
+])
+def test_search_is_typo_and_case_tolerant_and_uses_context(query, first):
+    found = search.search(search.build_index(_regions()), query)
+    assert found["code"].iloc[0] == first
+
+
+def test_search_finds_nothing_for_gibberish():
+    assert search.search(search.build_index(_regions()), "qqqqzzzz").empty
+    assert search.search(search.build_index(_regions()), "   ").empty
+
+
+def _year_cells(**overrides) -> pd.DataFrame:
+    rows = {"program": ["PKH", "SEMBAKO", "BLT_DD"], "suppressed": [False, False, False],
+            "eligible_households": [100, 200, 50], "recipients": [80, 150, 40], "amount": [240e6, 300e6, 120e6]}
+    rows.update(overrides)
+    return pd.DataFrame(rows)
+
+
+def test_annual_target_from_published_figures():
+    cells = _year_cells()
+    assert views.annual_target(cells, "SEMBAKO") == 200 * 2_400_000
+    assert views.annual_target(cells, "BLT_DD") == 50 * 3_600_000
+    assert views.annual_target(cells, "PKH") == pytest.approx(100 * 240e6 / 80)
+    assert views.annual_target(cells, "SEMUA") == pytest.approx(100 * 3e6 + 200 * 2.4e6 + 50 * 3.6e6)
+    hidden = _year_cells(suppressed=[True, False, False])
+    assert views.annual_target(hidden, "PKH") is None and views.annual_target(hidden, "SEMUA") is None
+
+
+def test_cumulative_stops_at_the_first_hidden_month():
+    monthly = pd.DataFrame({"period": ["2025-01", "2025-02", "2025-03"], "amount": pd.array([5, None, 7], "Int64"),
+                            "suppressed": [False, True, False]})
+    cumulative = views.build_cumulative(monthly, "en")
+    assert cumulative["value"].iloc[0] == 5 and cumulative["value"].iloc[1:].isna().all()
+    assert cumulative["label"].tolist()[1:] == ["–", "–"]
+
+
+def test_gaps_and_ranking():
+    cells = pd.DataFrame({"region_code": ["a", "b", "c"], "name": ["A", "B", "C"], "parent_code": ["p"] * 3,
+                          "suppressed": [False, True, False], "recipients": pd.array([90, None, 50], "Int64"),
+                          "eligible_households": pd.array([100, None, 200], "Int64"),
+                          "eligible_paid": pd.array([80, None, 40], "Int64")})
+    registered = pd.DataFrame({"region_code": ["a", "b", "c"], "registered_households": [400, 100, 500],
+                               "registered_suppressed": [False, False, True]})
+    gaps = views.build_gaps(cells, registered)
+    assert gaps["gap"].tolist()[::2] == [20, 160]
+    assert gaps["inclusion"].tolist()[::2] == [10, 10]
+    assert gaps["eligible_share"].iloc[0] == 0.25 and np.isnan(gaps["eligible_share"].iloc[2])
+    ranked = views.rank_gaps(gaps, "gap_share")
+    assert ranked["region_code"].tolist() == ["c", "a", "b"] and pd.isna(ranked["rank"].iloc[2])
+
+
+def test_outliers_are_far_from_the_fit():
+    x = np.linspace(0.1, 0.6, 30)
+    frame = pd.DataFrame({"x": x, "y": 0.5 + 0.5 * x + np.sin(np.arange(30)) * 0.01})
+    frame.loc[7, "y"] = 0.1
+    flags = views.flag_outliers(frame, "x", "y")
+    assert flags.tolist().count(True) == 1 and flags.iloc[7]
+
+
+def test_demo_build_commands_and_progress(tmp_path):
+    settings = Settings(raw_db=tmp_path / "raw.duckdb", published_db=tmp_path / "p" / "bansos.duckdb",
+                        geo_dir=tmp_path / "geo")
+    generate, publish = demo_commands(settings, regions="34.71", scale="0.1")
+    assert generate.argv[1:4] == ("-m", "data", "generate") and "--regions" in generate.argv
+    assert publish.argv[1:4] == ("-m", "anonymize", "publish") and str(settings.published_db) in publish.argv
+    assert parse_progress("[2/4] write the release and its boundaries ...", "en") == (
+        0.25, "write the release and its boundaries")
+    assert parse_progress("[2/4] write the release and its boundaries done in 2.9 s", "en") is None
+    assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]", "en")[0] == 0.4
+    assert overall(0, 1.0) == pytest.approx(0.3) and overall(1, 1.0) == 1.0

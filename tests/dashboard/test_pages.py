@@ -1,0 +1,170 @@
+"""Every page through AppTest: renders, selectors change what is shown, URL state round-trips, bad params fall back,
+hidden cells never show as numbers."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from dashboard.i18n import hidden_label
+
+HIDDEN_ID = hidden_label("id", 10)
+HIDDEN_EN = hidden_label("en", 10)
+#: Map tooltips are HTML: labels travel escaped.
+HIDDEN_ID_HTML = html.escape(HIDDEN_ID)
+TITLES = {"beranda": ("Beranda", "Overview"), "peta": ("Peta", "Map"), "tren": ("Tren bulanan", "Monthly trends"),
+          "kesenjangan": ("Kesenjangan cakupan", "Coverage gaps"), "wilayah": ("Cek wilayah", "My region")}
+
+
+def texts(at) -> str:
+    """Everything the page shows as text (markdown, captions, alerts, metrics, tables)."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "title", "header", "subheader")
+             for e in at.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [d.value.to_string() for d in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def deck_rows(at) -> list[dict]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return spec["layers"][0]["data"]
+
+
+@pytest.mark.parametrize("page", list(TITLES))
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_page_renders_in_both_languages(open_page, page, lang):
+    at = open_page(page, lang=lang)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.title[0].value == TITLES[page][lang == "en"]
+    assert at.query_params.get("lang") == (None if lang == "id" else "en")
+
+
+@pytest.mark.parametrize("page", list(TITLES))
+def test_invalid_query_params_fall_back_with_a_notice(open_page, page):
+    at = open_page(page, region="99.99", program="NOPE", period="1999-13", metric="x", norm="y", level="z",
+                   lang="fr")
+    assert not at.exception, at.exception
+    notices = " ".join(w.value for w in at.warning)
+    assert "lang=fr" in notices and "region=99.99" in notices
+    for bad in ("99.99", "NOPE", "1999-13", "fr"):
+        assert bad not in at.query_params.values()
+
+
+def test_unknown_page_param_gives_a_notice_and_the_overview(open_page):
+    at = open_page("nowhere")
+    assert not at.exception
+    assert at.title[0].value == "Beranda"
+    assert any("page=nowhere" in w.value for w in at.warning)
+
+
+def test_url_state_round_trips_through_the_map(open_page):
+    params = {"region": "34.01", "program": "PKH", "period": "2025-03", "metric": "amount", "norm": "registered",
+              "lang": "en"}
+    at = open_page("peta", **params)
+    assert not at.exception
+    assert {k: at.query_params.get(k) for k in params} == params
+    assert at.selectbox(key="w_program").value == "PKH"
+    assert at.selectbox(key="w_period").value == "2025-03"
+    assert at.radio(key="w_norm").value == "registered"
+
+
+def test_map_selectors_change_what_is_shown(open_page):
+    at = open_page("peta", region="34.01")
+    before = deck_rows(at)
+    at.selectbox(key="w_metric").set_value("coverage")
+    at.selectbox(key="w_program").set_value("PKH").run()
+    assert not at.exception
+    after = deck_rows(at)
+    assert [r["label"] for r in after] != [r["label"] for r in before]
+    assert all(r["label"].endswith("%") or r["label"] == HIDDEN_ID_HTML or "tidak" in r["label"]
+               for r in after)
+    assert at.query_params.get("metric") == "coverage" and at.query_params.get("program") == "PKH"
+
+
+def test_map_breadcrumb_goes_back_up(open_page):
+    at = open_page("peta", region="34.01.01")
+    assert {r["code"][:8] for r in deck_rows(at)} == {"34.01.01"}
+    at.button(key="crumb_34.01").click().run()
+    assert at.query_params.get("region") == "34.01"
+    assert {len(r["code"]) for r in deck_rows(at)} == {8}  # kecamatan of Kulon Progo
+
+
+def test_map_at_desa_level_switches_to_the_year(open_page):
+    at = open_page("peta", region="34.01.01", period="2025-03")
+    assert any("2025" in i.value for i in at.info)
+    assert {len(r["code"]) for r in deck_rows(at)} == {13}
+
+
+def _suppressed_desa(published) -> tuple[str, str]:
+    code, kecamatan = published.execute(
+        "SELECT c.region_code, r.kecamatan_code FROM disbursement_cells c JOIN regions r ON r.code = c.region_code "
+        "WHERE c.level = 'desa' AND c.program = 'SEMUA' AND c.suppressed ORDER BY 1 LIMIT 1").fetchone()
+    return code, kecamatan
+
+
+def test_hidden_desa_is_labelled_never_a_number_on_the_map(open_page, published):
+    code, kecamatan = _suppressed_desa(published)
+    for metric in ("recipients", "amount", "coverage"):
+        at = open_page("peta", region=kecamatan, metric=metric, program="SEMUA")
+        rows = [r for r in deck_rows(at) if r["code"] == code]
+        assert rows and all(r["label"] == HIDDEN_ID_HTML for r in rows)
+        assert all(r["fill"][:3] == [150, 150, 150] for r in rows)
+        table = at.dataframe[-1].value
+        mine = table[table["Kode"] == code]
+        assert mine["Nilai"].tolist() == [HIDDEN_ID] and mine["Peringkat"].tolist() == ["–"]
+        assert table.index[table["Kode"] == code][0] >= (table["Nilai"] != HIDDEN_ID).sum()  # listed last
+
+
+def test_hidden_desa_profile_shows_the_hidden_label(open_page, published):
+    code, _ = _suppressed_desa(published)
+    at = open_page("wilayah", region=code, lang="en")
+    assert not at.exception
+    profile = at.dataframe[0].value
+    semua = profile[profile["Program"] == "All programs"].iloc[0]
+    assert semua["Recipient households"] == HIDDEN_EN and semua["Rupiah paid"] == HIDDEN_EN
+    assert not re.search(r"\d", " ".join(semua.drop("Program").astype(str)).replace(HIDDEN_EN, ""))
+
+
+def test_gaps_rank_kecamatan_of_a_kabupaten(open_page, published):
+    at = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", top="10")
+    assert not at.exception
+    table = at.dataframe[0].value
+    expected = published.execute(
+        "SELECT c.region_code FROM disbursement_cells c WHERE c.level = 'kecamatan' AND c.program = 'PKH' "
+        "AND c.period = '2025' AND c.channel = 'SEMUA' AND NOT c.suppressed AND c.region_code LIKE '34.01.%' "
+        "ORDER BY c.eligible_households - c.eligible_paid DESC, c.region_code LIMIT 3").fetchall()
+    assert table["Kode"].head(3).tolist()[0] == expected[0][0]
+    assert len(table) <= 10
+    at.selectbox(key="w_rank").set_value("gap_share").run()
+    assert at.query_params.get("rank") == "gap_share"
+    assert at.dataframe[0].value["Kesenjangan (%)"].iloc[0].endswith("%")
+
+
+def test_trends_breakdowns_and_compare(open_page):
+    at = open_page("tren", region="34.01")
+    assert not at.exception
+    for view in ("channel", "status"):
+        at.segmented_control(key="w_view").set_value(view).run()
+        assert not at.exception
+        assert at.query_params.get("view") == view
+    at.multiselect(key="w_compare").set_value(["34.71"]).run()
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert len(spec["data"]) == 2
+    assert at.query_params["compare"] in ("34.71", ["34.71"])
+
+
+def test_region_search_with_a_typo_finds_the_desa(open_page, published):
+    code, name = published.execute("SELECT code, name FROM regions WHERE level = 'desa' AND length(name) >= 7 "
+                                   "ORDER BY code LIMIT 1").fetchone()
+    typo = name[0] + name[2] + name[1] + name[3:].upper()
+    at = open_page("wilayah", q=typo)
+    picker = at.radio(key="search_pick")
+    assert picker.options[0].startswith(f"{name} — ")  # labels carry kecamatan and kabupaten
+    picker.set_value(code).run()
+    assert at.query_params.get("region") == code
+    assert name in at.header[0].value
+    assert at.code[0].value.endswith(f"region={code}&lang=id")
