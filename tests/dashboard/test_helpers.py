@@ -155,7 +155,8 @@ def test_validate(value, valid, multi, expected):
 
 
 def test_validate_caps_multi_and_accepts_callables():
-    assert state.validate(["a", "b", "c"], ["a", "b", "c"], [], multi=True, max_items=2) == (["a", "b"], True)  # extra ones dropped, with a notice
+    # Extra ones are dropped, with a notice.
+    assert state.validate(["a", "b", "c"], ["a", "b", "c"], [], multi=True, max_items=2) == (["a", "b"], True)
     assert state.validate("34", lambda c: c.isdigit(), "ID") == ("34", False)
 
 
