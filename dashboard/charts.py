@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -23,7 +25,24 @@ def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: in
     return fig
 
 
-def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str) -> go.Figure:
+def rupiah_ticks(max_value: float, lang: str, count: int = 4) -> tuple[list[float], list[str]]:
+    """Round tick values from 0 to past `max_value`, labelled Rp1,2 M / Rp1.2 B as the language writes money."""
+    if not max_value > 0:
+        return [0.0], ["Rp0"]
+    raw = max_value / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    ticks = [step * i for i in range(math.ceil(max_value / step) + 1)]
+    return ticks, [i18n.format_rupiah(v, lang) for v in ticks]
+
+
+def money_axis(fig: go.Figure, values: pd.Series, lang: str) -> go.Figure:
+    ticks, labels = rupiah_ticks(float(pd.Series(values, dtype=float).max(skipna=True) or 0), lang)
+    fig.update_yaxes(tickvals=ticks, ticktext=labels)
+    return fig
+
+
+def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str = "", money: bool = False) -> go.Figure:
     """Lines per `series` over `period` (YYYY-MM); NaN (hidden or unpublished) leaves a gap, never a guess."""
     fig = go.Figure()
     for i, (name, part) in enumerate(frame.groupby("series", sort=False)):
@@ -32,7 +51,8 @@ def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str) -> go.
             x=[i18n.format_month_short(p, lang) for p in part["period"]], y=part["value"], name=str(name),
             mode="lines+markers", connectgaps=False, hovertext=part["label"], hoverinfo="text+name",
             line={"color": QUALITATIVE[i % len(QUALITATIVE)], "dash": DASHES[i % len(DASHES)], "width": 2}))
-    return _layout(fig, lang, title, y_title)
+    fig = _layout(fig, lang, title, y_title)
+    return money_axis(fig, frame["value"], lang) if money else fig
 
 
 def build_sparkline(frame: pd.DataFrame, lang: str, title: str) -> go.Figure:
@@ -41,7 +61,7 @@ def build_sparkline(frame: pd.DataFrame, lang: str, title: str) -> go.Figure:
                                line={"color": QUALITATIVE[0], "width": 2}, fill="tozeroy"))
     fig = _layout(fig, lang, title, height=200)
     fig.update_layout(showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    return fig
+    return money_axis(fig, frame["value"], lang)
 
 
 def build_cumulative(frame: pd.DataFrame, target: float | None, lang: str, title: str) -> go.Figure:
@@ -54,7 +74,8 @@ def build_cumulative(frame: pd.DataFrame, target: float | None, lang: str, title
         fig.add_trace(go.Scatter(x=x, y=[target] * len(x), name=i18n.t("target", lang), mode="lines",
                                  hovertext=[i18n.format_rupiah(target, lang)] * len(x), hoverinfo="text+name",
                                  line={"color": QUALITATIVE[1], "dash": "dash", "width": 2}))
-    return _layout(fig, lang, title, "Rupiah")
+    fig = _layout(fig, lang, title, "Rupiah")
+    return money_axis(fig, pd.concat([frame["value"], pd.Series([target or 0.0])]), lang)
 
 
 def build_bars(frame: pd.DataFrame, lang: str, title: str, x_title: str) -> go.Figure:

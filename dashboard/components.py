@@ -102,8 +102,11 @@ def current_region(ctx: PageContext, default: str = NATIONAL_CODE) -> str:
 
 
 def region_label(region: dict, lang: str) -> str:
+    """'Desa Sinduadi', 'Kecamatan Mlati', 'Kabupaten Sleman' (kabupaten/kota names carry their kind already)."""
     if region["level"] == "nasional":
         return i18n.t("national", lang)
+    if region["level"] == "kabupaten":
+        return region["name"]
     return f"{i18n.region_kind(region['kind'], lang)} {region['name']}"
 
 

@@ -46,7 +46,7 @@ if region["level"] == "desa":
 names = components.program_names(ctx)
 series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients", "program",
                                     names, "none", ctx.lang, threshold)
-charts.render_chart(charts.build_lines(series, ctx.lang, t("m_recipients", ctx.lang), ""),
+charts.render_chart(charts.build_lines(series, ctx.lang, t("m_recipients", ctx.lang)),
                     views.series_table(series, ctx.lang), ctx.lang, key="profile_trend")
 
 st.subheader(t("complaints_title", ctx.lang, year=year))

@@ -40,10 +40,11 @@ elif breakdown == "channel":
 else:
     monthly = db.get_monthly(release_id, (code,), (program,))
     series = views.build_status_series(monthly, ctx.lang, threshold)
-    label = t("late_failed_title", ctx.lang)
 if level == "kecamatan" and breakdown != "program":
     st.caption(t("status_kecamatan", ctx.lang))
-charts.render_chart(charts.build_lines(series, ctx.lang, f"{label} — {t(f'by_{breakdown}', ctx.lang)}", ""),
+title = t("late_failed_title", ctx.lang) if breakdown == "status" else f"{label} — {t(f'by_{breakdown}', ctx.lang)}"
+money = metric == "amount" and breakdown != "status"
+charts.render_chart(charts.build_lines(series, ctx.lang, title, money=money),
                     views.series_table(series, ctx.lang), ctx.lang, key="breakdown")
 
 st.subheader(t("cumulative_title", ctx.lang))
@@ -62,5 +63,5 @@ codes = (code, *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,))
 series = views.build_monthly_series(compared, metric, "name", {}, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))
-charts.render_chart(charts.build_lines(series, ctx.lang, label, ""), views.series_table(series, ctx.lang), ctx.lang,
-                    key="compare")
+charts.render_chart(charts.build_lines(series, ctx.lang, label, money=metric == "amount"),
+                    views.series_table(series, ctx.lang), ctx.lang, key="compare")

@@ -1,0 +1,138 @@
+"""A real browser through every page: Streamlit served on a free local port, Debian's Chromium driven by Playwright.
+
+Screenshots land in test-artifacts/ (git-ignored). Skipped when Chromium is missing, except in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+PAGES = [("", "Beranda"),  # the default page lives at /
+          ("peta", "Peta"), ("tren", "Tren bulanan"), ("kesenjangan", "Kesenjangan cakupan"),
+         ("wilayah", "Cek wilayah")]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs it with apt")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(published_db: Path) -> Iterator[str]:
+    _require_chromium()
+    port = _free_port()
+    env = {**os.environ, "BANSOS_PUBLISHED_DB": str(published_db)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("streamlit did not answer /_stcore/health within 30 s")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str, tmp_path_factory: pytest.TempPathFactory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1000})
+        yield context
+        context.close()
+
+
+def _wait_rendered(page, settle: float) -> None:
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=30_000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    page.wait_for_timeout(int(settle * 1000))
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES)
+def test_page_renders_in_a_real_browser(browser, server, path, title):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/{path}?region=34.01", wait_until="domcontentloaded")
+        _wait_rendered(page, 1.5 if path == "peta" else 0.7)
+        assert page.locator("h1").first.inner_text().strip() == title
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("[data-testid='stAlertContentError']").count() == 0
+        assert page.locator("[role='dialog']").count() == 0  # e.g. Streamlit's "Page not found"
+        if path == "peta":
+            assert page.locator("canvas").count() >= 1  # deck.gl drew
+        page.screenshot(path=str(ARTIFACTS / f"{path or 'beranda'}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_switching_the_language_translates_the_page_and_the_menu(browser, server):
+    page = browser.new_page()
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        _wait_rendered(page, 0.5)
+        page.get_by_text("English", exact=True).click()
+        page.wait_for_timeout(300)
+        _wait_rendered(page, 0.5)
+        assert page.locator("h1").first.inner_text().strip() == "Overview"
+        assert "lang=en" in page.url
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+        assert "Coverage gaps" in nav and "My region" in nav
+    finally:
+        page.close()
+
+
+def test_narrow_phone_screen_does_not_scroll_sideways(browser, server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto(f"{server}/wilayah?lang=en&q=sentolo", wait_until="domcontentloaded")
+        _wait_rendered(page, 0.7)
+        assert page.locator("h1").first.inner_text().strip() == "My region"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"page scrolls sideways at 390 px ({width} px wide)"
+        page.screenshot(path=str(ARTIFACTS / "wilayah-390px-en.png"), full_page=True)
+    finally:
+        page.close()
