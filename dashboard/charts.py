@@ -102,10 +102,10 @@ def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_ti
     return fig
 
 
-def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str) -> None:
+def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str, expanded: bool = False) -> None:
     """A chart and, under it, the same values as a table (hidden cells marked) for screen readers and copying."""
     st.plotly_chart(fig, key=key, config=_CONFIG, width="stretch")
-    render_table(table, lang, key=f"{key}_table")
+    render_table(table, lang, key=f"{key}_table", expanded=expanded)
 
 
 def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = False) -> None:

@@ -192,9 +192,9 @@ def search_index(ctx: PageContext) -> search.SearchIndex:
 def result_label(row: dict, lang: str) -> str:
     """'Sinduadi — Desa, Kec. Mlati, Kabupaten Sleman, DI Yogyakarta': enough to tell same-named desa apart."""
     context = [i18n.region_kind(row["kind"], lang)]
-    if row.get("kecamatan"):
+    if not i18n.is_missing(row.get("kecamatan")):
         context.append(f"Kec. {row['kecamatan']}")
-    context += [str(row[c]) for c in ("kabupaten", "provinsi") if row.get(c)]
+    context += [str(row[c]) for c in ("kabupaten", "provinsi") if not i18n.is_missing(row.get(c))]
     return f"{row['name']} — {', '.join(context)}"
 
 

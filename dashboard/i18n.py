@@ -207,6 +207,15 @@ KINDS: dict[str, tuple[str, str]] = {
     "distrik": ("Distrik", "District"), "desa": ("Desa", "Village"), "kelurahan": ("Kelurahan", "Urban village"),
     "desa_adat": ("Desa adat", "Customary village"),
 }
+#: Complaint categories (published codes) as shown.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "SEMUA": ("Semua kategori", "All categories"), "tidak_terdaftar": ("Tidak terdaftar", "Not registered"),
+    "salah_sasaran": ("Salah sasaran", "Wrong target"),
+    "dana_belum_diterima": ("Dana belum diterima", "Money not received"),
+    "potongan_liar": ("Potongan liar", "Illegal deductions"),
+    "data_tidak_sesuai": ("Data tidak sesuai", "Data mismatch"),
+    "lainnya": ("Lainnya", "Other"),
+}
 LEVELS: dict[str, tuple[str, str]] = {
     "nasional": ("Nasional", "National"), "provinsi": ("Provinsi", "Provinces"),
     "kabupaten": ("Kabupaten/kota", "Regencies/cities"), "kecamatan": ("Kecamatan", "Districts (kecamatan)"),

@@ -203,8 +203,10 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
     for metric in ("recipients", "amount", "coverage"):
         values = build_values(cells, metric)
         rows[i18n.t(f"m_{metric}", lang)] = format_values(values, metric, "none", lang, threshold)
+    # Eligible households are published per program, registered households for all programs together: the other
+    # rows have no such figure by definition ("–"), which is not the same as "not published at this level".
     for column, key in (("eligible_households", "m_eligible"), ("registered_households", "m_registered")):
-        status = np.where(cells["suppressed"].astype(bool), HIDDEN, np.where(cells[column].isna(), NA, OK))
+        status = np.where(cells["suppressed"].astype(bool), HIDDEN, np.where(cells[column].isna(), "undefined", OK))
         rows[i18n.t(key, lang)] = [format_value(float(v) if s == OK else np.nan, s, "recipients", "none", lang,
                                                 threshold) for v, s in zip(cells[column], status, strict=True)]
     return pd.DataFrame(rows)
@@ -225,7 +227,8 @@ def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -
     if complaints.empty:
         return pd.DataFrame()
     frame = complaints.assign(_first=complaints["category"] != ALL_PROGRAMS).sort_values(["_first", "category"])
-    rows = {i18n.t("col_description", lang): [c.replace("_", " ") for c in frame["category"]]}
+    rows = {i18n.t("col_description", lang): [i18n.pick(i18n.CATEGORIES.get(c, (c, c)), lang)
+                                              for c in frame["category"]]}
     for column, key in (("complaints", "complaints"), ("baru", "c_baru"), ("diproses", "c_diproses"),
                         ("selesai", "c_selesai"), ("ditolak", "c_ditolak")):
         rows[i18n.t(key, lang)] = [

@@ -45,7 +45,7 @@ st.caption(t("hidden_last", ctx.lang, threshold=threshold))
 if level == "desa":
     st.caption(t("quality_desa", ctx.lang))
 charts.render_chart(charts.build_bars(bars, ctx.lang, title, t("gap_abs" if rank_by == "gap" else "gap_pct", ctx.lang)),
-                    views.build_gap_table(shown, quality, ctx.lang, threshold), ctx.lang, key="gap_bars")
+                    views.build_gap_table(shown, quality, ctx.lang, threshold), ctx.lang, key="gap_bars", expanded=True)
 
 st.subheader(t("scatter_title", ctx.lang))
 points = views.build_scatter_points(ranked, ctx.lang)

@@ -253,3 +253,12 @@ def test_demo_build_commands_and_progress(tmp_path):
     assert parse_progress("[2/4] write the release and its boundaries done in 2.9 s", "en") is None
     assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]", "en")[0] == 0.4
     assert overall(0, 1.0) == pytest.approx(0.3) and overall(1, 1.0) == 1.0
+
+
+def test_search_result_labels_tell_same_named_regions_apart():
+    from dashboard.components import result_label
+
+    rows = _regions().to_dict("records")
+    assert result_label(rows[0], "id") == ("Sinduadi — Desa, Kec. Mlati, Kabupaten Sleman, DI Yogyakarta")
+    assert result_label(rows[2], "en") == "Mlati — District, Kabupaten Sleman, DI Yogyakarta"  # no "Kec. nan"
+    assert result_label(rows[3], "id") != result_label(rows[4], "id")
