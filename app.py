@@ -8,9 +8,6 @@ st.set_page_config(page_title="Bansos Terbuka", layout="wide")
 state.begin_run()
 lang = state.widget(st.sidebar.radio, "lang", list(i18n.LANGS), i18n.DEFAULT_LANG, label="Bahasa / Language",
                     format_func=lambda code: {"id": "Bahasa Indonesia", "en": "English"}[code], horizontal=True)
-if not db.published_path().exists():
-    build_demo.render_first_run(lang)
-
 PAGES = {
     "beranda": st.Page("pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
     "peta": st.Page("pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
@@ -18,6 +15,9 @@ PAGES = {
     "kesenjangan": st.Page("pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
     "wilayah": st.Page("pages/region.py", title=i18n.t("page_region", lang), url_path="wilayah"),
 }
+if not db.published_path().exists():
+    st.navigation(list(PAGES.values()), position="hidden")  # no menu (nor Streamlit's pages/ list) while building
+    build_demo.render_first_run(lang)
 # `?page=peta` also opens a page (links that carry everything in the query string).
 requested = state.take("page", PAGES)
 navigation = st.navigation(list(PAGES.values()), position="hidden" if st.context.is_embedded else "sidebar")
