@@ -135,8 +135,11 @@ TEXT: dict[str, tuple[str, str]] = {
     # gaps
     "gaps_title": ("Kesenjangan cakupan", "Coverage gaps"),
     "gaps_intro": ("Keluarga sasaran (desil dalam target program) dibanding keluarga sasaran yang dibayar, setahun "
-                   "penuh.", "Eligible households (desil within the program's target) vs eligible households "
-                   "paid, whole year."),
+                   "penuh. Kesenjangan = keluarga sasaran yang tidak dibayar (eksklusi); penerima di luar sasaran = "
+                   "penerima dikurangi keluarga sasaran yang dibayar (inklusi).",
+                   "Eligible households (desil within the program's target) vs eligible households paid, whole "
+                   "year. Gap = eligible households not paid (exclusion); recipients outside the target = "
+                   "recipients minus eligible households paid (inclusion)."),
     "area": ("Wilayah", "Area"),
     "rank_level": ("Bandingkan", "Compare"),
     "rank_by": ("Urutkan menurut", "Rank by"),

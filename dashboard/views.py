@@ -19,6 +19,13 @@ STATUS_MEASURES = ("failed_payments", "returned_payments", "pending_payments", "
 QUALITY_INDICATORS = ("duplicate_nik", "invalid_nik", "deceased_paid")
 
 
+def count_labels(cells: pd.DataFrame, column: str, lang: str, threshold: int) -> list[str]:
+    """A count column as shown: the number, or the hidden label, or "not published at this level"."""
+    return [i18n.hidden_label(lang, threshold) if hidden else
+            (i18n.t("not_published", lang) if pd.isna(value) else i18n.format_int(value, lang))
+            for hidden, value in zip(cells["suppressed"].astype(bool), cells[column], strict=True)]
+
+
 def build_ranked_table(cells: pd.DataFrame, values: pd.DataFrame, metric: str, norm: str, lang: str,
                        threshold: int) -> pd.DataFrame:
     """Regions ranked by value (largest first), hidden and unpublished last and unranked; labels per language."""
@@ -158,10 +165,7 @@ def pivot_quality(quality: pd.DataFrame, lang: str, threshold: int) -> pd.DataFr
     if quality.empty:
         return pd.DataFrame(columns=["region_code"])
     quality = quality[quality["indicator"].isin(QUALITY_INDICATORS)].copy()
-    quality["label"] = [
-        i18n.hidden_label(lang, threshold) if s else (i18n.t("not_published", lang) if pd.isna(v)
-                                                       else i18n.format_int(v, lang))
-        for s, v in zip(quality["suppressed"].astype(bool), quality["households"], strict=True)]
+    quality["label"] = count_labels(quality, "households", lang, threshold)
     wide = quality.pivot_table(index="region_code", columns="indicator", values="label", aggfunc="first")
     wide = wide.reindex(columns=list(QUALITY_INDICATORS))
     return wide.rename(columns={c: i18n.t(f"q_{c}", lang) for c in QUALITY_INDICATORS}).reset_index()
@@ -231,10 +235,7 @@ def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -
                                               for c in frame["category"]]}
     for column, key in (("complaints", "complaints"), ("baru", "c_baru"), ("diproses", "c_diproses"),
                         ("selesai", "c_selesai"), ("ditolak", "c_ditolak")):
-        rows[i18n.t(key, lang)] = [
-            i18n.hidden_label(lang, threshold) if s else (i18n.t("not_published", lang) if pd.isna(v)
-                                                           else i18n.format_int(v, lang))
-            for s, v in zip(frame["suppressed"].astype(bool), frame[column], strict=True)]
+        rows[i18n.t(key, lang)] = count_labels(frame, column, lang, threshold)
     return pd.DataFrame(rows)
 
 
