@@ -9,14 +9,14 @@ state.begin_run()
 lang = state.widget(st.sidebar.radio, "lang", list(i18n.LANGS), i18n.DEFAULT_LANG, label="Bahasa / Language",
                     format_func=lambda code: {"id": "Bahasa Indonesia", "en": "English"}[code], horizontal=True)
 PAGES = {
-    "beranda": st.Page("pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
-    "peta": st.Page("pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
-    "tren": st.Page("pages/trends.py", title=i18n.t("page_trends", lang), url_path="tren"),
-    "kesenjangan": st.Page("pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
-    "wilayah": st.Page("pages/region.py", title=i18n.t("page_region", lang), url_path="wilayah"),
+    "beranda": st.Page("app_pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
+    "peta": st.Page("app_pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
+    "tren": st.Page("app_pages/trends.py", title=i18n.t("page_trends", lang), url_path="tren"),
+    "kesenjangan": st.Page("app_pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
+    "wilayah": st.Page("app_pages/region.py", title=i18n.t("page_region", lang), url_path="wilayah"),
 }
 if not db.published_path().exists():
-    st.navigation(list(PAGES.values()), position="hidden")  # no menu (nor Streamlit's pages/ list) while building
+    st.navigation(list(PAGES.values()), position="hidden")  # no menu while the demo builds
     build_demo.render_first_run(lang)
 # `?page=peta` also opens a page (links that carry everything in the query string).
 requested = state.take("page", PAGES)
@@ -26,9 +26,8 @@ if requested and PAGES[requested].url_path != navigation.url_path:
     st.switch_page(PAGES[requested])
 st.sidebar.caption(i18n.t("app_tagline", lang))
 notices = st.container()  # filled after the page ran: its widgets validate their URL values
-try:
-    navigation.run()
-finally:
-    with notices:
-        state.render_notices(lang)
-    state.write_url()
+navigation.run()
+# Not reached when the page asks for a rerun (a map click): the next run writes the URL, from the new state.
+with notices:
+    state.render_notices(lang)
+state.write_url()

@@ -1,1 +1,1 @@
-"""Dashboard helpers: published-database queries, charts, maps and translations used by pages/."""
+"""Dashboard helpers: published-database queries, charts, maps and translations used by app_pages/."""

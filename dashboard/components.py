@@ -168,7 +168,7 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
         chosen = st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key,
                               format_func=lambda c: names.get(c, "—"))
         if chosen:
-            st.page_link("pages/region.py", label=i18n.t("open_profile", ctx.lang, name=names[chosen]),
+            st.page_link("app_pages/region.py", label=i18n.t("open_profile", ctx.lang, name=names[chosen]),
                          query_params={"region": chosen, "lang": ctx.lang})
         return
     st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key, on_change=_drill, args=(key,),

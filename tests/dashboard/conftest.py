@@ -50,8 +50,8 @@ def published(published_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
-PAGES = {"beranda": "pages/overview.py", "peta": "pages/map.py", "tren": "pages/trends.py",
-         "kesenjangan": "pages/gaps.py", "wilayah": "pages/region.py"}
+PAGES = {"beranda": "app_pages/overview.py", "peta": "app_pages/map.py", "tren": "app_pages/trends.py",
+         "kesenjangan": "app_pages/gaps.py", "wilayah": "app_pages/region.py"}
 
 
 @pytest.fixture

@@ -99,7 +99,8 @@ def test_page_renders_in_a_real_browser(browser, server, path, title):
         assert page.locator("h1").first.inner_text().strip() == title
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentError']").count() == 0
-        assert page.locator("[role='dialog']").count() == 0  # e.g. Streamlit's "Page not found"
+        page.wait_for_timeout(1500)  # Streamlit's "Page not found" came a moment later, with a `pages/` folder
+        assert page.locator("[role='dialog']").count() == 0
         if path == "peta":
             assert page.locator("canvas").count() >= 1  # deck.gl drew
         page.screenshot(path=str(ARTIFACTS / f"{path or 'beranda'}.png"), full_page=True)
@@ -134,5 +135,26 @@ def test_narrow_phone_screen_does_not_scroll_sideways(browser, server):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 400, f"page scrolls sideways at 390 px ({width} px wide)"
         page.screenshot(path=str(ARTIFACTS / "wilayah-390px-en.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_clicking_a_region_on_the_map_drills_down(browser, server):
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/peta?region=34", wait_until="domcontentloaded")
+        _wait_rendered(page, 3.0)
+        box = page.locator("canvas").first.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(800)
+        assert "(34." in page.locator(".deck-tooltip").first.inner_text()  # name (code) and value
+        page.mouse.down()
+        page.mouse.up()
+        page.wait_for_function("() => /region=34[.]/.test(location.search)", timeout=20_000)
+        page.locator("[data-testid='stButton']").nth(2).wait_for(timeout=20_000)  # the breadcrumb grew a step
+        region = page.url.split("region=")[1].split("&")[0]
+        assert len(region) == 5 and region.startswith("34.")  # a kabupaten of DI Yogyakarta
+        crumbs = page.locator("[data-testid='stButton']").all_inner_texts()
+        assert crumbs[:2] == ["Indonesia", "Daerah Istimewa Yogyakarta"] and len(crumbs) >= 3
     finally:
         page.close()

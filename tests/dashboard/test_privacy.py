@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD_FILES = sorted([ROOT / "app.py", *(ROOT / "dashboard").glob("*.py"), *(ROOT / "pages").glob("*.py")])
+DASHBOARD_FILES = sorted([ROOT / "app.py", *(ROOT / "dashboard").glob("*.py"),
+                          *(ROOT / "app_pages").glob("*.py")])
 #: Packages that read raw, row-level records (or import what does).
 FORBIDDEN = ("data", "anonymize", "geo")
 
