@@ -15,15 +15,14 @@ if region["level"] == "desa":  # desa have whole-year figures only: show their k
     code = region["kecamatan_code"]
     st.info(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, code)["name"]))
 level = db.level_of_code(code)
-left, middle, right = st.columns(3)
+left, right = st.columns(2)
 with left:
     program = components.select_program(ctx)
-with middle:
-    metric = components.select_metric(ctx, ("recipients", "amount", "ontime", "failed_share"))
 with right:
-    breakdown = state.widget(st.segmented_control, "view", ["program", "channel", "status"], "program",
-                             label=t("breakdown", ctx.lang), format_func=lambda v: t(f"by_{v}", ctx.lang))
+    metric = components.select_metric(ctx, ("recipients", "amount", "ontime", "failed_share"))
 norm = components.select_norm(ctx, metric)
+breakdown = state.widget(st.segmented_control, "view", ["program", "channel", "status"], "program",
+                         label=t("breakdown", ctx.lang), format_func=lambda v: t(f"by_{v}", ctx.lang))
 label = metrics.metric_label(metric, norm, ctx.lang)
 names = components.program_names(ctx)
 
