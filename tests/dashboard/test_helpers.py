@@ -262,3 +262,21 @@ def test_search_result_labels_tell_same_named_regions_apart():
     assert result_label(rows[0], "id") == ("Sinduadi — Desa, Kec. Mlati, Kabupaten Sleman, DI Yogyakarta")
     assert result_label(rows[2], "en") == "Mlati — District, Kabupaten Sleman, DI Yogyakarta"  # no "Kec. nan"
     assert result_label(rows[3], "id") != result_label(rows[4], "id")
+
+
+def test_deck_json_is_compact_and_says_the_same():
+    import json
+
+    rows = [{"code": "a", "name": "A", "label": "1", "fill": [1, 2, 3, 4], "polygon": [[[110.1, -7.2], [110.3, -7.4],
+                                                                                          [110.2, -7.1]]]}]
+    deck = maps.build_deck(rows, maps.view_for_bbox((110.0, -7.5, 110.5, -7.0)), stroked=False)
+    compact = deck.to_json()
+    assert "\n" not in compact and ", " not in compact
+    assert json.loads(compact) == json.loads(pdk_json(deck))
+    assert "mapProvider" not in json.loads(compact)  # map_provider=None: no basemap tiles or style requested
+
+
+def pdk_json(deck) -> str:
+    import pydeck as pdk
+
+    return pdk.Deck.to_json(deck)
