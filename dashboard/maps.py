@@ -19,8 +19,10 @@ from dashboard.metrics import HIDDEN, OK
 LAYER_ID = "regions"
 #: Viridis, 5 classes: colour-blind safe and readable in grey scale.
 PALETTE = ([68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37])
-HIDDEN_FILL = [150, 150, 150, 235]
-NA_FILL = [255, 255, 255, 200]
+HIDDEN_FILL = [150, 150, 150]
+NA_FILL = [255, 255, 255]
+#: Short keys for the per-polygon attributes: a whole-country kecamatan map has thousands of rows.
+ROW_KEYS = {"code": "c", "name": "n", "label": "l", "fill": "f", "polygon": "p"}
 #: Which levels a map of a region can draw, nearest first. A whole-country desa map is not offered (83k shapes).
 DRAWABLE = {"nasional": ("provinsi", "kabupaten", "kecamatan"), "provinsi": ("kabupaten", "kecamatan"),
             "kabupaten": ("kecamatan", "desa"), "kecamatan": ("desa",), "desa": ()}
@@ -50,12 +52,11 @@ def fill_for(value: float, status: str, edges: list[float]) -> list[int]:
     classes = max(len(edges) - 1, 1)
     # Spread fewer classes over the whole palette so that two classes still differ strongly.
     index = bin_index(value, edges)
-    colour = PALETTE[round(index * (len(PALETTE) - 1) / max(classes - 1, 1))]
-    return [*colour, 220]
+    return PALETTE[round(index * (len(PALETTE) - 1) / max(classes - 1, 1))]
 
 
 def build_map_rows(shapes: dict[str, list], values: pd.DataFrame, edges: list[float]) -> list[dict[str, Any]]:
-    """One row per polygon part: code, name, label (what the tooltip shows), fill colour, polygon.
+    """One row per polygon part: c(ode), n(ame), l(abel, what the tooltip shows), f(ill colour), p(olygon).
 
     `values` has region_code, name, value, status and label (the formatted value or its hidden/unpublished text).
     """
@@ -63,7 +64,7 @@ def build_map_rows(shapes: dict[str, list], values: pd.DataFrame, edges: list[fl
     for row in values.itertuples(index=False):
         fill = fill_for(row.value, row.status, edges)
         name, label = html.escape(str(row.name)), html.escape(str(row.label))
-        rows.extend({"code": row.region_code, "name": name, "label": label, "fill": fill, "polygon": polygon}
+        rows.extend({"c": row.region_code, "n": name, "l": label, "f": fill, "p": polygon}
                     for polygon in shapes.get(row.region_code, ()))
     return rows
 
@@ -91,11 +92,11 @@ class CompactDeck(pdk.Deck):
 
 def build_deck(rows: list[dict[str, Any]], view: pdk.ViewState, stroked: bool) -> pdk.Deck:
     """A basemap-free deck (no tile or style request leaves the browser) with one pickable polygon layer."""
-    layer = pdk.Layer("PolygonLayer", data=rows, id=LAYER_ID, get_polygon="polygon", get_fill_color="fill",
+    layer = pdk.Layer("PolygonLayer", data=rows, id=LAYER_ID, get_polygon="p", get_fill_color="f", opacity=0.86,
                       pickable=True, auto_highlight=True, stroked=stroked, filled=True,
                       get_line_color=[255, 255, 255, 180], line_width_min_pixels=0.5)
     return CompactDeck(layers=[layer], initial_view_state=view, map_provider=None,
-                    tooltip={"html": "<b>{name}</b> ({code})<br/>{label}",
+                    tooltip={"html": "<b>{n}</b> ({c})<br/>{l}",
                              "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px"}})
 
 
@@ -106,8 +107,8 @@ def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
     except (KeyError, TypeError, AttributeError):
         return None
     for obj in objects:
-        if isinstance(obj, dict) and isinstance(obj.get("code"), str):
-            return obj["code"]
+        if isinstance(obj, dict) and isinstance(obj.get("c"), str):
+            return obj["c"]
     return None
 
 
@@ -126,7 +127,7 @@ def render_legend(items: list[tuple[list[int], str]], title: str) -> None:
     swatches = "".join(
         f"<span style='display:inline-flex;align-items:center;margin:0 12px 4px 0'>"
         f"<span style='width:14px;height:14px;border:1px solid #666;margin-right:4px;"
-        f"background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f})'></span>{html.escape(text)}</span>"
+        f"background:rgb({c[0]},{c[1]},{c[2]})'></span>{html.escape(text)}</span>"
         for c, text in items)
     st.markdown(f"<div role='list' aria-label='{html.escape(title)}'><b>{html.escape(title)}:</b> {swatches}</div>",
                 unsafe_allow_html=True)

@@ -116,10 +116,10 @@ def test_bins_use_published_values_only():
 
 
 @pytest.mark.parametrize(("event", "expected"), [
-    ({"selection": {"indices": {"regions": [3]}, "objects": {"regions": [{"code": "34.01", "name": "x"}]}}}, "34.01"),
+    ({"selection": {"indices": {"regions": [3]}, "objects": {"regions": [{"c": "34.01", "n": "x"}]}}}, "34.01"),
     ({"selection": {"indices": {}, "objects": {}}}, None),
-    ({"selection": {"objects": {"other": [{"code": "34"}]}}}, None),
-    (None, None), ({}, None), ({"selection": {"objects": {"regions": [{"name": "no code"}]}}}, None),
+    ({"selection": {"objects": {"other": [{"c": "34"}]}}}, None),
+    (None, None), ({}, None), ({"selection": {"objects": {"regions": [{"n": "no code"}]}}}, None),
 ])
 def test_selected_code(event, expected):
     assert maps.selected_code(event) == expected
@@ -140,9 +140,9 @@ def test_build_map_rows_one_row_per_part_and_escaped():
     values = pd.DataFrame({"region_code": ["a", "b"], "name": ["<A>", "B"], "value": [1.0, np.nan],
                            "status": ["ok", "hidden"], "label": ["1", "hidden (< 10)"]})
     rows = maps.build_map_rows({"a": [[[0, 0]], [[1, 1]]], "b": [[[2, 2]]]}, values, [0.0, 2.0])
-    assert [r["code"] for r in rows] == ["a", "a", "b"]
-    assert rows[0]["name"] == "&lt;A&gt;" and rows[2]["label"] == "hidden (&lt; 10)"
-    assert rows[2]["fill"] == maps.HIDDEN_FILL
+    assert [r["c"] for r in rows] == ["a", "a", "b"]
+    assert rows[0]["n"] == "&lt;A&gt;" and rows[2]["l"] == "hidden (&lt; 10)"
+    assert rows[2]["f"] == maps.HIDDEN_FILL
 
 
 @pytest.mark.parametrize(("value", "valid", "multi", "expected"), [
@@ -267,8 +267,7 @@ def test_search_result_labels_tell_same_named_regions_apart():
 def test_deck_json_is_compact_and_says_the_same():
     import json
 
-    rows = [{"code": "a", "name": "A", "label": "1", "fill": [1, 2, 3, 4], "polygon": [[[110.1, -7.2], [110.3, -7.4],
-                                                                                          [110.2, -7.1]]]}]
+    rows = [{"c": "a", "n": "A", "l": "1", "f": [1, 2, 3], "p": [[[110.1, -7.2], [110.3, -7.4], [110.2, -7.1]]]}]
     deck = maps.build_deck(rows, maps.view_for_bbox((110.0, -7.5, 110.5, -7.0)), stroked=False)
     compact = deck.to_json()
     assert "\n" not in compact and ", " not in compact

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from dashboard.i18n import hidden_label
+from dashboard.maps import ROW_KEYS
 
 HIDDEN_ID = hidden_label("id", 10)
 HIDDEN_EN = hidden_label("en", 10)
@@ -29,8 +30,10 @@ def texts(at) -> str:
 
 
 def deck_rows(at) -> list[dict]:
+    """The map's polygon rows, with the short keys spelled out."""
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    return spec["layers"][0]["data"]
+    names = {short: long for long, short in ROW_KEYS.items()}
+    return [{names[k]: v for k, v in row.items()} for row in spec["layers"][0]["data"]]
 
 
 @pytest.mark.parametrize("page", list(TITLES))
@@ -112,7 +115,7 @@ def test_hidden_desa_is_labelled_never_a_number_on_the_map(open_page, published)
         at = open_page("peta", region=kecamatan, metric=metric, program="SEMUA")
         rows = [r for r in deck_rows(at) if r["code"] == code]
         assert rows and all(r["label"] == HIDDEN_ID_HTML for r in rows)
-        assert all(r["fill"][:3] == [150, 150, 150] for r in rows)
+        assert all(r["fill"] == [150, 150, 150] for r in rows)
         table = at.dataframe[-1].value
         mine = table[table["Kode"] == code]
         assert mine["Nilai"].tolist() == [HIDDEN_ID] and mine["Peringkat"].tolist() == ["–"]
