@@ -148,7 +148,7 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
         options = ["", *children["code"]]
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
-        column.selectbox(i18n.level_name(level, ctx.lang), options, key=f"pick_{level}", on_change=_pick,
+        column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), options, key=f"pick_{level}", on_change=_pick,
                          args=(level, parent), format_func=lambda c, n=names: n.get(c, "—"))
         if value not in names:
             break

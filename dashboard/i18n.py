@@ -302,5 +302,12 @@ def region_kind(kind: str, lang: str) -> str:
     return pick(KINDS.get(kind, (kind, kind)), lang)
 
 
+#: One region of a level, as a picker's label.
+LEVEL_ONE: dict[str, tuple[str, str]] = {
+    "provinsi": ("Provinsi", "Province"), "kabupaten": ("Kabupaten/kota", "Regency/city"),
+    "kecamatan": ("Kecamatan", "District (kecamatan)"), "desa": ("Desa/kelurahan", "Village (desa/kelurahan)"),
+}
+
+
 def level_name(level: str, lang: str) -> str:
     return pick(LEVELS[level], lang)

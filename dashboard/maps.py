@@ -142,7 +142,7 @@ def render_boundary_source(source: dict | None, lang: str) -> None:
     """Attribution and licence under every map; illustrative boundaries say so, and how to get real ones."""
     if source is None:
         return
-    text = i18n.t("boundary_source", lang, name=source["name"], licence=source["licence"])
+    text = i18n.t("boundary_source", lang, name=source["name"], licence=str(source["licence"]).rstrip("."))
     if source.get("illustrative"):
         st.warning(f"**{i18n.t('illustrative', lang)}** {source['attribution_' + lang]}")
         st.caption(text)
