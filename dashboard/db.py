@@ -10,6 +10,7 @@ table names; every value travels as a `?` parameter.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,9 +60,22 @@ def _connect(path: str, inode: int) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, read_only=True)
 
 
+def _release_file(path: Path) -> Path:
+    """The release folder's own file that `path` links to (`releases/<id>/bansos.duckdb`), else `path`.
+
+    DuckDB keeps one database instance per path in a process: opening the swapped-in file under the same name would
+    hand back the previous release's instance. Each release's own path is a new instance.
+    """
+    current = path.stat()
+    for candidate in sorted((path.parent / "releases").glob(f"*/{path.name}"), reverse=True):
+        if os.path.samestat(candidate.stat(), current):
+            return candidate
+    return path
+
+
 def get_connection() -> duckdb.DuckDBPyConnection:
     path = published_path()
-    return _connect(str(path), path.stat().st_ino)
+    return _connect(str(_release_file(path)), path.stat().st_ino)
 
 
 def _query(sql: str, params: list | tuple = ()) -> pd.DataFrame:

@@ -1,0 +1,72 @@
+"""The published-database queries: the right rows for a region and level, and a new release seen at once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import duckdb
+import pytest
+
+from dashboard import db
+
+
+@pytest.fixture
+def release_id(published_db) -> str:
+    return db.get_release().release_id
+
+
+@pytest.mark.parametrize(("code", "level"), [("ID", "provinsi"), ("ID", "kecamatan"), ("34", "kabupaten"),
+                                             ("34.01", "kecamatan"), ("34.01.01", "desa"), ("34.01", "desa")])
+def test_cells_are_the_regions_at_a_level_inside_a_region(published, release_id, code, level):
+    cells = db.get_cells(release_id, code, level, "SEMUA", "2025")
+    expected = published.execute("SELECT count(*) FROM regions WHERE level = ? AND (? = 'ID' OR code LIKE ? || '.%')",
+                                 [level, code, code]).fetchone()[0]
+    assert len(cells) == expected > 0
+    assert set(cells["channel"]) == {"SEMUA"} and set(cells["period"]) == {"2025"}
+    if code != "ID":
+        assert cells["region_code"].str.startswith(code + ".").all()
+
+
+def test_hidden_cells_come_back_with_every_measure_empty(release_id):
+    cells = db.get_cells(release_id, "34.01", "desa", "SEMUA", "2025")
+    hidden = cells[cells["suppressed"]]
+    assert len(hidden) > 0
+    assert hidden[list(db.MEASURES)].isna().all().all()
+
+
+def test_denominators_pair_each_program_with_the_registered_households(release_id):
+    den = db.get_denominators(release_id, "34", "kabupaten", "2025")
+    assert set(den["program"]) == {"SEMUA", "PKH", "SEMBAKO", "BLT_DD"}
+    pkh = den[den["program"] == "PKH"]
+    assert pkh["eligible_households"].notna().all() and pkh["registered_households"].notna().all()
+
+
+def test_lineage_and_bbox(release_id):
+    lineage = db.get_lineage(release_id, "34.01.01")
+    assert lineage["code"].tolist() == ["ID", "34", "34.01", "34.01.01"]
+    min_lon, min_lat, max_lon, max_lat = db.get_bbox(release_id, ("34.01",))
+    assert min_lon < max_lon and min_lat < max_lat
+    assert db.get_region(release_id, "99") is None
+
+
+def _release(folder, published_db, release_id: str):
+    """A release folder as `anonymize publish` leaves it, with its own id."""
+    (folder / "releases" / release_id).mkdir(parents=True)
+    target = folder / "releases" / release_id / "bansos.duckdb"
+    shutil.copy(published_db, target)
+    con = duckdb.connect(str(target))
+    con.execute("UPDATE release SET release_id = ?", [release_id])
+    con.close()
+    return target
+
+
+def test_a_new_release_swapped_in_is_seen_without_a_restart(published_db, tmp_path, monkeypatch):
+    current = tmp_path / "bansos.duckdb"
+    os.link(_release(tmp_path, published_db, "20250101T000000Z"), current)
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(current))
+    assert db.get_release().release_id == "20250101T000000Z"
+    # What `anonymize publish` does: link the new release beside the current file, then rename it over.
+    os.link(_release(tmp_path, published_db, "20250201T000000Z"), tmp_path / ".current-next")
+    os.replace(tmp_path / ".current-next", current)
+    assert db.get_release().release_id == "20250201T000000Z"
