@@ -312,4 +312,4 @@ def scatter_table(points: pd.DataFrame, lang: str) -> pd.DataFrame:
         i18n.t("col_name", lang): points["name"], i18n.t("col_code", lang): points["region_code"],
         i18n.t("eligible_share", lang): [i18n.format_percent(v, lang) for v in points["x"]],
         i18n.t("m_coverage", lang): [i18n.format_percent(v, lang) for v in points["y"]],
-        "outlier": ["✓" if o else "" for o in points["outlier"]]})
+        i18n.t("col_outlier", lang): ["✓" if o else "" for o in points["outlier"]]})
