@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from settings import (
@@ -31,23 +32,55 @@ DISBURSEMENT_COUNTS = ("payments", "paid_payments", "failed_payments", "returned
 
 @dataclass(frozen=True)
 class Scope:
-    """What one release covers: a year up to a month, in the provinces present in the raw data."""
+    """What one release covers: a year up to a month, in the provinces present in the raw data.
+
+    `earlier` lists the months through which earlier releases of the same year were published: their
+    year-to-date cells (`2025@10`: January to October) are known to readers, so they are protected together
+    with this release's cells, though not published again here.
+    """
 
     year: int
     through_month: int
     provinces: tuple[str, ...]
+    earlier: tuple[int, ...] = ()
 
     @property
     def months(self) -> list[str]:
         return [f"{self.year}-{m:02d}" for m in range(1, self.through_month + 1)]
 
     @property
+    def year_code(self) -> str:
+        return str(self.year)
+
+    @property
     def periods(self) -> list[str]:
-        return [*self.months, str(self.year)]
+        """The periods this release publishes."""
+        return [*self.months, self.year_code]
+
+    @property
+    def earlier_codes(self) -> list[str]:
+        return [year_to_date_code(self.year, k) for k in self.earlier]
+
+    @property
+    def whole_year_codes(self) -> list[str]:
+        """The year, and the year-to-date of each earlier release."""
+        return [self.year_code, *self.earlier_codes]
 
     @property
     def through(self) -> str:
         return f"{self.year}-{self.through_month:02d}"
+
+    def at(self, through_month: int) -> Scope:
+        return replace(self, through_month=through_month, earlier=())
+
+
+def year_to_date_code(year: int, through_month: int) -> str:
+    return f"{year}@{through_month:02d}"
+
+
+def is_whole_year(periods: pd.Series) -> np.ndarray:
+    """True for the year and for earlier year-to-date periods, False for months (YYYY-MM)."""
+    return ~periods.astype(str).str.contains("-").to_numpy()
 
 
 def detect_scope(con: duckdb.DuckDBPyConnection, through: str | None = None) -> Scope:

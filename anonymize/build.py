@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from anonymize import aggregate
-from anonymize.aggregate import ALL_CHANNELS, QUALITY_INDICATORS, Scope
+from anonymize.aggregate import ALL_CHANNELS, QUALITY_INDICATORS, Scope, year_to_date_code
 from anonymize.protect import Protection, protect
 from anonymize.tables import (
     DISBURSEMENT_MEASURES,
@@ -55,6 +55,25 @@ class BuildResult:
     rows_aggregated: int = 0
 
 
+@dataclass
+class History:
+    """What earlier releases of the same year published: cells readers already hold.
+
+    `frames` has, per cell table, the previous release's month cells, and the whole-year cells of it and of
+    every earlier release, relabelled as year-to-date periods (`2025@10`); with their hidden flags.
+    """
+
+    release_id: str
+    year: int
+    through_month: int
+    earlier: tuple[int, ...]
+    frames: dict[str, pd.DataFrame]
+
+
+class RevisionError(ValueError):
+    """Raw data changed a cell an earlier release published: readers could difference the two releases."""
+
+
 def scope_regions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Registry rows of every region inside the scope's provinces, and the national root."""
     return con.execute(
@@ -66,50 +85,130 @@ def scope_regions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 
 def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days: int,
-                 through: str | None = None) -> BuildResult:
-    """Aggregate the raw database and protect every table to be published."""
+                 through: str | None = None, history: History | None = None) -> BuildResult:
+    """Aggregate the raw database and protect every table to be published.
+
+    With the history of earlier releases of the same year, their year-to-date cells join the protected
+    tables and every cell they published or hid keeps its status, so no two releases can be differenced.
+    """
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    scope = aggregate.detect_scope(raw, through)
+    scope = continue_history(aggregate.detect_scope(raw, through), history)
     regions = scope_regions(raw, scope)
-    inputs, rows = _aggregate_inputs(raw, scope, regions, threshold, late_after_days)
+    frames = aggregate_frames(raw, scope, regions, late_after_days)
+    inputs = table_inputs(frames, regions, scope, threshold)
+    rows = raw.execute("SELECT count(*) FROM disbursements WHERE period BETWEEN ? AND ?",
+                       [f"{scope.year}-01", scope.through]).fetchone()[0]
     seconds["aggregate"] = time.perf_counter() - start
     tables = []
     for table_input in inputs:
         log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
-        protection = protect(table_input.table, table_input.rules)
+        forced_suppressed, forced_published = _carried_forward(table_input, history)
+        protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published)
+        if not protection.audit.passed:
+            failing = sum(len(cells) for _, cells in protection.audit.failing())
+            raise ValueError(f"{table_input.name}: no suppression pattern found that keeps all hidden values wide "
+                             f"enough ({failing} still too narrow after {protection.rounds} rounds)")
         for stage, spent in protection.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
         tables.append(ProtectedTable(table_input, protection))
-    return BuildResult(scope, regions, tables, seconds, rows)
+    return BuildResult(scope, regions, tables, seconds, int(rows))
 
 
-def _aggregate_inputs(raw: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.DataFrame, threshold: int,
-                      late_after_days: int) -> tuple[list[ProtectedTableInput], int]:
-    rows = raw.execute("SELECT count(*) FROM disbursements WHERE period BETWEEN ? AND ?",
-                       [f"{scope.year}-01", scope.through]).fetchone()[0]
-    desa = aggregate.desa_disbursements(raw, scope, late_after_days)
-    eligibility = aggregate.desa_eligibility(raw, scope, late_after_days)
+def continue_history(scope: Scope, history: History | None) -> Scope:
+    """The scope of a release that follows `history` (same year: it must add months)."""
+    if history is None or history.year != scope.year:
+        return scope
+    if scope.through_month <= history.through_month:
+        raise ValueError(f"release {history.release_id} already covers {scope.year} through month "
+                         f"{history.through_month:02d}; a new release of that year must add months")
+    return replace(scope, earlier=tuple(sorted({*history.earlier, history.through_month})))
+
+
+def aggregate_frames(raw: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.DataFrame,
+                     late_after_days: int) -> dict[str, pd.DataFrame]:
+    """Every table's cells at every level, with the year-to-date cells of earlier releases."""
+    desa = _desa_frames(raw, scope, late_after_days)
+    for k, code in zip(scope.earlier, scope.earlier_codes, strict=True):
+        earlier = _desa_frames(raw, scope.at(k), late_after_days)
+        for name, frame in earlier.items():
+            year_rows = frame[frame["period"] == scope.year_code].assign(period=code)
+            desa[name] = pd.concat([desa[name], year_rows], ignore_index=True)
     keys = ["program", "period", "channel"]
-    desa = desa.merge(eligibility, how="outer", on=["region", *keys])
-    measures = [m.name for m in DISBURSEMENT_MEASURES]
-    rolled = aggregate.roll_up(desa, regions, keys, measures)
-    cells = complete_disbursement_cells(rolled, regions, scope)
-    inputs = [disbursement_table(cells, regions, scope, threshold)]
+    rolled = aggregate.roll_up(desa["disbursement_cells"], regions, keys, [m.name for m in DISBURSEMENT_MEASURES])
+    return {
+        "disbursement_cells": complete_disbursement_cells(rolled, regions, scope),
+        "complaint_cells": _upper_levels(desa["complaint_cells"], regions, ["category", "period"],
+                                         ["complaints", *COMPLAINT_STATUSES]),
+        "proposal_cells": _upper_levels(desa["proposal_cells"], regions, ["kind", "period"],
+                                        ["proposals", *PROPOSAL_STATUSES]),
+        "quality_cells": _upper_levels(desa["quality_cells"], regions, ["indicator", "period"], ["households"]),
+    }
 
+
+def _desa_frames(raw: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> dict[str, pd.DataFrame]:
+    keys = ["region", "program", "period", "channel"]
+    disbursements = aggregate.desa_disbursements(raw, scope, late_after_days).merge(
+        aggregate.desa_eligibility(raw, scope, late_after_days), how="outer", on=keys)
+    return {"disbursement_cells": disbursements,
+            "complaint_cells": aggregate.desa_complaints(raw, scope),
+            "proposal_cells": aggregate.desa_proposals(raw, scope),
+            "quality_cells": aggregate.desa_quality(raw, scope, late_after_days)}
+
+
+def table_inputs(frames: dict[str, pd.DataFrame], regions: pd.DataFrame, scope: Scope, threshold: int
+                 ) -> list[ProtectedTableInput]:
+    """The protected tables, built from each table's cells (published ones and earlier year-to-dates)."""
     upper = regions[regions["level"].isin(FEEDBACK_LEVELS)]
-    complaints = _upper_levels(aggregate.desa_complaints(raw, scope), regions, ["category", "period"],
-                               ["complaints", *COMPLAINT_STATUSES])
-    inputs.append(feedback_table("complaint_cells", complaints, upper, scope, threshold, "category",
-                                 list(COMPLAINT_CATEGORIES), "complaints", list(COMPLAINT_STATUSES)))
-    proposals = _upper_levels(aggregate.desa_proposals(raw, scope), regions, ["kind", "period"],
-                              ["proposals", *PROPOSAL_STATUSES])
-    inputs.append(feedback_table("proposal_cells", proposals, upper, scope, threshold, "kind",
-                                 list(PROPOSAL_KINDS), "proposals", list(PROPOSAL_STATUSES)))
-    quality = _upper_levels(aggregate.desa_quality(raw, scope, late_after_days), regions,
-                            ["indicator", "period"], ["households"])
-    inputs.append(quality_table(quality, upper, scope, threshold, list(QUALITY_INDICATORS)))
-    return inputs, int(rows)
+    return [
+        disbursement_table(frames["disbursement_cells"], regions, scope, threshold),
+        feedback_table("complaint_cells", frames["complaint_cells"], upper, scope, threshold, "category",
+                       list(COMPLAINT_CATEGORIES), "complaints", list(COMPLAINT_STATUSES)),
+        feedback_table("proposal_cells", frames["proposal_cells"], upper, scope, threshold, "kind",
+                       list(PROPOSAL_KINDS), "proposals", list(PROPOSAL_STATUSES)),
+        quality_table(frames["quality_cells"], upper, scope, threshold, list(QUALITY_INDICATORS)),
+    ]
+
+
+def _carried_forward(table_input: ProtectedTableInput, history: History | None
+                     ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Cells an earlier release hid stay hidden; cells it published stay published (and must be unchanged).
+
+    The year is the same cell as the earlier release's year-to-date, grown by the new months: if that cell
+    was hidden, the year stays hidden. (If it was published, the year may still be hidden now: that only
+    hides the new months' total, and the audit keeps the year from being pinned.)
+    """
+    if history is None or table_input.name not in history.frames:
+        return None, None
+    frame = table_input.frame
+    measures = [m.name for m in table_input.table.measures]
+    keys = [c for c in frame.columns if c not in measures and not c.startswith("_")]
+    earlier = history.frames[table_input.name].rename(columns={"region_code": "region"})
+    earlier = earlier[[*keys, "suppressed", *measures]].rename(columns={m: f"{m}_earlier" for m in measures})
+    matched = frame[keys].merge(earlier, how="left", on=keys, indicator=True)
+    known = (matched["_merge"] == "both").to_numpy()
+    hidden = matched["suppressed"].fillna(False).to_numpy(dtype=bool) & known
+    _check_unrevised(frame, matched, measures, known & ~hidden, history.release_id)
+
+    latest = year_to_date_code(history.year, history.through_month)
+    year_keys = frame[keys].assign(period=np.where(frame["period"] == str(history.year), latest, None))
+    grown = year_keys.merge(earlier[[*keys, "suppressed"]], how="left", on=keys, indicator=True)
+    grown_known = (grown["_merge"] == "both").to_numpy()
+    grown_hidden = grown["suppressed"].fillna(False).to_numpy(dtype=bool) & grown_known
+    return hidden | grown_hidden, known & ~hidden
+
+
+def _check_unrevised(frame: pd.DataFrame, matched: pd.DataFrame, measures: list[str], shown: np.ndarray,
+                     release_id: str) -> None:
+    for measure in measures:
+        now = frame[measure].to_numpy(dtype="float64")
+        before = pd.to_numeric(matched[f"{measure}_earlier"], errors="coerce").to_numpy(dtype="float64")
+        changed = shown & ~((now == before) | (np.isnan(now) & np.isnan(before)))
+        if changed.any():
+            raise RevisionError(
+                f"the raw data changed {int(changed.sum())} value(s) of {measure} that release {release_id} "
+                "already published; publishing them again would let readers subtract one release from the "
+                "other (start a new series with --fresh and withdraw the earlier releases)")
 
 
 def _upper_levels(desa_rows: pd.DataFrame, regions: pd.DataFrame, keys: list[str],
@@ -121,8 +220,12 @@ def _upper_levels(desa_rows: pd.DataFrame, regions: pd.DataFrame, keys: list[str
     return rolled[rolled["region"].map(level).isin(FEEDBACK_LEVELS)].reset_index(drop=True)
 
 
-def published_frame(table: ProtectedTable, regions: pd.DataFrame) -> pd.DataFrame:
-    """The cells as published: keys, level, the hidden flag, then measures; a hidden cell loses every value."""
+def published_frames(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame,
+                                                                                             pd.DataFrame]:
+    """The cells as published, and the earlier releases' year-to-date cells (carried forward as they were).
+
+    Columns: keys, level, the hidden flag, then measures; a hidden cell loses every value.
+    """
     frame = table.input.frame
     measures = [m.name for m in table.input.table.measures]
     keys = [c for c in frame.columns if c not in measures and not c.startswith("_")]
@@ -133,30 +236,33 @@ def published_frame(table: ProtectedTable, regions: pd.DataFrame) -> pd.DataFram
         values = frame[column].to_numpy(dtype="float64").copy()
         values[table.protection.suppressed] = np.nan
         published[column] = pd.array(np.round(values), dtype="Int64")
-    return published
+    current = frame["period"].isin(scope.periods).to_numpy()
+    return published[current].reset_index(drop=True), published[~current].reset_index(drop=True)
 
 
-def information_loss(table: ProtectedTable, regions: pd.DataFrame) -> dict[str, float | int]:
-    """How much the suppression hides: cells, and (for disbursements) Rupiah at each region's own level."""
-    protection = table.protection
-    nonempty = table.input.table.size() > 0
-    stats: dict[str, float | int] = {
-        "cells": int(table.input.table.n_cells),
-        "nonempty_cells": int(nonempty.sum()),
-        "suppressed": int(protection.suppressed.sum()),
-        "primary": int(protection.primary.sum()),
-        "secondary": int(protection.secondary.sum()),
-        "share_nonempty_suppressed": float(protection.suppressed.sum() / max(nonempty.sum(), 1)),
-    }
+def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dict[str, float | int]:
+    """How much the suppression hides among published cells, and (disbursements) the share of Rupiah hidden
+    at each region level (whole year, all programs)."""
     frame = table.input.frame
+    current = frame["period"].isin(scope.periods).to_numpy()
+    nonempty = (table.input.table.size() > 0) & current
+    suppressed = table.protection.suppressed & current
+    primary = table.protection.primary & current
+    stats: dict[str, float | int] = {
+        "cells": int(current.sum()),
+        "nonempty_cells": int(nonempty.sum()),
+        "suppressed": int(suppressed.sum()),
+        "primary": int(primary.sum()),
+        "secondary": int((suppressed & ~primary).sum()),
+        "share_nonempty_suppressed": float(suppressed.sum() / max(nonempty.sum(), 1)),
+    }
     if "amount" in frame:
-        level = regions.set_index("code")["level"]
-        whole = ((frame["program"] == ALL_PROGRAMS) & (frame["period"].str.len() == 4)
+        whole = ((frame["program"] == ALL_PROGRAMS) & (frame["period"] == scope.year_code)
                  & (frame["channel"] == ALL_CHANNELS)).to_numpy()
-        cell_level = frame["region"].map(level).to_numpy()
+        cell_level = frame["region"].map(regions.set_index("code")["level"]).to_numpy()
         for name in ("desa", "kecamatan", "kabupaten"):
             mine = whole & (cell_level == name)
             total = frame.loc[mine, "amount"].sum()
-            hidden = frame.loc[mine & protection.suppressed, "amount"].sum()
+            hidden = frame.loc[mine & suppressed, "amount"].sum()
             stats[f"share_amount_hidden_{name}"] = float(hidden / total) if total else 0.0
     return stats

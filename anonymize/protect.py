@@ -10,8 +10,14 @@ import numpy as np
 
 from anonymize.attack import Intervals, Requirement, feasible_intervals
 from anonymize.constraints import AttackSystem, build_attack_system
-from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
-from anonymize.table import CellTable, Role
+from anonymize.suppress import (
+    bounded_measures,
+    primary_suppression,
+    protection_value,
+    secondary_suppression,
+    suppression_cost,
+)
+from anonymize.table import CellTable, Relation, Role
 
 log = logging.getLogger(__name__)
 
@@ -103,30 +109,34 @@ class Protection:
 
 
 def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndarray | None = None,
-            forced_published: np.ndarray | None = None, max_rounds: int = 40) -> Protection:
+            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 12) -> Protection:
     """Find a suppression pattern that passes the LP audit.
 
     After the heuristic pattern, each round attacks every measure; for each value left too narrow, the rows
     binding at its LP optimum name the published cells that pin it, and the cheapest of them is hidden too.
-    Hiding more never narrows another interval, so rounds only move towards a pass.
+    Hiding more never narrows another interval, but a partner can itself be pinned; the loop gives up after
+    `patience` rounds without fewer values too narrow (the caller then refuses to publish).
     `forced_suppressed` / `forced_published` carry an earlier release's pattern forward.
     """
     n = table.n_cells
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
-    allowed = (np.ones(n, bool) if forced_published is None else ~forced_published) & ~grand_total(table)
+    must_publish = (np.zeros(n, bool) if forced_published is None else forced_published) | grand_total(table)
     seconds = {"primary": 0.0, "secondary": 0.0, "audit": 0.0}
 
     start = time.perf_counter()
     primary = primary_suppression(table, rules.threshold)
-    if (primary & ~allowed).any():
+    if (primary & must_publish).any():
         raise ValueError("a cell that must stay published (grand total, or published in an earlier release) "
                          "is below the threshold")
+    # Partners are chosen among cells worth hiding.
+    allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0), rules.threshold)
     seconds["primary"] = time.perf_counter() - start
     start = time.perf_counter()
     suppressed = secondary_suppression(table, primary | forced_suppressed, rules.threshold, allowed)
     seconds["secondary"] += time.perf_counter() - start
 
     cost = suppression_cost(table, protection_value(table))
+    best, stalled = np.inf, 0
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True)
@@ -136,6 +146,10 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
                    if not a.intervals.ok.all()}, time.perf_counter() - start)
         if audit.passed:
             return Protection(suppressed, primary, audit, rounds, seconds)
+        failing = sum(len(cells) for _, cells in audit.failing())
+        best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
+        if stalled >= patience:
+            break
         start = time.perf_counter()
         added = np.unique(np.concatenate([repair(table, a, suppressed, allowed, cost, rules.threshold)
                                           for a in audit.measures]))
@@ -146,6 +160,34 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         suppressed = secondary_suppression(table, suppressed, rules.threshold, allowed)
         seconds["secondary"] += time.perf_counter() - start
     return Protection(suppressed, primary, audit, rounds, seconds)
+
+
+def determined(table: CellTable, known: np.ndarray, threshold: int) -> np.ndarray:
+    """Cells not worth hiding because cells known for good pin them: the last unknown member of a relation, and
+    (for distinct households) a total or part within the threshold of its known twin.
+
+    Known cells are those that must stay published (an earlier release published them) and empty cells
+    (published as 0). Only they count: a cell merely determined may still be hidden later, so the rule is not
+    applied again on its own output (doing so once marked whole kecamatan series as not worth hiding).
+    """
+    bounded = bounded_measures(table)
+    out = np.zeros(table.n_cells, dtype=bool)
+    for relation in table.relations:
+        members_rel = np.concatenate([np.arange(len(relation)), relation.part_relation()])
+        members = np.concatenate([relation.total, relation.parts])
+        unknown = np.bincount(members_rel, weights=~known[members], minlength=len(relation))
+        out[members[(unknown[members_rel] == 1) & ~known[members]]] = True
+        for m in bounded.get(relation.dimension, []):
+            out[_twins_of_known(relation, known, table.values[:, m], threshold)] = True
+    return out & ~known
+
+
+def _twins_of_known(relation: Relation, known: np.ndarray, counts: np.ndarray, threshold: int) -> np.ndarray:
+    part_rel = relation.part_relation()
+    totals = relation.total[part_rel]
+    close = (np.nan_to_num(counts[totals]) - np.nan_to_num(counts[relation.parts])) < threshold
+    return np.concatenate([totals[close & known[relation.parts] & ~known[totals]],
+                           relation.parts[close & known[totals] & ~known[relation.parts]]])
 
 
 def grand_total(table: CellTable) -> np.ndarray:

@@ -14,8 +14,8 @@ import duckdb
 
 from anonymize import release
 from anonymize.audit import audit_release
-from anonymize.build import BuildResult, build_tables, information_loss
-from anonymize.published import ReleaseInfo, write_release
+from anonymize.build import BuildResult, History, build_tables, information_loss
+from anonymize.published import ReleaseInfo, load_history, write_release
 from cli import UserError, stage, stopwatch, summary
 from settings import get_settings
 
@@ -35,6 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="boundary layers from `python -m geo build` (default: %(default)s)")
     parser.add_argument("--keep", type=int, default=settings.keep_releases,
                         help="releases kept readable (default: %(default)s)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="do not continue the current release's year (only after withdrawing it)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.raw.exists():
         raise UserError(f"No raw database at {args.raw}; run `python -m data generate` or `python -m data ingest`.")
     start = time.perf_counter()
-    outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep)
+    outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep, args.fresh)
     summary(f"published release {outcome['release_id']} (data through {outcome['data_through']}): "
             f"{outcome['cells']:,} cells, {outcome['suppressed']:,} hidden "
             f"({outcome['primary']:,} small, {outcome['secondary']:,} to protect them), "
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
-            keep: int) -> dict[str, object]:
+            keep: int, fresh: bool = False) -> dict[str, object]:
     """Build, write, audit and swap in one release; return its figures. Raises UserError if it fails."""
     current_db.parent.mkdir(parents=True, exist_ok=True)
     release.clear_stale_staging(current_db)
@@ -62,10 +64,11 @@ def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None,
     staged = release.staging_dir(current_db, release_id)
     seconds: dict[str, float] = {}
 
+    history = None if fresh or not current_db.exists() else load_history(current_db)
     with stage("aggregate and protect (hide small cells, audit, repair)", 1, 4):
-        result = _build(raw_db, threshold, through)
+        result = _build(raw_db, threshold, through, history)
     with stage("write the release and its boundaries", 2, 4), stopwatch() as timing:
-        stats = {t.name: information_loss(t, result.regions) for t in result.tables}
+        stats = {t.name: information_loss(t, result.regions, result.scope) for t in result.tables}
         staged.mkdir(parents=True)
         info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
                            previous["release_id"] if previous else None, _sources(raw_db))
@@ -89,10 +92,10 @@ def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None,
             "audit": audit}
 
 
-def _build(raw_db: Path, threshold: int, through: str | None) -> BuildResult:
+def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> BuildResult:
     con = duckdb.connect(str(raw_db), read_only=True)
     try:
-        return build_tables(con, threshold, get_settings().late_after_days, through)
+        return build_tables(con, threshold, get_settings().late_after_days, through, history)
     except ValueError as error:
         raise UserError(f"Cannot publish from {raw_db}: {error}.") from None
     finally:

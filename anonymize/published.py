@@ -10,8 +10,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from anonymize.aggregate import QUALITY_INDICATORS, Scope
-from anonymize.build import BuildResult, published_frame
+from anonymize.aggregate import QUALITY_INDICATORS, Scope, year_to_date_code
+from anonymize.build import BuildResult, History, published_frames
 from anonymize.dictionary import dictionary_frame
 from anonymize.tables import (
     ProtectedTableInput,
@@ -31,6 +31,10 @@ from settings import (
 
 #: Cell tables of a release, in the order they are protected and published.
 CELL_TABLES = ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells")
+#: Beside each cell table, `<table>_earlier` carries the year-to-date cells of earlier releases of the same
+#: year exactly as they were published (period `2025@10`: January to October), so that an audit of this
+#: release alone sees everything readers hold.
+EARLIER_SUFFIX = "_earlier"
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,9 @@ def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold:
     con = duckdb.connect(str(path))
     try:
         for table in result.tables:
-            _write_frame(con, table.name, published_frame(table, result.regions))
+            published, earlier = published_frames(table, result.regions, result.scope)
+            _write_frame(con, table.name, published)
+            _write_frame(con, f"{table.name}{EARLIER_SUFFIX}", earlier)
         _write_frame(con, "regions", result.regions)
         _write_frame(con, "programs", _programs())
         _write_frame(con, "periods", _periods(result.scope))
@@ -111,13 +117,14 @@ def read_release(path: Path) -> PublishedRelease:
     """Rebuild every protected table from the published tables alone (hidden values become unknowns)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        release = con.execute("SELECT data_year, data_through, provinces, threshold FROM release").fetchone()
-        year, through, provinces, threshold = release
-        scope = Scope(int(year), int(through[5:7]), tuple(provinces.split(",")))
+        year, through, provinces, threshold = con.execute(
+            "SELECT data_year, data_through, provinces, threshold FROM release").fetchone()
         regions = con.execute("SELECT * FROM regions").df()
-        frames = {name: con.execute(f"SELECT * FROM {name}").df() for name in CELL_TABLES}  # noqa: S608
+        frames = {name: _cells_with_earlier(con, name) for name in CELL_TABLES}
     finally:
         con.close()
+    earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
+    scope = Scope(int(year), int(through[5:7]), tuple(provinces.split(",")), tuple(earlier))
     upper = regions[regions["level"] != "desa"]
     tables = []
     for name, frame in frames.items():
@@ -126,6 +133,31 @@ def read_release(path: Path) -> PublishedRelease:
         # Builders may reorder rows: the flag travels as a column.
         tables.append((table_input, table_input.frame[_HIDDEN].to_numpy(dtype=bool)))
     return PublishedRelease(scope, int(threshold), regions, tables)
+
+
+def _cells_with_earlier(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    # Table names come from CELL_TABLES, never from input.
+    current = con.execute(f"SELECT * FROM {name}").df()  # noqa: S608
+    earlier = con.execute(f"SELECT * FROM {name}{EARLIER_SUFFIX}").df()  # noqa: S608
+    return pd.concat([current, earlier], ignore_index=True) if len(earlier) else current
+
+
+def load_history(path: Path) -> History:
+    """What a release (and, through its `_earlier` tables, every release before it that year) published."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        release_id, year, through = con.execute(
+            "SELECT release_id, data_year, data_through FROM release").fetchone()
+        frames = {}
+        for name in CELL_TABLES:
+            frame = _cells_with_earlier(con, name)
+            whole_year = frame["period"].astype(str) == str(year)
+            frame.loc[whole_year, "period"] = year_to_date_code(int(year), int(through[5:7]))
+            frames[name] = frame
+    finally:
+        con.close()
+    earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
+    return History(release_id, int(year), int(through[5:7]), tuple(earlier), frames)
 
 
 _HIDDEN = "_hidden"

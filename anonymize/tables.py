@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from anonymize.aggregate import ALL_CATEGORIES, ALL_CHANNELS, UNKNOWN_CHANNEL, Scope
+from anonymize.aggregate import ALL_CATEGORIES, ALL_CHANNELS, UNKNOWN_CHANNEL, Scope, is_whole_year
 from anonymize.protect import ProtectionRules
 from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
 from settings import ALL_PROGRAMS, BLT_DD_MONTHLY, CHANNELS, PROGRAMS, SEMBAKO_MONTHLY
@@ -67,8 +67,12 @@ def star_dimension(name: str, total: str, parts: list[str], family: str = "all")
 
 
 def period_dimension(scope: Scope) -> Dimension:
-    year = str(scope.year)
-    return star_dimension("period", year, scope.months, family="year")
+    """Months add up to the year, and the months up to each earlier release to that release's year-to-date."""
+    dim = Dimension("period", [scope.year_code, *scope.months, *scope.earlier_codes])
+    dim.add_family("year", dict.fromkeys(scope.months, scope.year_code))
+    for k, code in zip(scope.earlier, scope.earlier_codes, strict=True):
+        dim.add_family(f"year_to_{k:02d}", dict.fromkeys(scope.months[:k], code))
+    return dim
 
 
 def channel_codes() -> list[str]:
@@ -96,7 +100,7 @@ def amount_widths(frame: pd.DataFrame, threshold: int) -> np.ndarray:
     For a fixed-benefit program, amount / (most one household can get in the cell) bounds the household count,
     so the amount must stay (threshold - 1) such units wide. For others it must just not be pinned.
     """
-    is_year = frame["period"].str.len() == 4
+    is_year = is_whole_year(frame["period"])
     largest_payment = {c: p.max_payment for c, p in PROGRAMS.items()}
     unit = np.zeros(len(frame))
     for program, monthly in FIXED_MONTHLY_BENEFIT.items():
@@ -116,15 +120,16 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
     counts by payment status as STATUS_COUNTS says.
     """
     level = rolled["region"].map(regions.set_index("code")["level"])
-    keep = ((level != "desa") | (rolled["period"] == str(scope.year))) & (
+    keep = ((level != "desa") | is_whole_year(rolled["period"])) & (
         (rolled["channel"] == ALL_CHANNELS) | level.isin(["nasional", "provinsi", "kabupaten"]))
     rolled = rolled[keep]
     is_desa = regions["level"] == "desa"
     programs = [ALL_PROGRAMS, *PROGRAMS]
     grid = pd.concat([
-        pd.MultiIndex.from_product([regions.loc[~is_desa, "code"], programs, scope.periods, [ALL_CHANNELS]],
-                                   names=["region", "program", "period", "channel"]).to_frame(index=False),
-        pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, [str(scope.year)], [ALL_CHANNELS]],
+        pd.MultiIndex.from_product([regions.loc[~is_desa, "code"], programs, [*scope.months, *scope.whole_year_codes],
+                                    [ALL_CHANNELS]], names=["region", "program", "period", "channel"]
+                                   ).to_frame(index=False),
+        pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, scope.whole_year_codes, [ALL_CHANNELS]],
                                    names=["region", "program", "period", "channel"]).to_frame(index=False),
     ], ignore_index=True)
     cells = grid.merge(rolled, how="outer", on=["region", "program", "period", "channel"])
@@ -137,7 +142,7 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
 def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """Per cell and measure: is the measure published for this kind of cell at all? (A hidden cell's values
     are blank too; this tells the audit which blanks are unknowns.)"""
-    is_year = (cells["period"] == str(scope.year)).to_numpy()
+    is_year = is_whole_year(cells["period"])
     plain = (cells["channel"] == ALL_CHANNELS).to_numpy()
     level = cells["region"].map(regions.set_index("code")["level"]).to_numpy()
     one_program = (cells["program"] != ALL_PROGRAMS).to_numpy()
@@ -158,11 +163,11 @@ def feedback_grid(regions: pd.DataFrame, category_dim: str, categories: list[str
     Kecamatan: all categories together, for the whole year. Kabupaten/kota: each category (and all) for the
     year, plus the monthly series of all categories. Provinces and the nation: every category by month.
     """
-    year, every = [str(scope.year)], [ALL_CATEGORIES, *categories]
+    year, every = scope.whole_year_codes, [ALL_CATEGORIES, *categories]
     level = regions.set_index("code")["level"]
     blocks = []
     for codes, kinds, periods in (
-        (level.index[level.isin(["nasional", "provinsi"])], every, scope.periods),
+        (level.index[level.isin(["nasional", "provinsi"])], every, [*scope.months, *year]),
         (level.index[level == "kabupaten"], every, year),
         (level.index[level == "kabupaten"], [ALL_CATEGORIES], scope.months),
         (level.index[level == "kecamatan"], [ALL_CATEGORIES], year),
@@ -191,9 +196,10 @@ def feedback_table(name: str, cells: pd.DataFrame, regions: pd.DataFrame, scope:
 def quality_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int,
                   indicators: list[str]) -> ProtectedTableInput:
     """Data-quality counts by region × indicator for the year. Indicators overlap, so they have no total."""
-    dims = [region_dimension(regions), Dimension("indicator", indicators), Dimension("period", [str(scope.year)])]
+    dims = [region_dimension(regions), Dimension("indicator", indicators),
+            Dimension("period", scope.whole_year_codes)]
     measures = [MeasureSpec("households", Role.SENSITIVE, {"region": SUM})]
-    grid = pd.MultiIndex.from_product([regions["code"], indicators, [str(scope.year)]],
+    grid = pd.MultiIndex.from_product([regions["code"], indicators, scope.whole_year_codes],
                                       names=["region", "indicator", "period"]).to_frame(index=False)
     frame = grid.merge(cells, how="left", on=["region", "indicator", "period"]).fillna({"households": 0})
     table = table_from_frame(frame, dims, measures, ("households",))
