@@ -230,19 +230,19 @@ def get_bbox(release_id: str, codes: tuple[str, ...]) -> tuple[float, float, flo
     return None if any(pd.isna(v) for v in values) else tuple(float(v) for v in values)
 
 
-# Parsed polygons are kept as shared objects (cache_resource): copying megabytes of nested lists on every call,
-# as cache_data would, costs more than the page's budget. Callers must not modify them.
+# Kept as shared objects (cache_resource, no copy per call): a whole-country map holds megabytes of polygon text.
 @st.cache_resource(max_entries=16, show_spinner=False)
-def get_boundaries(release_id: str, code: str, level: str, detail: bool) -> dict[str, list]:
-    """Polygon parts per region at `level` inside `code`: {region code: [polygon, ...]}."""
+def get_boundaries(release_id: str, code: str, level: str, detail: bool) -> dict[str, tuple[str, ...]]:
+    """Polygon parts per region at `level` inside `code`, as the release stores them (PolygonLayer JSON text):
+    {region code: (polygon, ...)}. They go to the browser as they are, never parsed here."""
     table = "boundaries_detail" if detail else "boundaries"
     where, params = _descendants_sql(code, level)
     frame = _query(f"SELECT b.code, b.polygon FROM regions r JOIN {table} b ON b.code = r.code AND b.level = r.level "  # noqa: S608
                    f"WHERE {where} ORDER BY b.code, b.part", params)
-    shapes: dict[str, list] = {}
+    shapes: dict[str, list[str]] = {}
     for region_code, polygon in zip(frame["code"], frame["polygon"], strict=True):
-        shapes.setdefault(region_code, []).append(json.loads(polygon))
-    return shapes
+        shapes.setdefault(region_code, []).append(polygon)
+    return {region_code: tuple(parts) for region_code, parts in shapes.items()}
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -55,17 +55,21 @@ def fill_for(value: float, status: str, edges: list[float]) -> list[int]:
     return PALETTE[round(index * (len(PALETTE) - 1) / max(classes - 1, 1))]
 
 
-def build_map_rows(shapes: dict[str, list], values: pd.DataFrame, edges: list[float]) -> list[dict[str, Any]]:
-    """One row per polygon part: c(ode), n(ame), l(abel, what the tooltip shows), f(ill colour), p(olygon).
+def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edges: list[float]) -> list[str]:
+    """One JSON object per polygon part: c(ode), n(ame), l(abel, what the tooltip shows), f(ill colour), p(olygon).
 
-    `values` has region_code, name, value, status and label (the formatted value or its hidden/unpublished text).
+    `values` has region_code, name, value, status and label (the formatted value or its hidden/unpublished text);
+    `shapes` holds each region's polygon parts as JSON text, pasted in as they are (no parsing, no re-encoding).
     """
     rows = []
     for row in values.itertuples(index=False):
-        fill = fill_for(row.value, row.status, edges)
-        name, label = html.escape(str(row.name)), html.escape(str(row.label))
-        rows.extend({"c": row.region_code, "n": name, "l": label, "f": fill, "p": polygon}
-                    for polygon in shapes.get(row.region_code, ()))
+        parts = shapes.get(row.region_code)
+        if not parts:
+            continue
+        attributes = {"c": row.region_code, "n": html.escape(str(row.name)), "l": html.escape(str(row.label)),
+                      "f": fill_for(row.value, row.status, edges)}
+        head = json.dumps(attributes, separators=(",", ":"), ensure_ascii=False)[:-1]
+        rows.extend(f'{head},"p":{polygon}}}' for polygon in parts)
     return rows
 
 
@@ -82,22 +86,38 @@ def view_for_bbox(bbox: tuple[float, float, float, float] | None, width: int = 7
                          zoom=round(min(max(zoom, 3.0), 14.0), 2))
 
 
+_ROWS = "@@rows@@"
+
+
 class CompactDeck(pdk.Deck):
-    """pydeck writes its JSON indented (every coordinate on its own lines, about 6 times the bytes); the same JSON,
-    compact, is what the browser downloads."""
+    """A deck whose layer rows are JSON text already, written compact.
+
+    pydeck indents its JSON (every coordinate on its own lines, about 6 times the bytes) and would re-encode every
+    coordinate; here the rows are pasted into the compact JSON of the rest of the deck.
+    """
+
+    def __init__(self, rows: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rows = rows
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        text = json.dumps(self, sort_keys=True, default=_serialize, separators=(",", ":"))
+        return text.replace(json.dumps(_ROWS), "[" + ",".join(self._rows) + "]", 1)
 
 
-def build_deck(rows: list[dict[str, Any]], view: pdk.ViewState, stroked: bool) -> pdk.Deck:
+def _serialize(obj: Any) -> Any:
+    attrs = default_serialize(obj)
+    return {k: v for k, v in attrs.items() if k != "_rows"} if isinstance(attrs, dict) else attrs
+
+
+def build_deck(rows: list[str], view: pdk.ViewState, stroked: bool) -> pdk.Deck:
     """A basemap-free deck (no tile or style request leaves the browser) with one pickable polygon layer."""
-    layer = pdk.Layer("PolygonLayer", data=rows, id=LAYER_ID, get_polygon="p", get_fill_color="f", opacity=0.86,
+    layer = pdk.Layer("PolygonLayer", data=_ROWS, id=LAYER_ID, get_polygon="p", get_fill_color="f", opacity=0.86,
                       pickable=True, auto_highlight=True, stroked=stroked, filled=True,
                       get_line_color=[255, 255, 255, 180], line_width_min_pixels=0.5)
-    return CompactDeck(layers=[layer], initial_view_state=view, map_provider=None,
-                    tooltip={"html": "<b>{n}</b> ({c})<br/>{l}",
-                             "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px"}})
+    return CompactDeck(rows, layers=[layer], initial_view_state=view, map_provider=None,
+                       tooltip={"html": "<b>{n}</b> ({c})<br/>{l}",
+                                "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px"}})
 
 
 def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
