@@ -34,12 +34,23 @@ _REGION = (
 _PERIOD = Column("period", "", "Bulan (YYYY-MM) atau seluruh tahun (YYYY).",
                  "Month (YYYY-MM) or the whole year (YYYY).")
 
+_LEVEL_CODE = (Column("level", "", "Tingkat wilayah.", "Region level."),
+               Column("code", "", "Kode wilayah.", "Region code."))
+
 TABLES = (
     Table("disbursement_cells",
           "Penyaluran bansos per wilayah, program, periode dan kanal. Sel dengan kurang dari ambang keluarga "
-          "disembunyikan, beserta sel lain yang diperlukan agar nilainya tidak bisa dihitung balik.",
+          "disembunyikan, beserta sel lain yang diperlukan agar nilainya tidak bisa dihitung balik. Rincian "
+          "diterbitkan hanya di tingkat yang masih berguna setelah penyembunyian: desa hanya setahun; bulanan "
+          "dari kecamatan ke atas; kanal dan status pembayaran (gagal, retur, tertunda, terlambat) dari "
+          "kabupaten/kota ke atas. Di tingkat yang lebih rendah, hampir setiap rincian akan disembunyikan dan "
+          "setiap sel yang diterbitkan menambah cara menghitung balik sel lain.",
           "Social-assistance payments by region, program, period and channel. Cells with fewer households than "
-          "the threshold are hidden, together with other cells needed so that they cannot be worked out.",
+          "the threshold are hidden, together with other cells needed so that they cannot be worked out. "
+          "Breakdowns are published only at the levels where they stay useful after suppression: desa for the "
+          "whole year only; months from kecamatan up; channels and payment statuses (failed, returned, pending, "
+          "late) from kabupaten/kota up. Below that nearly every breakdown would be hidden, and each published "
+          "cell adds a way to work out others.",
           (*_REGION,
            Column("program", "", "PKH, SEMBAKO, BLT_DD, atau SEMUA (semua program).",
                   "PKH, SEMBAKO, BLT_DD, or SEMUA (all programs)."),
@@ -151,6 +162,41 @@ TABLES = (
                   "tersembunyi.", "Per table: cells, hidden cells (primary, secondary), share of Rupiah hidden."),
            Column("audit", "JSON", "Ringkasan audit serangan program linear.", "Summary of the LP attack audit."),
            Column("previous_release_id", "", "Rilis sebelumnya.", "Previous release."))),
+    Table("boundaries", "Batas wilayah untuk peta, disederhanakan sesuai anggaran ukuran per tingkat.",
+          "Region boundaries for maps, simplified to each level's size budget.",
+          (*_LEVEL_CODE,
+           Column("part", "", "Nomor bagian (pulau) dari wilayah.", "Part (island) number of the region."),
+           Column("polygon", "JSON [[lon, lat], ...] (EPSG:4326)", "Cincin poligon bagian ini.",
+                  "The rings of this part's polygon."))),
+    Table("boundaries_detail", "Batas wilayah yang lebih rinci untuk peta satu kabupaten/kota.",
+          "More detailed region boundaries for the map of one kabupaten/kota.",
+          (*_LEVEL_CODE,
+           Column("part", "", "Nomor bagian (pulau) dari wilayah.", "Part (island) number of the region."),
+           Column("polygon", "JSON [[lon, lat], ...] (EPSG:4326)", "Cincin poligon bagian ini.",
+                  "The rings of this part's polygon."))),
+    Table("boundary_centroids", "Titik tengah dan kotak batas setiap wilayah (untuk label dan zoom peta).",
+          "Centre point and bounding box of every region (for map labels and zoom).",
+          (*_LEVEL_CODE,
+           Column("lon", "derajat / degrees", "Bujur titik tengah.", "Centre longitude."),
+           Column("lat", "derajat / degrees", "Lintang titik tengah.", "Centre latitude."),
+           Column("min_lon", "derajat / degrees", "Bujur minimum.", "Minimum longitude."),
+           Column("min_lat", "derajat / degrees", "Lintang minimum.", "Minimum latitude."),
+           Column("max_lon", "derajat / degrees", "Bujur maksimum.", "Maximum longitude."),
+           Column("max_lat", "derajat / degrees", "Lintang maksimum.", "Maximum latitude."))),
+    Table("boundary_sources", "Sumber, lisensi dan atribusi batas wilayah per tingkat.",
+          "Source, licence and attribution of the boundaries at each level.",
+          (Column("level", "", "Tingkat wilayah.", "Region level."),
+           Column("kind", "", "user, download, atau illustrative.", "user, download, or illustrative."),
+           Column("name", "", "Nama sumber.", "Source name."),
+           Column("licence", "", "Lisensi.", "Licence."),
+           Column("attribution_id", "", "Atribusi (Bahasa Indonesia).", "Attribution (Bahasa Indonesia)."),
+           Column("attribution_en", "", "Atribusi (Inggris).", "Attribution (English)."),
+           Column("illustrative", "", "Benar bila batas ilustratif, bukan batas resmi.",
+                  "True when the boundaries are illustrative, not official."),
+           Column("built_at", "UTC", "Waktu dibangun.", "Build time."),
+           Column("regions", "wilayah / regions", "Wilayah dengan bentuk.", "Regions with a shape."),
+           Column("regions_without_shape", "wilayah / regions", "Wilayah tanpa bentuk.",
+                  "Regions without a shape."))),
     Table("data_dictionary", "Kamus data ini.", "This data dictionary.",
           (Column("table_name", "", "Nama tabel.", "Table name."),
            Column("column_name", "", "Nama kolom (kosong untuk tabel).", "Column name (empty for the table)."),
@@ -160,10 +206,35 @@ TABLES = (
 )
 
 
+CELL_TABLE_NAMES = ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells")
+
+
+def earlier_tables() -> tuple[Table, ...]:
+    """`<table>_earlier`: what earlier releases of the same year published, carried as they were."""
+    tables = []
+    for table in TABLES:
+        if table.name not in CELL_TABLE_NAMES:
+            continue
+        columns = tuple(
+            Column("period", "", "Tahun berjalan s.d. bulan rilis sebelumnya (2025@10 = Januari-Oktober 2025).",
+                   "Year to date through an earlier release's month (2025@10 = January-October 2025).")
+            if c.name == "period" else c for c in table.columns)
+        tables.append(Table(
+            f"{table.name}_earlier",
+            f"Sel tahun berjalan dari rilis sebelumnya pada tahun yang sama, persis seperti diterbitkan (nilai dan "
+            f"status disembunyikan tidak berubah), agar rilis ini bisa diaudit bersama yang sudah dipegang "
+            f"pembaca. Sel yang dulu disembunyikan tetap disembunyikan. Kolom seperti {table.name}.",
+            f"Year-to-date cells of earlier releases of the same year, exactly as published (values and hidden "
+            f"flags unchanged), so that this release is audited together with what readers already hold. A cell "
+            f"hidden then stays hidden now. Columns as in {table.name}.",
+            columns))
+    return tuple(tables)
+
+
 def dictionary_frame(extra: tuple[Table, ...] = ()) -> pd.DataFrame:
     """One row per table (column_name empty) and per column."""
     rows = []
-    for table in (*TABLES, *extra):
+    for table in (*TABLES, *earlier_tables(), *extra):
         rows.append((table.name, "", "", table.id, table.en))
         rows.extend((table.name, c.name, c.unit, c.id, c.en) for c in table.columns)
     return pd.DataFrame(rows, columns=["table_name", "column_name", "unit", "description_id", "description_en"])
