@@ -14,15 +14,16 @@ point leaves the previous current release in place, whole and audited.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Hashing lives in `provenance` so that `anonymize verify` and the dashboard check exactly what was written.
+from provenance import MANIFEST_NAME, manifest_digest, sha256_file
+
 DB_NAME = "bansos.duckdb"
-MANIFEST_NAME = "manifest.json"
 
 
 def new_release_id(now: datetime | None = None) -> str:
@@ -65,14 +66,6 @@ def current_release_id(current_db: Path) -> str | None:
     return None
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_manifest(folder: Path, release_id: str, previous: dict[str, object] | None,
                    audit: dict[str, object]) -> dict[str, object]:
     """SHA-256 of every file of the release, chained to the previous release's manifest."""
@@ -88,11 +81,6 @@ def write_manifest(folder: Path, release_id: str, previous: dict[str, object] | 
     }
     (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
     return manifest
-
-
-def manifest_digest(manifest: dict[str, object]) -> str:
-    """The hash the next release chains to: of the manifest's canonical JSON."""
-    return hashlib.sha256(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def promote(current_db: Path, staged: Path, release_id: str) -> Path:
