@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,12 +22,35 @@ class PageContext:
 
 
 def render_header(title_key: str) -> PageContext:
-    """Title, notices about invalid URL values, and data freshness."""
+    """Title, data freshness, and a banner when a link pins an older release."""
     lang = state.current("lang", i18n.DEFAULT_LANG)
-    release = db.get_release()
+    release = current_release(lang)
     st.title(i18n.t(title_key, lang))
     st.caption(freshness(release, lang))
+    render_pinned_banner(release, lang)
     return PageContext(lang, release)
+
+
+def current_release(lang: str) -> Release:
+    """The release a link pins (`release=<id>`, one of the kept releases), else the current one. A release that is
+    no longer kept falls back to the current one with a notice."""
+    pinned = state.get("release", lambda _: True, "")
+    if pinned and pinned not in db.kept_release_ids():
+        st.warning(i18n.t("release_gone", lang, release=pinned))
+        state.set_value("release", "")
+        pinned = ""
+    return db.get_release(pinned or None)
+
+
+def _show_newest() -> None:
+    state.set_value("release", "")
+
+
+def render_pinned_banner(release: Release, lang: str) -> None:
+    newest = db.get_release()
+    if release.release_id != newest.release_id:
+        st.info(i18n.t("pinned_banner", lang, release=release.release_id, newest=newest.release_id))
+        st.button(i18n.t("show_newest", lang), key="show_newest", on_click=_show_newest)
 
 
 def freshness(release: Release, lang: str) -> str:
@@ -221,3 +245,25 @@ def share_link(url_path: str, params: dict[str, str]) -> str:
         parts = urlsplit(url)
         base = f"{parts.scheme}://{parts.netloc}"
     return f"{base}/{url_path}{state.query_string(params)}"
+
+
+def embed_snippet(src: str, title: str, height: int = 640) -> str:
+    """The iframe an official pastes into a page or a briefing."""
+    return (f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="100%" height="{height}" '
+            f'style="border:0" loading="lazy"></iframe>')
+
+
+def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, title: str) -> None:
+    """Links to this view (newest release, and pinned to this one) and its embed snippet; `st.code` copies."""
+    params = {k: v for k, v in state.params().items() if k != "release"}
+    pinned = {**params, "release": ctx.release.release_id}
+    with st.expander(i18n.t("share_title", ctx.lang)):
+        st.caption(i18n.t("share_latest", ctx.lang))
+        st.code(share_link(url_path, params), language=None)
+        st.caption(i18n.t("share_pinned", ctx.lang, release=ctx.release.release_id))
+        st.code(share_link(url_path, pinned), language=None)
+        if embed is None:
+            return
+        st.caption(i18n.t("embed_snippet", ctx.lang))
+        src = share_link("", {"embed": "true", **{k: v for k, v in pinned.items() if k != "view"}, **embed})
+        st.code(embed_snippet(src, title), language="html")

@@ -187,6 +187,117 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_link": ("Tautan untuk dibagikan", "Shareable link"),
     "trend_title": ("Tren {name}", "Trend of {name}"),
     "parent_of": ("{kind} {name}", "{kind} {name}"),
+    # open data
+    "page_open_data": ("Data terbuka", "Open data"),
+    "open_data_title": ("Data terbuka", "Open data"),
+    "open_data_intro": (
+        "Semua angka di dasbor ini berasal dari tabel-tabel di bawah: agregat per wilayah, tanpa satu pun baris per "
+        "penerima. Bebas dipakai ulang (CC BY 4.0) dengan menyebut sumbernya: `{source}`.",
+        "Every figure on this dashboard comes from the tables below: aggregates per region, not a single row per "
+        "recipient. Free to reuse (CC BY 4.0) with this credit: `{source}`."),
+    "downloads_title": ("Unduh tabel", "Download tables"),
+    "format": ("Format", "Format"),
+    "f_csv": ("CSV (koma, UTF-8)", "CSV (comma, UTF-8)"),
+    "f_csv_id": ("CSV untuk Excel Indonesia (titik koma)", "CSV for Indonesian Excel (semicolon)"),
+    "f_parquet": ("Parquet", "Parquet"),
+    "csv_note": ("CSV memakai UTF-8 dengan BOM agar Excel membaca huruf dengan benar; baris pertama (diawali `#`) "
+                 "adalah baris sumber. Sel tersembunyi: `suppressed` = true dan nilai-nilainya kosong.",
+                 "CSV files are UTF-8 with a BOM so that Excel reads the letters right; the first line (starting with "
+                 "`#`) is the source line. Hidden cells: `suppressed` = true and their values empty."),
+    "col_rows": ("Baris", "Rows"),
+    "download": ("Unduh", "Download"),
+    "earlier_table": ("Sel {table} dari rilis sebelumnya tahun ini (s.d. bulan rilis itu), persis seperti diterbitkan.",
+                      "Cells of {table} from earlier releases this year (year to date), exactly as published."),
+    "layers_title": ("Lapisan peta (GeoJSON)", "Map layers (GeoJSON)"),
+    "bundle_title": ("Seluruh rilis", "The whole release"),
+    "bundle_text": ("Satu zip berisi basis data terbitan dan manifest-nya (SHA-256 setiap berkas), manifest rilis "
+                    "sebelumnya (rantai hash), semua tabel sebagai CSV, lapisan peta, dan `datapackage.json` "
+                    "(Frictionless Data Package: skema, satuan, lisensi, sumber) yang bisa langsung dimuat portal "
+                    "CKAN seperti Satu Data Indonesia.",
+                    "One zip with the published database and its manifest (SHA-256 of every file), the earlier "
+                    "releases' manifests (the hash chain), every table as CSV, the map layers and `datapackage.json` "
+                    "(Frictionless Data Package: schema, units, licences, sources) that CKAN portals such as Satu "
+                    "Data Indonesia ingest as it is."),
+    "download_zip": ("Unduh rilis (zip)", "Download the release (zip)"),
+    "download_datapackage": ("Unduh datapackage.json", "Download datapackage.json"),
+    "dictionary_title": ("Kamus data", "Data dictionary"),
+    "col_column": ("Kolom", "Column"),
+    "col_unit": ("Satuan", "Unit"),
+    "methodology_title": ("Metodologi", "Methodology"),
+    "methodology": (
+        "**Apa yang diagregasi.** Setiap pembayaran bansos (PKH, Sembako/BPNT, BLT Dana Desa) dihitung per wilayah "
+        "(nasional sampai desa/kelurahan), program, bulan atau setahun, dan kanal: keluarga penerima yang berbeda, "
+        "transaksi menurut status (disalurkan, gagal, retur, tertunda, terlambat) dan Rupiah yang disalurkan. "
+        "Pengaduan, usul/sanggah dan tanda kualitas data dihitung dari tingkat kecamatan ke atas.\n\n"
+        "**Ambang.** Sel dengan 1 sampai {below} keluarga disembunyikan (ambang {threshold}); nol tetap "
+        "diterbitkan.\n\n"
+        "**Mengapa ada sel lain yang disembunyikan.** Angka yang tersembunyi bisa dihitung balik dari selisih "
+        "(misalnya kabupaten dikurangi kecamatan lain). Karena itu sel lain ikut disembunyikan sampai serangan "
+        "program linear terhadap tabel yang diterbitkan tidak bisa lagi mempersempit nilai tersembunyi. Sel "
+        "tersembunyi tidak pernah ditampilkan sebagai nol dan tidak diberi peringkat.\n\n"
+        "**Cakupan** = keluarga sasaran yang menerima pembayaran ÷ keluarga sasaran (keluarga dengan desil "
+        "kesejahteraan dalam target program), untuk satu program dan setahun. Cakupan 80% berarti satu dari lima "
+        "keluarga sasaran tidak dibayar sama sekali tahun itu.",
+        "**What is aggregated.** Every social-assistance payment (PKH, Sembako/BPNT, BLT Dana Desa) is counted per "
+        "region (national down to desa/kelurahan), program, month or whole year, and channel: distinct recipient "
+        "households, payments by status (paid, failed, returned, pending, late) and Rupiah paid. Complaints, "
+        "usul/sanggah and data-quality flags are counted from kecamatan level up.\n\n"
+        "**Threshold.** Cells with 1 to {below} households are hidden (threshold {threshold}); zero is published.\n\n"
+        "**Why other cells are hidden too.** A hidden figure could be worked out by subtraction (a kabupaten minus "
+        "its other kecamatan, say). So further cells are hidden until a linear-programming attack on the published "
+        "tables can no longer narrow any hidden value down. Hidden cells never show as zero and are never ranked."
+        "\n\n**Coverage** = eligible households paid ÷ eligible households (households whose welfare desil is "
+        "within the program's target), for one program and the whole year. Coverage of 80% means that one in five "
+        "eligible households was not paid at all that year."),
+    "history_title": ("Riwayat rilis", "Release history"),
+    "col_release": ("Rilis", "Release"),
+    "col_date": ("Tanggal", "Date"),
+    "col_covers": ("Periode data", "Period covered"),
+    "col_changelog": ("Perubahan", "Changes"),
+    "col_manifest": ("SHA-256 manifest", "Manifest SHA-256"),
+    "col_chain": ("Tersambung ke rilis sebelumnya", "Chained to the previous release"),
+    "log_first": ("Rilis pertama yang disimpan: data s.d. {through}.", "First kept release: data through {through}."),
+    "log_months": ("Data diperpanjang dari {old} ke {new}; sel tersembunyi {before} → {hidden}.",
+                   "Data extended from {old} to {new}; hidden cells {before} → {hidden}."),
+    "log_same": ("Periode sama, diterbitkan ulang; sel tersembunyi {before} → {hidden}.",
+                 "Same period, published again; hidden cells {before} → {hidden}."),
+    "open_release": ("Buka rilis {release}", "Open release {release}"),
+    "chain_title": ("Rantai hash: bukti rilis tidak diubah", "Hash chain: proof a release was not altered"),
+    "chain_text": (
+        "Setiap rilis menulis manifest berisi SHA-256 setiap berkasnya dan SHA-256 manifest rilis sebelumnya. Mengubah "
+        "satu byte rilis lama mengubah hash-nya dan memutus rantai. Catat SHA-256 manifest saat mengutip data; "
+        "periksa unduhan Anda dengan:",
+        "Each release writes a manifest with the SHA-256 of each of its files and the SHA-256 of the previous "
+        "release's manifest. Changing one byte of an old release changes its hash and breaks the chain. Note the "
+        "manifest SHA-256 when you cite the data; check your download with:"),
+    "verify_now": ("Periksa berkas rilis sekarang", "Check the release files now"),
+    "verify_ok": ("Utuh: {line}", "Intact: {line}"),
+    "verify_bad": ("Tidak utuh: {line}", "Not intact: {line}"),
+    "no_manifest": ("Rilis ini tidak punya manifest (dibuka langsung dari satu berkas).",
+                    "This release has no manifest (opened straight from a single file)."),
+    # release pinning, sharing, embedding, export
+    "pinned_banner": ("Anda melihat rilis {release} (dipatok oleh tautan). Ada rilis yang lebih baru: {newest}.",
+                      "You are looking at release {release} (pinned by the link). A newer release exists: {newest}."),
+    "show_newest": ("Tampilkan rilis terbaru", "Show the newest release"),
+    "release_gone": ("Rilis `{release}` tidak (lagi) disimpan; menampilkan rilis terbaru.",
+                     "Release `{release}` is not kept (any more); showing the newest release."),
+    "share_title": ("Bagikan, sematkan, unduh", "Share, embed, download"),
+    "share_latest": ("Tautan (selalu rilis terbaru)", "Link (always the newest release)"),
+    "share_pinned": ("Tautan yang dipatok ke rilis {release} (angkanya tidak akan berubah)",
+                     "Link pinned to release {release} (its figures will not change)"),
+    "embed_snippet": ("Kode sematan (iframe) untuk situs atau bahan paparan",
+                      "Embed code (iframe) for a website or a briefing"),
+    "download_csv": ("Unduh yang terlihat (CSV)", "Download what I see (CSV)"),
+    "download_png": ("Unduh gambar (PNG)", "Download image (PNG)"),
+    "download_svg": ("Unduh gambar (SVG)", "Download image (SVG)"),
+    "image_unavailable": ("Ekspor gambar tidak tersedia: {reason}", "Image export is unavailable: {reason}"),
+    "embed_full_view": ("Lihat selengkapnya di Bansos Terbuka ↗", "See the full view on Bansos Terbuka ↗"),
+    "embed_released": ("Rilis {release}, {date}; data s.d. {through}.",
+                       "Release {release}, {date}; data through {through}."),
+    "embed_bad_view": ("Parameter `view={value}` tidak dikenal; memakai peta.", "Parameter `view={value}` is not "
+                       "valid; showing the map."),
+    "source_line": ("Sumber: bansos-terbuka, rilis {release}, CC BY 4.0", "Source: bansos-terbuka, release {release}, "
+                    "CC BY 4.0"),
     # first run
     "build_title": ("Menyiapkan data demo", "Preparing the demo data"),
     "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "

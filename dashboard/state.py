@@ -146,6 +146,11 @@ def write_url() -> None:
     st.session_state[_WRITTEN] = parse_query({k: st.query_params.get_all(k) for k in st.query_params})
 
 
+def params() -> dict[str, Any]:
+    """The parameters declared so far in this run whose value differs from the default (what a link must carry)."""
+    return to_query(_store(), _run().defaults)
+
+
 def query_string(values: dict[str, Any]) -> str:
     """`?a=1&b=2` for a link (repeated keys for lists)."""
     from urllib.parse import urlencode
