@@ -6,26 +6,36 @@ from dashboard import build_demo, db, i18n, state
 
 st.set_page_config(page_title="Bansos Terbuka", layout="wide")
 state.begin_run()
-lang = state.widget(st.sidebar.radio, "lang", list(i18n.LANGS), i18n.DEFAULT_LANG, label="Bahasa / Language",
-                    format_func=lambda code: {"id": "Bahasa Indonesia", "en": "English"}[code], horizontal=True)
+# `?embed=true`: one chart, no menu and no sidebar (Streamlit's own embed mode hides neither).
+embedded = bool(st.context.is_embedded)
+if embedded:
+    lang = state.get("lang", list(i18n.LANGS), i18n.DEFAULT_LANG)
+else:
+    lang = state.widget(st.sidebar.radio, "lang", list(i18n.LANGS), i18n.DEFAULT_LANG, label="Bahasa / Language",
+                        format_func=lambda code: {"id": "Bahasa Indonesia", "en": "English"}[code], horizontal=True)
 PAGES = {
     "beranda": st.Page("app_pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
     "peta": st.Page("app_pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
     "tren": st.Page("app_pages/trends.py", title=i18n.t("page_trends", lang), url_path="tren"),
     "kesenjangan": st.Page("app_pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
     "wilayah": st.Page("app_pages/region.py", title=i18n.t("page_region", lang), url_path="wilayah"),
+    "data": st.Page("app_pages/open_data.py", title=i18n.t("page_open_data", lang), url_path="data"),
 }
 if not db.published_path().exists():
     st.navigation(list(PAGES.values()), position="hidden")  # no menu while the demo builds
     build_demo.render_first_run(lang)
-# `?page=peta` also opens a page (links that carry everything in the query string).
-requested = state.take("page", PAGES)
-navigation = st.navigation(list(PAGES.values()), position="hidden" if st.context.is_embedded else "sidebar")
-if requested and PAGES[requested].url_path != navigation.url_path:
-    state.carry_notices()
-    st.switch_page(PAGES[requested])
-st.sidebar.caption(i18n.t("app_tagline", lang))
 notices = st.container()  # filled after the page ran: its widgets validate their URL values
+if embedded:
+    navigation = st.navigation([st.Page("app_pages/embed.py", title="Bansos Terbuka", url_path="embed",
+                                        default=True)], position="hidden")
+else:
+    # `?page=peta` also opens a page (links that carry everything in the query string).
+    requested = state.take("page", PAGES)
+    navigation = st.navigation(list(PAGES.values()), position="sidebar")
+    if requested and PAGES[requested].url_path != navigation.url_path:
+        state.carry_notices()
+        st.switch_page(PAGES[requested])
+    st.sidebar.caption(i18n.t("app_tagline", lang))
 navigation.run()
 # Not reached when the page asks for a rerun (a map click): the next run writes the URL, from the new state.
 with notices:

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, maps, state, views
-from dashboard.i18n import format_int, format_percent, t
+from dashboard import charts, components, db, export, maps, panels, state, views
+from dashboard.i18n import t
 
 ctx = components.render_header("gaps_title")
 release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
@@ -29,27 +29,16 @@ with columns[3]:
 if state.current("period", year) != year:
     st.info(t("gaps_year", ctx.lang, year=year))
 
-cells = db.get_cells(release_id, code, level, program, year)
-registered = db.get_denominators(release_id, code, level, year)
-registered = registered[registered["program"] == "SEMUA"][["region_code", "registered_households",
-                                                           "registered_suppressed"]]
-ranked = views.rank_gaps(views.build_gaps(cells, registered), rank_by)
-quality = (views.pivot_quality(db.get_quality(release_id, code, level, year), ctx.lang, threshold)
-           if level != "desa" else views.pivot_quality(ranked.iloc[0:0], ctx.lang, threshold))
-shown = ranked if top == "all" else ranked.head(int(top))
-fmt = format_int if rank_by == "gap" else format_percent
-bars = shown[shown["status"] == "ok"].assign(value=lambda f: f[rank_by],
-                                             label=lambda f: [fmt(v, ctx.lang) for v in f[rank_by]])
-title = f"{t('gap_abs' if rank_by == 'gap' else 'gap_pct', ctx.lang)} — {components.program_name(ctx, program)}"
-st.caption(t("hidden_last", ctx.lang, threshold=threshold))
-if level == "desa":
-    st.caption(t("quality_desa", ctx.lang))
-charts.render_chart(charts.build_bars(bars, ctx.lang, title, t("gap_abs" if rank_by == "gap" else "gap_pct", ctx.lang)),
-                    views.build_gap_table(shown, quality, ctx.lang, threshold), ctx.lang, key="gap_bars", expanded=True)
+panel = panels.gap_panel(ctx, code, level, program, rank_by, top)
+for note in panel.notes:
+    st.caption(note)
+charts.render_chart(panel.figure, panel.table, ctx.lang, key="gap_bars", expanded=True)
+export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars", "kesenjangan")
 
 st.subheader(t("scatter_title", ctx.lang))
-points = views.build_scatter_points(ranked, ctx.lang)
+points = views.build_scatter_points(panel.source, ctx.lang)
 st.caption(t("outlier_note", ctx.lang))
 charts.render_chart(charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t("eligible_share", ctx.lang),
                                          t("m_coverage", ctx.lang)),
                     views.scatter_table(points, ctx.lang), ctx.lang, key="scatter")
+components.render_share(ctx, "kesenjangan", {"view": "gap"}, panel.title)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, maps, metrics, state, views
+from dashboard import charts, components, db, export, maps, metrics, panels, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("map_title")
@@ -25,24 +25,13 @@ with columns[2]:
 with columns[3]:
     metric = components.select_metric(ctx)
 norm = components.select_norm(ctx, metric)
-if level == "desa" and period != year:
-    st.info(t("desa_year_only", ctx.lang, year=year))
-    period = year
-if norm == "eligible" and program == "SEMUA":
-    st.info(t("n_eligible_semua", ctx.lang))
-
-cells = db.get_cells(release_id, code, level, program, period)
-denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
-values = metrics.build_values(cells, metric, norm, denominators)
-values = values.assign(name=cells["name"].to_numpy(), label=metrics.format_values(values, metric, norm, ctx.lang,
-                                                                                  threshold))
-edges = maps.make_bins(values["value"])
-shapes = db.get_boundaries(release_id, code, level, maps.uses_detail(region_level, level))
-rows = maps.build_map_rows(shapes, values, edges)
-deck = maps.build_deck(rows, maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes))), stroked=len(shapes) < 500)
+panel = panels.map_panel(ctx, code, level, program, period, metric, norm)
+for note in panel.notes:
+    st.info(note)
 label = metrics.metric_label(metric, norm, ctx.lang)
 st.caption(t("map_hint", ctx.lang))
-event = maps.render_map(deck, key=f"map_{code}_{level}", alt=label) if rows else st.info(t("no_shapes", ctx.lang))
+event = maps.render_map(panel.deck, key=f"map_{code}_{level}", alt=panel.title) if panel.deck else st.info(
+    t("no_shapes", ctx.lang))
 target = maps.drill_target(maps.selected_code(event), region_level, level)
 if target and target != code:
     components.go_to(target)
@@ -51,9 +40,11 @@ if target and target != code:
 def formatter(v):
     return metrics.format_value(v, metrics.OK, metric, norm, ctx.lang, threshold)
 
-maps.render_legend(maps.legend_items(edges, formatter, ctx.lang, threshold), label)
+maps.render_legend(maps.legend_items(panel.edges, formatter, ctx.lang, threshold), label)
 maps.render_boundary_source(db.get_boundary_source(release_id, level), ctx.lang)
-components.render_drill_picker(ctx, cells, region_level, level)
+components.render_drill_picker(ctx, panel.cells, region_level, level)
 st.caption(t("hidden_last", ctx.lang, threshold=threshold))
-charts.render_table(views.build_ranked_table(cells, values, metric, norm, ctx.lang, threshold), ctx.lang,
+charts.render_table(views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.lang, threshold), ctx.lang,
                     key="map_table", expanded=True)
+export.render_downloads(panel.plotted, export.REGION_KEYS, None, release_id, ctx.lang, "map", "peta")
+components.render_share(ctx, "peta", {"view": "map"}, panel.title)

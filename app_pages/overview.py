@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, views
+from dashboard import charts, components, db, export, views
 from dashboard.i18n import format_period, t
 
 ctx = components.render_header("overview_title")
@@ -34,10 +34,12 @@ monthly = db.get_monthly(release_id, (monthly_code,), (program,))
 if region["level"] == "desa":
     st.caption(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, monthly_code)["name"]))
 series = views.build_monthly_series(monthly, "amount", "program", {}, "none", ctx.lang, threshold)
-charts.render_chart(charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang)),
-                    views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
+figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
+charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
+export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan")
 
 st.subheader(t("hidden_why_title", ctx.lang))
 st.write(views.hidden_explanation(ctx.release.tables, ctx.lang, threshold))
 summary = views.build_hidden_summary(ctx.release.tables, db.get_dictionary(release_id), ctx.lang)
 st.dataframe(summary, hide_index=True, width="stretch")
+components.render_share(ctx, "beranda", None, t("overview_title", ctx.lang))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, metrics, search, state, views
+from dashboard import charts, components, db, export, metrics, panels, search, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("region_title")
@@ -38,16 +38,15 @@ if region["level"] != "nasional":
     measure = metrics.metric_label("recipients", "registered", ctx.lang)
     st.write(t("rank_value", ctx.lang, rank=rank, n=count, metric=measure) if rank else t("rank_hidden", ctx.lang))
 
+panel = panels.profile_panel(ctx, code)
 trend_code = region["kecamatan_code"] if region["level"] == "desa" else code
 trend_name = db.get_region(release_id, trend_code)["name"]
 st.subheader(t("trend_title", ctx.lang, name=trend_name))
-if region["level"] == "desa":
-    st.caption(t("desa_trend_note", ctx.lang, name=trend_name))
-names = components.program_names(ctx)
-series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients", "program",
-                                    names, "none", ctx.lang, threshold)
-charts.render_chart(charts.build_lines(series, ctx.lang, t("m_recipients", ctx.lang)),
-                    views.series_table(series, ctx.lang), ctx.lang, key="profile_trend")
+for note in panel.notes:
+    st.caption(note)
+charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend")
+export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",
+                        f"profil-{code}")
 
 st.subheader(t("complaints_title", ctx.lang, year=year))
 if region["level"] == "desa":
@@ -57,3 +56,4 @@ st.dataframe(complaints, hide_index=True, width="stretch")
 
 st.subheader(t("share_link", ctx.lang))
 st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None)
+components.render_share(ctx, "wilayah", {"view": "profile"}, panel.title)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, metrics, state, views
+from dashboard import charts, components, db, export, metrics, panels, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("trends_title")
@@ -24,35 +24,20 @@ norm = components.select_norm(ctx, metric)
 breakdown = state.widget(st.segmented_control, "view", ["program", "channel", "status"], "program",
                          label=t("breakdown", ctx.lang), format_func=lambda v: t(f"by_{v}", ctx.lang))
 label = metrics.metric_label(metric, norm, ctx.lang)
-names = components.program_names(ctx)
-
-if breakdown == "program":
-    monthly = db.get_monthly(release_id, (code,), tuple(names))
-    series = views.build_monthly_series(monthly, metric, "program", names, norm, ctx.lang, threshold,
-                                        db.get_denominators_of(release_id, (code,), year))
-elif breakdown == "channel":
-    channels = tuple(db.get_channels(release_id, code, program))
-    if not channels:
-        st.info(t("channel_kabupaten", ctx.lang))
-    monthly = db.get_monthly(release_id, (code,), (program,), channels)
-    series = views.build_monthly_series(monthly, metric, "channel", {}, norm, ctx.lang, threshold)
-else:
-    monthly = db.get_monthly(release_id, (code,), (program,))
-    series = views.build_status_series(monthly, ctx.lang, threshold)
-if level == "kecamatan" and breakdown != "program":
-    st.caption(t("status_kecamatan", ctx.lang))
-title = t("late_failed_title", ctx.lang) if breakdown == "status" else f"{label} — {t(f'by_{breakdown}', ctx.lang)}"
-money = metric == "amount" and breakdown != "status"
-charts.render_chart(charts.build_lines(series, ctx.lang, title, money=money),
-                    views.series_table(series, ctx.lang), ctx.lang, key="breakdown")
+panel = panels.trend_panel(ctx, code, program, metric, norm, breakdown)
+for note in panel.notes:
+    st.info(note)
+charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
+export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown", "tren")
 
 st.subheader(t("cumulative_title", ctx.lang))
 own = db.get_monthly(release_id, (code,), (program,))
 target = views.annual_target(db.get_region_cells(release_id, code, year), program)
 cumulative = views.build_cumulative(own, ctx.lang)
 st.caption(t("target_definition", ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
-charts.render_chart(charts.build_cumulative(cumulative, target, ctx.lang, t("cumulative_title", ctx.lang)),
-                    views.cumulative_table(cumulative, target, ctx.lang), ctx.lang, key="cumulative")
+figure = charts.build_cumulative(cumulative, target, ctx.lang, t("cumulative_title", ctx.lang))
+charts.render_chart(figure, views.cumulative_table(cumulative, target, ctx.lang), ctx.lang, key="cumulative")
+export.render_downloads(cumulative, export.SERIES_KEYS, figure, release_id, ctx.lang, "cumulative", "kumulatif")
 
 st.subheader(t("compare", ctx.lang))
 options = components.compare_options(ctx, code)
@@ -62,5 +47,7 @@ codes = (code, *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,))
 series = views.build_monthly_series(compared, metric, "name", {}, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))
-charts.render_chart(charts.build_lines(series, ctx.lang, label, money=metric == "amount"),
-                    views.series_table(series, ctx.lang), ctx.lang, key="compare")
+figure = charts.build_lines(series, ctx.lang, label, money=metric == "amount")
+charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="compare")
+export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "compare", "banding")
+components.render_share(ctx, "tren", {"view": "trend", "by": breakdown}, panel.title)

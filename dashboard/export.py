@@ -1,0 +1,86 @@
+""""Download what I see": the values a chart or map plots as CSV (hidden cells marked), and the chart as PNG/SVG
+drawn by kaleido with Debian's Chromium (never a browser download). Every file carries the release's source line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import i18n, opendata
+from dashboard.metrics import OK, UNDEFINED
+
+#: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
+CHROMIUM = "/usr/bin/chromium"
+IMAGE_FORMATS = ("png", "svg")
+
+
+#: Key columns of what charts plot, as CSV headers (plain names: the file is for re-analysis).
+SERIES_KEYS = {"period": "period", "series": "series"}
+REGION_KEYS = {"region_code": "region_code", "name": "name"}
+GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name"}
+
+
+def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
+    """The plotted points: key columns, `value` (the number when published, else the reason there is none: the
+    hidden or not-published label, never blank), `status` (ok, hidden, na, undefined) and `shown` (as displayed)."""
+    present = {k: v for k, v in keys.items() if k in plotted}  # a single series has no `series` column
+    frame = plotted[list(present)].rename(columns=present).reset_index(drop=True)
+    status = plotted["status"] if "status" in plotted else pd.Series(
+        [OK if pd.notna(v) else UNDEFINED for v in plotted["value"]], index=plotted.index)
+    ok = (status == OK).to_numpy() & plotted["value"].notna().to_numpy()
+    labels = plotted["label"].astype(str).to_numpy()
+    frame["value"] = [_number(v) if good else label for v, good, label in zip(plotted["value"], ok, labels,
+                                                                              strict=True)]
+    frame["status"] = status.to_numpy()
+    frame["shown"] = labels
+    return frame
+
+
+def _number(value: float) -> object:
+    """Whole numbers without `.0` (counts, Rupiah); shares and rates as they are."""
+    if pd.isna(value):
+        return value
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def with_source(figure: go.Figure, release_id: str) -> go.Figure:
+    """A copy of the chart with the source line under it (an image travels without the page around it)."""
+    copy = go.Figure(figure)
+    bottom = max(int(copy.layout.margin.b or 10), 60)
+    copy.update_layout(margin={"b": bottom}, paper_bgcolor="white", plot_bgcolor="white")
+    copy.add_annotation(text=opendata.source_line(release_id), xref="paper", yref="paper", x=0, y=0, yshift=-bottom + 8,
+                        xanchor="left", yanchor="bottom", showarrow=False, font={"size": 11, "color": "#444"})
+    return copy
+
+
+def image_bytes(figure: go.Figure, release_id: str, fmt: str, width: int = 1000) -> bytes:
+    """The chart as PNG or SVG (about 4 s: kaleido starts Chromium)."""
+    if os.path.exists(CHROMIUM):
+        os.environ.setdefault("BROWSER_PATH", CHROMIUM)
+    elif not shutil.which("chromium") and not os.environ.get("BROWSER_PATH"):
+        raise RuntimeError("no Chromium to draw images (apt-get install -y chromium)")
+    height = int(figure.layout.height or 400) + 60
+    return with_source(figure, release_id).to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png"
+                                                    else 1)
+
+
+def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Figure | None, release_id: str,
+                     lang: str, key: str, stem: str) -> None:
+    """CSV of the plotted values and, for plotly charts, PNG and SVG; one row of buttons."""
+    columns = st.columns(3 if figure is not None else 1)
+    frame = plotted_frame(plotted, keys)
+    columns[0].download_button(i18n.t("download_csv", lang), opendata.csv_bytes(frame, release_id),
+                               file_name=opendata.file_name(release_id, stem, "csv"), mime="text/csv",
+                               key=f"{key}_csv", on_click="ignore")
+    if figure is None:
+        return
+    # Images are drawn only when clicked: Streamlit calls the function then, off the script thread.
+    for column, fmt in zip(columns[1:], IMAGE_FORMATS, strict=True):
+        column.download_button(i18n.t(f"download_{fmt}", lang), lambda fmt=fmt: image_bytes(figure, release_id, fmt),
+                               file_name=opendata.file_name(release_id, stem, fmt),
+                               mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}",
+                               on_click="ignore")

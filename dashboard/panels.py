@@ -1,0 +1,140 @@
+"""One chart per shareable view (map, trend, gap, profile), shared by its full page and embed mode: the view's
+parameters in, the figure and exactly the values it plots out. Reads through db.py's cached `get_*` only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+
+from dashboard import charts, components, db, maps, metrics, views
+from dashboard.components import PageContext
+from dashboard.i18n import format_int, format_percent, format_period, t
+
+#: Embeddable views and the page each one comes from.
+EMBED_PAGES = {"map": "peta", "trend": "tren", "gap": "kesenjangan", "profile": "wilayah"}
+
+
+@dataclass
+class ChartPanel:
+    """A plotly chart, the values it plots (one row per point: value, status, label) and its accessible table."""
+
+    title: str
+    figure: go.Figure
+    plotted: pd.DataFrame
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    #: Every row the chart was cut from (the gap ranking before "top N"), for the charts beside it.
+    source: pd.DataFrame | None = None
+
+
+@dataclass
+class MapPanel:
+    title: str
+    deck: pdk.Deck | None
+    plotted: pd.DataFrame
+    cells: pd.DataFrame
+    edges: list[float]
+    level: str
+    notes: list[str] = field(default_factory=list)
+
+
+def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
+              norm: str) -> MapPanel:
+    """The choropleth of the regions at `level` inside `code` (desa: the whole year only)."""
+    release_id, year = ctx.release.release_id, str(ctx.release.data_year)
+    notes = []
+    if level == "desa" and period != year:
+        notes.append(t("desa_year_only", ctx.lang, year=year))
+        period = year
+    if norm == "eligible" and program == "SEMUA":
+        notes.append(t("n_eligible_semua", ctx.lang))
+    cells = db.get_cells(release_id, code, level, program, period)
+    denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
+    values = metrics.build_values(cells, metric, norm, denominators)
+    values = values.assign(name=cells["name"].to_numpy(),
+                           label=metrics.format_values(values, metric, norm, ctx.lang, ctx.release.threshold))
+    edges = maps.make_bins(values["value"])
+    region_level = db.level_of_code(code)
+    shapes = db.get_boundaries(release_id, code, level, maps.uses_detail(region_level, level))
+    rows = maps.build_map_rows(shapes, values, edges)
+    deck = (maps.build_deck(rows, maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes))), stroked=len(shapes) < 500)
+            if rows else None)
+    region = db.get_region(release_id, code)
+    title = (f"{metrics.metric_label(metric, norm, ctx.lang)} — {components.region_label(region, ctx.lang)}, "
+             f"{components.program_name(ctx, program)}, {format_period(period, ctx.lang)}")
+    return MapPanel(title, deck, values, cells, edges, level, notes)
+
+
+def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
+    """Monthly lines of one region by program, channel or payment status."""
+    release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
+    names = components.program_names(ctx)
+    notes = []
+    if breakdown == "program":
+        monthly = db.get_monthly(release_id, (code,), tuple(names))
+        series = views.build_monthly_series(monthly, metric, "program", names, norm, ctx.lang, threshold,
+                                            db.get_denominators_of(release_id, (code,), year))
+    elif breakdown == "channel":
+        channels = tuple(db.get_channels(release_id, code, program))
+        if not channels:
+            notes.append(t("channel_kabupaten", ctx.lang))
+        monthly = db.get_monthly(release_id, (code,), (program,), channels)
+        series = views.build_monthly_series(monthly, metric, "channel", {}, norm, ctx.lang, threshold)
+    else:
+        monthly = db.get_monthly(release_id, (code,), (program,))
+        series = views.build_status_series(monthly, ctx.lang, threshold)
+    if db.level_of_code(code) == "kecamatan" and breakdown != "program":
+        notes.append(t("status_kecamatan", ctx.lang))
+    label = metrics.metric_label(metric, norm, ctx.lang)
+    title = (t("late_failed_title", ctx.lang) if breakdown == "status"
+             else f"{label} — {t(f'by_{breakdown}', ctx.lang)}")
+    region = components.region_label(db.get_region(release_id, code), ctx.lang)
+    title = f"{title} — {region}" + ("" if breakdown == "program" else f", {components.program_name(ctx, program)}")
+    figure = charts.build_lines(series, ctx.lang, title, money=metric == "amount" and breakdown != "status")
+    return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
+
+
+def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
+    """Regions at `level` inside `code` ranked by the gap between eligible households and eligible households paid."""
+    release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
+    cells = db.get_cells(release_id, code, level, program, year)
+    registered = db.get_denominators(release_id, code, level, year)
+    registered = registered[registered["program"] == "SEMUA"][["region_code", "registered_households",
+                                                               "registered_suppressed"]]
+    ranked = views.rank_gaps(views.build_gaps(cells, registered), rank_by)
+    quality = (views.pivot_quality(db.get_quality(release_id, code, level, year), ctx.lang, threshold)
+               if level != "desa" else views.pivot_quality(ranked.iloc[0:0], ctx.lang, threshold))
+    shown = ranked if top == "all" else ranked.head(int(top))
+    fmt = format_int if rank_by == "gap" else format_percent
+    measure = t("gap_abs" if rank_by == "gap" else "gap_pct", ctx.lang)
+    labels = [fmt(v, ctx.lang) if s == metrics.OK and pd.notna(v) else
+              metrics.format_value(float("nan"), s if s != metrics.OK else metrics.UNDEFINED, "recipients", "none",
+                                   ctx.lang, threshold)
+              for v, s in zip(shown[rank_by], shown["status"], strict=True)]
+    plotted = shown.assign(value=shown[rank_by].astype(float), label=labels)
+    bars = plotted[plotted["status"] == metrics.OK]
+    region = components.region_label(db.get_region(release_id, code), ctx.lang)
+    title = f"{measure} — {components.program_name(ctx, program)}, {region}"
+    figure = charts.build_bars(bars, ctx.lang, title, measure)
+    notes = [t("hidden_last", ctx.lang, threshold=threshold)]
+    if level == "desa":
+        notes.append(t("quality_desa", ctx.lang))
+    return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
+
+
+def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
+    """A region's recipients by program and month (a desa shows its kecamatan's months)."""
+    release_id, threshold = ctx.release.release_id, ctx.release.threshold
+    region = db.get_region(release_id, code)
+    trend_code = region["kecamatan_code"] if region["level"] == "desa" else code
+    trend_name = db.get_region(release_id, trend_code)["name"]
+    notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if region["level"] == "desa" else []
+    names = components.program_names(ctx)
+    series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients",
+                                        "program", names, "none", ctx.lang, threshold)
+    title = f"{t('m_recipients', ctx.lang)} — {t('trend_title', ctx.lang, name=trend_name)}"
+    figure = charts.build_lines(series, ctx.lang, title)
+    return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
