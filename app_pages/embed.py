@@ -52,7 +52,7 @@ for note in panel.notes:
     st.caption(note)
 if isinstance(panel, panels.MapPanel):
     if panel.deck is not None:
-        st.pydeck_chart(panel.deck, height=460)
+        st.pydeck_chart(panel.deck, height=440)
     threshold = ctx.release.threshold
     maps.render_legend(maps.legend_items(panel.edges, lambda v: metrics.format_value(
         v, metrics.OK, metric, norm, lang, threshold), lang, threshold), metrics.metric_label(metric, norm, lang))

@@ -247,7 +247,7 @@ def share_link(url_path: str, params: dict[str, str]) -> str:
     return f"{base}/{url_path}{state.query_string(params)}"
 
 
-def embed_snippet(src: str, title: str, height: int = 640) -> str:
+def embed_snippet(src: str, title: str, height: int = 720) -> str:
     """The iframe an official pastes into a page or a briefing."""
     return (f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="100%" height="{height}" '
             f'style="border:0" loading="lazy"></iframe>')

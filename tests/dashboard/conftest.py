@@ -19,15 +19,27 @@ APP = ROOT / "app.py"
 FIXTURE_REGIONS = "34.71,34.01"
 
 
-def build_release(out_dir: Path, regions: str = FIXTURE_REGIONS, scale: str = "0.3") -> Path:
-    """Generate and publish a release with the pipeline's own commands; return the published database."""
-    raw, published = out_dir / "raw.duckdb", out_dir / "published" / "bansos.duckdb"
+def build_release(out_dir: Path, regions: str = FIXTURE_REGIONS, scale: str = "0.3",
+                  through: str | None = None) -> Path:
+    """Generate and publish a release with the pipeline's own commands; return the published database.
+
+    Publishing again into the same `out_dir` adds a release chained to the previous one."""
+    raw, published = out_dir / f"raw-{through or 'year'}.duckdb", out_dir / "published" / "bansos.duckdb"
     run = {"cwd": ROOT, "check": True, "capture_output": True, "text": True}
+    until = ["--through", through] if through else []
     subprocess.run([sys.executable, "-m", "data", "generate", "--regions", regions, "--scale", scale, "--seed", "1",
-                    "--out", str(raw)], **run)
+                    "--out", str(raw), *until], **run)
     subprocess.run([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out", str(published),
                     "--geo-dir", str(out_dir / "geo")], **run)
     return published
+
+
+@pytest.fixture(scope="session")
+def chain_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two kept releases, chained: data through October, then the whole year (the current one)."""
+    out_dir = tmp_path_factory.mktemp("chain")
+    build_release(out_dir, through="2025-10")
+    return build_release(out_dir)
 
 
 @pytest.fixture(scope="session")

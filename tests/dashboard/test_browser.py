@@ -158,3 +158,83 @@ def test_clicking_a_region_on_the_map_drills_down(browser, server):
         assert crumbs[:2] == ["Indonesia", "Daerah Istimewa Yogyakarta"] and len(crumbs) >= 3
     finally:
         page.close()
+
+
+def _snippet_of(page) -> str:
+    """Open the full view's share panel and copy its iframe snippet, as an official would."""
+    page.get_by_text("Bagikan, sematkan, unduh").click()
+    code = page.locator("[data-testid='stCode']").filter(has_text="<iframe").first
+    code.wait_for(timeout=10_000)
+    return code.inner_text().strip()
+
+
+def test_an_embed_snippet_renders_inside_an_iframe_of_another_site(browser, server, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/peta?region=34.01&metric=coverage&program=PKH", wait_until="domcontentloaded")
+        _wait_rendered(page, 1.0)
+        snippet = _snippet_of(page)
+        assert snippet.startswith("<iframe") and "embed=true" in snippet and "view=map" in snippet
+        (tmp_path / "briefing.html").write_text(
+            f"<!doctype html><html><body style='font-family:sans-serif'><h1>Briefing: coverage of PKH</h1>"
+            f"<p>A paragraph of the official's own page.</p>{snippet}</body></html>", encoding="utf-8")
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+        site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        try:
+            page.goto(f"http://127.0.0.1:{site.server_address[1]}/briefing.html", wait_until="domcontentloaded")
+            frame = page.frame_locator("iframe")
+            frame.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(timeout=30_000)
+            frame.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=60_000)
+            frame.locator("canvas").first.wait_for(timeout=20_000)  # deck.gl drew the map
+            page.wait_for_timeout(2000)
+            assert frame.locator("[data-testid='stSidebar']").count() == 0
+            assert frame.locator("[data-testid='stSidebarNav']").count() == 0
+            assert frame.locator("[data-testid='stException']").count() == 0
+            text = frame.locator("[data-testid='stMain']").inner_text()
+            assert "Cakupan keluarga sasaran" in text and "Sumber: bansos-terbuka, rilis" in text
+            assert frame.locator("a[href*='/peta?']").count() == 1  # the link back to the full view
+            page.screenshot(path=str(ARTIFACTS / "embed-in-iframe.png"), full_page=True)
+        finally:
+            site.shutdown()
+    finally:
+        page.close()
+
+
+def _download(page, selector: str) -> bytes:
+    with page.expect_download(timeout=30_000) as download:
+        page.locator(selector).click()
+    return Path(download.value.path()).read_bytes()
+
+
+def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, published):
+    from dashboard import opendata
+
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/data", wait_until="domcontentloaded")
+        _wait_rendered(page, 0.5)
+        table = opendata.read_csv(_download(page, ".st-key-dl_disbursement_cells button"))
+        expected = published.execute("SELECT * FROM disbursement_cells").df()
+        assert len(table) == len(expected)
+        merged = table.merge(expected, on=["region_code", "program", "period", "channel"], suffixes=("", "_db"))
+        assert len(merged) == len(expected)
+        assert (merged["amount"].astype("Float64").fillna(-1) == merged["amount_db"].astype("Float64").fillna(-1)).all()
+
+        page.goto(f"{server}/peta?region=34.01&lang=en", wait_until="domcontentloaded")
+        _wait_rendered(page, 1.5)
+        shown = opendata.read_csv(_download(page, ".st-key-map_csv button")).set_index("region_code")
+        cells = published.execute("SELECT region_code, suppressed, recipients FROM disbursement_cells WHERE level = "
+                                  "'kecamatan' AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA' AND "
+                                  "region_code LIKE '34.01.%'").df().set_index("region_code")
+        assert set(shown.index) == set(cells.index)
+        for code, row in cells.iterrows():
+            expected_value = "hidden (< 10)" if row["suppressed"] else str(row["recipients"])
+            assert str(shown.loc[code, "value"]) == expected_value
+    finally:
+        page.close()

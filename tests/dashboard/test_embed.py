@@ -1,0 +1,115 @@
+"""Embed mode through AppTest: one chart and nothing else, bad parameters fall back, and the snippet each full view
+offers opens the same chart; share links round-trip."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.maps import ROW_KEYS
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+VIEWS = {"map": ("region", "34.01"), "trend": ("region", "34.01"), "gap": ("region", "34"),
+         "profile": ("region", "34.01.01")}
+#: Widgets a full page has and an embed must not.
+WIDGETS = ("selectbox", "radio", "multiselect", "text_input", "button", "segmented_control")
+
+
+def embed(**params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.context["is_embedded"] = True
+    at.query_params["embed"] = "true"
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart")) + len(at.get("deck_gl_json_chart"))
+
+
+def link_back(at: AppTest) -> str:
+    anchors = [m.value for m in at.markdown if m.value.startswith("<a href=")]
+    assert len(anchors) == 1
+    return unescape(re.search(r'href="([^"]+)"', anchors[0]).group(1))
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_embed_renders_one_chart_and_nothing_else(published_db, view):
+    key, value = VIEWS[view]
+    at = embed(view=view, **{key: value})
+    assert not at.exception, at.exception
+    assert charts(at) == 1
+    assert not at.title and not at.sidebar.children  # no page title, no sidebar (language, menu)
+    for kind in WIDGETS:
+        assert not at.get(kind), kind
+    assert any(m.value.startswith("#### ") for m in at.markdown)  # the chart's title
+    caption = " ".join(c.value for c in at.caption)
+    assert re.search(r"Sumber: bansos-terbuka, rilis \d{8}T\d{6}Z, CC BY 4\.0", caption)
+    assert "Rilis " in caption and "data s.d." in caption
+    path = urlsplit(link_back(at)).path
+    assert path == "/" + {"map": "peta", "trend": "tren", "gap": "kesenjangan", "profile": "wilayah"}[view]
+
+
+def test_embed_in_english_and_bad_params_fall_back(published_db):
+    at = embed(view="sideways", region="99.99", metric="nope", release="20000101T000000Z", lang="en")
+    assert not at.exception
+    assert charts(at) == 1 and at.get("deck_gl_json_chart")  # the default view: the map
+    notices = " ".join(w.value for w in at.warning)
+    assert "view=sideways" in notices and "region=99.99" in notices and "metric=nope" in notices
+    assert "20000101T000000Z" in notices
+    assert any(c.value.startswith("Source: bansos-terbuka") for c in at.caption)
+
+
+def test_the_full_view_snippet_opens_the_same_chart(open_page):
+    at = open_page("peta", region="34.01", program="PKH", metric="amount", lang="en")
+    snippet = next(c.value for c in at.code if c.value.startswith("<iframe"))
+    src = unescape(re.search(r'src="([^"]+)"', snippet).group(1))
+    params = dict(parse_qsl(urlsplit(src).query))
+    assert params.pop("embed") == "true" and params["view"] == "map" and "release" in params
+    full = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][0]["data"]
+    embedded = embed(**params)
+    assert not embedded.exception
+    shown = json.loads(embedded.get("deck_gl_json_chart")[0].proto.json)["layers"][0]["data"]
+    label = ROW_KEYS["label"]
+    assert [r[label] for r in shown] == [r[label] for r in full]  # the same regions, the same values
+
+
+def test_trend_snippet_keeps_the_breakdown_and_links_back(open_page):
+    at = open_page("tren", region="34.01", program="PKH", view="channel")
+    snippet = next(c.value for c in at.code if c.value.startswith("<iframe"))
+    params = dict(parse_qsl(urlsplit(unescape(re.search(r'src="([^"]+)"', snippet).group(1))).query))
+    assert params["view"] == "trend" and params["by"] == "channel"
+    embedded = embed(**params)
+    assert json.loads(embedded.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"] == \
+        json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    back = dict(parse_qsl(urlsplit(link_back(embedded)).query))
+    assert back["view"] == "channel" and back["program"] == "PKH" and back["region"] == "34.01"
+
+
+@pytest.mark.parametrize(("page", "params"), [
+    ("beranda", {"region": "34.01", "program": "PKH", "period": "2025-03"}),
+    ("tren", {"region": "34.01", "metric": "amount", "view": "status"}),
+    ("kesenjangan", {"region": "34", "level": "kabupaten", "rank": "gap_share"}),
+    ("wilayah", {"region": "34.01.01", "q": "temon"}),
+])
+def test_share_link_carries_the_whole_view(open_page, page, params):
+    at = open_page(page, lang="en", **params)
+    assert not at.exception
+    links = [c.value for c in at.code if c.value.startswith(f"/{page}?") and "release=" not in c.value]
+    assert links, [c.value for c in at.code]
+    shared = dict(parse_qsl(urlsplit(links[-1]).query))  # the share panel's link (the profile has its own too)
+    assert shared == {**params, "lang": "en"}
+    again = AppTest.from_file(str(APP), default_timeout=60)  # "a new browser": a fresh session opens the link
+    for key, value in shared.items():
+        again.query_params[key] = value
+    again.query_params["page"] = page
+    again.run()
+    assert {k: again.query_params.get(k) for k in shared} == shared
