@@ -40,11 +40,14 @@ if target and target != code:
 def formatter(v):
     return metrics.format_value(v, metrics.OK, metric, norm, ctx.lang, threshold)
 
-maps.render_legend(maps.legend_items(panel.edges, formatter, ctx.lang, threshold), label)
+legend = maps.legend_items(panel.edges, formatter, ctx.lang, threshold)
+maps.render_legend(legend, label)
 maps.render_boundary_source(db.get_boundary_source(release_id, level), ctx.lang)
 components.render_drill_picker(ctx, panel.cells, region_level, level)
 st.caption(t("hidden_last", ctx.lang, threshold=threshold))
 charts.render_table(views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.lang, threshold), ctx.lang,
                     key="map_table", expanded=True)
-export.render_downloads(panel.plotted, export.REGION_KEYS, None, release_id, ctx.lang, "map", "peta")
+export.render_downloads(panel.plotted, export.REGION_KEYS,
+                        lambda: maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title),
+                        release_id, ctx.lang, "map", "peta")
 components.render_share(ctx, "peta", {"view": "map"}, panel.title)

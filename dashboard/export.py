@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -48,12 +49,12 @@ def _number(value: float) -> object:
 
 
 def with_source(figure: go.Figure, release_id: str) -> go.Figure:
-    """A copy of the chart with the source line under it (an image travels without the page around it)."""
+    """A copy of the chart with the source line under its title (an image travels without the page around it)."""
     copy = go.Figure(figure)
-    bottom = max(int(copy.layout.margin.b or 10), 60)
-    copy.update_layout(margin={"b": bottom}, paper_bgcolor="white", plot_bgcolor="white")
-    copy.add_annotation(text=opendata.source_line(release_id), xref="paper", yref="paper", x=0, y=0, yshift=-bottom + 8,
-                        xanchor="left", yanchor="bottom", showarrow=False, font={"size": 11, "color": "#444"})
+    top = int(copy.layout.margin.t or 50) + 24
+    copy.update_layout(title_subtitle={"text": opendata.source_line(release_id), "font": {"size": 11, "color": "#444"}},
+                       margin={"t": top}, paper_bgcolor="white", plot_bgcolor="white")
+    copy.update_yaxes(automargin=True)  # tick labels such as "Rp1,2 M" must not be cut at the image's edge
     return copy
 
 
@@ -63,14 +64,15 @@ def image_bytes(figure: go.Figure, release_id: str, fmt: str, width: int = 1000)
         os.environ.setdefault("BROWSER_PATH", CHROMIUM)
     elif not shutil.which("chromium") and not os.environ.get("BROWSER_PATH"):
         raise RuntimeError("no Chromium to draw images (apt-get install -y chromium)")
-    height = int(figure.layout.height or 400) + 60
+    height = int(figure.layout.height or 400) + 24
     return with_source(figure, release_id).to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png"
                                                     else 1)
 
 
-def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Figure | None, release_id: str,
-                     lang: str, key: str, stem: str) -> None:
-    """CSV of the plotted values and, for plotly charts, PNG and SVG; one row of buttons."""
+def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Figure | Callable[[], go.Figure] | None,
+                     release_id: str, lang: str, key: str, stem: str) -> None:
+    """CSV of the plotted values and PNG and SVG of the chart (`figure` may be a function: a map is drawn as a
+    figure only when its image is asked for); one row of buttons."""
     columns = st.columns(3 if figure is not None else 1)
     frame = plotted_frame(plotted, keys)
     columns[0].download_button(i18n.t("download_csv", lang), opendata.csv_bytes(frame, release_id),
@@ -80,7 +82,8 @@ def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Fig
         return
     # Images are drawn only when clicked: Streamlit calls the function then, off the script thread.
     for column, fmt in zip(columns[1:], IMAGE_FORMATS, strict=True):
-        column.download_button(i18n.t(f"download_{fmt}", lang), lambda fmt=fmt: image_bytes(figure, release_id, fmt),
+        column.download_button(i18n.t(f"download_{fmt}", lang),
+                               lambda fmt=fmt: image_bytes(figure() if callable(figure) else figure, release_id, fmt),
                                file_name=opendata.file_name(release_id, stem, fmt),
                                mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}",
                                on_click="ignore")

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
@@ -184,3 +185,27 @@ def drill_target(clicked: str | None, region_level: str, level: str) -> str | No
     if clicked is None or DRAWABLE[region_level][:1] != (level,) or not DRAWABLE.get(level):
         return None
     return clicked
+
+
+def build_map_figure(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edges: list[float],
+                     legend: list[tuple[list[int], str]], title: str) -> go.Figure:
+    """The choropleth as a plotly figure, for PNG/SVG export: one filled trace per colour (a legend entry each),
+    outer rings only, no basemap, longitude squeezed by the cosine of the latitude as on a map."""
+    rings: dict[tuple[int, ...], tuple[list, list]] = {}
+    for row in values.itertuples(index=False):
+        xs, ys = rings.setdefault(tuple(fill_for(row.value, row.status, edges)), ([], []))
+        for part in shapes.get(row.region_code, ()):
+            outer = json.loads(part)[0]
+            xs.extend([p[0] for p in outer] + [None])
+            ys.extend([p[1] for p in outer] + [None])
+    fig = go.Figure([go.Scatter(x=rings[tuple(colour)][0], y=rings[tuple(colour)][1], fill="toself", mode="lines",
+                                name=text, fillcolor=f"rgb{tuple(colour)}", line={"color": "white", "width": 0.5},
+                                hoverinfo="skip")
+                     for colour, text in legend if rings.get(tuple(colour), ([], []))[0]])
+    latitudes = [y for _, ys in rings.values() for y in ys if y is not None]
+    ratio = 1 / max(math.cos(math.radians(sum(latitudes) / len(latitudes))), 0.1) if latitudes else 1.0
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=560, plot_bgcolor="white",
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.05})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=ratio)
+    return fig

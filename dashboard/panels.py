@@ -35,6 +35,7 @@ class MapPanel:
     title: str
     deck: pdk.Deck | None
     plotted: pd.DataFrame
+    shapes: dict[str, tuple[str, ...]]
     cells: pd.DataFrame
     edges: list[float]
     level: str
@@ -65,7 +66,7 @@ def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str
     region = db.get_region(release_id, code)
     title = (f"{metrics.metric_label(metric, norm, ctx.lang)} — {components.region_label(region, ctx.lang)}, "
              f"{components.program_name(ctx, program)}, {format_period(period, ctx.lang)}")
-    return MapPanel(title, deck, values, cells, edges, level, notes)
+    return MapPanel(title, deck, values, shapes, cells, edges, level, notes)
 
 
 def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import db, export, opendata, panels
+from dashboard import db, export, maps, opendata, panels
 from dashboard.components import PageContext
 from dashboard.i18n import hidden_label
 
@@ -207,3 +207,22 @@ def test_trend_csv_marks_hidden_months_not_blank(release_id):
     assert len(frame) == len(panel.plotted) and frame["value"].notna().all()
     assert (frame["value"].astype(str) != "").all()
     assert set(frame["status"]) <= {"ok", "hidden", "na", "undefined"}
+
+
+@pytest.mark.slow
+def test_chart_and_map_images_carry_the_source_line(release_id):
+    if not Path(export.CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    ctx = PageContext("en", db.get_release())
+    trend = panels.trend_panel(ctx, "34.01", "SEMUA", "amount", "none", "program")
+    assert export.image_bytes(trend.figure, release_id, "png").startswith(b"\x89PNG\r\n\x1a\n")
+    panel = panels.map_panel(ctx, "34.01", "kecamatan", "PKH", "2025", "coverage", "none")
+    legend = maps.legend_items(panel.edges, str, "en", 10)
+    svg = export.image_bytes(maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title),
+                             release_id, "svg").decode("utf-8")
+    assert opendata.source_line(release_id) in svg
+    fills = [maps.fill_for(v, s, panel.edges) for v, s in zip(panel.plotted["value"], panel.plotted["status"],
+                                                               strict=True)]
+    shown = {text for colour, text in legend if colour in fills}
+    assert shown and all(text.replace("<", "&#60;") in svg for text in shown)  # the legend names each colour
+    assert svg.count('class="trace scatter') >= 2  # a filled trace per colour class
