@@ -1,0 +1,209 @@
+"""Hand-built tables where hiding only the small cells leaks: protect() closes each leak, and the LP audit
+catches each one when secondary suppression is switched off (the primary-only pattern)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from anonymize.aggregate import Scope
+from anonymize.protect import ProtectionRules, audit_pattern, grand_total, protect
+from anonymize.suppress import primary_suppression
+from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
+from anonymize.tables import (
+    AMOUNT_UNIT,
+    FIXED_MONTHLY_BENEFIT,
+    amount_widths,
+    period_dimension,
+    region_dimension,
+    star_dimension,
+)
+
+THRESHOLD = 10
+SUM, BOUND = Aggregation.SUM, Aggregation.BOUND
+#: Kabupaten K with kecamatan A (desa a1-a3) and B (desa b1, b2).
+TREE = {"K": None, "A": "K", "B": "K", "a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B"}
+FIRST_QUARTER = Scope(2025, 3, ("34",))
+
+
+@dataclass
+class Case:
+    """A table, its rules, the cell an attacker recovers from the primary-only pattern, and which measure."""
+
+    table: CellTable
+    rules: ProtectionRules
+    leaked_cell: int
+    leaking_measure: str
+
+
+def regions(tree: dict[str, str | None]) -> pd.DataFrame:
+    return pd.DataFrame([{"code": code, "parent_code": parent} for code, parent in tree.items()])
+
+
+def desa_in_kecamatan(desa: dict[str, int]) -> Case:
+    """Recipient households per desa, summed up the tree; the first desa is the small one."""
+    counts = dict(desa)
+    for kecamatan in ("A", "B"):
+        counts[kecamatan] = sum(v for code, v in desa.items() if TREE[code] == kecamatan)
+    counts["K"] = counts["A"] + counts["B"]
+    frame = pd.DataFrame({"region": list(counts), "recipients": list(counts.values())})
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM})]
+    table = table_from_frame(frame, [region_dimension(regions(TREE))], measures, ("recipients",))
+    return Case(table, ProtectionRules(THRESHOLD), 0, "recipients")
+
+
+def one_suppressed_desa() -> Case:
+    """a1 = A - a2 - a3."""
+    return desa_in_kecamatan({"a1": 3, "a2": 20, "a3": 25, "b1": 30, "b2": 40})
+
+
+def two_suppressed_desa() -> Case:
+    """a1 + a2 = A - a3 = 7: both hidden, yet each lies in [1, 6]."""
+    return desa_in_kecamatan({"a1": 3, "a2": 4, "a3": 25, "b1": 30, "b2": 40})
+
+
+def month_from_year() -> Case:
+    """Complaints add up over months: January = year - February - March."""
+    frame = pd.DataFrame({"region": "ID", "period": ["2025", "2025-01", "2025-02", "2025-03"],
+                          "complaints": [48, 3, 20, 25]})
+    dims = [region_dimension(regions({"ID": None})), period_dimension(FIRST_QUARTER)]
+    measures = [MeasureSpec("complaints", Role.SENSITIVE, {"period": SUM})]
+    return Case(table_from_frame(frame, dims, measures, ("complaints",)), ProtectionRules(THRESHOLD), 1,
+                "complaints")
+
+
+def program_from_all_programs() -> Case:
+    """Households only bound SEMUA (they overlap), but payments add up: PKH payments = SEMUA - the others."""
+    frame = pd.DataFrame({"region": "ID", "program": ["SEMUA", "PKH", "SEMBAKO", "BLT_DD"],
+                          "recipients": [60, 4, 40, 30], "payments": [336, 16, 200, 120]})
+    dims = [region_dimension(regions({"ID": None})), star_dimension("program", "SEMUA", ["PKH", "SEMBAKO", "BLT_DD"])]
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"program": BOUND}),
+                MeasureSpec("payments", Role.POPULATION, {"program": SUM})]
+    return Case(table_from_frame(frame, dims, measures, ("recipients",)), ProtectionRules(THRESHOLD), 1, "payments")
+
+
+def sembako_months(recipients: list[int], rupiah: list[int]) -> tuple[CellTable, ProtectionRules]:
+    """Sembako (Rp200k a month to every household) by month: the amount rules are the ones tables.py uses."""
+    frame = pd.DataFrame({"program": "SEMBAKO", "period": ["2025", "2025-01", "2025-02", "2025-03"],
+                          "recipients": recipients, "amount": rupiah})
+    dims = [Dimension("program", ["SEMBAKO"]), period_dimension(FIRST_QUARTER)]
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"period": BOUND}),
+                MeasureSpec("amount", Role.AMOUNT, {"period": SUM})]
+    table = table_from_frame(frame.assign(amount=frame["amount"] / AMOUNT_UNIT), dims, measures, ("recipients",))
+    fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
+    return table, ProtectionRules(THRESHOLD, {"amount": amount_widths(frame, THRESHOLD)}, {"amount": fixed})
+
+
+def count_from_rupiah() -> Case:
+    """January's 3 households are hidden and the distinct-household bound keeps them wide, but Rupiah add up:
+    January = year - February - March = Rp600k, i.e. 3 households at Rp200k."""
+    table, rules = sembako_months([50, 3, 30, 35], [13_600_000, 600_000, 6_000_000, 7_000_000])
+    return Case(table, rules, 1, "amount")
+
+
+CASES = {
+    "one suppressed desa in a kecamatan": one_suppressed_desa,
+    "two suppressed desa that make up the rest of their kecamatan": two_suppressed_desa,
+    "a month recovered from the year": month_from_year,
+    "a program recovered from SEMUA": program_from_all_programs,
+    "a household count recovered from Sembako Rupiah": count_from_rupiah,
+}
+
+
+def narrow(case: Case, suppressed: np.ndarray) -> dict[str, list[int]]:
+    """Cells whose interval the attack leaves too narrow, per measure."""
+    audit = audit_pattern(case.table, suppressed, case.rules, exact_all=True)
+    return {case.table.measures[m].name: sorted(cells.tolist()) for m, cells in audit.failing()}
+
+
+@pytest.mark.parametrize("make_case", CASES.values(), ids=CASES.keys())
+def test_the_audit_catches_the_leak_of_hiding_only_small_cells(make_case):
+    case = make_case()
+    primary = primary_suppression(case.table, THRESHOLD)
+    assert primary[case.leaked_cell], "the case is built around one small cell"
+    assert case.leaked_cell in narrow(case, primary).get(case.leaking_measure, [])
+
+
+@pytest.mark.parametrize("make_case", CASES.values(), ids=CASES.keys())
+def test_protect_closes_the_leak(make_case):
+    case = make_case()
+    protection = protect(case.table, case.rules)
+    assert protection.audit.passed
+    assert protection.suppressed[case.leaked_cell]
+    assert protection.secondary.any(), "a partner must be hidden beside the small cell"
+    assert not protection.suppressed[grand_total(case.table)].any()
+    # An attacker without the true values, solving every interval exactly, agrees.
+    assert narrow(case, protection.suppressed) == {}
+
+
+def attacked_interval(case: Case, suppressed: np.ndarray) -> tuple[float, float]:
+    measure = case.table.measure_index(case.leaking_measure)
+    audit = audit_pattern(case.table, suppressed, case.rules, exact_all=True).measures[measure]
+    var = int(np.flatnonzero(audit.system.var_cell == case.leaked_cell)[0])
+    return audit.intervals.lower[var], audit.intervals.upper[var]
+
+
+@pytest.mark.parametrize(("make_case", "true_value"), [
+    (one_suppressed_desa, 3), (month_from_year, 3), (program_from_all_programs, 16), (count_from_rupiah, 600)])
+def test_a_lone_hidden_cell_is_recovered_exactly(make_case, true_value):
+    case = make_case()
+    primary = primary_suppression(case.table, THRESHOLD)
+    assert attacked_interval(case, primary) == pytest.approx((true_value, true_value))
+
+
+def test_two_small_desa_hidden_together_are_still_narrowed_below_the_threshold():
+    case = two_suppressed_desa()
+    lower, upper = attacked_interval(case, primary_suppression(case.table, THRESHOLD))
+    assert (lower, upper) == pytest.approx((1, 6))
+    assert upper - lower < THRESHOLD - 1
+
+
+def test_a_sembako_amount_must_stay_nine_households_of_benefit_wide():
+    """January and February hidden together: January's Rupiah lie in [0, Rp3.0M], 15 months of Sembako but
+    less than 9 households x Rp600k (the largest monthly payment), so the audit still refuses."""
+    table, rules = sembako_months([50, 3, 12, 35], [9_600_000, 600_000, 2_400_000, 6_600_000])
+    hidden = np.array([False, True, True, False])
+    case = Case(table, rules, 1, "amount")
+    assert attacked_interval(case, hidden) == pytest.approx((0, 3_000))
+    assert narrow(case, hidden) == {"amount": [1, 2]}
+    # Under rules that only forbid pinning the amount, the same pattern would pass.
+    assert audit_pattern(table, hidden, ProtectionRules(THRESHOLD)).passed
+
+
+@pytest.mark.parametrize(("program", "period", "width_rupiah"), [
+    ("SEMBAKO", "2025", 9 * 12 * 200_000),     # a year: at most 12 months of Rp200k per household
+    ("SEMBAKO", "2025-03", 9 * 600_000),       # a month: at most one payment of the largest batch
+    ("BLT_DD", "2025", 9 * 12 * 300_000),
+    ("BLT_DD", "2025@10", 9 * 12 * 300_000),   # an earlier release's year-to-date is a whole-year cell
+    ("PKH", "2025", 25_000),                   # benefits vary: it must only not be pinned
+    ("SEMUA", "2025-03", 25_000),
+])
+def test_fixed_benefit_amounts_must_stay_threshold_minus_one_benefits_wide(program, period, width_rupiah):
+    frame = pd.DataFrame({"program": [program], "period": [period]})
+    assert amount_widths(frame, THRESHOLD)[0] * AMOUNT_UNIT == width_rupiah
+
+
+def part_close_to_the_grand_total() -> tuple[CellTable, ProtectionRules]:
+    """BLT Dana Desa (9 households) is small; PKH (14) is within the threshold of SEMUA (20)."""
+    frame = pd.DataFrame({"region": "ID", "program": ["SEMUA", "PKH", "BLT_DD"], "recipients": [20, 14, 9],
+                          "payments": [23, 14, 9]})
+    dims = [region_dimension(regions({"ID": None})), star_dimension("program", "SEMUA", ["PKH", "BLT_DD"])]
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"program": BOUND}),
+                MeasureSpec("payments", Role.POPULATION, {"program": SUM})]
+    return table_from_frame(frame, dims, measures, ("recipients",)), ProtectionRules(THRESHOLD)
+
+
+def test_hiding_a_part_close_to_its_published_total_can_protect_a_small_sibling():
+    table, rules = part_close_to_the_grand_total()
+    assert not audit_pattern(table, np.array([False, False, True]), rules).passed   # BLT_DD payments = 23 - 14
+    assert audit_pattern(table, np.array([False, True, True]), rules, exact_all=True).passed
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: protect.determined() counts a part within the threshold of a "
+                   "published total as pinned, so it is never chosen as a partner and protect() refuses the table")
+def test_protect_finds_the_partner_close_to_the_grand_total():
+    table, rules = part_close_to_the_grand_total()
+    assert protect(table, rules).audit.passed
