@@ -1,0 +1,180 @@
+"""protect() on random small tables made from random households: its guarantees, whatever the table."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from anonymize.aggregate import Scope
+from anonymize.protect import Protection, ProtectionRules, audit_pattern, grand_total, protect
+from anonymize.suppress import primary_suppression
+from anonymize.table import Aggregation, CellTable, MeasureSpec, Role, table_from_frame
+from anonymize.tables import (
+    AMOUNT_UNIT,
+    FIXED_MONTHLY_BENEFIT,
+    amount_widths,
+    period_dimension,
+    region_dimension,
+    star_dimension,
+)
+from settings import BLT_DD_MONTHLY, SEMBAKO_MONTHLY
+
+THRESHOLD = 10
+SUM, BOUND = Aggregation.SUM, Aggregation.BOUND
+MEASURES = [
+    MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND, "period": BOUND}),
+    MeasureSpec("payments", Role.POPULATION, {"region": SUM, "program": SUM, "period": SUM}),
+    MeasureSpec("amount", Role.AMOUNT, {"region": SUM, "program": SUM, "period": SUM}),
+]
+_random = settings(max_examples=30, deadline=None, database=None)
+
+
+@dataclass
+class Households:
+    """Payments of random households in a random region tree, and the cell table they add up to."""
+
+    tree: dict[str, str | None]
+    programs: list[str]
+    scope: Scope
+    payments: pd.DataFrame   # desa, household, program, period, amount (Rupiah)
+
+    def cells(self) -> pd.DataFrame:
+        """Every region × program (and SEMUA) × month (and year): distinct households, payments, Rupiah."""
+        desa = [code for code in self.tree if code.count(".") == 2]
+        lineage = pd.DataFrame([(d, region) for d in desa for region in self.ancestors(d)], columns=["desa", "region"])
+        paid = self.payments.merge(lineage, on="desa")
+        levels = []
+        for program, period in itertools.product((None, "SEMUA"), (None, self.scope.year_code)):
+            rows = paid.assign(**{k: v for k, v in (("program", program), ("period", period)) if v is not None})
+            levels.append(rows.groupby(["region", "program", "period"]).agg(
+                recipients=("household", "nunique"), payments=("household", "size"), amount=("amount", "sum")))
+        grid = pd.MultiIndex.from_product([list(self.tree), ["SEMUA", *self.programs],
+                                           [self.scope.year_code, *self.scope.months]],
+                                          names=["region", "program", "period"])
+        return pd.concat(levels).reindex(grid, fill_value=0).reset_index()
+
+    def ancestors(self, code: str) -> list[str]:
+        chain = [code]
+        while self.tree[chain[-1]] is not None:
+            chain.append(self.tree[chain[-1]])
+        return chain
+
+    def table(self, measures: list[MeasureSpec] = MEASURES) -> tuple[CellTable, ProtectionRules]:
+        frame = self.cells()
+        regions = pd.DataFrame([{"code": c, "parent_code": p} for c, p in self.tree.items()])
+        dims = [region_dimension(regions), star_dimension("program", "SEMUA", self.programs),
+                period_dimension(self.scope)]
+        names = [m.name for m in measures]
+        scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT)[["region", "program", "period", *names]]
+        table = table_from_frame(scaled, dims, measures, ("recipients",))
+        fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
+        return table, ProtectionRules(THRESHOLD, {"amount": amount_widths(frame, THRESHOLD)}, {"amount": fixed})
+
+
+ANY_PROGRAMS = st.lists(st.sampled_from(["PKH", "SEMBAKO", "BLT_DD"]), min_size=1, max_size=3, unique=True)
+A_FEW_MONTHS = st.integers(1, 3)
+
+
+@st.composite
+def households(draw: st.DrawFn, programs: st.SearchStrategy[list[str]] = ANY_PROGRAMS,
+               months: st.SearchStrategy[int] = A_FEW_MONTHS) -> Households:
+    """A kabupaten of 1-3 kecamatan of 1-3 desa; each household paid by each program in some months (PKH a random
+    benefit, Sembako and BLT Dana Desa their fixed monthly amount)."""
+    tree: dict[str, str | None] = {"K": None}
+    desa = []
+    for k in range(draw(st.integers(1, 3))):
+        tree[f"K.{k}"] = "K"
+        for d in range(draw(st.integers(1, 3))):
+            tree[f"K.{k}.{d}"] = f"K.{k}"
+            desa.append(f"K.{k}.{d}")
+    chosen = draw(programs)
+    scope = Scope(2025, draw(months), ("K",))
+    # The first desa is large, so that most tables have something to publish; the others are empty, small or not.
+    sizes = [draw(st.integers(2 * THRESHOLD, 60))]
+    sizes += [draw(st.one_of(st.just(0), st.integers(1, THRESHOLD - 1), st.integers(THRESHOLD, 40))) for _ in desa[1:]]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    fixed = {"SEMBAKO": SEMBAKO_MONTHLY, "BLT_DD": BLT_DD_MONTHLY}
+    rows, household = [], 0
+    for code, size in zip(desa, sizes, strict=True):
+        for _ in range(size):
+            household += 1
+            pkh = int(rng.integers(9, 121)) * 25_000
+            for program in chosen:
+                if rng.random() < 0.6:
+                    rows += [(code, household, program, month, fixed.get(program, pkh))
+                             for month in scope.months if rng.random() < 0.5]
+    payments = pd.DataFrame(rows, columns=["desa", "household", "program", "period", "amount"])
+    return Households(tree, chosen, scope, payments)
+
+
+def check_guarantees(table: CellTable, rules: ProtectionRules, protection: Protection) -> None:
+    empty = table.size() == 0
+    assert not (protection.primary & empty).any(), "zero is published, never hidden as small"
+    assert not (protection.suppressed & empty).any(), "an empty cell is never hidden, not even as a partner"
+    assert (protection.suppressed >= protection.primary).all(), "every small cell is hidden"
+    assert not protection.suppressed[grand_total(table)].any()
+    if protection.audit.passed:
+        # What protect() accepted with the true values in hand, an attacker without them cannot narrow either.
+        assert audit_pattern(table, protection.suppressed, rules, exact_all=True).passed
+
+
+@_random
+@given(households())
+def test_zeros_are_never_hidden_as_small_cells(data):
+    table, _ = data.table()
+    counts = table.column("recipients")
+    primary = primary_suppression(table, THRESHOLD)
+    assert not primary[counts == 0].any()
+    assert primary[(counts >= 1) & (counts < THRESHOLD)].all()
+
+
+@_random
+@given(households())
+def test_a_pattern_protect_accepts_hides_every_small_cell_and_survives_the_attack(data):
+    table, rules = data.table()
+    if table.column("recipients")[grand_total(table)][0] < THRESHOLD:
+        return  # nothing can be published: covered by test_a_grand_total_below_the_threshold_is_refused
+    protection = protect(table, rules)
+    event("protect found a pattern" if protection.audit.passed else "protect refused")
+    check_guarantees(table, rules, protection)
+
+
+def _has_room(data: Households) -> bool:
+    """The grand total is at least twice the threshold, and each of its own parts (a program's year, a month of
+    all programs) is either all of it or at least the threshold below it."""
+    cells = data.cells()
+    root = cells[cells["region"] == "K"].set_index(["program", "period"])["recipients"]
+    total = root[("SEMUA", data.scope.year_code)]
+    parts = root[(root.index.get_level_values("program") == "SEMUA")
+                 ^ (root.index.get_level_values("period") == data.scope.year_code)]
+    return total >= 2 * THRESHOLD and bool(((parts == total) | (total - parts >= THRESHOLD)).all())
+
+
+@_random
+@given(households(programs=ANY_PROGRAMS.filter(lambda chosen: len(chosen) >= 2), months=st.integers(2, 3))
+       .filter(_has_room))
+def test_protect_finds_a_pattern_for_household_counts_when_the_grand_total_has_room(data):
+    """Household and payment counts only: fixed-benefit Rupiah need nine households' benefit of room, which a
+    table this small rarely has (protect() then refuses, as the guarantee test allows)."""
+    table, rules = data.table(MEASURES[:2])
+    protection = protect(table, rules)
+    assert protection.audit.passed, protection.audit.failing()
+    check_guarantees(table, rules, protection)
+
+
+def test_a_grand_total_below_the_threshold_is_refused():
+    data = Households({"K": None, "K.0": "K", "K.0.0": "K.0"}, ["PKH"], Scope(2025, 1, ("K",)),
+                      pd.DataFrame({"desa": "K.0.0", "household": [1, 2, 3], "program": "PKH",
+                                    "period": "2025-01", "amount": 750_000}))
+    table, rules = data.table()
+    try:
+        protect(table, rules)
+    except ValueError as error:
+        assert "below the threshold" in str(error)
+    else:
+        raise AssertionError("protect() must refuse a table whose grand total is small")
