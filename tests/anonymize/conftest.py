@@ -1,0 +1,104 @@
+"""Anonymize fixtures: small raw sets and their releases, built once with the real commands, and CLI helpers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from anonymize.__main__ import VERBS
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Kota Yogyakarta (kelurahan only) and Kulon Progo (desa, so BLT Dana Desa too), a third of the households:
+#: hidden cells at every level below kabupaten, and a publish in about 5 s.
+REGIONS = "34.71,34.01"
+SCALE = "0.3"
+
+Command = Callable[..., subprocess.CompletedProcess]
+
+
+def run_module(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
+    """`python -m ...` from the project root, output captured."""
+    return subprocess.run([sys.executable, "-m", *map(str, args)], cwd=ROOT, check=check, capture_output=True,
+                          text=True)
+
+
+def generate(out: Path, *extra: str) -> Path:
+    run_module("data", "generate", "--regions", REGIONS, "--scale", SCALE, "--seed", "1", "--out", out, *extra)
+    return out
+
+
+@pytest.fixture(scope="session", name="run_module")
+def run_module_fixture() -> Command:
+    return run_module
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("anonymize")
+
+
+@pytest.fixture(scope="session")
+def publish_command(workspace: Path) -> Command:
+    """publish_command(raw, current_db, *options, check=False): the real `python -m anonymize publish`."""
+    def publish(raw: Path, current_db: Path, *options: str, check: bool = False) -> subprocess.CompletedProcess:
+        return run_module("anonymize", "publish", "--raw", raw, "--out", current_db, "--geo-dir",
+                          workspace / "no-geo", *options, check=check)
+    return publish
+
+
+@pytest.fixture(scope="session")
+def raw_db(workspace: Path) -> Path:
+    """The whole year 2025."""
+    return generate(workspace / "raw-year.duckdb")
+
+
+@pytest.fixture(scope="session")
+def release_db(workspace: Path, raw_db: Path, publish_command: Command) -> Path:
+    """The current database of a folder holding one release of the whole year."""
+    current = workspace / "published-year" / "bansos.duckdb"
+    publish_command(raw_db, current, check=True)
+    return current
+
+
+@pytest.fixture(scope="session")
+def october_db(workspace: Path, publish_command: Command) -> Path:
+    """The current database of a folder holding one release of the same data through October."""
+    raw = generate(workspace / "raw-october.duckdb", "--through", "2025-10")
+    current = workspace / "published-october" / "bansos.duckdb"
+    publish_command(raw, current, check=True)
+    return current
+
+
+@pytest.fixture(scope="session")
+def published(release_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(release_db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def copy_release(tmp_path: Path) -> Callable[[Path], Path]:
+    """copy_release(current_db) -> the current database of a private copy of its folder.
+
+    `cp -a` keeps the current file a hard link to its release, as publish made it."""
+    def copy(current_db: Path) -> Path:
+        target = tmp_path / f"copy-of-{current_db.parent.name}"
+        subprocess.run(["cp", "-a", str(current_db.parent), str(target)], check=True)
+        return target / current_db.name
+    return copy
+
+
+@pytest.fixture
+def anonymize_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """anonymize_cli("audit", path) runs `python -m anonymize` in-process: (exit code, stdout, stderr)."""
+    def run(*argv: str | Path) -> tuple[int, str, str]:
+        code = main("python -m anonymize", "test", VERBS, [str(a) for a in argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
