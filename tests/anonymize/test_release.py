@@ -1,0 +1,212 @@
+"""Releases over time: a killed or refused publish leaves the previous release serving; a later release of the
+same year keeps every hidden cell hidden; a raw set that revises published values is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import anonymize.publish as publish_module
+from anonymize.published import CELL_TABLES, EARLIER_SUFFIX
+from anonymize.release import DB_NAME, MANIFEST_NAME, releases_dir
+from cli import UserError
+from provenance import sha256_file
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {"disbursement_cells": ["region_code", "program", "period", "channel"],
+        "complaint_cells": ["region_code", "category", "period"],
+        "proposal_cells": ["region_code", "kind", "period"],
+        "quality_cells": ["region_code", "indicator", "period"]}
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What readers of a published folder see."""
+
+    release_id: str
+    manifest: str
+
+    @classmethod
+    def of(cls, current_db: Path) -> Serving:
+        with duckdb.connect(str(current_db), read_only=True) as con:
+            release_id = con.execute("SELECT release_id FROM release").fetchone()[0]
+        return cls(release_id, (releases_dir(current_db) / release_id / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+
+def assert_still_serving(current_db: Path, before: Serving, anonymize_cli) -> None:
+    """The same release is current, whole (its manifest's hash), the only one kept, and passes the audit."""
+    assert Serving.of(current_db) == before
+    folder = releases_dir(current_db) / before.release_id
+    assert os.path.samestat(current_db.stat(), (folder / DB_NAME).stat()), "the current file links to the release"
+    manifest = json.loads(before.manifest)
+    assert sha256_file(current_db) == manifest["files"][DB_NAME]["sha256"]
+    assert [p.name for p in releases_dir(current_db).iterdir()] == [before.release_id]
+    code, out, _ = anonymize_cli("audit", current_db)
+    assert code == 0 and out.splitlines()[-1].startswith("audit passed"), out
+
+
+def start_publish(raw: Path, current_db: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out",
+                             str(current_db), "--geo-dir", str(current_db.parent / "no-geo")],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, "the publish was still running when killed"
+
+
+def wait_for(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+# --- A publish that does not finish ----------------------------------------------------------------------------
+
+def test_a_publish_killed_while_aggregating_leaves_the_previous_release_serving(october_db, raw_db, copy_release,
+                                                                                  anonymize_cli):
+    current = copy_release(october_db)
+    before = Serving.of(current)
+    process = start_publish(raw_db, current)
+    assert process.stderr.readline().startswith("[1/4] aggregate")
+    time.sleep(0.3)
+    kill(process)
+    assert_still_serving(current, before, anonymize_cli)
+
+
+def test_a_publish_killed_while_writing_leaves_the_previous_release_serving_until_the_next_one(
+        october_db, raw_db, copy_release, publish_command, anonymize_cli):
+    current = copy_release(october_db)
+    before = Serving.of(current)
+    process = start_publish(raw_db, current)
+    wait_for(lambda: any(current.parent.glob(f".staging-*/{DB_NAME}")))
+    kill(process)
+    assert list(current.parent.glob(".staging-*")), "the killed run left its half-written release behind"
+    assert_still_serving(current, before, anonymize_cli)
+
+    done = publish_command(raw_db, current)
+    assert done.returncode == 0, done.stderr
+    assert not list(current.parent.glob(".staging-*"))
+    assert Serving.of(current).release_id != before.release_id
+    assert len(list(releases_dir(current).iterdir())) == 2
+
+
+def test_a_publish_whose_audit_fails_leaves_the_previous_release_serving(october_db, raw_db, copy_release,
+                                                                         monkeypatch, anonymize_cli):
+    current = copy_release(october_db)
+    before = Serving.of(current)
+    failed = {"passed": False, "threshold": 10, "hidden_values": 1, "lp_solves": 1, "tables": {}}
+    monkeypatch.setattr(publish_module, "audit_release", lambda path, exact_all=False: failed)
+    with pytest.raises(UserError, match=r"audit of release \S+ failed; the current release was left in place"):
+        publish_module.publish(raw_db, current, 10, None, current.parent / "no-geo", keep=5)
+    monkeypatch.undo()
+    staged = list(current.parent.glob(f".staging-*/{DB_NAME}"))
+    assert len(staged) == 1, "the refused release stays in staging for inspection"
+    assert_still_serving(current, before, anonymize_cli)
+
+
+def test_a_publish_that_cannot_protect_the_table_leaves_the_previous_release_serving(
+        october_db, raw_db, copy_release, publish_command, anonymize_cli):
+    current = copy_release(october_db)
+    before = Serving.of(current)
+    done = publish_command(raw_db, current, "--threshold", "1000000")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(f"error: Cannot publish from {raw_db}: ")
+    assert "below the threshold" in done.stderr and "Traceback" not in done.stderr
+    assert_still_serving(current, before, anonymize_cli)
+
+
+# --- A later release of the same year --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def continued(october_db: Path, raw_db: Path, publish_command, tmp_path_factory) -> tuple[Path, Path]:
+    """(October release, the December release published after it into the same folder)."""
+    folder = tmp_path_factory.mktemp("continued") / "published"
+    subprocess.run(["cp", "-a", str(october_db.parent), str(folder)], check=True)
+    first = releases_dir(folder / DB_NAME) / Serving.of(folder / DB_NAME).release_id / DB_NAME
+    publish_command(raw_db, folder / DB_NAME, check=True)
+    return first, folder / DB_NAME
+
+
+def cells(db: Path, table: str, earlier: bool = False) -> list[dict]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        frame = con.execute(f"SELECT * FROM {table}{EARLIER_SUFFIX if earlier else ''}").df()
+    return frame.to_dict("records")
+
+
+def test_the_continued_release_passes_the_audit(continued, anonymize_cli):
+    code, out, _ = anonymize_cli("audit", continued[1])
+    assert code == 0, out
+
+
+def test_the_continued_release_carries_the_october_year_to_date_beside_each_table(continued):
+    first, second = continued
+    with duckdb.connect(str(second), read_only=True) as con:
+        through, previous = con.execute("SELECT data_through, previous_release_id FROM release").fetchone()
+        for table in CELL_TABLES:
+            periods = {p for (p,) in con.execute(f"SELECT DISTINCT period FROM {table}{EARLIER_SUFFIX}").fetchall()}
+            assert periods == {"2025@10"}, table
+    assert through == "2025-12"
+    assert previous == first.parent.name
+
+
+@pytest.mark.parametrize("table", CELL_TABLES)
+def test_every_cell_hidden_in_october_stays_hidden_in_december(continued, table):
+    first, second = continued
+    keys = KEYS[table]
+    later = {tuple(c[k] for k in keys): c for c in cells(second, table) + cells(second, table, earlier=True)}
+    hidden = [c for c in cells(first, table) if c["suppressed"]]
+    assert hidden, "October hides cells"
+    for cell in hidden:
+        key = tuple("2025@10" if k == "period" and cell[k] == "2025" else cell[k] for k in keys)
+        assert later[key]["suppressed"], key
+
+
+def test_every_value_published_in_october_is_published_unchanged_in_december(continued):
+    first, second = continued
+    keys = KEYS["disbursement_cells"]
+    later = {tuple(c[k] for k in keys): c
+             for c in cells(second, "disbursement_cells") + cells(second, "disbursement_cells", earlier=True)}
+    shown = [c for c in cells(first, "disbursement_cells") if not c["suppressed"]]
+    assert len(shown) > 1000
+    for cell in shown:
+        key = tuple("2025@10" if k == "period" and cell[k] == "2025" else cell[k] for k in keys)
+        assert later[key] == {**cell, "period": key[2]}, key
+
+
+# --- A raw set that revises what was published ----------------------------------------------------------------
+
+@pytest.fixture
+def revised_raw(raw_db: Path, tmp_path: Path) -> Path:
+    """The whole year, but one January payment is Rp25,000 larger than in the October release's raw data."""
+    raw = tmp_path / "revised.duckdb"
+    raw.write_bytes(raw_db.read_bytes())
+    with duckdb.connect(str(raw)) as con:
+        con.execute("""UPDATE disbursements SET amount = amount + 25000 WHERE rowid = (
+                           SELECT min(rowid) FROM disbursements WHERE period = '2025-01' AND status = 'disalurkan')""")
+    return raw
+
+
+def test_a_raw_set_that_revises_published_values_is_refused(october_db, revised_raw, copy_release,
+                                                             publish_command, anonymize_cli):
+    current = copy_release(october_db)
+    before = Serving.of(current)
+    done = publish_command(revised_raw, current)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    message = done.stderr.splitlines()[-1]
+    assert message.startswith(f"error: Cannot publish from {revised_raw}: the raw data changed ")
+    assert f"of amount that release {before.release_id} already published" in message
+    assert_still_serving(current, before, anonymize_cli)
