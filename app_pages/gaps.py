@@ -38,7 +38,9 @@ export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id
 st.subheader(t("scatter_title", ctx.lang))
 points = views.build_scatter_points(panel.source, ctx.lang)
 st.caption(t("outlier_note", ctx.lang))
-charts.render_chart(charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t("eligible_share", ctx.lang),
-                                         t("m_coverage", ctx.lang)),
-                    views.scatter_table(points, ctx.lang), ctx.lang, key="scatter")
+scatter = charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t("eligible_share", ctx.lang),
+                               t("m_coverage", ctx.lang))
+charts.render_chart(scatter, views.scatter_table(points, ctx.lang), ctx.lang, key="scatter")
+export.render_downloads(points.assign(value=points["y"], status="ok"), export.SCATTER_KEYS, scatter, release_id,
+                        ctx.lang, "scatter", "kemiskinan-cakupan")
 components.render_share(ctx, "kesenjangan", {"view": "gap"}, panel.title)

@@ -23,6 +23,8 @@ IMAGE_FORMATS = ("png", "svg")
 SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
 GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name"}
+#: The gaps scatter: x is the eligible share of registered households, `value` the coverage (y).
+SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_share", "outlier": "outlier"}
 
 
 def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
