@@ -113,3 +113,15 @@ def test_share_link_carries_the_whole_view(open_page, page, params):
     again.query_params["page"] = page
     again.run()
     assert {k: again.query_params.get(k) for k in shared} == shared
+
+
+def test_an_embed_pinned_to_an_older_release_keeps_its_figures(chain_db, monkeypatch):
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(chain_db))
+    older, newer = sorted(p.name for p in (chain_db.parent / "releases").iterdir())
+    at = embed(view="trend", region="34.01", release=older, lang="en")
+    assert not at.exception
+    assert any(f"release {older}" in c.value and "data through October 2025" in c.value for c in at.caption)
+    months = {x for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"] for x in trace["x"]}
+    assert "Oct 2025" in months and "Nov 2025" not in months  # the pinned release stops in October
+    assert dict(parse_qsl(urlsplit(link_back(at)).query))["release"] == older
+    assert not any(newer in c.value for c in at.caption)
