@@ -27,6 +27,7 @@ CASES = [
     ("tren", {"page": "tren"}),
     ("kesenjangan (kecamatan, national)", {"page": "kesenjangan"}),
     ("wilayah (search + profile)", {"page": "wilayah", "q": "sukamaju", "region": "{desa}"}),
+    ("data (open data)", {"page": "data"}),
 ]
 MAPS = ("provinsi", "kabupaten", "kecamatan")
 
