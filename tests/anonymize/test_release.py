@@ -63,12 +63,14 @@ def start_publish(raw: Path, current_db: Path) -> subprocess.Popen:
 def kill(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    process.stderr.close()
     assert process.returncode == -signal.SIGKILL, "the publish was still running when killed"
 
 
-def wait_for(condition, timeout: float = 120.0) -> None:
+def wait_until(process: subprocess.Popen, condition, timeout: float = 120.0) -> None:
+    """Poll until `condition()` holds or the process ends (kill() then says it was not running)."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not condition() and process.poll() is None:
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.005)
 
@@ -91,7 +93,7 @@ def test_a_publish_killed_while_writing_leaves_the_previous_release_serving_unti
     current = copy_release(october_db)
     before = Serving.of(current)
     process = start_publish(raw_db, current)
-    wait_for(lambda: any(current.parent.glob(f".staging-*/{DB_NAME}")))
+    wait_until(process, lambda: any(current.parent.glob(f".staging-*/{DB_NAME}")))
     kill(process)
     assert list(current.parent.glob(".staging-*")), "the killed run left its half-written release behind"
     assert_still_serving(current, before, anonymize_cli)
