@@ -11,13 +11,12 @@ import numpy as np
 from anonymize.attack import Intervals, Requirement, feasible_intervals
 from anonymize.constraints import AttackSystem, build_attack_system
 from anonymize.suppress import (
-    bounded_measures,
     primary_suppression,
     protection_value,
     secondary_suppression,
     suppression_cost,
 )
-from anonymize.table import CellTable, Relation, Role
+from anonymize.table import CellTable, Role
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +128,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         raise ValueError("a cell that must stay published (grand total, or published in an earlier release) "
                          "is below the threshold")
     # Partners are chosen among cells worth hiding.
-    allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0), rules.threshold)
+    allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0))
     seconds["primary"] = time.perf_counter() - start
     start = time.perf_counter()
     suppressed = secondary_suppression(table, primary | forced_suppressed, rules.threshold, allowed)
@@ -162,32 +161,20 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     return Protection(suppressed, primary, audit, rounds, seconds)
 
 
-def determined(table: CellTable, known: np.ndarray, threshold: int) -> np.ndarray:
-    """Cells not worth hiding because cells known for good pin them: the last unknown member of a relation, and
-    (for distinct households) a total or part within the threshold of its known twin.
+def determined(table: CellTable, known: np.ndarray) -> np.ndarray:
+    """Cells not worth hiding because cells known for good pin them: the last unknown member of a relation.
 
     Known cells are those that must stay published (an earlier release published them) and empty cells
-    (published as 0). Only they count: a cell merely determined may still be hidden later, so the rule is not
-    applied again on its own output (doing so once marked whole kecamatan series as not worth hiding).
+    (published as 0). Only they count: a cell merely determined may still be hidden later. (A part close to a
+    known total is not excluded: it is only bounded on one side, and hiding it with a sibling can protect both.)
     """
-    bounded = bounded_measures(table)
     out = np.zeros(table.n_cells, dtype=bool)
     for relation in table.relations:
         members_rel = np.concatenate([np.arange(len(relation)), relation.part_relation()])
         members = np.concatenate([relation.total, relation.parts])
         unknown = np.bincount(members_rel, weights=~known[members], minlength=len(relation))
         out[members[(unknown[members_rel] == 1) & ~known[members]]] = True
-        for m in bounded.get(relation.dimension, []):
-            out[_twins_of_known(relation, known, table.values[:, m], threshold)] = True
     return out & ~known
-
-
-def _twins_of_known(relation: Relation, known: np.ndarray, counts: np.ndarray, threshold: int) -> np.ndarray:
-    part_rel = relation.part_relation()
-    totals = relation.total[part_rel]
-    close = (np.nan_to_num(counts[totals]) - np.nan_to_num(counts[relation.parts])) < threshold
-    return np.concatenate([totals[close & known[relation.parts] & ~known[totals]],
-                           relation.parts[close & known[totals] & ~known[relation.parts]]])
 
 
 def grand_total(table: CellTable) -> np.ndarray:

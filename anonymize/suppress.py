@@ -50,7 +50,7 @@ def secondary_suppression(table: CellTable, suppressed: np.ndarray, threshold: i
     value = protection_value(table)
     cost = suppression_cost(table, value)
     candidate = allowed & nonempty
-    bounded = bounded_measures(table)
+    bounded = _bounded_measures(table)
     for _ in range(max_passes):
         added = 0
         for relation in table.relations:
@@ -65,7 +65,7 @@ def secondary_suppression(table: CellTable, suppressed: np.ndarray, threshold: i
     return suppressed
 
 
-def bounded_measures(table: CellTable) -> dict[str, list[int]]:
+def _bounded_measures(table: CellTable) -> dict[str, list[int]]:
     """Per dimension, the household counts only bounded along it (distinct households over months...)."""
     bounded: dict[str, list[int]] = {}
     for m, spec in enumerate(table.measures):

@@ -202,8 +202,7 @@ def test_hiding_a_part_close_to_its_published_total_can_protect_a_small_sibling(
     assert audit_pattern(table, np.array([False, True, True]), rules, exact_all=True).passed
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: protect.determined() counts a part within the threshold of a "
-                   "published total as pinned, so it is never chosen as a partner and protect() refuses the table")
 def test_protect_finds_the_partner_close_to_the_grand_total():
+    """A part within the threshold of the published total is still a partner (hidden with its sibling)."""
     table, rules = part_close_to_the_grand_total()
     assert protect(table, rules).audit.passed
