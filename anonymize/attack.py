@@ -22,6 +22,11 @@ from anonymize.constraints import AttackSystem
 EPS = 1e-6
 BATCH_VARS = 400
 MAX_RANDOM_ROUNDS = 8
+#: Seconds a warm-started solve may take before it is redone from scratch (warm primal simplex can stall for
+#: good on a degenerate LP: seen on a demo-sized table, one solve still running after 15 minutes).
+WARM_SOLVE_SECONDS = 10.0
+#: Seconds for the from-scratch solve (dual simplex with presolve) before the attack gives up with an error.
+FRESH_SOLVE_SECONDS = 600.0
 
 
 @dataclass
@@ -228,20 +233,25 @@ class _BatchLP:
         """Maximise weights . x; return the optimal point and the row duals."""
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs.changeColsCost(len(self._all), self._all, maximise_weights.astype(np.float64))
+        # HiGHS's time limit counts the object's whole run time, so it is set relative to it.
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + WARM_SOLVE_SECONDS)
         self.highs.run()
         status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
             solution = self.highs.getSolution()
             return np.asarray(solution.col_value), np.asarray(solution.row_dual)
-        # Warm primal simplex occasionally stalls numerically: solve once more in a fresh solver.
+        # Warm primal simplex occasionally stalls: solve once more in a fresh solver (dual simplex, presolve),
+        # which then serves the rest of this batch.
         fresh = highspy.Highs()
         fresh.setOptionValue("output_flag", False)
+        fresh.setOptionValue("time_limit", FRESH_SOLVE_SECONDS)
         fresh.passModel(self.highs.getLp())
         fresh.changeObjectiveSense(highspy.ObjSense.kMaximize)
         fresh.run()
         status = fresh.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise AttackError(f"the attack LP ended with status {fresh.modelStatusToString(status)}")
+        self.highs = fresh
         solution = fresh.getSolution()
         return np.asarray(solution.col_value), np.asarray(solution.row_dual)
 
