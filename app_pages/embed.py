@@ -56,6 +56,8 @@ if isinstance(panel, panels.MapPanel):
     threshold = ctx.release.threshold
     maps.render_legend(maps.legend_items(panel.edges, lambda v: metrics.format_value(
         v, metrics.OK, metric, norm, lang, threshold), lang, threshold), metrics.metric_label(metric, norm, lang))
+    # An embedded map carries its boundaries' source and licence too (and says when they are illustrative).
+    maps.render_boundary_source(db.get_boundary_source(release_id, panel.level), lang)
 else:
     st.plotly_chart(panel.figure, key="embed_chart", width="stretch", config={"displaylogo": False})
 
