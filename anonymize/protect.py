@@ -10,12 +10,7 @@ import numpy as np
 
 from anonymize.attack import Intervals, Requirement, feasible_intervals
 from anonymize.constraints import AttackSystem, build_attack_system
-from anonymize.suppress import (
-    primary_suppression,
-    protection_value,
-    secondary_suppression,
-    suppression_cost,
-)
+from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
 from anonymize.table import CellTable, Role
 
 log = logging.getLogger(__name__)
