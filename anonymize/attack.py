@@ -225,6 +225,7 @@ class _BatchLP:
         self.highs.setOptionValue("simplex_strategy", 4)
         self.highs.passModel(lp)
         self._all = np.arange(len(cols), dtype=np.int32)
+        self._seconds = WARM_SOLVE_SECONDS
 
     def local(self, variables: np.ndarray) -> np.ndarray:
         return self._local[variables]
@@ -234,7 +235,7 @@ class _BatchLP:
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs.changeColsCost(len(self._all), self._all, maximise_weights.astype(np.float64))
         # HiGHS's time limit counts the object's whole run time, so it is set relative to it.
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + WARM_SOLVE_SECONDS)
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + self._seconds)
         self.highs.run()
         status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
@@ -251,7 +252,8 @@ class _BatchLP:
         status = fresh.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise AttackError(f"the attack LP ended with status {fresh.modelStatusToString(status)}")
-        self.highs = fresh
+        # Its solves are no longer short warm ones: give them the from-scratch limit, not the warm one.
+        self.highs, self._seconds = fresh, FRESH_SOLVE_SECONDS
         solution = fresh.getSolution()
         return np.asarray(solution.col_value), np.asarray(solution.row_dual)
 
