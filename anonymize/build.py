@@ -106,9 +106,8 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
         forced_suppressed, forced_published = _carried_forward(table_input, history)
         protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published)
         if not protection.audit.passed:
-            failing = sum(len(cells) for _, cells in protection.audit.failing())
             raise ValueError(f"{table_input.name}: no suppression pattern found that keeps all hidden values wide "
-                             f"enough ({failing} still too narrow after {protection.rounds} rounds)")
+                             f"enough ({protection.audit.n_failing} still too narrow after {protection.rounds} rounds)")
         for stage, spent in protection.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
         tables.append(ProtectedTable(table_input, protection))

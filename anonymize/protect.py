@@ -64,6 +64,11 @@ class Audit:
         return [(a.system.measure, a.system.var_cell[~a.intervals.ok]) for a in self.measures
                 if not a.intervals.ok.all()]
 
+    @property
+    def n_failing(self) -> int:
+        """Hidden values (over all measures) not shown to be wide enough."""
+        return int(sum((~a.intervals.ok).sum() for a in self.measures))
+
     def summary(self, table: CellTable) -> dict[str, object]:
         per_measure = {}
         for a in self.measures:
@@ -140,7 +145,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
                    if not a.intervals.ok.all()}, time.perf_counter() - start)
         if audit.passed:
             return Protection(suppressed, primary, audit, rounds, seconds)
-        failing = sum(len(cells) for _, cells in audit.failing())
+        failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
         if stalled >= patience:
             break
