@@ -115,6 +115,9 @@ class Settings:
     late_after_days: int = field(default_factory=lambda: _env_int("BANSOS_LATE_AFTER_DAYS", 14))
     #: Releases kept readable beside the current one (links pinned to a release keep working).
     keep_releases: int = field(default_factory=lambda: _env_int("BANSOS_KEEP_RELEASES", 5))
+    #: DuckDB's memory while aggregating the raw database (it spills to disk beyond it; its default, 80% of
+    #: RAM, took 12 GB on a national raw set).
+    aggregate_memory: str = field(default_factory=lambda: os.environ.get("BANSOS_AGGREGATE_MEMORY") or "3GB")
 
 
 def get_settings() -> Settings:

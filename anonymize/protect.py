@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from anonymize.attack import Intervals, Requirement, feasible_intervals
+from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals
 from anonymize.constraints import AttackSystem, build_attack_system
 from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
 from anonymize.table import CellTable, Role
@@ -83,15 +83,34 @@ class Audit:
 
 
 def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, truth_anchor: bool = False,
-                  exact_all: bool = False, verify: bool = True) -> Audit:
-    """Attack every measure. `truth_anchor` starts from the true values (only the publisher has them)."""
+                  exact_all: bool = False, previous: Audit | None = None) -> Audit:
+    """Attack every measure. `truth_anchor` starts from the true values (only the publisher has them).
+
+    With the `previous` audit of a pattern this one only adds to, components it found wide enough and that no
+    newly hidden cell joins keep their results.
+    """
     audits = []
+    nesting = table.nesting()
     for m in range(len(table.measures)):
         system = build_attack_system(table, suppressed, m)
         anchor = table.values[system.var_cell, m] if truth_anchor else None
-        intervals = feasible_intervals(system, rules.requirement(table, system), anchor, exact_all, verify)
+        settled = _settled(table, previous.measures[m], system) if previous is not None else None
+        pieces = [labels[system.var_cell] for labels in nesting]
+        intervals = feasible_intervals(system, rules.requirement(table, system), anchor, exact_all,
+                                       settled=settled, pieces=pieces)
         audits.append(MeasureAudit(system, intervals))
     return Audit(audits)
+
+
+def _settled(table: CellTable, earlier: MeasureAudit, system: AttackSystem) -> Settled:
+    """The earlier results of each variable of `system` (not ok where the cell was not a variable then)."""
+    index = np.full(table.n_cells, -1, dtype=np.int64)
+    index[earlier.system.var_cell] = np.arange(earlier.system.n_vars)
+    was = index[system.var_cell]
+    seen = was >= 0
+    take = np.where(seen, was, 0)
+    iv = earlier.intervals
+    return Settled(iv.lower[take], iv.upper[take], iv.exact[take] & seen, iv.ok[take] & seen)
 
 
 @dataclass
@@ -136,9 +155,10 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
 
     cost = suppression_cost(table, protection_value(table))
     best, stalled = np.inf, 0
+    audit: Audit | None = None
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
-        audit = audit_pattern(table, suppressed, rules, truth_anchor=True)
+        audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit)
         seconds["audit"] += time.perf_counter() - start
         log.debug("round %d: %d suppressed, too narrow %s (%.1f s)", rounds, suppressed.sum(),
                   {table.measures[a.system.measure].name: int((~a.intervals.ok).sum()) for a in audit.measures
@@ -150,7 +170,8 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         if stalled >= patience:
             break
         start = time.perf_counter()
-        added = np.unique(np.concatenate([repair(table, a, suppressed, allowed, cost, rules.threshold)
+        added = np.unique(np.concatenate([repair(table, a, suppressed, allowed, cost, rules.threshold,
+                                                 2 ** min(stalled, 6))
                                           for a in audit.measures]))
         if len(added) == 0:
             break
@@ -189,13 +210,15 @@ def grand_total(table: CellTable) -> np.ndarray:
 
 
 def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray, allowed: np.ndarray,
-           cost: np.ndarray, threshold: int) -> np.ndarray:
+           cost: np.ndarray, threshold: int, per_value: int = 1) -> np.ndarray:
     """For each value the attack narrowed too much, hide published cells from the rows that bind it.
 
     A binding bound (distinct households over months or programs) names its published cell: a total that
     caps a hidden part is hidden; a part that floors a hidden total is hidden with every sibling close enough
     to bind next. Failing that, among the published members of the binding sums, the cheapest one large
-    enough to protect itself and the narrowed cell (twice the threshold) is hidden, else the largest.
+    enough to protect itself and the narrowed cell (twice the threshold) is hidden, else the largest; or the
+    `per_value` cheapest (a value pinned by many binding sums, where relaxing one only moves the pin, needs
+    more: protect() doubles it each round that does not reduce the values too narrow).
     """
     system, intervals = measure_audit.system, measure_audit.intervals
     values = np.nan_to_num(table.values[:, system.measure])
@@ -213,7 +236,7 @@ def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray
         candidates = candidates[open_cell[candidates]]
         if len(candidates):
             key = np.where(values[candidates] >= robust, cost[candidates], 1e15 - values[candidates])
-            chosen.append(candidates[[np.argmin(key)]])
+            chosen.append(candidates[np.argsort(key, kind="stable")[:per_value]])
     return np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, np.int64)
 
 

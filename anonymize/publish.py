@@ -93,7 +93,7 @@ def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None,
 
 
 def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> BuildResult:
-    con = duckdb.connect(str(raw_db), read_only=True)
+    con = duckdb.connect(str(raw_db), read_only=True, config={"memory_limit": get_settings().aggregate_memory})
     try:
         return build_tables(con, threshold, get_settings().late_after_days, through, history)
     except ValueError as error:

@@ -134,6 +134,27 @@ class CellTable:
         found = self._sorted_keys[pos] == keys
         return np.where(found, self._sorted_cells[pos], -1)
 
+    def nesting(self) -> list[np.ndarray]:
+        """Per cell, the subtree of the first dimension (the region tree) it lies in, at every depth from the
+        second-deepest (kecamatan, when desa are the leaves) up to the top's children: ever larger groups of
+        cells that share their region's ancestors. A cell above a depth keeps its own region at that depth."""
+        dim = self.dimensions[0]
+        if len(dim.families) != 1:
+            return []
+        parent = next(iter(dim.families.values()))
+        depth = np.zeros(len(dim.codes), dtype=np.int64)
+        node = parent.copy()
+        while (node >= 0).any():
+            depth += node >= 0
+            node = np.where(node >= 0, parent[np.maximum(node, 0)], -1)
+        labels = []
+        for level in range(int(depth.max(initial=0)) - 1, 0, -1):
+            ancestor = np.arange(len(dim.codes))
+            for _ in range(int(depth.max())):
+                ancestor = np.where(depth[ancestor] > level, parent[ancestor], ancestor)
+            labels.append(ancestor[self.coords[:, 0]])
+        return labels
+
     def _make_strides(self) -> np.ndarray:
         sizes = [len(d.codes) for d in self.dimensions]
         strides = np.ones(len(sizes), dtype=np.int64)
