@@ -25,6 +25,8 @@ from settings import (
 UNKNOWN_CHANNEL = "LAINNYA"
 ALL_CHANNELS = "SEMUA"
 ALL_CATEGORIES = "SEMUA"
+#: Provinces aggregated per query over the payments (memory grows with the rows one query groups).
+PROVINCES_PER_QUERY = 6
 
 DISBURSEMENT_COUNTS = ("payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
                        "late_payments")
@@ -108,7 +110,7 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
     return {"paid": STATUS_PAID, "failed": STATUS_FAILED, "returned": STATUS_RETURNED, "pending": STATUS_PENDING,
             "all_programs": ALL_PROGRAMS, "all_channels": ALL_CHANNELS, "unknown_channel": UNKNOWN_CHANNEL,
             "year": str(scope.year), "first": f"{scope.year}-01", "through": scope.through,
-            "late_after_days": late_after_days}
+            "late_after_days": late_after_days, "from_code": "", "to_code": "~"}
 
 
 #: The scope's payments with a per-desa household key: a CTE prefix for the queries below.
@@ -119,7 +121,7 @@ _SCOPED_PAYMENTS = """
                hash(coalesce(kk_number, 'nik:' || nik), desa_code) AS household,
                status = $paid AND paid_date > scheduled_date + $late_after_days AS is_late
         FROM disbursements
-        WHERE period BETWEEN $first AND $through)"""
+        WHERE period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code)"""
 
 # Constant SQL fragments joined at import time; every value is a bound parameter.
 _DESA_COUNTS = _SCOPED_PAYMENTS + """,
@@ -170,9 +172,21 @@ _DESA_RECIPIENTS = _SCOPED_PAYMENTS + """,
 def desa_disbursements(con: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> pd.DataFrame:
     """Per desa × program (and all) × month (and year) × channel (and all): counts, households and Rupiah.
 
-    Households are keyed by KK number within a desa, so household counts add up exactly over regions.
+    Households are keyed by KK number within a desa, so household counts add up exactly over regions. Run a
+    few provinces at a time: the whole country at once took DuckDB past 7 GB.
     """
     params = _scope_params(scope, late_after_days)
+    provinces = sorted(scope.provinces)
+    frames = []
+    for start in range(0, len(provinces), PROVINCES_PER_QUERY):
+        after = provinces[start + PROVINCES_PER_QUERY:]
+        # Codes of one province sort between its code and the next one's ("11" <= "11.01.01.2001" < "12").
+        bounds = {"from_code": provinces[start], "to_code": after[0] if after else "~"}
+        frames.append(_desa_disbursements(con, scope, {**params, **bounds}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _desa_disbursements(con: duckdb.DuckDBPyConnection, scope: Scope, params: dict[str, object]) -> pd.DataFrame:
     counts = _query(con, _DESA_COUNTS, params)
     masks = _query(con, _DESA_RECIPIENTS, params)
     month_columns = [f"m{m:02d}" for m in range(1, 13)]

@@ -215,16 +215,17 @@ def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray
 
     A binding bound (distinct households over months or programs) names its published cell: a total that
     caps a hidden part is hidden; a part that floors a hidden total is hidden with every sibling close enough
-    to bind next. Failing that, among the published members of the binding sums, the cheapest one large
-    enough to protect itself and the narrowed cell (twice the threshold) is hidden, else the largest; or the
-    `per_value` cheapest (a value pinned by many binding sums, where relaxing one only moves the pin, needs
-    more: protect() doubles it each round that does not reduce the values too narrow).
+    to bind next. Failing that, among the published members of the binding sums (those the value is in, if
+    any has one), the cheapest one large enough to protect itself and the narrowed cell (twice the threshold)
+    is hidden, else the largest; or the `per_value` cheapest (a value pinned by many binding sums, where
+    relaxing one only moves the pin, needs more: protect() doubles it each round without progress).
     """
     system, intervals = measure_audit.system, measure_audit.intervals
     values = np.nan_to_num(table.values[:, system.measure])
     open_cell = allowed & (table.size() > 0) & ~suppressed
     robust = 2.0 * threshold
     chosen: list[np.ndarray] = []
+    by_var = system.matrix.tocsc()
     for var in np.flatnonzero(~intervals.ok):
         rows = intervals.binding.get(int(var), np.zeros(0, np.int64))
         named = _bound_cells(table, system, rows, values, threshold)
@@ -232,8 +233,13 @@ def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray
         if len(named):
             chosen.append(named)
             continue
-        candidates = _binding_cells(table, system, rows)
+        # Sums the value itself is in come first: a cheaper cell in a far-away sum seldom moves the pin.
+        own = np.intersect1d(rows, by_var.indices[by_var.indptr[var]:by_var.indptr[var + 1]])
+        candidates = _binding_cells(table, system, own)
         candidates = candidates[open_cell[candidates]]
+        if len(candidates) == 0:
+            candidates = _binding_cells(table, system, rows)
+            candidates = candidates[open_cell[candidates]]
         if len(candidates):
             key = np.where(values[candidates] >= robust, cost[candidates], 1e15 - values[candidates])
             chosen.append(candidates[np.argsort(key, kind="stable")[:per_value]])

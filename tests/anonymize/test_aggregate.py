@@ -1,0 +1,29 @@
+"""Aggregation of the raw payments: the same cells however the work is split."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from anonymize import aggregate
+
+KEYS = ["region", "program", "period", "channel"]
+
+
+def test_aggregating_a_few_provinces_at_a_time_gives_the_same_desa_cells(tmp_path, monkeypatch, run_module):
+    raw = tmp_path / "raw.duckdb"
+    run_module("data", "generate", "--regions", "34.71,52.71,51.71", "--scale", "0.05", "--seed", "1", "--out", raw)
+    with duckdb.connect(str(raw), read_only=True) as con:
+        scope = aggregate.detect_scope(con, None)
+        assert len(scope.provinces) == 3
+        monkeypatch.setattr(aggregate, "PROVINCES_PER_QUERY", 10)
+        at_once = aggregate.desa_disbursements(con, scope, 14)
+        monkeypatch.setattr(aggregate, "PROVINCES_PER_QUERY", 1)
+        one_by_one = aggregate.desa_disbursements(con, scope, 14)
+        payments = con.execute("SELECT count(*) FROM disbursements").fetchone()[0]
+    assert set(at_once["region"].str[:2]) == set(scope.provinces)
+    at_once, one_by_one = (f.sort_values(KEYS).reset_index(drop=True) for f in (at_once, one_by_one))
+    pd.testing.assert_frame_equal(at_once, one_by_one)
+    every_payment = at_once[(at_once["program"] == "SEMUA") & (at_once["period"] == "2025")
+                            & (at_once["channel"] == "SEMUA")]
+    assert every_payment["payments"].sum() == payments
