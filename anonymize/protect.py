@@ -170,8 +170,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         if stalled >= patience:
             break
         start = time.perf_counter()
-        added = np.unique(np.concatenate([repair(table, a, suppressed, allowed, cost, rules.threshold,
-                                                 2 ** min(stalled, 6))
+        added = np.unique(np.concatenate([repair(table, a, suppressed, allowed, cost, rules.threshold)
                                           for a in audit.measures]))
         if len(added) == 0:
             break
@@ -210,15 +209,14 @@ def grand_total(table: CellTable) -> np.ndarray:
 
 
 def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray, allowed: np.ndarray,
-           cost: np.ndarray, threshold: int, per_value: int = 1) -> np.ndarray:
+           cost: np.ndarray, threshold: int) -> np.ndarray:
     """For each value the attack narrowed too much, hide published cells from the rows that bind it.
 
     A binding bound (distinct households over months or programs) names its published cell: a total that
     caps a hidden part is hidden; a part that floors a hidden total is hidden with every sibling close enough
     to bind next. Failing that, among the published members of the binding sums (those the value is in, if
     any has one), the cheapest one large enough to protect itself and the narrowed cell (twice the threshold)
-    is hidden, else the largest; or the `per_value` cheapest (a value pinned by many binding sums, where
-    relaxing one only moves the pin, needs more: protect() doubles it each round without progress).
+    is hidden, else the largest.
     """
     system, intervals = measure_audit.system, measure_audit.intervals
     values = np.nan_to_num(table.values[:, system.measure])
@@ -242,7 +240,7 @@ def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray
             candidates = candidates[open_cell[candidates]]
         if len(candidates):
             key = np.where(values[candidates] >= robust, cost[candidates], 1e15 - values[candidates])
-            chosen.append(candidates[np.argsort(key, kind="stable")[:per_value]])
+            chosen.append(candidates[[np.argmin(key)]])
     return np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, np.int64)
 
 
