@@ -167,7 +167,7 @@ class _State:
 
 def _components(system: AttackSystem) -> tuple[np.ndarray, np.ndarray]:
     """Component of each variable (numbered 0..k-1) and component sizes."""
-    labels, _ = _sub_components(system.matrix.tocsr())
+    labels, _ = _sub_components(system.matrix)
     _, component = np.unique(labels, return_inverse=True)
     return component, np.bincount(component, minlength=component.max(initial=-1) + 1)
 

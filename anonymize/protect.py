@@ -233,11 +233,11 @@ def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray
             continue
         # Sums the value itself is in come first: a cheaper cell in a far-away sum seldom moves the pin.
         own = np.intersect1d(rows, by_var.indices[by_var.indptr[var]:by_var.indptr[var + 1]])
-        candidates = _binding_cells(table, system, own)
-        candidates = candidates[open_cell[candidates]]
-        if len(candidates) == 0:
-            candidates = _binding_cells(table, system, rows)
+        for sums in (own, rows):
+            candidates = _binding_cells(table, system, sums)
             candidates = candidates[open_cell[candidates]]
+            if len(candidates):
+                break
         if len(candidates):
             key = np.where(values[candidates] >= robust, cost[candidates], 1e15 - values[candidates])
             chosen.append(candidates[[np.argmin(key)]])

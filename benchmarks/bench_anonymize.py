@@ -1,13 +1,13 @@
 """Benchmark `python -m anonymize publish`: aggregation speed, seconds per stage, memory, cells hidden, LP size.
 
-    python benchmarks/bench_anonymize.py --preset demo --seed 1              # about a minute on 2 cores
+    python benchmarks/bench_anonymize.py --preset demo --seed 1              # about 15 s on 2 cores
     python benchmarks/bench_anonymize.py --preset national --regions 33,53,94 --scale 0.1
     python benchmarks/bench_anonymize.py --raw data/raw/bansos.duckdb      # an existing raw database
 
 Sparse data is the slow case: at low `--scale` most desa are below the threshold, so most cells are hidden and
 the attack's linear programs grow (the demo at --scale 0.02 hides 94% of its non-empty cells and its largest
 component has 17,990 hidden values; it was still protecting when stopped after 4 minutes). At full density the whole country
-(`--raw` on `python -m data generate --preset national`) published in 344 s with a peak RSS of 7.8 GB.
+(`--raw` on `python -m data generate --preset national`) published in 275 s with a peak RSS of 6.7 GB.
 
 The raw set is generated in a subprocess (`python -m data generate`), so the peak memory printed is the
 publisher's alone. Boundaries come from `--geo-dir` (default: an empty folder, i.e. the illustrative default).
