@@ -6,8 +6,9 @@
 
 Sparse data is the slow case: at low `--scale` most desa are below the threshold, so most cells are hidden and
 the attack's linear programs grow (the demo at --scale 0.02 hides 94% of its non-empty cells and its largest
-component has 17,990 hidden values; it was still protecting when stopped after 4 minutes). At full density the whole country
-(`--raw` on `python -m data generate --preset national`) published in 275 s with a peak RSS of 6.7 GB.
+component has 17,990 hidden values; it was still protecting when stopped after 4 minutes). At full density the
+whole country (`--raw` on `python -m data generate --preset national`) published in 275 s with a peak RSS of
+6.7 GB.
 
 The raw set is generated in a subprocess (`python -m data generate`), so the peak memory printed is the
 publisher's alone. Boundaries come from `--geo-dir` (default: an empty folder, i.e. the illustrative default).
