@@ -219,12 +219,15 @@ def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray
     is hidden, else the largest.
     """
     system, intervals = measure_audit.system, measure_audit.intervals
+    narrowed = np.flatnonzero(~intervals.ok)
+    if len(narrowed) == 0:
+        return np.zeros(0, np.int64)
     values = np.nan_to_num(table.values[:, system.measure])
     open_cell = allowed & (table.size() > 0) & ~suppressed
     robust = 2.0 * threshold
     chosen: list[np.ndarray] = []
     by_var = system.matrix.tocsc()
-    for var in np.flatnonzero(~intervals.ok):
+    for var in narrowed:
         rows = intervals.binding.get(int(var), np.zeros(0, np.int64))
         named = _bound_cells(table, system, rows, values, threshold)
         named = named[open_cell[named]]

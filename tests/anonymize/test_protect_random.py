@@ -114,6 +114,12 @@ def households(draw: st.DrawFn, programs: st.SearchStrategy[list[str]] = ANY_PRO
     return Households(tree, chosen, scope, payments)
 
 
+def _publishable(table: CellTable) -> bool:
+    """Whether anything can be published: a grand total below the threshold is refused (covered by
+    test_a_grand_total_below_the_threshold_is_refused)."""
+    return table.column("recipients")[grand_total(table)][0] >= THRESHOLD
+
+
 def check_guarantees(table: CellTable, rules: ProtectionRules, protection: Protection) -> None:
     empty = table.size() == 0
     assert not (protection.primary & empty).any(), "zero is published, never hidden as small"
@@ -139,8 +145,8 @@ def test_zeros_are_never_hidden_as_small_cells(data):
 @given(households())
 def test_a_pattern_protect_accepts_hides_every_small_cell_and_survives_the_attack(data):
     table, rules = data.table()
-    if table.column("recipients")[grand_total(table)][0] < THRESHOLD:
-        return  # nothing can be published: covered by test_a_grand_total_below_the_threshold_is_refused
+    if not _publishable(table):
+        return
     protection = protect(table, rules)
     event("protect found a pattern" if protection.audit.passed else "protect refused")
     check_guarantees(table, rules, protection)
@@ -189,7 +195,7 @@ def test_attacking_components_piece_by_piece_never_reports_a_wider_interval_than
     rest held at a feasible point) give inner bounds: never wider than the exact interval, so a value they pass
     is wide enough."""
     table, rules = data.table()
-    if table.column("recipients")[grand_total(table)][0] < THRESHOLD:
+    if not _publishable(table):
         return
     suppressed = protect(table, rules, max_rounds=2).suppressed
     exact = audit_pattern(table, suppressed, rules, exact_all=True)
@@ -208,7 +214,7 @@ def test_the_audit_protect_carries_from_round_to_round_matches_a_fresh_audit(dat
     """protect() re-attacks only the components its new partners join; the verdict must be the one a fresh
     attack on the final pattern gives."""
     table, rules = data.table()
-    if table.column("recipients")[grand_total(table)][0] < THRESHOLD:
+    if not _publishable(table):
         return
     protection = protect(table, rules)
     event(f"rounds: {min(protection.rounds, 3)}{'+' if protection.rounds > 3 else ''}")
