@@ -118,7 +118,9 @@ _SCOPED_PAYMENTS = """
     WITH scoped_payments AS (
         SELECT desa_code, program, period, coalesce(channel, $unknown_channel) AS channel, status, amount,
                nik, kk_number, paid_date,
-               hash(coalesce(kk_number, 'nik:' || nik), desa_code) AS household,
+               -- The exact key, never a hash: a 64-bit hash collided on a kecamatan's 3,638 households.
+               -- Every query groups by desa_code too, so (household, desa_code) is the household.
+               coalesce('k' || kk_number, 'n' || nik) AS household,
                status = $paid AND paid_date > scheduled_date + $late_after_days AS is_late
         FROM disbursements
         WHERE period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code)"""
@@ -203,13 +205,13 @@ def _desa_disbursements(con: duckdb.DuckDBPyConnection, scope: Scope, params: di
 
 
 _DESA_ELIGIBILITY = _SCOPED_PAYMENTS + """,
-    paid AS (SELECT DISTINCT household FROM scoped_payments WHERE program = $program AND status = $paid)
+    paid AS (SELECT DISTINCT desa_code, household FROM scoped_payments WHERE program = $program AND status = $paid)
     SELECT h.desa_code AS region, $program AS program, $year AS period, $all_channels AS channel,
            count(*) AS eligible_households,
            count(paid.household) AS eligible_paid
     FROM households h
     JOIN regions r ON r.code = h.desa_code
-    LEFT JOIN paid ON paid.household = hash(h.kk_number, h.desa_code)
+    LEFT JOIN paid ON paid.household = 'k' || h.kk_number AND paid.desa_code = h.desa_code
     WHERE h.desil <= $target_desil
       AND (NOT $needs_component OR h.pkh_components > 0)
       AND (NOT $desa_only OR r.kind <> 'kelurahan')

@@ -54,21 +54,37 @@ class Intervals:
 
 @dataclass(frozen=True)
 class Requirement:
-    """How wide each variable's interval must be; `lenient` ones pass once zero is shown feasible."""
+    """How wide each variable's interval must be.
+
+    `min_upper`: the upper bound must reach it (a household count shown to be at most threshold - 1 is shown to
+    be small, however wide its interval). `lenient` ones pass once zero is shown feasible. A value pinned to
+    zero passes only where `zero_known`: a published total already shows it is zero. A value whose exact lower
+    bound reaches `large_floor` passes too: it is shown to be at least the threshold, which is what publishing it
+    would show (a partner hidden only to protect others; a small value can never pass this way, since its
+    lower bound is at most its true value).
+    """
 
     width: np.ndarray
     integer: np.ndarray
     lenient: np.ndarray
+    min_upper: np.ndarray | None = None
+    zero_known: np.ndarray | None = None
+    large_floor: np.ndarray | None = None
 
     def met(self, lower: np.ndarray, upper: np.ndarray, exact: np.ndarray, idx: np.ndarray | slice) -> np.ndarray:
         lo, hi, ex = lower[idx], upper[idx], exact[idx]
         integer = self.integer[idx]
+        zero_known = np.zeros(len(lo), bool) if self.zero_known is None else self.zero_known[idx]
+        min_upper = np.zeros(len(lo)) if self.min_upper is None else self.min_upper[idx]
         # The attacker knows counts are whole numbers: round the bounds inwards.
         lo_r = np.where(integer, np.ceil(lo - EPS), lo)
         hi_r = np.where(integer, np.floor(hi + EPS), hi)
-        wide = hi_r - lo_r >= self.width[idx] - EPS
-        pinned_zero = ex & (hi <= EPS)         # zero is not sensitive: it is published as 0 anyway
-        can_be_zero = self.lenient[idx] & (lo <= EPS)
+        wide = (hi_r - lo_r >= self.width[idx] - EPS) & (hi_r >= min_upper - EPS)
+        if self.large_floor is not None:
+            # Only an exact lower bound shows a value large: a seen point's value is an upper bound of it.
+            wide |= ex & (lo_r >= self.large_floor[idx] - EPS)
+        pinned_zero = ex & (hi <= EPS) & zero_known
+        can_be_zero = self.lenient[idx] & (lo <= EPS) & ((hi > EPS) | zero_known)
         return wide | pinned_zero | can_be_zero
 
 
@@ -119,6 +135,23 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
     ok = requirement.met(state.lower, state.upper, state.exact, slice(None))
     return Intervals(state.lower, state.upper, state.exact, ok, state.binding, len(sizes),
                      int(sizes.max(initial=0)), solves, time.perf_counter() - start)
+
+
+def refine_exact(system: AttackSystem, intervals: Intervals, targets: np.ndarray, seed: int = 1) -> int:
+    """Solve the exact interval of each target variable (in place in `intervals`); return the LP solves."""
+    if len(targets) == 0:
+        return 0
+    component, sizes = _components(system)
+    wanted = np.zeros(len(sizes), dtype=bool)
+    wanted[component[targets]] = True
+    state = _State(intervals.lower, intervals.upper, intervals.exact, intervals.binding)
+    never = Requirement(np.full(system.n_vars, np.inf), np.zeros(system.n_vars, bool), np.zeros(system.n_vars, bool))
+    rng = np.random.default_rng(seed)
+    solves = 0
+    for batch in _batches(component, np.where(wanted, sizes, 0)):
+        solves += _solve_batch(system, batch, np.intersect1d(batch, targets), never, True, rng, state)
+    intervals.lp_solves += solves
+    return solves
 
 
 def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Requirement, anchor: np.ndarray | None,
@@ -214,7 +247,8 @@ def _solve_batch(system: AttackSystem, cols: np.ndarray, targets: np.ndarray, re
             _record(point, cols, state)
             bound = point[local]
             if sense > 0:
-                state.upper[picked] = np.where(bound >= system.var_upper * 0.999, np.inf, state.upper[picked])
+                state.upper[picked] = np.where(bound >= system.var_upper[picked] * 0.999, np.inf,
+                                               state.upper[picked])
             binding.append(np.abs(row_dual) > EPS)
         state.exact[picked] = fixed_at is None
         _remember_binding(state, solver, picked, binding[0] | binding[1])
@@ -281,7 +315,7 @@ class _BatchLP:
         lp.num_row_ = len(row_ids)
         lp.col_cost_ = np.zeros(len(cols))
         lp.col_lower_ = system.var_lower[cols].astype(np.float64)
-        lp.col_upper_ = np.full(len(cols), system.var_upper)
+        lp.col_upper_ = system.var_upper[cols].astype(np.float64)
         lp.row_lower_ = np.maximum(system.row_lower[row_ids] - shift, -highspy.kHighsInf)
         lp.row_upper_ = np.minimum(system.row_upper[row_ids] - shift, highspy.kHighsInf)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise

@@ -27,19 +27,35 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     outcome = audit_release(args.published_db, exact_all=args.exact)
     for name, table in outcome["tables"].items():
-        failing = sum(m["failing"] for m in table["measures"].values())
         values = sum(m["values"] for m in table["measures"].values())
-        print(f"{name}: {values:,} hidden values attacked, {failing:,} too narrow, "
+        failing = sum(m["too_narrow"] for m in table["measures"].values())
+        print(f"{name}: {values:,} hidden values attacked jointly, {failing:,} too narrow, "
               f"largest component {table['largest_component']:,}")
+        for measure, figures in table["measures"].items():
+            if figures["values"]:
+                print("  " + measure_line(measure, figures))
     verdict = "passed" if outcome["passed"] else "FAILED"
     summary(f"audit {verdict}: threshold {outcome['threshold']}, {outcome['hidden_values']:,} hidden values, "
             f"{outcome['lp_solves']:,} LP solves in {time.perf_counter() - start:.1f} s")
     return 0 if outcome["passed"] else 1
 
 
+def measure_line(measure: str, figures: dict[str, object]) -> str:
+    """`recipients: 1,234 hidden, narrowest 9 (inner bound), 0 too narrow, 0 shown below the threshold, 0 pinned`"""
+    narrowest = figures["narrowest"]
+    width = "-" if narrowest is None else f"{narrowest:,.0f}" if narrowest >= 1 else f"{narrowest:.3g}"
+    return (f"{measure}: {figures['values']:,} hidden, narrowest {width}"
+            f"{'' if figures['exact'] else ' (inner bound)'}, {figures['too_narrow']:,} too narrow, "
+            f"{figures['below_threshold']:,} shown below the threshold, {figures['pinned']:,} pinned")
+
+
 def audit_release(path: Path, exact_all: bool = False) -> dict[str, object]:
-    """Attack every table of a published release; the attacker knows only what it publishes."""
-    published = read_release(path)
+    """Attack every table of a published release; the attacker knows only what it publishes (and the program
+    rules the release records). Per table: `passed`, the LP's size and, per measure, Audit.report()."""
+    try:
+        published = read_release(path)
+    except ValueError as error:
+        raise UserError(f"Cannot audit {path}: {error}.") from None
     tables = {}
     for table_input, suppressed in published.tables:
         rules: ProtectionRules = table_input.rules
@@ -47,7 +63,10 @@ def audit_release(path: Path, exact_all: bool = False) -> dict[str, object]:
             audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all)
         except AttackError as error:
             raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
-        tables[table_input.name] = audit.summary(table_input.table)
+        report = audit.report()
+        for figures in report.values():
+            figures["exact"] = exact_all
+        tables[table_input.name] = {**audit.summary(), "measures": report}
     return {
         "passed": all(t["passed"] for t in tables.values()),
         "threshold": published.threshold,

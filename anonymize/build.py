@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: Complaints, proposals and data-quality counts are small at desa level: published from kecamatan up.
 FEEDBACK_LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan")
+#: Published shares are rounded to 0.1 percentage point: what a reader needs, and no exact equation.
+SHARE_DECIMALS = 3
 
 
 @dataclass
@@ -103,6 +105,7 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     tables = []
     for table_input in inputs:
         log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
+        _check_links(table_input)
         forced_suppressed, forced_published = _carried_forward(table_input, history)
         protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published)
         if not protection.audit.passed:
@@ -112,6 +115,15 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
             seconds[stage] = seconds.get(stage, 0.0) + spent
         tables.append(ProtectedTable(table_input, protection))
     return BuildResult(scope, regions, tables, seconds, int(rows))
+
+
+def _check_links(table_input: ProtectedTableInput) -> None:
+    """Every relation the attack assumes must hold for the true values (else its intervals mean nothing)."""
+    for link in table_input.table.links:
+        broken = int((~link.holds(table_input.table.values)).sum())
+        if broken:
+            raise ValueError(f"{table_input.name}: the relation '{link.name}' does not hold for {broken:,} cells "
+                             "of the raw data")
 
 
 def continue_history(scope: Scope, history: History | None) -> Scope:
@@ -240,20 +252,22 @@ def published_frames(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
 
 
 def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dict[str, float | int]:
-    """How much the suppression hides among published cells, and (disbursements) the share of Rupiah hidden
-    at each region level (whole year, all programs)."""
+    """What the release says about its own suppression: cells, non-empty cells, hidden cells, and
+    (disbursements) the share of Rupiah hidden at each region level (whole year, all programs).
+
+    Nothing here tells small hidden cells from the others (a count of each would tell a reader that every
+    hidden cell is small where the two are nearly equal), and shares are rounded to 0.1 percentage point (an
+    exact share is one more linear equation over the hidden Rupiah).
+    """
     frame = table.input.frame
     current = frame["period"].isin(scope.periods).to_numpy()
     nonempty = (table.input.table.size() > 0) & current
     suppressed = table.protection.suppressed & current
-    primary = table.protection.primary & current
     stats: dict[str, float | int] = {
         "cells": int(current.sum()),
         "nonempty_cells": int(nonempty.sum()),
         "suppressed": int(suppressed.sum()),
-        "primary": int(primary.sum()),
-        "secondary": int((suppressed & ~primary).sum()),
-        "share_nonempty_suppressed": float(suppressed.sum() / max(nonempty.sum(), 1)),
+        "share_nonempty_suppressed": round(float(suppressed.sum() / max(nonempty.sum(), 1)), SHARE_DECIMALS),
     }
     if "amount" in frame:
         whole = ((frame["program"] == ALL_PROGRAMS) & (frame["period"] == scope.year_code)
@@ -263,5 +277,13 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
             mine = whole & (cell_level == name)
             total = frame.loc[mine, "amount"].sum()
             hidden = frame.loc[mine & suppressed, "amount"].sum()
-            stats[f"share_amount_hidden_{name}"] = float(hidden / total) if total else 0.0
+            stats[f"share_amount_hidden_{name}"] = round(float(hidden / total), SHARE_DECIMALS) if total else 0.0
     return stats
+
+
+def pattern_composition(table: ProtectedTable, scope: Scope) -> dict[str, int]:
+    """Hidden cells that were small and hidden partners, for the publisher's benchmarks only: never published
+    (see information_loss)."""
+    current = table.input.frame["period"].isin(scope.periods).to_numpy()
+    primary = table.protection.primary & current
+    return {"small": int(primary.sum()), "partners": int((table.protection.suppressed & current & ~primary).sum())}

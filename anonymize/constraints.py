@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 
-from anonymize.table import Aggregation, CellTable, Relation, Role
+from anonymize.table import Aggregation, CellTable, Link, Relation, Role
 
 INF = np.inf
 
 
 @dataclass
 class AttackSystem:
-    """One measure's unknowns: a variable per suppressed cell; rows lower <= A x <= upper; x >= var_lower.
+    """The unknowns: a variable per hidden value (cell `var_cell`, measure `var_measure`); rows
+    lower <= A x <= upper; var_lower <= x <= var_upper.
 
     Each row remembers where it came from (the index of its relation family in `table.relations` and the
-    relation within it; for a bound between one total and one part, the published cell involved), so that a
-    binding row can name the published cells whose hiding would relax it.
+    relation within it, or -1 and the index of its link in `table.links`; for a bound between one total and one
+    part, or a link to another cell, the published cell involved), so that a binding row can name the published
+    cells whose hiding would relax it.
     """
 
-    measure: int
+    measure: int               # the one measure of a per-measure system; -1 for the joint system
     var_cell: np.ndarray
     var_lower: np.ndarray
-    var_upper: float
+    var_upper: np.ndarray
     matrix: sparse.csr_matrix
     row_lower: np.ndarray
     row_upper: np.ndarray
     row_family: np.ndarray
     row_relation: np.ndarray
     row_cell: np.ndarray
+    var_measure: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if len(self.var_measure) != len(self.var_cell):
+            self.var_measure = np.full(len(self.var_cell), self.measure, dtype=np.int64)
+        self.var_upper = np.broadcast_to(np.asarray(self.var_upper, dtype=np.float64), (len(self.var_cell),)).copy()
 
     @property
     def n_vars(self) -> int:
@@ -198,3 +206,53 @@ def _bound_rows(rows: _Rows, v: _Touched) -> None:
     published_side = np.where(total_is_var, np.where(part_is_var, -1, v.relation.parts[pairs]),
                               v.relation.total[rel_of_pair])
     rows.add(row, col, val, rhs_pair, np.full(len(pairs), INF), _origin(v, rel_of_pair, published_side))
+
+
+def build_joint_system(table: CellTable, suppressed: np.ndarray) -> AttackSystem:
+    """Every constraint an attacker who sees all published cells can write, over every measure at once.
+
+    The per-measure systems (relations along the dimensions) side by side, joined by the table's links: what
+    every reader knows relates one measure to another (statuses add up to payments, Rupiah per payment lies
+    within the program's published range, recipients are at most the paid payments...). Attacking one measure
+    at a time misses what the others tell: a sibling's published Rupiah split by the programs' ranges narrows
+    a hidden count.
+    """
+    parts = [build_attack_system(table, suppressed, m) for m in range(len(table.measures))]
+    offsets = np.cumsum([0, *(p.n_vars for p in parts)])
+    n_vars = int(offsets[-1])
+    # Variable index of each (measure, cell), -1 where that value is published or does not apply.
+    var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
+    for m, part in enumerate(parts):
+        var_of[m, part.var_cell] = offsets[m] + np.arange(part.n_vars)
+    rows = _Rows()
+    for m, part in enumerate(parts):
+        coo = part.matrix.tocoo()
+        rows.add(coo.row, coo.col + offsets[m], coo.data, part.row_lower, part.row_upper,
+                 np.column_stack([part.row_family, part.row_relation, part.row_cell]))
+    for index, link in enumerate(table.links):
+        _link_rows(rows, table, index, link, var_of)
+    matrix, lower, upper, origin = rows.build(n_vars)
+    return AttackSystem(-1, np.concatenate([p.var_cell for p in parts]), np.concatenate([p.var_lower for p in parts]),
+                        np.concatenate([p.var_upper for p in parts]), matrix, lower, upper,
+                        origin[:, 0], origin[:, 1], origin[:, 2],
+                        var_measure=np.repeat(np.arange(len(parts)), [p.n_vars for p in parts]))
+
+
+def _link_rows(rows: _Rows, table: CellTable, index: int, link: Link, var_of: np.ndarray) -> None:
+    """Rows lower <= sum_k coef_k * value(measure_k, cell_k) <= upper with a hidden term; published terms move
+    into the bounds. A row whose terms do not all apply to their cells (NaN) says nothing and is dropped."""
+    n_terms = link.cells.shape[1]
+    values = np.stack([table.values[link.cells[:, k], link.measures[k]] for k in range(n_terms)], axis=1)
+    var = np.stack([var_of[link.measures[k], link.cells[:, k]] for k in range(n_terms)], axis=1)
+    keep = ~np.isnan(values).any(axis=1) & (var >= 0).any(axis=1)
+    if not keep.any():
+        return
+    values, var, coef = values[keep], var[keep], link.coefs[keep]
+    known = np.where(var < 0, coef * values, 0.0).sum(axis=1)
+    local = np.repeat(np.arange(len(var))[:, None], n_terms, axis=1)
+    hidden = var >= 0
+    # The published cell a row ties a hidden value to (another cell than the hidden one), for repair.
+    other = np.where(hidden, -1, link.cells[keep]).max(axis=1)
+    rows.add(local[hidden], var[hidden], coef[hidden], link.lower[keep] - known, link.upper[keep] - known,
+             np.column_stack([np.full(len(var), -1, dtype=np.int64), np.full(len(var), index, dtype=np.int64),
+                              other]))

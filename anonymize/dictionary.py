@@ -158,8 +158,10 @@ TABLES = (
            Column("threshold", "keluarga / households", "Ambang penyembunyian.", "Suppression threshold."),
            Column("rules", "JSON", "Aturan pengendalian pengungkapan.", "Disclosure-control rules."),
            Column("sources", "JSON", "Sumber data mentah dan hash-nya.", "Raw sources and their hashes."),
-           Column("tables", "JSON", "Per tabel: jumlah sel, sel disembunyikan (primer, sekunder), porsi Rupiah "
-                  "tersembunyi.", "Per table: cells, hidden cells (primary, secondary), share of Rupiah hidden."),
+           Column("tables", "JSON", "Per tabel: jumlah sel, sel tidak kosong, sel disembunyikan (satu angka: mana "
+                  "yang kecil tidak dipublikasikan), porsi Rupiah tersembunyi (dibulatkan ke 0,1 poin persen).",
+                  "Per table: cells, non-empty cells, hidden cells (one count: which were small is not published), "
+                  "share of Rupiah hidden (rounded to 0.1 percentage point)."),
            Column("audit", "JSON", "Ringkasan audit serangan program linear.", "Summary of the LP attack audit."),
            Column("previous_release_id", "", "Rilis sebelumnya.", "Previous release."))),
     Table("boundaries", "Batas wilayah untuk peta, disederhanakan sesuai anggaran ukuran per tingkat.",

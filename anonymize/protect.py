@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals
-from anonymize.constraints import AttackSystem, build_attack_system
+from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals, refine_exact
+from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
-from anonymize.table import CellTable, Role
+from anonymize.table import Aggregation, CellTable, Role
 
 log = logging.getLogger(__name__)
 
@@ -20,93 +20,216 @@ log = logging.getLogger(__name__)
 class ProtectionRules:
     """How wide each suppressed value's feasible interval must stay.
 
-    Household counts and payment counts: threshold - 1 whole units. Sub-counts (failed, late...): never pinned
-    to a non-zero value. Rupiah (units of Rp1,000): per cell, `amount_width`; where `amount_fixed` is False the
-    amount only must not be pinned to a non-zero value.
+    Household counts and payment counts: threshold - 1 whole units, and an upper bound of at least the threshold
+    (a count shown to be below it is shown to be small) — or a lower bound of at least the threshold (shown to
+    be large: no small count is disclosed, as when a cell is published; the protection interval is the
+    sensitive cells' requirement, as in tau-ARGUS). Sub-counts (failed, late...): never pinned to a non-zero
+    value. Rupiah (units of Rp1,000): per cell, `amount_width`; where `amount_fixed` is False the amount only must
+    not be pinned to a non-zero value. A value pinned to zero passes only where a published total shows it.
     """
 
     threshold: int
     amount_width: dict[str, np.ndarray] = field(default_factory=dict)
     amount_fixed: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def requirement(self, table: CellTable, system: AttackSystem) -> Requirement:
-        spec = table.measures[system.measure]
-        cells = system.var_cell
-        n = len(cells)
-        integer = np.full(n, spec.integer)
-        if spec.role in (Role.SENSITIVE, Role.POPULATION):
-            return Requirement(np.full(n, self.threshold - 1.0), integer, np.zeros(n, bool))
-        if spec.role is Role.DETAIL:
-            return Requirement(np.ones(n), integer, np.ones(n, bool))
-        width = self.amount_width.get(spec.name, np.ones(table.n_cells))[cells]
-        fixed = self.amount_fixed.get(spec.name, np.zeros(table.n_cells, bool))[cells]
-        return Requirement(width, integer, ~fixed)
+    def requirement(self, table: CellTable, system: AttackSystem, zero_known: np.ndarray | None = None
+                    ) -> Requirement:
+        """Per variable of `system`; `zero_known` is (n_cells, n_measures), see known_zeros()."""
+        n = system.n_vars
+        width, min_upper, large_floor = np.zeros(n), np.zeros(n), np.full(n, np.inf)
+        integer, lenient = np.zeros(n, bool), np.zeros(n, bool)
+        for m, spec in enumerate(table.measures):
+            mine = system.var_measure == m
+            cells = system.var_cell[mine]
+            integer[mine] = spec.integer
+            if spec.role in (Role.SENSITIVE, Role.POPULATION):
+                width[mine], min_upper[mine] = self.threshold - 1.0, float(self.threshold)
+                if spec.role is Role.SENSITIVE:
+                    large_floor[mine] = float(self.threshold)
+            elif spec.role is Role.DETAIL:
+                width[mine], lenient[mine] = 1.0, True
+            else:
+                width[mine] = self.amount_width.get(spec.name, np.ones(table.n_cells))[cells]
+                fixed = self.amount_fixed.get(spec.name, np.zeros(table.n_cells, bool))[cells]
+                lenient[mine] = ~fixed
+        known = None if zero_known is None else zero_known[system.var_cell, system.var_measure]
+        return Requirement(width, integer, lenient, min_upper, known, large_floor)
 
 
 @dataclass
 class MeasureAudit:
+    """One measure's part of a joint audit (a view: `system.var_cell`, `system.measure`, `intervals`)."""
+
     system: AttackSystem
     intervals: Intervals
 
 
 @dataclass
 class Audit:
-    """The attack on a suppression pattern, measure by measure."""
+    """The joint attack on a suppression pattern: one system over every measure of the table."""
 
-    measures: list[MeasureAudit]
+    table: CellTable
+    system: AttackSystem
+    intervals: Intervals
+    requirement: Requirement
 
     @property
     def passed(self) -> bool:
-        return all(a.intervals.ok.all() for a in self.measures)
+        return bool(self.intervals.ok.all())
+
+    @property
+    def measures(self) -> list[MeasureAudit]:
+        """Per measure, in table order, the variables and intervals of that measure."""
+        views = []
+        for m in range(len(self.table.measures)):
+            mine = np.flatnonzero(self.system.var_measure == m)
+            iv = self.intervals
+            system = AttackSystem(m, self.system.var_cell[mine], self.system.var_lower[mine],
+                                  self.system.var_upper[mine], self.system.matrix[:, mine], self.system.row_lower,
+                                  self.system.row_upper, self.system.row_family, self.system.row_relation,
+                                  self.system.row_cell)
+            views.append(MeasureAudit(system, Intervals(
+                iv.lower[mine], iv.upper[mine], iv.exact[mine], iv.ok[mine],
+                {int(np.searchsorted(mine, v)): rows for v, rows in iv.binding.items() if v in set(mine.tolist())},
+                iv.n_components, iv.largest_component, iv.lp_solves, iv.seconds)))
+        return views
 
     def failing(self) -> list[tuple[int, np.ndarray]]:
         """(measure, cells) whose interval is not shown to be wide enough."""
-        return [(a.system.measure, a.system.var_cell[~a.intervals.ok]) for a in self.measures
-                if not a.intervals.ok.all()]
+        bad = ~self.intervals.ok
+        return [(m, self.system.var_cell[bad & (self.system.var_measure == m)])
+                for m in range(len(self.table.measures)) if (bad & (self.system.var_measure == m)).any()]
 
     @property
     def n_failing(self) -> int:
         """Hidden values (over all measures) not shown to be wide enough."""
-        return int(sum((~a.intervals.ok).sum() for a in self.measures))
+        return int((~self.intervals.ok).sum())
 
-    def summary(self, table: CellTable) -> dict[str, object]:
-        per_measure = {}
-        for a in self.measures:
-            iv = a.intervals
-            per_measure[table.measures[a.system.measure].name] = {
-                "values": int(a.system.n_vars), "failing": int((~iv.ok).sum()), "components": iv.n_components,
+    def summary(self, table: CellTable | None = None) -> dict[str, object]:
+        """What may be published about the audit: per measure, hidden values and how many are too narrow;
+        the LP's size. (Nothing here depends on which hidden cells were small.)"""
+        table = table or self.table
+        iv, bad = self.intervals, ~self.intervals.ok
+        per_measure = {spec.name: {"values": int((self.system.var_measure == m).sum()),
+                                   "failing": int((bad & (self.system.var_measure == m)).sum())}
+                       for m, spec in enumerate(table.measures)}
+        return {"passed": self.passed, "measures": per_measure, "components": iv.n_components,
                 "largest_component": iv.largest_component, "lp_solves": iv.lp_solves,
-                "exact_intervals": int(iv.exact.sum()), "seconds": round(iv.seconds, 3)}
-        return {"passed": self.passed, "measures": per_measure,
-                "largest_component": max((m["largest_component"] for m in per_measure.values()), default=0),
-                "lp_solves": sum(m["lp_solves"] for m in per_measure.values())}
+                "seconds": round(iv.seconds, 3)}
+
+    def report(self) -> dict[str, dict[str, object]]:
+        """Per measure, what the attack leaves a reader: hidden values, the narrowest width (whole units for
+        counts), values narrower than required, values whose upper bound is below the required floor (a count
+        shown to be small), and values pinned to one number. The narrowest width leaves out values shown to be at
+        least the threshold. Only exact intervals (exact_all) make it exact; otherwise it is an inner bound."""
+        iv, req = self.intervals, self.requirement
+        lo = np.where(req.integer, np.ceil(iv.lower - 1e-6), iv.lower)
+        hi = np.where(req.integer, np.floor(iv.upper + 1e-6), iv.upper)
+        min_upper = np.zeros(len(lo)) if req.min_upper is None else req.min_upper
+        large_floor = np.full(len(lo), np.inf) if req.large_floor is None else req.large_floor
+        out = {}
+        for m, spec in enumerate(self.table.measures):
+            mine = self.system.var_measure == m
+            if not mine.any():
+                out[spec.name] = {"values": 0, "narrowest": None, "too_narrow": 0, "below_threshold": 0,
+                                  "pinned": 0}
+                continue
+            width = hi[mine] - lo[mine]
+            # Values shown to be at least the threshold disclose no small count: the narrowest is of the others.
+            open_ = ~(iv.exact[mine] & (lo[mine] >= large_floor[mine] - 1e-6))
+            out[spec.name] = {
+                "values": int(mine.sum()),
+                "narrowest": float(np.min(width[open_])) if open_.any() else None,
+                "too_narrow": int((~iv.ok[mine]).sum()),
+                "below_threshold": int(((hi[mine] < min_upper[mine] - 1e-6) & ~iv.ok[mine]).sum()),
+                "pinned": int(((width <= 1e-6) & ~iv.ok[mine]).sum()),
+            }
+        return out
 
 
 def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, truth_anchor: bool = False,
                   exact_all: bool = False, previous: Audit | None = None) -> Audit:
-    """Attack every measure. `truth_anchor` starts from the true values (only the publisher has them).
+    """Attack every measure of the table jointly. `truth_anchor` starts from the true values (only the
+    publisher has them).
 
     With the `previous` audit of a pattern this one only adds to, components it found wide enough and that no
     newly hidden cell joins keep their results.
     """
-    audits = []
-    nesting = table.nesting()
-    for m in range(len(table.measures)):
-        system = build_attack_system(table, suppressed, m)
-        anchor = table.values[system.var_cell, m] if truth_anchor else None
-        settled = _settled(table, previous.measures[m], system) if previous is not None else None
-        pieces = [labels[system.var_cell] for labels in nesting]
-        intervals = feasible_intervals(system, rules.requirement(table, system), anchor, exact_all,
-                                       settled=settled, pieces=pieces)
-        audits.append(MeasureAudit(system, intervals))
-    return Audit(audits)
+    system = build_joint_system(table, suppressed)
+    requirement = rules.requirement(table, system, known_zeros(table, suppressed))
+    anchor = table.values[system.var_cell, system.var_measure] if truth_anchor else None
+    settled = _settled(table, previous, system) if previous is not None else None
+    pieces = [labels[system.var_cell] for labels in table.nesting()]
+    intervals = feasible_intervals(system, requirement, anchor, exact_all, settled=settled, pieces=pieces)
+    _pass_large_cells(table, system, requirement, intervals)
+    return Audit(table, system, intervals, requirement)
 
 
-def _settled(table: CellTable, earlier: MeasureAudit, system: AttackSystem) -> Settled:
-    """The earlier results of each variable of `system` (not ok where the cell was not a variable then)."""
-    index = np.full(table.n_cells, -1, dtype=np.int64)
-    index[earlier.system.var_cell] = np.arange(earlier.system.n_vars)
-    was = index[system.var_cell]
+def _pass_large_cells(table: CellTable, system: AttackSystem, requirement: Requirement, intervals: Intervals
+                      ) -> None:
+    """Pass the payment counts and Rupiah of hidden cells shown not to be small.
+
+    A cell is small when one of its household counts is 1 to threshold - 1. Where the attack shows every household
+    count of a hidden cell to be at least the threshold (exact lower bounds), the cell is one hidden only to
+    protect others, and pinning its payments or Rupiah discloses no small count: what publishing it would show.
+    (Sub-counts such as failed payments still must not be pinned to a non-zero value.) A small cell can never
+    pass this way: its small count's lower bound is at most its true value.
+    """
+    failing = ~intervals.ok
+    if not failing.any():
+        return
+    sensitive = np.array([table.measures[m].role is Role.SENSITIVE for m in range(len(table.measures))])
+    detail = np.array([table.measures[m].role is Role.DETAIL for m in range(len(table.measures))])
+    candidates = np.unique(system.var_cell[failing & ~sensitive[system.var_measure] & ~detail[system.var_measure]])
+    if len(candidates) == 0:
+        return
+    in_cells = np.isin(system.var_cell, candidates)
+    guards = np.flatnonzero(in_cells & sensitive[system.var_measure])
+    refine_exact(system, intervals, guards[~intervals.exact[guards]])
+    floor = requirement.large_floor if requirement.large_floor is not None else np.full(system.n_vars, np.inf)
+    shown_large = intervals.exact[guards] & (np.ceil(intervals.lower[guards] - 1e-6) >= floor[guards] - 1e-6)
+    # A cell is large when all its household counts are.
+    not_large = np.unique(system.var_cell[guards[~shown_large]])
+    large_cells = np.setdiff1d(np.unique(system.var_cell[guards]), not_large)
+    lift = failing & np.isin(system.var_cell, large_cells) & ~detail[system.var_measure]
+    intervals.ok[lift] = True
+    intervals.ok[guards] = requirement.met(intervals.lower, intervals.upper, intervals.exact, guards)
+
+
+def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
+    """(n_cells, n_measures): values a published total already shows to be zero. A relation whose published
+    total equals the sum of its published parts leaves its hidden parts zero (and a hidden total known to be
+    zero makes its parts zero), so pinning them reveals nothing a reader does not already hold."""
+    n_measures = len(table.measures)
+    values = np.nan_to_num(table.values)
+    zero = np.zeros((table.n_cells, n_measures), dtype=bool)
+    zero[~suppressed] = values[~suppressed] == 0
+    for _ in range(len(table.dimensions) + 6):
+        before = int(zero.sum())
+        for relation in table.relations:
+            part_rel = relation.part_relation()
+            for m, spec in enumerate(table.measures):
+                if relation.dimension not in spec.aggregation:
+                    continue
+                total_zero = zero[relation.total, m]
+                shown = ~suppressed[relation.total] & ~total_zero
+                rest = values[relation.total, m] - np.bincount(
+                    part_rel, weights=np.where(suppressed[relation.parts], 0.0, values[relation.parts, m]),
+                    minlength=len(relation))
+                if spec.aggregation[relation.dimension] is not Aggregation.SUM:
+                    shown &= False   # distinct households: a published residual of zero says nothing
+                total_zero = total_zero | (shown & (np.abs(rest) < 1e-9))
+                zero[relation.parts, m] |= total_zero[part_rel] & suppressed[relation.parts]
+        if int(zero.sum()) == before:
+            break
+    return zero
+
+
+def _settled(table: CellTable, earlier: Audit, system: AttackSystem) -> Settled:
+    """The earlier results of each variable of `system` (not ok where the value was not a variable then)."""
+    index = np.full(len(table.measures) * table.n_cells, -1, dtype=np.int64)
+    index[earlier.system.var_measure * table.n_cells + earlier.system.var_cell] = np.arange(earlier.system.n_vars)
+    was = index[system.var_measure * table.n_cells + system.var_cell]
     seen = was >= 0
     take = np.where(seen, was, 0)
     iv = earlier.intervals
@@ -156,13 +279,13 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     cost = suppression_cost(table, protection_value(table))
     best, stalled = np.inf, 0
     audit: Audit | None = None
+    narrow_before = np.zeros(0, np.int64)
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit)
         seconds["audit"] += time.perf_counter() - start
         log.debug("round %d: %d suppressed, too narrow %s (%.1f s)", rounds, suppressed.sum(),
-                  {table.measures[a.system.measure].name: int((~a.intervals.ok).sum()) for a in audit.measures
-                   if not a.intervals.ok.all()}, time.perf_counter() - start)
+                  {table.measures[m].name: len(cells) for m, cells in audit.failing()}, time.perf_counter() - start)
         if audit.passed:
             return Protection(suppressed, primary, audit, rounds, seconds)
         failing = audit.n_failing
@@ -170,8 +293,10 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         if stalled >= patience:
             break
         start = time.perf_counter()
-        added = np.unique(np.concatenate([repair(table, a, suppressed, allowed, cost, rules.threshold)
-                                          for a in audit.measures]))
+        narrow_now = _failing_keys(table, audit)
+        added = repair(table, audit, suppressed, allowed, cost, rules.threshold,
+                       stubborn=np.isin(narrow_now, narrow_before))
+        narrow_before = narrow_now
         if len(added) == 0:
             break
         suppressed[added] = True
@@ -208,34 +333,55 @@ def grand_total(table: CellTable) -> np.ndarray:
     return is_top
 
 
-def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray, allowed: np.ndarray,
-           cost: np.ndarray, threshold: int) -> np.ndarray:
+def _failing_keys(table: CellTable, audit: Audit) -> np.ndarray:
+    """(measure, cell) of each value too narrow, as one integer, in the order of audit.intervals.ok == False."""
+    bad = ~audit.intervals.ok
+    return audit.system.var_measure[bad] * table.n_cells + audit.system.var_cell[bad]
+
+
+#: Partners hidden at once for a value still too narrow after the round before (a pin that one partner per
+#: round does not move: e.g. two hidden months paid at different fixed Sembako batch sizes).
+STUBBORN_PARTNERS = 3
+
+
+def repair(table: CellTable, audit: Audit, suppressed: np.ndarray, allowed: np.ndarray,
+           cost: np.ndarray, threshold: int, stubborn: np.ndarray | None = None) -> np.ndarray:
     """For each value the attack narrowed too much, hide published cells from the rows that bind it.
 
     A binding bound (distinct households over months or programs) names its published cell: a total that
     caps a hidden part is hidden; a part that floors a hidden total is hidden with every sibling close enough
-    to bind next. Failing that, among the published members of the binding sums (those the value is in, if
-    any has one), the cheapest one large enough to protect itself and the narrowed cell (twice the threshold)
-    is hidden, else the largest.
+    to bind next; a link to another cell (eligible households at most the registered ones) names that cell.
+    Failing that, among the published members of the binding sums (those the value's cell is in, if any has
+    one), the cheapest one large enough to protect itself and the narrowed cell (twice the threshold) is hidden,
+    else the largest; for a `stubborn` value (too narrow the round before too), the STUBBORN_PARTNERS cheapest.
     """
-    system, intervals = measure_audit.system, measure_audit.intervals
+    system, intervals = audit.system, audit.intervals
     narrowed = np.flatnonzero(~intervals.ok)
     if len(narrowed) == 0:
         return np.zeros(0, np.int64)
-    values = np.nan_to_num(table.values[:, system.measure])
-    open_cell = allowed & (table.size() > 0) & ~suppressed
+    size = table.size()
+    open_cell = allowed & (size > 0) & ~suppressed
     robust = 2.0 * threshold
     chosen: list[np.ndarray] = []
     by_var = system.matrix.tocsc()
-    for var in narrowed:
+    # The variables of each hidden cell (one per measure): a cell's measures are hidden together, and the links
+    # between them carry a pin from one measure's sums to another's.
+    order = np.argsort(system.var_cell, kind="stable")
+    sorted_cells = system.var_cell[order]
+    stubborn = np.zeros(len(narrowed), bool) if stubborn is None else stubborn
+    for var, escalate in zip(narrowed, stubborn, strict=True):
+        values = np.nan_to_num(table.values[:, system.var_measure[var]])
         rows = intervals.binding.get(int(var), np.zeros(0, np.int64))
         named = _bound_cells(table, system, rows, values, threshold)
         named = named[open_cell[named]]
         if len(named):
             chosen.append(named)
             continue
-        # Sums the value itself is in come first: a cheaper cell in a far-away sum seldom moves the pin.
-        own = np.intersect1d(rows, by_var.indices[by_var.indptr[var]:by_var.indptr[var + 1]])
+        cell = system.var_cell[var]
+        siblings = order[np.searchsorted(sorted_cells, cell, "left"):np.searchsorted(sorted_cells, cell, "right")]
+        mine = np.concatenate([by_var.indices[by_var.indptr[v]:by_var.indptr[v + 1]] for v in siblings])
+        # Sums the cell's own values are in come first: a cheaper cell in a far-away sum seldom moves the pin.
+        own = np.intersect1d(rows, mine)
         for sums in (own, rows):
             candidates = _binding_cells(table, system, sums)
             candidates = candidates[open_cell[candidates]]
@@ -243,7 +389,7 @@ def repair(table: CellTable, measure_audit: MeasureAudit, suppressed: np.ndarray
                 break
         if len(candidates):
             key = np.where(values[candidates] >= robust, cost[candidates], 1e15 - values[candidates])
-            chosen.append(candidates[[np.argmin(key)]])
+            chosen.append(candidates[np.argsort(key, kind="stable")[:STUBBORN_PARTNERS if escalate else 1]])
     return np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, np.int64)
 
 
@@ -253,6 +399,9 @@ def _bound_cells(table: CellTable, system: AttackSystem, rows: np.ndarray, value
     named = []
     for row in rows[system.row_cell[rows] >= 0]:
         cell = system.row_cell[row]
+        if system.row_family[row] < 0:      # a link to another, published cell
+            named.append(np.array([cell]))
+            continue
         relation = table.relations[system.row_family[row]]
         k = system.row_relation[row]
         if cell == relation.total[k]:
@@ -265,7 +414,8 @@ def _bound_cells(table: CellTable, system: AttackSystem, rows: np.ndarray, value
 
 def _binding_cells(table: CellTable, system: AttackSystem, rows: np.ndarray) -> np.ndarray:
     cells = [system.row_cell[rows][system.row_cell[rows] >= 0]]
-    for row in rows[system.row_cell[rows] < 0]:
+    # Links within one hidden cell name no published cell.
+    for row in rows[(system.row_cell[rows] < 0) & (system.row_family[rows] >= 0)]:
         relation = table.relations[system.row_family[row]]
         k = system.row_relation[row]
         cells.append(np.append(relation.parts[relation.ptr[k]:relation.ptr[k + 1]], relation.total[k]))

@@ -14,7 +14,7 @@ import duckdb
 
 from anonymize import release
 from anonymize.audit import audit_release
-from anonymize.build import BuildResult, History, build_tables, information_loss
+from anonymize.build import BuildResult, History, build_tables, information_loss, pattern_composition
 from anonymize.published import ReleaseInfo, load_history, write_release
 from cli import UserError, stage, stopwatch, summary
 from settings import get_settings
@@ -47,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep, args.fresh)
     summary(f"published release {outcome['release_id']} (data through {outcome['data_through']}): "
-            f"{outcome['cells']:,} cells, {outcome['suppressed']:,} hidden "
-            f"({outcome['primary']:,} small, {outcome['secondary']:,} to protect them), "
+            f"{outcome['cells']:,} cells, {outcome['suppressed']:,} hidden, "
             f"{outcome['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, audit passed "
             f"in {time.perf_counter() - start:.1f} s -> {args.out}")
     return 0
@@ -89,7 +88,7 @@ def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None,
     return {"release_id": release_id, "data_through": result.scope.through, **stats["disbursement_cells"],
             "seconds": {**result.seconds, **seconds}, "rows_aggregated": result.rows_aggregated,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tables": stats,
-            "audit": audit}
+            "audit": audit, "composition": {t.name: pattern_composition(t, result.scope) for t in result.tables}}
 
 
 def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> BuildResult:

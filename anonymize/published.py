@@ -61,7 +61,7 @@ def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold:
         _write_frame(con, "release", pd.DataFrame([{
             "release_id": info.release_id, "created_at": info.created_at, "data_year": result.scope.year,
             "data_through": result.scope.through, "provinces": ",".join(result.scope.provinces),
-            "threshold": threshold, "rules": json.dumps(_rules(threshold)),
+            "threshold": threshold, "rules": json.dumps(_rules(threshold, result.tables[0].input.program_rules)),
             "sources": json.dumps(info.sources), "tables": json.dumps(table_stats), "audit": json.dumps(audit),
             "previous_release_id": info.previous_release_id}]))
     finally:
@@ -91,15 +91,19 @@ def _periods(scope: Scope) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _rules(threshold: int) -> dict[str, object]:
+def _rules(threshold: int, program_rules: dict[str, dict[str, float]] | None) -> dict[str, object]:
     return {
         "threshold": threshold,
+        "program_rules": program_rules,
         "primary": "a cell with a household count from 1 to threshold-1 is hidden; zero is published",
         "cell_level": "a hidden cell hides every measure",
         "secondary": "partners in every relation (regions, programs, months, channels) until the LP audit passes",
-        "audit": "per measure: exact sums, bounds for distinct households, integer counts, hidden cells non-empty; "
-                 "counts need intervals at least threshold-1 wide, fixed-benefit Rupiah at least threshold-1 "
-                 "household benefits, other values must not be pinned to a non-zero value",
+        "audit": "all measures of a table jointly: exact sums, bounds for distinct households, integer counts, hidden "
+                 "cells non-empty, and the relations between measures (statuses, recipients and paid payments, "
+                 "Rupiah per payment and payments per household within program_rules, eligible and registered "
+                 "households); counts need intervals at least threshold-1 wide reaching the threshold, "
+                 "fixed-benefit Rupiah at least threshold-1 household benefits, other values must not be pinned "
+                 "to a non-zero value; a value pinned to zero passes only where a published total shows zero",
     }
 
 
@@ -117,8 +121,8 @@ def read_release(path: Path) -> PublishedRelease:
     """Rebuild every protected table from the published tables alone (hidden values become unknowns)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        year, through, provinces, threshold = con.execute(
-            "SELECT data_year, data_through, provinces, threshold FROM release").fetchone()
+        year, through, provinces, threshold, rules = con.execute(
+            "SELECT data_year, data_through, provinces, threshold, rules FROM release").fetchone()
         regions = con.execute("SELECT * FROM regions").df()
         frames = {name: _cells_with_earlier(con, name) for name in CELL_TABLES}
     finally:
@@ -129,7 +133,8 @@ def read_release(path: Path) -> PublishedRelease:
     tables = []
     for name, frame in frames.items():
         cells = frame.rename(columns={"region_code": "region", "suppressed": _HIDDEN}).drop(columns=["level"])
-        table_input = _rebuild(name, cells, regions, upper, scope, int(threshold))
+        table_input = _rebuild(name, cells, regions, upper, scope, int(threshold),
+                               json.loads(rules).get("program_rules"))
         # Builders may reorder rows: the flag travels as a column.
         tables.append((table_input, table_input.frame[_HIDDEN].to_numpy(dtype=bool)))
     return PublishedRelease(scope, int(threshold), regions, tables)
@@ -165,7 +170,7 @@ _KEYS = ("region", "program", "period", "channel", "category", "kind", "indicato
 
 
 def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.DataFrame, scope: Scope,
-             threshold: int) -> ProtectedTableInput:
+             threshold: int, program_rules: dict[str, dict[str, float]] | None) -> ProtectedTableInput:
     measures = [c for c in cells.columns if c not in _KEYS]
     cells[measures] = cells[measures].astype("float64")
     suppressed = cells[_HIDDEN].to_numpy(dtype=bool)
@@ -174,7 +179,10 @@ def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.Da
         for measure in measures:
             # A hidden value the table does publish for cells of this kind is an unknown (placeholder 1).
             cells.loc[suppressed & applies[measure].to_numpy(), measure] = 1.0
-        return disbursement_table(cells, regions, scope, threshold)
+        if program_rules is None:
+            raise ValueError("the release does not record the program rules its audit relies on (made by an "
+                             "earlier version: publish it again)")
+        return disbursement_table(cells, regions, scope, threshold, program_rules)
     cells.loc[suppressed, measures] = 1.0
     if name == "complaint_cells":
         return feedback_table(name, cells, upper, scope, threshold, "category", list(COMPLAINT_CATEGORIES),

@@ -84,6 +84,29 @@ class Relation:
 
 
 @dataclass
+class Link:
+    """What every reader knows relates measures: lower[r] <= sum_k coefs[r, k] * value(measures[k], cells[r, k])
+    <= upper[r] for every row r (e.g. failed + paid + returned + pending payments = payments of a cell; Rupiah
+    at most the program's largest payment times paid payments). Values of a cell a measure does not apply to
+    (NaN) make the row say nothing."""
+
+    name: str
+    measures: tuple[int, ...]
+    cells: np.ndarray                  # (n_rows, n_terms) cell indices
+    coefs: np.ndarray                  # (n_rows, n_terms)
+    lower: np.ndarray                  # (n_rows,)
+    upper: np.ndarray                  # (n_rows,)
+
+    def holds(self, values: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
+        """Per row: do the true `values` (n_cells, n_measures) satisfy it (rows with a NaN term hold)?"""
+        terms = np.stack([values[self.cells[:, k], m] for k, m in enumerate(self.measures)], axis=1)
+        total = (self.coefs * terms).sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            ok = (total >= self.lower - tolerance) & (total <= self.upper + tolerance)
+        return ok | np.isnan(total)
+
+
+@dataclass
 class CellTable:
     """Cells (one per combination of dimension nodes present), measure values, and their relations."""
 
@@ -94,6 +117,8 @@ class CellTable:
     #: Measures whose sum >= 1 is what "the cell is not empty" means (an attacker knows a suppressed cell is not).
     nonempty_measures: tuple[str, ...]
     relations: list[Relation] = field(default_factory=list)
+    #: Relations between measures (see Link); added by the table's builder.
+    links: list[Link] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.coords = np.ascontiguousarray(self.coords, dtype=np.int64)

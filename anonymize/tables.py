@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from anonymize import knowledge
 from anonymize.aggregate import ALL_CATEGORIES, ALL_CHANNELS, UNKNOWN_CHANNEL, Scope, is_whole_year
 from anonymize.protect import ProtectionRules
 from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
@@ -50,6 +51,8 @@ class ProtectedTableInput:
     table: CellTable
     rules: ProtectionRules
     frame: pd.DataFrame
+    #: The program rules the table's links use, as recorded in the release (see anonymize.knowledge).
+    program_rules: dict[str, dict[str, float]] | None = None
 
 
 def region_dimension(regions: pd.DataFrame) -> Dimension:
@@ -79,9 +82,13 @@ def channel_codes() -> list[str]:
     return [*CHANNELS, UNKNOWN_CHANNEL]
 
 
-def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int
-                       ) -> ProtectedTableInput:
-    """The one combined table: region × program × period × channel (channels from kabupaten up)."""
+def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int,
+                       program_rules: dict[str, dict[str, float]] | None = None) -> ProtectedTableInput:
+    """The one combined table: region × program × period × channel (channels from kabupaten up).
+
+    `program_rules`: what readers know of the programs, as a release recorded it; without it (the publisher,
+    holding the true values) the published rules widened to what the data shows.
+    """
     dims = [region_dimension(regions),
             star_dimension("program", ALL_PROGRAMS, list(PROGRAMS)),
             period_dimension(scope),
@@ -89,9 +96,13 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
     frame = cells.reset_index(drop=True)
     scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT)
     table = table_from_frame(scaled, dims, DISBURSEMENT_MEASURES, DISBURSEMENT_NONEMPTY)
+    whole_year = is_whole_year(frame["period"])
+    known = (knowledge.rules_from_json(program_rules) if program_rules is not None
+             else knowledge.widened_to(knowledge.program_rules(), frame, whole_year))
+    table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
     rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold)}, {"amount": fixed})
-    return ProtectedTableInput("disbursement_cells", table, rules, frame)
+    return ProtectedTableInput("disbursement_cells", table, rules, frame, knowledge.rules_to_json(known))
 
 
 def amount_widths(frame: pd.DataFrame, threshold: int) -> np.ndarray:
@@ -190,6 +201,7 @@ def feedback_table(name: str, cells: pd.DataFrame, regions: pd.DataFrame, scope:
     frame = grid.merge(cells, how="left", on=["region", category_dim, "period"]).fillna(
         dict.fromkeys([total_measure, *status_measures], 0))
     table = table_from_frame(frame, dims, measures, (total_measure,))
+    table.links = knowledge.feedback_links(table, total_measure, status_measures)
     return ProtectedTableInput(name, table, ProtectionRules(threshold), frame)
 
 

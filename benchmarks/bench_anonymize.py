@@ -54,9 +54,10 @@ def report(outcome: dict, total_seconds: float) -> None:
     audit = outcome["audit"]["tables"]
     print(f"  {'table':<20} {'cells':>9} {'non-empty':>9} {'hidden':>8} {'small':>7} {'partners':>8} "
           f"{'% hidden':>8} {'LP largest':>10} {'LP solves':>9}")
+    small = outcome["composition"]  # the publisher's own figures: never published
     for name, stats in outcome["tables"].items():
         print(f"  {name:<20} {stats['cells']:>9,} {stats['nonempty_cells']:>9,} {stats['suppressed']:>8,} "
-              f"{stats['primary']:>7,} {stats['secondary']:>8,} {stats['share_nonempty_suppressed']:>8.1%} "
+              f"{small[name]['small']:>7,} {small[name]['partners']:>8,} {stats['share_nonempty_suppressed']:>8.1%} "
               f"{audit[name]['largest_component']:>10,} {audit[name]['lp_solves']:>9,}")
     shares = outcome["tables"]["disbursement_cells"]
     print("  Rupiah hidden (whole year, all programs): "

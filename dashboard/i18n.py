@@ -69,13 +69,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "hidden_why": (
         "Sel dengan kurang dari {threshold} keluarga disembunyikan, bersama sel lain yang diperlukan agar nilainya "
         "tidak bisa dihitung dari selisih. Sel tersembunyi tampil sebagai \"{hidden}\" dan tidak pernah dihitung "
-        "sebagai nol. Dalam rilis ini: {share} sel penyaluran disembunyikan ({primary} karena kecil, {secondary} "
-        "untuk melindunginya); Rupiah tersembunyi: {desa} di tingkat desa, {kec} di tingkat kecamatan, {kab} di "
-        "tingkat kabupaten.",
+        "sebagai nol. Dalam rilis ini: {share} sel penyaluran disembunyikan (sel kecil dan sel yang melindunginya; "
+        "mana yang kecil tidak dipublikasikan); Rupiah tersembunyi: {desa} di tingkat desa, {kec} di tingkat "
+        "kecamatan, {kab} di tingkat kabupaten.",
         "Cells with fewer than {threshold} households are hidden, together with other cells needed so that they "
         "cannot be worked out by subtraction. Hidden cells show as \"{hidden}\" and are never counted as zero. In "
-        "this release: {share} of payment cells are hidden ({primary} because they are small, {secondary} to "
-        "protect them); Rupiah hidden: {desa} at desa level, {kec} at kecamatan level, {kab} at kabupaten level."),
+        "this release: {share} of payment cells are hidden (small cells and the cells that protect them; which "
+        "ones were small is not published); Rupiah hidden: {desa} at desa level, {kec} at kecamatan level, {kab} at "
+        "kabupaten level."),
     "hidden_tables": ("Sel tersembunyi per tabel", "Hidden cells per table"),
     "col_table": ("Tabel", "Table"),
     "col_cells": ("Sel", "Cells"),

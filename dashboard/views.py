@@ -282,8 +282,6 @@ def hidden_explanation(tables: dict, lang: str, threshold: int) -> str:
     cells = max(int(stats.get("cells", 0)), 1)
     share = i18n.format_percent(int(stats.get("suppressed", 0)) / cells, lang)
     return i18n.t("hidden_why", lang, threshold=threshold, hidden=i18n.hidden_label(lang, threshold), share=share,
-                  primary=i18n.format_int(int(stats.get("primary", 0)), lang),
-                  secondary=i18n.format_int(int(stats.get("secondary", 0)), lang),
                   desa=i18n.format_percent(float(stats.get("share_amount_hidden_desa", 0)), lang),
                   kec=i18n.format_percent(float(stats.get("share_amount_hidden_kecamatan", 0)), lang),
                   kab=i18n.format_percent(float(stats.get("share_amount_hidden_kabupaten", 0)), lang))

@@ -1,0 +1,162 @@
+"""What every reader knows besides the published numbers: the relations between measures, from the program rules.
+
+The attack (and so protect(), the publisher's audit and the stand-alone audit) uses exactly these, all in one
+place. Each is a true statement about any release, because it follows from how a measure is defined
+(`anonymize/aggregate.py`) or from the published program rules (`settings.py`, printed in the README):
+
+- statuses add up: payments = paid + failed + returned + pending payments (every payment has one status);
+- late payments are paid payments: late <= paid;
+- recipients are households with a paid payment: recipients <= paid payments;
+- a household gets at most K paid payments of a program in a cell: paid <= K * recipients (K = 1 in a month
+  for one program; a year: PKH its tahap, Sembako its batches, BLT Dana Desa 12; all programs: the sum);
+- Rupiah are paid payments times an instalment within the program's range: min * paid <= Rupiah <= max * paid
+  (PKH: a quarter of the smallest and largest yearly benefit; Sembako: 2-3 months of Rp200k; BLT Dana Desa:
+  Rp300k monthly or Rp900k quarterly);
+- eligible households paid are eligible and are recipients: eligible_paid <= eligible, <= recipients;
+- eligible households are registered: eligible (program) <= registered households (all programs) of the cell;
+- complaints (proposals) = the sum of their statuses.
+
+Relations not modelled, and why they cannot narrow a hidden value further:
+- data-quality counts <= recipients of the region: quality cells are published from kecamatan up, where a
+  published recipient count is either 0 (then the quality count is 0 and published as such) or at least the
+  threshold, so the cap lies at or above the threshold and above every hidden quality value's required range
+  (a hidden count needs only [1, threshold]); a hidden recipient count caps nothing a reader knows.
+- payments per household over a year for a region by month: implied by the month rows and the year rows above.
+
+The program rules are what the README tells readers; the publisher widens each to what the data shows (a real
+export may hold a smaller instalment), so the relations stay true, and records the widened values in the
+release (`release.rules`), where the stand-alone audit reads them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from anonymize.table import CellTable, Link
+from settings import (
+    ALL_PROGRAMS,
+    BLT_DD_MONTHLY,
+    PKH_ANNUAL_BENEFIT,
+    PKH_TAHAP_MONTHS,
+    PROGRAMS,
+    SEMBAKO_BATCHES,
+    SEMBAKO_MONTHLY,
+)
+
+INF = np.inf
+
+
+@dataclass(frozen=True)
+class ProgramRule:
+    """What a reader knows of one program's payments (Rupiah)."""
+
+    payments_per_household_month: int
+    payments_per_household_year: int
+    smallest_payment: float
+    largest_payment: float
+
+
+def program_rules() -> dict[str, ProgramRule]:
+    """The published rules, per program and for all programs together (`SEMUA`)."""
+    sembako_months = [months for _, months in SEMBAKO_BATCHES.values()]
+    rules = {
+        "PKH": ProgramRule(1, len(PKH_TAHAP_MONTHS), min(PKH_ANNUAL_BENEFIT.values()) / len(PKH_TAHAP_MONTHS),
+                           PROGRAMS["PKH"].max_payment),
+        "SEMBAKO": ProgramRule(1, len(SEMBAKO_BATCHES), SEMBAKO_MONTHLY * min(sembako_months),
+                               SEMBAKO_MONTHLY * max(sembako_months)),
+        "BLT_DD": ProgramRule(1, 12, BLT_DD_MONTHLY, PROGRAMS["BLT_DD"].max_payment),
+    }
+    rules[ALL_PROGRAMS] = ProgramRule(sum(r.payments_per_household_month for r in rules.values()),
+                                      sum(r.payments_per_household_year for r in rules.values()),
+                                      min(r.smallest_payment for r in rules.values()),
+                                      max(r.largest_payment for r in rules.values()))
+    return rules
+
+
+def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: np.ndarray
+               ) -> dict[str, ProgramRule]:
+    """Each rule widened just enough to hold for every cell of the true `frame` (Rupiah in `amount`)."""
+    out = {}
+    for program, rule in rules.items():
+        mine = (frame["program"] == program).to_numpy()
+        paid = frame["paid_payments"].to_numpy(dtype=float)
+        recipients = frame["recipients"].to_numpy(dtype=float)
+        amount = frame["amount"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_household = np.where(mine & (recipients > 0), paid / recipients, 0.0)
+            per_payment = np.where(mine & (paid > 0), amount / paid, np.nan)
+        month_k = np.nanmax(np.where(~whole_year, per_household, 0.0), initial=0.0)
+        year_k = np.nanmax(np.where(whole_year, per_household, 0.0), initial=0.0)
+        smallest = np.nanmin(per_payment, initial=np.inf)
+        largest = np.nanmax(per_payment, initial=0.0)
+        out[program] = ProgramRule(max(rule.payments_per_household_month, math.ceil(month_k - 1e-9)),
+                                   max(rule.payments_per_household_year, math.ceil(year_k - 1e-9)),
+                                   min(rule.smallest_payment, float(smallest)),
+                                   max(rule.largest_payment, float(largest)))
+    return out
+
+
+def rules_to_json(rules: dict[str, ProgramRule]) -> dict[str, dict[str, float]]:
+    return {program: asdict(rule) for program, rule in rules.items()}
+
+
+def rules_from_json(data: dict[str, dict[str, float]]) -> dict[str, ProgramRule]:
+    return {program: ProgramRule(**values) for program, values in data.items()}
+
+
+def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, ProgramRule], whole_year: np.ndarray,
+                       amount_unit: float) -> list[Link]:
+    """The relations between measures of the disbursement table (module docstring), for every cell."""
+    m = table.measure_index
+    cells = np.arange(table.n_cells)
+    program = frame["program"].to_numpy()
+    per_household = np.array([float(rules[p].payments_per_household_year if y else
+                                     rules[p].payments_per_household_month)
+                              for p, y in zip(program, whole_year, strict=True)])
+    smallest = np.array([rules[p].smallest_payment for p in program]) / amount_unit
+    largest = np.array([rules[p].largest_payment for p in program]) / amount_unit
+    zeros, ones = np.zeros(len(cells)), np.ones(len(cells))
+    same = np.column_stack
+
+    def link(name: str, measures: tuple[str, ...], coefs: list[np.ndarray], lower: np.ndarray,
+             upper: np.ndarray) -> Link:
+        return Link(name, tuple(m(x) for x in measures), same([cells] * len(measures)), same(coefs), lower, upper)
+
+    links = [
+        link("statuses add up to payments", ("payments", "paid_payments", "failed_payments", "returned_payments",
+                                             "pending_payments"), [ones, -ones, -ones, -ones, -ones], zeros, zeros),
+        link("late payments are paid", ("late_payments", "paid_payments"), [ones, -ones], zeros - INF, zeros),
+        link("recipients have a paid payment", ("recipients", "paid_payments"), [ones, -ones], zeros - INF, zeros),
+        link("paid payments per household", ("paid_payments", "recipients"), [ones, -per_household],
+             zeros - INF, zeros),
+        link("Rupiah per paid payment, at most", ("amount", "paid_payments"), [ones, -largest], zeros - INF, zeros),
+        link("Rupiah per paid payment, at least", ("amount", "paid_payments"), [ones, -smallest], zeros, zeros + INF),
+        link("eligible households paid are eligible", ("eligible_paid", "eligible_households"), [ones, -ones],
+             zeros - INF, zeros),
+        link("eligible households paid are recipients", ("eligible_paid", "recipients"), [ones, -ones],
+             zeros - INF, zeros),
+    ]
+    # Eligible households of a program are registered households (published on the all-programs cell).
+    programs = table.dimensions[table.dim_index("program")]
+    coords = table.coords.copy()
+    coords[:, table.dim_index("program")] = programs.index[ALL_PROGRAMS]
+    registered = table.lookup(coords)
+    has = (registered >= 0) & (program != ALL_PROGRAMS)
+    links.append(Link("eligible households are registered",
+                      (m("eligible_households"), m("registered_households")),
+                      same([cells[has], registered[has]]), same([ones[has], -ones[has]]),
+                      zeros[has] - INF, zeros[has]))
+    return links
+
+
+def feedback_links(table: CellTable, total: str, statuses: list[str]) -> list[Link]:
+    """Complaints (or proposals) of a cell are the sum of their statuses."""
+    cells = np.arange(table.n_cells)
+    measures = (table.measure_index(total), *(table.measure_index(s) for s in statuses))
+    coefs = np.column_stack([np.ones(len(cells)), *[-np.ones(len(cells))] * len(statuses)])
+    return [Link(f"{total} add up over statuses", measures, np.column_stack([cells] * len(measures)), coefs,
+                 np.zeros(len(cells)), np.zeros(len(cells)))]

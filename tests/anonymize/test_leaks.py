@@ -1,0 +1,254 @@
+"""The leaks an independent attacker found, closed: metadata that counts small hidden cells, relations between
+measures that a per-measure attack misses, and inexact household counts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from anonymize import aggregate
+from anonymize.build import aggregate_frames, build_tables, scope_regions, table_inputs
+from anonymize.knowledge import ProgramRule
+from anonymize.protect import ProtectionRules, audit_pattern, protect
+from anonymize.published import CELL_TABLES
+from anonymize.table import Aggregation, CellTable, Link, MeasureSpec, Role, table_from_frame
+from anonymize.tables import region_dimension, star_dimension
+from tests.anonymize.conftest import Command
+
+THRESHOLD = 10
+SUM, BOUND = Aggregation.SUM, Aggregation.BOUND
+
+
+# --- 1. Nothing published counts the small hidden cells ----------------------------------------------------
+
+#: Figures that are not counts of cells (sizes of the LP, widths, timings, program rules).
+NOT_CELL_COUNTS = {"narrowest", "seconds", "lp_solves", "components", "largest_component", "threshold",
+                   "payments_per_household_month", "payments_per_household_year", "smallest_payment",
+                   "largest_payment", "input_rows", "accepted", "quarantined"}
+
+
+def _published_counts(release_db: Path) -> tuple[list[str], dict[str, list[float]]]:
+    """Every key holding a number in the release row's JSON columns and the manifest, and per cell table the
+    cell counts published about it (in `tables`, and in every audit summary of it)."""
+    con = duckdb.connect(str(release_db), read_only=True)
+    try:
+        row = con.execute("SELECT rules, sources, tables, audit FROM release").fetchone()
+    finally:
+        con.close()
+    documents = [json.loads(text) for text in row]
+    manifest = next(release_db.parent.glob("releases/*/manifest.json"), None)
+    if manifest is not None:
+        documents.append(json.loads(manifest.read_text()))
+    keys: list[str] = []
+    counts: dict[str, list[float]] = {name: [] for name in CELL_TABLES}
+
+    def walk(node: object, table: str | None) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, int | float | dict):
+                    keys.append(str(key))
+                inner = key if key in counts else table
+                if table is not None and isinstance(value, int | float) and key not in NOT_CELL_COUNTS:
+                    counts[table].append(float(value))
+                walk(value, inner)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, table)
+    for document in documents:
+        walk(document, None)
+    return keys, counts
+
+
+def test_no_published_figure_counts_the_small_hidden_cells(release_db: Path, raw_db: Path):
+    """The release row and the manifest hold one hidden count per table: neither the number of small hidden
+    cells nor that of their partners (where the two are nearly equal, every hidden cell is known to be 1-9)."""
+    keys, counts = _published_counts(release_db)
+    assert not [k for k in keys if re.search(r"primary|secondary|^small$|partner", k, re.IGNORECASE)]
+    raw = duckdb.connect(str(raw_db), read_only=True)
+    try:
+        result = build_tables(raw, THRESHOLD, 14)
+    finally:
+        raw.close()
+    for table in result.tables:
+        assert counts[table.name], f"{table.name}: no counts found"
+        current = table.input.frame["period"].isin(result.scope.periods).to_numpy()
+        small = int((table.protection.primary & current).sum())
+        partners = int((table.protection.suppressed & current & ~table.protection.primary).sum())
+        hidden = small + partners
+        # Counts below 10 match unrelated small figures by chance (a measure's narrowest width, say).
+        for count in {c for c in (small, partners) if c >= 10} - {hidden}:
+            assert float(count) not in counts[table.name], f"{table.name}: {count} is published"
+
+
+def test_published_shares_are_rounded_to_a_tenth_of_a_percentage_point(published: duckdb.DuckDBPyConnection):
+    tables = json.loads(published.execute("SELECT tables FROM release").fetchone()[0])
+    shares = [v for stats in tables.values() for k, v in stats.items() if k.startswith("share_")]
+    assert shares
+    assert all(round(v, 3) == v for v in shares)
+
+
+def test_the_overview_sentence_carries_no_small_count(published: duckdb.DuckDBPyConnection):
+    from dashboard import i18n, views
+    tables = json.loads(published.execute("SELECT tables FROM release").fetchone()[0])
+    for lang in ("id", "en"):
+        text = views.hidden_explanation(tables, lang, THRESHOLD)
+        assert "{" not in text
+        assert not re.search(r"karena kecil|because they are small", text)
+        assert i18n.t("hidden_why", lang, threshold=1, hidden="x", share="s", desa="d", kec="k", kab="b")
+
+
+# --- 2. One joint attack over every measure -------------------------------------------------------------
+
+def _sparse_table(workspace: Path, run_module: Command):
+    """The issue's sparse October set: Kota Yogyakarta and Kupang, 0.3 of the households, seed 5."""
+    raw = workspace / "raw-sparse-seed5.duckdb"
+    if not raw.exists():
+        run_module("data", "generate", "--preset", "demo", "--seed", "5", "--regions", "34.71,53.01", "--scale",
+                   "0.3", "--through", "2025-10", "--out", raw)
+    con = duckdb.connect(str(raw), read_only=True)
+    try:
+        scope = aggregate.detect_scope(con)
+        regions = scope_regions(con, scope)
+        return table_inputs(aggregate_frames(con, scope, regions, 14), regions, scope, THRESHOLD)[0]
+    finally:
+        con.close()
+
+
+def test_a_per_measure_pattern_leaks_a_small_blt_count_that_the_joint_attack_finds(workspace, run_module):
+    """Desa 53.01.19.2001, BLT Dana Desa, the year: 1 recipient household, hidden as small. Protected measure by
+    measure, its sibling's published all-programs payments and Rupiah, split by the programs' Rupiah per
+    payment, show it to be at most 7. protect() with the joint attack keeps it at least the threshold wide."""
+    table_input = _sparse_table(workspace, run_module)
+    table, rules, frame = table_input.table, table_input.rules, table_input.frame
+    cell = int(np.flatnonzero((frame["region"] == "53.01.19.2001") & (frame["program"] == "BLT_DD")
+                              & (frame["period"] == "2025"))[0])
+    recipients = table.measure_index("recipients")
+    assert table.values[cell, recipients] == 1
+
+    per_measure = protect(dataclasses.replace(table, links=[]), rules)
+    assert per_measure.audit.passed and per_measure.suppressed[cell]
+    joint = audit_pattern(table, per_measure.suppressed, rules, truth_anchor=True)
+    narrowed = dict(joint.failing())
+    assert cell in narrowed[recipients]
+    var = np.flatnonzero((joint.system.var_cell == cell) & (joint.system.var_measure == recipients))[0]
+    assert joint.intervals.exact[var] and joint.intervals.upper[var] < 8
+
+    protection = protect(table, rules)
+    assert protection.audit.passed and protection.suppressed[cell]
+    attacker = audit_pattern(table, protection.suppressed, rules)       # without the true values
+    assert attacker.passed
+
+
+def _two_fixed_benefit_programs(recipients: list[int], per_household: list[int]) -> tuple[CellTable, ProtectionRules]:
+    """Kecamatan K with desa d1, d2; programs A (Rp400k a payment) and B (Rp600k), all programs; the year.
+
+    `recipients` and `per_household` (paid payments per household) for d1 A, d1 B, d2 A, d2 B."""
+    rate = {"A": 400.0, "B": 600.0}
+    rows = []
+    for (region, program), households, k in zip([("d1", "A"), ("d1", "B"), ("d2", "A"), ("d2", "B")], recipients,
+                                                per_household, strict=True):
+        rows.append({"region": region, "program": program, "recipients": households,
+                     "paid_payments": households * k, "amount": households * k * rate[program]})
+    cells = pd.DataFrame(rows)
+    up = cells.assign(region="K")
+    cells = pd.concat([cells, up], ignore_index=True).groupby(["region", "program"], as_index=False).sum()
+    # Households are distinct per program here (no household gets both): all programs = the sum.
+    everything = cells.groupby("region", as_index=False)[["recipients", "paid_payments", "amount"]].sum()
+    cells = pd.concat([cells, everything.assign(program="SEMUA")], ignore_index=True)
+    dims = [region_dimension(pd.DataFrame({"code": ["K", "d1", "d2"], "parent_code": [None, "K", "K"]})),
+            star_dimension("program", "SEMUA", ["A", "B"])]
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND}),
+                MeasureSpec("paid_payments", Role.POPULATION, {"region": SUM, "program": SUM}),
+                MeasureSpec("amount", Role.AMOUNT, {"region": SUM, "program": SUM})]
+    table = table_from_frame(cells, dims, measures, ("recipients",))
+    rules = {"A": ProgramRule(1, 4, 400.0, 400.0), "B": ProgramRule(1, 4, 600.0, 600.0),
+             "SEMUA": ProgramRule(2, 8, 400.0, 600.0)}
+    program = cells["program"].to_numpy()
+    n = table.n_cells
+    idx = np.arange(n)
+    lo = np.array([rules[p].smallest_payment for p in program])
+    hi = np.array([rules[p].largest_payment for p in program])
+    k = np.array([float(rules[p].payments_per_household_year) for p in program])
+    r, p, a = (table.measure_index(x) for x in ("recipients", "paid_payments", "amount"))
+    ones, zeros = np.ones(n), np.zeros(n)
+    table.links = [
+        Link("rp max", (a, p), np.column_stack([idx, idx]), np.column_stack([ones, -hi]), zeros - np.inf, zeros),
+        Link("rp min", (a, p), np.column_stack([idx, idx]), np.column_stack([ones, -lo]), zeros, zeros + np.inf),
+        Link("recipients paid", (r, p), np.column_stack([idx, idx]), np.column_stack([ones, -ones]),
+             zeros - np.inf, zeros),
+        Link("per household", (p, r), np.column_stack([idx, idx]), np.column_stack([ones, -k]), zeros - np.inf,
+             zeros),
+    ]
+    width = np.full(n, 25.0)     # Rupiah must only not be pinned here
+    return table, ProtectionRules(THRESHOLD, {"amount": width}, {"amount": np.zeros(n, bool)})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small=st.integers(1, THRESHOLD - 1), recipients=st.lists(st.integers(THRESHOLD, 60), min_size=3, max_size=3),
+       per_household=st.lists(st.integers(1, 4), min_size=4, max_size=4))
+@example(small=3, recipients=[20, 25, 30], per_household=[1, 1, 1, 1])
+def test_two_fixed_benefits_pass_a_per_measure_audit_and_fail_the_joint_one(small, recipients, per_household):
+    """Desa d1 has a small program A: hide the four program cells of two desa. Each measure alone keeps them
+    wide, but d1's published all-programs payments and Rupiah are two equations in its two programs' paid
+    payments (Rp400k and Rp600k a payment), which pin the small one."""
+    recipients = [small, *recipients]
+    table, rules = _two_fixed_benefit_programs(recipients, per_household)
+    frame_program = np.array([table.dimensions[1].codes[c] for c in table.coords[:, 1]])
+    frame_region = np.array([table.dimensions[0].codes[c] for c in table.coords[:, 0]])
+    hidden = (frame_program != "SEMUA") & (frame_region != "K")
+    per_measure = audit_pattern(dataclasses.replace(table, links=[]), hidden, rules, exact_all=True)
+    if not per_measure.passed:
+        return          # the counts themselves are too close for this pattern: not the case under test
+    event("per-measure audit passed")
+    joint = audit_pattern(table, hidden, rules, exact_all=True)
+    assert not joint.passed
+    paid = table.measure_index("paid_payments")
+    assert paid in dict(joint.failing())
+
+
+# --- 3. Exact household counts ------------------------------------------------------------------------
+
+def test_household_counts_keep_their_invariants(published: duckdb.DuckDBPyConnection):
+    """Recipients are households with a paid payment: at most the paid payments, equal to them within one
+    program and month (one payment a household a month); eligible households paid are at most the recipients
+    and the eligible households. With a hashed household key these failed on 89 cells of a small set."""
+    cells = published.execute("SELECT * FROM disbursement_cells WHERE NOT suppressed").df()
+    assert (cells["recipients"] <= cells["paid_payments"]).all()
+    month = cells["period"].str.contains("-") & (cells["program"] != "SEMUA")
+    assert (cells.loc[month, "recipients"] == cells.loc[month, "paid_payments"]).all()
+    both = cells["eligible_paid"].notna()
+    assert (cells.loc[both, "eligible_paid"] <= cells.loc[both, "recipients"]).all()
+    assert (cells.loc[both, "eligible_paid"] <= cells.loc[both, "eligible_households"]).all()
+
+
+def test_household_keys_are_exact_not_hashed():
+    sql = aggregate._SCOPED_PAYMENTS + aggregate._DESA_ELIGIBILITY
+    assert "hash(" not in sql.lower()
+
+
+def test_every_cell_table_is_attacked_with_its_links(release_db: Path):
+    from anonymize.published import read_release
+    tables = {table_input.name: table_input.table for table_input, _ in read_release(release_db).tables}
+    assert set(tables) == set(CELL_TABLES)
+    assert {link.name for link in tables["disbursement_cells"].links} >= {
+        "statuses add up to payments", "recipients have a paid payment", "Rupiah per paid payment, at most",
+        "eligible households are registered"}
+    assert tables["complaint_cells"].links and tables["proposal_cells"].links
+
+
+@pytest.mark.parametrize("verb", ["audit"])
+def test_the_audit_reports_per_measure(anonymize_cli, release_db: Path, verb: str):
+    code, out, _ = anonymize_cli(verb, release_db)
+    assert code == 0
+    assert re.search(r"^  recipients: [\d,]+ hidden, narrowest [\d,]+ \(inner bound\), 0 too narrow, 0 shown below "
+                     r"the threshold, 0 pinned$", out, re.MULTILINE)
+    assert "hidden values attacked jointly" in out
