@@ -27,23 +27,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from geo.names import name_key
 from geo.regions import get_registry, level_of
 
 OUTPUT = Path(__file__).with_name("code_history.csv.gz")
 _ROW = re.compile(r"""\(\s*(['"])(\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?)\1\s*,\s*(['"])((?:\\.|(?!\3).)*)\3\s*\)""")
 _EDITION = re.compile(r"wilayah_(\d{4})\.sql$")
-_PREFIX = re.compile(r"^(?:kab|kabupaten|kec|kecamatan|distrik|desa|kel|kelurahan|kampung|gampong|nagari)\b\.?\s*")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-def name_key(name: str, level: str) -> str:
-    """`KAB. MERAUKE` and `Kabupaten Merauke` -> `kab:merauke`; `Kel. Samkai` and `SAMKAI` -> `samkai`."""
-    text = " ".join(name.lower().replace("\\'", "'").split())
-    if level == "kabupaten":
-        kind = "kota" if text.startswith(("kota ", "kota.")) and "administrasi" not in text else "kab"
-        text = re.sub(r"^(?:kota|kab|kabupaten)\b\.?\s*(?:adm\.?|administrasi)?\s*", "", text)
-        return f"{kind}:{_NOT_ALNUM.sub('', text)}"
-    return _NOT_ALNUM.sub("", _PREFIX.sub("", text))
 
 
 def read_edition(path: Path) -> dict[str, str]:
