@@ -176,13 +176,13 @@ def summary_line(manifest: dict[str, object], folder: Path) -> str:
     )
     matched = ""
     if counts["rows"]:
-        how = (" by name" if counts.get("matched_by_name") else "") + (
-            f" ({counts['earlier_edition']:,} earlier-edition codes moved to today's)"
+        how = ("; by name" if counts.get("matched_by_name") else "") + (
+            f"; {counts['earlier_edition']:,} earlier-edition codes moved to today's"
             if counts.get("earlier_edition") else "")
         names = (f"names differ {counts['names_differ']:,}/{counts['names_compared']:,}"
                  + (f" (e.g. {counts['names_differ_examples'][0]})" if counts.get("names_differ_examples") else "")
                  + ", ") if counts.get("names_compared") else ""
-        matched = (f"matched{how} {counts['matched']:,}/{counts['rows']:,} ({counts['match_rate']:.1%}), "
+        matched = (f"matched {counts['matched']:,}/{counts['rows']:,} ({counts['match_rate']:.1%}{how}), "
                    f"unmatched {counts['unmatched']:,}, {names}shapes merged into a shared code "
                    f"{counts['duplicates']:,}, repaired {counts['repaired']:,}, ")
     return (f"geo build ({manifest['kind']}): {regions} regions; {matched}without shape {without:,}; "

@@ -63,7 +63,7 @@ def test_names_only_desa_are_matched_down_the_hierarchy(geo_cli: Cli, capsys: py
     shapes, report = read_sources([Path(source)], match_names=True)
     assert list(shapes["code"]) == ["11.01.01.2001"] and report.matched_by_name == 1
     assert geo_cli("build", "--source", source, "--match-names") == 0
-    assert "matched by name 1/1 (100.0%)" in capsys.readouterr().out
+    assert "matched 1/1 (100.0%; by name)" in capsys.readouterr().out
 
 
 @needs_shared
@@ -72,7 +72,7 @@ def test_a_2020_edition_papua_file_moves_to_todays_codes(geo_cli: Cli, capsys: p
     assert sorted(shapes["code"]) == [f"93.01.01.100{n}" for n in range(2, 8)]
     assert report.earlier_edition == 6 and report.names_differ == 0
     assert geo_cli("build", "--source", str(REALWORLD / "papua_2020_edition_desa.geojson")) == 0
-    assert "matched (6 earlier-edition codes moved to today's) 6/6" in capsys.readouterr().out
+    assert "matched 6/6 (100.0%; 6 earlier-edition codes moved to today's)" in capsys.readouterr().out
 
 
 # --- variants -------------------------------------------------------------------------------------------
