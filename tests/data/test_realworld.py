@@ -220,6 +220,19 @@ def test_earlier_edition_codes_move_or_are_quarantined_with_their_edition(tmp_pa
     assert reasons[0].startswith(f"desa_code_gone: kode_desa {gone.code} is a Kemendagri code of the {gone.editions}")
 
 
+def test_a_nik_issued_before_the_papua_split_is_valid_and_its_kecamatan_agrees(tmp_path):
+    # The recipient's NIK keeps 91.01.01 (Merauke before 2022); the desa is 93.01.01.1002 today.
+    payments = [payment(nik_of("91.01.01", n + 1), code, n)
+                for n, code in enumerate(["93.01.01.1002", "91.01.01.1002", "9301011003"])]
+    db = tmp_path / "raw.duckdb"
+    assert run(write(tmp_path / "merauke.csv", payments), "--db", db) == 0
+    assert rows_of(db, "SELECT count(*) FROM disbursements WHERE desa_code LIKE '93.01.01.%'") == [(3,)]
+    rows = [payment(nik_of("32.04.99", 1), "3204052001", 1)]  # a kecamatan no edition has
+    assert run(write(tmp_path / "salah.csv", rows), "--db", db) == 0
+    [(reasons,)] = rows_of(db, "SELECT reasons FROM quarantine")
+    assert reasons[0].startswith("nik_kecamatan_unknown") and "no Kemendagri edition" in reasons[0]
+
+
 def test_the_history_has_the_papua_split_and_no_code_of_today():
     history = load_history()
     assert history["91.01.01.1002"].current == "93.01.01.1002"
@@ -330,7 +343,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused_in_one_sentence(tmp_path, capsy
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a.txt", "x")
     assert run(path, "--db", tmp_path / "raw.duckdb") == 2
-    assert "cannot be read" in capsys.readouterr().err
+    assert "cannot be read as an Excel workbook" in capsys.readouterr().err
 
 
 def test_many_rows_in_excel_keep_their_row_numbers(tmp_path):
