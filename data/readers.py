@@ -232,10 +232,16 @@ def _physical_line(sample: str, delimiter: str, index: int) -> int:
     return reader.line_num + 1  # csv.reader gives a blank line a row of its own ([]), so rows count lines
 
 
+def _is_count_column(name: str) -> bool:
+    """`jumlah_kpm`, `total_penerima`: a column of counts, not one of ours (`jumlah` alone is an amount)."""
+    key = header_key(name)
+    return bool(AGGREGATE_HEADER.search(key)) and key not in _FIELD_OF_HEADER
+
+
 def _refuse_unrecognised(path: Path, rows: Sequence[Sequence[str]]) -> None:
     """No header among the first lines: an aggregate table gets its own sentence; otherwise the usual one."""
     for row in rows:
-        counts = [cell for cell in row if AGGREGATE_HEADER.search(header_key(cell))]
+        counts = [cell for cell in row if _is_count_column(cell)]
         if counts:
             raise UserError(f"{path} looks like a published aggregate table (counts per region such as "
                             f"{counts[0]!r}, no nik column): ingest takes one row per payment "
@@ -257,7 +263,7 @@ def _map_header(path: Path, header: Sequence[str]) -> dict[str, int]:
         columns[field] = index
     if not columns:
         _refuse_unrecognised(path, [header])
-    if "nik" not in columns and "name" not in columns and any(AGGREGATE_HEADER.search(header_key(h)) for h in header):
+    if "nik" not in columns and "name" not in columns and any(map(_is_count_column, header)):
         _refuse_unrecognised(path, [header])
     missing = [LABELS[f] for f in REQUIRED_COLUMNS if f not in columns]
     if missing:

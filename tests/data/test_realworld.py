@@ -269,6 +269,16 @@ def test_aggregate_tables_in_other_shapes_get_the_same_sentence(tmp_path, capsys
     assert "aggregate table" in capsys.readouterr().err
 
 
+def test_a_payment_file_without_nik_is_told_what_is_missing_not_that_it_is_an_aggregate(tmp_path, capsys):
+    path = tmp_path / "tanpa_nik.csv"
+    # `jumlah` alone is the amount of a payment, not a count.
+    path.write_text("kode_desa;program;periode;jumlah;status;tanggal_salur\n"
+                    "3204052001;PKH;2025-01;750000;disalurkan;2025-01-15\n", encoding="utf-8")
+    assert run(path, "--db", tmp_path / "raw.duckdb") == 2
+    err = capsys.readouterr().err
+    assert "missing the required columns nik, nama" in err and "aggregate" not in err
+
+
 def test_header_names_of_the_wild(tmp_path):
     path = tmp_path / "liar.csv"
     path.write_text("no_nik,nama_kpm,nomor_kk,jenis_bansos,periode_salur,nilai_bantuan,bank_penyalur,"
