@@ -181,7 +181,8 @@ def summary_line(manifest: dict[str, object], folder: Path) -> str:
             if counts.get("earlier_edition") else "")
         names = (f"names differ {counts['names_differ']:,}/{counts['names_compared']:,}"
                  + (f" (e.g. {counts['names_differ_examples'][0]})" if counts.get("names_differ_examples") else "")
-                 + ", ") if counts.get("names_compared") else ""
+                 + ", ") if counts.get("names_compared") else (
+            "" if counts.get("matched_by_name") else "names not checked (no name column), ")
         matched = (f"matched {counts['matched']:,}/{counts['rows']:,} ({counts['match_rate']:.1%}{how}), "
                    f"unmatched {counts['unmatched']:,}, {names}shapes merged into a shared code "
                    f"{counts['duplicates']:,}, repaired {counts['repaired']:,}, ")

@@ -111,6 +111,13 @@ def test_kabupaten_codes_in_the_forms_of_other_systems(tmp_path: Path, values: l
     assert report.names_differ == 0
 
 
+def test_a_file_without_names_says_its_names_were_not_checked(geo_cli: Cli, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "kode.geojson", kode=["3204052001", "3204052002"])
+    assert geo_cli("build", "--source", str(path)) == 0
+    assert "matched 2/2 (100.0%), unmatched 0, names not checked (no name column)" in capsys.readouterr().out
+
+
 def test_ocha_desa_pcodes_and_names_only_kecamatan_of_another_province(tmp_path: Path) -> None:
     shapes, _ = read_sources([write(tmp_path / "ocha.geojson", ADM4_PCODE=["ID3404012001", "ID3404012002"],
                                     ADM4_EN=["Balecatur", "Ambarketawang"])])
