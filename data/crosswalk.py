@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cli import UserError
 from data.readers import header_key
+from data.validate import mask_long_numbers
 from geo.regions import RegionCodeError, get_registry, level_of, normalize_region_code
 
 _NOT_DIGIT = re.compile(r"\D+")
@@ -78,7 +79,7 @@ def load_crosswalk(path: Path) -> Crosswalk:
             code = ""
         if code not in registry or level_of(code) != "desa":
             bad += 1
-            example = example or row[target].strip()[:20]
+            example = example or mask_long_numbers(row[target].strip()[:20])
             continue
         key = key_of(row[source])
         if codes.setdefault(key, code) != code:
