@@ -367,3 +367,22 @@ def test_many_rows_in_excel_keep_their_row_numbers(tmp_path):
     source = open_source(path)
     lines = [line for batch, _ in read_batches(source, 400) for line in batch]
     assert len(lines) == 1500 and lines[0] == 3 and lines[-1] == 2 + 1500 + 20
+
+
+def test_shifted_rows_keep_every_nik_and_name_out_of_the_stored_reasons(tmp_path, capsys):
+    nik = nik_of("32.04.05", 7)
+    good = payment(nik, "3204052001", 7)
+    cells = [good[h] for h in HEADER]
+    left = ";".join([*cells[1:], ""])              # the NIK cell lost: everything slides one column left
+    right = ";".join(["", *cells[:-1]])            # an extra cell upstream: everything slides right
+    grouped = ";".join([cells[1], cells[0][:4] + " " + cells[0][4:8] + " " + cells[0][8:12] + " " + cells[0][12:],
+                        *cells[2:]])               # name and NIK swapped, the NIK in groups of four
+    path = tmp_path / "geser.csv"
+    path.write_text(";".join(HEADER) + "\n" + "\n".join([left, right, grouped]) + "\n", encoding="utf-8")
+    db = tmp_path / "raw.duckdb"
+    assert run(path, "--db", db) == 0
+    output = capsys.readouterr()
+    stored = " ".join(reason for (reasons,) in rows_of(db, "SELECT reasons FROM quarantine") for reason in reasons)
+    assert len(rows_of(db, "SELECT * FROM quarantine")) == 3
+    for secret in (nik, good["no_kk"], good["nama"], nik[:4] + " " + nik[4:8]):
+        assert secret not in stored and secret not in output.out + output.err
