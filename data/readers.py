@@ -1,10 +1,13 @@
-"""Files to ingest as rows of text: CSV (`;`, `,`, tab or `|`; UTF-8 with or without BOM, or Windows-1252) and Parquet.
+"""Files to ingest as rows of text: CSV (`;`, `,`, tab or `|`; UTF-8 with or without BOM, or Windows-1252),
+Excel workbooks (.xlsx, .xls; read with python-calamine) and Parquet.
 
 `open_source` does every file-level check (exists, not empty, readable encoding, a header naming the
 required columns) without keeping the file in memory, so a bad file is refused before anything is written.
-`read_batches` then streams the rows with their numbers: for CSV the physical line where the row starts
-(the header is line 1); for Parquet the 1-based row number. Lines that are blank or only delimiters are
-not rows.
+The header is the line among the first `HEADER_SEARCH` that names the most known columns: office exports put
+a title, the kabupaten and blank lines above it, and those lines are not rows. `read_batches` then streams the
+rows with their numbers: for CSV the physical line where the row starts (counted from the top of the file,
+title lines included); for Excel the sheet's row number; for Parquet the 1-based row number. Lines that are
+blank or only delimiters are not rows.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from itertools import compress, islice
 from operator import itemgetter
 from pathlib import Path
@@ -24,6 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import python_calamine
 
 from cli import UserError
 from data.validate import FIELDS, LABELS, REQUIRED_FIELDS
@@ -31,23 +36,36 @@ from data.validate import FIELDS, LABELS, REQUIRED_FIELDS
 #: Columns a file must have. `tanggal_salur` may be empty in a row, but the column must be there.
 REQUIRED_COLUMNS = (*REQUIRED_FIELDS, "paid_date")
 #: Header names seen in exports, after `header_key` (lower case, `_` between words), beyond the
-#: canonical name and its Bahasa Indonesia label (`validate.LABELS`).
+#: canonical name and its Bahasa Indonesia label (`validate.LABELS`). The one place for this vocabulary.
+#: Kemendagri codes only: Open Data Jabar's `bps_kode_desa_kelurahan` (BPS numbering) is never one of them.
 HEADER_ALIASES = {
-    "nik": ("nik_penerima", "nik_kpm", "no_nik", "nomor_nik", "nomor_induk_kependudukan"),
-    "name": ("nama_penerima", "nama_kpm", "nama_lengkap", "nama_penerima_manfaat"),
-    "kk_number": ("nomor_kk", "no_kartu_keluarga", "nomor_kartu_keluarga", "kk", "nkk", "no_kk_penerima"),
-    "desa_code": ("kode_kelurahan", "kode_desa_kelurahan", "kode_kelurahan_desa", "kd_desa", "kode_wilayah_desa"),
-    "program": ("jenis_bansos", "jenis_bantuan", "nama_program", "program_bansos", "bansos"),
-    "period": ("periode_salur", "periode_penyaluran", "bulan_periode"),
-    "tahap": ("tahap_salur", "tahap_penyaluran"),
+    "nik": ("nik_penerima", "nik_kpm", "no_nik", "nomor_nik", "nomor_induk_kependudukan", "nik_pm",
+            "nik_penerima_manfaat", "nik_ktp", "no_ktp"),
+    "name": ("nama_penerima", "nama_kpm", "nama_lengkap", "nama_penerima_manfaat", "nama_pm", "nama_ktp",
+             "nama_sesuai_ktp"),
+    "kk_number": ("nomor_kk", "no_kartu_keluarga", "nomor_kartu_keluarga", "kk", "nkk", "no_kk_penerima",
+                  "nomor_kk_penerima", "no_kk_kpm"),
+    "desa_code": ("kode_kelurahan", "kode_desa_kelurahan", "kode_kelurahan_desa", "kd_desa", "kode_wilayah_desa",
+                  "kode_wilayah", "kemendagri_kode_desa_kelurahan", "kemendagri_kode_desa", "kode_kemendagri",
+                  "kode_desa_kemendagri", "kd_kel", "kode_kel", "kdepum"),
+    "program": ("jenis_bansos", "jenis_bantuan", "nama_program", "program_bansos", "bansos", "nama_bansos",
+                "jenis_program"),
+    "period": ("periode_salur", "periode_penyaluran", "bulan_periode", "bulan_salur", "periode_bulan"),
+    "tahap": ("tahap_salur", "tahap_penyaluran", "tahapan"),
     "amount": ("nominal_rp", "nominal_bantuan", "jumlah", "jumlah_rp", "jumlah_bantuan", "nilai",
-               "nilai_bantuan", "nilai_rp"),
-    "channel": ("kanal_salur", "kanal_penyaluran", "bank", "bank_penyalur", "penyalur"),
-    "status": ("status_salur", "status_penyaluran"),
+               "nilai_bantuan", "nilai_rp", "nominal_salur", "jumlah_salur", "besaran_bantuan"),
+    "channel": ("kanal_salur", "kanal_penyaluran", "bank", "bank_penyalur", "penyalur", "himbara",
+                "lembaga_penyalur"),
+    "status": ("status_salur", "status_penyaluran", "status_transaksi", "keterangan_status"),
     "scheduled_date": ("tgl_jadwal", "jadwal", "jadwal_salur", "tanggal_jadwal_salur"),
     "paid_date": ("tgl_salur", "tanggal_penyaluran", "tgl_penyaluran", "tanggal_cair", "tgl_cair",
-                  "tanggal_pencairan", "tanggal_realisasi"),
+                  "tanggal_pencairan", "tanggal_realisasi", "tgl_transaksi", "tanggal_transaksi",
+                  "tgl_realisasi"),
 }
+#: Header words of a published aggregate table (counts per region), which ingest does not take.
+AGGREGATE_HEADER = re.compile(r"^(?:jumlah|total|banyak|count|persen|persentase)(?:_|$)|^(?:kpm|penerima)$")
+#: Lines searched for the header: title lines, the kabupaten and blank lines of office exports come first.
+HEADER_SEARCH = 20
 _FIELD_OF_HEADER = {key: field for field in FIELDS for key in (field, LABELS[field], *HEADER_ALIASES[field])}
 #: One row's cells as read: text, or None for a Parquet null.
 Row = Sequence[str | None]
@@ -56,7 +74,10 @@ _SAMPLE = 1 << 16
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SNIFF = 1 << 13
 _CHUNK = 1 << 20
-_MAGIC = {b"PAR1": "parquet", b"PK\x03\x04": "zip", b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+_MAGIC = {b"PAR1": "parquet", b"PK\x03\x04": "zip", b"\xd0\xcf\x11\xe0": "xls", b"\xff\xfe": "utf-16",
+          b"\xfe\xff": "utf-16"}
+#: Whole numbers above 2**53 are not exact as floats: a 16-digit NIK stored as a number there lost digits.
+_EXACT_FLOAT = float(2**53)
 
 
 @dataclass(frozen=True)
@@ -65,21 +86,28 @@ class Source:
 
     path: Path
     sha256: str
-    kind: str                      # "csv" or "parquet"
+    kind: str                      # "csv", "excel" or "parquet"
     encoding: str | None           # CSV only: "utf-8", "utf-8-sig" (with BOM) or "cp1252"
     delimiter: str | None          # CSV only
     header: tuple[str, ...]        # column names as written in the file
     columns: dict[str, int]        # canonical field -> position in the header
+    header_line: int = 1           # line (Excel: row) of the header; the lines above it are not rows
+    sheet: str | None = None       # Excel only
 
     @property
     def name(self) -> str:
         return self.path.name
 
     def describe(self) -> str:
+        above = (f"; header on line {self.header_line}, line{'s' * (self.header_line > 2)} "
+                 f"{'1' if self.header_line == 2 else f'1-{self.header_line - 1}'} above it skipped"
+                 if self.header_line > 1 else "")
         if self.kind == "parquet":
             return "Parquet"
+        if self.kind == "excel":
+            return f"Excel, sheet {self.sheet!r}{above}"
         encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252"}[self.encoding or ""]
-        return f"CSV {self.delimiter!r}-separated, {encoding}"
+        return f"CSV {self.delimiter!r}-separated, {encoding}{above}"
 
     def columns_of(self, rows: Sequence[Row]) -> tuple[dict[str, Sequence[str | None]], dict[int, str]]:
         """A batch of rows as canonical columns, and what is wrong with rows whose cell count is not the header's."""
@@ -103,8 +131,11 @@ def header_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
 
 
-def open_source(path: Path) -> Source:
-    """Check a file as a whole; raise UserError (one sentence naming the file) if it cannot be ingested."""
+def open_source(path: Path, sheet: str | None = None) -> Source:
+    """Check a file as a whole; raise UserError (one sentence naming the file) if it cannot be ingested.
+
+    `sheet` picks an Excel workbook's sheet by name or 1-based number (default: the first).
+    """
     if not path.is_file():
         raise UserError(f"{path} does not exist or is not a file.")
     with path.open("rb") as file:
@@ -114,8 +145,8 @@ def open_source(path: Path) -> Source:
     kind = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), "csv")
     if kind == "parquet":
         return _open_parquet(path)
-    if kind == "zip":
-        raise UserError(f"{path} is a ZIP archive or Excel workbook, not a CSV or Parquet file; save it as CSV.")
+    if kind in ("zip", "xls"):
+        return _open_excel(path, sheet)
     if kind == "utf-16" or b"\x00" in head:
         raise UserError(f"{path} is binary or UTF-16, not a CSV (UTF-8 or Windows-1252) or Parquet file.")
     return _open_csv(path, head.startswith(codecs.BOM_UTF8))
@@ -125,8 +156,9 @@ def _open_csv(path: Path, bom: bool) -> Source:
     sha256, encoding = _hash_and_encoding(path, "utf-8-sig" if bom else "utf-8")
     with path.open(encoding=encoding, newline="") as file:
         sample = file.read(_SAMPLE)
-    delimiter, header = _sniff(path, sample)
-    return Source(path, sha256, "csv", encoding, delimiter, header, _map_header(path, header))
+    delimiter, header, index = _sniff(path, sample)
+    header_line = _physical_line(sample, delimiter, index)
+    return Source(path, sha256, "csv", encoding, delimiter, header, _map_header(path, header), header_line)
 
 
 def _hash_and_encoding(path: Path, utf8_name: str) -> tuple[str, str]:
@@ -156,26 +188,67 @@ def _decodes(decoder: codecs.IncrementalDecoder, chunk: bytes, final: bool = Fal
     return True
 
 
-def _sniff(path: Path, sample: str) -> tuple[str, tuple[str, ...]]:
-    """The delimiter whose header names the most known columns; csv.Sniffer's guess wins a tie."""
+def _sniff(path: Path, sample: str) -> tuple[str, tuple[str, ...], int]:
+    """The delimiter and header row (of the first HEADER_SEARCH) naming the most known columns.
+
+    csv.Sniffer's delimiter wins a tie, then the earliest row. Returns (delimiter, header, row index).
+    """
     try:
         sniffed = csv.Sniffer().sniff(sample[:_SNIFF], delimiters=_DELIMITERS).delimiter
     except csv.Error:
         sniffed = ","
     candidates = [sniffed, *(d for d in _DELIMITERS if d != sniffed)]
-    headers = {d: _first_row(sample, d) for d in candidates}
-    best = max(candidates, key=lambda d: len({_FIELD_OF_HEADER.get(header_key(h)) for h in headers[d]} - {None}))
-    if not headers[best]:
-        raise UserError(f"{path} is empty.")
-    return best, headers[best]
+    best = (-1, "", (), 0)
+    for delimiter in candidates:
+        for index, row in enumerate(_first_rows(sample, delimiter)):
+            score = _known_columns(row)
+            if score > best[0]:
+                best = (score, delimiter, row, index)
+    score, delimiter, header, index = best
+    if score <= 0:
+        _refuse_unrecognised(path, [row for d in candidates for row in _first_rows(sample, d)])
+    return delimiter, header, index
 
 
-def _first_row(sample: str, delimiter: str) -> tuple[str, ...]:
+def _known_columns(row: Sequence[str]) -> int:
+    return len({_FIELD_OF_HEADER.get(header_key(cell)) for cell in row} - {None})
+
+
+def _first_rows(sample: str, delimiter: str) -> list[tuple[str, ...]]:
+    rows = []
     try:
-        first = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+        for cells in islice(csv.reader(io.StringIO(sample), delimiter=delimiter), HEADER_SEARCH):
+            rows.append(tuple(cell.strip().lstrip("\ufeff") for cell in cells))
     except csv.Error:
-        return ()
-    return tuple(cell.strip().lstrip("\ufeff") for cell in first)
+        pass
+    return rows
+
+
+def _physical_line(sample: str, delimiter: str, index: int) -> int:
+    """The file line of row `index` (0-based): blank lines and quoted line breaks count."""
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    for _ in range(index):
+        next(reader, None)
+    return reader.line_num + 1  # csv.reader gives a blank line a row of its own ([]), so rows count lines
+
+
+def _is_count_column(name: str) -> bool:
+    """`jumlah_kpm`, `total_penerima`: a column of counts, not one of ours (`jumlah` alone is an amount)."""
+    key = header_key(name)
+    return bool(AGGREGATE_HEADER.search(key)) and key not in _FIELD_OF_HEADER
+
+
+def _refuse_unrecognised(path: Path, rows: Sequence[Sequence[str]]) -> None:
+    """No header among the first lines: an aggregate table gets its own sentence; otherwise the usual one."""
+    for row in rows:
+        counts = [cell for cell in row if _is_count_column(cell)]
+        if counts:
+            raise UserError(f"{path} looks like a published aggregate table (counts per region such as "
+                            f"{counts[0]!r}, no nik column): ingest takes one row per payment "
+                            f"({', '.join(LABELS[f] for f in REQUIRED_COLUMNS)}), not totals.")
+    # Unknown header names are not echoed: a file without a header would show a person's data.
+    raise UserError(f"{path} has no recognisable header row in its first {HEADER_SEARCH} lines; the header must "
+                    f"name the columns ({', '.join(LABELS[f] for f in REQUIRED_COLUMNS)}).")
 
 
 def _map_header(path: Path, header: Sequence[str]) -> dict[str, int]:
@@ -189,9 +262,9 @@ def _map_header(path: Path, header: Sequence[str]) -> dict[str, int]:
                             f"{header[columns[field]]!r} and {name!r}; keep one.")
         columns[field] = index
     if not columns:
-        # Unknown header names are not echoed: a file without a header would show a person's data.
-        raise UserError(f"{path} has no recognisable header row; the first line must name the columns "
-                        f"({', '.join(LABELS[f] for f in REQUIRED_COLUMNS)}).")
+        _refuse_unrecognised(path, [header])
+    if "nik" not in columns and "name" not in columns and any(map(_is_count_column, header)):
+        _refuse_unrecognised(path, [header])
     missing = [LABELS[f] for f in REQUIRED_COLUMNS if f not in columns]
     if missing:
         raise UserError(f"{path} is missing the required column{'s' * (len(missing) > 1)} {', '.join(missing)}.")
@@ -211,16 +284,98 @@ def _open_parquet(path: Path) -> Source:
     return Source(path, digest.hexdigest(), "parquet", None, None, header, _map_header(path, header))
 
 
+def _open_excel(path: Path, sheet: str | None) -> Source:
+    try:
+        with python_calamine.CalamineWorkbook.from_path(str(path)) as workbook:
+            names = list(workbook.sheet_names)
+            name = _sheet_name(path, names, sheet)
+            numbered = list(_excel_rows(workbook.get_sheet_by_name(name), HEADER_SEARCH))
+    except UserError:
+        raise
+    except Exception as error:  # calamine raises its own error types for every kind of broken workbook
+        raise UserError(f"{path} cannot be read as an Excel workbook ({type(error).__name__}): it is another "
+                        "kind of ZIP archive or a damaged workbook; save it as .xlsx or CSV.") from None
+    rows = [tuple(_excel_text(cell).strip() for cell in cells) for _, cells in numbered]
+    scored = [(_known_columns(row), -index) for index, row in enumerate(rows)]
+    if not scored or max(scored)[0] <= 0:
+        _refuse_unrecognised(path, rows)
+    index = -max(scored)[1]
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    header_line = numbered[index][0]
+    return Source(path, digest.hexdigest(), "excel", None, None, rows[index], _map_header(path, rows[index]),
+                  header_line, name)
+
+
+def _sheet_name(path: Path, names: list[str], sheet: str | None) -> str:
+    if not names:
+        raise UserError(f"{path} has no sheets.")
+    if sheet is None:
+        return names[0]
+    if sheet in names:
+        return sheet
+    if sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        return names[int(sheet) - 1]
+    raise UserError(f"{path} has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}.")
+
+
+def _excel_rows(sheet: python_calamine.CalamineSheet, limit: int | None = None) -> Iterator[tuple[int, list]]:
+    """(row number as Excel shows it, cells): calamine's rows start at the sheet's first row, used or not."""
+    return islice(enumerate(sheet.iter_rows(), start=1), limit)
+
+
+def _excel_text(cell: object) -> str:
+    """A cell as the text a CSV export would hold: whole numbers without `.0`, dates as ISO days."""
+    if cell.__class__ is str:
+        return cell  # type: ignore[return-value]
+    if isinstance(cell, float):
+        if abs(cell) >= _EXACT_FLOAT:
+            # Scientific form with 15 digits: validation says the NIK/KK number lost digits as a number.
+            return f"{cell:.14E}"
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time() else cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return "" if cell is None else str(cell)
+
+
 def read_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Row]]]:
     """The data rows of a checked file, `size` at a time, as (line numbers, rows of text or None)."""
+    if source.kind == "excel":
+        return _excel_batches(source, size)
     return _csv_batches(source, size) if source.kind == "csv" else _parquet_batches(source, size)
+
+
+def _excel_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Row]]]:
+    with python_calamine.CalamineWorkbook.from_path(str(source.path)) as workbook:
+        numbered = _excel_rows(workbook.get_sheet_by_name(source.sheet))
+        rows = ((line, [_excel_text(cell) for cell in cells]) for line, cells in numbered if line > source.header_line)
+        while batch := list(islice(rows, size)):
+            lines = [line for line, _ in batch]
+            # Trailing empty cells of a wide used area are not cells of the row.
+            cells = [_trim(row, len(source.header)) for _, row in batch]
+            yield _without_blank_rows(lines, cells)
+
+
+def _trim(row: list[str], width: int) -> list[str]:
+    if len(row) > width and not any(row[width:]):
+        return row[:width]
+    return row
 
 
 def _csv_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Row]]]:
     with source.path.open(encoding=source.encoding, newline="") as file:
         reader = csv.reader(file, delimiter=source.delimiter or ",")
         try:
-            next(reader, None)
+            for _ in range(source.header_line):  # the header and the lines above it are not rows
+                if reader.line_num >= source.header_line:
+                    break
+                next(reader, None)
             while True:
                 first_line = reader.line_num + 1
                 rows: list[Row] = list(islice(reader, size))

@@ -53,7 +53,9 @@ RAW_TABLES_DDL = {
             scheduled_date    DATE,
             paid_date         DATE,               -- NULL unless money reached the recipient
             source            VARCHAR NOT NULL,   -- 'generator' or the ingested file's name
-            source_line       BIGINT              -- line number in that file (header = line 1)
+            source_line       BIGINT,             -- line number in that file (from its top, title lines included)
+            status_date       DATE,               -- gagal/retur/tertunda: the attempt, return or schedule given
+            desa_code_from    VARCHAR             -- when kode_desa was translated: the code given and how
         )""",
     # Complaints (pengaduan) about social assistance, by desa.
     "complaints": """
@@ -96,7 +98,8 @@ RAW_TABLES_DDL = {
             ingested_at       TIMESTAMP NOT NULL,
             input_rows        BIGINT NOT NULL,
             accepted          BIGINT NOT NULL,
-            quarantined       BIGINT NOT NULL
+            quarantined       BIGINT NOT NULL,
+            crosswalk         VARCHAR             -- the --crosswalk file (name, sha256) its codes went through
         )""",
     # Key/value facts about how the raw database was made (preset, seed, year, ...).
     "raw_metadata": """
@@ -127,9 +130,19 @@ def connect_raw(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnectio
     return con
 
 
+#: Columns added after the first release: databases made before them gain them (NULL) when opened.
+ADDED_COLUMNS = (
+    ("disbursements", "status_date", "DATE"),
+    ("disbursements", "desa_code_from", "VARCHAR"),
+    ("ingested_files", "crosswalk", "VARCHAR"),
+)
+
+
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in RAW_TABLES_DDL.values():
         con.execute(ddl)
+    for table, column, kind in ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
     # fetchall, not fetchone: DuckDB 2 refuses register() while a result is still open on the connection.
     has_regions = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'regions'"

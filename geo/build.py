@@ -40,6 +40,7 @@ class BuildOptions:
     attribution: str | None = None
     illustrative: bool = False
     jobs: int = 1
+    match_names: bool = False
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "repeatable")
     add_provinces_option(parser, "only these provinces, e.g. 32,53 (default: all in the source; all if illustrative)")
     parser.add_argument("--code-column", metavar="NAME", help="column holding the region codes (default: detected)")
+    parser.add_argument("--match-names", action="store_true",
+                        help="join files without codes by their region names, province to desa (e.g. columns "
+                             "province, district, sub_district, village)")
     parser.add_argument("--licence", metavar="TEXT", help="licence of your boundary files, published with them")
     parser.add_argument("--attribution", metavar="TEXT", help="credit line for your boundary files, e.g. 'BIG, 2024'")
     parser.add_argument("--illustrative", action="store_true",
@@ -59,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     options = BuildOptions(
         sources=tuple(args.source), provinces=parse_codes(args.provinces, "provinsi"), code_column=args.code_column,
         licence=args.licence, attribution=args.attribution, illustrative=args.illustrative, jobs=max(1, args.jobs),
+        match_names=args.match_names,
     )
     geo_dir = get_settings().geo_dir
     manifest = build(geo_dir, options)
@@ -93,7 +98,7 @@ def choose_source(geo_dir: Path, options: BuildOptions) -> tuple[SourceInfo, gpd
         return ILLUSTRATIVE, None, SourceReport()
     paths = list(options.sources) or _configured_sources(geo_dir)
     if paths:
-        shapes, report = read_sources(paths, options.code_column, options.provinces)
+        shapes, report = read_sources(paths, options.code_column, options.provinces, options.match_names)
         if shapes.empty:
             raise UserError(f"No region of {_provinces_text(options)} was found in {', '.join(map(str, paths))}.")
         return user_source([Path(p).name for p in paths], options.licence, options.attribution), shapes, report
@@ -138,7 +143,10 @@ def _manifest(source: SourceInfo, source_report: SourceReport, repair_report: Re
             "rows": source_report.rows, "matched": source_report.matched,
             "match_rate": round(source_report.match_rate, 6), "unmatched": len(source_report.unmatched),
             "unmatched_codes": source_report.unmatched[:_LISTED], "duplicates": source_report.duplicates,
-            "names_differ": source_report.names_differ, "repaired": repair_report.repaired,
+            "names_differ": source_report.names_differ, "names_compared": source_report.names_compared,
+            "names_differ_examples": source_report.names_differ_examples,
+            "earlier_edition": source_report.earlier_edition, "matched_by_name": source_report.matched_by_name,
+            "repaired": repair_report.repaired,
             "dropped_empty": repair_report.dropped_empty[:_LISTED], "code_columns": source_report.code_columns,
         },
         "levels": {
@@ -166,7 +174,17 @@ def summary_line(manifest: dict[str, object], folder: Path) -> str:
         + ("" if info["bytes_max"] <= info["max_bytes"] else " OVER BUDGET")
         for name, info in views.items()
     )
-    matched = (f"matched {counts['matched']:,}/{counts['rows']:,} ({counts['match_rate']:.1%}), "
-               f"unmatched {counts['unmatched']:,}, repaired {counts['repaired']:,}, ") if counts["rows"] else ""
+    matched = ""
+    if counts["rows"]:
+        how = ("; by name" if counts.get("matched_by_name") else "") + (
+            f"; {counts['earlier_edition']:,} earlier-edition codes moved to today's"
+            if counts.get("earlier_edition") else "")
+        names = (f"names differ {counts['names_differ']:,}/{counts['names_compared']:,}"
+                 + (f" (e.g. {counts['names_differ_examples'][0]})" if counts.get("names_differ_examples") else "")
+                 + ", ") if counts.get("names_compared") else (
+            "" if counts.get("matched_by_name") else "names not checked (no name column), ")
+        matched = (f"matched {counts['matched']:,}/{counts['rows']:,} ({counts['match_rate']:.1%}{how}), "
+                   f"unmatched {counts['unmatched']:,}, {names}shapes merged into a shared code "
+                   f"{counts['duplicates']:,}, repaired {counts['repaired']:,}, ")
     return (f"geo build ({manifest['kind']}): {regions} regions; {matched}without shape {without:,}; "
             f"bytes per map (largest/budget): {sizes}; {manifest['seconds']:.0f} s -> {folder}")

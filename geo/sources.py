@@ -1,4 +1,12 @@
-"""Read boundary files (GeoParquet, GeoJSON, Shapefile zip or folder, GeoPackage) and join them to the registry."""
+"""Read boundary files (GeoParquet, GeoJSON, Shapefile zip or folder, GeoPackage) and join them to the registry.
+
+Codes are read as people have them: dotted, compact, Excel floats, a leading `'`, OCHA's `ID` prefix, and
+`KDPKAB` stored as a number (61.1 for 61.10). A code of an earlier Kemendagri edition that moved is joined
+to today's code (`geo.code_history`). Names of matched regions are compared with the registry's: when most
+differ, the codes are not Kemendagri codes of today (BPS codes, another edition) and the file is refused
+rather than drawn in the wrong places. `match_names` joins a file with names only (province, kabupaten,
+kecamatan, desa) down the hierarchy.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +23,30 @@ import pandas as pd
 import pyogrio
 
 from cli import UserError
+from geo.code_history import earlier_code
 from geo.levels import level_for_length
-from geo.regions import RegionCodeError, get_registry, normalize_region_code
+from geo.names import match_child, same_name
+from geo.regions import RegionCodeError, get_registry, level_of, normalize_region_code
 
 log = logging.getLogger(__name__)
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg")
 SUFFIXES = (".parquet", ".geoparquet", ".zip", *VECTOR_SUFFIXES)
-#: Columns that usually carry the region's name, compared with the registry's spelling (which wins).
-NAME_COLUMNS = ("nama", "name", "namobj", "nama_desa", "wadmkd", "desa")
+#: Columns that usually carry a region's name, per level (BIG, OCHA/HDX, Dukcapil, Open Data exports), compared
+#: with the registry's spelling (which wins) and used by `match_names`; then names of any level.
+NAME_COLUMNS_BY_LEVEL = {
+    "provinsi": ("wadmpr", "provinsi", "propinsi", "province", "nama_prov", "nama_provinsi", "adm1_en", "adm1_name"),
+    "kabupaten": ("wadmkk", "kabupaten", "kab_kota", "kabupaten_kota", "district", "regency", "nama_kab",
+                  "nama_kabupaten", "nama_kabupaten_kota", "adm2_en", "adm2_name"),
+    "kecamatan": ("wadmkc", "kecamatan", "sub_district", "subdistrict", "nama_kec", "nama_kecamatan", "adm3_en",
+                  "adm3_name"),
+    "desa": ("wadmkd", "desa", "kelurahan", "desa_kelurahan", "village", "nama_desa", "nama_kel",
+             "nama_desa_kelurahan", "adm4_en", "adm4_name"),
+}
+NAME_COLUMNS = ("nama", "name", "namobj", "nama_wilayah")
+_OCHA_PREFIX = re.compile(r"^ID(?=\d)", re.IGNORECASE)
+_ONE_DECIMAL_KABUPATEN = re.compile(r"\d{2}\.\d")
+_EXAMPLES = 2
 _POINT_OR_LINE = re.compile(r"Point|LineString|None", re.IGNORECASE)
 _SAMPLE = 500
 _MIN_CODE_SHARE = 0.5
@@ -40,28 +63,37 @@ class SourceReport:
     unmatched: list[str] = field(default_factory=list)
     duplicates: int = 0
     names_differ: int = 0
+    names_compared: int = 0
+    names_differ_examples: list[str] = field(default_factory=list)
+    earlier_edition: int = 0
+    matched_by_name: int = 0
 
     @property
     def match_rate(self) -> float:
         return self.matched / self.rows if self.rows else 0.0
 
 
-def read_sources(paths: list[Path], code_column: str | None = None,
-                 provinces: tuple[str, ...] | None = None) -> tuple[gpd.GeoDataFrame, SourceReport]:
+def read_sources(paths: list[Path], code_column: str | None = None, provinces: tuple[str, ...] | None = None,
+                 match_names: bool = False) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Shapes of every file under `paths` with a registry `code` and `level` (EPSG:4326, not yet repaired).
 
     A code may appear on several rows (a region split over files or features); the caller merges them.
+    With `match_names`, files are joined by their region names down the hierarchy instead of by codes.
     """
     report = SourceReport()
     frames = []
     for path in paths:
         report.files.append(str(path))
         for label, frame in _read_path(Path(path)):
+            if match_names:
+                report.code_columns[label] = "(names) " + ", ".join(_hierarchy_columns(frame, label).values())
+                frames.append(_join_by_names(frame, label, report))
+                continue
             column = code_column or detect_code_column(frame, label)
             if column not in frame.columns:
                 raise UserError(f"{label} has no column {column!r}; its columns are {_columns(frame)}.")
             report.code_columns[label] = column
-            frames.append(_join_registry(frame, column, report))
+            frames.append(_join_registry(frame, column, label, report))
     shapes = pd.concat(frames, ignore_index=True) if frames else _empty()
     if provinces is not None:
         shapes = shapes[shapes["code"].str[:2].isin(provinces)]
@@ -134,12 +166,28 @@ def _columns(frame: pd.DataFrame) -> str:
     return ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
 
 
+def _code_text(value: object) -> object:
+    """A code cell as `normalize_region_code` reads it: `'3404`, `ID34.04`, and KDPKAB numbers 61.1 -> `61.10`."""
+    if isinstance(value, float) and value == value and not value.is_integer() and 10 < value < 100:
+        # A DBF numeric or BIG export of PP.KK: two decimals are the kabupaten (61.1 was 61.10).
+        text = f"{value:.2f}"
+        return text if abs(float(text) - value) < 1e-9 else value
+    if isinstance(value, str):
+        text = _OCHA_PREFIX.sub("", value.strip().lstrip("'"))
+        return text + "0" if _ONE_DECIMAL_KABUPATEN.fullmatch(text) else text
+    return value
+
+
 def _registry_code(value: object) -> str | None:
+    """Today's code for a cell: a registry code, or an earlier edition's code that moved; else None."""
     try:
-        code = normalize_region_code(value)
+        code = normalize_region_code(_code_text(value))
     except RegionCodeError:
         return None
-    return code if code in get_registry() else None
+    if code in get_registry():
+        return code
+    earlier = earlier_code(code)
+    return earlier.current if earlier else None
 
 
 def detect_code_column(frame: gpd.GeoDataFrame, label: str) -> str:
@@ -162,28 +210,114 @@ def detect_code_column(frame: gpd.GeoDataFrame, label: str) -> str:
             depth = pd.Series([len(code) for code in codes]).mode().iloc[0]
             candidates.append((depth, share, values.nunique(), str(column)))
     if not candidates:
+        names = _hierarchy_columns(frame, label, required=False)
+        if names:
+            raise UserError(f"No column of {label} holds Kemendagri region codes, but it has region names "
+                            f"({', '.join(names.values())}): match them with --match-names.")
         raise UserError(f"No column of {label} holds Kemendagri region codes (columns: {_columns(frame)}); "
                         "name it with --code-column (BPS codes need a crosswalk first).")
     return max(candidates)[3]
 
 
-def _join_registry(frame: gpd.GeoDataFrame, column: str, report: SourceReport) -> gpd.GeoDataFrame:
-    codes = frame[column].map(_registry_code)
+def _join_registry(frame: gpd.GeoDataFrame, column: str, label: str, report: SourceReport) -> gpd.GeoDataFrame:
+    values = frame[column]
+    lookup = {value: _registry_code(value) for value in values.dropna().unique()}
+    codes = values.map(lookup)
     matched = codes.notna()
     report.rows += len(frame)
     report.matched += int(matched.sum())
     report.unmatched += sorted({str(value) for value in frame.loc[~matched, column]})
-    report.names_differ += _names_differ(frame.loc[matched], codes[matched])
-    shapes = gpd.GeoDataFrame({"code": codes[matched].to_numpy()}, geometry=frame.geometry[matched].to_numpy(),
-                              crs="EPSG:4326")
+    report.earlier_edition += sum(1 for value in values[matched] if _is_earlier(value))
+    _check_names(frame.loc[matched], codes[matched], label, report)
+    return _shapes(codes[matched], frame.geometry[matched])
+
+
+def _is_earlier(value: object) -> bool:
+    try:
+        return normalize_region_code(_code_text(value)) not in get_registry()
+    except RegionCodeError:
+        return False
+
+
+def _shapes(codes: pd.Series, geometry: gpd.GeoSeries) -> gpd.GeoDataFrame:
+    shapes = gpd.GeoDataFrame({"code": codes.to_numpy()}, geometry=geometry.to_numpy(), crs="EPSG:4326")
     shapes["level"] = shapes["code"].str.len().map(level_for_length)
     return shapes
 
 
-def _names_differ(frame: pd.DataFrame, codes: pd.Series) -> int:
-    """Count of names that differ from the registry (e.g. `Kuta Buloh Ii` for `Kuta Buloh II`)."""
-    column = next((c for c in frame.columns if str(c).lower() in NAME_COLUMNS), None)
+def _name_column(frame: gpd.GeoDataFrame, level: str) -> str | None:
+    by_key = {str(c).lower(): c for c in frame.columns if c != frame.geometry.name}
+    for key in (*NAME_COLUMNS_BY_LEVEL[level], *NAME_COLUMNS):
+        if key in by_key:
+            return by_key[key]
+    return None
+
+
+def _check_names(frame: gpd.GeoDataFrame, codes: pd.Series, label: str, report: SourceReport) -> None:
+    """Count names that differ from the registry's; refuse the file when most do (BPS codes, another edition)."""
+    if codes.empty:
+        return
+    level = level_of(codes.mode().iloc[0])
+    column = _name_column(frame, level)
     if column is None:
-        return 0
+        return
     names = get_registry().names
-    return int(sum(str(given) != names[code] for given, code in zip(frame[column], codes, strict=True)))
+    differ, compared, examples = 0, 0, []
+    for given, code in zip(frame[column], codes, strict=True):
+        if given is None or given != given or not str(given).strip():
+            continue
+        compared += 1
+        if not same_name(given, names[code], level_of(code)):
+            differ += 1
+            if len(examples) < _EXAMPLES:
+                examples.append(f"{code} is {names[code]!r} in the registry but {str(given)!r} in the file")
+    report.names_compared += compared
+    report.names_differ += differ
+    report.names_differ_examples += examples[:_EXAMPLES - len(report.names_differ_examples)]
+    if compared and differ * 2 > compared:
+        fix = " or match by names with --match-names" if _hierarchy_columns(frame, label, required=False) else ""
+        raise UserError(
+            f"{label}: the names of {differ:,} of {compared:,} regions matched by code (column {column!r} against "
+            f"the registry) differ, e.g. {'; '.join(examples)}: the codes are not today's Kemendagri codes (BPS "
+            "codes or another edition), so the shapes would be drawn in the wrong places; convert the codes to "
+            f"Kemendagri codes of the 2025 edition{fix}.")
+
+
+def _hierarchy_columns(frame: gpd.GeoDataFrame, label: str, required: bool = True) -> dict[str, str]:
+    """The name column of each level a names-only file has, from the province down, without gaps."""
+    by_key = {str(c).lower(): str(c) for c in frame.columns if c != frame.geometry.name}
+    found: dict[str, str] = {}
+    for level, keys in NAME_COLUMNS_BY_LEVEL.items():
+        column = next((by_key[key] for key in keys if key in by_key), None)
+        if column is None:
+            break
+        found[level] = column
+    if required and len(found) < 2:
+        raise UserError(f"{label} has no region names to match from the province down (columns: {_columns(frame)});"
+                        " --match-names needs e.g. province, district, sub_district and village (or WADMPR, WADMKK, "
+                        "WADMKC, WADMKD).")
+    return found if len(found) >= 2 else {}
+
+
+def _join_by_names(frame: gpd.GeoDataFrame, label: str, report: SourceReport) -> gpd.GeoDataFrame:
+    """Codes found by names down the hierarchy; a row whose name is missing or unknown at any level is unmatched."""
+    columns = _hierarchy_columns(frame, label)
+    paths = frame[list(columns.values())].astype("string").fillna("")
+    cache: dict[tuple[str, ...], str | None] = {}
+    codes = []
+    for row in paths.itertuples(index=False, name=None):
+        if row not in cache:
+            code = ""
+            for level, name in zip(columns, row, strict=True):
+                code = match_child(code, name, level) or ""
+                if not code:
+                    break
+            cache[row] = code or None
+        codes.append(cache[row])
+    found = pd.Series(codes, index=frame.index, dtype="object")
+    matched = found.notna()
+    report.rows += len(frame)
+    report.matched += int(matched.sum())
+    report.matched_by_name += int(matched.sum())
+    report.unmatched += sorted({" / ".join(row) for row, code in cache.items() if code is None})
+    return _shapes(found[matched], frame.geometry[matched])

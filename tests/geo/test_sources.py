@@ -27,7 +27,7 @@ def frame(**columns: list[object]) -> gpd.GeoDataFrame:
 ])
 def test_code_forms_join_the_registry(tmp_path: Path, values: list[object], expected: str) -> None:
     path = tmp_path / "shapes.parquet"
-    frame(KDEPUM=values, NAMOBJ=["a", "b"]).to_parquet(path)
+    frame(KDEPUM=values, luas=[1.0, 2.0]).to_parquet(path)
     shapes, report = read_sources([path])
     assert report.code_columns == {"shapes.parquet": "KDEPUM"}
     assert shapes["code"].iloc[0] == expected
@@ -45,16 +45,18 @@ def test_a_file_without_codes_is_a_user_error() -> None:
         detect_code_column(frame(nama=["a", "b"], luas=[1.0, 2.0]), "x.geojson")
 
 
-def test_unmatched_codes_and_title_cased_names_are_reported(tmp_path: Path) -> None:
+def test_unmatched_codes_and_names_that_differ_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "shapes.geojson"
-    # 11.01.05.2001 is "Kuta Buloh II" in the registry; boundary files title-case it.
-    frame(kode=["11.01.05.2001", "32.04.05.2001", "99.99.99.9999"],
-          nama=["Kuta Buloh Ii", "Cileunyi Kulon", "Nowhere"]).to_file(path)
+    # 11.01.05.2001 is "Kuta Buloh II" in the registry: title case, `Desa` and spaces do not count.
+    frame(kode=["11.01.05.2001", "32.04.05.2001", "32.04.05.2002", "99.99.99.9999"],
+          nama=["Kuta Buloh Ii", "DESA  CILEUNYI KULON", "Somewhere Else", "Nowhere"]).to_file(path)
     shapes, report = read_sources([path])
     assert report.unmatched == ["99.99.99.9999"]
-    assert report.matched == 2
-    assert report.names_differ == 1
-    assert sorted(shapes["code"]) == ["11.01.05.2001", "32.04.05.2001"]
+    assert report.matched == 3
+    assert (report.names_differ, report.names_compared) == (1, 3)
+    assert report.names_differ_examples == ["32.04.05.2002 is 'Cileunyi Wetan' in the registry but 'Somewhere Else' "
+                                            "in the file"]
+    assert sorted(shapes["code"]) == ["11.01.05.2001", "32.04.05.2001", "32.04.05.2002"]
 
 
 @pytest.mark.parametrize("fixture", ["kab_bandung_desa", "kota_bandung_desa", "kab_kupang_desa"])
