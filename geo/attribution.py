@@ -45,7 +45,7 @@ NO_LICENCE = "Licence not stated; check the terms of these boundary files before
 class SourceInfo:
     """Provenance of one set of boundaries; it travels with the layers into every published release."""
 
-    #: 'user' (files given to `geo build`), 'download' (`geo fetch`) or 'illustrative'.
+    #: 'user' (files given to `geo build`), 'download' (`geo fetch`), 'pack' (the shipped pack) or 'illustrative'.
     kind: str
     name: str
     licence: str
@@ -72,6 +72,20 @@ def download_source() -> SourceInfo:
         licence=UPSTREAM_NOTICE,
         attribution_id=f"Batas wilayah: {name} (MIT, © 2024 Cahya DSN), disederhanakan untuk web.",
         attribution_en=f"Boundaries: {name} (MIT, © 2024 Cahya DSN), simplified for the web.",
+    )
+
+
+def pack_source() -> SourceInfo:
+    """The boundary pack shipped in the repository (`python -m geo pack`), made from the same upstream commit."""
+    name = f"{UPSTREAM_REPO} @ {UPSTREAM_COMMIT[:7]}"
+    return SourceInfo(
+        kind="pack",
+        name=name,
+        licence=UPSTREAM_NOTICE,
+        attribution_id=f"Batas wilayah: {name} (MIT, © 2024 Cahya DSN), disederhanakan untuk web "
+                       "(paket batas bawaan bansos-terbuka).",
+        attribution_en=f"Boundaries: {name} (MIT, © 2024 Cahya DSN), simplified for the web "
+                       "(the boundary pack shipped with bansos-terbuka).",
     )
 
 

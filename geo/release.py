@@ -32,6 +32,7 @@ from geo.attribution import ILLUSTRATIVE, SourceInfo
 from geo.illustrative import fill_missing
 from geo.layers import StoredLayers, read_layers
 from geo.levels import BOUNDARY_LEVELS, parent_code, parent_level
+from geo.pack import PACK_DIR, read_pack, with_fallback
 from geo.payload import payload_bytes, polygon_parts
 from geo.regions import get_registry, level_of
 from geo.simplify import VIEWS, View, map_keys, round_shapes
@@ -53,11 +54,16 @@ class BoundaryReport:
     map_bytes: dict[str, int] = field(default_factory=dict)
 
 
-def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str], geo_dir: Path) -> BoundaryReport:
-    """(Re)create the boundary tables for the regions of a release (dotted codes, any level)."""
+def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str], geo_dir: Path,
+                     pack: Path | None = PACK_DIR) -> BoundaryReport:
+    """(Re)create the boundary tables for the regions of a release (dotted codes, any level).
+
+    Shapes come from the layers `geo build` wrote in `geo_dir`, then from the boundary `pack` shipped in the
+    repository for regions those lack (None: no pack); regions without a shape in either get illustrative ones.
+    """
     report = BoundaryReport()
     wanted = _wanted_by_level(region_codes, report)
-    stored = read_layers(geo_dir)
+    stored = with_fallback(read_layers(geo_dir), read_pack(pack))
     finest = {level: _finest_shapes(stored, level) for level in BOUNDARY_LEVELS}
     shapes, without = fill_missing({k: v for k, v in finest.items() if v is not None}, _with_ancestors(wanted))
     for level in BOUNDARY_LEVELS:
@@ -172,9 +178,10 @@ def _source_rows(shapes: dict[str, gpd.GeoDataFrame], without: dict[str, list[st
 
 
 def _provenance(kind: str, stored: StoredLayers | None, now: datetime) -> tuple[SourceInfo, datetime]:
-    if stored is not None and kind == stored.source.kind:
-        built_at = datetime.fromisoformat(str(stored.manifest["built_at"])).astimezone(UTC).replace(tzinfo=None)
-        return stored.source, built_at
+    layers = stored.layers_of(kind) if stored is not None else None
+    if layers is not None:
+        built_at = datetime.fromisoformat(str(layers.manifest["built_at"])).astimezone(UTC).replace(tzinfo=None)
+        return layers.source, built_at
     return ILLUSTRATIVE, now
 
 

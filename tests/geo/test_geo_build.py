@@ -47,9 +47,9 @@ def test_files_in_the_configured_folder_are_used_without_source(geo_cli: Cli, ge
     assert read_layers(geo_dir).source.kind == "user"  # type: ignore[union-attr]
 
 
-def test_without_any_source_the_illustrative_default_is_built(geo_cli: Cli, geo_dir: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    assert geo_cli("build", "--provinces", "34") == 0
+def test_the_illustrative_default_is_built_on_request(geo_cli: Cli, geo_dir: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert geo_cli("build", "--provinces", "34", "--illustrative") == 0
     assert "geo build (illustrative)" in capsys.readouterr().out
     stored = read_layers(geo_dir)
     assert stored is not None and stored.source.illustrative
