@@ -12,11 +12,12 @@ Tables (one row per polygon part; `polygon` is pydeck PolygonLayer JSON `[[[lng,
   region's largest part and its bounding box, for view state and labels.
 - `boundary_sources(level, kind, name, licence, attribution_id, attribution_en, illustrative, built_at,
   regions, regions_without_shape)`: where each level's shapes come from; show the attribution on every map.
-  Illustrative rows say "batas wilayah ilustratif" and how to get real boundaries, in both languages.
+  Illustrative rows say "batas wilayah ilustratif" in both languages; how to get real ones is logged for the operator.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.attribution import ILLUSTRATIVE, SourceInfo
+from geo.attribution import ILLUSTRATIVE, SourceInfo, how_to_real
 from geo.illustrative import fill_missing
 from geo.layers import StoredLayers, read_layers
 from geo.levels import BOUNDARY_LEVELS, parent_code, parent_level
@@ -36,6 +37,8 @@ from geo.pack import PACK_DIR, read_pack, with_fallback
 from geo.payload import payload_bytes, polygon_parts
 from geo.regions import get_registry, level_of
 from geo.simplify import VIEWS, View, map_keys, round_shapes
+
+log = logging.getLogger(__name__)
 
 TABLES = ("boundaries", "boundaries_detail", "boundary_centroids", "boundary_sources")
 _CENTROID_DECIMALS = 5
@@ -78,7 +81,18 @@ def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str]
         polygons.append(rows.assign(table=view.table))
     sources = _source_rows(shapes, report.without_shape, stored)
     report.rows = _write_tables(con, pd.concat(polygons, ignore_index=True), _centroid_rows(shapes), sources)
+    _tell_illustrative(shapes)
     return report
+
+
+def _tell_illustrative(shapes: dict[str, gpd.GeoDataFrame]) -> None:
+    """Tell the operator (never the map's readers) which regions got illustrative shapes and how to get real ones."""
+    made = {level: frame.loc[frame["source"] == "illustrative", "code"] for level, frame in shapes.items()}
+    counts = ", ".join(f"{level} {len(codes):,}" for level, codes in made.items() if len(codes))
+    if counts:
+        provinces = sorted({code[:2] for codes in made.values() for code in codes})
+        log.warning("Illustrative shapes for %s region(s) of province(s) %s. %s", counts, ", ".join(provinces),
+                    how_to_real(provinces))
 
 
 def _wanted_by_level(region_codes: Iterable[str], report: BoundaryReport) -> dict[str, set[str]]:

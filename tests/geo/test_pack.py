@@ -116,8 +116,10 @@ def test_a_published_release_takes_the_pack_and_marks_what_it_lacks(tmp_path: Pa
     run = {"cwd": ROOT, "check": True, "capture_output": True, "text": True}
     subprocess.run([sys.executable, "-m", "data", "generate", "--preset", "demo", "--regions", "34.71,53.71,31.71",
                     "--scale", "0.05", "--seed", "1", "--out", str(raw)], **run)
-    subprocess.run([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out", str(published),
-                    "--geo-dir", str(tmp_path / "no-layers")], **run)
+    publish = subprocess.run([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out", str(published),
+                              "--geo-dir", str(tmp_path / "no-layers")], **run)
+    # The operator, not the map's readers, is told how to get real shapes for the province the pack lacks.
+    assert "`python -m geo fetch --provinces 31`" in publish.stderr
     con = duckdb.connect(str(published), read_only=True)
     sources = {(level, kind): rest for level, kind, *rest in con.execute(
         "SELECT level, kind, illustrative, licence, attribution_id, attribution_en, regions FROM boundary_sources"
@@ -139,6 +141,7 @@ def test_a_published_release_takes_the_pack_and_marks_what_it_lacks(tmp_path: Pa
             assert "cahyadsn/wilayah_boundaries" in text_id and "cahyadsn/wilayah_boundaries" in text_en
         else:
             assert illustrative and "ilustratif" in text_id and "illustrative" in text_en, level
+            assert "python -m" not in text_id + text_en
 
     # The pack's own shapes are published, and Jakarta Pusat's illustrative desa lie inside its real outline.
     kabupaten = pack.views["kabupaten"].set_index("code").geometry
