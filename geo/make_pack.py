@@ -123,7 +123,15 @@ def summary_line(manifest: dict[str, object], out: Path) -> str:
     total = pack_bytes(out)
     over = " OVER THE 8 MB AIM" if total > MAX_PACK_BYTES else ""
     return (f"geo pack: {regions} regions; bytes per map (largest/budget): {sizes}; "
-            f"{total / 1e6:.2f} MB on disk{over}; {manifest['seconds']:.0f} s -> {out}")
+            f"{total / 1e6:.2f} MB on disk{over}; {manifest['seconds']:.0f} s -> {_shown(out)}")
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it lies inside it (as the README shows it)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def readme_text(manifest: dict[str, object], out: Path) -> str:
