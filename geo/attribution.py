@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 #: The open boundaries `python -m geo fetch` downloads, pinned to one commit so builds are reproducible.
 UPSTREAM_REPO = "cahyadsn/wilayah_boundaries"
@@ -74,15 +74,11 @@ def download_source() -> SourceInfo:
 
 def pack_source() -> SourceInfo:
     """The boundary pack shipped in the repository (`python -m geo pack`), made from the same upstream commit."""
-    name = f"{UPSTREAM_REPO} @ {UPSTREAM_COMMIT[:7]}"
-    return SourceInfo(
-        kind="pack",
-        name=name,
-        licence=UPSTREAM_NOTICE,
-        attribution_id=f"Batas wilayah: {name} (MIT, © 2024 Cahya DSN), disederhanakan untuk web "
-                       "(paket batas bawaan bansos-terbuka).",
-        attribution_en=f"Boundaries: {name} (MIT, © 2024 Cahya DSN), simplified for the web "
-                       "(the boundary pack shipped with bansos-terbuka).",
+    download = download_source()
+    return replace(
+        download, kind="pack",
+        attribution_id=download.attribution_id.rstrip(".") + " (paket batas bawaan bansos-terbuka).",
+        attribution_en=download.attribution_en.rstrip(".") + " (the boundary pack shipped with bansos-terbuka).",
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from cli import EXIT_USER_ERROR
-from geo.attribution import UPSTREAM_NOTICE
+from geo.attribution import UPSTREAM_NOTICE, SourceInfo, pack_source
 from geo.fetch import LICENCE_FILE
 from geo.layers import MANIFEST, read_layers
 from geo.levels import registry_codes
@@ -41,6 +41,7 @@ def test_the_pack_is_small_complete_and_licensed() -> None:
     manifest = json.loads((PACK_DIR / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["kind"] == "pack" and manifest["illustrative"] is False
     assert manifest["licence"] == UPSTREAM_NOTICE
+    assert SourceInfo.from_dict(manifest) == pack_source()  # what releases credit is what the code says
 
 
 def test_the_pack_holds_the_country_outlines_and_the_demo_provinces_in_detail() -> None:
