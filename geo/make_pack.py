@@ -86,9 +86,8 @@ def make_pack(sources: tuple[Path, ...], provinces: tuple[str, ...], out: Path) 
                  "command": "python -m geo pack " + " ".join(f"--source {p}" for p in sources)
                             + f" --provinces {','.join(provinces)}"},
     }
-    write_folder(out, views, manifest, {}, **PARQUET_OPTIONS)
-    (out / LICENCE_FILE).write_text(UPSTREAM_NOTICE, encoding="utf-8")
-    (out / README).write_text(readme_text(manifest, out), encoding="utf-8")
+    write_folder(out, views, manifest, {LICENCE_FILE: UPSTREAM_NOTICE}, **PARQUET_OPTIONS)
+    (out / README).write_text(readme_text(manifest), encoding="utf-8")  # it quotes the sizes of the files written
     return manifest
 
 
@@ -134,7 +133,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def readme_text(manifest: dict[str, object], out: Path) -> str:
+def readme_text(manifest: dict[str, object]) -> str:
     """The pack's README: what it holds, where it comes from, its licence and how to make it again."""
     pack: dict = manifest["pack"]  # type: ignore[assignment]
     views: dict = manifest["views"]  # type: ignore[assignment]
