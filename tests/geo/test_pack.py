@@ -65,6 +65,7 @@ def test_the_pack_holds_the_country_outlines_and_the_demo_provinces_in_detail() 
         assert pack.manifest["views"][view.name]["bytes_max"] <= view.max_bytes
 
 
+@pytest.mark.slow
 def test_the_pack_command_reproduces_the_committed_pack(geo_cli: Cli, shared_geo: Path, tmp_path: Path) -> None:
     committed = json.loads((PACK_DIR / MANIFEST).read_text(encoding="utf-8"))
     out = tmp_path / "pack"
@@ -110,6 +111,7 @@ def test_geo_build_without_sources_installs_the_pack(geo_cli: Cli, geo_dir: Path
     assert stored.manifest["views"]["kabupaten"]["regions"] == len(stored.views["kabupaten"])  # type: ignore[index]
 
 
+@pytest.mark.slow
 def test_a_published_release_takes_the_pack_and_marks_what_it_lacks(tmp_path: Path) -> None:
     """The demo's pipeline (generate, then publish with no layers built) on Kota Yogyakarta and Kota Kupang, plus
     Jakarta Pusat, whose kecamatan and desa the pack lacks. A release holds every region of the provinces touched."""
