@@ -188,7 +188,7 @@ TABLES = (
     Table("boundary_sources", "Sumber, lisensi dan atribusi batas wilayah per tingkat.",
           "Source, licence and attribution of the boundaries at each level.",
           (Column("level", "", "Tingkat wilayah.", "Region level."),
-           Column("kind", "", "user, download, atau illustrative.", "user, download, or illustrative."),
+           Column("kind", "", "user, download, pack, atau illustrative.", "user, download, pack, or illustrative."),
            Column("name", "", "Nama sumber.", "Source name."),
            Column("licence", "", "Lisensi.", "Licence."),
            Column("attribution_id", "", "Atribusi (Bahasa Indonesia).", "Attribution (Bahasa Indonesia)."),

@@ -1,4 +1,4 @@
-"""`python -m geo build`: simplified boundary layers from your files, downloads or an illustrative default."""
+"""`python -m geo build`: simplified boundary layers from your files, downloads, the shipped pack or illustrative."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from geo.illustrative import PROVINCES, illustrative_levels
 from geo.layers import layers_dir, write_layers
 from geo.levels import BOUNDARY_LEVELS, level_for_length, parent_code
 from geo.options import add_jobs_option, add_provinces_option, parse_codes
+from geo.pack import PACK_DIR, PACK_KIND, install_pack, read_pack
 from geo.repair import RepairReport, repair
 from geo.simplify import VIEWS, View, ViewReport, simplify_levels
 from geo.sources import SourceReport, read_sources
@@ -25,7 +26,8 @@ from settings import get_settings
 
 log = logging.getLogger(__name__)
 
-HELP = "Prepare simplified boundary layers for the maps (your files, downloaded boundaries or an illustrative default)."
+HELP = ("Prepare simplified boundary layers for the maps (your files, downloaded boundaries, the shipped boundary "
+        "pack or an illustrative default).")
 #: Files dropped here are used as `--source` when none is given.
 USER_SOURCES_DIR = "sources"
 _LISTED = 100  # codes listed in sources.json per kind of problem
@@ -75,6 +77,8 @@ def build(geo_dir: Path, options: BuildOptions) -> dict[str, object]:
     """Build and write the layer set; return its manifest (also written as `sources.json`)."""
     with stopwatch() as timing:
         source, shapes, source_report = choose_source(geo_dir, options)
+        if source.kind == PACK_KIND:
+            return install_pack(geo_dir, options.provinces)
         log.info("Boundaries: %s (%s).", source.name, source.kind)
         if shapes is None:
             levels = illustrative_levels(options.provinces or sorted(PROVINCES))
@@ -93,7 +97,7 @@ def build(geo_dir: Path, options: BuildOptions) -> dict[str, object]:
 
 
 def choose_source(geo_dir: Path, options: BuildOptions) -> tuple[SourceInfo, gpd.GeoDataFrame | None, SourceReport]:
-    """Your files first, then cached downloads, then the illustrative default (no shapes to read)."""
+    """Your files first, then cached downloads, then the shipped boundary pack, then the illustrative default."""
     if options.illustrative:
         return ILLUSTRATIVE, None, SourceReport()
     paths = list(options.sources) or _configured_sources(geo_dir)
@@ -107,8 +111,11 @@ def choose_source(geo_dir: Path, options: BuildOptions) -> tuple[SourceInfo, gpd
         shapes, report = read_sources(cache, "code", options.provinces)
         if not shapes.empty:
             return download_source(), shapes, report
-        log.warning("The downloaded boundaries hold no region of %s; building the illustrative default.",
+        log.warning("The downloaded boundaries hold no region of %s; using the boundary pack.",
                     _provinces_text(options))
+    pack = read_pack(PACK_DIR, options.provinces)
+    if pack is not None:
+        return pack.source, None, SourceReport()  # its layers are installed as they are (see geo.pack)
     return ILLUSTRATIVE, None, SourceReport()
 
 

@@ -12,11 +12,12 @@ Tables (one row per polygon part; `polygon` is pydeck PolygonLayer JSON `[[[lng,
   region's largest part and its bounding box, for view state and labels.
 - `boundary_sources(level, kind, name, licence, attribution_id, attribution_en, illustrative, built_at,
   regions, regions_without_shape)`: where each level's shapes come from; show the attribution on every map.
-  Illustrative rows say "batas wilayah ilustratif" and how to get real boundaries, in both languages.
+  Illustrative rows say "batas wilayah ilustratif" in both languages; how to get real ones is logged for the operator.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,13 +29,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.attribution import ILLUSTRATIVE, SourceInfo
+from geo.attribution import ILLUSTRATIVE, SourceInfo, how_to_real
 from geo.illustrative import fill_missing
 from geo.layers import StoredLayers, read_layers
 from geo.levels import BOUNDARY_LEVELS, parent_code, parent_level
+from geo.pack import PACK_DIR, read_pack, with_fallback
 from geo.payload import payload_bytes, polygon_parts
 from geo.regions import get_registry, level_of
 from geo.simplify import VIEWS, View, map_keys, round_shapes
+
+log = logging.getLogger(__name__)
 
 TABLES = ("boundaries", "boundaries_detail", "boundary_centroids", "boundary_sources")
 _CENTROID_DECIMALS = 5
@@ -53,11 +57,16 @@ class BoundaryReport:
     map_bytes: dict[str, int] = field(default_factory=dict)
 
 
-def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str], geo_dir: Path) -> BoundaryReport:
-    """(Re)create the boundary tables for the regions of a release (dotted codes, any level)."""
+def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str], geo_dir: Path,
+                     pack: Path | None = PACK_DIR) -> BoundaryReport:
+    """(Re)create the boundary tables for the regions of a release (dotted codes, any level).
+
+    Shapes come from the layers `geo build` wrote in `geo_dir`, then from the boundary `pack` shipped in the
+    repository for regions those lack (None: no pack); regions without a shape in either get illustrative ones.
+    """
     report = BoundaryReport()
     wanted = _wanted_by_level(region_codes, report)
-    stored = read_layers(geo_dir)
+    stored = with_fallback(read_layers(geo_dir), read_pack(pack))
     finest = {level: _finest_shapes(stored, level) for level in BOUNDARY_LEVELS}
     shapes, without = fill_missing({k: v for k, v in finest.items() if v is not None}, _with_ancestors(wanted))
     for level in BOUNDARY_LEVELS:
@@ -72,7 +81,18 @@ def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str]
         polygons.append(rows.assign(table=view.table))
     sources = _source_rows(shapes, report.without_shape, stored)
     report.rows = _write_tables(con, pd.concat(polygons, ignore_index=True), _centroid_rows(shapes), sources)
+    _tell_illustrative(shapes)
     return report
+
+
+def _tell_illustrative(shapes: dict[str, gpd.GeoDataFrame]) -> None:
+    """Tell the operator (never the map's readers) which regions got illustrative shapes and how to get real ones."""
+    made = {level: frame.loc[frame["source"] == "illustrative", "code"] for level, frame in shapes.items()}
+    counts = ", ".join(f"{level} {len(codes):,}" for level, codes in made.items() if len(codes))
+    if counts:
+        provinces = sorted({code[:2] for codes in made.values() for code in codes})
+        log.warning("Illustrative shapes for %s region(s) of province(s) %s. %s", counts, ", ".join(provinces),
+                    how_to_real(provinces))
 
 
 def _wanted_by_level(region_codes: Iterable[str], report: BoundaryReport) -> dict[str, set[str]]:
@@ -172,9 +192,10 @@ def _source_rows(shapes: dict[str, gpd.GeoDataFrame], without: dict[str, list[st
 
 
 def _provenance(kind: str, stored: StoredLayers | None, now: datetime) -> tuple[SourceInfo, datetime]:
-    if stored is not None and kind == stored.source.kind:
-        built_at = datetime.fromisoformat(str(stored.manifest["built_at"])).astimezone(UTC).replace(tzinfo=None)
-        return stored.source, built_at
+    layers = stored.layers_of(kind) if stored is not None else None
+    if layers is not None:
+        built_at = datetime.fromisoformat(str(layers.manifest["built_at"])).astimezone(UTC).replace(tzinfo=None)
+        return layers.source, built_at
     return ILLUSTRATIVE, now
 
 

@@ -127,13 +127,15 @@ def test_an_embed_pinned_to_an_older_release_keeps_its_figures(chain_db, monkeyp
     assert not any(newer in c.value for c in at.caption)
 
 
-def test_an_embedded_map_says_its_boundaries_are_illustrative_and_names_their_licence(published, published_db):
-    """The fixture release has no real boundaries: the embed must say so, as the full map page does."""
-    source = published.execute("SELECT name, licence FROM boundary_sources WHERE illustrative LIMIT 1").fetchone()
-    assert source is not None
+def test_an_embedded_map_names_its_boundaries_and_their_licence(published, published_db):
+    """The fixture release draws the shipped boundary pack (real shapes): the embed credits it, as the full map page
+    does, and calls nothing illustrative."""
+    source = published.execute("SELECT name, licence, attribution_id, attribution_en FROM boundary_sources "
+                               "WHERE level = 'desa'").fetchone()
+    assert source is not None and "MIT License" in source[1]
     at = embed(view="map", region="34.01")
     assert not at.exception, at.exception
-    assert any("Batas wilayah ilustratif" in w.value for w in at.warning)
-    assert any(source[0] in c.value for c in at.caption)
+    assert not any("ilustratif" in w.value for w in at.warning)
+    assert any(source[0] in c.value and source[2] in c.value for c in at.caption)
     english = embed(view="map", region="34.01", lang="en")
-    assert any("Illustrative boundaries" in w.value for w in english.warning)
+    assert any(source[3] in c.value for c in english.caption)

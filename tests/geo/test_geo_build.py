@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 
 from cli import EXIT_USER_ERROR
-from geo.attribution import HOW_TO_REAL_ID
+from geo.attribution import ILLUSTRATIVE_NOTE_ID
 from geo.layers import read_layers
 
 Cli = Callable[..., int]
@@ -47,13 +47,13 @@ def test_files_in_the_configured_folder_are_used_without_source(geo_cli: Cli, ge
     assert read_layers(geo_dir).source.kind == "user"  # type: ignore[union-attr]
 
 
-def test_without_any_source_the_illustrative_default_is_built(geo_cli: Cli, geo_dir: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    assert geo_cli("build", "--provinces", "34") == 0
+def test_the_illustrative_default_is_built_on_request(geo_cli: Cli, geo_dir: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert geo_cli("build", "--provinces", "34", "--illustrative") == 0
     assert "geo build (illustrative)" in capsys.readouterr().out
     stored = read_layers(geo_dir)
     assert stored is not None and stored.source.illustrative
-    assert HOW_TO_REAL_ID in stored.manifest["attribution_id"]  # type: ignore[operator]
+    assert ILLUSTRATIVE_NOTE_ID in stored.manifest["attribution_id"]  # type: ignore[operator]
     assert len(stored.views["desa"]) == 438
     assert set(stored.views["desa"]["source"]) == {"illustrative"}
 
