@@ -14,7 +14,10 @@ place. Each is a true statement about any release, because it follows from how a
   Rp300k monthly or Rp900k quarterly);
 - eligible households paid are eligible and are recipients: eligible_paid <= eligible, <= recipients;
 - eligible households are registered: eligible (program) <= registered households (all programs) of the cell;
-- complaints (proposals) = the sum of their statuses.
+- complaints (proposals) = the sum of their statuses;
+- an earlier release's year-to-date (`2025@10`) and this year: every count and amount grows, distinct
+  households by at most the later months' sum, and eligible and registered households are equal (the same
+  registry); see year_to_date_links for why these are all that the unpublished later months add.
 
 Relations not modelled, and why they cannot narrow a hidden value further:
 - data-quality counts <= recipients of the region: quality cells are published from kecamatan up, where a
@@ -36,7 +39,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from anonymize.table import CellTable, Link
+from anonymize.table import Aggregation, CellTable, Link
 from settings import (
     ALL_PROGRAMS,
     BLT_DD_MONTHLY,
@@ -150,13 +153,68 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
                       (m("eligible_households"), m("registered_households")),
                       same([cells[has], registered[has]]), same([ones[has], -ones[has]]),
                       zeros[has] - INF, zeros[has]))
+    links += year_to_date_links(table, ("eligible_households", "registered_households"))
+    return links
+
+
+def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) -> list[Link]:
+    """How this year's cells relate to an earlier release's year-to-date cells (`2025@10`) of the same region,
+    program and channel. The months after it are never published as such; eliminating their counts (one per
+    cell, at least zero, adding up over regions; for distinct households at least the largest of those months
+    and at most their sum) from the relations leaves exactly these:
+
+    - every count and amount of the year is at least its year-to-date (the rest is not negative; that the rests
+      add up over regions follows from the year's and the year-to-date's own sums);
+    - distinct households of the year are at most the year-to-date's plus the sum of the later months, where the
+      table has months (a desa has none: there only the first holds);
+    - `same_registry` measures (eligible, registered households) are equal: the same registry is counted.
+    """
+    if "period" not in [d.name for d in table.dimensions]:
+        return []
+    period = table.dim_index("period")
+    dim = table.dimensions[period]
+    year = next((code for code in dim.codes if code.isdigit()), None)
+    months = sorted(code for code in dim.codes if "-" in code)
+    if year is None:
+        return []
+    year_cells = np.flatnonzero(table.coords[:, period] == dim.index[year])
+    links = []
+    for code in (c for c in dim.codes if "@" in c):
+        coords = table.coords[year_cells].copy()
+        coords[:, period] = dim.index[code]
+        earlier = table.lookup(coords)
+        has = earlier >= 0
+        pairs = np.column_stack([year_cells[has], earlier[has]])
+        n = len(pairs)
+        if n == 0:
+            continue
+        ones, zeros = np.ones(n), np.zeros(n)
+        difference = np.column_stack([ones, -ones])
+        for m, spec in enumerate(table.measures):
+            equal = spec.name in same_registry
+            links.append(Link(f"{spec.name} of the year {'equal' if equal else 'at least'} those of {code}", (m, m),
+                              pairs, difference, zeros, zeros if equal else zeros + INF))
+        later = [c for c in months if c > f"{code[:4]}-{code[5:]}"]
+        for m, spec in enumerate(table.measures):
+            if spec.aggregation.get("period") is not Aggregation.BOUND or not later:
+                continue
+            month_cells = []
+            for month in later:
+                coords = table.coords[pairs[:, 0]].copy()
+                coords[:, period] = dim.index[month]
+                month_cells.append(table.lookup(coords))
+            cells = np.column_stack([pairs, *month_cells])
+            ok = (cells >= 0).all(axis=1)
+            coefs = np.column_stack([ones, -ones, *[-ones] * len(later)])[ok]
+            links.append(Link(f"{spec.name} of the year at most those of {code} and the later months",
+                              (m, m, *[m] * len(later)), cells[ok], coefs, zeros[ok] - INF, zeros[ok]))
     return links
 
 
 def feedback_links(table: CellTable, total: str, statuses: list[str]) -> list[Link]:
-    """Complaints (or proposals) of a cell are the sum of their statuses."""
+    """Complaints (or proposals) of a cell are the sum of their statuses; the year grows from a year-to-date."""
     cells = np.arange(table.n_cells)
     measures = (table.measure_index(total), *(table.measure_index(s) for s in statuses))
     coefs = np.column_stack([np.ones(len(cells)), *[-np.ones(len(cells))] * len(statuses)])
     return [Link(f"{total} add up over statuses", measures, np.column_stack([cells] * len(measures)), coefs,
-                 np.zeros(len(cells)), np.zeros(len(cells)))]
+                 np.zeros(len(cells)), np.zeros(len(cells))), *year_to_date_links(table)]

@@ -197,9 +197,10 @@ def _pass_large_cells(table: CellTable, system: AttackSystem, requirement: Requi
 
 
 def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
-    """(n_cells, n_measures): values a published total already shows to be zero. A relation whose published
+    """(n_cells, n_measures): values published figures already show to be zero. A relation whose published
     total equals the sum of its published parts leaves its hidden parts zero (and a hidden total known to be
-    zero makes its parts zero), so pinning them reveals nothing a reader does not already hold."""
+    zero makes its parts zero); a total whose parts are all zero is zero. Pinning them reveals nothing a
+    reader does not already hold."""
     n_measures = len(table.measures)
     values = np.nan_to_num(table.values)
     zero = np.zeros((table.n_cells, n_measures), dtype=bool)
@@ -220,6 +221,9 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
                     shown &= False   # distinct households: a published residual of zero says nothing
                 total_zero = total_zero | (shown & (np.abs(rest) < 1e-9))
                 zero[relation.parts, m] |= total_zero[part_rel] & suppressed[relation.parts]
+                # A total (distinct households too: at most the sum of its parts) whose parts are all zero.
+                nonzero_parts = np.bincount(part_rel, weights=~zero[relation.parts, m], minlength=len(relation))
+                zero[relation.total, m] |= nonzero_parts == 0
         if int(zero.sum()) == before:
             break
     return zero

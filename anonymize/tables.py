@@ -215,4 +215,5 @@ def quality_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, thre
                                       names=["region", "indicator", "period"]).to_frame(index=False)
     frame = grid.merge(cells, how="left", on=["region", "indicator", "period"]).fillna({"households": 0})
     table = table_from_frame(frame, dims, measures, ("households",))
+    table.links = knowledge.year_to_date_links(table)
     return ProtectedTableInput("quality_cells", table, ProtectionRules(threshold), frame)
