@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
-import shapely
 
 import openformat
 import signing
@@ -37,8 +37,6 @@ SUMS_NAME = "SHA256SUMS"
 #: Polygon tables become GeoJSON layers, not flat files.
 GEO_TABLES = ("boundaries", "boundaries_detail")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
-#: Coordinates in the release are rounded to 4-5 decimals (about 1-10 m); GeoJSON keeps at most 6 (RFC 7946 §11.2).
-GEOJSON_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,8 @@ def select_sql(table: str, kinds: list[tuple[str, str]], through: str, decimal: 
         elif kind == "number" and decimal != ".":
             expr = f"replace(CAST({ref} AS VARCHAR), '.', '{decimal}')"
         elif kind == "string":
-            expr = f"CAST({ref} AS VARCHAR)"  # a column of NULLs only has DuckDB's type "NULL"
+            # A column of NULLs only has DuckDB's type "NULL"; an empty text is missing, as every CSV reader sees it.
+            expr = f"NULLIF(CAST({ref} AS VARCHAR), '')"
         else:
             expr = ref
         expressions.append(f"{expr} AS {ref}")
@@ -201,15 +200,24 @@ def _write_layers(con: duckdb.DuckDBPyConnection, folder: Path, release_id: str)
     return resources
 
 
+def _ccw(ring: list[list[float]]) -> bool:
+    """Whether a closed ring runs counter-clockwise (positive shoelace area, lon/lat as x/y)."""
+    xy = np.asarray(ring, dtype=float)
+    return float(np.dot(xy[:-1, 0], xy[1:, 1]) - np.dot(xy[1:, 0], xy[:-1, 1])) > 0
+
+
 def oriented_parts(polygons: pd.Series) -> list[str]:
     """Each part (`[[[lng, lat], ...], [hole], ...]` text) with its exterior ring counter-clockwise and holes
-    clockwise (RFC 7946 §3.1.6), as GeoJSON coordinate text."""
-    if polygons.empty:
-        return []
-    geometries = shapely.from_geojson([f'{{"type":"Polygon","coordinates":{p}}}' for p in polygons])
-    oriented = shapely.orient_polygons(geometries, exterior_cw=False)
-    prefix = len('{"type":"Polygon","coordinates":')
-    return [text[prefix:-1] for text in shapely.to_geojson(oriented)]
+    clockwise (RFC 7946 §3.1.6), as GeoJSON coordinate text. Rings are only reversed, never re-parsed through
+    geometry code, so coordinates keep the release's own decimals (4-5, about 1-10 m)."""
+    out = []
+    for text in polygons:
+        rings = json.loads(text)
+        for index, ring in enumerate(rings):
+            if len(ring) >= 4 and _ccw(ring) != (index == 0):
+                ring.reverse()
+        out.append(json.dumps(rings, separators=(",", ":")))
+    return out
 
 
 def geojson_bytes(layer: pd.DataFrame, level: str, source: dict, release_id: str) -> bytes:
