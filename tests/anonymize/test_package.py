@@ -261,3 +261,18 @@ def test_keygen_refuses_to_overwrite_and_to_write_inside_the_repository(anonymiz
     assert code == 2 and "already exists" in err
     code, _, err = anonymize_cli("keygen", "--out", Path(__file__).parent / "k.key")
     assert code == 2 and "outside the repository" in err
+
+
+def test_the_published_zip_verifies_and_a_tampered_one_does_not(folder, anonymize_cli, tmp_path):
+    zip_path = folder / f"bansos-terbuka-{folder.name}.zip"
+    code, out, _ = anonymize_cli("verify", zip_path)
+    assert code == 0 and "match SHA256SUMS and datapackage.json" in out and "unsigned" in out
+    bad = tmp_path / zip_path.name
+    with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(bad, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename.endswith("csv/programs.csv"):
+                content = content.replace(b"PKH", b"PKX", 1)
+            target.writestr(item, content)
+    code, out, _ = anonymize_cli("verify", bad)
+    assert code == 1 and "csv/programs.csv was changed" in out
