@@ -17,6 +17,8 @@ from pathlib import Path
 MANIFEST_NAME = "manifest.json"
 #: Detached signatures (`manifest.json.minisig`, ...) sit beside what they sign and are not listed in the manifest.
 SIGNATURE_SUFFIX = ".minisig"
+#: Inside a downloaded release folder: manifests of earlier releases, for the chain only (not the release's files).
+CHAIN_DIR = "chain"
 #: Release ids are UTC timestamps (`anonymize.release.new_release_id`): they sort in publishing order.
 RELEASE_ID = re.compile(r"^\d{8}T\d{6}Z$")
 
@@ -40,9 +42,10 @@ def read_manifest(path: Path) -> dict[str, object]:
 
 def release_files(folder: Path) -> list[str]:
     """Every file a manifest lists: the folder's files and those of its sub-folders (`csv/regions.csv`), not the
-    manifest itself nor signatures."""
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and p.name != MANIFEST_NAME and not p.name.endswith(SIGNATURE_SUFFIX))
+    manifest itself, signatures or earlier manifests carried for the chain."""
+    names = (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    return sorted(n for n in names if n != MANIFEST_NAME and not n.endswith(SIGNATURE_SUFFIX)
+                  and not n.startswith(f"{CHAIN_DIR}/"))
 
 
 def check_files(folder: Path, manifest: dict[str, object]) -> list[str]:
@@ -114,8 +117,8 @@ class Verdict:
         chain = " -> ".join(self.release_ids)
         before = f", chained to earlier release {self.earliest_previous}" if self.earliest_previous else ""
         return (f"intact: release {head}, {self.files} file(s) ({self.bytes:,} bytes) match their manifests; "
-                f"hash chain of {len(self.release_ids)} release(s) {chain} intact{before}; "
-                f"manifest SHA-256 {self.head_digest}{signed}")
+                f"hash chain of {len(self.release_ids)} release(s) {chain} intact{before}{signed}; "
+                f"manifest SHA-256 {self.head_digest}")
 
 
 def verify_releases(folders: list[Path], chain_only: Iterable[dict[str, object]] = ()) -> Verdict:

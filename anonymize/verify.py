@@ -17,12 +17,10 @@ from pathlib import Path
 
 import signing
 from cli import UserError, summary
-from provenance import MANIFEST_NAME, Verdict, read_manifest, sha256_file, verify_releases
+from provenance import CHAIN_DIR, MANIFEST_NAME, Verdict, read_manifest, sha256_file, verify_releases
 from settings import get_settings
 
 HELP = "recompute the SHA-256 of a release (folder or downloaded zip) and check the hash chain of its manifests"
-#: Inside a release folder or a zip: manifests of earlier releases, for the chain only.
-CHAIN_DIR = "chain"
 SUMS_NAME = "SHA256SUMS"
 
 

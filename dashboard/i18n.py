@@ -226,10 +226,11 @@ TEXT: dict[str, tuple[str, str]] = {
                    "mendapatkan CSV, Parquet, GeoJSON dan zip-nya.",
                    "This release was published before open-data files were written at publish time; publish again "
                    "to get its CSV, Parquet, GeoJSON and zip."),
-    "publisher_key": ("Rilis ini ditandatangani dengan kunci penerbit **`{fingerprint}`** (minisign, Ed25519). Cocokkan ID "
-                      "kunci ini dengan yang dikutip penerbit di tempat lain, lalu periksa dengan alat standar:",
-                      "This release is signed with the publisher key **`{fingerprint}`** (minisign, Ed25519). Match this key "
-                      "id with the one the publisher cites elsewhere, then check with standard tools:"),
+    "publisher_key": ("Rilis ini ditandatangani dengan kunci penerbit **`{fingerprint}`** (minisign, Ed25519). "
+                      "Cocokkan ID kunci ini dengan yang dikutip penerbit di tempat lain, lalu periksa dengan alat "
+                      "standar:",
+                      "This release is signed with the publisher key **`{fingerprint}`** (minisign, Ed25519). Match "
+                      "this key id with the one the publisher cites elsewhere, then check with standard tools:"),
     "unsigned": ("Rilis ini **tidak ditandatangani** (tidak ada kunci penerbit). Periksa isinya dengan:",
                  "This release is **unsigned** (no publisher key). Check its contents with:"),
     "download_zip": ("Unduh rilis (zip)", "Download the release (zip)"),
