@@ -222,16 +222,21 @@ def oriented_parts(polygons: pd.Series) -> list[str]:
 
 def geojson_bytes(layer: pd.DataFrame, level: str, source: dict, release_id: str) -> bytes:
     """A FeatureCollection of one MultiPolygon per region (codes in the files' form), with the source line as a
-    foreign member (RFC 7946 §6.1)."""
-    parts = oriented_parts(layer["polygon"])
-    features = []
-    for code, rows in layer.assign(part=parts).groupby("code", sort=True):
-        first = rows.iloc[0]
-        properties = json.dumps({"code": openformat.public_code(code), "name": first["name"], "kind": first["kind"],
-                                 "level": level, "parent_code": openformat.public_code(first["parent_code"])},
-                                ensure_ascii=False)
-        features.append(f'{{"type":"Feature","properties":{properties},'
-                        f'"geometry":{{"type":"MultiPolygon","coordinates":[{",".join(rows["part"])}]}}}}')
+    foreign member (RFC 7946 §6.1). `layer` is ordered by code and part."""
+    parts: dict[str, list[str]] = {}
+    properties: dict[str, str] = {}
+    rows = zip(layer["code"], layer["name"], layer["kind"], layer["parent_code"], oriented_parts(layer["polygon"]),
+               strict=True)
+    for code, name, kind, parent, part in rows:  # plain lists: a national desa layer has 83,000 regions
+        if code not in parts:
+            parts[code] = []
+            properties[code] = json.dumps({"code": openformat.public_code(code), "name": name, "kind": kind,
+                                           "level": level, "parent_code": openformat.public_code(parent)},
+                                          ensure_ascii=False)
+        parts[code].append(part)
+    features = [f'{{"type":"Feature","properties":{properties[code]},'
+                f'"geometry":{{"type":"MultiPolygon","coordinates":[{",".join(polygons)}]}}}}'
+                for code, polygons in sorted(parts.items())]
     head = {"type": "FeatureCollection", "name": f"{openformat.PROJECT}-{level}",
             "source": openformat.source_line(release_id), "boundary_source": source.get("name"),
             "boundary_licence": source.get("licence"), "attribution": source.get("attribution_en")}
@@ -242,12 +247,14 @@ def geojson_bytes(layer: pd.DataFrame, level: str, source: dict, release_id: str
 # --- The zip ---------------------------------------------------------------------------------------------------------
 
 def _write_zip(folder: Path, files: list[str], zip_name: str, release_id: str) -> None:
-    """Every file under one folder named after the release; the source line as the zip comment."""
+    """Every file under one folder named after the release; the source line as the zip comment. Deflate at level 1
+    (about twice as fast as the default 6 for 14% more bytes on the demo); Parquet is stored, it is compressed."""
     root = f"{openformat.PROJECT}-{release_id}"
-    with zipfile.ZipFile(folder / zip_name, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(folder / zip_name, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.comment = openformat.source_line(release_id).encode("utf-8")
         for name in files:
-            archive.write(folder / name, f"{root}/{name}")
+            stored = zipfile.ZIP_STORED if name.endswith(".parquet") else None
+            archive.write(folder / name, f"{root}/{name}", compress_type=stored)
 
 
 # --- Signatures ------------------------------------------------------------------------------------------------------
