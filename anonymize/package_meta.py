@@ -29,10 +29,13 @@ UNITS = {"Rupiah": "Rupiah", "keluarga / households": "households", "transaksi /
          "derajat / degrees": "degrees", "desil": "decile"}
 REGION_PATTERN = r"ID(\.\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?)?"
 PERIOD_PATTERN = r"\d{4}-\d{2}(/\d{4}-\d{2})?"
+#: How the files write what the database holds differently: (Bahasa Indonesia, English).
 FILE_NOTES = {
-    "region": " In the files: ID.<Kemendagri code> (ID.53.10 = 53.10), ID for the nation, so that no reader takes "
-              "a code for a number.",
-    "period": " In the files: a month 2025-01, or a span of months 2025-01/2025-12 (ISO 8601).",
+    "region": (" Dalam berkas: ID.<kode Kemendagri> (ID.53.10 = 53.10), ID untuk nasional, agar tidak dibaca sebagai "
+               "angka.", " In the files: ID.<Kemendagri code> (ID.53.10 = 53.10), ID for the nation, so that no "
+               "reader takes a code for a number."),
+    "period": (" Dalam berkas: bulan 2025-01, atau rentang bulan 2025-01/2025-12 (ISO 8601).",
+               " In the files: a month 2025-01, or a span of months 2025-01/2025-12 (ISO 8601)."),
 }
 #: d3-geo treats rings the other way round (spherical: clockwise = exterior); RFC 7946 says counter-clockwise.
 WINDING_NOTE = ("Exterior rings are counter-clockwise and holes clockwise (RFC 7946). d3-geo expects the opposite "
@@ -78,12 +81,12 @@ def schema(table: str, kinds: list[tuple[str, str]], dictionary: pd.DataFrame, d
                 field["unit"] = UNITS[note["unit"]]
             if note["unit"] == "JSON":
                 field["type"] = "object"
-        if openformat.is_region_code_column(table, column):
-            field["constraints"] = {"pattern": REGION_PATTERN}
-            field["description_en"] = str(field.get("description_en", "")) + FILE_NOTES["region"]
-        elif column == "period":
-            field["constraints"] = {"pattern": PERIOD_PATTERN}
-            field["description_en"] = str(field.get("description_en", "")) + FILE_NOTES["period"]
+        note_kind = ("region" if openformat.is_region_code_column(table, column)
+                     else "period" if column == "period" else None)
+        if note_kind:
+            field["constraints"] = {"pattern": REGION_PATTERN if note_kind == "region" else PERIOD_PATTERN}
+            field["description"] = str(field.get("description", "")) + FILE_NOTES[note_kind][0]
+            field["description_en"] = str(field.get("description_en", "")) + FILE_NOTES[note_kind][1]
         elif measures and kind == "integer":
             field["constraints"] = {"minimum": 0}
         if kind == "number" and decimal != ".":
