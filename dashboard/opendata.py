@@ -52,7 +52,7 @@ def zip_path(release_id: str) -> str:
 
 
 def mime(path: str) -> str:
-    return MIME.get(path.rsplit(".", 1)[-1], "application/octet-stream")
+    return "text/plain" if path == SUMS_NAME else MIME.get(path.rsplit(".", 1)[-1], "application/octet-stream")
 
 
 def package_file(release_id: str, path: str) -> Path | None:

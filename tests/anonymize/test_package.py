@@ -21,8 +21,6 @@ import signing
 from anonymize import package
 from provenance import MANIFEST_NAME, read_manifest
 
-GEO_TABLES = ("boundaries", "boundaries_detail")
-
 
 @pytest.fixture(scope="session")
 def folder(release_db: Path) -> Path:
@@ -32,7 +30,7 @@ def folder(release_db: Path) -> Path:
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-                                      "ORDER BY 1").fetchall() if t not in GEO_TABLES]
+                                      "ORDER BY 1").fetchall() if t not in package.GEO_TABLES]
 
 
 def expected_frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
