@@ -15,17 +15,19 @@ Layout inside `releases/<id>/` (stable paths a portal can harvest):
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 import openformat
 import signing
@@ -187,17 +189,28 @@ def _write_layers(con: duckdb.DuckDBPyConnection, folder: Path, release_id: str)
     levels = [level for (level,) in con.execute("SELECT DISTINCT level FROM boundaries ORDER BY level").fetchall()]
     resources = []
     for level in levels:
-        layer = con.execute("SELECT b.code, r.name, r.kind, r.parent_code, b.polygon FROM boundaries b JOIN regions r "
-                            "ON r.code = b.code AND r.level = b.level WHERE b.level = ? ORDER BY b.code, b.part",
+        found = con.execute("SELECT name, licence, attribution_en FROM boundary_sources WHERE level = ?",
                             [level]).df()
-        source = con.execute("SELECT name, licence, attribution_en FROM boundary_sources WHERE level = ?",
-                             [level]).df()
+        source = found.iloc[0].to_dict() if len(found) else {}
         path = folder / "geojson" / f"boundaries_{level}.geojson"
         path.parent.mkdir(exist_ok=True)
-        path.write_bytes(geojson_bytes(layer, level, source.iloc[0].to_dict() if len(source) else {}, release_id))
-        resources.append({"layer": level, "geojson": path.relative_to(folder).as_posix(),
-                          "source": source.iloc[0].to_dict() if len(source) else {}})
+        cursor = con.cursor()
+        try:
+            cursor.execute("SELECT b.code, r.name, r.kind, r.parent_code, b.polygon FROM boundaries b JOIN regions r "
+                           "ON r.code = b.code AND r.level = b.level WHERE b.level = ? ORDER BY b.code, b.part",
+                           [level])
+            with path.open("w", encoding="utf-8") as handle:
+                write_geojson(handle, _batches(cursor), level, source, release_id)
+        finally:
+            cursor.close()
+        resources.append({"layer": level, "geojson": path.relative_to(folder).as_posix(), "source": source})
     return resources
+
+
+def _batches(cursor: duckdb.DuckDBPyConnection, size: int = 10_000) -> Iterator[tuple]:
+    """Rows a batch at a time: a national desa layer is hundreds of megabytes of polygon text."""
+    while rows := cursor.fetchmany(size):
+        yield from rows
 
 
 def _ccw(ring: list[list[float]]) -> bool:
@@ -206,42 +219,34 @@ def _ccw(ring: list[list[float]]) -> bool:
     return float(np.dot(xy[:-1, 0], xy[1:, 1]) - np.dot(xy[1:, 0], xy[:-1, 1])) > 0
 
 
-def oriented_parts(polygons: pd.Series) -> list[str]:
-    """Each part (`[[[lng, lat], ...], [hole], ...]` text) with its exterior ring counter-clockwise and holes
-    clockwise (RFC 7946 §3.1.6), as GeoJSON coordinate text. Rings are only reversed, never re-parsed through
-    geometry code, so coordinates keep the release's own decimals (4-5, about 1-10 m)."""
-    out = []
-    for text in polygons:
-        rings = json.loads(text)
-        for index, ring in enumerate(rings):
-            if len(ring) >= 4 and _ccw(ring) != (index == 0):
-                ring.reverse()
-        out.append(json.dumps(rings, separators=(",", ":")))
-    return out
+def oriented_part(polygon: str) -> str:
+    """A part (`[[[lng, lat], ...], [hole], ...]` text) with its exterior ring counter-clockwise and holes clockwise
+    (RFC 7946 §3.1.6), as GeoJSON coordinate text. Rings are only reversed, never re-parsed through geometry code,
+    so coordinates keep the release's own decimals (4-5, about 1-10 m)."""
+    rings = json.loads(polygon)
+    for index, ring in enumerate(rings):
+        if len(ring) >= 4 and _ccw(ring) != (index == 0):
+            ring.reverse()
+    return json.dumps(rings, separators=(",", ":"))
 
 
-def geojson_bytes(layer: pd.DataFrame, level: str, source: dict, release_id: str) -> bytes:
+def write_geojson(handle: TextIO, rows: Iterable[tuple], level: str, source: dict, release_id: str) -> None:
     """A FeatureCollection of one MultiPolygon per region (codes in the files' form), with the source line as a
-    foreign member (RFC 7946 §6.1). `layer` is ordered by code and part."""
-    parts: dict[str, list[str]] = {}
-    properties: dict[str, str] = {}
-    rows = zip(layer["code"], layer["name"], layer["kind"], layer["parent_code"], oriented_parts(layer["polygon"]),
-               strict=True)
-    for code, name, kind, parent, part in rows:  # plain lists: a national desa layer has 83,000 regions
-        if code not in parts:
-            parts[code] = []
-            properties[code] = json.dumps({"code": openformat.public_code(code), "name": name, "kind": kind,
-                                           "level": level, "parent_code": openformat.public_code(parent)},
-                                          ensure_ascii=False)
-        parts[code].append(part)
-    features = [f'{{"type":"Feature","properties":{properties[code]},'
-                f'"geometry":{{"type":"MultiPolygon","coordinates":[{",".join(polygons)}]}}}}'
-                for code, polygons in sorted(parts.items())]
+    foreign member (RFC 7946 §6.1), written as it streams by. `rows` are (code, name, kind, parent_code, polygon)
+    ordered by code and part."""
     head = {"type": "FeatureCollection", "name": f"{openformat.PROJECT}-{level}",
             "source": openformat.source_line(release_id), "boundary_source": source.get("name"),
             "boundary_licence": source.get("licence"), "attribution": source.get("attribution_en")}
-    text = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(features) + "]}"
-    return text.encode("utf-8")
+    handle.write(json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[')
+    for index, (code, group) in enumerate(itertools.groupby(rows, key=lambda row: row[0])):
+        parts = list(group)
+        _, name, kind, parent, _ = parts[0]
+        properties = json.dumps({"code": openformat.public_code(code), "name": name, "kind": kind, "level": level,
+                                 "parent_code": openformat.public_code(parent)}, ensure_ascii=False)
+        polygons = ",".join(oriented_part(part[4]) for part in parts)
+        handle.write(f'{"," if index else ""}{{"type":"Feature","properties":{properties},'
+                     f'"geometry":{{"type":"MultiPolygon","coordinates":[{polygons}]}}}}')
+    handle.write("]}")
 
 
 # --- The zip ---------------------------------------------------------------------------------------------------------
