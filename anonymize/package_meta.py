@@ -192,10 +192,13 @@ def _created(release: dict) -> str:
 
 def readme(release: dict, public_key: str | None) -> str:
     release_id = str(release["release_id"])
-    signed = ("Signed with the publisher key in `publisher.pub`; check before trusting:\n\n"
-              "    minisign -Vm SHA256SUMS -p publisher.pub && sha256sum -c SHA256SUMS\n"
-              "    minisign -Vm manifest.json -p publisher.pub      # the release manifest and hash chain\n"
-              if public_key else "This release is **unsigned**: check it against a manifest hash cited elsewhere.\n")
+    signed = ("Signed with the publisher key in `publisher.pub` (minisign, Ed25519): first match its key id with the "
+              "one the publisher cites elsewhere, then\n\n"
+              "    minisign -Vm SHA256SUMS -p publisher.pub && sha256sum -c SHA256SUMS\n\n"
+              "The release's `manifest.json` (beside the zip, with `manifest.json.minisig`) chains this release to the "
+              "earlier ones: `python -m anonymize verify --key publisher.pub` in a published folder checks both.\n"
+              if public_key else "This release is **unsigned**: `sha256sum -c SHA256SUMS` shows the files are as "
+              "listed, but only a hash cited elsewhere shows the list itself is the publisher's.\n")
     return f"""# Bansos Terbuka — release {release_id}
 
 {openformat.source_line(release_id)}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -198,3 +199,19 @@ def test_chart_and_map_images_carry_the_source_line(release_id):
     shown = {text for colour, text in legend if colour in fills}
     assert shown and all(text.replace("<", "&#60;") in svg for text in shown)  # the legend names each colour
     assert svg.count('class="trace scatter') >= 2  # a filled trace per colour class
+
+
+def test_a_signed_release_shows_its_key_id_and_how_to_check_it(published_db, tmp_path, monkeypatch):
+    import signing
+
+    copy = tmp_path / "published"
+    subprocess.run(["cp", "-a", str(published_db.parent), str(copy)], check=True)  # keeps the current file's link
+    folder = next((copy / "releases").iterdir())
+    key = signing.generate_keypair(tmp_path / "k.key", folder / signing.PUBLIC_KEY_NAME)
+    signing.sign_file(folder / "manifest.json", tmp_path / "k.key", "test")
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(copy / published_db.name))
+    at = run_app(page="data", lang="en")
+    assert not at.exception, at.exception
+    assert any(key.fingerprint in m.value for m in at.markdown)
+    assert any("minisign -Vm SHA256SUMS -p publisher.pub" in c.value and "--key publisher.pub" in c.value
+               for c in at.code)
