@@ -215,3 +215,21 @@ def test_a_signed_release_shows_its_key_id_and_how_to_check_it(published_db, tmp
     assert any(key.fingerprint in m.value for m in at.markdown)
     assert any("minisign -Vm SHA256SUMS -p publisher.pub" in c.value and "--key publisher.pub" in c.value
                for c in at.code)
+
+
+def test_verify_now_hashes_again_only_when_a_file_changed(on_chain, monkeypatch):
+    import os
+
+    import provenance
+
+    hashed = []
+    real = provenance.sha256_file
+    monkeypatch.setattr(provenance, "sha256_file", lambda path: hashed.append(path) or real(path))
+    folders = [db.release_folder(k) for k in db.kept_release_ids()]
+    opendata._verify.clear()
+    assert opendata.verify_kept(folders).intact and hashed
+    hashed.clear()
+    assert opendata.verify_kept(folders).intact and not hashed  # a second click: a directory listing only
+    target = folders[0] / "README.md"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 1_000_000))
+    assert opendata.verify_kept(folders).intact and hashed
