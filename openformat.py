@@ -51,11 +51,6 @@ def public_code(code: object) -> object:
     return text if text == NATIONAL else f"{NATIONAL}.{text}"
 
 
-def database_code(code: str) -> str:
-    """The published database's (and the dashboard links') form of a file's region code: `ID.53.10` -> `53.10`."""
-    return code.removeprefix(f"{NATIONAL}.")
-
-
 def public_period(period: object, data_through: str) -> object:
     """`2025-01` stays; the year `2025` -> `2025-01/<data_through>`; year to date `2025@10` -> `2025-01/2025-10`."""
     if period is None or (isinstance(period, float) and pd.isna(period)):
