@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST_NAME = "manifest.json"
+#: Detached signatures (`manifest.json.minisig`, ...) sit beside what they sign and are not listed in the manifest.
+SIGNATURE_SUFFIX = ".minisig"
+#: Inside a downloaded release folder: manifests of earlier releases, for the chain only (not the release's files).
+CHAIN_DIR = "chain"
 #: Release ids are UTC timestamps (`anonymize.release.new_release_id`): they sort in publishing order.
 RELEASE_ID = re.compile(r"^\d{8}T\d{6}Z$")
 
@@ -36,6 +40,14 @@ def read_manifest(path: Path) -> dict[str, object]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def release_files(folder: Path) -> list[str]:
+    """Every file a manifest lists: the folder's files and those of its sub-folders (`csv/regions.csv`), not the
+    manifest itself, signatures or earlier manifests carried for the chain."""
+    names = (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    return sorted(n for n in names if n != MANIFEST_NAME and not n.endswith(SIGNATURE_SUFFIX)
+                  and not n.startswith(f"{CHAIN_DIR}/"))
+
+
 def check_files(folder: Path, manifest: dict[str, object]) -> list[str]:
     """What differs between a release folder's files and its manifest (empty when every byte matches)."""
     problems = []
@@ -47,9 +59,9 @@ def check_files(folder: Path, manifest: dict[str, object]) -> list[str]:
             problems.append(f"release {release_id}: {name} is missing")
         elif path.stat().st_size != expected.get("bytes") or sha256_file(path) != expected.get("sha256"):
             problems.append(f"release {release_id}: {name} was changed (its SHA-256 differs from the manifest)")
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.name != MANIFEST_NAME and path.name not in listed:
-            problems.append(f"release {release_id}: {path.name} is not listed in the manifest")
+    for name in release_files(folder):
+        if name not in listed:
+            problems.append(f"release {release_id}: {name} is not listed in the manifest")
     if not listed:
         problems.append(f"release {release_id}: the manifest lists no files")
     return problems
@@ -81,6 +93,10 @@ class Verdict:
     head_digest: str = ""
     earliest_previous: str | None = None
     problems: list[str] = field(default_factory=list)
+    #: Who signed what ("signed by key ... ", "unsigned"), when it was looked at.
+    signature: str = ""
+    #: What the files were checked against: the manifests (a release folder) or SHA256SUMS (a downloaded package).
+    checked_against: str = "manifests"
 
     @property
     def intact(self) -> bool:
@@ -91,13 +107,17 @@ class Verdict:
         if not self.release_ids:
             return "NOT intact: no release manifest found"
         head = self.release_ids[-1]
+        signed = f"; {self.signature}" if self.signature else ""
         if not self.intact:
             more = f" (and {len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
             return f"NOT intact: {self.problems[0]}{more}"
+        if self.checked_against != "manifests":
+            return (f"intact: release {head}, {self.files} file(s) ({self.bytes:,} bytes) match "
+                    f"{self.checked_against}{signed}")
         chain = " -> ".join(self.release_ids)
         before = f", chained to earlier release {self.earliest_previous}" if self.earliest_previous else ""
         return (f"intact: release {head}, {self.files} file(s) ({self.bytes:,} bytes) match their manifests; "
-                f"hash chain of {len(self.release_ids)} release(s) {chain} intact{before}; "
+                f"hash chain of {len(self.release_ids)} release(s) {chain} intact{before}{signed}; "
                 f"manifest SHA-256 {self.head_digest}")
 
 

@@ -118,6 +118,10 @@ class Settings:
     #: DuckDB's memory while aggregating the raw database (it spills to disk beyond it; its default, 80% of
     #: RAM, took 12 GB on a national raw set).
     aggregate_memory: str = field(default_factory=lambda: os.environ.get("BANSOS_AGGREGATE_MEMORY") or "3GB")
+    #: The publisher's secret key (`python -m anonymize keygen`, kept outside the repository): releases are signed
+    #: with it when set, and published unsigned (saying so) when not.
+    signing_key: Path | None = field(
+        default_factory=lambda: Path(key).expanduser() if (key := os.environ.get("BANSOS_SIGNING_KEY")) else None)
 
 
 def get_settings() -> Settings:

@@ -34,6 +34,13 @@ _REGION = (
 _PERIOD = Column("period", "", "Bulan (YYYY-MM) atau seluruh tahun (YYYY).",
                  "Month (YYYY-MM) or the whole year (YYYY).")
 
+#: Rings as the maps draw them (pydeck ignores winding); the GeoJSON files are turned to RFC 7946's winding.
+_POLYGON = Column(
+    "polygon", "JSON [[lon, lat], ...] (EPSG:4326)",
+    "Cincin poligon bagian ini (urutan titik apa adanya). Berkas GeoJSON rilis mengikuti RFC 7946: cincin luar "
+    "berlawanan arah jarum jam, lubang searah; d3-geo memerlukan kebalikannya (d3.geoRewind).",
+    "The rings of this part's polygon (points in stored order). The release's GeoJSON files follow RFC 7946: "
+    "exterior rings counter-clockwise, holes clockwise; d3-geo needs the opposite (d3.geoRewind).")
 _LEVEL_CODE = (Column("level", "", "Tingkat wilayah.", "Region level."),
                Column("code", "", "Kode wilayah.", "Region code."))
 
@@ -168,14 +175,12 @@ TABLES = (
           "Region boundaries for maps, simplified to each level's size budget.",
           (*_LEVEL_CODE,
            Column("part", "", "Nomor bagian (pulau) dari wilayah.", "Part (island) number of the region."),
-           Column("polygon", "JSON [[lon, lat], ...] (EPSG:4326)", "Cincin poligon bagian ini.",
-                  "The rings of this part's polygon."))),
+           _POLYGON)),
     Table("boundaries_detail", "Batas wilayah yang lebih rinci untuk peta satu kabupaten/kota.",
           "More detailed region boundaries for the map of one kabupaten/kota.",
           (*_LEVEL_CODE,
            Column("part", "", "Nomor bagian (pulau) dari wilayah.", "Part (island) number of the region."),
-           Column("polygon", "JSON [[lon, lat], ...] (EPSG:4326)", "Cincin poligon bagian ini.",
-                  "The rings of this part's polygon."))),
+           _POLYGON)),
     Table("boundary_centroids", "Titik tengah dan kotak batas setiap wilayah (untuk label dan zoom peta).",
           "Centre point and bounding box of every region (for map labels and zoom).",
           (*_LEVEL_CODE,

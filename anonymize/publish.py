@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from anonymize import release
+import signing
+from anonymize import package, release
 from anonymize.audit import audit_release
 from anonymize.build import BuildResult, History, build_tables, information_loss, pattern_composition
 from anonymize.published import ReleaseInfo, load_history, write_release
@@ -37,6 +38,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="releases kept readable (default: %(default)s)")
     parser.add_argument("--fresh", action="store_true",
                         help="do not continue the current release's year (only after withdrawing it)")
+    parser.add_argument("--key", type=Path, default=settings.signing_key,
+                        help="publisher's secret key to sign the release (`python -m anonymize keygen`; default: "
+                             "BANSOS_SIGNING_KEY, else the release is published unsigned)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,16 +49,23 @@ def run(args: argparse.Namespace) -> int:
     if not args.raw.exists():
         raise UserError(f"No raw database at {args.raw}; run `python -m data generate` or `python -m data ingest`.")
     start = time.perf_counter()
-    outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep, args.fresh)
+    if args.key is not None:
+        try:
+            signing.read_secret_key(args.key)
+        except signing.SigningError as error:
+            raise UserError(f"Cannot sign with {args.key}: {error}; make a key with `python -m anonymize keygen`.") \
+                from None
+    outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep, args.fresh,
+                      args.key)
     summary(f"published release {outcome['release_id']} (data through {outcome['data_through']}): "
             f"{outcome['cells']:,} cells, {outcome['suppressed']:,} hidden, "
             f"{outcome['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, audit passed "
-            f"in {time.perf_counter() - start:.1f} s -> {args.out}")
+            f"in {time.perf_counter() - start:.1f} s, {outcome['signed']} -> {args.out}")
     return 0
 
 
 def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
-            keep: int, fresh: bool = False) -> dict[str, object]:
+            keep: int, fresh: bool = False, key: Path | None = None) -> dict[str, object]:
     """Build, write, audit and swap in one release; return its figures. Raises UserError if it fails."""
     current_db.parent.mkdir(parents=True, exist_ok=True)
     release.clear_stale_staging(current_db)
@@ -64,9 +75,9 @@ def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None,
     seconds: dict[str, float] = {}
 
     history = None if fresh or not current_db.exists() else load_history(current_db)
-    with stage("aggregate and protect (hide small cells, audit, repair)", 1, 4):
+    with stage("aggregate and protect (hide small cells, audit, repair)", 1, 5):
         result = _build(raw_db, threshold, through, history)
-    with stage("write the release and its boundaries", 2, 4), stopwatch() as timing:
+    with stage("write the release and its boundaries", 2, 5), stopwatch() as timing:
         stats = {t.name: information_loss(t, result.regions, result.scope) for t in result.tables}
         staged.mkdir(parents=True)
         info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
@@ -75,20 +86,27 @@ def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None,
         write_release(staged / release.DB_NAME, result, info, threshold, stats, protection_audit)
         _write_boundaries(staged / release.DB_NAME, result, geo_dir)
     seconds["write"] = timing["seconds"]
-    with stage("audit the release from its published tables alone", 3, 4), stopwatch() as timing:
+    with stage("audit the release from its published tables alone", 3, 5), stopwatch() as timing:
         audit = audit_release(staged / release.DB_NAME)
     seconds["standalone_audit"] = timing["seconds"]
     if not audit["passed"]:
         raise UserError(f"The audit of release {release_id} failed; the current release was left in place "
                         f"(details in {staged}).")
-    with stage("swap the new release in", 4, 4):
+    with stage("write the open-data package (CSV, Parquet, GeoJSON, data package, zip)", 4, 5), \
+            stopwatch() as timing:
+        files = package.write_package(staged, signing.public_key_of(key) if key else None)
+    seconds["package"] = timing["seconds"]
+    with stage("sign and swap the new release in", 5, 5):
         release.write_manifest(staged, release_id, previous, audit)
+        signed = (f"signed by key {package.sign_release(staged, key, release_id, files.zip_name)}" if key
+                  else "unsigned (no publisher key; see `python -m anonymize keygen`)")
         release.promote(current_db, staged, release_id)
         release.prune(current_db, keep)
     return {"release_id": release_id, "data_through": result.scope.through, **stats["disbursement_cells"],
             "seconds": {**result.seconds, **seconds}, "rows_aggregated": result.rows_aggregated,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tables": stats,
-            "audit": audit, "composition": {t.name: pattern_composition(t, result.scope) for t in result.tables}}
+            "audit": audit, "signed": signed, "package_bytes": files.bytes,
+            "composition": {t.name: pattern_composition(t, result.scope) for t in result.tables}}
 
 
 def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> BuildResult:

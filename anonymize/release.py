@@ -4,7 +4,8 @@ Layout beside the current database (`settings.published_db`, e.g. data/published
 
     data/published/bansos.duckdb            the current release (a hard link to one below)
     data/published/releases/<id>/bansos.duckdb
-    data/published/releases/<id>/manifest.json
+    data/published/releases/<id>/manifest.json   (+ manifest.json.minisig when a publisher key signed it)
+    data/published/releases/<id>/csv/, parquet/, ...  the open-data package (`anonymize.package`)
     data/published/.staging-<id>/           a release being built; never read by the dashboard
 
 A release is written and audited in its staging folder, renamed into releases/ (one rename), and only then
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 # Hashing lives in `provenance` so that `anonymize verify` and the dashboard check exactly what was written.
-from provenance import MANIFEST_NAME, manifest_digest, sha256_file
+from provenance import MANIFEST_NAME, manifest_digest, release_files, sha256_file
 
 DB_NAME = "bansos.duckdb"
 
@@ -69,8 +70,8 @@ def current_release_id(current_db: Path) -> str | None:
 def write_manifest(folder: Path, release_id: str, previous: dict[str, object] | None,
                    audit: dict[str, object]) -> dict[str, object]:
     """SHA-256 of every file of the release, chained to the previous release's manifest."""
-    files = {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-             for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST_NAME}
+    files = {name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
+             for name in release_files(folder)}
     manifest = {
         "release_id": release_id,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

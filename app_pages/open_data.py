@@ -1,5 +1,6 @@
-"""Data terbuka / Open data: every published table as CSV or Parquet, map layers as GeoJSON, the whole release as a
-zip with its data package, the data dictionary, the methodology, release history and the hash chain."""
+"""Data terbuka / Open data: every file of the release as `publish` wrote it (tables as CSV or Parquet, map layers as
+GeoJSON, the zip, the data package, checksums and signatures), the data dictionary, the methodology, release
+history, and how to verify a download with standard tools."""
 
 import streamlit as st
 
@@ -8,44 +9,44 @@ from dashboard.i18n import t
 
 ctx = components.render_header("open_data_title")
 release_id, lang = ctx.release.release_id, ctx.lang
-source = opendata.source_line(release_id)
-st.write(t("open_data_intro", lang, source=source))
+st.write(t("open_data_intro", lang, source=opendata.source_line(release_id)))
+
+
+def download(column, label: str, path: str, name: str, key: str, **kwargs) -> None:
+    """A button serving one file of the release folder as it is (read only when clicked)."""
+    column.download_button(label, lambda: opendata.read_package_file(release_id, path), file_name=name,
+                           mime=opendata.mime(path), key=key, on_click="ignore", **kwargs)
+
 
 st.subheader(t("bundle_title", lang))
-st.write(t("bundle_text", lang))
-left, right = st.columns(2)
-left.download_button(t("download_zip", lang), lambda: opendata.get_release_zip(release_id), type="primary",
-                     file_name=f"{opendata.PROJECT}-{release_id}.zip", mime="application/zip", key="zip",
-                     on_click="ignore")
-right.download_button(t("download_datapackage", lang),
-                      lambda: opendata.get_package_files(release_id)["datapackage.json"],
-                      file_name="datapackage.json", mime="application/json", key="datapackage", on_click="ignore")
+if opendata.package_file(release_id, opendata.zip_path(release_id)) is None:
+    st.caption(t("no_package", lang))
+else:
+    st.write(t("bundle_text", lang))
+    left, right = st.columns(2)
+    download(left, t("download_zip", lang), opendata.zip_path(release_id), opendata.zip_path(release_id), "zip",
+             type="primary")
+    download(right, t("download_datapackage", lang), "datapackage.json", "datapackage.json", "datapackage")
 
-st.subheader(t("downloads_title", lang))
-fmt = state.widget(st.radio, "format", list(opendata.FORMATS), "csv", label=t("format", lang), horizontal=True,
-                   format_func=lambda f: t(f"f_{f}", lang))
-st.caption(t("csv_note", lang))
-catalogue = opendata.build_catalogue(db.get_table_names(release_id), db.get_dictionary(release_id),
-                                     db.get_table_columns(release_id), lang)
-for row in catalogue.itertuples(index=False):
-    text, button = st.columns([3, 1])
-    text.markdown(f"**`{row.table}`** — {row.description}")
-    button.download_button(
-        t("download", lang),
-        lambda table=row.table: opendata.table_bytes(db.get_table(release_id, table), release_id, fmt),
-        file_name=opendata.file_name(release_id, row.table, opendata.extension(fmt)), key=f"dl_{row.table}",
-        on_click="ignore")
+    st.subheader(t("downloads_title", lang))
+    fmt = state.widget(st.radio, "format", list(opendata.FORMATS), "csv", label=t("format", lang), horizontal=True,
+                       format_func=lambda f: t(f"f_{f}", lang))
+    st.caption(t("csv_note", lang))
+    catalogue = opendata.build_catalogue(db.get_table_names(release_id), db.get_dictionary(release_id),
+                                         db.get_table_columns(release_id), lang)
+    for row in catalogue.itertuples(index=False):
+        text, button = st.columns([3, 1])
+        text.markdown(f"**`{row.table}`** — {row.description}")
+        download(button, t("download", lang), opendata.table_path(row.table, fmt),
+                 opendata.file_name(release_id, row.table, opendata.extension(fmt)), f"dl_{row.table}")
 
-st.subheader(t("layers_title", lang))
-for level in db.get_table(release_id, "boundary_sources")["level"]:
-    boundary = db.get_boundary_source(release_id, level)
-    text, button = st.columns([3, 1])
-    text.markdown(f"**{components.level_label(level, lang)}** — {boundary['name']} ({boundary['licence']})")
-    button.download_button(
-        "GeoJSON", lambda level=level, boundary=boundary: opendata.geojson_bytes(
-            db.get_boundary_layer(release_id, level), level, boundary, release_id),
-        file_name=opendata.file_name(release_id, f"batas-{level}", "geojson"), mime="application/geo+json",
-        key=f"geo_{level}", on_click="ignore")
+    st.subheader(t("layers_title", lang))
+    for level in opendata.layer_levels(release_id):
+        boundary = db.get_boundary_source(release_id, level) or {"name": "–", "licence": "–"}
+        text, button = st.columns([3, 1])
+        text.markdown(f"**{components.level_label(level, lang)}** — {boundary['name']} ({boundary['licence']})")
+        download(button, "GeoJSON", opendata.layer_path(level), opendata.file_name(release_id, f"batas-{level}",
+                                                                                    "geojson"), f"geo_{level}")
 
 st.subheader(t("dictionary_title", lang))
 st.dataframe(opendata.build_dictionary_table(db.get_dictionary(release_id), lang), hide_index=True, width="stretch")
@@ -64,8 +65,12 @@ for release in kept:
 
 st.subheader(t("chain_title", lang))
 st.write(t("chain_text", lang))
-st.code(f"python -m anonymize verify {opendata.PROJECT}-{release_id}.zip\nsha256sum release/bansos.duckdb",
-        language="bash")
+key = opendata.publisher_key(release_id)
+st.markdown(t("publisher_key", lang, fingerprint=key.fingerprint) if key else t("unsigned", lang))
+st.code(opendata.verify_commands(release_id, signed=key is not None), language="bash")
+files = [p for p in opendata.verification_files(release_id) if opendata.package_file(release_id, p)]
+for column, path in zip(st.columns(max(len(files), 1)), files, strict=False):
+    download(column, path, path, path, f"v_{path}")
 if not kept:
     st.caption(t("no_manifest", lang))
 elif st.button(t("verify_now", lang), key="verify_now"):

@@ -283,7 +283,7 @@ def get_region_cells(release_id: str, code: str, period: str) -> pd.DataFrame:
 
 # --- Open data: whole tables, boundary layers, kept releases ---------------------------------------------------
 
-#: Tables offered as map layers (GeoJSON), not as flat files: their polygons are JSON text.
+#: Tables published as map layers (GeoJSON), not as flat files: their polygons are JSON text.
 GEO_TABLES = ("boundaries", "boundaries_detail")
 
 
@@ -295,7 +295,7 @@ def get_table_columns(release_id: str) -> pd.DataFrame:
 
 
 def get_table_names(release_id: str) -> list[str]:
-    """The release's flat tables (boundary polygons excluded: see `get_boundary_layer`)."""
+    """The release's flat tables (boundary polygons excluded: the release folder has them as GeoJSON layers)."""
     names = get_table_columns(release_id)["table_name"].drop_duplicates()
     return [n for n in names if n not in GEO_TABLES]
 
@@ -307,14 +307,6 @@ def get_table(release_id: str, name: str) -> pd.DataFrame:
         raise ValueError(f"{name!r} is not a table of release {release_id}")
     # `name` is one of the release's own table names (checked above), never free text.
     return _query(release_id, f'SELECT * FROM "{name}"')  # noqa: S608
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def get_boundary_layer(release_id: str, level: str) -> pd.DataFrame:
-    """code, name, parent_code and polygon parts (JSON text) of every region of a level, by code and part."""
-    return _query(release_id, "SELECT b.code, r.name, r.kind, r.parent_code, b.polygon FROM boundaries b "
-                  "JOIN regions r ON r.code = b.code AND r.level = b.level WHERE b.level = ? ORDER BY b.code, b.part",
-                  [level])
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

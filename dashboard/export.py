@@ -1,5 +1,6 @@
 """"Download what I see": the values a chart or map plots as CSV (hidden cells marked), and the chart as PNG/SVG
-drawn by kaleido with Debian's Chromium (never a browser download). Every file carries the release's source line."""
+drawn by kaleido with Debian's Chromium (never a browser download). Every file carries the release's source line (the
+CSV in a `source` column: a line above the header would misalign every reader)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import openformat
 from dashboard import i18n, opendata
-from dashboard.metrics import OK, UNDEFINED
+from dashboard.metrics import NA, OK, UNDEFINED
 
 #: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
 CHROMIUM = "/usr/bin/chromium"
 IMAGE_FORMATS = ("png", "svg")
 
 
+#: Machine-readable reasons a plotted point has no value (`status` column); the page's labels may change, these not.
+STATUS_CODES = {NA: "not_published_at_level"}
 #: Key columns of what charts plot, as CSV headers (plain names: the file is for re-analysis).
 SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
@@ -27,27 +31,20 @@ GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name"}
 SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_share", "outlier": "outlier"}
 
 
-def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
-    """The plotted points: key columns, `value` (the number when published, else the reason there is none: the
-    hidden or not-published label, never blank), `status` (ok, hidden, na, undefined) and `shown` (as displayed)."""
+def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str) -> pd.DataFrame:
+    """The plotted points: key columns (region codes in the files' form, `ID.53.10`), `value` (the number, empty
+    where there is none), `status` (ok, hidden, not_published_at_level, undefined) and `source`."""
     present = {k: v for k, v in keys.items() if k in plotted}  # a single series has no `series` column
     frame = plotted[list(present)].rename(columns=present).reset_index(drop=True)
+    if "region_code" in frame:
+        frame["region_code"] = frame["region_code"].map(openformat.public_code)
     status = plotted["status"] if "status" in plotted else pd.Series(
         [OK if pd.notna(v) else UNDEFINED for v in plotted["value"]], index=plotted.index)
     ok = (status == OK).to_numpy() & plotted["value"].notna().to_numpy()
-    labels = plotted["label"].astype(str).to_numpy()
-    frame["value"] = [_number(v) if good else label for v, good, label in zip(plotted["value"], ok, labels,
-                                                                              strict=True)]
-    frame["status"] = status.to_numpy()
-    frame["shown"] = labels
+    frame["value"] = pd.to_numeric(plotted["value"], errors="coerce").where(ok).to_numpy()
+    frame["status"] = status.map(lambda s: STATUS_CODES.get(s, s)).to_numpy()
+    frame["source"] = opendata.source_line(release_id)
     return frame
-
-
-def _number(value: float) -> object:
-    """Whole numbers without `.0` (counts, Rupiah); shares and rates as they are."""
-    if pd.isna(value):
-        return value
-    return int(value) if float(value).is_integer() else float(value)
 
 
 def with_source(figure: go.Figure, release_id: str) -> go.Figure:
@@ -76,8 +73,8 @@ def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Fig
     """CSV of the plotted values and PNG and SVG of the chart (`figure` may be a function: a map is drawn as a
     figure only when its image is asked for); one row of buttons."""
     columns = st.columns(3 if figure is not None else 1)
-    frame = plotted_frame(plotted, keys)
-    columns[0].download_button(i18n.t("download_csv", lang), opendata.csv_bytes(frame, release_id),
+    frame = plotted_frame(plotted, keys, release_id)
+    columns[0].download_button(i18n.t("download_csv", lang), openformat.csv_bytes(frame),
                                file_name=opendata.file_name(release_id, stem, "csv"), mime="text/csv",
                                key=f"{key}_csv", on_click="ignore")
     if figure is None:

@@ -201,24 +201,39 @@ TEXT: dict[str, tuple[str, str]] = {
     "f_csv": ("CSV (koma, UTF-8)", "CSV (comma, UTF-8)"),
     "f_csv_id": ("CSV untuk Excel Indonesia (titik koma)", "CSV for Indonesian Excel (semicolon)"),
     "f_parquet": ("Parquet", "Parquet"),
-    "csv_note": ("CSV memakai UTF-8 dengan BOM agar Excel membaca huruf dengan benar; baris pertama (diawali `#`) "
-                 "adalah baris sumber. Sel tersembunyi: `suppressed` = true dan nilai-nilainya kosong.",
-                 "CSV files are UTF-8 with a BOM so that Excel reads the letters right; the first line (starting with "
-                 "`#`) is the source line. Hidden cells: `suppressed` = true and their values empty."),
+    "csv_note": ("CSV sesuai RFC 4180, UTF-8, baris pertama adalah judul kolom; versi titik koma memakai BOM agar "
+                 "Excel membaca huruf dengan benar. Kode wilayah ditulis `ID.53.10` dan periode `2025-01` atau "
+                 "`2025-01/2025-12` agar tidak dibaca sebagai angka. Sel tersembunyi: `suppressed` = true dan "
+                 "nilai-nilainya kosong. Sumber dan lisensi ada di `datapackage.json` dan README.",
+                 "CSV per RFC 4180, UTF-8, the first line is the header; the semicolon flavour carries a BOM so that "
+                 "Excel reads the letters right. Region codes are written `ID.53.10` and periods `2025-01` or "
+                 "`2025-01/2025-12` so that no reader takes them for numbers. Hidden cells: `suppressed` = true and "
+                 "their values empty. Source and licence are in `datapackage.json` and the README."),
     "col_rows": ("Baris", "Rows"),
     "download": ("Unduh", "Download"),
     "earlier_table": ("Sel {table} dari rilis sebelumnya tahun ini (s.d. bulan rilis itu), persis seperti diterbitkan.",
                       "Cells of {table} from earlier releases this year (year to date), exactly as published."),
     "layers_title": ("Lapisan peta (GeoJSON)", "Map layers (GeoJSON)"),
     "bundle_title": ("Seluruh rilis", "The whole release"),
-    "bundle_text": ("Satu zip berisi basis data terbitan dan manifest-nya (SHA-256 setiap berkas), manifest rilis "
-                    "sebelumnya (rantai hash), semua tabel sebagai CSV, lapisan peta, dan `datapackage.json` "
-                    "(Frictionless Data Package: skema, satuan, lisensi, sumber) yang bisa langsung dimuat portal "
-                    "CKAN seperti Satu Data Indonesia.",
-                    "One zip with the published database and its manifest (SHA-256 of every file), the earlier "
-                    "releases' manifests (the hash chain), every table as CSV, the map layers and `datapackage.json` "
-                    "(Frictionless Data Package: schema, units, licences, sources) that CKAN portals such as Satu "
-                    "Data Indonesia ingest as it is."),
+    "bundle_text": ("Satu zip, ditulis dan di-hash saat penerbitan: basis data terbitan, semua tabel sebagai CSV (dua "
+                    "versi) dan Parquet, lapisan peta GeoJSON, `datapackage.json` (Frictionless Data Package: skema, "
+                    "satuan, kunci, lisensi; bisa langsung dimuat portal CKAN seperti Satu Data Indonesia), README, "
+                    "CITATION.cff dan `SHA256SUMS`. Setiap berkas punya alamat tetap per rilis.",
+                    "One zip, written and hashed at publish time: the published database, every table as CSV (both "
+                    "flavours) and Parquet, the GeoJSON map layers, `datapackage.json` (Frictionless Data Package: "
+                    "schema, units, keys, licences; CKAN portals such as Satu Data Indonesia ingest it as it is), "
+                    "README, CITATION.cff and `SHA256SUMS`. Every file has a stable path per release."),
+    "no_package": ("Rilis ini terbit sebelum berkas data terbuka ditulis saat penerbitan; terbitkan ulang untuk "
+                   "mendapatkan CSV, Parquet, GeoJSON dan zip-nya.",
+                   "This release was published before open-data files were written at publish time; publish again "
+                   "to get its CSV, Parquet, GeoJSON and zip."),
+    "publisher_key": ("Rilis ini ditandatangani dengan kunci penerbit **`{fingerprint}`** (minisign, Ed25519). "
+                      "Cocokkan ID kunci ini dengan yang dikutip penerbit di tempat lain, lalu periksa dengan alat "
+                      "standar:",
+                      "This release is signed with the publisher key **`{fingerprint}`** (minisign, Ed25519). Match "
+                      "this key id with the one the publisher cites elsewhere, then check with standard tools:"),
+    "unsigned": ("Rilis ini **tidak ditandatangani** (tidak ada kunci penerbit). Periksa isinya dengan:",
+                 "This release is **unsigned** (no publisher key). Check its contents with:"),
     "download_zip": ("Unduh rilis (zip)", "Download the release (zip)"),
     "download_datapackage": ("Unduh datapackage.json", "Download datapackage.json"),
     "dictionary_title": ("Kamus data", "Data dictionary"),

@@ -1,243 +1,90 @@
-"""Open-data files of a release: CSV, Parquet and GeoJSON with their source line, the Frictionless data package,
-the bulk zip, release history and the hash chain. Pure builders (frames and dicts in, bytes out) plus the one
-function that gathers a whole release's files."""
+"""Open-data files of a release as `publish` wrote them into its folder (CSV, Parquet, GeoJSON, the data package,
+SHA256SUMS, the zip, signatures): which exist and their bytes, served as they are. Also release history, the hash
+chain and the publisher key. Nothing here builds a data file."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import itertools
-import json
-import re
-import zipfile
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import streamlit as st
 
+import openformat
 import provenance
+import signing
 from dashboard import db, i18n
 
-PROJECT = "bansos-terbuka"
-LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 International",
-           "path": "https://creativecommons.org/licenses/by/4.0/"}
-#: CSV flavours: (field separator, decimal mark). Indonesian Excel splits on `;` and writes decimals with `,`.
-CSV_FORMATS = {"csv": (",", "."), "csv_id": (";", ",")}
+PROJECT = openformat.PROJECT
 FORMATS = ("csv", "csv_id", "parquet")
-#: DuckDB column types as Frictionless Table Schema field types.
-_TYPES = (("BOOL", "boolean"), ("INT", "integer"), ("DOUBLE", "number"), ("FLOAT", "number"),
-          ("DECIMAL", "number"), ("TIMESTAMP", "datetime"), ("DATE", "date"))
-#: Dictionary units as short Frictionless-style unit names.
-_UNITS = {"Rupiah": "Rupiah", "keluarga / households": "households", "transaksi / payments": "payments",
-          "pengaduan / complaints": "complaints", "pengajuan / submissions": "submissions"}
+#: Where each format lives inside a release folder (`anonymize.package`).
+_FOLDERS = {"csv": ("csv", "csv"), "csv_id": ("csv-id", "csv"), "parquet": ("parquet", "parquet")}
+SUMS_NAME = "SHA256SUMS"
+PUBLIC_KEY_NAME = signing.PUBLIC_KEY_NAME
+MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "geojson": "application/geo+json",
+        "zip": "application/zip", "json": "application/json", "minisig": "text/plain", "pub": "text/plain"}
 
 
 def source_line(release_id: str) -> str:
-    """The citation every file carries."""
-    return f"Sumber: {PROJECT}, rilis {release_id}, CC BY 4.0"
+    return openformat.source_line(release_id)
 
 
 def file_name(release_id: str, stem: str, extension: str) -> str:
-    return f"{PROJECT}-{release_id}-{stem}.{extension}"
-
-
-def csv_bytes(frame: pd.DataFrame, release_id: str, fmt: str = "csv") -> bytes:
-    """UTF-8 with a BOM (Excel then reads the encoding right), the source line first as a `#` comment."""
-    sep, decimal = CSV_FORMATS[fmt]
-    body = frame.to_csv(index=False, sep=sep, decimal=decimal, lineterminator="\r\n")
-    return f"# {source_line(release_id)}\r\n{body}".encode("utf-8-sig")
-
-
-def read_csv(data: bytes, fmt: str = "csv") -> pd.DataFrame:
-    """Read back what `csv_bytes` wrote (tests, and a reader's own check)."""
-    sep, decimal = CSV_FORMATS[fmt]
-    return pd.read_csv(io.BytesIO(data), sep=sep, decimal=decimal, comment="#", encoding="utf-8-sig",
-                       keep_default_na=False, na_values=[""])
-
-
-def parquet_bytes(frame: pd.DataFrame, release_id: str) -> bytes:
-    """Parquet with the source line, licence and release id in the file's key-value metadata."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    metadata = {**(table.schema.metadata or {}), b"source": source_line(release_id).encode(),
-                b"license": LICENCE["name"].encode(), b"release_id": release_id.encode()}
-    buffer = io.BytesIO()
-    pq.write_table(table.replace_schema_metadata(metadata), buffer)
-    return buffer.getvalue()
-
-
-def table_bytes(frame: pd.DataFrame, release_id: str, fmt: str) -> bytes:
-    return parquet_bytes(frame, release_id) if fmt == "parquet" else csv_bytes(frame, release_id, fmt)
+    return openformat.file_name(release_id, stem, extension)
 
 
 def extension(fmt: str) -> str:
-    return "parquet" if fmt == "parquet" else "csv"
+    return _FOLDERS[fmt][1]
 
 
-def geojson_bytes(layer: pd.DataFrame, level: str, source: dict | None, release_id: str) -> bytes:
-    """One MultiPolygon feature per region from the release's polygon parts (`[[[lng, lat], ...], [hole]]` text)."""
-    features = []
-    for code, parts in layer.groupby("code", sort=True):
-        first = parts.iloc[0]
-        polygons = ",".join(parts["polygon"])
-        properties = json.dumps({"code": code, "name": first["name"], "kind": first["kind"], "level": level,
-                                 "parent_code": first["parent_code"]}, ensure_ascii=False)
-        features.append(f'{{"type":"Feature","properties":{properties},'
-                        f'"geometry":{{"type":"MultiPolygon","coordinates":[{polygons}]}}}}')
-    head = {"type": "FeatureCollection", "name": f"{PROJECT}-{level}", "source": source_line(release_id),
-            "boundary_source": (source or {}).get("name"), "boundary_licence": (source or {}).get("licence"),
-            "attribution": (source or {}).get("attribution_en")}
-    text = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(features) + "]}"
-    return text.encode("utf-8")
+def table_path(table: str, fmt: str) -> str:
+    """A table's file inside the release folder, e.g. `csv-id/regions.csv`."""
+    folder, ext = _FOLDERS[fmt]
+    return f"{folder}/{table}.{ext}"
 
 
-def field_type(duckdb_type: str) -> str:
-    upper = duckdb_type.upper()
-    return next((kind for prefix, kind in _TYPES if prefix in upper), "string")
+def layer_path(level: str) -> str:
+    return f"geojson/boundaries_{level}.geojson"
 
 
-def build_schema(columns: pd.DataFrame, dictionary: pd.DataFrame) -> dict:
-    """A Table Schema: each column's type, unit and description in both languages (from the data dictionary)."""
-    notes = dictionary.set_index("column_name")
-    fields = []
-    for name, kind in zip(columns["column_name"], columns["data_type"], strict=True):
-        field = {"name": name, "type": field_type(kind)}
-        if name in notes.index:
-            note = notes.loc[name]
-            field.update(description=str(note["description_id"]), description_en=str(note["description_en"]))
-            if note["unit"] in _UNITS:
-                field["unit"] = _UNITS[note["unit"]]
-        fields.append(field)
-    return {"fields": fields, "missingValues": [""]}
+def zip_path(release_id: str) -> str:
+    return f"{PROJECT}-{release_id}.zip"
 
 
-def resource(name: str, path: str, data: bytes, **extra: object) -> dict:
-    """A data package resource with the file's size and SHA-256 (checked by `python -m anonymize verify`)."""
-    return {"name": re.sub(r"[^a-z0-9._-]", "-", name.lower()), "path": path, "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(), **extra}
+def mime(path: str) -> str:
+    return "text/plain" if path == SUMS_NAME else MIME.get(path.rsplit(".", 1)[-1], "application/octet-stream")
 
 
-def build_datapackage(release: dict, manifest: dict | None, resources: list[dict],
-                      boundary_sources: pd.DataFrame) -> dict:
-    """A Frictionless Data Package (v1) that CKAN portals (Satu Data Indonesia) ingest as it is."""
-    release_id = str(release["release_id"])
-    sources = [{"title": source_line(release_id), "path": f"{PROJECT}/releases/{release_id}"}]
-    for row in boundary_sources.drop_duplicates("name").to_dict("records"):
-        sources.append({"title": f"{row['name']} — {row['licence']}", "description": row["attribution_en"]})
-    return {
-        "profile": "data-package", "name": f"{PROJECT}-{release_id.lower()}", "id": f"{PROJECT}/{release_id}",
-        "title": f"Bansos Terbuka — rilis {release_id}",
-        "description": ("Agregat penyaluran bantuan sosial (PKH, Sembako, BLT Dana Desa) per wilayah; sel dengan "
-                        f"kurang dari {release['threshold']} keluarga disembunyikan. / Social-assistance aggregates "
-                        f"by region; cells with fewer than {release['threshold']} households are hidden."),
-        "version": release_id, "created": str(release["created_at"]), "licenses": [LICENCE], "sources": sources,
-        "keywords": ["bansos", "bantuan sosial", "PKH", "BPNT", "BLT Dana Desa", "social assistance", "Indonesia"],
-        "bansos_terbuka": {
-            "release_id": release_id, "data_year": int(release["data_year"]),
-            "data_through": str(release["data_through"]), "threshold": int(release["threshold"]),
-            "previous_release_id": release.get("previous_release_id"), "source_line": source_line(release_id),
-            "manifest_sha256": provenance.manifest_digest(manifest) if manifest else None,
-            "previous_manifest_sha256": (manifest or {}).get("previous_manifest_sha256")},
-        "resources": resources,
-    }
-
-
-def csv_resource(name: str, data: bytes, schema: dict, description: str) -> dict:
-    return resource(name, f"data/{name}.csv", data, format="csv", mediatype="text/csv", encoding="utf-8-sig",
-                    dialect={"delimiter": ",", "commentChar": "#", "header": True}, description=description,
-                    schema=schema, licenses=[LICENCE])
-
-
-def geo_resource(level: str, data: bytes, source: dict | None) -> dict:
-    """A boundary layer keeps its own licence (MIT for the upstream boundaries): the notice travels beside it."""
-    text = str((source or {}).get("licence", ""))
-    licence = ({"name": "MIT", "path": "https://opensource.org/licenses/MIT", "title": text.splitlines()[0]}
-               if "MIT" in text else {"name": "other", "title": text})
-    return resource(f"boundaries_{level}", f"data/boundaries_{level}.geojson", data, format="geojson",
-                    mediatype="application/geo+json", licenses=[licence], notice="data/LICENSE-boundaries.txt",
-                    description=str((source or {}).get("attribution_en", "")))
-
-
-def boundary_notice(sources: pd.DataFrame) -> bytes:
-    """Each boundary source's name, attribution and full licence text (the MIT notice must travel with copies)."""
-    parts = [f"{row['name']}\n{row['attribution_en']}\n\n{row['licence']}\n"
-             for row in sources.drop_duplicates("name").to_dict("records")]
-    return "\n\n".join(parts).encode("utf-8")
-
-
-def readme(release_id: str, manifest_sha: str | None) -> bytes:
-    lines = [source_line(release_id), "",
-             "release/         the published database and its manifest (SHA-256 of every file)",
-             "release/chain/   manifests of the earlier kept releases (the hash chain)",
-             "data/            every table as CSV (UTF-8 with BOM, ',' separated, '#' source line) and map layers",
-             "datapackage.json Frictionless Data Package: schema, units, licences, sources, file hashes", "",
-             f"Manifest SHA-256 of this release: {manifest_sha or '-'}",
-             "Verify (with the bansos-terbuka code): python -m anonymize verify THIS.zip", ""]
-    return "\n".join(lines).encode("utf-8")
-
-
-def zip_bytes(files: dict[str, bytes], release_id: str) -> bytes:
-    """A zip of `files` (path inside the zip -> content) under one folder named after the release."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.comment = source_line(release_id).encode("utf-8")
-        for path, data in files.items():
-            archive.writestr(f"{PROJECT}-{release_id}/{path}", data)
-    return buffer.getvalue()
-
-
-# --- Gathering a release (reads through db.py only) ------------------------------------------------------------
-
-def get_package_files(release_id: str) -> dict[str, bytes]:
-    """Every derived file of a release and its `datapackage.json` (path in the package -> bytes)."""
-    return _package_files(release_id)
-
-
-@st.cache_data(max_entries=2, show_spinner=False)
-def _package_files(release_id: str) -> dict[str, bytes]:
-    columns, dictionary = db.get_table_columns(release_id), db.get_dictionary(release_id)
-    files, resources = {}, []
-    for name in db.get_table_names(release_id):
-        data = csv_bytes(db.get_table(release_id, name), release_id)
-        notes = dictionary[dictionary["table_name"] == name.removesuffix("_earlier")]
-        described = notes[notes["column_name"].fillna("") == ""]["description_id"]
-        schema = build_schema(columns[columns["table_name"] == name], notes[notes["column_name"].fillna("") != ""])
-        files[f"data/{name}.csv"] = data
-        resources.append(csv_resource(name, data, schema, described.iloc[0] if len(described) else ""))
-    sources = db.get_table(release_id, "boundary_sources")
-    for level in sources["level"]:
-        source = db.get_boundary_source(release_id, level)
-        data = geojson_bytes(db.get_boundary_layer(release_id, level), level, source, release_id)
-        files[f"data/boundaries_{level}.geojson"] = data
-        resources.append(geo_resource(level, data, source))
-    files["data/LICENSE-boundaries.txt"] = boundary_notice(sources)
-    manifest = _manifest(release_id)
-    package = build_datapackage(db.get_release_row(release_id), manifest, resources, sources)
-    files["datapackage.json"] = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
-    files["README.txt"] = readme(release_id, package["bansos_terbuka"]["manifest_sha256"])
-    return files
-
-
-def _manifest(release_id: str) -> dict | None:
+def package_file(release_id: str, path: str) -> Path | None:
+    """A file of the release's open-data package on disk, or None (a release published before packages existed, or
+    a single database file opened without its folder). `path` is one of this module's fixed relative paths."""
     folder = db.release_folder(release_id)
-    return provenance.read_manifest(folder / provenance.MANIFEST_NAME) if folder else None
+    target = folder / path if folder is not None else None
+    return target if target is not None and target.is_file() else None
 
 
-def get_release_zip(release_id: str) -> bytes:
-    """The whole release: its database and manifest, earlier manifests (chain), derived files and data package."""
-    files = dict(get_package_files(release_id))
+def read_package_file(release_id: str, path: str) -> bytes:
+    """The file's bytes as written and hashed at publish time (read when the download button is clicked)."""
+    target = package_file(release_id, path)
+    if target is None:
+        raise FileNotFoundError(f"release {release_id} has no {path}")
+    return target.read_bytes()
+
+
+def layer_levels(release_id: str) -> list[str]:
+    """Levels with a GeoJSON layer in the release folder, in the order of the map's levels."""
+    return [level for level in db.LEVELS if package_file(release_id, layer_path(level)) is not None]
+
+
+def publisher_key(release_id: str) -> signing.PublicKey | None:
+    """The public key the release was signed with (`publisher.pub` in its folder), when it was signed."""
     folder = db.release_folder(release_id)
-    if folder is not None:
-        for path in sorted(folder.iterdir()):
-            if path.is_file():
-                files[f"release/{path.name}"] = path.read_bytes()
-        for older in db.kept_release_ids():
-            older_folder = db.release_folder(older)
-            if older < release_id and older_folder is not None:
-                manifest = (older_folder / provenance.MANIFEST_NAME).read_bytes()
-                files[f"release/chain/{older}.{provenance.MANIFEST_NAME}"] = manifest
-    return zip_bytes(files, release_id)
+    if folder is None or not (folder / f"{provenance.MANIFEST_NAME}{signing.SIGNATURE_SUFFIX}").is_file():
+        return None
+    try:
+        return signing.read_public_key(folder / PUBLIC_KEY_NAME)
+    except signing.SigningError:
+        return None
 
 
 # --- Release history and the hash chain --------------------------------------------------------------------------
@@ -284,8 +131,16 @@ def build_history(rows: list[dict], manifests: list[dict], lang: str) -> pd.Data
 
 
 def verify_kept(folders: list[Path]) -> provenance.Verdict:
-    """Recompute every kept release's file hashes and the chain (what `python -m anonymize verify` does)."""
-    return provenance.verify_releases(folders)
+    """Every kept release's file hashes and the chain (what `python -m anonymize verify` does), recomputed only when
+    a file's size or modification time changed since the last check: a click costs a directory listing."""
+    stamp = tuple((path.as_posix(), stat.st_size, stat.st_mtime_ns) for folder in folders
+                  for path in sorted(folder.rglob("*")) if (stat := path.stat()) and path.is_file())
+    return _verify(tuple(str(f) for f in folders), stamp)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _verify(folders: tuple[str, ...], stamp: tuple) -> provenance.Verdict:
+    return provenance.verify_releases([Path(f) for f in folders])
 
 
 # --- What the page lists ----------------------------------------------------------------------------------------
@@ -316,3 +171,23 @@ def build_dictionary_table(dictionary: pd.DataFrame, lang: str) -> pd.DataFrame:
                          i18n.t("col_column", lang): columns["column_name"].to_numpy(),
                          i18n.t("col_unit", lang): columns["unit"].fillna("").to_numpy(),
                          i18n.t("col_description", lang): columns[f"description_{lang}"].to_numpy()})
+
+
+# --- Verifying a download -------------------------------------------------------------------------------------------
+
+def verification_files(release_id: str) -> list[str]:
+    """Checksums, manifest, signatures and the public key, as the release folder holds them."""
+    zip_name = zip_path(release_id)
+    return [SUMS_NAME, f"{SUMS_NAME}{signing.SIGNATURE_SUFFIX}", f"{zip_name}{signing.SIGNATURE_SUFFIX}",
+            provenance.MANIFEST_NAME, f"{provenance.MANIFEST_NAME}{signing.SIGNATURE_SUFFIX}", PUBLIC_KEY_NAME]
+
+
+def verify_commands(release_id: str, signed: bool) -> str:
+    """Shell lines that check a download with standard tools (minisign, sha256sum), then with ours."""
+    zip_name = zip_path(release_id)
+    lines = [f"unzip {zip_name} && cd {PROJECT}-{release_id}", f"sha256sum -c {SUMS_NAME}"]
+    if signed:
+        lines = [f"minisign -Vm {zip_name} -p {PUBLIC_KEY_NAME}", *lines,
+                 f"minisign -Vm {SUMS_NAME} -p {PUBLIC_KEY_NAME}"]
+    key = f" --key {PUBLIC_KEY_NAME}" if signed else ""
+    return "\n".join([*lines, f"python -m anonymize verify {zip_name}{key}"])

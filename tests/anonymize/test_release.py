@@ -82,7 +82,7 @@ def test_a_publish_killed_while_aggregating_leaves_the_previous_release_serving(
     current = copy_release(october_db)
     before = Serving.of(current)
     process = start_publish(raw_db, current)
-    assert process.stderr.readline().startswith("[1/4] aggregate")
+    assert process.stderr.readline().startswith("[1/5] aggregate")
     time.sleep(0.3)
     kill(process)
     assert_still_serving(current, before, anonymize_cli)

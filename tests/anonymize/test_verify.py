@@ -129,8 +129,9 @@ def test_expect_checks_the_cited_manifest_hash(chain, capsys):
 def _zip(folder: Path, out: Path, chain_from: Path) -> Path:
     """A downloaded release: its folder and the earlier release's manifest under chain/."""
     with zipfile.ZipFile(out, "w") as archive:
-        for path in folder.iterdir():
-            archive.write(path, f"bansos-terbuka/release/{path.name}")
+        for path in folder.rglob("*"):
+            if path.is_file():
+                archive.write(path, f"bansos-terbuka/release/{path.relative_to(folder).as_posix()}")
         archive.write(chain_from / "manifest.json", f"bansos-terbuka/release/chain/{chain_from.name}.manifest.json")
     return out
 
@@ -139,7 +140,8 @@ def test_a_downloaded_zip_is_verified_with_its_chain(chain, tmp_path, capsys):
     older, newer = releases(chain)
     code, line, _ = verify(capsys, _zip(newer, tmp_path / "release.zip", older))
     assert code == 0, line
-    assert f"{older.name} -> {newer.name} intact" in line and "1 file(s)" in line
+    files = len(json.loads((newer / "manifest.json").read_text(encoding="utf-8"))["files"])
+    assert f"{older.name} -> {newer.name} intact" in line and f" {files} file(s)" in line
 
 
 def test_a_tampered_zip_is_caught(copy, tmp_path, capsys):

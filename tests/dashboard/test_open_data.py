@@ -3,22 +3,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import openformat
 from dashboard import db, export, maps, opendata, panels
 from dashboard.components import PageContext
-from dashboard.i18n import hidden_label
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -46,85 +41,60 @@ def run_app(**params: str) -> AppTest:
     return at
 
 
-# --- Files -------------------------------------------------------------------------------------------------------
+# --- Files: served from the release folder as publish wrote them ---------------------------------------------------
 
-@pytest.mark.parametrize("fmt", ["csv", "csv_id"])
-def test_csv_has_a_bom_the_source_line_and_reads_back_as_the_table(published, release_id, fmt):
-    table = db.get_table(release_id, "disbursement_cells")
-    data = opendata.csv_bytes(table, release_id, fmt)
-    assert data.startswith(b"\xef\xbb\xbf# Sumber: bansos-terbuka, rilis " + release_id.encode() + b", CC BY 4.0\r\n")
-    header = data.decode("utf-8-sig").splitlines()[1]
-    assert header.split(";" if fmt == "csv_id" else ",")[:3] == ["region_code", "level", "program"]
-    back = opendata.read_csv(data, fmt)
-    expected = published.execute("SELECT * FROM disbursement_cells").df()
-    assert len(back) == len(expected)
-    pd.testing.assert_series_equal(back["amount"].astype("Float64"), expected["amount"].astype("Float64"),
-                                   check_names=False)
+@pytest.fixture
+def deferred(monkeypatch) -> dict[str, object]:
+    """file id -> the callable a download button registered (run only when the button is clicked)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
 
+    calls: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
 
-def test_hidden_cells_stay_hidden_in_every_download(release_id):
-    """The guarantee, on the files: a hidden cell carries no value in any measure column."""
-    for name in CELL_TABLES:
-        back = opendata.read_csv(opendata.csv_bytes(db.get_table(release_id, name), release_id), "csv")
-        measures = back.columns[list(back.columns).index("suppressed") + 1:]
-        hidden = back[back["suppressed"].astype(str) == "True"]
-        assert len(hidden) > 0 or name == "quality_cells"
-        assert hidden[measures].isna().all().all(), name
+    def record(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        calls[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return calls
 
 
-def test_parquet_and_geojson_carry_the_source_line(release_id):
-    parquet = pq.read_table(io.BytesIO(opendata.parquet_bytes(db.get_table(release_id, "regions"), release_id)))
-    assert parquet.schema.metadata[b"source"].decode() == opendata.source_line(release_id)
-    assert parquet.num_rows == len(db.get_table(release_id, "regions"))
-    layer = db.get_boundary_layer(release_id, "kecamatan")
-    geo = json.loads(opendata.geojson_bytes(layer, "kecamatan", db.get_boundary_source(release_id, "kecamatan"),
-                                            release_id))
-    assert geo["source"] == opendata.source_line(release_id)
-    assert len(geo["features"]) == layer["code"].nunique() > 0
-    assert geo["features"][0]["geometry"]["type"] == "MultiPolygon"
+@pytest.mark.parametrize("fmt", ["csv", "csv_id", "parquet"])
+def test_every_download_button_serves_the_file_on_disk(published_db, release_id, deferred, fmt):
+    at = run_app(page="data", format=fmt)
+    assert not at.exception, at.exception
+    folder = db.release_folder(release_id)
+    buttons = {b.proto.id.rsplit("-", 1)[-1]: b.proto for b in at.get("download_button")}
+    expected = {"zip": opendata.zip_path(release_id), "datapackage": "datapackage.json"}
+    expected |= {f"dl_{t}": opendata.table_path(t, fmt) for t in db.get_table_names(release_id)}
+    expected |= {f"geo_{level}": opendata.layer_path(level) for level in ("provinsi", "kabupaten", "kecamatan", "desa")}
+    expected |= {f"v_{name}": name for name in ("SHA256SUMS", "manifest.json")}
+    assert set(expected) <= set(buttons)
+    for key, path in expected.items():
+        served = deferred[buttons[key].deferred_file_id]()
+        assert served == (folder / path).read_bytes(), key
+    assert buttons["zip"].deferred_file_id and not at.exception
 
 
-def test_datapackage_describes_every_file_with_types_units_licences_and_hashes(release_id):
-    files = opendata.get_package_files(release_id)
-    package = json.loads(files["datapackage.json"])
-    assert package["licenses"][0]["name"] == "CC-BY-4.0"
-    assert package["bansos_terbuka"]["release_id"] == release_id
-    by_name = {r["name"]: r for r in package["resources"]}
-    assert set(db.get_table_names(release_id)) <= set(by_name)
-    fields = {f["name"]: f for f in by_name["disbursement_cells"]["schema"]["fields"]}
-    assert fields["amount"]["type"] == "integer" and fields["amount"]["unit"] == "Rupiah"
-    assert fields["recipients"]["unit"] == "households" and fields["suppressed"]["type"] == "boolean"
-    assert fields["amount"]["description"] and fields["amount"]["description_en"]
-    assert by_name["boundaries_desa"]["licenses"][0]["name"] in ("MIT", "other")
-    for resource in package["resources"]:
-        data = files[resource["path"]]
-        assert resource["bytes"] == len(data)
-        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+def test_the_page_builds_no_file_and_reads_none_until_clicked(published_db, monkeypatch):
+    """Rendering the page must not read (or build) any data file: only a click does."""
+    reads = []
+    monkeypatch.setattr(opendata, "read_package_file", lambda *args: reads.append(args) or b"")
+    at = run_app(page="data")
+    assert not at.exception and reads == []
 
 
-def test_the_release_zip_verifies_and_a_tampered_one_does_not(on_chain, tmp_path):
-    older, newer = on_chain
-    data = opendata.get_release_zip(newer)
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    root = f"bansos-terbuka-{newer}/"
-    assert {root + "release/bansos.duckdb", root + "release/manifest.json", root + "datapackage.json",
-            root + f"release/chain/{older}.manifest.json"} <= set(names)
-    good = tmp_path / "good.zip"
-    good.write_bytes(data)
-    done = subprocess.run([sys.executable, "-m", "anonymize", "verify", str(good)], cwd=ROOT, capture_output=True,
-                          text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{older} -> {newer} intact" in done.stdout
-    bad = tmp_path / "bad.zip"
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(bad, "w") as dst:
-        for item in src.infolist():
-            content = src.read(item)
-            if item.filename.endswith("data/regions.csv"):
-                content = content.replace(b"Kulon Progo", b"Kulon Prago")
-            dst.writestr(item, content)
-    done = subprocess.run([sys.executable, "-m", "anonymize", "verify", str(bad)], cwd=ROOT, capture_output=True,
-                          text=True)
-    assert done.returncode == 1 and "regions.csv was changed" in done.stdout
+def test_download_what_i_see_csv_has_numbers_only_and_a_reason(published, release_id):
+    ctx = PageContext("en", db.get_release())
+    panel = panels.trend_panel(ctx, "34.01.01", "PKH", "recipients", "none", "program")
+    frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS, release_id)
+    back = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
+    assert list(back.columns)[-3:] == ["value", "status", "source"]
+    assert back["value"].dtype.kind in "if"
+    assert set(back["status"]) <= {"ok", "hidden", "not_published_at_level", "undefined"}
+    assert back.loc[back["status"] != "ok", "value"].isna().all()
+    assert (back["source"] == opendata.source_line(release_id)).all()
 
 
 # --- The page ----------------------------------------------------------------------------------------------------
@@ -136,12 +106,15 @@ def test_open_data_page_renders_every_section(published_db, release_id, lang):
     assert at.title[0].value == ("Data terbuka" if lang == "id" else "Open data")
     downloads = at.get("download_button")
     layers = len(db.get_table(release_id, "boundary_sources"))
-    assert len(downloads) == 2 + len(db.get_table_names(release_id)) + layers  # zip, package, tables, layers
+    # zip, package, tables, layers, SHA256SUMS, manifest (the release is unsigned: no signature files, no key)
+    assert len(downloads) == 2 + len(db.get_table_names(release_id)) + layers + 2
     text = " ".join(m.value for m in at.markdown)
     assert f"Sumber: bansos-terbuka, rilis {release_id}, CC BY 4.0" in text
     dictionary = at.dataframe[0].value
     assert {"amount", "recipients"} <= set(dictionary.iloc[:, 1])
-    assert any(f"anonymize verify bansos-terbuka-{release_id}.zip" in c.value for c in at.code)
+    assert any(f"anonymize verify bansos-terbuka-{release_id}.zip" in c.value and "sha256sum -c SHA256SUMS" in c.value
+               for c in at.code)
+    assert any(("unsigned" if lang == "en" else "tidak ditandatangani") in m.value for m in at.markdown)
 
 
 def test_open_data_url_round_trip_and_bad_params(published_db):
@@ -187,26 +160,26 @@ def test_map_csv_is_exactly_the_plotted_values_with_hidden_marked(published, rel
                                   "c.region_code WHERE c.level = 'desa' AND c.program = 'SEMUA' AND c.suppressed "
                                   "ORDER BY 1 LIMIT 1").fetchone()[0]
     panel = panels.map_panel(ctx, kecamatan, "desa", "SEMUA", "2025", "recipients", "none")
-    data = opendata.csv_bytes(export.plotted_frame(panel.plotted, export.REGION_KEYS), release_id)
-    back = opendata.read_csv(data).set_index("region_code")
+    data = openformat.csv_bytes(export.plotted_frame(panel.plotted, export.REGION_KEYS, release_id))
+    back = pd.read_csv(io.BytesIO(data)).set_index("region_code")  # pandas' defaults, as a reader would
     expected = published.execute("SELECT region_code, suppressed, recipients FROM disbursement_cells WHERE level = "
                                  "'desa' AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA' AND "
                                  "region_code LIKE ? || '.%'", [kecamatan]).df().set_index("region_code")
-    assert set(back.index) == set(expected.index)
+    assert set(back.index) == {openformat.public_code(c) for c in expected.index}
     for code, row in expected.iterrows():
+        shown = back.loc[openformat.public_code(code)]
         if row["suppressed"]:
-            assert back.loc[code, "value"] == hidden_label("id", 10) and back.loc[code, "status"] == "hidden"
+            assert pd.isna(shown["value"]) and shown["status"] == "hidden"
         else:
-            assert int(back.loc[code, "value"]) == row["recipients"] and back.loc[code, "status"] == "ok"
+            assert shown["value"] == row["recipients"] and shown["status"] == "ok"
 
 
-def test_trend_csv_marks_hidden_months_not_blank(release_id):
+def test_trend_csv_marks_hidden_months_with_a_status(release_id):
     ctx = PageContext("en", db.get_release())
     panel = panels.trend_panel(ctx, "34.01.01", "PKH", "recipients", "none", "program")
-    frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS)
-    assert len(frame) == len(panel.plotted) and frame["value"].notna().all()
-    assert (frame["value"].astype(str) != "").all()
-    assert set(frame["status"]) <= {"ok", "hidden", "na", "undefined"}
+    frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS, release_id)
+    assert len(frame) == len(panel.plotted)
+    assert (frame["status"] == "ok").eq(frame["value"].notna()).all()
 
 
 @pytest.mark.slow
@@ -226,3 +199,37 @@ def test_chart_and_map_images_carry_the_source_line(release_id):
     shown = {text for colour, text in legend if colour in fills}
     assert shown and all(text.replace("<", "&#60;") in svg for text in shown)  # the legend names each colour
     assert svg.count('class="trace scatter') >= 2  # a filled trace per colour class
+
+
+def test_a_signed_release_shows_its_key_id_and_how_to_check_it(published_db, tmp_path, monkeypatch):
+    import signing
+
+    copy = tmp_path / "published"
+    subprocess.run(["cp", "-a", str(published_db.parent), str(copy)], check=True)  # keeps the current file's link
+    folder = next((copy / "releases").iterdir())
+    key = signing.generate_keypair(tmp_path / "k.key", folder / signing.PUBLIC_KEY_NAME)
+    signing.sign_file(folder / "manifest.json", tmp_path / "k.key", "test")
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(copy / published_db.name))
+    at = run_app(page="data", lang="en")
+    assert not at.exception, at.exception
+    assert any(key.fingerprint in m.value for m in at.markdown)
+    assert any("minisign -Vm SHA256SUMS -p publisher.pub" in c.value and "--key publisher.pub" in c.value
+               for c in at.code)
+
+
+def test_verify_now_hashes_again_only_when_a_file_changed(on_chain, monkeypatch):
+    import os
+
+    import provenance
+
+    hashed = []
+    real = provenance.sha256_file
+    monkeypatch.setattr(provenance, "sha256_file", lambda path: hashed.append(path) or real(path))
+    folders = [db.release_folder(k) for k in db.kept_release_ids()]
+    opendata._verify.clear()
+    assert opendata.verify_kept(folders).intact and hashed
+    hashed.clear()
+    assert opendata.verify_kept(folders).intact and not hashed  # a second click: a directory listing only
+    target = folders[0] / "README.md"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 1_000_000))
+    assert opendata.verify_kept(folders).intact and hashed
