@@ -66,11 +66,20 @@ def run(args: argparse.Namespace) -> int:
 
 def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
             keep: int, fresh: bool = False, key: Path | None = None) -> dict[str, object]:
-    """Build, write, audit and swap in one release; return its figures. Raises UserError if it fails."""
-    current_db.parent.mkdir(parents=True, exist_ok=True)
+    """Build, write, audit and swap in one release; return its figures. Raises UserError if it fails, or if
+    another publish is writing into the same folder."""
+    try:
+        with release.publish_lock(current_db):
+            return _publish(raw_db, current_db, threshold, through, geo_dir, keep, fresh, key)
+    except release.PublishBusy as busy:
+        raise UserError(f"Not published: {busy}.") from None
+
+
+def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
+             keep: int, fresh: bool, key: Path | None) -> dict[str, object]:
     release.clear_stale_staging(current_db)
     previous = next(iter(release.list_releases(current_db)), None)
-    release_id = release.new_release_id()
+    release_id = release.new_release_id(current_db)
     staged = release.staging_dir(current_db, release_id)
     seconds: dict[str, float] = {}
 

@@ -15,20 +15,61 @@ point leaves the previous current release in place, whole and audited.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Hashing lives in `provenance` so that `anonymize verify` and the dashboard check exactly what was written.
-from provenance import MANIFEST_NAME, manifest_digest, release_files, sha256_file
+from provenance import MANIFEST_NAME, RELEASE_ID, manifest_digest, release_files, sha256_file
 
 DB_NAME = "bansos.duckdb"
 
 
-def new_release_id(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+#: Held (flock) by the publish that is writing into a folder: two publishes must not interleave (one would clear
+#: the other's staging folder, or both would take the same release id).
+LOCK_NAME = ".publish.lock"
+ID_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+class PublishBusy(RuntimeError):
+    """Another publish holds the folder's lock."""
+
+
+@contextmanager
+def publish_lock(current_db: Path) -> Iterator[None]:
+    """Hold the publish lock of `current_db`'s folder for the duration; PublishBusy if another process has it.
+
+    An flock: the operating system releases it when its holder exits, killed or not, so a crash never leaves
+    the folder locked."""
+    current_db.parent.mkdir(parents=True, exist_ok=True)
+    with open(current_db.parent / LOCK_NAME, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishBusy(f"another publish is writing into {current_db.parent}; wait for it to finish and "
+                              "run this one again") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_release_id(current_db: Path | None = None, now: datetime | None = None) -> str:
+    """The time as `20261130T131255Z`, moved on a second at a time past any id the folder already holds (two
+    releases within one second keep distinct, ordered ids)."""
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    taken: set[str] = set()
+    if current_db is not None:
+        taken = {p.name for p in releases_dir(current_db).glob("*") if RELEASE_ID.match(p.name)}
+        latest = max(taken, default="")
+        while moment.strftime(ID_FORMAT) <= latest:
+            moment += timedelta(seconds=1)
+    return moment.strftime(ID_FORMAT)
 
 
 def releases_dir(current_db: Path) -> Path:

@@ -212,3 +212,50 @@ def test_a_raw_set_that_revises_published_values_is_refused(october_db, revised_
     assert message.startswith(f"error: Cannot publish from {revised_raw}: the raw data changed ")
     assert f"of amount that release {before.release_id} already published" in message
     assert_still_serving(current, before, anonymize_cli)
+
+
+# --- Publishes that overlap --------------------------------------------------------------------------------
+
+def test_a_second_publish_into_a_folder_being_published_is_refused_and_the_first_lands(
+        october_db, raw_db, copy_release, anonymize_cli):
+    """Two publishes into one folder would interleave (one clears the other's staging folder): the second is
+    refused with one sentence while the first holds the lock, and the first completes."""
+    import fcntl
+
+    current = copy_release(october_db)
+    first = start_publish(raw_db, current)
+    lock = current.parent / ".publish.lock"
+
+    def locked() -> bool:
+        if not lock.exists():
+            return False
+        with lock.open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+    wait_until(first, locked)
+    assert first.poll() is None, "the first publish ended before the second could start"
+    code, _, err = anonymize_cli("publish", "--raw", raw_db, "--out", current, "--geo-dir", current.parent / "x")
+    assert code == 2
+    assert err.strip().splitlines()[-1].startswith("error: Not published: another publish is writing into")
+    _, first_err = first.communicate(timeout=600)
+    assert first.returncode == 0, first_err
+    code, out, _ = anonymize_cli("audit", current)
+    assert code == 0, out
+
+
+def test_release_ids_stay_distinct_and_ordered_within_one_second(tmp_path):
+    from datetime import UTC, datetime
+
+    from anonymize.release import new_release_id
+    current = tmp_path / "published" / DB_NAME
+    now = datetime(2026, 11, 30, 13, 0, 0, 250_000, tzinfo=UTC)
+    first = new_release_id(current, now)
+    (releases_dir(current) / first).mkdir(parents=True)
+    second = new_release_id(current, now.replace(microsecond=900_000))
+    assert (first, second) == ("20261130T130000Z", "20261130T130001Z")
+    (releases_dir(current) / "not-a-release").mkdir()
+    assert new_release_id(current, now) == "20261130T130001Z"
