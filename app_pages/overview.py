@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, views
+from dashboard import charts, components, db, export, i18n, views
 from dashboard.i18n import format_period, t
 
 ctx = components.render_header("overview_title")
@@ -28,6 +28,8 @@ st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, 
 headlines = views.build_headlines(cells[cells["program"] == program], year_cells, program, ctx.lang, threshold)
 for column, (label, value) in zip(st.columns(3) * 3, headlines, strict=False):
     column.metric(label, value)
+if any(value == i18n.hidden_label(ctx.lang) for _, value in headlines):
+    st.caption(i18n.hidden_note(ctx.lang, threshold))
 
 monthly_code = region["kecamatan_code"] if region["level"] == "desa" else code
 monthly = db.get_monthly(release_id, (monthly_code,), (program,))
@@ -36,6 +38,7 @@ if region["level"] == "desa":
 series = views.build_monthly_series(monthly, "amount", "program", {}, "none", ctx.lang, threshold)
 figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
+components.render_hidden_note(ctx, series)
 export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan")
 
 st.subheader(t("hidden_why_title", ctx.lang))

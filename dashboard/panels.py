@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
-from dashboard import charts, components, db, maps, metrics, views
+from dashboard import charts, components, db, i18n, maps, metrics, views
 from dashboard.components import PageContext
 from dashboard.i18n import format_int, format_percent, format_period, t
 
@@ -43,8 +43,9 @@ class MapPanel:
 
 
 def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
-              norm: str) -> MapPanel:
-    """The choropleth of the regions at `level` inside `code` (desa: the whole year only)."""
+              norm: str, width: int = 700) -> MapPanel:
+    """The choropleth of the regions at `level` inside `code` (desa: the whole year only), zoomed to fit `width`
+    pixels (the reader's content width)."""
     release_id, year = ctx.release.release_id, str(ctx.release.data_year)
     notes = []
     if level == "desa" and period != year:
@@ -55,14 +56,17 @@ def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str
     cells = db.get_cells(release_id, code, level, program, period)
     denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
     values = metrics.build_values(cells, metric, norm, denominators)
-    values = values.assign(name=cells["name"].to_numpy(),
+    names = [i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"], strict=True)]
+    values = values.assign(name=names,
                            label=metrics.format_values(values, metric, norm, ctx.lang, ctx.release.threshold))
     edges = maps.make_bins(values["value"])
     region_level = db.level_of_code(code)
     shapes = db.get_boundaries(release_id, code, level, maps.uses_detail(region_level, level))
-    rows = maps.build_map_rows(shapes, values, edges)
-    deck = (maps.build_deck(rows, maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes))), stroked=len(shapes) < 500)
-            if rows else None)
+    # The tooltip of a hidden region says why in a few words (the legend's note says it in full).
+    tooltips = values["label"].where(values["status"] != metrics.HIDDEN, t("hidden_tooltip", ctx.lang))
+    rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges)
+    view = maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes)), width, maps.map_height(width))
+    deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.get_region(release_id, code)
     title = (f"{metrics.metric_label(metric, norm, ctx.lang)} — {components.region_label(region, ctx.lang)}, "
              f"{components.program_name(ctx, program)}, {format_period(period, ctx.lang)}")
@@ -120,7 +124,7 @@ def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: st
     region = components.region_label(db.get_region(release_id, code), ctx.lang)
     title = f"{measure} — {components.program_name(ctx, program)}, {region}"
     figure = charts.build_bars(bars, ctx.lang, title, measure)
-    notes = [t("hidden_last", ctx.lang, threshold=threshold)]
+    notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
     if level == "desa":
         notes.append(t("quality_desa", ctx.lang))
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)

@@ -216,6 +216,14 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
     return pd.DataFrame(rows)
 
 
+def stack_table(table: pd.DataFrame, measure: str, value: str) -> pd.DataFrame:
+    """A wide table as one row per (first column, other column): three columns a phone shows without scrolling."""
+    key = table.columns[0]
+    long = table.melt(id_vars=[key], var_name=measure, value_name=value)
+    order = {name: i for i, name in enumerate(table[key])}
+    return long.sort_values(key, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
 def sibling_rank(values: pd.DataFrame, code: str) -> tuple[int | None, int]:
     """(rank of `code` among the published values, number of ranked siblings); rank None when its value is hidden."""
     ranked = rank_values(values)
@@ -258,7 +266,7 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
         if row.empty:
             continue
         values = build_values(row, "coverage")
-        label = i18n.t("m_coverage", lang) + ("" if program != ALL_PROGRAMS else f" ({code.replace('_', ' ')})")
+        label = i18n.t("m_coverage", lang) + ("" if program != ALL_PROGRAMS else f" ({i18n.program_short(code, lang)})")
         out.append((label, format_value(values["value"].iloc[0], values["status"].iloc[0], "coverage", "none", lang,
                                         threshold)))
     return out

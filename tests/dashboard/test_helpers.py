@@ -39,8 +39,12 @@ def test_format_period(period, lang, expected):
 def test_percent_and_hidden_label_follow_the_language():
     assert i18n.format_percent(0.875, "id") == "87,5%"
     assert i18n.format_percent(0.875, "en") == "87.5%"
-    assert i18n.hidden_label("id", 10) == "disembunyikan (< 10)"
-    assert i18n.hidden_label("en", 10) == "hidden (< 10)"
+    # One neutral label, whatever the threshold: a hidden cell may be large (hidden to protect a small one).
+    assert i18n.hidden_label("id", 10) == i18n.hidden_label("id", 25) == "disembunyikan"
+    assert i18n.hidden_label("en", 10) == "hidden"
+    for lang in i18n.LANGS:
+        assert "<" not in i18n.hidden_label(lang) and "10" not in i18n.hidden_label(lang)
+        assert "10" in i18n.hidden_note(lang, 10)  # the sentence of why names the threshold of small cells
 
 
 def test_every_text_has_both_languages():
@@ -102,7 +106,7 @@ def test_rank_puts_hidden_last_and_unranked():
 
 
 @pytest.mark.parametrize(("status", "expected"), [
-    ("hidden", "disembunyikan (< 10)"), ("na", "tidak tersedia di tingkat ini"), ("undefined", "–"),
+    ("hidden", "disembunyikan"), ("na", "tidak tersedia di tingkat ini"), ("undefined", "–"),
 ])
 def test_format_value_never_turns_a_hidden_value_into_a_number(status, expected):
     assert metrics.format_value(0.0, status, "amount", "none", "id", 10) == expected
@@ -140,11 +144,11 @@ def test_drill_target(clicked, region_level, level, expected):
 
 def test_build_map_rows_one_row_per_part_and_escaped():
     values = pd.DataFrame({"region_code": ["a", "b"], "name": ["<A>", "B"], "value": [1.0, np.nan],
-                           "status": ["ok", "hidden"], "label": ["1", "hidden (< 10)"]})
+                           "status": ["ok", "hidden"], "label": ["1", "hidden"]})
     shapes = {"a": ("[[[0,0],[1,0],[0,1]]]", "[[[5,5],[6,5],[5,6]]]"), "b": ("[[[2,2],[3,2],[2,3]]]",)}
     rows = [json.loads(row) for row in maps.build_map_rows(shapes, values, [0.0, 2.0])]
     assert [r["c"] for r in rows] == ["a", "a", "b"]
-    assert rows[0]["n"] == "&lt;A&gt;" and rows[2]["l"] == "hidden (&lt; 10)"
+    assert rows[0]["n"] == "&lt;A&gt;" and rows[2]["l"] == "hidden"
     assert rows[2]["f"] == maps.HIDDEN_FILL
 
 
