@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import state
+
 #: Widths the map's zoom is computed for: a reading rounds down to one of them, so a resize within a class reruns
 #: nothing and cached map views stay few.
 WIDTH_CLASSES = (320, 360, 480, 640, 800, 960, 1200, 1600)
@@ -72,7 +74,7 @@ def content_width() -> int:
     """The page's content width in pixels (a width class; `DEFAULT_WIDTH` until the browser has said)."""
     known = st.session_state.get("_content_width")
     result = _components()[0](key="content_width", data={"classes": list(WIDTH_CLASSES), "current": known},
-                              on_width_change=lambda: None)
+                              on_width_change=state.carry_notices)  # the rerun it causes keeps URL notices
     width = getattr(result, "width", None) or known
     # Kept beyond the component's own state, which Streamlit drops on a page that does not draw it.
     st.session_state["_content_width"] = width

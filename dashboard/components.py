@@ -278,7 +278,7 @@ def share_link(url_path: str, params: dict[str, str]) -> str:
 
 #: Height of an embed's iframe before its script reports the real one, per view, measured in Chromium at 1280 and
 #: 390 px wide (the larger of the two, plus a margin: tests/dashboard/test_browser.py checks it still fits).
-EMBED_HEIGHTS = {"map": 900, "trend": 640, "gap": 720, "profile": 640}
+EMBED_HEIGHTS = {"map": 1100, "trend": 680, "gap": 860, "profile": 680}
 
 
 def embed_snippet(src: str, title: str, height: int = 720) -> str:

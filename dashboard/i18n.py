@@ -463,17 +463,21 @@ def hidden_note(lang: str, threshold: int) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&@=\"'^%/])")
+#: Where GitHub-flavoured markdown would turn plain text into a link (`https:`, `www.`, `name@host`): it finds them
+#: after backslash escapes are resolved, so an invisible word joiner (U+2060) is put inside each.
+_AUTOLINK = re.compile(r"(?i)(?<=h)(?=ttps?:)|(?<=w)(?=ww\.)|(?=@)")
+WORD_JOINER = "\u2060"
 ECHO_LIMIT = 80
 
 
 def escape(text: object, limit: int = ECHO_LIMIT) -> str:
     """Text from the URL, safe inside Streamlit markdown: at most `limit` characters (then "…"), one line, every
-    punctuation mark backslash-escaped, so no link, image, code span, HTML, LaTeX or emoji shortcode can form
-    (escaping `:` `.` `/` and `@` also stops bare URLs and e-mail addresses from becoming links)."""
+    punctuation mark backslash-escaped, so no link, image, code span, HTML, LaTeX or emoji shortcode can form, and
+    bare URLs and e-mail addresses broken by a word joiner so they do not become links either."""
     one_line = " ".join(str(text).split())
     if len(one_line) > limit:
         one_line = one_line[:limit] + "…"
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, one_line))
 
 
 #: Kabupaten and kota names carry their kind in Bahasa Indonesia ("Kabupaten Sleman"); English puts it after.
