@@ -34,8 +34,8 @@ panel = panels.gap_panel(ctx, code, level, program, rank_by, top)
 for note in panel.notes:
     st.caption(note)
 narrow = browser.content_width() < browser.NARROW
-# On a phone the table keeps rank, name and the gap (the other figures are in the chart's CSV).
-table = panel.table.iloc[:, [0, 1, 5, 6]] if narrow else panel.table
+# On a phone the table keeps rank, name and the ranked figure (the others are in the chart's CSV).
+table = panel.table.iloc[:, [0, 1, 5 if rank_by == "gap" else 6]] if narrow else panel.table
 charts.render_chart(panel.figure, table, ctx.lang, key="gap_bars", expanded=True)
 export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars", "kesenjangan")
 

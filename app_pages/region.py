@@ -32,10 +32,8 @@ st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to
 st.subheader(t("profile_figures", ctx.lang, year=year))
 year_cells = db.get_region_cells(release_id, code, year)
 programs = db.get_programs(release_id)
-profile = views.build_profile_table(year_cells, programs, ctx.lang, threshold)
-if narrow:  # a phone reads one program's figures under another instead of scrolling eight columns sideways
-    profile = views.stack_table(profile, t("metric", ctx.lang), t("col_value", ctx.lang))
-st.dataframe(profile, hide_index=True, width="stretch")
+components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold), t("metric", ctx.lang),
+                        narrow)
 st.caption(i18n.hidden_note(ctx.lang, threshold))
 
 if region["level"] != "nasional":
@@ -64,9 +62,7 @@ st.subheader(t("complaints_title", ctx.lang, year=year))
 if region["level"] == "desa":
     st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
 complaints = views.build_complaint_table(db.get_complaints(release_id, trend_code, year), ctx.lang, threshold)
-if narrow and not complaints.empty:
-    complaints = views.stack_table(complaints, t("col_status", ctx.lang), t("col_value", ctx.lang))
-st.dataframe(complaints, hide_index=True, width="stretch")
+components.render_table(complaints, t("col_status", ctx.lang), narrow)
 
 st.subheader(t("share_link", ctx.lang))
 st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None)

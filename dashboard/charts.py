@@ -31,9 +31,12 @@ def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: in
     text, lines = wrap_title(title)
     # Plotly's separators: decimal mark then thousands mark (12.345,6 in Bahasa Indonesia).
     fig.update_layout(title={"text": text, "font": {"size": 15}}, separators=",." if lang == "id" else ".,",
-                      height=height + 20 * (lines - 1), margin={"l": 10, "r": 10, "t": 30 + 20 * lines, "b": 10},
-                      legend={"orientation": "h", "y": -0.2},
+                      height=height + 20 * (lines - 1), margin={"l": 10, "r": 10, "t": 30 + 20 * lines, "b": 40},
+                      # The legend sits at the figure's foot and the x labels make room for themselves: on a phone
+                      # the month labels turn vertical and a legend just under the axis covered them.
+                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
                       yaxis_title=y_title, hovermode="x unified")
+    fig.update_xaxes(automargin=True)
     return fig
 
 

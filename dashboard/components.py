@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from dashboard import browser, db, export, i18n, metrics, opendata, search, state
+from dashboard import browser, db, export, i18n, metrics, opendata, search, state, views
 from dashboard.db import Release
 from settings import ALL_PROGRAMS, NATIONAL_CODE
 
@@ -41,6 +41,16 @@ def current_release(lang: str) -> Release:
         state.set_value("release", "")
         pinned = ""
     return db.get_release(pinned or None)
+
+
+def render_table(table, measure: str, narrow: bool) -> None:
+    """A wide table; on a phone (`narrow`) stacked, one (first column, `measure`, value) row per cell, as a plain
+    table whose text wraps: a phone reads down instead of scrolling eight columns sideways."""
+    if narrow and not table.empty:
+        st.table(views.stack_table(table, measure, i18n.t("col_value", state.current("lang", i18n.DEFAULT_LANG))),
+                 hide_index=True, border="horizontal")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
 
 
 def render_hidden_note(ctx: PageContext, plotted) -> None:

@@ -199,7 +199,7 @@ def build_gap_table(ranked: pd.DataFrame, quality: pd.DataFrame, lang: str, thre
 
 def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
     """One region's year by program: recipients, Rupiah, eligible, eligible paid, coverage, registered."""
-    names = dict(zip(programs["code"], programs[f"name_{lang}"], strict=True))
+    names = {code: i18n.program_short(code, lang) for code in programs["code"]}
     order = ["PKH", "SEMBAKO", "BLT_DD", ALL_PROGRAMS]
     cells = year_cells.set_index("program").reindex([p for p in order if p in set(year_cells["program"])])
     cells = cells.reset_index()

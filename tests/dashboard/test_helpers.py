@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import i18n, maps, metrics, search, state, views
+from dashboard import browser, charts, components, i18n, maps, metrics, search, state, views
 from dashboard.build_demo import demo_commands, overall, parse_progress
 from settings import Settings
 
@@ -279,3 +280,72 @@ def test_deck_json_is_compact_and_carries_the_rows():
     spec = json.loads(compact)
     assert spec["layers"][0]["data"] == [json.loads(rows[0])] and spec["layers"][0]["id"] == "regions"
     assert "mapProvider" not in spec  # map_provider=None: no basemap tiles or style requested
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    ("[Unduh data resmi](https://evil.example)", "]("),
+    ("x`![img](http://e/i.png)`", "`!"),
+    ("<img src=x onerror=alert(1)>", "<img"),
+    ("$\\sqrt{x}$ :red[merah] :material/home:", ":red["),
+])
+def test_escape_leaves_no_markdown_construct(text, absent):
+    escaped = i18n.escape(text)
+    assert re.search(r"(?<!\\)" + re.escape(absent), escaped) is None  # only with a backslash before it
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(i18n.WORD_JOINER, "") == text  # nothing lost but the markup
+
+
+def test_escape_caps_and_flattens_echoed_text():
+    escaped = i18n.escape("a\nb" + "c" * 200)
+    assert "\n" not in escaped and escaped.endswith("…") and len(escaped) <= i18n.ECHO_LIMIT + 1
+
+
+@pytest.mark.parametrize(("name", "kind", "lang", "expected"), [
+    ("Kabupaten Sleman", "kabupaten", "en", "Sleman Regency"), ("Kota Yogyakarta", "kota", "en", "Yogyakarta City"),
+    ("Kabupaten Sleman", "kabupaten", "id", "Kabupaten Sleman"), ("Mlati", "kecamatan", "en", "Mlati"),
+])
+def test_region_name_follows_the_language(name, kind, lang, expected):
+    assert i18n.region_name(name, kind, lang) == expected
+
+
+def test_notice_tells_unknown_from_not_applicable_and_too_many():
+    assert state.notice_for("level", "desa", "provinsi", ["provinsi"], known=("desa",))[0] == "not_applicable_param"
+    assert state.notice_for("level", "dusun", "provinsi", ["provinsi"], known=("desa",))[0] == "invalid_param"
+    assert state.notice_for("compare", list("abcdef"), [], list("abcdef"), max_items=5)[0] == "too_many_param"
+
+
+def test_stack_table_keeps_every_cell_in_row_order():
+    wide = pd.DataFrame({"Program": ["PKH", "Semua"], "A": ["1", "2"], "B": ["3", "disembunyikan"]})
+    long = views.stack_table(wide, "Ukuran", "Nilai")
+    assert list(long.columns) == ["Program", "Ukuran", "Nilai"]
+    assert long.values.tolist() == [["PKH", "A", "1"], ["PKH", "B", "3"], ["Semua", "A", "2"],
+                                    ["Semua", "B", "disembunyikan"]]
+
+
+@pytest.mark.parametrize(("pixels", "expected"), [(None, 700), (120, 320), (358, 320), (390, 360), (1184, 960)])
+def test_width_class(pixels, expected):
+    assert browser.width_class(pixels) == expected
+
+
+def test_a_view_fits_its_box_at_phone_width():
+    bbox = (95.0, -11.0, 141.0, 6.0)  # Indonesia
+    phone, desktop = maps.view_for_bbox(bbox, 360, 380), maps.view_for_bbox(bbox, 1200, 520)
+    for view, width in ((phone, 360), (desktop, 1200)):
+        assert 512 * 2 ** view.zoom * 46 / 360 <= width  # 46 degrees of longitude fit the width
+    assert phone.zoom < desktop.zoom
+
+
+def test_best_match_opens_the_first_result_unless_the_reader_picked_another():
+    found = pd.DataFrame({"code": ["a", "b"]})
+    assert components.best_match(found, "ID", None, "q") == "a"
+    assert components.best_match(found, "b", "q", "q") == "b"  # picked among this query's results
+    assert components.best_match(found, "b", "old", "q") == "a"  # a new query opens its own best match
+    assert components.best_match(found.iloc[0:0], "ID", None, "q") is None
+
+
+def test_long_titles_wrap_for_phones_and_target_is_labelled():
+    text, lines = charts.wrap_title("Keluarga penerima — Per program — Kabupaten Kulon Progo, Semua program")
+    assert lines == 2 and all(len(line) <= charts.TITLE_LINE for line in text.split("<br>"))
+    frame = pd.DataFrame({"period": ["2025-01", "2025-02"], "value": [1.0, 2.0], "label": ["1", "2"]})
+    figure = charts.build_cumulative(frame, 10.0, "en", "t")
+    assert figure.layout.yaxis.rangemode == "tozero"
+    assert any("Annual target" in a.text for a in figure.layout.annotations)
