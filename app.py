@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import build_demo, db, i18n, state
+from dashboard import build_demo, db, i18n, runs, state
 
 st.set_page_config(page_title="Bansos Terbuka", layout="wide")
 state.begin_run()
@@ -36,7 +36,8 @@ else:
         state.carry_notices()
         st.switch_page(PAGES[requested])
     st.sidebar.caption(i18n.t("app_tagline", lang))
-navigation.run()
+with runs.slot():  # a burst of visitors queues here instead of time-slicing every run (see dashboard/runs.py)
+    navigation.run()
 # Not reached when the page asks for a rerun (a map click): the next run writes the URL, from the new state.
 with notices:
     state.render_notices(lang)

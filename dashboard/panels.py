@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
+import streamlit as st
 
 from dashboard import charts, components, db, i18n, maps, metrics, views
 from dashboard.components import PageContext
 from dashboard.i18n import format_int, format_percent, format_period, t
+
+#: Panels kept per process, keyed on (view, release, language, parameters): a news story sends thousands of
+#: visitors to the same few views, and a rerun of a seen view is then a lookup (figures are shared, never mutated).
+PANEL_CACHE_ENTRIES = 256
 
 #: Embeddable views and the page each one comes from.
 EMBED_PAGES = {"map": "peta", "trend": "tren", "gap": "kesenjangan", "profile": "wilayah"}
@@ -42,7 +47,7 @@ class MapPanel:
     notes: list[str] = field(default_factory=list)
 
 
-def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
+def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
               norm: str, width: int = 700) -> MapPanel:
     """The choropleth of the regions at `level` inside `code` (desa: the whole year only), zoomed to fit `width`
     pixels (the reader's content width)."""
@@ -73,7 +78,7 @@ def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str
     return MapPanel(title, deck, values, shapes, cells, edges, level, notes)
 
 
-def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
+def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
     """Monthly lines of one region by program, channel or payment status."""
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     names = components.program_names(ctx)
@@ -102,7 +107,7 @@ def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: st
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
 
 
-def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
+def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
     """Regions at `level` inside `code` ranked by the gap between eligible households and eligible households paid."""
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
@@ -130,7 +135,7 @@ def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: st
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
 
 
-def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
+def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     """A region's recipients by program and month (a desa shows its kecamatan's months)."""
     release_id, threshold = ctx.release.release_id, ctx.release.threshold
     region = db.get_region(release_id, code)
@@ -143,3 +148,32 @@ def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
     title = f"{t('m_recipients', ctx.lang)} — {t('trend_title', ctx.lang, name=trend_name)}"
     figure = charts.build_lines(series, ctx.lang, title)
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
+
+
+_BUILDERS = {"map": _build_map, "trend": _build_trend, "gap": _build_gap, "profile": _build_profile}
+
+
+@st.cache_resource(max_entries=PANEL_CACHE_ENTRIES, show_spinner=False)
+def _panel(view: str, release_id: str, lang: str, args: tuple) -> ChartPanel | MapPanel:
+    return _BUILDERS[view](PageContext(lang, db.get_release(release_id)), *args)
+
+
+def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str, norm: str,
+              width: int = 700) -> MapPanel:
+    """The choropleth of the regions at `level` inside `code`, fitted to `width` pixels (cached per view)."""
+    return _panel("map", ctx.release.release_id, ctx.lang, (code, level, program, period, metric, norm, width))
+
+
+def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
+    """Monthly lines of one region by program, channel or payment status (cached per view)."""
+    return _panel("trend", ctx.release.release_id, ctx.lang, (code, program, metric, norm, breakdown))
+
+
+def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
+    """Regions ranked by their coverage gap (cached per view)."""
+    return _panel("gap", ctx.release.release_id, ctx.lang, (code, level, program, rank_by, top))
+
+
+def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
+    """A region's recipients by program and month (cached per view)."""
+    return _panel("profile", ctx.release.release_id, ctx.lang, (code,))
