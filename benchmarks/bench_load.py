@@ -3,12 +3,13 @@
     python benchmarks/bench_load.py --url http://127.0.0.1:8501 --sessions 100 --pid 12345
     python benchmarks/bench_load.py --serve --db data/published/bansos.duckdb --sessions 100
 
-Each session is one visitor opening one page for one region, as a browser does: it opens the websocket
-(`/_stcore/stream`), asks for a script run with the page's query string, and waits for the run to finish
-(`script_finished`). It is *served* when its run finishes within `--timeout` seconds, *dropped* when the connection
-fails, closes or times out. All sessions start together. Meanwhile `/_stcore/health` is polled every 0.25 s: its
-slowest answer is what a load balancer would see. Prints served/dropped, median/p95/max seconds per session, script
-runs per second, the server's peak RSS (with `--pid`, or the server `--serve` started) and the health check's max.
+Each session is one visitor opening one page for one region, as a browser does: it loads the page (keeping the
+cookies a proxy sets), opens the websocket (`/_stcore/stream`), asks for a script run with the page's query string,
+and waits for the run to finish (`script_finished`). It is *served* when its run finishes within `--timeout`
+seconds, *dropped* when the connection fails, closes or times out. All sessions start together. Meanwhile
+`/_stcore/health` is polled every 0.25 s: its slowest answer is what a load balancer would see. Prints served/dropped,
+median/p95/max seconds per session, script runs per second, the server's peak RSS (with `--pid`: that process and
+its children, or the server `--serve` started) and the health check's max.
 
 Only loopback addresses are accepted: this is a capacity test of your own server, not a tool to load others.
 A real browser also reruns once to report its width (see dashboard/browser.py); these sessions do not.
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -80,8 +82,15 @@ def visit(index: int, regions: dict[str, list[str]], rng: random.Random) -> tupl
     return page, urlencode(filled)
 
 
+def index_cookie(url: str, timeout: float) -> str:
+    """Load the page as a browser does first; return the cookies it sets (a proxy's sticky-session cookie)."""
+    with urllib.request.urlopen(f"{url}/", timeout=timeout) as response:
+        response.read()
+        return "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
+
+
 async def session(url: str, page: str, query: str, timeout: float) -> Result:
-    """One visitor: open the websocket, ask for the page, wait for its script run to finish."""
+    """One visitor: load the page, open the websocket, ask for the page's run, wait for it to finish."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -90,8 +99,9 @@ async def session(url: str, page: str, query: str, timeout: float) -> Result:
     start = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
-            async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None,
-                                          open_timeout=timeout) as ws:
+            cookie = await asyncio.to_thread(index_cookie, url, timeout)
+            async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=timeout,
+                                          additional_headers={"Cookie": cookie} if cookie else None) as ws:
                 message = BackMsg()
                 message.rerun_script.query_string = query
                 message.rerun_script.page_name = page
@@ -157,6 +167,7 @@ async def run(url: str, sessions: int, timeout: float, pid: int | None, regions:
     probe, stop = Probe(), asyncio.Event()
     watcher = asyncio.create_task(watch(url, pid, probe, stop))
     start = time.perf_counter()
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))  # page loads in parallel
     results = await asyncio.gather(*(session(url, page, query, timeout) for page, query in visits))
     wall = time.perf_counter() - start
     stop.set()
