@@ -40,7 +40,9 @@ st.subheader(t("layers_title", lang))
 for level in db.get_table(release_id, "boundary_sources")["level"]:
     boundary = db.get_boundary_source(release_id, level)
     text, button = st.columns([3, 1])
-    text.markdown(f"**{components.level_label(level, lang)}** — {boundary['name']} ({boundary['licence']})")
+    credit = (t("illustrative_source", lang) if boundary.get("illustrative")  # in the reader's language
+              else f"{boundary['name']} ({boundary['licence']})")
+    text.markdown(f"**{components.level_label(level, lang)}** — {credit}")
     button.download_button(
         "GeoJSON", lambda level=level, boundary=boundary: opendata.geojson_bytes(
             db.get_boundary_layer(release_id, level), level, boundary, release_id),

@@ -26,8 +26,9 @@ year_cells = db.get_region_cells(release_id, code, year)
 st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang),
                program=components.program_name(ctx, program), period=format_period(period, ctx.lang)))
 headlines = views.build_headlines(cells[cells["program"] == program], year_cells, program, ctx.lang, threshold)
-for column, (label, value) in zip(st.columns(3) * 3, headlines, strict=False):
-    column.metric(label, value)
+for start in range(0, len(headlines), 3):  # one row of columns per three figures: a phone stacks them in order
+    for column, (label, value) in zip(st.columns(3), headlines[start:start + 3], strict=False):
+        column.metric(label, value)
 if any(value == i18n.hidden_label(ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
 

@@ -349,3 +349,12 @@ def test_long_titles_wrap_for_phones_and_target_is_labelled():
     figure = charts.build_cumulative(frame, 10.0, "en", "t")
     assert figure.layout.yaxis.rangemode == "tozero"
     assert any("Annual target" in a.text for a in figure.layout.annotations)
+
+
+def test_the_header_names_the_release_when_two_releases_share_a_day():
+    from dashboard.db import Release
+
+    release = Release("20251103T101500Z", "2025-11-03T10:15:00+00:00", 2025, "2025-10", ("34",), 10)
+    alone = components.freshness(release, "en", kept=["20251103T101500Z", "20251001T090000Z"])
+    shared = components.freshness(release, "en", kept=["20251103T101500Z", "20251103T090000Z"])
+    assert alone.endswith("release 2025-11-03") and shared.endswith("release 2025-11-03 (20251103T101500Z)")
