@@ -291,6 +291,14 @@ def share_link(url_path: str, params: dict[str, str]) -> str:
 EMBED_HEIGHTS = {"map": 1100, "trend": 680, "gap": 860, "profile": 680}
 
 
+def embed_height(view: str, top: str = "10") -> int:
+    """The iframe height of a view before its script reports the real one; a gap ranking grows 28 px per bar."""
+    height = EMBED_HEIGHTS.get(view, 720)
+    if view == "gap" and top != "10":
+        height += 28 * ((int(top) if top.isdigit() else 50) - 10)
+    return height
+
+
 def embed_snippet(src: str, title: str, height: int = 720) -> str:
     """The iframe an official pastes into a page or a briefing, and a few lines that let the embed set its own
     height (it posts its content height; without scripts the measured `height` still shows everything)."""
@@ -320,7 +328,8 @@ def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, 
             return
         st.caption(i18n.t("embed_snippet", ctx.lang))
         src = share_link("", {"embed": "true", **{k: v for k, v in pinned.items() if k != "view"}, **embed})
-        st.code(embed_snippet(src, title, EMBED_HEIGHTS.get(embed.get("view", ""), 720)), language="html")
+        st.code(embed_snippet(src, title, embed_height(embed.get("view", ""), state.current("top", "10"))),
+                language="html")
         if figure is not None:
             st.caption(i18n.t("embed_image", ctx.lang))
             render_image_downloads(ctx, figure, f"share_{url_path}", url_path)

@@ -358,3 +358,9 @@ def test_the_header_names_the_release_when_two_releases_share_a_day():
     alone = components.freshness(release, "en", kept=["20251103T101500Z", "20251001T090000Z"])
     shared = components.freshness(release, "en", kept=["20251103T101500Z", "20251103T090000Z"])
     assert alone.endswith("release 2025-11-03") and shared.endswith("release 2025-11-03 (20251103T101500Z)")
+
+
+@pytest.mark.parametrize(("view", "top", "expected"), [("map", "10", 1100), ("gap", "10", 860), ("gap", "20", 1140),
+                                                       ("gap", "all", 1980), ("profile", "10", 680)])
+def test_embed_height_per_view(view, top, expected):
+    assert components.embed_height(view, top) == expected
