@@ -26,7 +26,8 @@ with columns[2]:
     rank_by = state.widget(st.selectbox, "rank", ["gap", "gap_share"], "gap", label=t("rank_by", ctx.lang),
                            format_func=lambda r: t("gap_abs" if r == "gap" else "gap_pct", ctx.lang))
 with columns[3]:
-    top = state.widget(st.selectbox, "top", ["10", "20", "50", "all"], "10", label=t("top_n", ctx.lang))
+    top = state.widget(st.selectbox, "top", ["10", "20", "50", "all"], "10", label=t("top_n", ctx.lang),
+                       format_func=lambda n: t("all_rows", ctx.lang) if n == "all" else n)
 if state.current("period", year) != year:
     st.info(t("gaps_year", ctx.lang, year=year))
 

@@ -36,7 +36,8 @@ monthly_code = region["kecamatan_code"] if region["level"] == "desa" else code
 monthly = db.get_monthly(release_id, (monthly_code,), (program,))
 if region["level"] == "desa":
     st.caption(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, monthly_code)["name"]))
-series = views.build_monthly_series(monthly, "amount", "program", {}, "none", ctx.lang, threshold)
+series = views.build_monthly_series(monthly, "amount", "program", {program: components.program_name(ctx, program)},
+                                    "none", ctx.lang, threshold)
 figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
 components.render_hidden_note(ctx, series)

@@ -50,7 +50,9 @@ others = state.widget(st.multiselect, "compare", list(options), [], label=t("com
                       placeholder=t("choose_regions", ctx.lang), format_func=lambda c: options.get(c, c))
 codes = (code, *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,))
-series = views.build_monthly_series(compared, metric, "name", {}, norm, ctx.lang, threshold,
+labels = {db.get_region(release_id, c)["name"]: components.region_label(db.get_region(release_id, c), ctx.lang)
+          for c in codes}  # "Kulon Progo Regency" in English
+series = views.build_monthly_series(compared, metric, "name", labels, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))
 figure = charts.build_lines(series, ctx.lang, label, money=metric == "amount")
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="compare")

@@ -170,6 +170,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "gap_abs": ("Kesenjangan (keluarga)", "Gap (households)"),
     "gap_pct": ("Kesenjangan (%)", "Gap (%)"),
     "top_n": ("Jumlah baris", "Rows"),
+    "all_rows": ("Semua", "All"),
     "inclusion": ("Penerima di luar sasaran", "Recipients outside the target"),
     "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs cakupan",
                       "Poverty (eligible share) vs coverage"),
