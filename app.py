@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import build_demo, db, i18n, runs, state
+from dashboard import build_demo, db, i18n, runs, state, warm
 
 st.set_page_config(page_title="Bansos Terbuka", layout="wide")
 state.begin_run()
@@ -24,6 +24,7 @@ PAGES = {
 if not db.published_path().exists():
     st.navigation(list(PAGES.values()), position="hidden")  # no menu while the demo builds
     build_demo.render_first_run(lang)
+warm.start(db.get_release().release_id)  # once per process and release: the national views' caches, in the background
 notices = st.container()  # filled after the page ran: its widgets validate their URL values
 if embedded:
     navigation = st.navigation([st.Page("app_pages/embed.py", title="Bansos Terbuka", url_path="embed",

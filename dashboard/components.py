@@ -229,12 +229,12 @@ def _drill(key: str) -> None:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _search_index(release_id: str) -> search.SearchIndex:
+def get_search_index(release_id: str) -> search.SearchIndex:
     return search.build_index(db.get_all_regions(release_id))
 
 
 def search_index(ctx: PageContext) -> search.SearchIndex:
-    return _search_index(ctx.release.release_id)
+    return get_search_index(ctx.release.release_id)
 
 
 def result_label(row: dict, lang: str) -> str:
