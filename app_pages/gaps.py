@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, maps, panels, state, views
+from dashboard import browser, charts, components, db, export, maps, panels, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("gaps_title")
@@ -18,21 +18,26 @@ columns = st.columns(4)
 with columns[0]:
     levels = list(maps.map_levels(region_level))
     level = state.widget(st.selectbox, "level", levels, "kecamatan" if "kecamatan" in levels else levels[0],
-                         label=t("rank_level", ctx.lang), format_func=lambda lv: components.level_label(lv, ctx.lang))
+                         known=db.LEVELS, label=t("rank_level", ctx.lang),
+                         format_func=lambda lv: components.level_label(lv, ctx.lang))
 with columns[1]:
     program = components.select_program(ctx, allow_all=False, default="PKH")
 with columns[2]:
     rank_by = state.widget(st.selectbox, "rank", ["gap", "gap_share"], "gap", label=t("rank_by", ctx.lang),
                            format_func=lambda r: t("gap_abs" if r == "gap" else "gap_pct", ctx.lang))
 with columns[3]:
-    top = state.widget(st.selectbox, "top", ["10", "20", "50", "all"], "10", label=t("top_n", ctx.lang))
+    top = state.widget(st.selectbox, "top", ["10", "20", "50", "all"], "10", label=t("top_n", ctx.lang),
+                       format_func=lambda n: t("all_rows", ctx.lang) if n == "all" else n)
 if state.current("period", year) != year:
     st.info(t("gaps_year", ctx.lang, year=year))
 
 panel = panels.gap_panel(ctx, code, level, program, rank_by, top)
 for note in panel.notes:
     st.caption(note)
-charts.render_chart(panel.figure, panel.table, ctx.lang, key="gap_bars", expanded=True)
+narrow = browser.content_width() < browser.NARROW
+# On a phone the table keeps rank, name and the ranked figure (the others are in the chart's CSV).
+table = panel.table.iloc[:, [0, 1, 5 if rank_by == "gap" else 6]] if narrow else panel.table
+charts.render_chart(panel.figure, table, ctx.lang, key="gap_bars", expanded=True)
 export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars", "kesenjangan")
 
 st.subheader(t("scatter_title", ctx.lang))
@@ -43,4 +48,4 @@ scatter = charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t
 charts.render_chart(scatter, views.scatter_table(points, ctx.lang), ctx.lang, key="scatter")
 export.render_downloads(points.assign(value=points["y"], status="ok"), export.SCATTER_KEYS, scatter, release_id,
                         ctx.lang, "scatter", "kemiskinan-cakupan")
-components.render_share(ctx, "kesenjangan", {"view": "gap"}, panel.title)
+components.render_share(ctx, "kesenjangan", {"view": "gap"}, panel.title, panel.figure)

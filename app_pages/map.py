@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, maps, metrics, panels, state, views
+from dashboard import browser, charts, components, db, export, i18n, maps, metrics, panels, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("map_title")
@@ -17,7 +17,8 @@ components.render_breadcrumb(ctx, code)
 columns = st.columns(4)
 with columns[0]:
     level = state.widget(st.selectbox, "level", list(maps.map_levels(region_level)), maps.map_levels(region_level)[0],
-                         label=t("map_level", ctx.lang), format_func=lambda lv: components.level_label(lv, ctx.lang))
+                         known=db.LEVELS, label=t("map_level", ctx.lang),
+                         format_func=lambda lv: components.level_label(lv, ctx.lang))
 with columns[1]:
     program = components.select_program(ctx)
 with columns[2]:
@@ -25,13 +26,14 @@ with columns[2]:
 with columns[3]:
     metric = components.select_metric(ctx)
 norm = components.select_norm(ctx, metric)
-panel = panels.map_panel(ctx, code, level, program, period, metric, norm)
+width = browser.content_width()
+panel = panels.map_panel(ctx, code, level, program, period, metric, norm, width)
 for note in panel.notes:
     st.info(note)
 label = metrics.metric_label(metric, norm, ctx.lang)
 st.caption(t("map_hint", ctx.lang))
-event = maps.render_map(panel.deck, key=f"map_{code}_{level}", alt=panel.title) if panel.deck else st.info(
-    t("no_shapes", ctx.lang))
+event = maps.render_map(panel.deck, key=f"map_{code}_{level}", alt=panel.title,
+                        height=maps.map_height(width)) if panel.deck else st.info(t("no_shapes", ctx.lang))
 target = maps.drill_target(maps.selected_code(event), region_level, level)
 if target and target != code:
     components.go_to(target)
@@ -41,13 +43,14 @@ def formatter(v):
     return metrics.format_value(v, metrics.OK, metric, norm, ctx.lang, threshold)
 
 legend = maps.legend_items(panel.edges, formatter, ctx.lang, threshold)
-maps.render_legend(legend, label)
+maps.render_legend(legend, label, i18n.hidden_note(ctx.lang, threshold))
 maps.render_boundary_source(db.get_boundary_source(release_id, level), ctx.lang)
 components.render_drill_picker(ctx, panel.cells, region_level, level)
-st.caption(t("hidden_last", ctx.lang, threshold=threshold))
+st.caption(t("hidden_last", ctx.lang))
 charts.render_table(views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.lang, threshold), ctx.lang,
                     key="map_table", expanded=True)
-export.render_downloads(panel.plotted, export.REGION_KEYS,
-                        lambda: maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title),
-                        release_id, ctx.lang, "map", "peta")
-components.render_share(ctx, "peta", {"view": "map"}, panel.title)
+def figure():
+    return maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title)
+
+export.render_downloads(panel.plotted, export.REGION_KEYS, figure, release_id, ctx.lang, "map", "peta")
+components.render_share(ctx, "peta", {"view": "map"}, panel.title, figure)

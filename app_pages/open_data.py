@@ -44,7 +44,9 @@ else:
     for level in opendata.layer_levels(release_id):
         boundary = db.get_boundary_source(release_id, level) or {"name": "–", "licence": "–"}
         text, button = st.columns([3, 1])
-        text.markdown(f"**{components.level_label(level, lang)}** — {boundary['name']} ({boundary['licence']})")
+        credit = (t("illustrative_source", lang) if boundary.get("illustrative")  # in the reader's language
+                  else f"{boundary['name']} ({boundary['licence']})")
+        text.markdown(f"**{components.level_label(level, lang)}** — {credit}")
         download(button, "GeoJSON", opendata.layer_path(level), opendata.file_name(release_id, f"batas-{level}",
                                                                                     "geojson"), f"geo_{level}")
 

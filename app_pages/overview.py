@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, views
+from dashboard import charts, components, db, export, i18n, views
 from dashboard.i18n import format_period, t
 
 ctx = components.render_header("overview_title")
@@ -26,16 +26,21 @@ year_cells = db.get_region_cells(release_id, code, year)
 st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang),
                program=components.program_name(ctx, program), period=format_period(period, ctx.lang)))
 headlines = views.build_headlines(cells[cells["program"] == program], year_cells, program, ctx.lang, threshold)
-for column, (label, value) in zip(st.columns(3) * 3, headlines, strict=False):
-    column.metric(label, value)
+for start in range(0, len(headlines), 3):  # one row of columns per three figures: a phone stacks them in order
+    for column, (label, value) in zip(st.columns(3), headlines[start:start + 3], strict=False):
+        column.metric(label, value)
+if any(value == i18n.hidden_label(ctx.lang) for _, value in headlines):
+    st.caption(i18n.hidden_note(ctx.lang, threshold))
 
 monthly_code = region["kecamatan_code"] if region["level"] == "desa" else code
 monthly = db.get_monthly(release_id, (monthly_code,), (program,))
 if region["level"] == "desa":
     st.caption(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, monthly_code)["name"]))
-series = views.build_monthly_series(monthly, "amount", "program", {}, "none", ctx.lang, threshold)
+series = views.build_monthly_series(monthly, "amount", "program", {program: components.program_name(ctx, program)},
+                                    "none", ctx.lang, threshold)
 figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
+components.render_hidden_note(ctx, series)
 export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan")
 
 st.subheader(t("hidden_why_title", ctx.lang))

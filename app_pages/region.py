@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, metrics, panels, search, state, views
+from dashboard import browser, charts, components, db, export, i18n, metrics, panels, search, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("region_title")
@@ -13,9 +13,16 @@ code = components.current_region(ctx)
 if query:
     found = search.search(components.search_index(ctx), query)
     if found.empty:
-        st.info(t("search_none", ctx.lang, query=query))
+        st.info(t("search_none", ctx.lang, query=i18n.escape(query)))
     else:
-        components.render_search_results(ctx, found)
+        # A search opens its best match at once; picking another result keeps that pick for the same query.
+        code = components.best_match(found, code, st.session_state.get("_searched"), query)
+        components.go_to(code)
+        components.render_search_results(ctx, found, code)
+    st.session_state["_searched"] = query
+elif code == components.NATIONAL_CODE:
+    st.info(t("search_prompt", ctx.lang))
+narrow = browser.content_width() < browser.NARROW
 
 region = db.get_region(release_id, code)
 lineage = db.get_lineage(release_id, code)
@@ -25,7 +32,9 @@ st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to
 st.subheader(t("profile_figures", ctx.lang, year=year))
 year_cells = db.get_region_cells(release_id, code, year)
 programs = db.get_programs(release_id)
-st.dataframe(views.build_profile_table(year_cells, programs, ctx.lang, threshold), hide_index=True, width="stretch")
+components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold), t("metric", ctx.lang),
+                        narrow)
+st.caption(i18n.hidden_note(ctx.lang, threshold))
 
 if region["level"] != "nasional":
     parent = region["parent_code"]
@@ -45,6 +54,7 @@ st.subheader(t("trend_title", ctx.lang, name=trend_name))
 for note in panel.notes:
     st.caption(note)
 charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend")
+components.render_hidden_note(ctx, panel.plotted)
 export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",
                         f"profil-{code}")
 
@@ -52,8 +62,8 @@ st.subheader(t("complaints_title", ctx.lang, year=year))
 if region["level"] == "desa":
     st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
 complaints = views.build_complaint_table(db.get_complaints(release_id, trend_code, year), ctx.lang, threshold)
-st.dataframe(complaints, hide_index=True, width="stretch")
+components.render_table(complaints, t("col_status", ctx.lang), narrow)
 
 st.subheader(t("share_link", ctx.lang))
 st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None)
-components.render_share(ctx, "wilayah", {"view": "profile"}, panel.title)
+components.render_share(ctx, "wilayah", {"view": "profile"}, panel.title, panel.figure)

@@ -21,6 +21,10 @@ with left:
 with right:
     metric = components.select_metric(ctx, ("recipients", "amount", "ontime", "failed_share"))
 norm = components.select_norm(ctx, metric)
+# `by=` is what an embed calls the breakdown: a full-page link carrying it shows the same breakdown.
+by = state.take("by", ("program", "channel", "status"))
+if by:
+    state.set_value("view", by)
 breakdown = state.widget(st.segmented_control, "view", ["program", "channel", "status"], "program",
                          label=t("breakdown", ctx.lang), format_func=lambda v: t(f"by_{v}", ctx.lang))
 label = metrics.metric_label(metric, norm, ctx.lang)
@@ -28,6 +32,7 @@ panel = panels.trend_panel(ctx, code, program, metric, norm, breakdown)
 for note in panel.notes:
     st.info(note)
 charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
+components.render_hidden_note(ctx, panel.plotted)
 export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown", "tren")
 
 st.subheader(t("cumulative_title", ctx.lang))
@@ -41,13 +46,15 @@ export.render_downloads(cumulative, export.SERIES_KEYS, figure, release_id, ctx.
 
 st.subheader(t("compare", ctx.lang))
 options = components.compare_options(ctx, code)
-others = state.widget(st.multiselect, "compare", list(options), [], label=t("compare", ctx.lang), max_selections=4,
-                      format_func=lambda c: options.get(c, c))
+others = state.widget(st.multiselect, "compare", list(options), [], label=t("compare", ctx.lang), max_selections=5,
+                      placeholder=t("choose_regions", ctx.lang), format_func=lambda c: options.get(c, c))
 codes = (code, *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,))
-series = views.build_monthly_series(compared, metric, "name", {}, norm, ctx.lang, threshold,
+labels = {db.get_region(release_id, c)["name"]: components.region_label(db.get_region(release_id, c), ctx.lang)
+          for c in codes}  # "Kulon Progo Regency" in English
+series = views.build_monthly_series(compared, metric, "name", labels, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))
 figure = charts.build_lines(series, ctx.lang, label, money=metric == "amount")
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="compare")
 export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "compare", "banding")
-components.render_share(ctx, "tren", {"view": "trend", "by": breakdown}, panel.title)
+components.render_share(ctx, "tren", {"view": "trend", "by": breakdown}, panel.title, panel.figure)

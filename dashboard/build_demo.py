@@ -8,6 +8,7 @@ generator's bar, `[2/4] write the release and its boundaries ...` from the publi
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import subprocess
@@ -23,6 +24,7 @@ import streamlit as st
 from dashboard import i18n
 from settings import ROOT, Settings, get_settings
 
+_log = logging.getLogger(__name__)
 _STAGE = re.compile(r"^\[(\d+)/(\d+)\] (.+?) \.\.\.$")
 _PERCENT = re.compile(r"(\d{1,3})%\|")
 #: Share of the progress bar each command takes (generation is the quicker one).
@@ -57,12 +59,13 @@ def demo_commands(settings: Settings, regions: str | None = None, scale: str | N
 
 
 def parse_progress(line: str, lang: str) -> tuple[float, str] | None:
-    """(fraction within one command, stage name) from one line of a command's stderr, or None."""
+    """(fraction within one command, stage name in `lang`) from one line of a command's stderr, or None."""
     line = line.strip()
     stage = _STAGE.match(line)
     if stage:
         number, total, name = int(stage.group(1)), int(stage.group(2)), stage.group(3)
-        return (number - 1) / total, name
+        key = f"stage_publish_{number}"
+        return (number - 1) / total, i18n.t(key, lang) if key in i18n.TEXT else name
     percent = _PERCENT.search(line)
     if percent and line.startswith("generate"):
         return min(int(percent.group(1)), 100) / 100, i18n.t("stage_generate", lang)
@@ -85,7 +88,8 @@ def run_build(commands: list[Command], on_progress: Callable[[float, str], None]
     """Run the commands one after the other, reporting progress; stop at the first that fails."""
     for step, command in enumerate(commands):
         stage = i18n.t("stage_starting", lang)
-        on_progress(overall(step, 0.0), f"{command.name}: {stage}")
+        step_name = i18n.t(f"step_{command.name}", lang)
+        on_progress(overall(step, 0.0), f"{step_name}: {stage}")
         lines: list[str] = []
         # Text mode reads tqdm's carriage-return updates as separate lines.
         with subprocess.Popen(command.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -95,10 +99,10 @@ def run_build(commands: list[Command], on_progress: Callable[[float, str], None]
                 parsed = parse_progress(line, lang)
                 if parsed:
                     stage = parsed[1]
-                    on_progress(overall(step, parsed[0]), f"{command.name}: {stage}")
+                    on_progress(overall(step, parsed[0]), f"{step_name}: {stage}")
         if process.returncode != 0:
             shown = " ".join(["python", *command.argv[1:]])
-            return Outcome(False, f"{command.name}: {stage}", _error_reason(lines), shown)
+            return Outcome(False, f"{step_name}: {stage}", _error_reason(lines), shown)
     on_progress(1.0, i18n.t("build_done", lang))
     return Outcome(True)
 
@@ -115,10 +119,40 @@ def _build_lock(published: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+#: Run in a child process (the dashboard never opens the raw database): how many files were ingested into it.
+_COUNT_INGESTED = ("import sys, duckdb\n"
+                   "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+                   "tables = {r[0] for r in con.execute('SELECT table_name FROM information_schema.tables')"
+                   ".fetchall()}\n"
+                   "print(con.execute('SELECT count(*) FROM ingested_files').fetchone()[0] "
+                   "if 'ingested_files' in tables else 0)\n")
+
+
+def has_ingested_data(raw_db: Path) -> bool:
+    """Whether the raw database holds ingested (real) files; unreadable counts as yes: never risk replacing it."""
+    if not raw_db.exists():
+        return False
+    probe = subprocess.run([sys.executable, "-c", _COUNT_INGESTED, str(raw_db)], capture_output=True, text=True,
+                           timeout=60, check=False)
+    return probe.returncode != 0 or probe.stdout.strip() != "0"
+
+
+def may_build(settings: Settings) -> bool:
+    """The demo is built only where it can replace nothing: no release (current or kept) and no ingested raw data."""
+    published = settings.published_db
+    kept = any((published.parent / "releases").glob(f"*/{published.name}"))
+    return not published.exists() and not kept and not has_ingested_data(settings.raw_db)
+
+
 def render_first_run(lang: str) -> None:
-    """Build the demo with a progress bar, then rerun into the dashboard; on failure one clear message and stop."""
+    """Build the demo with a progress bar, then rerun into the dashboard; on failure one clear message and stop.
+
+    The details of a failure (the command and its error) go to the server log, never to the public page."""
     settings = get_settings()
     st.title(i18n.t("build_title", lang))
+    if not may_build(settings):
+        st.info(i18n.t("build_blocked", lang))
+        st.stop()
     st.write(i18n.t("build_intro", lang))
     bar = st.progress(0.0, text=i18n.t("stage_starting", lang))
     with _build_lock(settings.published_db):
@@ -129,7 +163,9 @@ def render_first_run(lang: str) -> None:
                                      os.environ.get("BANSOS_DEMO_SCALE"))
             outcome = run_build(commands, lambda f, text: bar.progress(f, text=text), lang)
     if not outcome.ok:
-        st.error(i18n.t("build_failed", lang, stage=outcome.stage, reason=outcome.reason, command=outcome.command))
+        _log.error("demo build failed at %s: %s; run `%s` to see the details", outcome.stage, outcome.reason,
+                   outcome.command)
+        st.error(i18n.t("build_failed", lang, stage=outcome.stage))
         st.stop()
     time.sleep(0.3)
     st.rerun()

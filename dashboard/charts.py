@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,12 +17,26 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid",
 _CONFIG = {"displaylogo": False, "responsive": True}
 
 
+#: Characters per title line: a 390 px phone fits about 45 at 15 px; plotly never wraps a title itself.
+TITLE_LINE = 45
+
+
+def wrap_title(title: str, width: int = TITLE_LINE) -> tuple[str, int]:
+    """The title with `<br>` between lines of at most `width` characters, and its number of lines."""
+    lines = textwrap.wrap(title, width) or [""]
+    return "<br>".join(lines), len(lines)
+
+
 def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: int = 360) -> go.Figure:
+    text, lines = wrap_title(title)
     # Plotly's separators: decimal mark then thousands mark (12.345,6 in Bahasa Indonesia).
-    fig.update_layout(title={"text": title, "font": {"size": 15}}, separators=",." if lang == "id" else ".,",
-                      height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                      legend={"orientation": "h", "y": -0.2},
+    fig.update_layout(title={"text": text, "font": {"size": 15}}, separators=",." if lang == "id" else ".,",
+                      height=height + 20 * (lines - 1), margin={"l": 10, "r": 10, "t": 30 + 20 * lines, "b": 40},
+                      # The legend sits at the figure's foot and the x labels make room for themselves: on a phone
+                      # the month labels turn vertical and a legend just under the axis covered them.
+                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
                       yaxis_title=y_title, hovermode="x unified")
+    fig.update_xaxes(automargin=True)
     return fig
 
 
@@ -70,11 +85,15 @@ def build_cumulative(frame: pd.DataFrame, target: float | None, lang: str, title
     fig = go.Figure(go.Scatter(x=x, y=frame["value"], name=i18n.t("cumulative", lang), mode="lines+markers",
                                hovertext=frame["label"], hoverinfo="text+name", connectgaps=False,
                                line={"color": QUALITATIVE[0], "width": 2}))
-    if target is not None:
+    if target is not None and x:
         fig.add_trace(go.Scatter(x=x, y=[target] * len(x), name=i18n.t("target", lang), mode="lines",
                                  hovertext=[i18n.format_rupiah(target, lang)] * len(x), hoverinfo="text+name",
                                  line={"color": QUALITATIVE[1], "dash": "dash", "width": 2}))
+        # Labelled on the chart itself: a dashed line in a legend under the chart is easy to miss.
+        fig.add_annotation(x=x[-1], y=target, text=f"{i18n.t('target', lang)}: {i18n.format_rupiah(target, lang)}",
+                           showarrow=False, xanchor="right", yanchor="bottom", font={"color": QUALITATIVE[1]})
     fig = _layout(fig, lang, title, "Rupiah")
+    fig.update_yaxes(rangemode="tozero")  # a running total read against zero, not against its first month
     return money_axis(fig, pd.concat([frame["value"], pd.Series([target or 0.0])]), lang)
 
 
@@ -92,14 +111,19 @@ def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_ti
     fig = go.Figure(go.Scatter(x=frame["x"], y=frame["y"], mode="markers", text=frame["name"],
                                hovertext=frame["label"], hoverinfo="text",
                                marker={"color": QUALITATIVE[0], "size": 8, "opacity": 0.7}))
-    labelled = frame[frame["outlier"]]
+    labelled = frame[frame["outlier"]].sort_values("x")
     fig.add_trace(go.Scatter(x=labelled["x"], y=labelled["y"], mode="markers+text", text=labelled["name"],
-                             textposition="top center", hoverinfo="skip",
+                             textposition=label_positions(len(labelled)), hoverinfo="skip",
                              marker={"color": QUALITATIVE[5], "size": 11, "symbol": "diamond"}))
     fig = _layout(fig, lang, title, y_title, height=420)
     fig.update_layout(xaxis_title=x_title, showlegend=False, hovermode="closest", xaxis_tickformat=".0%",
                       yaxis_tickformat=".0%")
     return fig
+
+
+def label_positions(count: int) -> list[str]:
+    """Text positions for labels sorted by x: neighbours alternate above and below so their names do not overlap."""
+    return [("top center", "bottom center", "top right", "bottom left")[i % 4] for i in range(count)]
 
 
 def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str, expanded: bool = False) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import streamlit as st
 
-from dashboard import db, i18n, metrics, search, state
+from dashboard import browser, db, export, i18n, metrics, opendata, search, state, views
 from dashboard.db import Release
 from settings import ALL_PROGRAMS, NATIONAL_CODE
 
@@ -36,10 +37,26 @@ def current_release(lang: str) -> Release:
     no longer kept falls back to the current one with a notice."""
     pinned = state.get("release", lambda _: True, "")
     if pinned and pinned not in db.kept_release_ids():
-        st.warning(i18n.t("release_gone", lang, release=pinned))
+        st.warning(i18n.t("release_gone", lang, release=i18n.escape(pinned)))
         state.set_value("release", "")
         pinned = ""
     return db.get_release(pinned or None)
+
+
+def render_table(table, measure: str, narrow: bool) -> None:
+    """A wide table; on a phone (`narrow`) stacked, one (first column, `measure`, value) row per cell, as a plain
+    table whose text wraps: a phone reads down instead of scrolling eight columns sideways."""
+    if narrow and not table.empty:
+        st.table(views.stack_table(table, measure, i18n.t("col_value", state.current("lang", i18n.DEFAULT_LANG))),
+                 hide_index=True, border="horizontal")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def render_hidden_note(ctx: PageContext, plotted) -> None:
+    """Why cells are hidden, under a chart or table that shows one (`plotted` has a `status` column)."""
+    if "status" in plotted and (plotted["status"] == metrics.HIDDEN).any():
+        st.caption(i18n.hidden_note(ctx.lang, ctx.release.threshold))
 
 
 def _show_newest() -> None:
@@ -53,9 +70,14 @@ def render_pinned_banner(release: Release, lang: str) -> None:
         st.button(i18n.t("show_newest", lang), key="show_newest", on_click=_show_newest)
 
 
-def freshness(release: Release, lang: str) -> str:
-    return i18n.t("freshness", lang, through=i18n.format_period(release.data_through, lang),
-                  released=release.created_at[:10])
+def freshness(release: Release, lang: str, kept: list[str] | None = None) -> str:
+    """'Data through October 2025, release 2025-11-03'; with the release id when another kept release shares its
+    day (ids begin with the date: 20251103T...)."""
+    day = release.created_at[:10]
+    kept = db.kept_release_ids() if kept is None else kept
+    same_day = [k for k in kept if k[:8] == day.replace("-", "")]
+    released = f"{day} ({release.release_id})" if len(same_day) > 1 else day
+    return i18n.t("freshness", lang, through=i18n.format_period(release.data_through, lang), released=released)
 
 
 def program_names(ctx: PageContext) -> dict[str, str]:
@@ -75,7 +97,7 @@ def compare_options(ctx: PageContext, code: str) -> dict[str, str]:
         frames.append(db.get_regions_in(release_id, region["kabupaten_code"], "kecamatan"))
     options = {}
     for frame in frames:
-        options.update({c: f"{n} ({i18n.region_kind(k, ctx.lang)})"
+        options.update({c: f"{i18n.region_name(n, k, ctx.lang)} ({i18n.region_kind(k, ctx.lang)})"
                         for c, n, k in zip(frame["code"], frame["name"], frame["kind"], strict=True)})
     return options
 
@@ -130,7 +152,7 @@ def region_label(region: dict, lang: str) -> str:
     if region["level"] == "nasional":
         return i18n.t("national", lang)
     if region["level"] == "kabupaten":
-        return region["name"]
+        return i18n.region_name(region["name"], region["kind"], lang)
     return f"{i18n.region_kind(region['kind'], lang)} {region['name']}"
 
 
@@ -146,7 +168,8 @@ def render_breadcrumb(ctx: PageContext, code: str) -> None:
     st.caption(i18n.t("breadcrumb", ctx.lang))
     columns = st.columns(max(len(lineage), 1))
     for column, row in zip(columns, lineage.itertuples(index=False), strict=False):
-        label = i18n.t("national", ctx.lang) if row.level == "nasional" else row.name
+        label = i18n.t("national", ctx.lang) if row.level == "nasional" else i18n.region_name(row.name, row.kind,
+                                                                                               ctx.lang)
         column.button(label, key=f"crumb_{row.code}", on_click=go_to, args=(row.code,), disabled=row.code == code,
                       width="stretch", help=i18n.region_kind(row.kind, ctx.lang))
 
@@ -168,7 +191,8 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
         children = db.get_regions_in(release_id, parent, level) if parent else None
         if children is None or children.empty:
             break
-        names = dict(zip(children["code"], children["name"], strict=True))
+        names = {c: i18n.region_name(n, k, ctx.lang)
+                 for c, n, k in zip(children["code"], children["name"], children["kind"], strict=True)}
         options = ["", *children["code"]]
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
@@ -205,12 +229,12 @@ def _drill(key: str) -> None:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _search_index(release_id: str) -> search.SearchIndex:
+def get_search_index(release_id: str) -> search.SearchIndex:
     return search.build_index(db.get_all_regions(release_id))
 
 
 def search_index(ctx: PageContext) -> search.SearchIndex:
-    return _search_index(ctx.release.release_id)
+    return get_search_index(ctx.release.release_id)
 
 
 def result_label(row: dict, lang: str) -> str:
@@ -218,15 +242,30 @@ def result_label(row: dict, lang: str) -> str:
     context = [i18n.region_kind(row["kind"], lang)]
     if not i18n.is_missing(row.get("kecamatan")):
         context.append(f"Kec. {row['kecamatan']}")
-    context += [str(row[c]) for c in ("kabupaten", "provinsi") if not i18n.is_missing(row.get(c))]
+    if not i18n.is_missing(row.get("kabupaten")):
+        context.append(i18n.region_name(row["kabupaten"], row.get("kabupaten_kind"), lang))
+    if not i18n.is_missing(row.get("provinsi")):
+        context.append(str(row["provinsi"]))
     return f"{row['name']} — {', '.join(context)}"
 
 
-def render_search_results(ctx: PageContext, found) -> None:
+def best_match(found, current: str | None, searched: str | None, query: str) -> str | None:
+    """The region a search opens: the reader's pick when it is among the results and this query already showed
+    them, else the best match (a new query opens its best match at once)."""
+    if found.empty:
+        return None
+    codes = list(found["code"])
+    if current in codes and searched in (query, None):  # the reader's pick, or a shared link's region
+        return current
+    return codes[0]
+
+
+def render_search_results(ctx: PageContext, found, chosen: str) -> None:
     labels = {row["code"]: result_label(row, ctx.lang) for row in found.to_dict("records")}
-    st.session_state["search_pick"] = state.current("region") if state.current("region") in labels else None
+    st.session_state["search_pick"] = chosen if chosen in labels else None
+    # Region names come from the release, yet a radio label is markdown: escape them as any other text.
     st.radio(i18n.t("search_results", ctx.lang), list(labels), key="search_pick", index=None,
-             format_func=labels.get, on_change=_pick_result)
+             format_func=lambda c: i18n.escape(labels[c], limit=200), on_change=_pick_result)
 
 
 def _pick_result() -> None:
@@ -247,14 +286,37 @@ def share_link(url_path: str, params: dict[str, str]) -> str:
     return f"{base}/{url_path}{state.query_string(params)}"
 
 
+#: Height of an embed's iframe before its script reports the real one, per view, measured in Chromium at 1280 and
+#: 390 px wide (the larger of the two, plus a margin: tests/dashboard/test_browser.py checks it still fits).
+EMBED_HEIGHTS = {"map": 1100, "trend": 680, "gap": 860, "profile": 680}
+
+
+def embed_height(view: str, top: str = "10") -> int:
+    """The iframe height of a view before its script reports the real one; a gap ranking grows 28 px per bar."""
+    height = EMBED_HEIGHTS.get(view, 720)
+    if view == "gap" and top != "10":
+        height += 28 * ((int(top) if top.isdigit() else 50) - 10)
+    return height
+
+
 def embed_snippet(src: str, title: str, height: int = 720) -> str:
-    """The iframe an official pastes into a page or a briefing."""
-    return (f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="100%" height="{height}" '
-            f'style="border:0" loading="lazy"></iframe>')
+    """The iframe an official pastes into a page or a briefing, and a few lines that let the embed set its own
+    height (it posts its content height; without scripts the measured `height` still shows everything)."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(src)) if urlsplit(src).netloc else ""
+    from_us = f"e.origin!=={json.dumps(origin)}||" if origin else ""
+    listener = (
+        "<script>addEventListener(\"message\",function(e){"
+        f"if({from_us}!e.data||e.data.type!==\"{browser.HEIGHT_MESSAGE}\")return;"
+        "document.querySelectorAll(\"iframe[data-bansos-terbuka]\").forEach(function(f){"
+        "if(f.contentWindow===e.source)f.style.height=(e.data.height+16)+\"px\"})})</script>")
+    return (f'<iframe data-bansos-terbuka src="{html.escape(src)}" title="{html.escape(title)}" width="100%" '
+            f'height="{height}" style="border:0;width:100%;height:{height}px" loading="lazy"></iframe>\n{listener}')
 
 
-def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, title: str) -> None:
-    """Links to this view (newest release, and pinned to this one) and its embed snippet; `st.code` copies."""
+def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, title: str,
+                 figure=None) -> None:
+    """Links to this view (newest release, and pinned to this one), its embed snippet and (`figure`, a figure or a
+    function drawing one) a static PNG/SVG of it for slides; `st.code` copies."""
     params = {k: v for k, v in state.params().items() if k != "release"}
     pinned = {**params, "release": ctx.release.release_id}
     with st.expander(i18n.t("share_title", ctx.lang)):
@@ -266,4 +328,19 @@ def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, 
             return
         st.caption(i18n.t("embed_snippet", ctx.lang))
         src = share_link("", {"embed": "true", **{k: v for k, v in pinned.items() if k != "view"}, **embed})
-        st.code(embed_snippet(src, title), language="html")
+        st.code(embed_snippet(src, title, embed_height(embed.get("view", ""), state.current("top", "10"))),
+                language="html")
+        if figure is not None:
+            st.caption(i18n.t("embed_image", ctx.lang))
+            render_image_downloads(ctx, figure, f"share_{url_path}", url_path)
+
+
+def render_image_downloads(ctx: PageContext, figure, key: str, stem: str) -> None:
+    """PNG and SVG of a chart with its source line (drawn only when clicked, by kaleido)."""
+    columns = st.columns(2)
+    for column, fmt in zip(columns, export.IMAGE_FORMATS, strict=True):
+        column.download_button(
+            i18n.t(f"download_{fmt}", ctx.lang),
+            lambda fmt=fmt: export.image_bytes(figure() if callable(figure) else figure, ctx.release.release_id, fmt),
+            file_name=opendata.file_name(ctx.release.release_id, stem, fmt),
+            mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}", on_click="ignore")

@@ -54,10 +54,19 @@ def level_of_code(code: str) -> str:
     return LEVELS[min(code.count(".") + 1, 4)]
 
 
+def connection_config() -> dict[str, str | int | bool]:
+    """DuckDB settings of the public server's connection: no file or network access beyond the release (a query
+    can never read another file, even if one were injected), and bounded threads and memory so a burst of visitors
+    cannot take the machine. `BANSOS_DASHBOARD_THREADS` and `BANSOS_DASHBOARD_MEMORY` override the bounds."""
+    return {"enable_external_access": False, "autoload_known_extensions": False, "autoinstall_known_extensions": False,
+            "threads": int(os.environ.get("BANSOS_DASHBOARD_THREADS", "2")),
+            "memory_limit": os.environ.get("BANSOS_DASHBOARD_MEMORY", "1GB"), "lock_configuration": True}
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _connect(path: str, inode: int) -> duckdb.DuckDBPyConnection:
     # One connection per release file (inode): a newly published release gets a fresh one.
-    return duckdb.connect(path, read_only=True)
+    return duckdb.connect(path, read_only=True, config=connection_config())
 
 
 def _release_file(path: Path) -> Path:

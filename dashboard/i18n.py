@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import lokal
 import pandas as pd
 
@@ -25,12 +27,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_trends": ("Tren", "Trends"),
     "page_gaps": ("Kesenjangan cakupan", "Coverage gaps"),
     "page_region": ("Cek wilayah", "My region"),
-    "hidden": ("disembunyikan (< {threshold})", "hidden (< {threshold})"),
+    # One neutral label for every hidden cell: most hidden cells are not small themselves but protect one that is,
+    # and which were small is not published. So never "< 10" (a journalist would quote it).
+    "hidden": ("disembunyikan", "hidden"),
+    "hidden_why_short": (
+        "Disembunyikan = sel kecil (kurang dari {threshold} keluarga) atau sel yang ikut disembunyikan agar sel kecil "
+        "tidak bisa dihitung dari selisih; sel mana yang kecil tidak diterbitkan.",
+        "Hidden = a small cell (fewer than {threshold} households) or a cell hidden too so that a small one cannot be "
+        "worked out by subtraction; which ones were small is not published."),
+    "hidden_tooltip": ("disembunyikan (sel kecil atau pelindungnya)", "hidden (a small cell or one protecting it)"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
-    "hidden_last": ("Wilayah yang disembunyikan (< {threshold} keluarga) diletakkan paling akhir dan tidak diberi "
-                    "peringkat.", "Hidden regions (< {threshold} households) are listed last and not ranked."),
-    "invalid_param": ("Parameter URL `{name}={value}` tidak dikenal; memakai nilai bawaan.",
-                      "URL parameter `{name}={value}` is not valid; using the default."),
+    "hidden_last": ("Wilayah yang disembunyikan diletakkan paling akhir dan tidak diberi peringkat.",
+                    "Hidden regions are listed last and not ranked."),
+    # `{value}` is text from the URL: always passed through `escape` (never inside a code span).
+    "invalid_param": ("Parameter URL {name}=\"{value}\" tidak dikenal; memakai nilai bawaan.",
+                      "URL parameter {name}=\"{value}\" is not valid; using the default."),
+    "not_applicable_param": ("Parameter URL {name}=\"{value}\" tidak berlaku untuk tampilan ini; memakai {default}.",
+                             "URL parameter {name}=\"{value}\" does not apply to this view; using {default}."),
+    "too_many_param": ("Parameter URL {name} memuat lebih dari {limit} nilai; hanya {limit} yang pertama dipakai.",
+                       "URL parameter {name} holds more than {limit} values; only the first {limit} are used."),
+    "choose": ("Pilih", "Choose"),
+    "choose_regions": ("Pilih wilayah", "Choose regions"),
     "program": ("Program", "Program"),
     "period": ("Periode", "Period"),
     "metric": ("Ukuran", "Measure"),
@@ -93,15 +110,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "desa_year_only": ("Tingkat desa/kelurahan hanya diterbitkan untuk setahun penuh: peta memakai {year}.",
                        "Desa/kelurahan figures are published for the whole year only: the map shows {year}."),
     "legend": ("Legenda", "Legend"),
-    "legend_hidden": ("disembunyikan (< {threshold}): abu-abu", "hidden (< {threshold}): grey"),
     "legend_na": ("tidak tersedia di tingkat ini: putih", "not published at this level: white"),
     "boundary_source": ("Sumber batas wilayah: {name}. Lisensi: {licence}.",
                         "Boundary source: {name}. Licence: {licence}."),
     "illustrative": ("Batas wilayah ilustratif.", "Illustrative boundaries."),
+    "illustrative_text": ("Peta ini memakai bentuk sintetis, bukan batas resmi, untuk wilayah yang belum punya batas "
+                          "nyata dalam rilis ini. Angkanya tetap angka rilis.",
+                          "This map uses synthetic shapes, not official boundaries, for regions that have no real "
+                          "boundary in this release. Its figures are the release's own."),
+    "illustrative_source": ("Sumber batas wilayah: bentuk sintetis buatan bansos-terbuka (MIT), bukan batas resmi.",
+                            "Boundary source: synthetic shapes made by bansos-terbuka (MIT), not official "
+                            "boundaries."),
     "no_shapes": ("Tidak ada batas wilayah untuk tampilan ini.", "No boundaries for this view."),
     "col_name": ("Nama", "Name"),
     "col_code": ("Kode", "Code"),
     "col_value": ("Nilai", "Value"),
+    "col_status": ("Status", "Status"),
     "col_rank": ("Peringkat", "Rank"),
     "open_profile": ("Buka profil {name}", "Open the profile of {name}"),
     # trends
@@ -147,6 +171,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "gap_abs": ("Kesenjangan (keluarga)", "Gap (households)"),
     "gap_pct": ("Kesenjangan (%)", "Gap (%)"),
     "top_n": ("Jumlah baris", "Rows"),
+    "all_rows": ("Semua", "All"),
     "inclusion": ("Penerima di luar sasaran", "Recipients outside the target"),
     "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs cakupan",
                       "Poverty (eligible share) vs coverage"),
@@ -172,6 +197,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "search_placeholder": ("mis. Sinduadi, Mlati", "e.g. Sinduadi, Mlati"),
     "search_results": ("Hasil pencarian", "Search results"),
     "search_none": ("Tidak ada wilayah yang mirip dengan \"{query}\".", "No region resembles \"{query}\"."),
+    "search_best": ("Menampilkan hasil terbaik untuk \"{query}\": {name}. Hasil lain di bawah.",
+                    "Showing the best match for \"{query}\": {name}. Other matches below."),
+    "search_prompt": ("Ketik nama wilayah di atas untuk membuka profilnya.",
+                      "Type a region's name above to open its profile."),
     "profile_figures": ("Angka {year}", "Figures {year}"),
     "rank_among": ("Peringkat di antara {n} wilayah setingkat dalam {parent}",
                    "Rank among {n} sibling regions in {parent}"),
@@ -295,8 +324,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "pinned_banner": ("Anda melihat rilis {release} (dipatok oleh tautan). Ada rilis yang lebih baru: {newest}.",
                       "You are looking at release {release} (pinned by the link). A newer release exists: {newest}."),
     "show_newest": ("Tampilkan rilis terbaru", "Show the newest release"),
-    "release_gone": ("Rilis `{release}` tidak (lagi) disimpan; menampilkan rilis terbaru.",
-                     "Release `{release}` is not kept (any more); showing the newest release."),
+    "release_gone": ("Rilis \"{release}\" tidak (lagi) disimpan; menampilkan rilis terbaru.",
+                     "Release \"{release}\" is not kept (any more); showing the newest release."),
     "share_title": ("Bagikan, sematkan, unduh", "Share, embed, download"),
     "share_latest": ("Tautan (selalu rilis terbaru)", "Link (always the newest release)"),
     "share_pinned": ("Tautan yang dipatok ke rilis {release} (angkanya tidak akan berubah)",
@@ -310,8 +339,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "embed_full_view": ("Lihat selengkapnya di Bansos Terbuka ↗", "See the full view on Bansos Terbuka ↗"),
     "embed_released": ("Rilis {release}, {date}; data s.d. {through}.",
                        "Release {release}, {date}; data through {through}."),
-    "embed_bad_view": ("Parameter `view={value}` tidak dikenal; memakai peta.", "Parameter `view={value}` is not "
-                       "valid; showing the map."),
     "source_line": ("Sumber: bansos-terbuka, rilis {release}, CC BY 4.0", "Source: bansos-terbuka, release {release}, "
                     "CC BY 4.0"),
     # first run
@@ -320,15 +347,34 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Nusa Tenggara Timur) sekali saja; biasanya kurang dari satu menit.",
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
                     "Tenggara Timur) once; it usually takes under a minute."),
-    "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\": {reason}. Jalankan perintah ini di terminal "
-                     "untuk melihat rinciannya: `{command}`",
-                     "Building the demo data failed at stage \"{stage}\": {reason}. Run this command in a "
-                     "terminal to see the details: `{command}`"),
+    # Public text names no command: operators read commands in the README and the server log.
+    "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\". Pengelola situs dapat membaca rinciannya di "
+                     "log server.",
+                     "Building the demo data failed at stage \"{stage}\". The site's operator can read the details "
+                     "in the server log."),
+    "build_blocked": ("Belum ada rilis data yang diterbitkan. Data demo tidak dibuat karena server sudah menyimpan "
+                      "data (rilis atau data mentah yang dimasukkan) yang tidak boleh ditimpa; pengelola situs perlu "
+                      "menerbitkan rilis.",
+                      "No published release yet. The demo is not built because the server already holds data (a "
+                      "release or ingested raw data) that must not be replaced; the site's operator needs to publish "
+                      "a release."),
     "build_done": ("Data demo siap.", "Demo data ready."),
     "db_unreadable": ("Basis data terbitan di {path} tidak bisa dibuka: {reason}.",
                       "The published database at {path} cannot be opened: {reason}."),
     "stage_generate": ("membuat data mentah sintetis", "generate synthetic raw data"),
     "stage_starting": ("memulai", "starting"),
+    "step_generate": ("Data mentah", "Raw data"),
+    "step_publish": ("Penerbitan", "Publishing"),
+    # The publisher's numbered stages (`[n/4] ...` on its stderr), by number.
+    "stage_publish_1": ("menghitung agregat dan melindunginya (sel kecil disembunyikan, audit, perbaikan)",
+                        "aggregate and protect (hide small cells, audit, repair)"),
+    "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
+    "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
+                        "alone"),
+    "stage_publish_4": ("memasang rilis baru", "swap the new release in"),
+    "embed_image": ("Gambar statis (PNG/SVG) untuk bahan paparan: unduh dari tombol di bawah grafik.",
+                    "A static image (PNG/SVG) for slides: download it with the buttons under the chart."),
+    "embed_image_link": ("Tautan gambar statis (PNG) untuk bahan paparan", "Static image link (PNG) for slides"),
 }
 
 #: Kinds of region as shown in labels.
@@ -422,8 +468,53 @@ def format_date(iso: str, lang: str) -> str:
     return f"{int(day)} {MONTHS[lang][int(month) - 1]} {year}"
 
 
-def hidden_label(lang: str, threshold: int) -> str:
-    return t("hidden", lang, threshold=threshold)
+def hidden_label(lang: str, threshold: int | None = None) -> str:
+    """The one neutral label of every hidden cell. It does not depend on the threshold on purpose (`threshold` is
+    accepted for callers only): a hidden cell may be large, hidden to protect a small one."""
+    return t("hidden", lang)
+
+
+def hidden_note(lang: str, threshold: int) -> str:
+    """The sentence that says why cells are hidden, shown wherever hidden cells are."""
+    return t("hidden_why_short", lang, threshold=threshold)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&@=\"'^%/])")
+#: Where GitHub-flavoured markdown would turn plain text into a link (`https:`, `www.`, `name@host`): it finds them
+#: after backslash escapes are resolved, so an invisible word joiner (U+2060) is put inside each.
+_AUTOLINK = re.compile(r"(?i)(?<=h)(?=ttps?:)|(?<=w)(?=ww\.)|(?=@)")
+WORD_JOINER = "\u2060"
+ECHO_LIMIT = 80
+
+
+def escape(text: object, limit: int = ECHO_LIMIT) -> str:
+    """Text from the URL, safe inside Streamlit markdown: at most `limit` characters (then "…"), one line, every
+    punctuation mark backslash-escaped, so no link, image, code span, HTML, LaTeX or emoji shortcode can form, and
+    bare URLs and e-mail addresses broken by a word joiner so they do not become links either."""
+    one_line = " ".join(str(text).split())
+    if len(one_line) > limit:
+        one_line = one_line[:limit] + "…"
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, one_line))
+
+
+#: Kabupaten and kota names carry their kind in Bahasa Indonesia ("Kabupaten Sleman"); English puts it after.
+_KIND_PREFIX = {"kabupaten": ("Kabupaten ", "Regency"), "kota": ("Kota ", "City")}
+#: Short program names for labels ("Cakupan keluarga sasaran (BLT Dana Desa)"): never the table code.
+PROGRAM_SHORT: dict[str, tuple[str, str]] = {
+    "SEMUA": ("Semua program", "All programs"), "PKH": ("PKH", "PKH"), "SEMBAKO": ("Sembako", "Sembako"),
+    "BLT_DD": ("BLT Dana Desa", "BLT Dana Desa")}
+
+
+def region_name(name: str, kind: str | None, lang: str) -> str:
+    """'Kabupaten Sleman' (id) / 'Sleman Regency' (en); other names as they are."""
+    prefix, suffix = _KIND_PREFIX.get(kind or "", ("", ""))
+    if lang == "en" and prefix and str(name).startswith(prefix):
+        return f"{str(name)[len(prefix):]} {suffix}"
+    return str(name)
+
+
+def program_short(code: str, lang: str) -> str:
+    return pick(PROGRAM_SHORT.get(code, (code, code)), lang)
 
 
 def region_kind(kind: str, lang: str) -> str:

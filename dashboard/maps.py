@@ -74,9 +74,15 @@ def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edg
     return rows
 
 
+def map_height(width: int) -> int:
+    """The map's height in pixels for a content width: shorter on a phone, where it should not fill the screen."""
+    return 380 if width < 480 else 520
+
+
 def view_for_bbox(bbox: tuple[float, float, float, float] | None, width: int = 700,
                   height: int = 520) -> pdk.ViewState:
-    """A view that fits the box (web-mercator zoom from its extent)."""
+    """A view that fits the box into `width` × `height` pixels (web-mercator zoom from its extent): the width is the
+    reader's (see `browser.content_width`), so a 390 px phone sees the whole region, not its empty middle."""
     if bbox is None:
         return pdk.ViewState(longitude=118.0, latitude=-2.5, zoom=3.6)
     min_lon, min_lat, max_lon, max_lat = bbox
@@ -84,7 +90,7 @@ def view_for_bbox(bbox: tuple[float, float, float, float] | None, width: int = 7
     # Near the equator one degree of latitude or longitude spans 512 * 2**zoom / 360 pixels.
     zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span))) - 0.3
     return pdk.ViewState(longitude=(min_lon + max_lon) / 2, latitude=(min_lat + max_lat) / 2,
-                         zoom=round(min(max(zoom, 3.0), 14.0), 2))
+                         zoom=round(min(max(zoom, 1.5), 14.0), 2))
 
 
 _ROWS = "@@rows@@"
@@ -139,12 +145,13 @@ def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> li
     for i in range(max(len(edges) - 1, 0)):
         colour = fill_for(edges[i], OK, edges)
         items.append((colour, f"{formatter(edges[i])} – {formatter(edges[i + 1])}"))
-    items.append((HIDDEN_FILL, i18n.hidden_label(lang, threshold)))
+    items.append((HIDDEN_FILL, i18n.hidden_label(lang)))
     items.append((NA_FILL, i18n.t("not_published", lang)))
     return items
 
 
-def render_legend(items: list[tuple[list[int], str]], title: str) -> None:
+def render_legend(items: list[tuple[list[int], str]], title: str, note: str = "") -> None:
+    """The colour classes, the hidden and unpublished swatches, and (`note`) why cells are hidden."""
     swatches = "".join(
         f"<span style='display:inline-flex;align-items:center;margin:0 12px 4px 0'>"
         f"<span style='width:14px;height:14px;border:1px solid #666;margin-right:4px;"
@@ -152,23 +159,26 @@ def render_legend(items: list[tuple[list[int], str]], title: str) -> None:
         for c, text in items)
     st.markdown(f"<div role='list' aria-label='{html.escape(title)}'><b>{html.escape(title)}:</b> {swatches}</div>",
                 unsafe_allow_html=True)
+    if note:
+        st.caption(note)
 
 
-def render_map(deck: pdk.Deck, key: str, alt: str) -> Any:
+def render_map(deck: pdk.Deck, key: str, alt: str, height: int = 520) -> Any:
     """Draw the deck; return the selection event (a click reruns the page)."""
-    return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=520, alt=alt)
+    return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height, alt=alt)
 
 
 def render_boundary_source(source: dict | None, lang: str) -> None:
-    """Attribution and licence under every map; illustrative boundaries say so, and how to get real ones."""
+    """Attribution and licence under every map; illustrative boundaries say so in the reader's language. (The
+    release's own illustrative attribution names operator commands: a public page shows none.)"""
     if source is None:
         return
-    text = i18n.t("boundary_source", lang, name=source["name"], licence=str(source["licence"]).rstrip("."))
     if source.get("illustrative"):
-        st.warning(f"**{i18n.t('illustrative', lang)}** {source['attribution_' + lang]}")
-        st.caption(text)
-    else:
-        st.caption(f"{text} {source['attribution_' + lang]}")
+        st.warning(f"**{i18n.t('illustrative', lang)}** {i18n.t('illustrative_text', lang)}")
+        st.caption(i18n.t("illustrative_source", lang))
+        return
+    text = i18n.t("boundary_source", lang, name=source["name"], licence=str(source["licence"]).rstrip("."))
+    st.caption(f"{text} {source['attribution_' + lang]}")
 
 
 def map_levels(level: str) -> tuple[str, ...]:

@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
+import streamlit as st
 
-from dashboard import charts, components, db, maps, metrics, views
+from dashboard import charts, components, db, i18n, maps, metrics, views
 from dashboard.components import PageContext
 from dashboard.i18n import format_int, format_percent, format_period, t
+
+#: Panels kept per process, keyed on (view, release, language, parameters): a news story sends thousands of
+#: visitors to the same few views, and a rerun of a seen view is then a lookup (figures are shared, never mutated).
+PANEL_CACHE_ENTRIES = 256
 
 #: Embeddable views and the page each one comes from.
 EMBED_PAGES = {"map": "peta", "trend": "tren", "gap": "kesenjangan", "profile": "wilayah"}
@@ -42,9 +47,10 @@ class MapPanel:
     notes: list[str] = field(default_factory=list)
 
 
-def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
-              norm: str) -> MapPanel:
-    """The choropleth of the regions at `level` inside `code` (desa: the whole year only)."""
+def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
+              norm: str, width: int = 700) -> MapPanel:
+    """The choropleth of the regions at `level` inside `code` (desa: the whole year only), zoomed to fit `width`
+    pixels (the reader's content width)."""
     release_id, year = ctx.release.release_id, str(ctx.release.data_year)
     notes = []
     if level == "desa" and period != year:
@@ -55,21 +61,24 @@ def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str
     cells = db.get_cells(release_id, code, level, program, period)
     denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
     values = metrics.build_values(cells, metric, norm, denominators)
-    values = values.assign(name=cells["name"].to_numpy(),
+    names = [i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"], strict=True)]
+    values = values.assign(name=names,
                            label=metrics.format_values(values, metric, norm, ctx.lang, ctx.release.threshold))
     edges = maps.make_bins(values["value"])
     region_level = db.level_of_code(code)
     shapes = db.get_boundaries(release_id, code, level, maps.uses_detail(region_level, level))
-    rows = maps.build_map_rows(shapes, values, edges)
-    deck = (maps.build_deck(rows, maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes))), stroked=len(shapes) < 500)
-            if rows else None)
+    # The tooltip of a hidden region says why in a few words (the legend's note says it in full).
+    tooltips = values["label"].where(values["status"] != metrics.HIDDEN, t("hidden_tooltip", ctx.lang))
+    rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges)
+    view = maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes)), width, maps.map_height(width))
+    deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.get_region(release_id, code)
     title = (f"{metrics.metric_label(metric, norm, ctx.lang)} — {components.region_label(region, ctx.lang)}, "
              f"{components.program_name(ctx, program)}, {format_period(period, ctx.lang)}")
     return MapPanel(title, deck, values, shapes, cells, edges, level, notes)
 
 
-def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
+def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
     """Monthly lines of one region by program, channel or payment status."""
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     names = components.program_names(ctx)
@@ -98,7 +107,7 @@ def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: st
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
 
 
-def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
+def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
     """Regions at `level` inside `code` ranked by the gap between eligible households and eligible households paid."""
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
@@ -120,13 +129,13 @@ def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: st
     region = components.region_label(db.get_region(release_id, code), ctx.lang)
     title = f"{measure} — {components.program_name(ctx, program)}, {region}"
     figure = charts.build_bars(bars, ctx.lang, title, measure)
-    notes = [t("hidden_last", ctx.lang, threshold=threshold)]
+    notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
     if level == "desa":
         notes.append(t("quality_desa", ctx.lang))
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
 
 
-def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
+def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     """A region's recipients by program and month (a desa shows its kecamatan's months)."""
     release_id, threshold = ctx.release.release_id, ctx.release.threshold
     region = db.get_region(release_id, code)
@@ -139,3 +148,32 @@ def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
     title = f"{t('m_recipients', ctx.lang)} — {t('trend_title', ctx.lang, name=trend_name)}"
     figure = charts.build_lines(series, ctx.lang, title)
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
+
+
+_BUILDERS = {"map": _build_map, "trend": _build_trend, "gap": _build_gap, "profile": _build_profile}
+
+
+@st.cache_resource(max_entries=PANEL_CACHE_ENTRIES, show_spinner=False)
+def _panel(view: str, release_id: str, lang: str, args: tuple) -> ChartPanel | MapPanel:
+    return _BUILDERS[view](PageContext(lang, db.get_release(release_id)), *args)
+
+
+def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str, norm: str,
+              width: int = 700) -> MapPanel:
+    """The choropleth of the regions at `level` inside `code`, fitted to `width` pixels (cached per view)."""
+    return _panel("map", ctx.release.release_id, ctx.lang, (code, level, program, period, metric, norm, width))
+
+
+def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
+    """Monthly lines of one region by program, channel or payment status (cached per view)."""
+    return _panel("trend", ctx.release.release_id, ctx.lang, (code, program, metric, norm, breakdown))
+
+
+def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
+    """Regions ranked by their coverage gap (cached per view)."""
+    return _panel("gap", ctx.release.release_id, ctx.lang, (code, level, program, rank_by, top))
+
+
+def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
+    """A region's recipients by program and month (cached per view)."""
+    return _panel("profile", ctx.release.release_id, ctx.lang, (code,))

@@ -29,7 +29,9 @@ class RunState:
     """What one script run declared: parameters with their defaults, and notices about invalid values."""
 
     defaults: dict[str, Any] = field(default_factory=dict)
-    notices: list[tuple[str, str]] = field(default_factory=list)
+    #: (text key, values): `invalid_param`, `not_applicable_param` or `too_many_param` with the parameter's name and
+    #: the raw URL value (escaped only when shown).
+    notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def parse_query(raw: dict[str, list[str]]) -> dict[str, Any]:
@@ -82,14 +84,29 @@ def begin_run() -> None:
         st.session_state[_WRITTEN] = current
 
 
+def notice_for(name: str, raw: Any, default: Any, valid: Collection[str] | Callable[[str], bool],
+               known: Collection[str] = (), max_items: int | None = None) -> tuple[str, dict[str, Any]]:
+    """Why a URL value was not used: too many values (all valid), valid elsewhere but not here (`known`), or unknown."""
+    items = [raw] if isinstance(raw, str) else list(raw)
+    ok = all(valid(i) if callable(valid) else i in valid for i in items if i)
+    if max_items is not None and ok and len(items) > max_items:
+        return "too_many_param", {"name": name, "limit": max_items}
+    shown = ",".join(str(i) for i in items)
+    if items and all(i in known for i in items):
+        return "not_applicable_param", {"name": name, "value": shown, "default": default}
+    return "invalid_param", {"name": name, "value": shown}
+
+
 def get(name: str, valid: Collection[str] | Callable[[str], bool], default: Any, multi: bool = False,
-        max_items: int | None = None) -> Any:
-    """The current value of a parameter that no widget shows (region, compare list): validated, declared."""
+        max_items: int | None = None, known: Collection[str] = (), shown_default: str | None = None) -> Any:
+    """The current value of a parameter that no widget shows (region, compare list): validated, declared.
+
+    `known`: values that are valid elsewhere (`level=desa` on the national map): the notice says "does not apply"
+    rather than "not valid", naming `shown_default` (the default as a reader reads it)."""
     value, invalid = validate(_store().get(name), valid, default, multi, max_items)
     run = _run()
     if invalid:
-        raw = _store().get(name)
-        run.notices.append((name, ",".join(raw) if isinstance(raw, list) else str(raw)))
+        run.notices.append(notice_for(name, _store().get(name), shown_default or default, valid, known, max_items))
     run.defaults[name] = default
     _store()[name] = value
     return value
@@ -104,10 +121,13 @@ def _copy_back(name: str) -> None:
     _store()[name] = st.session_state[f"w_{name}"]
 
 
-def widget(render: Callable[..., Any], name: str, options: Sequence[Any], default: Any, **kwargs: Any) -> Any:
+def widget(render: Callable[..., Any], name: str, options: Sequence[Any], default: Any, known: Collection[str] = (),
+           **kwargs: Any) -> Any:
     """Render a choice widget (selectbox, radio, segmented_control, multiselect) bound to a URL parameter."""
     multi = render is st.multiselect
-    value = get(name, [str(o) for o in options], default, multi=multi, max_items=kwargs.get("max_selections"))
+    format_func = kwargs.get("format_func", str)
+    value = get(name, [str(o) for o in options], default, multi=multi, max_items=kwargs.get("max_selections"),
+                known=known, shown_default=None if multi else str(format_func(default)))
     st.session_state[f"w_{name}"] = value
     result = render(options=options, key=f"w_{name}", on_change=_copy_back, args=(name,), **kwargs)
     if result is None:  # a segmented control can be cleared: keep the previous choice
@@ -116,11 +136,12 @@ def widget(render: Callable[..., Any], name: str, options: Sequence[Any], defaul
     return result
 
 
-def text(name: str, default: str = "", **kwargs: Any) -> str:
-    """A text input bound to a URL parameter (any text is valid)."""
-    value = get(name, lambda _: True, default)
+def text(name: str, default: str = "", max_chars: int = i18n.ECHO_LIMIT, **kwargs: Any) -> str:
+    """A text input bound to a URL parameter (any text is valid, cut to `max_chars`: a URL can carry megabytes)."""
+    value = str(get(name, lambda _: True, default))[:max_chars]
+    _store()[name] = value
     st.session_state[f"w_{name}"] = value
-    return st.text_input(key=f"w_{name}", on_change=_copy_back, args=(name,), **kwargs) or ""
+    return st.text_input(key=f"w_{name}", on_change=_copy_back, args=(name,), max_chars=max_chars, **kwargs) or ""
 
 
 def carry_notices() -> None:
@@ -129,8 +150,9 @@ def carry_notices() -> None:
 
 
 def render_notices(lang: str) -> None:
-    for name, value in _run().notices:
-        st.warning(i18n.t("invalid_param", lang, name=name, value=value))
+    for key, values in _run().notices:
+        # Every value that came from the URL is escaped (and cut) before it reaches markdown.
+        st.warning(i18n.t(key, lang, **{k: i18n.escape(v) for k, v in values.items()}))
 
 
 def write_url() -> None:
@@ -170,5 +192,5 @@ def take(name: str, valid: Collection[str]) -> str | None:
         return None
     chosen, invalid = validate(value, valid, None)
     if invalid:
-        _run().notices.append((name, str(value)))
+        _run().notices.append(notice_for(name, value, None, valid))
     return chosen

@@ -199,7 +199,7 @@ def build_gap_table(ranked: pd.DataFrame, quality: pd.DataFrame, lang: str, thre
 
 def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
     """One region's year by program: recipients, Rupiah, eligible, eligible paid, coverage, registered."""
-    names = dict(zip(programs["code"], programs[f"name_{lang}"], strict=True))
+    names = {code: i18n.program_short(code, lang) for code in programs["code"]}
     order = ["PKH", "SEMBAKO", "BLT_DD", ALL_PROGRAMS]
     cells = year_cells.set_index("program").reindex([p for p in order if p in set(year_cells["program"])])
     cells = cells.reset_index()
@@ -214,6 +214,14 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
         rows[i18n.t(key, lang)] = [format_value(float(v) if s == OK else np.nan, s, "recipients", "none", lang,
                                                 threshold) for v, s in zip(cells[column], status, strict=True)]
     return pd.DataFrame(rows)
+
+
+def stack_table(table: pd.DataFrame, measure: str, value: str) -> pd.DataFrame:
+    """A wide table as one row per (first column, other column): three columns a phone shows without scrolling."""
+    key = table.columns[0]
+    long = table.melt(id_vars=[key], var_name=measure, value_name=value)
+    order = {name: i for i, name in enumerate(table[key])}
+    return long.sort_values(key, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
 def sibling_rank(values: pd.DataFrame, code: str) -> tuple[int | None, int]:
@@ -258,7 +266,7 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
         if row.empty:
             continue
         values = build_values(row, "coverage")
-        label = i18n.t("m_coverage", lang) + ("" if program != ALL_PROGRAMS else f" ({code.replace('_', ' ')})")
+        label = i18n.t("m_coverage", lang) + ("" if program != ALL_PROGRAMS else f" ({i18n.program_short(code, lang)})")
         out.append((label, format_value(values["value"].iloc[0], values["status"].iloc[0], "coverage", "none", lang,
                                         threshold)))
     return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -46,6 +47,8 @@ class GenerationConfig:
     scale: float = 1.0
     faults: FaultRates = field(default_factory=FaultRates)
     out: Path | None = None
+    #: Replace a raw database that holds ingested (real) files; without it `generate` refuses.
+    force: bool = False
     #: Part of what determines the rows: each chunk has its own random stream.
     chunk_households: int = DEFAULT_CHUNK_HOUSEHOLDS
 
@@ -86,6 +89,8 @@ def generate(config: GenerationConfig, show_progress: bool = True) -> Generation
     """Write a fresh raw database for `config` (replacing any previous one at the end) and say what it holds."""
     through = _through_month(config)
     out = config.out or get_settings().raw_db
+    if not config.force:
+        _refuse_to_replace_ingested(out)
     with stopwatch() as timing:
         plan = _plan(config)
         chunk_of = assign_chunks(plan, config.chunk_households)
@@ -99,6 +104,22 @@ def generate(config: GenerationConfig, show_progress: bool = True) -> Generation
                 writer.append(make_chunk(index, plan[chunk_of == index], int(first_ids[index]), run))
             writer.finish(_metadata(config, through, plan))
     return GenerationSummary(config.label, out, {t: writer.rows[t] for t in TABLES}, timing["seconds"])
+
+
+def _refuse_to_replace_ingested(out: Path) -> None:
+    """Synthetic rows must never silently replace real ones: a raw database with ingested files needs `--force`."""
+    if not out.exists():
+        return
+    try:
+        with duckdb.connect(str(out), read_only=True) as con:
+            has_table = con.execute("SELECT count(*) FROM information_schema.tables "
+                                    "WHERE table_name = 'ingested_files'").fetchone()[0]
+            files = con.execute("SELECT count(*) FROM ingested_files").fetchone()[0] if has_table else 0
+    except duckdb.Error as error:
+        raise UserError(f"{_shown(out)} exists but cannot be read ({error}); pass --force to replace it.") from None
+    if files:
+        raise UserError(f"{_shown(out)} holds {files:,} ingested file(s) of real records; refusing to replace it with "
+                        f"synthetic data (pass --force to replace it, or --out another path).")
 
 
 def _plan(config: GenerationConfig) -> pd.DataFrame:
@@ -157,6 +178,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault", action="append", default=[], metavar="NAME=RATE",
                         help=f"override a fault rate; NAME is one of {', '.join(fault_names())}")
     parser.add_argument("--out", type=Path, help="database to write (default: settings raw_db)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a raw database even when it holds ingested (real) files")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -166,6 +189,6 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip()) if args.regions else None
     config = GenerationConfig(preset=args.preset, seed=args.seed, year=args.year, through=args.through,
-                              regions=regions, scale=args.scale, faults=faults, out=args.out)
+                              regions=regions, scale=args.scale, faults=faults, out=args.out, force=args.force)
     summary(generate(config).line())
     return 0

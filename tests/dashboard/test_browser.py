@@ -13,7 +13,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 import pytest
@@ -171,10 +173,6 @@ def _snippet_of(page) -> str:
 
 
 def test_an_embed_snippet_renders_inside_an_iframe_of_another_site(browser, server, tmp_path):
-    import functools
-    import http.server
-    import threading
-
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page()
     try:
@@ -182,14 +180,9 @@ def test_an_embed_snippet_renders_inside_an_iframe_of_another_site(browser, serv
         _wait_rendered(page, 1.0)
         snippet = _snippet_of(page)
         assert snippet.startswith("<iframe") and "embed=true" in snippet and "view=map" in snippet
-        (tmp_path / "briefing.html").write_text(
-            f"<!doctype html><html><body style='font-family:sans-serif'><h1>Briefing: coverage of PKH</h1>"
-            f"<p>A paragraph of the official's own page.</p>{snippet}</body></html>", encoding="utf-8")
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-        site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=site.serve_forever, daemon=True).start()
-        try:
-            page.goto(f"http://127.0.0.1:{site.server_address[1]}/briefing.html", wait_until="domcontentloaded")
+        for url in _host_page(tmp_path, snippet, "<h1>Briefing: coverage of PKH</h1>"
+                                                 "<p>A paragraph of the official's own page.</p>"):
+            page.goto(url, wait_until="domcontentloaded")
             frame = page.frame_locator("iframe")
             frame.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(timeout=30_000)
             frame.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=60_000)
@@ -202,8 +195,6 @@ def test_an_embed_snippet_renders_inside_an_iframe_of_another_site(browser, serv
             assert "Cakupan keluarga sasaran" in text and "Sumber: bansos-terbuka, rilis" in text
             assert frame.locator("a[href*='/peta?']").count() == 1  # the link back to the full view
             page.screenshot(path=str(ARTIFACTS / "embed-in-iframe.png"), full_page=True)
-        finally:
-            site.shutdown()
     finally:
         page.close()
 
@@ -247,3 +238,168 @@ def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, 
                 assert got["value"] == row["recipients"] and got["status"] == "ok"
     finally:
         page.close()
+
+
+def _wait_settled(target, settle: float) -> None:
+    """Rendered, then rendered again: a page reruns once when the browser reports its width."""
+    _wait_rendered(target, settle)
+    target.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    target.wait_for_timeout(int(settle * 1000))
+
+
+@contextmanager
+def _opened(browser, url: str, width: int = 1280, height: int = 1000, settle: float = 0.7) -> Iterator:
+    """A new tab at `width` × `height` that has loaded `url` and settled; closed afterwards."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        _wait_settled(page, settle)
+        yield page
+    finally:
+        page.close()
+
+
+#: Hostile links: markdown links and images, a backtick that closes a code span, raw HTML, bare URLs and e-mail.
+INJECTIONS = [
+    "wilayah?q=" + quote("[Unduh data resmi](https://evil.example)"),
+    "wilayah?q=" + quote("![x](https://evil.example/pixel.png) https://evil.example www.evil.example a@evil.example"),
+    "peta?program=" + quote("x`![x](https://evil.example/p.png)`[Unduh](https://evil.example)"),
+    "tren?release=" + quote("`![x](https://evil.example/p.png)` <img src=https://evil.example/p.png>"),
+    "kesenjangan?level=" + quote("<a href='https://evil.example'>resmi</a>") + "&lang=en",
+    "?embed=true&view=" + quote("[x](https://evil.example)") + "&metric=" + quote("`![x](https://evil.example/i.png)`"),
+]
+
+
+@pytest.mark.parametrize("path", INJECTIONS)
+def test_links_and_images_in_url_text_do_not_render(browser, server, path):
+    requested: list[str] = []
+
+    def record(request) -> None:
+        requested.append(request.url)
+
+    browser.on("request", record)  # every request of the tab, images included
+    try:
+        with _opened(browser, f"{server}/{path}") as page:
+            assert page.locator("a[href*='evil'], img[src*='evil'], [src*='evil']").count() == 0
+            assert not [url for url in requested if "evil" in (urlsplit(url).hostname or "")]
+            shown = page.locator("[data-testid='stMain']").inner_text()
+            assert "evil.example" in shown or "evil" in page.locator("input").first.input_value()  # shown as text
+    finally:
+        browser.remove_listener("request", record)
+
+
+def test_echoed_url_text_is_capped(browser, server):
+    with _opened(browser, f"{server}/wilayah?q={'zq' * 300}&program={'x' * 300}") as page:
+        assert len(page.locator("input").first.input_value()) <= 80
+        for alert in page.locator("[data-testid='stAlert']").all_inner_texts():
+            assert len(alert) < 300
+
+
+def _drawn_columns(png: bytes) -> list[int]:
+    """Per pixel column of a screenshot, how many pixels are map colour (not the white or grey page)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = image.size
+    pixels = image.load()
+    return [sum(1 for y in range(0, height, 2) if max(pixels[x, y]) - min(pixels[x, y]) > 40 or max(pixels[x, y]) < 200)
+            for x in range(width)]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_national_map_draws_whole_at_phone_and_desktop_width(browser, server, width):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _opened(browser, f"{server}/peta?lang=en", width, 1600, settle=2.5) as page:
+        canvas = page.locator("canvas").first
+        box = canvas.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        columns = _drawn_columns(canvas.screenshot())
+        drawn = [x for x, count in enumerate(columns) if count]
+        assert len(drawn) > len(columns) * 0.2, "the map is (nearly) blank"
+        # The whole region is in view: nothing drawn at the canvas's left and right edges (it would be clipped).
+        assert drawn[0] > 2 and drawn[-1] < len(columns) - 3, (drawn[0], drawn[-1], len(columns))
+        page.screenshot(path=str(ARTIFACTS / f"peta-national-{width}px.png"))
+
+
+def _host_page(tmp_path: Path, snippet: str, heading: str = "<h1>Briefing</h1>") -> Iterator[str]:
+    """Another site (a local static server) whose page holds the snippet; yields its address once."""
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "briefing.html").write_text(
+        f"<!doctype html><html><head><meta name='viewport' content='width=device-width'></head>"
+        f"<body style='font-family:sans-serif;margin:8px'>{heading}{snippet}</body></html>", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{site.server_address[1]}/briefing.html"
+    finally:
+        site.shutdown()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("scripts", [True, False], ids=["auto-height", "measured-height"])
+def test_an_embed_shows_its_source_line_and_link_without_scrolling(browser, server, tmp_path, width, scripts):
+    """The snippet the page offers, pasted as it is (auto-height) or by a site that strips scripts (the measured
+    height): title, map, legend, source line and the link back all visible inside the iframe."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    try:
+        page.goto(f"{server}/peta?region=34.01", wait_until="domcontentloaded")
+        _wait_settled(page, 1.0)
+        snippet = _snippet_of(page)
+        if not scripts:
+            snippet = snippet.split("<script>")[0]
+        for url in _host_page(tmp_path, snippet):
+            page.goto(url, wait_until="domcontentloaded")
+            frame = page.frame_locator("iframe")
+            frame.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(timeout=30_000)
+            frame.locator("canvas").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(3000)
+            frame.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            iframe = page.locator("iframe").bounding_box()
+            for element in (frame.locator("h4").first, frame.get_by_text("Sumber: bansos-terbuka", exact=False),
+                            frame.locator("a[href*='/peta?']")):
+                box = element.bounding_box()  # in page coordinates
+                assert box is not None and box["y"] >= iframe["y"] - 1
+                assert box["y"] + box["height"] <= iframe["y"] + iframe["height"] + 1, (width, scripts, box, iframe)
+            if scripts:  # auto-height leaves no long empty band under the link
+                link = frame.locator("a[href*='/peta?']").bounding_box()
+                assert iframe["y"] + iframe["height"] - (link["y"] + link["height"]) < 120
+            page.screenshot(path=str(ARTIFACTS / f"embed-{'auto' if scripts else 'fixed'}-{width}px.png"),
+                            full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", ["peta?region=34.01", "wilayah?region=34.01.01", "?embed=true&view=map&region=34.01",
+                                  "peta?region=34.01&lang=en"])
+def test_the_hidden_label_is_the_neutral_one_with_its_reason(browser, server, path):
+    with _opened(browser, f"{server}/{path}", settle=1.5) as page:
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert "< 10" not in text and "(<" not in text
+        label, reason = (("hidden", "which ones were small is not published") if "lang=en" in path else
+                         ("disembunyikan", "sel mana yang kecil tidak diterbitkan"))
+        assert reason in text
+        if "wilayah" not in path:  # the map legend's swatch
+            assert label in page.locator("[role='list']").first.inner_text()
+
+
+@pytest.mark.parametrize(("path", "title"), [*PAGES, ("data", "Data terbuka")])
+def test_every_page_at_phone_width(browser, server, path, title):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _opened(browser, f"{server}/{path}?region=34.01", 390, 844, settle=1.0) as page:
+        assert page.locator("h1").first.inner_text().strip() == title
+        assert page.locator("[data-testid='stException']").count() == 0
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"{path} scrolls sideways at 390 px ({width} px wide)"
+        page.set_viewport_size({"width": 390, "height": 3600})  # the app scrolls inside: a tall window shows it all
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / f"{path or 'beranda'}-390px.png"))

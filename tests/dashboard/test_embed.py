@@ -62,7 +62,7 @@ def test_embed_in_english_and_bad_params_fall_back(published_db):
     at = embed(view="sideways", region="99.99", metric="nope", release="20000101T000000Z", lang="en")
     assert not at.exception
     assert charts(at) == 1 and at.get("deck_gl_json_chart")  # the default view: the map
-    notices = " ".join(w.value for w in at.warning)
+    notices = re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.warning)).replace('"', "")
     assert "view=sideways" in notices and "region=99.99" in notices and "metric=nope" in notices
     assert "20000101T000000Z" in notices
     assert any(c.value.startswith("Source: bansos-terbuka") for c in at.caption)
@@ -139,3 +139,6 @@ def test_an_embedded_map_names_its_boundaries_and_their_licence(published, publi
     assert any(source[0] in c.value and source[2] in c.value for c in at.caption)
     english = embed(view="map", region="34.01", lang="en")
     assert any(source[3] in c.value for c in english.caption)
+    for run in (at, english):       # no operator command on a public page
+        shown = " ".join(e.value for kind in ("markdown", "caption", "warning", "info") for e in run.get(kind))
+        assert "python -m" not in shown

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import build_demo
 from dashboard.build_demo import demo_commands, run_build
 from settings import get_settings
 
@@ -42,11 +44,40 @@ def test_build_reports_progress_with_stage_names(fresh):
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     stages = " ".join(text for _, text in seen)
     assert "generate synthetic raw data" in stages and "write the release and its boundaries" in stages
+    assert "Raw data:" in stages and "Publishing:" in stages  # step names in the reader's language too
 
 
-def test_a_failed_build_shows_one_clear_message(fresh, monkeypatch):
+def test_a_failed_build_shows_one_clear_message_and_no_command(fresh, monkeypatch, caplog):
     monkeypatch.setenv("BANSOS_DEMO_REGIONS", "99")  # no such province: the generator refuses
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     assert not at.exception
     message = at.error[0].value
-    assert "generate" in message and "python -m data generate" in message and "Traceback" not in message
+    assert "Data mentah" in message and "log server" in message
+    # Operators read the command in the server log; the public page names none.
+    assert "python" not in message and "`" not in message and "Traceback" not in message
+    assert "python -m data generate" in caplog.text
+
+
+def _raw_with_ingested_files(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE ingested_files (source VARCHAR, source_sha256 VARCHAR)")
+        con.execute("INSERT INTO ingested_files VALUES ('penyaluran_2025_01.csv', 'abc')")
+
+
+def test_the_demo_is_never_built_over_ingested_raw_data(fresh):
+    raw = fresh / "raw" / "bansos.duckdb"
+    _raw_with_ingested_files(raw)
+    before = raw.read_bytes()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert "tidak boleh ditimpa" in at.info[0].value and not at.get("progress")
+    assert raw.read_bytes() == before and not (fresh / "published" / "bansos.duckdb").exists()
+
+
+def test_the_demo_is_never_built_beside_a_kept_release(fresh):
+    kept = fresh / "published" / "releases" / "20250101T000000Z" / "bansos.duckdb"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"")
+    assert not build_demo.may_build(get_settings())
+    assert build_demo.has_ingested_data(fresh / "raw" / "bansos.duckdb") is False

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import i18n, maps, metrics, search, state, views
+from dashboard import browser, charts, components, i18n, maps, metrics, search, state, views
 from dashboard.build_demo import demo_commands, overall, parse_progress
 from settings import Settings
 
@@ -39,8 +40,12 @@ def test_format_period(period, lang, expected):
 def test_percent_and_hidden_label_follow_the_language():
     assert i18n.format_percent(0.875, "id") == "87,5%"
     assert i18n.format_percent(0.875, "en") == "87.5%"
-    assert i18n.hidden_label("id", 10) == "disembunyikan (< 10)"
-    assert i18n.hidden_label("en", 10) == "hidden (< 10)"
+    # One neutral label, whatever the threshold: a hidden cell may be large (hidden to protect a small one).
+    assert i18n.hidden_label("id", 10) == i18n.hidden_label("id", 25) == "disembunyikan"
+    assert i18n.hidden_label("en", 10) == "hidden"
+    for lang in i18n.LANGS:
+        assert "<" not in i18n.hidden_label(lang) and "10" not in i18n.hidden_label(lang)
+        assert "10" in i18n.hidden_note(lang, 10)  # the sentence of why names the threshold of small cells
 
 
 def test_every_text_has_both_languages():
@@ -102,7 +107,7 @@ def test_rank_puts_hidden_last_and_unranked():
 
 
 @pytest.mark.parametrize(("status", "expected"), [
-    ("hidden", "disembunyikan (< 10)"), ("na", "tidak tersedia di tingkat ini"), ("undefined", "–"),
+    ("hidden", "disembunyikan"), ("na", "tidak tersedia di tingkat ini"), ("undefined", "–"),
 ])
 def test_format_value_never_turns_a_hidden_value_into_a_number(status, expected):
     assert metrics.format_value(0.0, status, "amount", "none", "id", 10) == expected
@@ -140,11 +145,11 @@ def test_drill_target(clicked, region_level, level, expected):
 
 def test_build_map_rows_one_row_per_part_and_escaped():
     values = pd.DataFrame({"region_code": ["a", "b"], "name": ["<A>", "B"], "value": [1.0, np.nan],
-                           "status": ["ok", "hidden"], "label": ["1", "hidden (< 10)"]})
+                           "status": ["ok", "hidden"], "label": ["1", "hidden"]})
     shapes = {"a": ("[[[0,0],[1,0],[0,1]]]", "[[[5,5],[6,5],[5,6]]]"), "b": ("[[[2,2],[3,2],[2,3]]]",)}
     rows = [json.loads(row) for row in maps.build_map_rows(shapes, values, [0.0, 2.0])]
     assert [r["c"] for r in rows] == ["a", "a", "b"]
-    assert rows[0]["n"] == "&lt;A&gt;" and rows[2]["l"] == "hidden (&lt; 10)"
+    assert rows[0]["n"] == "&lt;A&gt;" and rows[2]["l"] == "hidden"
     assert rows[2]["f"] == maps.HIDDEN_FILL
 
 
@@ -275,3 +280,87 @@ def test_deck_json_is_compact_and_carries_the_rows():
     spec = json.loads(compact)
     assert spec["layers"][0]["data"] == [json.loads(rows[0])] and spec["layers"][0]["id"] == "regions"
     assert "mapProvider" not in spec  # map_provider=None: no basemap tiles or style requested
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    ("[Unduh data resmi](https://evil.example)", "]("),
+    ("x`![img](http://e/i.png)`", "`!"),
+    ("<img src=x onerror=alert(1)>", "<img"),
+    ("$\\sqrt{x}$ :red[merah] :material/home:", ":red["),
+])
+def test_escape_leaves_no_markdown_construct(text, absent):
+    escaped = i18n.escape(text)
+    assert re.search(r"(?<!\\)" + re.escape(absent), escaped) is None  # only with a backslash before it
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(i18n.WORD_JOINER, "") == text  # nothing lost but the markup
+
+
+def test_escape_caps_and_flattens_echoed_text():
+    escaped = i18n.escape("a\nb" + "c" * 200)
+    assert "\n" not in escaped and escaped.endswith("…") and len(escaped) <= i18n.ECHO_LIMIT + 1
+
+
+@pytest.mark.parametrize(("name", "kind", "lang", "expected"), [
+    ("Kabupaten Sleman", "kabupaten", "en", "Sleman Regency"), ("Kota Yogyakarta", "kota", "en", "Yogyakarta City"),
+    ("Kabupaten Sleman", "kabupaten", "id", "Kabupaten Sleman"), ("Mlati", "kecamatan", "en", "Mlati"),
+])
+def test_region_name_follows_the_language(name, kind, lang, expected):
+    assert i18n.region_name(name, kind, lang) == expected
+
+
+def test_notice_tells_unknown_from_not_applicable_and_too_many():
+    assert state.notice_for("level", "desa", "provinsi", ["provinsi"], known=("desa",))[0] == "not_applicable_param"
+    assert state.notice_for("level", "dusun", "provinsi", ["provinsi"], known=("desa",))[0] == "invalid_param"
+    assert state.notice_for("compare", list("abcdef"), [], list("abcdef"), max_items=5)[0] == "too_many_param"
+
+
+def test_stack_table_keeps_every_cell_in_row_order():
+    wide = pd.DataFrame({"Program": ["PKH", "Semua"], "A": ["1", "2"], "B": ["3", "disembunyikan"]})
+    long = views.stack_table(wide, "Ukuran", "Nilai")
+    assert list(long.columns) == ["Program", "Ukuran", "Nilai"]
+    assert long.values.tolist() == [["PKH", "A", "1"], ["PKH", "B", "3"], ["Semua", "A", "2"],
+                                    ["Semua", "B", "disembunyikan"]]
+
+
+@pytest.mark.parametrize(("pixels", "expected"), [(None, 700), (120, 320), (358, 320), (390, 360), (1184, 960)])
+def test_width_class(pixels, expected):
+    assert browser.width_class(pixels) == expected
+
+
+def test_a_view_fits_its_box_at_phone_width():
+    bbox = (95.0, -11.0, 141.0, 6.0)  # Indonesia
+    phone, desktop = maps.view_for_bbox(bbox, 360, 380), maps.view_for_bbox(bbox, 1200, 520)
+    for view, width in ((phone, 360), (desktop, 1200)):
+        assert 512 * 2 ** view.zoom * 46 / 360 <= width  # 46 degrees of longitude fit the width
+    assert phone.zoom < desktop.zoom
+
+
+def test_best_match_opens_the_first_result_unless_the_reader_picked_another():
+    found = pd.DataFrame({"code": ["a", "b"]})
+    assert components.best_match(found, "ID", None, "q") == "a"
+    assert components.best_match(found, "b", "q", "q") == "b"  # picked among this query's results
+    assert components.best_match(found, "b", "old", "q") == "a"  # a new query opens its own best match
+    assert components.best_match(found.iloc[0:0], "ID", None, "q") is None
+
+
+def test_long_titles_wrap_for_phones_and_target_is_labelled():
+    text, lines = charts.wrap_title("Keluarga penerima — Per program — Kabupaten Kulon Progo, Semua program")
+    assert lines == 2 and all(len(line) <= charts.TITLE_LINE for line in text.split("<br>"))
+    frame = pd.DataFrame({"period": ["2025-01", "2025-02"], "value": [1.0, 2.0], "label": ["1", "2"]})
+    figure = charts.build_cumulative(frame, 10.0, "en", "t")
+    assert figure.layout.yaxis.rangemode == "tozero"
+    assert any("Annual target" in a.text for a in figure.layout.annotations)
+
+
+def test_the_header_names_the_release_when_two_releases_share_a_day():
+    from dashboard.db import Release
+
+    release = Release("20251103T101500Z", "2025-11-03T10:15:00+00:00", 2025, "2025-10", ("34",), 10)
+    alone = components.freshness(release, "en", kept=["20251103T101500Z", "20251001T090000Z"])
+    shared = components.freshness(release, "en", kept=["20251103T101500Z", "20251103T090000Z"])
+    assert alone.endswith("release 2025-11-03") and shared.endswith("release 2025-11-03 (20251103T101500Z)")
+
+
+@pytest.mark.parametrize(("view", "top", "expected"), [("map", "10", 1100), ("gap", "10", 860), ("gap", "20", 1140),
+                                                       ("gap", "all", 1980), ("profile", "10", 680)])
+def test_embed_height_per_view(view, top, expected):
+    assert components.embed_height(view, top) == expected

@@ -9,13 +9,18 @@ import re
 
 import pytest
 
-from dashboard.i18n import hidden_label
+from dashboard.i18n import hidden_label, t
 from dashboard.maps import ROW_KEYS
 
 HIDDEN_ID = hidden_label("id", 10)
 HIDDEN_EN = hidden_label("en", 10)
-#: Map tooltips are HTML: labels travel escaped.
-HIDDEN_ID_HTML = html.escape(HIDDEN_ID)
+#: Map tooltips are HTML: labels travel escaped; a hidden region's tooltip says why in a few words.
+HIDDEN_ID_HTML = html.escape(t("hidden_tooltip", "id"))
+
+
+def shown(markdown: str) -> str:
+    """Markdown as a reader reads it: backslash escapes and the quotes around URL values removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace('"', "")
 TITLES = {"beranda": ("Beranda", "Overview"), "peta": ("Peta", "Map"), "tren": ("Tren bulanan", "Monthly trends"),
           "kesenjangan": ("Kesenjangan cakupan", "Coverage gaps"), "wilayah": ("Cek wilayah", "My region")}
 
@@ -51,7 +56,7 @@ def test_invalid_query_params_fall_back_with_a_notice(open_page, page):
     at = open_page(page, region="99.99", program="NOPE", period="1999-13", metric="x", norm="y", level="z",
                    lang="fr")
     assert not at.exception, at.exception
-    notices = " ".join(w.value for w in at.warning)
+    notices = shown(" ".join(w.value for w in at.warning))
     assert "lang=fr" in notices and "region=99.99" in notices
     for bad in ("99.99", "NOPE", "1999-13", "fr"):
         assert bad not in at.query_params.values()
@@ -61,7 +66,7 @@ def test_unknown_page_param_gives_a_notice_and_the_overview(open_page):
     at = open_page("nowhere")
     assert not at.exception
     assert at.title[0].value == "Beranda"
-    assert any("page=nowhere" in w.value for w in at.warning)
+    assert any("page=nowhere" in shown(w.value) for w in at.warning)
 
 
 def test_url_state_round_trips_through_the_map(open_page):
@@ -172,3 +177,48 @@ def test_region_search_with_a_typo_finds_the_desa(open_page, published):
     assert at.query_params.get("region") == code
     assert name in at.header[0].value
     assert at.code[0].value.endswith(f"region={code}&lang=id")
+
+
+def test_a_search_opens_its_best_match_at_once(open_page, published):
+    code, name = published.execute("SELECT code, name FROM regions WHERE level = 'desa' AND length(name) >= 7 "
+                                   "ORDER BY code LIMIT 1").fetchone()
+    at = open_page("wilayah", q=name.lower())
+    assert not at.exception
+    assert name in at.header[0].value and at.query_params.get("region") == code
+    assert at.radio(key="search_pick").value == code
+
+
+def test_an_injected_link_in_the_search_is_shown_as_text(open_page):
+    at = open_page("wilayah", q="[Unduh data resmi](https://evil.example)")
+    info = at.info[0].value
+    assert "](" not in info.replace("\\]\\(", "") and "\\[Unduh data resmi\\]" in info
+    assert "h\u2060ttps" in info  # the bare URL is broken so it is not auto-linked
+
+
+def test_a_valid_level_that_does_not_apply_is_not_called_unknown(open_page):
+    at = open_page("peta", level="desa", lang="en")  # desa exist, but the national map does not draw them
+    notices = shown(" ".join(w.value for w in at.warning))
+    assert "level=desa does not apply to this view; using Provinces" in notices
+    assert "not valid" not in notices
+
+
+def test_compare_keeps_the_first_five_and_says_so(open_page):
+    codes = ["34.71", "34.01", "34.02", "34.03", "34.04", "34"]
+    at = open_page("tren", region="34.01", compare=codes, lang="en")
+    assert not at.exception
+    assert at.multiselect(key="w_compare").value == codes[:5]
+    assert any("only the first 5 are used" in shown(w.value) for w in at.warning)
+
+
+def test_trends_honour_by_on_the_full_page(open_page):
+    at = open_page("tren", region="34.01", by="channel")
+    assert not at.exception
+    assert at.segmented_control(key="w_view").value == "channel"
+    assert at.query_params.get("view") == "channel" and "by" not in at.query_params
+
+
+def test_english_names_kabupaten_and_programs_in_english(open_page):
+    at = open_page("beranda", region="34.01", lang="en")
+    assert "Kulon Progo Regency" in at.subheader[0].value
+    labels = [m.label for m in at.metric]
+    assert "Coverage of eligible households (BLT Dana Desa)" in labels and not any("BLT DD" in x for x in labels)
