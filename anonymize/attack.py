@@ -83,8 +83,9 @@ class Requirement:
         if self.large_floor is not None:
             # Only an exact lower bound shows a value large: a seen point's value is an upper bound of it.
             wide |= ex & (lo_r >= self.large_floor[idx] - EPS)
-        pinned_zero = ex & (hi <= EPS) & zero_known
-        can_be_zero = self.lenient[idx] & (lo <= EPS) & ((hi > EPS) | zero_known)
+        # A whole number between 0 and 0.5 is 0: the rounded upper bound decides whether it is pinned there.
+        pinned_zero = ex & (hi_r <= EPS) & zero_known
+        can_be_zero = self.lenient[idx] & (lo <= EPS) & ((hi_r > EPS) | zero_known)
         return wide | pinned_zero | can_be_zero
 
 

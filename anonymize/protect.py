@@ -72,6 +72,8 @@ class Audit:
     system: AttackSystem
     intervals: Intervals
     requirement: Requirement
+    #: Per variable: passed because its cell is shown not to be small (see _pass_large_cells).
+    shown_large: np.ndarray | None = None
 
     @property
     def passed(self) -> bool:
@@ -121,7 +123,8 @@ class Audit:
         """Per measure, what the attack leaves a reader: hidden values, the narrowest width (whole units for
         counts), values narrower than required, values whose upper bound is below the required floor (a count
         shown to be small), and values pinned to one number. The narrowest width leaves out values shown to be at
-        least the threshold. Only exact intervals (exact_all) make it exact; otherwise it is an inner bound."""
+        least the threshold (and those of cells shown so) and zeros published figures already show. Only exact
+        intervals (exact_all) make it exact; otherwise it is an inner bound."""
         iv, req = self.intervals, self.requirement
         lo = np.where(req.integer, np.ceil(iv.lower - 1e-6), iv.lower)
         hi = np.where(req.integer, np.floor(iv.upper + 1e-6), iv.upper)
@@ -135,8 +138,11 @@ class Audit:
                                   "pinned": 0}
                 continue
             width = hi[mine] - lo[mine]
-            # Values shown to be at least the threshold disclose no small count: the narrowest is of the others.
-            open_ = ~(iv.exact[mine] & (lo[mine] >= large_floor[mine] - 1e-6))
+            # Values shown to be at least the threshold (or of cells shown so), and zeros published figures already
+            # show, disclose no small count: the narrowest is of the others.
+            large = self.shown_large if self.shown_large is not None else np.zeros(len(lo), bool)
+            zero = req.zero_known if req.zero_known is not None else np.zeros(len(lo), bool)
+            open_ = ~((iv.exact & (lo >= large_floor - 1e-6)) | large | (zero & (hi <= 1e-6)))[mine]
             out[spec.name] = {
                 "values": int(mine.sum()),
                 "narrowest": float(np.min(width[open_])) if open_.any() else None,
@@ -161,28 +167,30 @@ def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRul
     settled = _settled(table, previous, system) if previous is not None else None
     pieces = [labels[system.var_cell] for labels in table.nesting()]
     intervals = feasible_intervals(system, requirement, anchor, exact_all, settled=settled, pieces=pieces)
-    _pass_large_cells(table, system, requirement, intervals)
-    return Audit(table, system, intervals, requirement)
+    shown_large = _pass_large_cells(table, system, requirement, intervals)
+    return Audit(table, system, intervals, requirement, shown_large)
 
 
 def _pass_large_cells(table: CellTable, system: AttackSystem, requirement: Requirement, intervals: Intervals
-                      ) -> None:
+                      ) -> np.ndarray:
     """Pass the payment counts and Rupiah of hidden cells shown not to be small.
 
     A cell is small when one of its household counts is 1 to threshold - 1. Where the attack shows every household
     count of a hidden cell to be at least the threshold (exact lower bounds), the cell is one hidden only to
     protect others, and pinning its payments or Rupiah discloses no small count: what publishing it would show.
     (Sub-counts such as failed payments still must not be pinned to a non-zero value.) A small cell can never
-    pass this way: its small count's lower bound is at most its true value.
+    pass this way: its small count's lower bound is at most its true value. Returns, per variable, whether it
+    was passed this way.
     """
+    lifted = np.zeros(system.n_vars, dtype=bool)
     failing = ~intervals.ok
     if not failing.any():
-        return
+        return lifted
     sensitive = np.array([table.measures[m].role is Role.SENSITIVE for m in range(len(table.measures))])
     detail = np.array([table.measures[m].role is Role.DETAIL for m in range(len(table.measures))])
     candidates = np.unique(system.var_cell[failing & ~sensitive[system.var_measure] & ~detail[system.var_measure]])
     if len(candidates) == 0:
-        return
+        return lifted
     in_cells = np.isin(system.var_cell, candidates)
     guards = np.flatnonzero(in_cells & sensitive[system.var_measure])
     refine_exact(system, intervals, guards[~intervals.exact[guards]])
@@ -191,9 +199,10 @@ def _pass_large_cells(table: CellTable, system: AttackSystem, requirement: Requi
     # A cell is large when all its household counts are.
     not_large = np.unique(system.var_cell[guards[~shown_large]])
     large_cells = np.setdiff1d(np.unique(system.var_cell[guards]), not_large)
-    lift = failing & np.isin(system.var_cell, large_cells) & ~detail[system.var_measure]
-    intervals.ok[lift] = True
+    lifted = failing & np.isin(system.var_cell, large_cells) & ~detail[system.var_measure]
+    intervals.ok[lifted] = True
     intervals.ok[guards] = requirement.met(intervals.lower, intervals.upper, intervals.exact, guards)
+    return lifted
 
 
 def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
@@ -288,8 +297,9 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         start = time.perf_counter()
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit)
         seconds["audit"] += time.perf_counter() - start
-        log.debug("round %d: %d suppressed, too narrow %s (%.1f s)", rounds, suppressed.sum(),
-                  {table.measures[m].name: len(cells) for m, cells in audit.failing()}, time.perf_counter() - start)
+        # One progress line per round (the operator's log: counts of values, never which cells were small).
+        log.info("  round %d: %s hidden, %s values too narrow (%.1f s)", rounds, f"{int(suppressed.sum()):,}",
+                 f"{audit.n_failing:,}", time.perf_counter() - start)
         if audit.passed:
             return Protection(suppressed, primary, audit, rounds, seconds)
         failing = audit.n_failing

@@ -4,7 +4,7 @@ history, and how to verify a download with standard tools."""
 
 import streamlit as st
 
-from dashboard import components, db, opendata, state
+from dashboard import components, db, maps, opendata, state
 from dashboard.i18n import t
 
 ctx = components.render_header("open_data_title")
@@ -45,7 +45,7 @@ else:
         boundary = db.get_boundary_source(release_id, level) or {"name": "–", "licence": "–"}
         text, button = st.columns([3, 1])
         credit = (t("illustrative_source", lang) if boundary.get("illustrative")  # in the reader's language
-                  else f"{boundary['name']} ({boundary['licence']})")
+                  else f"{boundary['name']} ({maps.licence_name(boundary['licence'])})")
         text.markdown(f"**{components.level_label(level, lang)}** — {credit}")
         download(button, "GeoJSON", opendata.layer_path(level), opendata.file_name(release_id, f"batas-{level}",
                                                                                     "geojson"), f"geo_{level}")

@@ -29,7 +29,7 @@ from anonymize.publish import publish
 from settings import ROOT, get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
-STAGES = ("aggregate", "primary", "secondary", "audit", "write", "standalone_audit")
+STAGES = ("aggregate", "primary", "secondary", "audit", "write", "standalone_audit", "package")
 
 
 def generate_raw(out: Path, preset: str, scale: float, seed: int, regions: str | None) -> float:

@@ -177,8 +177,15 @@ def render_boundary_source(source: dict | None, lang: str) -> None:
         st.warning(f"**{i18n.t('illustrative', lang)}** {i18n.t('illustrative_text', lang)}")
         st.caption(i18n.t("illustrative_source", lang))
         return
-    text = i18n.t("boundary_source", lang, name=source["name"], licence=str(source["licence"]).rstrip("."))
+    text = i18n.t("boundary_source", lang, name=source["name"], licence=licence_name(source["licence"]))
     st.caption(f"{text} {source['attribution_' + lang]}")
+
+
+def licence_name(licence: object) -> str:
+    """The licence's first line ("MIT License"): its full notice travels in the release files
+    (`LICENSE-boundaries.txt`), not under every map."""
+    lines = [line.strip() for line in str(licence).splitlines() if line.strip()]
+    return (lines[0] if lines else "–").rstrip(".")
 
 
 def map_levels(level: str) -> tuple[str, ...]:

@@ -142,3 +142,5 @@ def test_an_embedded_map_names_its_boundaries_and_their_licence(published, publi
     for run in (at, english):       # no operator command on a public page
         shown = " ".join(e.value for kind in ("markdown", "caption", "warning", "info") for e in run.get(kind))
         assert "python -m" not in shown
+        # The licence by name: its full notice travels in the release files, not under the map.
+        assert "MIT License" in shown and "WITHOUT WARRANTY" not in shown
