@@ -403,3 +403,14 @@ def test_every_page_at_phone_width(browser, server, path, title):
         page.set_viewport_size({"width": 390, "height": 3600})  # the app scrolls inside: a tall window shows it all
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / f"{path or 'beranda'}-390px.png"))
+
+
+@pytest.mark.parametrize("path", ["peta", "peta?region=34.04", "peta?region=53.71"])
+def test_the_demo_map_draws_the_real_boundaries_of_the_shipped_pack(browser, server, path):
+    """The fixture release is built as the first-run demo is (no boundary layers built): its maps draw the shipped
+    boundary pack, credited under the map, and nothing on the page calls them illustrative."""
+    with _opened(browser, f"{server}/{path}", 1280, 1400, settle=2.0) as page:
+        text = page.inner_text("body")
+        assert "cahyadsn/wilayah_boundaries" in text and "MIT License" in text
+        assert "ilustratif" not in text.lower()
+        assert page.locator("canvas").count() >= 1
