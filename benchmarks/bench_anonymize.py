@@ -1,17 +1,16 @@
 """Benchmark `python -m anonymize publish`: aggregation speed, seconds per stage, memory, cells hidden, LP size.
 
-    python benchmarks/bench_anonymize.py --preset demo --seed 1              # about 15 s on 2 cores
+    python benchmarks/bench_anonymize.py --preset demo --seed 1              # about a minute on 2 shared cores
     python benchmarks/bench_anonymize.py --preset national --regions 33,53,94 --scale 0.1
     python benchmarks/bench_anonymize.py --raw data/raw/bansos.duckdb      # an existing raw database
 
-Sparse data is the slow case: at low `--scale` most desa are below the threshold, so most cells are hidden and
-the attack's linear programs grow (the demo at --scale 0.02 hides 94% of its non-empty cells and its largest
-component has 17,990 hidden values; it was still protecting when stopped after 4 minutes). At full density the
-whole country (`--raw` on `python -m data generate --preset national`) published in 275 s with a peak RSS of
-6.7 GB.
+Sparse data and large tables are the slow cases: the attack holds every measure of a table in one LP, so its
+components are larger than one measure's (the demo's largest has 1,868 hidden values). The small/partner columns
+below are the publisher's own figures; no release publishes them.
 
 The raw set is generated in a subprocess (`python -m data generate`), so the peak memory printed is the
-publisher's alone. Boundaries come from `--geo-dir` (default: an empty folder, i.e. the illustrative default).
+publisher's alone. Boundaries come from `--geo-dir` (default: an empty folder, i.e. the shipped boundary pack, and
+illustrative shapes where it has none).
 """
 
 from __future__ import annotations
@@ -74,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regions", help="province/kabupaten codes, comma-separated")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--raw", type=Path, help="publish this raw database instead of generating one")
-    parser.add_argument("--geo-dir", type=Path, help="boundary layers (default: none, illustrative boundaries)")
+    parser.add_argument("--geo-dir", type=Path, help="boundary layers (default: none: the boundary pack)")
     parser.add_argument("--threshold", type=int, default=get_settings().threshold)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
