@@ -37,6 +37,10 @@ def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: in
                       legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
                       yaxis_title=y_title, hovermode="x unified")
     fig.update_xaxes(automargin=True)
+    # Numbers on axes as the language writes them (50.000 / 50,000), never Plotly's SI "50k"; 4 significant digits
+    # keep rates (0,75) readable. Money axes set their own labels (money_axis), percent axes their own format.
+    fig.update_xaxes(tickformat=",.4~r")
+    fig.update_yaxes(tickformat=",.4~r")
     return fig
 
 

@@ -364,3 +364,16 @@ def test_the_header_names_the_release_when_two_releases_share_a_day():
                                                        ("gap", "all", 1980), ("profile", "10", 680)])
 def test_embed_height_per_view(view, top, expected):
     assert components.embed_height(view, top) == expected
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("id", "50.000"), ("en", "50,000")])
+def test_count_axes_follow_the_language_not_si_suffixes(lang, expected):
+    """Axis numbers as the page writes numbers, drawn by Plotly itself (kaleido): its default would label 50000 as
+    "50k" in both languages."""
+    from dashboard import charts, export
+    frame = pd.DataFrame({"series": ["a", "a"], "period": ["2025-01", "2025-02"], "value": [40_000, 60_000],
+                          "label": ["40.000", "60.000"]})
+    svg = export.image_bytes(charts.build_lines(frame, lang, "t"), "20261130T000000Z", "svg").decode()
+    ticks = re.findall(r'class="ytick"[^>]*>.*?<text[^>]*>([^<]*)</text>', svg)
+    assert expected in ticks, ticks
+    assert not any(tick.endswith("k") for tick in ticks), ticks
