@@ -83,12 +83,12 @@ def program_rules() -> dict[str, ProgramRule]:
 def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: np.ndarray
                ) -> dict[str, ProgramRule]:
     """Each rule widened just enough to hold for every cell of the true `frame` (Rupiah in `amount`)."""
+    paid = frame["paid_payments"].to_numpy(dtype=float)
+    recipients = frame["recipients"].to_numpy(dtype=float)
+    amount = frame["amount"].to_numpy(dtype=float)
     out = {}
     for program, rule in rules.items():
         mine = (frame["program"] == program).to_numpy()
-        paid = frame["paid_payments"].to_numpy(dtype=float)
-        recipients = frame["recipients"].to_numpy(dtype=float)
-        amount = frame["amount"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             per_household = np.where(mine & (recipients > 0), paid / recipients, 0.0)
             per_payment = np.where(mine & (paid > 0), amount / paid, np.nan)
@@ -195,17 +195,19 @@ def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) ->
             links.append(Link(f"{spec.name} of the year {'equal' if equal else 'at least'} those of {code}", (m, m),
                               pairs, difference, zeros, zeros if equal else zeros + INF))
         later = [c for c in months if c > f"{code[:4]}-{code[5:]}"]
-        for m, spec in enumerate(table.measures):
-            if spec.aggregation.get("period") is not Aggregation.BOUND or not later:
-                continue
-            month_cells = []
-            for month in later:
-                coords = table.coords[pairs[:, 0]].copy()
-                coords[:, period] = dim.index[month]
-                month_cells.append(table.lookup(coords))
-            cells = np.column_stack([pairs, *month_cells])
-            ok = (cells >= 0).all(axis=1)
-            coefs = np.column_stack([ones, -ones, *[-ones] * len(later)])[ok]
+        bounded = [m for m, spec in enumerate(table.measures) if spec.aggregation.get("period") is Aggregation.BOUND]
+        if not later or not bounded:
+            continue
+        month_cells = []
+        for month in later:
+            coords = table.coords[pairs[:, 0]].copy()
+            coords[:, period] = dim.index[month]
+            month_cells.append(table.lookup(coords))
+        cells = np.column_stack([pairs, *month_cells])
+        ok = (cells >= 0).all(axis=1)
+        coefs = np.column_stack([ones, -ones, *[-ones] * len(later)])[ok]
+        for m in bounded:
+            spec = table.measures[m]
             links.append(Link(f"{spec.name} of the year at most those of {code} and the later months",
                               (m, m, *[m] * len(later)), cells[ok], coefs, zeros[ok] - INF, zeros[ok]))
     return links

@@ -82,25 +82,26 @@ class Audit:
     @property
     def measures(self) -> list[MeasureAudit]:
         """Per measure, in table order, the variables and intervals of that measure."""
-        views = []
+        views, iv = [], self.intervals
         for m in range(len(self.table.measures)):
             mine = np.flatnonzero(self.system.var_measure == m)
-            iv = self.intervals
+            members = set(mine.tolist())
             system = AttackSystem(m, self.system.var_cell[mine], self.system.var_lower[mine],
                                   self.system.var_upper[mine], self.system.matrix[:, mine], self.system.row_lower,
                                   self.system.row_upper, self.system.row_family, self.system.row_relation,
                                   self.system.row_cell)
             views.append(MeasureAudit(system, Intervals(
                 iv.lower[mine], iv.upper[mine], iv.exact[mine], iv.ok[mine],
-                {int(np.searchsorted(mine, v)): rows for v, rows in iv.binding.items() if v in set(mine.tolist())},
+                {int(np.searchsorted(mine, v)): rows for v, rows in iv.binding.items() if v in members},
                 iv.n_components, iv.largest_component, iv.lp_solves, iv.seconds)))
         return views
 
     def failing(self) -> list[tuple[int, np.ndarray]]:
         """(measure, cells) whose interval is not shown to be wide enough."""
         bad = ~self.intervals.ok
-        return [(m, self.system.var_cell[bad & (self.system.var_measure == m)])
-                for m in range(len(self.table.measures)) if (bad & (self.system.var_measure == m)).any()]
+        per_measure = [(m, self.system.var_cell[bad & (self.system.var_measure == m)])
+                       for m in range(len(self.table.measures))]
+        return [(m, cells) for m, cells in per_measure if len(cells)]
 
     @property
     def n_failing(self) -> int:
@@ -130,6 +131,11 @@ class Audit:
         hi = np.where(req.integer, np.floor(iv.upper + 1e-6), iv.upper)
         min_upper = np.zeros(len(lo)) if req.min_upper is None else req.min_upper
         large_floor = np.full(len(lo), np.inf) if req.large_floor is None else req.large_floor
+        # Values shown to be at least the threshold (or of cells shown so), and zeros published figures already
+        # show, disclose no small count: the narrowest is of the others.
+        large = self.shown_large if self.shown_large is not None else np.zeros(len(lo), bool)
+        zero = req.zero_known if req.zero_known is not None else np.zeros(len(lo), bool)
+        placeable = ~((iv.exact & (lo >= large_floor - 1e-6)) | large | (zero & (hi <= 1e-6)))
         out = {}
         for m, spec in enumerate(self.table.measures):
             mine = self.system.var_measure == m
@@ -138,11 +144,7 @@ class Audit:
                                   "pinned": 0}
                 continue
             width = hi[mine] - lo[mine]
-            # Values shown to be at least the threshold (or of cells shown so), and zeros published figures already
-            # show, disclose no small count: the narrowest is of the others.
-            large = self.shown_large if self.shown_large is not None else np.zeros(len(lo), bool)
-            zero = req.zero_known if req.zero_known is not None else np.zeros(len(lo), bool)
-            open_ = ~((iv.exact & (lo >= large_floor - 1e-6)) | large | (zero & (hi <= 1e-6)))[mine]
+            open_ = placeable[mine]
             out[spec.name] = {
                 "values": int(mine.sum()),
                 "narrowest": float(np.min(width[open_])) if open_.any() else None,
@@ -222,13 +224,12 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
                 if relation.dimension not in spec.aggregation:
                     continue
                 total_zero = zero[relation.total, m]
-                shown = ~suppressed[relation.total] & ~total_zero
-                rest = values[relation.total, m] - np.bincount(
-                    part_rel, weights=np.where(suppressed[relation.parts], 0.0, values[relation.parts, m]),
-                    minlength=len(relation))
-                if spec.aggregation[relation.dimension] is not Aggregation.SUM:
-                    shown &= False   # distinct households: a published residual of zero says nothing
-                total_zero = total_zero | (shown & (np.abs(rest) < 1e-9))
+                # Distinct households (a bound, not a sum): a published residual of zero says nothing.
+                if spec.aggregation[relation.dimension] is Aggregation.SUM:
+                    rest = values[relation.total, m] - np.bincount(
+                        part_rel, weights=np.where(suppressed[relation.parts], 0.0, values[relation.parts, m]),
+                        minlength=len(relation))
+                    total_zero = total_zero | (~suppressed[relation.total] & (np.abs(rest) < 1e-9))
                 zero[relation.parts, m] |= total_zero[part_rel] & suppressed[relation.parts]
                 # A total (distinct households too: at most the sum of its parts) whose parts are all zero.
                 nonzero_parts = np.bincount(part_rel, weights=~zero[relation.parts, m], minlength=len(relation))
@@ -238,11 +239,16 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
     return zero
 
 
+def _value_keys(table: CellTable, system: AttackSystem) -> np.ndarray:
+    """Each variable's (measure, cell) as one integer: the same hidden value across rounds' systems."""
+    return system.var_measure * table.n_cells + system.var_cell
+
+
 def _settled(table: CellTable, earlier: Audit, system: AttackSystem) -> Settled:
     """The earlier results of each variable of `system` (not ok where the value was not a variable then)."""
     index = np.full(len(table.measures) * table.n_cells, -1, dtype=np.int64)
-    index[earlier.system.var_measure * table.n_cells + earlier.system.var_cell] = np.arange(earlier.system.n_vars)
-    was = index[system.var_measure * table.n_cells + system.var_cell]
+    index[_value_keys(table, earlier.system)] = np.arange(earlier.system.n_vars)
+    was = index[_value_keys(table, system)]
     seen = was >= 0
     take = np.where(seen, was, 0)
     iv = earlier.intervals
@@ -349,8 +355,7 @@ def grand_total(table: CellTable) -> np.ndarray:
 
 def _failing_keys(table: CellTable, audit: Audit) -> np.ndarray:
     """(measure, cell) of each value too narrow, as one integer, in the order of audit.intervals.ok == False."""
-    bad = ~audit.intervals.ok
-    return audit.system.var_measure[bad] * table.n_cells + audit.system.var_cell[bad]
+    return _value_keys(table, audit.system)[~audit.intervals.ok]
 
 
 #: Partners hidden at once for a value still too narrow after the round before (a pin that one partner per
@@ -373,8 +378,8 @@ def repair(table: CellTable, audit: Audit, suppressed: np.ndarray, allowed: np.n
     narrowed = np.flatnonzero(~intervals.ok)
     if len(narrowed) == 0:
         return np.zeros(0, np.int64)
-    size = table.size()
-    open_cell = allowed & (size > 0) & ~suppressed
+    open_cell = allowed & (table.size() > 0) & ~suppressed
+    all_values = np.nan_to_num(table.values)     # once: a column per narrowed value was O(cells) each
     robust = 2.0 * threshold
     chosen: list[np.ndarray] = []
     by_var = system.matrix.tocsc()
@@ -384,7 +389,7 @@ def repair(table: CellTable, audit: Audit, suppressed: np.ndarray, allowed: np.n
     sorted_cells = system.var_cell[order]
     stubborn = np.zeros(len(narrowed), bool) if stubborn is None else stubborn
     for var, escalate in zip(narrowed, stubborn, strict=True):
-        values = np.nan_to_num(table.values[:, system.var_measure[var]])
+        values = all_values[:, system.var_measure[var]]
         rows = intervals.binding.get(int(var), np.zeros(0, np.int64))
         named = _bound_cells(table, system, rows, values, threshold)
         named = named[open_cell[named]]
