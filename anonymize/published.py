@@ -48,6 +48,8 @@ class ReleaseInfo:
 def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold: int,
                   table_stats: dict[str, dict[str, float | int]], audit: dict[str, object]) -> None:
     """Write every published table into a new DuckDB file (which must not exist yet)."""
+    # The program rules the attack's links used (the disbursement table's), for the stand-alone audit.
+    program_rules = next(t.input.program_rules for t in result.tables if t.name == "disbursement_cells")
     con = duckdb.connect(str(path))
     try:
         for table in result.tables:
@@ -61,7 +63,7 @@ def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold:
         _write_frame(con, "release", pd.DataFrame([{
             "release_id": info.release_id, "created_at": info.created_at, "data_year": result.scope.year,
             "data_through": result.scope.through, "provinces": ",".join(result.scope.provinces),
-            "threshold": threshold, "rules": json.dumps(_rules(threshold, result.tables[0].input.program_rules)),
+            "threshold": threshold, "rules": json.dumps(_rules(threshold, program_rules)),
             "sources": json.dumps(info.sources), "tables": json.dumps(table_stats), "audit": json.dumps(audit),
             "previous_release_id": info.previous_release_id}]))
     finally:
