@@ -9,11 +9,16 @@ per component.
 A component too large to solve whole quickly is attacked piece by piece (by region subtree, finest first), the
 rest of the component held at one feasible point. Every point of such a restricted LP is feasible for the whole
 system, so its range is still an inner bound of the true interval: a value shown wide enough there is wide
-enough. Only values no piece shows wide enough are attacked in the whole component.
+enough. A value no piece shows wide enough is then bounded from outside: an LP over the piece, the rows that
+touch it and the neighbours in those rows (free), every other row dropped, is a relaxation, so its range contains
+the true interval. A value too narrow even there is too narrow (its binding rows guide the repair); a household
+count whose outer lower bound reaches the threshold is shown large, and so is a cell whose every household count
+is. Only values still in doubt after the coarsest piece are attacked in the whole component.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -23,6 +28,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from anonymize.constraints import AttackSystem
+
+log = logging.getLogger(__name__)
 
 EPS = 1e-6
 BATCH_VARS = 400
@@ -34,6 +41,13 @@ MAX_RANDOM_ROUNDS = 8
 WARM_SOLVE_SECONDS = 10.0
 #: Seconds for the from-scratch solve (dual simplex with presolve) before the attack gives up with an error.
 FRESH_SOLVE_SECONDS = 600.0
+#: Components of up to this many hidden values are checked with counts whole (HiGHS MIP): an attacker who knows
+#: household and payment counts are whole numbers can narrow an interval that only fractional points reach.
+MIP_UP_TO = 400
+#: Seconds per MIP solve; past it, the best whole point found so far bounds the interval from inside.
+MIP_SECONDS = 10.0
+#: Seconds per MIP with a random objective (any whole point found widens the whole-number ranges).
+MIP_ROUND_SECONDS = 2.0
 
 
 @dataclass
@@ -44,12 +58,17 @@ class Intervals:
     upper: np.ndarray
     exact: np.ndarray
     ok: np.ndarray
-    #: For variables solved exactly: the system rows binding at their min or max (what limits them).
+    #: For variables solved exactly (or shown too narrow from outside): the system rows binding at their min or
+    #: max (what limits them).
     binding: dict[int, np.ndarray]
     n_components: int
     largest_component: int
     lp_solves: int
     seconds: float
+    #: A lower bound every feasible point respects (exact or outer): -inf where none is known.
+    proven: np.ndarray | None = None
+    #: Passed because every household count of the cell is shown to be at least the threshold.
+    lifted: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -70,8 +89,14 @@ class Requirement:
     min_upper: np.ndarray | None = None
     zero_known: np.ndarray | None = None
     large_floor: np.ndarray | None = None
+    #: Values that pass when every household count of their cell (the variables with a finite `large_floor`) is
+    #: shown to be at least its floor: payments and Rupiah of a cell hidden only to protect others.
+    liftable: np.ndarray | None = None
 
-    def met(self, lower: np.ndarray, upper: np.ndarray, exact: np.ndarray, idx: np.ndarray | slice) -> np.ndarray:
+    def met(self, lower: np.ndarray, upper: np.ndarray, exact: np.ndarray, idx: np.ndarray | slice,
+            proven: np.ndarray | None = None) -> np.ndarray:
+        """Whether each value of `idx` is shown wide enough by [lower, upper] (exact where `exact`); `proven`:
+        lower bounds known to hold (from outer bounds), which can show a count large."""
         lo, hi, ex = lower[idx], upper[idx], exact[idx]
         integer = self.integer[idx]
         zero_known = np.zeros(len(lo), bool) if self.zero_known is None else self.zero_known[idx]
@@ -81,8 +106,12 @@ class Requirement:
         hi_r = np.where(integer, np.floor(hi + EPS), hi)
         wide = (hi_r - lo_r >= self.width[idx] - EPS) & (hi_r >= min_upper - EPS)
         if self.large_floor is not None:
-            # Only an exact lower bound shows a value large: a seen point's value is an upper bound of it.
-            wide |= ex & (lo_r >= self.large_floor[idx] - EPS)
+            # Only an exact (or proven) lower bound shows a value large: a seen point's value is an upper bound
+            # of it.
+            shown = np.where(ex, lo_r, -np.inf)
+            if proven is not None:
+                shown = np.maximum(shown, np.ceil(proven[idx] - EPS))
+            wide |= shown >= self.large_floor[idx] - EPS
         # A whole number between 0 and 0.5 is 0: the rounded upper bound decides whether it is pinned there.
         pinned_zero = ex & (hi_r <= EPS) & zero_known
         can_be_zero = self.lenient[idx] & (lo <= EPS) & ((hi_r > EPS) | zero_known)
@@ -101,12 +130,14 @@ class Settled:
     upper: np.ndarray
     exact: np.ndarray
     ok: np.ndarray
+    proven: np.ndarray
+    lifted: np.ndarray
 
 
 def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: np.ndarray | None = None,
                        exact_all: bool = False, seed: int = 0, settled: Settled | None = None,
                        pieces: list[np.ndarray] | None = None) -> Intervals:
-    """Attack one measure.
+    """Attack every value of `system`.
 
     `anchor`: a feasible point (the true values, which only the publisher has). `pieces`: per variable, labels of
     ever larger groups (region subtrees, finest first) for attacking large components piece by piece; without
@@ -118,24 +149,29 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
     state = _State(
         lower=np.full(n, np.inf) if anchor is None else anchor.astype(np.float64).copy(),
         upper=np.full(n, -np.inf) if anchor is None else anchor.astype(np.float64).copy(),
-        exact=np.zeros(n, dtype=bool), binding={})
+        exact=np.zeros(n, dtype=bool), binding={}, proven=np.full(n, -np.inf), lifted=np.zeros(n, dtype=bool),
+        integer=requirement.integer.astype(bool))
     todo = np.ones(len(sizes), dtype=bool)
     if settled is not None:
         todo = np.bincount(component, weights=~settled.ok, minlength=len(sizes)) > 0
         kept = ~todo[component]
         state.lower[kept], state.upper[kept] = settled.lower[kept], settled.upper[kept]
-        state.exact[kept] = settled.exact[kept]
+        state.exact[kept], state.proven[kept] = settled.exact[kept], settled.proven[kept]
+        state.lifted[kept] = settled.lifted[kept]
     large = todo & (sizes > LOCAL_ABOVE) & bool(pieces) & (not exact_all)
     solves = 0
     rng = np.random.default_rng(seed)
-    for batch in _batches(component, np.where(todo & ~large, sizes, 0)):
+    small = np.where(todo & ~large, sizes, 0)
+    for batch in _batches(component, small):
         solves += _solve_batch(system, batch, batch, requirement, exact_all, rng, state)
     for comp in np.flatnonzero(large):
         members = np.flatnonzero(component == comp)
         solves += _solve_large(system, members, requirement, anchor, pieces or [], rng, state)
-    ok = requirement.met(state.lower, state.upper, state.exact, slice(None))
+    solves += _lift_all(system, requirement, component, sizes, large, pieces or [], rng, state)
+    solves += _integer_check(system, requirement, component, sizes, rng, state)
+    ok = requirement.met(state.lower, state.upper, state.exact, slice(None), state.proven) | state.lifted
     return Intervals(state.lower, state.upper, state.exact, ok, state.binding, len(sizes),
-                     int(sizes.max(initial=0)), solves, time.perf_counter() - start)
+                     int(sizes.max(initial=0)), solves, time.perf_counter() - start, state.proven, state.lifted)
 
 
 def refine_exact(system: AttackSystem, intervals: Intervals, targets: np.ndarray, seed: int = 1) -> int:
@@ -145,19 +181,234 @@ def refine_exact(system: AttackSystem, intervals: Intervals, targets: np.ndarray
     component, sizes = _components(system)
     wanted = np.zeros(len(sizes), dtype=bool)
     wanted[component[targets]] = True
-    state = _State(intervals.lower, intervals.upper, intervals.exact, intervals.binding)
-    never = Requirement(np.full(system.n_vars, np.inf), np.zeros(system.n_vars, bool), np.zeros(system.n_vars, bool))
+    proven = intervals.proven if intervals.proven is not None else np.full(system.n_vars, -np.inf)
+    lifted = intervals.lifted if intervals.lifted is not None else np.zeros(system.n_vars, bool)
+    state = _State(intervals.lower, intervals.upper, intervals.exact, intervals.binding, proven, lifted)
     rng = np.random.default_rng(seed)
     solves = 0
     for batch in _batches(component, np.where(wanted, sizes, 0)):
-        solves += _solve_batch(system, batch, np.intersect1d(batch, targets), never, True, rng, state)
+        solves += _exact(system, batch, np.intersect1d(batch, targets), rng, state)
     intervals.lp_solves += solves
     return solves
 
 
+def _exact(system: AttackSystem, cols: np.ndarray, targets: np.ndarray, rng: np.random.Generator,
+           state: _State) -> int:
+    """Exact min and max of each target among `cols` (whole components)."""
+    never = Requirement(np.full(system.n_vars, np.inf), np.zeros(system.n_vars, bool),
+                        np.zeros(system.n_vars, bool))
+    return _solve_batch(system, cols, targets, never, True, rng, state)
+
+
+def _guards(system: AttackSystem, requirement: Requirement, values: np.ndarray) -> np.ndarray:
+    """The household counts (variables with a finite large floor) of the cells of `values`."""
+    if requirement.large_floor is None or len(values) == 0:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.isin(system.var_cell, system.var_cell[values])
+                          & np.isfinite(requirement.large_floor))
+
+
+def _shown_large(requirement: Requirement, state: _State, guards: np.ndarray) -> np.ndarray:
+    """Per guard: its exact or proven lower bound reaches its floor."""
+    floor = requirement.large_floor[guards] - EPS
+    exact_lo = np.where(state.exact[guards], np.ceil(state.lower[guards] - EPS), -np.inf)
+    return np.maximum(exact_lo, np.ceil(state.proven[guards] - EPS)) >= floor
+
+
+def _maybe_large(requirement: Requirement, state: _State, guards: np.ndarray) -> np.ndarray:
+    """Per guard: it may still be shown large (no feasible point seen below its floor)."""
+    return np.ceil(state.lower[guards] - EPS) >= requirement.large_floor[guards] - EPS
+
+
+def _lift(system: AttackSystem, requirement: Requirement, state: _State, failing: np.ndarray) -> None:
+    """Pass the liftable `failing` values of cells whose household counts are all shown large."""
+    if requirement.liftable is None:
+        return
+    failing = failing[requirement.liftable[failing]]
+    guards = _guards(system, requirement, failing)
+    if len(guards) == 0:
+        return
+    not_large = np.unique(system.var_cell[guards[~_shown_large(requirement, state, guards)]])
+    large_cells = np.setdiff1d(np.unique(system.var_cell[guards]), not_large)
+    state.lifted[failing[np.isin(system.var_cell[failing], large_cells)]] = True
+
+
+def _failing(requirement: Requirement, state: _State, idx: np.ndarray) -> np.ndarray:
+    return idx[~(requirement.met(state.lower, state.upper, state.exact, idx, state.proven) | state.lifted[idx])]
+
+
+def _lift_all(system: AttackSystem, requirement: Requirement, component: np.ndarray, sizes: np.ndarray,
+              large: np.ndarray, pieces: list[np.ndarray], rng: np.random.Generator, state: _State) -> int:
+    """Lift what is left: for liftable values still too narrow, show their cells' household counts large where
+    they are (exact solves in components solved whole; outer bounds piece by piece in large ones; a household
+    count can sit in another component than its cell's payments when no link joins them)."""
+    if requirement.liftable is None:
+        return 0
+    failing = _failing(requirement, state, np.flatnonzero(requirement.liftable))
+    guards = _guards(system, requirement, failing)
+    guards = guards[_maybe_large(requirement, state, guards) & ~_shown_large(requirement, state, guards)]
+    solves = 0
+    in_large = large[component[guards]]
+    exact = guards[~in_large & ~state.exact[guards]]
+    if len(exact):
+        wanted = np.zeros(len(sizes), dtype=bool)
+        wanted[component[exact]] = True
+        for batch in _batches(component, np.where(wanted, sizes, 0)):
+            solves += _exact(system, batch, np.intersect1d(batch, exact), rng, state)
+    outer = guards[in_large]
+    if len(outer):
+        by_var = system.matrix.tocsc()
+        for comp in np.unique(component[outer]):
+            members = np.flatnonzero(component == comp)
+            mine = outer[component[outer] == comp]
+            for labels in pieces:
+                mine = mine[~_shown_large(requirement, state, mine)]
+                if len(mine) == 0:
+                    break
+                solves += _outer_bounds(system, by_var, members, labels, mine, np.zeros(0, np.int64), state)[2]
+    _lift(system, requirement, state, failing)
+    return solves
+
+
+def _whole_ok(requirement: Requirement, state: _State, idx: np.ndarray) -> np.ndarray:
+    """Per value of `idx`: wide enough on the range seen at whole points (an LP bound counts as exact only where a
+    whole point reaches it)."""
+    lower, upper = state.lower[idx], state.upper[idx]
+    whole_lo, whole_hi = state.whole_lo[idx], state.whole_hi[idx]
+    reached = (whole_lo <= lower + EPS) & ((whole_hi >= upper - EPS) | ~np.isfinite(upper))
+    lo, hi, exact = state.lower.copy(), state.upper.copy(), state.exact.copy()
+    lo[idx] = np.minimum(whole_lo, upper)
+    hi[idx] = np.where(np.isfinite(upper), np.maximum(whole_hi, lower), upper)
+    exact[idx] &= reached
+    return requirement.met(lo, hi, exact, idx, state.proven) | state.lifted[idx]
+
+
+def _integer_check(system: AttackSystem, requirement: Requirement, component: np.ndarray, sizes: np.ndarray,
+                   rng: np.random.Generator, state: _State) -> int:
+    """Check with counts whole the values that pass only on fractional points, in components of up to MIP_UP_TO
+    values (the independent attacker's method): first whole points from MIPs with random objectives, then exact
+    MIP bounds for what stays in doubt. A value that then fails keeps the LP's binding rows for the repair.
+    Returns the solves.
+
+    Larger components keep their LP bounds: there the LP is the attack this audit makes (stated in the README).
+    """
+    ok = requirement.met(state.lower, state.upper, state.exact, slice(None), state.proven) | state.lifted
+    everything = np.arange(system.n_vars)
+    doubt = ok & ~_whole_ok(requirement, state, everything) & (sizes[component] <= MIP_UP_TO)
+    if not doubt.any():
+        return 0
+    order = np.argsort(component, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(component, minlength=len(sizes)))])
+    solves, rounds_solves, start = 0, 0, time.perf_counter()
+    comps = np.unique(component[doubt])
+    for comp in comps:
+        members = order[starts[comp]:starts[comp + 1]]
+        if not state.integer[members].any():
+            continue        # no counts: the LP is exact
+        lp = _BatchLP(system, members)
+        mip = _mip_solver(lp.highs.getLp(), state.integer[members])
+        pending = members[doubt[members]]
+        for _ in range(MAX_RANDOM_ROUNDS):
+            weights = np.zeros(len(members))
+            weights[lp.local(pending)] = rng.choice([-1.0, 1.0], len(pending)) * rng.uniform(0.5, 1.5, len(pending))
+            for sense in (1.0, -1.0):
+                point = _mip_point(mip, weights * sense, MIP_ROUND_SECONDS)
+                rounds_solves += 1
+                if point is not None:
+                    _record(point, members, state)
+            still = pending[~_whole_ok(requirement, state, pending)]
+            progress, pending = len(pending) - len(still), still
+            if len(pending) == 0 or progress <= max(1, len(pending) // 100):
+                break
+        for var in pending:
+            solves += _exact_whole(system, requirement, lp, mip, var, state)
+    log.debug("    integer check: %d values in doubt in %d components; %d random and %d exact MIP solves, %.1f s",
+              int(doubt.sum()), len(comps), rounds_solves, solves, time.perf_counter() - start)
+    return solves + rounds_solves
+
+
+def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, mip: highspy.Highs, var: int,
+                 state: _State) -> int:
+    """Exact whole-number bounds of one value on the sides only fractional points reached; binding rows (from
+    the LP) if it then fails. Returns the solves."""
+    solves = 0
+    local = int(lp.local(np.array([var]))[0])
+    n = lp.highs.getNumCol()
+    exact = bool(state.exact[var])
+    sides = ((1.0, state.whole_hi[var] < state.upper[var] - EPS and np.isfinite(state.upper[var])),
+             (-1.0, state.whole_lo[var] > state.lower[var] + EPS))
+    for sense, fractional in sides:
+        if not fractional:
+            continue
+        value, optimal = _mip_extreme(mip, n, local, sense)
+        solves += 1
+        if value is None:       # no whole point within the time: count the side as pinned
+            value = state.whole_lo[var] if sense > 0 else state.whole_hi[var]
+        exact &= optimal
+        if sense > 0:
+            state.upper[var] = np.inf if value >= system.var_upper[var] * 0.999 else value
+            state.whole_hi[var] = value
+        else:
+            state.lower[var] = state.whole_lo[var] = value
+    state.exact[var] = exact
+    if exact:
+        state.proven[var] = max(state.proven[var], state.lower[var])
+    if not requirement.met(state.lower, state.upper, state.exact, np.array([var]), state.proven)[0]:
+        binding = np.zeros(len(lp.rows), dtype=bool)
+        for sense in (1.0, -1.0):
+            objective = np.zeros(n)
+            objective[local] = sense
+            binding |= np.abs(lp.optimise(objective)[1]) > EPS
+            solves += 1
+        state.binding[int(var)] = lp.rows[binding]
+    return solves
+
+
+def _mip_point(mip: highspy.Highs, weights: np.ndarray, seconds: float) -> np.ndarray | None:
+    """A whole point maximising weights . x (the best found within `seconds`), or None if none was found."""
+    n = len(weights)
+    mip.changeColsCost(n, np.arange(n, dtype=np.int32), weights.astype(np.float64))
+    mip.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    mip.setOptionValue("time_limit", mip.getRunTime() + seconds)
+    mip.run()
+    if mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        raise AttackError("the integer attack found no whole point: the published relations are inconsistent")
+    if mip.getInfo().primal_solution_status != 2:
+        return None
+    return np.asarray(mip.getSolution().col_value)
+
+
+def _mip_solver(lp: highspy.HighsLp, integer: np.ndarray) -> highspy.Highs:
+    mip = highspy.Highs()
+    mip.setOptionValue("output_flag", False)
+    mip.setOptionValue("mip_rel_gap", 0.0)
+    lp.integrality_ = [highspy.HighsVarType.kInteger if whole else highspy.HighsVarType.kContinuous
+                       for whole in integer]
+    mip.passModel(lp)
+    return mip
+
+
+def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[float | None, bool]:
+    """Max (sense 1) or min (sense -1) of one variable with counts whole: its value at the best whole point
+    found (None if none was found in MIP_SECONDS), and whether that point is optimal."""
+    cost = np.zeros(n)
+    cost[local] = 1.0
+    mip.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    mip.changeObjectiveSense(highspy.ObjSense.kMaximize if sense > 0 else highspy.ObjSense.kMinimize)
+    mip.setOptionValue("time_limit", mip.getRunTime() + MIP_SECONDS)
+    mip.run()
+    status = mip.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise AttackError("the integer attack found no whole point: the published relations are inconsistent")
+    if mip.getInfo().primal_solution_status != 2:
+        return None, False
+    return float(mip.getSolution().col_value[local]), status == highspy.HighsModelStatus.kOptimal
+
+
 def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Requirement, anchor: np.ndarray | None,
                  pieces: list[np.ndarray], rng: np.random.Generator, state: _State) -> int:
-    """Attack one large component piece by piece, then whole for the values no piece shows wide enough."""
+    """Attack one large component piece by piece (inner bounds, then outer bounds per piece), then whole for the
+    values still in doubt."""
     solves = 0
     point = np.zeros(system.n_vars)
     if anchor is None:
@@ -169,7 +420,10 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         solves += len(extremes)
     else:
         point[members] = anchor[members]
-    pending = members[~requirement.met(state.lower, state.upper, state.exact, members)]
+    counts = members[state.integer[members]]
+    held_whole = not bool((np.abs(point[counts] - np.round(point[counts])) > 1e-6).any())
+    pending = _failing(requirement, state, members)
+    by_var = system.matrix.tocsc()
     for labels in pieces:
         if len(pending) == 0:
             return solves
@@ -178,11 +432,111 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         for batch in _batches(*_compact(labels[free])):
             cols = free[batch]
             targets = np.intersect1d(cols, pending, assume_unique=True)
-            solves += _solve_batch(system, cols, targets, requirement, False, rng, state, point)
-        pending = pending[~requirement.met(state.lower, state.upper, state.exact, pending)]
+            solves += _solve_batch(system, cols, targets, requirement, False, rng, state, point, held_whole)
+        pending = _failing(requirement, state, pending)
+        if len(pending):
+            pending, used = _outer_pass(system, by_var, members, labels, pending, requirement, state)
+            solves += used
     if len(pending):
         solves += _solve_batch(system, members, pending, requirement, False, rng, state)
+        guards = _guards(system, requirement, _failing(requirement, state, pending))
+        guards = np.intersect1d(guards, members)    # others are lifted at the end (_lift_all)
+        guards = guards[~state.exact[guards] & _maybe_large(requirement, state, guards)]
+        if len(guards):
+            solves += _exact(system, members, guards, rng, state)
+        _lift(system, requirement, state, _failing(requirement, state, pending))
     return solves
+
+
+def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.ndarray, labels: np.ndarray,
+                pending: np.ndarray, requirement: Requirement, state: _State) -> tuple[np.ndarray, int]:
+    """Bound the pending values (and the household counts of their cells) from outside, piece by piece; return
+    the values still in doubt and the LP solves. Values shown wide enough (or large, or of a large cell) pass;
+    values certainly too narrow keep the relaxation's binding rows for the repair and leave the doubt."""
+    guards = np.intersect1d(_guards(system, requirement, pending), members)
+    guards = guards[_maybe_large(requirement, state, guards) & ~_shown_large(requirement, state, guards)]
+    start = time.perf_counter()
+    outer_lo, outer_hi, solves = _outer_bounds(system, by_var, members, labels, guards, pending, state)
+    log.debug("    outer bounds: %d pending, %d household counts, %d pieces, %d solves, %.1f s", len(pending),
+              len(guards), len(np.unique(labels[np.union1d(pending, guards)])), solves, time.perf_counter() - start)
+    still = _failing(requirement, state, pending)
+    _lift(system, requirement, state, still)
+    still = still[~state.lifted[still]]
+    return still[~_too_narrow_outside(requirement, state, still, outer_lo, outer_hi, system)], solves
+
+
+def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.ndarray, labels: np.ndarray,
+                  lower_only: np.ndarray, both: np.ndarray, state: _State) -> tuple[np.ndarray, np.ndarray, int]:
+    """Outer bounds (per system variable; inf/-inf where not solved): the min of `lower_only` and the min and max
+    of `both`, each in the relaxation of its piece (among `members`). The mins become `state.proven`; the
+    binding rows of `both` go to `state.binding`.
+
+    The relaxation of a piece: its variables, every row touching them, and the other variables of those rows,
+    free within their own bounds; rows not touching the piece are dropped. Any feasible point of the whole system
+    is feasible here, so min and max here bound the true interval from outside.
+    """
+    targets = np.union1d(both, lower_only)
+    outer_lo = np.full(system.n_vars, -np.inf)
+    outer_hi = np.full(system.n_vars, np.inf)
+    solves = 0
+    is_both = np.zeros(system.n_vars, dtype=bool)
+    is_both[both] = True
+    order = members[np.argsort(labels[members], kind="stable")]
+    sorted_labels = labels[order]
+    target_order = targets[np.argsort(labels[targets], kind="stable")]
+    target_labels = labels[target_order]
+    for piece in np.unique(target_labels):
+        core = order[np.searchsorted(sorted_labels, piece, "left"):np.searchsorted(sorted_labels, piece, "right")]
+        rows = np.unique(by_var[:, core].indices)
+        cols = np.unique(system.matrix[rows].indices)
+        solver = _BatchLP(system, cols, rows=rows)
+        mine = target_order[np.searchsorted(target_labels, piece, "left"):
+                            np.searchsorted(target_labels, piece, "right")]
+        for var in mine:
+            local = solver.local(np.array([var]))
+            binding = np.zeros(len(rows), dtype=bool)
+            for sense in ((1.0, -1.0) if is_both[var] else (-1.0,)):
+                objective = np.zeros(len(cols))
+                objective[local] = sense
+                value, row_dual = solver.optimise(objective)
+                solves += 1
+                bound = float(value[local[0]])
+                if sense > 0:
+                    outer_hi[var] = np.inf if bound >= system.var_upper[var] * 0.999 else bound
+                else:
+                    outer_lo[var] = bound
+                binding |= np.abs(row_dual) > EPS
+            state.proven[var] = max(state.proven[var], outer_lo[var])
+            if is_both[var]:
+                state.binding[int(var)] = rows[binding]
+    return outer_lo, outer_hi, solves
+
+
+def _too_narrow_outside(requirement: Requirement, state: _State, values: np.ndarray, outer_lo: np.ndarray,
+                        outer_hi: np.ndarray, system: AttackSystem) -> np.ndarray:
+    """Per value: certainly too narrow. Its outer interval is narrower than required, and no other way to pass
+    is open: it cannot be zero (where zero would pass), and neither it nor its cell can still be shown large
+    (a seen feasible point below the floor rules that out)."""
+    lo, hi = outer_lo[values], outer_hi[values]
+    integer = requirement.integer[values]
+    lo_r = np.where(integer, np.ceil(lo - EPS), lo)
+    hi_r = np.where(integer, np.floor(hi + EPS), hi)
+    min_upper = np.zeros(len(values)) if requirement.min_upper is None else requirement.min_upper[values]
+    narrow = ~((hi_r - lo_r >= requirement.width[values] - EPS) & (hi_r >= min_upper - EPS))
+    zero_known = np.zeros(len(values), bool) if requirement.zero_known is None else requirement.zero_known[values]
+    could_be_zero = (requirement.lenient[values] | zero_known) & (lo <= EPS)
+    narrow &= ~could_be_zero
+    if requirement.large_floor is not None:
+        sensitive = np.isfinite(requirement.large_floor[values])
+        narrow &= ~(sensitive & _maybe_large(requirement, state, values))
+        if requirement.liftable is not None and (narrow & requirement.liftable[values]).any():
+            # A liftable value may still pass while every household count of its cell may be large.
+            guards = _guards(system, requirement, values)
+            small_cells = system.var_cell[guards[~_maybe_large(requirement, state, guards)]]
+            has_guards = np.isin(system.var_cell[values], system.var_cell[guards])
+            may_lift = has_guards & ~np.isin(system.var_cell[values], small_cells)
+            narrow &= ~(requirement.liftable[values] & may_lift)
+    return narrow
 
 
 def _compact(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,6 +551,24 @@ class _State:
     upper: np.ndarray
     exact: np.ndarray
     binding: dict[int, np.ndarray]
+    proven: np.ndarray
+    lifted: np.ndarray
+    #: Per variable: a whole number (a count); the attacker rounds its bounds and may solve with integrality.
+    integer: np.ndarray | None = None
+    #: Per variable: the range seen at points whole in every count of the component (the truth is one): inner
+    #: bounds for an attacker who knows counts are whole numbers, whom fractional points do not bind (see
+    #: _integer_check).
+    whole_lo: np.ndarray | None = None
+    whole_hi: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.lower)
+        if self.integer is None:
+            self.integer = np.zeros(n, dtype=bool)
+        if self.whole_lo is None:
+            self.whole_lo = np.where(np.isfinite(self.lower), self.lower, np.inf)
+        if self.whole_hi is None:
+            self.whole_hi = np.where(np.isfinite(self.upper), self.upper, -np.inf)
 
 
 def _components(system: AttackSystem) -> tuple[np.ndarray, np.ndarray]:
@@ -226,14 +598,15 @@ def _batches(component: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
 
 
 def _solve_batch(system: AttackSystem, cols: np.ndarray, targets: np.ndarray, requirement: Requirement,
-                 exact_all: bool, rng: np.random.Generator, state: _State, fixed_at: np.ndarray | None = None) -> int:
+                 exact_all: bool, rng: np.random.Generator, state: _State, fixed_at: np.ndarray | None = None,
+                 held_whole: bool = True) -> int:
     """Attack the `targets` among `cols`. With `fixed_at`, every other variable is held at that feasible point
-    (a restricted LP: its bounds are inner bounds, never marked exact)."""
+    (a restricted LP: its bounds are inner bounds, never marked exact), whole in every count if `held_whole`."""
     solver = _BatchLP(system, cols, fixed_at)
     solves = 0
     pending = targets
     if not exact_all:
-        pending, solves = _random_rounds(solver, cols, pending, requirement, rng, state)
+        pending, solves = _random_rounds(solver, cols, pending, requirement, rng, state, held_whole)
     while len(pending):
         # One variable per component per round: objectives of different components do not interact.
         _, first = np.unique(solver.var_component[solver.local(pending)], return_index=True)
@@ -245,13 +618,15 @@ def _solve_batch(system: AttackSystem, cols: np.ndarray, targets: np.ndarray, re
             objective[local] = sense
             point, row_dual = solver.optimise(objective)
             solves += 1
-            _record(point, cols, state)
+            _record(point, cols, state, solver.var_component, held_whole)
             bound = point[local]
             if sense > 0:
                 state.upper[picked] = np.where(bound >= system.var_upper[picked] * 0.999, np.inf,
                                                state.upper[picked])
             binding.append(np.abs(row_dual) > EPS)
-        state.exact[picked] = fixed_at is None
+        if fixed_at is None:
+            state.exact[picked] = True
+            state.proven[picked] = np.maximum(state.proven[picked], state.lower[picked])
         _remember_binding(state, solver, picked, binding[0] | binding[1])
         rest = np.setdiff1d(pending, picked, assume_unique=True)
         if not exact_all and len(rest):
@@ -268,7 +643,7 @@ def _remember_binding(state: _State, solver: _BatchLP, picked: np.ndarray, bindi
 
 
 def _random_rounds(solver: _BatchLP, cols: np.ndarray, targets: np.ndarray, requirement: Requirement,
-                   rng: np.random.Generator, state: _State) -> tuple[np.ndarray, int]:
+                   rng: np.random.Generator, state: _State, held_whole: bool = True) -> tuple[np.ndarray, int]:
     """Push the targets still in doubt apart with random +/- objectives, while that keeps paying off."""
     solves = 0
     pending = targets[~requirement.met(state.lower, state.upper, state.exact, targets)]
@@ -278,7 +653,7 @@ def _random_rounds(solver: _BatchLP, cols: np.ndarray, targets: np.ndarray, requ
         weights = np.zeros(len(cols))
         weights[solver.local(pending)] = rng.choice([-1.0, 1.0], len(pending)) * rng.uniform(0.5, 1.5, len(pending))
         for sense in (1.0, -1.0):
-            _record(solver.optimise(weights * sense)[0], cols, state)
+            _record(solver.optimise(weights * sense)[0], cols, state, solver.var_component, held_whole)
             solves += 1
         still = pending[~requirement.met(state.lower, state.upper, state.exact, pending)]
         progress = len(pending) - len(still)
@@ -288,7 +663,19 @@ def _random_rounds(solver: _BatchLP, cols: np.ndarray, targets: np.ndarray, requ
     return pending, solves
 
 
-def _record(point: np.ndarray, cols: np.ndarray, state: _State) -> None:
+def _record(point: np.ndarray, cols: np.ndarray, state: _State, component: np.ndarray | None = None,
+            held_whole: bool = True) -> None:
+    """Widen the seen ranges of `cols` by a feasible point; note whether the point is whole in every count of
+    each component (`component`: per column, its component in the batch; None: one component), the variables
+    held fixed outside `cols` being whole where `held_whole`."""
+    off = state.integer[cols] & (np.abs(point - np.round(point)) > 1e-6)
+    if component is None:
+        whole = np.full(len(cols), not off.any())
+    else:
+        whole = ~(np.bincount(component, weights=off, minlength=int(component.max(initial=-1)) + 1) > 0)[component]
+    whole &= held_whole
+    state.whole_lo[cols] = np.minimum(state.whole_lo[cols], np.where(whole, point, np.inf))
+    state.whole_hi[cols] = np.maximum(state.whole_hi[cols], np.where(whole, point, -np.inf))
     state.lower[cols] = np.minimum(state.lower[cols], point)
     state.upper[cols] = np.maximum(state.upper[cols], point)
 
@@ -297,11 +684,13 @@ class _BatchLP:
     """One HiGHS model over a set of variables and every row that touches them; other variables in those rows
     are held at `fixed_at` (their terms move to the row bounds)."""
 
-    def __init__(self, system: AttackSystem, cols: np.ndarray, fixed_at: np.ndarray | None = None) -> None:
+    def __init__(self, system: AttackSystem, cols: np.ndarray, fixed_at: np.ndarray | None = None,
+                 rows: np.ndarray | None = None) -> None:
+        """`rows`: only these rows (every variable in them among `cols`), for a relaxation."""
         self._local = np.full(system.n_vars, -1, dtype=np.int64)
         self._local[cols] = np.arange(len(cols))
         sub = system.matrix[:, cols].tocsr()
-        row_ids = np.flatnonzero(np.diff(sub.indptr) > 0)
+        row_ids = np.flatnonzero(np.diff(sub.indptr) > 0) if rows is None else rows
         self.rows = row_ids
         sub = sub[row_ids]
         shift = np.zeros(len(row_ids))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals, refine_exact
+from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
 from anonymize.table import Aggregation, CellTable, Role
@@ -37,7 +37,7 @@ class ProtectionRules:
         """Per variable of `system`; `zero_known` is (n_cells, n_measures), see known_zeros()."""
         n = system.n_vars
         width, min_upper, large_floor = np.zeros(n), np.zeros(n), np.full(n, np.inf)
-        integer, lenient = np.zeros(n, bool), np.zeros(n, bool)
+        integer, lenient, liftable = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
         for m, spec in enumerate(table.measures):
             mine = system.var_measure == m
             cells = system.var_cell[mine]
@@ -47,13 +47,18 @@ class ProtectionRules:
                 if spec.role is Role.SENSITIVE:
                     large_floor[mine] = float(self.threshold)
             elif spec.role is Role.DETAIL:
+                # Sub-counts (failed, late...) are never lifted: pinning one to a non-zero value says that many
+                # payments failed, whatever the cell's size.
                 width[mine], lenient[mine] = 1.0, True
             else:
                 width[mine] = self.amount_width.get(spec.name, np.ones(table.n_cells))[cells]
                 fixed = self.amount_fixed.get(spec.name, np.zeros(table.n_cells, bool))[cells]
                 lenient[mine] = ~fixed
+                # Payments and Rupiah of a cell shown not to be small: pinning them discloses no small count,
+                # which is what publishing the cell would show.
+                liftable[mine] = True
         known = None if zero_known is None else zero_known[system.var_cell, system.var_measure]
-        return Requirement(width, integer, lenient, min_upper, known, large_floor)
+        return Requirement(width, integer, lenient, min_upper, known, large_floor, liftable)
 
 
 @dataclass
@@ -72,7 +77,10 @@ class Audit:
     system: AttackSystem
     intervals: Intervals
     requirement: Requirement
-    #: Per variable: passed because its cell is shown not to be small (see _pass_large_cells).
+    #: Per variable: passed because its cell is shown not to be small (every household count of it is shown
+    #: to be at least the threshold: pinning its payments or Rupiah discloses no small count, which is what
+    #: publishing it would show; a small cell never passes so, its small count's lower bound being at most its
+    #: true value).
     shown_large: np.ndarray | None = None
 
     @property
@@ -93,7 +101,8 @@ class Audit:
             views.append(MeasureAudit(system, Intervals(
                 iv.lower[mine], iv.upper[mine], iv.exact[mine], iv.ok[mine],
                 {int(np.searchsorted(mine, v)): rows for v, rows in iv.binding.items() if v in members},
-                iv.n_components, iv.largest_component, iv.lp_solves, iv.seconds)))
+                iv.n_components, iv.largest_component, iv.lp_solves, iv.seconds,
+                None if iv.proven is None else iv.proven[mine], None if iv.lifted is None else iv.lifted[mine])))
         return views
 
     def failing(self) -> list[tuple[int, np.ndarray]]:
@@ -135,7 +144,9 @@ class Audit:
         # show, disclose no small count: the narrowest is of the others.
         large = self.shown_large if self.shown_large is not None else np.zeros(len(lo), bool)
         zero = req.zero_known if req.zero_known is not None else np.zeros(len(lo), bool)
-        placeable = ~((iv.exact & (lo >= large_floor - 1e-6)) | large | (zero & (hi <= 1e-6)))
+        proven = iv.proven if iv.proven is not None else np.full(len(lo), -np.inf)
+        shown_lo = np.maximum(np.where(iv.exact, lo, -np.inf), np.ceil(proven - 1e-6))
+        placeable = ~((shown_lo >= large_floor - 1e-6) | large | (zero & (hi <= 1e-6)))
         out = {}
         for m, spec in enumerate(self.table.measures):
             mine = self.system.var_measure == m
@@ -169,42 +180,7 @@ def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRul
     settled = _settled(table, previous, system) if previous is not None else None
     pieces = [labels[system.var_cell] for labels in table.nesting()]
     intervals = feasible_intervals(system, requirement, anchor, exact_all, settled=settled, pieces=pieces)
-    shown_large = _pass_large_cells(table, system, requirement, intervals)
-    return Audit(table, system, intervals, requirement, shown_large)
-
-
-def _pass_large_cells(table: CellTable, system: AttackSystem, requirement: Requirement, intervals: Intervals
-                      ) -> np.ndarray:
-    """Pass the payment counts and Rupiah of hidden cells shown not to be small.
-
-    A cell is small when one of its household counts is 1 to threshold - 1. Where the attack shows every household
-    count of a hidden cell to be at least the threshold (exact lower bounds), the cell is one hidden only to
-    protect others, and pinning its payments or Rupiah discloses no small count: what publishing it would show.
-    (Sub-counts such as failed payments still must not be pinned to a non-zero value.) A small cell can never
-    pass this way: its small count's lower bound is at most its true value. Returns, per variable, whether it
-    was passed this way.
-    """
-    lifted = np.zeros(system.n_vars, dtype=bool)
-    failing = ~intervals.ok
-    if not failing.any():
-        return lifted
-    sensitive = np.array([table.measures[m].role is Role.SENSITIVE for m in range(len(table.measures))])
-    detail = np.array([table.measures[m].role is Role.DETAIL for m in range(len(table.measures))])
-    candidates = np.unique(system.var_cell[failing & ~sensitive[system.var_measure] & ~detail[system.var_measure]])
-    if len(candidates) == 0:
-        return lifted
-    in_cells = np.isin(system.var_cell, candidates)
-    guards = np.flatnonzero(in_cells & sensitive[system.var_measure])
-    refine_exact(system, intervals, guards[~intervals.exact[guards]])
-    floor = requirement.large_floor if requirement.large_floor is not None else np.full(system.n_vars, np.inf)
-    shown_large = intervals.exact[guards] & (np.ceil(intervals.lower[guards] - 1e-6) >= floor[guards] - 1e-6)
-    # A cell is large when all its household counts are.
-    not_large = np.unique(system.var_cell[guards[~shown_large]])
-    large_cells = np.setdiff1d(np.unique(system.var_cell[guards]), not_large)
-    lifted = failing & np.isin(system.var_cell, large_cells) & ~detail[system.var_measure]
-    intervals.ok[lifted] = True
-    intervals.ok[guards] = requirement.met(intervals.lower, intervals.upper, intervals.exact, guards)
-    return lifted
+    return Audit(table, system, intervals, requirement, intervals.lifted)
 
 
 def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
@@ -252,7 +228,9 @@ def _settled(table: CellTable, earlier: Audit, system: AttackSystem) -> Settled:
     seen = was >= 0
     take = np.where(seen, was, 0)
     iv = earlier.intervals
-    return Settled(iv.lower[take], iv.upper[take], iv.exact[take] & seen, iv.ok[take] & seen)
+    proven = np.where(seen, iv.proven[take], -np.inf) if iv.proven is not None else np.full(len(take), -np.inf)
+    lifted = (iv.lifted[take] & seen) if iv.lifted is not None else np.zeros(len(take), bool)
+    return Settled(iv.lower[take], iv.upper[take], iv.exact[take] & seen, iv.ok[take] & seen, proven, lifted)
 
 
 @dataclass

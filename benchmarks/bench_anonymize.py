@@ -16,6 +16,7 @@ illustrative shapes where it has none).
 from __future__ import annotations
 
 import argparse
+import logging
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, help="publish this raw database instead of generating one")
     parser.add_argument("--geo-dir", type=Path, help="boundary layers (default: none: the boundary pack)")
     parser.add_argument("--threshold", type=int, default=get_settings().threshold)
+    parser.add_argument("--debug", action="store_true", help="log the attack's stages (counts only)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         raw = args.raw
@@ -90,4 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Protection's per-round progress lines (counts only) go to stderr.
+    logging.basicConfig(level=logging.DEBUG if "--debug" in sys.argv else logging.INFO, format="%(message)s",
+                        stream=sys.stderr)
     sys.exit(main())

@@ -193,7 +193,7 @@ def test_a_grand_total_below_the_threshold_is_refused():
 def test_attacking_components_piece_by_piece_never_reports_a_wider_interval_than_the_exact_attack(data):
     """With every component treated as large and every piece solved on its own, pieces (kecamatan subtrees, the
     rest held at a feasible point) give inner bounds: never wider than the exact interval, so a value they pass
-    is wide enough."""
+    is wide enough; their relaxations give lower bounds never above the exact one."""
     table, rules = data.table()
     if not _publishable(table):
         return
@@ -206,6 +206,8 @@ def test_attacking_components_piece_by_piece_never_reports_a_wider_interval_than
                 assert (piecewise.intervals.lower >= whole.intervals.lower - 1e-6).all()
                 assert (piecewise.intervals.upper <= whole.intervals.upper + 1e-6).all()
                 assert (whole.intervals.ok >= piecewise.intervals.ok).all()
+                # Outer bounds (relaxations of a piece) never claim more than the exact attack shows.
+                assert (piecewise.intervals.proven <= whole.intervals.lower + 1e-6).all()
 
 
 @_random
