@@ -9,27 +9,19 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from settings import (
+from published_schema import (
+    ALL_CATEGORIES,
+    ALL_CHANNELS,
     ALL_PROGRAMS,
     COMPLAINT_STATUSES,
     NATIONAL_CODE,
-    PROGRAMS,
     PROPOSAL_STATUSES,
-    STATUS_FAILED,
-    STATUS_PAID,
-    STATUS_PENDING,
-    STATUS_RETURNED,
+    UNKNOWN_CHANNEL,
 )
+from settings import PROGRAMS, STATUS_FAILED, STATUS_PAID, STATUS_PENDING, STATUS_RETURNED
 
-#: Channel label for payments whose channel the source did not state.
-UNKNOWN_CHANNEL = "LAINNYA"
-ALL_CHANNELS = "SEMUA"
-ALL_CATEGORIES = "SEMUA"
 #: Provinces aggregated per query over the payments (memory grows with the rows one query groups).
 PROVINCES_PER_QUERY = 6
-
-DISBURSEMENT_COUNTS = ("payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
-                       "late_payments")
 
 
 @dataclass(frozen=True)
@@ -290,9 +282,6 @@ def _feedback_params(scope: Scope, statuses: tuple[str, ...]) -> dict[str, objec
     return {"all": ALL_CATEGORIES, "year": str(scope.year), "first": f"{scope.year}-01",
             "through": scope.through, **{f"status_{i}": s for i, s in enumerate(statuses)}}
 
-
-#: Data-quality indicators, each a count of recipient households (or rows) per desa for the year.
-QUALITY_INDICATORS = ("duplicate_nik", "invalid_nik", "deceased_paid", "quarantined_rows")
 
 # Constant SQL fragments joined at import time; every value is a bound parameter.
 _DESA_QUALITY = _SCOPED_PAYMENTS + """,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize import aggregate
-from anonymize.aggregate import ALL_CHANNELS, QUALITY_INDICATORS, Scope, year_to_date_code
+from anonymize.aggregate import Scope, year_to_date_code
 from anonymize.protect import Protection, protect
 from anonymize.tables import (
     DISBURSEMENT_MEASURES,
@@ -21,19 +21,20 @@ from anonymize.tables import (
     feedback_table,
     quality_table,
 )
-from settings import (
+from published_schema import (
+    ALL_CHANNELS,
     ALL_PROGRAMS,
     COMPLAINT_CATEGORIES,
     COMPLAINT_STATUSES,
+    FEEDBACK_LEVELS,
     NATIONAL_CODE,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
+    QUALITY_INDICATORS,
 )
 
 log = logging.getLogger(__name__)
 
-#: Complaints, proposals and data-quality counts are small at desa level: published from kecamatan up.
-FEEDBACK_LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan")
 #: Published shares are rounded to 0.1 percentage point: what a reader needs, and no exact equation.
 SHARE_DECIMALS = 3
 

@@ -33,11 +33,10 @@ import openformat
 import signing
 from anonymize import package_meta
 from provenance import sha256_file
+from published_schema import GEO_TABLES
 
 DB_NAME = "bansos.duckdb"
 SUMS_NAME = "SHA256SUMS"
-#: Polygon tables become GeoJSON layers, not flat files.
-GEO_TABLES = ("boundaries", "boundaries_detail")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 

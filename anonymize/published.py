@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from anonymize.aggregate import QUALITY_INDICATORS, Scope, year_to_date_code
+from anonymize.aggregate import Scope, year_to_date_code
 from anonymize.build import BuildResult, History, published_frames
 from anonymize.dictionary import dictionary_frame
 from anonymize.tables import (
@@ -20,21 +20,22 @@ from anonymize.tables import (
     feedback_table,
     quality_table,
 )
-from settings import (
+from published_schema import (
     ALL_PROGRAMS,
+    CELL_TABLES,
     COMPLAINT_CATEGORIES,
     COMPLAINT_STATUSES,
-    PROGRAMS,
+    EARLIER_SUFFIX,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
+    QUALITY_INDICATORS,
 )
+from settings import PROGRAMS
 
-#: Cell tables of a release, in the order they are protected and published.
-CELL_TABLES = ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells")
-#: Beside each cell table, `<table>_earlier` carries the year-to-date cells of earlier releases of the same
-#: year exactly as they were published (period `2025@10`: January to October), so that an audit of this
-#: release alone sees everything readers hold.
-EARLIER_SUFFIX = "_earlier"
+# CELL_TABLES and EARLIER_SUFFIX are re-exported: the `<table>_earlier` tables let an audit of this release alone
+# see everything readers hold.
+__all__ = ["CELL_TABLES", "EARLIER_SUFFIX", "PublishedRelease", "ReleaseInfo", "load_history", "read_release",
+           "write_release"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from settings import (
     BLT_DD_MONTHLY,
     CHANNELS,
     PKH_TAHAP_MONTHS,
+    PROGRAM_CODES,
     SEMBAKO_BATCHES,
     SEMBAKO_MONTHLY,
     STATUS_FAILED,
@@ -23,7 +24,6 @@ from settings import (
     STATUSES,
 )
 
-PROGRAM_CODES = ("PKH", "SEMBAKO", "BLT_DD")
 #: (tahap, scheduled month, months covered) per program; BLT Dana Desa is monthly or in 3-month batches per desa.
 SCHEDULES = {
     "PKH": [(t, m, 3) for t, m in PKH_TAHAP_MONTHS.items()],
