@@ -10,16 +10,15 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from dashboard import charts, components, db, i18n, maps, metrics, views
+from dashboard import charts, components, db, i18n, maps, metrics, shareable, views
 from dashboard.components import PageContext
 from dashboard.i18n import format_int, format_percent, format_period, t
+from published_schema import ALL_PROGRAMS, FEEDBACK_LEVELS, has_months
 
 #: Panels kept per process, keyed on (view, release, language, parameters): a news story sends thousands of
 #: visitors to the same few views, and a rerun of a seen view is then a lookup (figures are shared, never mutated).
 PANEL_CACHE_ENTRIES = 256
 
-#: Embeddable views and the page each one comes from.
-EMBED_PAGES = {"map": "peta", "trend": "tren", "gap": "kesenjangan", "profile": "wilayah"}
 
 
 @dataclass
@@ -53,10 +52,10 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     pixels (the reader's content width)."""
     release_id, year = ctx.release.release_id, str(ctx.release.data_year)
     notes = []
-    if level == "desa" and period != year:
+    if not has_months(level) and period != year:
         notes.append(t("desa_year_only", ctx.lang, year=year))
         period = year
-    if norm == "eligible" and program == "SEMUA":
+    if norm == "eligible" and program == ALL_PROGRAMS:
         notes.append(t("n_eligible_semua", ctx.lang))
     cells = db.get_cells(release_id, code, level, program, period)
     denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
@@ -112,11 +111,11 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
     registered = db.get_denominators(release_id, code, level, year)
-    registered = registered[registered["program"] == "SEMUA"][["region_code", "registered_households",
+    registered = registered[registered["program"] == ALL_PROGRAMS][["region_code", "registered_households",
                                                                "registered_suppressed"]]
     ranked = views.rank_gaps(views.build_gaps(cells, registered), rank_by)
     quality = (views.pivot_quality(db.get_quality(release_id, code, level, year), ctx.lang, threshold)
-               if level != "desa" else views.pivot_quality(ranked.iloc[0:0], ctx.lang, threshold))
+               if level in FEEDBACK_LEVELS else views.pivot_quality(ranked.iloc[0:0], ctx.lang, threshold))
     shown = ranked if top == "all" else ranked.head(int(top))
     fmt = format_int if rank_by == "gap" else format_percent
     measure = t("gap_abs" if rank_by == "gap" else "gap_pct", ctx.lang)
@@ -130,7 +129,7 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     title = f"{measure} — {components.program_name(ctx, program)}, {region}"
     figure = charts.build_bars(bars, ctx.lang, title, measure)
     notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
-    if level == "desa":
+    if level not in FEEDBACK_LEVELS:
         notes.append(t("quality_desa", ctx.lang))
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
 
@@ -138,10 +137,9 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
 def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     """A region's recipients by program and month (a desa shows its kecamatan's months)."""
     release_id, threshold = ctx.release.release_id, ctx.release.threshold
-    region = db.get_region(release_id, code)
-    trend_code = region["kecamatan_code"] if region["level"] == "desa" else code
+    trend_code = shareable.shown_region(release_id, code)
     trend_name = db.get_region(release_id, trend_code)["name"]
-    notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if region["level"] == "desa" else []
+    notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if trend_code != code else []
     names = components.program_names(ctx)
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
