@@ -34,19 +34,11 @@ from itertools import chain, compress
 
 import lokal
 
+from data.vocabulary import CHANNEL_ALIASES, FIELDS, LABELS, MONTHS, PROGRAM_ALIASES, STATUS_ALIASES
 from geo.code_history import earlier_code
 from geo.regions import RegionCodeError, get_registry, level_of, normalize_region_code
 from settings import CHANNELS, PROGRAMS, STATUS_PAID, STATUSES
 
-#: Canonical columns of an ingested row, in `disbursements` order.
-FIELDS = ("nik", "name", "kk_number", "desa_code", "program", "period", "tahap", "amount", "channel",
-          "status", "scheduled_date", "paid_date")
-#: How each canonical column is called in Kemensos exports (and in messages).
-LABELS = {
-    "nik": "nik", "name": "nama", "kk_number": "no_kk", "desa_code": "kode_desa", "program": "program",
-    "period": "periode", "tahap": "tahap", "amount": "nominal", "channel": "kanal", "status": "status",
-    "scheduled_date": "tanggal_jadwal", "paid_date": "tanggal_salur",
-}
 #: Columns of an accepted row beyond the file's: the day a failed, returned or pending payment carries, and
 #: the code as given when `kode_desa` was translated (earlier edition or crosswalk).
 DERIVED_FIELDS = ("status_date", "desa_code_from")
@@ -67,14 +59,6 @@ _LONG_NUMBER = re.compile(r"\d(?:[\s.,\-/']?\d){11,}")
 _LETTER = re.compile(r"[^\W\d_]")
 #: OCHA/HDX p-codes: `ID` + the compact Kemendagri code (ID3404012001).
 _OCHA_PREFIX = re.compile(r"^ID(?=\d)", re.IGNORECASE)
-_MONTHS = {
-    "januari": 1, "jan": 1, "january": 1, "februari": 2, "feb": 2, "february": 2, "pebruari": 2,
-    "maret": 3, "mar": 3, "march": 3, "april": 4, "apr": 4, "mei": 5, "may": 5,
-    "juni": 6, "jun": 6, "june": 6, "juli": 7, "jul": 7, "july": 7, "agustus": 8, "agu": 8, "agt": 8,
-    "ags": 8, "aug": 8, "august": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
-    "oct": 10, "october": 10, "november": 11, "nov": 11, "nopember": 11, "desember": 12, "des": 12,
-    "dec": 12, "december": 12,
-}
 _PERIOD_FORMS = tuple(re.compile(form, re.ASCII) for form in (
     r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})",                 # 2025-01, 2025/1
     r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})",                 # 01/2025, 1-2025
@@ -88,24 +72,6 @@ _DATE_FORMS = tuple(re.compile(form, re.ASCII) for form in (
 #: Excel and Parquet timestamps carry a time of day; midnight or not, only the day matters.
 _TIME_SUFFIX = re.compile(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
 _TAHAP_PREFIX = re.compile(r"(?i)^tahap[\s\-]*")
-_PROGRAM_ALIASES = {
-    "PKH": "PKH", "PROGRAMKELUARGAHARAPAN": "PKH", "KELUARGAHARAPAN": "PKH",
-    "SEMBAKO": "SEMBAKO", "BPNT": "SEMBAKO", "PROGRAMSEMBAKO": "SEMBAKO", "SEMBAKOBPNT": "SEMBAKO",
-    "PROGRAMSEMBAKOBPNT": "SEMBAKO", "BANTUANPANGANNONTUNAI": "SEMBAKO", "KARTUSEMBAKO": "SEMBAKO",
-    "BLTDD": "BLT_DD", "BLTDANADESA": "BLT_DD", "BLTDESA": "BLT_DD", "BANTUANLANGSUNGTUNAIDANADESA": "BLT_DD",
-}
-_STATUS_ALIASES = {
-    **{status: status for status in STATUSES},
-    "tersalur": STATUS_PAID, "sudah disalurkan": STATUS_PAID, "sudah tersalur": STATUS_PAID,
-    "gagal salur": "gagal", "gagal disalurkan": "gagal", "dikembalikan": "retur",
-    "ditunda": "tertunda", "pending": "tertunda",
-}
-_CHANNEL_ALIASES = {
-    **{channel: channel for channel in CHANNELS},
-    **{f"BANK{channel}": channel for channel in CHANNELS if channel != "POS"},
-    "BANKSYARIAHINDONESIA": "BSI", "PTPOS": "POS", "POSINDONESIA": "POS", "PTPOSINDONESIA": "POS",
-    "PTPOSINDONESIAPERSERO": "POS", "KANTORPOS": "POS",
-}
 _NIK_ISSUES = {
     "province": "its first two digits are not an Indonesian province",
     "wilayah": "its kabupaten or kecamatan digits are 00",
@@ -383,17 +349,17 @@ def _known(value: str | None, text: str, field: str, allowed: tuple[str, ...] | 
 
 @lru_cache(maxsize=_CACHE)
 def _program_of(text: str) -> Parsed:
-    return _known(_PROGRAM_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "program", PROGRAMS)
+    return _known(PROGRAM_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "program", PROGRAMS)
 
 
 @lru_cache(maxsize=_CACHE)
 def _status_of(text: str) -> Parsed:
-    return _known(_STATUS_ALIASES.get(" ".join(text.lower().replace("_", " ").split())), text, "status", STATUSES)
+    return _known(STATUS_ALIASES.get(" ".join(text.lower().replace("_", " ").split())), text, "status", STATUSES)
 
 
 @lru_cache(maxsize=_CACHE)
 def _channel_of(text: str) -> Parsed:
-    return _known(_CHANNEL_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "channel", CHANNELS)
+    return _known(CHANNEL_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "channel", CHANNELS)
 
 
 @lru_cache(maxsize=_CACHE)
@@ -437,7 +403,7 @@ def _month_of(text: str) -> str | None:
         if match is None:
             continue
         parts = match.groupdict()
-        month = _MONTHS.get(parts["name"], 0) if "name" in parts else int(parts["m"])
+        month = MONTHS.get(parts["name"], 0) if "name" in parts else int(parts["m"])
         return f"{int(parts['y']):04d}-{month:02d}" if 1 <= month <= 12 else None
     return None
 
