@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,8 @@ def _env_int(name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where things live and how strict disclosure control is. Read once from the environment."""
+    """Where things live and how strict disclosure control is, from the environment (`get_settings` reads it once
+per state of the `BANSOS_*` variables)."""
 
     raw_db: Path = field(default_factory=lambda: _env_path("BANSOS_RAW_DB", ROOT / "data" / "raw" / "bansos.duckdb"))
     published_db: Path = field(
@@ -124,5 +126,16 @@ class Settings:
         default_factory=lambda: Path(key).expanduser() if (key := os.environ.get("BANSOS_SIGNING_KEY")) else None)
 
 
+#: The environment variables Settings reads: a change to any of them (a test, a server restarted with another
+#: release) is a new Settings; otherwise every call returns the same one.
+ENVIRONMENT = ("BANSOS_RAW_DB", "BANSOS_PUBLISHED_DB", "BANSOS_GEO_DIR", "BANSOS_THRESHOLD", "BANSOS_LATE_AFTER_DAYS",
+               "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY")
+
+
 def get_settings() -> Settings:
+    return _settings(tuple(os.environ.get(name) for name in ENVIRONMENT))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(environment: tuple[str | None, ...]) -> Settings:
     return Settings()

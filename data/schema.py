@@ -109,13 +109,6 @@ RAW_TABLES_DDL = {
         )""",
 }
 
-#: Columns holding direct identifiers. Nothing derived from them may be published.
-IDENTIFIER_COLUMNS = {
-    "households": ("household_id", "kk_number", "head_nik", "head_name", "head_birth_date"),
-    "members": ("household_id",),
-    "disbursements": ("nik", "name", "kk_number"),
-    "quarantine": ("record",),
-}
 
 
 def connect_raw(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
