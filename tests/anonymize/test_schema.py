@@ -42,19 +42,19 @@ def test_codes_are_the_contracts(published):
     for table, column, values in ((schema.COMPLAINT_CELLS, "category", schema.COMPLAINT_CATEGORIES),
                                   (schema.PROPOSAL_CELLS, "kind", schema.PROPOSAL_KINDS),
                                   (schema.QUALITY_CELLS, "indicator", schema.QUALITY_INDICATORS)):
-        found = {v for (v,) in published.execute(f"SELECT DISTINCT {column} FROM {table}").fetchall()}  # noqa: S608
+        found = {v for (v,) in published.execute(f"SELECT DISTINCT {column} FROM {table}").fetchall()}
         assert found == {schema.ALL, *values} - ({schema.ALL} if table == schema.QUALITY_CELLS else set()), table
 
 
 @pytest.mark.parametrize("table", schema.CELL_TABLES)
 def test_each_table_has_rows_at_its_levels_only(published, table):
-    levels = {lv for (lv,) in published.execute(f"SELECT DISTINCT level FROM {table}").fetchall()}  # noqa: S608
+    levels = {lv for (lv,) in published.execute(f"SELECT DISTINCT level FROM {table}").fetchall()}
     assert levels == set(schema.TABLE_LEVELS[table])
 
 
 def test_breakdowns_are_published_at_the_contracts_levels(published):
     def levels(where: str) -> set[str]:
-        sql = f"SELECT DISTINCT level FROM disbursement_cells WHERE {where}"  # noqa: S608
+        sql = f"SELECT DISTINCT level FROM disbursement_cells WHERE {where}"
         return {lv for (lv,) in published.execute(sql).fetchall()}
 
     assert levels("length(period) = 7") == set(schema.MONTHLY_LEVELS)
@@ -68,5 +68,5 @@ def test_breakdowns_are_published_at_the_contracts_levels(published):
 def test_primary_keys_hold(published):
     for table, key in schema.PRIMARY_KEYS.items():
         columns = ", ".join(key)
-        sql = f"SELECT count(*) - count(DISTINCT ({columns})) FROM {table}"  # noqa: S608
+        sql = f"SELECT count(*) - count(DISTINCT ({columns})) FROM {table}"
         assert published.execute(sql).fetchone()[0] == 0, table
