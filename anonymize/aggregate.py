@@ -79,7 +79,7 @@ def is_whole_year(periods: pd.Series) -> np.ndarray:
 
 def detect_scope(con: duckdb.DuckDBPyConnection, through: str | None = None) -> Scope:
     """The latest year with payments, up to its last month with payments (or `through`, 'YYYY-MM')."""
-    last = con.execute("SELECT max(period) FROM disbursements").fetchone()[0]
+    last = con.execute("SELECT max(period) FROM disbursements").fetchall()[0][0]
     if through is None and last is None:
         raise ValueError("the raw database has no disbursements")
     through = through or last

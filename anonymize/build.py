@@ -101,7 +101,7 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     frames = aggregate_frames(raw, scope, regions, late_after_days)
     inputs = table_inputs(frames, regions, scope, threshold)
     rows = raw.execute("SELECT count(*) FROM disbursements WHERE period BETWEEN ? AND ?",
-                       [f"{scope.year}-01", scope.through]).fetchone()[0]
+                       [f"{scope.year}-01", scope.through]).fetchall()[0][0]
     seconds["aggregate"] = time.perf_counter() - start
     tables = []
     for table_input in inputs:
@@ -203,7 +203,7 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None
     _check_unrevised(frame, matched, measures, known & ~hidden, history.release_id)
 
     latest = year_to_date_code(history.year, history.through_month)
-    year_keys = frame[keys].assign(period=np.where(frame["period"] == str(history.year), latest, None))
+    year_keys = frame[keys].assign(period=frame["period"].eq(str(history.year)).map({True: latest, False: None}))
     grown = year_keys.merge(earlier[[*keys, "suppressed"]], how="left", on=keys, indicator=True)
     grown_known = (grown["_merge"] == "both").to_numpy()
     grown_hidden = grown["suppressed"].fillna(False).to_numpy(dtype=bool) & grown_known

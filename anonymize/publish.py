@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -37,7 +38,7 @@ class Published:
     #: Per published cell table: cells, non-empty and hidden cells, shares hidden (as the release's `tables`).
     tables: dict[str, dict[str, float | int]]
     #: The stand-alone audit's summary (passed, hidden values, LP solves, per table).
-    audit: dict[str, object]
+    audit: dict[str, Any]
     signed: str
     package_bytes: int
     rows_aggregated: int
@@ -173,14 +174,14 @@ def _write_boundaries(db: Path, result: BuildResult, geo_dir: Path) -> None:
         con.close()
 
 
-def _sources(raw_db: Path) -> dict[str, object]:
+def _sources(raw_db: Path) -> dict[str, Any]:
     """What the release was made from: ingested files' hashes and how the raw data was generated."""
     con = duckdb.connect(str(raw_db), read_only=True)
     try:
         files = con.execute("SELECT source, source_sha256, input_rows, accepted, quarantined "
                             "FROM ingested_files ORDER BY ingested_at").df()
         metadata = dict(con.execute("SELECT key, value FROM raw_metadata").fetchall())
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 (fixed table names)
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]  # noqa: S608 (fixed table names)
                   for t in ("households", "disbursements", "complaints", "usul_sanggah", "quarantine")}
     finally:
         con.close()

@@ -28,6 +28,7 @@ def read_level():
     return shareable.read(declared.param("level"), at, components.level_label(default, lang))
 
 
+panel: panels.MapPanel | panels.ChartPanel
 if view == "map":
     level, program, metric = read_level(), read("program"), read("metric")
     norm = metrics.effective_norm(metric, read("norm"))

@@ -21,7 +21,7 @@ if not has_months(db.level_of_code(code)) and period != year:
     st.info(t("desa_year_only", ctx.lang, year=year))
     period = year
 
-region = db.get_region(release_id, code)
+region = db.region(release_id, code)
 cells = db.get_region_cells(release_id, code, period)
 year_cells = db.get_region_cells(release_id, code, year)
 st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang),
@@ -36,7 +36,7 @@ if any(value == i18n.hidden_label(ctx.lang) for _, value in headlines):
 monthly_code = shareable.shown_region(release_id, code)
 monthly = db.get_monthly(release_id, (monthly_code,), (program,))
 if monthly_code != code:
-    st.caption(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, monthly_code)["name"]))
+    st.caption(t("desa_trend_note", ctx.lang, name=db.region(release_id, monthly_code)["name"]))
 series = views.build_monthly_series(monthly, "amount", "program", {program: components.program_name(ctx, program)},
                                     "none", ctx.lang, threshold)
 figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))

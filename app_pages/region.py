@@ -17,7 +17,7 @@ if query:
         st.info(t("search_none", ctx.lang, query=i18n.escape(query)))
     else:
         # A search opens its best match at once; picking another result keeps that pick for the same query.
-        code = components.best_match(found, code, st.session_state.get("_searched"), query)
+        code = components.best_match(found, code, st.session_state.get("_searched"), query) or code
         components.go_to(code)
         components.render_search_results(ctx, found, code)
     st.session_state["_searched"] = query
@@ -25,7 +25,7 @@ elif code == NATIONAL_CODE:
     st.info(t("search_prompt", ctx.lang))
 narrow = browser.content_width() < browser.NARROW
 
-region = db.get_region(release_id, code)
+region = db.region(release_id, code)
 lineage = db.get_lineage(release_id, code)
 st.header(components.region_label(region, ctx.lang))
 st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
@@ -43,14 +43,14 @@ if region["level"] != "nasional":
     values = metrics.build_values(siblings, "recipients", "registered",
                                   db.get_denominators(release_id, parent, region["level"], year))
     rank, count = views.sibling_rank(values, code)
-    parent_name = components.region_label(db.get_region(release_id, parent), ctx.lang)
+    parent_name = components.region_label(db.region(release_id, parent), ctx.lang)
     st.subheader(t("rank_among", ctx.lang, n=len(siblings), parent=parent_name))
     measure = metrics.metric_label("recipients", "registered", ctx.lang)
     st.write(t("rank_value", ctx.lang, rank=rank, n=count, metric=measure) if rank else t("rank_hidden", ctx.lang))
 
 panel = panels.profile_panel(ctx, code)
 trend_code = shareable.shown_region(release_id, code)
-trend_name = db.get_region(release_id, trend_code)["name"]
+trend_name = db.region(release_id, trend_code)["name"]
 st.subheader(t("trend_title", ctx.lang, name=trend_name))
 for note in panel.notes:
     st.caption(note)

@@ -12,7 +12,7 @@ chosen = components.current_region(ctx)
 components.render_region_picker(ctx, chosen, deepest="desa")
 code = shareable.shown_region(release_id, chosen)
 if code != chosen:
-    st.info(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, code)["name"]))
+    st.info(t("desa_trend_note", ctx.lang, name=db.region(release_id, code)["name"]))
 level = db.level_of_code(code)
 left, right = st.columns(2)
 with left:
@@ -52,7 +52,7 @@ others = state.widget(st.multiselect, "compare", list(options), [], label=t("com
                       placeholder=t("choose_regions", ctx.lang), format_func=lambda c: options.get(c, c))
 codes = (code, *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,))
-labels = {db.get_region(release_id, c)["name"]: components.region_label(db.get_region(release_id, c), ctx.lang)
+labels = {db.region(release_id, c)["name"]: components.region_label(db.region(release_id, c), ctx.lang)
           for c in codes}  # "Kulon Progo Regency" in English
 series = views.build_monthly_series(compared, metric, "name", labels, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))

@@ -27,7 +27,7 @@ NAMES = ("Siti Aminah", "Budi Santoso", "Maria Ina", "Yohanes Lero", "Ni Luh Ayu
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def payments(count: int, seed: int = 1) -> list[list[object]]:
+def payments(count: int, seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
     desa = [c for c in get_registry().names if len(c) == 13 and c[:2] in ("34", "53")]
     people = []
@@ -48,13 +48,13 @@ def payments(count: int, seed: int = 1) -> list[list[object]]:
     return rows
 
 
-def write_csv(path: Path, rows: list[list[object]]) -> None:
+def write_csv(path: Path, rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as file:
         file.write("DAFTAR PENYALURAN PKH 2025\r\n\r\n" + ";".join(HEADER) + "\r\n")
         file.writelines(";".join(map(str, row)) + "\r\n" for row in rows)
 
 
-def write_xlsx(path: Path, rows: list[list[object]]) -> None:
+def write_xlsx(path: Path, rows: list[list[str]]) -> None:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Penyaluran")
     sheet.append(["DAFTAR PENYALURAN PKH 2025"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from dataclasses import dataclass
@@ -200,10 +201,14 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
         column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), options, key=f"pick_{level}", on_change=_pick,
-                         args=(level, parent), format_func=lambda c, n=names: n.get(c, "—"))
+                         args=(level, parent), format_func=functools.partial(_name_or_dash, names))
         if value not in names:
             break
         parent = value
+
+
+def _name_or_dash(names: dict[str, str], code: str) -> str:
+    return names.get(code, "—")
 
 
 def level_label(level: str, lang: str) -> str:
@@ -340,6 +345,6 @@ def render_image_downloads(ctx: PageContext, figure, key: str, stem: str) -> Non
     for column, fmt in zip(columns, export.IMAGE_FORMATS, strict=True):
         column.download_button(
             i18n.t(f"download_{fmt}", ctx.lang),
-            lambda fmt=fmt: export.image_bytes(figure() if callable(figure) else figure, ctx.release.release_id, fmt),
+            export.image_drawer(figure, ctx.release.release_id, fmt),
             file_name=opendata.file_name(ctx.release.release_id, stem, fmt),
             mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}", on_click="ignore")

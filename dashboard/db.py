@@ -25,7 +25,7 @@ __all__ = ["GEO_TABLES", "LEVELS", "MEASURES", "Release", "kept_release_ids", "l
 MEASURES = DISBURSEMENT_MEASURES
 
 
-def connection_config() -> dict[str, str | int | bool]:
+def connection_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB settings of the public server's connection: no file or network access beyond the release (a query
     can never read another file, even if one were injected), and bounded threads and memory so a burst of visitors
     cannot take the machine. `BANSOS_DASHBOARD_THREADS` and `BANSOS_DASHBOARD_MEMORY` override the bounds."""
@@ -71,6 +71,14 @@ def get_programs(release_id: str) -> pd.DataFrame:
 @st.cache_data(max_entries=1024, show_spinner=False)
 def get_region(release_id: str, code: str) -> dict | None:
     return queries.region(get_connection(release_id), code)
+
+
+def region(release_id: str, code: str) -> dict:
+    """A region the page already checked is in the release (`components.current_region`, a parent, a kecamatan)."""
+    found = get_region(release_id, code)
+    if found is None:
+        raise LookupError(f"region {code!r} is not in release {release_id}")
+    return found
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)

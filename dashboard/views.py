@@ -101,7 +101,8 @@ def annual_target(year_cells: pd.DataFrame, program: str) -> float | None:
     if program == ALL_PROGRAMS:
         parts = [annual_target(year_cells, p) for p in PROGRAM_CODES
                  if p in set(year_cells["program"])]
-        return None if not parts or any(p is None for p in parts) else float(sum(parts))
+        known = [p for p in parts if p is not None]
+        return None if not parts or len(known) < len(parts) else float(sum(known))
     row = year_cells[year_cells["program"] == program]
     if row.empty or bool(row["suppressed"].iloc[0]) or pd.isna(row["eligible_households"].iloc[0]):
         return None

@@ -110,7 +110,8 @@ def ingest(sources: Sequence[Source], db: Path, reference_date: date,
     con = _connect(db)
     try:
         con.begin()
-        results, seen = [], {}
+        results: list[FileResult] = []
+        seen: dict[str, Path] = {}
         for source in sources:
             results.append(_ingest_file(con, source, reference_date, seen, crosswalk))
         con.commit()
@@ -165,7 +166,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, source: Source, reference_date:
     return result
 
 
-def _apply_crosswalk(crosswalk: Crosswalk, columns: dict[str, list], extra: dict[int, list[Reason]]) -> list:
+def _apply_crosswalk(crosswalk: Crosswalk, columns: dict[str, Sequence[str | None]],
+                     extra: dict[int, list[Reason]]) -> Sequence[str | None]:
     """Replace the batch's desa codes by their Kemendagri codes; a code the crosswalk lacks rejects its row."""
     given = columns.get("desa_code") or []
     translated = {cell: crosswalk.translate(cell) for cell in set(given)}

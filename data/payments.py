@@ -53,7 +53,10 @@ class Rows:
     def amounts(self, hh: Households) -> np.ndarray:
         """Rupiah per payment: a quarter of the household's capped PKH year, or the monthly rate x months."""
         monthly = np.where(self.program == 1, SEMBAKO_MONTHLY, BLT_DD_MONTHLY)
-        return np.where(self.program == 0, hh.pkh_annual[self.household] // 4, monthly * self.months)
+        if hh.pkh_annual is None:
+            raise ValueError("the households' PKH benefit is computed before payments")
+        pkh_quarter: np.ndarray = hh.pkh_annual[self.household] // 4
+        return np.where(self.program == 0, pkh_quarter, monthly * self.months)
 
 
 def schedule(who: Targeting, hh: Households, desa: DesaArrays) -> Rows:

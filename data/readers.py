@@ -138,7 +138,7 @@ def _open_csv(path: Path, bom: bool) -> Source:
 def _hash_and_encoding(path: Path, utf8_name: str) -> tuple[str, str]:
     """One streaming pass for the hash and UTF-8; a second only when UTF-8 fails and Windows-1252 is tried."""
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
     with path.open("rb") as file:
         while chunk := file.read(_CHUNK):
@@ -172,7 +172,7 @@ def _sniff(path: Path, sample: str) -> tuple[str, tuple[str, ...], int]:
     except csv.Error:
         sniffed = ","
     candidates = [sniffed, *(d for d in _DELIMITERS if d != sniffed)]
-    best = (-1, "", (), 0)
+    best: tuple[int, str, Sequence[str], int] = (-1, "", (), 0)
     for delimiter in candidates:
         for index, row in enumerate(_first_rows(sample, delimiter)):
             score = _known_columns(row)
@@ -181,7 +181,7 @@ def _sniff(path: Path, sample: str) -> tuple[str, tuple[str, ...], int]:
     score, delimiter, header, index = best
     if score <= 0:
         _refuse_unrecognised(path, [row for d in candidates for row in _first_rows(sample, d)])
-    return delimiter, header, index
+    return delimiter, tuple(header), index
 
 
 def _known_columns(row: Sequence[str]) -> int:
@@ -303,7 +303,7 @@ def _excel_rows(sheet: python_calamine.CalamineSheet, limit: int | None = None) 
 def _excel_text(cell: object) -> str:
     """A cell as the text a CSV export would hold: whole numbers without `.0`, dates as ISO days."""
     if cell.__class__ is str:
-        return cell  # type: ignore[return-value]
+        return cell
     if isinstance(cell, float):
         if abs(cell) >= _EXACT_FLOAT:
             # Scientific form with 15 digits: validation says the NIK/KK number lost digits as a number.
@@ -327,12 +327,12 @@ def read_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Ro
 
 def _excel_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Row]]]:
     with python_calamine.CalamineWorkbook.from_path(str(source.path)) as workbook:
-        numbered = _excel_rows(workbook.get_sheet_by_name(source.sheet))
+        numbered = _excel_rows(workbook.get_sheet_by_name(source.sheet or ""))
         rows = ((line, [_excel_text(cell) for cell in cells]) for line, cells in numbered if line > source.header_line)
         while batch := list(islice(rows, size)):
             lines = [line for line, _ in batch]
             # Trailing empty cells of a wide used area are not cells of the row.
-            cells = [_trim(row, len(source.header)) for _, row in batch]
+            cells: list[Row] = [_trim(row, len(source.header)) for _, row in batch]
             yield _without_blank_rows(lines, cells)
 
 

@@ -25,7 +25,7 @@ Decisions (see README, `python -m data ingest`):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -203,11 +203,11 @@ def _code_check(niks: Sequence[object], desas: Sequence[object], desa_reasons: S
     elsewhere, example = 0, None
     for nik, desa in zip(niks, desas, strict=True):
         if desa is not None and nik is not None and nik[:6] != kecamatan[desa]:  # type: ignore[index]
-            home = _nik_kecamatan(nik)  # type: ignore[arg-type]
+            home = _nik_kecamatan(nik)
             if home != desa[:8]:  # type: ignore[index]
                 elsewhere += 1
-                example = example or (desa, home)
-    return CodeCheck(len(desas) - desas.count(None) + unknown, unknown, elsewhere, example)  # type: ignore[attr-defined]
+                example = example or (str(desa), home)
+    return CodeCheck(len(desas) - desas.count(None) + unknown, unknown, elsewhere, example)
 
 
 @lru_cache(maxsize=_CACHE)
@@ -224,7 +224,7 @@ def _parse_column(field: str, cells: Sequence[object], reference_date: date) -> 
     missing = (Reason(f"{field}_missing", f"{LABELS[field]} is empty."),) if field in REQUIRED_FIELDS else ()
     typed, reasons = {}, {}
     for cell in set(cells):
-        text = cell.strip() if cell.__class__ is str else _clean(cell)  # type: ignore[attr-defined]
+        text = cell.strip() if cell.__class__ is str else _clean(cell)
         typed[cell], reasons[cell] = parse(text, reference_date) if text else (None, missing)
     return list(map(typed.__getitem__, cells)), list(map(reasons.__getitem__, cells))
 
@@ -256,9 +256,10 @@ def _shown(text: str) -> str:
 
 @lru_cache(maxsize=_PEOPLE_CACHE)
 def _nik_of(text: str, reference_date: date) -> Parsed:
-    digits, problems = _identity_digits(text, "nik")
-    if digits is None:
+    found, problems = _identity_digits(text, "nik")
+    if found is None:
         return None, problems
+    digits = str(found)
     issues = lokal.parse_nik(digits, reference_date=reference_date).errors
     kecamatan = f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}"
     if not issues and (kecamatan in get_registry() or earlier_code(kecamatan) is not None):
@@ -341,7 +342,7 @@ def _desa_from(text: str) -> str | None:
     return f"{code} ({earlier.editions} edition)" if earlier and earlier.current else None
 
 
-def _known(value: str | None, text: str, field: str, allowed: tuple[str, ...] | dict[str, object]) -> Parsed:
+def _known(value: str | None, text: str, field: str, allowed: Collection[str]) -> Parsed:
     if value is not None:
         return value, ()
     return _invalid(f"{field}_unknown", f"{LABELS[field]} {_shown(text)} is not one of {', '.join(allowed)}.")
@@ -435,7 +436,7 @@ def _day_of(text: str) -> date | None:
 @lru_cache(maxsize=_CACHE)
 def _program_rules(program_code: object, amount: object, desa: object) -> tuple[Reason, ...]:
     """Rules of the program itself: the amounts it pays, and where (BLT Dana Desa never in a kelurahan)."""
-    program = PROGRAMS.get(program_code)  # type: ignore[arg-type]
+    program = PROGRAMS.get(str(program_code))
     if program is None:
         return ()
     reasons = []
@@ -445,7 +446,7 @@ def _program_rules(program_code: object, amount: object, desa: object) -> tuple[
     elif isinstance(amount, int) and amount % program.payment_step:
         reasons.append(Reason("amount_step", f"nominal {amount:,} is not a multiple of {program.code}'s "
                               f"payment step ({program.payment_step:,})."))
-    if program.desa_only and get_registry().kinds.get(desa) == "kelurahan":  # type: ignore[arg-type]
+    if program.desa_only and get_registry().kinds.get(str(desa)) == "kelurahan":
         reasons.append(Reason("program_in_kelurahan", f"{program.code} is paid from the village fund (Dana Desa), "
                               f"but {desa} is a kelurahan."))
     return tuple(reasons)
