@@ -65,14 +65,22 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> None:
     book.save(path)
 
 
+def _time_field(pattern: str, text: str) -> str:
+    """One figure of GNU time's `-v` report."""
+    found = re.search(pattern, text)
+    if found is None:
+        raise RuntimeError(f"/usr/bin/time -v printed no line matching {pattern!r}")
+    return found.group(1)
+
+
 def measure(path: Path, work: Path) -> str:
     db = work / f"{path.stem}.duckdb"
     db.unlink(missing_ok=True)
     done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "data", "ingest", str(path), "--db", str(db),
                            "--as-of", "2025-12-31"], cwd=ROOT, capture_output=True, text=True, check=True)
     summary = next(line for line in done.stdout.splitlines() if line.startswith("ingested"))
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))  # type: ignore[union-attr]
-    wall = re.search(r"Elapsed \(wall clock\) time .*: (\S+)", done.stderr).group(1)  # type: ignore[union-attr]
+    rss = int(_time_field(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr))
+    wall = _time_field(r"Elapsed \(wall clock\) time .*: (\S+)", done.stderr)
     size = path.stat().st_size / 1e6
     return f"{path.name} ({size:.0f} MB): {summary}\n  process wall {wall}, peak RSS {rss / 1024:,.0f} MB"
 

@@ -92,16 +92,17 @@ def index_cookie(url: str, timeout: float) -> str:
 async def session(url: str, page: str, query: str, timeout: float) -> Result:
     """One visitor: load the page, open the websocket, ask for the page's run, wait for it to finish."""
     import websockets
-    from websockets.typing import Subprotocol
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.typing import Subprotocol
 
     stream = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
     start = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
             cookie = await asyncio.to_thread(index_cookie, url, timeout)
-            async with websockets.connect(stream, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=timeout,
+            async with websockets.connect(stream, subprotocols=[Subprotocol("streamlit")], max_size=None,
+                                          open_timeout=timeout,
                                           additional_headers={"Cookie": cookie} if cookie else None) as ws:
                 message = BackMsg()
                 message.rerun_script.query_string = query

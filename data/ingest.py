@@ -149,8 +149,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, source: Source, reference_date:
         codes += batch.codes
         if codes.foreign:
             raise cli.UserError(_foreign_codes(source, codes))  # rolls back every file of the run
-        if given is not None:
-            batch.accepted["desa_code_from"] = [f"{given[i]} (crosswalk {crosswalk.path.name})"  # type: ignore[union-attr]
+        if given is not None and crosswalk is not None:
+            batch.accepted["desa_code_from"] = [f"{given[i]} (crosswalk {crosswalk.path.name})"
                                                 for i in batch.accepted_positions]
         _insert_accepted(con, source, [lines[i] for i in batch.accepted_positions], batch.accepted)
         _insert_quarantined(con, source, lines, cells, batch.rejected)

@@ -31,6 +31,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain, compress
+from typing import cast
 
 import lokal
 
@@ -186,7 +187,7 @@ def validate_columns(columns: Mapping[str, Sequence[object]], size: int, referen
     rejected = {
         position: Rejected(
             extra.get(position, ()) + tuple(chain.from_iterable(column[position] for column in problems)),
-            values["desa_code"][position])  # type: ignore[arg-type]
+            cast("str | None", values["desa_code"][position]))  # parsed codes are text or None
         for position in bad
     }
     codes = _code_check(values["nik"], values["desa_code"], problems[FIELDS.index("desa_code")])
@@ -196,15 +197,18 @@ def validate_columns(columns: Mapping[str, Sequence[object]], size: int, referen
     return Batch({field: [column[i] for i in kept] for field, column in values.items()}, kept, rejected, codes)
 
 
-def _code_check(niks: Sequence[object], desas: Sequence[object], desa_reasons: Sequence[tuple]) -> CodeCheck:
+def _code_check(parsed_niks: Sequence[object], parsed_desas: Sequence[object],
+                desa_reasons: Sequence[tuple]) -> CodeCheck:
+    # Parsed NIKs and desa codes are text or None (no copy: a batch is large).
+    niks, desas = cast("Sequence[str | None]", parsed_niks), cast("Sequence[str | None]", parsed_desas)
     # Compared as digits first (one slice per row); only disagreeing rows look the NIK's kecamatan up in history.
-    kecamatan = {desa: desa[:8].replace(".", "") for desa in set(desas) if desa is not None}  # type: ignore[index]
+    kecamatan = {desa: desa[:8].replace(".", "") for desa in set(desas) if desa is not None}
     unknown = sum(1 for reasons in desa_reasons if reasons and reasons[0].code == "desa_code_unknown")
     elsewhere, example = 0, None
     for nik, desa in zip(niks, desas, strict=True):
-        if desa is not None and nik is not None and nik[:6] != kecamatan[desa]:  # type: ignore[index]
+        if desa is not None and nik is not None and nik[:6] != kecamatan[desa]:
             home = _nik_kecamatan(nik)
-            if home != desa[:8]:  # type: ignore[index]
+            if home != desa[:8]:
                 elsewhere += 1
                 example = example or (str(desa), home)
     return CodeCheck(len(desas) - desas.count(None) + unknown, unknown, elsewhere, example)
@@ -317,7 +321,7 @@ def _desa_text(text: str) -> tuple[str | None, Reason | None]:
 def _desa_of(text: str) -> Parsed:
     code, problem = _desa_text(text)
     if code is None:
-        return None, (problem,)  # type: ignore[return-value]
+        return None, (problem,) if problem else ()
     if code not in get_registry():
         earlier = earlier_code(code)
         if earlier is None:
