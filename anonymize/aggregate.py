@@ -304,12 +304,14 @@ _DESA_QUALITY = _SCOPED_PAYMENTS + """,
     WHERE p.status = $paid AND h.head_died_on IS NOT NULL AND p.paid_date > h.head_died_on
     GROUP BY p.desa_code
     UNION ALL
-    SELECT desa_code, 'quarantined_rows', count(*) FROM quarantine WHERE desa_code IS NOT NULL GROUP BY desa_code"""  # noqa: S608
+    SELECT desa_code, 'quarantined_rows', count(*) FROM quarantine
+    WHERE desa_code IS NOT NULL AND period BETWEEN $first AND $through GROUP BY desa_code"""  # noqa: S608
 
 
 def desa_quality(con: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> pd.DataFrame:
     """Per desa, for the year: recipient households with a duplicated or invalid NIK, paid after the head's
-    death, and ingested rows quarantined."""
+    death, and ingested rows quarantined (those of the year's months: a row whose month could not be read has no
+    year to count in)."""
     frame = _query(con, _DESA_QUALITY, _scope_params(scope, late_after_days))
     frame["period"] = str(scope.year)
     return frame

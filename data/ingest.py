@@ -224,11 +224,14 @@ def _insert_quarantined(con: duckdb.DuckDBPyConnection, source: Source, lines: l
         "source_line": pa.array([lines[i] for i in rejected], pa.int64()),
         "reasons": pa.array([[str(reason) for reason in r.reasons] for r in rejected.values()], pa.list_(pa.string())),
         "desa_code": pa.array([r.desa_code for r in rejected.values()], pa.string()),
+        "period": pa.array([r.period for r in rejected.values()], pa.string()),
         # The full row as read: the raw database is private, so nothing of a bad row is lost.
         "record": pa.array([json.dumps(source.record(rows[i]), ensure_ascii=False) for i in rejected], pa.string()),
     })
-    _insert(con, table, "INSERT INTO quarantine SELECT $source, $sha256, source_line, reasons, desa_code, "
-            "CAST(record AS JSON) FROM _batch", {"source": source.name, "sha256": source.sha256})
+    _insert(con, table, "INSERT INTO quarantine (source, source_sha256, source_line, reasons, desa_code, record, "
+            "period) SELECT $source, $sha256, source_line, reasons, desa_code, CAST(record AS JSON), period "
+            "FROM _batch",
+            {"source": source.name, "sha256": source.sha256})
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: pa.Table, sql: str, parameters: dict[str, object]) -> None:

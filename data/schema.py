@@ -128,6 +128,8 @@ ADDED_COLUMNS = (
     ("disbursements", "status_date", "DATE"),
     ("disbursements", "desa_code_from", "VARCHAR"),
     ("ingested_files", "crosswalk", "VARCHAR"),
+    # The month of a quarantined row when it could be read ('YYYY-MM'): the published count is the year's.
+    ("quarantine", "period", "VARCHAR"),
 )
 
 

@@ -108,10 +108,12 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """A row to quarantine: every reason, and the normalised desa code when the row had a valid one."""
+    """A row to quarantine: every reason, and the normalised desa code and month when the row had valid ones."""
 
     reasons: tuple[Reason, ...]
     desa_code: str | None
+    #: 'YYYY-MM': the data-quality count of quarantined rows is a year's, like every other published count.
+    period: str | None = None
 
 
 def mask_long_numbers(text: str) -> str:
@@ -187,7 +189,8 @@ def validate_columns(columns: Mapping[str, Sequence[object]], size: int, referen
     rejected = {
         position: Rejected(
             extra.get(position, ()) + tuple(chain.from_iterable(column[position] for column in problems)),
-            cast("str | None", values["desa_code"][position]))  # parsed codes are text or None
+            # Parsed codes and months are text or None.
+            cast("str | None", values["desa_code"][position]), cast("str | None", values["period"][position]))
         for position in bad
     }
     codes = _code_check(values["nik"], values["desa_code"], problems[FIELDS.index("desa_code")])
