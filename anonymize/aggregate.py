@@ -109,7 +109,7 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
 _SCOPED_PAYMENTS = """
     WITH scoped_payments AS (
         SELECT desa_code, program, period, coalesce(channel, $unknown_channel) AS channel, status, amount,
-               nik, kk_number, paid_date,
+               nik, kk_number, paid_date, nik_valid,
                -- The exact key, never a hash: a 64-bit hash collided on a kecamatan's 3,638 households.
                -- Every query groups by desa_code too, so (household, desa_code) is the household.
                coalesce('k' || kk_number, 'n' || nik) AS household,
@@ -285,17 +285,16 @@ def _feedback_params(scope: Scope, statuses: tuple[str, ...]) -> dict[str, objec
 
 # Constant SQL fragments joined at import time; every value is a bound parameter.
 _DESA_QUALITY = _SCOPED_PAYMENTS + """,
-    paid AS (SELECT DISTINCT desa_code, household, nik, kk_number FROM scoped_payments WHERE status = $paid),
+    paid AS (SELECT DISTINCT desa_code, household, nik, kk_number, nik_valid FROM scoped_payments
+             WHERE status = $paid),
     nik_desa AS (SELECT nik, count(DISTINCT desa_code) AS desa FROM paid GROUP BY nik)
     SELECT desa_code AS region, 'duplicate_nik' AS indicator, count(DISTINCT household) AS households
     FROM paid JOIN nik_desa USING (nik) WHERE nik_desa.desa > 1 GROUP BY desa_code
     UNION ALL
+    -- The NIK rule is applied once, when a row enters the raw database (disbursements.nik_valid); a row from before
+    -- that column passed ingest's check, which quarantines every invalid NIK.
     SELECT desa_code, 'invalid_nik', count(DISTINCT household)
-    FROM paid WHERE NOT regexp_full_match(nik, '[0-9]{16}')
-       OR substr(nik, 13, 4) = '0000'
-       OR try_strptime(
-            lpad(CAST(CAST(substr(nik, 7, 2) AS INTEGER) % 40 AS VARCHAR), 2, '0') || substr(nik, 9, 4),
-            '%d%m%y') IS NULL
+    FROM paid WHERE NOT coalesce(nik_valid, true)
     GROUP BY desa_code
     UNION ALL
     SELECT p.desa_code, 'deceased_paid', count(DISTINCT p.household)

@@ -212,7 +212,8 @@ def _insert_accepted(con: duckdb.DuckDBPyConnection, source: Source, lines: list
         return
     table = pa.table({"source_line": pa.array(lines, pa.int64()),
                       **{name: pa.array(columns[name], _ACCEPTED_TYPES[name]) for name in _ACCEPTED_TYPES}})
-    _insert(con, table, "INSERT INTO disbursements BY NAME SELECT *, $source AS source FROM _batch",
+    # Every accepted row passed the NIK rule (an invalid NIK sends its row to quarantine).
+    _insert(con, table, "INSERT INTO disbursements BY NAME SELECT *, $source AS source, true AS nik_valid FROM _batch",
             {"source": source.name})
 
 

@@ -106,8 +106,11 @@ def settle(rng: np.random.Generator, rows: Rows, hh: Households, desa: DesaArray
 
 
 def to_table(rows: Rows, status: np.ndarray, scheduled: np.ndarray, paid: np.ndarray, keep: np.ndarray,
-             hh: Households, text: dict[str, pa.Array], desa: DesaArrays, year: int) -> pa.Table:
-    """The kept rows as a `disbursements` table; repeated strings are dictionary-encoded (no copies per row)."""
+             hh: Households, text: dict[str, pa.Array], desa: DesaArrays, year: int,
+             invalid_nik: np.ndarray) -> pa.Table:
+    """The kept rows as a `disbursements` table; repeated strings are dictionary-encoded (no copies per row).
+    `invalid_nik` marks the households whose NIK was made impossible (tests/data/test_generate.py checks them
+    against the NIK rule)."""
     household = rows.household[keep].astype(np.int32)
     month = rows.month[keep]
     return pa.table({
@@ -125,4 +128,5 @@ def to_table(rows: Rows, status: np.ndarray, scheduled: np.ndarray, paid: np.nda
         "paid_date": dates(paid[keep]),
         "source": coded(np.zeros(int(keep.sum()), dtype=np.int8), ["generator"]),
         "source_line": pa.nulls(int(keep.sum()), pa.int64()),
+        "nik_valid": pa.array(~invalid_nik[household], pa.bool_()),
     })

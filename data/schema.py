@@ -128,6 +128,9 @@ ADDED_COLUMNS = (
     ("disbursements", "status_date", "DATE"),
     ("disbursements", "desa_code_from", "VARCHAR"),
     ("ingested_files", "crosswalk", "VARCHAR"),
+    # Whether the NIK passes the NIK rule (data.validate, through lokal): ingest accepts only such rows, the
+    # generator marks the NIKs it made impossible. The publisher counts invalid NIKs from this, never again.
+    ("disbursements", "nik_valid", "BOOLEAN"),
     # The month of a quarantined row when it could be read ('YYYY-MM'): the published count is the year's.
     ("quarantine", "period", "VARCHAR"),
 )

@@ -261,6 +261,12 @@ def _shown(text: str) -> str:
 # Every parser below is cached: exports repeat the same codes, amounts, dates and, across a year's
 # instalments, the same people, so most cells are read once per file rather than once per row.
 
+def nik_problems(text: str, reference_date: date) -> tuple[Reason, ...]:
+    """Why a NIK is not a valid one (empty when it is): the NIK rule, applied once when a row enters the raw
+    database (`disbursements.nik_valid`)."""
+    return _nik_of(text, reference_date)[1]
+
+
 @lru_cache(maxsize=_PEOPLE_CACHE)
 def _nik_of(text: str, reference_date: date) -> Parsed:
     found, problems = _identity_digits(text, "nik")
