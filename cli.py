@@ -14,14 +14,15 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
+from errors import InputError
+
 T = TypeVar("T")
 
 #: Exit code for a user error (bad input, missing file): one sentence, no traceback.
 EXIT_USER_ERROR = 2
 
-
-class UserError(Exception):
-    """A problem the user can fix. Its message is one clear sentence and must not contain personal data."""
+#: The commands' name for the domain error they map to exit code 2 (library code raises `errors.InputError`).
+UserError = InputError
 
 
 def main(prog: str, description: str, verbs: dict[str, str], argv: Sequence[str] | None = None) -> int:
@@ -43,7 +44,7 @@ def main(prog: str, description: str, verbs: dict[str, str], argv: Sequence[str]
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         return int(modules[args.verb].run(args) or 0)
-    except UserError as error:
+    except InputError as error:
         if args.debug:
             traceback.print_exc()
         print(f"error: {error}", file=sys.stderr)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MANIFEST_NAME = "manifest.json"
 #: Detached signatures (`manifest.json.minisig`, ...) sit beside what they sign and are not listed in the manifest.
@@ -31,12 +32,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest_digest(manifest: dict[str, object]) -> str:
+def manifest_digest(manifest: dict[str, Any]) -> str:
     """The hash the next release chains to: of the manifest's canonical JSON (as `manifest.json` is written)."""
     return hashlib.sha256(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def read_manifest(path: Path) -> dict[str, object]:
+def read_manifest(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -48,11 +49,11 @@ def release_files(folder: Path) -> list[str]:
                   and not n.startswith(f"{CHAIN_DIR}/"))
 
 
-def check_files(folder: Path, manifest: dict[str, object]) -> list[str]:
+def check_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
     """What differs between a release folder's files and its manifest (empty when every byte matches)."""
     problems = []
     release_id = manifest.get("release_id")
-    listed: dict[str, dict] = manifest.get("files") or {}  # type: ignore[assignment]
+    listed: dict[str, dict] = manifest.get("files") or {}
     for name, expected in sorted(listed.items()):
         path = folder / name
         if not path.is_file():
@@ -67,7 +68,7 @@ def check_files(folder: Path, manifest: dict[str, object]) -> list[str]:
     return problems
 
 
-def check_chain(manifests: Iterable[dict[str, object]]) -> list[str]:
+def check_chain(manifests: Iterable[dict[str, Any]]) -> list[str]:
     """Problems in the hash chain of consecutive releases, oldest first: each must name the one before it and
     carry the SHA-256 of its manifest."""
     problems = []
@@ -121,24 +122,24 @@ class Verdict:
                 f"manifest SHA-256 {self.head_digest}")
 
 
-def verify_releases(folders: list[Path], chain_only: Iterable[dict[str, object]] = ()) -> Verdict:
+def verify_releases(folders: list[Path], chain_only: Iterable[dict[str, Any]] = ()) -> Verdict:
     """Check the files of release folders (each with its manifest) and the hash chain through them.
 
     `chain_only` adds manifests of earlier releases whose files are not at hand (a downloaded zip carries them):
     they take part in the chain only.
     """
     verdict = Verdict()
-    entries: list[tuple[dict[str, object], Path | None]] = [(m, None) for m in chain_only]
+    entries: list[tuple[dict[str, Any], Path | None]] = [(m, None) for m in chain_only]
     for folder in folders:
         manifest = read_manifest(folder / MANIFEST_NAME)
         entries.append((manifest, folder))
         if folder.parent.name == "releases" and manifest.get("release_id") != folder.name:
             verdict.problems.append(f"release folder {folder.name} holds the manifest of {manifest.get('release_id')}")
     entries.sort(key=lambda entry: str(entry[0].get("release_id")))
-    for manifest, folder in entries:
-        if folder is not None:
-            verdict.problems.extend(check_files(folder, manifest))
-            files: dict[str, dict] = manifest.get("files") or {}  # type: ignore[assignment]
+    for manifest, at_hand in entries:
+        if at_hand is not None:
+            verdict.problems.extend(check_files(at_hand, manifest))
+            files: dict[str, dict] = manifest.get("files") or {}
             verdict.files += len(files)
             verdict.bytes += sum(int(f.get("bytes", 0)) for f in files.values())
     manifests = [manifest for manifest, _ in entries]

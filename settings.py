@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The published vocabulary (codes, programs' order, statuses, channels) is the contract's; re-exported here for the
+# generator and the validator, which share it with the publisher.
+from published_schema import (  # noqa: F401 (re-exported)
+    ALL_PROGRAMS,
+    CHANNELS,
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_STATUSES,
+    NATIONAL_CODE,
+    PROGRAM_CODES,
+    PROPOSAL_KINDS,
+    PROPOSAL_STATUSES,
+)
+
 ROOT = Path(__file__).resolve().parent
-
-#: The program code used for "all programs together" in published tables.
-ALL_PROGRAMS = "SEMUA"
-
-#: Region code of the whole country in published tables (the registry's root).
-NATIONAL_CODE = "ID"
 
 #: Payment statuses as they appear in Kemensos exports.
 STATUS_PAID = "disalurkan"
@@ -20,9 +28,6 @@ STATUS_FAILED = "gagal"
 STATUS_RETURNED = "retur"
 STATUS_PENDING = "tertunda"
 STATUSES = (STATUS_PAID, STATUS_FAILED, STATUS_RETURNED, STATUS_PENDING)
-
-#: Distribution channels: the Himbara state banks, BSI (Aceh runs Islamic banking only) and PT Pos.
-CHANNELS = ("BRI", "BNI", "MANDIRI", "BTN", "BSI", "POS")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ PROGRAMS: dict[str, Program] = {
                 target_desil=2, desa_only=True, max_payment=900_000, payment_step=300_000),
     )
 }
+# The rules follow the contract's programs, in its order.
+if tuple(PROGRAMS) != PROGRAM_CODES:
+    raise RuntimeError("settings.PROGRAMS and published_schema.PROGRAM_CODES list different programs")
 
 #: PKH benefit per eligible member per year (Rupiah), by component.
 PKH_ANNUAL_BENEFIT = {
@@ -73,16 +81,9 @@ SEMBAKO_MONTHLY = 200_000
 SEMBAKO_BATCHES = {1: (1, 2), 2: (3, 3), 3: (6, 2), 4: (8, 2), 5: (10, 3)}
 BLT_DD_MONTHLY = 300_000
 
-#: Complaint (pengaduan) vocabulary: what it is about, where it stands, how it came in.
-COMPLAINT_CATEGORIES = (
-    "tidak_terdaftar", "salah_sasaran", "dana_belum_diterima", "potongan_liar", "data_tidak_sesuai", "lainnya",
-)
-COMPLAINT_STATUSES = ("baru", "diproses", "selesai", "ditolak")
-#: SP4N-LAPOR!, the Kemensos 171 call centre, the Cek Bansos app, the PKH facilitator, the village office.
+#: How complaints came in (not published): SP4N-LAPOR!, the Kemensos 171 call centre, the Cek Bansos app, the PKH
+#: facilitator, the village office.
 COMPLAINT_CHANNELS = ("lapor", "call_center_171", "cek_bansos", "pendamping", "kantor_desa")
-#: Usul adds a household to the list, sanggah objects to a listed one.
-PROPOSAL_KINDS = ("usul", "sanggah")
-PROPOSAL_STATUSES = ("diajukan", "diverifikasi", "disetujui", "ditolak")
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -102,7 +103,8 @@ def _env_int(name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where things live and how strict disclosure control is. Read once from the environment."""
+    """Where things live and how strict disclosure control is, from the environment (`get_settings` reads it once
+per state of the `BANSOS_*` variables)."""
 
     raw_db: Path = field(default_factory=lambda: _env_path("BANSOS_RAW_DB", ROOT / "data" / "raw" / "bansos.duckdb"))
     published_db: Path = field(
@@ -124,5 +126,16 @@ class Settings:
         default_factory=lambda: Path(key).expanduser() if (key := os.environ.get("BANSOS_SIGNING_KEY")) else None)
 
 
+#: The environment variables Settings reads: a change to any of them (a test, a server restarted with another
+#: release) is a new Settings; otherwise every call returns the same one.
+ENVIRONMENT = ("BANSOS_RAW_DB", "BANSOS_PUBLISHED_DB", "BANSOS_GEO_DIR", "BANSOS_THRESHOLD", "BANSOS_LATE_AFTER_DAYS",
+               "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY")
+
+
 def get_settings() -> Settings:
+    return _settings(tuple(os.environ.get(name) for name in ENVIRONMENT))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(environment: tuple[str | None, ...]) -> Settings:
     return Settings()

@@ -9,27 +9,19 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from settings import (
+from published_schema import (
+    ALL_CATEGORIES,
+    ALL_CHANNELS,
     ALL_PROGRAMS,
     COMPLAINT_STATUSES,
     NATIONAL_CODE,
-    PROGRAMS,
     PROPOSAL_STATUSES,
-    STATUS_FAILED,
-    STATUS_PAID,
-    STATUS_PENDING,
-    STATUS_RETURNED,
+    UNKNOWN_CHANNEL,
 )
+from settings import PROGRAMS, STATUS_FAILED, STATUS_PAID, STATUS_PENDING, STATUS_RETURNED
 
-#: Channel label for payments whose channel the source did not state.
-UNKNOWN_CHANNEL = "LAINNYA"
-ALL_CHANNELS = "SEMUA"
-ALL_CATEGORIES = "SEMUA"
 #: Provinces aggregated per query over the payments (memory grows with the rows one query groups).
 PROVINCES_PER_QUERY = 6
-
-DISBURSEMENT_COUNTS = ("payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
-                       "late_payments")
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,7 @@ def is_whole_year(periods: pd.Series) -> np.ndarray:
 
 def detect_scope(con: duckdb.DuckDBPyConnection, through: str | None = None) -> Scope:
     """The latest year with payments, up to its last month with payments (or `through`, 'YYYY-MM')."""
-    last = con.execute("SELECT max(period) FROM disbursements").fetchone()[0]
+    last = con.execute("SELECT max(period) FROM disbursements").fetchall()[0][0]
     if through is None and last is None:
         raise ValueError("the raw database has no disbursements")
     through = through or last
@@ -117,7 +109,7 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
 _SCOPED_PAYMENTS = """
     WITH scoped_payments AS (
         SELECT desa_code, program, period, coalesce(channel, $unknown_channel) AS channel, status, amount,
-               nik, kk_number, paid_date,
+               nik, kk_number, paid_date, nik_valid,
                -- The exact key, never a hash: a 64-bit hash collided on a kecamatan's 3,638 households.
                -- Every query groups by desa_code too, so (household, desa_code) is the household.
                coalesce('k' || kk_number, 'n' || nik) AS household,
@@ -291,22 +283,18 @@ def _feedback_params(scope: Scope, statuses: tuple[str, ...]) -> dict[str, objec
             "through": scope.through, **{f"status_{i}": s for i, s in enumerate(statuses)}}
 
 
-#: Data-quality indicators, each a count of recipient households (or rows) per desa for the year.
-QUALITY_INDICATORS = ("duplicate_nik", "invalid_nik", "deceased_paid", "quarantined_rows")
-
 # Constant SQL fragments joined at import time; every value is a bound parameter.
 _DESA_QUALITY = _SCOPED_PAYMENTS + """,
-    paid AS (SELECT DISTINCT desa_code, household, nik, kk_number FROM scoped_payments WHERE status = $paid),
+    paid AS (SELECT DISTINCT desa_code, household, nik, kk_number, nik_valid FROM scoped_payments
+             WHERE status = $paid),
     nik_desa AS (SELECT nik, count(DISTINCT desa_code) AS desa FROM paid GROUP BY nik)
     SELECT desa_code AS region, 'duplicate_nik' AS indicator, count(DISTINCT household) AS households
     FROM paid JOIN nik_desa USING (nik) WHERE nik_desa.desa > 1 GROUP BY desa_code
     UNION ALL
+    -- The NIK rule is applied once, when a row enters the raw database (disbursements.nik_valid); a row from before
+    -- that column passed ingest's check, which quarantines every invalid NIK.
     SELECT desa_code, 'invalid_nik', count(DISTINCT household)
-    FROM paid WHERE NOT regexp_full_match(nik, '[0-9]{16}')
-       OR substr(nik, 13, 4) = '0000'
-       OR try_strptime(
-            lpad(CAST(CAST(substr(nik, 7, 2) AS INTEGER) % 40 AS VARCHAR), 2, '0') || substr(nik, 9, 4),
-            '%d%m%y') IS NULL
+    FROM paid WHERE NOT coalesce(nik_valid, true)
     GROUP BY desa_code
     UNION ALL
     SELECT p.desa_code, 'deceased_paid', count(DISTINCT p.household)
@@ -315,12 +303,14 @@ _DESA_QUALITY = _SCOPED_PAYMENTS + """,
     WHERE p.status = $paid AND h.head_died_on IS NOT NULL AND p.paid_date > h.head_died_on
     GROUP BY p.desa_code
     UNION ALL
-    SELECT desa_code, 'quarantined_rows', count(*) FROM quarantine WHERE desa_code IS NOT NULL GROUP BY desa_code"""  # noqa: S608
+    SELECT desa_code, 'quarantined_rows', count(*) FROM quarantine
+    WHERE desa_code IS NOT NULL AND period BETWEEN $first AND $through GROUP BY desa_code"""  # noqa: S608
 
 
 def desa_quality(con: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> pd.DataFrame:
     """Per desa, for the year: recipient households with a duplicated or invalid NIK, paid after the head's
-    death, and ingested rows quarantined."""
+    death, and ingested rows quarantined (those of the year's months: a row whose month could not be read has no
+    year to count in)."""
     frame = _query(con, _DESA_QUALITY, _scope_params(scope, late_after_days))
     frame["period"] = str(scope.year)
     return frame

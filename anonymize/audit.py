@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 from anonymize.attack import AttackError
 from anonymize.protect import ProtectionRules, audit_pattern
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if outcome["passed"] else 1
 
 
-def measure_line(measure: str, figures: dict[str, object]) -> str:
+def measure_line(measure: str, figures: dict[str, Any]) -> str:
     """`recipients: 1,234 hidden, narrowest 9 (inner bound), 0 too narrow, 0 shown below the threshold, 0 pinned`"""
     narrowest = figures["narrowest"]
     width = "-" if narrowest is None else f"{narrowest:,.0f}" if narrowest >= 1 else f"{narrowest:.3g}"
@@ -49,14 +50,14 @@ def measure_line(measure: str, figures: dict[str, object]) -> str:
             f"{figures['below_threshold']:,} shown below the threshold, {figures['pinned']:,} pinned")
 
 
-def audit_release(path: Path, exact_all: bool = False) -> dict[str, object]:
+def audit_release(path: Path, exact_all: bool = False) -> dict[str, Any]:
     """Attack every table of a published release; the attacker knows only what it publishes (and the program
     rules the release records). Per table: `passed`, the LP's size and, per measure, Audit.report()."""
     try:
         published = read_release(path)
     except ValueError as error:
         raise UserError(f"Cannot audit {path}: {error}.") from None
-    tables = {}
+    tables: dict[str, dict[str, Any]] = {}
     for table_input, suppressed in published.tables:
         rules: ProtectionRules = table_input.rules
         try:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize import aggregate
-from anonymize.aggregate import ALL_CHANNELS, QUALITY_INDICATORS, Scope, year_to_date_code
+from anonymize.aggregate import Scope, year_to_date_code
 from anonymize.protect import Protection, protect
 from anonymize.tables import (
     DISBURSEMENT_MEASURES,
@@ -21,19 +21,20 @@ from anonymize.tables import (
     feedback_table,
     quality_table,
 )
-from settings import (
+from published_schema import (
+    ALL_CHANNELS,
     ALL_PROGRAMS,
     COMPLAINT_CATEGORIES,
     COMPLAINT_STATUSES,
+    FEEDBACK_LEVELS,
     NATIONAL_CODE,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
+    QUALITY_INDICATORS,
 )
 
 log = logging.getLogger(__name__)
 
-#: Complaints, proposals and data-quality counts are small at desa level: published from kecamatan up.
-FEEDBACK_LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan")
 #: Published shares are rounded to 0.1 percentage point: what a reader needs, and no exact equation.
 SHARE_DECIMALS = 3
 
@@ -100,7 +101,7 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     frames = aggregate_frames(raw, scope, regions, late_after_days)
     inputs = table_inputs(frames, regions, scope, threshold)
     rows = raw.execute("SELECT count(*) FROM disbursements WHERE period BETWEEN ? AND ?",
-                       [f"{scope.year}-01", scope.through]).fetchone()[0]
+                       [f"{scope.year}-01", scope.through]).fetchall()[0][0]
     seconds["aggregate"] = time.perf_counter() - start
     tables = []
     for table_input in inputs:
@@ -202,7 +203,7 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None
     _check_unrevised(frame, matched, measures, known & ~hidden, history.release_id)
 
     latest = year_to_date_code(history.year, history.through_month)
-    year_keys = frame[keys].assign(period=np.where(frame["period"] == str(history.year), latest, None))
+    year_keys = frame[keys].assign(period=frame["period"].eq(str(history.year)).map({True: latest, False: None}))
     grown = year_keys.merge(earlier[[*keys, "suppressed"]], how="left", on=keys, indicator=True)
     grown_known = (grown["_merge"] == "both").to_numpy()
     grown_hidden = grown["suppressed"].fillna(False).to_numpy(dtype=bool) & grown_known

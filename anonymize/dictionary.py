@@ -120,11 +120,12 @@ TABLES = (
            Column("ditolak", "pengajuan / submissions", "Berstatus ditolak.", "Status: rejected."))),
     Table("quality_cells",
           "Indikator kualitas data per wilayah (kecamatan ke atas) untuk setahun: NIK ganda di lebih dari satu "
-          "desa, NIK tidak valid, penerima yang meninggal tetapi tetap dibayar, dan baris impor yang dikarantina. "
-          "Tingkat desa tidak diterbitkan karena jumlahnya kecil.",
+          "desa, NIK tidak valid, penerima yang meninggal tetapi tetap dibayar, dan baris impor tahun itu yang "
+          "dikarantina (baris yang bulannya tidak terbaca tidak dihitung). Tingkat desa tidak diterbitkan karena "
+          "jumlahnya kecil.",
           "Data-quality indicators by region (kecamatan and up) for the year: NIK paid in more than one desa, "
-          "invalid NIK, recipients paid after their death, and imported rows quarantined. Desa level is not "
-          "published because counts are small.",
+          "invalid NIK, recipients paid after their death, and imported rows of the year quarantined (a row whose "
+          "month could not be read is not counted). Desa level is not published because counts are small.",
           (*_REGION,
            Column("indicator", "", "duplicate_nik, invalid_nik, deceased_paid, atau quarantined_rows.",
                   "duplicate_nik, invalid_nik, deceased_paid, or quarantined_rows."),

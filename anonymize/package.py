@@ -33,11 +33,10 @@ import openformat
 import signing
 from anonymize import package_meta
 from provenance import sha256_file
+from published_schema import GEO_TABLES
 
 DB_NAME = "bansos.duckdb"
 SUMS_NAME = "SHA256SUMS"
-#: Polygon tables become GeoJSON layers, not flat files.
-GEO_TABLES = ("boundaries", "boundaries_detail")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -52,7 +51,7 @@ def write_package(folder: Path, public_key: str | None = None) -> Package:
     """Write every open-data file of the release database in `folder`; return what was written."""
     con = duckdb.connect(str(folder / DB_NAME), read_only=True)
     try:
-        release = con.execute("SELECT release_id, data_through FROM release").fetchone()
+        release = con.execute("SELECT release_id, data_through FROM release").fetchall()[0]
         release_id, through = str(release[0]), str(release[1])
         if not _MONTH.match(through):
             raise ValueError(f"release {release_id} has an unexpected data_through {through!r}")
@@ -88,7 +87,7 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
 def _whole(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     # `table` and `column` come from the database's own catalogue.
     return bool(con.execute(f'SELECT coalesce(bool_and("{column}" = round("{column}")), true) '  # noqa: S608
-                            f'FROM "{table}"').fetchone()[0])
+                            f'FROM "{table}"').fetchall()[0][0])
 
 
 def column_kinds(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:

@@ -12,17 +12,8 @@ import pandas as pd
 
 import openformat
 from provenance import sha256_file
+from published_schema import CELL_TABLES, PRIMARY_KEYS
 
-#: Each table's primary key (`<table>_earlier` as its table).
-PRIMARY_KEYS = {
-    "disbursement_cells": ["region_code", "program", "period", "channel"],
-    "complaint_cells": ["region_code", "category", "period"],
-    "proposal_cells": ["region_code", "kind", "period"],
-    "quality_cells": ["region_code", "indicator", "period"],
-    "regions": ["code"], "programs": ["code"], "periods": ["period"], "boundary_centroids": ["code"],
-    "boundary_sources": ["level"], "release": ["release_id"],
-}
-CELL_TABLES = ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells")
 #: Dictionary units as short unit names.
 UNITS = {"Rupiah": "Rupiah", "keluarga / households": "households", "transaksi / payments": "payments",
          "pengaduan / complaints": "complaints", "pengajuan / submissions": "submissions",
@@ -95,7 +86,7 @@ def schema(table: str, kinds: list[tuple[str, str]], dictionary: pd.DataFrame, d
         fields.append(field)
     out: dict[str, object] = {"fields": fields, "missingValues": [""]}
     if base in PRIMARY_KEYS:
-        out["primaryKey"] = PRIMARY_KEYS[base]
+        out["primaryKey"] = list(PRIMARY_KEYS[base])
     return out
 
 

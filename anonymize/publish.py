@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import resource
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -17,11 +20,43 @@ from anonymize import package, release
 from anonymize.audit import audit_release
 from anonymize.build import BuildResult, History, build_tables, information_loss, pattern_composition
 from anonymize.published import ReleaseInfo, load_history, write_release
-from cli import UserError, stage, stopwatch, summary
+from cli import stage, stopwatch, summary
+from errors import InputError
 from settings import get_settings
 
 HELP = "aggregate the raw database, hide small cells, audit, and publish a new release"
 log = logging.getLogger(__name__)
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one publish made: the release, its figures, and the publisher's own measurements (never published)."""
+
+    release_id: str
+    data_through: str
+    #: Per published cell table: cells, non-empty and hidden cells, shares hidden (as the release's `tables`).
+    tables: dict[str, dict[str, float | int]]
+    #: The stand-alone audit's summary (passed, hidden values, LP solves, per table).
+    audit: dict[str, Any]
+    signed: str
+    package_bytes: int
+    rows_aggregated: int
+    peak_rss_mb: float
+    seconds: dict[str, float] = field(default_factory=dict)
+    #: Per table: how many hidden cells were small and how many their partners (the publisher's eyes only).
+    composition: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def disbursements(self) -> dict[str, float | int]:
+        """The disbursement table's figures: cells, suppressed, share_amount_hidden_<level>, ..."""
+        return self.tables["disbursement_cells"]
+
+    def __getitem__(self, key: str) -> object:
+        # The dict this used to be, for callers not yet moved to attributes (benchmarks/bench_anonymize.py).
+        if key in self.disbursements:
+            return self.disbursements[key]
+        return getattr(self, key)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,38 +80,41 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.threshold < 2:
-        raise UserError(f"--threshold must be at least 2, got {args.threshold}.")
+        raise InputError(f"--threshold must be at least 2, got {args.threshold}.")
     if not args.raw.exists():
-        raise UserError(f"No raw database at {args.raw}; run `python -m data generate` or `python -m data ingest`.")
+        raise InputError(f"No raw database at {args.raw}; run `python -m data generate` or `python -m data ingest`.")
     start = time.perf_counter()
     if args.key is not None:
         try:
             signing.read_secret_key(args.key)
         except signing.SigningError as error:
-            raise UserError(f"Cannot sign with {args.key}: {error}; make a key with `python -m anonymize keygen`.") \
+            raise InputError(f"Cannot sign with {args.key}: {error}; make a key with `python -m anonymize keygen`.") \
                 from None
     outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep, args.fresh,
                       args.key)
-    summary(f"published release {outcome['release_id']} (data through {outcome['data_through']}): "
-            f"{outcome['cells']:,} cells, {outcome['suppressed']:,} hidden, "
-            f"{outcome['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, audit passed "
-            f"in {time.perf_counter() - start:.1f} s, {outcome['signed']} -> {args.out}")
+    figures = outcome.disbursements
+    summary(f"published release {outcome.release_id} (data through {outcome.data_through}): "
+            f"{figures['cells']:,} cells, {figures['suppressed']:,} hidden, "
+            f"{figures['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, audit passed "
+            f"in {time.perf_counter() - start:.1f} s, {outcome.signed} -> {args.out}")
     return 0
 
 
 def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
-            keep: int, fresh: bool = False, key: Path | None = None) -> dict[str, object]:
-    """Build, write, audit and swap in one release; return its figures. Raises UserError if it fails, or if
+            keep: int, fresh: bool = False, key: Path | None = None) -> Published:
+    """Build, write, audit and swap in one release; return its figures. Raises InputError if it fails, or if
     another publish is writing into the same folder."""
+    if through is not None and not _MONTH.match(through):
+        raise InputError(f"--through must be a month written YYYY-MM (month 01 to 12), got {through!r}.")
     try:
         with release.publish_lock(current_db):
             return _publish(raw_db, current_db, threshold, through, geo_dir, keep, fresh, key)
     except release.PublishBusy as busy:
-        raise UserError(f"Not published: {busy}.") from None
+        raise InputError(f"Not published: {busy}.") from None
 
 
 def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
-             keep: int, fresh: bool, key: Path | None) -> dict[str, object]:
+             keep: int, fresh: bool, key: Path | None) -> Published:
     release.clear_stale_staging(current_db)
     previous = next(iter(release.list_releases(current_db)), None)
     release_id = release.new_release_id(current_db)
@@ -99,7 +137,7 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
         audit = audit_release(staged / release.DB_NAME)
     seconds["standalone_audit"] = timing["seconds"]
     if not audit["passed"]:
-        raise UserError(f"The audit of release {release_id} failed; the current release was left in place "
+        raise InputError(f"The audit of release {release_id} failed; the current release was left in place "
                         f"(details in {staged}).")
     with stage("write the open-data package (CSV, Parquet, GeoJSON, data package, zip)", 4, 5), \
             stopwatch() as timing:
@@ -111,11 +149,9 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                   else "unsigned (no publisher key; see `python -m anonymize keygen`)")
         release.promote(current_db, staged, release_id)
         release.prune(current_db, keep)
-    return {"release_id": release_id, "data_through": result.scope.through, **stats["disbursement_cells"],
-            "seconds": {**result.seconds, **seconds}, "rows_aggregated": result.rows_aggregated,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tables": stats,
-            "audit": audit, "signed": signed, "package_bytes": files.bytes,
-            "composition": {t.name: pattern_composition(t, result.scope) for t in result.tables}}
+    return Published(release_id, result.scope.through, stats, audit, signed, files.bytes, result.rows_aggregated,
+                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, {**result.seconds, **seconds},
+                     {t.name: pattern_composition(t, result.scope) for t in result.tables})
 
 
 def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> BuildResult:
@@ -123,7 +159,7 @@ def _build(raw_db: Path, threshold: int, through: str | None, history: History |
     try:
         return build_tables(con, threshold, get_settings().late_after_days, through, history)
     except ValueError as error:
-        raise UserError(f"Cannot publish from {raw_db}: {error}.") from None
+        raise InputError(f"Cannot publish from {raw_db}: {error}.") from None
     finally:
         con.close()
 
@@ -138,14 +174,14 @@ def _write_boundaries(db: Path, result: BuildResult, geo_dir: Path) -> None:
         con.close()
 
 
-def _sources(raw_db: Path) -> dict[str, object]:
+def _sources(raw_db: Path) -> dict[str, Any]:
     """What the release was made from: ingested files' hashes and how the raw data was generated."""
     con = duckdb.connect(str(raw_db), read_only=True)
     try:
         files = con.execute("SELECT source, source_sha256, input_rows, accepted, quarantined "
                             "FROM ingested_files ORDER BY ingested_at").df()
         metadata = dict(con.execute("SELECT key, value FROM raw_metadata").fetchall())
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 (fixed table names)
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]  # noqa: S608 (fixed table names)
                   for t in ("households", "disbursements", "complaints", "usul_sanggah", "quarantine")}
     finally:
         con.close()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from anonymize.aggregate import QUALITY_INDICATORS, Scope, year_to_date_code
+from anonymize.aggregate import Scope, year_to_date_code
 from anonymize.build import BuildResult, History, published_frames
 from anonymize.dictionary import dictionary_frame
 from anonymize.tables import (
@@ -20,21 +21,22 @@ from anonymize.tables import (
     feedback_table,
     quality_table,
 )
-from settings import (
+from published_schema import (
     ALL_PROGRAMS,
+    CELL_TABLES,
     COMPLAINT_CATEGORIES,
     COMPLAINT_STATUSES,
-    PROGRAMS,
+    EARLIER_SUFFIX,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
+    QUALITY_INDICATORS,
 )
+from settings import PROGRAMS
 
-#: Cell tables of a release, in the order they are protected and published.
-CELL_TABLES = ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells")
-#: Beside each cell table, `<table>_earlier` carries the year-to-date cells of earlier releases of the same
-#: year exactly as they were published (period `2025@10`: January to October), so that an audit of this
-#: release alone sees everything readers hold.
-EARLIER_SUFFIX = "_earlier"
+# CELL_TABLES and EARLIER_SUFFIX are re-exported: the `<table>_earlier` tables let an audit of this release alone
+# see everything readers hold.
+__all__ = ["CELL_TABLES", "EARLIER_SUFFIX", "PublishedRelease", "ReleaseInfo", "load_history", "read_release",
+           "write_release"]
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,11 @@ class ReleaseInfo:
     release_id: str
     created_at: str
     previous_release_id: str | None
-    sources: dict[str, object]
+    sources: dict[str, Any]
 
 
 def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold: int,
-                  table_stats: dict[str, dict[str, float | int]], audit: dict[str, object]) -> None:
+                  table_stats: dict[str, dict[str, float | int]], audit: dict[str, Any]) -> None:
     """Write every published table into a new DuckDB file (which must not exist yet)."""
     # The program rules the attack's links used (the disbursement table's), for the stand-alone audit.
     program_rules = next(t.input.program_rules for t in result.tables if t.name == "disbursement_cells")
@@ -80,7 +82,8 @@ def _write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
 
 
 def _programs() -> pd.DataFrame:
-    rows = [{"code": ALL_PROGRAMS, "name_id": "Semua program", "name_en": "All programs", "target_desil": None,
+    rows: list[dict[str, Any]] = [{"code": ALL_PROGRAMS, "name_id": "Semua program", "name_en": "All programs",
+                                   "target_desil": None,
              "desa_only": False}]
     rows += [{"code": c, "name_id": p.name_id, "name_en": p.name_en, "target_desil": p.target_desil,
               "desa_only": p.desa_only} for c, p in PROGRAMS.items()]
@@ -93,7 +96,7 @@ def _periods(scope: Scope) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _rules(threshold: int, program_rules: dict[str, dict[str, float]] | None) -> dict[str, object]:
+def _rules(threshold: int, program_rules: dict[str, dict[str, float]] | None) -> dict[str, Any]:
     return {
         "threshold": threshold,
         "program_rules": program_rules,
@@ -124,7 +127,7 @@ def read_release(path: Path) -> PublishedRelease:
     con = duckdb.connect(str(path), read_only=True)
     try:
         year, through, provinces, threshold, rules = con.execute(
-            "SELECT data_year, data_through, provinces, threshold, rules FROM release").fetchone()
+            "SELECT data_year, data_through, provinces, threshold, rules FROM release").fetchall()[0]
         regions = con.execute("SELECT * FROM regions").df()
         frames = {name: _cells_with_earlier(con, name) for name in CELL_TABLES}
     finally:
@@ -154,7 +157,7 @@ def load_history(path: Path) -> History:
     con = duckdb.connect(str(path), read_only=True)
     try:
         release_id, year, through = con.execute(
-            "SELECT release_id, data_year, data_through FROM release").fetchone()
+            "SELECT release_id, data_year, data_through FROM release").fetchall()[0]
         frames = {}
         for name in CELL_TABLES:
             frame = _cells_with_earlier(con, name)

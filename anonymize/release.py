@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 # Hashing lives in `provenance` so that `anonymize verify` and the dashboard check exactly what was written.
 from provenance import MANIFEST_NAME, RELEASE_ID, manifest_digest, release_files, sha256_file
@@ -88,7 +89,7 @@ def clear_stale_staging(current_db: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def list_releases(current_db: Path) -> list[dict[str, object]]:
+def list_releases(current_db: Path) -> list[dict[str, Any]]:
     """Manifests of the kept releases, newest first."""
     manifests = []
     for manifest in sorted(releases_dir(current_db).glob(f"*/{MANIFEST_NAME}"), reverse=True):
@@ -108,8 +109,8 @@ def current_release_id(current_db: Path) -> str | None:
     return None
 
 
-def write_manifest(folder: Path, release_id: str, previous: dict[str, object] | None,
-                   audit: dict[str, object]) -> dict[str, object]:
+def write_manifest(folder: Path, release_id: str, previous: dict[str, Any] | None,
+                   audit: dict[str, Any]) -> dict[str, Any]:
     """SHA-256 of every file of the release, chained to the previous release's manifest."""
     files = {name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
              for name in release_files(folder)}

@@ -8,10 +8,22 @@ import numpy as np
 import pandas as pd
 
 from anonymize import knowledge
-from anonymize.aggregate import ALL_CATEGORIES, ALL_CHANNELS, UNKNOWN_CHANNEL, Scope, is_whole_year
+from anonymize.aggregate import Scope, is_whole_year
 from anonymize.protect import ProtectionRules
 from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
-from settings import ALL_PROGRAMS, BLT_DD_MONTHLY, CHANNELS, PROGRAMS, SEMBAKO_MONTHLY
+from published_schema import (
+    ALL_CATEGORIES,
+    ALL_CHANNELS,
+    ALL_PROGRAMS,
+    CHANNEL_LEVELS,
+    CHANNELS,
+    STATUS_COUNTS,
+    STATUS_MONTHLY_LEVELS,
+    STATUS_YEAR_LEVELS,
+    UNKNOWN_CHANNEL,
+)
+from published_schema import DISBURSEMENT_MEASURES as DISBURSEMENT_COLUMNS
+from settings import BLT_DD_MONTHLY, PROGRAMS, SEMBAKO_MONTHLY
 
 SUM, BOUND = Aggregation.SUM, Aggregation.BOUND
 #: Rupiah are protected and audited in units of Rp1,000 (every benefit is a multiple of Rp25,000).
@@ -36,11 +48,12 @@ DISBURSEMENT_MEASURES = [
     MeasureSpec("late_payments", Role.DETAIL, EVERYWHERE),
     MeasureSpec("amount", Role.AMOUNT, EVERYWHERE),
 ]
+if tuple(m.name for m in DISBURSEMENT_MEASURES) != DISBURSEMENT_COLUMNS:
+    raise RuntimeError("anonymize.tables.DISBURSEMENT_MEASURES differs from the published schema's measures")
 DISBURSEMENT_NONEMPTY = ("recipients", "eligible_households", "registered_households")
-#: Counts of payments by status are tiny in small areas (a few failed payments a year in a desa, a few pending
-#: ones in a kecamatan's December): an attacker could place each one exactly. They are published for
-#: kecamatan by year and monthly from kabupaten/kota up, not at all for a desa, and not per channel.
-STATUS_COUNTS = ("payments", "failed_payments", "returned_payments", "pending_payments", "late_payments")
+# Counts of payments by status (STATUS_COUNTS) are tiny in small areas (a few failed payments a year in a desa, a
+# few pending ones in a kecamatan's December): an attacker could place each one exactly. They are published for
+# kecamatan by year and monthly from kabupaten/kota up, not at all for a desa, and not per channel.
 
 
 @dataclass
@@ -132,7 +145,7 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
     """
     level = rolled["region"].map(regions.set_index("code")["level"])
     keep = ((level != "desa") | is_whole_year(rolled["period"])) & (
-        (rolled["channel"] == ALL_CHANNELS) | level.isin(["nasional", "provinsi", "kabupaten"]))
+        (rolled["channel"] == ALL_CHANNELS) | level.isin(CHANNEL_LEVELS))
     rolled = rolled[keep]
     is_desa = regions["level"] == "desa"
     programs = [ALL_PROGRAMS, *PROGRAMS]
@@ -157,7 +170,8 @@ def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope
     plain = (cells["channel"] == ALL_CHANNELS).to_numpy()
     level = cells["region"].map(regions.set_index("code")["level"]).to_numpy()
     one_program = (cells["program"] != ALL_PROGRAMS).to_numpy()
-    status_published = ~((level == "desa") | ((level == "kecamatan") & ~is_year) | ~plain)
+    status_published = plain & np.where(is_year, np.isin(level, STATUS_YEAR_LEVELS),
+                                        np.isin(level, STATUS_MONTHLY_LEVELS))
     applies = {m.name: np.ones(len(cells), dtype=bool) for m in DISBURSEMENT_MEASURES}
     applies["eligible_households"] = applies["eligible_paid"] = one_program & is_year & plain
     applies["registered_households"] = ~one_program & is_year & plain

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import signing
 from cli import UserError, summary
@@ -188,7 +189,7 @@ def _release_folders(releases: Path) -> list[Path]:
     return sorted(m.parent for m in releases.glob(f"*/{MANIFEST_NAME}"))
 
 
-def _chain_manifests(folder: Path) -> list[dict[str, object]]:
+def _chain_manifests(folder: Path) -> list[dict[str, Any]]:
     return [read_manifest(p) for p in sorted((folder / CHAIN_DIR).glob(f"*{MANIFEST_NAME}"))]
 
 

@@ -5,49 +5,41 @@ import html
 
 import streamlit as st
 
-from dashboard import browser, components, db, i18n, maps, metrics, panels, state
+from dashboard import browser, components, db, i18n, maps, metrics, panels, shareable, state
 from dashboard.i18n import t
-from settings import ALL_PROGRAMS
 
-PROGRAMS = [ALL_PROGRAMS, "PKH", "SEMBAKO", "BLT_DD"]
 lang = state.current("lang", i18n.DEFAULT_LANG)
 ctx = components.PageContext(lang, components.current_release(lang))
 release_id, year = ctx.release.release_id, str(ctx.release.data_year)
-view = state.get("view", list(panels.EMBED_PAGES), "map")
+view = shareable.read(shareable.CHART)
+declared = shareable.VIEWS[view]
 code = components.current_region(ctx)
-region_level = db.level_of_code(code)
+if view != "profile":
+    code = shareable.shown_region(release_id, code)
+at = shareable.where(release_id, year, code)
 
+
+def read(name: str):
+    return shareable.read(declared.param(name), at)
+
+
+def read_level():
+    default = declared.param("level").default_for(at)
+    return shareable.read(declared.param("level"), at, components.level_label(default, lang))
+
+
+panel: panels.MapPanel | panels.ChartPanel
 if view == "map":
-    if region_level == "desa":
-        code = db.get_region(release_id, code)["kecamatan_code"]
-        region_level = "kecamatan"
-    levels = maps.map_levels(region_level)
-    level = state.get("level", levels, levels[0], known=db.LEVELS,
-                      shown_default=components.level_label(levels[0], lang))
-    program = state.get("program", PROGRAMS, ALL_PROGRAMS)
-    metric = state.get("metric", metrics.METRICS, metrics.METRICS[0])
-    norm = metrics.effective_norm(metric, state.get("norm", metrics.NORMS, "none"))
+    level, program, metric = read_level(), read("program"), read("metric")
+    norm = metrics.effective_norm(metric, read("norm"))
     width = browser.content_width()
-    panel = panels.map_panel(ctx, code, level, program, state.get("period", db.get_periods(release_id), year),
-                             metric, norm, width)
+    panel = panels.map_panel(ctx, code, level, program, read("period"), metric, norm, width)
 elif view == "trend":
-    if region_level == "desa":
-        code = db.get_region(release_id, code)["kecamatan_code"]
-    program = state.get("program", PROGRAMS, ALL_PROGRAMS)
-    metric = state.get("metric", ("recipients", "amount", "ontime", "failed_share"), "recipients")
-    norm = metrics.effective_norm(metric, state.get("norm", metrics.NORMS, "none"))
-    panel = panels.trend_panel(ctx, code, program, metric, norm, state.get("by", ("program", "channel", "status"),
-                                                                           "program"))
+    program, metric = read("program"), read("metric")
+    norm = metrics.effective_norm(metric, read("norm"))
+    panel = panels.trend_panel(ctx, code, program, metric, norm, read("by"))
 elif view == "gap":
-    if region_level == "desa":
-        code = db.get_region(release_id, code)["kecamatan_code"]
-    levels = maps.map_levels(db.level_of_code(code))
-    default_level = "kecamatan" if "kecamatan" in levels else levels[0]
-    level = state.get("level", levels, default_level, known=db.LEVELS,
-                      shown_default=components.level_label(default_level, lang))
-    panel = panels.gap_panel(ctx, code, level, state.get("program", PROGRAMS[1:], "PKH"),
-                             state.get("rank", ("gap", "gap_share"), "gap"), state.get("top", ("10", "20", "50", "all"),
-                                                                                       "10"))
+    panel = panels.gap_panel(ctx, code, read_level(), read("program"), read("rank"), read("top"))
 else:
     panel = panels.profile_panel(ctx, code)
 
@@ -71,10 +63,8 @@ else:
     if not isinstance(panel, panels.ChartPanel) or i18n.hidden_note(lang, ctx.release.threshold) not in panel.notes:
         components.render_hidden_note(ctx, panel.plotted)
 
-full = {k: v for k, v in state.params().items() if k not in ("view", "by")}
-if view == "trend" and state.current("by", "program") != "program":
-    full["view"] = state.current("by")
-link = components.share_link(panels.EMBED_PAGES[view], full)
+full = shareable.full_view_params(view, state.params(), state.current(shareable.BREAKDOWN.name))
+link = components.share_link(declared.page, full)
 released = t("embed_released", lang, release=release_id, date=i18n.format_date(ctx.release.created_at, lang),
              through=i18n.format_period(ctx.release.data_through, lang))
 st.caption(f"{t('source_line', lang, release=release_id)} · {released}")

@@ -2,32 +2,28 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, maps, panels, state, views
+from dashboard import browser, charts, components, export, panels, shareable, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("gaps_title")
 release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
 st.write(t("gaps_intro", ctx.lang))
 
-code = components.current_region(ctx)
-if db.level_of_code(code) == "desa":
-    code = db.get_region(release_id, code)["kecamatan_code"]
+code = shareable.shown_region(release_id, components.current_region(ctx))
 components.render_region_picker(ctx, code)
-region_level = db.level_of_code(code)
+gap, at = shareable.VIEWS["gap"], shareable.where(release_id, year, code)
 columns = st.columns(4)
 with columns[0]:
-    levels = list(maps.map_levels(region_level))
-    level = state.widget(st.selectbox, "level", levels, "kecamatan" if "kecamatan" in levels else levels[0],
-                         known=db.LEVELS, label=t("rank_level", ctx.lang),
-                         format_func=lambda lv: components.level_label(lv, ctx.lang))
+    level = shareable.choose(st.selectbox, gap.param("level"), at, label=t("rank_level", ctx.lang),
+                             format_func=lambda lv: components.level_label(lv, ctx.lang))
 with columns[1]:
-    program = components.select_program(ctx, allow_all=False, default="PKH")
+    program = components.select_program(ctx, allow_all=False, default=gap.param("program").default_for(at))
 with columns[2]:
-    rank_by = state.widget(st.selectbox, "rank", ["gap", "gap_share"], "gap", label=t("rank_by", ctx.lang),
-                           format_func=lambda r: t("gap_abs" if r == "gap" else "gap_pct", ctx.lang))
+    rank_by = shareable.choose(st.selectbox, gap.param("rank"), at, label=t("rank_by", ctx.lang),
+                               format_func=lambda r: t("gap_abs" if r == "gap" else "gap_pct", ctx.lang))
 with columns[3]:
-    top = state.widget(st.selectbox, "top", ["10", "20", "50", "all"], "10", label=t("top_n", ctx.lang),
-                       format_func=lambda n: t("all_rows", ctx.lang) if n == "all" else n)
+    top = shareable.choose(st.selectbox, gap.param("top"), at, label=t("top_n", ctx.lang),
+                           format_func=lambda n: t("all_rows", ctx.lang) if n == "all" else n)
 if state.current("period", year) != year:
     st.info(t("gaps_year", ctx.lang, year=year))
 
@@ -48,4 +44,4 @@ scatter = charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t
 charts.render_chart(scatter, views.scatter_table(points, ctx.lang), ctx.lang, key="scatter")
 export.render_downloads(points.assign(value=points["y"], status="ok"), export.SCATTER_KEYS, scatter, release_id,
                         ctx.lang, "scatter", "kemiskinan-cakupan")
-components.render_share(ctx, "kesenjangan", {"view": "gap"}, panel.title, panel.figure)
+components.render_share(ctx, "kesenjangan", shareable.embed_params("gap"), panel.title, panel.figure)

@@ -2,23 +2,21 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, i18n, maps, metrics, panels, state, views
+from dashboard import browser, charts, components, db, export, i18n, maps, metrics, panels, shareable, views
 from dashboard.i18n import t
 
 ctx = components.render_header("map_title")
 release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
 
-code = components.current_region(ctx)
-if db.level_of_code(code) == "desa":  # a desa has no map of its own: show its kecamatan's desa
-    code = db.get_region(release_id, code)["kecamatan_code"]
+code = shareable.shown_region(release_id, components.current_region(ctx))
 region_level = db.level_of_code(code)
 components.render_breadcrumb(ctx, code)
 
 columns = st.columns(4)
 with columns[0]:
-    level = state.widget(st.selectbox, "level", list(maps.map_levels(region_level)), maps.map_levels(region_level)[0],
-                         known=db.LEVELS, label=t("map_level", ctx.lang),
-                         format_func=lambda lv: components.level_label(lv, ctx.lang))
+    level = shareable.choose(st.selectbox, shareable.VIEWS["map"].param("level"),
+                             shareable.where(release_id, year, code), label=t("map_level", ctx.lang),
+                             format_func=lambda lv: components.level_label(lv, ctx.lang))
 with columns[1]:
     program = components.select_program(ctx)
 with columns[2]:
@@ -53,4 +51,4 @@ def figure():
     return maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title)
 
 export.render_downloads(panel.plotted, export.REGION_KEYS, figure, release_id, ctx.lang, "map", "peta")
-components.render_share(ctx, "peta", {"view": "map"}, panel.title, figure)
+components.render_share(ctx, "peta", shareable.embed_params("map"), panel.title, figure)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, i18n, views
+from dashboard import charts, components, db, export, i18n, shareable, views
 from dashboard.i18n import format_period, t
+from published_schema import has_months
 
 ctx = components.render_header("overview_title")
 release_id, threshold = ctx.release.release_id, ctx.release.threshold
@@ -16,11 +17,11 @@ with left:
     program = components.select_program(ctx)
 with right:
     period = components.select_period(ctx)
-if db.level_of_code(code) == "desa" and period != year:
+if not has_months(db.level_of_code(code)) and period != year:
     st.info(t("desa_year_only", ctx.lang, year=year))
     period = year
 
-region = db.get_region(release_id, code)
+region = db.region(release_id, code)
 cells = db.get_region_cells(release_id, code, period)
 year_cells = db.get_region_cells(release_id, code, year)
 st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang),
@@ -32,10 +33,10 @@ for start in range(0, len(headlines), 3):  # one row of columns per three figure
 if any(value == i18n.hidden_label(ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
 
-monthly_code = region["kecamatan_code"] if region["level"] == "desa" else code
+monthly_code = shareable.shown_region(release_id, code)
 monthly = db.get_monthly(release_id, (monthly_code,), (program,))
-if region["level"] == "desa":
-    st.caption(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, monthly_code)["name"]))
+if monthly_code != code:
+    st.caption(t("desa_trend_note", ctx.lang, name=db.region(release_id, monthly_code)["name"]))
 series = views.build_monthly_series(monthly, "amount", "program", {program: components.program_name(ctx, program)},
                                     "none", ctx.lang, threshold)
 figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))

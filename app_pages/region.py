@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, i18n, metrics, panels, search, state, views
+from dashboard import browser, charts, components, db, export, i18n, metrics, panels, search, shareable, state, views
 from dashboard.i18n import t
+from published_schema import ALL_PROGRAMS, NATIONAL_CODE
 
 ctx = components.render_header("region_title")
 release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
@@ -16,15 +17,15 @@ if query:
         st.info(t("search_none", ctx.lang, query=i18n.escape(query)))
     else:
         # A search opens its best match at once; picking another result keeps that pick for the same query.
-        code = components.best_match(found, code, st.session_state.get("_searched"), query)
+        code = components.best_match(found, code, st.session_state.get("_searched"), query) or code
         components.go_to(code)
         components.render_search_results(ctx, found, code)
     st.session_state["_searched"] = query
-elif code == components.NATIONAL_CODE:
+elif code == NATIONAL_CODE:
     st.info(t("search_prompt", ctx.lang))
 narrow = browser.content_width() < browser.NARROW
 
-region = db.get_region(release_id, code)
+region = db.region(release_id, code)
 lineage = db.get_lineage(release_id, code)
 st.header(components.region_label(region, ctx.lang))
 st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
@@ -38,18 +39,18 @@ st.caption(i18n.hidden_note(ctx.lang, threshold))
 
 if region["level"] != "nasional":
     parent = region["parent_code"]
-    siblings = db.get_cells(release_id, parent, region["level"], "SEMUA", year)
+    siblings = db.get_cells(release_id, parent, region["level"], ALL_PROGRAMS, year)
     values = metrics.build_values(siblings, "recipients", "registered",
                                   db.get_denominators(release_id, parent, region["level"], year))
     rank, count = views.sibling_rank(values, code)
-    parent_name = components.region_label(db.get_region(release_id, parent), ctx.lang)
+    parent_name = components.region_label(db.region(release_id, parent), ctx.lang)
     st.subheader(t("rank_among", ctx.lang, n=len(siblings), parent=parent_name))
     measure = metrics.metric_label("recipients", "registered", ctx.lang)
     st.write(t("rank_value", ctx.lang, rank=rank, n=count, metric=measure) if rank else t("rank_hidden", ctx.lang))
 
 panel = panels.profile_panel(ctx, code)
-trend_code = region["kecamatan_code"] if region["level"] == "desa" else code
-trend_name = db.get_region(release_id, trend_code)["name"]
+trend_code = shareable.shown_region(release_id, code)
+trend_name = db.region(release_id, trend_code)["name"]
 st.subheader(t("trend_title", ctx.lang, name=trend_name))
 for note in panel.notes:
     st.caption(note)
@@ -59,11 +60,11 @@ export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release
                         f"profil-{code}")
 
 st.subheader(t("complaints_title", ctx.lang, year=year))
-if region["level"] == "desa":
+if trend_code != code:  # complaints are published from kecamatan up
     st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
 complaints = views.build_complaint_table(db.get_complaints(release_id, trend_code, year), ctx.lang, threshold)
 components.render_table(complaints, t("col_status", ctx.lang), narrow)
 
 st.subheader(t("share_link", ctx.lang))
 st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None)
-components.render_share(ctx, "wilayah", {"view": "profile"}, panel.title, panel.figure)
+components.render_share(ctx, "wilayah", shareable.embed_params("profile"), panel.title, panel.figure)

@@ -2,31 +2,33 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, metrics, panels, state, views
+from dashboard import charts, components, db, export, metrics, panels, shareable, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("trends_title")
 release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
 
-code = components.current_region(ctx)
-components.render_region_picker(ctx, code, deepest="desa")
-region = db.get_region(release_id, code)
-if region["level"] == "desa":  # desa have whole-year figures only: show their kecamatan's months
-    code = region["kecamatan_code"]
-    st.info(t("desa_trend_note", ctx.lang, name=db.get_region(release_id, code)["name"]))
+chosen = components.current_region(ctx)
+components.render_region_picker(ctx, chosen, deepest="desa")
+code = shareable.shown_region(release_id, chosen)
+if code != chosen:
+    st.info(t("desa_trend_note", ctx.lang, name=db.region(release_id, code)["name"]))
 level = db.level_of_code(code)
 left, right = st.columns(2)
 with left:
     program = components.select_program(ctx)
 with right:
-    metric = components.select_metric(ctx, ("recipients", "amount", "ontime", "failed_share"))
+    metric = components.select_metric(ctx, shareable.TREND_METRICS)
 norm = components.select_norm(ctx, metric)
-# `by=` is what an embed calls the breakdown: a full-page link carrying it shows the same breakdown.
-by = state.take("by", ("program", "channel", "status"))
+# The breakdown is `by=` in an embed and, for links made before embeds existed, `view=` on this page: a full-page link
+# carrying `by=` shows the same breakdown.
+BREAKDOWN = shareable.BREAKDOWN
+by = state.take(BREAKDOWN.name, BREAKDOWN.options_for())
 if by:
-    state.set_value("view", by)
-breakdown = state.widget(st.segmented_control, "view", ["program", "channel", "status"], "program",
-                         label=t("breakdown", ctx.lang), format_func=lambda v: t(f"by_{v}", ctx.lang))
+    state.set_value(shareable.PAGE_BREAKDOWN, by)
+breakdown = state.widget(st.segmented_control, shareable.PAGE_BREAKDOWN, BREAKDOWN.options_for(),
+                         BREAKDOWN.default_for(), label=t("breakdown", ctx.lang),
+                         format_func=lambda v: t(f"by_{v}", ctx.lang))
 label = metrics.metric_label(metric, norm, ctx.lang)
 panel = panels.trend_panel(ctx, code, program, metric, norm, breakdown)
 for note in panel.notes:
@@ -50,11 +52,11 @@ others = state.widget(st.multiselect, "compare", list(options), [], label=t("com
                       placeholder=t("choose_regions", ctx.lang), format_func=lambda c: options.get(c, c))
 codes = (code, *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,))
-labels = {db.get_region(release_id, c)["name"]: components.region_label(db.get_region(release_id, c), ctx.lang)
+labels = {db.region(release_id, c)["name"]: components.region_label(db.region(release_id, c), ctx.lang)
           for c in codes}  # "Kulon Progo Regency" in English
 series = views.build_monthly_series(compared, metric, "name", labels, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))
 figure = charts.build_lines(series, ctx.lang, label, money=metric == "amount")
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="compare")
 export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "compare", "banding")
-components.render_share(ctx, "tren", {"view": "trend", "by": breakdown}, panel.title, panel.figure)
+components.render_share(ctx, "tren", shareable.embed_params("trend", by=breakdown), panel.title, panel.figure)

@@ -72,7 +72,7 @@ def a_desa(db: Path) -> str:
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT code FROM regions WHERE level = 'desa' ORDER BY code LIMIT 1").fetchone()[0]
+        return con.execute("SELECT code FROM regions WHERE level = 'desa' ORDER BY code LIMIT 1").fetchall()[0][0]
     finally:
         con.close()
 

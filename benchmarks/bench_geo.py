@@ -77,11 +77,12 @@ def report_release(work: Path, manifest: dict) -> None:
     print("  largest map per view (from the written rows): "
           + ", ".join(f"{name} {size / 1e6:.3f} MB" for name, size in report.map_bytes.items()))
     kecamatan = con.execute("SELECT count(DISTINCT code), sum(length(polygon) + ?) FROM boundaries "
-                            "WHERE level = 'kecamatan'", [ATTRIBUTE_BYTES]).fetchone()
+                            "WHERE level = 'kecamatan'", [ATTRIBUTE_BYTES]).fetchall()[0]
     print(f"  national kecamatan map: {kecamatan[0]:,} kecamatan, {kecamatan[1] / 1e6:.3f} MB (budget 3 MB)")
     for name, prefix in (("Kab. Bandung", "32.04"), ("Kota Bandung", "32.73"), ("Kab. Kupang", "53.01")):
         desa = con.execute("SELECT count(DISTINCT code), sum(length(polygon) + ?) FROM boundaries "
-                           "WHERE level = 'desa' AND starts_with(code, ?)", [ATTRIBUTE_BYTES, prefix + "."]).fetchone()
+                           "WHERE level = 'desa' AND starts_with(code, ?)",
+                           [ATTRIBUTE_BYTES, prefix + "."]).fetchall()[0]
         print(f"  {name} desa map: {desa[0]} desa, {desa[1] / 1e6:.3f} MB (budget 1 MB)")
     con.close()
     size = (work / "release.duckdb").stat().st_size

@@ -27,7 +27,7 @@ NAMES = ("Siti Aminah", "Budi Santoso", "Maria Ina", "Yohanes Lero", "Ni Luh Ayu
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def payments(count: int, seed: int = 1) -> list[list[object]]:
+def payments(count: int, seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
     desa = [c for c in get_registry().names if len(c) == 13 and c[:2] in ("34", "53")]
     people = []
@@ -48,13 +48,13 @@ def payments(count: int, seed: int = 1) -> list[list[object]]:
     return rows
 
 
-def write_csv(path: Path, rows: list[list[object]]) -> None:
+def write_csv(path: Path, rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as file:
         file.write("DAFTAR PENYALURAN PKH 2025\r\n\r\n" + ";".join(HEADER) + "\r\n")
         file.writelines(";".join(map(str, row)) + "\r\n" for row in rows)
 
 
-def write_xlsx(path: Path, rows: list[list[object]]) -> None:
+def write_xlsx(path: Path, rows: list[list[str]]) -> None:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Penyaluran")
     sheet.append(["DAFTAR PENYALURAN PKH 2025"])
@@ -65,14 +65,22 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> None:
     book.save(path)
 
 
+def _time_field(pattern: str, text: str) -> str:
+    """One figure of GNU time's `-v` report."""
+    found = re.search(pattern, text)
+    if found is None:
+        raise RuntimeError(f"/usr/bin/time -v printed no line matching {pattern!r}")
+    return found.group(1)
+
+
 def measure(path: Path, work: Path) -> str:
     db = work / f"{path.stem}.duckdb"
     db.unlink(missing_ok=True)
     done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "data", "ingest", str(path), "--db", str(db),
                            "--as-of", "2025-12-31"], cwd=ROOT, capture_output=True, text=True, check=True)
     summary = next(line for line in done.stdout.splitlines() if line.startswith("ingested"))
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))  # type: ignore[union-attr]
-    wall = re.search(r"Elapsed \(wall clock\) time .*: (\S+)", done.stderr).group(1)  # type: ignore[union-attr]
+    rss = int(_time_field(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr))
+    wall = _time_field(r"Elapsed \(wall clock\) time .*: (\S+)", done.stderr)
     size = path.stat().st_size / 1e6
     return f"{path.name} ({size:.0f} MB): {summary}\n  process wall {wall}, peak RSS {rss / 1024:,.0f} MB"
 

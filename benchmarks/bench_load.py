@@ -84,7 +84,7 @@ def visit(index: int, regions: dict[str, list[str]], rng: random.Random) -> tupl
 
 def index_cookie(url: str, timeout: float) -> str:
     """Load the page as a browser does first; return the cookies it sets (a proxy's sticky-session cookie)."""
-    with urllib.request.urlopen(f"{url}/", timeout=timeout) as response:
+    with urllib.request.urlopen(f"{url}/", timeout=timeout) as response:  # noqa: S310 (http URL of our own server)
         response.read()
         return "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
 
@@ -94,13 +94,15 @@ async def session(url: str, page: str, query: str, timeout: float) -> Result:
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.typing import Subprotocol
 
     stream = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
     start = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
             cookie = await asyncio.to_thread(index_cookie, url, timeout)
-            async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=timeout,
+            async with websockets.connect(stream, subprotocols=[Subprotocol("streamlit")], max_size=None,
+                                          open_timeout=timeout,
                                           additional_headers={"Cookie": cookie} if cookie else None) as ws:
                 message = BackMsg()
                 message.rerun_script.query_string = query
@@ -146,7 +148,8 @@ async def watch(url: str, pid: int | None, probe: Probe, stop: asyncio.Event) ->
     def health() -> float:
         begin = time.perf_counter()
         try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=60).read()
+            # S310: http URL of our own server.
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=60).read()  # noqa: S310
         except OSError:
             return 60.0
         return time.perf_counter() - begin
@@ -203,7 +206,8 @@ def serve(db: Path | None, extra: list[str]) -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+            # S310: http URL of our own server.
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":  # noqa: S310
                 return process, url
         except OSError:
             time.sleep(0.25)

@@ -84,7 +84,7 @@ def _error_reason(lines: list[str]) -> str:
     return next((line for line in reversed(lines) if line.strip()), "exit status not zero")[:300]
 
 
-def run_build(commands: list[Command], on_progress: Callable[[float, str], None], lang: str) -> Outcome:
+def run_build(commands: list[Command], on_progress: Callable[[float, str], object], lang: str) -> Outcome:
     """Run the commands one after the other, reporting progress; stop at the first that fails."""
     for step, command in enumerate(commands):
         stage = i18n.t("stage_starting", lang)
@@ -94,7 +94,7 @@ def run_build(commands: list[Command], on_progress: Callable[[float, str], None]
         # Text mode reads tqdm's carriage-return updates as separate lines.
         with subprocess.Popen(command.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"}) as process:
-            for line in process.stderr:
+            for line in process.stderr or ():
                 lines.append(line.rstrip())
                 parsed = parse_progress(line, lang)
                 if parsed:

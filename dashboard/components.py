@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from dataclasses import dataclass
@@ -9,9 +10,9 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from dashboard import browser, db, export, i18n, metrics, opendata, search, state, views
+from dashboard import browser, db, export, i18n, metrics, opendata, search, shareable, state, views
 from dashboard.db import Release
-from settings import ALL_PROGRAMS, NATIONAL_CODE
+from published_schema import ALL_PROGRAMS, LEVELS, NATIONAL_CODE, PROGRAM_CHOICES, PROGRAM_CODES
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,16 @@ def freshness(release: Release, lang: str, kept: list[str] | None = None) -> str
     return i18n.t("freshness", lang, through=i18n.format_period(release.data_through, lang), released=released)
 
 
+def _program_names(ctx: PageContext) -> dict[str, str]:
+    """Every program of the release and "all programs", code -> name in the page's language."""
+    programs = db.get_programs(ctx.release.release_id)
+    return dict(zip(programs["code"], programs[f"name_{ctx.lang}"], strict=True))
+
+
 def program_names(ctx: PageContext) -> dict[str, str]:
     """The three programs (not "all"), code -> name in the page's language."""
-    programs = db.get_programs(ctx.release.release_id)
-    names = dict(zip(programs["code"], programs[f"name_{ctx.lang}"], strict=True))
-    return {code: names.get(code, code) for code in ("PKH", "SEMBAKO", "BLT_DD")}
+    names = _program_names(ctx)
+    return {code: names.get(code, code) for code in PROGRAM_CODES}
 
 
 def compare_options(ctx: PageContext, code: str) -> dict[str, str]:
@@ -103,14 +109,12 @@ def compare_options(ctx: PageContext, code: str) -> dict[str, str]:
 
 
 def program_name(ctx: PageContext, code: str) -> str:
-    programs = db.get_programs(ctx.release.release_id)
-    return dict(zip(programs["code"], programs[f"name_{ctx.lang}"], strict=True)).get(code, code)
+    return _program_names(ctx).get(code, code)
 
 
 def select_program(ctx: PageContext, allow_all: bool = True, default: str = ALL_PROGRAMS) -> str:
-    programs = db.get_programs(ctx.release.release_id)
-    names = dict(zip(programs["code"], programs[f"name_{ctx.lang}"], strict=True))
-    options = [p for p in (ALL_PROGRAMS, "PKH", "SEMBAKO", "BLT_DD") if allow_all or p != ALL_PROGRAMS]
+    names = _program_names(ctx)
+    options = list(PROGRAM_CHOICES if allow_all else PROGRAM_CODES)
     if not allow_all and state.current("program") == ALL_PROGRAMS:  # chosen on another page: say why it changed
         state.set_value("program", default)
         st.info(i18n.t("gaps_semua", ctx.lang, program=names.get(default, default)))
@@ -185,7 +189,7 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
     lineage = db.get_lineage(release_id, code)
     chosen = dict(zip(lineage["level"], lineage["code"], strict=True))
     parent = NATIONAL_CODE
-    levels = db.LEVELS[1:db.LEVELS.index(deepest) + 1]
+    levels = LEVELS[1:LEVELS.index(deepest) + 1]
     columns = st.columns(len(levels))
     for column, level in zip(columns, levels, strict=True):
         children = db.get_regions_in(release_id, parent, level) if parent else None
@@ -197,10 +201,14 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
         column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), options, key=f"pick_{level}", on_change=_pick,
-                         args=(level, parent), format_func=lambda c, n=names: n.get(c, "—"))
+                         args=(level, parent), format_func=functools.partial(_name_or_dash, names))
         if value not in names:
             break
         parent = value
+
+
+def _name_or_dash(names: dict[str, str], code: str) -> str:
+    return names.get(code, "—")
 
 
 def level_label(level: str, lang: str) -> str:
@@ -212,7 +220,7 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
     names = dict(zip(cells["region_code"], cells["name"], strict=True))
     key = f"drill_{level}"
     st.session_state[key] = ""
-    if level == "desa" or db.LEVELS.index(level) != db.LEVELS.index(region_level) + 1:
+    if level == "desa" or LEVELS.index(level) != LEVELS.index(region_level) + 1:
         chosen = st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key,
                               format_func=lambda c: names.get(c, "—"))
         if chosen:
@@ -286,14 +294,9 @@ def share_link(url_path: str, params: dict[str, str]) -> str:
     return f"{base}/{url_path}{state.query_string(params)}"
 
 
-#: Height of an embed's iframe before its script reports the real one, per view, measured in Chromium at 1280 and
-#: 390 px wide (the larger of the two, plus a margin: tests/dashboard/test_browser.py checks it still fits).
-EMBED_HEIGHTS = {"map": 1100, "trend": 680, "gap": 860, "profile": 680}
-
-
 def embed_height(view: str, top: str = "10") -> int:
     """The iframe height of a view before its script reports the real one; a gap ranking grows 28 px per bar."""
-    height = EMBED_HEIGHTS.get(view, 720)
+    height = shareable.VIEWS[view].embed_height if view in shareable.VIEWS else 720
     if view == "gap" and top != "10":
         height += 28 * ((int(top) if top.isdigit() else 50) - 10)
     return height
@@ -327,8 +330,9 @@ def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, 
         if embed is None:
             return
         st.caption(i18n.t("embed_snippet", ctx.lang))
-        src = share_link("", {"embed": "true", **{k: v for k, v in pinned.items() if k != "view"}, **embed})
-        st.code(embed_snippet(src, title, embed_height(embed.get("view", ""), state.current("top", "10"))),
+        chart = shareable.CHART.name
+        src = share_link("", {"embed": "true", **{k: v for k, v in pinned.items() if k != chart}, **embed})
+        st.code(embed_snippet(src, title, embed_height(embed.get(chart, ""), state.current("top", "10"))),
                 language="html")
         if figure is not None:
             st.caption(i18n.t("embed_image", ctx.lang))
@@ -341,6 +345,6 @@ def render_image_downloads(ctx: PageContext, figure, key: str, stem: str) -> Non
     for column, fmt in zip(columns, export.IMAGE_FORMATS, strict=True):
         column.download_button(
             i18n.t(f"download_{fmt}", ctx.lang),
-            lambda fmt=fmt: export.image_bytes(figure() if callable(figure) else figure, ctx.release.release_id, fmt),
+            export.image_drawer(figure, ctx.release.release_id, fmt),
             file_name=opendata.file_name(ctx.release.release_id, stem, fmt),
             mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}", on_click="ignore")

@@ -57,6 +57,14 @@ def with_source(figure: go.Figure, release_id: str) -> go.Figure:
     return copy
 
 
+def image_drawer(figure: go.Figure | Callable[[], go.Figure], release_id: str, fmt: str) -> Callable[[], bytes]:
+    """What a download button calls when clicked (off the script thread): the figure (or the function drawing it)
+    as PNG or SVG."""
+    def draw() -> bytes:
+        return image_bytes(figure() if callable(figure) else figure, release_id, fmt)
+    return draw
+
+
 def image_bytes(figure: go.Figure, release_id: str, fmt: str, width: int = 1000) -> bytes:
     """The chart as PNG or SVG (about 4 s: kaleido starts Chromium)."""
     if os.path.exists(CHROMIUM):
@@ -82,7 +90,7 @@ def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Fig
     # Images are drawn only when clicked: Streamlit calls the function then, off the script thread.
     for column, fmt in zip(columns[1:], IMAGE_FORMATS, strict=True):
         column.download_button(i18n.t(f"download_{fmt}", lang),
-                               lambda fmt=fmt: image_bytes(figure() if callable(figure) else figure, release_id, fmt),
+                               image_drawer(figure, release_id, fmt),
                                file_name=opendata.file_name(release_id, stem, fmt),
                                mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}",
                                on_click="ignore")

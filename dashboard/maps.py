@@ -42,7 +42,7 @@ def bin_index(value: float, edges: list[float]) -> int:
     """Class 0..len(edges)-2 of a value (the top edge belongs to the last class)."""
     if len(edges) < 2:
         return 0
-    return int(min(max(np.searchsorted(edges, value, side="right") - 1, 0), len(edges) - 2))
+    return min(max(int(np.searchsorted(edges, value, side="right")) - 1, 0), len(edges) - 2)
 
 
 def fill_for(value: float, status: str, edges: list[float]) -> list[int]:
@@ -62,7 +62,7 @@ def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edg
     `values` has region_code, name, value, status and label (the formatted value or its hidden/unpublished text);
     `shapes` holds each region's polygon parts as JSON text, pasted in as they are (no parsing, no re-encoding).
     """
-    rows = []
+    rows: list[str] = []
     for row in values.itertuples(index=False):
         parts = shapes.get(row.region_code)
         if not parts:

@@ -3,23 +3,24 @@ parameters in, the figure and exactly the values it plots out. Reads through db.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from dashboard import charts, components, db, i18n, maps, metrics, views
+from dashboard import charts, components, db, i18n, maps, metrics, shareable, views
 from dashboard.components import PageContext
 from dashboard.i18n import format_int, format_percent, format_period, t
+from published_schema import ALL_PROGRAMS, FEEDBACK_LEVELS, has_months
 
 #: Panels kept per process, keyed on (view, release, language, parameters): a news story sends thousands of
 #: visitors to the same few views, and a rerun of a seen view is then a lookup (figures are shared, never mutated).
 PANEL_CACHE_ENTRIES = 256
 
-#: Embeddable views and the page each one comes from.
-EMBED_PAGES = {"map": "peta", "trend": "tren", "gap": "kesenjangan", "profile": "wilayah"}
 
 
 @dataclass
@@ -53,10 +54,10 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     pixels (the reader's content width)."""
     release_id, year = ctx.release.release_id, str(ctx.release.data_year)
     notes = []
-    if level == "desa" and period != year:
+    if not has_months(level) and period != year:
         notes.append(t("desa_year_only", ctx.lang, year=year))
         period = year
-    if norm == "eligible" and program == "SEMUA":
+    if norm == "eligible" and program == ALL_PROGRAMS:
         notes.append(t("n_eligible_semua", ctx.lang))
     cells = db.get_cells(release_id, code, level, program, period)
     denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
@@ -72,7 +73,7 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges)
     view = maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes)), width, maps.map_height(width))
     deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
-    region = db.get_region(release_id, code)
+    region = db.region(release_id, code)
     title = (f"{metrics.metric_label(metric, norm, ctx.lang)} — {components.region_label(region, ctx.lang)}, "
              f"{components.program_name(ctx, program)}, {format_period(period, ctx.lang)}")
     return MapPanel(title, deck, values, shapes, cells, edges, level, notes)
@@ -101,7 +102,7 @@ def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: s
     label = metrics.metric_label(metric, norm, ctx.lang)
     title = (t("late_failed_title", ctx.lang) if breakdown == "status"
              else f"{label} — {t(f'by_{breakdown}', ctx.lang)}")
-    region = components.region_label(db.get_region(release_id, code), ctx.lang)
+    region = components.region_label(db.region(release_id, code), ctx.lang)
     title = f"{title} — {region}" + ("" if breakdown == "program" else f", {components.program_name(ctx, program)}")
     figure = charts.build_lines(series, ctx.lang, title, money=metric == "amount" and breakdown != "status")
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
@@ -112,11 +113,11 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
     registered = db.get_denominators(release_id, code, level, year)
-    registered = registered[registered["program"] == "SEMUA"][["region_code", "registered_households",
+    registered = registered[registered["program"] == ALL_PROGRAMS][["region_code", "registered_households",
                                                                "registered_suppressed"]]
     ranked = views.rank_gaps(views.build_gaps(cells, registered), rank_by)
     quality = (views.pivot_quality(db.get_quality(release_id, code, level, year), ctx.lang, threshold)
-               if level != "desa" else views.pivot_quality(ranked.iloc[0:0], ctx.lang, threshold))
+               if level in FEEDBACK_LEVELS else views.pivot_quality(ranked.iloc[0:0], ctx.lang, threshold))
     shown = ranked if top == "all" else ranked.head(int(top))
     fmt = format_int if rank_by == "gap" else format_percent
     measure = t("gap_abs" if rank_by == "gap" else "gap_pct", ctx.lang)
@@ -126,11 +127,11 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
               for v, s in zip(shown[rank_by], shown["status"], strict=True)]
     plotted = shown.assign(value=shown[rank_by].astype(float), label=labels)
     bars = plotted[plotted["status"] == metrics.OK]
-    region = components.region_label(db.get_region(release_id, code), ctx.lang)
+    region = components.region_label(db.region(release_id, code), ctx.lang)
     title = f"{measure} — {components.program_name(ctx, program)}, {region}"
     figure = charts.build_bars(bars, ctx.lang, title, measure)
     notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
-    if level == "desa":
+    if level not in FEEDBACK_LEVELS:
         notes.append(t("quality_desa", ctx.lang))
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
 
@@ -138,10 +139,9 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
 def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     """A region's recipients by program and month (a desa shows its kecamatan's months)."""
     release_id, threshold = ctx.release.release_id, ctx.release.threshold
-    region = db.get_region(release_id, code)
-    trend_code = region["kecamatan_code"] if region["level"] == "desa" else code
-    trend_name = db.get_region(release_id, trend_code)["name"]
-    notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if region["level"] == "desa" else []
+    trend_code = shareable.shown_region(release_id, code)
+    trend_name = db.region(release_id, trend_code)["name"]
+    notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if trend_code != code else []
     names = components.program_names(ctx)
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
@@ -150,7 +150,15 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
 
 
-_BUILDERS = {"map": _build_map, "trend": _build_trend, "gap": _build_gap, "profile": _build_profile}
+_BUILDERS: dict[str, Callable[..., ChartPanel | MapPanel]] = {
+    "map": _build_map, "trend": _build_trend, "gap": _build_gap, "profile": _build_profile}
+Panel = TypeVar("Panel", ChartPanel, MapPanel)
+
+
+def _expect(panel: ChartPanel | MapPanel, kind: type[Panel]) -> Panel:
+    if not isinstance(panel, kind):
+        raise TypeError(f"expected a {kind.__name__}, the cache held a {type(panel).__name__}")
+    return panel
 
 
 @st.cache_resource(max_entries=PANEL_CACHE_ENTRIES, show_spinner=False)
@@ -161,19 +169,21 @@ def _panel(view: str, release_id: str, lang: str, args: tuple) -> ChartPanel | M
 def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str, norm: str,
               width: int = 700) -> MapPanel:
     """The choropleth of the regions at `level` inside `code`, fitted to `width` pixels (cached per view)."""
-    return _panel("map", ctx.release.release_id, ctx.lang, (code, level, program, period, metric, norm, width))
+    return _expect(_panel("map", ctx.release.release_id, ctx.lang, (code, level, program, period, metric, norm,
+                                                                     width)), MapPanel)
 
 
 def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
     """Monthly lines of one region by program, channel or payment status (cached per view)."""
-    return _panel("trend", ctx.release.release_id, ctx.lang, (code, program, metric, norm, breakdown))
+    return _expect(_panel("trend", ctx.release.release_id, ctx.lang, (code, program, metric, norm, breakdown)),
+                   ChartPanel)
 
 
 def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
     """Regions ranked by their coverage gap (cached per view)."""
-    return _panel("gap", ctx.release.release_id, ctx.lang, (code, level, program, rank_by, top))
+    return _expect(_panel("gap", ctx.release.release_id, ctx.lang, (code, level, program, rank_by, top)), ChartPanel)
 
 
 def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
     """A region's recipients by program and month (cached per view)."""
-    return _panel("profile", ctx.release.release_id, ctx.lang, (code,))
+    return _expect(_panel("profile", ctx.release.release_id, ctx.lang, (code,)), ChartPanel)

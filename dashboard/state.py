@@ -17,8 +17,6 @@ import streamlit as st
 
 from dashboard import i18n
 
-#: Parameters kept in the URL on every page; pages add their own.
-GLOBAL = ("lang",)
 #: Parameter names Streamlit reserves, or that a later feature (embedding, exports) owns: never touched here.
 RESERVED = frozenset({"embed", "embed_options"})
 _STORE, _WRITTEN, _RUN, _CARRY = "_url_state", "_url_written", "_url_run", "_url_carry"

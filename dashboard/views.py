@@ -11,12 +11,14 @@ import pandas as pd
 
 from dashboard import i18n
 from dashboard.metrics import HIDDEN, NA, OK, build_values, format_value, format_values, rank_values
-from settings import ALL_PROGRAMS, BLT_DD_MONTHLY, SEMBAKO_MONTHLY
+from published_schema import ALL_CATEGORIES, ALL_PROGRAMS, PROGRAM_CODES, RECIPIENT_QUALITY_INDICATORS
+from settings import BLT_DD_MONTHLY, SEMBAKO_MONTHLY
 
 #: Standard annual benefit per household where the program pays a fixed amount (PKH depends on the members).
 FIXED_ANNUAL_BENEFIT = {"SEMBAKO": SEMBAKO_MONTHLY * 12, "BLT_DD": BLT_DD_MONTHLY * 12}
 STATUS_MEASURES = ("failed_payments", "returned_payments", "pending_payments", "late_payments")
-QUALITY_INDICATORS = ("duplicate_nik", "invalid_nik", "deceased_paid")
+#: The data-quality indicators shown beside each region (quarantined rows are about files, not recipients).
+QUALITY_INDICATORS = RECIPIENT_QUALITY_INDICATORS
 
 
 def count_labels(cells: pd.DataFrame, column: str, lang: str, threshold: int) -> list[str]:
@@ -97,9 +99,10 @@ def annual_target(year_cells: pd.DataFrame, program: str) -> float | None:
     households × the year's Rupiah per recipient household. All programs: the sum of the three.
     """
     if program == ALL_PROGRAMS:
-        parts = [annual_target(year_cells, p) for p in ("PKH", "SEMBAKO", "BLT_DD")
+        parts = [annual_target(year_cells, p) for p in PROGRAM_CODES
                  if p in set(year_cells["program"])]
-        return None if not parts or any(p is None for p in parts) else float(sum(parts))
+        known = [p for p in parts if p is not None]
+        return None if not parts or len(known) < len(parts) else float(sum(known))
     row = year_cells[year_cells["program"] == program]
     if row.empty or bool(row["suppressed"].iloc[0]) or pd.isna(row["eligible_households"].iloc[0]):
         return None
@@ -200,7 +203,7 @@ def build_gap_table(ranked: pd.DataFrame, quality: pd.DataFrame, lang: str, thre
 def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
     """One region's year by program: recipients, Rupiah, eligible, eligible paid, coverage, registered."""
     names = {code: i18n.program_short(code, lang) for code in programs["code"]}
-    order = ["PKH", "SEMBAKO", "BLT_DD", ALL_PROGRAMS]
+    order = [*PROGRAM_CODES, ALL_PROGRAMS]
     cells = year_cells.set_index("program").reindex([p for p in order if p in set(year_cells["program"])])
     cells = cells.reset_index()
     rows = {i18n.t("program", lang): [names.get(p, p) for p in cells["program"]]}
@@ -238,7 +241,7 @@ def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -
     """Complaints of one region and year by category (SEMUA first), statuses as columns, hidden marked."""
     if complaints.empty:
         return pd.DataFrame()
-    frame = complaints.assign(_first=complaints["category"] != ALL_PROGRAMS).sort_values(["_first", "category"])
+    frame = complaints.assign(_first=complaints["category"] != ALL_CATEGORIES).sort_values(["_first", "category"])
     rows = {i18n.t("col_description", lang): [i18n.pick(i18n.CATEGORIES.get(c, (c, c)), lang)
                                               for c in frame["category"]]}
     for column, key in (("complaints", "complaints"), ("baru", "c_baru"), ("diproses", "c_diproses"),
@@ -260,7 +263,7 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
     status = HIDDEN if failed["suppressed"] else (NA if pd.isna(failed["failed_payments"]) else OK)
     count = np.nan if status != OK else float(failed["failed_payments"]) + float(failed["returned_payments"])
     out.append((i18n.t("m_failed", lang), format_value(count, status, "recipients", "none", lang, threshold)))
-    programs = ["PKH", "SEMBAKO", "BLT_DD"] if program == ALL_PROGRAMS else [program]
+    programs = PROGRAM_CODES if program == ALL_PROGRAMS else (program,)
     for code in programs:
         row = year_cells[year_cells["program"] == code]
         if row.empty:

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx
 
 from dashboard import components, db, maps
-from settings import ALL_PROGRAMS, NATIONAL_CODE
+from published_schema import ALL_PROGRAMS, NATIONAL_CODE
 
 _log = logging.getLogger(__name__)
 

@@ -66,7 +66,8 @@ def make_chunk(index: int, plan: pd.DataFrame, first_household_id: int, run: Run
     return {
         "households": households_table(hh, text, desa),
         "members": members_table(members, hh),
-        "disbursements": to_table(rows, status, scheduled, paid, rows.month <= run.through, hh, text, desa, run.year),
+        "disbursements": to_table(rows, status, scheduled, paid, rows.month <= run.through, hh, text, desa, run.year,
+                                  invalid),
         "complaints": complaints.filter(pa.array(complaints["received_date"].to_numpy() <= last_day)),
         "usul_sanggah": proposals.filter(pa.array(proposals["submitted_date"].to_numpy() <= last_day)),
     }

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli import UserError
 from data.readers import header_key
 from data.validate import mask_long_numbers
+from errors import InputError
 from geo.regions import RegionCodeError, get_registry, level_of, normalize_region_code
 
 _NOT_DIGIT = re.compile(r"\D+")
@@ -50,9 +50,9 @@ def key_of(cell: str) -> str:
 
 
 def load_crosswalk(path: Path) -> Crosswalk:
-    """Read and check a crosswalk; raise UserError (one sentence) when it cannot be used."""
+    """Read and check a crosswalk; raise InputError (one sentence) when it cannot be used."""
     if not path.is_file():
-        raise UserError(f"The crosswalk {path} does not exist or is not a file.")
+        raise InputError(f"The crosswalk {path} does not exist or is not a file.")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -64,7 +64,7 @@ def load_crosswalk(path: Path) -> Crosswalk:
     except csv.Error:
         rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     if not rows:
-        raise UserError(f"The crosswalk {path} is empty.")
+        raise InputError(f"The crosswalk {path} is empty.")
     source, target, body = _columns(path, rows)
     codes: dict[str, str] = {}
     bad = 0
@@ -83,13 +83,13 @@ def load_crosswalk(path: Path) -> Crosswalk:
             continue
         key = key_of(row[source])
         if codes.setdefault(key, code) != code:
-            raise UserError(f"The crosswalk {path} maps code {key} to two Kemendagri codes ({codes[key]} and {code}); "
+            raise InputError(f"The crosswalk {path} maps code {key} to two Kemendagri codes ({codes[key]} and {code}); "
                             "keep one.")
     if bad:
-        raise UserError(f"The crosswalk {path} has {bad:,} Kemendagri code(s) that are not desa of today's registry "
+        raise InputError(f"The crosswalk {path} has {bad:,} Kemendagri code(s) that are not desa of today's registry "
                         f"(e.g. {example!r}); its second column must hold Kemendagri desa codes.")
     if not codes:
-        raise UserError(f"The crosswalk {path} holds no pair of codes.")
+        raise InputError(f"The crosswalk {path} holds no pair of codes.")
     return Crosswalk(path, hashlib.sha256(raw).hexdigest(), codes)
 
 
@@ -99,7 +99,7 @@ def _columns(path: Path, rows: list[list[str]]) -> tuple[int, int, list[list[str
     has_header = not any(_NOT_DIGIT.sub("", cell.lstrip("'")) and not re.search(r"[A-Za-z]", cell) for cell in first)
     if not has_header:
         if len(first) != 2:
-            raise UserError(f"The crosswalk {path} has {len(first)} columns and no header; give two columns "
+            raise InputError(f"The crosswalk {path} has {len(first)} columns and no header; give two columns "
                             "(your code, then the Kemendagri code) or name them in a header.")
         return 0, 1, rows
     keys = [header_key(cell) for cell in first]
@@ -108,7 +108,7 @@ def _columns(path: Path, rows: list[list[str]]) -> tuple[int, int, list[list[str
     target = _pick(keys, "kemendagri")
     source = _pick(keys, "bps")
     if target is None or source is None:
-        raise UserError(f"The crosswalk {path} has {len(keys)} columns; keep two (your code, then the Kemendagri "
+        raise InputError(f"The crosswalk {path} has {len(keys)} columns; keep two (your code, then the Kemendagri "
                         "code) or name them with 'bps' and 'kemendagri' (e.g. bps_kode_desa_kelurahan).")
     return source, target, rows[1:]
 

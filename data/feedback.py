@@ -13,6 +13,7 @@ from settings import (
     COMPLAINT_CATEGORIES,
     COMPLAINT_CHANNELS,
     COMPLAINT_STATUSES,
+    PROGRAM_CODES,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
 )
@@ -20,7 +21,7 @@ from settings import (
 #: Ids are chunk * stride + row, so they are unique and do not depend on other chunks.
 ID_STRIDE = 100_000_000
 #: Programs named in complaints and proposals; a kelurahan has no BLT Dana Desa, so that share goes to Sembako.
-PROGRAMS = ("PKH", "SEMBAKO", "BLT_DD")
+PROGRAMS = PROGRAM_CODES
 PROGRAM_SHARES = np.array([0.35, 0.50, 0.15])
 CHANNEL_SHARES = np.array([0.25, 0.20, 0.25, 0.15, 0.15])
 #: Share of complaints in each category that name no program.

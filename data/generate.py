@@ -113,8 +113,8 @@ def _refuse_to_replace_ingested(out: Path) -> None:
     try:
         with duckdb.connect(str(out), read_only=True) as con:
             has_table = con.execute("SELECT count(*) FROM information_schema.tables "
-                                    "WHERE table_name = 'ingested_files'").fetchone()[0]
-            files = con.execute("SELECT count(*) FROM ingested_files").fetchone()[0] if has_table else 0
+                                    "WHERE table_name = 'ingested_files'").fetchall()[0][0]
+            files = con.execute("SELECT count(*) FROM ingested_files").fetchall()[0][0] if has_table else 0
     except duckdb.Error as error:
         raise UserError(f"{_shown(out)} exists but cannot be read ({error}); pass --force to replace it.") from None
     if files:

@@ -110,7 +110,8 @@ def ingest(sources: Sequence[Source], db: Path, reference_date: date,
     con = _connect(db)
     try:
         con.begin()
-        results, seen = [], {}
+        results: list[FileResult] = []
+        seen: dict[str, Path] = {}
         for source in sources:
             results.append(_ingest_file(con, source, reference_date, seen, crosswalk))
         con.commit()
@@ -148,8 +149,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, source: Source, reference_date:
         codes += batch.codes
         if codes.foreign:
             raise cli.UserError(_foreign_codes(source, codes))  # rolls back every file of the run
-        if given is not None:
-            batch.accepted["desa_code_from"] = [f"{given[i]} (crosswalk {crosswalk.path.name})"  # type: ignore[union-attr]
+        if given is not None and crosswalk is not None:
+            batch.accepted["desa_code_from"] = [f"{given[i]} (crosswalk {crosswalk.path.name})"
                                                 for i in batch.accepted_positions]
         _insert_accepted(con, source, [lines[i] for i in batch.accepted_positions], batch.accepted)
         _insert_quarantined(con, source, lines, cells, batch.rejected)
@@ -165,7 +166,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, source: Source, reference_date:
     return result
 
 
-def _apply_crosswalk(crosswalk: Crosswalk, columns: dict[str, list], extra: dict[int, list[Reason]]) -> list:
+def _apply_crosswalk(crosswalk: Crosswalk, columns: dict[str, Sequence[str | None]],
+                     extra: dict[int, list[Reason]]) -> Sequence[str | None]:
     """Replace the batch's desa codes by their Kemendagri codes; a code the crosswalk lacks rejects its row."""
     given = columns.get("desa_code") or []
     translated = {cell: crosswalk.translate(cell) for cell in set(given)}
@@ -210,7 +212,8 @@ def _insert_accepted(con: duckdb.DuckDBPyConnection, source: Source, lines: list
         return
     table = pa.table({"source_line": pa.array(lines, pa.int64()),
                       **{name: pa.array(columns[name], _ACCEPTED_TYPES[name]) for name in _ACCEPTED_TYPES}})
-    _insert(con, table, "INSERT INTO disbursements BY NAME SELECT *, $source AS source FROM _batch",
+    # Every accepted row passed the NIK rule (an invalid NIK sends its row to quarantine).
+    _insert(con, table, "INSERT INTO disbursements BY NAME SELECT *, $source AS source, true AS nik_valid FROM _batch",
             {"source": source.name})
 
 
@@ -222,11 +225,14 @@ def _insert_quarantined(con: duckdb.DuckDBPyConnection, source: Source, lines: l
         "source_line": pa.array([lines[i] for i in rejected], pa.int64()),
         "reasons": pa.array([[str(reason) for reason in r.reasons] for r in rejected.values()], pa.list_(pa.string())),
         "desa_code": pa.array([r.desa_code for r in rejected.values()], pa.string()),
+        "period": pa.array([r.period for r in rejected.values()], pa.string()),
         # The full row as read: the raw database is private, so nothing of a bad row is lost.
         "record": pa.array([json.dumps(source.record(rows[i]), ensure_ascii=False) for i in rejected], pa.string()),
     })
-    _insert(con, table, "INSERT INTO quarantine SELECT $source, $sha256, source_line, reasons, desa_code, "
-            "CAST(record AS JSON) FROM _batch", {"source": source.name, "sha256": source.sha256})
+    _insert(con, table, "INSERT INTO quarantine (source, source_sha256, source_line, reasons, desa_code, record, "
+            "period) SELECT $source, $sha256, source_line, reasons, desa_code, CAST(record AS JSON), period "
+            "FROM _batch",
+            {"source": source.name, "sha256": source.sha256})
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: pa.Table, sql: str, parameters: dict[str, object]) -> None:

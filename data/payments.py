@@ -14,6 +14,7 @@ from settings import (
     BLT_DD_MONTHLY,
     CHANNELS,
     PKH_TAHAP_MONTHS,
+    PROGRAM_CODES,
     SEMBAKO_BATCHES,
     SEMBAKO_MONTHLY,
     STATUS_FAILED,
@@ -23,7 +24,6 @@ from settings import (
     STATUSES,
 )
 
-PROGRAM_CODES = ("PKH", "SEMBAKO", "BLT_DD")
 #: (tahap, scheduled month, months covered) per program; BLT Dana Desa is monthly or in 3-month batches per desa.
 SCHEDULES = {
     "PKH": [(t, m, 3) for t, m in PKH_TAHAP_MONTHS.items()],
@@ -53,7 +53,10 @@ class Rows:
     def amounts(self, hh: Households) -> np.ndarray:
         """Rupiah per payment: a quarter of the household's capped PKH year, or the monthly rate x months."""
         monthly = np.where(self.program == 1, SEMBAKO_MONTHLY, BLT_DD_MONTHLY)
-        return np.where(self.program == 0, hh.pkh_annual[self.household] // 4, monthly * self.months)
+        if hh.pkh_annual is None:
+            raise ValueError("the households' PKH benefit is computed before payments")
+        pkh_quarter: np.ndarray = hh.pkh_annual[self.household] // 4
+        return np.where(self.program == 0, pkh_quarter, monthly * self.months)
 
 
 def schedule(who: Targeting, hh: Households, desa: DesaArrays) -> Rows:
@@ -103,8 +106,11 @@ def settle(rng: np.random.Generator, rows: Rows, hh: Households, desa: DesaArray
 
 
 def to_table(rows: Rows, status: np.ndarray, scheduled: np.ndarray, paid: np.ndarray, keep: np.ndarray,
-             hh: Households, text: dict[str, pa.Array], desa: DesaArrays, year: int) -> pa.Table:
-    """The kept rows as a `disbursements` table; repeated strings are dictionary-encoded (no copies per row)."""
+             hh: Households, text: dict[str, pa.Array], desa: DesaArrays, year: int,
+             invalid_nik: np.ndarray) -> pa.Table:
+    """The kept rows as a `disbursements` table; repeated strings are dictionary-encoded (no copies per row).
+    `invalid_nik` marks the households whose NIK was made impossible (tests/data/test_generate.py checks them
+    against the NIK rule)."""
     household = rows.household[keep].astype(np.int32)
     month = rows.month[keep]
     return pa.table({
@@ -122,4 +128,5 @@ def to_table(rows: Rows, status: np.ndarray, scheduled: np.ndarray, paid: np.nda
         "paid_date": dates(paid[keep]),
         "source": coded(np.zeros(int(keep.sum()), dtype=np.int8), ["generator"]),
         "source_line": pa.nulls(int(keep.sum()), pa.int64()),
+        "nik_valid": pa.array(~invalid_nik[household], pa.bool_()),
     })

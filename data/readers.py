@@ -30,38 +30,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import python_calamine
 
-from cli import UserError
-from data.validate import FIELDS, LABELS, REQUIRED_FIELDS
+from data.validate import REQUIRED_FIELDS
+from data.vocabulary import FIELDS, HEADER_ALIASES, LABELS
+from errors import InputError
 
 #: Columns a file must have. `tanggal_salur` may be empty in a row, but the column must be there.
 REQUIRED_COLUMNS = (*REQUIRED_FIELDS, "paid_date")
-#: Header names seen in exports, after `header_key` (lower case, `_` between words), beyond the
-#: canonical name and its Bahasa Indonesia label (`validate.LABELS`). The one place for this vocabulary.
-#: Kemendagri codes only: Open Data Jabar's `bps_kode_desa_kelurahan` (BPS numbering) is never one of them.
-HEADER_ALIASES = {
-    "nik": ("nik_penerima", "nik_kpm", "no_nik", "nomor_nik", "nomor_induk_kependudukan", "nik_pm",
-            "nik_penerima_manfaat", "nik_ktp", "no_ktp"),
-    "name": ("nama_penerima", "nama_kpm", "nama_lengkap", "nama_penerima_manfaat", "nama_pm", "nama_ktp",
-             "nama_sesuai_ktp"),
-    "kk_number": ("nomor_kk", "no_kartu_keluarga", "nomor_kartu_keluarga", "kk", "nkk", "no_kk_penerima",
-                  "nomor_kk_penerima", "no_kk_kpm"),
-    "desa_code": ("kode_kelurahan", "kode_desa_kelurahan", "kode_kelurahan_desa", "kd_desa", "kode_wilayah_desa",
-                  "kode_wilayah", "kemendagri_kode_desa_kelurahan", "kemendagri_kode_desa", "kode_kemendagri",
-                  "kode_desa_kemendagri", "kd_kel", "kode_kel", "kdepum"),
-    "program": ("jenis_bansos", "jenis_bantuan", "nama_program", "program_bansos", "bansos", "nama_bansos",
-                "jenis_program"),
-    "period": ("periode_salur", "periode_penyaluran", "bulan_periode", "bulan_salur", "periode_bulan"),
-    "tahap": ("tahap_salur", "tahap_penyaluran", "tahapan"),
-    "amount": ("nominal_rp", "nominal_bantuan", "jumlah", "jumlah_rp", "jumlah_bantuan", "nilai",
-               "nilai_bantuan", "nilai_rp", "nominal_salur", "jumlah_salur", "besaran_bantuan"),
-    "channel": ("kanal_salur", "kanal_penyaluran", "bank", "bank_penyalur", "penyalur", "himbara",
-                "lembaga_penyalur"),
-    "status": ("status_salur", "status_penyaluran", "status_transaksi", "keterangan_status"),
-    "scheduled_date": ("tgl_jadwal", "jadwal", "jadwal_salur", "tanggal_jadwal_salur"),
-    "paid_date": ("tgl_salur", "tanggal_penyaluran", "tgl_penyaluran", "tanggal_cair", "tgl_cair",
-                  "tanggal_pencairan", "tanggal_realisasi", "tgl_transaksi", "tanggal_transaksi",
-                  "tgl_realisasi"),
-}
 #: Header words of a published aggregate table (counts per region), which ingest does not take.
 AGGREGATE_HEADER = re.compile(r"^(?:jumlah|total|banyak|count|persen|persentase)(?:_|$)|^(?:kpm|penerima)$")
 #: Lines searched for the header: title lines, the kabupaten and blank lines of office exports come first.
@@ -132,23 +106,23 @@ def header_key(name: str) -> str:
 
 
 def open_source(path: Path, sheet: str | None = None) -> Source:
-    """Check a file as a whole; raise UserError (one sentence naming the file) if it cannot be ingested.
+    """Check a file as a whole; raise InputError (one sentence naming the file) if it cannot be ingested.
 
     `sheet` picks an Excel workbook's sheet by name or 1-based number (default: the first).
     """
     if not path.is_file():
-        raise UserError(f"{path} does not exist or is not a file.")
+        raise InputError(f"{path} does not exist or is not a file.")
     with path.open("rb") as file:
         head = file.read(_SAMPLE)
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise UserError(f"{path} is empty.")
+        raise InputError(f"{path} is empty.")
     kind = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), "csv")
     if kind == "parquet":
         return _open_parquet(path)
     if kind in ("zip", "xls"):
         return _open_excel(path, sheet)
     if kind == "utf-16" or b"\x00" in head:
-        raise UserError(f"{path} is binary or UTF-16, not a CSV (UTF-8 or Windows-1252) or Parquet file.")
+        raise InputError(f"{path} is binary or UTF-16, not a CSV (UTF-8 or Windows-1252) or Parquet file.")
     return _open_csv(path, head.startswith(codecs.BOM_UTF8))
 
 
@@ -164,7 +138,7 @@ def _open_csv(path: Path, bom: bool) -> Source:
 def _hash_and_encoding(path: Path, utf8_name: str) -> tuple[str, str]:
     """One streaming pass for the hash and UTF-8; a second only when UTF-8 fails and Windows-1252 is tried."""
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
     with path.open("rb") as file:
         while chunk := file.read(_CHUNK):
@@ -176,7 +150,7 @@ def _hash_and_encoding(path: Path, utf8_name: str) -> tuple[str, str]:
     with path.open("rb") as file:
         while chunk := file.read(_CHUNK):
             if not _decodes(decoder, chunk):
-                raise UserError(f"{path} has an unreadable encoding: it is neither UTF-8 nor Windows-1252 text.")
+                raise InputError(f"{path} has an unreadable encoding: it is neither UTF-8 nor Windows-1252 text.")
     return digest.hexdigest(), "cp1252"
 
 
@@ -198,7 +172,7 @@ def _sniff(path: Path, sample: str) -> tuple[str, tuple[str, ...], int]:
     except csv.Error:
         sniffed = ","
     candidates = [sniffed, *(d for d in _DELIMITERS if d != sniffed)]
-    best = (-1, "", (), 0)
+    best: tuple[int, str, Sequence[str], int] = (-1, "", (), 0)
     for delimiter in candidates:
         for index, row in enumerate(_first_rows(sample, delimiter)):
             score = _known_columns(row)
@@ -207,7 +181,7 @@ def _sniff(path: Path, sample: str) -> tuple[str, tuple[str, ...], int]:
     score, delimiter, header, index = best
     if score <= 0:
         _refuse_unrecognised(path, [row for d in candidates for row in _first_rows(sample, d)])
-    return delimiter, header, index
+    return delimiter, tuple(header), index
 
 
 def _known_columns(row: Sequence[str]) -> int:
@@ -243,11 +217,11 @@ def _refuse_unrecognised(path: Path, rows: Sequence[Sequence[str]]) -> None:
     for row in rows:
         counts = [cell for cell in row if _is_count_column(cell)]
         if counts:
-            raise UserError(f"{path} looks like a published aggregate table (counts per region such as "
+            raise InputError(f"{path} looks like a published aggregate table (counts per region such as "
                             f"{counts[0]!r}, no nik column): ingest takes one row per payment "
                             f"({', '.join(LABELS[f] for f in REQUIRED_COLUMNS)}), not totals.")
     # Unknown header names are not echoed: a file without a header would show a person's data.
-    raise UserError(f"{path} has no recognisable header row in its first {HEADER_SEARCH} lines; the header must "
+    raise InputError(f"{path} has no recognisable header row in its first {HEADER_SEARCH} lines; the header must "
                     f"name the columns ({', '.join(LABELS[f] for f in REQUIRED_COLUMNS)}).")
 
 
@@ -258,7 +232,7 @@ def _map_header(path: Path, header: Sequence[str]) -> dict[str, int]:
         if field is None:
             continue
         if field in columns:
-            raise UserError(f"{path} has two columns for {LABELS[field]}: "
+            raise InputError(f"{path} has two columns for {LABELS[field]}: "
                             f"{header[columns[field]]!r} and {name!r}; keep one.")
         columns[field] = index
     if not columns:
@@ -267,7 +241,7 @@ def _map_header(path: Path, header: Sequence[str]) -> dict[str, int]:
         _refuse_unrecognised(path, [header])
     missing = [LABELS[f] for f in REQUIRED_COLUMNS if f not in columns]
     if missing:
-        raise UserError(f"{path} is missing the required column{'s' * (len(missing) > 1)} {', '.join(missing)}.")
+        raise InputError(f"{path} is missing the required column{'s' * (len(missing) > 1)} {', '.join(missing)}.")
     return columns
 
 
@@ -276,7 +250,7 @@ def _open_parquet(path: Path) -> Source:
         with pq.ParquetFile(path) as parquet:
             header = tuple(parquet.schema_arrow.names)
     except (pa.ArrowException, OSError) as error:
-        raise UserError(f"{path} looks like Parquet but cannot be read ({type(error).__name__}).") from None
+        raise InputError(f"{path} looks like Parquet but cannot be read ({type(error).__name__}).") from None
     digest = hashlib.sha256()
     with path.open("rb") as file:
         while chunk := file.read(_CHUNK):
@@ -290,10 +264,10 @@ def _open_excel(path: Path, sheet: str | None) -> Source:
             names = list(workbook.sheet_names)
             name = _sheet_name(path, names, sheet)
             numbered = list(_excel_rows(workbook.get_sheet_by_name(name), HEADER_SEARCH))
-    except UserError:
+    except InputError:
         raise
     except Exception as error:  # calamine raises its own error types for every kind of broken workbook
-        raise UserError(f"{path} cannot be read as an Excel workbook ({type(error).__name__}): it is another "
+        raise InputError(f"{path} cannot be read as an Excel workbook ({type(error).__name__}): it is another "
                         "kind of ZIP archive or a damaged workbook; save it as .xlsx or CSV.") from None
     rows = [tuple(_excel_text(cell).strip() for cell in cells) for _, cells in numbered]
     scored = [(_known_columns(row), -index) for index, row in enumerate(rows)]
@@ -311,14 +285,14 @@ def _open_excel(path: Path, sheet: str | None) -> Source:
 
 def _sheet_name(path: Path, names: list[str], sheet: str | None) -> str:
     if not names:
-        raise UserError(f"{path} has no sheets.")
+        raise InputError(f"{path} has no sheets.")
     if sheet is None:
         return names[0]
     if sheet in names:
         return sheet
     if sheet.isdigit() and 1 <= int(sheet) <= len(names):
         return names[int(sheet) - 1]
-    raise UserError(f"{path} has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}.")
+    raise InputError(f"{path} has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}.")
 
 
 def _excel_rows(sheet: python_calamine.CalamineSheet, limit: int | None = None) -> Iterator[tuple[int, list]]:
@@ -329,7 +303,7 @@ def _excel_rows(sheet: python_calamine.CalamineSheet, limit: int | None = None) 
 def _excel_text(cell: object) -> str:
     """A cell as the text a CSV export would hold: whole numbers without `.0`, dates as ISO days."""
     if cell.__class__ is str:
-        return cell  # type: ignore[return-value]
+        return cell
     if isinstance(cell, float):
         if abs(cell) >= _EXACT_FLOAT:
             # Scientific form with 15 digits: validation says the NIK/KK number lost digits as a number.
@@ -353,12 +327,12 @@ def read_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Ro
 
 def _excel_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Row]]]:
     with python_calamine.CalamineWorkbook.from_path(str(source.path)) as workbook:
-        numbered = _excel_rows(workbook.get_sheet_by_name(source.sheet))
+        numbered = _excel_rows(workbook.get_sheet_by_name(source.sheet or ""))
         rows = ((line, [_excel_text(cell) for cell in cells]) for line, cells in numbered if line > source.header_line)
         while batch := list(islice(rows, size)):
             lines = [line for line, _ in batch]
             # Trailing empty cells of a wide used area are not cells of the row.
-            cells = [_trim(row, len(source.header)) for _, row in batch]
+            cells: list[Row] = [_trim(row, len(source.header)) for _, row in batch]
             yield _without_blank_rows(lines, cells)
 
 
@@ -383,7 +357,7 @@ def _csv_batches(source: Source, size: int) -> Iterator[tuple[list[int], list[Ro
                     return
                 yield _without_blank_rows(_line_numbers(rows, first_line, reader.line_num), rows)
         except csv.Error as error:
-            raise UserError(f"{source.path} cannot be read as CSV at line {reader.line_num}: {error}.") from None
+            raise InputError(f"{source.path} cannot be read as CSV at line {reader.line_num}: {error}.") from None
 
 
 def _line_numbers(rows: list[Row], first_line: int, last_line: int) -> list[int]:

@@ -36,6 +36,8 @@ def target(rng: np.random.Generator, hh: Households, desa: DesaArrays, inclusion
     excluded = eligible & (rng.random(len(hh)) < desa.rates["exclusion"][hh.desa])
     included = _included(rng, hh, desa, int((eligible & ~excluded).sum()), inclusion_rate)
     listed = (eligible & ~excluded) | included
+    if hh.pkh_components is None:
+        raise ValueError("the households' PKH components are drawn before targeting")
     pkh = listed & (hh.pkh_components > 0)
     # BLT Dana Desa comes from the village fund (desa only) and is meant for the poorest not already on PKH;
     # village lists still put some PKH families on it.

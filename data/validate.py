@@ -25,28 +25,21 @@ Decisions (see README, `python -m data ingest`):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain, compress
+from typing import cast
 
 import lokal
 
+from data.vocabulary import CHANNEL_ALIASES, FIELDS, LABELS, MONTHS, PROGRAM_ALIASES, STATUS_ALIASES
 from geo.code_history import earlier_code
 from geo.regions import RegionCodeError, get_registry, level_of, normalize_region_code
 from settings import CHANNELS, PROGRAMS, STATUS_PAID, STATUSES
 
-#: Canonical columns of an ingested row, in `disbursements` order.
-FIELDS = ("nik", "name", "kk_number", "desa_code", "program", "period", "tahap", "amount", "channel",
-          "status", "scheduled_date", "paid_date")
-#: How each canonical column is called in Kemensos exports (and in messages).
-LABELS = {
-    "nik": "nik", "name": "nama", "kk_number": "no_kk", "desa_code": "kode_desa", "program": "program",
-    "period": "periode", "tahap": "tahap", "amount": "nominal", "channel": "kanal", "status": "status",
-    "scheduled_date": "tanggal_jadwal", "paid_date": "tanggal_salur",
-}
 #: Columns of an accepted row beyond the file's: the day a failed, returned or pending payment carries, and
 #: the code as given when `kode_desa` was translated (earlier edition or crosswalk).
 DERIVED_FIELDS = ("status_date", "desa_code_from")
@@ -67,14 +60,6 @@ _LONG_NUMBER = re.compile(r"\d(?:[\s.,\-/']?\d){11,}")
 _LETTER = re.compile(r"[^\W\d_]")
 #: OCHA/HDX p-codes: `ID` + the compact Kemendagri code (ID3404012001).
 _OCHA_PREFIX = re.compile(r"^ID(?=\d)", re.IGNORECASE)
-_MONTHS = {
-    "januari": 1, "jan": 1, "january": 1, "februari": 2, "feb": 2, "february": 2, "pebruari": 2,
-    "maret": 3, "mar": 3, "march": 3, "april": 4, "apr": 4, "mei": 5, "may": 5,
-    "juni": 6, "jun": 6, "june": 6, "juli": 7, "jul": 7, "july": 7, "agustus": 8, "agu": 8, "agt": 8,
-    "ags": 8, "aug": 8, "august": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
-    "oct": 10, "october": 10, "november": 11, "nov": 11, "nopember": 11, "desember": 12, "des": 12,
-    "dec": 12, "december": 12,
-}
 _PERIOD_FORMS = tuple(re.compile(form, re.ASCII) for form in (
     r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})",                 # 2025-01, 2025/1
     r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})",                 # 01/2025, 1-2025
@@ -88,24 +73,6 @@ _DATE_FORMS = tuple(re.compile(form, re.ASCII) for form in (
 #: Excel and Parquet timestamps carry a time of day; midnight or not, only the day matters.
 _TIME_SUFFIX = re.compile(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
 _TAHAP_PREFIX = re.compile(r"(?i)^tahap[\s\-]*")
-_PROGRAM_ALIASES = {
-    "PKH": "PKH", "PROGRAMKELUARGAHARAPAN": "PKH", "KELUARGAHARAPAN": "PKH",
-    "SEMBAKO": "SEMBAKO", "BPNT": "SEMBAKO", "PROGRAMSEMBAKO": "SEMBAKO", "SEMBAKOBPNT": "SEMBAKO",
-    "PROGRAMSEMBAKOBPNT": "SEMBAKO", "BANTUANPANGANNONTUNAI": "SEMBAKO", "KARTUSEMBAKO": "SEMBAKO",
-    "BLTDD": "BLT_DD", "BLTDANADESA": "BLT_DD", "BLTDESA": "BLT_DD", "BANTUANLANGSUNGTUNAIDANADESA": "BLT_DD",
-}
-_STATUS_ALIASES = {
-    **{status: status for status in STATUSES},
-    "tersalur": STATUS_PAID, "sudah disalurkan": STATUS_PAID, "sudah tersalur": STATUS_PAID,
-    "gagal salur": "gagal", "gagal disalurkan": "gagal", "dikembalikan": "retur",
-    "ditunda": "tertunda", "pending": "tertunda",
-}
-_CHANNEL_ALIASES = {
-    **{channel: channel for channel in CHANNELS},
-    **{f"BANK{channel}": channel for channel in CHANNELS if channel != "POS"},
-    "BANKSYARIAHINDONESIA": "BSI", "PTPOS": "POS", "POSINDONESIA": "POS", "PTPOSINDONESIA": "POS",
-    "PTPOSINDONESIAPERSERO": "POS", "KANTORPOS": "POS",
-}
 _NIK_ISSUES = {
     "province": "its first two digits are not an Indonesian province",
     "wilayah": "its kabupaten or kecamatan digits are 00",
@@ -141,10 +108,12 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """A row to quarantine: every reason, and the normalised desa code when the row had a valid one."""
+    """A row to quarantine: every reason, and the normalised desa code and month when the row had valid ones."""
 
     reasons: tuple[Reason, ...]
     desa_code: str | None
+    #: 'YYYY-MM': the data-quality count of quarantined rows is a year's, like every other published count.
+    period: str | None = None
 
 
 def mask_long_numbers(text: str) -> str:
@@ -220,7 +189,8 @@ def validate_columns(columns: Mapping[str, Sequence[object]], size: int, referen
     rejected = {
         position: Rejected(
             extra.get(position, ()) + tuple(chain.from_iterable(column[position] for column in problems)),
-            values["desa_code"][position])  # type: ignore[arg-type]
+            # Parsed codes and months are text or None.
+            cast("str | None", values["desa_code"][position]), cast("str | None", values["period"][position]))
         for position in bad
     }
     codes = _code_check(values["nik"], values["desa_code"], problems[FIELDS.index("desa_code")])
@@ -230,18 +200,21 @@ def validate_columns(columns: Mapping[str, Sequence[object]], size: int, referen
     return Batch({field: [column[i] for i in kept] for field, column in values.items()}, kept, rejected, codes)
 
 
-def _code_check(niks: Sequence[object], desas: Sequence[object], desa_reasons: Sequence[tuple]) -> CodeCheck:
+def _code_check(parsed_niks: Sequence[object], parsed_desas: Sequence[object],
+                desa_reasons: Sequence[tuple]) -> CodeCheck:
+    # Parsed NIKs and desa codes are text or None (no copy: a batch is large).
+    niks, desas = cast("Sequence[str | None]", parsed_niks), cast("Sequence[str | None]", parsed_desas)
     # Compared as digits first (one slice per row); only disagreeing rows look the NIK's kecamatan up in history.
-    kecamatan = {desa: desa[:8].replace(".", "") for desa in set(desas) if desa is not None}  # type: ignore[index]
+    kecamatan = {desa: desa[:8].replace(".", "") for desa in set(desas) if desa is not None}
     unknown = sum(1 for reasons in desa_reasons if reasons and reasons[0].code == "desa_code_unknown")
     elsewhere, example = 0, None
     for nik, desa in zip(niks, desas, strict=True):
-        if desa is not None and nik is not None and nik[:6] != kecamatan[desa]:  # type: ignore[index]
-            home = _nik_kecamatan(nik)  # type: ignore[arg-type]
-            if home != desa[:8]:  # type: ignore[index]
+        if desa is not None and nik is not None and nik[:6] != kecamatan[desa]:
+            home = _nik_kecamatan(nik)
+            if home != desa[:8]:
                 elsewhere += 1
-                example = example or (desa, home)
-    return CodeCheck(len(desas) - desas.count(None) + unknown, unknown, elsewhere, example)  # type: ignore[attr-defined]
+                example = example or (str(desa), home)
+    return CodeCheck(len(desas) - desas.count(None) + unknown, unknown, elsewhere, example)
 
 
 @lru_cache(maxsize=_CACHE)
@@ -258,7 +231,7 @@ def _parse_column(field: str, cells: Sequence[object], reference_date: date) -> 
     missing = (Reason(f"{field}_missing", f"{LABELS[field]} is empty."),) if field in REQUIRED_FIELDS else ()
     typed, reasons = {}, {}
     for cell in set(cells):
-        text = cell.strip() if cell.__class__ is str else _clean(cell)  # type: ignore[attr-defined]
+        text = cell.strip() if cell.__class__ is str else _clean(cell)
         typed[cell], reasons[cell] = parse(text, reference_date) if text else (None, missing)
     return list(map(typed.__getitem__, cells)), list(map(reasons.__getitem__, cells))
 
@@ -288,11 +261,18 @@ def _shown(text: str) -> str:
 # Every parser below is cached: exports repeat the same codes, amounts, dates and, across a year's
 # instalments, the same people, so most cells are read once per file rather than once per row.
 
+def nik_problems(text: str, reference_date: date) -> tuple[Reason, ...]:
+    """Why a NIK is not a valid one (empty when it is): the NIK rule, applied once when a row enters the raw
+    database (`disbursements.nik_valid`)."""
+    return _nik_of(text, reference_date)[1]
+
+
 @lru_cache(maxsize=_PEOPLE_CACHE)
 def _nik_of(text: str, reference_date: date) -> Parsed:
-    digits, problems = _identity_digits(text, "nik")
-    if digits is None:
+    found, problems = _identity_digits(text, "nik")
+    if found is None:
         return None, problems
+    digits = str(found)
     issues = lokal.parse_nik(digits, reference_date=reference_date).errors
     kecamatan = f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}"
     if not issues and (kecamatan in get_registry() or earlier_code(kecamatan) is not None):
@@ -350,7 +330,7 @@ def _desa_text(text: str) -> tuple[str | None, Reason | None]:
 def _desa_of(text: str) -> Parsed:
     code, problem = _desa_text(text)
     if code is None:
-        return None, (problem,)  # type: ignore[return-value]
+        return None, (problem,) if problem else ()
     if code not in get_registry():
         earlier = earlier_code(code)
         if earlier is None:
@@ -375,7 +355,7 @@ def _desa_from(text: str) -> str | None:
     return f"{code} ({earlier.editions} edition)" if earlier and earlier.current else None
 
 
-def _known(value: str | None, text: str, field: str, allowed: tuple[str, ...] | dict[str, object]) -> Parsed:
+def _known(value: str | None, text: str, field: str, allowed: Collection[str]) -> Parsed:
     if value is not None:
         return value, ()
     return _invalid(f"{field}_unknown", f"{LABELS[field]} {_shown(text)} is not one of {', '.join(allowed)}.")
@@ -383,17 +363,17 @@ def _known(value: str | None, text: str, field: str, allowed: tuple[str, ...] | 
 
 @lru_cache(maxsize=_CACHE)
 def _program_of(text: str) -> Parsed:
-    return _known(_PROGRAM_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "program", PROGRAMS)
+    return _known(PROGRAM_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "program", PROGRAMS)
 
 
 @lru_cache(maxsize=_CACHE)
 def _status_of(text: str) -> Parsed:
-    return _known(_STATUS_ALIASES.get(" ".join(text.lower().replace("_", " ").split())), text, "status", STATUSES)
+    return _known(STATUS_ALIASES.get(" ".join(text.lower().replace("_", " ").split())), text, "status", STATUSES)
 
 
 @lru_cache(maxsize=_CACHE)
 def _channel_of(text: str) -> Parsed:
-    return _known(_CHANNEL_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "channel", CHANNELS)
+    return _known(CHANNEL_ALIASES.get(_NOT_ALNUM.sub("", text.upper())), text, "channel", CHANNELS)
 
 
 @lru_cache(maxsize=_CACHE)
@@ -437,7 +417,7 @@ def _month_of(text: str) -> str | None:
         if match is None:
             continue
         parts = match.groupdict()
-        month = _MONTHS.get(parts["name"], 0) if "name" in parts else int(parts["m"])
+        month = MONTHS.get(parts["name"], 0) if "name" in parts else int(parts["m"])
         return f"{int(parts['y']):04d}-{month:02d}" if 1 <= month <= 12 else None
     return None
 
@@ -469,7 +449,7 @@ def _day_of(text: str) -> date | None:
 @lru_cache(maxsize=_CACHE)
 def _program_rules(program_code: object, amount: object, desa: object) -> tuple[Reason, ...]:
     """Rules of the program itself: the amounts it pays, and where (BLT Dana Desa never in a kelurahan)."""
-    program = PROGRAMS.get(program_code)  # type: ignore[arg-type]
+    program = PROGRAMS.get(str(program_code))
     if program is None:
         return ()
     reasons = []
@@ -479,7 +459,7 @@ def _program_rules(program_code: object, amount: object, desa: object) -> tuple[
     elif isinstance(amount, int) and amount % program.payment_step:
         reasons.append(Reason("amount_step", f"nominal {amount:,} is not a multiple of {program.code}'s "
                               f"payment step ({program.payment_step:,})."))
-    if program.desa_only and get_registry().kinds.get(desa) == "kelurahan":  # type: ignore[arg-type]
+    if program.desa_only and get_registry().kinds.get(str(desa)) == "kelurahan":
         reasons.append(Reason("program_in_kelurahan", f"{program.code} is paid from the village fund (Dana Desa), "
                               f"but {desa} is a kelurahan."))
     return tuple(reasons)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def build(geo_dir: Path, options: BuildOptions) -> dict[str, object]:
+def build(geo_dir: Path, options: BuildOptions) -> dict[str, Any]:
     """Build and write the layer set; return its manifest (also written as `sources.json`)."""
     with stopwatch() as timing:
         source, shapes, source_report = choose_source(geo_dir, options)
@@ -139,7 +140,7 @@ def _layer_frame(frame: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
 
 def _manifest(source: SourceInfo, source_report: SourceReport, repair_report: RepairReport,
               provenance: dict[str, LevelProvenance], views: dict[str, tuple[gpd.GeoDataFrame, ViewReport]],
-              seconds: float) -> dict[str, object]:
+              seconds: float) -> dict[str, Any]:
     provinces = sorted({code[:2] for frame, _ in views.values() for code in frame["code"]})
     return {
         **source.to_dict(),
@@ -170,10 +171,10 @@ def _view(name: str) -> View:
     return next(view for view in VIEWS if view.name == name)
 
 
-def summary_line(manifest: dict[str, object], folder: Path) -> str:
-    counts: dict = manifest["counts"]  # type: ignore[assignment]
-    levels: dict = manifest["levels"]  # type: ignore[assignment]
-    views: dict = manifest["views"]  # type: ignore[assignment]
+def summary_line(manifest: dict[str, Any], folder: Path) -> str:
+    counts: dict = manifest["counts"]
+    levels: dict = manifest["levels"]
+    views: dict = manifest["views"]
     regions = ", ".join(f"{level} {info['regions']:,}" for level, info in levels.items())
     without = sum(info["without_shape"] for info in levels.values())
     sizes = ", ".join(

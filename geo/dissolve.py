@@ -90,7 +90,8 @@ def _record_missing(levels: dict[str, gpd.GeoDataFrame], provenance: dict[str, L
         if level == "provinsi":
             expected = set(touched)
         else:
-            expected = {child for parent in {parent_code(c) for c in present} for child in registry.get(parent, ())}
+            parents = {p for c in present if (p := parent_code(c)) is not None}
+            expected = {child for parent in parents for child in registry.get(parent, ())}
         provenance[level].without_shape = sorted(expected - present)
         if provenance[level].without_shape:
             log.info("%s: %d registry region(s) without a shape", level, len(provenance[level].without_shape))

@@ -123,7 +123,7 @@ def _fill_children(known: gpd.GeoDataFrame, parents: gpd.GeoDataFrame,
     known_by_parent = known.groupby(known["code"].map(parent_code)).geometry.agg(list) if len(known) else pd.Series()
     known_codes = set(known["code"])
     made: dict[str, shapely.Geometry] = {}
-    for parent in sorted({parent_code(code) for code in missing}):
+    for parent in sorted({p for code in missing if (p := parent_code(code)) is not None}):
         region = parent_shapes.get(parent)
         if region is None:
             continue

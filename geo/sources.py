@@ -262,7 +262,7 @@ def _check_names(frame: gpd.GeoDataFrame, codes: pd.Series, label: str, report: 
     if column is None:
         return
     names = get_registry().names
-    differ, compared, examples = 0, 0, []
+    differ, compared, examples = 0, 0, list[str]()
     for given, code in zip(frame[column], codes, strict=True):
         if given is None or given != given or not str(given).strip():
             continue

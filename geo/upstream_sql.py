@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -162,7 +163,7 @@ def read_dump(text: str) -> gpd.GeoDataFrame:
         raise DumpError(f"the INSERT statements have no column {sorted(missing)[0]!r}")
     return gpd.GeoDataFrame(
         {"code": [str(row["kode"]) for row in rows], "name": [row["nama"] for row in rows]},
-        geometry=[path_to_geometry(row["path"]) for row in rows],  # type: ignore[arg-type]
+        geometry=[path_to_geometry(cast("str | None", row["path"])) for row in rows],  # the dump's text or NULL
         crs="EPSG:4326",
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from builds import built_once
 
 from anonymize.__main__ import VERBS
 from cli import main
@@ -53,26 +54,27 @@ def publish_command(workspace: Path) -> Command:
 
 
 @pytest.fixture(scope="session")
-def raw_db(workspace: Path) -> Path:
+def raw_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole year 2025."""
-    return generate(workspace / "raw-year.duckdb")
+    return built_once(tmp_path_factory, "anonymize-raw-year", lambda d: generate(d / "raw-year.duckdb")) \
+        / "raw-year.duckdb"
 
 
 @pytest.fixture(scope="session")
-def release_db(workspace: Path, raw_db: Path, publish_command: Command) -> Path:
+def release_db(tmp_path_factory: pytest.TempPathFactory, raw_db: Path, publish_command: Command) -> Path:
     """The current database of a folder holding one release of the whole year."""
-    current = workspace / "published-year" / "bansos.duckdb"
-    publish_command(raw_db, current, check=True)
-    return current
+    def build(folder: Path) -> None:
+        publish_command(raw_db, folder / "published-year" / "bansos.duckdb", check=True)
+    return built_once(tmp_path_factory, "anonymize-published-year", build) / "published-year" / "bansos.duckdb"
 
 
 @pytest.fixture(scope="session")
-def october_db(workspace: Path, publish_command: Command) -> Path:
+def october_db(tmp_path_factory: pytest.TempPathFactory, publish_command: Command) -> Path:
     """The current database of a folder holding one release of the same data through October."""
-    raw = generate(workspace / "raw-october.duckdb", "--through", "2025-10")
-    current = workspace / "published-october" / "bansos.duckdb"
-    publish_command(raw, current, check=True)
-    return current
+    def build(folder: Path) -> None:
+        raw = generate(folder / "raw-october.duckdb", "--through", "2025-10")
+        publish_command(raw, folder / "published-october" / "bansos.duckdb", check=True)
+    return built_once(tmp_path_factory, "anonymize-published-october", build) / "published-october" / "bansos.duckdb"
 
 
 @pytest.fixture(scope="session")

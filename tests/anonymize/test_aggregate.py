@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pandas as pd
 
@@ -27,3 +29,20 @@ def test_aggregating_a_few_provinces_at_a_time_gives_the_same_desa_cells(tmp_pat
     every_payment = at_once[(at_once["program"] == "SEMUA") & (at_once["period"] == "2025")
                             & (at_once["channel"] == "SEMUA")]
     assert every_payment["payments"].sum() == payments
+
+
+def test_quarantined_rows_count_in_the_year_of_their_month_only(raw_db, tmp_path):
+    raw = tmp_path / "raw.duckdb"
+    shutil.copy(raw_db, raw)
+    with duckdb.connect(str(raw)) as con:
+        scope = aggregate.detect_scope(con, None)
+        desa = con.execute("SELECT min(desa_code) FROM disbursements").fetchall()[0][0]
+        for line, period in enumerate((f"{scope.year}-03", f"{scope.year}-{scope.through_month:02d}",
+                                       f"{scope.year - 1}-12", None)):
+            con.execute("INSERT INTO quarantine (source, source_sha256, source_line, reasons, desa_code, record, "
+                        "period) VALUES ('x.csv', 'f00', ?, ['amount_fraction: test'], ?, '{}', ?)",
+                        [line, desa, period])
+        quality = aggregate.desa_quality(con, scope, 14)
+    quarantined = quality[(quality["indicator"] == "quarantined_rows") & (quality["region"] == desa)]
+    assert quarantined["households"].tolist() == [2]
+    assert set(quality["period"]) == {str(scope.year)}

@@ -209,6 +209,14 @@ def test_a_threshold_below_two_is_a_user_error(tmp_path, raw_db, publish_command
     assert not (tmp_path / "published").exists()
 
 
+@pytest.mark.parametrize("through", ["2025-13", "2025-00", "2025-1", "Oktober"])
+def test_a_month_that_is_not_one_is_a_user_error(tmp_path, raw_db, publish_command, through):
+    done = publish_command(raw_db, tmp_path / "published" / "bansos.duckdb", "--through", through)
+    assert done.returncode == 2
+    assert done.stderr == f"error: --through must be a month written YYYY-MM (month 01 to 12), got {through!r}.\n"
+    assert not (tmp_path / "published").exists()
+
+
 def test_auditing_a_missing_release_is_a_user_error(tmp_path, anonymize_cli):
     code, out, err = anonymize_cli("audit", tmp_path / "nowhere.duckdb")
     assert (code, out) == (2, "")

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from builds import built_once
 
 from anonymize.__main__ import VERBS
 from cli import main
@@ -25,7 +26,10 @@ def _run(*args: str) -> None:
 @pytest.fixture(scope="session")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A published folder with two releases chained: data through October, then the whole year."""
-    base = tmp_path_factory.mktemp("verify")
+    return built_once(tmp_path_factory, "verify-chain", _chain) / "published"
+
+
+def _chain(base: Path) -> None:
     published = base / "published" / "bansos.duckdb"
     for through in ("2025-10", None):
         raw = base / f"raw-{through or 'year'}.duckdb"
@@ -33,7 +37,6 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _run("-m", "data", "generate", "--regions", REGIONS, "--scale", "0.3", "--seed", "1", "--out", str(raw),
              *extra)
         _run("-m", "anonymize", "publish", "--raw", str(raw), "--out", str(published), "--geo-dir", str(base / "geo"))
-    return published.parent
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from builds import built_once
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,17 +35,20 @@ def build_release(out_dir: Path, regions: str = FIXTURE_REGIONS, scale: str = "0
     return published
 
 
+def _chain(out_dir: Path) -> None:
+    build_release(out_dir, through="2025-10")
+    build_release(out_dir)
+
+
 @pytest.fixture(scope="session")
 def chain_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two kept releases, chained: data through October, then the whole year (the current one)."""
-    out_dir = tmp_path_factory.mktemp("chain")
-    build_release(out_dir, through="2025-10")
-    return build_release(out_dir)
+    return built_once(tmp_path_factory, "dashboard-chain", _chain) / "published" / "bansos.duckdb"
 
 
 @pytest.fixture(scope="session")
 def published_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = build_release(tmp_path_factory.mktemp("release"))
+    path = built_once(tmp_path_factory, "dashboard-release", build_release) / "published" / "bansos.duckdb"
     previous = os.environ.get("BANSOS_PUBLISHED_DB")
     os.environ["BANSOS_PUBLISHED_DB"] = str(path)
     yield path

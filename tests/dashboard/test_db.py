@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from dashboard import db
+from dashboard import db, releases
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -70,3 +75,33 @@ def test_a_new_release_swapped_in_is_seen_without_a_restart(published_db, tmp_pa
     os.link(_release(tmp_path, published_db, "20250201T000000Z"), tmp_path / ".current-next")
     os.replace(tmp_path / ".current-next", current)
     assert db.get_release().release_id == "20250201T000000Z"
+
+
+def test_queries_run_on_a_plain_connection_without_streamlit(published_db):
+    """The query layer needs no Streamlit runtime: any read-only DuckDB connection will do."""
+    script = ("import sys, duckdb\n"
+              "from dashboard import queries\n"
+              "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+              "assert queries.release(con).data_year == 2025\n"
+              "cells = queries.cells(con, '34', 'kabupaten', 'SEMUA', '2025')\n"
+              "kabupaten = con.execute(\"SELECT count(*) FROM regions WHERE level = 'kabupaten'\").fetchone()[0]\n"
+              "assert len(cells) == kabupaten > 0 and set(cells['channel']) == {'SEMUA'}\n"
+              "assert queries.lineage(con, '34.01.01')['code'].tolist() == ['ID', '34', '34.01', '34.01.01']\n"
+              "print('streamlit' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(published_db)], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_a_release_id_from_a_link_is_never_part_of_a_path(published_db, tmp_path, monkeypatch):
+    current = tmp_path / "bansos.duckdb"
+    os.link(_release(tmp_path, published_db, "20250101T000000Z"), current)
+    (tmp_path / "releases" / "20250101T000000Z" / "manifest.json").write_text("{}")
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copy(published_db, tmp_path / "elsewhere" / "bansos.duckdb")
+    (tmp_path / "elsewhere" / "manifest.json").write_text("{}")
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(current))
+    assert releases.release_file("../elsewhere") == tmp_path / "releases" / "20250101T000000Z" / "bansos.duckdb"
+    assert releases.release_folder("../elsewhere") is None
+    assert releases.release_folder("20250101T000000Z") == tmp_path / "releases" / "20250101T000000Z"
+    assert releases.kept_release_ids() == ["20250101T000000Z"]

@@ -18,7 +18,6 @@ from dashboard.components import PageContext
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
-CELL_TABLES = ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells")
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import lokal
 import pytest
 
 from data.faults import FaultRates
 from data.generate import TABLES, GenerationConfig, generate
+from data.validate import nik_problems
 from settings import (
     BLT_DD_MONTHLY,
     PKH_ANNUAL_BENEFIT,
@@ -271,3 +274,11 @@ def test_complaints_follow_exclusion_and_feedback_is_well_formed(con):
     assert value(con, "SELECT count(*) - count(DISTINCT complaint_id) FROM complaints") == 0
     kinds = dict(rows(con, "SELECT kind, count(*) FROM usul_sanggah GROUP BY 1"))
     assert kinds["usul"] > kinds["sanggah"] > 0
+
+
+def test_each_payments_nik_valid_flag_is_the_nik_rule(con):
+    """The generator marks the NIKs it made impossible; ingest's NIK rule agrees on every NIK paid."""
+    flags = rows(con, "SELECT DISTINCT nik, nik_valid FROM disbursements")
+    assert any(not valid for _, valid in flags) and any(valid for _, valid in flags)
+    for nik, valid in flags:
+        assert (not nik_problems(nik, date(2025, 12, 31))) == valid, nik[:6]

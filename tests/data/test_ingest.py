@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -206,3 +207,13 @@ def test_no_nik_kk_or_name_from_the_files_reaches_the_output(corpus: dict[str, P
         assert ("rows =" in done.stdout) != (index == 2)
         leaked = sorted(identity for identity in identities if identity in output)
         assert not leaked, f"personal data in the output of run {index}"
+
+
+def test_a_quarantined_row_keeps_its_month_when_the_month_could_be_read(loaded: Path):
+    with duckdb.connect(str(loaded), read_only=True) as con:
+        rows = con.execute("SELECT reasons, period FROM quarantine").fetchall()
+    assert any(period is not None for _, period in rows) and any(period is None for _, period in rows)
+    for reasons, period in rows:
+        unreadable = any(reason.startswith("period") for reason in reasons)
+        assert (period is None) == unreadable, reasons
+        assert period is None or re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period)

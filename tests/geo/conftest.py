@@ -16,14 +16,14 @@ from geo.__main__ import VERBS
 from geo.build import BuildOptions, build
 
 
-@pytest.fixture()
+@pytest.fixture
 def geo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty geo dir that `python -m geo` uses (through BANSOS_GEO_DIR)."""
     monkeypatch.setenv("BANSOS_GEO_DIR", str(tmp_path / "geo"))
     return tmp_path / "geo"
 
 
-@pytest.fixture()
+@pytest.fixture
 def geo_cli(geo_dir: Path) -> Callable[..., int]:
     """`geo_cli("build", "--provinces", "34")` runs `python -m geo` in-process and returns its exit code."""
     def run(*argv: str) -> int:
@@ -65,7 +65,7 @@ def upstream_mirror(tmp_path_factory: pytest.TempPathFactory, shared_geo: Path) 
     return root
 
 
-@pytest.fixture()
+@pytest.fixture
 def serve() -> Iterator[Callable[[Path], str]]:
     """Serve a folder over HTTP on 127.0.0.1: `serve(folder)` returns the base URL."""
     servers: list[http.server.ThreadingHTTPServer] = []

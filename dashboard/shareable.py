@@ -1,0 +1,140 @@
+"""One declaration per shareable view (map, trend, gap, profile): its page, its parameters with their options and
+defaults, its embed height, and which region it shows. Pages, embeds and share links read parameters through it.
+
+A desa has no months and no map of its own (the release publishes a desa's whole year only): every view that needs
+them shows the desa's kecamatan, and `shown_region` is the one place that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dashboard import db, maps, metrics, state
+from published_schema import ALL_PROGRAMS, LEVELS, PROGRAM_CHOICES, PROGRAM_CODES, has_months
+
+
+@dataclass(frozen=True)
+class Where:
+    """What a view's options depend on: the release's year and periods, and the level of the region shown."""
+
+    year: str
+    periods: tuple[str, ...]
+    region_level: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """A URL parameter of a view: its valid values and default (fixed, or depending on `Where`)."""
+
+    name: str
+    options: tuple[str, ...] | Callable[[Where], tuple[str, ...]]
+    default: str | Callable[[Where], str]
+    #: Values valid in other views (`level=desa` on the national map): the notice says "does not apply here".
+    known: tuple[str, ...] = ()
+
+    def options_for(self, where: Where | None = None) -> list[str]:
+        if callable(self.options):
+            return list(self.options(self._needs(where)))
+        return list(self.options)
+
+    def default_for(self, where: Where | None = None) -> str:
+        return self.default(self._needs(where)) if callable(self.default) else self.default
+
+    def _needs(self, where: Where | None) -> Where:
+        if where is None:
+            raise ValueError(f"the values of parameter {self.name!r} depend on the region shown: pass `where`")
+        return where
+
+
+@dataclass(frozen=True)
+class View:
+    kind: str
+    #: The full page it comes from (`/peta`): an embed links back to it.
+    page: str
+    #: Height of its embed's iframe before the embed's script reports the real one, measured in Chromium at 1280 and
+    #: 390 px wide (the larger of the two, plus a margin: tests/dashboard/test_browser.py checks it still fits).
+    embed_height: int
+    params: tuple[Param, ...] = ()
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+
+def _map_levels(where: Where) -> tuple[str, ...]:
+    return tuple(maps.map_levels(where.region_level))
+
+
+def _gap_level(where: Where) -> str:
+    levels = _map_levels(where)
+    return "kecamatan" if "kecamatan" in levels else levels[0]
+
+
+def _periods(where: Where) -> tuple[str, ...]:
+    """The whole year (the default) first, then the months."""
+    return (where.year, *[p for p in where.periods if p != where.year])
+
+
+PROGRAM = Param("program", PROGRAM_CHOICES, ALL_PROGRAMS)
+METRIC = Param("metric", metrics.METRICS, metrics.METRICS[0])
+NORM = Param("norm", metrics.NORMS, "none")
+#: Trends: what the lines are (`by=` in an embed; the Trends page keeps its historical name `view`).
+BREAKDOWN = Param("by", ("program", "channel", "status"), "program")
+TREND_METRICS = ("recipients", "amount", "ontime", "failed_share")
+
+VIEWS = {
+    "map": View("map", "peta", 1100, (
+        Param("level", _map_levels, lambda w: _map_levels(w)[0], LEVELS), PROGRAM,
+        Param("period", _periods, lambda w: w.year), METRIC, NORM)),
+    "trend": View("trend", "tren", 680, (
+        PROGRAM, Param("metric", TREND_METRICS, TREND_METRICS[0]), NORM, BREAKDOWN)),
+    "gap": View("gap", "kesenjangan", 860, (
+        Param("level", _map_levels, _gap_level, LEVELS), Param("program", PROGRAM_CODES, PROGRAM_CODES[0]),
+        Param("rank", ("gap", "gap_share"), "gap"), Param("top", ("10", "20", "50", "all"), "10"))),
+    "profile": View("profile", "wilayah", 680),
+}
+#: The embed's parameter naming which view it shows (`?embed=true&view=map`): a chart kind.
+CHART = Param("view", tuple(VIEWS), "map")
+#: The Trends page's name for its breakdown (`/tren?view=channel`), kept for the links already shared; an embed
+#: calls it `by` (BREAKDOWN), and the page reads `by=` too.
+PAGE_BREAKDOWN = "view"
+
+
+def embed_params(kind: str, **own: str) -> dict[str, str]:
+    """The parameters an embed snippet of this view adds to the page's: which chart, and its own (`by=`)."""
+    return {CHART.name: VIEWS[kind].kind, **own}
+
+
+def full_view_params(kind: str, params: dict[str, Any], by: str | None = None) -> dict[str, Any]:
+    """An embed's parameters as its full page reads them (the link back): without the chart kind, and a trend's
+    breakdown `by` under the page's name when it is not the default."""
+    full = {k: v for k, v in params.items() if k not in (CHART.name, BREAKDOWN.name)}
+    if kind == "trend" and by not in (None, BREAKDOWN.default_for()):
+        full[PAGE_BREAKDOWN] = by
+    return full
+
+
+def shown_region(release_id: str, code: str) -> str:
+    """The region a view of months or a map shows for `code`: the region itself, or for a desa (no months, no map
+    of its own) its kecamatan."""
+    region = db.get_region(release_id, code)
+    if region is None or has_months(region["level"]):
+        return code
+    return region["kecamatan_code"]
+
+
+def where(release_id: str, year: str, code: str) -> Where:
+    return Where(year, tuple(db.get_periods(release_id)), db.level_of_code(code))
+
+
+def read(param: Param, at: Where | None = None, shown_default: str | None = None) -> Any:
+    """The parameter's value from the URL (no widget: embeds), validated with a notice when invalid."""
+    default = param.default_for(at)
+    return state.get(param.name, param.options_for(at), default, known=param.known, shown_default=shown_default)
+
+
+def choose(render: Callable[..., Any], param: Param, at: Where, **kwargs: Any) -> Any:
+    """A widget bound to the parameter (full pages)."""
+    return state.widget(render, param.name, param.options_for(at), param.default_for(at), known=param.known,
+                        **kwargs)
