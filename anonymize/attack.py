@@ -43,11 +43,13 @@ WARM_SOLVE_SECONDS = 10.0
 FRESH_SOLVE_SECONDS = 600.0
 #: Components of up to this many hidden values are checked with counts whole (HiGHS MIP): an attacker who knows
 #: household and payment counts are whole numbers can narrow an interval that only fractional points reach.
-MIP_UP_TO = 400
+MIP_UP_TO = 100
 #: Seconds per MIP solve; past it, the best whole point found so far bounds the interval from inside.
 MIP_SECONDS = 10.0
-#: Seconds per MIP with a random objective (any whole point found widens the whole-number ranges).
-MIP_ROUND_SECONDS = 2.0
+#: Seconds per MIP with a random objective, and the relative gap it stops at (any whole point found widens the
+#: whole-number ranges; proving it optimal buys nothing).
+MIP_ROUND_SECONDS = 0.5
+MIP_ROUND_GAP = 0.05
 
 
 @dataclass
@@ -92,6 +94,10 @@ class Requirement:
     #: Values that pass when every household count of their cell (the variables with a finite `large_floor`) is
     #: shown to be at least its floor: payments and Rupiah of a cell hidden only to protect others.
     liftable: np.ndarray | None = None
+
+    def floors(self) -> np.ndarray:
+        """Per variable: the large floor (inf where none)."""
+        return self.large_floor if self.large_floor is not None else np.full(len(self.width), np.inf)
 
     def met(self, lower: np.ndarray, upper: np.ndarray, exact: np.ndarray, idx: np.ndarray | slice,
             proven: np.ndarray | None = None) -> np.ndarray:
@@ -146,7 +152,7 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
     start = time.perf_counter()
     n = system.n_vars
     component, sizes = _components(system)
-    state = _State(
+    state = _State.start(
         lower=np.full(n, np.inf) if anchor is None else anchor.astype(np.float64).copy(),
         upper=np.full(n, -np.inf) if anchor is None else anchor.astype(np.float64).copy(),
         exact=np.zeros(n, dtype=bool), binding={}, proven=np.full(n, -np.inf), lifted=np.zeros(n, dtype=bool),
@@ -158,6 +164,8 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
         state.lower[kept], state.upper[kept] = settled.lower[kept], settled.upper[kept]
         state.exact[kept], state.proven[kept] = settled.exact[kept], settled.proven[kept]
         state.lifted[kept] = settled.lifted[kept]
+        # Their ranges passed the whole-number check then (or failed and are not carried).
+        state.whole_lo[kept], state.whole_hi[kept] = settled.lower[kept], settled.upper[kept]
     large = todo & (sizes > LOCAL_ABOVE) & bool(pieces) & (not exact_all)
     solves = 0
     rng = np.random.default_rng(seed)
@@ -183,7 +191,8 @@ def refine_exact(system: AttackSystem, intervals: Intervals, targets: np.ndarray
     wanted[component[targets]] = True
     proven = intervals.proven if intervals.proven is not None else np.full(system.n_vars, -np.inf)
     lifted = intervals.lifted if intervals.lifted is not None else np.zeros(system.n_vars, bool)
-    state = _State(intervals.lower, intervals.upper, intervals.exact, intervals.binding, proven, lifted)
+    state = _State.start(intervals.lower, intervals.upper, intervals.exact, intervals.binding, proven, lifted,
+                         np.zeros(system.n_vars, dtype=bool))
     rng = np.random.default_rng(seed)
     solves = 0
     for batch in _batches(component, np.where(wanted, sizes, 0)):
@@ -210,14 +219,14 @@ def _guards(system: AttackSystem, requirement: Requirement, values: np.ndarray) 
 
 def _shown_large(requirement: Requirement, state: _State, guards: np.ndarray) -> np.ndarray:
     """Per guard: its exact or proven lower bound reaches its floor."""
-    floor = requirement.large_floor[guards] - EPS
+    floor = requirement.floors()[guards] - EPS
     exact_lo = np.where(state.exact[guards], np.ceil(state.lower[guards] - EPS), -np.inf)
     return np.maximum(exact_lo, np.ceil(state.proven[guards] - EPS)) >= floor
 
 
 def _maybe_large(requirement: Requirement, state: _State, guards: np.ndarray) -> np.ndarray:
     """Per guard: it may still be shown large (no feasible point seen below its floor)."""
-    return np.ceil(state.lower[guards] - EPS) >= requirement.large_floor[guards] - EPS
+    return np.ceil(state.lower[guards] - EPS) >= requirement.floors()[guards] - EPS
 
 
 def _lift(system: AttackSystem, requirement: Requirement, state: _State, failing: np.ndarray) -> None:
@@ -297,12 +306,11 @@ def _integer_check(system: AttackSystem, requirement: Requirement, component: np
     doubt = ok & ~_whole_ok(requirement, state, everything) & (sizes[component] <= MIP_UP_TO)
     if not doubt.any():
         return 0
-    order = np.argsort(component, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(np.bincount(component, minlength=len(sizes)))])
     solves, rounds_solves, start = 0, 0, time.perf_counter()
-    comps = np.unique(component[doubt])
-    for comp in comps:
-        members = order[starts[comp]:starts[comp + 1]]
+    wanted = np.zeros(len(sizes), dtype=bool)
+    wanted[component[doubt]] = True
+    # Components packed into one MIP (block-diagonal): a random objective's whole point serves them all.
+    for members in _batches(component, np.where(wanted, sizes, 0)):
         if not state.integer[members].any():
             continue        # no counts: the LP is exact
         lp = _BatchLP(system, members)
@@ -322,8 +330,9 @@ def _integer_check(system: AttackSystem, requirement: Requirement, component: np
                 break
         for var in pending:
             solves += _exact_whole(system, requirement, lp, mip, var, state)
-    log.debug("    integer check: %d values in doubt in %d components; %d random and %d exact MIP solves, %.1f s",
-              int(doubt.sum()), len(comps), rounds_solves, solves, time.perf_counter() - start)
+    log.debug("    integer check: %d values (%d counts) in doubt in %d components; %d random and %d exact MIP solves, "
+              "%.1f s", int(doubt.sum()), int((doubt & state.integer).sum()), int(wanted.sum()), rounds_solves, solves,
+              time.perf_counter() - start)
     return solves + rounds_solves
 
 
@@ -369,6 +378,8 @@ def _mip_point(mip: highspy.Highs, weights: np.ndarray, seconds: float) -> np.nd
     n = len(weights)
     mip.changeColsCost(n, np.arange(n, dtype=np.int32), weights.astype(np.float64))
     mip.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    # Any whole point near the optimum widens the ranges as well: no need to prove it optimal.
+    mip.setOptionValue("mip_rel_gap", MIP_ROUND_GAP)
     mip.setOptionValue("time_limit", mip.getRunTime() + seconds)
     mip.run()
     if mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
@@ -395,6 +406,7 @@ def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[
     cost[local] = 1.0
     mip.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
     mip.changeObjectiveSense(highspy.ObjSense.kMaximize if sense > 0 else highspy.ObjSense.kMinimize)
+    mip.setOptionValue("mip_rel_gap", 0.0)
     mip.setOptionValue("time_limit", mip.getRunTime() + MIP_SECONDS)
     mip.run()
     status = mip.getModelStatus()
@@ -554,21 +566,19 @@ class _State:
     proven: np.ndarray
     lifted: np.ndarray
     #: Per variable: a whole number (a count); the attacker rounds its bounds and may solve with integrality.
-    integer: np.ndarray | None = None
+    integer: np.ndarray
     #: Per variable: the range seen at points whole in every count of the component (the truth is one): inner
     #: bounds for an attacker who knows counts are whole numbers, whom fractional points do not bind (see
     #: _integer_check).
-    whole_lo: np.ndarray | None = None
-    whole_hi: np.ndarray | None = None
+    whole_lo: np.ndarray
+    whole_hi: np.ndarray
 
-    def __post_init__(self) -> None:
-        n = len(self.lower)
-        if self.integer is None:
-            self.integer = np.zeros(n, dtype=bool)
-        if self.whole_lo is None:
-            self.whole_lo = np.where(np.isfinite(self.lower), self.lower, np.inf)
-        if self.whole_hi is None:
-            self.whole_hi = np.where(np.isfinite(self.upper), self.upper, -np.inf)
+    @classmethod
+    def start(cls, lower: np.ndarray, upper: np.ndarray, exact: np.ndarray, binding: dict[int, np.ndarray],
+              proven: np.ndarray, lifted: np.ndarray, integer: np.ndarray) -> _State:
+        """A state whose whole-number ranges are the ranges given (the anchor, or results already checked)."""
+        return cls(lower, upper, exact, binding, proven, lifted, integer,
+                   np.where(np.isfinite(lower), lower, np.inf), np.where(np.isfinite(upper), upper, -np.inf))
 
 
 def _components(system: AttackSystem) -> tuple[np.ndarray, np.ndarray]:
@@ -583,7 +593,9 @@ def _batches(component: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
     Components of size 0 in `sizes` are left out."""
     order = np.argsort(sizes, kind="stable")
     order = order[sizes[order] > 0]
-    groups, current, current_size = [], [], 0
+    groups: list[list[int]] = []
+    current: list[int] = []
+    current_size = 0
     for comp in order:
         if current and current_size + sizes[comp] > BATCH_VARS:
             groups.append(current)

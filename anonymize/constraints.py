@@ -97,7 +97,7 @@ def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int) 
             _relation_rows(rows, table, family, relation, measure, aggregation, suppressed, position)
     matrix, lower, upper, origin = rows.build(len(cells))
     return AttackSystem(measure, cells, _nonempty_lower(table, cells, measure),
-                        _value_cap(table, suppressed, measure), matrix, lower, upper,
+                        np.full(len(cells), _value_cap(table, suppressed, measure)), matrix, lower, upper,
                         origin[:, 0], origin[:, 1], origin[:, 2])
 
 

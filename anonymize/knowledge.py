@@ -108,7 +108,10 @@ def rules_to_json(rules: dict[str, ProgramRule]) -> dict[str, dict[str, float]]:
 
 
 def rules_from_json(data: dict[str, dict[str, float]]) -> dict[str, ProgramRule]:
-    return {program: ProgramRule(**values) for program, values in data.items()}
+    return {program: ProgramRule(int(values["payments_per_household_month"]),
+                                 int(values["payments_per_household_year"]), float(values["smallest_payment"]),
+                                 float(values["largest_payment"]))
+            for program, values in data.items()}
 
 
 def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, ProgramRule], whole_year: np.ndarray,

@@ -46,6 +46,8 @@ class ProtectionRules:
                 width[mine], min_upper[mine] = self.threshold - 1.0, float(self.threshold)
                 if spec.role is Role.SENSITIVE:
                     large_floor[mine] = float(self.threshold)
+                else:
+                    liftable[mine] = True       # payment counts: see below
             elif spec.role is Role.DETAIL:
                 # Sub-counts (failed, late...) are never lifted: pinning one to a non-zero value says that many
                 # payments failed, whatever the cell's size.
@@ -147,7 +149,7 @@ class Audit:
         proven = iv.proven if iv.proven is not None else np.full(len(lo), -np.inf)
         shown_lo = np.maximum(np.where(iv.exact, lo, -np.inf), np.ceil(proven - 1e-6))
         placeable = ~((shown_lo >= large_floor - 1e-6) | large | (zero & (hi <= 1e-6)))
-        out = {}
+        out: dict[str, dict[str, object]] = {}
         for m, spec in enumerate(self.table.measures):
             mine = self.system.var_measure == m
             if not mine.any():
@@ -301,6 +303,8 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         # New cells need partners in their own relations too.
         suppressed = secondary_suppression(table, suppressed, rules.threshold, allowed)
         seconds["secondary"] += time.perf_counter() - start
+    if audit is None:           # max_rounds < 1: no round ran
+        raise ValueError("protect() needs max_rounds of at least 1")
     return Protection(suppressed, primary, audit, rounds, seconds)
 
 

@@ -52,11 +52,6 @@ class Published:
         """The disbursement table's figures: cells, suppressed, share_amount_hidden_<level>, ..."""
         return self.tables["disbursement_cells"]
 
-    def __getitem__(self, key: str) -> object:
-        # The dict this used to be, for callers not yet moved to attributes (benchmarks/bench_anonymize.py).
-        if key in self.disbursements:
-            return self.disbursements[key]
-        return getattr(self, key)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -154,7 +149,27 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                      {t.name: pattern_composition(t, result.scope) for t in result.tables})
 
 
+def _upgrade_raw(raw_db: Path) -> None:
+    """Give a raw database made by an older version the columns added since (NULL: see data.schema), so that
+    publishing reads it; nothing else in it changes."""
+    from data.schema import ADDED_COLUMNS, create_raw_schema
+
+    con = duckdb.connect(str(raw_db), read_only=True)
+    try:
+        have = set(con.execute("SELECT table_name || '.' || column_name FROM information_schema.columns").fetchall())
+    finally:
+        con.close()
+    if all((f"{table}.{column}",) in have for table, column, _ in ADDED_COLUMNS):
+        return
+    con = duckdb.connect(str(raw_db))
+    try:
+        create_raw_schema(con)
+    finally:
+        con.close()
+
+
 def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> BuildResult:
+    _upgrade_raw(raw_db)
     con = duckdb.connect(str(raw_db), read_only=True, config={"memory_limit": get_settings().aggregate_memory})
     try:
         return build_tables(con, threshold, get_settings().late_after_days, through, history)

@@ -13,7 +13,7 @@ def primary_suppression(table: CellTable, threshold: int) -> np.ndarray:
     counts = table.values[:, sensitive]
     with np.errstate(invalid="ignore"):
         small = (counts >= 1) & (counts <= threshold - 1)
-    return small.any(axis=1)
+    return np.asarray(small.any(axis=1), dtype=bool)
 
 
 def protection_value(table: CellTable) -> np.ndarray:
@@ -54,10 +54,10 @@ def secondary_suppression(table: CellTable, suppressed: np.ndarray, threshold: i
     for _ in range(max_passes):
         added = 0
         for relation in table.relations:
-            chosen = [_partners(relation, suppressed, nonempty, candidate, value, cost, threshold)]
-            chosen += [_coupled(relation, suppressed, candidate, table.values[:, m], threshold)
-                       for m in bounded.get(relation.dimension, [])]
-            chosen = np.concatenate(chosen)
+            parts = [_partners(relation, suppressed, nonempty, candidate, value, cost, threshold)]
+            parts += [_coupled(relation, suppressed, candidate, table.values[:, m], threshold)
+                      for m in bounded.get(relation.dimension, [])]
+            chosen = np.concatenate(parts)
             added += int((~suppressed[chosen]).sum())
             suppressed[chosen] = True
         if added == 0:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anonymize.publish import publish
+from anonymize.publish import Published, publish
 from settings import ROOT, get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
@@ -42,29 +42,29 @@ def generate_raw(out: Path, preset: str, scale: float, seed: int, regions: str |
     return time.perf_counter() - start
 
 
-def report(outcome: dict, total_seconds: float) -> None:
-    seconds = outcome["seconds"]
-    rows = outcome["rows_aggregated"]
-    print(f"published {outcome['release_id']} (data through {outcome['data_through']}) in {total_seconds:.1f} s; "
-          f"peak RSS {outcome['peak_rss_mb']:,.0f} MiB")
+def report(outcome: Published, total_seconds: float) -> None:
+    seconds = outcome.seconds
+    rows = outcome.rows_aggregated
+    print(f"published {outcome.release_id} (data through {outcome.data_through}) in {total_seconds:.1f} s; "
+          f"peak RSS {outcome.peak_rss_mb:,.0f} MiB")
     print(f"  aggregation: {rows:,} disbursement rows in {seconds['aggregate']:.1f} s = "
           f"{rows / max(seconds['aggregate'], 1e-9):,.0f} rows/s")
     print("  seconds: " + ", ".join(f"{stage} {seconds.get(stage, 0.0):.1f}" for stage in STAGES)
           + "  (primary/secondary/audit: protect(), summed over tables; standalone_audit: from the published tables)")
-    audit = outcome["audit"]["tables"]
+    audit = outcome.audit["tables"]
     print(f"  {'table':<20} {'cells':>9} {'non-empty':>9} {'hidden':>8} {'small':>7} {'partners':>8} "
           f"{'% hidden':>8} {'LP largest':>10} {'LP solves':>9}")
-    small = outcome["composition"]  # the publisher's own figures: never published
-    for name, stats in outcome["tables"].items():
+    small = outcome.composition  # the publisher's own figures: never published
+    for name, stats in outcome.tables.items():
         print(f"  {name:<20} {stats['cells']:>9,} {stats['nonempty_cells']:>9,} {stats['suppressed']:>8,} "
               f"{small[name]['small']:>7,} {small[name]['partners']:>8,} {stats['share_nonempty_suppressed']:>8.1%} "
               f"{audit[name]['largest_component']:>10,} {audit[name]['lp_solves']:>9,}")
-    shares = outcome["tables"]["disbursement_cells"]
+    shares = outcome.tables["disbursement_cells"]
     print("  Rupiah hidden (whole year, all programs): "
           + ", ".join(f"{level} {shares[f'share_amount_hidden_{level}']:.1%}" for level in LEVELS))
     print(f"  largest LP component (standalone audit): {max(t['largest_component'] for t in audit.values()):,} "
-          f"hidden values; {outcome['audit']['hidden_values']:,} hidden values, "
-          f"{outcome['audit']['lp_solves']:,} LP solves")
+          f"hidden values; {outcome.audit['hidden_values']:,} hidden values, "
+          f"{outcome.audit['lp_solves']:,} LP solves")
 
 
 def main(argv: list[str] | None = None) -> int:
