@@ -77,6 +77,5 @@ if not kept:
     st.caption(t("no_manifest", lang))
 elif st.button(t("verify_now", lang), key="verify_now"):
     verdict = opendata.verify_kept([f for k in kept if (f := db.release_folder(k)) is not None])
-    (st.success if verdict.intact else st.error)(t("verify_ok" if verdict.intact else "verify_bad", lang,
-                                                   line=verdict.line()))
+    (st.success if verdict.intact else st.error)(opendata.verdict_text(verdict, lang))
 components.render_share(ctx, "data", None, t("open_data_title", lang))

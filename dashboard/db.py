@@ -182,7 +182,14 @@ def get_table_columns(release_id: str) -> pd.DataFrame:
 def get_table_names(release_id: str) -> list[str]:
     """The release's flat tables (boundary polygons excluded: the release folder has them as GeoJSON layers)."""
     names = get_table_columns(release_id)["table_name"].drop_duplicates()
-    return [n for n in names if n not in GEO_TABLES]
+    # An empty earlier-release table is nothing to download (the release's first month of a year).
+    empty = _empty_earlier_tables(release_id)
+    return [n for n in names if n not in GEO_TABLES and n not in empty]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _empty_earlier_tables(release_id: str) -> set[str]:
+    return queries.empty_earlier_tables(get_connection(release_id))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

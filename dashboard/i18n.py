@@ -316,8 +316,13 @@ TEXT: dict[str, tuple[str, str]] = {
         "release's manifest. Changing one byte of an old release changes its hash and breaks the chain. Note the "
         "manifest SHA-256 when you cite the data; check your download with:"),
     "verify_now": ("Periksa berkas rilis sekarang", "Check the release files now"),
-    "verify_ok": ("Utuh: {line}", "Intact: {line}"),
-    "verify_bad": ("Tidak utuh: {line}", "Not intact: {line}"),
+    "verify_ok": ("Utuh: rilis {release}, {files} berkas ({bytes} bita) cocok dengan manifest-nya; rantai hash "
+                  "{releases} rilis ({chain}) utuh{before}; SHA-256 manifest {digest}",
+                  "Intact: release {release}, {files} file(s) ({bytes} bytes) match their manifests; hash chain of "
+                  "{releases} release(s) ({chain}) intact{before}; manifest SHA-256 {digest}"),
+    "verify_before": (", tersambung ke rilis sebelumnya {release}", ", chained to earlier release {release}"),
+    "verify_bad": ("Tidak utuh: {line} (dan {more} masalah lain)", "Not intact: {line} (and {more} more problem(s))"),
+    "verify_no_manifest": ("tidak ada manifest rilis", "no release manifest found"),
     "no_manifest": ("Rilis ini tidak punya manifest (dibuka langsung dari satu berkas).",
                     "This release has no manifest (opened straight from a single file)."),
     # release pinning, sharing, embedding, export

@@ -138,6 +138,19 @@ def verify_kept(folders: list[Path]) -> provenance.Verdict:
     return _verify(tuple(str(f) for f in folders), stamp)
 
 
+def verdict_text(verdict: provenance.Verdict, lang: str) -> str:
+    """The verdict in the page's language (a problem's own text stays as the checker wrote it)."""
+    if not verdict.intact:
+        problem = verdict.problems[0] if verdict.problems else i18n.t("verify_no_manifest", lang)
+        return i18n.t("verify_bad", lang, line=problem, more=max(len(verdict.problems) - 1, 0))
+    head = verdict.release_ids[-1]
+    before = (i18n.t("verify_before", lang, release=verdict.earliest_previous) if verdict.earliest_previous
+              else "")
+    return i18n.t("verify_ok", lang, release=head, files=i18n.format_int(verdict.files, lang),
+                  bytes=i18n.format_int(verdict.bytes, lang), releases=len(verdict.release_ids),
+                  chain=" → ".join(verdict.release_ids), before=before, digest=verdict.head_digest)
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _verify(folders: tuple[str, ...], stamp: tuple) -> provenance.Verdict:
     return provenance.verify_releases([Path(f) for f in folders])

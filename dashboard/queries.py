@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from published_schema import ALL_CHANNELS, ALL_PROGRAMS, GEO_TABLES, LEVELS, NATIONAL_CODE, level_of_code
+from published_schema import (
+    ALL_CHANNELS,
+    ALL_PROGRAMS,
+    EARLIER_SUFFIX,
+    GEO_TABLES,
+    LEVELS,
+    NATIONAL_CODE,
+    level_of_code,
+)
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -208,6 +216,13 @@ def table_columns(con: Connection) -> pd.DataFrame:
     """table_name, column_name, data_type of every table of the release, in table and column order."""
     return query(con, "SELECT table_name, column_name, data_type FROM information_schema.columns "
                  "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
+
+
+def empty_earlier_tables(con: Connection) -> set[str]:
+    """The release's `_earlier` tables that hold no row (a first release of its year has no earlier cells)."""
+    names = set(table_columns(con)["table_name"])
+    return {name for name in names if name.endswith(EARLIER_SUFFIX)
+            and query(con, f'SELECT count(*) AS n FROM "{name}"')["n"].iloc[0] == 0}  # noqa: S608 (own names)
 
 
 def table(con: Connection, name: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -140,6 +141,14 @@ def test_history_lists_both_releases_with_the_chain(on_chain):
     assert at.success and "intact" in at.success[0].value
 
 
+def test_the_verdict_follows_the_page_language(on_chain):
+    """The result of 'verify now' is a sentence in the page's language, not the checker's English."""
+    at = run_app(page="data", lang="id")
+    at.button(key="verify_now").click().run()
+    text = at.success[0].value
+    assert text.startswith("Utuh: rilis ") and "berkas" in text and "intact" not in text
+
+
 def test_a_pinned_older_release_shows_its_figures_and_a_banner(on_chain):
     older, newer = on_chain
     at = run_app(page="peta", region="34.01", release=older, lang="en")
@@ -233,3 +242,23 @@ def test_verify_now_hashes_again_only_when_a_file_changed(on_chain, monkeypatch)
     target = folders[0] / "README.md"
     os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 1_000_000))
     assert opendata.verify_kept(folders).intact and hashed
+
+
+def test_empty_earlier_release_tables_are_not_offered(on_chain, chain_db):
+    """The first release of a year has no earlier cells: its `_earlier` tables are not listed for download; a
+    release that continues one lists them."""
+    from dashboard import queries
+
+    older, newer = on_chain
+    releases = chain_db.parent / "releases"
+    empty = {}
+    for release in (older, newer):
+        con = duckdb.connect(str(releases / release / "bansos.duckdb"), read_only=True)
+        empty[release] = queries.empty_earlier_tables(con)
+        con.close()
+    assert empty[older] and all(name.endswith("_earlier") for name in empty[older])
+    assert not empty[newer]
+    at = run_app(page="data", lang="en", release=older)
+    listed = " ".join(m.value for m in at.markdown)
+    assert "`disbursement_cells`" in listed
+    assert not any(f"`{name}`" in listed for name in empty[older])
