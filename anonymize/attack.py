@@ -468,7 +468,12 @@ def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.nda
     guards = np.intersect1d(_guards(system, requirement, pending), members)
     guards = guards[_maybe_large(requirement, state, guards) & ~_shown_large(requirement, state, guards)]
     start = time.perf_counter()
-    outer_lo, outer_hi, solves = _outer_bounds(system, by_var, members, labels, guards, pending, state)
+    # Household counts first: a cell they show large passes whole, with no solve for its payments or Rupiah.
+    solves = _outer_bounds(system, by_var, members, labels, guards, np.zeros(0, np.int64), state)[2]
+    _lift(system, requirement, state, _failing(requirement, state, pending))
+    pending = _failing(requirement, state, pending)
+    outer_lo, outer_hi, more = _outer_bounds(system, by_var, members, labels, np.zeros(0, np.int64), pending, state)
+    solves += more
     log.debug("    outer bounds: %d pending, %d household counts, %d pieces, %d solves, %.1f s", len(pending),
               len(guards), len(np.unique(labels[np.union1d(pending, guards)])), solves, time.perf_counter() - start)
     still = _failing(requirement, state, pending)
@@ -510,7 +515,14 @@ def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.n
             for sense in ((1.0, -1.0) if is_both[var] else (-1.0,)):
                 objective = np.zeros(len(cols))
                 objective[local] = sense
-                value, row_dual = solver.optimise(objective)
+                try:
+                    value, row_dual = solver.optimise(objective)
+                except AttackError:
+                    # HiGHS gave up on this relaxation (numerics): no outer bound, the value stays in doubt,
+                    # and a fresh solver serves the next one.
+                    solver = _BatchLP(system, cols, rows=rows)
+                    binding[:] = False
+                    continue
                 solves += 1
                 bound = float(value[local[0]])
                 if sense > 0:
