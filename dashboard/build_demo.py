@@ -144,6 +144,15 @@ def may_build(settings: Settings) -> bool:
     return not published.exists() and not kept and not has_ingested_data(settings.raw_db)
 
 
+#: Left beside the published database when the first build fails: later visits show the failure instead of
+#: starting the same doomed build again (each costs a minute of CPU); the operator removes it to retry.
+FAILED_MARKER = ".demo-build-failed"
+
+
+def failed_marker(settings: Settings) -> Path:
+    return settings.published_db.parent / FAILED_MARKER
+
+
 def render_first_run(lang: str) -> None:
     """Build the demo with a progress bar, then rerun into the dashboard; on failure one clear message and stop.
 
@@ -152,6 +161,10 @@ def render_first_run(lang: str) -> None:
     st.title(i18n.t("build_title", lang))
     if not may_build(settings):
         st.info(i18n.t("build_blocked", lang))
+        st.stop()
+    marker = failed_marker(settings)
+    if marker.exists():
+        st.error(i18n.t("build_failed", lang, stage=marker.read_text(encoding="utf-8").strip()))
         st.stop()
     st.write(i18n.t("build_intro", lang))
     bar = st.progress(0.0, text=i18n.t("stage_starting", lang))
@@ -163,8 +176,9 @@ def render_first_run(lang: str) -> None:
                                      os.environ.get("BANSOS_DEMO_SCALE"))
             outcome = run_build(commands, lambda f, text: bar.progress(f, text=text), lang)
     if not outcome.ok:
-        _log.error("demo build failed at %s: %s; run `%s` to see the details", outcome.stage, outcome.reason,
-                   outcome.command)
+        _log.error("demo build failed at %s: %s; the command was `%s`; remove %s to let the next visit try again",
+                   outcome.stage, outcome.reason, outcome.command, marker)
+        marker.write_text(outcome.stage + "\n", encoding="utf-8")
         st.error(i18n.t("build_failed", lang, stage=outcome.stage))
         st.stop()
     time.sleep(0.3)

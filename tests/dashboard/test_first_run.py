@@ -56,6 +56,14 @@ def test_a_failed_build_shows_one_clear_message_and_no_command(fresh, monkeypatc
     # Operators read the command in the server log; the public page names none.
     assert "python" not in message and "`" not in message and "Traceback" not in message
     assert "python -m data generate" in caplog.text
+    # The next visit shows the failure without building again; removing the marker lets it try again.
+    assert (fresh / "published" / ".demo-build-failed").exists()
+    again = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert "Data mentah" in again.error[0].value and not again.get("progress")
+    (fresh / "published" / ".demo-build-failed").unlink()
+    monkeypatch.setenv("BANSOS_DEMO_REGIONS", "34.71")
+    retried = AppTest.from_file(str(APP), default_timeout=180).run()
+    assert not retried.error and (fresh / "published" / "bansos.duckdb").exists()
 
 
 def _raw_with_ingested_files(path: Path) -> None:
