@@ -96,6 +96,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "kabupaten level."),
     "hidden_tables": ("Sel tersembunyi per tabel", "Hidden cells per table"),
     "col_table": ("Tabel", "Table"),
+    # The published cell tables by what they hold (the overview's "what is hidden" table; file names stay on the
+    # open-data page).
+    "table_disbursement_cells": ("Penyaluran", "Disbursements"),
+    "table_complaint_cells": ("Pengaduan", "Complaints"),
+    "table_proposal_cells": ("Usul sanggah", "Proposals (usul sanggah)"),
+    "table_quality_cells": ("Kualitas data", "Data quality"),
     "col_cells": ("Sel", "Cells"),
     "col_hidden": ("Disembunyikan", "Hidden"),
     "col_description": ("Keterangan", "Description"),

@@ -196,11 +196,11 @@ def verification_files(release_id: str) -> list[str]:
 
 
 def verify_commands(release_id: str, signed: bool) -> str:
-    """Shell lines that check a download with standard tools (minisign, sha256sum), then with ours."""
+    """Shell lines that check a download with standard tools (minisign, sha256sum): what any reader has; the
+    project's own `python -m anonymize verify` is for those who run the code (README)."""
     zip_name = zip_path(release_id)
     lines = [f"unzip {zip_name} && cd {PROJECT}-{release_id}", f"sha256sum -c {SUMS_NAME}"]
     if signed:
         lines = [f"minisign -Vm {zip_name} -p {PUBLIC_KEY_NAME}", *lines,
                  f"minisign -Vm {SUMS_NAME} -p {PUBLIC_KEY_NAME}"]
-    key = f" --key {PUBLIC_KEY_NAME}" if signed else ""
-    return "\n".join([*lines, f"python -m anonymize verify {zip_name}{key}"])
+    return "\n".join(lines)

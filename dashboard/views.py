@@ -281,7 +281,8 @@ def build_hidden_summary(tables: dict, dictionary: pd.DataFrame, lang: str) -> p
     rows = []
     for name, stats in tables.items():
         cells, hidden = int(stats.get("cells", 0)), int(stats.get("suppressed", 0))
-        rows.append({i18n.t("col_table", lang): name, i18n.t("col_cells", lang): i18n.format_int(cells, lang),
+        rows.append({i18n.t("col_table", lang): i18n.t(f"table_{name}", lang),
+                     i18n.t("col_cells", lang): i18n.format_int(cells, lang),
                      i18n.t("col_hidden", lang): f"{i18n.format_int(hidden, lang)} "
                                                  f"({i18n.format_percent(hidden / cells if cells else 0, lang)})",
                      i18n.t("col_description", lang): descriptions.get(name, "")})
