@@ -45,8 +45,11 @@ maps.render_legend(legend, label, i18n.hidden_note(ctx.lang, threshold))
 maps.render_boundary_source(db.get_boundary_source(release_id, level), ctx.lang)
 components.render_drill_picker(ctx, panel.cells, region_level, level)
 st.caption(t("hidden_last", ctx.lang))
-charts.render_table(views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.lang, threshold), ctx.lang,
-                    key="map_table", expanded=True)
+ranked = views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.lang, threshold)
+if width < browser.NARROW:
+    # A phone has room for rank, name and value: the code column would push the value out of view.
+    ranked = ranked.drop(columns=[t("col_code", ctx.lang)])
+charts.render_table(ranked, ctx.lang, key="map_table", expanded=True)
 def figure():
     return maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title)
 

@@ -93,6 +93,16 @@ def test_map_selectors_change_what_is_shown(open_page):
     assert at.query_params.get("metric") == "coverage" and at.query_params.get("program") == "PKH"
 
 
+def test_the_map_table_on_a_phone_keeps_rank_name_and_value(open_page):
+    """At a phone's width the ranked table drops the code column, which pushed the value out of view at 390 px."""
+    at = open_page("peta", region="34.01")
+    assert "Kode" in at.dataframe[-1].value.columns
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception
+    assert list(at.dataframe[-1].value.columns) == ["Peringkat", "Nama", "Nilai"]
+
+
 def test_map_breadcrumb_goes_back_up(open_page):
     at = open_page("peta", region="34.01.01")
     assert {r["code"][:8] for r in deck_rows(at)} == {"34.01.01"}
