@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import i18n
-from dashboard.metrics import HIDDEN, NA, OK, build_values, format_value, format_values, rank_values
+from dashboard.metrics import HIDDEN, NA, OK, UNDEFINED, build_values, format_value, format_values, rank_values
 from published_schema import ALL_CATEGORIES, ALL_PROGRAMS, PROGRAM_CODES, RECIPIENT_QUALITY_INDICATORS
 from settings import BLT_DD_MONTHLY, SEMBAKO_MONTHLY
 
@@ -269,6 +269,8 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
         if row.empty:
             continue
         values = build_values(row, "coverage")
+        if values["status"].iloc[0] == UNDEFINED and program == ALL_PROGRAMS:
+            continue    # no eligible household and none paid: the program does not run here (BLT Dana Desa in a kota)
         label = i18n.t("m_coverage", lang) + ("" if program != ALL_PROGRAMS else f" ({i18n.program_short(code, lang)})")
         out.append((label, format_value(values["value"].iloc[0], values["status"].iloc[0], "coverage", "none", lang,
                                         threshold)))

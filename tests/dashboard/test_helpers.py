@@ -377,3 +377,22 @@ def test_count_axes_follow_the_language_not_si_suffixes(lang, expected):
     ticks = re.findall(r'class="ytick"[^>]*>.*?<text[^>]*>([^<]*)</text>', svg)
     assert expected in ticks, ticks
     assert not any(tick.endswith("k") for tick in ticks), ticks
+
+
+def test_all_programs_leave_out_the_coverage_of_a_program_that_does_not_run_there(published):
+    """A kelurahan of a kota has no BLT Dana Desa (no eligible household, none paid): its coverage is no figure
+    at all, so the all-programs headlines do not show it as "–"."""
+    from dashboard import queries, views
+
+    year = str(queries.release(published).data_year)
+    absent = published.execute(
+        "SELECT region_code FROM disbursement_cells WHERE program = 'BLT_DD' AND period = ? AND channel = 'SEMUA' "
+        "AND NOT suppressed AND recipients = 0 AND coalesce(eligible_households, 0) = 0 AND level = 'desa' LIMIT 1",
+        [year]).fetchall()
+    if not absent:
+        pytest.skip("every desa of the fixture has BLT Dana Desa")
+    code = absent[0][0]
+    cells = queries.region_cells(published, code, year)
+    labels = [label for label, _ in views.build_headlines(cells[cells["program"] == "SEMUA"], cells, "SEMUA", "en", 10)]
+    assert not any("BLT" in label for label in labels)
+    assert any(label.startswith("Coverage") for label in labels)
