@@ -246,16 +246,20 @@ def test_verify_now_hashes_again_only_when_a_file_changed(on_chain, monkeypatch)
     assert opendata.verify_kept(folders).intact and hashed
 
 
-def test_empty_earlier_release_tables_are_not_offered(on_chain, chain_db):
+def test_empty_earlier_release_tables_are_not_offered(on_chain, chain_db, tmp_path):
     """The first release of a year has no earlier cells: its `_earlier` tables are not listed for download; a
     release that continues one lists them."""
+    import shutil
+
     from dashboard import queries
 
     older, newer = on_chain
     releases = chain_db.parent / "releases"
     empty = {}
     for release in (older, newer):
-        con = duckdb.connect(str(releases / release / "bansos.duckdb"), read_only=True)
+        # A copy: the app in this process may hold the file open with its own connection settings.
+        copy = shutil.copy(releases / release / "bansos.duckdb", tmp_path / f"{release}.duckdb")
+        con = duckdb.connect(str(copy), read_only=True)
         empty[release] = queries.empty_earlier_tables(con)
         con.close()
     assert empty[older] and all(name.endswith("_earlier") for name in empty[older])
