@@ -1,4 +1,4 @@
-"""Embed mode (`?embed=true&view=map|trend|profile|gap&...`): one chart or map with its title, source line, release
+"""Embed mode (`?embed=true&chart=map|trend|profile|gap&...`): one chart or map with its title, source line, release
 date and a link back to the full view. No menu, no sidebar, no controls."""
 
 import html
@@ -11,6 +11,7 @@ from dashboard.i18n import t
 lang = state.current("lang", i18n.DEFAULT_LANG)
 ctx = components.PageContext(lang, components.current_release(lang))
 release_id, year = ctx.release.release_id, str(ctx.release.data_year)
+shareable.read_legacy(shareable.CHART)  # `view=` of links made before the rename
 view = shareable.read(shareable.CHART)
 declared = shareable.VIEWS[view]
 code = components.current_region(ctx)

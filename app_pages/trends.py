@@ -20,13 +20,10 @@ with left:
 with right:
     metric = components.select_metric(ctx, shareable.TREND_METRICS)
 norm = components.select_norm(ctx, metric)
-# The breakdown is `by=` in an embed and, for links made before embeds existed, `view=` on this page: a full-page link
-# carrying `by=` shows the same breakdown.
+# The breakdown is `by=` (links made before the rename say `view=`: still read).
 BREAKDOWN = shareable.BREAKDOWN
-by = state.take(BREAKDOWN.name, BREAKDOWN.options_for())
-if by:
-    state.set_value(shareable.PAGE_BREAKDOWN, by)
-breakdown = state.widget(st.segmented_control, shareable.PAGE_BREAKDOWN, BREAKDOWN.options_for(),
+shareable.read_legacy(BREAKDOWN)
+breakdown = state.widget(st.segmented_control, BREAKDOWN.name, BREAKDOWN.options_for(),
                          BREAKDOWN.default_for(), label=t("breakdown", ctx.lang),
                          format_func=lambda v: t(f"by_{v}", ctx.lang))
 label = metrics.metric_label(metric, norm, ctx.lang)

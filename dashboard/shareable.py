@@ -79,7 +79,7 @@ def _periods(where: Where) -> tuple[str, ...]:
 PROGRAM = Param("program", PROGRAM_CHOICES, ALL_PROGRAMS)
 METRIC = Param("metric", metrics.METRICS, metrics.METRICS[0])
 NORM = Param("norm", metrics.NORMS, "none")
-#: Trends: what the lines are (`by=` in an embed; the Trends page keeps its historical name `view`).
+#: Trends: what the lines are (`by=`, on the page and in an embed).
 BREAKDOWN = Param("by", ("program", "channel", "status"), "program")
 TREND_METRICS = ("recipients", "amount", "ontime", "failed_share")
 
@@ -94,11 +94,11 @@ VIEWS = {
         Param("rank", ("gap", "gap_share"), "gap"), Param("top", ("10", "20", "50", "all"), "10"))),
     "profile": View("profile", "wilayah", 680),
 }
-#: The embed's parameter naming which view it shows (`?embed=true&view=map`): a chart kind.
-CHART = Param("view", tuple(VIEWS), "map")
-#: The Trends page's name for its breakdown (`/tren?view=channel`), kept for the links already shared; an embed
-#: calls it `by` (BREAKDOWN), and the page reads `by=` too.
-PAGE_BREAKDOWN = "view"
+#: The embed's parameter naming which view it shows (`?embed=true&chart=map`): a chart kind.
+CHART = Param("chart", tuple(VIEWS), "map")
+#: What links made before the rename call both (`?embed=true&view=map`, `/tren?view=channel`): still read, never
+#: written.
+LEGACY_NAME = "view"
 
 
 def embed_params(kind: str, **own: str) -> dict[str, str]:
@@ -108,11 +108,19 @@ def embed_params(kind: str, **own: str) -> dict[str, str]:
 
 def full_view_params(kind: str, params: dict[str, Any], by: str | None = None) -> dict[str, Any]:
     """An embed's parameters as its full page reads them (the link back): without the chart kind, and a trend's
-    breakdown `by` under the page's name when it is not the default."""
+    breakdown `by` only when it is not the default."""
     full = {k: v for k, v in params.items() if k not in (CHART.name, BREAKDOWN.name)}
     if kind == "trend" and by not in (None, BREAKDOWN.default_for()):
-        full[PAGE_BREAKDOWN] = by
+        full[BREAKDOWN.name] = by
     return full
+
+
+def read_legacy(param: Param) -> None:
+    """Carry an old link's `view=` into `param` (the chart kind of an embed, the breakdown of Trends) unless the
+    link also names `param`; an invalid old value gives its notice under the old name."""
+    old = state.take(LEGACY_NAME, param.options_for())
+    if old is not None and state.current(param.name, None) is None:
+        state.set_value(param.name, old)
 
 
 def shown_region(release_id: str, code: str) -> str:

@@ -179,7 +179,7 @@ def test_an_embed_snippet_renders_inside_an_iframe_of_another_site(browser, serv
         page.goto(f"{server}/peta?region=34.01&metric=coverage&program=PKH", wait_until="domcontentloaded")
         _wait_rendered(page, 1.0)
         snippet = _snippet_of(page)
-        assert snippet.startswith("<iframe") and "embed=true" in snippet and "view=map" in snippet
+        assert snippet.startswith("<iframe") and "embed=true" in snippet and "chart=map" in snippet
         for url in _host_page(tmp_path, snippet, "<h1>Briefing: coverage of PKH</h1>"
                                                  "<p>A paragraph of the official's own page.</p>"):
             page.goto(url, wait_until="domcontentloaded")

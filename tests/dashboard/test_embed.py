@@ -73,7 +73,7 @@ def test_the_full_view_snippet_opens_the_same_chart(open_page):
     snippet = next(c.value for c in at.code if c.value.startswith("<iframe"))
     src = unescape(re.search(r'src="([^"]+)"', snippet).group(1))
     params = dict(parse_qsl(urlsplit(src).query))
-    assert params.pop("embed") == "true" and params["view"] == "map" and "release" in params
+    assert params.pop("embed") == "true" and params["chart"] == "map" and "release" in params
     full = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][0]["data"]
     embedded = embed(**params)
     assert not embedded.exception
@@ -82,21 +82,31 @@ def test_the_full_view_snippet_opens_the_same_chart(open_page):
     assert [r[label] for r in shown] == [r[label] for r in full]  # the same regions, the same values
 
 
+def test_an_embed_link_made_before_the_rename_shows_the_same_chart(published_db):
+    """`view=` was the embed's chart kind; an old snippet still shows that chart, as `chart=` does."""
+    old, new = embed(view="gap", region="34"), embed(chart="gap", region="34")
+    assert not old.exception and not old.warning
+    spec = [json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"] for at in (old, new)]
+    assert spec[0] == spec[1]
+    assert spec[0] != json.loads(embed(chart="trend", region="34").get("plotly_chart")[0].proto.spec)[
+        "layout"]["title"]["text"]
+
+
 def test_trend_snippet_keeps_the_breakdown_and_links_back(open_page):
-    at = open_page("tren", region="34.01", program="PKH", view="channel")
+    at = open_page("tren", region="34.01", program="PKH", by="channel")
     snippet = next(c.value for c in at.code if c.value.startswith("<iframe"))
     params = dict(parse_qsl(urlsplit(unescape(re.search(r'src="([^"]+)"', snippet).group(1))).query))
-    assert params["view"] == "trend" and params["by"] == "channel"
+    assert params["chart"] == "trend" and params["by"] == "channel" and "view" not in params
     embedded = embed(**params)
     assert json.loads(embedded.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"] == \
         json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     back = dict(parse_qsl(urlsplit(link_back(embedded)).query))
-    assert back["view"] == "channel" and back["program"] == "PKH" and back["region"] == "34.01"
+    assert back["by"] == "channel" and back["program"] == "PKH" and back["region"] == "34.01"
 
 
 @pytest.mark.parametrize(("page", "params"), [
     ("beranda", {"region": "34.01", "program": "PKH", "period": "2025-03"}),
-    ("tren", {"region": "34.01", "metric": "amount", "view": "status"}),
+    ("tren", {"region": "34.01", "metric": "amount", "by": "status"}),
     ("kesenjangan", {"region": "34", "level": "kabupaten", "rank": "gap_share"}),
     ("wilayah", {"region": "34.01.01", "q": "temon"}),
 ])

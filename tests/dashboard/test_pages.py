@@ -167,9 +167,9 @@ def test_trends_breakdowns_and_compare(open_page):
     at = open_page("tren", region="34.01")
     assert not at.exception
     for view in ("channel", "status"):
-        at.segmented_control(key="w_view").set_value(view).run()
+        at.segmented_control(key="w_by").set_value(view).run()
         assert not at.exception
-        assert at.query_params.get("view") == view
+        assert at.query_params.get("by") == view
     at.multiselect(key="w_compare").set_value(["34.71"]).run()
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert len(spec["data"]) == 2
@@ -223,8 +223,16 @@ def test_compare_keeps_the_first_five_and_says_so(open_page):
 def test_trends_honour_by_on_the_full_page(open_page):
     at = open_page("tren", region="34.01", by="channel")
     assert not at.exception
-    assert at.segmented_control(key="w_view").value == "channel"
-    assert at.query_params.get("view") == "channel" and "by" not in at.query_params
+    assert at.segmented_control(key="w_by").value == "channel"
+    assert at.query_params.get("by") == "channel" and "view" not in at.query_params
+
+
+def test_a_trends_link_made_before_the_rename_still_opens_the_same_breakdown(open_page):
+    """`view=` was the Trends breakdown's name; it is read still, and the URL then says `by=`."""
+    at = open_page("tren", region="34.01", view="status")
+    assert not at.exception
+    assert at.segmented_control(key="w_by").value == "status"
+    assert at.query_params.get("by") == "status" and "view" not in at.query_params
 
 
 def test_english_names_kabupaten_and_programs_in_english(open_page):
