@@ -119,6 +119,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "legend_na": ("tidak tersedia di tingkat ini: putih", "not published at this level: white"),
     "boundary_source": ("Sumber batas wilayah: {name}. Lisensi: {licence}.",
                         "Boundary source: {name}. Licence: {licence}."),
+    "boundary_licence": ("Lisensi: {licence}.", "Licence: {licence}."),
     "illustrative": ("Batas wilayah ilustratif.", "Illustrative boundaries."),
     "illustrative_text": ("Peta ini memakai bentuk sintetis, bukan batas resmi, untuk wilayah yang belum punya batas "
                           "nyata dalam rilis ini. Angkanya tetap angka rilis.",

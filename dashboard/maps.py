@@ -177,8 +177,18 @@ def render_boundary_source(source: dict | None, lang: str) -> None:
         st.warning(f"**{i18n.t('illustrative', lang)}** {i18n.t('illustrative_text', lang)}")
         st.caption(i18n.t("illustrative_source", lang))
         return
-    text = i18n.t("boundary_source", lang, name=source["name"], licence=licence_name(source["licence"]))
-    st.caption(f"{text} {source['attribution_' + lang]}")
+    st.caption(boundary_credit(source, lang))
+
+
+def boundary_credit(source: dict, lang: str) -> str:
+    """One credit line: the source's attribution and its licence by name; the source's name only where the
+    attribution does not already say it (the shipped pack's does: it was said twice)."""
+    attribution = str(source.get(f"attribution_{lang}") or "").strip()
+    licence = i18n.t("boundary_licence", lang, licence=licence_name(source["licence"]))
+    if attribution and str(source["name"]) in attribution:
+        return f"{attribution} {licence}"
+    named = i18n.t("boundary_source", lang, name=source["name"], licence=licence_name(source["licence"]))
+    return f"{named} {attribution}".strip()
 
 
 def licence_name(licence: object) -> str:

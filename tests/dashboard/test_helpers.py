@@ -396,3 +396,15 @@ def test_all_programs_leave_out_the_coverage_of_a_program_that_does_not_run_ther
     labels = [label for label, _ in views.build_headlines(cells[cells["program"] == "SEMUA"], cells, "SEMUA", "en", 10)]
     assert not any("BLT" in label for label in labels)
     assert any(label.startswith("Coverage") for label in labels)
+
+
+def test_the_boundary_credit_names_its_source_once():
+    from dashboard import maps
+
+    source = {"name": "cahyadsn/wilayah_boundaries @ 3c5a796", "licence": "MIT License\n\nCopyright ...",
+              "attribution_id": "Batas wilayah: cahyadsn/wilayah_boundaries @ 3c5a796 (MIT, © 2024 Cahya DSN).",
+              "attribution_en": ""}
+    text = maps.boundary_credit(source, "id")
+    assert text.count("cahyadsn/wilayah_boundaries") == 1 and "Lisensi: MIT License." in text
+    english = maps.boundary_credit(source, "en")   # no attribution in English: name and licence
+    assert english == "Boundary source: cahyadsn/wilayah_boundaries @ 3c5a796. Licence: MIT License."
