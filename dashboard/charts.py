@@ -71,6 +71,8 @@ def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str = "", m
             mode="lines+markers", connectgaps=False, hovertext=part["label"], hoverinfo="text+name",
             line={"color": QUALITATIVE[i % len(QUALITATIVE)], "dash": DASHES[i % len(DASHES)], "width": 2}))
     fig = _layout(fig, lang, title, y_title)
+    # Plotly hides the legend of a single line: the region compared alone would be an unnamed line.
+    fig.update_layout(showlegend=True)
     return money_axis(fig, frame["value"], lang) if money else fig
 
 

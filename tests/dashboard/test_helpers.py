@@ -408,3 +408,12 @@ def test_the_boundary_credit_names_its_source_once():
     assert text.count("cahyadsn/wilayah_boundaries") == 1 and "Lisensi: MIT License." in text
     english = maps.boundary_credit(source, "en")   # no attribution in English: name and licence
     assert english == "Boundary source: cahyadsn/wilayah_boundaries @ 3c5a796. Licence: MIT License."
+
+
+def test_a_single_line_keeps_its_name_in_the_legend():
+    from dashboard import charts
+
+    frame = pd.DataFrame({"period": ["2025-01", "2025-02"], "series": "Kulon Progo", "value": [1.0, 2.0],
+                          "label": ["1", "2"]})
+    figure = charts.build_lines(frame, "id", "Penerima")
+    assert figure.layout.showlegend is True and figure.data[0].name == "Kulon Progo"
