@@ -142,9 +142,12 @@ def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
 def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> list[tuple[list[int], str]]:
     """(colour, text) per class, then the hidden and unpublished swatches."""
     items = []
+    last = len(edges) - 2
     for i in range(max(len(edges) - 1, 0)):
         colour = fill_for(edges[i], OK, edges)
-        items.append((colour, f"{formatter(edges[i])} – {formatter(edges[i + 1])}"))
+        # A class holds its lower edge, not its upper one (bin_index), except the last: "26 – <39", "39 – 59".
+        upper = formatter(edges[i + 1]) if i == last else f"<{formatter(edges[i + 1])}"
+        items.append((colour, f"{formatter(edges[i])} – {upper}"))
     items.append((HIDDEN_FILL, i18n.hidden_label(lang)))
     items.append((NA_FILL, i18n.t("not_published", lang)))
     return items

@@ -417,3 +417,12 @@ def test_a_single_line_keeps_its_name_in_the_legend():
                           "label": ["1", "2"]})
     figure = charts.build_lines(frame, "id", "Penerima")
     assert figure.layout.showlegend is True and figure.data[0].name == "Kulon Progo"
+
+
+def test_legend_classes_do_not_share_an_edge():
+    """A class holds its lower edge only (the last one both): the labels say so instead of "26 – 39", "39 – 59"."""
+    from dashboard import maps
+
+    items = maps.legend_items([0, 26, 39, 59], lambda v: str(int(v)), "id", 10)
+    assert [text for _, text in items[:3]] == ["0 – <26", "26 – <39", "39 – 59"]
+    assert maps.bin_index(39, [0, 26, 39, 59]) == 2 and maps.bin_index(59, [0, 26, 39, 59]) == 2
