@@ -120,6 +120,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "boundary_source": ("Sumber batas wilayah: {name}. Lisensi: {licence}.",
                         "Boundary source: {name}. Licence: {licence}."),
     "boundary_licence": ("Lisensi: {licence}.", "Licence: {licence}."),
+    # Each shareable view's title (dashboard/shareable.py declares which): page, embed and image alike.
+    "title_map": ("{measure} — {region}, {program}, {period}", "{measure} — {region}, {program}, {period}"),
+    "title_trend": ("{measure} — {region}{detail}", "{measure} — {region}{detail}"),
+    "title_gap": ("{measure} — {program}, {region}", "{measure} — {program}, {region}"),
+    "title_profile": ("{measure} — {detail}", "{measure} — {detail}"),
     "illustrative": ("Batas wilayah ilustratif.", "Illustrative boundaries."),
     "illustrative_text": ("Peta ini memakai bentuk sintetis, bukan batas resmi, untuk wilayah yang belum punya batas "
                           "nyata dalam rilis ini. Angkanya tetap angka rilis.",

@@ -74,8 +74,10 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     view = maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes)), width, maps.map_height(width))
     deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.region(release_id, code)
-    title = (f"{metrics.metric_label(metric, norm, ctx.lang)} — {components.region_label(region, ctx.lang)}, "
-             f"{components.program_name(ctx, program)}, {format_period(period, ctx.lang)}")
+    title = shareable.VIEWS["map"].title(ctx.lang, measure=metrics.metric_label(metric, norm, ctx.lang),
+                                         region=components.region_label(region, ctx.lang),
+                                         program=components.program_name(ctx, program),
+                                         period=format_period(period, ctx.lang))
     return MapPanel(title, deck, values, shapes, cells, edges, level, notes)
 
 
@@ -100,10 +102,11 @@ def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: s
     if db.level_of_code(code) == "kecamatan" and breakdown != "program":
         notes.append(t("status_kecamatan", ctx.lang))
     label = metrics.metric_label(metric, norm, ctx.lang)
-    title = (t("late_failed_title", ctx.lang) if breakdown == "status"
-             else f"{label} — {t(f'by_{breakdown}', ctx.lang)}")
-    region = components.region_label(db.region(release_id, code), ctx.lang)
-    title = f"{title} — {region}" + ("" if breakdown == "program" else f", {components.program_name(ctx, program)}")
+    measure = (t("late_failed_title", ctx.lang) if breakdown == "status"
+               else f"{label} — {t(f'by_{breakdown}', ctx.lang)}")
+    title = shareable.VIEWS["trend"].title(
+        ctx.lang, measure=measure, region=components.region_label(db.region(release_id, code), ctx.lang),
+        detail="" if breakdown == "program" else f", {components.program_name(ctx, program)}")
     figure = charts.build_lines(series, ctx.lang, title, money=metric == "amount" and breakdown != "status")
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
 
@@ -127,8 +130,8 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
               for v, s in zip(shown[rank_by], shown["status"], strict=True)]
     plotted = shown.assign(value=shown[rank_by].astype(float), label=labels)
     bars = plotted[plotted["status"] == metrics.OK]
-    region = components.region_label(db.region(release_id, code), ctx.lang)
-    title = f"{measure} — {components.program_name(ctx, program)}, {region}"
+    title = shareable.VIEWS["gap"].title(ctx.lang, measure=measure, program=components.program_name(ctx, program),
+                                         region=components.region_label(db.region(release_id, code), ctx.lang))
     figure = charts.build_bars(bars, ctx.lang, title, measure)
     notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
     if level not in FEEDBACK_LEVELS:
@@ -145,7 +148,8 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     names = components.program_names(ctx)
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
-    title = f"{t('m_recipients', ctx.lang)} — {t('trend_title', ctx.lang, name=trend_name)}"
+    title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang),
+                                             detail=t("trend_title", ctx.lang, name=trend_name))
     figure = charts.build_lines(series, ctx.lang, title)
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard import db, maps, metrics, state
+from dashboard import db, i18n, maps, metrics, state
 from published_schema import ALL_PROGRAMS, LEVELS, PROGRAM_CHOICES, PROGRAM_CODES, has_months
 
 
@@ -57,6 +57,12 @@ class View:
     #: 390 px wide (the larger of the two, plus a margin: tests/dashboard/test_browser.py checks it still fits).
     embed_height: int
     params: tuple[Param, ...] = ()
+    #: Its title's shape (an i18n key with named parts: measure, region, program, period, detail), the same on the
+    #: page, in the embed and in exported images.
+    title_key: str = ""
+
+    def title(self, lang: str, **parts: str) -> str:
+        return i18n.t(self.title_key, lang, **parts)
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -86,13 +92,13 @@ TREND_METRICS = ("recipients", "amount", "ontime", "failed_share")
 VIEWS = {
     "map": View("map", "peta", 1100, (
         Param("level", _map_levels, lambda w: _map_levels(w)[0], LEVELS), PROGRAM,
-        Param("period", _periods, lambda w: w.year), METRIC, NORM)),
+        Param("period", _periods, lambda w: w.year), METRIC, NORM), "title_map"),
     "trend": View("trend", "tren", 680, (
-        PROGRAM, Param("metric", TREND_METRICS, TREND_METRICS[0]), NORM, BREAKDOWN)),
+        PROGRAM, Param("metric", TREND_METRICS, TREND_METRICS[0]), NORM, BREAKDOWN), "title_trend"),
     "gap": View("gap", "kesenjangan", 860, (
         Param("level", _map_levels, _gap_level, LEVELS), Param("program", PROGRAM_CODES, PROGRAM_CODES[0]),
-        Param("rank", ("gap", "gap_share"), "gap"), Param("top", ("10", "20", "50", "all"), "10"))),
-    "profile": View("profile", "wilayah", 680),
+        Param("rank", ("gap", "gap_share"), "gap"), Param("top", ("10", "20", "50", "all"), "10")), "title_gap"),
+    "profile": View("profile", "wilayah", 680, (), "title_profile"),
 }
 #: The embed's parameter naming which view it shows (`?embed=true&chart=map`): a chart kind.
 CHART = Param("chart", tuple(VIEWS), "map")

@@ -426,3 +426,12 @@ def test_legend_classes_do_not_share_an_edge():
     items = maps.legend_items([0, 26, 39, 59], lambda v: str(int(v)), "id", 10)
     assert [text for _, text in items[:3]] == ["0 – <26", "26 – <39", "39 – 59"]
     assert maps.bin_index(39, [0, 26, 39, 59]) == 2 and maps.bin_index(59, [0, 26, 39, 59]) == 2
+
+
+def test_every_shareable_view_declares_its_title():
+    from dashboard import i18n, shareable
+
+    for view in shareable.VIEWS.values():
+        for lang in i18n.LANGS:
+            title = view.title(lang, measure="M", region="R", program="P", period="T", detail="D")
+            assert title.startswith("M — "), (view.kind, lang, title)
