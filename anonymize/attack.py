@@ -102,26 +102,48 @@ class Requirement:
     def met(self, lower: np.ndarray, upper: np.ndarray, exact: np.ndarray, idx: np.ndarray | slice,
             proven: np.ndarray | None = None) -> np.ndarray:
         """Whether each value of `idx` is shown wide enough by [lower, upper] (exact where `exact`); `proven`:
-        lower bounds known to hold (from outer bounds), which can show a count large."""
-        lo, hi, ex = lower[idx], upper[idx], exact[idx]
-        integer = self.integer[idx]
+        lower bounds known to hold (from outer bounds), which can show a count large. Arrays are per variable."""
+        return self.met_of(lower[idx], upper[idx], exact[idx], idx, None if proven is None else proven[idx])
+
+    def met_of(self, lo: np.ndarray, hi: np.ndarray, ex: np.ndarray, idx: np.ndarray | slice,
+               proven: np.ndarray | None = None) -> np.ndarray:
+        """`met` on bounds already taken for the values of `idx` (no copy of the whole system's arrays)."""
         zero_known = np.zeros(len(lo), bool) if self.zero_known is None else self.zero_known[idx]
-        min_upper = np.zeros(len(lo)) if self.min_upper is None else self.min_upper[idx]
-        # The attacker knows counts are whole numbers: round the bounds inwards.
-        lo_r = np.where(integer, np.ceil(lo - EPS), lo)
-        hi_r = np.where(integer, np.floor(hi + EPS), hi)
-        wide = (hi_r - lo_r >= self.width[idx] - EPS) & (hi_r >= min_upper - EPS)
-        if self.large_floor is not None:
-            # Only an exact (or proven) lower bound shows a value large: a seen point's value is an upper bound
-            # of it.
-            shown = np.where(ex, lo_r, -np.inf)
-            if proven is not None:
-                shown = np.maximum(shown, np.ceil(proven[idx] - EPS))
-            wide |= shown >= self.large_floor[idx] - EPS
+        lo_r, hi_r = self._rounded(lo, hi, idx)
+        wide = self._wide(lo_r, hi_r, idx) | self._shown_large(lo_r, ex, idx, proven)
         # A whole number between 0 and 0.5 is 0: the rounded upper bound decides whether it is pinned there.
         pinned_zero = ex & (hi_r <= EPS) & zero_known
         can_be_zero = self.lenient[idx] & (lo <= EPS) & ((hi_r > EPS) | zero_known)
         return wide | pinned_zero | can_be_zero
+
+    def wide(self, lo: np.ndarray, hi: np.ndarray, idx: np.ndarray | slice) -> np.ndarray:
+        """Per value of `idx`: [lo, hi] (bounds of those values) spans the required width and reaches the
+        required upper bound."""
+        return self._wide(*self._rounded(lo, hi, idx), idx)
+
+    def shown_large(self, lo: np.ndarray, ex: np.ndarray, idx: np.ndarray | slice,
+                    proven: np.ndarray | None = None) -> np.ndarray:
+        """Per value of `idx`: its exact lower bound (`lo` where `ex`) or its proven one reaches its large floor.
+        Only those show a value large: a seen point's value is an upper bound of the lower bound."""
+        return self._shown_large(self._rounded(lo, lo, idx)[0], ex, idx, proven)
+
+    def _wide(self, lo_r: np.ndarray, hi_r: np.ndarray, idx: np.ndarray | slice) -> np.ndarray:
+        min_upper = np.zeros(len(lo_r)) if self.min_upper is None else self.min_upper[idx]
+        return (hi_r - lo_r >= self.width[idx] - EPS) & (hi_r >= min_upper - EPS)
+
+    def _shown_large(self, lo_r: np.ndarray, ex: np.ndarray, idx: np.ndarray | slice,
+                     proven: np.ndarray | None) -> np.ndarray:
+        if self.large_floor is None:
+            return np.zeros(len(lo_r), dtype=bool)
+        shown = np.where(ex, lo_r, -np.inf)
+        if proven is not None:
+            shown = np.maximum(shown, np.ceil(proven - EPS))
+        return shown >= self.large_floor[idx] - EPS
+
+    def _rounded(self, lo: np.ndarray, hi: np.ndarray, idx: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+        """The attacker knows counts are whole numbers: bounds rounded inwards."""
+        integer = self.integer[idx]
+        return np.where(integer, np.ceil(lo - EPS), lo), np.where(integer, np.floor(hi + EPS), hi)
 
 
 @dataclass(frozen=True)
@@ -182,25 +204,6 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
                      int(sizes.max(initial=0)), solves, time.perf_counter() - start, state.proven, state.lifted)
 
 
-def refine_exact(system: AttackSystem, intervals: Intervals, targets: np.ndarray, seed: int = 1) -> int:
-    """Solve the exact interval of each target variable (in place in `intervals`); return the LP solves."""
-    if len(targets) == 0:
-        return 0
-    component, sizes = _components(system)
-    wanted = np.zeros(len(sizes), dtype=bool)
-    wanted[component[targets]] = True
-    proven = intervals.proven if intervals.proven is not None else np.full(system.n_vars, -np.inf)
-    lifted = intervals.lifted if intervals.lifted is not None else np.zeros(system.n_vars, bool)
-    state = _State.start(intervals.lower, intervals.upper, intervals.exact, intervals.binding, proven, lifted,
-                         np.zeros(system.n_vars, dtype=bool))
-    rng = np.random.default_rng(seed)
-    solves = 0
-    for batch in _batches(component, np.where(wanted, sizes, 0)):
-        solves += _exact(system, batch, np.intersect1d(batch, targets), rng, state)
-    intervals.lp_solves += solves
-    return solves
-
-
 def _exact(system: AttackSystem, cols: np.ndarray, targets: np.ndarray, rng: np.random.Generator,
            state: _State) -> int:
     """Exact min and max of each target among `cols` (whole components)."""
@@ -219,9 +222,7 @@ def _guards(system: AttackSystem, requirement: Requirement, values: np.ndarray) 
 
 def _shown_large(requirement: Requirement, state: _State, guards: np.ndarray) -> np.ndarray:
     """Per guard: its exact or proven lower bound reaches its floor."""
-    floor = requirement.floors()[guards] - EPS
-    exact_lo = np.where(state.exact[guards], np.ceil(state.lower[guards] - EPS), -np.inf)
-    return np.maximum(exact_lo, np.ceil(state.proven[guards] - EPS)) >= floor
+    return requirement.shown_large(state.lower[guards], state.exact[guards], guards, state.proven[guards])
 
 
 def _maybe_large(requirement: Requirement, state: _State, guards: np.ndarray) -> np.ndarray:
@@ -285,11 +286,9 @@ def _whole_ok(requirement: Requirement, state: _State, idx: np.ndarray) -> np.nd
     lower, upper = state.lower[idx], state.upper[idx]
     whole_lo, whole_hi = state.whole_lo[idx], state.whole_hi[idx]
     reached = (whole_lo <= lower + EPS) & ((whole_hi >= upper - EPS) | ~np.isfinite(upper))
-    lo, hi, exact = state.lower.copy(), state.upper.copy(), state.exact.copy()
-    lo[idx] = np.minimum(whole_lo, upper)
-    hi[idx] = np.where(np.isfinite(upper), np.maximum(whole_hi, lower), upper)
-    exact[idx] &= reached
-    return requirement.met(lo, hi, exact, idx, state.proven) | state.lifted[idx]
+    lo = np.minimum(whole_lo, upper)
+    hi = np.where(np.isfinite(upper), np.maximum(whole_hi, lower), upper)
+    return requirement.met_of(lo, hi, state.exact[idx] & reached, idx, state.proven[idx]) | state.lifted[idx]
 
 
 def _integer_check(system: AttackSystem, requirement: Requirement, component: np.ndarray, sizes: np.ndarray,
@@ -430,8 +429,7 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         solves += len(extremes)
     else:
         point[members] = anchor[members]
-    counts = members[state.integer[members]]
-    held_whole = not bool((np.abs(point[counts] - np.round(point[counts])) > 1e-6).any())
+    held_whole = not bool(_fractional(point[members[state.integer[members]]]).any())
     pending = _failing(requirement, state, members)
     by_var = system.matrix.tocsc()
     for labels in pieces:
@@ -468,8 +466,9 @@ def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.nda
     start = time.perf_counter()
     # Household counts first: a cell they show large passes whole, with no solve for its payments or Rupiah.
     solves = _outer_bounds(system, by_var, members, labels, guards, np.zeros(0, np.int64), state)[2]
-    _lift(system, requirement, state, _failing(requirement, state, pending))
     pending = _failing(requirement, state, pending)
+    _lift(system, requirement, state, pending)
+    pending = pending[~state.lifted[pending]]
     outer_lo, outer_hi, more = _outer_bounds(system, by_var, members, labels, np.zeros(0, np.int64), pending, state)
     solves += more
     log.debug("    outer bounds: %d pending, %d household counts, %d pieces, %d solves, %.1f s", len(pending),
@@ -539,12 +538,8 @@ def _too_narrow_outside(requirement: Requirement, state: _State, values: np.ndar
     """Per value: certainly too narrow. Its outer interval is narrower than required, and no other way to pass
     is open: it cannot be zero (where zero would pass), and neither it nor its cell can still be shown large
     (a seen feasible point below the floor rules that out)."""
-    lo, hi = outer_lo[values], outer_hi[values]
-    integer = requirement.integer[values]
-    lo_r = np.where(integer, np.ceil(lo - EPS), lo)
-    hi_r = np.where(integer, np.floor(hi + EPS), hi)
-    min_upper = np.zeros(len(values)) if requirement.min_upper is None else requirement.min_upper[values]
-    narrow = ~((hi_r - lo_r >= requirement.width[values] - EPS) & (hi_r >= min_upper - EPS))
+    lo = outer_lo[values]
+    narrow = ~requirement.wide(lo, outer_hi[values], values)
     zero_known = np.zeros(len(values), bool) if requirement.zero_known is None else requirement.zero_known[values]
     could_be_zero = (requirement.lenient[values] | zero_known) & (lo <= EPS)
     narrow &= ~could_be_zero
@@ -685,12 +680,17 @@ def _random_rounds(solver: _BatchLP, cols: np.ndarray, targets: np.ndarray, requ
     return pending, solves
 
 
+def _fractional(values: np.ndarray) -> np.ndarray:
+    """Per value: not a whole number (beyond the solver's tolerance)."""
+    return np.abs(values - np.round(values)) > 1e-6
+
+
 def _record(point: np.ndarray, cols: np.ndarray, state: _State, component: np.ndarray | None = None,
             held_whole: bool = True) -> None:
     """Widen the seen ranges of `cols` by a feasible point; note whether the point is whole in every count of
     each component (`component`: per column, its component in the batch; None: one component), the variables
     held fixed outside `cols` being whole where `held_whole`."""
-    off = state.integer[cols] & (np.abs(point - np.round(point)) > 1e-6)
+    off = state.integer[cols] & _fractional(point)
     if component is None:
         whole = np.full(len(cols), not off.any())
     else:
