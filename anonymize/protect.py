@@ -141,14 +141,12 @@ class Audit:
         lo = np.where(req.integer, np.ceil(iv.lower - 1e-6), iv.lower)
         hi = np.where(req.integer, np.floor(iv.upper + 1e-6), iv.upper)
         min_upper = np.zeros(len(lo)) if req.min_upper is None else req.min_upper
-        large_floor = np.full(len(lo), np.inf) if req.large_floor is None else req.large_floor
         # Values shown to be at least the threshold (or of cells shown so), and zeros published figures already
         # show, disclose no small count: the narrowest is of the others.
         large = self.shown_large if self.shown_large is not None else np.zeros(len(lo), bool)
         zero = req.zero_known if req.zero_known is not None else np.zeros(len(lo), bool)
-        proven = iv.proven if iv.proven is not None else np.full(len(lo), -np.inf)
-        shown_lo = np.maximum(np.where(iv.exact, lo, -np.inf), np.ceil(proven - 1e-6))
-        placeable = ~((shown_lo >= large_floor - 1e-6) | large | (zero & (hi <= 1e-6)))
+        shown = req.shown_large(iv.lower, iv.exact, slice(None), iv.proven)
+        placeable = ~(shown | large | (zero & (hi <= 1e-6)))
         out: dict[str, dict[str, object]] = {}
         for m, spec in enumerate(self.table.measures):
             mine = self.system.var_measure == m
