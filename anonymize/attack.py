@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import highspy
 import numpy as np
@@ -71,6 +74,9 @@ class Intervals:
     proven: np.ndarray | None = None
     #: Passed because every household count of the cell is shown to be at least the threshold.
     lifted: np.ndarray | None = None
+    #: The range seen at points whole in every count (inner bounds for an attacker who solves with integrality).
+    whole_lo: np.ndarray | None = None
+    whole_hi: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,10 @@ class Settled:
 
     A component whose variables are all `ok` here is not attacked again: hiding more cells changes only the
     rows of the components the new cells join, so every other component has the same system as before.
+    In the other components, the ranges seen (`lower`, `upper`, `whole_lo`, `whole_hi` where `seen`) still bound
+    the new intervals from inside: the new pattern only adds hidden cells, so every point feasible then, with
+    the newly hidden values at their true values, is feasible now. Exact and proven bounds are not carried there:
+    the new system may reach further.
     """
 
     lower: np.ndarray
@@ -160,16 +170,21 @@ class Settled:
     ok: np.ndarray
     proven: np.ndarray
     lifted: np.ndarray
+    seen: np.ndarray
+    whole_lo: np.ndarray
+    whole_hi: np.ndarray
 
 
 def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: np.ndarray | None = None,
                        exact_all: bool = False, seed: int = 0, settled: Settled | None = None,
-                       pieces: list[np.ndarray] | None = None) -> Intervals:
+                       pieces: list[np.ndarray] | None = None, workers: int = 1) -> Intervals:
     """Attack every value of `system`.
 
     `anchor`: a feasible point (the true values, which only the publisher has). `pieces`: per variable, labels of
     ever larger groups (region subtrees, finest first) for attacking large components piece by piece; without
-    them, or with `exact_all`, every component is solved whole.
+    them, or with `exact_all`, every component is solved whole. `workers`: threads solving independent components
+    at once (HiGHS releases the GIL while it solves); each batch or component has its own random generator, so
+    the results do not depend on the order the threads finish in.
     """
     start = time.perf_counter()
     n = system.n_vars
@@ -188,20 +203,40 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
         state.lifted[kept] = settled.lifted[kept]
         # Their ranges passed the whole-number check then (or failed and are not carried).
         state.whole_lo[kept], state.whole_hi[kept] = settled.lower[kept], settled.upper[kept]
+        # Attacked again: the points seen then are still feasible (see Settled), so start from their ranges.
+        carried = ~kept & settled.seen
+        state.lower[carried] = np.minimum(state.lower[carried], settled.lower[carried])
+        state.upper[carried] = np.maximum(state.upper[carried], settled.upper[carried])
+        state.whole_lo[carried] = np.minimum(state.whole_lo[carried], settled.whole_lo[carried])
+        state.whole_hi[carried] = np.maximum(state.whole_hi[carried], settled.whole_hi[carried])
     large = todo & (sizes > LOCAL_ABOVE) & bool(pieces) & (not exact_all)
-    solves = 0
-    rng = np.random.default_rng(seed)
     small = np.where(todo & ~large, sizes, 0)
-    for batch in _batches(component, small):
-        solves += _solve_batch(system, batch, batch, requirement, exact_all, rng, state)
-    for comp in np.flatnonzero(large):
-        members = np.flatnonzero(component == comp)
-        solves += _solve_large(system, members, requirement, anchor, pieces or [], rng, state)
-    solves += _lift_all(system, requirement, component, sizes, large, pieces or [], rng, state)
-    solves += _integer_check(system, requirement, component, sizes, rng, state)
+    solves = _run([partial(_solve_batch, system, batch, batch, requirement, exact_all, _rng(seed, 0, i), state)
+                   for i, batch in enumerate(_batches(component, small))], workers)
+    if large.any():
+        by_var = system.matrix.tocsc()
+        solves += _run([partial(_solve_large, system, np.flatnonzero(component == comp), requirement, anchor,
+                                pieces or [], _rng(seed, 1, int(comp)), state, by_var)
+                        for comp in np.flatnonzero(large)], workers)
+    solves += _lift_all(system, requirement, component, sizes, large, pieces or [], _rng(seed, 2, 0), state)
+    solves += _integer_check(system, requirement, component, sizes, seed, state, workers)
     ok = requirement.met(state.lower, state.upper, state.exact, slice(None), state.proven) | state.lifted
     return Intervals(state.lower, state.upper, state.exact, ok, state.binding, len(sizes),
-                     int(sizes.max(initial=0)), solves, time.perf_counter() - start, state.proven, state.lifted)
+                     int(sizes.max(initial=0)), solves, time.perf_counter() - start, state.proven, state.lifted,
+                     state.whole_lo, state.whole_hi)
+
+
+def _rng(seed: int, stage: int, unit: int) -> np.random.Generator:
+    """The random generator of one batch or component of one stage."""
+    return np.random.default_rng([seed, stage, unit])
+
+
+def _run(tasks: list[Callable[[], int]], workers: int) -> int:
+    """Run tasks that touch disjoint variables (whole components) on `workers` threads; return their solves."""
+    if workers <= 1 or len(tasks) <= 1:
+        return sum(task() for task in tasks)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(lambda task: task(), tasks))
 
 
 def _exact(system: AttackSystem, cols: np.ndarray, targets: np.ndarray, rng: np.random.Generator,
@@ -292,7 +327,7 @@ def _whole_ok(requirement: Requirement, state: _State, idx: np.ndarray) -> np.nd
 
 
 def _integer_check(system: AttackSystem, requirement: Requirement, component: np.ndarray, sizes: np.ndarray,
-                   rng: np.random.Generator, state: _State) -> int:
+                   seed: int, state: _State, workers: int = 1) -> int:
     """Check with counts whole the values that pass only on fractional points, in components of up to MIP_UP_TO
     values (the independent attacker's method): first whole points from MIPs with random objectives, then exact
     MIP bounds for what stays in doubt. A value that then fails keeps the LP's binding rows for the repair.
@@ -305,34 +340,41 @@ def _integer_check(system: AttackSystem, requirement: Requirement, component: np
     doubt = ok & ~_whole_ok(requirement, state, everything) & (sizes[component] <= MIP_UP_TO)
     if not doubt.any():
         return 0
-    solves, rounds_solves, start = 0, 0, time.perf_counter()
+    start = time.perf_counter()
     wanted = np.zeros(len(sizes), dtype=bool)
     wanted[component[doubt]] = True
     # Components packed into one MIP (block-diagonal): a random objective's whole point serves them all.
-    for members in _batches(component, np.where(wanted, sizes, 0)):
-        if not state.integer[members].any():
-            continue        # no counts: the LP is exact
-        lp = _BatchLP(system, members)
-        mip = _mip_solver(lp.highs.getLp(), state.integer[members])
-        pending = members[doubt[members]]
-        for _ in range(MAX_RANDOM_ROUNDS):
-            weights = np.zeros(len(members))
-            weights[lp.local(pending)] = rng.choice([-1.0, 1.0], len(pending)) * rng.uniform(0.5, 1.5, len(pending))
-            for sense in (1.0, -1.0):
-                point = _mip_point(mip, weights * sense, MIP_ROUND_SECONDS)
-                rounds_solves += 1
-                if point is not None:
-                    _record(point, members, state)
-            still = pending[~_whole_ok(requirement, state, pending)]
-            progress, pending = len(pending) - len(still), still
-            if len(pending) == 0 or progress <= max(1, len(pending) // 100):
-                break
-        for var in pending:
-            solves += _exact_whole(system, requirement, lp, mip, var, state)
-    log.debug("    integer check: %d values (%d counts) in doubt in %d components; %d random and %d exact MIP solves, "
-              "%.1f s", int(doubt.sum()), int((doubt & state.integer).sum()), int(wanted.sum()), rounds_solves, solves,
+    batches = [members for members in _batches(component, np.where(wanted, sizes, 0))
+               if state.integer[members].any()]    # no counts: the LP is exact
+    solves = _run([partial(_integer_batch, system, requirement, members, members[doubt[members]], _rng(seed, 3, i),
+                           state) for i, members in enumerate(batches)], workers)
+    log.debug("    integer check: %d values (%d counts) in doubt in %d components; %d MIP solves, %.1f s",
+              int(doubt.sum()), int((doubt & state.integer).sum()), int(wanted.sum()), solves,
               time.perf_counter() - start)
-    return solves + rounds_solves
+    return solves
+
+
+def _integer_batch(system: AttackSystem, requirement: Requirement, members: np.ndarray, pending: np.ndarray,
+                   rng: np.random.Generator, state: _State) -> int:
+    """The whole-number check of the `pending` values of one batch of whole components; returns the solves."""
+    solves = 0
+    lp = _BatchLP(system, members)
+    mip = _mip_solver(lp.highs.getLp(), state.integer[members])
+    for _ in range(MAX_RANDOM_ROUNDS):
+        weights = np.zeros(len(members))
+        weights[lp.local(pending)] = rng.choice([-1.0, 1.0], len(pending)) * rng.uniform(0.5, 1.5, len(pending))
+        for sense in (1.0, -1.0):
+            point = _mip_point(mip, weights * sense, MIP_ROUND_SECONDS)
+            solves += 1
+            if point is not None:
+                _record(point, members, state)
+        still = pending[~_whole_ok(requirement, state, pending)]
+        progress, pending = len(pending) - len(still), still
+        if len(pending) == 0 or progress <= max(1, len(pending) // 100):
+            break
+    for var in pending:
+        solves += _exact_whole(system, requirement, lp, mip, var, state)
+    return solves
 
 
 def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, mip: highspy.Highs, var: int,
@@ -415,7 +457,8 @@ def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[
 
 
 def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Requirement, anchor: np.ndarray | None,
-                 pieces: list[np.ndarray], rng: np.random.Generator, state: _State) -> int:
+                 pieces: list[np.ndarray], rng: np.random.Generator, state: _State, by_var: sparse.csc_matrix
+                 ) -> int:
     """Attack one large component piece by piece (inner bounds, then outer bounds per piece), then whole for the
     values still in doubt."""
     solves = 0
@@ -431,7 +474,6 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         point[members] = anchor[members]
     held_whole = not bool(_fractional(point[members[state.integer[members]]]).any())
     pending = _failing(requirement, state, members)
-    by_var = system.matrix.tocsc()
     for labels in pieces:
         if len(pending) == 0:
             return solves

@@ -11,6 +11,7 @@ from anonymize.attack import AttackError
 from anonymize.protect import ProtectionRules, audit_pattern
 from anonymize.published import read_release
 from cli import UserError, summary
+from settings import get_settings
 
 HELP = "recompute, with a linear-programming attack, how narrowly every hidden value can be pinned"
 
@@ -50,18 +51,20 @@ def measure_line(measure: str, figures: dict[str, Any]) -> str:
             f"{figures['below_threshold']:,} shown below the threshold, {figures['pinned']:,} pinned")
 
 
-def audit_release(path: Path, exact_all: bool = False) -> dict[str, Any]:
+def audit_release(path: Path, exact_all: bool = False, workers: int | None = None) -> dict[str, Any]:
     """Attack every table of a published release; the attacker knows only what it publishes (and the program
-    rules the release records). Per table: `passed`, the LP's size and, per measure, Audit.report()."""
+    rules the release records). `workers`: threads of the attack (default: the settings'). Per table: `passed`,
+    the LP's size and, per measure, Audit.report()."""
     try:
         published = read_release(path)
     except ValueError as error:
         raise UserError(f"Cannot audit {path}: {error}.") from None
     tables: dict[str, dict[str, Any]] = {}
+    workers = get_settings().attack_workers if workers is None else workers
     for table_input, suppressed in published.tables:
         rules: ProtectionRules = table_input.rules
         try:
-            audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all)
+            audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all, workers=workers)
         except AttackError as error:
             raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
         report = audit.report()

@@ -88,11 +88,12 @@ def scope_regions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 
 def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days: int,
-                 through: str | None = None, history: History | None = None) -> BuildResult:
+                 through: str | None = None, history: History | None = None, workers: int = 1) -> BuildResult:
     """Aggregate the raw database and protect every table to be published.
 
     With the history of earlier releases of the same year, their year-to-date cells join the protected
     tables and every cell they published or hid keeps its status, so no two releases can be differenced.
+    `workers`: threads of the disclosure attack.
     """
     seconds: dict[str, float] = {}
     start = time.perf_counter()
@@ -108,7 +109,8 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
         log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
         _check_links(table_input)
         forced_suppressed, forced_published = _carried_forward(table_input, history)
-        protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published)
+        protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published,
+                             workers=workers)
         if not protection.audit.passed:
             raise ValueError(f"{table_input.name}: no suppression pattern found that keeps all hidden values wide "
                              f"enough ({protection.audit.n_failing} still too narrow after {protection.rounds} rounds)")

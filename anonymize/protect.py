@@ -167,9 +167,9 @@ class Audit:
 
 
 def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, truth_anchor: bool = False,
-                  exact_all: bool = False, previous: Audit | None = None) -> Audit:
+                  exact_all: bool = False, previous: Audit | None = None, workers: int = 1) -> Audit:
     """Attack every measure of the table jointly. `truth_anchor` starts from the true values (only the
-    publisher has them).
+    publisher has them). `workers`: threads for independent components.
 
     With the `previous` audit of a pattern this one only adds to, components it found wide enough and that no
     newly hidden cell joins keep their results.
@@ -179,7 +179,8 @@ def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRul
     anchor = table.values[system.var_cell, system.var_measure] if truth_anchor else None
     settled = _settled(table, previous, system) if previous is not None else None
     pieces = [labels[system.var_cell] for labels in table.nesting()]
-    intervals = feasible_intervals(system, requirement, anchor, exact_all, settled=settled, pieces=pieces)
+    intervals = feasible_intervals(system, requirement, anchor, exact_all, settled=settled, pieces=pieces,
+                                   workers=workers)
     return Audit(table, system, intervals, requirement, intervals.lifted)
 
 
@@ -230,7 +231,10 @@ def _settled(table: CellTable, earlier: Audit, system: AttackSystem) -> Settled:
     iv = earlier.intervals
     proven = np.where(seen, iv.proven[take], -np.inf) if iv.proven is not None else np.full(len(take), -np.inf)
     lifted = (iv.lifted[take] & seen) if iv.lifted is not None else np.zeros(len(take), bool)
-    return Settled(iv.lower[take], iv.upper[take], iv.exact[take] & seen, iv.ok[take] & seen, proven, lifted)
+    whole_lo = iv.whole_lo[take] if iv.whole_lo is not None else np.full(len(take), np.inf)
+    whole_hi = iv.whole_hi[take] if iv.whole_hi is not None else np.full(len(take), -np.inf)
+    return Settled(iv.lower[take], iv.upper[take], iv.exact[take] & seen, iv.ok[take] & seen, proven, lifted, seen,
+                   whole_lo, whole_hi)
 
 
 @dataclass
@@ -247,14 +251,16 @@ class Protection:
 
 
 def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndarray | None = None,
-            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 12) -> Protection:
+            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 12,
+            workers: int = 1) -> Protection:
     """Find a suppression pattern that passes the LP audit.
 
     After the heuristic pattern, each round attacks every measure; for each value left too narrow, the rows
     binding at its LP optimum name the published cells that pin it, and the cheapest of them is hidden too.
     Hiding more never narrows another interval, but a partner can itself be pinned; the loop gives up after
     `patience` rounds without fewer values too narrow (the caller then refuses to publish).
-    `forced_suppressed` / `forced_published` carry an earlier release's pattern forward.
+    `forced_suppressed` / `forced_published` carry an earlier release's pattern forward; `workers`: threads of
+    the attack.
     """
     n = table.n_cells
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
@@ -279,7 +285,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     narrow_before = np.zeros(0, np.int64)
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
-        audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit)
+        audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers)
         seconds["audit"] += time.perf_counter() - start
         # One progress line per round (the operator's log: counts of values, never which cells were small).
         log.info("  round %d: %s hidden, %s values too narrow (%.1f s)", rounds, f"{int(suppressed.sum()):,}",

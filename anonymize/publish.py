@@ -172,7 +172,8 @@ def _build(raw_db: Path, threshold: int, through: str | None, history: History |
     _upgrade_raw(raw_db)
     con = duckdb.connect(str(raw_db), read_only=True, config={"memory_limit": get_settings().aggregate_memory})
     try:
-        return build_tables(con, threshold, get_settings().late_after_days, through, history)
+        return build_tables(con, threshold, get_settings().late_after_days, through, history,
+                            workers=get_settings().attack_workers)
     except ValueError as error:
         raise InputError(f"Cannot publish from {raw_db}: {error}.") from None
     finally:

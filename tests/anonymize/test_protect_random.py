@@ -221,6 +221,29 @@ def test_the_audit_protect_carries_from_round_to_round_matches_a_fresh_audit(dat
     protection = protect(table, rules)
     event(f"rounds: {min(protection.rounds, 3)}{'+' if protection.rounds > 3 else ''}")
     fresh = audit_pattern(table, protection.suppressed, rules, truth_anchor=True)
-    for carried, anew in zip(protection.audit.measures, fresh.measures, strict=True):
+    exact = audit_pattern(table, protection.suppressed, rules, exact_all=True)
+    for carried, anew, whole in zip(protection.audit.measures, fresh.measures, exact.measures, strict=True):
         assert (carried.system.var_cell == anew.system.var_cell).all()
         assert (carried.intervals.ok == anew.intervals.ok).all()
+        # The ranges carried from earlier rounds' systems are still inner bounds of the final one.
+        assert (carried.intervals.lower >= whole.intervals.lower - 1e-6).all()
+        assert (carried.intervals.upper <= whole.intervals.upper + 1e-6).all()
+
+
+@_random
+@given(households())
+def test_the_attack_gives_the_same_intervals_on_two_threads(data):
+    """Components solved at once on two threads (each with its own random generator) give exactly what one
+    thread gives."""
+    table, rules = data.table()
+    if not _publishable(table):
+        return
+    suppressed = protect(table, rules, max_rounds=2).suppressed
+    with patch.object(attack, "LOCAL_ABOVE", 2), patch.object(attack, "BATCH_VARS", 1):
+        one = audit_pattern(table, suppressed, rules, truth_anchor=True, workers=1)
+        two = audit_pattern(table, suppressed, rules, truth_anchor=True, workers=2)
+    event(f"components: {min(one.intervals.n_components, 4)}{'+' if one.intervals.n_components > 4 else ''}")
+    for serial, threaded in zip(one.measures, two.measures, strict=True):
+        np.testing.assert_array_equal(serial.intervals.lower, threaded.intervals.lower)
+        np.testing.assert_array_equal(serial.intervals.upper, threaded.intervals.upper)
+        np.testing.assert_array_equal(serial.intervals.ok, threaded.intervals.ok)
