@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from anonymize.attack import AttackError
-from anonymize.protect import ProtectionRules, audit_pattern
+from anonymize.protect import Audit, ProtectionRules, audit_pattern, reuse_audit
 from anonymize.published import read_release
 from cli import UserError, summary
 from settings import get_settings
@@ -51,10 +52,16 @@ def measure_line(measure: str, figures: dict[str, Any]) -> str:
             f"{figures['below_threshold']:,} shown below the threshold, {figures['pinned']:,} pinned")
 
 
-def audit_release(path: Path, exact_all: bool = False, workers: int | None = None) -> dict[str, Any]:
+def audit_release(path: Path, exact_all: bool = False, workers: int | None = None,
+                  attacked: Mapping[str, Audit] | None = None) -> dict[str, Any]:
     """Attack every table of a published release; the attacker knows only what it publishes (and the program
     rules the release records). `workers`: threads of the attack (default: the settings'). Per table: `passed`,
-    the LP's size and, per measure, Audit.report()."""
+    the LP's size, `reused` and, per measure, Audit.report().
+
+    `attacked`: the publisher's own audits of the same patterns, by table name. Where the system and requirement
+    read back from the published tables are identical to the one attacked (protect.reuse_audit), its results
+    stand (`reused`: true) and the table is not attacked again; otherwise it is.
+    """
     try:
         published = read_release(path)
     except ValueError as error:
@@ -64,13 +71,17 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
     for table_input, suppressed in published.tables:
         rules: ProtectionRules = table_input.rules
         try:
-            audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all, workers=workers)
+            earlier = None if exact_all or attacked is None else attacked.get(table_input.name)
+            audit = None if earlier is None else reuse_audit(table_input.table, suppressed, rules, earlier)
+            reused = audit is not None
+            if audit is None:
+                audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all, workers=workers)
         except AttackError as error:
             raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
         report = audit.report()
         for figures in report.values():
             figures["exact"] = exact_all
-        tables[table_input.name] = {**audit.summary(), "measures": report}
+        tables[table_input.name] = {**audit.summary(), "reused": reused, "measures": report}
     return {
         "passed": all(t["passed"] for t in tables.values()),
         "threshold": published.threshold,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -182,6 +182,50 @@ def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRul
     intervals = feasible_intervals(system, requirement, anchor, exact_all, settled=settled, pieces=pieces,
                                    workers=workers)
     return Audit(table, system, intervals, requirement, intervals.lifted)
+
+
+def reuse_audit(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, attacked: Audit) -> Audit | None:
+    """The `attacked` audit's results for this pattern, if the system and the requirement built from `table`
+    (e.g. a release read back from its published files: hidden values unknown) are identical, array by array,
+    to those it attacked; None if anything differs (the caller then attacks anew).
+
+    The attack's results are properties of its system: inner bounds are values at feasible points of it, exact
+    and outer bounds are its optima. So an identical system has them too; only the verdict is recomputed, from
+    the requirement built here.
+    """
+    system = build_joint_system(table, suppressed)
+    if not _same_system(system, attacked.system):
+        return None
+    requirement = rules.requirement(table, system, known_zeros(table, suppressed))
+    if not _same_fields(requirement, attacked.requirement):
+        return None
+    iv = attacked.intervals
+    ok = requirement.met(iv.lower, iv.upper, iv.exact, slice(None), iv.proven)
+    if iv.lifted is not None:
+        ok |= iv.lifted
+    return Audit(table, system, replace(iv, ok=ok), requirement, iv.lifted)
+
+
+def _same_system(one: AttackSystem, other: AttackSystem) -> bool:
+    if one.matrix.shape != other.matrix.shape:
+        return False
+    a, b = one.matrix.tocsr(), other.matrix.tocsr()
+    a.sort_indices()
+    b.sort_indices()
+    return (_same_fields(one, other, ("var_cell", "var_measure", "var_lower", "var_upper", "row_lower", "row_upper"))
+            and all(np.array_equal(x, y) for x, y in ((a.indptr, b.indptr), (a.indices, b.indices), (a.data, b.data))))
+
+
+def _same_fields(one: object, other: object, names: tuple[str, ...] | None = None) -> bool:
+    """Every array field (of `names`, default all of a dataclass) equal, NaN equal to NaN; None equal to None."""
+    for name in names or tuple(f.name for f in fields(one)):     # type: ignore[arg-type]
+        x, y = getattr(one, name), getattr(other, name)
+        if x is None or y is None:
+            if x is not y:
+                return False
+        elif not np.array_equal(np.asarray(x), np.asarray(y), equal_nan=np.asarray(x).dtype.kind == "f"):
+            return False
+    return True
 
 
 def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:

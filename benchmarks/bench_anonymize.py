@@ -62,9 +62,11 @@ def report(outcome: Published, total_seconds: float) -> None:
     shares = outcome.tables["disbursement_cells"]
     print("  Rupiah hidden (whole year, all programs): "
           + ", ".join(f"{level} {shares[f'share_amount_hidden_{level}']:.1%}" for level in LEVELS))
+    reused = [name for name, t in audit.items() if t.get("reused")]
     print(f"  largest LP component (standalone audit): {max(t['largest_component'] for t in audit.values()):,} "
           f"hidden values; {outcome.audit['hidden_values']:,} hidden values, "
-          f"{outcome.audit['lp_solves']:,} LP solves")
+          f"{outcome.audit['lp_solves']:,} LP solves; protect()'s attack reused (identical system) for "
+          f"{len(reused)} of {len(audit)} tables")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,7 +110,7 @@ def test_a_publish_whose_audit_fails_leaves_the_previous_release_serving(october
     current = copy_release(october_db)
     before = Serving.of(current)
     failed = {"passed": False, "threshold": 10, "hidden_values": 1, "lp_solves": 1, "tables": {}}
-    monkeypatch.setattr(publish_module, "audit_release", lambda path, exact_all=False: failed)
+    monkeypatch.setattr(publish_module, "audit_release", lambda path, **_: failed)
     with pytest.raises(UserError, match=r"audit of release \S+ failed; the current release was left in place"):
         publish_module.publish(raw_db, current, 10, None, current.parent / "no-geo", keep=5)
     monkeypatch.undo()
