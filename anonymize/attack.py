@@ -38,6 +38,10 @@ EPS = 1e-6
 BATCH_VARS = 400
 #: Components with more hidden values than this are attacked piece by piece first.
 LOCAL_ABOVE = 1500
+#: Values still in doubt after the pieces of a component with more hidden values than this are presumed too
+#: narrow (protect() hides partners for them; an audit fails) rather than attacked in the whole component: one LP
+#: of a national multi-province component took 1.5 s, and 84 values in doubt needed 169 of them at provinsi level.
+WHOLE_UP_TO = 8000
 MAX_RANDOM_ROUNDS = 8
 #: Seconds a warm-started solve may take before it is redone from scratch (warm primal simplex can stall for
 #: good on a degenerate LP: seen on a demo-sized table, one solve still running after 15 minutes).
@@ -77,6 +81,8 @@ class Intervals:
     #: The range seen at points whole in every count (inner bounds for an attacker who solves with integrality).
     whole_lo: np.ndarray | None = None
     whole_hi: np.ndarray | None = None
+    #: Counted as too narrow without being shown so: in doubt after the pieces of a very large component.
+    presumed: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -221,9 +227,10 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
     solves += _lift_all(system, requirement, component, sizes, large, pieces or [], _rng(seed, 2, 0), state)
     solves += _integer_check(system, requirement, component, sizes, seed, state, workers)
     ok = requirement.met(state.lower, state.upper, state.exact, slice(None), state.proven) | state.lifted
+    state.presumed &= ~ok       # a cell shown large at the end (_lift_all) passes its presumed values
     return Intervals(state.lower, state.upper, state.exact, ok, state.binding, len(sizes),
                      int(sizes.max(initial=0)), solves, time.perf_counter() - start, state.proven, state.lifted,
-                     state.whole_lo, state.whole_hi)
+                     state.whole_lo, state.whole_hi, state.presumed)
 
 
 def _rng(seed: int, stage: int, unit: int) -> np.random.Generator:
@@ -460,7 +467,10 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
                  pieces: list[np.ndarray], rng: np.random.Generator, state: _State, by_var: sparse.csc_matrix
                  ) -> int:
     """Attack one large component piece by piece (inner bounds, then outer bounds per piece), then whole for the
-    values still in doubt."""
+    values still in doubt. A level whose pieces are the previous level's is skipped, and one whose single piece
+    is the whole component is the whole attack (its restriction holds nothing, its relaxation drops nothing).
+    In a component of more than WHOLE_UP_TO values, the values still in doubt are presumed too narrow instead
+    (`state.presumed`), keeping the binding rows of their last relaxation for the repair."""
     solves = 0
     point = np.zeros(system.n_vars)
     if anchor is None:
@@ -474,9 +484,16 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         point[members] = anchor[members]
     held_whole = not bool(_fractional(point[members[state.integer[members]]]).any())
     pending = _failing(requirement, state, members)
+    n_pieces = 0
     for labels in pieces:
         if len(pending) == 0:
             return solves
+        level_pieces = len(np.unique(labels[members]))
+        if level_pieces == 1 or np.bincount(_compact(labels[members])[0]).max() > WHOLE_UP_TO:
+            break           # the whole component, or pieces too large to attack quickly
+        if level_pieces == n_pieces:
+            continue        # the same pieces as the finer level: nothing new to learn
+        n_pieces = level_pieces
         wanted = np.unique(labels[pending])
         free = members[np.isin(labels[members], wanted)]
         for batch in _batches(*_compact(labels[free])):
@@ -487,6 +504,12 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         if len(pending):
             pending, used = _outer_pass(system, by_var, members, labels, pending, requirement, state)
             solves += used
+    if len(pending) and len(members) > WHOLE_UP_TO:
+        _lift(system, requirement, state, pending)
+        pending = _failing(requirement, state, pending)
+        state.presumed[pending] = True
+        log.debug("    %d values in doubt presumed too narrow (component of %d values)", len(pending), len(members))
+        return solves
     if len(pending):
         solves += _solve_batch(system, members, pending, requirement, False, rng, state)
         guards = _guards(system, requirement, _failing(requirement, state, pending))
@@ -619,13 +642,17 @@ class _State:
     #: _integer_check).
     whole_lo: np.ndarray
     whole_hi: np.ndarray
+    #: Per variable: neither shown wide enough nor too narrow by the pieces of a component too large to attack
+    #: whole; counted as too narrow.
+    presumed: np.ndarray
 
     @classmethod
     def start(cls, lower: np.ndarray, upper: np.ndarray, exact: np.ndarray, binding: dict[int, np.ndarray],
               proven: np.ndarray, lifted: np.ndarray, integer: np.ndarray) -> _State:
         """A state whose whole-number ranges are the ranges given (the anchor, or results already checked)."""
         return cls(lower, upper, exact, binding, proven, lifted, integer,
-                   np.where(np.isfinite(lower), lower, np.inf), np.where(np.isfinite(upper), upper, -np.inf))
+                   np.where(np.isfinite(lower), lower, np.inf), np.where(np.isfinite(upper), upper, -np.inf),
+                   np.zeros(len(lower), dtype=bool))
 
 
 def _components(system: AttackSystem) -> tuple[np.ndarray, np.ndarray]:

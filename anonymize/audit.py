@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
     outcome = audit_release(args.published_db, exact_all=args.exact)
     for name, table in outcome["tables"].items():
         values = sum(m["values"] for m in table["measures"].values())
-        failing = sum(m["too_narrow"] for m in table["measures"].values())
-        print(f"{name}: {values:,} hidden values attacked jointly, {failing:,} too narrow, "
+        failing = sum(m["too_narrow"] + m["in_doubt"] for m in table["measures"].values())
+        print(f"{name}: {values:,} hidden values attacked jointly, {failing:,} too narrow or in doubt, "
               f"largest component {table['largest_component']:,}")
         for measure, figures in table["measures"].items():
             if figures["values"]:
@@ -44,11 +44,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def measure_line(measure: str, figures: dict[str, Any]) -> str:
-    """`recipients: 1,234 hidden, narrowest 9 (inner bound), 0 too narrow, 0 shown below the threshold, 0 pinned`"""
+    """`recipients: 1,234 hidden, narrowest 9 (inner bound), 0 too narrow, 0 in doubt, 0 shown below the threshold,
+    0 pinned`"""
     narrowest = figures["narrowest"]
     width = "-" if narrowest is None else f"{narrowest:,.0f}" if narrowest >= 1 else f"{narrowest:.3g}"
     return (f"{measure}: {figures['values']:,} hidden, narrowest {width}"
             f"{'' if figures['exact'] else ' (inner bound)'}, {figures['too_narrow']:,} too narrow, "
+            f"{figures['in_doubt']:,} in doubt, "
             f"{figures['below_threshold']:,} shown below the threshold, {figures['pinned']:,} pinned")
 
 

@@ -134,7 +134,8 @@ class Audit:
     def report(self) -> dict[str, dict[str, object]]:
         """Per measure, what the attack leaves a reader: hidden values, the narrowest width (whole units for
         counts), values narrower than required, values whose upper bound is below the required floor (a count
-        shown to be small), and values pinned to one number. The narrowest width leaves out values shown to be at
+        shown to be small), values in doubt (counted as failing, see attack.WHOLE_UP_TO), and values pinned to one
+        number. The narrowest width leaves out values shown to be at
         least the threshold (and those of cells shown so) and zeros published figures already show. Only exact
         intervals (exact_all) make it exact; otherwise it is an inner bound."""
         iv, req = self.intervals, self.requirement
@@ -147,19 +148,22 @@ class Audit:
         zero = req.zero_known if req.zero_known is not None else np.zeros(len(lo), bool)
         shown = req.shown_large(iv.lower, iv.exact, slice(None), iv.proven)
         placeable = ~(shown | large | (zero & (hi <= 1e-6)))
+        presumed = iv.presumed if iv.presumed is not None else np.zeros(len(lo), bool)
         out: dict[str, dict[str, object]] = {}
         for m, spec in enumerate(self.table.measures):
             mine = self.system.var_measure == m
             if not mine.any():
-                out[spec.name] = {"values": 0, "narrowest": None, "too_narrow": 0, "below_threshold": 0,
-                                  "pinned": 0}
+                out[spec.name] = {"values": 0, "narrowest": None, "too_narrow": 0, "in_doubt": 0,
+                                  "below_threshold": 0, "pinned": 0}
                 continue
             width = hi[mine] - lo[mine]
             open_ = placeable[mine]
             out[spec.name] = {
                 "values": int(mine.sum()),
                 "narrowest": float(np.min(width[open_])) if open_.any() else None,
-                "too_narrow": int((~iv.ok[mine]).sum()),
+                "too_narrow": int((~iv.ok[mine] & ~presumed[mine]).sum()),
+                # Neither shown wide enough nor too narrow (pieces of a component too large to attack whole).
+                "in_doubt": int(presumed[mine].sum()),
                 "below_threshold": int(((hi[mine] < min_upper[mine] - 1e-6) & ~iv.ok[mine]).sum()),
                 "pinned": int(((width <= 1e-6) & ~iv.ok[mine]).sum()),
             }

@@ -199,15 +199,20 @@ def test_attacking_components_piece_by_piece_never_reports_a_wider_interval_than
         return
     suppressed = protect(table, rules, max_rounds=2).suppressed
     exact = audit_pattern(table, suppressed, rules, exact_all=True)
-    with patch.object(attack, "LOCAL_ABOVE", 0), patch.object(attack, "BATCH_VARS", 1):
-        for truth_anchor in (True, False):
+    for whole_up_to, truth_anchor in itertools.product((attack.WHOLE_UP_TO, 0), (True, False)):
+        # WHOLE_UP_TO 0: values in doubt after the pieces are presumed too narrow, never attacked whole.
+        with patch.object(attack, "LOCAL_ABOVE", 0), patch.object(attack, "BATCH_VARS", 1), \
+                patch.object(attack, "WHOLE_UP_TO", whole_up_to):
             pieces = audit_pattern(table, suppressed, rules, truth_anchor=truth_anchor)
-            for whole, piecewise in zip(exact.measures, pieces.measures, strict=True):
-                assert (piecewise.intervals.lower >= whole.intervals.lower - 1e-6).all()
-                assert (piecewise.intervals.upper <= whole.intervals.upper + 1e-6).all()
-                assert (whole.intervals.ok >= piecewise.intervals.ok).all()
-                # Outer bounds (relaxations of a piece) never claim more than the exact attack shows.
-                assert (piecewise.intervals.proven <= whole.intervals.lower + 1e-6).all()
+        assert pieces.intervals.presumed is not None
+        assert not (pieces.intervals.ok & pieces.intervals.presumed).any()
+        event(f"presumed: {bool(pieces.intervals.presumed.any())}")
+        for whole, piecewise in zip(exact.measures, pieces.measures, strict=True):
+            assert (piecewise.intervals.lower >= whole.intervals.lower - 1e-6).all()
+            assert (piecewise.intervals.upper <= whole.intervals.upper + 1e-6).all()
+            assert (whole.intervals.ok >= piecewise.intervals.ok).all()
+            # Outer bounds (relaxations of a piece) never claim more than the exact attack shows.
+            assert (piecewise.intervals.proven <= whole.intervals.lower + 1e-6).all()
 
 
 @_random
