@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -217,13 +217,14 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
         state.whole_hi[carried] = np.maximum(state.whole_hi[carried], settled.whole_hi[carried])
     large = todo & (sizes > LOCAL_ABOVE) & bool(pieces) & (not exact_all)
     small = np.where(todo & ~large, sizes, 0)
-    solves = _run([partial(_solve_batch, system, batch, batch, requirement, exact_all, _rng(seed, 0, i), state)
-                   for i, batch in enumerate(_batches(component, small))], workers)
-    if large.any():
-        by_var = system.matrix.tocsc()
-        solves += _run([partial(_solve_large, system, np.flatnonzero(component == comp), requirement, anchor,
-                                pieces or [], _rng(seed, 1, int(comp)), state, by_var)
-                        for comp in np.flatnonzero(large)], workers)
+    by_var = system.matrix.tocsc() if large.any() else None
+    # Largest first, so that no thread is left with one long component at the end.
+    tasks = [partial(_solve_large, system, np.flatnonzero(component == comp), requirement, anchor, pieces or [],
+                     _rng(seed, 1, int(comp)), state, by_var)
+             for comp in np.flatnonzero(large)[np.argsort(-sizes[large], kind="stable")]]
+    tasks += [partial(_solve_batch, system, batch, batch, requirement, exact_all, _rng(seed, 0, i), state)
+              for i, batch in enumerate(_batches(component, small))]
+    solves = _run(tasks, workers)
     solves += _lift_all(system, requirement, component, sizes, large, pieces or [], _rng(seed, 2, 0), state)
     solves += _integer_check(system, requirement, component, sizes, seed, state, workers)
     ok = requirement.met(state.lower, state.upper, state.exact, slice(None), state.proven) | state.lifted
@@ -238,7 +239,7 @@ def _rng(seed: int, stage: int, unit: int) -> np.random.Generator:
     return np.random.default_rng([seed, stage, unit])
 
 
-def _run(tasks: list[Callable[[], int]], workers: int) -> int:
+def _run(tasks: Sequence[Callable[[], int]], workers: int) -> int:
     """Run tasks that touch disjoint variables (whole components) on `workers` threads; return their solves."""
     if workers <= 1 or len(tasks) <= 1:
         return sum(task() for task in tasks)
@@ -313,11 +314,14 @@ def _lift_all(system: AttackSystem, requirement: Requirement, component: np.ndar
         for comp in np.unique(component[outer]):
             members = np.flatnonzero(component == comp)
             mine = outer[component[outer] == comp]
-            for labels in pieces:
+            for labels in _levels(pieces, members):
                 mine = mine[~_shown_large(requirement, state, mine)]
                 if len(mine) == 0:
                     break
                 solves += _outer_bounds(system, by_var, members, labels, mine, np.zeros(0, np.int64), state)[2]
+            mine = mine[~_shown_large(requirement, state, mine)]
+            if len(mine) and len(members) <= WHOLE_UP_TO:
+                solves += _exact(system, members, mine, rng, state)
     _lift(system, requirement, state, failing)
     return solves
 
@@ -464,8 +468,8 @@ def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[
 
 
 def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Requirement, anchor: np.ndarray | None,
-                 pieces: list[np.ndarray], rng: np.random.Generator, state: _State, by_var: sparse.csc_matrix
-                 ) -> int:
+                 pieces: list[np.ndarray], rng: np.random.Generator, state: _State,
+                 by_var: sparse.csc_matrix | None) -> int:
     """Attack one large component piece by piece (inner bounds, then outer bounds per piece), then whole for the
     values still in doubt. A level whose pieces are the previous level's is skipped, and one whose single piece
     is the whole component is the whole attack (its restriction holds nothing, its relaxation drops nothing).
@@ -484,16 +488,10 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         point[members] = anchor[members]
     held_whole = not bool(_fractional(point[members[state.integer[members]]]).any())
     pending = _failing(requirement, state, members)
-    n_pieces = 0
-    for labels in pieces:
+    by_var = system.matrix.tocsc() if by_var is None else by_var
+    for labels in _levels(pieces, members):
         if len(pending) == 0:
             return solves
-        level_pieces = len(np.unique(labels[members]))
-        if level_pieces == 1 or np.bincount(_compact(labels[members])[0]).max() > WHOLE_UP_TO:
-            break           # the whole component, or pieces too large to attack quickly
-        if level_pieces == n_pieces:
-            continue        # the same pieces as the finer level: nothing new to learn
-        n_pieces = level_pieces
         wanted = np.unique(labels[pending])
         free = members[np.isin(labels[members], wanted)]
         for batch in _batches(*_compact(labels[free])):
@@ -519,6 +517,22 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             solves += _exact(system, members, guards, rng, state)
         _lift(system, requirement, state, _failing(requirement, state, pending))
     return solves
+
+
+def _levels(pieces: list[np.ndarray], members: np.ndarray) -> list[np.ndarray]:
+    """The levels of pieces (finest first) worth attacking in a component: a level whose pieces are the finer
+    level's teaches nothing new, and the levels from the first whose single piece is the whole component (the
+    whole attack does that) or whose largest piece has more than WHOLE_UP_TO values (too slow) are left out."""
+    levels: list[np.ndarray] = []
+    n_pieces = 0
+    for labels in pieces:
+        _, sizes = _compact(labels[members])
+        if len(sizes) == 1 or sizes.max() > WHOLE_UP_TO:
+            break
+        if len(sizes) != n_pieces:
+            levels.append(labels)
+            n_pieces = len(sizes)
+    return levels
 
 
 def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.ndarray, labels: np.ndarray,
