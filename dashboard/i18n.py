@@ -382,13 +382,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "stage_starting": ("memulai", "starting"),
     "step_generate": ("Data mentah", "Raw data"),
     "step_publish": ("Penerbitan", "Publishing"),
-    # The publisher's numbered stages (`[n/4] ...` on its stderr), by number.
+    # The publisher's numbered stages (`[n/5] ...` on its stderr), by number.
     "stage_publish_1": ("menghitung agregat dan melindunginya (sel kecil disembunyikan, audit, perbaikan)",
                         "aggregate and protect (hide small cells, audit, repair)"),
     "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
     "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
                         "alone"),
-    "stage_publish_4": ("memasang rilis baru", "swap the new release in"),
+    "stage_publish_4": ("menulis paket data terbuka (CSV, Parquet, GeoJSON, paket data, zip)",
+                        "write the open-data package (CSV, Parquet, GeoJSON, data package, zip)"),
+    "stage_publish_5": ("menandatangani dan memasang rilis baru", "sign and swap the new release in"),
     "embed_image": ("Gambar statis (PNG/SVG) untuk bahan paparan: unduh dari tombol di bawah grafik.",
                     "A static image (PNG/SVG) for slides: download it with the buttons under the chart."),
     "embed_image_link": ("Tautan gambar statis (PNG) untuk bahan paparan", "Static image link (PNG) for slides"),
