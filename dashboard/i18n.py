@@ -37,6 +37,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "worked out by subtraction; which ones were small is not published."),
     "hidden_tooltip": ("disembunyikan (sel kecil atau pelindungnya)", "hidden (a small cell or one protecting it)"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
+    "no_data": ("tidak ada data", "no data"),
+    "programs_not_here": ("Tidak digambar karena tidak berjalan di wilayah ini (tidak ada keluarga sasaran maupun "
+                          "penerima): {programs}.",
+                          "Not drawn because it does not run in this region (no eligible household and no "
+                          "recipient): {programs}."),
     "hidden_last": ("Wilayah yang disembunyikan diletakkan paling akhir dan tidak diberi peringkat.",
                     "Hidden regions are listed last and not ranked."),
     # `{value}` is text from the URL: always passed through `escape` (never inside a code span).

@@ -141,6 +141,8 @@ def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
 
 def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> list[tuple[list[int], str]]:
     """(colour, text) per class, then the hidden and unpublished swatches."""
+    if len(edges) == 1:  # one value (a single region, or all alike): its colour and the value, not an empty key
+        return [(fill_for(edges[0], OK, edges), formatter(edges[0])), *_status_items(lang)]
     items = []
     last = len(edges) - 2
     for i in range(max(len(edges) - 1, 0)):
@@ -148,9 +150,13 @@ def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> li
         # A class holds its lower edge, not its upper one (bin_index), except the last: "26 – <39", "39 – 59".
         upper = formatter(edges[i + 1]) if i == last else f"<{formatter(edges[i + 1])}"
         items.append((colour, f"{formatter(edges[i])} – {upper}"))
-    items.append((HIDDEN_FILL, i18n.hidden_label(lang)))
-    items.append((NA_FILL, i18n.t("not_published", lang)))
-    return items
+    return [*items, *_status_items(lang)]
+
+
+def _status_items(lang: str) -> list[tuple[list[int], str]]:
+    # White is every region without a value that is not hidden: not published at this level, or no data.
+    return [(HIDDEN_FILL, i18n.hidden_label(lang)),
+            (NA_FILL, f"{i18n.t('not_published', lang)} / {i18n.t('no_data', lang)}")]
 
 
 def render_legend(items: list[tuple[list[int], str]], title: str, note: str = "") -> None:

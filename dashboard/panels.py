@@ -87,6 +87,9 @@ def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: s
     names = components.program_names(ctx)
     notes = []
     if breakdown == "program":
+        names, absent = views.programs_here(db.get_region_cells(release_id, code, year), names)
+        if absent:
+            notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
         monthly = db.get_monthly(release_id, (code,), tuple(names))
         series = views.build_monthly_series(monthly, metric, "program", names, norm, ctx.lang, threshold,
                                             db.get_denominators_of(release_id, (code,), year))
@@ -145,7 +148,12 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     trend_code = shareable.shown_region(release_id, code)
     trend_name = db.region(release_id, trend_code)["name"]
     notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if trend_code != code else []
-    names = components.program_names(ctx)
+    year = str(ctx.release.data_year)
+    # The region's own year decides (a kelurahan in a kecamatan with desa still has no BLT Dana Desa).
+    year_cells = pd.concat([db.get_region_cells(release_id, c, year) for c in dict.fromkeys((code, trend_code))])
+    names, absent = views.programs_here(year_cells, components.program_names(ctx))
+    if absent:
+        notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
     title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang),

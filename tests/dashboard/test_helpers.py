@@ -242,6 +242,34 @@ def test_gaps_and_ranking():
     assert ranked["region_code"].tolist() == ["c", "a", "b"] and pd.isna(ranked["rank"].iloc[2])
 
 
+def test_a_region_without_the_program_is_no_data_never_a_gap_of_zero():
+    """BLT Dana Desa in a kota: no eligible household and no recipient. Not ranked, not a bar, "tidak ada data"."""
+    cells = pd.DataFrame({"region_code": ["a", "kota"], "name": ["A", "Kota"], "parent_code": ["p"] * 2,
+                          "suppressed": [False, False], "recipients": pd.array([90, 0], "Int64"),
+                          "eligible_households": pd.array([100, 0], "Int64"),
+                          "eligible_paid": pd.array([100, 0], "Int64")})
+    registered = pd.DataFrame({"region_code": ["a", "kota"], "registered_households": [400, 300],
+                               "registered_suppressed": [False, False]})
+    ranked = views.rank_gaps(views.build_gaps(cells, registered), "gap")
+    # A's gap is 0 too (all eligible paid): that zero is real and ranked; the kota's is not.
+    assert ranked["region_code"].tolist() == ["a", "kota"] and ranked["rank"].iloc[0] == 1
+    assert ranked["status"].iloc[1] == "nodata" and pd.isna(ranked["rank"].iloc[1]) and np.isnan(ranked["gap"].iloc[1])
+    table = views.build_gap_table(ranked, pd.DataFrame(), "id", 10)
+    assert table.iloc[1].tolist()[3:] == ["tidak ada data"] * 5 and table.iloc[1, 0] == "–"
+    assert views.build_scatter_points(ranked, "id")["region_code"].tolist() == ["a"]
+    values = metrics.build_values(cells, "recipients")
+    assert values["status"].tolist() == ["ok", "nodata"] and np.isnan(values["value"].iloc[1])
+    assert metrics.rank_values(values)["rank"].isna().tolist() == [False, True]
+
+
+def test_a_map_of_one_value_has_a_legend_entry_for_it():
+    from dashboard import maps
+
+    items = maps.legend_items([42.0], lambda v: str(int(v)), "id", 10)
+    assert items[0] == (maps.PALETTE[0], "42") and maps.fill_for(42.0, "ok", [42.0]) == maps.PALETTE[0]
+    assert [text for _, text in items[1:]] == ["disembunyikan", "tidak tersedia di tingkat ini / tidak ada data"]
+
+
 def test_outliers_are_far_from_the_fit():
     x = np.linspace(0.1, 0.6, 30)
     frame = pd.DataFrame({"x": x, "y": 0.5 + 0.5 * x + np.sin(np.arange(30)) * 0.01})
@@ -256,10 +284,10 @@ def test_demo_build_commands_and_progress(tmp_path):
     generate, publish = demo_commands(settings, regions="34.71", scale="0.1")
     assert generate.argv[1:4] == ("-m", "data", "generate") and "--regions" in generate.argv
     assert publish.argv[1:4] == ("-m", "anonymize", "publish") and str(settings.published_db) in publish.argv
-    assert parse_progress("[2/4] write the release and its boundaries ...", "en") == (
-        0.25, "write the release and its boundaries")
-    assert parse_progress("[2/4] write the release and its boundaries done in 2.9 s", "en") is None
-    assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]", "en")[0] == 0.4
+    assert parse_progress("[2/5] write the release and its boundaries ...") == (0.2, "stage_publish_2")
+    assert parse_progress("[7/9] a new stage ...") == (6 / 9, "a new stage")
+    assert parse_progress("[2/5] write the release and its boundaries done in 2.9 s") is None
+    assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]") == (0.4, "stage_generate")
     assert overall(0, 1.0) == pytest.approx(0.3) and overall(1, 1.0) == 1.0
 
 
