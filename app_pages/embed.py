@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from dashboard import browser, components, db, i18n, maps, metrics, panels, shareable, state
+from dashboard import browser, charts, components, db, i18n, maps, metrics, panels, shareable, state
 from dashboard.i18n import t
 
 lang = state.current("lang", i18n.DEFAULT_LANG)
@@ -60,7 +60,7 @@ if isinstance(panel, panels.MapPanel):
     # An embedded map carries its boundaries' source and licence too (and says when they are illustrative).
     maps.render_boundary_source(db.get_boundary_source(release_id, panel.level), lang)
 else:
-    st.plotly_chart(panel.figure, key="embed_chart", width="stretch", config={"displaylogo": False})
+    st.plotly_chart(charts.untitled(panel.figure), key="embed_chart", width="stretch", config={"displaylogo": False})
     if not isinstance(panel, panels.ChartPanel) or i18n.hidden_note(lang, ctx.release.threshold) not in panel.notes:
         components.render_hidden_note(ctx, panel.plotted)
 

@@ -196,6 +196,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "outlier_note": ("Berlabel: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi sasarannya "
                      "(|z| ≥ 2), paling banyak 8.", "Labelled: regions whose coverage is far from what their "
                      "eligible share predicts (|z| ≥ 2), at most 8."),
+    "outlier_note_narrow": ("Belah ketupat: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi "
+                            "sasarannya (|z| ≥ 2), paling banyak 8; sentuh titik untuk namanya, atau lihat tabel.",
+                            "Diamonds: regions whose coverage is far from what their eligible share predicts "
+                            "(|z| ≥ 2), at most 8; tap a point for its name, or see the table."),
     "col_outlier": ("Pencilan (berlabel)", "Outlier (labelled)"),
     "quality_title": ("Tanda kualitas data", "Data-quality flags"),
     "q_duplicate_nik": ("NIK ganda", "Duplicate NIK"),
