@@ -58,7 +58,7 @@ if isinstance(panel, panels.MapPanel):
         v, metrics.OK, metric, norm, lang, threshold), lang, threshold), metrics.metric_label(metric, norm, lang),
         i18n.hidden_note(lang, threshold))
     # An embedded map carries its boundaries' source and licence too (and says when they are illustrative).
-    maps.render_boundary_source(db.get_boundary_source(release_id, panel.level), lang)
+    maps.render_boundary_source(db.get_boundary_sources(release_id, panel.level, tuple(panel.shapes)), lang)
 else:
     st.plotly_chart(charts.untitled(panel.figure), key="embed_chart", width="stretch", config={"displaylogo": False})
     if not isinstance(panel, panels.ChartPanel) or i18n.hidden_note(lang, ctx.release.threshold) not in panel.notes:

@@ -44,7 +44,7 @@ def formatter(v):
 
 legend = maps.legend_items(panel.edges, formatter, ctx.lang, threshold)
 maps.render_legend(legend, label, i18n.hidden_note(ctx.lang, threshold))
-maps.render_boundary_source(db.get_boundary_source(release_id, level), ctx.lang)
+maps.render_boundary_source(db.get_boundary_sources(release_id, level, tuple(panel.shapes)), ctx.lang)
 components.render_drill_picker(ctx, panel.cells, region_level, level)
 st.caption(t("hidden_last", ctx.lang))
 ranked = views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.lang, threshold)

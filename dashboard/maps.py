@@ -178,16 +178,16 @@ def render_map(deck: pdk.Deck, key: str, alt: str, height: int = 520) -> Any:
     return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height, alt=alt)
 
 
-def render_boundary_source(source: dict | None, lang: str) -> None:
-    """Attribution and licence under every map; illustrative boundaries say so in the reader's language. (The
-    release's own illustrative attribution names operator commands: a public page shows none.)"""
-    if source is None:
-        return
-    if source.get("illustrative"):
+def render_boundary_source(sources: list[dict], lang: str) -> None:
+    """Attribution and licence of every source the map draws; illustrative boundaries, when it draws some, say so
+    in the reader's language. (The release's own illustrative attribution names operator commands: a public page
+    shows none.)"""
+    for source in sources:
+        if not source.get("illustrative"):
+            st.caption(boundary_credit(source, lang))
+    if any(source.get("illustrative") for source in sources):
         st.warning(f"**{i18n.t('illustrative', lang)}** {i18n.t('illustrative_text', lang)}")
         st.caption(i18n.t("illustrative_source", lang))
-        return
-    st.caption(boundary_credit(source, lang))
 
 
 def boundary_credit(source: dict, lang: str) -> str:
