@@ -170,7 +170,7 @@ def boundary_sources(con: Connection, level: str, codes: tuple[str, ...] | None 
     `boundary_centroids.source` existed cannot tell: it gives every source of the level."""
     columns = query(con, "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
                     ["boundary_centroids"])["column_name"]
-    drawn, params = "", [level]
+    drawn, params = "", list[object]([level])
     if codes is not None and "source" in set(columns):
         drawn = ("AND kind IN (SELECT DISTINCT source FROM boundary_centroids "
                  "WHERE level = ? AND code IN (SELECT unnest(?)))")
