@@ -53,7 +53,7 @@ for note in panel.notes:
 if isinstance(panel, panels.MapPanel):
     threshold = ctx.release.threshold
     if panel.deck is not None:
-        st.pydeck_chart(panel.deck, height=min(maps.map_height(width), 440))
+        st.pydeck_chart(panel.deck, height=min(panel.height, 440))
     maps.render_legend(maps.legend_items(panel.edges, lambda v: metrics.format_value(
         v, metrics.OK, metric, norm, lang, threshold), lang, threshold), metrics.metric_label(metric, norm, lang),
         i18n.hidden_note(lang, threshold))

@@ -74,9 +74,15 @@ def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edg
     return rows
 
 
-def map_height(width: int) -> int:
-    """The map's height in pixels for a content width: shorter on a phone, where it should not fill the screen."""
-    return 380 if width < 480 else 520
+def map_height(width: int, bbox: tuple[float, float, float, float] | None = None) -> int:
+    """The map's height in pixels for a content width: shorter on a phone, where it should not fill the screen, and
+    (`bbox`) no taller than the region needs once it fills the width: a wide, flat region (DI Yogyakarta and Nusa
+    Tenggara Timur side by side) left two thirds of a phone's map empty."""
+    full = 380 if width < 480 else 520
+    if bbox is None:
+        return full
+    lon_span, lat_span = max(bbox[2] - bbox[0], 1e-4), max(bbox[3] - bbox[1], 1e-4)
+    return int(min(full, max(240, width * lat_span / lon_span * 1.15 + 24)))
 
 
 def view_for_bbox(bbox: tuple[float, float, float, float] | None, width: int = 700,

@@ -46,6 +46,8 @@ class MapPanel:
     edges: list[float]
     level: str
     notes: list[str] = field(default_factory=list)
+    #: Pixels the map is drawn at (its view is fitted to this height and the reader's width).
+    height: int = 520
 
 
 def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
@@ -71,14 +73,16 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     # The tooltip of a hidden region says why in a few words (the legend's note says it in full).
     tooltips = values["label"].where(values["status"] != metrics.HIDDEN, t("hidden_tooltip", ctx.lang))
     rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges)
-    view = maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes)), width, maps.map_height(width))
+    bbox = db.get_bbox(release_id, tuple(shapes))
+    height = maps.map_height(width, bbox)
+    view = maps.view_for_bbox(bbox, width, height)
     deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.region(release_id, code)
     title = shareable.VIEWS["map"].title(ctx.lang, measure=metrics.metric_label(metric, norm, ctx.lang),
                                          region=components.region_label(region, ctx.lang),
                                          program=components.program_name(ctx, program),
                                          period=format_period(period, ctx.lang))
-    return MapPanel(title, deck, values, shapes, cells, edges, level, notes)
+    return MapPanel(title, deck, values, shapes, cells, edges, level, notes, height)
 
 
 def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:

@@ -362,6 +362,14 @@ def test_a_view_fits_its_box_at_phone_width():
     assert phone.zoom < desktop.zoom
 
 
+def test_a_flat_region_gets_a_map_no_taller_than_it_needs():
+    flat, tall = (110.0, -11.0, 125.2, -7.5), (123.5, -10.5, 124.5, -8.5)  # DIY and NTT together; a tall kabupaten
+    assert maps.map_height(350, flat) < maps.map_height(350) == 380
+    view = maps.view_for_bbox(flat, 350, maps.map_height(350, flat))
+    assert 512 * 2 ** view.zoom * 15.2 / 360 >= 0.85 * 350  # still as wide as the phone
+    assert maps.map_height(350, tall) == 380 and maps.map_height(1200, tall) == 520
+
+
 def test_best_match_opens_the_first_result_unless_the_reader_picked_another():
     found = pd.DataFrame({"code": ["a", "b"]})
     assert components.best_match(found, "ID", None, "q") == "a"
