@@ -21,7 +21,9 @@ LAYER_ID = "regions"
 #: Viridis, 5 classes: colour-blind safe and readable in grey scale.
 PALETTE = ([68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37])
 HIDDEN_FILL = [150, 150, 150]
-NA_FILL = [255, 255, 255]
+#: Very light grey, not white: a region without a value must still show on the white page (a BLT Dana Desa map
+#: of Kota Yogyakarta, all "no data", was an empty white box), and stay far from the hidden grey.
+NA_FILL = [228, 228, 228]
 #: Short keys for the per-polygon attributes: a whole-country kecamatan map has thousands of rows.
 ROW_KEYS = {"code": "c", "name": "n", "label": "l", "fill": "f", "polygon": "p"}
 #: Which levels a map of a region can draw, nearest first. A whole-country desa map is not offered (83k shapes).
