@@ -122,6 +122,9 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     """Regions at `level` inside `code` ranked by the gap between eligible households and eligible households paid."""
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
+    # "Ende Regency" in English, as on the map and in the pickers (the release says "Kabupaten Ende").
+    cells = cells.assign(name=[i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"],
+                                                                                 strict=True)])
     registered = db.get_denominators(release_id, code, level, year)
     registered = registered[registered["program"] == ALL_PROGRAMS][["region_code", "registered_households",
                                                                "registered_suppressed"]]

@@ -172,6 +172,9 @@ def test_gaps_leave_a_kota_without_blt_dana_desa_unranked(open_page):
     assert table.index[-1] == "34.71" and table.loc["34.01", "Peringkat"] == "1"
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert "Kota Yogyakarta" not in str(bars["y"])
+    english = open_page("kesenjangan", level="kabupaten", program="PKH", lang="en")
+    names = set(english.dataframe[0].value["Name"])
+    assert {"Kulon Progo Regency", "Yogyakarta City"} <= names and not any(n.startswith("Kabupaten") for n in names)
 
 
 def test_trends_breakdowns_and_compare(open_page):
