@@ -46,15 +46,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(published_db: Path) -> Iterator[str]:
-    _require_chromium()
+@contextmanager
+def _streamlit(env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run app.py` on a free local port with this environment; yields its address once it is healthy."""
     port = _free_port()
-    env = {**os.environ, "BANSOS_PUBLISHED_DB": str(published_db)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # unread: a pipe could fill
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -72,6 +71,13 @@ def server(published_db: Path) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(published_db: Path) -> Iterator[str]:
+    _require_chromium()
+    with _streamlit({**os.environ, "BANSOS_PUBLISHED_DB": str(published_db)}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -422,19 +428,7 @@ def test_the_first_run_build_goes_on_after_its_visitor_closes_the_tab(tmp_path, 
     published = tmp_path / "published" / "bansos.duckdb"
     env = {**os.environ, "BANSOS_PUBLISHED_DB": str(published), "BANSOS_RAW_DB": str(tmp_path / "raw.duckdb"),
            "BANSOS_GEO_DIR": str(tmp_path / "geo"), "BANSOS_DEMO_REGIONS": "34.71", "BANSOS_DEMO_SCALE": "0.2"}
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
+    with _streamlit(env) as url:
         page = browser.new_page()
         page.goto(url, wait_until="domcontentloaded")
         page.wait_for_selector("[data-testid='stProgress']", timeout=30_000)
@@ -451,9 +445,3 @@ def test_the_first_run_build_goes_on_after_its_visitor_closes_the_tab(tmp_path, 
         _wait_rendered(page, 0.5)
         assert page.locator("h1").first.inner_text().strip() == "Beranda"
         page.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
