@@ -77,7 +77,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
                 "tables", "audit", "previous_release_id"),
     "boundaries": ("level", "code", "part", "polygon"),
     "boundaries_detail": ("level", "code", "part", "polygon"),
-    "boundary_centroids": ("level", "code", "lon", "lat", "min_lon", "min_lat", "max_lon", "max_lat"),
+    "boundary_centroids": ("level", "code", "lon", "lat", "min_lon", "min_lat", "max_lon", "max_lat", "source"),
     "boundary_sources": ("level", "kind", "name", "licence", "attribution_id", "attribution_en", "illustrative",
                          "built_at", "regions", "regions_without_shape"),
 }
@@ -90,7 +90,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     PROPOSAL_CELLS: ("region_code", "kind", "period"),
     QUALITY_CELLS: ("region_code", "indicator", "period"),
     "regions": ("code",), "programs": ("code",), "periods": ("period",), "boundary_centroids": ("code",),
-    "boundary_sources": ("level",), "release": ("release_id",),
+    # A level can mix sources (a user's layers, the shipped pack, illustrative shapes): one row per source.
+    "boundary_sources": ("level", "kind"), "release": ("release_id",),
 }
 
 # --- At which levels each breakdown is published ------------------------------------------------------------

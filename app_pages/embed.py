@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from dashboard import browser, components, db, i18n, maps, metrics, panels, shareable, state
+from dashboard import browser, charts, components, db, i18n, maps, metrics, panels, shareable, state
 from dashboard.i18n import t
 
 lang = state.current("lang", i18n.DEFAULT_LANG)
@@ -53,14 +53,14 @@ for note in panel.notes:
 if isinstance(panel, panels.MapPanel):
     threshold = ctx.release.threshold
     if panel.deck is not None:
-        st.pydeck_chart(panel.deck, height=min(maps.map_height(width), 440))
+        st.pydeck_chart(panel.deck, height=min(panel.height, 440))
     maps.render_legend(maps.legend_items(panel.edges, lambda v: metrics.format_value(
         v, metrics.OK, metric, norm, lang, threshold), lang, threshold), metrics.metric_label(metric, norm, lang),
         i18n.hidden_note(lang, threshold))
     # An embedded map carries its boundaries' source and licence too (and says when they are illustrative).
-    maps.render_boundary_source(db.get_boundary_source(release_id, panel.level), lang)
+    maps.render_boundary_source(db.get_boundary_sources(release_id, panel.level, tuple(panel.shapes)), lang)
 else:
-    st.plotly_chart(panel.figure, key="embed_chart", width="stretch", config={"displaylogo": False})
+    st.plotly_chart(charts.untitled(panel.figure), key="embed_chart", width="stretch", config={"displaylogo": False})
     if not isinstance(panel, panels.ChartPanel) or i18n.hidden_note(lang, ctx.release.threshold) not in panel.notes:
         components.render_hidden_note(ctx, panel.plotted)
 

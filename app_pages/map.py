@@ -33,7 +33,7 @@ st.caption(t("map_hint", ctx.lang))
 # The width class is part of the key: deck.gl applies a view only when the chart mounts, so the view fitted to the
 # reader's width (known after the first run) needs a new chart, or a phone keeps the desktop zoom and clips the map.
 event = maps.render_map(panel.deck, key=f"map_{code}_{level}_{width}", alt=panel.title,
-                        height=maps.map_height(width)) if panel.deck else st.info(t("no_shapes", ctx.lang))
+                        height=panel.height) if panel.deck else st.info(t("no_shapes", ctx.lang))
 target = maps.drill_target(maps.selected_code(event), region_level, level)
 if target and target != code:
     components.go_to(target)
@@ -44,7 +44,7 @@ def formatter(v):
 
 legend = maps.legend_items(panel.edges, formatter, ctx.lang, threshold)
 maps.render_legend(legend, label, i18n.hidden_note(ctx.lang, threshold))
-maps.render_boundary_source(db.get_boundary_source(release_id, level), ctx.lang)
+maps.render_boundary_source(db.get_boundary_sources(release_id, level, tuple(panel.shapes)), ctx.lang)
 components.render_drill_picker(ctx, panel.cells, region_level, level)
 st.caption(t("hidden_last", ctx.lang))
 ranked = views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.lang, threshold)

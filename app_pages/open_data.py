@@ -42,10 +42,11 @@ else:
 
     st.subheader(t("layers_title", lang))
     for level in opendata.layer_levels(release_id):
-        boundary = db.get_boundary_source(release_id, level) or {"name": "–", "licence": "–"}
+        # Every source of the level (a level can mix them), illustrative ones in the reader's language.
+        credit = "; ".join(t("illustrative_source", lang) if boundary.get("illustrative")
+                           else f"{boundary['name']} ({maps.licence_name(boundary['licence'])})"
+                           for boundary in db.get_boundary_sources(release_id, level)) or "–"
         text, button = st.columns([3, 1])
-        credit = (t("illustrative_source", lang) if boundary.get("illustrative")  # in the reader's language
-                  else f"{boundary['name']} ({maps.licence_name(boundary['licence'])})")
         text.markdown(f"**{components.level_label(level, lang)}** — {credit}")
         download(button, "GeoJSON", opendata.layer_path(level), opendata.file_name(release_id, f"batas-{level}",
                                                                                     "geojson"), f"geo_{level}")

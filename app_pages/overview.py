@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, i18n, shareable, views
+from dashboard import browser, charts, components, db, export, i18n, shareable, views
 from dashboard.i18n import format_period, t
 from published_schema import has_months
 
@@ -47,5 +47,8 @@ export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang
 st.subheader(t("hidden_why_title", ctx.lang))
 st.write(views.hidden_explanation(ctx.release.tables, ctx.lang, threshold))
 summary = views.build_hidden_summary(ctx.release.tables, db.get_dictionary(release_id), ctx.lang)
-st.dataframe(summary, hide_index=True, width="stretch")
+if browser.content_width() < browser.NARROW:  # a phone reads the four columns stacked
+    components.render_table(summary, t("metric", ctx.lang), narrow=True)
+else:  # a plain table wraps the descriptions (a data grid cut them at the column's edge)
+    st.table(summary, hide_index=True, border="horizontal")
 components.render_share(ctx, "beranda", None, t("overview_title", ctx.lang))

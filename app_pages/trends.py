@@ -40,7 +40,8 @@ target = views.annual_target(db.get_region_cells(release_id, code, year), progra
 cumulative = views.build_cumulative(own, ctx.lang)
 st.caption(t("target_definition", ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
 figure = charts.build_cumulative(cumulative, target, ctx.lang, t("cumulative_title", ctx.lang))
-charts.render_chart(figure, views.cumulative_table(cumulative, target, ctx.lang), ctx.lang, key="cumulative")
+charts.render_chart(figure, views.cumulative_table(cumulative, target, ctx.lang), ctx.lang, key="cumulative",
+                    heading=False)
 export.render_downloads(cumulative, export.SERIES_KEYS, figure, release_id, ctx.lang, "cumulative", "kumulatif")
 
 st.subheader(t("compare", ctx.lang))

@@ -2,21 +2,27 @@
 
 The dashboard process never imports `data` or `anonymize`: it runs `python -m data generate` and
 `python -m anonymize publish` as child processes and reads their progress lines (`generate:  40%|...` from the
-generator's bar, `[2/4] write the release and its boundaries ...` from the publisher's stages).
+generator's bar, `[2/5] write the release and its boundaries ...` from the publisher's stages).
+
+The build runs in a thread of the server process, not in the script run of the visitor who started it: it finishes
+when that visitor leaves, and every page (of any server process) watches it through a progress file beside the release.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
+import json
 import logging
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -58,17 +64,33 @@ def demo_commands(settings: Settings, regions: str | None = None, scale: str | N
     return [Command("generate", tuple(generate)), Command("publish", tuple(publish))]
 
 
-def parse_progress(line: str, lang: str) -> tuple[float, str] | None:
-    """(fraction within one command, stage name in `lang`) from one line of a command's stderr, or None."""
+@dataclass(frozen=True)
+class Progress:
+    """Where a build is, in no language (the watching page words it in its reader's): the fraction of the whole
+    build, the command (`generate`/`publish`) and the stage's text key (its English name when it has none)."""
+
+    fraction: float
+    step: str
+    stage: str
+
+    def text(self, lang: str) -> str:
+        if self.step == "done":
+            return i18n.t("build_done", lang)
+        stage = i18n.t(self.stage, lang) if self.stage in i18n.TEXT else self.stage
+        return f"{i18n.t(f'step_{self.step}', lang)}: {stage}"
+
+
+def parse_progress(line: str) -> tuple[float, str] | None:
+    """(fraction within one command, stage text key or name) from one line of a command's stderr, or None."""
     line = line.strip()
     stage = _STAGE.match(line)
     if stage:
         number, total, name = int(stage.group(1)), int(stage.group(2)), stage.group(3)
         key = f"stage_publish_{number}"
-        return (number - 1) / total, i18n.t(key, lang) if key in i18n.TEXT else name
+        return (number - 1) / total, key if key in i18n.TEXT else name
     percent = _PERCENT.search(line)
     if percent and line.startswith("generate"):
-        return min(int(percent.group(1)), 100) / 100, i18n.t("stage_generate", lang)
+        return min(int(percent.group(1)), 100) / 100, "stage_generate"
     return None
 
 
@@ -84,26 +106,26 @@ def _error_reason(lines: list[str]) -> str:
     return next((line for line in reversed(lines) if line.strip()), "exit status not zero")[:300]
 
 
-def run_build(commands: list[Command], on_progress: Callable[[float, str], object], lang: str) -> Outcome:
-    """Run the commands one after the other, reporting progress; stop at the first that fails."""
+def run_build(commands: list[Command], on_progress: Callable[[Progress], object]) -> Outcome:
+    """Run the commands one after the other, reporting progress; stop at the first that fails. The outcome's stage
+    is in English (the server log's language); pages word a failure from the marker's stage."""
     for step, command in enumerate(commands):
-        stage = i18n.t("stage_starting", lang)
-        step_name = i18n.t(f"step_{command.name}", lang)
-        on_progress(overall(step, 0.0), f"{step_name}: {stage}")
+        stage = "stage_starting"
+        on_progress(Progress(overall(step, 0.0), command.name, stage))
         lines: list[str] = []
         # Text mode reads tqdm's carriage-return updates as separate lines.
         with subprocess.Popen(command.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"}) as process:
             for line in process.stderr or ():
                 lines.append(line.rstrip())
-                parsed = parse_progress(line, lang)
+                parsed = parse_progress(line)
                 if parsed:
                     stage = parsed[1]
-                    on_progress(overall(step, parsed[0]), f"{step_name}: {stage}")
+                    on_progress(Progress(overall(step, parsed[0]), command.name, stage))
         if process.returncode != 0:
             shown = " ".join(["python", *command.argv[1:]])
-            return Outcome(False, f"{step_name}: {stage}", _error_reason(lines), shown)
-    on_progress(1.0, i18n.t("build_done", lang))
+            return Outcome(False, f"{command.name}|{stage}", _error_reason(lines), shown)
+    on_progress(Progress(1.0, "done", "build_done"))
     return Outcome(True)
 
 
@@ -147,39 +169,120 @@ def may_build(settings: Settings) -> bool:
 #: Left beside the published database when the first build fails: later visits show the failure instead of
 #: starting the same doomed build again (each costs a minute of CPU); the operator removes it to retry.
 FAILED_MARKER = ".demo-build-failed"
+#: The running build's progress (JSON of `Progress`), read by every page that watches it, in any server process.
+PROGRESS_FILE = ".demo-build-progress.json"
+#: How often a watching page reads the progress.
+POLL_SECONDS = 0.5
 
 
 def failed_marker(settings: Settings) -> Path:
     return settings.published_db.parent / FAILED_MARKER
 
 
-def render_first_run(lang: str) -> None:
-    """Build the demo with a progress bar, then rerun into the dashboard; on failure one clear message and stop.
+def failed_stage(marker: Path, lang: str) -> str:
+    """The stage a failed build stopped at, in the reader's language (the marker holds `command|stage key`)."""
+    text = marker.read_text(encoding="utf-8").strip()
+    step, _, stage = text.partition("|")
+    return Progress(0.0, step, stage).text(lang) if stage else text
 
-    The details of a failure (the command and its error) go to the server log, never to the public page."""
+
+def progress_file(settings: Settings) -> Path:
+    return settings.published_db.parent / PROGRESS_FILE
+
+
+def read_progress(settings: Settings) -> Progress:
+    """The running build's last progress (from any server process), or "starting" before it wrote one."""
+    try:
+        return Progress(**json.loads(progress_file(settings).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return Progress(0.0, "generate", "stage_starting")
+
+
+def _write_progress(path: Path, progress: Progress) -> None:
+    """Atomically: a page reading it meanwhile sees the old or the new progress, never half of one."""
+    partial = path.with_suffix(".part")
+    partial.write_text(json.dumps(asdict(progress)), encoding="utf-8")
+    partial.replace(path)
+
+
+def is_building(settings: Settings) -> bool:
+    """Whether a build holds the lock, in this server process or another (an nginx set-up runs several)."""
+    lock = settings.published_db.parent / ".demo-build.lock"
+    if not lock.exists():
+        return False
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+def _build(settings: Settings) -> None:
+    """The build itself, in the server's own thread: it goes on when the visitor who started it leaves."""
+    marker, progress = failed_marker(settings), progress_file(settings)
+    with _build_lock(settings.published_db):
+        if settings.published_db.exists() or marker.exists():  # another process finished (or failed) meanwhile
+            return
+        commands = demo_commands(settings, os.environ.get("BANSOS_DEMO_REGIONS"), os.environ.get("BANSOS_DEMO_SCALE"))
+        try:
+            outcome = run_build(commands, functools.partial(_write_progress, progress))
+        except Exception as error:  # a crash of the builder must leave the marker, or every visit would wait forever
+            outcome = Outcome(False, "generate|stage_starting", repr(error), "")
+        if not outcome.ok:
+            _log.error("demo build failed at %s: %s; the command was `%s`; remove %s to let the next visit try again",
+                       outcome.stage, outcome.reason, outcome.command, marker)
+            marker.write_text(outcome.stage + "\n", encoding="utf-8")
+        progress.unlink(missing_ok=True)
+
+
+_builders: dict[Path, threading.Thread] = {}
+_builders_lock = threading.Lock()
+
+
+def start_build(settings: Settings) -> threading.Thread:
+    """The process's build thread for this release path, started once however many visitors arrive together."""
+    with _builders_lock:
+        thread = _builders.get(settings.published_db)
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(target=_build, args=(settings,), name="demo-build", daemon=True)
+            thread.start()
+            _builders[settings.published_db] = thread
+        return thread
+
+
+def render_first_run(lang: str) -> None:
+    """Start the demo build (once per server, owned by the server process), show its progress to whoever watches,
+    then rerun into the dashboard; on failure one clear message and stop.
+
+    A visitor who closes the tab stops only their own watching: the build goes on. The details of a failure (the
+    command and its error) go to the server log, never to the public page."""
     settings = get_settings()
     st.title(i18n.t("build_title", lang))
-    if not may_build(settings):
-        st.info(i18n.t("build_blocked", lang))
-        st.stop()
     marker = failed_marker(settings)
     if marker.exists():
-        st.error(i18n.t("build_failed", lang, stage=marker.read_text(encoding="utf-8").strip()))
+        st.error(i18n.t("build_failed", lang, stage=failed_stage(marker, lang)))
         st.stop()
+    thread = None
+    if not is_building(settings):
+        if not may_build(settings):
+            st.info(i18n.t("build_blocked", lang))
+            st.stop()
+        thread = start_build(settings)
     st.write(i18n.t("build_intro", lang))
     bar = st.progress(0.0, text=i18n.t("stage_starting", lang))
-    with _build_lock(settings.published_db):
-        if settings.published_db.exists():  # another session finished it while we waited
-            outcome = Outcome(True)
-        else:
-            commands = demo_commands(settings, os.environ.get("BANSOS_DEMO_REGIONS"),
-                                     os.environ.get("BANSOS_DEMO_SCALE"))
-            outcome = run_build(commands, lambda f, text: bar.progress(f, text=text), lang)
-    if not outcome.ok:
-        _log.error("demo build failed at %s: %s; the command was `%s`; remove %s to let the next visit try again",
-                   outcome.stage, outcome.reason, outcome.command, marker)
-        marker.write_text(outcome.stage + "\n", encoding="utf-8")
-        st.error(i18n.t("build_failed", lang, stage=outcome.stage))
+    # Watch until the release appears or the build stops (this process's thread, or another process's lock).
+    while not settings.published_db.exists() and not marker.exists():
+        progress = read_progress(settings)
+        bar.progress(progress.fraction, text=progress.text(lang))
+        if (thread is not None and not thread.is_alive()) or (thread is None and not is_building(settings)):
+            break
+        time.sleep(POLL_SECONDS)
+    if not settings.published_db.exists():
+        stage = failed_stage(marker, lang) if marker.exists() else i18n.t("stage_starting", lang)
+        st.error(i18n.t("build_failed", lang, stage=stage))
         st.stop()
+    bar.progress(1.0, text=i18n.t("build_done", lang))
     time.sleep(0.3)
     st.rerun()

@@ -112,14 +112,19 @@ def build_bars(frame: pd.DataFrame, lang: str, title: str, x_title: str) -> go.F
     return fig
 
 
-def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_title: str) -> go.Figure:
-    """Points `x`, `y` with `name`; rows with `outlier` True are labelled on the chart."""
+def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_title: str,
+                  names: bool = True) -> go.Figure:
+    """Points `x`, `y` with `name`; rows with `outlier` True are marked, and (`names`) labelled on the chart. On a
+    phone (`names` False) eight names do not fit beside each other: outliers keep their marker, the name is in the
+    hover and in the table under the chart."""
     fig = go.Figure(go.Scatter(x=frame["x"], y=frame["y"], mode="markers", text=frame["name"],
                                hovertext=frame["label"], hoverinfo="text",
                                marker={"color": QUALITATIVE[0], "size": 8, "opacity": 0.7}))
     labelled = frame[frame["outlier"]].sort_values("x")
-    fig.add_trace(go.Scatter(x=labelled["x"], y=labelled["y"], mode="markers+text", text=labelled["name"],
-                             textposition=label_positions(len(labelled)), hoverinfo="skip",
+    fig.add_trace(go.Scatter(x=labelled["x"], y=labelled["y"], mode="markers+text" if names else "markers",
+                             text=labelled["name"] if names else None, hovertext=labelled["label"],
+                             textposition=label_positions(len(labelled)) if names else None,
+                             hoverinfo="skip" if names else "text",
                              marker={"color": QUALITATIVE[5], "size": 11, "symbol": "diamond"}))
     fig = _layout(fig, lang, title, y_title, height=420)
     fig.update_layout(xaxis_title=x_title, showlegend=False, hovermode="closest", xaxis_tickformat=".0%",
@@ -132,12 +137,37 @@ def label_positions(count: int) -> list[str]:
     return [("top center", "bottom center", "top right", "bottom left")[i % 4] for i in range(count)]
 
 
-def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str, expanded: bool = False) -> None:
-    """A chart and, under it, the same values as a table (hidden cells marked) for screen readers and copying."""
-    st.plotly_chart(fig, key=key, config=_CONFIG, width="stretch")
-    render_table(table, lang, key=f"{key}_table", expanded=expanded)
+def title_of(fig: go.Figure) -> str:
+    """The figure's title as one line of text (the `<br>` of `wrap_title` undone)."""
+    return str(fig.layout.title.text or "").replace("<br>", " ")
 
 
-def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = False) -> None:
+def untitled(fig: go.Figure) -> go.Figure:
+    """A copy without its title, for a page that writes the title above it: text wraps to any width there, while
+    plotly cuts a title at the chart's edge and `wrap_title`'s fixed line length wraps half a desktop chart. The
+    figure itself keeps its title for PNG/SVG downloads, which travel without the page."""
+    lines = title_of(fig) and len(str(fig.layout.title.text).split("<br>"))
+    copy = go.Figure(fig)
+    height = copy.layout.height
+    copy.update_layout(title=None, margin={"t": 16 if copy.layout.annotations else 8},
+                       height=height - 20 * (lines - 1) if height and lines else height)
+    return copy
+
+
+def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str, expanded: bool = False,
+                 heading: bool = True, plain: bool = False) -> None:
+    """A chart under its title (`heading` False: the subheader above already says it) and, under it, the same values
+    as a table (hidden cells marked) for screen readers and copying (`plain`: a table whose text wraps, for a few
+    columns on a phone, where a data grid cuts the last column at the screen's edge)."""
+    if heading and title_of(fig):
+        st.markdown(f"**{i18n.escape(title_of(fig), limit=300)}**")
+    st.plotly_chart(untitled(fig), key=key, config=_CONFIG, width="stretch")
+    render_table(table, lang, key=f"{key}_table", expanded=expanded, plain=plain)
+
+
+def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = False, plain: bool = False) -> None:
     with st.expander(i18n.t("table_alt", lang), expanded=expanded):
-        st.dataframe(table, hide_index=True, width="stretch", key=key)
+        if plain:
+            st.table(table, hide_index=True, border="horizontal")
+        else:
+            st.dataframe(table, hide_index=True, width="stretch", key=key)

@@ -118,8 +118,12 @@ def select_program(ctx: PageContext, allow_all: bool = True, default: str = ALL_
     if not allow_all and state.current("program") == ALL_PROGRAMS:  # chosen on another page: say why it changed
         state.set_value("program", default)
         st.info(i18n.t("gaps_semua", ctx.lang, program=names.get(default, default)))
+    # Short names fit the control at any width (the full ones were cut: "Program Keluarga Harap..."); the help
+    # icon beside the label gives every full name.
+    full = "  \n".join(f"**{i18n.program_short(c, ctx.lang)}**: {names.get(c, c)}" for c in options
+                        if i18n.program_short(c, ctx.lang) != names.get(c, c))
     return state.widget(st.selectbox, "program", options, default, label=i18n.t("program", ctx.lang),
-                        format_func=lambda c: names.get(c, c))
+                        format_func=lambda c: i18n.program_short(c, ctx.lang), help=full or None)
 
 
 def select_period(ctx: PageContext, year_only: bool = False) -> str:

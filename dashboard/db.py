@@ -136,9 +136,10 @@ def get_quality(release_id: str, code: str, level: str, year: str) -> pd.DataFra
     return queries.quality(get_connection(release_id), code, level, year)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def get_boundary_source(release_id: str, level: str) -> dict | None:
-    return queries.boundary_source(get_connection(release_id), level)
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_boundary_sources(release_id: str, level: str, codes: tuple[str, ...] | None = None) -> list[dict]:
+    """The sources of these regions' shapes at `level` (None: all of the level's), real ones first."""
+    return queries.boundary_sources(get_connection(release_id), level, codes)
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)

@@ -14,7 +14,7 @@ import streamlit as st
 
 import openformat
 from dashboard import i18n, opendata
-from dashboard.metrics import NA, OK, UNDEFINED
+from dashboard.metrics import NA, NODATA, OK, UNDEFINED
 
 #: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
 CHROMIUM = "/usr/bin/chromium"
@@ -22,7 +22,7 @@ IMAGE_FORMATS = ("png", "svg")
 
 
 #: Machine-readable reasons a plotted point has no value (`status` column); the page's labels may change, these not.
-STATUS_CODES = {NA: "not_published_at_level"}
+STATUS_CODES = {NA: "not_published_at_level", NODATA: "no_data"}
 #: Key columns of what charts plot, as CSV headers (plain names: the file is for re-analysis).
 SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
@@ -33,7 +33,7 @@ SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_sha
 
 def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str) -> pd.DataFrame:
     """The plotted points: key columns (region codes in the files' form, `ID.53.10`), `value` (the number, empty
-    where there is none), `status` (ok, hidden, not_published_at_level, undefined) and `source`."""
+    where there is none), `status` (ok, hidden, not_published_at_level, no_data, undefined) and `source`."""
     present = {k: v for k, v in keys.items() if k in plotted}  # a single series has no `series` column
     frame = plotted[list(present)].rename(columns=present).reset_index(drop=True)
     if "region_code" in frame:

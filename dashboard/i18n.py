@@ -37,6 +37,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "worked out by subtraction; which ones were small is not published."),
     "hidden_tooltip": ("disembunyikan (sel kecil atau pelindungnya)", "hidden (a small cell or one protecting it)"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
+    "no_data": ("tidak ada data", "no data"),
+    "programs_not_here": ("Tidak digambar karena tidak berjalan di wilayah ini (tidak ada keluarga sasaran maupun "
+                          "penerima): {programs}.",
+                          "Not drawn because it does not run in this region (no eligible household and no "
+                          "recipient): {programs}."),
     "hidden_last": ("Wilayah yang disembunyikan diletakkan paling akhir dan tidak diberi peringkat.",
                     "Hidden regions are listed last and not ranked."),
     # `{value}` is text from the URL: always passed through `escape` (never inside a code span).
@@ -191,6 +196,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "outlier_note": ("Berlabel: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi sasarannya "
                      "(|z| ≥ 2), paling banyak 8.", "Labelled: regions whose coverage is far from what their "
                      "eligible share predicts (|z| ≥ 2), at most 8."),
+    "outlier_note_narrow": ("Belah ketupat: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi "
+                            "sasarannya (|z| ≥ 2), paling banyak 8; sentuh titik untuk namanya, atau lihat tabel.",
+                            "Diamonds: regions whose coverage is far from what their eligible share predicts "
+                            "(|z| ≥ 2), at most 8; tap a point for its name, or see the table."),
     "col_outlier": ("Pencilan (berlabel)", "Outlier (labelled)"),
     "quality_title": ("Tanda kualitas data", "Data-quality flags"),
     "q_duplicate_nik": ("NIK ganda", "Duplicate NIK"),
@@ -382,13 +391,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "stage_starting": ("memulai", "starting"),
     "step_generate": ("Data mentah", "Raw data"),
     "step_publish": ("Penerbitan", "Publishing"),
-    # The publisher's numbered stages (`[n/4] ...` on its stderr), by number.
+    # The publisher's numbered stages (`[n/5] ...` on its stderr), by number.
     "stage_publish_1": ("menghitung agregat dan melindunginya (sel kecil disembunyikan, audit, perbaikan)",
                         "aggregate and protect (hide small cells, audit, repair)"),
     "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
     "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
                         "alone"),
-    "stage_publish_4": ("memasang rilis baru", "swap the new release in"),
+    "stage_publish_4": ("menulis paket data terbuka (CSV, Parquet, GeoJSON, paket data, zip)",
+                        "write the open-data package (CSV, Parquet, GeoJSON, data package, zip)"),
+    "stage_publish_5": ("menandatangani dan memasang rilis baru", "sign and swap the new release in"),
     "embed_image": ("Gambar statis (PNG/SVG) untuk bahan paparan: unduh dari tombol di bawah grafik.",
                     "A static image (PNG/SVG) for slides: download it with the buttons under the chart."),
     "embed_image_link": ("Tautan gambar statis (PNG) untuk bahan paparan", "Static image link (PNG) for slides"),

@@ -21,7 +21,9 @@ LAYER_ID = "regions"
 #: Viridis, 5 classes: colour-blind safe and readable in grey scale.
 PALETTE = ([68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37])
 HIDDEN_FILL = [150, 150, 150]
-NA_FILL = [255, 255, 255]
+#: Very light grey, not white: a region without a value must still show on the white page (a BLT Dana Desa map
+#: of Kota Yogyakarta, all "no data", was an empty white box), and stay far from the hidden grey.
+NA_FILL = [228, 228, 228]
 #: Short keys for the per-polygon attributes: a whole-country kecamatan map has thousands of rows.
 ROW_KEYS = {"code": "c", "name": "n", "label": "l", "fill": "f", "polygon": "p"}
 #: Which levels a map of a region can draw, nearest first. A whole-country desa map is not offered (83k shapes).
@@ -74,9 +76,15 @@ def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edg
     return rows
 
 
-def map_height(width: int) -> int:
-    """The map's height in pixels for a content width: shorter on a phone, where it should not fill the screen."""
-    return 380 if width < 480 else 520
+def map_height(width: int, bbox: tuple[float, float, float, float] | None = None) -> int:
+    """The map's height in pixels for a content width: shorter on a phone, where it should not fill the screen, and
+    (`bbox`) no taller than the region needs once it fills the width: a wide, flat region (DI Yogyakarta and Nusa
+    Tenggara Timur side by side) left two thirds of a phone's map empty."""
+    full = 380 if width < 480 else 520
+    if bbox is None:
+        return full
+    lon_span, lat_span = max(bbox[2] - bbox[0], 1e-4), max(bbox[3] - bbox[1], 1e-4)
+    return int(min(full, max(240, width * lat_span / lon_span * 1.15 + 24)))
 
 
 def view_for_bbox(bbox: tuple[float, float, float, float] | None, width: int = 700,
@@ -88,7 +96,8 @@ def view_for_bbox(bbox: tuple[float, float, float, float] | None, width: int = 7
     min_lon, min_lat, max_lon, max_lat = bbox
     lon_span, lat_span = max(max_lon - min_lon, 1e-4), max(max_lat - min_lat, 1e-4)
     # Near the equator one degree of latitude or longitude spans 512 * 2**zoom / 360 pixels.
-    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span))) - 0.3
+    # Less 0.15 (a 5% margin each side): the fitted map fills the box without touching its edges.
+    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span))) - 0.15
     return pdk.ViewState(longitude=(min_lon + max_lon) / 2, latitude=(min_lat + max_lat) / 2,
                          zoom=round(min(max(zoom, 1.5), 14.0), 2))
 
@@ -141,6 +150,8 @@ def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
 
 def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> list[tuple[list[int], str]]:
     """(colour, text) per class, then the hidden and unpublished swatches."""
+    if len(edges) == 1:  # one value (a single region, or all alike): its colour and the value, not an empty key
+        return [(fill_for(edges[0], OK, edges), formatter(edges[0])), *_status_items(lang)]
     items = []
     last = len(edges) - 2
     for i in range(max(len(edges) - 1, 0)):
@@ -148,9 +159,13 @@ def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> li
         # A class holds its lower edge, not its upper one (bin_index), except the last: "26 – <39", "39 – 59".
         upper = formatter(edges[i + 1]) if i == last else f"<{formatter(edges[i + 1])}"
         items.append((colour, f"{formatter(edges[i])} – {upper}"))
-    items.append((HIDDEN_FILL, i18n.hidden_label(lang)))
-    items.append((NA_FILL, i18n.t("not_published", lang)))
-    return items
+    return [*items, *_status_items(lang)]
+
+
+def _status_items(lang: str) -> list[tuple[list[int], str]]:
+    # White is every region without a value that is not hidden: not published at this level, or no data.
+    return [(HIDDEN_FILL, i18n.hidden_label(lang)),
+            (NA_FILL, f"{i18n.t('not_published', lang)} / {i18n.t('no_data', lang)}")]
 
 
 def render_legend(items: list[tuple[list[int], str]], title: str, note: str = "") -> None:
@@ -171,16 +186,16 @@ def render_map(deck: pdk.Deck, key: str, alt: str, height: int = 520) -> Any:
     return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height, alt=alt)
 
 
-def render_boundary_source(source: dict | None, lang: str) -> None:
-    """Attribution and licence under every map; illustrative boundaries say so in the reader's language. (The
-    release's own illustrative attribution names operator commands: a public page shows none.)"""
-    if source is None:
-        return
-    if source.get("illustrative"):
+def render_boundary_source(sources: list[dict], lang: str) -> None:
+    """Attribution and licence of every source the map draws; illustrative boundaries, when it draws some, say so
+    in the reader's language. (The release's own illustrative attribution names operator commands: a public page
+    shows none.)"""
+    for source in sources:
+        if not source.get("illustrative"):
+            st.caption(boundary_credit(source, lang))
+    if any(source.get("illustrative") for source in sources):
         st.warning(f"**{i18n.t('illustrative', lang)}** {i18n.t('illustrative_text', lang)}")
         st.caption(i18n.t("illustrative_source", lang))
-        return
-    st.caption(boundary_credit(source, lang))
 
 
 def boundary_credit(source: dict, lang: str) -> str:

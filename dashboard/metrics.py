@@ -1,7 +1,8 @@
 """Measures shown per region, derived only from published values of the same region and year, with a status.
 
 Every value carries a status: `ok` (a number), `hidden` (the cell, or a cell it needs, is suppressed: shown as
-"disembunyikan (< 10)", never as zero), `na` (not published at this level) or `undefined` (division by zero).
+"disembunyikan", never as zero), `na` (not published at this level), `nodata` (the program has no eligible household
+and no recipient here: "tidak ada data", never a zero) or `undefined` (division by zero).
 Only `ok` values take part in colour bins, ranks and sort orders.
 """
 
@@ -25,6 +26,18 @@ NEEDS = {
     "failed_share": ("failed_payments", "returned_payments", "payments"),
 }
 OK, HIDDEN, NA, UNDEFINED = "ok", "hidden", "na", "undefined"
+#: The program has nothing in this region for the year: no eligible household and no recipient (BLT Dana Desa in a
+#: kota). Not a zero to rank or colour: "tidak ada data", listed after the published values.
+NODATA = "nodata"
+
+
+def without_program(cells: pd.DataFrame) -> pd.Series:
+    """Per cell, whether its program has nothing here: published, no eligible household and no recipient. Only
+    cells that publish eligible households (the year's) can tell; a month's zero recipients may be a real zero."""
+    if "eligible_households" not in cells or "recipients" not in cells:
+        return pd.Series(False, index=cells.index)
+    published = ~cells["suppressed"].astype(bool)
+    return (published & (cells["eligible_households"] == 0) & (cells["recipients"] == 0)).fillna(False).astype(bool)
 
 
 def effective_norm(metric: str, norm: str) -> str:
@@ -65,6 +78,7 @@ def build_values(cells: pd.DataFrame, metric: str, norm: str = "none",
     missing = cells[list(NEEDS[metric])].isna().any(axis=1)
     status[missing] = NA
     status[undefined & ~missing] = UNDEFINED
+    status[without_program(cells).to_numpy()] = NODATA
     if norm != "none":
         value, status = _normalise(cells, value, status, norm, denominators)
     status[cells["suppressed"].astype(bool).to_numpy()] = HIDDEN
@@ -86,7 +100,7 @@ def _normalise(cells: pd.DataFrame, value: pd.Series, status: pd.Series, norm: s
     ratio = (value / den.where(den != 0).astype("float64")) * scale
     status = status.copy()
     # A hidden denominator hides the ratio; an unpublished one leaves it unpublished.
-    status[(status != NA) & joined[flag].fillna(False).astype(bool).to_numpy()] = HIDDEN
+    status[(status != NA) & (status != NODATA) & joined[flag].fillna(False).astype(bool).to_numpy()] = HIDDEN
     status[(status == OK) & den.isna().to_numpy()] = NA
     status[(status == OK) & (den == 0).fillna(False).to_numpy()] = UNDEFINED
     return ratio, status
@@ -94,7 +108,7 @@ def _normalise(cells: pd.DataFrame, value: pd.Series, status: pd.Series, norm: s
 
 def rank_values(values: pd.DataFrame, ascending: bool = False) -> pd.DataFrame:
     """Sort by value (ok first), hidden and unpublished last; `rank` is 1.. for ok values only (ties share)."""
-    order = {OK: 0, UNDEFINED: 1, NA: 2, HIDDEN: 3}
+    order = {OK: 0, UNDEFINED: 1, NODATA: 2, NA: 3, HIDDEN: 4}
     out = values.assign(_group=values["status"].map(order))
     out = out.sort_values(["_group", "value"], ascending=[True, ascending], na_position="last", kind="stable")
     ranks = out["value"].where(out["status"] == OK).rank(method="min", ascending=ascending)
@@ -107,6 +121,8 @@ def format_value(value: float, status: str, metric: str, norm: str, lang: str, t
         return i18n.hidden_label(lang, threshold)
     if status == NA:
         return i18n.t("not_published", lang)
+    if status == NODATA:
+        return i18n.t("no_data", lang)
     if status == UNDEFINED or value is None or np.isnan(value):
         return "–"
     if metric in RATES:

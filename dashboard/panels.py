@@ -46,6 +46,8 @@ class MapPanel:
     edges: list[float]
     level: str
     notes: list[str] = field(default_factory=list)
+    #: Pixels the map is drawn at (its view is fitted to this height and the reader's width).
+    height: int = 520
 
 
 def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
@@ -71,14 +73,16 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     # The tooltip of a hidden region says why in a few words (the legend's note says it in full).
     tooltips = values["label"].where(values["status"] != metrics.HIDDEN, t("hidden_tooltip", ctx.lang))
     rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges)
-    view = maps.view_for_bbox(db.get_bbox(release_id, tuple(shapes)), width, maps.map_height(width))
+    bbox = db.get_bbox(release_id, tuple(shapes))
+    height = maps.map_height(width, bbox)
+    view = maps.view_for_bbox(bbox, width, height)
     deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.region(release_id, code)
     title = shareable.VIEWS["map"].title(ctx.lang, measure=metrics.metric_label(metric, norm, ctx.lang),
                                          region=components.region_label(region, ctx.lang),
                                          program=components.program_name(ctx, program),
                                          period=format_period(period, ctx.lang))
-    return MapPanel(title, deck, values, shapes, cells, edges, level, notes)
+    return MapPanel(title, deck, values, shapes, cells, edges, level, notes, height)
 
 
 def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
@@ -87,6 +91,9 @@ def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: s
     names = components.program_names(ctx)
     notes = []
     if breakdown == "program":
+        names, absent = views.programs_here(db.get_region_cells(release_id, code, year), names)
+        if absent:
+            notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
         monthly = db.get_monthly(release_id, (code,), tuple(names))
         series = views.build_monthly_series(monthly, metric, "program", names, norm, ctx.lang, threshold,
                                             db.get_denominators_of(release_id, (code,), year))
@@ -115,6 +122,9 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     """Regions at `level` inside `code` ranked by the gap between eligible households and eligible households paid."""
     release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
+    # "Ende Regency" in English, as on the map and in the pickers (the release says "Kabupaten Ende").
+    cells = cells.assign(name=[i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"],
+                                                                                 strict=True)])
     registered = db.get_denominators(release_id, code, level, year)
     registered = registered[registered["program"] == ALL_PROGRAMS][["region_code", "registered_households",
                                                                "registered_suppressed"]]
@@ -145,7 +155,12 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     trend_code = shareable.shown_region(release_id, code)
     trend_name = db.region(release_id, trend_code)["name"]
     notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if trend_code != code else []
-    names = components.program_names(ctx)
+    year = str(ctx.release.data_year)
+    # The region's own year decides (a kelurahan in a kecamatan with desa still has no BLT Dana Desa).
+    year_cells = pd.concat([db.get_region_cells(release_id, c, year) for c in dict.fromkeys((code, trend_code))])
+    names, absent = views.programs_here(year_cells, components.program_names(ctx))
+    if absent:
+        notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
     title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang),

@@ -163,9 +163,21 @@ def quality(con: Connection, code: str, level: str, year: str) -> pd.DataFrame:
                  f"WHERE {where} AND q.period = ?", [*params, year])
 
 
-def boundary_source(con: Connection, level: str) -> dict | None:
-    frame = query(con, "SELECT * FROM boundary_sources WHERE level = ?", [level])
-    return None if frame.empty else frame.iloc[0].to_dict()
+def boundary_sources(con: Connection, level: str, codes: tuple[str, ...] | None = None) -> list[dict]:
+    """The sources of the shapes of these regions at `level` (None: every source of the level), real ones first,
+    then by how many regions each covers. A level can mix sources: the map of one province credits the shipped pack
+    and calls nothing illustrative when only another province's shapes are illustrative. A release written before
+    `boundary_centroids.source` existed cannot tell: it gives every source of the level."""
+    columns = query(con, "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                    ["boundary_centroids"])["column_name"]
+    drawn, params = "", list[object]([level])
+    if codes is not None and "source" in set(columns):
+        drawn = ("AND kind IN (SELECT DISTINCT source FROM boundary_centroids "
+                 "WHERE level = ? AND code IN (SELECT unnest(?)))")
+        params += [level, list(codes)]
+    frame = query(con, f"SELECT * FROM boundary_sources WHERE level = ? {drawn} "  # noqa: S608 (fixed SQL text)
+                  "ORDER BY illustrative, regions DESC, kind", params)
+    return [row.to_dict() for _, row in frame.iterrows()]
 
 
 def bbox(con: Connection, codes: tuple[str, ...]) -> tuple[float, float, float, float] | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard import i18n
-from dashboard.metrics import HIDDEN, NA, OK, UNDEFINED, build_values, format_value, format_values, rank_values
+from dashboard import i18n, metrics
+from dashboard.metrics import HIDDEN, NA, NODATA, OK, UNDEFINED, build_values, format_value, format_values, rank_values
 from published_schema import ALL_CATEGORIES, ALL_PROGRAMS, PROGRAM_CODES, RECIPIENT_QUALITY_INDICATORS
 from settings import BLT_DD_MONTHLY, SEMBAKO_MONTHLY
 
@@ -72,6 +72,15 @@ def build_status_series(monthly: pd.DataFrame, lang: str, threshold: int) -> pd.
     return frame
 
 
+def programs_here(year_cells: pd.DataFrame, names: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(the programs of `names` that run here, the names of those that do not), from the year's cells of one or
+    more regions: a program with no eligible household and no recipient in one of them (BLT Dana Desa in a
+    kelurahan or a kota) is not drawn as a flat line of zeros."""
+    absent = set(year_cells.loc[metrics.without_program(year_cells).to_numpy(), "program"])
+    return ({code: name for code, name in names.items() if code not in absent},
+            [name for code, name in names.items() if code in absent])
+
+
 def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A chart's series as a wide table: one row per month, one column per series, labels as shown."""
     if series.empty:
@@ -127,6 +136,8 @@ def build_gaps(cells: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
     eligible = frame["eligible_households"].astype("Float64").astype(float)
     paid = frame["eligible_paid"].astype("Float64").astype(float)
     frame["status"] = np.where(frame["suppressed"].astype(bool), HIDDEN, np.where(hidden, NA, OK))
+    # A program with no eligible household and no recipient here has no gap to rank: not a gap of 0.
+    frame.loc[metrics.without_program(frame).to_numpy(), "status"] = NODATA
     ok = frame["status"] == OK
     frame["gap"] = (eligible - paid).where(ok)
     frame["gap_share"] = ((eligible - paid) / eligible.where(eligible > 0)).where(ok)
@@ -139,7 +150,7 @@ def build_gaps(cells: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
 
 
 def rank_gaps(gaps: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Widest gap first (by `gap` or `gap_share`); hidden and unpublished regions last, unranked."""
+    """Widest gap first (by `gap` or `gap_share`); hidden, unpublished and no-data regions last, unranked."""
     order = gaps.assign(_ok=gaps["status"] == OK)
     order = order.sort_values(["_ok", by, "name"], ascending=[False, False, True], na_position="last", kind="stable")
     ranks = order[by].where(order["_ok"]).rank(method="min", ascending=False)
@@ -269,7 +280,7 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
         if row.empty:
             continue
         values = build_values(row, "coverage")
-        if values["status"].iloc[0] == UNDEFINED and program == ALL_PROGRAMS:
+        if values["status"].iloc[0] in (UNDEFINED, NODATA) and program == ALL_PROGRAMS:
             continue    # no eligible household and none paid: the program does not run here (BLT Dana Desa in a kota)
         label = i18n.t("m_coverage", lang) + ("" if program != ALL_PROGRAMS else f" ({i18n.program_short(code, lang)})")
         out.append((label, format_value(values["value"].iloc[0], values["status"].iloc[0], "coverage", "none", lang,

@@ -8,8 +8,9 @@ Tables (one row per polygon part; `polygon` is pydeck PolygonLayer JSON `[[[lng,
   map is at most 3 MB), desa rows for a map of one kabupaten (5 decimals, at most 1 MB per kabupaten).
 - `boundaries_detail(level, code, part, polygon)`: finer kecamatan rows (5 decimals, at most 1 MB per
   kabupaten) for maps of one province's or one kabupaten's kecamatan.
-- `boundary_centroids(level, code, lon, lat, min_lon, min_lat, max_lon, max_lat)`: a label point inside each
-  region's largest part and its bounding box, for view state and labels.
+- `boundary_centroids(level, code, lon, lat, min_lon, min_lat, max_lon, max_lat, source)`: a label point inside each
+  region's largest part, its bounding box (for view state and labels) and the `kind` of the `boundary_sources` row
+  its shape came from (a level can mix sources: a map credits the ones it draws).
 - `boundary_sources(level, kind, name, licence, attribution_id, attribution_en, illustrative, built_at,
   regions, regions_without_shape)`: where each level's shapes come from; show the attribution on every map.
   Illustrative rows say "batas wilayah ilustratif" in both languages; how to get real ones is logged for the operator.
@@ -160,7 +161,7 @@ def _centroid_rows(shapes: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             "level": level, "code": frame["code"].to_numpy(),
             "lon": shapely.get_x(labels), "lat": shapely.get_y(labels),
             "min_lon": bounds[:, 0], "min_lat": bounds[:, 1], "max_lon": bounds[:, 2], "max_lat": bounds[:, 3],
-        }).round(_CENTROID_DECIMALS))
+        }).round(_CENTROID_DECIMALS).assign(source=frame["source"].to_numpy()))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -229,9 +230,9 @@ _CREATE_TABLES = (
                 code, part""",
     """CREATE OR REPLACE TABLE boundary_centroids (
            level VARCHAR, code VARCHAR, lon DOUBLE, lat DOUBLE,
-           min_lon DOUBLE, min_lat DOUBLE, max_lon DOUBLE, max_lat DOUBLE)""",
+           min_lon DOUBLE, min_lat DOUBLE, max_lon DOUBLE, max_lat DOUBLE, source VARCHAR)""",
     """INSERT INTO boundary_centroids
-       SELECT level, code, lon, lat, min_lon, min_lat, max_lon, max_lat FROM _centroids
+       SELECT level, code, lon, lat, min_lon, min_lat, max_lon, max_lat, source FROM _centroids
        ORDER BY CASE level WHEN 'provinsi' THEN 1 WHEN 'kabupaten' THEN 2 WHEN 'kecamatan' THEN 3 ELSE 4 END, code""",
     """CREATE OR REPLACE TABLE boundary_sources (
            level VARCHAR, kind VARCHAR, name VARCHAR, licence VARCHAR, attribution_id VARCHAR,

@@ -46,15 +46,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(published_db: Path) -> Iterator[str]:
-    _require_chromium()
+@contextmanager
+def _streamlit(env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run app.py` on a free local port with this environment; yields its address once it is healthy."""
     port = _free_port()
-    env = {**os.environ, "BANSOS_PUBLISHED_DB": str(published_db)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # unread: a pipe could fill
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -72,6 +71,13 @@ def server(published_db: Path) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(published_db: Path) -> Iterator[str]:
+    _require_chromium()
+    with _streamlit({**os.environ, "BANSOS_PUBLISHED_DB": str(published_db)}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -414,3 +420,28 @@ def test_the_demo_map_draws_the_real_boundaries_of_the_shipped_pack(browser, ser
         assert "cahyadsn/wilayah_boundaries" in text and "MIT License" in text
         assert "ilustratif" not in text.lower()
         assert page.locator("canvas").count() >= 1
+
+
+def test_the_first_run_build_goes_on_after_its_visitor_closes_the_tab(tmp_path, browser):
+    """The first visitor starts the demo build, watches its progress bar for a moment and closes the tab: the build
+    (owned by the server process, not by that visitor's script run) still ends with a release on disk."""
+    published = tmp_path / "published" / "bansos.duckdb"
+    env = {**os.environ, "BANSOS_PUBLISHED_DB": str(published), "BANSOS_RAW_DB": str(tmp_path / "raw.duckdb"),
+           "BANSOS_GEO_DIR": str(tmp_path / "geo"), "BANSOS_DEMO_REGIONS": "34.71", "BANSOS_DEMO_SCALE": "0.2"}
+    with _streamlit(env) as url:
+        page = browser.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid='stProgress']", timeout=30_000)
+        page.close()  # the visitor leaves while the raw data is still being generated
+        assert not published.exists()
+        deadline = time.monotonic() + 240
+        while not published.exists() and time.monotonic() < deadline:
+            time.sleep(1)
+        assert published.exists(), "the build stopped with the session that started it"
+        assert not (published.parent / ".demo-build-failed").exists()
+        # A later visitor opens the dashboard, not the build page.
+        page = browser.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        _wait_rendered(page, 0.5)
+        assert page.locator("h1").first.inner_text().strip() == "Beranda"
+        page.close()

@@ -105,3 +105,37 @@ def test_a_release_id_from_a_link_is_never_part_of_a_path(published_db, tmp_path
     assert releases.release_folder("../elsewhere") is None
     assert releases.release_folder("20250101T000000Z") == tmp_path / "releases" / "20250101T000000Z"
     assert releases.kept_release_ids() == ["20250101T000000Z"]
+
+
+def _boundary_tables(con: duckdb.DuckDBPyConnection, per_region: bool) -> None:
+    """A kabupaten level whose shapes come from two sources: a user's layers for 32.04, illustrative for 32.01."""
+    source = ", source VARCHAR" if per_region else ""
+    con.execute(f"CREATE TABLE boundary_centroids (level VARCHAR, code VARCHAR{source})")
+    con.execute("INSERT INTO boundary_centroids VALUES " + (
+        "('kabupaten', '32.04', 'user'), ('kabupaten', '32.01', 'illustrative')" if per_region
+        else "('kabupaten', '32.04'), ('kabupaten', '32.01')"))
+    con.execute("CREATE TABLE boundary_sources (level VARCHAR, kind VARCHAR, name VARCHAR, illustrative BOOLEAN, "
+                "regions INTEGER)")
+    con.execute("INSERT INTO boundary_sources VALUES ('kabupaten', 'illustrative', 'ilustratif', true, 1), "
+                "('kabupaten', 'user', 'BIG', false, 1), ('provinsi', 'pack', 'pack', false, 1)")
+
+
+@pytest.mark.parametrize(("codes", "kinds"), [(("32.04",), ["user"]), (("32.01",), ["illustrative"]),
+                                              (("32.01", "32.04"), ["user", "illustrative"]),
+                                              (None, ["user", "illustrative"])])
+def test_a_map_credits_the_sources_of_the_regions_it_draws(codes, kinds):
+    """Not the level's first source: the map of Kab. Bandung credits the user's layers and calls nothing
+    illustrative, though the level's other kabupaten is illustrative; real sources come first."""
+    from dashboard import queries
+
+    con = duckdb.connect()
+    _boundary_tables(con, per_region=True)
+    assert [s["kind"] for s in queries.boundary_sources(con, "kabupaten", codes)] == kinds
+
+
+def test_a_release_without_per_region_sources_gives_every_source_of_the_level():
+    from dashboard import queries
+
+    con = duckdb.connect()
+    _boundary_tables(con, per_region=False)
+    assert [s["kind"] for s in queries.boundary_sources(con, "kabupaten", ("32.04",))] == ["user", "illustrative"]

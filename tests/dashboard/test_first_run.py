@@ -37,14 +37,18 @@ def test_first_run_builds_the_demo_then_shows_the_dashboard(fresh):
 
 
 def test_build_reports_progress_with_stage_names(fresh):
-    seen: list[tuple[float, str]] = []
-    outcome = run_build(demo_commands(get_settings(), "34.71", "0.2"), lambda f, text: seen.append((f, text)), "en")
+    seen: list[build_demo.Progress] = []
+    outcome = run_build(demo_commands(get_settings(), "34.71", "0.2"), seen.append)
     assert outcome.ok
-    fractions = [f for f, _ in seen]
+    fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    stages = " ".join(text for _, text in seen)
+    stages = " ".join(p.text("en") for p in seen)
     assert "generate synthetic raw data" in stages and "write the release and its boundaries" in stages
     assert "Raw data:" in stages and "Publishing:" in stages  # step names in the reader's language too
+    # Every stage the publisher announces has a name in both languages (none falls back to the English line).
+    published = {p.stage for p in seen if p.step == "publish" and p.stage != "stage_starting"}
+    assert published == {f"stage_publish_{n}" for n in range(1, 6)}
+    assert "menulis paket data terbuka" in " ".join(p.text("id") for p in seen)
 
 
 def test_a_failed_build_shows_one_clear_message_and_no_command(fresh, monkeypatch, caplog):

@@ -118,7 +118,7 @@ def test_bins_use_published_values_only():
     assert edges[0] == 1.0 and edges[-1] == 5.0
     assert maps.bin_index(5.0, edges) == len(edges) - 2
     assert maps.fill_for(0.0, "hidden", edges) == maps.HIDDEN_FILL
-    assert maps.fill_for(np.nan, "na", edges) == maps.NA_FILL
+    assert maps.fill_for(np.nan, "na", edges) == maps.NA_FILL != [255, 255, 255]  # white vanishes on the page
     assert maps.make_bins(pd.Series([np.nan])) == []
 
 
@@ -242,6 +242,34 @@ def test_gaps_and_ranking():
     assert ranked["region_code"].tolist() == ["c", "a", "b"] and pd.isna(ranked["rank"].iloc[2])
 
 
+def test_a_region_without_the_program_is_no_data_never_a_gap_of_zero():
+    """BLT Dana Desa in a kota: no eligible household and no recipient. Not ranked, not a bar, "tidak ada data"."""
+    cells = pd.DataFrame({"region_code": ["a", "kota"], "name": ["A", "Kota"], "parent_code": ["p"] * 2,
+                          "suppressed": [False, False], "recipients": pd.array([90, 0], "Int64"),
+                          "eligible_households": pd.array([100, 0], "Int64"),
+                          "eligible_paid": pd.array([100, 0], "Int64")})
+    registered = pd.DataFrame({"region_code": ["a", "kota"], "registered_households": [400, 300],
+                               "registered_suppressed": [False, False]})
+    ranked = views.rank_gaps(views.build_gaps(cells, registered), "gap")
+    # A's gap is 0 too (all eligible paid): that zero is real and ranked; the kota's is not.
+    assert ranked["region_code"].tolist() == ["a", "kota"] and ranked["rank"].iloc[0] == 1
+    assert ranked["status"].iloc[1] == "nodata" and pd.isna(ranked["rank"].iloc[1]) and np.isnan(ranked["gap"].iloc[1])
+    table = views.build_gap_table(ranked, pd.DataFrame(), "id", 10)
+    assert table.iloc[1].tolist()[3:] == ["tidak ada data"] * 5 and table.iloc[1, 0] == "–"
+    assert views.build_scatter_points(ranked, "id")["region_code"].tolist() == ["a"]
+    values = metrics.build_values(cells, "recipients")
+    assert values["status"].tolist() == ["ok", "nodata"] and np.isnan(values["value"].iloc[1])
+    assert metrics.rank_values(values)["rank"].isna().tolist() == [False, True]
+
+
+def test_a_map_of_one_value_has_a_legend_entry_for_it():
+    from dashboard import maps
+
+    items = maps.legend_items([42.0], lambda v: str(int(v)), "id", 10)
+    assert items[0] == (maps.PALETTE[0], "42") and maps.fill_for(42.0, "ok", [42.0]) == maps.PALETTE[0]
+    assert [text for _, text in items[1:]] == ["disembunyikan", "tidak tersedia di tingkat ini / tidak ada data"]
+
+
 def test_outliers_are_far_from_the_fit():
     x = np.linspace(0.1, 0.6, 30)
     frame = pd.DataFrame({"x": x, "y": 0.5 + 0.5 * x + np.sin(np.arange(30)) * 0.01})
@@ -256,10 +284,10 @@ def test_demo_build_commands_and_progress(tmp_path):
     generate, publish = demo_commands(settings, regions="34.71", scale="0.1")
     assert generate.argv[1:4] == ("-m", "data", "generate") and "--regions" in generate.argv
     assert publish.argv[1:4] == ("-m", "anonymize", "publish") and str(settings.published_db) in publish.argv
-    assert parse_progress("[2/4] write the release and its boundaries ...", "en") == (
-        0.25, "write the release and its boundaries")
-    assert parse_progress("[2/4] write the release and its boundaries done in 2.9 s", "en") is None
-    assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]", "en")[0] == 0.4
+    assert parse_progress("[2/5] write the release and its boundaries ...") == (0.2, "stage_publish_2")
+    assert parse_progress("[7/9] a new stage ...") == (6 / 9, "a new stage")
+    assert parse_progress("[2/5] write the release and its boundaries done in 2.9 s") is None
+    assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]") == (0.4, "stage_generate")
     assert overall(0, 1.0) == pytest.approx(0.3) and overall(1, 1.0) == 1.0
 
 
@@ -321,7 +349,7 @@ def test_stack_table_keeps_every_cell_in_row_order():
                                     ["Semua", "B", "disembunyikan"]]
 
 
-@pytest.mark.parametrize(("pixels", "expected"), [(None, 700), (120, 320), (358, 320), (390, 360), (1184, 960)])
+@pytest.mark.parametrize(("pixels", "expected"), [(None, 700), (120, 320), (358, 350), (390, 360), (1184, 960)])
 def test_width_class(pixels, expected):
     assert browser.width_class(pixels) == expected
 
@@ -330,8 +358,16 @@ def test_a_view_fits_its_box_at_phone_width():
     bbox = (95.0, -11.0, 141.0, 6.0)  # Indonesia
     phone, desktop = maps.view_for_bbox(bbox, 360, 380), maps.view_for_bbox(bbox, 1200, 520)
     for view, width in ((phone, 360), (desktop, 1200)):
-        assert 512 * 2 ** view.zoom * 46 / 360 <= width  # 46 degrees of longitude fit the width
+        assert 0.85 * width <= 512 * 2 ** view.zoom * 46 / 360 <= width  # 46 degrees of longitude fill the width
     assert phone.zoom < desktop.zoom
+
+
+def test_a_flat_region_gets_a_map_no_taller_than_it_needs():
+    flat, tall = (110.0, -11.0, 125.2, -7.5), (123.5, -10.5, 124.5, -8.5)  # DIY and NTT together; a tall kabupaten
+    assert maps.map_height(350, flat) < maps.map_height(350) == 380
+    view = maps.view_for_bbox(flat, 350, maps.map_height(350, flat))
+    assert 512 * 2 ** view.zoom * 15.2 / 360 >= 0.85 * 350  # still as wide as the phone
+    assert maps.map_height(350, tall) == 380 and maps.map_height(1200, tall) == 520
 
 
 def test_best_match_opens_the_first_result_unless_the_reader_picked_another():
@@ -349,6 +385,27 @@ def test_long_titles_wrap_for_phones_and_target_is_labelled():
     figure = charts.build_cumulative(frame, 10.0, "en", "t")
     assert figure.layout.yaxis.rangemode == "tozero"
     assert any("Annual target" in a.text for a in figure.layout.annotations)
+
+
+def test_a_chart_on_the_page_has_its_title_above_it_and_keeps_it_for_images():
+    """Plotly cuts a long title at the chart's edge: the page writes it above the chart (where text wraps to any
+    width) and draws an untitled copy; the figure itself, which PNG/SVG downloads draw, keeps its title."""
+    frame = pd.DataFrame({"period": ["2025-01", "2025-02"], "series": "A", "value": [1.0, 2.0], "label": ["1", "2"]})
+    long = "Keluarga penerima — Per program — Kabupaten Timor Tengah Selatan, Semua program"
+    figure = charts.build_lines(frame, "id", long)
+    shown = charts.untitled(figure)
+    assert not shown.layout.title.text and shown.layout.margin.t < figure.layout.margin.t
+    assert shown.layout.height < figure.layout.height  # the wrapped title's extra lines are given back
+    assert charts.title_of(figure) == long and "<br>" in figure.layout.title.text
+
+
+@pytest.mark.parametrize("names", [True, False])
+def test_outlier_names_are_written_on_the_scatter_only_where_they_fit(names):
+    points = pd.DataFrame({"x": [0.1, 0.2, 0.3], "y": [0.5, 0.9, 0.4], "name": ["A", "B", "C"],
+                           "label": ["A: 1", "B: 2", "C: 3"], "outlier": [False, True, True]})
+    outliers = charts.build_scatter(points, "id", "t", "x", "y", names=names).data[1]
+    assert (outliers.mode == "markers+text") is names and (outliers.text is not None) is names
+    assert names or list(outliers.hovertext) == ["B: 2", "C: 3"]  # on a phone the name is in the hover
 
 
 def test_the_header_names_the_release_when_two_releases_share_a_day():

@@ -163,6 +163,20 @@ def test_journalist_finds_the_10_kecamatan_with_the_widest_gap_in_a_province(ope
     assert at.dataframe[0].value["Kesenjangan (%)"].iloc[0].endswith("%")
 
 
+def test_gaps_leave_a_kota_without_blt_dana_desa_unranked(open_page):
+    """Kota Yogyakarta has no desa, so no BLT Dana Desa: "tidak ada data", last and unranked, not a gap of 0."""
+    at = open_page("kesenjangan", level="kabupaten", program="BLT_DD", top="all")
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("Kode")
+    assert table.loc["34.71", "Peringkat"] == "–" and table.loc["34.71", "Kesenjangan (keluarga)"] == "tidak ada data"
+    assert table.index[-1] == "34.71" and table.loc["34.01", "Peringkat"] == "1"
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert "Kota Yogyakarta" not in str(bars["y"])
+    english = open_page("kesenjangan", level="kabupaten", program="PKH", lang="en")
+    names = set(english.dataframe[0].value["Name"])
+    assert {"Kulon Progo Regency", "Yogyakarta City"} <= names and not any(n.startswith("Kabupaten") for n in names)
+
+
 def test_trends_breakdowns_and_compare(open_page):
     at = open_page("tren", region="34.01")
     assert not at.exception
@@ -174,6 +188,19 @@ def test_trends_breakdowns_and_compare(open_page):
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert len(spec["data"]) == 2
     assert at.query_params["compare"] in ("34.71", ["34.71"])
+
+
+@pytest.mark.parametrize(("kind", "blt_drawn"), [("kelurahan", False), ("desa", True)])
+def test_a_profile_draws_only_the_programs_that_run_there(open_page, published, kind, blt_drawn):
+    """BLT Dana Desa does not run in a kelurahan: no flat line of zeros, a caption says why. A desa keeps it."""
+    (code,) = published.execute("SELECT code FROM regions WHERE level = 'desa' AND kind = ? ORDER BY code LIMIT 1",
+                                [kind]).fetchone()
+    at = open_page("wilayah", region=code)
+    assert not at.exception
+    names = [trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    assert ("BLT Dana Desa" in names) is blt_drawn and "Program Keluarga Harapan" in names
+    captions = " ".join(c.value for c in at.caption)
+    assert ("Tidak digambar karena tidak berjalan di wilayah ini" in captions) is not blt_drawn
 
 
 def test_region_search_with_a_typo_finds_the_desa(open_page, published):

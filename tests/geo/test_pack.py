@@ -170,3 +170,6 @@ def test_built_layers_come_first_and_the_pack_fills_what_they_lack(bandung_geo_d
     assert [row[:4] for row in rows] == [("desa", "user", 280, False), ("kabupaten", "pack", 1, False),
                                          ("kabupaten", "user", 1, False), ("provinsi", "pack", 1, False)]
     assert all(licence == UPSTREAM_NOTICE for _, kind, _, _, licence in rows if kind == "pack")
+    # Each region records the source its shape came from: a map of one of them credits that source only.
+    assert dict(con.execute("SELECT code, source FROM boundary_centroids WHERE level = 'kabupaten'").fetchall()) == {
+        "32.01": "pack", "32.04": "user"}
