@@ -28,6 +28,7 @@ from typing import TextIO
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 import openformat
 import signing
@@ -186,16 +187,23 @@ def _write_layers(con: duckdb.DuckDBPyConnection, folder: Path, release_id: str)
             "SELECT table_name FROM information_schema.tables").fetchall()}:
         return []
     levels = [level for (level,) in con.execute("SELECT DISTINCT level FROM boundaries ORDER BY level").fetchall()]
+    # Each region's own source (a level can mix a user's layers, the shipped pack and illustrative shapes);
+    # releases made before `boundary_centroids.source` existed name none per region.
+    per_region = "source" in {c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'boundary_centroids'").fetchall()}
+    region_source = ("(SELECT s.name FROM boundary_centroids c JOIN boundary_sources s ON s.level = c.level "
+                     "AND s.kind = c.source WHERE c.level = b.level AND c.code = b.code)" if per_region else "NULL")
     resources = []
     for level in levels:
-        found = con.execute("SELECT name, licence, attribution_en FROM boundary_sources WHERE level = ?",
-                            [level]).df()
-        source = found.iloc[0].to_dict() if len(found) else {}
+        found = con.execute("SELECT name, licence, attribution_en FROM boundary_sources WHERE level = ? "
+                            "ORDER BY illustrative, kind", [level]).df()
+        source = _sources_of_level(found)
         path = folder / "geojson" / f"boundaries_{level}.geojson"
         path.parent.mkdir(exist_ok=True)
         cursor = con.cursor()
         try:
-            cursor.execute("SELECT b.code, r.name, r.kind, r.parent_code, b.polygon FROM boundaries b JOIN regions r "
+            cursor.execute("SELECT b.code, r.name, r.kind, r.parent_code, b.polygon, "  # noqa: S608 (constant SQL)
+                           f"{region_source} FROM boundaries b JOIN regions r "
                            "ON r.code = b.code AND r.level = b.level WHERE b.level = ? ORDER BY b.code, b.part",
                            [level])
             with path.open("w", encoding="utf-8") as handle:
@@ -204,6 +212,13 @@ def _write_layers(con: duckdb.DuckDBPyConnection, folder: Path, release_id: str)
             cursor.close()
         resources.append({"layer": level, "geojson": path.relative_to(folder).as_posix(), "source": source})
     return resources
+
+
+def _sources_of_level(found: pd.DataFrame) -> dict[str, str]:
+    """Every source of a level in one record (name, licence and attribution of each, distinct, joined by "; ";
+    real sources before illustrative shapes)."""
+    return {column: "; ".join(dict.fromkeys(str(v) for v in found[column] if v is not None and str(v)))
+            for column in ("name", "licence", "attribution_en")} if len(found) else {}
 
 
 def _batches(cursor: duckdb.DuckDBPyConnection, size: int = 10_000) -> Iterator[tuple]:
@@ -232,16 +247,19 @@ def oriented_part(polygon: str) -> str:
 def write_geojson(handle: TextIO, rows: Iterable[tuple], level: str, source: dict, release_id: str) -> None:
     """A FeatureCollection of one MultiPolygon per region (codes in the files' form), with the source line as a
     foreign member (RFC 7946 §6.1), written as it streams by. `rows` are (code, name, kind, parent_code, polygon)
-    ordered by code and part."""
+    ordered by code and part, optionally followed by the region's boundary source (its name)."""
     head = {"type": "FeatureCollection", "name": f"{openformat.PROJECT}-{level}",
             "source": openformat.source_line(release_id), "boundary_source": source.get("name"),
             "boundary_licence": source.get("licence"), "attribution": source.get("attribution_en")}
     handle.write(json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[')
     for index, (code, group) in enumerate(itertools.groupby(rows, key=lambda row: row[0])):
         parts = list(group)
-        _, name, kind, parent, _ = parts[0]
-        properties = json.dumps({"code": openformat.public_code(code), "name": name, "kind": kind, "level": level,
-                                 "parent_code": openformat.public_code(parent)}, ensure_ascii=False)
+        _, name, kind, parent, _, *own = parts[0]
+        fields = {"code": openformat.public_code(code), "name": name, "kind": kind, "level": level,
+                  "parent_code": openformat.public_code(parent)}
+        if own and own[0]:
+            fields["boundary_source"] = own[0]
+        properties = json.dumps(fields, ensure_ascii=False)
         polygons = ",".join(oriented_part(part[4]) for part in parts)
         handle.write(f'{"," if index else ""}{{"type":"Feature","properties":{properties},'
                      f'"geometry":{{"type":"MultiPolygon","coordinates":[{polygons}]}}}}')

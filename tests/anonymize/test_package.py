@@ -166,6 +166,17 @@ def test_geojson_rings_follow_rfc_7946(folder, published):
                 assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in exterior)
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\d\.\d{7,}", text), f"{path.name}: more than 6 decimals"
+    # Each region names its own boundary source; the layer names every source of its level.
+    for path in layers:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        level = collection["features"][0]["properties"]["level"]
+        names = dict(published.execute(
+            "SELECT c.code, s.name FROM boundary_centroids c JOIN boundary_sources s ON s.level = c.level "
+            "AND s.kind = c.source WHERE c.level = ?", [level]).fetchall())
+        for feature in collection["features"]:
+            code = feature["properties"]["code"].removeprefix("ID.")
+            assert feature["properties"]["boundary_source"] == names[code], (path.name, code)
+        assert set(collection["boundary_source"].split("; ")) == set(names.values())
     source = published.execute("SELECT count(*) FROM boundaries WHERE level = 'desa'").fetchone()[0]
     desa = json.loads((folder / "geojson" / "boundaries_desa.geojson").read_text(encoding="utf-8"))
     assert sum(len(f["geometry"]["coordinates"]) for f in desa["features"]) == source
