@@ -8,27 +8,30 @@ import duckdb
 import pandas as pd
 
 from anonymize import aggregate
+from anonymize.build import scope_regions
 
 KEYS = ["region", "program", "period", "channel"]
 
 
-def test_aggregating_a_few_provinces_at_a_time_gives_the_same_desa_cells(tmp_path, monkeypatch, run_module):
+def test_aggregating_a_few_provinces_at_a_time_gives_the_same_cells(tmp_path, monkeypatch, run_module):
     raw = tmp_path / "raw.duckdb"
     run_module("data", "generate", "--regions", "34.71,52.71,51.71", "--scale", "0.05", "--seed", "1", "--out", raw)
     with duckdb.connect(str(raw), read_only=True) as con:
         scope = aggregate.detect_scope(con, None)
         assert len(scope.provinces) == 3
+        regions = scope_regions(con, scope)
         monkeypatch.setattr(aggregate, "PROVINCES_PER_QUERY", 10)
-        at_once = aggregate.desa_disbursements(con, scope, 14)
+        at_once = aggregate.disbursement_cells(con, scope, regions, 14)
         monkeypatch.setattr(aggregate, "PROVINCES_PER_QUERY", 1)
-        one_by_one = aggregate.desa_disbursements(con, scope, 14)
+        one_by_one = aggregate.disbursement_cells(con, scope, regions, 14)
         payments = con.execute("SELECT count(*) FROM disbursements").fetchone()[0]
-    assert set(at_once["region"].str[:2]) == set(scope.provinces)
+    assert set(at_once["region"].str[:2]) == {*scope.provinces, "ID"}
     at_once, one_by_one = (f.sort_values(KEYS).reset_index(drop=True) for f in (at_once, one_by_one))
     pd.testing.assert_frame_equal(at_once, one_by_one)
     every_payment = at_once[(at_once["program"] == "SEMUA") & (at_once["period"] == "2025")
                             & (at_once["channel"] == "SEMUA")]
-    assert every_payment["payments"].sum() == payments
+    assert every_payment.loc[every_payment["region"] == "ID", "payments"].tolist() == [payments]
+    assert every_payment.loc[every_payment["region"].isin(scope.provinces), "payments"].sum() == payments
 
 
 def test_quarantined_rows_count_in_the_year_of_their_month_only(raw_db, tmp_path):

@@ -231,8 +231,11 @@ def test_household_counts_keep_their_invariants(published: duckdb.DuckDBPyConnec
 
 
 def test_household_keys_are_exact_not_hashed():
-    sql = aggregate._SCOPED_PAYMENTS + aggregate._DESA_ELIGIBILITY
-    assert "hash(" not in sql.lower()
+    assert "kk_number" in aggregate._HOUSEHOLD and "nik" in aggregate._HOUSEHOLD
+    assert aggregate._HOUSEHOLD in aggregate._CHUNK_PAID and aggregate._HOUSEHOLD in aggregate._QUALITY_PAID
+    sql = [aggregate._CHUNK_PAID, aggregate._QUALITY_PAID, aggregate._DECEASED_PAID, aggregate._eligible_sql(["2025"]),
+           aggregate._recipients_sql(["2025"], 12)]
+    assert not any("hash(" in s.lower() for s in sql)
 
 
 def test_every_cell_table_is_attacked_with_its_links(release_db: Path):

@@ -1,0 +1,117 @@
+"""Benchmark the aggregation stage of a publish against a bare DuckDB GROUP BY of the same payments, in CPU time.
+
+    python benchmarks/bench_aggregate.py --raw data/raw/bansos.duckdb     # an existing raw database (read-only)
+    python benchmarks/bench_aggregate.py --preset demo --seed 1            # generates one first (not timed)
+
+The bare query reads the same payments (the release's year through its last month) and groups them into the finest
+disbursement cell, desa × program × month × channel, with the payments, the Rupiah paid and the exact number of
+distinct households paid: the least any aggregation of these payments must do. The stage is what `publish` runs
+before protection (scope, regions, every table's cells at every level). Both run in this process on the same
+DuckDB connection settings as `publish`; CPU is process CPU time (every DuckDB thread included), so the ratio holds
+on a machine whose cores are shared. The bare query runs before and after the stage and the ratio uses their mean.
+Peak RSS is the process's, and the bare query's peak is printed first (it is far below the stage's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from anonymize import aggregate
+from anonymize.build import aggregate_frames, scope_regions, table_inputs
+from settings import STATUS_PAID, get_settings
+
+BARE_GROUP_BY = """
+    SELECT desa_code, program, period, coalesce(channel, 'LAINNYA') AS channel, count(*) AS payments,
+           sum(amount) FILTER (WHERE status = $paid) AS amount,
+           count(DISTINCT coalesce('k' || kk_number, 'n' || nik)) FILTER (WHERE status = $paid) AS recipients
+    FROM disbursements WHERE period BETWEEN $first AND $through
+    GROUP BY ALL"""
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measured(work: Callable[[], Any]) -> tuple[Any, float, float]:
+    """work()'s result, its process CPU seconds and its wall seconds."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = work()
+    return result, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def bare(con: duckdb.DuckDBPyConnection, scope: aggregate.Scope) -> int:
+    params = {"paid": STATUS_PAID, "first": f"{scope.year}-01", "through": scope.through}
+    return len(con.execute(BARE_GROUP_BY, params).df())
+
+
+def run(raw: Path, through: str | None, late_after_days: int) -> float:
+    """Print the figures; return the CPU ratio."""
+    con = duckdb.connect(str(raw), read_only=True, config={"memory_limit": get_settings().aggregate_memory})
+    try:
+        scope = aggregate.detect_scope(con, through)
+        payments = con.execute("SELECT count(*) FROM disbursements WHERE period BETWEEN ? AND ?",
+                               [f"{scope.year}-01", scope.through]).fetchall()[0][0]
+        print(f"{payments:,} payments of {scope.year} through {scope.through}, {len(scope.provinces)} province(s); "
+              f"DuckDB threads {con.execute('SELECT current_setting(?)', ['threads']).fetchall()[0][0]}, "
+              f"memory_limit {get_settings().aggregate_memory}")
+        cells, bare_before, wall = measured(lambda: bare(con, scope))
+        print(f"  bare GROUP BY (before): {cells:,} cells, CPU {bare_before:.2f} s, wall {wall:.2f} s, "
+              f"peak RSS {peak_rss_mb():,.0f} MiB")
+
+        def stage() -> dict[str, Any]:
+            stage_scope = aggregate.detect_scope(con, through)
+            regions = scope_regions(con, stage_scope)
+            return {"scope": stage_scope, "regions": regions,
+                    "frames": aggregate_frames(con, stage_scope, regions, late_after_days)}
+        done, stage_cpu, stage_wall = measured(stage)
+        print(f"  aggregation stage: CPU {stage_cpu:.2f} s, wall {stage_wall:.2f} s, "
+              f"peak RSS {peak_rss_mb():,.0f} MiB; "
+              + ", ".join(f"{name} {len(frame):,} rows" for name, frame in done["frames"].items()))
+        _, inputs_cpu, inputs_wall = measured(
+            lambda: table_inputs(done["frames"], done["regions"], done["scope"], get_settings().threshold))
+        print(f"  protected tables built from them (not aggregation): CPU {inputs_cpu:.2f} s, wall {inputs_wall:.2f} s")
+        cells, bare_after, wall = measured(lambda: bare(con, scope))
+        print(f"  bare GROUP BY (after): CPU {bare_after:.2f} s, wall {wall:.2f} s")
+    finally:
+        con.close()
+    ratio = stage_cpu / ((bare_before + bare_after) / 2)
+    print(f"  aggregation CPU ratio: {ratio:.2f}x the bare GROUP BY (target <= 2x); peak RSS {peak_rss_mb():,.0f} MiB")
+    return ratio
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, help="an existing raw database, opened read-only")
+    parser.add_argument("--preset", default="demo")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--regions", help="province/kabupaten codes, comma-separated")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--through", help="the last month aggregated, YYYY-MM (default: the last with payments)")
+    args = parser.parse_args(argv)
+    late_after_days = get_settings().late_after_days
+    if args.raw is not None:
+        run(args.raw, args.through, late_after_days)
+        return 0
+    from bench_anonymize import generate_raw  # the generator runs in its own process: its memory is not counted
+
+    with tempfile.TemporaryDirectory() as folder:
+        raw = Path(folder) / "raw.duckdb"
+        seconds = generate_raw(raw, args.preset, args.scale, args.seed, args.regions)
+        print(f"  generated in {seconds:.1f} s (not part of the figures below)")
+        run(raw, args.through, late_after_days)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
