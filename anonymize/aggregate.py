@@ -85,8 +85,9 @@ def detect_scope(con: duckdb.DuckDBPyConnection, through: str | None = None) -> 
     through = through or last
     year, month = int(through[:4]), int(through[5:7])
     provinces = con.execute(
-        """SELECT DISTINCT left(desa_code, 2) FROM disbursements WHERE period LIKE ?
-           UNION SELECT DISTINCT left(desa_code, 2) FROM households ORDER BY 1""",
+        # Distinct desa first: far fewer strings to cut than one per payment.
+        """SELECT DISTINCT left(desa_code, 2) FROM (SELECT DISTINCT desa_code FROM disbursements WHERE period LIKE ?)
+           UNION SELECT DISTINCT left(desa_code, 2) FROM (SELECT DISTINCT desa_code FROM households) ORDER BY 1""",
         [f"{year}-%"],
     ).fetchall()
     return Scope(year, month, tuple(p for (p,) in provinces))
@@ -110,14 +111,15 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
 
 
 #: The tables one aggregation keeps while it runs (DuckDB temporary tables: in memory, spilled beyond its limit).
-_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_recipients", "_agg_eligible", "_agg_registered",
+_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_masks", "_agg_recipients", "_agg_eligible", "_agg_registered",
                 "_agg_quality_paid", "_agg_deceased")
 
 #: A payment's month as one bit (month m is bit m - 1): a household's months are OR-ed into one integer.
 _MONTH_BIT = "(1::INTEGER << (CAST(right(period, 2) AS INTEGER) - 1))"
 _IN_CHUNK = "period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code"
-#: The household key, exact (never a hash: a 64-bit hash collided on a kecamatan's 3,638 households). Every
-#: query groups by desa_code too, so (household, desa_code) is the household.
+#: The household, exact (never a hash: a 64-bit hash collided on a kecamatan's 3,638 households): its desa and
+#: KK number, or, without a KK number, the recipient's NIK. `_HOUSEHOLD` is the same key as one string.
+_HOUSEHOLD_COLUMNS = "desa_code, kk_number, lone_nik"
 _HOUSEHOLD = "coalesce('k' || kk_number, 'n' || nik)"
 
 # Constant SQL fragments joined at import time; every value is a bound parameter.
@@ -134,58 +136,85 @@ _CHUNK_COUNTS = """
            coalesce(sum(amount) FILTER (WHERE status = $paid), 0) AS amount
     FROM disbursements WHERE """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
 
-#: One row per household × program × channel paid in a desa, with a bit per month paid.
+#: One row per NIK paid for a household × program × channel in a desa, with a bit per month paid, and per month
+#: paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
+#: (disbursements.nik_valid); a row from before that column passed ingest's check, which quarantines every
+#: invalid NIK).
 _CHUNK_PAID = """
     CREATE OR REPLACE TEMP TABLE _agg_paid AS
-    SELECT desa_code, """ + _HOUSEHOLD + """ AS household, program, coalesce(channel, $unknown_channel) AS channel,
-           bit_or(""" + _MONTH_BIT + """) AS months
+    SELECT desa_code, kk_number, nik, program, coalesce(channel, $unknown_channel) AS channel,
+           bit_or(""" + _MONTH_BIT + """) AS months,
+           bit_or(""" + _MONTH_BIT + """) FILTER (WHERE NOT coalesce(nik_valid, true)) AS invalid_months
     FROM disbursements WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
+
+#: Per household, its paid months in each program (and all) × channel (and all): OR-ing masks over programs and
+#: channels gives a household's months in "all programs" and "all channels" with no COUNT(DISTINCT).
+_CHUNK_MASKS = """
+    CREATE OR REPLACE TEMP TABLE _agg_masks AS
+    WITH paid AS (SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, program,
+                         channel, months FROM _agg_paid)
+    SELECT """ + _HOUSEHOLD_COLUMNS + """,
+           CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END AS program,
+           CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END AS channel,
+           bit_or(months) AS months
+    FROM paid
+    GROUP BY GROUPING SETS ((""" + _HOUSEHOLD_COLUMNS + """, program, channel),
+                            (""" + _HOUSEHOLD_COLUMNS + """, channel), (""" + _HOUSEHOLD_COLUMNS + """, program),
+                            (""" + _HOUSEHOLD_COLUMNS + """))"""  # noqa: S608
+
+#: Per desa and NIK paid, for the data-quality indicators (kept for the whole country: a NIK is duplicated when
+#: paid in two desa of any provinces).
+_CHUNK_QUALITY_PAID = """
+    INSERT INTO _agg_quality_paid
+    SELECT desa_code, kk_number, nik, bit_or(months) AS months, bit_or(invalid_months) AS invalid_months
+    FROM _agg_paid GROUP BY ALL"""
 
 
 def _recipients_sql(periods: list[str], through_month: int) -> str:
     """Distinct households paid per desa × program (and all) × channel (and all), one column per whole-year
-    period and per month: OR-ing a household's masks gives "all programs" and "all channels", and a household
-    counts in a period when its mask meets the period's months. No COUNT(DISTINCT) over grouping sets."""
+    period and per month: a household counts in a period when its mask meets the period's months."""
     whole = ", ".join(f"count(*) FILTER (WHERE months & $mask_{i} <> 0) AS p{i}" for i in range(len(periods)))
-    monthly = ", ".join(f"sum((months >> {m}) & 1) AS m{m + 1:02d}" for m in range(through_month))
+    monthly = ", ".join(f"count(*) FILTER (WHERE months & {1 << m} <> 0) AS m{m + 1:02d}" for m in range(through_month))
     return """
     INSERT INTO _agg_recipients
-    WITH masks AS (
-        SELECT desa_code, household, program, channel, months FROM _agg_paid
-        UNION ALL SELECT desa_code, household, $all_programs, channel, bit_or(months) FROM _agg_paid
-                  GROUP BY desa_code, household, channel
-        UNION ALL SELECT desa_code, household, program, $all_channels, bit_or(months) FROM _agg_paid
-                  GROUP BY desa_code, household, program
-        UNION ALL SELECT desa_code, household, $all_programs, $all_channels, bit_or(months) FROM _agg_paid
-                  GROUP BY desa_code, household)
     SELECT desa_code, program, channel, """ + whole + ", " + monthly + """
-    FROM masks GROUP BY desa_code, program, channel"""  # noqa: S608
+    FROM _agg_masks GROUP BY desa_code, program, channel"""  # noqa: S608
 
 
 def _eligible_sql(periods: list[str]) -> str:
     """Eligible households per desa × program, and those of them paid in each whole-year period.
 
     Eligible = in the program's target desil; PKH also needs a member in one of its components, and BLT Dana
-    Desa exists only in desa (a kelurahan has no village fund).
+    Desa exists only in desa (a kelurahan has no village fund). Households are read once, with each program's
+    paid months beside them.
     """
-    programs = ", ".join(f"($program_{i}, $desil_{i}, $component_{i}, $desa_only_{i})" for i in range(len(PROGRAMS)))
-    paid = ", ".join(f"count(paid.months) FILTER (WHERE paid.months & $mask_{i} <> 0) AS eligible_paid_{i}"
-                     for i in range(len(periods)))
+    programs = range(len(PROGRAMS))
+    paid_months = ", ".join(f"bit_or(months) FILTER (WHERE program = $program_{j}) AS months_{j}" for j in programs)
+    eligible = ", ".join(f"h.desil <= $desil_{j} AND (NOT $component_{j} OR h.pkh_components > 0) "
+                         f"AND (NOT $desa_only_{j} OR r.kind <> 'kelurahan') AS eligible_{j}, paid.months_{j}"
+                         for j in programs)
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE eligible_{j}) AS eligible_{j}, "
+        + ", ".join(f"count(*) FILTER (WHERE eligible_{j} AND months_{j} & $mask_{i} <> 0) AS paid_{j}_{i}"
+                    for i in range(len(periods)))
+        for j in programs)
+    per_program = _union(_ELIGIBLE_PROGRAM, [
+        {"j": j, "paid": ", ".join(f"paid_{j}_{i}" for i in range(len(periods)))} for j in programs])
     return """
     INSERT INTO _agg_eligible
-    WITH programs(program, target_desil, needs_component, desa_only) AS (VALUES """ + programs + """),
-    paid AS (SELECT desa_code, household, program, bit_or(months) AS months FROM _agg_paid
-             WHERE household LIKE 'k%' GROUP BY ALL)
-    SELECT h.desa_code, p.program, count(*) AS eligible_households, """ + paid + """
-    FROM households h
-    JOIN regions r ON r.code = h.desa_code
-    JOIN programs p ON h.desil <= p.target_desil
-    LEFT JOIN paid ON paid.household = 'k' || h.kk_number AND paid.desa_code = h.desa_code
-                  AND paid.program = p.program
-    WHERE h.desa_code >= $from_code AND h.desa_code < $to_code
-      AND (NOT p.needs_component OR h.pkh_components > 0)
-      AND (NOT p.desa_only OR r.kind <> 'kelurahan')
-    GROUP BY ALL"""  # noqa: S608
+    WITH paid AS (
+        SELECT desa_code, kk_number, """ + paid_months + """
+        FROM _agg_masks WHERE kk_number IS NOT NULL AND channel = $all_channels AND program <> $all_programs
+        GROUP BY desa_code, kk_number),
+    households_paid AS (
+        SELECT h.desa_code, """ + eligible + """
+        FROM households h
+        JOIN regions r ON r.code = h.desa_code
+        LEFT JOIN paid ON paid.kk_number = h.kk_number AND paid.desa_code = h.desa_code
+        WHERE h.desa_code >= $from_code AND h.desa_code < $to_code),
+    per_desa AS MATERIALIZED (
+        SELECT desa_code, """ + counts + """ FROM households_paid GROUP BY desa_code)
+    """ + per_program  # noqa: S608
 
 
 _CHUNK_REGISTERED = """
@@ -210,44 +239,60 @@ def _program_params() -> dict[str, object]:
     return params
 
 
-def disbursement_cells(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.DataFrame,
-                       late_after_days: int) -> pd.DataFrame:
-    """Every disbursement cell published, at every level: desa whole-year cells, kecamatan cells by month too,
-    and from kabupaten/kota up by channel too (see tables.complete_disbursement_cells).
+def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.DataFrame,
+                   late_after_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The disbursement cells published at every level, and the data-quality indicators per desa.
 
-    Payments are read twice per few provinces (counts; households' paid months), each desa aggregated once, and
-    the levels above summed from desa in SQL: every measure adds up over regions (a household is counted in its
-    desa), and only the cells a level publishes leave DuckDB. Run a few provinces at a time: the whole country at
-    once took DuckDB past 7 GB. `regions` maps each desa to its ancestors.
+    Disbursement cells: desa whole-year cells, kecamatan cells by month too, and from kabupaten/kota up by channel
+    too (see tables.complete_disbursement_cells). Payments are read twice per few provinces (counts; households'
+    paid months), each desa aggregated once, and the levels above summed from desa in SQL: every measure adds up
+    over regions (a household is counted in its desa), and only the cells a level publishes leave DuckDB. A few
+    provinces at a time: the whole country at once took DuckDB past 7 GB. `regions` maps each desa to its
+    ancestors.
     """
     codes, masks = _periods(scope)
     params = {**_scope_params(scope, late_after_days), **masks, **_program_params()}
     periods = scope.months
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _agg_counts (desa_code VARCHAR, program VARCHAR, period VARCHAR, "
-                    "channel VARCHAR, " + ", ".join(f"{m} HUGEINT" for m in _SUMMED) + ")")
-        con.execute("CREATE OR REPLACE TEMP TABLE _agg_recipients (desa_code VARCHAR, program VARCHAR, "
-                    "channel VARCHAR, " + ", ".join(f"p{i} BIGINT" for i in range(len(codes))) + ", "
-                    + ", ".join(f"m{m:02d} HUGEINT" for m in range(1, scope.through_month + 1)) + ")")
-        con.execute("CREATE OR REPLACE TEMP TABLE _agg_eligible (desa_code VARCHAR, program VARCHAR, "
-                    "eligible_households BIGINT, "
-                    + ", ".join(f"eligible_paid_{i} BIGINT" for i in range(len(codes))) + ")")
-        con.execute("CREATE OR REPLACE TEMP TABLE _agg_registered (desa_code VARCHAR, registered_households BIGINT)")
-        recipients, eligible = _recipients_sql(codes, scope.through_month), _eligible_sql(codes)
+        _create_temp_tables(con, codes, scope.through_month)
+        chunk = (_CHUNK_COUNTS, _CHUNK_PAID, _CHUNK_MASKS, _recipients_sql(codes, scope.through_month),
+                 _eligible_sql(codes), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
         provinces = sorted(scope.provinces)
         for start in range(0, len(provinces), PROVINCES_PER_QUERY):
             after = provinces[start + PROVINCES_PER_QUERY:]
             # Codes of one province sort between its code and the next one's ("11" <= "11.01.01.2001" < "12").
             bounds = {"from_code": provinces[start], "to_code": after[0] if after else "~"}
-            for sql in (_CHUNK_COUNTS, _CHUNK_PAID, recipients, eligible, _CHUNK_REGISTERED):
+            for sql in chunk:
                 _execute(con, sql, {**params, **bounds})
+        con.execute("DROP TABLE _agg_paid")
+        con.execute("DROP TABLE _agg_masks")
         con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
         sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
-        return _query(con, sql, {**params, **_period_params(codes, periods)})
+        cells = _query(con, sql, {**params, **_period_params(codes, periods)})
+        return cells, _desa_quality(con, scope, params)
     finally:
         con.unregister("_agg_regions")
         for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _create_temp_tables(con: duckdb.DuckDBPyConnection, codes: list[str], through_month: int) -> None:
+    """The tables each few provinces' results are added to."""
+    columns = {
+        "_agg_counts": "desa_code VARCHAR, program VARCHAR, period VARCHAR, channel VARCHAR, "
+                       + ", ".join(f"{m} BIGINT" for m in _SUMMED),
+        "_agg_recipients": "desa_code VARCHAR, program VARCHAR, channel VARCHAR, "
+                           + ", ".join([*(f"p{i} BIGINT" for i in range(len(codes))),
+                                        *(f"m{m:02d} BIGINT" for m in range(1, through_month + 1))]),
+        "_agg_eligible": "desa_code VARCHAR, program VARCHAR, eligible_households BIGINT, "
+                         + ", ".join(f"eligible_paid_{i} BIGINT" for i in range(len(codes))),
+        "_agg_registered": "desa_code VARCHAR, registered_households BIGINT",
+        "_agg_quality_paid": "desa_code VARCHAR, kk_number VARCHAR, nik VARCHAR, months INTEGER, "
+                             "invalid_months INTEGER",
+        "_agg_deceased": "desa_code VARCHAR, kk_number VARCHAR, months INTEGER",
+    }
+    for table, definition in columns.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({definition})")
 
 
 def _period_params(codes: list[str], months: list[str]) -> dict[str, object]:
@@ -262,6 +307,7 @@ _PROGRAM = "CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END"
 _CHANNEL = "CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END"
 
 
+_ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j}, {paid} FROM per_desa WHERE eligible_{j} > 0"
 # Templates of one period's rows; the names filled in are generated from fixed lists and counts, never input.
 _DESA_RECIPIENTS = ("SELECT desa_code AS region, program, channel, $code_{i} AS period, p{i} AS recipients "
                     "FROM _agg_recipients WHERE channel = $all_channels AND p{i} > 0")
@@ -412,57 +458,40 @@ def _feedback_params(scope: Scope, statuses: tuple[str, ...]) -> dict[str, objec
             "through": scope.through, **{f"status_{i}": s for i, s in enumerate(statuses)}}
 
 
-# Constant SQL fragments joined at import time; every value is a bound parameter.
-#: Paid households per desa and NIK, with the months they were paid, and those paid with an invalid NIK (the NIK
-#: rule is applied once, when a row enters the raw database (disbursements.nik_valid); a row from before that
-#: column passed ingest's check, which quarantines every invalid NIK).
-_QUALITY_PAID = """
-    CREATE OR REPLACE TEMP TABLE _agg_quality_paid AS
-    SELECT desa_code, """ + _HOUSEHOLD + """ AS household, nik, bit_or(""" + _MONTH_BIT + """) AS months,
-           bit_or(""" + _MONTH_BIT + """) FILTER (WHERE NOT coalesce(nik_valid, true)) AS invalid_months
-    FROM disbursements WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
-
 #: Households paid after the head's death, with the months of those payments.
-_DECEASED_PAID = """
-    CREATE OR REPLACE TEMP TABLE _agg_deceased AS
-    SELECT p.desa_code, 'k' || p.kk_number AS household, bit_or(""" + _MONTH_BIT.replace("period", "p.period") + """)
-           AS months
+_CHUNK_DECEASED = """
+    INSERT INTO _agg_deceased
+    SELECT p.desa_code, p.kk_number, bit_or(""" + _MONTH_BIT.replace("period", "p.period") + """) AS months
     FROM disbursements p
     JOIN households h ON h.kk_number = p.kk_number AND h.desa_code = p.desa_code
     WHERE p.status = $paid AND p.period BETWEEN $first AND $through AND h.head_died_on IS NOT NULL
-      AND p.paid_date > h.head_died_on
+      AND p.paid_date > h.head_died_on AND p.desa_code >= $from_code AND p.desa_code < $to_code
     GROUP BY ALL"""  # noqa: S608
 
-#: One whole-year period's indicators ($mask: its months; $through: its last month).
+#: One whole-year period's data-quality indicators per desa ($mask: its months; $through: its last month).
 _DESA_QUALITY = """
-    WITH paid AS (SELECT * FROM _agg_quality_paid WHERE months & $mask <> 0),
+    WITH paid AS (SELECT desa_code, """ + _HOUSEHOLD + """ AS household, nik FROM _agg_quality_paid
+                  WHERE months & $mask <> 0),
     shared_nik AS (SELECT nik FROM paid GROUP BY nik HAVING count(DISTINCT desa_code) > 1)
     SELECT desa_code AS region, 'duplicate_nik' AS indicator, count(DISTINCT household) AS households
     FROM paid SEMI JOIN shared_nik USING (nik) GROUP BY desa_code
     UNION ALL
-    SELECT desa_code, 'invalid_nik', count(DISTINCT household)
+    SELECT desa_code, 'invalid_nik', count(DISTINCT """ + _HOUSEHOLD + """)
     FROM _agg_quality_paid WHERE invalid_months & $mask <> 0 GROUP BY desa_code
     UNION ALL
     SELECT desa_code, 'deceased_paid', count(*) FROM _agg_deceased WHERE months & $mask <> 0 GROUP BY desa_code
     UNION ALL
     SELECT desa_code, 'quarantined_rows', count(*) FROM quarantine
-    WHERE desa_code IS NOT NULL AND period BETWEEN $first AND $through GROUP BY desa_code"""
+    WHERE desa_code IS NOT NULL AND period BETWEEN $first AND $through GROUP BY desa_code"""  # noqa: S608
 
 
-def desa_quality(con: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> pd.DataFrame:
+def _desa_quality(con: duckdb.DuckDBPyConnection, scope: Scope, params: dict[str, object]) -> pd.DataFrame:
     """Per desa, for the year (and each earlier release's year-to-date): recipient households with a duplicated
     or invalid NIK, paid after the head's death, and ingested rows quarantined (those of the period's months: a
     row whose month could not be read has no year to count in)."""
-    params = _scope_params(scope, late_after_days)
     codes, masks = _periods(scope)
-    try:
-        _execute(con, _QUALITY_PAID, params)
-        _execute(con, _DECEASED_PAID, params)
-        frames = []
-        for i, (code, month) in enumerate(zip(codes, [scope.through_month, *scope.earlier], strict=True)):
-            period = {"mask": masks[f"mask_{i}"], "through": f"{scope.year}-{month:02d}"}
-            frames.append(_query(con, _DESA_QUALITY, {**params, **period}).assign(period=code))
-    finally:
-        for table in ("_agg_quality_paid", "_agg_deceased"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+    frames = []
+    for i, (code, month) in enumerate(zip(codes, [scope.through_month, *scope.earlier], strict=True)):
+        period = {"mask": masks[f"mask_{i}"], "through": f"{scope.year}-{month:02d}"}
+        frames.append(_query(con, _DESA_QUALITY, {**params, **period}).assign(period=code))
     return pd.concat(frames, ignore_index=True)

@@ -144,8 +144,7 @@ def aggregate_frames(raw: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.D
         for name, frame in _feedback_frames(raw, scope.at(k)).items():
             year_rows = frame[frame["period"] == scope.year_code].assign(period=code)
             feedback[name] = pd.concat([feedback[name], year_rows], ignore_index=True)
-    cells = aggregate.disbursement_cells(raw, scope, regions, late_after_days)
-    quality = aggregate.desa_quality(raw, scope, late_after_days)
+    cells, quality = aggregate.payment_tables(raw, scope, regions, late_after_days)
     return {
         "disbursement_cells": complete_disbursement_cells(cells, regions, scope),
         "complaint_cells": _upper_levels(feedback["complaint_cells"], regions, ["category", "period"],

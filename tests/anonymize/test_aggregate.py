@@ -21,13 +21,17 @@ def test_aggregating_a_few_provinces_at_a_time_gives_the_same_cells(tmp_path, mo
         assert len(scope.provinces) == 3
         regions = scope_regions(con, scope)
         monkeypatch.setattr(aggregate, "PROVINCES_PER_QUERY", 10)
-        at_once = aggregate.disbursement_cells(con, scope, regions, 14)
+        at_once, quality_at_once = aggregate.payment_tables(con, scope, regions, 14)
         monkeypatch.setattr(aggregate, "PROVINCES_PER_QUERY", 1)
-        one_by_one = aggregate.disbursement_cells(con, scope, regions, 14)
+        one_by_one, quality_one_by_one = aggregate.payment_tables(con, scope, regions, 14)
         payments = con.execute("SELECT count(*) FROM disbursements").fetchone()[0]
     assert set(at_once["region"].str[:2]) == {*scope.provinces, "ID"}
     at_once, one_by_one = (f.sort_values(KEYS).reset_index(drop=True) for f in (at_once, one_by_one))
     pd.testing.assert_frame_equal(at_once, one_by_one)
+    # A NIK paid in two provinces is a duplicate however the provinces are split.
+    quality_keys = ["region", "indicator"]
+    pd.testing.assert_frame_equal(quality_at_once.sort_values(quality_keys).reset_index(drop=True),
+                                  quality_one_by_one.sort_values(quality_keys).reset_index(drop=True))
     every_payment = at_once[(at_once["program"] == "SEMUA") & (at_once["period"] == "2025")
                             & (at_once["channel"] == "SEMUA")]
     assert every_payment.loc[every_payment["region"] == "ID", "payments"].tolist() == [payments]
@@ -45,7 +49,7 @@ def test_quarantined_rows_count_in_the_year_of_their_month_only(raw_db, tmp_path
             con.execute("INSERT INTO quarantine (source, source_sha256, source_line, reasons, desa_code, record, "
                         "period) VALUES ('x.csv', 'f00', ?, ['amount_fraction: test'], ?, '{}', ?)",
                         [line, desa, period])
-        quality = aggregate.desa_quality(con, scope, 14)
+        quality = aggregate.payment_tables(con, scope, scope_regions(con, scope), 14)[1]
     quarantined = quality[(quality["indicator"] == "quarantined_rows") & (quality["region"] == desa)]
     assert quarantined["households"].tolist() == [2]
     assert set(quality["period"]) == {str(scope.year)}
