@@ -136,16 +136,19 @@ _CHUNK_COUNTS = """
            coalesce(sum(amount) FILTER (WHERE status = $paid), 0) AS amount
     FROM disbursements WHERE """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
 
-#: One row per NIK paid for a household × program × channel in a desa, with a bit per month paid, and per month
-#: paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
-#: (disbursements.nik_valid); a row from before that column passed ingest's check, which quarantines every
-#: invalid NIK).
-_CHUNK_PAID = """
+def _paid_sql(through_month: int) -> str:
+    """One row per NIK paid for a household × program × channel in a desa, with a bit per month paid, and per month
+    paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
+    (disbursements.nik_valid); a row from before that column passed ingest's check, which quarantines every invalid
+    NIK). A month's bit is joined from a list of the months: cheaper than cutting each payment's period string."""
+    bits = ", ".join(f"($month_{m}, {1 << (m - 1)})" for m in range(1, through_month + 1))
+    return """
     CREATE OR REPLACE TEMP TABLE _agg_paid AS
-    SELECT desa_code, kk_number, nik, program, coalesce(channel, $unknown_channel) AS channel,
-           bit_or(""" + _MONTH_BIT + """) AS months,
-           bit_or(""" + _MONTH_BIT + """) FILTER (WHERE NOT coalesce(nik_valid, true)) AS invalid_months
-    FROM disbursements WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
+    WITH month_bits(period, bit) AS (VALUES """ + bits + """)
+    SELECT desa_code, kk_number, nik, program, coalesce(channel, $unknown_channel) AS channel, bit_or(bit) AS months,
+           bit_or(bit) FILTER (WHERE NOT coalesce(nik_valid, true)) AS invalid_months
+    FROM disbursements JOIN month_bits USING (period) WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
+
 
 #: Per household, its paid months in each program (and all) × channel (and all): OR-ing masks over programs and
 #: channels gives a household's months in "all programs" and "all channels" with no COUNT(DISTINCT).
@@ -253,10 +256,12 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
     codes, masks = _periods(scope)
     params = {**_scope_params(scope, late_after_days), **masks, **_program_params()}
     periods = scope.months
+    params |= _period_params(codes, periods)
     try:
         _create_temp_tables(con, codes, scope.through_month)
-        chunk = (_CHUNK_COUNTS, _CHUNK_PAID, _CHUNK_MASKS, _recipients_sql(codes, scope.through_month),
-                 _eligible_sql(codes), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
+        chunk = (_CHUNK_COUNTS, _paid_sql(scope.through_month), _CHUNK_MASKS,
+                 _recipients_sql(codes, scope.through_month), _eligible_sql(codes), _CHUNK_REGISTERED,
+                 _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
         provinces = sorted(scope.provinces)
         for start in range(0, len(provinces), PROVINCES_PER_QUERY):
             after = provinces[start + PROVINCES_PER_QUERY:]
@@ -268,7 +273,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
         con.execute("DROP TABLE _agg_masks")
         con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
         sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
-        cells = _query(con, sql, {**params, **_period_params(codes, periods)})
+        cells = _query(con, sql, params)
         return cells, _desa_quality(con, scope, params)
     finally:
         con.unregister("_agg_regions")
