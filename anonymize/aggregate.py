@@ -111,7 +111,7 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
 
 
 #: The tables one aggregation keeps while it runs (DuckDB temporary tables: in memory, spilled beyond its limit).
-_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_masks", "_agg_recipients", "_agg_eligible", "_agg_registered",
+_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_recipients", "_agg_eligible", "_agg_registered",
                 "_agg_quality_paid", "_agg_deceased")
 
 #: A payment's month as one bit (month m is bit m - 1): a household's months are OR-ed into one integer.
@@ -152,8 +152,7 @@ def _paid_sql(through_month: int) -> str:
 
 #: Per household, its paid months in each program (and all) × channel (and all): OR-ing masks over programs and
 #: channels gives a household's months in "all programs" and "all channels" with no COUNT(DISTINCT).
-_CHUNK_MASKS = """
-    CREATE OR REPLACE TEMP TABLE _agg_masks AS
+_MASKS = """
     WITH paid AS (SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, program,
                          channel, months FROM _agg_paid)
     SELECT """ + _HOUSEHOLD_COLUMNS + """,
@@ -161,6 +160,7 @@ _CHUNK_MASKS = """
            CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END AS channel,
            bit_or(months) AS months
     FROM paid
+    -- The first set merges the rows of a household paid to two NIKs.
     GROUP BY GROUPING SETS ((""" + _HOUSEHOLD_COLUMNS + """, program, channel),
                             (""" + _HOUSEHOLD_COLUMNS + """, channel), (""" + _HOUSEHOLD_COLUMNS + """, program),
                             (""" + _HOUSEHOLD_COLUMNS + """))"""  # noqa: S608
@@ -181,7 +181,7 @@ def _recipients_sql(periods: list[str], through_month: int) -> str:
     return """
     INSERT INTO _agg_recipients
     SELECT desa_code, program, channel, """ + whole + ", " + monthly + """
-    FROM _agg_masks GROUP BY desa_code, program, channel"""  # noqa: S608
+    FROM (""" + _MASKS + """) GROUP BY desa_code, program, channel"""  # noqa: S608
 
 
 def _eligible_sql(periods: list[str]) -> str:
@@ -207,8 +207,7 @@ def _eligible_sql(periods: list[str]) -> str:
     INSERT INTO _agg_eligible
     WITH paid AS (
         SELECT desa_code, kk_number, """ + paid_months + """
-        FROM _agg_masks WHERE kk_number IS NOT NULL AND channel = $all_channels AND program <> $all_programs
-        GROUP BY desa_code, kk_number),
+        FROM _agg_paid WHERE kk_number IS NOT NULL GROUP BY desa_code, kk_number),
     households_paid AS (
         SELECT h.desa_code, """ + eligible + """
         FROM households h
@@ -259,8 +258,8 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
     params |= _period_params(codes, periods)
     try:
         _create_temp_tables(con, codes, scope.through_month)
-        chunk = (_CHUNK_COUNTS, _paid_sql(scope.through_month), _CHUNK_MASKS,
-                 _recipients_sql(codes, scope.through_month), _eligible_sql(codes), _CHUNK_REGISTERED,
+        chunk = (_CHUNK_COUNTS, _paid_sql(scope.through_month), _recipients_sql(codes, scope.through_month),
+                 _eligible_sql(codes), _CHUNK_REGISTERED,
                  _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
         provinces = sorted(scope.provinces)
         for start in range(0, len(provinces), PROVINCES_PER_QUERY):
@@ -270,7 +269,6 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
             for sql in chunk:
                 _execute(con, sql, {**params, **bounds})
         con.execute("DROP TABLE _agg_paid")
-        con.execute("DROP TABLE _agg_masks")
         con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
         sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
         cells = _query(con, sql, params)
