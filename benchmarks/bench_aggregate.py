@@ -55,6 +55,18 @@ def bare(con: duckdb.DuckDBPyConnection, scope: aggregate.Scope) -> int:
     return len(con.execute(BARE_GROUP_BY, params).df())
 
 
+def bare_group_by_cpu(raw: Path, spill: Path) -> float:
+    """CPU seconds of the bare GROUP BY of the payments `publish` would aggregate (publish's DuckDB settings), the
+    mean of two runs."""
+    con = duckdb.connect(str(raw), read_only=True, config={"memory_limit": get_settings().aggregate_memory,
+                                                           "temp_directory": str(spill)})
+    try:
+        scope = aggregate.detect_scope(con, None)
+        return sum(measured(lambda: bare(con, scope))[1] for _ in range(2)) / 2
+    finally:
+        con.close()
+
+
 def run(raw: Path, through: str | None, late_after_days: int, spill: Path) -> float:
     """Print the figures; return the CPU ratio. DuckDB spills to `spill` (never beside a raw database it only
     reads)."""
