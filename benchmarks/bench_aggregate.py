@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from anonymize import aggregate
 from anonymize.build import aggregate_frames, scope_regions, table_inputs
-from settings import STATUS_PAID, get_settings
+from settings import ROOT, STATUS_PAID, get_settings
 
 BARE_GROUP_BY = """
     SELECT desa_code, program, period, coalesce(channel, 'LAINNYA') AS channel, count(*) AS payments,
@@ -37,6 +38,26 @@ BARE_GROUP_BY = """
            count(DISTINCT coalesce('k' || kk_number, 'n' || nik)) FILTER (WHERE status = $paid) AS recipients
     FROM disbursements WHERE period BETWEEN $first AND $through
     GROUP BY ALL"""
+
+
+def generate_raw(out: Path, preset: str, scale: float, seed: int, regions: str | None) -> float:
+    """Run the generator in its own process; return its seconds."""
+    command = [sys.executable, "-m", "data", "generate", "--preset", preset, "--scale", str(scale), "--seed",
+               str(seed), "--out", str(out), *(["--regions", regions] if regions else [])]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    print(done.stdout.strip())
+    return time.perf_counter() - start
+
+
+def raw_database(args: argparse.Namespace, folder: Path) -> Path:
+    """`--raw`, or a raw set generated into `folder` from `--preset`, `--scale`, `--seed` and `--regions`."""
+    if args.raw is not None:
+        return Path(args.raw)
+    raw = folder / "raw.duckdb"
+    seconds = generate_raw(raw, args.preset, args.scale, args.seed, args.regions)
+    print(f"  generated in {seconds:.1f} s (not part of the figures below)")
+    return raw
 
 
 def peak_rss_mb() -> float:
@@ -114,16 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--through", help="the last month aggregated, YYYY-MM (default: the last with payments)")
     args = parser.parse_args(argv)
-    late_after_days = get_settings().late_after_days
     with tempfile.TemporaryDirectory() as folder:
-        raw = args.raw
-        if raw is None:
-            from bench_anonymize import generate_raw  # the generator runs in its own process: not counted
-
-            raw = Path(folder) / "raw.duckdb"
-            seconds = generate_raw(raw, args.preset, args.scale, args.seed, args.regions)
-            print(f"  generated in {seconds:.1f} s (not part of the figures below)")
-        run(raw, args.through, late_after_days, Path(folder) / "spill")
+        run(raw_database(args, Path(folder)), args.through, get_settings().late_after_days, Path(folder) / "spill")
     return 0
 
 

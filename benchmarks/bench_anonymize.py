@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,23 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_aggregate import bare_group_by_cpu
+from bench_aggregate import bare_group_by_cpu, raw_database
 
 from anonymize.publish import Published, publish
-from settings import ROOT, get_settings
+from settings import get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
 STAGES = ("aggregate", "primary", "secondary", "audit", "write", "standalone_audit", "package")
-
-
-def generate_raw(out: Path, preset: str, scale: float, seed: int, regions: str | None) -> float:
-    """Run the generator in its own process; return its seconds."""
-    command = [sys.executable, "-m", "data", "generate", "--preset", preset, "--scale", str(scale), "--seed",
-               str(seed), "--out", str(out), *(["--regions", regions] if regions else [])]
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
-    print(done.stdout.strip())
-    return time.perf_counter() - start
 
 
 def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
@@ -86,11 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="log the attack's stages (counts only)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        raw = args.raw
-        if raw is None:
-            raw = Path(folder) / "raw.duckdb"
-            seconds = generate_raw(raw, args.preset, args.scale, args.seed, args.regions)
-            print(f"  generated in {seconds:.1f} s (not part of the figures below)")
+        raw = raw_database(args, Path(folder))
         geo_dir = args.geo_dir or Path(folder) / "no-geo"
         start = time.perf_counter()
         outcome = publish(raw, Path(folder) / "published" / "bansos.duckdb", args.threshold, None, geo_dir, keep=1)
