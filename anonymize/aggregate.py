@@ -114,6 +114,13 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
 _TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_recipients", "_agg_eligible", "_agg_registered",
                 "_agg_quality_paid", "_agg_deceased")
 
+#: The additive measures: payments by status and Rupiah paid.
+_SUMMED = ("payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
+           "late_payments", "amount")
+_UPPER = ("kecamatan_code", "kabupaten_code", "province_code")
+_PROGRAM = "CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END"
+_CHANNEL = "CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END"
+
 #: A payment's month as one bit (month m is bit m - 1): a household's months are OR-ed into one integer.
 _MONTH_BIT = "(1::INTEGER << (CAST(right(period, 2) AS INTEGER) - 1))"
 _IN_CHUNK = "period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code"
@@ -182,6 +189,10 @@ def _recipients_sql(periods: list[str], through_month: int) -> str:
     INSERT INTO _agg_recipients
     SELECT desa_code, program, channel, """ + whole + ", " + monthly + """
     FROM (""" + _MASKS + """) GROUP BY desa_code, program, channel"""  # noqa: S608
+
+
+#: One program's rows of the per-desa eligibility counts (names filled in from fixed counts, never input).
+_ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j}, {paid} FROM per_desa WHERE eligible_{j} > 0"
 
 
 def _eligible_sql(periods: list[str]) -> str:
@@ -259,8 +270,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
     try:
         _create_temp_tables(con, codes, scope.through_month)
         chunk = (_CHUNK_COUNTS, _paid_sql(scope.through_month), _recipients_sql(codes, scope.through_month),
-                 _eligible_sql(codes), _CHUNK_REGISTERED,
-                 _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
+                 _eligible_sql(codes), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
         provinces = sorted(scope.provinces)
         for start in range(0, len(provinces), PROVINCES_PER_QUERY):
             after = provinces[start + PROVINCES_PER_QUERY:]
@@ -268,7 +278,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
             bounds = {"from_code": provinces[start], "to_code": after[0] if after else "~"}
             for sql in chunk:
                 _execute(con, sql, {**params, **bounds})
-        con.execute("DROP TABLE _agg_paid")
+        con.execute("DROP TABLE _agg_paid")  # the largest: its memory is free for the roll-up
         con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
         sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
         cells = _query(con, sql, params)
@@ -303,14 +313,6 @@ def _period_params(codes: list[str], months: list[str]) -> dict[str, object]:
             **{f"month_{m}": month for m, month in enumerate(months, start=1)}}
 
 
-_SUMMED = ("payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
-           "late_payments", "amount")
-_UPPER = ("kecamatan_code", "kabupaten_code", "province_code")
-_PROGRAM = "CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END"
-_CHANNEL = "CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END"
-
-
-_ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j}, {paid} FROM per_desa WHERE eligible_{j} > 0"
 # Templates of one period's rows; the names filled in are generated from fixed lists and counts, never input.
 _DESA_RECIPIENTS = ("SELECT desa_code AS region, program, channel, $code_{i} AS period, p{i} AS recipients "
                     "FROM _agg_recipients WHERE channel = $all_channels AND p{i} > 0")
