@@ -85,150 +85,330 @@ def detect_scope(con: duckdb.DuckDBPyConnection, through: str | None = None) -> 
     through = through or last
     year, month = int(through[:4]), int(through[5:7])
     provinces = con.execute(
-        """SELECT DISTINCT left(desa_code, 2) FROM disbursements WHERE period LIKE ?
-           UNION SELECT DISTINCT left(desa_code, 2) FROM households ORDER BY 1""",
+        # Distinct desa first: far fewer strings to cut than one per payment.
+        """SELECT DISTINCT left(desa_code, 2) FROM (SELECT DISTINCT desa_code FROM disbursements WHERE period LIKE ?)
+           UNION SELECT DISTINCT left(desa_code, 2) FROM (SELECT DISTINCT desa_code FROM households) ORDER BY 1""",
         [f"{year}-%"],
     ).fetchall()
     return Scope(year, month, tuple(p for (p,) in provinces))
 
 
-def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pd.DataFrame:
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:
     """Run `sql` with the named parameters it references (DuckDB refuses unused ones)."""
     used = set(re.findall(r"\$([a-z_0-9]+)", sql))
-    return con.execute(sql, {k: v for k, v in params.items() if k in used}).df()
+    return con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    return _execute(con, sql, params).df()
 
 
 def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
     return {"paid": STATUS_PAID, "failed": STATUS_FAILED, "returned": STATUS_RETURNED, "pending": STATUS_PENDING,
             "all_programs": ALL_PROGRAMS, "all_channels": ALL_CHANNELS, "unknown_channel": UNKNOWN_CHANNEL,
             "year": str(scope.year), "first": f"{scope.year}-01", "through": scope.through,
-            "late_after_days": late_after_days, "from_code": "", "to_code": "~"}
+            "late_after_days": late_after_days, "from_code": "", "to_code": "~", "national": NATIONAL_CODE}
 
 
-#: The scope's payments with a per-desa household key: a CTE prefix for the queries below.
-_SCOPED_PAYMENTS = """
-    WITH scoped_payments AS (
-        SELECT desa_code, program, period, coalesce(channel, $unknown_channel) AS channel, status, amount,
-               nik, kk_number, paid_date, nik_valid,
-               -- The exact key, never a hash: a 64-bit hash collided on a kecamatan's 3,638 households.
-               -- Every query groups by desa_code too, so (household, desa_code) is the household.
-               coalesce('k' || kk_number, 'n' || nik) AS household,
-               status = $paid AND paid_date > scheduled_date + $late_after_days AS is_late
-        FROM disbursements
-        WHERE period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code)"""
+#: The tables one aggregation keeps while it runs (DuckDB temporary tables: in memory, spilled beyond its limit).
+_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_recipients", "_agg_eligible", "_agg_registered",
+                "_agg_quality_paid", "_agg_deceased")
+
+#: The additive measures: payments by status and Rupiah paid.
+_SUMMED = ("payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
+           "late_payments", "amount")
+_UPPER = ("kecamatan_code", "kabupaten_code", "province_code")
+_PROGRAM = "CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END"
+_CHANNEL = "CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END"
+
+#: A payment's month as one bit (month m is bit m - 1): a household's months are OR-ed into one integer.
+_MONTH_BIT = "(1::INTEGER << (CAST(right(period, 2) AS INTEGER) - 1))"
+_IN_CHUNK = "period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code"
+#: The household, exact (never a hash: a 64-bit hash collided on a kecamatan's 3,638 households): its desa and
+#: KK number, or, without a KK number, the recipient's NIK. `_HOUSEHOLD` is the same key as one string.
+_HOUSEHOLD_COLUMNS = "desa_code, kk_number, lone_nik"
+_HOUSEHOLD = "coalesce('k' || kk_number, 'n' || nik)"
 
 # Constant SQL fragments joined at import time; every value is a bound parameter.
-_DESA_COUNTS = _SCOPED_PAYMENTS + """,
-    base AS (
-        SELECT desa_code, program, period, channel,
-               count(*) AS payments,
-               count(*) FILTER (WHERE status = $paid) AS paid_payments,
-               count(*) FILTER (WHERE status = $failed) AS failed_payments,
-               count(*) FILTER (WHERE status = $returned) AS returned_payments,
-               count(*) FILTER (WHERE status = $pending) AS pending_payments,
-               count(*) FILTER (WHERE is_late) AS late_payments,
-               coalesce(sum(amount) FILTER (WHERE status = $paid), 0) AS amount
-        FROM scoped_payments GROUP BY ALL)
-    SELECT desa_code AS region,
+#: Payments by status and Rupiah paid per desa × program × month × channel: every additive measure.
+_CHUNK_COUNTS = """
+    INSERT INTO _agg_counts
+    SELECT desa_code, program, period, coalesce(channel, $unknown_channel) AS channel,
+           count(*) AS payments,
+           count(*) FILTER (WHERE status = $paid) AS paid_payments,
+           count(*) FILTER (WHERE status = $failed) AS failed_payments,
+           count(*) FILTER (WHERE status = $returned) AS returned_payments,
+           count(*) FILTER (WHERE status = $pending) AS pending_payments,
+           count(*) FILTER (WHERE status = $paid AND paid_date > scheduled_date + $late_after_days) AS late_payments,
+           coalesce(sum(amount) FILTER (WHERE status = $paid), 0) AS amount
+    FROM disbursements WHERE """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
+
+def _paid_sql(through_month: int) -> str:
+    """One row per NIK paid for a household × program × channel in a desa, with a bit per month paid, and per month
+    paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
+    (disbursements.nik_valid); a row from before that column passed ingest's check, which quarantines every invalid
+    NIK). A month's bit is joined from a list of the months: cheaper than cutting each payment's period string."""
+    bits = ", ".join(f"($month_{m}, {1 << (m - 1)})" for m in range(1, through_month + 1))
+    return """
+    CREATE OR REPLACE TEMP TABLE _agg_paid AS
+    WITH month_bits(period, bit) AS (VALUES """ + bits + """)
+    SELECT desa_code, kk_number, nik, program, coalesce(channel, $unknown_channel) AS channel, bit_or(bit) AS months,
+           bit_or(bit) FILTER (WHERE NOT coalesce(nik_valid, true)) AS invalid_months
+    FROM disbursements JOIN month_bits USING (period) WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
+
+
+#: Per household, its paid months in each program (and all) × channel (and all): OR-ing masks over programs and
+#: channels gives a household's months in "all programs" and "all channels" with no COUNT(DISTINCT).
+_MASKS = """
+    WITH paid AS (SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, program,
+                         channel, months FROM _agg_paid)
+    SELECT """ + _HOUSEHOLD_COLUMNS + """,
            CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END AS program,
-           CASE WHEN grouping(period) = 1 THEN $year ELSE period END AS period,
            CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END AS channel,
-           sum(payments) AS payments, sum(paid_payments) AS paid_payments, sum(failed_payments) AS failed_payments,
-           sum(returned_payments) AS returned_payments, sum(pending_payments) AS pending_payments,
-           sum(late_payments) AS late_payments, sum(amount) AS amount
-    FROM base
-    GROUP BY GROUPING SETS (
-        (desa_code, program, period, channel), (desa_code, program, period), (desa_code, program, channel),
-        (desa_code, program), (desa_code, period, channel), (desa_code, period), (desa_code, channel), (desa_code))
-"""  # noqa: S608
+           bit_or(months) AS months
+    FROM paid
+    -- The first set merges the rows of a household paid to two NIKs.
+    GROUP BY GROUPING SETS ((""" + _HOUSEHOLD_COLUMNS + """, program, channel),
+                            (""" + _HOUSEHOLD_COLUMNS + """, channel), (""" + _HOUSEHOLD_COLUMNS + """, program),
+                            (""" + _HOUSEHOLD_COLUMNS + """))"""  # noqa: S608
 
-# Distinct households without COUNT(DISTINCT) over grouping sets: one row per household x program x channel
-# with a bit per month paid; OR-ing masks gives "all programs" and "all channels"; summing bits gives months.
-_MONTH_BITS = ",\n           ".join(f"sum((months >> {m}) & 1) AS m{m + 1:02d}" for m in range(12))
-_DESA_RECIPIENTS = _SCOPED_PAYMENTS + """,
-    paid AS (
-        SELECT desa_code, household, program, channel,
-               bit_or(1::BIGINT << (CAST(right(period, 2) AS INTEGER) - 1)) AS months
-        FROM scoped_payments WHERE status = $paid GROUP BY ALL),
-    masks AS (
-        SELECT desa_code, household, program, channel, months FROM paid
-        UNION ALL SELECT desa_code, household, $all_programs, channel, bit_or(months) FROM paid
-                  GROUP BY desa_code, household, channel
-        UNION ALL SELECT desa_code, household, program, $all_channels, bit_or(months) FROM paid
-                  GROUP BY desa_code, household, program
-        UNION ALL SELECT desa_code, household, $all_programs, $all_channels, bit_or(months) FROM paid
-                  GROUP BY desa_code, household)
-    SELECT desa_code AS region, program, channel, count(*) AS year_recipients,
-           """ + _MONTH_BITS + """
-    FROM masks GROUP BY desa_code, program, channel"""  # noqa: S608
+#: Per desa and NIK paid, for the data-quality indicators (kept for the whole country: a NIK is duplicated when
+#: paid in two desa of any provinces).
+_CHUNK_QUALITY_PAID = """
+    INSERT INTO _agg_quality_paid
+    SELECT desa_code, kk_number, nik, bit_or(months) AS months, bit_or(invalid_months) AS invalid_months
+    FROM _agg_paid GROUP BY ALL"""
 
 
-def desa_disbursements(con: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> pd.DataFrame:
-    """Per desa × program (and all) × month (and year) × channel (and all): counts, households and Rupiah.
-
-    Households are keyed by KK number within a desa, so household counts add up exactly over regions. Run a
-    few provinces at a time: the whole country at once took DuckDB past 7 GB.
-    """
-    params = _scope_params(scope, late_after_days)
-    provinces = sorted(scope.provinces)
-    frames = []
-    for start in range(0, len(provinces), PROVINCES_PER_QUERY):
-        after = provinces[start + PROVINCES_PER_QUERY:]
-        # Codes of one province sort between its code and the next one's ("11" <= "11.01.01.2001" < "12").
-        bounds = {"from_code": provinces[start], "to_code": after[0] if after else "~"}
-        frames.append(_desa_disbursements(con, scope, {**params, **bounds}))
-    return pd.concat(frames, ignore_index=True)
+def _recipients_sql(periods: list[str], through_month: int) -> str:
+    """Distinct households paid per desa × program (and all) × channel (and all), one column per whole-year
+    period and per month: a household counts in a period when its mask meets the period's months."""
+    whole = ", ".join(f"count(*) FILTER (WHERE months & $mask_{i} <> 0) AS p{i}" for i in range(len(periods)))
+    monthly = ", ".join(f"count(*) FILTER (WHERE months & {1 << m} <> 0) AS m{m + 1:02d}" for m in range(through_month))
+    return """
+    INSERT INTO _agg_recipients
+    SELECT desa_code, program, channel, """ + whole + ", " + monthly + """
+    FROM (""" + _MASKS + """) GROUP BY desa_code, program, channel"""  # noqa: S608
 
 
-def _desa_disbursements(con: duckdb.DuckDBPyConnection, scope: Scope, params: dict[str, object]) -> pd.DataFrame:
-    counts = _query(con, _DESA_COUNTS, params)
-    masks = _query(con, _DESA_RECIPIENTS, params)
-    month_columns = [f"m{m:02d}" for m in range(1, 13)]
-    monthly = masks.melt(id_vars=["region", "program", "channel"], value_vars=month_columns,
-                         var_name="month", value_name="recipients")
-    monthly = monthly[monthly["recipients"] > 0]
-    monthly["period"] = str(scope.year) + "-" + monthly["month"].str[1:]
-    yearly = masks[["region", "program", "channel", "year_recipients"]].rename(
-        columns={"year_recipients": "recipients"}).assign(period=str(scope.year))
-    recipients = pd.concat([monthly.drop(columns="month"), yearly], ignore_index=True)
-    keys = ["region", "program", "period", "channel"]
-    merged = counts.merge(recipients, how="outer", on=keys)
-    return merged.fillna({c: 0 for c in merged.columns if c not in keys})
+#: One program's rows of the per-desa eligibility counts (names filled in from fixed counts, never input).
+_ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j}, {paid} FROM per_desa WHERE eligible_{j} > 0"
 
 
-_DESA_ELIGIBILITY = _SCOPED_PAYMENTS + """,
-    paid AS (SELECT DISTINCT desa_code, household FROM scoped_payments WHERE program = $program AND status = $paid)
-    SELECT h.desa_code AS region, $program AS program, $year AS period, $all_channels AS channel,
-           count(*) AS eligible_households,
-           count(paid.household) AS eligible_paid
-    FROM households h
-    JOIN regions r ON r.code = h.desa_code
-    LEFT JOIN paid ON paid.household = 'k' || h.kk_number AND paid.desa_code = h.desa_code
-    WHERE h.desil <= $target_desil
-      AND (NOT $needs_component OR h.pkh_components > 0)
-      AND (NOT $desa_only OR r.kind <> 'kelurahan')
-    GROUP BY h.desa_code"""  # noqa: S608
-
-_DESA_REGISTERED = """
-    SELECT desa_code AS region, $all_programs AS program, $year AS period, $all_channels AS channel,
-           count(*) AS registered_households
-    FROM households GROUP BY desa_code"""
-
-
-def desa_eligibility(con: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> pd.DataFrame:
-    """Per desa × program, for the year: eligible households and those of them paid; all programs: registered.
+def _eligible_sql(periods: list[str]) -> str:
+    """Eligible households per desa × program, and those of them paid in each whole-year period.
 
     Eligible = in the program's target desil; PKH also needs a member in one of its components, and BLT Dana
-    Desa exists only in desa (a kelurahan has no village fund).
+    Desa exists only in desa (a kelurahan has no village fund). Households are read once, with each program's
+    paid months beside them.
     """
-    params = _scope_params(scope, late_after_days)
-    frames = [
-        _query(con, _DESA_ELIGIBILITY, {**params, "program": code, "target_desil": program.target_desil,
-                                        "needs_component": code == "PKH", "desa_only": program.desa_only})
-        for code, program in PROGRAMS.items()
-    ]
-    frames.append(_query(con, _DESA_REGISTERED, params))
-    return pd.concat(frames, ignore_index=True)
+    programs = range(len(PROGRAMS))
+    paid_months = ", ".join(f"bit_or(months) FILTER (WHERE program = $program_{j}) AS months_{j}" for j in programs)
+    eligible = ", ".join(f"h.desil <= $desil_{j} AND (NOT $component_{j} OR h.pkh_components > 0) "
+                         f"AND (NOT $desa_only_{j} OR r.kind <> 'kelurahan') AS eligible_{j}, paid.months_{j}"
+                         for j in programs)
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE eligible_{j}) AS eligible_{j}, "
+        + ", ".join(f"count(*) FILTER (WHERE eligible_{j} AND months_{j} & $mask_{i} <> 0) AS paid_{j}_{i}"
+                    for i in range(len(periods)))
+        for j in programs)
+    per_program = _union(_ELIGIBLE_PROGRAM, [
+        {"j": j, "paid": ", ".join(f"paid_{j}_{i}" for i in range(len(periods)))} for j in programs])
+    return """
+    INSERT INTO _agg_eligible
+    WITH paid AS (
+        SELECT desa_code, kk_number, """ + paid_months + """
+        FROM _agg_paid WHERE kk_number IS NOT NULL GROUP BY desa_code, kk_number),
+    households_paid AS (
+        SELECT h.desa_code, """ + eligible + """
+        FROM households h
+        JOIN regions r ON r.code = h.desa_code
+        LEFT JOIN paid ON paid.kk_number = h.kk_number AND paid.desa_code = h.desa_code
+        WHERE h.desa_code >= $from_code AND h.desa_code < $to_code),
+    per_desa AS MATERIALIZED (
+        SELECT desa_code, """ + counts + """ FROM households_paid GROUP BY desa_code)
+    """ + per_program  # noqa: S608
+
+
+_CHUNK_REGISTERED = """
+    INSERT INTO _agg_registered
+    SELECT desa_code, count(*) AS registered_households FROM households
+    WHERE desa_code >= $from_code AND desa_code < $to_code GROUP BY desa_code"""
+
+
+def _periods(scope: Scope) -> tuple[list[str], dict[str, object]]:
+    """The whole-year periods (the year, then each earlier release's year-to-date) and a bit mask of the months
+    each covers, as parameters mask_0, mask_1, ..."""
+    codes = [scope.year_code, *scope.earlier_codes]
+    through = [scope.through_month, *scope.earlier]
+    return codes, {f"mask_{i}": (1 << k) - 1 for i, k in enumerate(through)}
+
+
+def _program_params() -> dict[str, object]:
+    params: dict[str, object] = {}
+    for i, (code, program) in enumerate(PROGRAMS.items()):
+        params |= {f"program_{i}": code, f"desil_{i}": program.target_desil, f"component_{i}": code == "PKH",
+                   f"desa_only_{i}": program.desa_only}
+    return params
+
+
+def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.DataFrame,
+                   late_after_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The disbursement cells published at every level, and the data-quality indicators per desa.
+
+    Disbursement cells: desa whole-year cells, kecamatan cells by month too, and from kabupaten/kota up by channel
+    too (see tables.complete_disbursement_cells). Payments are read twice per few provinces (counts; households'
+    paid months), each desa aggregated once, and the levels above summed from desa in SQL: every measure adds up
+    over regions (a household is counted in its desa), and only the cells a level publishes leave DuckDB. A few
+    provinces at a time: the whole country at once took DuckDB past 7 GB. `regions` maps each desa to its
+    ancestors.
+    """
+    codes, masks = _periods(scope)
+    params = {**_scope_params(scope, late_after_days), **masks, **_program_params()}
+    periods = scope.months
+    params |= _period_params(codes, periods)
+    try:
+        _create_temp_tables(con, codes, scope.through_month)
+        chunk = (_CHUNK_COUNTS, _paid_sql(scope.through_month), _recipients_sql(codes, scope.through_month),
+                 _eligible_sql(codes), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
+        provinces = sorted(scope.provinces)
+        for start in range(0, len(provinces), PROVINCES_PER_QUERY):
+            after = provinces[start + PROVINCES_PER_QUERY:]
+            # Codes of one province sort between its code and the next one's ("11" <= "11.01.01.2001" < "12").
+            bounds = {"from_code": provinces[start], "to_code": after[0] if after else "~"}
+            for sql in chunk:
+                _execute(con, sql, {**params, **bounds})
+        con.execute("DROP TABLE _agg_paid")  # the largest: its memory is free for the roll-up
+        con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
+        sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
+        cells = _query(con, sql, params)
+        return cells, _desa_quality(con, scope, params)
+    finally:
+        con.unregister("_agg_regions")
+        for table in _TEMP_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _create_temp_tables(con: duckdb.DuckDBPyConnection, codes: list[str], through_month: int) -> None:
+    """The tables each few provinces' results are added to."""
+    columns = {
+        "_agg_counts": "desa_code VARCHAR, program VARCHAR, period VARCHAR, channel VARCHAR, "
+                       + ", ".join(f"{m} BIGINT" for m in _SUMMED),
+        "_agg_recipients": "desa_code VARCHAR, program VARCHAR, channel VARCHAR, "
+                           + ", ".join([*(f"p{i} BIGINT" for i in range(len(codes))),
+                                        *(f"m{m:02d} BIGINT" for m in range(1, through_month + 1))]),
+        "_agg_eligible": "desa_code VARCHAR, program VARCHAR, eligible_households BIGINT, "
+                         + ", ".join(f"eligible_paid_{i} BIGINT" for i in range(len(codes))),
+        "_agg_registered": "desa_code VARCHAR, registered_households BIGINT",
+        "_agg_quality_paid": "desa_code VARCHAR, kk_number VARCHAR, nik VARCHAR, months INTEGER, "
+                             "invalid_months INTEGER",
+        "_agg_deceased": "desa_code VARCHAR, kk_number VARCHAR, months INTEGER",
+    }
+    for table, definition in columns.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({definition})")
+
+
+def _period_params(codes: list[str], months: list[str]) -> dict[str, object]:
+    return {**{f"code_{i}": code for i, code in enumerate(codes)},
+            **{f"month_{m}": month for m, month in enumerate(months, start=1)}}
+
+
+# Templates of one period's rows; the names filled in are generated from fixed lists and counts, never input.
+_DESA_RECIPIENTS = ("SELECT desa_code AS region, program, channel, $code_{i} AS period, p{i} AS recipients "
+                    "FROM _agg_recipients WHERE channel = $all_channels AND p{i} > 0")
+_UPPER_RECIPIENTS = ("SELECT region, program, channel, {code} AS period, {column} AS recipients FROM upper_wide "
+                     "WHERE {column} > 0")
+_ELIGIBLE_PERIOD = ("SELECT desa_code, program, $code_{i} AS period, eligible_households, "
+                    "eligible_paid_{i} AS eligible_paid FROM _agg_eligible")
+_REGISTERED_PERIOD = "SELECT desa_code, $code_{i} AS period, registered_households FROM _agg_registered"
+
+
+def _union(template: str, fills: list[dict[str, object]]) -> str:
+    return "\n        UNION ALL ".join(template.format(**fill) for fill in fills)
+
+
+def _region(*columns: str) -> str:
+    """The region a grouping set's row belongs to: its lowest region column grouped on, else the nation."""
+    return ("CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {c}" for c in columns) + " ELSE $national END")
+
+
+def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str:
+    """Desa aggregates (the chunks' temporary tables) to the cells every level publishes, one row per cell.
+
+    Desa: whole-year periods, all channels. Kecamatan: every period too. Kabupaten/kota, provinces and the
+    nation: every channel too. Months map to the periods that contain them (the month itself, the year, and each
+    earlier release's year-to-date that covers it); recipients come per period from their masks.
+    """
+    period_map = ", ".join(
+        [f"($month_{m}, $month_{m}, false)" for m in range(1, len(months) + 1)]
+        + [f"($month_{m}, $code_{i}, true)" for i, k in enumerate(through) for m in range(1, k + 1)])
+    # Column names and $parameter names below are generated from fixed lists and counts, never from input.
+    sums = ", ".join(f"sum({m}) AS {m}" for m in _SUMMED)
+    wide = [f"p{i}" for i in range(len(codes))] + [f"m{m:02d}" for m in range(1, len(months) + 1)]
+    wide_codes = [f"$code_{i}" for i in range(len(codes))] + [f"$month_{m}" for m in range(1, len(months) + 1)]
+    desa_recipients = _union(_DESA_RECIPIENTS, [{"i": i} for i in range(len(codes))])
+    upper_recipients = _union(_UPPER_RECIPIENTS, [{"column": c, "code": code} for c, code in zip(wide, wide_codes,
+                                                                                                 strict=True)])
+    eligible = _union(_ELIGIBLE_PERIOD, [{"i": i} for i in range(len(codes))])
+    registered = _union(_REGISTERED_PERIOD, [{"i": i} for i in range(len(codes))])
+    every_region = ("(desa_code, {k}), (kecamatan_code, {k}), (kabupaten_code, {k}), (province_code, {k}), ({k})")
+    return """
+    WITH months(month, period, whole) AS (VALUES """ + period_map + """),
+    located AS (SELECT code AS desa_code, kecamatan_code, kabupaten_code, province_code FROM _agg_regions),
+    desa_counts AS (
+        SELECT desa_code AS region, """ + _PROGRAM + """ AS program, months.period, $all_channels AS channel,
+               """ + sums + """
+        FROM _agg_counts c JOIN months ON months.month = c.period AND months.whole
+        GROUP BY GROUPING SETS ((desa_code, program, months.period), (desa_code, months.period))),
+    kecamatan_months AS (
+        SELECT kecamatan_code, kabupaten_code, province_code, program, period AS month, channel, """ + sums + """
+        FROM _agg_counts LEFT JOIN located USING (desa_code) GROUP BY ALL),
+    upper_counts AS (
+        SELECT """ + _region(*_UPPER) + """ AS region,
+               """ + _PROGRAM + """ AS program, months.period, """ + _CHANNEL + """ AS channel, """ + sums + """
+        FROM kecamatan_months k JOIN months ON months.month = k.month
+        GROUP BY GROUPING SETS (
+            (kecamatan_code, program, months.period), (kecamatan_code, months.period),
+            (kabupaten_code, program, months.period, channel), (kabupaten_code, program, months.period),
+            (kabupaten_code, months.period, channel), (kabupaten_code, months.period),
+            (province_code, program, months.period, channel), (province_code, program, months.period),
+            (province_code, months.period, channel), (province_code, months.period),
+            (program, months.period, channel), (program, months.period), (months.period, channel), (months.period))),
+    upper_wide AS (
+        SELECT """ + _region(*_UPPER) + """ AS region, program, channel,
+               """ + ", ".join(f"sum({c}) AS {c}" for c in wide) + """
+        FROM _agg_recipients LEFT JOIN located USING (desa_code)
+        GROUP BY GROUPING SETS ((kecamatan_code, program, channel), (kabupaten_code, program, channel),
+                                (province_code, program, channel), (program, channel))
+        -- Kecamatan are published for all channels together only.
+        HAVING grouping(kecamatan_code) = 1 OR channel = $all_channels),
+    recipients AS (
+        """ + desa_recipients + """
+        UNION ALL """ + upper_recipients + """),
+    eligible_periods AS (
+        """ + eligible + """),
+    eligible AS (
+        SELECT """ + _region("desa_code", *_UPPER) + """ AS region, program, period, $all_channels AS channel,
+               sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid
+        FROM eligible_periods LEFT JOIN located USING (desa_code)
+        GROUP BY GROUPING SETS (""" + every_region.format(k="program, period") + """)),
+    registered_periods AS (
+        """ + registered + """),
+    registered AS (
+        SELECT """ + _region("desa_code", *_UPPER) + """ AS region, $all_programs AS program, period,
+               $all_channels AS channel,
+               sum(registered_households) AS registered_households
+        FROM registered_periods LEFT JOIN located USING (desa_code)
+        GROUP BY GROUPING SETS (""" + every_region.format(k="period") + """))
+    SELECT region, program, period, channel, """ + sums + """, sum(recipients) AS recipients,
+           sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid,
+           sum(registered_households) AS registered_households
+    FROM (SELECT * FROM desa_counts UNION ALL BY NAME SELECT * FROM upper_counts
+          UNION ALL BY NAME SELECT * FROM recipients UNION ALL BY NAME SELECT * FROM eligible
+          UNION ALL BY NAME SELECT * FROM registered)
+    -- A desa without a kecamatan in the registry has no kecamatan cell (nor kabupaten, nor province).
+    WHERE region IS NOT NULL
+    GROUP BY ALL"""  # noqa: S608
 
 
 def roll_up(desa_rows: pd.DataFrame, regions: pd.DataFrame, keys: list[str], measures: list[str]) -> pd.DataFrame:
@@ -283,34 +463,40 @@ def _feedback_params(scope: Scope, statuses: tuple[str, ...]) -> dict[str, objec
             "through": scope.through, **{f"status_{i}": s for i, s in enumerate(statuses)}}
 
 
-# Constant SQL fragments joined at import time; every value is a bound parameter.
-_DESA_QUALITY = _SCOPED_PAYMENTS + """,
-    paid AS (SELECT DISTINCT desa_code, household, nik, kk_number, nik_valid FROM scoped_payments
-             WHERE status = $paid),
-    nik_desa AS (SELECT nik, count(DISTINCT desa_code) AS desa FROM paid GROUP BY nik)
-    SELECT desa_code AS region, 'duplicate_nik' AS indicator, count(DISTINCT household) AS households
-    FROM paid JOIN nik_desa USING (nik) WHERE nik_desa.desa > 1 GROUP BY desa_code
-    UNION ALL
-    -- The NIK rule is applied once, when a row enters the raw database (disbursements.nik_valid); a row from before
-    -- that column passed ingest's check, which quarantines every invalid NIK.
-    SELECT desa_code, 'invalid_nik', count(DISTINCT household)
-    FROM paid WHERE NOT coalesce(nik_valid, true)
-    GROUP BY desa_code
-    UNION ALL
-    SELECT p.desa_code, 'deceased_paid', count(DISTINCT p.household)
-    FROM scoped_payments p
+#: Households paid after the head's death, with the months of those payments.
+_CHUNK_DECEASED = """
+    INSERT INTO _agg_deceased
+    SELECT p.desa_code, p.kk_number, bit_or(""" + _MONTH_BIT.replace("period", "p.period") + """) AS months
+    FROM disbursements p
     JOIN households h ON h.kk_number = p.kk_number AND h.desa_code = p.desa_code
-    WHERE p.status = $paid AND h.head_died_on IS NOT NULL AND p.paid_date > h.head_died_on
-    GROUP BY p.desa_code
+    WHERE p.status = $paid AND p.period BETWEEN $first AND $through AND h.head_died_on IS NOT NULL
+      AND p.paid_date > h.head_died_on AND p.desa_code >= $from_code AND p.desa_code < $to_code
+    GROUP BY ALL"""  # noqa: S608
+
+#: One whole-year period's data-quality indicators per desa ($mask: its months; $through: its last month).
+_DESA_QUALITY = """
+    WITH paid AS (SELECT desa_code, """ + _HOUSEHOLD + """ AS household, nik FROM _agg_quality_paid
+                  WHERE months & $mask <> 0),
+    shared_nik AS (SELECT nik FROM paid GROUP BY nik HAVING count(DISTINCT desa_code) > 1)
+    SELECT desa_code AS region, 'duplicate_nik' AS indicator, count(DISTINCT household) AS households
+    FROM paid SEMI JOIN shared_nik USING (nik) GROUP BY desa_code
+    UNION ALL
+    SELECT desa_code, 'invalid_nik', count(DISTINCT """ + _HOUSEHOLD + """)
+    FROM _agg_quality_paid WHERE invalid_months & $mask <> 0 GROUP BY desa_code
+    UNION ALL
+    SELECT desa_code, 'deceased_paid', count(*) FROM _agg_deceased WHERE months & $mask <> 0 GROUP BY desa_code
     UNION ALL
     SELECT desa_code, 'quarantined_rows', count(*) FROM quarantine
     WHERE desa_code IS NOT NULL AND period BETWEEN $first AND $through GROUP BY desa_code"""  # noqa: S608
 
 
-def desa_quality(con: duckdb.DuckDBPyConnection, scope: Scope, late_after_days: int) -> pd.DataFrame:
-    """Per desa, for the year: recipient households with a duplicated or invalid NIK, paid after the head's
-    death, and ingested rows quarantined (those of the year's months: a row whose month could not be read has no
-    year to count in)."""
-    frame = _query(con, _DESA_QUALITY, _scope_params(scope, late_after_days))
-    frame["period"] = str(scope.year)
-    return frame
+def _desa_quality(con: duckdb.DuckDBPyConnection, scope: Scope, params: dict[str, object]) -> pd.DataFrame:
+    """Per desa, for the year (and each earlier release's year-to-date): recipient households with a duplicated
+    or invalid NIK, paid after the head's death, and ingested rows quarantined (those of the period's months: a
+    row whose month could not be read has no year to count in)."""
+    codes, masks = _periods(scope)
+    frames = []
+    for i, (code, month) in enumerate(zip(codes, [scope.through_month, *scope.earlier], strict=True)):
+        period = {"mask": masks[f"mask_{i}"], "through": f"{scope.year}-{month:02d}"}
+        frames.append(_query(con, _DESA_QUALITY, {**params, **period}).assign(period=code))
+    return pd.concat(frames, ignore_index=True)

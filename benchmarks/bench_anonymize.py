@@ -4,6 +4,9 @@
     python benchmarks/bench_anonymize.py --preset national --regions 33,53,94 --scale 0.1
     python benchmarks/bench_anonymize.py --raw data/raw/bansos.duckdb      # an existing raw database
 
+The aggregation's CPU time is also printed as a ratio to a bare GROUP BY of the same payments (see
+bench_aggregate.py), measured after the publish in the same process.
+
 Sparse data and large tables are the slow cases: the attack holds every measure of a table in one LP, so its
 components are larger than one measure's (the demo's largest has 1,868 hidden values). The small/partner columns
 below are the publisher's own figures; no release publishes them.
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,30 +27,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_aggregate import bare_group_by_cpu, raw_database
+
 from anonymize.publish import Published, publish
-from settings import ROOT, get_settings
+from settings import get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
 STAGES = ("aggregate", "primary", "secondary", "audit", "write", "standalone_audit", "package")
 
 
-def generate_raw(out: Path, preset: str, scale: float, seed: int, regions: str | None) -> float:
-    """Run the generator in its own process; return its seconds."""
-    command = [sys.executable, "-m", "data", "generate", "--preset", preset, "--scale", str(scale), "--seed",
-               str(seed), "--out", str(out), *(["--regions", regions] if regions else [])]
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
-    print(done.stdout.strip())
-    return time.perf_counter() - start
-
-
-def report(outcome: Published, total_seconds: float) -> None:
+def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
     seconds = outcome.seconds
     rows = outcome.rows_aggregated
     print(f"published {outcome.release_id} (data through {outcome.data_through}) in {total_seconds:.1f} s; "
           f"peak RSS {outcome.peak_rss_mb:,.0f} MiB")
     print(f"  aggregation: {rows:,} disbursement rows in {seconds['aggregate']:.1f} s = "
-          f"{rows / max(seconds['aggregate'], 1e-9):,.0f} rows/s")
+          f"{rows / max(seconds['aggregate'], 1e-9):,.0f} rows/s; CPU {seconds['aggregate_cpu']:.1f} s = "
+          f"{seconds['aggregate_cpu'] / bare_cpu:.2f}x a bare GROUP BY of the same payments ({bare_cpu:.1f} s CPU, "
+          "benchmarks/bench_aggregate.py)")
     print("  seconds: " + ", ".join(f"{stage} {seconds.get(stage, 0.0):.1f}" for stage in STAGES)
           + "  (primary/secondary/audit: protect(), summed over tables; standalone_audit: from the published tables)")
     audit = outcome.audit["tables"]
@@ -81,15 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="log the attack's stages (counts only)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        raw = args.raw
-        if raw is None:
-            raw = Path(folder) / "raw.duckdb"
-            seconds = generate_raw(raw, args.preset, args.scale, args.seed, args.regions)
-            print(f"  generated in {seconds:.1f} s (not part of the figures below)")
+        raw = raw_database(args, Path(folder))
         geo_dir = args.geo_dir or Path(folder) / "no-geo"
         start = time.perf_counter()
         outcome = publish(raw, Path(folder) / "published" / "bansos.duckdb", args.threshold, None, geo_dir, keep=1)
-        report(outcome, time.perf_counter() - start)
+        total = time.perf_counter() - start
+        # After the publish, so that its peak RSS is the publisher's alone.
+        report(outcome, total, bare_group_by_cpu(raw, Path(folder) / "spill"))
     return 0
 
 

@@ -231,8 +231,11 @@ def test_household_counts_keep_their_invariants(published: duckdb.DuckDBPyConnec
 
 
 def test_household_keys_are_exact_not_hashed():
-    sql = aggregate._SCOPED_PAYMENTS + aggregate._DESA_ELIGIBILITY
-    assert "hash(" not in sql.lower()
+    assert "kk_number" in aggregate._HOUSEHOLD and "nik" in aggregate._HOUSEHOLD
+    assert aggregate._HOUSEHOLD_COLUMNS in aggregate._MASKS and "kk_number" in aggregate._HOUSEHOLD_COLUMNS
+    sql = [aggregate._paid_sql(12), aggregate._MASKS, aggregate._CHUNK_QUALITY_PAID, aggregate._CHUNK_DECEASED,
+           aggregate._DESA_QUALITY, aggregate._eligible_sql(["2025"]), aggregate._recipients_sql(["2025"], 12)]
+    assert not any("hash(" in s.lower() for s in sql)
 
 
 def test_every_cell_table_is_attacked_with_its_links(release_db: Path):
