@@ -42,6 +42,9 @@ LOCAL_ABOVE = 1500
 #: narrow (protect() hides partners for them; an audit fails) rather than attacked in the whole component: one LP
 #: of a national multi-province component took 1.5 s, and 84 values in doubt needed 169 of them at provinsi level.
 WHOLE_UP_TO = 8000
+#: Up to this many values, the values in doubt of a component larger than WHOLE_UP_TO get random objectives over
+#: the whole component (a few LPs for all of them) before what is left is presumed too narrow.
+WHOLE_RANDOM_UP_TO = 40000
 MAX_RANDOM_ROUNDS = 8
 #: Seconds a warm-started solve may take before it is redone from scratch (warm primal simplex can stall for
 #: good on a degenerate LP: seen on a demo-sized table, one solve still running after 15 minutes).
@@ -503,6 +506,11 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             pending, used = _outer_pass(system, by_var, members, labels, pending, requirement, state)
             solves += used
     if len(pending) and len(members) > WHOLE_UP_TO:
+        if len(members) <= WHOLE_RANDOM_UP_TO:
+            # Random objectives over the whole component move many values at once: most values in doubt are
+            # narrow only because the pieces held the rest of the component still.
+            pending, used = _random_rounds(_BatchLP(system, members), members, pending, requirement, rng, state)
+            solves += used
         _lift(system, requirement, state, pending)
         pending = _failing(requirement, state, pending)
         state.presumed[pending] = True
