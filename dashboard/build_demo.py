@@ -28,6 +28,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import i18n
+from locking import is_held
 from settings import ROOT, Settings, get_settings
 
 _log = logging.getLogger(__name__)
@@ -207,16 +208,7 @@ def _write_progress(path: Path, progress: Progress) -> None:
 
 def is_building(settings: Settings) -> bool:
     """Whether a build holds the lock, in this server process or another (an nginx set-up runs several)."""
-    lock = settings.published_db.parent / ".demo-build.lock"
-    if not lock.exists():
-        return False
-    with lock.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
+    return is_held(settings.published_db.parent / ".demo-build.lock")
 
 
 def _build(settings: Settings) -> None:

@@ -19,6 +19,7 @@ import anonymize.publish as publish_module
 from anonymize.published import CELL_TABLES, EARLIER_SUFFIX
 from anonymize.release import DB_NAME, MANIFEST_NAME, releases_dir
 from cli import UserError
+from locking import is_held
 from provenance import sha256_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,23 +221,10 @@ def test_a_second_publish_into_a_folder_being_published_is_refused_and_the_first
         october_db, raw_db, copy_release, anonymize_cli):
     """Two publishes into one folder would interleave (one clears the other's staging folder): the second is
     refused with one sentence while the first holds the lock, and the first completes."""
-    import fcntl
-
     current = copy_release(october_db)
     first = start_publish(raw_db, current)
     lock = current.parent / ".publish.lock"
-
-    def locked() -> bool:
-        if not lock.exists():
-            return False
-        with lock.open("a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            return False
-    wait_until(first, locked)
+    wait_until(first, lambda: is_held(lock))
     assert first.poll() is None, "the first publish ended before the second could start"
     code, _, err = anonymize_cli("publish", "--raw", raw_db, "--out", current, "--geo-dir", current.parent / "x")
     assert code == 2
