@@ -73,6 +73,8 @@ def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str = "", m
     fig = _layout(fig, lang, title, y_title)
     # Plotly hides the legend of a single line: the region compared alone would be an unnamed line.
     fig.update_layout(showlegend=True)
+    # Counts, Rupiah and shares are never negative: an axis from 0 keeps a small change from looking like a fall.
+    fig.update_yaxes(rangemode="tozero")
     return money_axis(fig, frame["value"], lang) if money else fig
 
 

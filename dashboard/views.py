@@ -52,7 +52,14 @@ def build_monthly_series(monthly: pd.DataFrame, metric: str, series_column: str,
                           "series": monthly[series_column].map(lambda s: series_names.get(s, s)).to_numpy(),
                           "value": values["value"].to_numpy(), "status": values["status"].to_numpy()})
     frame["label"] = format_values(frame, metric, norm, lang, threshold)
-    return frame.sort_values(["series", "period"], kind="stable").reset_index(drop=True)
+    # Series in the order of `series_names` (its codes, then any other code), never by their translated names: a
+    # series keeps its colour and legend place in both languages.
+    order = {code: i for i, code in enumerate(series_names)}
+    codes = monthly[series_column].astype(str).to_numpy()
+    frame["_order"] = [order.get(code, len(order)) for code in codes]
+    frame["_code"] = codes
+    frame = frame.sort_values(["_order", "_code", "period"], kind="stable")
+    return frame.drop(columns=["_order", "_code"]).reset_index(drop=True)
 
 
 def build_status_series(monthly: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:

@@ -492,3 +492,25 @@ def test_every_shareable_view_declares_its_title():
         for lang in i18n.LANGS:
             title = view.title(lang, measure="M", region="R", program="P", period="T", detail="D")
             assert title.startswith("M — "), (view.kind, lang, title)
+
+
+def test_a_program_keeps_its_colour_and_legend_place_in_both_languages():
+    """Series follow the order of their codes, not of their translated names (Sembako sorted before PKH in one
+    language and after it in the other, swapping colours between two screenshots of one chart)."""
+    monthly = pd.DataFrame({"region_code": "34", "period": ["2025-01"] * 3, "program": ["PKH", "SEMBAKO", "BLT_DD"],
+                            "recipients": [120.0, 80.0, 40.0], "suppressed": [False, False, False]})
+    names = {"id": {"PKH": "PKH", "SEMBAKO": "Sembako", "BLT_DD": "BLT Dana Desa"},
+             "en": {"PKH": "Family Hope (PKH)", "SEMBAKO": "Basic food (Sembako)", "BLT_DD": "Village cash (BLT)"}}
+    colours = {}
+    for lang in ("id", "en"):
+        series = views.build_monthly_series(monthly, "recipients", "program", names[lang], "none", lang, 10)
+        figure = charts.build_lines(series, lang, "t")
+        colours[lang] = [trace.line.color for trace in figure.data]
+        assert [trace.name for trace in figure.data] == list(names[lang].values())
+    assert colours["id"] == colours["en"]
+
+
+def test_line_charts_start_their_y_axis_at_zero():
+    frame = pd.DataFrame({"period": ["2025-01", "2025-02"], "series": ["A", "A"], "value": [25_000.0, 26_000.0],
+                          "label": ["25.000", "26.000"]})
+    assert charts.build_lines(frame, "id", "t").layout.yaxis.rangemode == "tozero"
