@@ -66,5 +66,5 @@ complaints = views.build_complaint_table(db.get_complaints(release_id, trend_cod
 components.render_table(complaints, t("col_status", ctx.lang), narrow)
 
 st.subheader(t("share_link", ctx.lang))
-st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None)
+st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None, wrap_lines=True)
 components.render_share(ctx, "wilayah", shareable.embed_params("profile"), panel.title, panel.figure)

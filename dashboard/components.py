@@ -328,16 +328,16 @@ def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, 
     pinned = {**params, "release": ctx.release.release_id}
     with st.expander(i18n.t("share_title", ctx.lang)):
         st.caption(i18n.t("share_latest", ctx.lang))
-        st.code(share_link(url_path, params), language=None)
+        st.code(share_link(url_path, params), language=None, wrap_lines=True)
         st.caption(i18n.t("share_pinned", ctx.lang, release=ctx.release.release_id))
-        st.code(share_link(url_path, pinned), language=None)
+        st.code(share_link(url_path, pinned), language=None, wrap_lines=True)
         if embed is None:
             return
         st.caption(i18n.t("embed_snippet", ctx.lang))
         chart = shareable.CHART.name
         src = share_link("", {"embed": "true", **{k: v for k, v in pinned.items() if k != chart}, **embed})
         st.code(embed_snippet(src, title, embed_height(embed.get(chart, ""), state.current("top", "10"))),
-                language="html")
+                language="html", wrap_lines=True)
         if figure is not None:
             st.caption(i18n.t("embed_image", ctx.lang))
             render_image_downloads(ctx, figure, f"share_{url_path}", url_path)

@@ -214,6 +214,7 @@ def test_region_search_with_a_typo_finds_the_desa(open_page, published):
     assert at.query_params.get("region") == code
     assert name in at.header[0].value
     assert at.code[0].value.endswith(f"region={code}&lang=id")
+    assert at.code[0].proto.wrap_lines, "the shareable link wraps (a phone cut it at '...region=ID&l')"
 
 
 def test_a_search_opens_its_best_match_at_once(open_page, published):
