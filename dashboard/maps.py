@@ -36,6 +36,8 @@ def make_bins(values: pd.Series, classes: int = len(PALETTE)) -> list[float]:
     finite = pd.Series(values, dtype=float).dropna()
     if finite.empty:
         return []
+    # No more classes than distinct values: two regions drew two colours under a key of five classes.
+    classes = max(min(classes, finite.nunique()), 1)
     edges = np.unique(np.quantile(finite, np.linspace(0, 1, classes + 1)))
     return [float(e) for e in edges]
 

@@ -514,3 +514,11 @@ def test_line_charts_start_their_y_axis_at_zero():
     frame = pd.DataFrame({"period": ["2025-01", "2025-02"], "series": ["A", "A"], "value": [25_000.0, 26_000.0],
                           "label": ["25.000", "26.000"]})
     assert charts.build_lines(frame, "id", "t").layout.yaxis.rangemode == "tozero"
+
+
+def test_a_map_of_few_values_has_no_empty_classes_in_its_key():
+    edges = maps.make_bins(pd.Series([120.0, 4_500.0, np.nan]))
+    classes = [maps.bin_index(v, edges) for v in (120.0, 4_500.0)]
+    assert len(edges) - 1 == 2 and sorted(classes) == [0, 1]
+    items = maps.legend_items(edges, lambda v: f"{v:,.0f}", "id", 10)
+    assert len(items) == 2 + 2      # two classes, then the hidden and not-published swatches
