@@ -34,7 +34,9 @@ narrow = browser.content_width() < browser.NARROW
 # On a phone the table keeps rank, name and the ranked figure (the others are in the chart's CSV).
 table = panel.table.iloc[:, [0, 1, 5 if rank_by == "gap" else 6]] if narrow else panel.table
 charts.render_chart(panel.figure, table, ctx.lang, key="gap_bars", expanded=True, plain=narrow)
-export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars", "kesenjangan")
+view = {"measure": rank_by, "program": program, "period": year, "level": level, "region_code": code}
+export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars",
+                        f"kesenjangan-top{top}", view)
 
 st.subheader(t("scatter_title", ctx.lang))
 points = views.build_scatter_points(panel.source, ctx.lang)
@@ -43,5 +45,5 @@ scatter = charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t
                                t("m_coverage", ctx.lang), names=not narrow)
 charts.render_chart(scatter, views.scatter_table(points, ctx.lang), ctx.lang, key="scatter", heading=False)
 export.render_downloads(points.assign(value=points["y"], status="ok"), export.SCATTER_KEYS, scatter, release_id,
-                        ctx.lang, "scatter", "kemiskinan-cakupan")
+                        ctx.lang, "scatter", "kemiskinan-cakupan", {**view, "measure": "coverage"})
 components.render_share(ctx, "kesenjangan", shareable.embed_params("gap"), panel.title, panel.figure)

@@ -55,5 +55,7 @@ charts.render_table(ranked, ctx.lang, key="map_table", expanded=True)
 def figure():
     return maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title)
 
-export.render_downloads(panel.plotted, export.REGION_KEYS, figure, release_id, ctx.lang, "map", "peta")
+view = {"measure": export.measure_name(metric, norm), "program": program, "period": period, "level": level,
+        "region_code": code}
+export.render_downloads(panel.plotted, export.REGION_KEYS, figure, release_id, ctx.lang, "map", "peta", view)
 components.render_share(ctx, "peta", shareable.embed_params("map"), panel.title, figure)

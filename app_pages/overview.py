@@ -42,7 +42,8 @@ series = views.build_monthly_series(monthly, "amount", "program", {program: comp
 figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
 components.render_hidden_note(ctx, series)
-export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan")
+export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan",
+                        {"measure": "amount", "program": program, "region_code": monthly_code})
 
 st.subheader(t("hidden_why_title", ctx.lang))
 st.write(views.hidden_explanation(ctx.release.tables, ctx.lang, threshold))

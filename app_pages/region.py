@@ -56,8 +56,9 @@ for note in panel.notes:
     st.caption(note)
 charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend")
 components.render_hidden_note(ctx, panel.plotted)
+# By program: each row's program is its `series`; the months are the trend region's (a desa shows its kecamatan).
 export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",
-                        f"profil-{code}")
+                        "profil", {"measure": "recipients", "region_code": trend_code})
 
 st.subheader(t("complaints_title", ctx.lang, year=year))
 if trend_code != code:  # complaints are published from kecamatan up

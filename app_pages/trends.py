@@ -32,7 +32,9 @@ for note in panel.notes:
     st.info(note)
 charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
 components.render_hidden_note(ctx, panel.plotted)
-export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown", "tren")
+view = {"measure": export.measure_name(metric, norm), "program": program, "region_code": code}
+export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown",
+                        f"tren-{breakdown}", view)
 
 st.subheader(t("cumulative_title", ctx.lang))
 own = db.get_monthly(release_id, (code,), (program,))
@@ -42,7 +44,8 @@ st.caption(t("target_definition", ctx.lang) if target is not None else t("target
 figure = charts.build_cumulative(cumulative, target, ctx.lang, t("cumulative_title", ctx.lang))
 charts.render_chart(figure, views.cumulative_table(cumulative, target, ctx.lang), ctx.lang, key="cumulative",
                     heading=False)
-export.render_downloads(cumulative, export.SERIES_KEYS, figure, release_id, ctx.lang, "cumulative", "kumulatif")
+export.render_downloads(cumulative, export.SERIES_KEYS, figure, release_id, ctx.lang, "cumulative", "kumulatif",
+                        {**view, "measure": "amount_cumulative"})
 
 st.subheader(t("compare", ctx.lang))
 options = components.compare_options(ctx, code)
@@ -52,9 +55,12 @@ codes = (code, *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,))
 labels = {db.region(release_id, c)["name"]: components.region_label(db.region(release_id, c), ctx.lang)
           for c in codes}  # "Kulon Progo Regency" in English
+# Each compared line's region code goes into its CSV rows (a name alone may be shared by two regions).
+series_codes = {labels[db.region(release_id, c)["name"]]: c for c in codes}
 series = views.build_monthly_series(compared, metric, "name", labels, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))
 figure = charts.build_lines(series, ctx.lang, label, money=metric == "amount")
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="compare")
-export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "compare", "banding")
+export.render_downloads(series.assign(region_code=series["series"].map(series_codes)), export.COMPARE_KEYS, figure,
+                        release_id, ctx.lang, "compare", "banding", view)
 components.render_share(ctx, "tren", shareable.embed_params("trend", by=breakdown), panel.title, panel.figure)

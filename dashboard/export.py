@@ -5,6 +5,7 @@ CSV in a `source` column: a line above the header would misalign every reader)."
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 
@@ -13,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import openformat
-from dashboard import i18n, opendata
+from dashboard import i18n, metrics, opendata
 from dashboard.metrics import NA, NODATA, OK, UNDEFINED
 
 #: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
@@ -29,13 +30,37 @@ REGION_KEYS = {"region_code": "region_code", "name": "name"}
 GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name"}
 #: The gaps scatter: x is the eligible share of registered households, `value` the coverage (y).
 SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_share", "outlier": "outlier"}
+#: Compared regions: each line's region code next to its name.
+COMPARE_KEYS = {"period": "period", "series": "series", "region_code": "region_code"}
+#: Columns naming the view (what `value` is), in this order after the key columns; region codes in public form.
+VIEW_COLUMNS = ("measure", "program", "period", "level", "region_code")
 
 
-def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str) -> pd.DataFrame:
-    """The plotted points: key columns (region codes in the files' form, `ID.53.10`), `value` (the number, empty
-    where there is none), `status` (ok, hidden, not_published_at_level, no_data, undefined) and `source`."""
+def measure_name(metric: str, norm: str) -> str:
+    """The measure as a file says it: `recipients`, `amount_per_eligible` (rates take no normalisation)."""
+    norm = metrics.effective_norm(metric, norm)
+    return metric if norm == "none" else f"{metric}_per_{norm}"
+
+
+def view_stem(stem: str, view: dict[str, str]) -> str:
+    """The download's name part: the page's stem and the view's parameters in `VIEW_COLUMNS` order, safe characters
+    only (`peta-recipients-PKH-2025-10-desa-34.01`), so two different views never download under one name."""
+    named = {**view, "region_code": openformat.public_code(view.get("region_code"))}
+    parts = [stem, *(named[k] for k in VIEW_COLUMNS if named.get(k))]
+    return "-".join(p for p in (re.sub(r"[^A-Za-z0-9._-]+", "_", str(part)).strip("._-") for part in parts) if p)
+
+
+def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
+                  view: dict[str, str] | None = None) -> pd.DataFrame:
+    """The plotted points: key columns (region codes in the files' form, `ID.53.10`), the view's columns saying what
+    the values are (`measure`, `program`, `period`, `level`, `region_code`: those of `view` the rows do not already
+    have), `value` (the number, empty where there is none), `status` (ok, hidden, not_published_at_level, no_data,
+    undefined) and `source`."""
     present = {k: v for k, v in keys.items() if k in plotted}  # a single series has no `series` column
     frame = plotted[list(present)].rename(columns=present).reset_index(drop=True)
+    for column in VIEW_COLUMNS:
+        if view and view.get(column) and column not in frame:
+            frame[column] = view[column]
     if "region_code" in frame:
         frame["region_code"] = frame["region_code"].map(openformat.public_code)
     status = plotted["status"] if "status" in plotted else pd.Series(
@@ -77,11 +102,13 @@ def image_bytes(figure: go.Figure, release_id: str, fmt: str, width: int = 1000)
 
 
 def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Figure | Callable[[], go.Figure] | None,
-                     release_id: str, lang: str, key: str, stem: str) -> None:
+                     release_id: str, lang: str, key: str, stem: str, view: dict[str, str]) -> None:
     """CSV of the plotted values and PNG and SVG of the chart (`figure` may be a function: a map is drawn as a
-    figure only when its image is asked for); one row of buttons."""
+    figure only when its image is asked for); one row of buttons. `view` names what is shown (see `plotted_frame`)
+    and goes into the files' names."""
     columns = st.columns(3 if figure is not None else 1)
-    frame = plotted_frame(plotted, keys, release_id)
+    frame = plotted_frame(plotted, keys, release_id, view)
+    stem = view_stem(stem, view)
     columns[0].download_button(i18n.t("download_csv", lang), openformat.csv_bytes(frame),
                                file_name=opendata.file_name(release_id, stem, "csv"), mime="text/csv",
                                key=f"{key}_csv", on_click="ignore")

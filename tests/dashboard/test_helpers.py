@@ -11,6 +11,7 @@ import pytest
 
 from dashboard import browser, charts, components, i18n, maps, metrics, search, state, views
 from dashboard.build_demo import demo_commands, overall, parse_progress
+from geo.regions import load_regions
 from settings import Settings
 
 
@@ -200,6 +201,52 @@ def test_search_is_typo_and_case_tolerant_and_uses_context(query, first):
 def test_search_finds_nothing_for_gibberish():
     assert search.search(search.build_index(_regions()), "qqqqzzzz").empty
     assert search.search(search.build_index(_regions()), "   ").empty
+
+
+@pytest.fixture(scope="module")
+def registry_index() -> search.SearchIndex:
+    """The search index over the real Kemendagri registry, shaped as `queries.all_regions` returns it."""
+    regions = load_regions()
+    regions = regions[regions["level"].isin(["desa", "kecamatan", "kabupaten", "provinsi"])]
+    names = regions.set_index("code")["name"]
+    kinds = regions.set_index("code")["kind"]
+    level = regions["level"]
+    return search.build_index(pd.DataFrame({
+        "code": regions["code"], "level": level, "name": regions["name"], "kind": regions["kind"],
+        "kecamatan": regions["kecamatan_code"].map(names).where(level == "desa"),
+        "kabupaten": regions["kabupaten_code"].map(names).where(level.isin(["desa", "kecamatan"])),
+        "kabupaten_kind": regions["kabupaten_code"].map(kinds).where(level.isin(["desa", "kecamatan"])),
+        "provinsi": regions["province_code"].map(names).where(level != "provinsi")}).sort_values("code"))
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    # The name with its kind word beats desa of the same name and fuzzy look-alikes ("Tupan" once came first).
+    ("Kota Kupang", "53.71"), ("kota  KUPANG", "53.71"), ("Kabupaten Kupang", "53.01"), ("Kabupaten Sleman", "34.04"),
+    ("kab. sleman", "34.04"), ("Desa Caturtunggal", "34.04.07.2001"), ("Kecamatan Mlati", "34.04.06"),
+    # Typos and context still work over ninety thousand names.
+    ("caturtungal", "34.04.07.2001"), ("sindaudi mlati", "34.04.06.2001"), ("Sinduadi", "34.04.06.2001"),
+])
+def test_search_over_the_registry_puts_the_exact_match_first(registry_index, query, first):
+    assert search.search(registry_index, query)["code"].iloc[0] == first
+
+
+def test_search_kind_word_picks_the_region_of_that_kind(registry_index):
+    found = search.search(registry_index, "Kecamatan Depok")
+    assert (found["level"].iloc[0], found["name"].iloc[0]) == ("kecamatan", "Depok")
+    # Without the kind word every region called Depok is an exact match and comes before look-alikes.
+    found = search.search(registry_index, "Depok", limit=30)
+    exact = found["name"].map(search.normalise).map(lambda n: n in ("depok", "kota depok"))
+    assert exact.any() and not exact.iloc[:exact.sum()].eq(False).any()
+
+
+def test_search_whole_words_beat_partial_matches():
+    regions = pd.DataFrame({"code": ["11.01.01.2001", "11.01.01.2002"], "level": ["desa", "desa"],
+                            "name": ["Tunggul", "Batu Tunggal"], "kind": ["desa", "desa"],
+                            "kecamatan": ["A", "A"], "kabupaten": ["B", "B"], "provinsi": ["C", "C"]})
+    # "Tunggul" is the closer string, but only "Batu Tunggal" holds the word typed.
+    assert search.search(search.build_index(regions), "tunggal")["name"].tolist()[0] == "Batu Tunggal"
+    accented = regions.assign(name=["Tunggul", "Batú Tunggal"])
+    assert search.search(search.build_index(accented), "BATU TUNGGAL")["name"].iloc[0] == "Batú Tunggal"
 
 
 def _year_cells(**overrides) -> pd.DataFrame:

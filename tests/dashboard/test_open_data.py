@@ -89,9 +89,14 @@ def test_the_page_builds_no_file_and_reads_none_until_clicked(published_db, monk
 def test_download_what_i_see_csv_has_numbers_only_and_a_reason(published, release_id):
     ctx = PageContext("en", db.get_release())
     panel = panels.trend_panel(ctx, "34.01.01", "PKH", "recipients", "none", "program")
-    frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS, release_id)
+    view = {"measure": "recipients", "program": "PKH", "region_code": "34.01.01"}
+    frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS, release_id, view)
     back = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
-    assert list(back.columns)[-3:] == ["value", "status", "source"]
+    assert list(back.columns) == ["period", "series", "measure", "program", "region_code", "value", "status",
+                                  "source"]
+    # The trend names its region, in the same public form as every other file's region codes.
+    assert (back["region_code"] == "ID.34.01.01").all() and (back["measure"] == "recipients").all()
+    assert (back["program"] == "PKH").all() and back["period"].astype(str).str.match(r"^\d{4}-\d{2}$").all()
     assert back["value"].dtype.kind in "if"
     assert set(back["status"]) <= {"ok", "hidden", "not_published_at_level", "undefined"}
     assert back.loc[back["status"] != "ok", "value"].isna().all()
@@ -171,8 +176,13 @@ def test_map_csv_is_exactly_the_plotted_values_with_hidden_marked(published, rel
                                   "c.region_code WHERE c.level = 'desa' AND c.program = 'SEMUA' AND c.suppressed "
                                   "ORDER BY 1 LIMIT 1").fetchone()[0]
     panel = panels.map_panel(ctx, kecamatan, "desa", "SEMUA", "2025", "recipients", "none")
-    data = openformat.csv_bytes(export.plotted_frame(panel.plotted, export.REGION_KEYS, release_id))
+    view = {"measure": "recipients", "program": "SEMUA", "period": "2025", "level": "desa", "region_code": kecamatan}
+    data = openformat.csv_bytes(export.plotted_frame(panel.plotted, export.REGION_KEYS, release_id, view))
     back = pd.read_csv(io.BytesIO(data)).set_index("region_code")  # pandas' defaults, as a reader would
+    # Each row says what its value is; the map's own region (the kecamatan) is in the file name, not a column.
+    assert list(back.columns) == ["name", "measure", "program", "period", "level", "value", "status", "source"]
+    assert (back["measure"] == "recipients").all() and (back["program"] == "SEMUA").all()
+    assert (back["period"] == 2025).all() and (back["level"] == "desa").all()
     expected = published.execute("SELECT region_code, suppressed, recipients FROM disbursement_cells WHERE level = "
                                  "'desa' AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA' AND "
                                  "region_code LIKE ? || '.%'", [kecamatan]).df().set_index("region_code")
@@ -191,6 +201,31 @@ def test_trend_csv_marks_hidden_months_with_a_status(release_id):
     frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS, release_id)
     assert len(frame) == len(panel.plotted)
     assert (frame["status"] == "ok").eq(frame["value"].notna()).all()
+
+
+def test_download_names_carry_the_view_so_two_views_never_share_one():
+    view = {"measure": export.measure_name("amount", "eligible"), "program": "PKH", "period": "2025-10",
+            "level": "desa", "region_code": "34.01"}
+    assert export.view_stem("peta", view) == "peta-amount_per_eligible-PKH-2025-10-desa-ID.34.01"
+    assert export.measure_name("coverage", "eligible") == "coverage"  # a rate takes no normalisation
+    names = {export.view_stem("peta", {**view, **change}) for change in
+             ({}, {"measure": "recipients"}, {"program": "SEMUA"}, {"period": "2025"}, {"level": "kecamatan"},
+              {"region_code": "34.02"})}
+    assert len(names) == 6
+    # Nothing but letters, digits, dot, dash and underscore reaches a file name, whatever a parameter holds.
+    odd = export.view_stem("tren", {"measure": "a/b c", "program": "../x", "region_code": "ID"})
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", odd) and ".." not in odd and "/" not in odd
+
+
+def test_compare_csv_names_each_line_region(release_id):
+    monthly = db.get_monthly(release_id, ("34.01", "34.71"), ("PKH",))
+    # As the trends page passes compared lines: one series per region, its code next to its name.
+    series = monthly[["period", "name", "recipients", "region_code"]].rename(
+        columns={"name": "series", "recipients": "value"})
+    frame = export.plotted_frame(series, export.COMPARE_KEYS, release_id, {"measure": "recipients", "program": "PKH"})
+    back = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
+    assert set(back["region_code"]) == {"ID.34.01", "ID.34.71"}
+    assert (back["program"] == "PKH").all()
 
 
 @pytest.mark.slow
