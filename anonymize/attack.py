@@ -276,17 +276,26 @@ def _maybe_large(requirement: Requirement, state: _State, guards: np.ndarray) ->
     return np.ceil(state.lower[guards] - EPS) >= requirement.floors()[guards] - EPS
 
 
-def _lift(system: AttackSystem, requirement: Requirement, state: _State, failing: np.ndarray) -> None:
-    """Pass the liftable `failing` values of cells whose household counts are all shown large."""
+def _lift(system: AttackSystem, requirement: Requirement, state: _State, failing: np.ndarray,
+          members: np.ndarray | None = None) -> None:
+    """Pass the liftable `failing` values of cells whose household counts are all shown large. With `members`
+    (the component a thread attacks), counts outside it are not known large yet: another thread may be changing
+    them, and reading them would make the result depend on timing (`_lift_all` settles them afterwards)."""
     if requirement.liftable is None:
         return
     failing = failing[requirement.liftable[failing]]
     guards = _guards(system, requirement, failing)
     if len(guards) == 0:
         return
-    not_large = np.unique(system.var_cell[guards[~_shown_large(requirement, state, guards)]])
+    shown = _shown_large(requirement, state, guards) & _inside(guards, members)
+    not_large = np.unique(system.var_cell[guards[~shown]])
     large_cells = np.setdiff1d(np.unique(system.var_cell[guards]), not_large)
     state.lifted[failing[np.isin(system.var_cell[failing], large_cells)]] = True
+
+
+def _inside(variables: np.ndarray, members: np.ndarray | None) -> np.ndarray:
+    """Per variable: among `members` (all of them when None)."""
+    return np.ones(len(variables), bool) if members is None else np.isin(variables, members)
 
 
 def _failing(requirement: Requirement, state: _State, idx: np.ndarray) -> np.ndarray:
@@ -511,7 +520,7 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             # narrow only because the pieces held the rest of the component still.
             pending, used = _random_rounds(_BatchLP(system, members), members, pending, requirement, rng, state)
             solves += used
-        _lift(system, requirement, state, pending)
+        _lift(system, requirement, state, pending, members)
         pending = _failing(requirement, state, pending)
         state.presumed[pending] = True
         log.debug("    %d values in doubt presumed too narrow (component of %d values)", len(pending), len(members))
@@ -523,7 +532,7 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         guards = guards[~state.exact[guards] & _maybe_large(requirement, state, guards)]
         if len(guards):
             solves += _exact(system, members, guards, rng, state)
-        _lift(system, requirement, state, _failing(requirement, state, pending))
+        _lift(system, requirement, state, _failing(requirement, state, pending), members)
     return solves
 
 
@@ -554,16 +563,16 @@ def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.nda
     # Household counts first: a cell they show large passes whole, with no solve for its payments or Rupiah.
     solves = _outer_bounds(system, by_var, members, labels, guards, np.zeros(0, np.int64), state)[2]
     pending = _failing(requirement, state, pending)
-    _lift(system, requirement, state, pending)
+    _lift(system, requirement, state, pending, members)
     pending = pending[~state.lifted[pending]]
     outer_lo, outer_hi, more = _outer_bounds(system, by_var, members, labels, np.zeros(0, np.int64), pending, state)
     solves += more
     log.debug("    outer bounds: %d pending, %d household counts, %d pieces, %d solves, %.1f s", len(pending),
               len(guards), len(np.unique(labels[np.union1d(pending, guards)])), solves, time.perf_counter() - start)
     still = _failing(requirement, state, pending)
-    _lift(system, requirement, state, still)
+    _lift(system, requirement, state, still, members)
     still = still[~state.lifted[still]]
-    return still[~_too_narrow_outside(requirement, state, still, outer_lo, outer_hi, system)], solves
+    return still[~_too_narrow_outside(requirement, state, still, outer_lo, outer_hi, system, members)], solves
 
 
 def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.ndarray, labels: np.ndarray,
@@ -621,10 +630,11 @@ def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.n
 
 
 def _too_narrow_outside(requirement: Requirement, state: _State, values: np.ndarray, outer_lo: np.ndarray,
-                        outer_hi: np.ndarray, system: AttackSystem) -> np.ndarray:
+                        outer_hi: np.ndarray, system: AttackSystem, members: np.ndarray) -> np.ndarray:
     """Per value: certainly too narrow. Its outer interval is narrower than required, and no other way to pass
     is open: it cannot be zero (where zero would pass), and neither it nor its cell can still be shown large
-    (a seen feasible point below the floor rules that out)."""
+    (a seen feasible point below the floor rules that out). A household count outside `members` (another
+    thread's component) may still be large."""
     lo = outer_lo[values]
     narrow = ~requirement.wide(lo, outer_hi[values], values)
     zero_known = np.zeros(len(values), bool) if requirement.zero_known is None else requirement.zero_known[values]
@@ -636,7 +646,8 @@ def _too_narrow_outside(requirement: Requirement, state: _State, values: np.ndar
         if requirement.liftable is not None and (narrow & requirement.liftable[values]).any():
             # A liftable value may still pass while every household count of its cell may be large.
             guards = _guards(system, requirement, values)
-            small_cells = system.var_cell[guards[~_maybe_large(requirement, state, guards)]]
+            maybe = _maybe_large(requirement, state, guards) | ~_inside(guards, members)
+            small_cells = system.var_cell[guards[~maybe]]
             has_guards = np.isin(system.var_cell[values], system.var_cell[guards])
             may_lift = has_guards & ~np.isin(system.var_cell[values], small_cells)
             narrow &= ~(requirement.liftable[values] & may_lift)
