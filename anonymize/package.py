@@ -191,8 +191,8 @@ def _write_layers(con: duckdb.DuckDBPyConnection, folder: Path, release_id: str)
     # releases made before `boundary_centroids.source` existed name none per region.
     per_region = "source" in {c for (c,) in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'boundary_centroids'").fetchall()}
-    region_source = ("(SELECT s.name FROM boundary_centroids c JOIN boundary_sources s ON s.level = c.level "
-                     "AND s.kind = c.source WHERE c.level = b.level AND c.code = b.code)" if per_region else "NULL")
+    source_join = ("LEFT JOIN boundary_centroids c ON c.level = b.level AND c.code = b.code "
+                   "LEFT JOIN boundary_sources s ON s.level = c.level AND s.kind = c.source " if per_region else "")
     resources = []
     for level in levels:
         found = con.execute("SELECT name, licence, attribution_en FROM boundary_sources WHERE level = ? "
@@ -202,10 +202,10 @@ def _write_layers(con: duckdb.DuckDBPyConnection, folder: Path, release_id: str)
         path.parent.mkdir(exist_ok=True)
         cursor = con.cursor()
         try:
-            cursor.execute("SELECT b.code, r.name, r.kind, r.parent_code, b.polygon, "  # noqa: S608 (constant SQL)
-                           f"{region_source} FROM boundaries b JOIN regions r "
-                           "ON r.code = b.code AND r.level = b.level WHERE b.level = ? ORDER BY b.code, b.part",
-                           [level])
+            cursor.execute(f"SELECT b.code, r.name, r.kind, r.parent_code, b.polygon, "  # noqa: S608 (constant SQL)
+                           f"{'s.name' if per_region else 'NULL'} FROM boundaries b JOIN regions r "
+                           f"ON r.code = b.code AND r.level = b.level {source_join}"
+                           "WHERE b.level = ? ORDER BY b.code, b.part", [level])
             with path.open("w", encoding="utf-8") as handle:
                 write_geojson(handle, _batches(cursor), level, source, release_id)
         finally:
