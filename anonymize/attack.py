@@ -46,6 +46,13 @@ WHOLE_UP_TO = 8000
 #: the whole component (a few LPs for all of them) before what is left is presumed too narrow.
 WHOLE_RANDOM_UP_TO = 40000
 MAX_RANDOM_ROUNDS = 8
+#: In a component of more than WHOLE_UP_TO values, each value still in doubt after the pieces is attacked in its
+#: neighbourhood first: the variables reachable from it through the system's rows, breadth first, up to this many,
+#: the rest of the component held at a feasible point. Pieces cut a component along region borders, and what joins
+#: regions there (a partner in another province's channel cell, a kabupaten total) lies inside a neighbourhood.
+NEIGHBOURHOOD_VARS = 3000
+#: Neighbourhoods attacked per component at most (a count, not seconds, so that results never depend on timing).
+NEIGHBOURHOODS_MAX = 300
 #: Seconds a warm-started solve may take before it is redone from scratch (warm primal simplex can stall for
 #: good on a degenerate LP: seen on a demo-sized table, one solve still running after 15 minutes).
 WARM_SOLVE_SECONDS = 10.0
@@ -515,10 +522,13 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             pending, used = _outer_pass(system, by_var, members, labels, pending, requirement, state)
             solves += used
     if len(pending) and len(members) > WHOLE_UP_TO:
-        if len(members) <= WHOLE_RANDOM_UP_TO:
+        pending, used = _neighbourhood_pass(system, by_var, pending, requirement, rng, state, point, held_whole)
+        solves += used
+        if len(pending) and len(members) <= WHOLE_RANDOM_UP_TO:
             # Random objectives over the whole component move many values at once: most values in doubt are
             # narrow only because the pieces held the rest of the component still.
-            pending, used = _random_rounds(_BatchLP(system, members), members, pending, requirement, rng, state)
+            pending, used = _random_rounds(_BatchLP(system, members, fresh=True), members, pending, requirement,
+                                           rng, state)
             solves += used
         _lift(system, requirement, state, pending, members)
         pending = _failing(requirement, state, pending)
@@ -534,6 +544,51 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             solves += _exact(system, members, guards, rng, state)
         _lift(system, requirement, state, _failing(requirement, state, pending), members)
     return solves
+
+
+def _neighbourhood_pass(system: AttackSystem, by_var: sparse.csc_matrix, pending: np.ndarray,
+                        requirement: Requirement, rng: np.random.Generator, state: _State, point: np.ndarray,
+                        held_whole: bool) -> tuple[np.ndarray, int]:
+    """Attack the values in doubt each in its neighbourhood (NEIGHBOURHOOD_VARS), the rest of the component held at
+    `point`: a restricted LP, so its ranges are inner bounds. The values in doubt in the inner half of a
+    neighbourhood (its first breadth-first layers) get no neighbourhood of their own. Return the values still in
+    doubt and the LP solves."""
+    start = time.perf_counter()
+    solves = 0
+    tried = np.zeros(0, np.int64)
+    attacked = 0
+    for seed in pending:
+        if attacked >= NEIGHBOURHOODS_MAX:
+            break
+        if seed in tried or len(_failing(requirement, state, np.array([seed]))) == 0:
+            continue
+        layers = _neighbourhood(system, by_var, int(seed), NEIGHBOURHOOD_VARS)
+        cols = np.sort(np.concatenate(layers))
+        targets = _failing(requirement, state, np.intersect1d(pending, cols, assume_unique=True))
+        solves += _solve_batch(system, cols, targets, requirement, False, rng, state, point, held_whole)
+        core = np.concatenate(layers[:max(1, (len(layers) + 1) // 2)])
+        tried = np.union1d(tried, np.intersect1d(core, pending))
+        attacked += 1
+    still = _failing(requirement, state, pending)
+    log.debug("    neighbourhoods: %d in doubt, %d attacked, %d still in doubt, %d solves, %.1f s", len(pending),
+              attacked, len(still), solves, time.perf_counter() - start)
+    return still, solves
+
+
+def _neighbourhood(system: AttackSystem, by_var: sparse.csc_matrix, seed: int, limit: int) -> list[np.ndarray]:
+    """The variables reachable from `seed` through shared rows, as breadth-first layers of at most `limit` in all
+    (the last layer cut in variable order)."""
+    layers = [np.array([seed])]
+    visited = layers[0]
+    while len(visited) < limit:
+        rows = np.unique(by_var[:, layers[-1]].indices)
+        reached = np.setdiff1d(np.unique(system.matrix[rows].indices), visited, assume_unique=True)
+        if len(reached) == 0:
+            break
+        reached = reached[:limit - len(visited)]
+        layers.append(reached)
+        visited = np.union1d(visited, reached)
+    return layers
 
 
 def _levels(pieces: list[np.ndarray], members: np.ndarray) -> list[np.ndarray]:
@@ -809,8 +864,10 @@ class _BatchLP:
     are held at `fixed_at` (their terms move to the row bounds)."""
 
     def __init__(self, system: AttackSystem, cols: np.ndarray, fixed_at: np.ndarray | None = None,
-                 rows: np.ndarray | None = None) -> None:
-        """`rows`: only these rows (every variable in them among `cols`), for a relaxation."""
+                 rows: np.ndarray | None = None, fresh: bool = False) -> None:
+        """`rows`: only these rows (every variable in them among `cols`), for a relaxation. `fresh`: the first solve
+        from scratch (dual simplex, presolve) rather than warm primal simplex, which has no basis yet and on a
+        large model (a national component of 31,239 values) stalls for its whole WARM_SOLVE_SECONDS."""
         self._local = np.full(system.n_vars, -1, dtype=np.int64)
         self._local[cols] = np.arange(len(cols))
         sub = system.matrix[:, cols].tocsr()
@@ -844,6 +901,7 @@ class _BatchLP:
         self.highs.passModel(lp)
         self._all = np.arange(len(cols), dtype=np.int32)
         self._seconds = WARM_SOLVE_SECONDS
+        self._fresh = fresh
 
     def local(self, variables: np.ndarray) -> np.ndarray:
         return self._local[variables]
@@ -862,6 +920,17 @@ class _BatchLP:
 
     def optimise(self, maximise_weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Maximise weights . x; return the optimal point and the row duals."""
+        if self._fresh:
+            self._fresh = False
+            self.highs = _fresh_solver(self.highs.getLp())
+            self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+            self.highs.changeColsCost(len(self._all), self._all, maximise_weights.astype(np.float64))
+            self.highs.run()
+            solution = _optimal(self.highs)
+            # From its optimal basis, later objectives are warm primal simplex again.
+            self.highs.setOptionValue("presolve", "off")
+            self.highs.setOptionValue("simplex_strategy", 4)
+            return solution
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs.changeColsCost(len(self._all), self._all, maximise_weights.astype(np.float64))
         # HiGHS's time limit counts the object's whole run time, so it is set relative to it.

@@ -318,7 +318,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         raise ValueError("a cell that must stay published (grand total, or published in an earlier release) "
                          "is below the threshold")
     # Partners are chosen among cells worth hiding.
-    allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0))
+    allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0), closure=True)
     seconds["primary"] = time.perf_counter() - start
     start = time.perf_counter()
     suppressed = secondary_suppression(table, primary | forced_suppressed, rules.threshold, allowed)
@@ -357,13 +357,28 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     return Protection(suppressed, primary, audit, rounds, seconds)
 
 
-def determined(table: CellTable, known: np.ndarray) -> np.ndarray:
+def determined(table: CellTable, known: np.ndarray, closure: bool = False) -> np.ndarray:
     """Cells not worth hiding because cells known for good pin them: the last unknown member of a relation.
 
     Known cells are those that must stay published (an earlier release published them) and empty cells
     (published as 0). Only they count: a cell merely determined may still be hidden later. (A part close to a
     known total is not excluded: it is only bounded on one side, and hiding it with a sibling can protect both.)
+    With `closure`, cells determined by known cells count as known in turn, to a fixpoint: they are never hidden
+    either. In a later release, a program's year whose months are all published or empty (PKH pays in four months)
+    is determined; with the grand total, so is the last program's national year, and then the region chain under
+    it. Hiding such cells protects nothing (their values stay pinned) and left their payment statuses pinned.
     """
+    out = _determined_once(table, known)
+    while closure and out.any():
+        known = known | out
+        more = _determined_once(table, known)
+        if not more.any():
+            break
+        out |= more
+    return out
+
+
+def _determined_once(table: CellTable, known: np.ndarray) -> np.ndarray:
     out = np.zeros(table.n_cells, dtype=bool)
     for relation in table.relations:
         members_rel = np.concatenate([np.arange(len(relation)), relation.part_relation()])

@@ -247,3 +247,21 @@ def test_release_ids_stay_distinct_and_ordered_within_one_second(tmp_path):
     assert (first, second) == ("20261130T130000Z", "20261130T130001Z")
     (releases_dir(current) / "not-a-release").mkdir()
     assert new_release_id(current, now) == "20261130T130001Z"
+
+
+def test_a_set_whose_continuation_was_refused_continues(tmp_path, publish_command, anonymize_cli, run_module):
+    """Seed 3 of the same regions was refused in December (16 values too narrow): PKH pays in four months, so
+    once October is published each program's year but BLT Dana Desa's is determined by its months, and with the
+    national total so is BLT Dana Desa's, down the region chain; hidden there, their payment statuses stayed
+    pinned. Cells determined that way are now never hidden."""
+    raw = tmp_path / "raw.duckdb"
+    run_module("data", "generate", "--regions", "34.71,34.01", "--scale", "0.3", "--seed", "3", "--out", raw)
+    current = tmp_path / "published" / DB_NAME
+    for through in ("--through=2025-10", "--through=2025-12"):
+        done = publish_command(raw, current, through)
+        assert done.returncode == 0, done.stderr[-2000:]
+    code, out, _ = anonymize_cli("audit", current)
+    assert code == 0, out
+    with duckdb.connect(str(current), read_only=True) as con:
+        assert con.execute("SELECT data_through, previous_release_id IS NOT NULL FROM release").fetchone() == \
+            ("2025-12", True)
