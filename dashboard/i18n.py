@@ -36,6 +36,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "Hidden = a small cell (fewer than {threshold} households) or a cell hidden too so that a small one cannot be "
         "worked out by subtraction; which ones were small is not published."),
     "hidden_tooltip": ("disembunyikan (sel kecil atau pelindungnya)", "hidden (a small cell or one protecting it)"),
+    # A hidden value's published range: what anyone can work out from the published figures, so it says nothing new.
+    "hidden_between": ("disembunyikan (antara {low} dan {high})", "hidden (between {low} and {high})"),
+    "hidden_range_note": (
+        "Rentang di samping nilai yang disembunyikan dihitung hanya dari angka yang diterbitkan: siapa pun bisa "
+        "menghitungnya, jadi tidak membuka apa pun.",
+        "The range beside a hidden value is worked out from the published figures alone: anyone can compute it, so "
+        "it reveals nothing."),
+    "unit_households": ("{n} keluarga", "{n} households"),
+    "unit_complaints": ("{n} pengaduan", "{n} complaints"),
+    "unit_submissions": ("{n} pengajuan", "{n} submissions"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
     "no_data": ("tidak ada data", "no data"),
     "programs_not_here": ("Tidak digambar karena tidak berjalan di wilayah ini (tidak ada keluarga sasaran maupun "
@@ -502,9 +512,20 @@ def hidden_label(lang: str, threshold: int | None = None) -> str:
     return t("hidden", lang)
 
 
+def hidden_range_label(lang: str, low: str, high: str) -> str:
+    """'disembunyikan (antara 180 dan 260 keluarga)': a hidden value with its published range, both ends as shown."""
+    return t("hidden_between", lang, low=low, high=high)
+
+
+def is_hidden_label(text: str, lang: str) -> bool:
+    """Whether a shown value is the hidden label, with or without its range."""
+    return text == t("hidden", lang) or text.startswith(t("hidden", lang) + " (")
+
+
 def hidden_note(lang: str, threshold: int) -> str:
-    """The sentence that says why cells are hidden, shown wherever hidden cells are."""
-    return t("hidden_why_short", lang, threshold=threshold)
+    """The sentences that say why cells are hidden and what a hidden value's range is, shown wherever hidden cells
+    are."""
+    return f'{t("hidden_why_short", lang, threshold=threshold)} {t("hidden_range_note", lang)}'
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&@=\"'^%/])")
