@@ -45,7 +45,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "it reveals nothing."),
     "unit_households": ("{n} keluarga", "{n} households"),
     "unit_complaints": ("{n} pengaduan", "{n} complaints"),
-    "unit_submissions": ("{n} pengajuan", "{n} submissions"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
     "no_data": ("tidak ada data", "no data"),
     "programs_not_here": ("Tidak digambar karena tidak berjalan di wilayah ini (tidak ada keluarga sasaran maupun "
