@@ -310,6 +310,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "(misalnya kabupaten dikurangi kecamatan lain). Karena itu sel lain ikut disembunyikan sampai serangan "
         "program linear terhadap tabel yang diterbitkan tidak bisa lagi mempersempit nilai tersembunyi. Sel "
         "tersembunyi tidak pernah ditampilkan sebagai nol dan tidak diberi peringkat.\n\n"
+        "**Rentang nilai tersembunyi.** Di samping keluarga penerima, Rupiah, pengaduan dan tanda kualitas data "
+        "yang disembunyikan diterbitkan rentang tempat nilainya pasti berada, dihitung hanya dari angka yang "
+        "diterbitkan (propagasi batas melalui relasi antarsel tabel). Siapa pun bisa menghitungnya sendiri, jadi "
+        "rentang itu tidak membuka apa pun; serangan program linear bisa mempersempitnya lagi, tetapi tidak sampai "
+        "di bawah yang disyaratkan perlindungan.\n\n"
         "**Cakupan** = keluarga sasaran yang menerima pembayaran ÷ keluarga sasaran (keluarga dengan desil "
         "kesejahteraan dalam target program), untuk satu program dan setahun. Cakupan 80% berarti satu dari lima "
         "keluarga sasaran tidak dibayar sama sekali tahun itu.",
@@ -321,6 +326,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "**Why other cells are hidden too.** A hidden figure could be worked out by subtraction (a kabupaten minus "
         "its other kecamatan, say). So further cells are hidden until a linear-programming attack on the published "
         "tables can no longer narrow any hidden value down. Hidden cells never show as zero and are never ranked."
+        "\n\n**The range of a hidden value.** Beside hidden recipients, Rupiah, complaints and data-quality counts "
+        "the release publishes the range the value must lie in, worked out from the published figures alone (bound "
+        "propagation over the table's relations). Anyone can compute it, so it reveals nothing; a linear-programming "
+        "attack may narrow it further, but never below what the protection requires."
         "\n\n**Coverage** = eligible households paid ÷ eligible households (households whose welfare desil is "
         "within the program's target), for one program and the whole year. Coverage of 80% means that one in five "
         "eligible households was not paid at all that year."),
