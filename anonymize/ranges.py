@@ -37,35 +37,51 @@ NOISE = 1e-9
 
 
 def outer_bounds(system: AttackSystem, max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
-    """Per variable of `system`: (lower, upper) bounds containing every feasible point, in the system's units."""
+    """Per variable of `system`: (lower, upper) bounds containing every feasible point, in the system's units.
+
+    Each round evaluates only the rows of variables whose bounds moved in the round before (all rows in the first):
+    a row none of whose variables moved would imply what it implied last time. It stops when no bound moves by
+    more than SETTLED.
+    """
     lower = system.var_lower.astype(np.float64).copy()
     upper = system.var_upper.astype(np.float64).copy()
     if system.n_vars == 0 or system.matrix.nnz == 0:
         return lower, upper
-    coo = system.matrix.tocoo()
-    # Entries ordered by variable, so that each variable's new bounds are one reduceat over its entries.
-    order = np.argsort(coo.col, kind="stable")
-    row, col, coef = coo.row[order], coo.col[order], coo.data[order]
-    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
-    owners = col[starts]
-    by_row = sparse.csr_matrix((coef, (row, col)), shape=system.matrix.shape)
-    positive = by_row.multiply(by_row > 0).tocsr()
-    negative = by_row.multiply(by_row < 0).tocsr()
-    row_lo, row_hi = system.row_lower, system.row_upper
+    by_row = system.matrix.tocsr()
+    by_var = by_row.tocsc()
+    rows = np.arange(by_row.shape[0])
     for _ in range(max_rounds):
-        # Smallest and largest value of each row's left-hand side over the current box.
-        act_lo = positive @ lower + negative @ upper
-        act_hi = positive @ upper + negative @ lower
-        new_lo, new_hi = _implied(coef, lower[col], upper[col], act_lo[row], act_hi[row], row_lo[row], row_hi[row])
-        tighter_lo = np.maximum(lower[owners], np.maximum.reduceat(new_lo, starts))
-        tighter_hi = np.minimum(upper[owners], np.minimum.reduceat(new_hi, starts))
-        moved = max(float(np.max(tighter_lo - lower[owners])), float(np.max(upper[owners] - tighter_hi)))
-        lower[owners], upper[owners] = tighter_lo, tighter_hi
-        if moved <= SETTLED:
+        moved, most = _round(by_row[rows], system.row_lower[rows], system.row_upper[rows], lower, upper)
+        if most <= SETTLED:
             break
+        rows = np.unique(by_var[:, moved].indices)
     if (lower > upper + 1e-6 * np.maximum(1.0, np.abs(upper))).any():
         raise AttackError("interval propagation found a hidden value with no possible value")
     return lower, upper
+
+
+def _round(matrix: sparse.csr_matrix, row_lo: np.ndarray, row_hi: np.ndarray, lower: np.ndarray,
+           upper: np.ndarray) -> tuple[np.ndarray, float]:
+    """One round over some rows: tighten `lower` and `upper` in place; return the variables that moved and the
+    largest move."""
+    coo = matrix.tocoo()
+    # Entries ordered by variable, so that each variable's new bounds are one reduceat over its entries.
+    order = np.argsort(coo.col, kind="stable")
+    row, col, coef = coo.row[order], coo.col[order], coo.data[order]
+    if len(col) == 0:
+        return col, 0.0
+    # Smallest and largest value of each row's left-hand side over the current box.
+    act_lo = matrix.multiply(matrix > 0) @ lower + matrix.multiply(matrix < 0) @ upper
+    act_hi = matrix.multiply(matrix > 0) @ upper + matrix.multiply(matrix < 0) @ lower
+    new_lo, new_hi = _implied(coef, lower[col], upper[col], act_lo[row], act_hi[row], row_lo[row], row_hi[row])
+    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+    owners = col[starts]
+    tighter_lo = np.maximum(lower[owners], np.maximum.reduceat(new_lo, starts))
+    tighter_hi = np.minimum(upper[owners], np.minimum.reduceat(new_hi, starts))
+    # (-inf to -inf is no move: nan_to_num.)
+    gain = np.maximum(np.nan_to_num(tighter_lo - lower[owners]), np.nan_to_num(upper[owners] - tighter_hi))
+    lower[owners], upper[owners] = tighter_lo, tighter_hi
+    return owners[gain > 0], float(gain.max())
 
 
 def _implied(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, act_lo: np.ndarray, act_hi: np.ndarray,
