@@ -62,13 +62,37 @@ DISBURSEMENT_MEASURES = ("recipients", "eligible_households", "eligible_paid", "
 #: Counts of payments by status (with all payments): published from kabupaten up by month, kecamatan by year.
 STATUS_COUNTS = ("payments", "failed_payments", "returned_payments", "pending_payments", "late_payments")
 
+#: Beside each hidden cell, the range of its main counts that every reader can compute from the published figures
+#: (`anonymize.ranges`): `<measure>_lower` and `<measure>_upper`, NULL on a published cell.
+RANGE_MEASURES: dict[str, tuple[str, ...]] = {
+    DISBURSEMENT_CELLS: ("recipients", "amount"),
+    COMPLAINT_CELLS: ("complaints",),
+    PROPOSAL_CELLS: ("proposals",),
+    QUALITY_CELLS: ("households",),
+}
+
+
+def range_columns(measure: str) -> tuple[str, str]:
+    """The two columns of a hidden value's published range: `recipients` -> recipients_lower, recipients_upper."""
+    return f"{measure}_lower", f"{measure}_upper"
+
+
+def table_range_columns(table: str) -> tuple[str, ...]:
+    """Every range column of a cell table (or its `_earlier` table), in order."""
+    return tuple(c for m in RANGE_MEASURES.get(table.removesuffix(EARLIER_SUFFIX), ()) for c in range_columns(m))
+
+
 _CELL_KEYS = ("region_code", "level")
 #: Every table of a release and its columns, in order.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    DISBURSEMENT_CELLS: (*_CELL_KEYS, "program", "period", "channel", "suppressed", *DISBURSEMENT_MEASURES),
-    COMPLAINT_CELLS: (*_CELL_KEYS, "category", "period", "suppressed", "complaints", *COMPLAINT_STATUSES),
-    PROPOSAL_CELLS: (*_CELL_KEYS, "kind", "period", "suppressed", "proposals", *PROPOSAL_STATUSES),
-    QUALITY_CELLS: (*_CELL_KEYS, "indicator", "period", "suppressed", "households"),
+    DISBURSEMENT_CELLS: (*_CELL_KEYS, "program", "period", "channel", "suppressed", *DISBURSEMENT_MEASURES,
+                         *table_range_columns(DISBURSEMENT_CELLS)),
+    COMPLAINT_CELLS: (*_CELL_KEYS, "category", "period", "suppressed", "complaints", *COMPLAINT_STATUSES,
+                      *table_range_columns(COMPLAINT_CELLS)),
+    PROPOSAL_CELLS: (*_CELL_KEYS, "kind", "period", "suppressed", "proposals", *PROPOSAL_STATUSES,
+                     *table_range_columns(PROPOSAL_CELLS)),
+    QUALITY_CELLS: (*_CELL_KEYS, "indicator", "period", "suppressed", "households",
+                    *table_range_columns(QUALITY_CELLS)),
     "regions": ("code", "level", "name", "kind", "parent_code", "province_code", "kabupaten_code", "kecamatan_code"),
     "programs": ("code", "name_id", "name_en", "target_desil", "desa_only"),
     "periods": ("period", "kind", "year", "month"),

@@ -11,6 +11,7 @@ from typing import Any
 from anonymize.attack import AttackError
 from anonymize.protect import Audit, ProtectionRules, audit_pattern, reuse_audit
 from anonymize.published import read_release
+from anonymize.ranges import differences, table_ranges
 from cli import UserError, summary
 from settings import get_settings
 
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         for measure, figures in table["measures"].items():
             if figures["values"]:
                 print("  " + measure_line(measure, figures))
+        print("  " + ranges_line(table["ranges_differ"]))
     verdict = "passed" if outcome["passed"] else "FAILED"
     summary(f"audit {verdict}: threshold {outcome['threshold']}, {outcome['hidden_values']:,} hidden values, "
             f"{outcome['lp_solves']:,} LP solves in {time.perf_counter() - start:.1f} s")
@@ -54,11 +56,22 @@ def measure_line(measure: str, figures: dict[str, Any]) -> str:
             f"{figures['below_threshold']:,} shown below the threshold, {figures['pinned']:,} pinned")
 
 
+def ranges_line(differ: int | None) -> str:
+    """Whether the hidden cells' published ranges are those the published figures give (anonymize.ranges)."""
+    if differ is None:
+        return "ranges: not published (a release made before ranges were)"
+    if differ:
+        return f"ranges: {differ:,} hidden cells publish a range other than the published figures give"
+    return "ranges: every published range equals the one recomputed from the published figures"
+
+
 def audit_release(path: Path, exact_all: bool = False, workers: int | None = None,
                   attacked: Mapping[str, Audit] | None = None) -> dict[str, Any]:
     """Attack every table of a published release; the attacker knows only what it publishes (and the program
     rules the release records). `workers`: threads of the attack (default: the settings'). Per table: `passed`,
-    the LP's size, `reused` and, per measure, Audit.report().
+    the LP's size, `reused`, per measure Audit.report(), and `ranges_differ`: hidden cells whose published range
+    differs from the one the published figures give (None: the release publishes none). A difference fails the
+    audit: a range not derived from the published figures may tell more than they do.
 
     `attacked`: the publisher's own audits of the same patterns, by table name. Where the system and requirement
     read back from the published tables are identical to the one attacked (protect.reuse_audit), its results
@@ -83,9 +96,14 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
         report = audit.report()
         for figures in report.values():
             figures["exact"] = exact_all
-        tables[table_input.name] = {**audit.summary(), "reused": reused, "measures": report}
+        try:
+            computed = table_ranges(table_input, suppressed)
+        except AttackError as error:
+            raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
+        tables[table_input.name] = {**audit.summary(), "reused": reused, "measures": report,
+                                    "ranges_differ": differences(computed, published.ranges[table_input.name])}
     return {
-        "passed": all(t["passed"] for t in tables.values()),
+        "passed": all(t["passed"] and not t["ranges_differ"] for t in tables.values()),
         "threshold": published.threshold,
         "hidden_values": sum(m["values"] for t in tables.values() for m in t["measures"].values()),
         "lp_solves": sum(t["lp_solves"] for t in tables.values()),

@@ -44,6 +44,20 @@ _POLYGON = Column(
 _LEVEL_CODE = (Column("level", "", "Tingkat wilayah.", "Region level."),
                Column("code", "", "Kode wilayah.", "Region code."))
 
+
+
+def _range(measure: str, unit: str, what_id: str, what_en: str) -> tuple[Column, Column]:
+    """A hidden value's published range (anonymize.ranges): the two columns and what they mean."""
+    why_id = ("dihitung hanya dari angka yang diterbitkan (siapa pun bisa menghitungnya), tanpa nilai sebenarnya; "
+              "kosong bila sel diterbitkan.")
+    why_en = ("worked out from the published figures alone (anyone can compute it), never from the true value; "
+              "empty when the cell is published.")
+    return (Column(f"{measure}_lower", unit, f"Batas bawah {what_id} sel yang disembunyikan: {why_id}",
+                   f"Lower end of a hidden cell's {what_en}: {why_en}"),
+            Column(f"{measure}_upper", unit, f"Batas atas {what_id} sel yang disembunyikan: {why_id}",
+                   f"Upper end of a hidden cell's {what_en}: {why_en}"))
+
+
 TABLES = (
     Table("disbursement_cells",
           "Penyaluran bansos per wilayah, program, periode dan kanal. Sel dengan kurang dari ambang keluarga "
@@ -91,7 +105,9 @@ TABLES = (
                   "Transaksi disalurkan lebih dari batas hari setelah jadwal.",
                   "Paid payments that arrived more than the allowed days after their schedule."),
            Column("amount", "Rupiah", "Nilai yang disalurkan (transaksi disalurkan).",
-                  "Amount paid out (payments with status disalurkan)."))),
+                  "Amount paid out (payments with status disalurkan)."),
+           *_range("recipients", "keluarga / households", "keluarga penerima", "recipient households"),
+           *_range("amount", "Rupiah", "nilai yang disalurkan", "amount paid out"))),
     Table("complaint_cells",
           "Pengaduan bansos per wilayah (kecamatan ke atas), kategori dan bulan diterima. Tingkat desa tidak "
           "diterbitkan: jumlahnya terlalu kecil sehingga hampir semuanya akan disembunyikan.",
@@ -104,7 +120,8 @@ TABLES = (
            Column("baru", "pengaduan / complaints", "Berstatus baru.", "Status: new."),
            Column("diproses", "pengaduan / complaints", "Berstatus diproses.", "Status: in progress."),
            Column("selesai", "pengaduan / complaints", "Berstatus selesai.", "Status: resolved."),
-           Column("ditolak", "pengaduan / complaints", "Berstatus ditolak.", "Status: rejected."))),
+           Column("ditolak", "pengaduan / complaints", "Berstatus ditolak.", "Status: rejected."),
+           *_range("complaints", "pengaduan / complaints", "jumlah pengaduan", "number of complaints"))),
     Table("proposal_cells",
           "Usul (pengusulan keluarga) dan sanggah (keberatan atas penerima) per wilayah (kecamatan ke atas) dan "
           "bulan diajukan. Tingkat desa tidak diterbitkan karena jumlahnya kecil.",
@@ -117,7 +134,8 @@ TABLES = (
            Column("diajukan", "pengajuan / submissions", "Berstatus diajukan.", "Status: submitted."),
            Column("diverifikasi", "pengajuan / submissions", "Berstatus diverifikasi.", "Status: verified."),
            Column("disetujui", "pengajuan / submissions", "Berstatus disetujui.", "Status: approved."),
-           Column("ditolak", "pengajuan / submissions", "Berstatus ditolak.", "Status: rejected."))),
+           Column("ditolak", "pengajuan / submissions", "Berstatus ditolak.", "Status: rejected."),
+           *_range("proposals", "pengajuan / submissions", "jumlah pengajuan", "number of submissions"))),
     Table("quality_cells",
           "Indikator kualitas data per wilayah (kecamatan ke atas) untuk setahun: NIK ganda di lebih dari satu "
           "desa, NIK tidak valid, penerima yang meninggal tetapi tetap dibayar, dan baris impor tahun itu yang "
@@ -132,7 +150,9 @@ TABLES = (
            _PERIOD, _SUPPRESSED,
            Column("households", "keluarga (baris untuk quarantined_rows) / households (rows for "
                   "quarantined_rows)", "Jumlah keluarga penerima (atau baris) dengan masalah ini.",
-                  "Recipient households (or rows) with this problem."))),
+                  "Recipient households (or rows) with this problem."),
+           *_range("households", "keluarga (baris untuk quarantined_rows) / households (rows for "
+                   "quarantined_rows)", "jumlah keluarga (atau baris)", "number of households (or rows)"))),
     Table("regions", "Wilayah dalam rilis ini (Kepmendagri 300.2.2-2138/2025).",
           "Regions in this release (Kepmendagri 300.2.2-2138/2025).",
           (Column("code", "", "Kode wilayah.", "Region code."),
@@ -233,10 +253,12 @@ def earlier_tables() -> tuple[Table, ...]:
             f"{table.name}_earlier",
             f"Sel tahun berjalan dari rilis sebelumnya pada tahun yang sama, persis seperti diterbitkan (nilai dan "
             f"status disembunyikan tidak berubah), agar rilis ini bisa diaudit bersama yang sudah dipegang "
-            f"pembaca. Sel yang dulu disembunyikan tetap disembunyikan. Kolom seperti {table.name}.",
+            f"pembaca. Sel yang dulu disembunyikan tetap disembunyikan. Kolom seperti {table.name}; rentang sel "
+            f"tersembunyi dihitung dari semua angka rilis ini.",
             f"Year-to-date cells of earlier releases of the same year, exactly as published (values and hidden "
             f"flags unchanged), so that this release is audited together with what readers already hold. A cell "
-            f"hidden then stays hidden now. Columns as in {table.name}.",
+            f"hidden then stays hidden now. Columns as in {table.name}; hidden cells' ranges are worked out from "
+            f"every figure of this release.",
             columns))
     return tuple(tables)
 

@@ -196,7 +196,9 @@ def readme(release: dict, public_key: str | None) -> str:
 
 Social-assistance aggregates (PKH, Sembako/BPNT, BLT Dana Desa) by region, program and period, data through
 {release['data_through']}. Cells with fewer than {release['threshold']} households are hidden (`suppressed` = true,
-every measure empty), together with the cells needed so that they cannot be worked out.
+every measure empty), together with the cells needed so that they cannot be worked out. A hidden cell carries the
+range its main counts must lie in (`recipients_lower`, `recipients_upper`, `amount_lower`, `amount_upper`, ...),
+worked out from the published figures alone: anyone can compute it, so it reveals nothing.
 
 | path | what |
 |---|---|

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,14 @@ from published_schema import (
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
     QUALITY_INDICATORS,
+    table_range_columns,
 )
 from settings import PROGRAMS
 
 # CELL_TABLES and EARLIER_SUFFIX are re-exported: the `<table>_earlier` tables let an audit of this release alone
 # see everything readers hold.
 __all__ = ["CELL_TABLES", "EARLIER_SUFFIX", "PublishedRelease", "ReleaseInfo", "load_history", "read_release",
-           "write_release"]
+           "write_ranges", "write_release"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,31 @@ def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold:
             "threshold": threshold, "rules": json.dumps(_rules(threshold, program_rules)),
             "sources": json.dumps(info.sources), "tables": json.dumps(table_stats), "audit": json.dumps(audit),
             "previous_release_id": info.previous_release_id}]))
+    finally:
+        con.close()
+
+
+def write_ranges(path: Path, ranges: dict[str, pd.DataFrame]) -> None:
+    """Add each cell table's range columns (and its `_earlier` table's) to a written release: per table name, a
+    frame of the hidden cells' keys (as the protected table's frame names them: `region`, ...) and range columns.
+    Published cells get NULL."""
+    con = duckdb.connect(str(path))
+    try:
+        for name, frame in ranges.items():
+            columns = table_range_columns(name)
+            keys = [c for c in frame.columns if c not in columns]
+            con.register("_ranges", frame)
+            try:
+                for target in (name, f"{name}{EARLIER_SUFFIX}"):
+                    # Table, key and range column names come from published_schema, never from input.
+                    for column in columns:
+                        con.execute(f'ALTER TABLE {target} ADD COLUMN "{column}" BIGINT')
+                    assignments = ", ".join(f'"{c}" = r."{c}"' for c in columns)
+                    matches = " AND ".join(f'{target}."{"region_code" if k == "region" else k}" = r."{k}"'
+                                           for k in keys)
+                    con.execute(f"UPDATE {target} SET {assignments} FROM _ranges r WHERE {matches}")  # noqa: S608
+            finally:
+                con.unregister("_ranges")
     finally:
         con.close()
 
@@ -120,6 +146,9 @@ class PublishedRelease:
     threshold: int
     regions: pd.DataFrame
     tables: list[tuple[ProtectedTableInput, np.ndarray]]
+    #: Per cell table, the ranges it publishes beside its hidden cells (keys as the table's frame names them, and
+    #: its range columns), or None for a release made before ranges were published.
+    ranges: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
 
 def read_release(path: Path) -> PublishedRelease:
@@ -135,14 +164,19 @@ def read_release(path: Path) -> PublishedRelease:
     earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
     scope = Scope(int(year), int(through[5:7]), tuple(provinces.split(",")), tuple(earlier))
     upper = regions[regions["level"] != "desa"]
-    tables = []
+    tables, ranges = [], {}
     for name, frame in frames.items():
         cells = frame.rename(columns={"region_code": "region", "suppressed": _HIDDEN}).drop(columns=["level"])
-        table_input = _rebuild(name, cells, regions, upper, scope, int(threshold),
+        # The published ranges follow from the other published figures: the attack does not read them.
+        columns = [c for c in table_range_columns(name) if c in cells]
+        keys = [c for c in cells if c in _KEYS and c != _HIDDEN]
+        ranges[name] = (cells.loc[cells[_HIDDEN].astype(bool), [*keys, *columns]].reset_index(drop=True)
+                        if columns else None)
+        table_input = _rebuild(name, cells.drop(columns=columns), regions, upper, scope, int(threshold),
                                json.loads(rules).get("program_rules"))
         # Builders may reorder rows: the flag travels as a column.
         tables.append((table_input, table_input.frame[_HIDDEN].to_numpy(dtype=bool)))
-    return PublishedRelease(scope, int(threshold), regions, tables)
+    return PublishedRelease(scope, int(threshold), regions, tables, ranges)
 
 
 def _cells_with_earlier(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:

@@ -30,7 +30,7 @@ headlines = views.build_headlines(cells[cells["program"] == program], year_cells
 for start in range(0, len(headlines), 3):  # one row of columns per three figures: a phone stacks them in order
     for column, (label, value) in zip(st.columns(3), headlines[start:start + 3], strict=False):
         column.metric(label, value)
-if any(value == i18n.hidden_label(ctx.lang) for _, value in headlines):
+if any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
 
 monthly_code = shareable.shown_region(release_id, code)

@@ -33,7 +33,7 @@ from anonymize.publish import Published, publish
 from settings import get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
-STAGES = ("aggregate", "primary", "secondary", "audit", "write", "standalone_audit", "package")
+STAGES = ("aggregate", "primary", "secondary", "audit", "write", "ranges", "standalone_audit", "package")
 
 
 def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:

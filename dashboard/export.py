@@ -15,7 +15,7 @@ import streamlit as st
 
 import openformat
 from dashboard import i18n, metrics, opendata
-from dashboard.metrics import NA, NODATA, OK, UNDEFINED
+from dashboard.metrics import HIDDEN, NA, NODATA, OK, UNDEFINED
 
 #: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
 CHROMIUM = "/usr/bin/chromium"
@@ -54,8 +54,9 @@ def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
                   view: dict[str, str] | None = None) -> pd.DataFrame:
     """The plotted points: key columns (region codes in the files' form, `ID.53.10`), the view's columns saying what
     the values are (`measure`, `program`, `period`, `level`, `region_code`: those of `view` the rows do not already
-    have), `value` (the number, empty where there is none), `status` (ok, hidden, not_published_at_level, no_data,
-    undefined) and `source`."""
+    have), `value` (the number, empty where there is none), where the points carry ranges `range_lower` and
+    `range_upper` (a hidden value's published range, empty elsewhere), `status` (ok, hidden, not_published_at_level,
+    no_data, undefined) and `source`."""
     present = {k: v for k, v in keys.items() if k in plotted}  # a single series has no `series` column
     frame = plotted[list(present)].rename(columns=present).reset_index(drop=True)
     for column in VIEW_COLUMNS:
@@ -67,6 +68,11 @@ def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
         [OK if pd.notna(v) else UNDEFINED for v in plotted["value"]], index=plotted.index)
     ok = (status == OK).to_numpy() & plotted["value"].notna().to_numpy()
     frame["value"] = pd.to_numeric(plotted["value"], errors="coerce").where(ok).to_numpy()
+    if "lower" in plotted and "upper" in plotted:
+        # A hidden value's published range (worked out from the published figures alone), empty elsewhere.
+        hidden = (status == HIDDEN).to_numpy()
+        for end in ("lower", "upper"):
+            frame[f"range_{end}"] = pd.to_numeric(plotted[end], errors="coerce").where(hidden).to_numpy()
     frame["status"] = status.map(lambda s: STATUS_CODES.get(s, s)).to_numpy()
     frame["source"] = opendata.source_line(release_id)
     return frame

@@ -36,6 +36,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Hidden = a small cell (fewer than {threshold} households) or a cell hidden too so that a small one cannot be "
         "worked out by subtraction; which ones were small is not published."),
     "hidden_tooltip": ("disembunyikan (sel kecil atau pelindungnya)", "hidden (a small cell or one protecting it)"),
+    # A hidden value's published range: what anyone can work out from the published figures, so it says nothing new.
+    "hidden_between": ("disembunyikan (antara {low} dan {high})", "hidden (between {low} and {high})"),
+    "hidden_range_note": (
+        "Rentang di samping nilai yang disembunyikan dihitung hanya dari angka yang diterbitkan: siapa pun bisa "
+        "menghitungnya, jadi tidak membuka apa pun.",
+        "The range beside a hidden value is worked out from the published figures alone: anyone can compute it, so "
+        "it reveals nothing."),
+    "unit_households": ("{n} keluarga", "{n} households"),
+    "unit_complaints": ("{n} pengaduan", "{n} complaints"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
     "no_data": ("tidak ada data", "no data"),
     "programs_not_here": ("Tidak digambar karena tidak berjalan di wilayah ini (tidak ada keluarga sasaran maupun "
@@ -301,6 +310,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "(misalnya kabupaten dikurangi kecamatan lain). Karena itu sel lain ikut disembunyikan sampai serangan "
         "program linear terhadap tabel yang diterbitkan tidak bisa lagi mempersempit nilai tersembunyi. Sel "
         "tersembunyi tidak pernah ditampilkan sebagai nol dan tidak diberi peringkat.\n\n"
+        "**Rentang nilai tersembunyi.** Di samping keluarga penerima, Rupiah, pengaduan dan tanda kualitas data "
+        "yang disembunyikan diterbitkan rentang tempat nilainya pasti berada, dihitung hanya dari angka yang "
+        "diterbitkan (propagasi batas melalui relasi antarsel tabel). Siapa pun bisa menghitungnya sendiri, jadi "
+        "rentang itu tidak membuka apa pun; serangan program linear bisa mempersempitnya lagi, tetapi tidak sampai "
+        "di bawah yang disyaratkan perlindungan.\n\n"
         "**Cakupan** = keluarga sasaran yang menerima pembayaran ÷ keluarga sasaran (keluarga dengan desil "
         "kesejahteraan dalam target program), untuk satu program dan setahun. Cakupan 80% berarti satu dari lima "
         "keluarga sasaran tidak dibayar sama sekali tahun itu.",
@@ -312,6 +326,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "**Why other cells are hidden too.** A hidden figure could be worked out by subtraction (a kabupaten minus "
         "its other kecamatan, say). So further cells are hidden until a linear-programming attack on the published "
         "tables can no longer narrow any hidden value down. Hidden cells never show as zero and are never ranked."
+        "\n\n**The range of a hidden value.** Beside hidden recipients, Rupiah, complaints and data-quality counts "
+        "the release publishes the range the value must lie in, worked out from the published figures alone (bound "
+        "propagation over the table's relations). Anyone can compute it, so it reveals nothing; a linear-programming "
+        "attack may narrow it further, but never below what the protection requires."
         "\n\n**Coverage** = eligible households paid ÷ eligible households (households whose welfare desil is "
         "within the program's target), for one program and the whole year. Coverage of 80% means that one in five "
         "eligible households was not paid at all that year."),
@@ -502,9 +520,20 @@ def hidden_label(lang: str, threshold: int | None = None) -> str:
     return t("hidden", lang)
 
 
+def hidden_range_label(lang: str, low: str, high: str) -> str:
+    """'disembunyikan (antara 180 dan 260 keluarga)': a hidden value with its published range, both ends as shown."""
+    return t("hidden_between", lang, low=low, high=high)
+
+
+def is_hidden_label(text: str, lang: str) -> bool:
+    """Whether a shown value is the hidden label, with or without its range."""
+    return text == t("hidden", lang) or text.startswith(t("hidden", lang) + " (")
+
+
 def hidden_note(lang: str, threshold: int) -> str:
-    """The sentence that says why cells are hidden, shown wherever hidden cells are."""
-    return t("hidden_why_short", lang, threshold=threshold)
+    """The sentences that say why cells are hidden and what a hidden value's range is, shown wherever hidden cells
+    are."""
+    return f'{t("hidden_why_short", lang, threshold=threshold)} {t("hidden_range_note", lang)}'
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&@=\"'^%/])")

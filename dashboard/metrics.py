@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import i18n
+from published_schema import range_columns
 
 METRICS = ("recipients", "amount", "coverage", "ontime", "failed_share")
 NORMS = ("none", "registered", "eligible")
@@ -26,6 +27,8 @@ NEEDS = {
     "failed_share": ("failed_payments", "returned_payments", "payments"),
 }
 OK, HIDDEN, NA, UNDEFINED = "ok", "hidden", "na", "undefined"
+#: Metrics whose hidden values a release publishes with a range (anonymize.ranges), and the count's unit.
+RANGED = {"recipients": "unit_households", "amount": None}
 #: The program has nothing in this region for the year: no eligible household and no recipient (BLT Dana Desa in a
 #: kota). Not a zero to rank or colour: "tidak ada data", listed after the published values.
 NODATA = "nodata"
@@ -81,10 +84,24 @@ def build_values(cells: pd.DataFrame, metric: str, norm: str = "none",
     status[without_program(cells).to_numpy()] = NODATA
     if norm != "none":
         value, status = _normalise(cells, value, status, norm, denominators)
-    status[cells["suppressed"].astype(bool).to_numpy()] = HIDDEN
+    hidden = cells["suppressed"].astype(bool).to_numpy()
+    status[hidden] = HIDDEN
     value = value.where(status == OK)
+    lower, upper = hidden_range(cells, metric if norm == "none" else "")
     return pd.DataFrame({"region_code": cells["region_code"].to_numpy(), "value": value.to_numpy(dtype=float),
-                         "status": status.to_numpy()})
+                         "status": status.to_numpy(), "lower": lower, "upper": upper})
+
+
+def hidden_range(cells: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the published range of a hidden `measure` (lower, upper; NaN where the cell is published, the
+    measure has no range, or the release predates ranges)."""
+    none = np.full(len(cells), np.nan)
+    low, high = range_columns(measure) if measure else ("", "")
+    if low not in cells or high not in cells:
+        return none, none.copy()
+    hidden = cells["suppressed"].astype(bool).to_numpy()
+    return (np.where(hidden, cells[low].astype("Float64").astype(float).to_numpy(), np.nan),
+            np.where(hidden, cells[high].astype("Float64").astype(float).to_numpy(), np.nan))
 
 
 def _normalise(cells: pd.DataFrame, value: pd.Series, status: pd.Series, norm: str,
@@ -115,9 +132,13 @@ def rank_values(values: pd.DataFrame, ascending: bool = False) -> pd.DataFrame:
     return out.assign(rank=ranks.astype("Int64")).drop(columns="_group").reset_index(drop=True)
 
 
-def format_value(value: float, status: str, metric: str, norm: str, lang: str, threshold: int) -> str:
-    """The value as shown: a number in the language's format, or why there is none."""
+def format_value(value: float, status: str, metric: str, norm: str, lang: str, threshold: int,
+                 lower: float = np.nan, upper: float = np.nan) -> str:
+    """The value as shown: a number in the language's format, or why there is none (a hidden value with its
+    published range `lower`-`upper` where there is one)."""
     if status == HIDDEN:
+        if metric in RANGED and effective_norm(metric, norm) == "none" and np.isfinite(lower) and np.isfinite(upper):
+            return hidden_between(lower, upper, lang, RANGED[metric])
         return i18n.hidden_label(lang, threshold)
     if status == NA:
         return i18n.t("not_published", lang)
@@ -135,9 +156,21 @@ def format_value(value: float, status: str, metric: str, norm: str, lang: str, t
     return i18n.format_decimal(value, lang, 1 if norm == "registered" else 2)
 
 
+def hidden_between(lower: float, upper: float, lang: str, unit: str | None) -> str:
+    """A hidden value with its published range: 'disembunyikan (antara 180 dan 260 keluarga)' for a count (`unit`:
+    its i18n key, e.g. unit_households), 'hidden (between Rp35.4 M and Rp787.3 M)' for Rupiah (`unit` None)."""
+    if unit is None:
+        return i18n.hidden_range_label(lang, i18n.format_rupiah(lower, lang), i18n.format_rupiah(upper, lang))
+    return i18n.hidden_range_label(lang, i18n.format_int(lower, lang),
+                                   i18n.t(unit, lang, n=i18n.format_int(upper, lang)))
+
+
 def format_values(values: pd.DataFrame, metric: str, norm: str, lang: str, threshold: int) -> list[str]:
-    return [format_value(v, s, metric, norm, lang, threshold)
-            for v, s in zip(values["value"], values["status"], strict=True)]
+    none = np.full(len(values), np.nan)
+    lower = values["lower"].to_numpy(dtype=float) if "lower" in values else none
+    upper = values["upper"].to_numpy(dtype=float) if "upper" in values else none
+    return [format_value(v, s, metric, norm, lang, threshold, lo, hi)
+            for v, s, lo, hi in zip(values["value"], values["status"], lower, upper, strict=True)]
 
 
 def metric_label(metric: str, norm: str, lang: str) -> str:

@@ -70,8 +70,9 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     edges = maps.make_bins(values["value"])
     region_level = db.level_of_code(code)
     shapes = db.get_boundaries(release_id, code, level, maps.uses_detail(region_level, level))
-    # The tooltip of a hidden region says why in a few words (the legend's note says it in full).
-    tooltips = values["label"].where(values["status"] != metrics.HIDDEN, t("hidden_tooltip", ctx.lang))
+    # The tooltip of a hidden region says why in a few words (the legend's note says it in full), or its range.
+    tooltips = values["label"].where((values["status"] != metrics.HIDDEN) | values["lower"].notna(),
+                                     t("hidden_tooltip", ctx.lang))
     rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges)
     bbox = db.get_bbox(release_id, tuple(shapes))
     height = maps.map_height(width, bbox)

@@ -156,9 +156,10 @@ def complaints(con: Connection, code: str, period: str) -> pd.DataFrame:
 
 
 def quality(con: Connection, code: str, level: str, year: str) -> pd.DataFrame:
-    """Data-quality indicators of the regions at `level` inside `code` (kecamatan and up)."""
+    """Data-quality indicators of the regions at `level` inside `code` (kecamatan and up), with the ranges of hidden
+    counts where the release publishes them."""
     where, params = _descendants_sql(code, level)
-    return query(con, f"SELECT q.region_code, q.indicator, q.suppressed, q.households FROM regions r "  # noqa: S608
+    return query(con, f"SELECT q.* EXCLUDE (level, period) FROM regions r "  # noqa: S608
                  f"JOIN quality_cells q ON q.region_code = r.code AND q.level = r.level "
                  f"WHERE {where} AND q.period = ?", [*params, year])
 

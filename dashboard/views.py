@@ -21,11 +21,16 @@ STATUS_MEASURES = ("failed_payments", "returned_payments", "pending_payments", "
 QUALITY_INDICATORS = RECIPIENT_QUALITY_INDICATORS
 
 
-def count_labels(cells: pd.DataFrame, column: str, lang: str, threshold: int) -> list[str]:
-    """A count column as shown: the number, or the hidden label, or "not published at this level"."""
-    return [i18n.hidden_label(lang, threshold) if hidden else
+def count_labels(cells: pd.DataFrame, column: str, lang: str, threshold: int, unit: str = "unit_households"
+                 ) -> list[str]:
+    """A count column as shown: the number, or the hidden label (with the published range where the release has
+    one for this column; `unit` its i18n key), or "not published at this level"."""
+    lower, upper = metrics.hidden_range(cells, column)
+    return [(metrics.hidden_between(low, high, lang, unit) if np.isfinite(low) and np.isfinite(high)
+             else i18n.hidden_label(lang, threshold)) if hidden else
             (i18n.t("not_published", lang) if pd.isna(value) else i18n.format_int(value, lang))
-            for hidden, value in zip(cells["suppressed"].astype(bool), cells[column], strict=True)]
+            for hidden, value, low, high in zip(cells["suppressed"].astype(bool), cells[column], lower, upper,
+                                                strict=True)]
 
 
 def build_ranked_table(cells: pd.DataFrame, values: pd.DataFrame, metric: str, norm: str, lang: str,
@@ -50,7 +55,8 @@ def build_monthly_series(monthly: pd.DataFrame, metric: str, series_column: str,
     values = build_values(monthly, metric, norm, denominators)
     frame = pd.DataFrame({"period": monthly["period"].to_numpy(),
                           "series": monthly[series_column].map(lambda s: series_names.get(s, s)).to_numpy(),
-                          "value": values["value"].to_numpy(), "status": values["status"].to_numpy()})
+                          "value": values["value"].to_numpy(), "status": values["status"].to_numpy(),
+                          "lower": values["lower"].to_numpy(), "upper": values["upper"].to_numpy()})
     frame["label"] = format_values(frame, metric, norm, lang, threshold)
     # Series in the order of `series_names` (its codes, then any other code), never by their translated names: a
     # series keeps its colour and legend place in both languages.
@@ -264,7 +270,7 @@ def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -
                                               for c in frame["category"]]}
     for column, key in (("complaints", "complaints"), ("baru", "c_baru"), ("diproses", "c_diproses"),
                         ("selesai", "c_selesai"), ("ditolak", "c_ditolak")):
-        rows[i18n.t(key, lang)] = count_labels(frame, column, lang, threshold)
+        rows[i18n.t(key, lang)] = count_labels(frame, column, lang, threshold, "unit_complaints")
     return pd.DataFrame(rows)
 
 
@@ -275,8 +281,7 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
     out = []
     for metric in ("recipients", "amount", "ontime", "failed_share"):
         values = build_values(cells, metric)
-        out.append((i18n.t(f"m_{metric}", lang), format_value(values["value"].iloc[0], values["status"].iloc[0],
-                                                              metric, "none", lang, threshold)))
+        out.append((i18n.t(f"m_{metric}", lang), format_values(values, metric, "none", lang, threshold)[0]))
     failed = cells[["suppressed", "failed_payments", "returned_payments"]].iloc[0]
     status = HIDDEN if failed["suppressed"] else (NA if pd.isna(failed["failed_payments"]) else OK)
     count = np.nan if status != OK else float(failed["failed_payments"]) + float(failed["returned_payments"])

@@ -22,6 +22,7 @@ import openformat
 import signing
 from anonymize import package
 from provenance import MANIFEST_NAME, read_manifest
+from published_schema import table_range_columns
 
 
 @pytest.fixture(scope="session")
@@ -110,12 +111,18 @@ def test_codes_and_periods_stay_text_where_a_reader_would_guess_numbers(folder):
 def test_hidden_cells_carry_no_value_in_any_file(folder, published):
     for table in ("disbursement_cells", "complaint_cells", "proposal_cells", "quality_cells"):
         back = pd.read_csv(folder / "csv" / f"{table}.csv")
-        measures = back.columns[list(back.columns).index("suppressed") + 1:]
+        ranges = list(table_range_columns(table))
+        measures = [c for c in back.columns[list(back.columns).index("suppressed") + 1:] if c not in ranges]
         hidden = back[back["suppressed"]]
         assert len(hidden) > 0 or table == "quality_cells"
         assert hidden[measures].isna().all().all(), table
+        # Only a hidden cell has a range, and every hidden cell has one (read by pandas, not our reader).
+        assert ranges and hidden[ranges].notna().all().all(), table
+        assert back.loc[~back["suppressed"], ranges].isna().all().all(), table
+        assert (hidden[ranges[0::2]].to_numpy() <= hidden[ranges[1::2]].to_numpy()).all(), table
         parquet = pd.read_parquet(folder / "parquet" / f"{table}.parquet")
         assert parquet[parquet["suppressed"]][measures].isna().all().all(), table
+        assert parquet[parquet["suppressed"]][ranges].notna().all().all(), table
 
 
 def test_parquet_holds_the_same_values_and_the_source_line(folder, published):

@@ -21,6 +21,7 @@ from anonymize.release import DB_NAME, MANIFEST_NAME, releases_dir
 from cli import UserError
 from locking import is_held
 from provenance import sha256_file
+from published_schema import table_range_columns
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"disbursement_cells": ["region_code", "program", "period", "channel"],
@@ -187,6 +188,20 @@ def test_every_value_published_in_october_is_published_unchanged_in_december(con
     for cell in shown:
         key = tuple("2025@10" if k == "period" and cell[k] == "2025" else cell[k] for k in keys)
         assert later[key] == {**cell, "period": key[2]}, key
+
+
+@pytest.mark.parametrize("table", CELL_TABLES)
+def test_the_continued_release_gives_every_hidden_year_to_date_cell_a_range(continued, table):
+    """The `_earlier` tables carry ranges too, worked out from everything the December release publishes."""
+    _, second = continued
+    with duckdb.connect(str(second), read_only=True) as con:
+        lower, upper = table_range_columns(table)[:2]
+        hidden, ranged, ordered, shown_ranged = con.execute(
+            f"SELECT count(*) FILTER (suppressed), count({lower}) FILTER (suppressed AND {upper} IS NOT NULL), "
+            f"count(*) FILTER (suppressed AND {lower} <= {upper}), count({lower}) FILTER (NOT suppressed) "
+            f"FROM {table}{EARLIER_SUFFIX}").fetchone()
+    assert hidden > 0 or table == "proposal_cells"
+    assert ranged == ordered == hidden and shown_ranged == 0
 
 
 # --- A raw set that revises what was published ----------------------------------------------------------------

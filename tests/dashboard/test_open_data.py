@@ -92,14 +92,18 @@ def test_download_what_i_see_csv_has_numbers_only_and_a_reason(published, releas
     view = {"measure": "recipients", "program": "PKH", "region_code": "34.01.01"}
     frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS, release_id, view)
     back = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
-    assert list(back.columns) == ["period", "series", "measure", "program", "region_code", "value", "status",
-                                  "source"]
+    assert list(back.columns) == ["period", "series", "measure", "program", "region_code", "value", "range_lower",
+                                  "range_upper", "status", "source"]
     # The trend names its region, in the same public form as every other file's region codes.
     assert (back["region_code"] == "ID.34.01.01").all() and (back["measure"] == "recipients").all()
     assert (back["program"] == "PKH").all() and back["period"].astype(str).str.match(r"^\d{4}-\d{2}$").all()
     assert back["value"].dtype.kind in "if"
     assert set(back["status"]) <= {"ok", "hidden", "not_published_at_level", "undefined"}
     assert back.loc[back["status"] != "ok", "value"].isna().all()
+    # Only a hidden value has a range (its published one).
+    hidden = back["status"] == "hidden"
+    assert back.loc[~hidden, ["range_lower", "range_upper"]].isna().all().all()
+    assert (back.loc[hidden, "range_lower"] <= back.loc[hidden, "range_upper"]).all()
     assert (back["source"] == opendata.source_line(release_id)).all()
 
 
@@ -180,10 +184,12 @@ def test_map_csv_is_exactly_the_plotted_values_with_hidden_marked(published, rel
     data = openformat.csv_bytes(export.plotted_frame(panel.plotted, export.REGION_KEYS, release_id, view))
     back = pd.read_csv(io.BytesIO(data)).set_index("region_code")  # pandas' defaults, as a reader would
     # Each row says what its value is; the map's own region (the kecamatan) is in the file name, not a column.
-    assert list(back.columns) == ["name", "measure", "program", "period", "level", "value", "status", "source"]
+    assert list(back.columns) == ["name", "measure", "program", "period", "level", "value", "range_lower",
+                                  "range_upper", "status", "source"]
     assert (back["measure"] == "recipients").all() and (back["program"] == "SEMUA").all()
     assert (back["period"] == 2025).all() and (back["level"] == "desa").all()
-    expected = published.execute("SELECT region_code, suppressed, recipients FROM disbursement_cells WHERE level = "
+    expected = published.execute("SELECT region_code, suppressed, recipients, recipients_lower, recipients_upper "
+                                 "FROM disbursement_cells WHERE level = "
                                  "'desa' AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA' AND "
                                  "region_code LIKE ? || '.%'", [kecamatan]).df().set_index("region_code")
     assert set(back.index) == {openformat.public_code(c) for c in expected.index}
@@ -191,8 +197,10 @@ def test_map_csv_is_exactly_the_plotted_values_with_hidden_marked(published, rel
         shown = back.loc[openformat.public_code(code)]
         if row["suppressed"]:
             assert pd.isna(shown["value"]) and shown["status"] == "hidden"
+            assert (shown["range_lower"], shown["range_upper"]) == (row["recipients_lower"], row["recipients_upper"])
         else:
             assert shown["value"] == row["recipients"] and shown["status"] == "ok"
+            assert pd.isna(shown["range_lower"]) and pd.isna(shown["range_upper"])
 
 
 def test_trend_csv_marks_hidden_months_with_a_status(release_id):

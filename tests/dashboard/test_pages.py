@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from dashboard.i18n import hidden_label, t
+from dashboard.i18n import format_int, format_rupiah, hidden_label, program_short, t
 from dashboard.maps import ROW_KEYS
 
 HIDDEN_ID = hidden_label("id", 10)
@@ -124,27 +124,57 @@ def _suppressed_desa(published) -> tuple[str, str]:
     return code, kecamatan
 
 
+def _range_of(published, code: str, measure: str) -> tuple[int, int]:
+    """A hidden cell's published range (SEMUA, whole year), read straight from the release."""
+    return published.execute(
+        f"SELECT {measure}_lower, {measure}_upper FROM disbursement_cells WHERE region_code = ? "
+        "AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA'", [code]).fetchone()
+
+
+def between(published, code: str, metric: str, lang: str) -> str:
+    """What a page shows for a hidden value: the hidden label with its published range."""
+    low, high = _range_of(published, code, metric)
+    if metric == "amount":
+        ends = format_rupiah(low, lang), format_rupiah(high, lang)
+    else:
+        ends = format_int(low, lang), t("unit_households", lang, n=format_int(high, lang))
+    return t("hidden_between", lang, low=ends[0], high=ends[1])
+
+
 def test_hidden_desa_is_labelled_never_a_number_on_the_map(open_page, published):
+    """Hidden: never its value; for recipients and Rupiah, the range the published figures already give."""
     code, kecamatan = _suppressed_desa(published)
     for metric in ("recipients", "amount", "coverage"):
         at = open_page("peta", region=kecamatan, metric=metric, program="SEMUA")
+        label = between(published, code, metric, "id") if metric != "coverage" else HIDDEN_ID
+        assert label.startswith(HIDDEN_ID)
         rows = [r for r in deck_rows(at) if r["code"] == code]
-        assert rows and all(r["label"] == HIDDEN_ID_HTML for r in rows)
+        assert rows and all(r["label"] == (html.escape(label) if metric != "coverage" else HIDDEN_ID_HTML)
+                            for r in rows)
         assert all(r["fill"] == [150, 150, 150] for r in rows)
         table = at.dataframe[-1].value
         mine = table[table["Kode"] == code]
-        assert mine["Nilai"].tolist() == [HIDDEN_ID] and mine["Peringkat"].tolist() == ["–"]
-        assert table.index[table["Kode"] == code][0] >= (table["Nilai"] != HIDDEN_ID).sum()  # listed last
+        assert mine["Nilai"].tolist() == [label] and mine["Peringkat"].tolist() == ["–"]
+        hidden = table["Nilai"].str.startswith(HIDDEN_ID)
+        assert table.index[table["Kode"] == code][0] >= (~hidden).sum()  # listed last
 
 
-def test_hidden_desa_profile_shows_the_hidden_label(open_page, published):
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, published, lang):
     code, _ = _suppressed_desa(published)
-    at = open_page("wilayah", region=code, lang="en")
+    at = open_page("wilayah", region=code, lang=lang)
     assert not at.exception
     profile = at.dataframe[0].value
-    semua = profile[profile["Program"] == "All programs"].iloc[0]
-    assert semua["Recipient households"] == HIDDEN_EN and semua["Rupiah paid"] == HIDDEN_EN
-    assert not re.search(r"\d", " ".join(semua.drop("Program").astype(str)).replace(HIDDEN_EN, ""))
+    semua = profile[profile[t("program", lang)] == program_short("SEMUA", lang)].iloc[0]
+    recipients, amount = between(published, code, "recipients", lang), between(published, code, "amount", lang)
+    assert semua[t("m_recipients", lang)] == recipients and semua[t("m_amount", lang)] == amount
+    # ("hidden (between 180 and 260 households)" in English, "disembunyikan (antara 180 dan 260 keluarga)".)
+    assert re.fullmatch(r"(hidden \(between|disembunyikan \(antara) [\d.,]+ (and|dan) [\d.,]+ (households|keluarga)\)",
+                        recipients)
+    # No other number: every other figure of the hidden cell is the bare hidden label.
+    rest = " ".join(semua.drop([t("program", lang), t("m_recipients", lang), t("m_amount", lang)]).astype(str))
+    assert not re.search(r"\d", rest.replace(hidden_label(lang, 10), ""))
+    assert t("hidden_range_note", lang) in texts(at)
 
 
 def test_journalist_finds_the_10_kecamatan_with_the_widest_gap_in_a_province(open_page, published):

@@ -1,0 +1,166 @@
+"""Each hidden value's range: the interval every reader can already compute from a release's published figures.
+
+`outer_bounds(system)` tightens the bounds of every unknown of an attack system by interval constraint propagation:
+each row `row_lower <= a . x <= row_upper`, with every other variable of the row within its current bounds, bounds
+each of its variables; this is repeated over all rows at once until no bound moves (or MAX_ROUNDS). Every round's
+bounds contain every point that satisfies the system, so any round is a valid outer bound.
+
+It takes nothing but the system, and the system is the one the stand-alone audit rebuilds from the published
+tables alone (`anonymize.published.read_release`): no true value goes in, so the ranges say nothing a reader of the
+published figures cannot work out with a pencil. A reader with an LP solver may narrow them further; the audit
+already guarantees that even the LP (with whole numbers) leaves every hidden value at least as wide as the
+protection requires. The published ranges add nothing to that reader either: they contain the LP's intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from anonymize.attack import AttackError
+from anonymize.constraints import AttackSystem, build_joint_system
+from anonymize.published import PublishedRelease
+from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput
+from published_schema import RANGE_MEASURES, range_columns, table_range_columns
+
+#: Rounds of propagation at most: bounds along a chain of sums can keep moving by ever smaller steps.
+MAX_ROUNDS = 200
+#: A round that moves no bound by more than this (in the variable's unit) ends the propagation.
+SETTLED = 1e-3
+#: Rounding to whole units forgives float noise up to this share of a bound (at most half a unit): a computed lower
+#: bound of 179.9999999 means at least 180 when the value is a whole number, as every hidden count (and Rupiah
+#: amount in Rp1,000, see MeasureSpec.integer) is.
+NOISE = 1e-9
+
+
+def outer_bounds(system: AttackSystem, max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
+    """Per variable of `system`: (lower, upper) bounds containing every feasible point, in the system's units.
+
+    Each round evaluates only the rows of variables whose bounds moved in the round before (all rows in the first):
+    a row none of whose variables moved would imply what it implied last time. It stops when no bound moves by
+    more than SETTLED.
+    """
+    lower = system.var_lower.astype(np.float64).copy()
+    upper = system.var_upper.astype(np.float64).copy()
+    if system.n_vars == 0 or system.matrix.nnz == 0:
+        return lower, upper
+    by_row = system.matrix.tocsr()
+    by_var = by_row.tocsc()
+    rows = np.arange(by_row.shape[0])
+    for _ in range(max_rounds):
+        moved, most = _round(by_row[rows], system.row_lower[rows], system.row_upper[rows], lower, upper)
+        if most <= SETTLED:
+            break
+        rows = np.unique(by_var[:, moved].indices)
+    if (lower > upper + 1e-6 * np.maximum(1.0, np.abs(upper))).any():
+        raise AttackError("interval propagation found a hidden value with no possible value")
+    return lower, upper
+
+
+def _round(matrix: sparse.csr_matrix, row_lo: np.ndarray, row_hi: np.ndarray, lower: np.ndarray,
+           upper: np.ndarray) -> tuple[np.ndarray, float]:
+    """One round over some rows: tighten `lower` and `upper` in place; return the variables that moved and the
+    largest move."""
+    coo = matrix.tocoo()
+    # Entries ordered by variable, so that each variable's new bounds are one reduceat over its entries.
+    order = np.argsort(coo.col, kind="stable")
+    row, col, coef = coo.row[order], coo.col[order], coo.data[order]
+    if len(col) == 0:
+        return col, 0.0
+    # Smallest and largest value of each row's left-hand side over the current box.
+    act_lo = matrix.multiply(matrix > 0) @ lower + matrix.multiply(matrix < 0) @ upper
+    act_hi = matrix.multiply(matrix > 0) @ upper + matrix.multiply(matrix < 0) @ lower
+    new_lo, new_hi = _implied(coef, lower[col], upper[col], act_lo[row], act_hi[row], row_lo[row], row_hi[row])
+    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+    owners = col[starts]
+    tighter_lo = np.maximum(lower[owners], np.maximum.reduceat(new_lo, starts))
+    tighter_hi = np.minimum(upper[owners], np.minimum.reduceat(new_hi, starts))
+    # (-inf to -inf is no move: nan_to_num.)
+    gain = np.maximum(np.nan_to_num(tighter_lo - lower[owners]), np.nan_to_num(upper[owners] - tighter_hi))
+    lower[owners], upper[owners] = tighter_lo, tighter_hi
+    return owners[gain > 0], float(gain.max())
+
+
+def _implied(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, act_lo: np.ndarray, act_hi: np.ndarray,
+             row_lo: np.ndarray, row_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per matrix entry (variable x with coefficient a in a row): the bounds on x that the row implies when the
+    row's other terms take any value in their boxes. Infinite row sides imply nothing (the bound stays infinite)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        # The other terms' extremes: the row's activity without this term's own extreme.
+        rest_lo = act_lo - np.where(a > 0, a * lo, a * hi)
+        rest_hi = act_hi - np.where(a > 0, a * hi, a * lo)
+        # row_lo - rest_hi <= a x <= row_hi - rest_lo
+        term_lo = np.where(np.isfinite(row_lo), row_lo - rest_hi, -np.inf)
+        term_hi = np.where(np.isfinite(row_hi), row_hi - rest_lo, np.inf)
+        new_lo = np.where(a > 0, term_lo / a, term_hi / a)
+        new_hi = np.where(a > 0, term_hi / a, term_lo / a)
+    return np.nan_to_num(new_lo, nan=-np.inf), np.nan_to_num(new_hi, nan=np.inf)
+
+
+def whole_bounds(lower: np.ndarray, upper: np.ndarray, whole: np.ndarray | bool = True
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Outer bounds rounded outward to whole units (floor, ceil). Where the value is `whole`, float noise of NOISE
+    of the bound's size (at most half a unit) is forgiven: floor(179.9999999 + noise) = 180 is still no more than
+    the smallest whole number the bound allows, so no feasible whole value is cut off."""
+    forgive = np.where(whole, np.minimum(NOISE * np.maximum(1.0, np.maximum(np.abs(lower), np.abs(upper))), 0.5),
+                       0.0)
+    return np.floor(lower + forgive), np.ceil(upper - forgive)
+
+
+@dataclass(frozen=True)
+class TableRanges:
+    """The published ranges of one cell table: the frame's key columns (as `ProtectedTableInput.frame` names them)
+    and `<measure>_lower`, `<measure>_upper` per RANGE_MEASURES (published units: Rupiah, not Rp1,000), one row
+    per hidden cell."""
+
+    name: str
+    frame: pd.DataFrame
+
+
+def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> TableRanges:
+    """The range of every hidden cell's RANGE_MEASURES, from the published figures of `table_input` (as
+    read_release rebuilds it: hidden values are unknowns) and the hidden flags."""
+    table = table_input.table
+    system = build_joint_system(table, suppressed)
+    whole = np.array([m.integer for m in table.measures])[system.var_measure]
+    lower, upper = whole_bounds(*outer_bounds(system), whole)
+    frame = table_input.frame
+    keys = [c for c in frame.columns if c not in {m.name for m in table.measures} and not c.startswith("_")]
+    hidden = np.flatnonzero(suppressed)
+    out = frame.iloc[hidden][keys].reset_index(drop=True)
+    for measure in RANGE_MEASURES[table_input.name]:
+        m = table.measure_index(measure)
+        unit = AMOUNT_UNIT if measure == "amount" else 1
+        lo = np.full(table.n_cells, np.nan)
+        hi = np.full(table.n_cells, np.nan)
+        mine = system.var_measure == m
+        lo[system.var_cell[mine]] = lower[mine] * unit
+        hi[system.var_cell[mine]] = upper[mine] * unit
+        low_name, high_name = range_columns(measure)
+        out[low_name] = pd.array(np.round(lo[hidden]), dtype="Int64")
+        out[high_name] = pd.array(np.round(hi[hidden]), dtype="Int64")
+    return TableRanges(table_input.name, out)
+
+
+def release_ranges(release: PublishedRelease) -> list[TableRanges]:
+    """The ranges of every cell table of a release read back from its published tables (read_release)."""
+    return [table_ranges(table_input, suppressed) for table_input, suppressed in release.tables]
+
+
+def differences(computed: TableRanges, published: pd.DataFrame | None) -> int | None:
+    """How many hidden cells publish a range other than the one recomputed (a cell missing on either side counts);
+    None where the release publishes no ranges (made before they were)."""
+    if published is None:
+        return None
+    columns = list(table_range_columns(computed.name))
+    keys = [c for c in computed.frame.columns if c not in columns]
+    both = computed.frame.merge(published, how="outer", on=keys, suffixes=("", "_published"), indicator=True)
+    differ = (both["_merge"] != "both").to_numpy().copy()
+    for column in columns:
+        mine, theirs = both[column].astype("Float64"), both[f"{column}_published"].astype("Float64")
+        same = (mine == theirs).fillna(False) | (mine.isna() & theirs.isna())
+        differ = differ | ~same.to_numpy(dtype=bool)
+    return int(differ.sum())

@@ -1,0 +1,199 @@
+"""Each hidden value's published range: it holds the true value, it is what the published figures alone give, and
+it tells a reader with an LP solver nothing new (interval propagation is sound: it contains the LP's intervals)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import highspy
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anonymize import aggregate, ranges
+from anonymize.build import aggregate_frames, scope_regions
+from anonymize.constraints import AttackSystem, build_joint_system
+from anonymize.published import read_release
+from anonymize.table import Aggregation, MeasureSpec, Role, table_from_frame
+from anonymize.tables import AMOUNT_UNIT, period_dimension, region_dimension, star_dimension
+from published_schema import CELL_TABLES, EARLIER_SUFFIX, RANGE_MEASURES, range_columns, table_range_columns
+from settings import get_settings
+
+KEYS = {"disbursement_cells": ["region_code", "program", "period", "channel"],
+        "complaint_cells": ["region_code", "category", "period"],
+        "proposal_cells": ["region_code", "kind", "period"],
+        "quality_cells": ["region_code", "indicator", "period"]}
+
+
+def published_ranges(db: Path, table: str) -> pd.DataFrame:
+    """The hidden cells of a table (and its `_earlier` table) with their ranges, read with plain SQL."""
+    columns = ", ".join(f'"{c}"' for c in (*KEYS[table], *table_range_columns(table)))
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"SELECT {columns} FROM {table} WHERE suppressed UNION ALL "
+                           f"SELECT {columns} FROM {table}{EARLIER_SUFFIX} WHERE suppressed").df()
+
+
+@pytest.fixture(scope="module")
+def true_cells(raw_db: Path) -> dict[str, pd.DataFrame]:
+    """Every cell's true values, aggregated from the raw database as publish does (before any hiding)."""
+    with duckdb.connect(str(raw_db), read_only=True) as raw:
+        scope = aggregate.detect_scope(raw, None)
+        frames = aggregate_frames(raw, scope, scope_regions(raw, scope), get_settings().late_after_days)
+    return {name: frame.rename(columns={"region": "region_code"}) for name, frame in frames.items()}
+
+
+@pytest.mark.parametrize("table", CELL_TABLES)
+def test_every_hidden_value_lies_inside_its_published_range(release_db, true_cells, table):
+    hidden = published_ranges(release_db, table)
+    assert len(hidden) > 0
+    both = hidden.merge(true_cells[table], how="left", on=KEYS[table], indicator=True)
+    assert (both["_merge"] == "both").all(), "every hidden cell is a cell of the raw data's aggregates"
+    for measure in RANGE_MEASURES[table]:
+        low, high = range_columns(measure)
+        truth = both[measure].astype("float64")
+        outside = both[(truth < both[low]) | (truth > both[high])]
+        assert outside.empty, outside[[*KEYS[table], low, measure, high]].head().to_string()
+        # Not the trivial range of everything: most hidden cells are bounded well below the grand total.
+        assert (both[high] - both[low] < both[high].max()).mean() > 0.5, measure
+
+
+@pytest.mark.parametrize("table", CELL_TABLES)
+def test_the_published_ranges_are_what_the_published_figures_alone_give(release_db, table):
+    release = read_release(release_db)
+    table_input, suppressed = next((t, s) for t, s in release.tables if t.name == table)
+    computed = ranges.table_ranges(table_input, suppressed).frame.rename(columns={"region": "region_code"})
+    on_file = published_ranges(release_db, table)
+    both = on_file.merge(computed, how="outer", on=KEYS[table], suffixes=("", "_computed"), indicator=True)
+    assert (both["_merge"] == "both").all()
+    for column in table_range_columns(table):
+        np.testing.assert_array_equal(both[column].to_numpy("int64"), both[f"{column}_computed"].to_numpy("int64"))
+
+
+def test_the_audit_fails_a_release_whose_range_is_not_the_published_figures(release_db, copy_release,
+                                                                          anonymize_cli):
+    current = copy_release(release_db)
+    with duckdb.connect(str(current)) as con:
+        con.execute("UPDATE disbursement_cells SET recipients_upper = recipients_upper - 1 WHERE rowid = "
+                    "(SELECT min(rowid) FROM disbursement_cells WHERE suppressed)")
+    code, out, _ = anonymize_cli("audit", current)
+    assert code == 1
+    assert "  ranges: 1 hidden cells publish a range other than the published figures give" in out.splitlines()
+    assert out.splitlines()[-1].startswith("audit FAILED")
+
+
+def test_a_release_made_before_ranges_still_audits(release_db, copy_release, anonymize_cli):
+    current = copy_release(release_db)
+    with duckdb.connect(str(current)) as con:
+        for table in CELL_TABLES:
+            for name in (table, f"{table}{EARLIER_SUFFIX}"):
+                for column in table_range_columns(table):
+                    con.execute(f'ALTER TABLE {name} DROP COLUMN "{column}"')
+    code, out, _ = anonymize_cli("audit", current)
+    assert code == 0, out
+    assert out.count("  ranges: not published (a release made before ranges were)\n") == len(CELL_TABLES)
+
+
+# --- Against an LP: the ranges hold its intervals, and add nothing to them ---------------------------------------
+
+def lp_intervals(system: AttackSystem, lower: np.ndarray | None = None, upper: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The exact interval of every variable over the system's LP relaxation (HiGHS), with optional extra bounds."""
+    matrix = system.matrix.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = system.n_vars, matrix.shape[0]
+    lp.col_cost_ = np.zeros(system.n_vars)
+    lp.col_lower_ = system.var_lower if lower is None else np.maximum(system.var_lower, lower)
+    lp.col_upper_ = system.var_upper if upper is None else np.minimum(system.var_upper, upper)
+    lp.row_lower_ = np.maximum(system.row_lower, -highspy.kHighsInf)
+    lp.row_upper_ = np.minimum(system.row_upper, highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(np.float64)
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.passModel(lp)
+    out = np.zeros((2, system.n_vars))
+    every = np.arange(system.n_vars, dtype=np.int32)
+    for var in range(system.n_vars):
+        for k, sense in enumerate((highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize)):
+            cost = np.zeros(system.n_vars)
+            cost[var] = 1.0
+            solver.changeColsCost(system.n_vars, every, cost)
+            solver.changeObjectiveSense(sense)
+            solver.run()
+            assert solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            out[k, var] = solver.getSolution().col_value[var]
+    return out[0], out[1]
+
+
+def check_against_lp(system: AttackSystem) -> None:
+    """Propagation holds the LP's intervals; as published (rounded outward to whole units) it adds nothing."""
+    lp_lo, lp_hi = lp_intervals(system)
+    lo, hi = ranges.outer_bounds(system)
+    tolerance = 1e-6 * np.maximum(1.0, np.abs(lp_hi))
+    assert (lo <= lp_lo + tolerance).all() and (hi >= lp_hi - tolerance).all(), "propagation is sound"
+    whole_lo, whole_hi = ranges.whole_bounds(lo, hi)
+    with_ranges = lp_intervals(system, whole_lo, whole_hi)
+    np.testing.assert_allclose(with_ranges[0], lp_lo, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(with_ranges[1], lp_hi, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("table", ["proposal_cells", "quality_cells"])
+def test_on_the_release_the_ranges_add_nothing_to_an_lp_attack(release_db, table):
+    """A published table's whole joint system (with its links between measures), attacked exactly."""
+    table_input, suppressed = next((t, s) for t, s in read_release(release_db).tables if t.name == table)
+    system = build_joint_system(table_input.table, suppressed)
+    assert system.n_vars > 0
+    check_against_lp(system)
+
+
+SUM, BOUND = Aggregation.SUM, Aggregation.BOUND
+MEASURES = [
+    MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND, "period": BOUND}),
+    MeasureSpec("payments", Role.POPULATION, {"region": SUM, "program": SUM, "period": SUM}),
+    MeasureSpec("amount", Role.AMOUNT, {"region": SUM, "program": SUM, "period": SUM}),
+]
+
+
+@st.composite
+def random_systems(draw: st.DrawFn) -> AttackSystem:
+    """The attack system of a random region × program × month table of random households, with a random set of
+    hidden cells (hidden values unknown, as a release is read back)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    tree = {"K": None} | {f"K.{k}": "K" for k in range(draw(st.integers(1, 3)))}
+    tree |= {f"{k}.{d}": k for k in list(tree)[1:] for d in range(draw(st.integers(1, 3)))}
+    desa = [code for code in tree if code.count(".") == 2]
+    months = draw(st.integers(1, 3))
+    scope = aggregate.Scope(2025, months, ("K",))
+    n = draw(st.integers(5, 80))
+    payments = pd.DataFrame({"desa": rng.choice(desa, 4 * n), "household": rng.integers(0, n, 4 * n),
+                             "program": rng.choice(["PKH", "SEMBAKO"], 4 * n),
+                             "period": rng.choice(list(scope.months), 4 * n),
+                             "amount": rng.integers(4, 40, 4 * n) * 25_000})
+    payments["desa"] = payments.groupby("household")["desa"].transform("first")
+    lineage = pd.DataFrame([(d, a) for d in desa for a in (d, tree[d], "K")], columns=["desa", "region"])
+    paid, cells = payments.merge(lineage, on="desa"), []
+    for program, period in ((None, None), ("SEMUA", None), (None, "2025"), ("SEMUA", "2025")):
+        rows = paid.assign(**{k: v for k, v in (("program", program), ("period", period)) if v is not None})
+        cells.append(rows.groupby(["region", "program", "period"]).agg(
+            recipients=("household", "nunique"), payments=("household", "size"), amount=("amount", "sum")))
+    grid = pd.MultiIndex.from_product([list(tree), ["SEMUA", "PKH", "SEMBAKO"], ["2025", *scope.months]],
+                                      names=["region", "program", "period"])
+    frame = pd.concat(cells).reindex(grid, fill_value=0).reset_index()
+    dims = [region_dimension(pd.DataFrame({"code": list(tree), "parent_code": list(tree.values())})),
+            star_dimension("program", "SEMUA", ["PKH", "SEMBAKO"]), period_dimension(scope)]
+    table = table_from_frame(frame.assign(amount=frame["amount"] / AMOUNT_UNIT), dims, MEASURES, ("recipients",))
+    # Zero is published: only non-empty cells are hidden (a reader knows a hidden cell is not empty).
+    hidden = (rng.random(table.n_cells) < draw(st.floats(0.05, 0.5))) & (table.size() > 0)
+    hidden[table.lookup(np.zeros((1, 3), dtype=np.int64))] = False   # the grand total stays published
+    table.values[hidden] = 1.0
+    return build_joint_system(table, hidden)
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(random_systems())
+def test_propagation_holds_the_lp_intervals_and_the_ranges_add_nothing_to_them(system):
+    check_against_lp(system)
