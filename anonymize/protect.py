@@ -289,6 +289,8 @@ class Protection:
     audit: Audit
     rounds: int
     seconds: dict[str, float]
+    #: Cells hidden by escalation (see `escalate`): the publisher's log and benchmarks only.
+    escalated: int = 0
 
     @property
     def secondary(self) -> np.ndarray:
@@ -296,16 +298,18 @@ class Protection:
 
 
 def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndarray | None = None,
-            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 12,
+            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 3,
             workers: int = 1) -> Protection:
     """Find a suppression pattern that passes the LP audit.
 
     After the heuristic pattern, each round attacks every measure; for each value left too narrow, the rows
     binding at its LP optimum name the published cells that pin it, and the cheapest of them is hidden too.
-    Hiding more never narrows another interval, but a partner can itself be pinned; the loop gives up after
-    `patience` rounds without fewer values too narrow (the caller then refuses to publish).
-    `forced_suppressed` / `forced_published` carry an earlier release's pattern forward; `workers`: threads of
-    the attack.
+    Hiding more never narrows another interval, but a partner can itself be pinned. When the repair names no
+    cell, or `patience` rounds pass without fewer values too narrow, protect() escalates instead (see
+    `escalate`): it hides the cells under the region above each value still too narrow, one level higher each
+    time, up to every cell it may hide. It gives up (the caller refuses to publish) only when even that fails or
+    after `max_rounds`. `forced_suppressed` / `forced_published` carry an earlier release's pattern forward;
+    `workers`: threads of the attack.
     """
     n = table.n_cells
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
@@ -328,6 +332,8 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     best, stalled = np.inf, 0
     audit: Audit | None = None
     narrow_before = np.zeros(0, np.int64)
+    steps: dict[int, int] = {}
+    escalated = 0
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers)
@@ -336,25 +342,71 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         log.info("  round %d: %s hidden, %s values too narrow (%.1f s)", rounds, f"{int(suppressed.sum()):,}",
                  f"{audit.n_failing:,}", time.perf_counter() - start)
         if audit.passed:
-            return Protection(suppressed, primary, audit, rounds, seconds)
+            return Protection(suppressed, primary, audit, rounds, seconds, escalated)
         failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
-        if stalled >= patience:
-            break
         start = time.perf_counter()
-        narrow_now = _failing_keys(table, audit)
-        added = repair(table, audit, suppressed, allowed, cost, rules.threshold,
-                       stubborn=np.isin(narrow_now, narrow_before))
-        narrow_before = narrow_now
+        added = np.zeros(0, np.int64)
+        if stalled < patience:
+            narrow_now = _failing_keys(table, audit)
+            added = repair(table, audit, suppressed, allowed, cost, rules.threshold,
+                           stubborn=np.isin(narrow_now, narrow_before))
+            narrow_before = narrow_now
         if len(added) == 0:
-            break
+            added = escalate(table, np.unique(audit.system.var_cell[~audit.intervals.ok]), steps,
+                             allowed & (table.size() > 0) & ~suppressed)
+            if len(added) == 0:
+                break
+            escalated += len(added)
+            best, stalled = np.inf, 0
+            log.info("  escalation: %s more cells hidden under the regions above the values still too narrow",
+                     f"{len(added):,}")
         suppressed[added] = True
         # New cells need partners in their own relations too.
         suppressed = secondary_suppression(table, suppressed, rules.threshold, allowed)
         seconds["secondary"] += time.perf_counter() - start
     if audit is None:           # max_rounds < 1: no round ran
         raise ValueError("protect() needs max_rounds of at least 1")
-    return Protection(suppressed, primary, audit, rounds, seconds)
+    return Protection(suppressed, primary, audit, rounds, seconds, escalated)
+
+
+def escalate(table: CellTable, cells: np.ndarray, steps: dict[int, int], open_cells: np.ndarray) -> np.ndarray:
+    """Cells to hide for values the repair cannot free (in `cells`): every open cell under the region one level
+    above each of their regions, then, each time the same region escalates again, one more level up; above the
+    top, every open cell (a value of the whole country's own cells goes there at once). `steps` (region node ->
+    escalations so far) is updated.
+
+    Why it ends in a pattern that passes: hiding more never narrows an interval, and with every cell hidden but
+    those that must stay published (the grand total, an earlier release's cells) and those they determine,
+    every hidden value ranges up to its totals' remainder. That is the safe pattern a later release always has
+    (its new cells only add unknowns); escalation approaches it one subtree at a time, so that a stalled corner
+    costs that corner, not the table. Raises nothing; returns the cells (possibly none).
+    """
+    region = table.coords[:, 0]
+    dim = table.dimensions[0]
+    if len(dim.families) != 1:
+        return np.flatnonzero(open_cells)
+    parent = next(iter(dim.families.values()))
+    # ancestors[k, node]: the node's ancestor k levels up (-1 above the top).
+    ancestors = [np.arange(len(dim.codes))]
+    while (ancestors[-1] >= 0).any():
+        above = ancestors[-1]
+        ancestors.append(np.where(above >= 0, parent[np.maximum(above, 0)], -1))
+    ancestors_of = np.stack(ancestors[1:])          # strict ancestors, nearest first
+    open_region = np.zeros(len(dim.codes), dtype=bool)
+    open_region[region[open_cells]] = True
+    under = np.zeros(len(dim.codes), dtype=bool)
+    for node in np.unique(region[cells]):
+        while True:     # up one level at a time, past subtrees with nothing left to hide
+            level = steps[int(node)] = steps.get(int(node), 0) + 1
+            top = ancestors[level][node] if level < len(ancestors) else -1
+            if top < 0:
+                return np.flatnonzero(open_cells)
+            subtree = (ancestors_of == top).any(axis=0)
+            if (subtree & open_region).any():
+                under |= subtree
+                break
+    return np.flatnonzero(open_cells & under[region])
 
 
 def determined(table: CellTable, known: np.ndarray, closure: bool = False) -> np.ndarray:

@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 
 from anonymize import attack
 from anonymize.aggregate import Scope
-from anonymize.protect import Protection, ProtectionRules, audit_pattern, grand_total, protect, reuse_audit
+from anonymize.protect import (
+    Protection,
+    ProtectionRules,
+    audit_pattern,
+    determined,
+    grand_total,
+    protect,
+    reuse_audit,
+)
 from anonymize.suppress import primary_suppression
 from anonymize.table import Aggregation, CellTable, MeasureSpec, Role, table_from_frame
 from anonymize.tables import (
@@ -277,3 +285,26 @@ def test_the_publishers_attack_stands_for_its_published_tables_and_only_for_them
     changed = published.values.copy()
     changed[grand_total(table)] += 1
     assert reuse_audit(replace(published, values=changed), protection.suppressed, rules, protection.audit) is None
+
+
+@_random
+@given(households())
+def test_escalation_alone_ends_in_a_pattern_the_exact_attack_passes(data):
+    """With no repair at all (patience 0), protect() only escalates: every open cell under ever higher regions
+    around the values still too narrow. Whenever any pattern passes, so does the largest one (every cell hidden
+    that may be: hiding more never narrows an interval), and escalation ends there at the latest: it must pass,
+    and the exact attack must agree (escalation is the guarantee a later release relies on)."""
+    table, rules = data.table()
+    if not _publishable(table):
+        return
+    protection = protect(table, rules, patience=0)
+    check_guarantees(table, rules, protection)
+    must = grand_total(table)
+    largest = protection.primary | (~must & ~determined(table, must | (table.size() <= 0), closure=True)
+                                    & (table.size() > 0))
+    possible = audit_pattern(table, largest, rules, exact_all=True).passed
+    event(f"escalated: {protection.escalated > 0}, some pattern passes: {possible}")
+    if possible:
+        assert protection.audit.passed
+    if protection.audit.passed:
+        assert audit_pattern(table, protection.suppressed, rules, exact_all=True).passed
