@@ -13,6 +13,7 @@ import pandas as pd
 from anonymize import aggregate
 from anonymize.aggregate import Scope, year_to_date_code
 from anonymize.protect import Protection, protect
+from anonymize.table import CellTable
 from anonymize.tables import (
     ProtectedTableInput,
     complete_disbursement_cells,
@@ -203,7 +204,43 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None
     grown = year_keys.merge(earlier[[*keys, "suppressed"]], how="left", on=keys, indicator=True)
     grown_known = (grown["_merge"] == "both").to_numpy()
     grown_hidden = grown["suppressed"].fillna(False).to_numpy(dtype=bool) & grown_known
-    return hidden | grown_hidden, known & ~hidden
+    repeated = grown_known & ~grown_hidden & _nothing_later(table_input.table, history.year, history.through_month)
+    return hidden | grown_hidden, (known & ~hidden) | repeated
+
+
+def _nothing_later(table: CellTable, year: int, through_month: int) -> np.ndarray:
+    """Per cell: a year cell whose months after `through_month` are all zero in every measure (its own months, or,
+    for a region without months such as a desa, those of its nearest ancestor that has them). Every figure
+    involved is published (zero cells always are), so readers know such a year equals its earlier year-to-date:
+    PKH pays in four months, so after October its year is October's year-to-date. Hiding it would protect nothing,
+    and its value, pinned to a published one, would fail the attack (a hidden zero pinned without a zero total)."""
+    period = table.dim_index("period")
+    codes = table.dimensions[period].codes
+    year_code = str(year)
+    later = [c for c in codes if c.startswith(f"{year}-") and int(c[5:7]) > through_month]
+    out = np.zeros(table.n_cells, dtype=bool)
+    if year_code not in table.dimensions[period].index:
+        return out
+    cells = np.flatnonzero(table.coords[:, period] == table.dimensions[period].index[year_code])
+    if not later:
+        out[cells] = True       # nothing after the earlier release: the year is its year-to-date
+        return out
+    zero = ~(np.nan_to_num(table.values) != 0).any(axis=1)
+    parent = next(iter(table.dimensions[0].families.values()))
+    quiet = np.ones(len(cells), dtype=bool)
+    for code in later:
+        coords = table.coords[cells].copy()
+        coords[:, period] = table.dimensions[period].index[code]
+        month = table.lookup(coords)
+        # Regions without months (desa): their nearest ancestor's month, which bounds theirs.
+        while ((month < 0) & (coords[:, 0] >= 0)).any():
+            missing = (month < 0) & (coords[:, 0] >= 0)
+            coords[missing, 0] = parent[coords[missing, 0]]
+            found = table.lookup(np.maximum(coords, 0))
+            month = np.where(missing & (coords[:, 0] >= 0), found, month)
+        quiet &= (month >= 0) & zero[np.maximum(month, 0)]
+    out[cells[quiet]] = True
+    return out
 
 
 def _check_unrevised(frame: pd.DataFrame, matched: pd.DataFrame, measures: list[str], shown: np.ndarray,
