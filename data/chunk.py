@@ -94,7 +94,9 @@ def make_chunk(index: int, plan: pd.DataFrame, first_household_id: int,
         rules = program_year(year)
         panel = advance(rng, panel, desa, ctx, benefits_of(rules.pkh_annual_benefit))
         rated = _rates_in(desa, run.dynamics, k)
-        quota = _quota(panel.hh, welfare_of(panel.hh, desa, ctx), kabupaten, first_caseload,
+        noise = run.dynamics.quota_ranking_noise * rng.standard_normal(len(panel.hh))
+        ranking = welfare_of(panel.hh, desa, ctx) + noise
+        quota = _quota(panel.hh, ranking, kabupaten, first_caseload,
                        {kab: run.quotas.get(kab, {}).get(year, 1.0) for kab in set(kabupaten)})
         who = target(rng, panel.hh, rated, run.dynamics.faults_in(run.faults, k).inclusion, panel.extra, quota)
         invalid, duplicated, _ = _identity_faults(rng, panel.hh, who, rated, panel.extra)
@@ -141,8 +143,8 @@ def _rates_in(desa: DesaArrays, dynamics: Dynamics, k: int) -> DesaArrays:
 def _quota(hh: Households, welfare: np.ndarray, kabupaten: np.ndarray, first_caseload: np.ndarray,
            factors: dict[str, float]) -> Callable[[np.ndarray], np.ndarray]:
     """The list a kabupaten's quota allows: its (part of the chunk's) first-year Sembako caseload times the
-    year's factor. Above it, the best-off listed households leave; below it, the poorest unlisted living ones
-    join (so disasters and national expansions reach the poorest first)."""
+    year's factor. Above it, the listed households ranked best-off leave; below it, the unlisted living ones
+    ranked poorest join (`welfare`: the ranking, welfare plus the proxy-means test's noise)."""
     kab_of = kabupaten[hh.desa]
     living = np.isnat(hh.died_on)
 

@@ -53,6 +53,10 @@ class Dynamics:
     #: New households registered in a year (assumption: BPS counts 1.6-1.8 million marriages a year against
     #: ~72 million households; new families of the poor enter the registry through usul).
     new_household_rate: float = 0.03
+    #: Living households that leave the registry in a year: moved out of the area, not found when the list is
+    #: verified, or graduated by the village deliberation (assumption; with deaths it about balances newcomers,
+    #: so the registry stays near its size as the real DTKS/DTSEN did, around 20 million households).
+    leave_rate: float = 0.02
     #: Newcomers are younger and poorer than the registry (their shift fades as their welfare moves on).
     newcomer_age: tuple[float, float] = (30, 8)
     newcomer_welfare_shift: float = -0.4
@@ -72,6 +76,9 @@ class Dynamics:
     shock_decay: float = 0.5
     #: Year-to-year reallocation of quotas between kabupaten (log-sd of each year's change).
     quota_drift_sd: float = 0.03
+    #: When a quota cuts or fills a list, households are ranked by welfare plus this much noise (welfare sd): a
+    #: proxy-means test ranks imperfectly, so a cut also drops some eligible families and keeps some others.
+    quota_ranking_noise: float = 1.0
 
     def as_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -214,12 +221,13 @@ class YearContext:
 
 def advance(rng: np.random.Generator, panel: Panel, desa: DesaArrays, ctx: YearContext,
             benefits: np.ndarray) -> Panel:
-    """The registry a year later: caught deaths leave, some move, welfare moves on, heads die, everyone ages,
-    newcomers join; `hh.desil` and the PKH benefit (at the year's `benefits`) are the new year's."""
+    """The registry a year later: caught deaths and some others leave, some move, welfare moves on, heads die,
+    everyone ages, newcomers join; `hh.desil` and the PKH benefit (at the year's `benefits`) are the new year's."""
     missed = ctx.dynamics.fault_factor("deceased", ctx.years_after_first)
     hh = panel.hh
     died_before = ~np.isnat(hh.died_on) & (hh.died_on < np.datetime64(f"{ctx.year}-01-01"))
-    panel = panel.take(np.flatnonzero(~(died_before & (panel.extra["u_missed"] >= missed))))
+    leaves = ~died_before & (rng.random(len(hh)) < ctx.dynamics.leave_rate)
+    panel = panel.take(np.flatnonzero(~(died_before & (panel.extra["u_missed"] >= missed)) & ~leaves))
     hh = panel.hh
     alive = np.isnat(hh.died_on)
     hh.desa = _moved(rng, hh.desa, alive, desa, ctx.dynamics)
