@@ -17,7 +17,7 @@ from data.feedback import DesaProblems, make_complaints, make_proposals
 from data.households import DesaArrays, Households, make_households
 from data.members import COMPONENTS, SCHOOL_LEVELS, Members, benefits_of, make_members
 from data.names import NamePools
-from data.payments import Rows, schedule, settle, to_table
+from data.payments import Rows, only, schedule, settle, to_table
 from data.targeting import Targeting, draw_targeting, target
 from settings import STATUS_FAILED, STATUS_PAID, STATUS_PENDING, STATUS_RETURNED, STATUSES, program_year
 
@@ -102,21 +102,25 @@ def make_chunk(index: int, plan: pd.DataFrame, first_household_id: int,
         invalid, duplicated, _ = _identity_faults(rng, panel.hh, who, rated, panel.extra)
         missed = panel.extra["u_missed"] < run.dynamics.fault_factor("deceased", k)
         yield _year_tables(rng, index, k, (panel.hh, panel.members, who, invalid | duplicated, invalid), desa,
-                           run, _last_paid_month(panel.hh, year, missed))
+                           run, _stopped_from(panel.hh, year, missed))
 
 
 def _year_tables(rng: np.random.Generator, index: int, k: int,
                  state: tuple[Households, Members, Targeting, np.ndarray, np.ndarray], desa: DesaArrays,
-                 run: RunContext, last_month: np.ndarray | None) -> dict[str, pa.Table]:
+                 run: RunContext, stopped_from: np.ndarray | None) -> dict[str, pa.Table]:
     """One year's tables from its registry, lists and identity faults (`state`: households, members, targeting,
-    bad identity, invalid NIK); payments use the desa's fault rates of the year."""
+    bad identity, invalid NIK); payments use the desa's fault rates of the year, and none is scheduled on or after
+    a household's `stopped_from` date (a head's death the lists caught)."""
     hh, members, who, bad_identity, invalid = state
     year = run.years[k]
     through = run.through if year == run.year else 12
     rated = _rates_in(desa, run.dynamics, k)
     rules = program_year(year)
-    rows = schedule(who, hh, rated, rules, last_month)
+    rows = schedule(who, hh, rated, rules)
     status, scheduled, paid = settle(rng, rows, hh, rated, year, run.late_after_days)
+    if stopped_from is not None:
+        keep = ~(scheduled >= stopped_from[rows.household])
+        rows, status, scheduled, paid = only(rows, keep), status[keep], scheduled[keep], paid[keep]
     problems = _problems(len(desa.codes), hh, who, rows, (status, scheduled, paid), bad_identity,
                          run.late_after_days)
     last_day = _last_day(year, through)
@@ -165,11 +169,11 @@ def _quota(hh: Households, welfare: np.ndarray, kabupaten: np.ndarray, first_cas
     return settle_list
 
 
-def _last_paid_month(hh: Households, year: int, missed: np.ndarray) -> np.ndarray:
-    """Per household, the last month paid: the month a head died in `year` when the death was caught, else 12."""
-    died_now = ~np.isnat(hh.died_on) & (hh.died_on >= np.datetime64(f"{year}-01-01")) & ~missed
-    month = hh.died_on.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    return np.where(died_now, month, 12)
+def _stopped_from(hh: Households, year: int, missed: np.ndarray) -> np.ndarray:
+    """Per household, the date its payments stop: the head's death in `year` when the lists caught it (NaT:
+    never)."""
+    caught = ~np.isnat(hh.died_on) & (hh.died_on >= np.datetime64(f"{year}-01-01")) & ~missed
+    return np.where(caught, hh.died_on, np.datetime64("NaT"))
 
 
 def _identity_faults(rng: np.random.Generator, hh: Households, who: Targeting, desa: DesaArrays,

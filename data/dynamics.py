@@ -64,7 +64,7 @@ class Dynamics:
     #: Dukcapil matched the DTKS with the civil registry from 2021 and deactivated 21 million duplicate records).
     #: For `deceased` it is the share of heads' deaths the lists miss (the first year misses them all).
     fault_improvement: dict[str, float] = field(default_factory=lambda: {
-        "duplicate_nik": 0.75, "invalid_nik": 0.75, "deceased": 0.7, "inclusion": 0.9, "exclusion": 0.92,
+        "duplicate_nik": 0.75, "invalid_nik": 0.75, "deceased": 0.5, "inclusion": 0.9, "exclusion": 0.92,
         "failed": 0.9, "returned": 0.9, "late": 0.9})
     #: Chance a kabupaten has a disaster in a year after the first (BNPB records thousands of events a year;
     #: one that displaces a noticeable share of a kabupaten is rarer). A run with several years has at least one.

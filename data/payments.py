@@ -74,10 +74,8 @@ def _paid_steps(steps: list[tuple[int, int, int]], monthly: tuple[int, ...]) -> 
     return [step for step in steps if sum(monthly[step[1] - 1:step[1] - 1 + step[2]]) > 0]
 
 
-def schedule(who: Targeting, hh: Households, desa: DesaArrays, rules: ProgramYear,
-             last_month: np.ndarray | None = None) -> Rows:
-    """Every payment of the year for every recipient, program by program; `last_month` (per household, 1-12)
-    stops a household's payments after that month (its head's death was caught)."""
+def schedule(who: Targeting, hh: Households, desa: DesaArrays, rules: ProgramYear) -> Rows:
+    """Every payment of the year for every recipient, program by program, at the year's rules."""
     quarterly = desa.blt_quarterly[hh.desa]
     parts = [
         _expand(who.pkh, 0, [(tahap, month, months) for tahap, month, months, _ in rules.pkh_tahap]),
@@ -85,10 +83,11 @@ def schedule(who: Targeting, hh: Households, desa: DesaArrays, rules: ProgramYea
         _expand(who.blt_dd & ~quarterly, 2, _paid_steps(SCHEDULES["BLT_DD_MONTHLY"], rules.blt_dd_monthly)),
         _expand(who.blt_dd & quarterly, 2, _paid_steps(SCHEDULES["BLT_DD_QUARTERLY"], rules.blt_dd_monthly)),
     ]
-    rows = Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Rows.__dataclass_fields__))
-    if last_month is None:
-        return rows
-    keep = rows.month <= last_month[rows.household]
+    return Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Rows.__dataclass_fields__))
+
+
+def only(rows: Rows, keep: np.ndarray) -> Rows:
+    """The rows where `keep` is true."""
     return Rows(*(getattr(rows, f)[keep] for f in Rows.__dataclass_fields__))
 
 

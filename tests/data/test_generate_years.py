@@ -166,11 +166,16 @@ def test_sembako_caseload_per_kabupaten_follows_its_quota(con):
         SELECT left(desa_code, 5), left(period, 4), count(DISTINCT kk_number) FROM disbursements
         WHERE program = 'SEMBAKO' GROUP BY ALL""").fetchall()}
     chunks = 1 + value(con, "SELECT max(complaint_id // 100000000 % 100000) FROM complaints")
+    # A listed head whose death was caught before the first Sembako batch (January) has no payment to count.
+    early = {(kab, year): n for kab, year, n in con.execute("""SELECT left(desa_code, 5), year, count(*)
+        FROM households WHERE head_died_on < make_date(year, 1, 25) AND year(head_died_on) = year
+        GROUP BY ALL""").fetchall()}
     for kab in REGIONS:
         first = caseload[(kab, YEARS[0])]
         for year in range(YEARS[0] + 1, YEARS[1] + 1):
             # Each chunk's part of a kabupaten rounds its own quota.
-            assert abs(caseload[(kab, year)] - first * factors[kab][str(year)]) <= chunks, (kab, year)
+            allowed = chunks + early.get((kab, year), 0)
+            assert abs(caseload[(kab, year)] - first * factors[kab][str(year)]) <= allowed, (kab, year)
 
 
 def test_the_disaster_raises_need_caseload_and_rupiah_against_the_year_before_and_the_neighbours(con):
