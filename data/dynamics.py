@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,16 +39,16 @@ CHUNK_ID_BLOCK = 10**8
 class Dynamics:
     """Yearly rates of change (shares of households per year unless said otherwise)."""
 
-    #: Year-to-year correlation of a household's own welfare (beyond its desa): about two in five households
-    #: change desil each year, most by one step (Indonesia's poor are a churning group: many of one year's poor
-    #: were not poor the year before, World Bank "Making the New Indonesia Work for the Poor", 2006).
+    #: Year-to-year correlation of a household's own welfare (beyond its desa). Desil are narrow bands, so about a
+    #: third of households rise and a third fall at least one desil a year (demo, 2022-2025). Assumption: poverty
+    #: in Indonesia churns (World Bank, "Making the New Indonesia Work for the Poor", 2006).
     welfare_persistence: float = 0.85
     #: Heads who die in a year: BPS's crude death rate is about 7 per 1,000 people; heads are older than average.
     head_death_rate: float = 0.009
     #: How much faster death comes per year of the head's age (Gompertz slope, a demographic regularity).
     death_age_slope: float = 0.08
-    #: Households that move to another desa in a year (assumption; recent migration in BPS surveys is a few
-    #: percent of people). Moves stay within the generated chunk's kabupaten, mostly within the kecamatan.
+    #: Households that move to another desa in a year (assumption). Moves stay within the generated chunk's
+    #: kabupaten, mostly within the kecamatan; the family card number is kept (really a move often brings a new KK).
     move_rate: float = 0.015
     move_within_kecamatan: float = 0.6
     #: New households registered in a year (assumption: BPS counts 1.6-1.8 million marriages a year against
@@ -187,7 +188,7 @@ class Panel:
 
 
 def _take_households(hh: Households, keep: np.ndarray) -> Households:
-    def pick(value: object) -> object:
+    def pick(value: Any) -> Any:  # an array of any kind, or None
         if value is None:
             return None
         if isinstance(value, pa.Array):
@@ -197,7 +198,7 @@ def _take_households(hh: Households, keep: np.ndarray) -> Households:
 
 
 def _concat_households(first: Households, second: Households) -> Households:
-    def join(a: object, b: object) -> object:
+    def join(a: Any, b: Any) -> Any:  # arrays of any kind, or None
         if a is None or b is None:
             return None
         if isinstance(a, pa.Array):
