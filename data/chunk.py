@@ -94,7 +94,9 @@ def make_chunk(index: int, plan: pd.DataFrame, first_household_id: int,
         rules = program_year(year)
         panel = advance(rng, panel, desa, ctx, benefits_of(rules.pkh_annual_benefit))
         rated = _rates_in(desa, run.dynamics, k)
-        noise = run.dynamics.quota_ranking_noise * rng.standard_normal(len(panel.hh))
+        # The proxy-means ranking sharpens as the data is cleaned, like the errors it makes.
+        noise = (run.dynamics.quota_ranking_noise * run.dynamics.fault_factor("exclusion", k)
+                 * rng.standard_normal(len(panel.hh)))
         ranking = welfare_of(panel.hh, desa, ctx) + noise
         quota = _quota(panel.hh, ranking, kabupaten, first_caseload,
                        {kab: run.quotas.get(kab, {}).get(year, 1.0) for kab in set(kabupaten)})

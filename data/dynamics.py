@@ -78,7 +78,8 @@ class Dynamics:
     #: Year-to-year reallocation of quotas between kabupaten (log-sd of each year's change).
     quota_drift_sd: float = 0.03
     #: When a quota cuts or fills a list, households are ranked by welfare plus this much noise (welfare sd): a
-    #: proxy-means test ranks imperfectly, so a cut also drops some eligible families and keeps some others.
+    #: proxy-means test ranks imperfectly, so a cut also drops some eligible families and keeps some others. The
+    #: noise falls with cleaning as exclusion does (fault_improvement["exclusion"] a year).
     quota_ranking_noise: float = 1.0
 
     def as_dict(self) -> dict[str, object]:
