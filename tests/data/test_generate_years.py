@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
+from data import identity
 from data.dynamics import Dynamics, pick_shocks, welfare_shift
 from data.faults import FaultRates
 from data.generate import TABLES, GenerationConfig, generate
@@ -362,3 +363,18 @@ def test_program_amounts_follow_the_years_rules(tmp_path, year):
         assert (month, amount) == (scheduled, annual * months * percent // 1200), (tahap, amount, annual)
     if year != 2020:
         assert [(t, m) for t, m, *_ in rules.pkh_tahap] == list(PKH_TAHAP_MONTHS.items())
+
+
+def test_the_years_welfare_level_follows_the_poverty_rate_of_the_march_before():
+    assert welfare_shift(2025) == 0.0
+    # March 2021 (10.14%) was poorer than March 2024 (9.03%), March 2025 (8.47%) richer; later years hold it.
+    assert welfare_shift(2022) < welfare_shift(2024) < 0 < welfare_shift(2026) == welfare_shift(2030)
+    assert welfare_shift(2010) == welfare_shift(2019)
+
+
+def test_fresh_numbers_never_repeat_a_taken_serial():
+    taken = np.array([3401020903870001, 3401020903870002, 3401021003870005])
+    new = np.array([3401020903870001, 3401021003870001, 3401021103870001, 3401020903870002])
+    assert identity.fresh_numbers(new, taken).tolist() == [3401020903870003, 3401021003870006, 3401021103870001,
+                                                           3401020903870004]
+    assert identity.fresh_numbers(new, np.zeros(0, dtype=np.int64)).tolist() == new.tolist()
