@@ -378,3 +378,19 @@ def test_fresh_numbers_never_repeat_a_taken_serial():
     assert identity.fresh_numbers(new, taken).tolist() == [3401020903870003, 3401021003870006, 3401021103870001,
                                                            3401020903870004]
     assert identity.fresh_numbers(new, np.zeros(0, dtype=np.int64)).tolist() == new.tolist()
+
+
+def test_through_cuts_only_the_last_year(tmp_path):
+    """`--through` keeps exactly the first months of the last year; earlier years are whole and unchanged."""
+    small = replace(CONFIG, regions=("53.12",), first_year=2024, year=2025)
+    whole, cut = tmp_path / "whole.duckdb", tmp_path / "cut.duckdb"
+    generate(replace(small, out=whole), show_progress=False)
+    generate(replace(small, through="2025-06", out=cut), show_progress=False)
+    dated = {"households": "make_date(year, 1, 1)", "members": "make_date(year, 1, 1)",
+             "disbursements": "scheduled_date", "complaints": "received_date", "usul_sanggah": "submitted_date"}
+    with duckdb.connect(str(whole), read_only=True) as a, duckdb.connect(str(cut), read_only=True) as b:
+        for table, date in dated.items():
+            sql = f"SELECT count(*), sum(hash(COLUMNS(*))) FROM {table} WHERE {date} < DATE '2025-07-01'"
+            assert a.execute(sql).fetchall() == b.execute(sql).fetchall(), table
+        assert b.execute("SELECT max(period) FROM disbursements").fetchall()[0][0] == "2025-06"
+        assert b.execute("SELECT count(*) FROM households WHERE year = 2025").fetchall()[0][0] > 0
