@@ -81,6 +81,71 @@ SEMBAKO_MONTHLY = 200_000
 SEMBAKO_BATCHES = {1: (1, 2), 2: (3, 3), 3: (6, 2), 4: (8, 2), 5: (10, 3)}
 BLT_DD_MONTHLY = 300_000
 
+
+@dataclass(frozen=True)
+class ProgramYear:
+    """One year's program amounts and schedules, Rupiah (the rules above are the current year's)."""
+
+    #: PKH benefit per eligible member per year at the year's base rate, by component.
+    pkh_annual_benefit: dict[str, int]
+    #: PKH instalments: (tahap, scheduled month, months covered, percent of the base rate paid for those months).
+    pkh_tahap: tuple[tuple[int, int, int, int], ...]
+    #: Rupiah per month, January to December; 0 = the program paid nothing for that month.
+    sembako_monthly: tuple[int, ...]
+    blt_dd_monthly: tuple[int, ...]
+    #: Where the figures come from.
+    source: str
+
+
+#: The current rules, unchanged since 2021 (PKH components since 2019; Sembako Rp200,000 since April 2020; BLT Dana
+#: Desa Rp300,000 a month in PMK 222/2020 for 2021, PMK 190/2021 for 2022 and the yearly Dana Desa PMK after it).
+CURRENT_PROGRAM_YEAR = ProgramYear(
+    pkh_annual_benefit=PKH_ANNUAL_BENEFIT,
+    pkh_tahap=tuple((tahap, month, 3, 100) for tahap, month in PKH_TAHAP_MONTHS.items()),
+    sembako_monthly=(SEMBAKO_MONTHLY,) * 12,
+    blt_dd_monthly=(BLT_DD_MONTHLY,) * 12,
+    source="Kemensos PKH component amounts (2019-); Sembako Rp200,000/month; BLT Dana Desa Rp300,000/month "
+           "(PMK 222/2020, PMK 190/2021 and later Dana Desa PMK)",
+)
+#: Years whose amounts differ from the current rules. Years not listed (before 2019 as well) use the current rules:
+#: the generator is not a history of the programs before 2019.
+PROGRAM_YEARS: dict[int, ProgramYear] = {
+    # BPNT paid Rp110,000 a month; BLT Dana Desa did not exist yet.
+    2019: ProgramYear(
+        pkh_annual_benefit=PKH_ANNUAL_BENEFIT, pkh_tahap=CURRENT_PROGRAM_YEAR.pkh_tahap,
+        sembako_monthly=(110_000,) * 12, blt_dd_monthly=(0,) * 12,
+        source="BPNT Rp110,000/month (Kemensos, 2017-2019); PKH non-flat components introduced 2019"),
+    # COVID-19: Sembako Rp150,000 from January 2020, raised to Rp200,000 for the nine months April-December
+    # (announced 31 March 2020); PKH raised by 25% and paid monthly from April after tahap 1 in January; BLT Dana
+    # Desa from April: Rp600,000 a month for three months (PMK 40/2020), then Rp300,000 a month (PMK 50/2020,
+    # extended to December by PMK 156/2020). The months of each change are as announced; exact dates varied by area.
+    2020: ProgramYear(
+        pkh_annual_benefit=PKH_ANNUAL_BENEFIT,
+        pkh_tahap=((1, 1, 3, 100), *((month - 2, month, 1, 125) for month in range(4, 13))),
+        sembako_monthly=(150_000,) * 3 + (200_000,) * 9,
+        blt_dd_monthly=(0,) * 3 + (600_000,) * 3 + (300_000,) * 6,
+        source="Sembako Rp150,000 then Rp200,000 (April-December 2020); PKH +25% monthly April-December 2020; "
+               "BLT Dana Desa PMK 40/2020, 50/2020, 156/2020"),
+}
+
+
+def program_year(year: int) -> ProgramYear:
+    """The program amounts and schedules of `year`."""
+    return PROGRAM_YEARS.get(year, CURRENT_PROGRAM_YEAR)
+
+
+#: Households the Sembako program serves nationally (KPM), by year: the national caseload the generator's
+#: kabupaten quotas follow. 2019: 15.6 million (BPNT); 2020: expanded to 20 million for COVID-19; 2021-2024: 18.8
+#: million (Kemensos). 2025 and later: assumed unchanged at 18.8 million.
+SEMBAKO_CASELOAD = {2019: 15_600_000, 2020: 20_000_000, 2021: 18_800_000, 2022: 18_800_000, 2023: 18_800_000,
+                    2024: 18_800_000, 2025: 18_800_000}
+
+
+def sembako_caseload(year: int) -> int:
+    """National Sembako caseload of `year` (the nearest listed year outside the table)."""
+    known = min(max(year, min(SEMBAKO_CASELOAD)), max(SEMBAKO_CASELOAD))
+    return SEMBAKO_CASELOAD[known]
+
 #: How complaints came in (not published): SP4N-LAPOR!, the Kemensos 171 call centre, the Cek Bansos app, the PKH
 #: facilitator, the village office.
 COMPLAINT_CHANNELS = ("lapor", "call_center_171", "cek_bansos", "pendamping", "kantor_desa")

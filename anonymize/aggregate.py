@@ -87,8 +87,9 @@ def detect_scope(con: duckdb.DuckDBPyConnection, through: str | None = None) -> 
     provinces = con.execute(
         # Distinct desa first: far fewer strings to cut than one per payment.
         """SELECT DISTINCT left(desa_code, 2) FROM (SELECT DISTINCT desa_code FROM disbursements WHERE period LIKE ?)
-           UNION SELECT DISTINCT left(desa_code, 2) FROM (SELECT DISTINCT desa_code FROM households) ORDER BY 1""",
-        [f"{year}-%"],
+           UNION SELECT DISTINCT left(desa_code, 2) FROM (SELECT DISTINCT desa_code FROM households
+                                                          WHERE year IS NULL OR year = ?) ORDER BY 1""",
+        [f"{year}-%", year],
     ).fetchall()
     return Scope(year, month, tuple(p for (p,) in provinces))
 
@@ -121,6 +122,9 @@ _UPPER = ("kecamatan_code", "kabupaten_code", "province_code")
 _PROGRAM = "CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END"
 _CHANNEL = "CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END"
 
+#: The registry rows of the release's year: a generated raw database of several years lists each household once a
+#: year (data.schema `year`); a registry without years (NULL) counts for every year.
+_REGISTRY_YEAR = "({h}year IS NULL OR {h}year = CAST($year AS SMALLINT))"
 #: A payment's month as one bit (month m is bit m - 1): a household's months are OR-ed into one integer.
 _MONTH_BIT = "(1::INTEGER << (CAST(right(period, 2) AS INTEGER) - 1))"
 _IN_CHUNK = "period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code"
@@ -224,7 +228,7 @@ def _eligible_sql(periods: list[str]) -> str:
         FROM households h
         JOIN regions r ON r.code = h.desa_code
         LEFT JOIN paid ON paid.kk_number = h.kk_number AND paid.desa_code = h.desa_code
-        WHERE h.desa_code >= $from_code AND h.desa_code < $to_code),
+        WHERE h.desa_code >= $from_code AND h.desa_code < $to_code AND """ + _REGISTRY_YEAR.format(h="h.") + """),
     per_desa AS MATERIALIZED (
         SELECT desa_code, """ + counts + """ FROM households_paid GROUP BY desa_code)
     """ + per_program  # noqa: S608
@@ -233,7 +237,8 @@ def _eligible_sql(periods: list[str]) -> str:
 _CHUNK_REGISTERED = """
     INSERT INTO _agg_registered
     SELECT desa_code, count(*) AS registered_households FROM households
-    WHERE desa_code >= $from_code AND desa_code < $to_code GROUP BY desa_code"""
+    WHERE desa_code >= $from_code AND desa_code < $to_code AND """ + _REGISTRY_YEAR.format(h="") + """
+    GROUP BY desa_code"""  # noqa: S608
 
 
 def _periods(scope: Scope) -> tuple[list[str], dict[str, object]]:
@@ -470,6 +475,7 @@ _CHUNK_DECEASED = """
     FROM disbursements p
     JOIN households h ON h.kk_number = p.kk_number AND h.desa_code = p.desa_code
     WHERE p.status = $paid AND p.period BETWEEN $first AND $through AND h.head_died_on IS NOT NULL
+      AND """ + _REGISTRY_YEAR.format(h="h.") + """
       AND p.paid_date > h.head_died_on AND p.desa_code >= $from_code AND p.desa_code < $to_code
     GROUP BY ALL"""  # noqa: S608
 

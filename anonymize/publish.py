@@ -211,6 +211,6 @@ def _sources(raw_db: Path) -> dict[str, Any]:
                   for t in ("households", "disbursements", "complaints", "usul_sanggah", "quarantine")}
     finally:
         con.close()
-    generator = {k: v for k, v in metadata.items() if k in ("preset", "seed", "year", "through", "regions")}
+    generator = {k: v for k, v in metadata.items() if k in ("preset", "seed", "year", "years", "through", "regions")}
     return {"ingested_files": json.loads(files.to_json(orient="records")), "generator": generator,
             "raw_rows": counts}

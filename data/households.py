@@ -54,6 +54,8 @@ class Households:
     died_on: np.ndarray  # datetime64[D], NaT while alive
     channel: np.ndarray  # index into settings.CHANNELS
     name: pa.StringArray
+    #: The household's own welfare beyond its desa mean (sd 1); data.dynamics carries it from year to year.
+    welfare_own: np.ndarray | None = None
     member_count: np.ndarray | None = None
     pkh_components: np.ndarray | None = None
     pkh_annual: np.ndarray | None = None
@@ -62,23 +64,41 @@ class Households:
         return len(self.household_id)
 
 
-def make_households(rng: np.random.Generator, desa: DesaArrays, first_id: int, year: int,
-                    pools: NamePools) -> Households:
+@dataclass(frozen=True)
+class Heads:
+    """Who heads the households being made: the registry at its start, or families newly registered in a year."""
+
+    #: Head's age in years: normal (mean, sd), clipped to 19-90.
+    age: tuple[float, float] = (47, 13)
+    #: Added to the households' own welfare (newcomers are poorer), in welfare sd; it fades as welfare moves on.
+    own_shift: float = 0.0
+    #: Newcomers' family cards are issued during the year; the registry's before it.
+    cards_issued_in_year: bool = False
+
+
+def make_households(rng: np.random.Generator, desa: DesaArrays, first_id: int, year: int, pools: NamePools,
+                    heads: Heads = Heads(), year_shift: float = 0.0) -> Households:
+    """`desa.households` households per desa; deaths follow `desa.rates['deceased']` (mid last year to September);
+    `year_shift` is the year's welfare level (data.dynamics.welfare_shift), 0 in the reference year."""
     n = int(desa.households.sum())
     where = np.repeat(np.arange(len(desa.codes), dtype=np.int32), desa.households)
-    welfare = desa.welfare_mu[where] + rng.standard_normal(n)
+    own = heads.own_shift + rng.standard_normal(n)
+    welfare = desa.welfare_mu[where] + year_shift + own
     desil = (1 + np.searchsorted(DESIL_CUTS, welfare)).astype(np.int8)
     female = rng.random(n) < np.where(desil <= 2, 0.20, 0.14)
-    age = np.clip(np.round(rng.normal(47, 13, n)), 19, 90).astype(np.int64)
+    age = np.clip(np.round(rng.normal(*heads.age, n)), 19, 90).astype(np.int64)
     mid_year = np.datetime64(f"{year}-07-01")
     birth = mid_year - (np.floor(age * 365.25) + rng.integers(0, 365, n)).astype("timedelta64[D]")
     kecamatan = desa.kecamatan[where]
+    issued = _kk_issued(rng, birth, year)
+    if heads.cards_issued_in_year:
+        issued = np.datetime64(f"{year}-01-01") + rng.integers(0, 365, n).astype("timedelta64[D]")
     return Households(
         household_id=first_id + np.arange(n, dtype=np.int64), desa=where, desil=desil, female_head=female,
-        head_age=age, birth=birth, kk=identity.make_numbers(kecamatan, identity.ddmmyy(_kk_issued(rng, birth, year))),
+        head_age=age, birth=birth, kk=identity.make_numbers(kecamatan, identity.ddmmyy(issued)),
         nik=identity.make_numbers(kecamatan, identity.ddmmyy(birth, female)),
         died_on=_deaths(rng, desa.rates["deceased"][where], year), channel=_channels(rng, desa, where),
-        name=pools.compose(rng, female),
+        name=pools.compose(rng, female), welfare_own=own,
     )
 
 

@@ -49,6 +49,19 @@ def make_numbers(kecamatan: np.ndarray, date_code: np.ndarray) -> np.ndarray:
     return prefix * 10_000 + serials(prefix)
 
 
+def fresh_numbers(numbers: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """`numbers` (from make_numbers) renumbered so no serial repeats one in `taken` with the same prefix: each
+    prefix's serials continue after the highest taken (a NIK is never given out twice)."""
+    prefix = numbers // 10_000
+    taken_prefix, taken_serial = taken // 10_000, taken % 10_000
+    order = np.argsort(taken_prefix, kind="stable")
+    known, first = np.unique(taken_prefix[order], return_index=True)
+    highest = np.maximum.reduceat(taken_serial[order], first) if len(first) else np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(known, prefix), max(len(known) - 1, 0))
+    base = np.where((len(known) > 0) & (known[at] == prefix), highest[at], 0) if len(known) else 0
+    return prefix * 10_000 + base + serials(prefix)
+
+
 def corrupt(rng: np.random.Generator, numbers: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Copy of `numbers` with the NIK at `rows` made impossible in one of the INVALID_KINDS ways."""
     out = numbers.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,10 @@ ENROLLED = {False: (0.985, 0.93, 0.80), True: (0.97, 0.85, 0.62)}
 COMPONENTS = tuple(PKH_ANNUAL_BENEFIT)
 BENEFITS = np.array([PKH_ANNUAL_BENEFIT[c] for c in COMPONENTS], dtype=np.int64)
 ELDERLY_AGE = 70
+#: Yearly chance a grown child (20 or older) leaves the family card, and an elderly parent dies (assumptions that
+#: keep family sizes about steady from year to year).
+CHILD_LEAVES = 0.3
+ELDER_DIES = 0.06
 EARLY_CHILDHOOD_MAX_AGE = 6
 
 
@@ -30,10 +35,12 @@ class Members:
     pregnant: np.ndarray
     disabled: np.ndarray
     component: np.ndarray  # index into COMPONENTS, -1 = none
+    role: np.ndarray  # HEAD, SPOUSE, CHILD or ELDER (not written: the registry lists members by number)
 
 
-def make_members(rng: np.random.Generator, hh: Households) -> Members:
-    """Draw every household's members, then fill in member_count, pkh_components and pkh_annual on `hh`."""
+def make_members(rng: np.random.Generator, hh: Households, benefits: np.ndarray = BENEFITS) -> Members:
+    """Draw every household's members, then fill in member_count, pkh_components and pkh_annual on `hh`
+    (`benefits`: Rupiah per year by COMPONENTS, the year's PKH rates)."""
     roles, household = _family_structure(rng, hh)
     n = len(roles)
     head_age = hh.head_age[household]
@@ -47,11 +54,55 @@ def make_members(rng: np.random.Generator, hh: Households) -> Members:
     component = _component(age, school, pregnant, disabled)
     starts = np.r_[0, np.cumsum(np.bincount(household, minlength=len(hh)))[:-1]]
     members = Members(household, (np.arange(n) - starts[household] + 1).astype(np.int8), female,
-                      age.astype(np.int8), school, pregnant, disabled, component)
-    hh.member_count = np.bincount(household, minlength=len(hh)).astype(np.int8)
-    hh.pkh_components = np.bincount(household, weights=component >= 0, minlength=len(hh)).astype(np.int8)
-    hh.pkh_annual = capped_benefit(household, component, len(hh))
+                      age.astype(np.int8), school, pregnant, disabled, component, roles)
+    _fill_household_totals(hh, members, benefits)
     return members
+
+
+def _fill_household_totals(hh: Households, members: Members, benefits: np.ndarray) -> None:
+    hh.member_count = np.bincount(members.household, minlength=len(hh)).astype(np.int8)
+    hh.pkh_components = np.bincount(members.household, weights=members.component >= 0,
+                                    minlength=len(hh)).astype(np.int8)
+    hh.pkh_annual = capped_benefit(members.household, members.component, len(hh), benefits)
+
+
+def benefits_of(annual: dict[str, int]) -> np.ndarray:
+    """A year's PKH rates (settings.ProgramYear.pkh_annual_benefit) as an array by COMPONENTS."""
+    return np.array([annual[c] for c in COMPONENTS], dtype=np.int64)
+
+
+def age_members(rng: np.random.Generator, members: Members, hh: Households, benefits: np.ndarray) -> Members:
+    """Next year's members of the same households (`members.household` already indexes `hh`): everyone a year
+    older, as many babies born as children turned seven (so the registry's young keep its first year's share; an
+    assumption), pregnancy and school drawn again for the new ages, and the year's PKH benefit filled in on `hh`.
+    Grown children leave (CHILD_LEAVES a year from age 20: they marry and found households, the newcomers of
+    data.dynamics) and elderly parents die (ELDER_DIES a year); heads die in data.dynamics."""
+    age = np.minimum(members.age.astype(np.int64) + 1, 110)
+    leaves = (((members.role == CHILD) & (age >= 20) & (rng.random(len(age)) < CHILD_LEAVES))
+              | ((members.role == ELDER) & (rng.random(len(age)) < ELDER_DIES)))
+    members = Members(**{f.name: getattr(members, f.name)[~leaves] for f in dataclasses.fields(Members)})
+    age = age[~leaves]
+    mothers = np.flatnonzero(members.female & (members.role <= SPOUSE) & (age >= 18) & (age <= 44))
+    births = min(int(((members.role == CHILD) & (age == EARLY_CHILDHOOD_MAX_AGE + 1)).sum()), len(mothers))
+    born = members.household[np.sort(rng.choice(mothers, births, replace=False))] if births else np.zeros(0, int)
+    household = np.r_[members.household, born]
+    role = np.r_[members.role, np.full(len(born), CHILD, dtype=members.role.dtype)]
+    n = len(household)
+    age = np.r_[age, np.zeros(len(born), dtype=np.int64)]
+    female = np.r_[members.female, rng.random(len(born)) < 0.5]
+    disabled = np.r_[members.disabled, rng.random(len(born)) < 0.006]
+    poor = hh.desil[household] <= 2
+    pregnant = female & (role <= SPOUSE) & (age >= 18) & (age <= 44) & (rng.random(n) < np.where(poor, 0.06, 0.045))
+    school = _school(rng, age, role == CHILD, poor)
+    component = _component(age, school, pregnant, disabled)
+    order = np.argsort(household, kind="stable")
+    household = household[order]
+    starts = np.r_[0, np.cumsum(np.bincount(household, minlength=len(hh)))[:-1]]
+    aged = Members(household, (np.arange(n) - starts[household] + 1).astype(np.int8), female[order],
+                   age[order].astype(np.int8), school[order], pregnant[order], disabled[order], component[order],
+                   role[order])
+    _fill_household_totals(hh, aged, benefits)
+    return aged
 
 
 def _family_structure(rng: np.random.Generator, hh: Households) -> tuple[np.ndarray, np.ndarray]:
@@ -104,9 +155,10 @@ def _component(age: np.ndarray, school: np.ndarray, pregnant: np.ndarray, disabl
     return component
 
 
-def capped_benefit(household: np.ndarray, component: np.ndarray, n_households: int) -> np.ndarray:
+def capped_benefit(household: np.ndarray, component: np.ndarray, n_households: int,
+                   benefits: np.ndarray = BENEFITS) -> np.ndarray:
     """PKH per household per year: the PKH_MAX_MEMBERS best-paid components only."""
-    benefit = np.where(component >= 0, BENEFITS[np.maximum(component, 0)], 0)
+    benefit = np.where(component >= 0, benefits[np.maximum(component, 0)], 0)
     order = np.lexsort((-benefit, household))
     ordered = household[order]
     first = np.r_[0, np.cumsum(np.bincount(ordered, minlength=n_households))[:-1]]

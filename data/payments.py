@@ -11,22 +11,20 @@ from data.columns import coded, dates
 from data.households import DesaArrays, Households
 from data.targeting import Targeting
 from settings import (
-    BLT_DD_MONTHLY,
     CHANNELS,
-    PKH_TAHAP_MONTHS,
     PROGRAM_CODES,
     SEMBAKO_BATCHES,
-    SEMBAKO_MONTHLY,
     STATUS_FAILED,
     STATUS_PAID,
     STATUS_PENDING,
     STATUS_RETURNED,
     STATUSES,
+    ProgramYear,
 )
 
-#: (tahap, scheduled month, months covered) per program; BLT Dana Desa is monthly or in 3-month batches per desa.
+#: (tahap, scheduled month, months covered) of the fixed-amount programs; BLT Dana Desa is monthly or in 3-month
+#: batches per desa. PKH's instalments are the year's (settings.ProgramYear.pkh_tahap).
 SCHEDULES = {
-    "PKH": [(t, m, 3) for t, m in PKH_TAHAP_MONTHS.items()],
     "SEMBAKO": [(t, first, months) for t, (first, months) in SEMBAKO_BATCHES.items()],
     "BLT_DD_MONTHLY": [(m, m, 1) for m in range(1, 13)],
     "BLT_DD_QUARTERLY": [(q, 3 * q - 2, 3) for q in range(1, 5)],
@@ -50,30 +48,52 @@ class Rows:
     month: np.ndarray  # scheduled month, 1-12
     months: np.ndarray  # months the payment covers
 
-    def amounts(self, hh: Households) -> np.ndarray:
-        """Rupiah per payment: a quarter of the household's capped PKH year, or the monthly rate x months."""
-        monthly = np.where(self.program == 1, SEMBAKO_MONTHLY, BLT_DD_MONTHLY)
+    def amounts(self, hh: Households, rules: ProgramYear) -> np.ndarray:
+        """Rupiah per payment: the household's capped PKH year pro rata (times the instalment's percent), or the
+        year's monthly rates over the months covered."""
         if hh.pkh_annual is None:
             raise ValueError("the households' PKH benefit is computed before payments")
-        pkh_quarter: np.ndarray = hh.pkh_annual[self.household] // 4
-        return np.where(self.program == 0, pkh_quarter, monthly * self.months)
+        percent = np.zeros(len(self.tahap), dtype=np.int64)
+        for tahap, _, _, share in rules.pkh_tahap:
+            percent[self.tahap == tahap] = share
+        pkh = hh.pkh_annual[self.household] * self.months * percent // 1200
+        fixed = np.where(self.program == 1, _covered(rules.sembako_monthly, self.month, self.months),
+                         _covered(rules.blt_dd_monthly, self.month, self.months))
+        return np.where(self.program == 0, pkh, fixed)
 
 
-def schedule(who: Targeting, hh: Households, desa: DesaArrays) -> Rows:
-    """Every payment of the year for every recipient, program by program."""
+def _covered(monthly: tuple[int, ...], month: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Sum of the monthly rates over each payment's months (`month` 1-12 and the `months` after it)."""
+    cumulative = np.r_[0, np.cumsum(monthly)]
+    start = month.astype(np.int64) - 1
+    return cumulative[np.minimum(start + months, 12)] - cumulative[start]
+
+
+def _paid_steps(steps: list[tuple[int, int, int]], monthly: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """The steps of a fixed-amount program that pay anything in the year (a program may start mid-year)."""
+    return [step for step in steps if sum(monthly[step[1] - 1:step[1] - 1 + step[2]]) > 0]
+
+
+def schedule(who: Targeting, hh: Households, desa: DesaArrays, rules: ProgramYear) -> Rows:
+    """Every payment of the year for every recipient, program by program, at the year's rules."""
     quarterly = desa.blt_quarterly[hh.desa]
     parts = [
-        _expand(who.pkh, 0, SCHEDULES["PKH"]),
-        _expand(who.sembako, 1, SCHEDULES["SEMBAKO"]),
-        _expand(who.blt_dd & ~quarterly, 2, SCHEDULES["BLT_DD_MONTHLY"]),
-        _expand(who.blt_dd & quarterly, 2, SCHEDULES["BLT_DD_QUARTERLY"]),
+        _expand(who.pkh, 0, [(tahap, month, months) for tahap, month, months, _ in rules.pkh_tahap]),
+        _expand(who.sembako, 1, _paid_steps(SCHEDULES["SEMBAKO"], rules.sembako_monthly)),
+        _expand(who.blt_dd & ~quarterly, 2, _paid_steps(SCHEDULES["BLT_DD_MONTHLY"], rules.blt_dd_monthly)),
+        _expand(who.blt_dd & quarterly, 2, _paid_steps(SCHEDULES["BLT_DD_QUARTERLY"], rules.blt_dd_monthly)),
     ]
     return Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Rows.__dataclass_fields__))
 
 
+def only(rows: Rows, keep: np.ndarray) -> Rows:
+    """The rows where `keep` is true."""
+    return Rows(*(getattr(rows, f)[keep] for f in Rows.__dataclass_fields__))
+
+
 def _expand(receives: np.ndarray, program: int, plan: list[tuple[int, int, int]]) -> Rows:
     households = np.flatnonzero(receives)
-    steps = np.array(plan, dtype=np.int8)
+    steps = np.array(plan, dtype=np.int8).reshape(-1, 3)
     tahap, month, months = (np.tile(steps[:, i], len(households)) for i in range(3))
     return Rows(np.repeat(households, len(steps)), np.full(len(tahap), program, dtype=np.int8), tahap, month, months)
 
@@ -106,7 +126,7 @@ def settle(rng: np.random.Generator, rows: Rows, hh: Households, desa: DesaArray
 
 
 def to_table(rows: Rows, status: np.ndarray, scheduled: np.ndarray, paid: np.ndarray, keep: np.ndarray,
-             hh: Households, text: dict[str, pa.Array], desa: DesaArrays, year: int,
+             hh: Households, text: dict[str, pa.Array], desa: DesaArrays, year: int, rules: ProgramYear,
              invalid_nik: np.ndarray) -> pa.Table:
     """The kept rows as a `disbursements` table; repeated strings are dictionary-encoded (no copies per row).
     `invalid_nik` marks the households whose NIK was made impossible (tests/data/test_generate.py checks them
@@ -121,7 +141,7 @@ def to_table(rows: Rows, status: np.ndarray, scheduled: np.ndarray, paid: np.nda
         "program": coded(rows.program[keep], PROGRAM_CODES),
         "period": coded(month - 1, [f"{year}-{m:02d}" for m in range(1, 13)]),
         "tahap": pa.array(rows.tahap[keep], pa.int8()),
-        "amount": pa.array(rows.amounts(hh)[keep], pa.int64()),
+        "amount": pa.array(rows.amounts(hh, rules)[keep], pa.int64()),
         "channel": coded(hh.channel[household], CHANNELS),
         "status": coded(status[keep], STATUSES),
         "scheduled_date": dates(scheduled[keep]),

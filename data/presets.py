@@ -42,12 +42,19 @@ NATIONAL_POVERTY_PCT = 9.0
 PERSONS_PER_HOUSEHOLD = 3.6
 REGISTRY_SHARE = 0.256
 
+#: Share of registry households in desil 1-4 at the national poverty rate; it rises 1.6 times as fast as poverty.
+BASE_POOR_SHARE = 0.40
+POOR_SHARE_SLOPE = 1.6
+
 #: Preset name -> region code prefixes (None = the whole country).
 PRESETS: dict[str, tuple[str, ...] | None] = {
     # DI Yogyakarta (dense, urban) and Nusa Tenggara Timur (poor, islands): the dashboard's first run.
     "demo": ("34", "53"),
     "national": None,
 }
+#: Years a preset generates when neither --year nor --years is given: the demo shows four years of change; a
+#: national run is one year (several national years are ~80 million rows each).
+PRESET_YEARS: dict[str, tuple[int, int]] = {"demo": (2022, 2025), "national": (2025, 2025)}
 
 
 def registry_households(code: str) -> float:
@@ -58,5 +65,5 @@ def registry_households(code: str) -> float:
 
 def poor_share(code: str) -> float:
     """Share of a province's registry households in welfare desil 1-4: rises with its poverty rate."""
-    shifted = 0.40 + 1.6 * (PROVINCES[code].poverty_pct - NATIONAL_POVERTY_PCT) / 100
+    shifted = BASE_POOR_SHARE + POOR_SHARE_SLOPE * (PROVINCES[code].poverty_pct - NATIONAL_POVERTY_PCT) / 100
     return min(max(shifted, 0.2), 0.8)

@@ -133,6 +133,10 @@ ADDED_COLUMNS = (
     ("disbursements", "nik_valid", "BOOLEAN"),
     # The month of a quarantined row when it could be read ('YYYY-MM'): the published count is the year's.
     ("quarantine", "period", "VARCHAR"),
+    # The registry year of a household or member row: a generated run of several years lists each household once
+    # per year (NULL: a registry without years, which counts for every year).
+    ("households", "year", "SMALLINT"),
+    ("members", "year", "SMALLINT"),
 )
 
 

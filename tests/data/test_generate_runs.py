@@ -122,13 +122,16 @@ def test_cli_prints_one_summary_line_and_applies_fault_overrides(tmp_path, capsy
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
+    # Without --year or --years the demo makes its four years.
     assert re.fullmatch(
-        r"generated demo \(seed 2, regions 53\.12, scale 0\.3\): households [\d,]+, members [\d,]+, "
+        r"generated demo \(seed 2, years 2022-2025, regions 53\.12, scale 0\.3\): households [\d,]+, members [\d,]+, "
         r"disbursements [\d,]+, complaints [\d,]+, usul_sanggah [\d,]+ in \d+\.\d s \([\d,]+ rows/s\) -> .+",
         lines[0]), lines[0]
     with duckdb.connect(str(out), read_only=True) as con:
         rates = con.execute("SELECT value FROM raw_metadata WHERE key = 'fault_rates'").fetchone()[0]
+        years = con.execute("SELECT list(DISTINCT year ORDER BY year) FROM households").fetchone()[0]
     assert '"exclusion": 0.3' in rates and '"late": 0.1' in rates
+    assert years == [2022, 2023, 2024, 2025]
 
 
 @pytest.mark.parametrize("args", [
@@ -145,6 +148,10 @@ def test_cli_prints_one_summary_line_and_applies_fault_overrides(tmp_path, capsy
     ["--scale", "nan"],
     ["--scale", "inf"],
     ["--year", "1890"],
+    ["--years", "2025-2022"],
+    ["--years", "2022-25"],
+    ["--years", "1890-2025"],
+    ["--years", "2022-2025", "--through", "2022-06"],
     ["--preset", "demo", "--regions", "53.12", "--scale", "0.00001"],
 ])
 def test_cli_user_errors_are_one_sentence_and_write_nothing(tmp_path, capsys, args):
