@@ -291,6 +291,9 @@ class Protection:
     seconds: dict[str, float]
     #: Cells hidden by escalation (see `escalate`): the publisher's log and benchmarks only.
     escalated: int = 0
+    #: Every cell that may be hidden is hidden (escalation went all the way): if the audit still fails, no
+    #: pattern passes under these constraints.
+    exhausted: bool = False
 
     @property
     def secondary(self) -> np.ndarray:
@@ -333,7 +336,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     audit: Audit | None = None
     narrow_before = np.zeros(0, np.int64)
     steps: dict[int, int] = {}
-    escalated = 0
+    escalated, exhausted = 0, False
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers)
@@ -342,7 +345,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         log.info("  round %d: %s hidden, %s values too narrow (%.1f s)", rounds, f"{int(suppressed.sum()):,}",
                  f"{audit.n_failing:,}", time.perf_counter() - start)
         if audit.passed:
-            return Protection(suppressed, primary, audit, rounds, seconds, escalated)
+            return Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted)
         failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
         start = time.perf_counter()
@@ -356,6 +359,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
             added = escalate(table, np.unique(audit.system.var_cell[~audit.intervals.ok]), steps,
                              allowed & (table.size() > 0) & ~suppressed)
             if len(added) == 0:
+                exhausted = not (allowed & (table.size() > 0) & ~suppressed).any()
                 break
             escalated += len(added)
             best, stalled = np.inf, 0
@@ -367,7 +371,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         seconds["secondary"] += time.perf_counter() - start
     if audit is None:           # max_rounds < 1: no round ran
         raise ValueError("protect() needs max_rounds of at least 1")
-    return Protection(suppressed, primary, audit, rounds, seconds, escalated)
+    return Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted)
 
 
 def escalate(table: CellTable, cells: np.ndarray, steps: dict[int, int], open_cells: np.ndarray) -> np.ndarray:

@@ -270,7 +270,8 @@ def test_a_set_whose_continuation_was_refused_continues(tmp_path, publish_comman
     national total so is BLT Dana Desa's, down the region chain; hidden there, their payment statuses stayed
     pinned. Cells determined that way are now never hidden."""
     raw = tmp_path / "raw.duckdb"
-    run_module("data", "generate", "--regions", "34.71,34.01", "--scale", "0.3", "--seed", "3", "--out", raw)
+    run_module("data", "generate", "--regions", "34.71,34.01", "--scale", "0.3", "--seed", "3", "--year", "2025",
+               "--out", raw)
     current = tmp_path / "published" / DB_NAME
     for through in ("--through=2025-10", "--through=2025-12"):
         done = publish_command(raw, current, through)
@@ -280,3 +281,23 @@ def test_a_set_whose_continuation_was_refused_continues(tmp_path, publish_comman
     with duckdb.connect(str(current), read_only=True) as con:
         assert con.execute("SELECT data_through, previous_release_id IS NOT NULL FROM release").fetchone() == \
             ("2025-12", True)
+
+
+def test_a_continuation_no_pattern_can_protect_is_refused_saying_so(tmp_path, publish_command, anonymize_cli,
+                                                                     run_module):
+    """The sparse seed-5 set cannot continue to December: escalation hides every cell it may (the largest
+    pattern, which passes whenever any pattern does) and values stay too narrow (BLT Dana Desa's kecamatan months
+    need 9 quarterly instalments of Rupiah range, more than their kabupaten's month holds). The refusal says that
+    no pattern exists, and the October release keeps serving."""
+    raw = tmp_path / "raw.duckdb"
+    run_module("data", "generate", "--regions", "34.71,53.01", "--scale", "0.3", "--seed", "5", "--year", "2025",
+               "--out", raw)
+    current = tmp_path / "published" / DB_NAME
+    publish_command(raw, current, "--through=2025-10", check=True)
+    before = Serving.of(current)
+    done = publish_command(raw, current)
+    assert done.returncode == 2
+    assert "no suppression pattern can protect this data: even with every cell hidden that may be hidden" \
+        in done.stderr.splitlines()[-1]
+    assert "Traceback" not in done.stderr
+    assert_still_serving(current, before, anonymize_cli)
