@@ -118,8 +118,8 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
             then = ("the previous release keeps serving, and a later month's data may publish" if history else
                     "the totals that must stay published are too small to hide them in")
             raise ValueError(
-                f"{table_input.name}: no suppression pattern can protect this data: even with every cell hidden "
-                f"that may be hidden{kept}, {protection.audit.n_failing} values stay too narrow; {then}")
+                f"{table_input.name}: protection failed even with every cell hidden that may be hidden{kept}: "
+                f"{protection.audit.n_failing} values stay too narrow; {then}")
         if not protection.audit.passed:
             raise ValueError(f"{table_input.name}: no suppression pattern found that keeps all hidden values wide "
                              f"enough ({protection.audit.n_failing} still too narrow after {protection.rounds} rounds)")

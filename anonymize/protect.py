@@ -301,7 +301,7 @@ class Protection:
 
 
 def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndarray | None = None,
-            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 3,
+            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 6,
             workers: int = 1) -> Protection:
     """Find a suppression pattern that passes the LP audit.
 
@@ -309,10 +309,10 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     binding at its LP optimum name the published cells that pin it, and the cheapest of them is hidden too.
     Hiding more never narrows another interval, but a partner can itself be pinned. When the repair names no
     cell, or `patience` rounds pass without fewer values too narrow, protect() escalates instead (see
-    `escalate`): it hides the cells under the region above each value still too narrow, one level higher each
-    time, up to every cell it may hide. It gives up (the caller refuses to publish) only when even that fails or
-    after `max_rounds`. `forced_suppressed` / `forced_published` carry an earlier release's pattern forward;
-    `workers`: threads of the attack.
+    `escalate`): it hides the cells of the same slice under the region above each value still too narrow, one
+    level higher each time, up to every cell it may hide. It gives up (the caller refuses to publish) when even
+    that fails (`exhausted`) or after `max_rounds`. `forced_suppressed` / `forced_published` carry an earlier
+    release's pattern forward; `workers`: threads of the attack.
     """
     n = table.n_cells
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
@@ -335,7 +335,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     best, stalled = np.inf, 0
     audit: Audit | None = None
     narrow_before = np.zeros(0, np.int64)
-    steps: dict[int, int] = {}
+    steps: dict[tuple[int, int], int] = {}
     escalated, exhausted = 0, False
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
@@ -374,43 +374,48 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     return Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted)
 
 
-def escalate(table: CellTable, cells: np.ndarray, steps: dict[int, int], open_cells: np.ndarray) -> np.ndarray:
-    """Cells to hide for values the repair cannot free (in `cells`): every open cell under the region one level
-    above each of their regions, then, each time the same region escalates again, one more level up; above the
-    top, every open cell (a value of the whole country's own cells goes there at once). `steps` (region node ->
-    escalations so far) is updated.
+def escalate(table: CellTable, cells: np.ndarray, steps: dict[tuple[int, int], int],
+             open_cells: np.ndarray) -> np.ndarray:
+    """Cells to hide for values the repair cannot free (in `cells`): for each such cell, the open cells of the
+    same slice (program, period, channel...: every coordinate but the region) under the region one level above
+    its own; each time the same cell's slice escalates again, one level higher; above the top, the open cells of
+    the slice everywhere; once that is hidden too, every open cell. `steps` ((region node, slice) -> escalations
+    so far) is updated.
 
-    Why it ends in a pattern that passes: hiding more never narrows an interval, and with every cell hidden but
-    those that must stay published (the grand total, an earlier release's cells) and those they determine,
-    every hidden value ranges up to its totals' remainder. That is the safe pattern a later release always has
-    (its new cells only add unknowns); escalation approaches it one subtree at a time, so that a stalled corner
-    costs that corner, not the table. Raises nothing; returns the cells (possibly none).
+    Hiding more never narrows an interval, so escalation can only widen the values it escalates for; it ends at
+    the largest pattern (every cell hidden that may be) at the latest. Cells it hides bring their own
+    requirements, though (a hidden zero or payment status may be pinned), so the count of values too narrow can
+    grow on the way. Siblings in the region tree share the sums that pin a value; the slice keeps a stalled
+    corner's cost in that corner. Raises nothing; returns the cells (possibly none).
     """
     region = table.coords[:, 0]
     dim = table.dimensions[0]
-    if len(dim.families) != 1:
+    if len(dim.families) != 1 or table.coords.shape[1] < 2:
         return np.flatnonzero(open_cells)
     parent = next(iter(dim.families.values()))
-    # ancestors[k, node]: the node's ancestor k levels up (-1 above the top).
+    # ancestors[k][node]: the node's ancestor k levels up (-1 above the top).
     ancestors = [np.arange(len(dim.codes))]
     while (ancestors[-1] >= 0).any():
         above = ancestors[-1]
         ancestors.append(np.where(above >= 0, parent[np.maximum(above, 0)], -1))
-    ancestors_of = np.stack(ancestors[1:])          # strict ancestors, nearest first
-    open_region = np.zeros(len(dim.codes), dtype=bool)
-    open_region[region[open_cells]] = True
-    under = np.zeros(len(dim.codes), dtype=bool)
-    for node in np.unique(region[cells]):
+    strict = np.stack(ancestors[1:])            # strict ancestors of each node, nearest first
+    slice_of = table.coords[:, 1:] @ np.cumprod([1, *[len(d.codes) for d in table.dimensions[1:]]])[:-1]
+    chosen = np.zeros(table.n_cells, dtype=bool)
+    for node, part in {(int(region[c]), int(slice_of[c])) for c in cells}:
+        in_slice = open_cells & (slice_of == part)
         while True:     # up one level at a time, past subtrees with nothing left to hide
-            level = steps[int(node)] = steps.get(int(node), 0) + 1
+            level = steps[(node, part)] = steps.get((node, part), 0) + 1
             top = ancestors[level][node] if level < len(ancestors) else -1
             if top < 0:
-                return np.flatnonzero(open_cells)
-            subtree = (ancestors_of == top).any(axis=0)
-            if (subtree & open_region).any():
-                under |= subtree
+                if not in_slice.any():
+                    return np.flatnonzero(open_cells)
+                chosen |= in_slice
                 break
-    return np.flatnonzero(open_cells & under[region])
+            under = (strict == top).any(axis=0)[region] & in_slice
+            if under.any():
+                chosen |= under
+                break
+    return np.flatnonzero(chosen)
 
 
 def determined(table: CellTable, known: np.ndarray, closure: bool = False) -> np.ndarray:

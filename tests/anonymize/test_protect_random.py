@@ -290,10 +290,9 @@ def test_the_publishers_attack_stands_for_its_published_tables_and_only_for_them
 @_random
 @given(households())
 def test_escalation_alone_ends_in_a_pattern_the_exact_attack_passes(data):
-    """With no repair at all (patience 0), protect() only escalates: every open cell under ever higher regions
-    around the values still too narrow. Whenever any pattern passes, so does the largest one (every cell hidden
-    that may be: hiding more never narrows an interval), and escalation ends there at the latest: it must pass,
-    and the exact attack must agree (escalation is the guarantee a later release relies on)."""
+    """With no repair at all (patience 0), protect() only escalates: the open cells of each failing cell's slice
+    under ever higher regions, then every open cell. It ends at the largest pattern (every cell hidden that may
+    be) at the latest, so whenever that passes, protect() must pass, and the exact attack must agree."""
     table, rules = data.table()
     if not _publishable(table):
         return
