@@ -301,18 +301,20 @@ class Protection:
 
 
 def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndarray | None = None,
-            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 6,
-            workers: int = 1) -> Protection:
+            forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 12,
+            workers: int = 1, repairs: bool = True) -> Protection:
     """Find a suppression pattern that passes the LP audit.
 
     After the heuristic pattern, each round attacks every measure; for each value left too narrow, the rows
     binding at its LP optimum name the published cells that pin it, and the cheapest of them is hidden too.
     Hiding more never narrows another interval, but a partner can itself be pinned. When the repair names no
-    cell, or `patience` rounds pass without fewer values too narrow, protect() escalates instead (see
-    `escalate`): it hides the cells of the same slice under the region above each value still too narrow, one
-    level higher each time, up to every cell it may hide. It gives up (the caller refuses to publish) when even
-    that fails (`exhausted`) or after `max_rounds`. `forced_suppressed` / `forced_published` carry an earlier
-    release's pattern forward; `workers`: threads of the attack.
+    cell, protect() escalates instead (see `escalate`): it hides the cells of the same slice under the region
+    above each value still too narrow, one level higher each time, up to every cell it may hide. It gives up (the
+    caller refuses to publish) when even that fails (`exhausted`), after `patience` rounds without fewer values
+    too narrow, or after `max_rounds`. (Escalating on a stall as well made the whole demo's December
+    continuation worse: its hidden partners brought pinned zeros and statuses of their own, 28 values too narrow
+    became 298.) `forced_suppressed` / `forced_published` carry an earlier
+    release's pattern forward; `workers`: threads of the attack; `repairs` False escalates at once (tests).
     """
     n = table.n_cells
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
@@ -348,13 +350,13 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
             return Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted)
         failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
+        if stalled >= patience:
+            break
         start = time.perf_counter()
-        added = np.zeros(0, np.int64)
-        if stalled < patience:
-            narrow_now = _failing_keys(table, audit)
-            added = repair(table, audit, suppressed, allowed, cost, rules.threshold,
-                           stubborn=np.isin(narrow_now, narrow_before))
-            narrow_before = narrow_now
+        narrow_now = _failing_keys(table, audit)
+        added = repair(table, audit, suppressed, allowed, cost, rules.threshold,
+                       stubborn=np.isin(narrow_now, narrow_before)) if repairs else np.zeros(0, np.int64)
+        narrow_before = narrow_now
         if len(added) == 0:
             added = escalate(table, np.unique(audit.system.var_cell[~audit.intervals.ok]), steps,
                              allowed & (table.size() > 0) & ~suppressed)

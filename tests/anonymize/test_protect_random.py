@@ -290,13 +290,13 @@ def test_the_publishers_attack_stands_for_its_published_tables_and_only_for_them
 @_random
 @given(households())
 def test_escalation_alone_ends_in_a_pattern_the_exact_attack_passes(data):
-    """With no repair at all (patience 0), protect() only escalates: the open cells of each failing cell's slice
+    """With no repair at all, protect() only escalates: the open cells of each failing cell's slice
     under ever higher regions, then every open cell. It ends at the largest pattern (every cell hidden that may
     be) at the latest, so whenever that passes, protect() must pass, and the exact attack must agree."""
     table, rules = data.table()
     if not _publishable(table):
         return
-    protection = protect(table, rules, patience=0)
+    protection = protect(table, rules, repairs=False)
     check_guarantees(table, rules, protection)
     must = grand_total(table)
     largest = protection.primary | (~must & ~determined(table, must | (table.size() <= 0), closure=True)
