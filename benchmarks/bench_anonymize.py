@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_aggregate import bare_group_by_cpu, raw_database
 
+from anonymize.loss import share
 from anonymize.publish import Published, publish
 from settings import get_settings
 
@@ -58,11 +59,30 @@ def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
     shares = outcome.tables["disbursement_cells"]
     print("  Rupiah hidden (whole year, all programs): "
           + ", ".join(f"{level} {shares[f'share_amount_hidden_{level}']:.1%}" for level in LEVELS))
+    print_loss(outcome.loss)
     reused = [name for name, t in audit.items() if t.get("reused")]
     print(f"  largest LP component (standalone audit): {max(t['largest_component'] for t in audit.values()):,} "
           f"hidden values; {outcome.audit['hidden_values']:,} hidden values, "
           f"{outcome.audit['lp_solves']:,} LP solves; protect()'s attack reused (identical system) for "
           f"{len(reused)} of {len(audit)} tables")
+
+
+def print_loss(loss: dict) -> None:
+    """Households and Rupiah hidden per level and program (whole year), desa where a citizen finds nothing, and the
+    largest hidden kecamatan and kabupaten cells: the publisher's own figures (anonymize/loss.py), never published."""
+    if not loss:
+        return
+    print("  hidden, whole year (households / Rupiah; publisher only):")
+    for level, programs in loss["levels"].items():
+        print(f"    {level:<10} " + "; ".join(
+            f"{code} {share(p['households_hidden'], p['households']):.1%} / "
+            f"{share(p['rupiah_hidden'], p['rupiah']):.1%}" for code, p in programs.items()))
+    print(f"  desa where a citizen finds nothing (every whole-year cell hidden): {loss['desa_nothing']:,} of "
+          f"{loss['desa_paid']:,} paid desa ({share(loss['desa_nothing'], loss['desa_paid']):.1%})")
+    for level, cells in loss["largest_hidden"].items():
+        print(f"  largest hidden {level} cells (recipients): "
+              + (", ".join(f"{n:,} ({program} {period} {channel})" for _, program, period, channel, n in cells)
+                 or "none"))
 
 
 def main(argv: list[str] | None = None) -> int:
