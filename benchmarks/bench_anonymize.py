@@ -34,7 +34,7 @@ from anonymize.publish import Published, publish
 from settings import get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
-STAGES = ("aggregate", "primary", "secondary", "audit", "write", "ranges", "standalone_audit", "package")
+STAGES = ("aggregate", "primary", "secondary", "audit", "unhide", "write", "ranges", "standalone_audit", "package")
 
 
 def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
@@ -47,7 +47,8 @@ def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
           f"{seconds['aggregate_cpu'] / bare_cpu:.2f}x a bare GROUP BY of the same payments ({bare_cpu:.1f} s CPU, "
           "benchmarks/bench_aggregate.py)")
     print("  seconds: " + ", ".join(f"{stage} {seconds.get(stage, 0.0):.1f}" for stage in STAGES)
-          + "  (primary/secondary/audit: protect(), summed over tables; standalone_audit: from the published tables)")
+          + "  (primary/secondary/audit/unhide: protect(), summed over tables; standalone_audit: from the published "
+          "tables)")
     audit = outcome.audit["tables"]
     print(f"  {'table':<20} {'cells':>9} {'non-empty':>9} {'hidden':>8} {'small':>7} {'partners':>8} "
           f"{'% hidden':>8} {'LP largest':>10} {'LP solves':>9}")
