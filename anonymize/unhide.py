@@ -21,7 +21,7 @@ from anonymize.attack import Intervals
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.protect import Audit, Protection, ProtectionRules, _binding_cells, audit_pattern
 from anonymize.suppress import protection_value
-from anonymize.table import CellTable
+from anonymize.table import Aggregation, CellTable
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -54,16 +54,18 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
         log.info("  un-hide: skipped (%s cells, more than %s)", f"{table.n_cells:,}", f"{MAX_CELLS:,}")
         return protection
     start = time.perf_counter()
-    search = _Search(table, rules, protection.suppressed.copy(), protection.audit, workers)
+    search = _Search(table, rules, protection.suppressed.copy(), protection.primary, protection.audit, workers)
     order = _priority(table, protection.suppressed, candidates)
     pending = [int(cell) for cell in order]
     size = dict.fromkeys(pending, BATCH)    # per pending cell: the batch to try its component with next
     attacks = 0
     while pending and attacks < limit:
-        trial = search.pick(pending, size)
+        trial, dropped = search.pick(pending, size)
+        if not trial:
+            pending = [cell for cell in pending if cell not in dropped]
+            continue
         published, broken = search.attempt(trial)
         attacks += 1
-        dropped: set[int] = set()
         for group, culprits in broken:
             if 0 < len(culprits) < len(group):
                 dropped |= culprits         # the rest is tried again without them
@@ -158,13 +160,35 @@ class _Bank:
 class _Search:
     """The pattern being thinned, its components, and the attack results still valid for them."""
 
-    def __init__(self, table: CellTable, rules: ProtectionRules, suppressed: np.ndarray, audit: Audit,
-                 workers: int) -> None:
+    def __init__(self, table: CellTable, rules: ProtectionRules, suppressed: np.ndarray, primary: np.ndarray,
+                 audit: Audit, workers: int) -> None:
         self.table, self.rules, self.suppressed, self.workers = table, rules, suppressed, workers
         self.like = audit
         self.bank = _Bank.empty(len(table.measures) * table.n_cells)
         self.bank.store(self._keys(audit.system), audit, np.ones(audit.system.n_vars, bool))
         self._components(audit.system)
+        self.primary = primary
+        self._relations()
+
+    def _relations(self) -> None:
+        """Each cell's relations along a dimension some measure adds up over (a total and its parts), and per
+        relation its hidden members and hidden small members."""
+        summed = {d for spec in self.table.measures for d, how in spec.aggregation.items() if how is Aggregation.SUM}
+        members, relation_of, offset = [], [], 0
+        for relation in self.table.relations:
+            if relation.dimension not in summed:
+                continue
+            members += [relation.total, relation.parts]
+            relation_of += [np.arange(len(relation)) + offset, relation.part_relation() + offset]
+            offset += len(relation)
+        cells = np.concatenate(members) if members else np.zeros(0, np.int64)
+        rel = np.concatenate(relation_of) if relation_of else np.zeros(0, np.int64)
+        order = np.argsort(cells, kind="stable")
+        self.member_relation = rel[order]
+        self.member_ptr = np.searchsorted(cells[order], np.arange(self.table.n_cells + 1))
+        self.hidden_members = np.bincount(rel, weights=self.suppressed[cells], minlength=offset).astype(np.int64)
+        self.small_members = np.bincount(rel, weights=self.primary[cells] & self.suppressed[cells],
+                                         minlength=offset).astype(np.int64)
 
     def _keys(self, system: AttackSystem) -> np.ndarray:
         return system.var_measure * self.table.n_cells + system.var_cell
@@ -174,18 +198,31 @@ class _Search:
         self.component = np.full(self.table.n_cells, -1, np.int64)
         self.component[system.var_cell] = _labels(system)
 
-    def pick(self, pending: list[int], size: dict[int, int]) -> list[list[int]]:
-        """Per component, its first pending cells, as many as the first one's batch size."""
+    def pick(self, pending: list[int], size: dict[int, int]) -> tuple[list[list[int]], set[int]]:
+        """Per component, its first pending cells, as many as the first one's batch size, leaving out cells whose
+        release would leave a small cell the only hidden member of a relation (its sum would pin it). Returns the
+        batches, and the cells that do so with the current pattern alone (since nothing is hidden again here,
+        they always will)."""
         self.before = self.component.copy()
         groups: dict[int, list[int]] = {}
         sizes: dict[int, int] = {}
+        taken = np.zeros(len(self.hidden_members), np.int64)     # per relation: its cells in the batches so far
+        hopeless: set[int] = set()
         for cell in pending:
             comp = int(self.component[cell])
             if comp not in groups:
                 groups[comp], sizes[comp] = [], size[cell]
-            if len(groups[comp]) < sizes[comp]:
+            if len(groups[comp]) >= sizes[comp]:
+                continue
+            rels = self.member_relation[self.member_ptr[cell]:self.member_ptr[cell + 1]]
+            lone = (self.hidden_members[rels] - 1 == 1) & (self.small_members[rels] > 0)
+            if lone.any():
+                hopeless.add(cell)
+            elif not ((self.hidden_members[rels] - taken[rels] - 1 == 1) & (self.small_members[rels] > 0)).any():
                 groups[comp].append(cell)
-        return [groups[comp] for comp in sorted(groups, key=lambda c: groups[c][0])]
+                taken[rels] += 1
+        batches = [group for group in groups.values() if group]
+        return sorted(batches, key=lambda group: group[0]), hopeless
 
     def picked_in(self, cell: int) -> int:
         """The cell's component when the last batches were picked."""
@@ -221,6 +258,8 @@ class _Search:
         gone = np.asarray(published, np.int64)
         self.bank.have.reshape(len(self.table.measures), self.table.n_cells)[:, gone] = False
         self.suppressed[gone] = False
+        for cell in gone:
+            self.hidden_members[self.member_relation[self.member_ptr[cell]:self.member_ptr[cell + 1]]] -= 1
         if len(gone):
             self._components(build_joint_system(self.table, self.suppressed))
         return set(published), broken
