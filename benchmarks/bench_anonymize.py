@@ -1,6 +1,6 @@
 """Benchmark `python -m anonymize publish`: aggregation speed, seconds per stage, memory, cells hidden, LP size.
 
-    python benchmarks/bench_anonymize.py --preset demo --seed 1              # about a minute on 2 shared cores
+    python benchmarks/bench_anonymize.py --preset demo --seed 1              # 2-4 minutes on 2 shared cores
     python benchmarks/bench_anonymize.py --preset national --regions 33,53,94 --scale 0.1
     python benchmarks/bench_anonymize.py --raw data/raw/bansos.duckdb      # an existing raw database
 
@@ -9,7 +9,8 @@ bench_aggregate.py), measured after the publish in the same process.
 
 Sparse data and large tables are the slow cases: the attack holds every measure of a table in one LP, so its
 components are larger than one measure's (the demo's largest has 1,868 hidden values). The small/partner columns
-below are the publisher's own figures; no release publishes them.
+and the information loss below (anonymize/loss.py) are the publisher's own figures; no release publishes them.
+`BANSOS_UNHIDE_ATTACKS=0` switches protect()'s last pass (anonymize/unhide.py) off, for comparison.
 
 The raw set is generated in a subprocess (`python -m data generate`), so the peak memory printed is the
 publisher's alone. Boundaries come from `--geo-dir` (default: an empty folder, i.e. the shipped boundary pack, and
