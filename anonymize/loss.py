@@ -66,6 +66,17 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
             "largest_hidden": largest}
 
 
+def summary_line(loss: dict[str, object]) -> str:
+    """One line for the operator's log: households / Rupiah hidden per level (whole year, all programs) and the
+    desa showing nothing (counts only, no cell named)."""
+    levels = loss["levels"]
+    parts = [f"{level} {share(p['households_hidden'], p['households']):.1%} / "
+             f"{share(p['rupiah_hidden'], p['rupiah']):.1%}"
+             for level, p in ((name, levels[name][ALL_PROGRAMS]) for name in LEVELS)]    # type: ignore[index]
+    return (f"hidden households / Rupiah (whole year, publisher only): {', '.join(parts)}; "
+            f"{loss['desa_nothing']:,} of {loss['desa_paid']:,} paid desa show nothing")
+
+
 def share(part: float, whole: float) -> float:
     """part / whole, 0 for an empty whole."""
     return part / whole if whole else 0.0
