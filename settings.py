@@ -183,6 +183,8 @@ per state of the `BANSOS_*` variables)."""
     #: Threads of the disclosure attack (independent components solved at once): one per core by default.
     attack_workers: int = field(default_factory=lambda: max(1, _env_int("BANSOS_ATTACK_WORKERS",
                                                                          os.cpu_count() or 1)))
+    #: Attacks the last pass of protect() may spend publishing partners again (anonymize/unhide.py); 0 skips it.
+    unhide_attacks: int = field(default_factory=lambda: max(0, _env_int("BANSOS_UNHIDE_ATTACKS", 6)))
     #: Releases kept readable beside the current one (links pinned to a release keep working).
     keep_releases: int = field(default_factory=lambda: _env_int("BANSOS_KEEP_RELEASES", 5))
     #: DuckDB's memory while aggregating the raw database (it spills to disk beyond it; its default, 80% of
@@ -197,7 +199,7 @@ per state of the `BANSOS_*` variables)."""
 #: The environment variables Settings reads: a change to any of them (a test, a server restarted with another
 #: release) is a new Settings; otherwise every call returns the same one.
 ENVIRONMENT = ("BANSOS_RAW_DB", "BANSOS_PUBLISHED_DB", "BANSOS_GEO_DIR", "BANSOS_THRESHOLD", "BANSOS_LATE_AFTER_DAYS",
-               "BANSOS_ATTACK_WORKERS",
+               "BANSOS_ATTACK_WORKERS", "BANSOS_UNHIDE_ATTACKS",
                "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY")
 
 

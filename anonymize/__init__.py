@@ -21,4 +21,7 @@ Glossary of the disclosure-control terms the modules use:
   variables changed is not attacked again after more cells are hidden.
 - **primary / secondary suppression**: hiding the cells below the threshold, then partners until the attack (the
   audit) cannot narrow any hidden value below the required width.
+- **un-hiding**: the last pass of protection, publishing again partners whose release the attack still cannot
+  exploit (`anonymize.unhide`); settled results are carried only for components no un-hidden cell was in
+  (un-hiding removes unknowns, so points seen before need not stay feasible).
 """

@@ -347,7 +347,10 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         log.info("  round %d: %s hidden, %s values too narrow (%.1f s)", rounds, f"{int(suppressed.sum()):,}",
                  f"{audit.n_failing:,}", time.perf_counter() - start)
         if audit.passed:
-            return Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted)
+            from anonymize.unhide import unhide  # here: anonymize.unhide builds on this module
+
+            return unhide(table, rules, Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted),
+                          forced_suppressed, workers)
         failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
         if stalled >= patience:

@@ -19,6 +19,7 @@ import signing
 from anonymize import package, ranges, release
 from anonymize.audit import audit_release
 from anonymize.build import BuildResult, History, build_tables, information_loss, pattern_composition
+from anonymize.loss import summary_line, user_loss
 from anonymize.published import ReleaseInfo, load_history, read_release, write_ranges, write_release
 from cli import stage, stopwatch, summary
 from errors import InputError
@@ -46,6 +47,8 @@ class Published:
     seconds: dict[str, float] = field(default_factory=dict)
     #: Per table: how many hidden cells were small and how many their partners (the publisher's eyes only).
     composition: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The disbursement table's loss as users feel it (anonymize.loss.user_loss; the publisher's eyes only).
+    loss: dict[str, Any] = field(default_factory=dict)
 
     @property
     def disbursements(self) -> dict[str, float | int]:
@@ -119,6 +122,10 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
     history = None if fresh or not current_db.exists() else load_history(current_db)
     with stage("aggregate and protect (hide small cells, audit, repair)", 1, 5):
         result = _build(raw_db, threshold, through, history)
+    loss = next((user_loss(t, result.regions, result.scope) for t in result.tables if t.name == "disbursement_cells"),
+                {})
+    if loss:
+        log.info("%s", summary_line(loss))
     with stage("write the release and its boundaries", 2, 5), stopwatch() as timing:
         stats = {t.name: information_loss(t, result.regions, result.scope) for t in result.tables}
         staged.mkdir(parents=True)
@@ -148,7 +155,7 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
         release.prune(current_db, keep)
     return Published(release_id, result.scope.through, stats, audit, signed, files.bytes, result.rows_aggregated,
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, {**result.seconds, **seconds},
-                     {t.name: pattern_composition(t, result.scope) for t in result.tables})
+                     {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss)
 
 
 def _upgrade_raw(raw_db: Path) -> None:

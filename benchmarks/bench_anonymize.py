@@ -1,6 +1,6 @@
 """Benchmark `python -m anonymize publish`: aggregation speed, seconds per stage, memory, cells hidden, LP size.
 
-    python benchmarks/bench_anonymize.py --preset demo --seed 1              # about a minute on 2 shared cores
+    python benchmarks/bench_anonymize.py --preset demo --seed 1              # 2-4 minutes on 2 shared cores
     python benchmarks/bench_anonymize.py --preset national --regions 33,53,94 --scale 0.1
     python benchmarks/bench_anonymize.py --raw data/raw/bansos.duckdb      # an existing raw database
 
@@ -9,7 +9,8 @@ bench_aggregate.py), measured after the publish in the same process.
 
 Sparse data and large tables are the slow cases: the attack holds every measure of a table in one LP, so its
 components are larger than one measure's (the demo's largest has 1,868 hidden values). The small/partner columns
-below are the publisher's own figures; no release publishes them.
+and the information loss below (anonymize/loss.py) are the publisher's own figures; no release publishes them.
+`BANSOS_UNHIDE_ATTACKS=0` switches protect()'s last pass (anonymize/unhide.py) off, for comparison.
 
 The raw set is generated in a subprocess (`python -m data generate`), so the peak memory printed is the
 publisher's alone. Boundaries come from `--geo-dir` (default: an empty folder, i.e. the shipped boundary pack, and
@@ -29,11 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_aggregate import bare_group_by_cpu, raw_database
 
+from anonymize.loss import share
 from anonymize.publish import Published, publish
 from settings import get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
-STAGES = ("aggregate", "primary", "secondary", "audit", "write", "ranges", "standalone_audit", "package")
+STAGES = ("aggregate", "primary", "secondary", "audit", "unhide", "write", "ranges", "standalone_audit", "package")
 
 
 def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
@@ -46,7 +48,8 @@ def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
           f"{seconds['aggregate_cpu'] / bare_cpu:.2f}x a bare GROUP BY of the same payments ({bare_cpu:.1f} s CPU, "
           "benchmarks/bench_aggregate.py)")
     print("  seconds: " + ", ".join(f"{stage} {seconds.get(stage, 0.0):.1f}" for stage in STAGES)
-          + "  (primary/secondary/audit: protect(), summed over tables; standalone_audit: from the published tables)")
+          + "  (primary/secondary/audit/unhide: protect(), summed over tables; standalone_audit: from the published "
+          "tables)")
     audit = outcome.audit["tables"]
     print(f"  {'table':<20} {'cells':>9} {'non-empty':>9} {'hidden':>8} {'small':>7} {'partners':>8} "
           f"{'% hidden':>8} {'LP largest':>10} {'LP solves':>9}")
@@ -58,11 +61,30 @@ def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
     shares = outcome.tables["disbursement_cells"]
     print("  Rupiah hidden (whole year, all programs): "
           + ", ".join(f"{level} {shares[f'share_amount_hidden_{level}']:.1%}" for level in LEVELS))
+    print_loss(outcome.loss)
     reused = [name for name, t in audit.items() if t.get("reused")]
     print(f"  largest LP component (standalone audit): {max(t['largest_component'] for t in audit.values()):,} "
           f"hidden values; {outcome.audit['hidden_values']:,} hidden values, "
           f"{outcome.audit['lp_solves']:,} LP solves; protect()'s attack reused (identical system) for "
           f"{len(reused)} of {len(audit)} tables")
+
+
+def print_loss(loss: dict) -> None:
+    """Households and Rupiah hidden per level and program (whole year), desa where a citizen finds nothing, and the
+    largest hidden kecamatan and kabupaten cells: the publisher's own figures (anonymize/loss.py), never published."""
+    if not loss:
+        return
+    print("  hidden, whole year (households / Rupiah; publisher only):")
+    for level, programs in loss["levels"].items():
+        print(f"    {level:<10} " + "; ".join(
+            f"{code} {share(p['households_hidden'], p['households']):.1%} / "
+            f"{share(p['rupiah_hidden'], p['rupiah']):.1%}" for code, p in programs.items()))
+    print(f"  desa where a citizen finds nothing (every whole-year cell hidden): {loss['desa_nothing']:,} of "
+          f"{loss['desa_paid']:,} paid desa ({share(loss['desa_nothing'], loss['desa_paid']):.1%})")
+    for level, cells in loss["largest_hidden"].items():
+        print(f"  largest hidden {level} cells (recipients): "
+              + (", ".join(f"{n:,} ({program} {period} {channel})" for _, program, period, channel, n in cells)
+                 or "none"))
 
 
 def main(argv: list[str] | None = None) -> int:
