@@ -531,8 +531,7 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         if len(pending) and len(members) <= WHOLE_RANDOM_UP_TO:
             # Random objectives over the whole component move many values at once: most values in doubt are
             # narrow only because the pieces held the rest of the component still.
-            pending, used = _random_rounds(_BatchLP(system, members, fresh=True), members, pending, requirement,
-                                           rng, state)
+            pending, used = _random_rounds(_BatchLP(system, members), members, pending, requirement, rng, state)
             solves += used
         _lift(system, requirement, state, pending, members)
         pending = _failing(requirement, state, pending)
@@ -868,10 +867,9 @@ class _BatchLP:
     are held at `fixed_at` (their terms move to the row bounds)."""
 
     def __init__(self, system: AttackSystem, cols: np.ndarray, fixed_at: np.ndarray | None = None,
-                 rows: np.ndarray | None = None, fresh: bool = False) -> None:
-        """`rows`: only these rows (every variable in them among `cols`), for a relaxation. `fresh`: the first solve
-        from scratch (dual simplex, presolve) rather than warm primal simplex, which has no basis yet and on a
-        large model (a national component of 31,239 values) stalls for its whole WARM_SOLVE_SECONDS."""
+                 rows: np.ndarray | None = None) -> None:
+        """`rows`: only these rows (every variable in them among `cols`), for a relaxation. A model of more than
+        FRESH_FIRST_ABOVE variables takes its first solve from scratch."""
         self._local = np.full(system.n_vars, -1, dtype=np.int64)
         self._local[cols] = np.arange(len(cols))
         sub = system.matrix[:, cols].tocsr()
@@ -905,7 +903,7 @@ class _BatchLP:
         self.highs.passModel(lp)
         self._all = np.arange(len(cols), dtype=np.int32)
         self._seconds = WARM_SOLVE_SECONDS
-        self._fresh = fresh or len(cols) > FRESH_FIRST_ABOVE
+        self._fresh = len(cols) > FRESH_FIRST_ABOVE
 
     def local(self, variables: np.ndarray) -> np.ndarray:
         return self._local[variables]

@@ -291,8 +291,8 @@ class Protection:
     seconds: dict[str, float]
     #: Cells hidden by escalation (see `escalate`): the publisher's log and benchmarks only.
     escalated: int = 0
-    #: Every cell that may be hidden is hidden (escalation went all the way): if the audit still fails, no
-    #: pattern passes under these constraints.
+    #: Every cell that may be hidden is hidden (escalation went all the way to the largest pattern) and the audit
+    #: still fails. (Not proof that no pattern passes: hidden cells bring requirements of their own.)
     exhausted: bool = False
 
     @property
@@ -339,6 +339,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     narrow_before = np.zeros(0, np.int64)
     steps: dict[tuple[int, int], int] = {}
     escalated, exhausted = 0, False
+    nonempty = table.size() > 0
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers)
@@ -361,10 +362,10 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
                        stubborn=np.isin(narrow_now, narrow_before)) if repairs else np.zeros(0, np.int64)
         narrow_before = narrow_now
         if len(added) == 0:
-            added = escalate(table, np.unique(audit.system.var_cell[~audit.intervals.ok]), steps,
-                             allowed & (table.size() > 0) & ~suppressed)
+            open_cells = allowed & nonempty & ~suppressed
+            added = escalate(table, np.unique(audit.system.var_cell[~audit.intervals.ok]), steps, open_cells)
             if len(added) == 0:
-                exhausted = not (allowed & (table.size() > 0) & ~suppressed).any()
+                exhausted = not open_cells.any()
                 break
             escalated += len(added)
             best, stalled = np.inf, 0
