@@ -79,6 +79,8 @@ class PublishedYear:
     stats: dict[str, dict[str, float | int]]
     #: The release that published this year as it stands.
     published_in: str
+    #: The program rules this year's audit relies on (knowledge.rules_to_json), as that release recorded them.
+    program_rules: dict[str, dict[str, float]] | None = None
 
 
 @dataclass
@@ -113,6 +115,13 @@ class YearRelease:
     @property
     def through(self) -> str:
         return f"{self.year}-{self.through_month:02d}"
+
+    @property
+    def program_rules(self) -> dict[str, dict[str, float]] | None:
+        """The program rules of this year's audit: each year's own (the data may widen them differently)."""
+        if self.result is not None:
+            return next(t.input.program_rules for t in self.result.tables if t.name == "disbursement_cells")
+        return self.carried.program_rules if self.carried is not None else None
 
 
 class RevisionError(ValueError):

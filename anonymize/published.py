@@ -84,7 +84,7 @@ def write_release(path: Path, years: list[YearRelease], info: ReleaseInfo, thres
         _write_frame(con, "periods", pd.concat(periods, ignore_index=True))
         _write_frame(con, "data_dictionary", dictionary_frame())
         by_year = {str(y.year): {"through": y.through, "published_in": y.published_in or info.release_id,
-                                 "tables": y.stats} for y in years}
+                                 "tables": y.stats, "program_rules": y.program_rules} for y in years}
         _write_frame(con, "release", pd.DataFrame([{
             "release_id": info.release_id, "created_at": info.created_at, "data_year": result.scope.year,
             "data_through": result.scope.through, "provinces": ",".join(result.scope.provinces),
@@ -182,6 +182,7 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
         latest, provinces, threshold, rules = con.execute(
             "SELECT data_year, provinces, threshold, rules FROM release").fetchall()[0]
         year = int(latest) if year is None else year
+        program_rules = _year_entry(con, year).get("program_rules") or json.loads(rules).get("program_rules")
         months = con.execute("SELECT max(month) FROM periods WHERE year = ?", [year]).fetchall()[0][0]
         if months is None:
             raise ValueError(f"the release publishes no year {year}")
@@ -201,10 +202,21 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
         ranges[name] = (cells.loc[cells[_HIDDEN].astype(bool), [*keys, *columns]].reset_index(drop=True)
                         if columns else None)
         table_input = _rebuild(name, cells.drop(columns=columns), regions, upper, scope, int(threshold),
-                               json.loads(rules).get("program_rules"))
+                               program_rules)
         # Builders may reorder rows: the flag travels as a column.
         tables.append((table_input, table_input.frame[_HIDDEN].to_numpy(dtype=bool)))
     return PublishedRelease(scope, int(threshold), regions, tables, ranges)
+
+
+def _year_entry(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, Any]:
+    """The release's `years` entry of one year ({} for a release made before years were published)."""
+    columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                         "WHERE table_name = 'release'").fetchall()}
+    if "years" not in columns:
+        return {}
+    (years,) = con.execute("SELECT years FROM release").fetchall()[0]
+    entry: dict[str, Any] = json.loads(years).get(str(year), {}) if years else {}
+    return entry
 
 
 def release_years(path: Path) -> list[int]:
@@ -260,23 +272,18 @@ def published_years(path: Path) -> dict[int, PublishedYear]:
     """Every year a release publishes, its cells exactly as published (without range columns) and its figures."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                             "WHERE table_name = 'release'").fetchall()}
-        release_id, latest, tables, years_json = con.execute(
-            f"SELECT release_id, data_year, tables, {'years' if 'years' in columns else 'NULL'} "  # noqa: S608
-            "FROM release").fetchall()[0]
-        # A release made before years were published holds one year: its figures are the release's.
-        by_year = json.loads(years_json) if years_json else {str(latest): {"tables": json.loads(tables),
-                                                                            "published_in": release_id}}
+        release_id, tables, rules = con.execute("SELECT release_id, tables, rules FROM release").fetchall()[0]
         out = {}
         for year, through_month in con.execute("SELECT year, max(month) FROM periods GROUP BY year").fetchall():
             frames, earlier = {}, {}
             for name in CELL_TABLES:
                 frames[name] = _as_written(name, _year_cells(con, name, int(year), with_earlier=False))
                 earlier[name] = _as_written(name, _year_to_dates(con, name, int(year)))
-            entry = by_year.get(str(int(year)), {})
+            # A release made before years were published holds one year: its figures and rules are the release's.
+            entry = _year_entry(con, int(year)) or {"tables": json.loads(tables), "published_in": release_id}
             out[int(year)] = PublishedYear(int(year), int(through_month), frames, earlier, entry.get("tables", {}),
-                                           entry.get("published_in", release_id))
+                                           entry.get("published_in", release_id),
+                                           entry.get("program_rules") or json.loads(rules).get("program_rules"))
         return out
     finally:
         con.close()

@@ -81,6 +81,8 @@ def test_a_release_publishes_every_year_of_the_raw_data_each_through_its_last_mo
     assert {y: v["through"] for y, v in release["years"].items()} == {
         "2023": "2023-12", "2024": "2024-12", "2025": "2025-10"}
     assert {v["published_in"] for v in release["years"].values()} == {release["release_id"]}
+    # Each year records the program rules its audit relies on (the data may widen them differently per year).
+    assert all(set(v["program_rules"]) == {"PKH", "SEMBAKO", "BLT_DD", "SEMUA"} for v in release["years"].values())
 
 
 def test_each_year_is_read_back_and_attacked_alone(chain):
