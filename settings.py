@@ -203,7 +203,7 @@ per state of the `BANSOS_*` variables)."""
 #: The environment variables Settings reads: a change to any of them (a test, a server restarted with another
 #: release) is a new Settings; otherwise every call returns the same one.
 ENVIRONMENT = ("BANSOS_RAW_DB", "BANSOS_PUBLISHED_DB", "BANSOS_GEO_DIR", "BANSOS_THRESHOLD", "BANSOS_LATE_AFTER_DAYS",
-               "BANSOS_ATTACK_WORKERS", "BANSOS_UNHIDE_ATTACKS",
+               "BANSOS_ATTACK_WORKERS", "BANSOS_YEAR_WORKERS", "BANSOS_UNHIDE_ATTACKS",
                "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY")
 
 
