@@ -112,7 +112,7 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
 
 
 #: The tables one aggregation keeps while it runs (DuckDB temporary tables: in memory, spilled beyond its limit).
-_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_recipients", "_agg_eligible", "_agg_registered",
+_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_households", "_agg_recipients", "_agg_eligible", "_agg_registered",
                 "_agg_quality_paid", "_agg_deceased")
 
 #: The additive measures: payments by status and Rupiah paid.
@@ -161,20 +161,96 @@ def _paid_sql(through_month: int) -> str:
     FROM disbursements JOIN month_bits USING (period) WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
 
 
-#: Per household, its paid months in each program (and all) × channel (and all): OR-ing masks over programs and
-#: channels gives a household's months in "all programs" and "all channels" with no COUNT(DISTINCT).
-_MASKS = """
-    WITH paid AS (SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, program,
-                         channel, months FROM _agg_paid)
-    SELECT """ + _HOUSEHOLD_COLUMNS + """,
-           CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END AS program,
-           CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END AS channel,
-           bit_or(months) AS months
-    FROM paid
-    -- The first set merges the rows of a household paid to two NIKs.
-    GROUP BY GROUPING SETS ((""" + _HOUSEHOLD_COLUMNS + """, program, channel),
-                            (""" + _HOUSEHOLD_COLUMNS + """, channel), (""" + _HOUSEHOLD_COLUMNS + """, program),
-                            (""" + _HOUSEHOLD_COLUMNS + """))"""  # noqa: S608
+#: A household's paid months in each program × channel it was paid in, packed into integers: months are 12 bits, and
+#: five program × channel combinations share a BIGINT (combination c in word c // 5 from bit 12 (c % 5)).
+_MONTH_BITS = 12
+_PER_WORD = 5
+
+
+def _combinations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The program × channel combinations paid in this chunk, numbered in this order."""
+    return [(program, channel) for program, channel in
+            con.execute("SELECT DISTINCT program, channel FROM _agg_paid ORDER BY ALL").fetchall()]
+
+
+def _words(n_combinations: int) -> int:
+    return max(1, -(-n_combinations // _PER_WORD))
+
+
+def _combination_params(combinations: list[tuple[str, str]]) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for c, (program, channel) in enumerate(combinations):
+        params |= {f"combo_program_{c}": program, f"combo_channel_{c}": channel}
+    return params
+
+
+def _households_sql(n_combinations: int) -> str:
+    """One row per household paid in a desa (its desa and KK number, or without a KK number the recipient's NIK),
+    with its paid months in every program × channel packed into words (NIKs of one household merged). One grouping
+    of the households replaces a grouping per program/channel roll-up: "all programs" and "all channels" are ORs of
+    the unpacked months (`_recipient_counts`)."""
+    if n_combinations == 0:
+        return ("CREATE OR REPLACE TEMP TABLE _agg_households (desa_code VARCHAR, kk_number VARCHAR, "
+                "lone_nik VARCHAR, word_0 BIGINT)")
+    combinations = ", ".join(f"($combo_program_{c}, $combo_channel_{c}, {c})" for c in range(n_combinations))
+    words = ", ".join(
+        f"bit_or(CASE WHEN combo // {_PER_WORD} = {w} THEN months::BIGINT << ({_MONTH_BITS} * (combo % {_PER_WORD})) "
+        f"ELSE 0 END) AS word_{w}" for w in range(_words(n_combinations)))
+    return """
+    CREATE OR REPLACE TEMP TABLE _agg_households AS
+    WITH combinations(program, channel, combo) AS (VALUES """ + combinations + """)
+    SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, """ + words + """
+    FROM _agg_paid JOIN combinations USING (program, channel)
+    GROUP BY ALL"""  # noqa: S608
+
+
+def _combination_months(words: list[np.ndarray], c: int) -> np.ndarray:
+    """Combination c's months, unpacked from the words."""
+    return (words[c // _PER_WORD] >> (_MONTH_BITS * (c % _PER_WORD))) & ((1 << _MONTH_BITS) - 1)
+
+
+def _recipients_frame(con: duckdb.DuckDBPyConnection, combinations: list[tuple[str, str]],
+                      period_masks: list[int], through_month: int) -> pd.DataFrame:
+    """Distinct households paid per desa × program (and all) × channel (and all), one column per whole-year period
+    (p0, p1, ...) and per month (m01, ...): a household counts in a period when its months meet the period's.
+
+    Households with the same desa and the same packed months count alike, so they are counted once with their
+    number (far fewer rows than households); a (program, channel) row exists where a household was paid in it.
+    """
+    n_words = _words(len(combinations))
+    columns = ", ".join(f"word_{w}" for w in range(n_words))
+    patterns = con.execute(
+        "SELECT desa_code, " + columns + ", count(*) AS households FROM _agg_households "  # noqa: S608
+        "GROUP BY ALL ORDER BY desa_code").fetchnumpy()
+    desa = np.asarray(patterns["desa_code"], dtype=object)
+    weight = np.asarray(patterns["households"], dtype=np.int64)
+    words = [np.asarray(patterns[f"word_{w}"], dtype=np.int64) for w in range(n_words)]
+    # Every cell's months per pattern: a combination's own, ORed into its program's, its channel's and the total.
+    cells: dict[tuple[str, str], np.ndarray] = {}
+    for c, (program, channel) in enumerate(combinations):
+        months = _combination_months(words, c)
+        for key in ((program, channel), (program, ALL_CHANNELS), (ALL_PROGRAMS, channel),
+                    (ALL_PROGRAMS, ALL_CHANNELS)):
+            cells[key] = cells[key] | months if key in cells else months
+    bits = np.array([*period_masks, *(1 << m for m in range(through_month))], dtype=np.int64)
+    names = [*(f"p{i}" for i in range(len(period_masks))), *(f"m{m:02d}" for m in range(1, through_month + 1))]
+    frames = []
+    for (program, channel), months in cells.items():
+        paid = np.flatnonzero(months)
+        if not len(paid):
+            continue
+        in_desa = desa[paid]
+        starts = np.flatnonzero(np.r_[True, in_desa[1:] != in_desa[:-1]])
+        counted = ((months[paid, None] & bits[None, :]) != 0) * weight[paid, None]
+        frame = pd.DataFrame(np.add.reduceat(counted, starts, axis=0), columns=names)
+        frame.insert(0, "desa_code", in_desa[starts])
+        frame.insert(1, "program", program)
+        frame.insert(2, "channel", channel)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["desa_code", "program", "channel", *names])
+    return pd.concat(frames, ignore_index=True)
+
 
 #: Per desa and NIK paid, for the data-quality indicators (kept for the whole country: a NIK is duplicated when
 #: paid in two desa of any provinces).
@@ -184,30 +260,27 @@ _CHUNK_QUALITY_PAID = """
     FROM _agg_paid GROUP BY ALL"""
 
 
-def _recipients_sql(periods: list[str], through_month: int) -> str:
-    """Distinct households paid per desa × program (and all) × channel (and all), one column per whole-year
-    period and per month: a household counts in a period when its mask meets the period's months."""
-    whole = ", ".join(f"count(*) FILTER (WHERE months & $mask_{i} <> 0) AS p{i}" for i in range(len(periods)))
-    monthly = ", ".join(f"count(*) FILTER (WHERE months & {1 << m} <> 0) AS m{m + 1:02d}" for m in range(through_month))
-    return """
-    INSERT INTO _agg_recipients
-    SELECT desa_code, program, channel, """ + whole + ", " + monthly + """
-    FROM (""" + _MASKS + """) GROUP BY desa_code, program, channel"""  # noqa: S608
-
-
 #: One program's rows of the per-desa eligibility counts (names filled in from fixed counts, never input).
 _ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j}, {paid} FROM per_desa WHERE eligible_{j} > 0"
 
 
-def _eligible_sql(periods: list[str]) -> str:
+def _program_months(combinations: list[tuple[str, str]], program: str) -> str:
+    """SQL: a household's months in `program` (0 if none), ORed from its combinations' packed months."""
+    parts = [f"((word_{c // _PER_WORD} >> {_MONTH_BITS * (c % _PER_WORD)}) & {(1 << _MONTH_BITS) - 1})"
+             for c, (paid_program, _) in enumerate(combinations) if paid_program == program]
+    return " | ".join(parts) if parts else "0"
+
+
+def _eligible_sql(periods: list[str], combinations: list[tuple[str, str]]) -> str:
     """Eligible households per desa × program, and those of them paid in each whole-year period.
 
     Eligible = in the program's target desil; PKH also needs a member in one of its components, and BLT Dana
     Desa exists only in desa (a kelurahan has no village fund). Households are read once, with each program's
-    paid months beside them.
+    paid months beside them (from the households paid, one row per KK number in a desa).
     """
     programs = range(len(PROGRAMS))
-    paid_months = ", ".join(f"bit_or(months) FILTER (WHERE program = $program_{j}) AS months_{j}" for j in programs)
+    paid_months = ", ".join(f"{_program_months(combinations, code)} AS months_{j}"
+                            for j, code in enumerate(PROGRAMS))
     eligible = ", ".join(f"h.desil <= $desil_{j} AND (NOT $component_{j} OR h.pkh_components > 0) "
                          f"AND (NOT $desa_only_{j} OR r.kind <> 'kelurahan') AS eligible_{j}, paid.months_{j}"
                          for j in programs)
@@ -222,7 +295,7 @@ def _eligible_sql(periods: list[str]) -> str:
     INSERT INTO _agg_eligible
     WITH paid AS (
         SELECT desa_code, kk_number, """ + paid_months + """
-        FROM _agg_paid WHERE kk_number IS NOT NULL GROUP BY desa_code, kk_number),
+        FROM _agg_households WHERE kk_number IS NOT NULL),
     households_paid AS (
         SELECT h.desa_code, """ + eligible + """
         FROM households h
@@ -274,16 +347,26 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
     params |= _period_params(codes, periods)
     try:
         _create_temp_tables(con, codes, scope.through_month)
-        chunk = (_CHUNK_COUNTS, _paid_sql(scope.through_month), _recipients_sql(codes, scope.through_month),
-                 _eligible_sql(codes), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
+        period_masks = [masks[f"mask_{i}"] for i in range(len(codes))]
         provinces = sorted(scope.provinces)
         for start in range(0, len(provinces), PROVINCES_PER_QUERY):
             after = provinces[start + PROVINCES_PER_QUERY:]
             # Codes of one province sort between its code and the next one's ("11" <= "11.01.01.2001" < "12").
-            bounds = {"from_code": provinces[start], "to_code": after[0] if after else "~"}
-            for sql in chunk:
-                _execute(con, sql, {**params, **bounds})
-        con.execute("DROP TABLE _agg_paid")  # the largest: its memory is free for the roll-up
+            chunk_params = {**params, "from_code": provinces[start], "to_code": after[0] if after else "~"}
+            for sql in (_CHUNK_COUNTS, _paid_sql(scope.through_month)):
+                _execute(con, sql, chunk_params)
+            combinations = _combinations(con)
+            chunk_params |= _combination_params(combinations)
+            _execute(con, _households_sql(len(combinations)), chunk_params)
+            recipients = _recipients_frame(con, combinations, period_masks, scope.through_month)
+            con.register("_agg_recipients_chunk", recipients)
+            con.execute("INSERT INTO _agg_recipients SELECT * FROM _agg_recipients_chunk")
+            con.unregister("_agg_recipients_chunk")
+            for sql in (_eligible_sql(codes, combinations), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED):
+                _execute(con, sql, chunk_params)
+        # The largest: their memory is free for the roll-up.
+        con.execute("DROP TABLE _agg_paid")
+        con.execute("DROP TABLE _agg_households")
         con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
         sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
         cells = _query(con, sql, params)
