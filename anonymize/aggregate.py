@@ -129,8 +129,8 @@ _REGISTRY_YEAR = "({h}year IS NULL OR {h}year = CAST($year AS SMALLINT))"
 _MONTH_BIT = "(1::INTEGER << (CAST(right(period, 2) AS INTEGER) - 1))"
 _IN_CHUNK = "period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code"
 #: The household, exact (never a hash: a 64-bit hash collided on a kecamatan's 3,638 households): its desa and
-#: KK number, or, without a KK number, the recipient's NIK. `_HOUSEHOLD` is the same key as one string.
-_HOUSEHOLD_COLUMNS = "desa_code, kk_number, lone_nik"
+#: KK number, or, without a KK number, the recipient's NIK (as one string here; `_households_sql` groups on the
+#: desa, the KK number and the NIK of a household without one).
 _HOUSEHOLD = "coalesce('k' || kk_number, 'n' || nik)"
 
 # Constant SQL fragments joined at import time; every value is a bound parameter.
@@ -147,30 +147,19 @@ _CHUNK_COUNTS = """
            coalesce(sum(amount) FILTER (WHERE status = $paid), 0) AS amount
     FROM disbursements WHERE """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
 
-def _paid_sql(through_month: int) -> str:
-    """One row per NIK paid for a household × program × channel in a desa, with a bit per month paid, and per month
-    paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
-    (disbursements.nik_valid); a row from before that column passed ingest's check, which quarantines every invalid
-    NIK). A month's bit is joined from a list of the months: cheaper than cutting each payment's period string."""
-    bits = ", ".join(f"($month_{m}, {1 << (m - 1)})" for m in range(1, through_month + 1))
-    return """
-    CREATE OR REPLACE TEMP TABLE _agg_paid AS
-    WITH month_bits(period, bit) AS (VALUES """ + bits + """)
-    SELECT desa_code, kk_number, nik, program, coalesce(channel, $unknown_channel) AS channel, bit_or(bit) AS months,
-           bit_or(bit) FILTER (WHERE NOT coalesce(nik_valid, true)) AS invalid_months
-    FROM disbursements JOIN month_bits USING (period) WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
-
-
 #: A household's paid months in each program × channel it was paid in, packed into integers: months are 12 bits, and
 #: five program × channel combinations share a BIGINT (combination c in word c // 5 from bit 12 (c % 5)).
 _MONTH_BITS = 12
 _PER_WORD = 5
 
+#: The program × channel combinations paid in one chunk (from its counts: every payment is in them), numbered.
+_CHUNK_COMBINATIONS = """
+    SELECT DISTINCT program, channel FROM _agg_counts
+    WHERE paid_payments > 0 AND desa_code >= $from_code AND desa_code < $to_code ORDER BY ALL"""
 
-def _combinations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """The program × channel combinations paid in this chunk, numbered in this order."""
-    return [(program, channel) for program, channel in
-            con.execute("SELECT DISTINCT program, channel FROM _agg_paid ORDER BY ALL").fetchall()]
+
+def _combinations(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> list[tuple[str, str]]:
+    return [(program, channel) for program, channel in _execute(con, _CHUNK_COMBINATIONS, params).fetchall()]
 
 
 def _words(n_combinations: int) -> int:
@@ -184,24 +173,42 @@ def _combination_params(combinations: list[tuple[str, str]]) -> dict[str, object
     return params
 
 
-def _households_sql(n_combinations: int) -> str:
-    """One row per household paid in a desa (its desa and KK number, or without a KK number the recipient's NIK),
-    with its paid months in every program × channel packed into words (NIKs of one household merged). One grouping
-    of the households replaces a grouping per program/channel roll-up: "all programs" and "all channels" are ORs of
-    the unpacked months (`_recipient_counts`)."""
+def _paid_sql(through_month: int, n_combinations: int) -> str:
+    """One row per NIK paid for a household in a desa: its paid months in every program × channel (packed into
+    words), in all, and paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
+    (disbursements.nik_valid); a row from before that column passed ingest's check, which quarantines every invalid
+    NIK). A month's bit is joined from a list of the months: cheaper than cutting each payment's period string.
+    One grouping by NIK serves the households' counts and the data-quality indicators alike."""
     if n_combinations == 0:
-        return ("CREATE OR REPLACE TEMP TABLE _agg_households (desa_code VARCHAR, kk_number VARCHAR, "
-                "lone_nik VARCHAR, word_0 BIGINT)")
+        return ("CREATE OR REPLACE TEMP TABLE _agg_paid (desa_code VARCHAR, kk_number VARCHAR, nik VARCHAR, "
+                "word_0 BIGINT, months INTEGER, invalid_months INTEGER)")
+    bits = ", ".join(f"($month_{m}, {1 << (m - 1)})" for m in range(1, through_month + 1))
     combinations = ", ".join(f"($combo_program_{c}, $combo_channel_{c}, {c})" for c in range(n_combinations))
     words = ", ".join(
-        f"bit_or(CASE WHEN combo // {_PER_WORD} = {w} THEN months::BIGINT << ({_MONTH_BITS} * (combo % {_PER_WORD})) "
+        f"bit_or(CASE WHEN combo // {_PER_WORD} = {w} THEN bit::BIGINT << ({_MONTH_BITS} * (combo % {_PER_WORD})) "
         f"ELSE 0 END) AS word_{w}" for w in range(_words(n_combinations)))
     return """
+    CREATE OR REPLACE TEMP TABLE _agg_paid AS
+    WITH month_bits(period, bit) AS (VALUES """ + bits + """),
+    combinations(program, channel, combo) AS (VALUES """ + combinations + """)
+    SELECT d.desa_code, d.kk_number, d.nik, """ + words + """, bit_or(bit) AS months,
+           bit_or(bit) FILTER (WHERE NOT coalesce(d.nik_valid, true)) AS invalid_months
+    FROM disbursements d JOIN month_bits USING (period)
+    JOIN combinations c ON c.program = d.program AND c.channel = coalesce(d.channel, $unknown_channel)
+    WHERE d.status = $paid AND """ + _IN_CHUNK + """
+    GROUP BY d.desa_code, d.kk_number, d.nik"""  # noqa: S608
+
+
+def _households_sql(n_combinations: int) -> str:
+    """One row per household paid in a desa (its desa and KK number, or without a KK number the recipient's NIK),
+    with its paid months in every program × channel (NIKs of one household merged). One grouping of the households
+    replaces a grouping per program/channel roll-up: "all programs" and "all channels" are ORs of the unpacked
+    months (`_recipients_frame`)."""
+    words = ", ".join(f"bit_or(word_{w}) AS word_{w}" for w in range(_words(n_combinations)))
+    return """
     CREATE OR REPLACE TEMP TABLE _agg_households AS
-    WITH combinations(program, channel, combo) AS (VALUES """ + combinations + """)
     SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, """ + words + """
-    FROM _agg_paid JOIN combinations USING (program, channel)
-    GROUP BY ALL"""  # noqa: S608
+    FROM _agg_paid GROUP BY ALL"""  # noqa: S608
 
 
 def _combination_months(words: list[np.ndarray], c: int) -> np.ndarray:
@@ -256,8 +263,7 @@ def _recipients_frame(con: duckdb.DuckDBPyConnection, combinations: list[tuple[s
 #: paid in two desa of any provinces).
 _CHUNK_QUALITY_PAID = """
     INSERT INTO _agg_quality_paid
-    SELECT desa_code, kk_number, nik, bit_or(months) AS months, bit_or(invalid_months) AS invalid_months
-    FROM _agg_paid GROUP BY ALL"""
+    SELECT desa_code, kk_number, nik, months, invalid_months FROM _agg_paid"""
 
 
 #: One program's rows of the per-desa eligibility counts (names filled in from fixed counts, never input).
@@ -353,11 +359,11 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
             after = provinces[start + PROVINCES_PER_QUERY:]
             # Codes of one province sort between its code and the next one's ("11" <= "11.01.01.2001" < "12").
             chunk_params = {**params, "from_code": provinces[start], "to_code": after[0] if after else "~"}
-            for sql in (_CHUNK_COUNTS, _paid_sql(scope.through_month)):
-                _execute(con, sql, chunk_params)
-            combinations = _combinations(con)
+            _execute(con, _CHUNK_COUNTS, chunk_params)
+            combinations = _combinations(con, chunk_params)
             chunk_params |= _combination_params(combinations)
-            _execute(con, _households_sql(len(combinations)), chunk_params)
+            for sql in (_paid_sql(scope.through_month, len(combinations)), _households_sql(len(combinations))):
+                _execute(con, sql, chunk_params)
             recipients = _recipients_frame(con, combinations, period_masks, scope.through_month)
             con.register("_agg_recipients_chunk", recipients)
             con.execute("INSERT INTO _agg_recipients SELECT * FROM _agg_recipients_chunk")
