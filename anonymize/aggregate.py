@@ -457,12 +457,20 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
     kecamatan_months AS (
         SELECT kecamatan_code, kabupaten_code, province_code, program, period AS month, channel, """ + sums + """
         FROM _agg_counts LEFT JOIN located USING (desa_code) GROUP BY ALL),
-    upper_counts AS (
-        SELECT """ + _region(*_UPPER) + """ AS region,
-               """ + _PROGRAM + """ AS program, months.period, """ + _CHANNEL + """ AS channel, """ + sums + """
+    kecamatan_counts AS (
+        SELECT kecamatan_code AS region, """ + _PROGRAM + """ AS program, months.period, $all_channels AS channel,
+               """ + sums + """
         FROM kecamatan_months k JOIN months ON months.month = k.month
+        GROUP BY GROUPING SETS ((kecamatan_code, program, months.period), (kecamatan_code, months.period))),
+    -- Kabupaten/kota and above from kabupaten months: far fewer rows to group per set than kecamatan months.
+    kabupaten_months AS (
+        SELECT kabupaten_code, province_code, program, month, channel, """ + sums + """
+        FROM kecamatan_months GROUP BY ALL),
+    upper_counts AS (
+        SELECT """ + _region(*_UPPER[1:]) + """ AS region,
+               """ + _PROGRAM + """ AS program, months.period, """ + _CHANNEL + """ AS channel, """ + sums + """
+        FROM kabupaten_months k JOIN months ON months.month = k.month
         GROUP BY GROUPING SETS (
-            (kecamatan_code, program, months.period), (kecamatan_code, months.period),
             (kabupaten_code, program, months.period, channel), (kabupaten_code, program, months.period),
             (kabupaten_code, months.period, channel), (kabupaten_code, months.period),
             (province_code, program, months.period, channel), (province_code, program, months.period),
@@ -497,7 +505,8 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
     SELECT region, program, period, channel, """ + sums + """, sum(recipients) AS recipients,
            sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid,
            sum(registered_households) AS registered_households
-    FROM (SELECT * FROM desa_counts UNION ALL BY NAME SELECT * FROM upper_counts
+    FROM (SELECT * FROM desa_counts UNION ALL BY NAME SELECT * FROM kecamatan_counts
+          UNION ALL BY NAME SELECT * FROM upper_counts
           UNION ALL BY NAME SELECT * FROM recipients UNION ALL BY NAME SELECT * FROM eligible
           UNION ALL BY NAME SELECT * FROM registered)
     -- A desa without a kecamatan in the registry has no kecamatan cell (nor kabupaten, nor province).
