@@ -437,7 +437,10 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
         [f"($month_{m}, $month_{m}, false)" for m in range(1, len(months) + 1)]
         + [f"($month_{m}, $code_{i}, true)" for i, k in enumerate(through) for m in range(1, k + 1)])
     # Column names and $parameter names below are generated from fixed lists and counts, never from input.
-    sums = ", ".join(f"sum({m}) AS {m}" for m in _SUMMED)
+    # Partial sums stay BIGINT (DuckDB's sum is HUGEINT: twice the width in every hash table; a cast that overflowed
+    # would fail, never wrap); only the final sums are HUGEINT, as before.
+    sums = ", ".join(f"sum({m})::BIGINT AS {m}" for m in _SUMMED)
+    final_sums = ", ".join(f"sum({m}) AS {m}" for m in _SUMMED)
     wide = [f"p{i}" for i in range(len(codes))] + [f"m{m:02d}" for m in range(1, len(months) + 1)]
     wide_codes = [f"$code_{i}" for i in range(len(codes))] + [f"$month_{m}" for m in range(1, len(months) + 1)]
     desa_recipients = _union(_DESA_RECIPIENTS, [{"i": i} for i in range(len(codes))])
@@ -478,7 +481,7 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
             (program, months.period, channel), (program, months.period), (months.period, channel), (months.period))),
     upper_wide AS (
         SELECT """ + _region(*_UPPER) + """ AS region, program, channel,
-               """ + ", ".join(f"sum({c}) AS {c}" for c in wide) + """
+               """ + ", ".join(f"sum({c})::BIGINT AS {c}" for c in wide) + """
         FROM _agg_recipients LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS ((kecamatan_code, program, channel), (kabupaten_code, program, channel),
                                 (province_code, program, channel), (program, channel))
@@ -491,7 +494,7 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
         """ + eligible + """),
     eligible AS (
         SELECT """ + _region("desa_code", *_UPPER) + """ AS region, program, period, $all_channels AS channel,
-               sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid
+               sum(eligible_households)::BIGINT AS eligible_households, sum(eligible_paid)::BIGINT AS eligible_paid
         FROM eligible_periods LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS (""" + every_region.format(k="program, period") + """)),
     registered_periods AS (
@@ -499,10 +502,10 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
     registered AS (
         SELECT """ + _region("desa_code", *_UPPER) + """ AS region, $all_programs AS program, period,
                $all_channels AS channel,
-               sum(registered_households) AS registered_households
+               sum(registered_households)::BIGINT AS registered_households
         FROM registered_periods LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS (""" + every_region.format(k="period") + """))
-    SELECT region, program, period, channel, """ + sums + """, sum(recipients) AS recipients,
+    SELECT region, program, period, channel, """ + final_sums + """, sum(recipients) AS recipients,
            sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid,
            sum(registered_households) AS registered_households
     FROM (SELECT * FROM desa_counts UNION ALL BY NAME SELECT * FROM kecamatan_counts
