@@ -230,6 +230,9 @@ def _recipients_frame(con: duckdb.DuckDBPyConnection, combinations: list[tuple[s
         "SELECT desa_code, " + columns + ", count(*) AS households FROM _agg_households "  # noqa: S608
         "GROUP BY ALL ORDER BY desa_code").fetchnumpy()
     desa = np.asarray(patterns["desa_code"], dtype=object)
+    # Rows come sorted by desa: number the desa once (comparing integers per cell, not strings).
+    new_desa = np.r_[True, desa[1:] != desa[:-1]] if len(desa) else np.zeros(0, dtype=bool)
+    desa_number, desa = np.cumsum(new_desa) - 1, desa[new_desa]
     weight = np.asarray(patterns["households"], dtype=np.int64)
     words = [np.asarray(patterns[f"word_{w}"], dtype=np.int64) for w in range(n_words)]
     # Every cell's months per pattern: a combination's own, ORed into its program's, its channel's and the total.
@@ -246,11 +249,11 @@ def _recipients_frame(con: duckdb.DuckDBPyConnection, combinations: list[tuple[s
         paid = np.flatnonzero(months)
         if not len(paid):
             continue
-        in_desa = desa[paid]
+        in_desa = desa_number[paid]
         starts = np.flatnonzero(np.r_[True, in_desa[1:] != in_desa[:-1]])
         counted = ((months[paid, None] & bits[None, :]) != 0) * weight[paid, None]
         frame = pd.DataFrame(np.add.reduceat(counted, starts, axis=0), columns=names)
-        frame.insert(0, "desa_code", in_desa[starts])
+        frame.insert(0, "desa_code", desa[in_desa[starts]])
         frame.insert(1, "program", program)
         frame.insert(2, "channel", channel)
         frames.append(frame)
