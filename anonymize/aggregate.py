@@ -369,7 +369,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
                 _execute(con, sql, chunk_params)
             recipients = _recipients_frame(con, combinations, period_masks, scope.through_month)
             con.register("_agg_recipients_chunk", recipients)
-            con.execute("INSERT INTO _agg_recipients SELECT * FROM _agg_recipients_chunk")
+            _execute(con, "INSERT INTO _agg_recipients SELECT * FROM _agg_recipients_chunk", {})
             con.unregister("_agg_recipients_chunk")
             for sql in (_eligible_sql(codes, combinations), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED):
                 _execute(con, sql, chunk_params)
