@@ -112,7 +112,7 @@ def _scope_params(scope: Scope, late_after_days: int) -> dict[str, object]:
 
 
 #: The tables one aggregation keeps while it runs (DuckDB temporary tables: in memory, spilled beyond its limit).
-_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_recipients", "_agg_eligible", "_agg_registered",
+_TEMP_TABLES = ("_agg_counts", "_agg_paid", "_agg_households", "_agg_recipients", "_agg_eligible", "_agg_registered",
                 "_agg_quality_paid", "_agg_deceased")
 
 #: The additive measures: payments by status and Rupiah paid.
@@ -129,8 +129,8 @@ _REGISTRY_YEAR = "({h}year IS NULL OR {h}year = CAST($year AS SMALLINT))"
 _MONTH_BIT = "(1::INTEGER << (CAST(right(period, 2) AS INTEGER) - 1))"
 _IN_CHUNK = "period BETWEEN $first AND $through AND desa_code >= $from_code AND desa_code < $to_code"
 #: The household, exact (never a hash: a 64-bit hash collided on a kecamatan's 3,638 households): its desa and
-#: KK number, or, without a KK number, the recipient's NIK. `_HOUSEHOLD` is the same key as one string.
-_HOUSEHOLD_COLUMNS = "desa_code, kk_number, lone_nik"
+#: KK number, or, without a KK number, the recipient's NIK (as one string here; `_households_sql` groups on the
+#: desa, the KK number and the NIK of a household without one).
 _HOUSEHOLD = "coalesce('k' || kk_number, 'n' || nik)"
 
 # Constant SQL fragments joined at import time; every value is a bound parameter.
@@ -147,67 +147,149 @@ _CHUNK_COUNTS = """
            coalesce(sum(amount) FILTER (WHERE status = $paid), 0) AS amount
     FROM disbursements WHERE """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
 
-def _paid_sql(through_month: int) -> str:
-    """One row per NIK paid for a household × program × channel in a desa, with a bit per month paid, and per month
-    paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
+#: A household's paid months in each program × channel it was paid in, packed into integers: months are 12 bits, and
+#: five program × channel combinations share a BIGINT (combination c in word c // 5 from bit 12 (c % 5)).
+_MONTH_BITS = 12
+_PER_WORD = 5
+
+#: The program × channel combinations paid in one chunk (from its counts: every payment is in them), numbered.
+_CHUNK_COMBINATIONS = """
+    SELECT DISTINCT program, channel FROM _agg_counts
+    WHERE paid_payments > 0 AND desa_code >= $from_code AND desa_code < $to_code ORDER BY ALL"""
+
+
+def _combinations(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> list[tuple[str, str]]:
+    return [(program, channel) for program, channel in _execute(con, _CHUNK_COMBINATIONS, params).fetchall()]
+
+
+def _words(n_combinations: int) -> int:
+    return max(1, -(-n_combinations // _PER_WORD))
+
+
+def _combination_params(combinations: list[tuple[str, str]]) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for c, (program, channel) in enumerate(combinations):
+        params |= {f"combo_program_{c}": program, f"combo_channel_{c}": channel}
+    return params
+
+
+def _paid_sql(through_month: int, n_combinations: int) -> str:
+    """One row per NIK paid for a household in a desa: its paid months in every program × channel (packed into
+    words), in all, and paid to an invalid NIK (the NIK rule is applied once, when a row enters the raw database
     (disbursements.nik_valid); a row from before that column passed ingest's check, which quarantines every invalid
-    NIK). A month's bit is joined from a list of the months: cheaper than cutting each payment's period string."""
+    NIK). A month's bit is joined from a list of the months: cheaper than cutting each payment's period string.
+    One grouping by NIK serves the households' counts and the data-quality indicators alike."""
+    if n_combinations == 0:
+        return ("CREATE OR REPLACE TEMP TABLE _agg_paid (desa_code VARCHAR, kk_number VARCHAR, nik VARCHAR, "
+                "word_0 BIGINT, months INTEGER, invalid_months INTEGER)")
     bits = ", ".join(f"($month_{m}, {1 << (m - 1)})" for m in range(1, through_month + 1))
+    combinations = ", ".join(f"($combo_program_{c}, $combo_channel_{c}, {c})" for c in range(n_combinations))
+    words = ", ".join(
+        f"bit_or(CASE WHEN combo // {_PER_WORD} = {w} THEN bit::BIGINT << ({_MONTH_BITS} * (combo % {_PER_WORD})) "
+        f"ELSE 0 END) AS word_{w}" for w in range(_words(n_combinations)))
     return """
     CREATE OR REPLACE TEMP TABLE _agg_paid AS
-    WITH month_bits(period, bit) AS (VALUES """ + bits + """)
-    SELECT desa_code, kk_number, nik, program, coalesce(channel, $unknown_channel) AS channel, bit_or(bit) AS months,
-           bit_or(bit) FILTER (WHERE NOT coalesce(nik_valid, true)) AS invalid_months
-    FROM disbursements JOIN month_bits USING (period) WHERE status = $paid AND """ + _IN_CHUNK + " GROUP BY ALL"  # noqa: S608
+    WITH month_bits(period, bit) AS (VALUES """ + bits + """),
+    combinations(program, channel, combo) AS (VALUES """ + combinations + """)
+    SELECT d.desa_code, d.kk_number, d.nik, """ + words + """, bit_or(bit) AS months,
+           bit_or(bit) FILTER (WHERE NOT coalesce(d.nik_valid, true)) AS invalid_months
+    FROM disbursements d JOIN month_bits USING (period)
+    JOIN combinations c ON c.program = d.program AND c.channel = coalesce(d.channel, $unknown_channel)
+    WHERE d.status = $paid AND """ + _IN_CHUNK + """
+    GROUP BY d.desa_code, d.kk_number, d.nik"""  # noqa: S608
 
 
-#: Per household, its paid months in each program (and all) × channel (and all): OR-ing masks over programs and
-#: channels gives a household's months in "all programs" and "all channels" with no COUNT(DISTINCT).
-_MASKS = """
-    WITH paid AS (SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, program,
-                         channel, months FROM _agg_paid)
-    SELECT """ + _HOUSEHOLD_COLUMNS + """,
-           CASE WHEN grouping(program) = 1 THEN $all_programs ELSE program END AS program,
-           CASE WHEN grouping(channel) = 1 THEN $all_channels ELSE channel END AS channel,
-           bit_or(months) AS months
-    FROM paid
-    -- The first set merges the rows of a household paid to two NIKs.
-    GROUP BY GROUPING SETS ((""" + _HOUSEHOLD_COLUMNS + """, program, channel),
-                            (""" + _HOUSEHOLD_COLUMNS + """, channel), (""" + _HOUSEHOLD_COLUMNS + """, program),
-                            (""" + _HOUSEHOLD_COLUMNS + """))"""  # noqa: S608
+def _households_sql(n_combinations: int) -> str:
+    """One row per household paid in a desa (its desa and KK number, or without a KK number the recipient's NIK),
+    with its paid months in every program × channel (NIKs of one household merged). One grouping of the households
+    replaces a grouping per program/channel roll-up: "all programs" and "all channels" are ORs of the unpacked
+    months (`_recipients_frame`)."""
+    words = ", ".join(f"bit_or(word_{w}) AS word_{w}" for w in range(_words(n_combinations)))
+    return """
+    CREATE OR REPLACE TEMP TABLE _agg_households AS
+    SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik, """ + words + """
+    FROM _agg_paid GROUP BY ALL"""  # noqa: S608
+
+
+def _combination_months(words: list[np.ndarray], c: int) -> np.ndarray:
+    """Combination c's months, unpacked from the words."""
+    return (words[c // _PER_WORD] >> (_MONTH_BITS * (c % _PER_WORD))) & ((1 << _MONTH_BITS) - 1)
+
+
+def _recipients_frame(con: duckdb.DuckDBPyConnection, combinations: list[tuple[str, str]],
+                      period_masks: list[int], through_month: int) -> pd.DataFrame:
+    """Distinct households paid per desa × program (and all) × channel (and all), one column per whole-year period
+    (p0, p1, ...) and per month (m01, ...): a household counts in a period when its months meet the period's.
+
+    Households with the same desa and the same packed months count alike, so they are counted once with their
+    number (far fewer rows than households); a (program, channel) row exists where a household was paid in it.
+    """
+    n_words = _words(len(combinations))
+    columns = ", ".join(f"word_{w}" for w in range(n_words))
+    patterns = con.execute(
+        "SELECT desa_code, " + columns + ", count(*) AS households FROM _agg_households "  # noqa: S608
+        "GROUP BY ALL ORDER BY desa_code").fetchnumpy()
+    desa = np.asarray(patterns["desa_code"], dtype=object)
+    # Rows come sorted by desa: number the desa once (comparing integers per cell, not strings).
+    new_desa = np.r_[True, desa[1:] != desa[:-1]] if len(desa) else np.zeros(0, dtype=bool)
+    desa_number, desa = np.cumsum(new_desa) - 1, desa[new_desa]
+    weight = np.asarray(patterns["households"], dtype=np.int64)
+    words = [np.asarray(patterns[f"word_{w}"], dtype=np.int64) for w in range(n_words)]
+    # Every cell's months per pattern: a combination's own, ORed into its program's, its channel's and the total.
+    cells: dict[tuple[str, str], np.ndarray] = {}
+    for c, (program, channel) in enumerate(combinations):
+        months = _combination_months(words, c)
+        for key in ((program, channel), (program, ALL_CHANNELS), (ALL_PROGRAMS, channel),
+                    (ALL_PROGRAMS, ALL_CHANNELS)):
+            cells[key] = cells[key] | months if key in cells else months
+    bits = np.array([*period_masks, *(1 << m for m in range(through_month))], dtype=np.int64)
+    names = [*(f"p{i}" for i in range(len(period_masks))), *(f"m{m:02d}" for m in range(1, through_month + 1))]
+    frames = []
+    for (program, channel), months in cells.items():
+        paid = np.flatnonzero(months)
+        if not len(paid):
+            continue
+        in_desa = desa_number[paid]
+        starts = np.flatnonzero(np.r_[True, in_desa[1:] != in_desa[:-1]])
+        counted = ((months[paid, None] & bits[None, :]) != 0) * weight[paid, None]
+        frame = pd.DataFrame(np.add.reduceat(counted, starts, axis=0), columns=names)
+        frame.insert(0, "desa_code", desa[in_desa[starts]])
+        frame.insert(1, "program", program)
+        frame.insert(2, "channel", channel)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["desa_code", "program", "channel", *names])
+    return pd.concat(frames, ignore_index=True)
+
 
 #: Per desa and NIK paid, for the data-quality indicators (kept for the whole country: a NIK is duplicated when
 #: paid in two desa of any provinces).
 _CHUNK_QUALITY_PAID = """
     INSERT INTO _agg_quality_paid
-    SELECT desa_code, kk_number, nik, bit_or(months) AS months, bit_or(invalid_months) AS invalid_months
-    FROM _agg_paid GROUP BY ALL"""
-
-
-def _recipients_sql(periods: list[str], through_month: int) -> str:
-    """Distinct households paid per desa × program (and all) × channel (and all), one column per whole-year
-    period and per month: a household counts in a period when its mask meets the period's months."""
-    whole = ", ".join(f"count(*) FILTER (WHERE months & $mask_{i} <> 0) AS p{i}" for i in range(len(periods)))
-    monthly = ", ".join(f"count(*) FILTER (WHERE months & {1 << m} <> 0) AS m{m + 1:02d}" for m in range(through_month))
-    return """
-    INSERT INTO _agg_recipients
-    SELECT desa_code, program, channel, """ + whole + ", " + monthly + """
-    FROM (""" + _MASKS + """) GROUP BY desa_code, program, channel"""  # noqa: S608
+    SELECT desa_code, kk_number, nik, months, invalid_months FROM _agg_paid"""
 
 
 #: One program's rows of the per-desa eligibility counts (names filled in from fixed counts, never input).
 _ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j}, {paid} FROM per_desa WHERE eligible_{j} > 0"
 
 
-def _eligible_sql(periods: list[str]) -> str:
+def _program_months(combinations: list[tuple[str, str]], program: str) -> str:
+    """SQL: a household's months in `program` (0 if none), ORed from its combinations' packed months."""
+    parts = [f"((word_{c // _PER_WORD} >> {_MONTH_BITS * (c % _PER_WORD)}) & {(1 << _MONTH_BITS) - 1})"
+             for c, (paid_program, _) in enumerate(combinations) if paid_program == program]
+    return " | ".join(parts) if parts else "0"
+
+
+def _eligible_sql(periods: list[str], combinations: list[tuple[str, str]]) -> str:
     """Eligible households per desa × program, and those of them paid in each whole-year period.
 
     Eligible = in the program's target desil; PKH also needs a member in one of its components, and BLT Dana
     Desa exists only in desa (a kelurahan has no village fund). Households are read once, with each program's
-    paid months beside them.
+    paid months beside them (from the households paid, one row per KK number in a desa).
     """
     programs = range(len(PROGRAMS))
-    paid_months = ", ".join(f"bit_or(months) FILTER (WHERE program = $program_{j}) AS months_{j}" for j in programs)
+    paid_months = ", ".join(f"{_program_months(combinations, code)} AS months_{j}"
+                            for j, code in enumerate(PROGRAMS))
     eligible = ", ".join(f"h.desil <= $desil_{j} AND (NOT $component_{j} OR h.pkh_components > 0) "
                          f"AND (NOT $desa_only_{j} OR r.kind <> 'kelurahan') AS eligible_{j}, paid.months_{j}"
                          for j in programs)
@@ -222,7 +304,7 @@ def _eligible_sql(periods: list[str]) -> str:
     INSERT INTO _agg_eligible
     WITH paid AS (
         SELECT desa_code, kk_number, """ + paid_months + """
-        FROM _agg_paid WHERE kk_number IS NOT NULL GROUP BY desa_code, kk_number),
+        FROM _agg_households WHERE kk_number IS NOT NULL),
     households_paid AS (
         SELECT h.desa_code, """ + eligible + """
         FROM households h
@@ -274,16 +356,26 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
     params |= _period_params(codes, periods)
     try:
         _create_temp_tables(con, codes, scope.through_month)
-        chunk = (_CHUNK_COUNTS, _paid_sql(scope.through_month), _recipients_sql(codes, scope.through_month),
-                 _eligible_sql(codes), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED)
+        period_masks = [masks[f"mask_{i}"] for i in range(len(codes))]
         provinces = sorted(scope.provinces)
         for start in range(0, len(provinces), PROVINCES_PER_QUERY):
             after = provinces[start + PROVINCES_PER_QUERY:]
             # Codes of one province sort between its code and the next one's ("11" <= "11.01.01.2001" < "12").
-            bounds = {"from_code": provinces[start], "to_code": after[0] if after else "~"}
-            for sql in chunk:
-                _execute(con, sql, {**params, **bounds})
-        con.execute("DROP TABLE _agg_paid")  # the largest: its memory is free for the roll-up
+            chunk_params = {**params, "from_code": provinces[start], "to_code": after[0] if after else "~"}
+            _execute(con, _CHUNK_COUNTS, chunk_params)
+            combinations = _combinations(con, chunk_params)
+            chunk_params |= _combination_params(combinations)
+            for sql in (_paid_sql(scope.through_month, len(combinations)), _households_sql(len(combinations))):
+                _execute(con, sql, chunk_params)
+            recipients = _recipients_frame(con, combinations, period_masks, scope.through_month)
+            con.register("_agg_recipients_chunk", recipients)
+            _execute(con, "INSERT INTO _agg_recipients SELECT * FROM _agg_recipients_chunk", {})
+            con.unregister("_agg_recipients_chunk")
+            for sql in (_eligible_sql(codes, combinations), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED):
+                _execute(con, sql, chunk_params)
+        # The largest: their memory is free for the roll-up.
+        con.execute("DROP TABLE _agg_paid")
+        con.execute("DROP TABLE _agg_households")
         con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
         sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
         cells = _query(con, sql, params)
@@ -348,7 +440,10 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
         [f"($month_{m}, $month_{m}, false)" for m in range(1, len(months) + 1)]
         + [f"($month_{m}, $code_{i}, true)" for i, k in enumerate(through) for m in range(1, k + 1)])
     # Column names and $parameter names below are generated from fixed lists and counts, never from input.
-    sums = ", ".join(f"sum({m}) AS {m}" for m in _SUMMED)
+    # Partial sums stay BIGINT (DuckDB's sum is HUGEINT: twice the width in every hash table; a cast that overflowed
+    # would fail, never wrap); only the final sums are HUGEINT, as before.
+    sums = ", ".join(f"sum({m})::BIGINT AS {m}" for m in _SUMMED)
+    final_sums = ", ".join(f"sum({m}) AS {m}" for m in _SUMMED)
     wide = [f"p{i}" for i in range(len(codes))] + [f"m{m:02d}" for m in range(1, len(months) + 1)]
     wide_codes = [f"$code_{i}" for i in range(len(codes))] + [f"$month_{m}" for m in range(1, len(months) + 1)]
     desa_recipients = _union(_DESA_RECIPIENTS, [{"i": i} for i in range(len(codes))])
@@ -368,12 +463,20 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
     kecamatan_months AS (
         SELECT kecamatan_code, kabupaten_code, province_code, program, period AS month, channel, """ + sums + """
         FROM _agg_counts LEFT JOIN located USING (desa_code) GROUP BY ALL),
-    upper_counts AS (
-        SELECT """ + _region(*_UPPER) + """ AS region,
-               """ + _PROGRAM + """ AS program, months.period, """ + _CHANNEL + """ AS channel, """ + sums + """
+    kecamatan_counts AS (
+        SELECT kecamatan_code AS region, """ + _PROGRAM + """ AS program, months.period, $all_channels AS channel,
+               """ + sums + """
         FROM kecamatan_months k JOIN months ON months.month = k.month
+        GROUP BY GROUPING SETS ((kecamatan_code, program, months.period), (kecamatan_code, months.period))),
+    -- Kabupaten/kota and above from kabupaten months: far fewer rows to group per set than kecamatan months.
+    kabupaten_months AS (
+        SELECT kabupaten_code, province_code, program, month, channel, """ + sums + """
+        FROM kecamatan_months GROUP BY ALL),
+    upper_counts AS (
+        SELECT """ + _region(*_UPPER[1:]) + """ AS region,
+               """ + _PROGRAM + """ AS program, months.period, """ + _CHANNEL + """ AS channel, """ + sums + """
+        FROM kabupaten_months k JOIN months ON months.month = k.month
         GROUP BY GROUPING SETS (
-            (kecamatan_code, program, months.period), (kecamatan_code, months.period),
             (kabupaten_code, program, months.period, channel), (kabupaten_code, program, months.period),
             (kabupaten_code, months.period, channel), (kabupaten_code, months.period),
             (province_code, program, months.period, channel), (province_code, program, months.period),
@@ -381,7 +484,7 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
             (program, months.period, channel), (program, months.period), (months.period, channel), (months.period))),
     upper_wide AS (
         SELECT """ + _region(*_UPPER) + """ AS region, program, channel,
-               """ + ", ".join(f"sum({c}) AS {c}" for c in wide) + """
+               """ + ", ".join(f"sum({c})::BIGINT AS {c}" for c in wide) + """
         FROM _agg_recipients LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS ((kecamatan_code, program, channel), (kabupaten_code, program, channel),
                                 (province_code, program, channel), (program, channel))
@@ -394,7 +497,7 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
         """ + eligible + """),
     eligible AS (
         SELECT """ + _region("desa_code", *_UPPER) + """ AS region, program, period, $all_channels AS channel,
-               sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid
+               sum(eligible_households)::BIGINT AS eligible_households, sum(eligible_paid)::BIGINT AS eligible_paid
         FROM eligible_periods LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS (""" + every_region.format(k="program, period") + """)),
     registered_periods AS (
@@ -402,13 +505,14 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
     registered AS (
         SELECT """ + _region("desa_code", *_UPPER) + """ AS region, $all_programs AS program, period,
                $all_channels AS channel,
-               sum(registered_households) AS registered_households
+               sum(registered_households)::BIGINT AS registered_households
         FROM registered_periods LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS (""" + every_region.format(k="period") + """))
-    SELECT region, program, period, channel, """ + sums + """, sum(recipients) AS recipients,
+    SELECT region, program, period, channel, """ + final_sums + """, sum(recipients) AS recipients,
            sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid,
            sum(registered_households) AS registered_households
-    FROM (SELECT * FROM desa_counts UNION ALL BY NAME SELECT * FROM upper_counts
+    FROM (SELECT * FROM desa_counts UNION ALL BY NAME SELECT * FROM kecamatan_counts
+          UNION ALL BY NAME SELECT * FROM upper_counts
           UNION ALL BY NAME SELECT * FROM recipients UNION ALL BY NAME SELECT * FROM eligible
           UNION ALL BY NAME SELECT * FROM registered)
     -- A desa without a kecamatan in the registry has no kecamatan cell (nor kabupaten, nor province).

@@ -408,7 +408,7 @@ def _check_unrevised(frame: pd.DataFrame, matched: pd.DataFrame, measures: list[
 def _upper_levels(desa_rows: pd.DataFrame, regions: pd.DataFrame, keys: list[str],
                   measures: list[str]) -> pd.DataFrame:
     """Roll desa rows up and keep kecamatan and above."""
-    desa_rows = desa_rows[desa_rows["region"].isin(regions["code"])]
+    desa_rows = desa_rows[pd.Index(regions["code"]).get_indexer(desa_rows["region"]) >= 0]  # isin: 0.3 s a call
     rolled = aggregate.roll_up(desa_rows, regions, keys, measures)
     level = regions.set_index("code")["level"]
     return rolled[rolled["region"].map(level).isin(FEEDBACK_LEVELS)].reset_index(drop=True)

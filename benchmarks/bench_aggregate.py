@@ -2,6 +2,7 @@
 
     python benchmarks/bench_aggregate.py --raw data/raw/bansos.duckdb     # an existing raw database (read-only)
     python benchmarks/bench_aggregate.py --preset demo --seed 1            # generates one first (not timed)
+    python benchmarks/bench_aggregate.py --raw PATH --steps                # and the stage's CPU per step
 
 The bare query reads the same payments (the release's year through its last month) and groups them into the finest
 disbursement cell, desa × program × month × channel, with the payments, the Rupiah paid and the exact number of
@@ -15,6 +16,8 @@ after it on warm caches, gets no less help from caching than the stage) and the 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import re
 import resource
 import subprocess
 import sys
@@ -71,6 +74,58 @@ def measured(work: Callable[[], Any]) -> tuple[Any, float, float]:
     return result, time.process_time() - cpu, time.perf_counter() - wall
 
 
+class StepTimes:
+    """Process CPU seconds per aggregation step (`--steps`): each SQL statement of anonymize.aggregate by the table it
+    fills (or "roll-up" for the levels above desa), and its Python steps by name; what they leave out is pandas work in
+    anonymize.build and anonymize.tables."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self._depth = 0
+        self._saved: dict[str, Any] = {}
+
+    @staticmethod
+    def label(sql: str) -> str:
+        named = re.search(r"(?:INSERT INTO|TEMP TABLE) (\w+)", sql)
+        if named:
+            return named.group(1)
+        return "roll-up" if sql.lstrip().startswith("WITH months") else " ".join(sql.split())[:40]
+
+    def _timed(self, name: str, function: Callable[..., Any], label: Callable[..., str]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self._depth:
+                return function(*args, **kwargs)
+            self._depth += 1
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                key = label(*args)
+                self.cpu[key] = self.cpu.get(key, 0.0) + time.process_time() - start
+                self._depth -= 1
+        return timed
+
+    def __enter__(self) -> StepTimes:
+        for name in ("_execute", "_query"):
+            self._saved[name] = getattr(aggregate, name)
+            setattr(aggregate, name, self._timed(name, self._saved[name], lambda con, sql, params: self.label(sql)))
+        for name in ("_recipients_frame", "_desa_quality", "desa_complaints", "desa_proposals", "roll_up"):
+            if not hasattr(aggregate, name):  # an older aggregation (benchmarks/compare_aggregate.py)
+                continue
+            self._saved[name] = getattr(aggregate, name)
+            setattr(aggregate, name, self._timed(name, self._saved[name], lambda *args, name=name: name))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, function in self._saved.items():
+            setattr(aggregate, name, function)
+
+    def report(self, total: float) -> None:
+        for key, cpu in sorted(self.cpu.items(), key=lambda item: -item[1]):
+            print(f"    {cpu:6.2f} s  {key}")
+        print(f"    {total - sum(self.cpu.values()):6.2f} s  the rest (pandas in anonymize.build and anonymize.tables)")
+
+
 def bare(con: duckdb.DuckDBPyConnection, scope: aggregate.Scope) -> int:
     params = {"paid": STATUS_PAID, "first": f"{scope.year}-01", "through": scope.through}
     return len(con.execute(BARE_GROUP_BY, params).df())
@@ -88,9 +143,9 @@ def bare_group_by_cpu(raw: Path, spill: Path) -> float:
         con.close()
 
 
-def run(raw: Path, through: str | None, late_after_days: int, spill: Path) -> float:
+def run(raw: Path, through: str | None, late_after_days: int, spill: Path, steps: bool = False) -> float:
     """Print the figures; return the CPU ratio. DuckDB spills to `spill` (never beside a raw database it only
-    reads)."""
+    reads). With `steps`, the stage's CPU per step too."""
     con = duckdb.connect(str(raw), read_only=True, config={"memory_limit": get_settings().aggregate_memory,
                                                            "temp_directory": str(spill)})
     try:
@@ -106,10 +161,13 @@ def run(raw: Path, through: str | None, late_after_days: int, spill: Path) -> fl
             regions = scope_regions(con, stage_scope)
             return {"scope": stage_scope, "regions": regions,
                     "frames": aggregate_frames(con, stage_scope, regions, late_after_days)}
-        done, stage_cpu, stage_wall = measured(stage)
+        with StepTimes() if steps else contextlib.nullcontext() as times:
+            done, stage_cpu, stage_wall = measured(stage)
         print(f"  aggregation stage: CPU {stage_cpu:.2f} s, wall {stage_wall:.2f} s, "
               f"peak RSS {peak_rss_mb():,.0f} MiB; "
               + ", ".join(f"{name} {len(frame):,} rows" for name, frame in done["frames"].items()))
+        if times is not None:
+            times.report(stage_cpu)
         _, inputs_cpu, inputs_wall = measured(
             lambda: table_inputs(done["frames"], done["regions"], done["scope"], get_settings().threshold))
         print(f"  protected tables built from them (not aggregation): CPU {inputs_cpu:.2f} s, wall {inputs_wall:.2f} s")
@@ -134,9 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regions", help="province/kabupaten codes, comma-separated")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--through", help="the last month aggregated, YYYY-MM (default: the last with payments)")
+    parser.add_argument("--steps", action="store_true", help="print the stage's CPU per step as well")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        run(raw_database(args, Path(folder)), args.through, get_settings().late_after_days, Path(folder) / "spill")
+        run(raw_database(args, Path(folder)), args.through, get_settings().late_after_days, Path(folder) / "spill",
+            steps=args.steps)
     return 0
 
 

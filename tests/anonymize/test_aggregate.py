@@ -68,14 +68,19 @@ TARGETS = {"PKH": (4, True, False), "SEMBAKO": (4, False, False), "BLT_DD": (2, 
 
 
 def _awkward(raw):
-    """Households the generator does not make: paid without a KK number (keyed by NIK), paid to two NIKs, a NIK
-    paid in two provinces, invalid NIKs, heads who died mid-year, quarantined rows."""
+    """Households the generator does not make: paid without a KK number (keyed by NIK), paid to two NIKs, through
+    two channels in one program (and an unknown channel), a NIK paid in two provinces, invalid NIKs, heads who died
+    mid-year, quarantined rows."""
     with duckdb.connect(str(raw)) as con:
         kk = [k for (k,) in con.execute("SELECT DISTINCT kk_number FROM disbursements WHERE status = 'disalurkan' "
                                         "ORDER BY kk_number LIMIT 40").fetchall()]
         con.execute("UPDATE disbursements SET kk_number = NULL WHERE list_contains(?, kk_number)", [kk[:15]])
         con.execute("UPDATE disbursements SET nik = '9' || right(nik, 15) "
                     "WHERE list_contains(?, kk_number) AND period >= '2025-07'", [kk[15:30]])
+        con.execute("UPDATE disbursements SET channel = CASE WHEN channel = 'POS' THEN 'BRI' ELSE 'POS' END "
+                    "WHERE list_contains(?, kk_number) AND period >= '2025-10'", [kk[25:35]])
+        con.execute("UPDATE disbursements SET channel = NULL WHERE list_contains(?, kk_number) AND period = '2025-04'",
+                    [kk[33:40]])
         first, second = con.execute("SELECT min(desa_code), max(desa_code) FROM disbursements").fetchone()
         nik = con.execute("SELECT min(nik) FROM disbursements WHERE desa_code = ? AND status = 'disalurkan'",
                           [first]).fetchone()[0]

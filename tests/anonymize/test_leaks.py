@@ -233,9 +233,13 @@ def test_household_counts_keep_their_invariants(published: duckdb.DuckDBPyConnec
 
 def test_household_keys_are_exact_not_hashed():
     assert "kk_number" in aggregate._HOUSEHOLD and "nik" in aggregate._HOUSEHOLD
-    assert aggregate._HOUSEHOLD_COLUMNS in aggregate._MASKS and "kk_number" in aggregate._HOUSEHOLD_COLUMNS
-    sql = [aggregate._paid_sql(12), aggregate._MASKS, aggregate._CHUNK_QUALITY_PAID, aggregate._CHUNK_DECEASED,
-           aggregate._DESA_QUALITY, aggregate._eligible_sql(["2025"]), aggregate._recipients_sql(["2025"], 12)]
+    # Paid payments are grouped by their desa, KK number and NIK; households by desa, KK number and (without one)
+    # NIK: the strings themselves.
+    assert "GROUP BY d.desa_code, d.kk_number, d.nik" in aggregate._paid_sql(12, 15)
+    households = aggregate._households_sql(15)
+    assert "SELECT desa_code, kk_number, CASE WHEN kk_number IS NULL THEN nik END AS lone_nik" in households
+    sql = [aggregate._paid_sql(12, 15), households, aggregate._CHUNK_QUALITY_PAID, aggregate._CHUNK_DECEASED,
+           aggregate._DESA_QUALITY, aggregate._eligible_sql(["2025"], [("PKH", "BRI"), ("SEMBAKO", "POS")])]
     assert not any("hash(" in s.lower() for s in sql)
 
 
