@@ -19,12 +19,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from published_schema import ALL_PROGRAMS, LEVELS
+
+if TYPE_CHECKING:
+    from hierarchicalforecast.utils import SMatrix
 
 #: What is projected; eligible households are counted per program, so never for all programs together.
 MEASURES = ("eligible_households", "recipients", "amount")
@@ -132,9 +136,11 @@ def base_forecasts(cells: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _hierarchy(group: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]] | None:
+def _hierarchy(group: pd.DataFrame) -> tuple[SMatrix, dict[str, np.ndarray]] | None:
     """The summing matrix and tags of the coherent part of one (program, measure): provinces whose own series and
     every kabupaten are projected (zero kabupaten add nothing), and the country when every province is in."""
+    from hierarchicalforecast.utils import SMatrix  # imported when used: a second of start-up otherwise
+
     kabupaten = group[group["level"] == "kabupaten"]
     provinces = group[(group["level"] == "provinsi") & (group["status"] == OK)]
     blocked = set(kabupaten.loc[~kabupaten["status"].isin([OK, NO_DATA]), "parent_code"])
@@ -149,9 +155,9 @@ def _hierarchy(group: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]
     bottom_ids = bottom["region_code"].to_numpy()
     rows = [np.ones(len(bottom_ids))] * len(top)
     rows += [(bottom["parent_code"] == p).to_numpy(dtype=float) for p in coherent]
-    rows += list(np.eye(len(bottom_ids)))
-    summing = pd.DataFrame(np.vstack(rows), columns=bottom_ids)
-    summing.insert(0, "unique_id", [*top, *coherent, *bottom_ids])
+    # Sparse: the identity block of 514 kabupaten is most of the matrix (and dense it took the library seconds).
+    summing = SMatrix(sparse.vstack([sparse.csr_matrix(np.vstack(rows)), sparse.identity(len(bottom_ids))]),
+                      np.array([*top, *coherent, *bottom_ids]), bottom_ids)
     tags = {"nasional": np.array(top), "provinsi": np.array(coherent), "kabupaten": bottom_ids}
     return summing, {k: v for k, v in tags.items() if len(v)}
 
@@ -166,9 +172,10 @@ def _reconcile(group: pd.DataFrame) -> pd.DataFrame:
     if found is None:
         return group
     summing, tags = found
-    base = group.set_index("region_code").loc[summing["unique_id"]]
+    ids = summing.row_labels
+    base = group.set_index("region_code").loc[ids]
     z = stats.norm.ppf(0.5 + _Z_LEVEL / 200)
-    y_hat = pd.DataFrame({"unique_id": summing["unique_id"].to_numpy(), "ds": 1, _MODEL: base["forecast"].to_numpy(),
+    y_hat = pd.DataFrame({"unique_id": ids, "ds": 1, _MODEL: base["forecast"].to_numpy(),
                           f"{_MODEL}-lo-{_Z_LEVEL}": (base["forecast"] - z * base["se"]).to_numpy(),
                           f"{_MODEL}-hi-{_Z_LEVEL}": (base["forecast"] + z * base["se"]).to_numpy()})
     with warnings.catch_warnings():
@@ -177,10 +184,10 @@ def _reconcile(group: pd.DataFrame) -> pd.DataFrame:
             Y_hat_df=y_hat, S_df=summing, tags=tags, level=[_Z_LEVEL], intervals_method="normality")
     out = out.set_index("unique_id")
     spread = (out[f"{_RECONCILER}-hi-{_Z_LEVEL}"] - out[f"{_RECONCILER}-lo-{_Z_LEVEL}"]) / (2 * z)
-    ids = group["region_code"].isin(out.index)
-    group.loc[ids, "forecast"] = out.loc[group.loc[ids, "region_code"], _RECONCILER].to_numpy()
-    group.loc[ids, "se"] = spread.loc[group.loc[ids, "region_code"]].to_numpy()
-    group.loc[ids, "reconciled"] = True
+    inside = group["region_code"].isin(out.index)
+    group.loc[inside, "forecast"] = out.loc[group.loc[inside, "region_code"], _RECONCILER].to_numpy()
+    group.loc[inside, "se"] = spread.loc[group.loc[inside, "region_code"]].to_numpy()
+    group.loc[inside, "reconciled"] = True
     return group
 
 
