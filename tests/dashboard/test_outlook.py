@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from outlook_recompute import recompute_errors
 
 from dashboard import outlook
 from published_schema import ALL_PROGRAMS
@@ -131,58 +131,21 @@ def test_too_few_years_and_zero_series() -> None:
 
 # --- The backtest, recomputed without statsmodels or hierarchicalforecast -------------------------------------------
 
-def _recompute(cells: pd.DataFrame, history: tuple[int, ...], target: int) -> pd.DataFrame:
-    """Random walk with drift, MinTrace-OLS projection and Student's t intervals in plain numpy, scored as MAPE and
-    coverage per program, measure and level."""
-    rows = []
-    for (program, measure), group in cells.melt(
-            id_vars=["region_code", "level", "parent_code", "program", "year"], value_vars=list(outlook.MEASURES),
-            var_name="measure").groupby(["program", "measure"]):
-        if group["value"].isna().all():
-            continue
-        wide = group.pivot(index="region_code", columns="year", values="value")
-        info = group.drop_duplicates("region_code").set_index("region_code")
-        kab = sorted(info.index[info["level"] == "kabupaten"])
-        provinces = sorted(info.index[info["level"] == "provinsi"])
-        ids = ["ID", *provinces, *kab]
-        summing = np.vstack([np.ones(len(kab)), *[[float(info.loc[k, "parent_code"] == p) for k in kab]
-                                                   for p in provinces], np.eye(len(kab))])
-        y = wide.loc[ids, list(history)].to_numpy()
-        changes = np.diff(y, axis=1)
-        n = changes.shape[1]
-        drift = changes.mean(axis=1)
-        variance = ((changes - drift[:, None]) ** 2).sum(axis=1) / (n - 1)
-        steps = target - history[-1]
-        base = y[:, -1] + steps * drift
-        se = np.sqrt(steps * variance + steps**2 * variance / n)
-        projection = np.linalg.solve(summing.T @ summing, summing.T)
-        forecast = summing @ projection @ base
-        spread = np.sqrt(np.diag(summing @ projection @ np.diag(se**2) @ projection.T @ summing.T))
-        truth = wide.loc[ids, target].to_numpy()
-        for level, quantile in ((80, stats.t.ppf(0.9, n - 1)), (95, stats.t.ppf(0.975, n - 1))):
-            low, high = np.maximum(forecast - quantile * spread, 0), forecast + quantile * spread
-            rows += [{"program": program, "measure": measure, "level": info.loc[code, "level"], "code": code,
-                      "interval": level, "inside": float(lo <= true <= hi) * 100,
-                      "ape": abs(true - max(f, 0)) / true * 100}
-                     for code, lo, hi, true, f in zip(ids, low, high, truth, forecast, strict=True)]
-    scored = pd.DataFrame(rows)
-    inside = scored.pivot_table(index=["program", "measure", "level", "code"], columns="interval", values="inside")
-    ape = scored.groupby(["program", "measure", "level", "code"])["ape"].first()
-    by_level = pd.concat([ape, inside], axis=1).groupby(level=[0, 1, 2])
-    return pd.DataFrame({"series": by_level.size(), "mape": by_level["ape"].mean(),
-                         "inside_80": by_level[80].mean(), "inside_95": by_level[95].mean()})
-
-
-@pytest.mark.parametrize("seed", [1, 7])
-def test_backtest_error_equals_independent_recomputation(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "holes"), [(1, False), (7, False), (7, True)])
+def test_backtest_error_equals_independent_recomputation(seed: int, holes: bool) -> None:
     cells = make_cells(seed=seed)
+    if holes:  # a hidden kabupaten value (its province and the country unreconciled) and a kabupaten of zeros
+        cells.loc[(cells["region_code"] == "91.02") & (cells["year"] == 2022) & (cells["program"] == "PKH"),
+                  "suppressed"] = True
+        cells.loc[(cells["region_code"] == "92.02") & (cells["program"] == "PKH"), list(outlook.MEASURES)] = 0
     plan = outlook.backtest_plan(LAST_MONTHS)
     assert plan is not None
     reported = outlook.backtest_errors(outlook.backtest(cells, plan))
-    expected = _recompute(cells, plan.history, plan.target)
+    expected = recompute_errors(cells, list(plan.history), plan.target)
     reported = reported.set_index(["program", "measure", "level"]).sort_index()
     expected = expected.reindex(reported.index)
     assert len(reported) == 5 * 3  # (SEMUA: 2 measures + PKH: 3) x 3 levels
+    assert reported.loc[("PKH", "recipients", "kabupaten"), "series"] == (3 if holes else 5)
     assert (reported["series"].to_numpy() == expected["series"].to_numpy()).all()
     for column in ("mape", "inside_80", "inside_95"):
         np.testing.assert_allclose(reported[column].to_numpy(), expected[column].to_numpy(), rtol=1e-6, atol=1e-9,
