@@ -1,0 +1,112 @@
+"""The needs outlook through the real app on a four-year release built with the real commands: the page in both
+languages, its backtest table against an independent recomputation from the published database, the region profile.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from builds import built_once
+from outlook_recompute import recompute_errors
+from streamlit.testing.v1 import AppTest
+
+from dashboard import outlook, outlook_views
+from dashboard.i18n import format_percent, t
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+#: Kota Yogyakarta and Kulon Progo (as the other dashboard tests), a fifth of the households, four years.
+FIXTURE_REGIONS, YEARS = "34.71,34.01", "2022-2025"
+
+
+def _build(out_dir: Path) -> None:
+    raw, run = out_dir / "raw.duckdb", {"cwd": ROOT, "check": True, "capture_output": True, "text": True}
+    subprocess.run([sys.executable, "-m", "data", "generate", "--regions", FIXTURE_REGIONS, "--scale", "0.2",
+                    "--seed", "1", "--years", YEARS, "--out", str(raw)], **run)
+    subprocess.run([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out",
+                    str(out_dir / "published" / "bansos.duckdb"), "--geo-dir", str(out_dir / "geo")], **run)
+
+
+@pytest.fixture(scope="session")
+def years_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four published years (2022-2025) of Kota Yogyakarta and Kulon Progo."""
+    return built_once(tmp_path_factory, "outlook-years", _build) / "published" / "bansos.duckdb"
+
+
+@pytest.fixture
+def open_outlook(years_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(years_db))
+
+    def run(page: str = "proyeksi", **params: str) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        for key, value in {**params, "page": page}.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return run
+
+
+def _table_with(at: AppTest, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_outlook_page_shows_projection_backtest_and_limits(open_outlook, lang: str) -> None:
+    at = open_outlook(lang=lang, region="34", program="PKH", measure="eligible_households")
+    assert at.title[0].value == t("outlook_title", lang)
+    headings = [s.value for s in at.subheader]
+    assert t("outlook_table_title", lang, year=2026) in headings
+    assert t("outlook_backtest_title", lang, year=2025, years="2022, 2023, 2024") in headings
+    table = _table_with(at, t("outlook_col_projection", lang, year=2026))
+    assert len(table) == 1 + 5  # the province and its five kabupaten/kota (three without households here)
+    assert "statsmodels" in at.markdown[-1].value and "BPS" in at.markdown[-1].value
+
+
+def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outlook, years_db: Path) -> None:
+    with duckdb.connect(str(years_db), read_only=True) as con:
+        cells = con.execute(
+            "SELECT c.region_code, c.level, r.parent_code, c.program, CAST(c.period AS INTEGER) AS year, "
+            "c.suppressed, c.eligible_households, c.recipients, c.amount FROM disbursement_cells c "
+            "JOIN regions r ON r.code = c.region_code WHERE c.channel = 'SEMUA' AND length(c.period) = 4 "
+            "AND c.level IN ('nasional', 'provinsi', 'kabupaten')").df()
+    expected = recompute_errors(cells, [2022, 2023, 2024], 2025)
+    for program in ("SEMUA", "PKH"):
+        shown = _table_with(open_outlook(lang="en", program=program), "MAPE")
+        # The page lists measures in alphabetical order, each from the country down to kabupaten.
+        rows = expected.loc[program].reindex(
+            [(m, lv) for m in sorted(outlook_views.MEASURE_LABELS) for lv in outlook.OUTLOOK_LEVELS]).dropna()
+        assert len(shown) == len(rows) > 0
+        assert list(shown["MAPE"]) == [format_percent(v / 100, "en") for v in rows["mape"]]
+        for level in outlook.INTERVALS:
+            assert list(shown[t("outlook_col_inside", "en", level=level)]) == [
+                format_percent(v / 100, "en", 0) for v in rows[f"inside_{level}"]]
+        assert list(shown[t("outlook_col_series", "en")]) == list(rows["series"])
+
+
+def test_projection_adds_up_on_the_published_release(years_db: Path) -> None:
+    with duckdb.connect(str(years_db), read_only=True) as con:
+        result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
+    projected = result.projected
+    assert result.plan.history == (2022, 2023, 2024, 2025) and result.plan.target == 2026
+    kab = projected[projected["level"] == "kabupaten"].groupby(["program", "measure"])["forecast"].sum()
+    province = projected[projected["level"] == "provinsi"].set_index(["program", "measure"])["forecast"]
+    np.testing.assert_allclose(kab.sort_index(), province.reindex(kab.sort_index().index), rtol=1e-9)
+
+
+def test_region_profile_shows_the_projection_from_kabupaten_up(open_outlook) -> None:
+    at = open_outlook(page="wilayah", region="34.01", lang="en")
+    assert t("outlook_profile_title", "en", year=2026) in [s.value for s in at.subheader]
+    table = _table_with(at, t("outlook_col_projection", "en", year=2026))
+    assert list(table[t("metric", "en")]) == [t("m_recipients", "en"), t("m_amount", "en")]
+    assert (table[t("outlook_col_projection", "en", year=2026)] != "–").all()
+    desa = open_outlook(page="wilayah", region="34.01.01.2001", lang="en")
+    assert t("outlook_profile_title", "en", year=2026) not in [s.value for s in desa.subheader]
