@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, i18n, outlook_views, state
+from dashboard import browser, charts, components, db, export, i18n, outlook_views, state
 from dashboard.i18n import t
 from dashboard.outlook import HIDDEN
 
@@ -33,6 +33,9 @@ title = t("outlook_chart_title", ctx.lang, measure=t(outlook_views.MEASURE_LABEL
 figure = outlook_views.build_outlook_figure(history, row, measure, ctx.lang, title)
 charts.render_chart(figure, outlook_views.build_figure_table(history, row, measure, ctx.lang), ctx.lang,
                     key="outlook_chart")
+view = {"measure": measure, "program": program, "region_code": code}
+export.render_downloads(outlook_views.build_plotted(history, row), export.SERIES_KEYS, figure, release_id, ctx.lang,
+                        "outlook_chart", "proyeksi", view)
 st.caption(outlook_views.plan_note(result, ctx.lang))
 
 st.subheader(t("outlook_table_title", ctx.lang, year=result.plan.target))
@@ -57,3 +60,4 @@ knows = t("outlook_knows", ctx.lang, n=len(result.plan.history))
 if outlook_views.is_synthetic(release_id):
     knows += "\n" + t("outlook_synthetic", ctx.lang)
 st.markdown(knows)
+components.render_share(ctx, "proyeksi", None, title)

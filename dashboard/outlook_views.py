@@ -200,6 +200,22 @@ def build_figure_table(history: pd.DataFrame, row: pd.Series | None, measure: st
     return pd.DataFrame(lines)
 
 
+def build_plotted(history: pd.DataFrame, row: pd.Series | None) -> pd.DataFrame:
+    """What the chart plots, for "download what I see": period (the year), series (`published`, `projection`,
+    `lower_80`, `upper_80`, `lower_95`, `upper_95`), value, status (hidden where a published year is hidden)."""
+    done = history[history["complete"]]
+    frame = pd.DataFrame({"period": done["year"].astype(str), "series": "published", "value": done["value"],
+                          "status": ["ok" if pd.notna(v) else "hidden" for v in done["value"]]})
+    if row is not None and row["status"] == outlook.OK:
+        year = str(int(row["target_year"]))
+        bounds = {"projection": row["forecast"]} | {f"{end}_{level}": row[f"{column}_{level}"]
+                                                     for level in outlook.INTERVALS
+                                                     for end, column in (("lower", "lo"), ("upper", "hi"))}
+        frame = pd.concat([frame, pd.DataFrame({"period": year, "series": list(bounds), "value": list(bounds.values()),
+                                                "status": "ok"})], ignore_index=True)
+    return frame
+
+
 def plan_note(result: Outlook, lang: str) -> str:
     """Which years the projection uses, and why a partial latest year is left out."""
     plan = result.plan

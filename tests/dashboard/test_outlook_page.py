@@ -4,6 +4,7 @@ languages, its backtest table against an independent recomputation from the publ
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ from builds import built_once
 from outlook_recompute import recompute_errors
 from streamlit.testing.v1 import AppTest
 
-from dashboard import outlook, outlook_views
+import openformat
+from dashboard import export, outlook, outlook_views
 from dashboard.i18n import format_percent, t
 
 pytestmark = pytest.mark.slow
@@ -110,3 +112,18 @@ def test_region_profile_shows_the_projection_from_kabupaten_up(open_outlook) -> 
     assert (table[t("outlook_col_projection", "en", year=2026)] != "–").all()
     desa = open_outlook(page="wilayah", region="34.01.01.2001", lang="en")
     assert t("outlook_profile_title", "en", year=2026) not in [s.value for s in desa.subheader]
+
+
+def test_download_what_i_see_reads_back_with_pandas_defaults(years_db: Path) -> None:
+    with duckdb.connect(str(years_db), read_only=True) as con:
+        result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
+    history = outlook_views.history_of(result, "34.01", "PKH", "recipients")
+    row = outlook_views.projection_row(result, "34.01", "PKH", "recipients")
+    view = {"measure": "recipients", "program": "PKH", "region_code": "34.01"}
+    frame = export.plotted_frame(outlook_views.build_plotted(history, row), export.SERIES_KEYS, "r", view)
+    read = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
+    assert list(read["period"]) == [2022, 2023, 2024, 2025, *[2026] * 5]
+    values = dict(zip(read["series"], read["value"], strict=False))
+    assert values["projection"] == pytest.approx(row["forecast"])
+    assert values["lower_95"] <= values["lower_80"] <= values["projection"] <= values["upper_80"] <= values["upper_95"]
+    assert set(read["region_code"]) == {"ID.34.01"}
