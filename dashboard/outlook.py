@@ -197,7 +197,7 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
         quantile = stats.t.ppf(0.5 + level / 200, frame["dof"].where(frame["dof"] > 0))
         half = np.where(frame["status"] == NO_DATA, 0.0, quantile * frame["se"])
         frame[f"lo_{level}"] = np.maximum(frame["forecast"] - half, 0.0)
-        frame[f"hi_{level}"] = frame["forecast"] + half
+        frame[f"hi_{level}"] = np.maximum(frame["forecast"] + half, 0.0)
     frame["forecast"] = np.maximum(frame["forecast"], 0.0)
     return frame
 

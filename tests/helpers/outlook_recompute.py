@@ -72,7 +72,8 @@ def recompute_errors(cells: pd.DataFrame, history_years: list[int], target: int)
                 inside = {}
                 for level in (80, 95):
                     half = stats.t.ppf(0.5 + level / 200, dof) * se[code]
-                    inside[level] = float(max(forecast[code] - half, 0.0) <= truth <= forecast[code] + half) * 100
+                    low, high = max(forecast[code] - half, 0.0), max(forecast[code] + half, 0.0)
+                    inside[level] = float(low <= truth <= high) * 100
                 rows.append({"program": program, "measure": measure, "level": info.loc[code, "level"],
                              "ape": abs(truth - point) / truth * 100, "inside_80": inside[80],
                              "inside_95": inside[95]})
