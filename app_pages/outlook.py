@@ -9,13 +9,13 @@ from dashboard.outlook import HIDDEN
 ctx = components.render_header("outlook_title")
 release_id = ctx.release.release_id
 st.write(t("outlook_intro", ctx.lang))
-result = outlook_views.get_outlook(release_id)
 
 code = outlook_views.outlook_region(release_id, components.current_region(ctx))
 components.render_region_picker(ctx, code, deepest="kabupaten")
 columns = st.columns(2)
 with columns[0]:
     program = components.select_program(ctx)
+result = outlook_views.get_outlook(release_id, program)
 with columns[1]:
     measure = state.widget(st.selectbox, "measure", outlook_views.measures_for(program), "recipients",
                            known=tuple(outlook_views.MEASURE_LABELS), label=t("metric", ctx.lang),

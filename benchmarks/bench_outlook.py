@@ -82,6 +82,10 @@ def main() -> None:
     rows = 0 if result.errors is None else len(result.errors)
     print(f"  {len(result.projected):,} series ({ok:,} projected), {rows} backtest rows")
     timed("  projection only", lambda: outlook.project(cells, outlook.outlook_plan(months)))
+    # The page and the profiles compute one program at a time (cached per release and program).
+    alone = cells[cells["program"] == PROGRAM_CHOICES[0]].reset_index(drop=True)
+    timed(f"  one program ({PROGRAM_CHOICES[0]}: two measures), projection and backtest",
+          lambda: outlook_views.make_outlook(alone, months))
     if args.db:
         import duckdb
 

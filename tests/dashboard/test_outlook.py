@@ -162,3 +162,15 @@ def test_backtest_leaves_out_hidden_truths() -> None:
     assert tested.loc[tested["region_code"] == "92.01", "truth"].isna().all()
     table = outlook.backtest_errors(tested).set_index(["program", "measure", "level"])
     assert (table.xs("kabupaten", level="level")["series"] == 4).all()
+
+
+def test_a_program_alone_is_projected_as_with_the_others() -> None:
+    # The page computes (and caches) one program at a time: that must not change any figure.
+    cells = make_cells()
+    plan = outlook.outlook_plan(LAST_MONTHS)
+    together = outlook.project(cells, plan)
+    alone = outlook.project(cells[cells["program"] == "PKH"], plan)
+    keys = ["region_code", "measure"]
+    pd.testing.assert_frame_equal(
+        together[together["program"] == "PKH"].sort_values(keys).reset_index(drop=True),
+        alone.sort_values(keys).reset_index(drop=True))
