@@ -70,7 +70,9 @@ def test_outlook_page_shows_projection_backtest_and_limits(open_outlook, lang: s
     assert t("outlook_backtest_title", lang, year=2025, years="2022, 2023, 2024") in headings
     table = _table_with(at, t("outlook_col_projection", lang, year=2026))
     assert len(table) == 1 + 5  # the province and its five kabupaten/kota (three without households here)
-    assert "statsmodels" in at.markdown[-1].value and "BPS" in at.markdown[-1].value
+    limits = at.markdown[-1].value
+    assert "statsmodels" in limits and "BPS" in limits
+    assert t("outlook_synthetic", lang) in limits  # the release was made by the generator
 
 
 def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outlook, years_db: Path) -> None:
