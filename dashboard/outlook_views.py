@@ -148,9 +148,10 @@ def build_backtest_table(result: Outlook, program: str, lang: str) -> pd.DataFra
     if result.errors is None:
         return pd.DataFrame()
     errors = result.errors[result.errors["program"] == program]
+    # One first column naming the row, so that a phone's stacked table keeps measure and level together.
     return pd.DataFrame({
-        t("metric", lang): [t(MEASURE_LABELS[m], lang) for m in errors["measure"]],
-        t("level", lang): [i18n.level_name(lv, lang) for lv in errors["level"]],
+        t("outlook_col_scored", lang): [f"{t(MEASURE_LABELS[m], lang)}, {i18n.level_name(lv, lang).lower()}"
+                                        for m, lv in zip(errors["measure"], errors["level"], strict=True)],
         t("outlook_col_series", lang): errors["series"].to_numpy(),
         "MAPE": [i18n.format_percent(v / 100, lang) for v in errors["mape"]],
         t("outlook_col_inside", lang, level=80): [i18n.format_percent(v / 100, lang, 0) for v in errors["inside_80"]],
