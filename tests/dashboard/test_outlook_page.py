@@ -1,19 +1,16 @@
-"""The needs outlook through the real app on a four-year release built with the real commands: the page in both
-languages, its backtest table against an independent recomputation from the published database, the region profile.
-"""
+"""The needs outlook through the real app on the dashboard tests' four-year release, built with the real commands: the
+page in both languages, its backtest table against an independent recomputation from the published database, the
+projection adding up, "download what I see" and the region profile."""
 
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from builds import built_once
 from outlook_recompute import recompute_errors
 from streamlit.testing.v1 import AppTest
 
@@ -21,36 +18,11 @@ import openformat
 from dashboard import export, outlook, outlook_views
 from dashboard.i18n import format_percent, t
 
-pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "app.py"
-#: Kota Yogyakarta and Kulon Progo (as the other dashboard tests), a fifth of the households, four years.
-FIXTURE_REGIONS, YEARS = "34.71,34.01", "2022-2025"
-
-
-def _build(out_dir: Path) -> None:
-    raw, run = out_dir / "raw.duckdb", {"cwd": ROOT, "check": True, "capture_output": True, "text": True}
-    subprocess.run([sys.executable, "-m", "data", "generate", "--regions", FIXTURE_REGIONS, "--scale", "0.2",
-                    "--seed", "1", "--years", YEARS, "--out", str(raw)], **run)
-    subprocess.run([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out",
-                    str(out_dir / "published" / "bansos.duckdb"), "--geo-dir", str(out_dir / "geo")], **run)
-
-
-@pytest.fixture(scope="session")
-def years_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Four published years (2022-2025) of Kota Yogyakarta and Kulon Progo."""
-    return built_once(tmp_path_factory, "outlook-years", _build) / "published" / "bansos.duckdb"
-
 
 @pytest.fixture
-def open_outlook(years_db: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(years_db))
-
+def open_outlook(open_page):
     def run(page: str = "proyeksi", **params: str) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        for key, value in {**params, "page": page}.items():
-            at.query_params[key] = value
-        at.run()
+        at = open_page(page, **params)
         assert not at.exception, at.exception
         return at
 
@@ -75,8 +47,8 @@ def test_outlook_page_shows_projection_backtest_and_limits(open_outlook, lang: s
     assert t("outlook_synthetic", lang) in limits  # the release was made by the generator
 
 
-def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outlook, years_db: Path) -> None:
-    with duckdb.connect(str(years_db), read_only=True) as con:
+def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outlook, published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
         cells = con.execute(
             "SELECT c.region_code, c.level, r.parent_code, c.program, CAST(c.period AS INTEGER) AS year, "
             "c.suppressed, c.eligible_households, c.recipients, c.amount FROM disbursement_cells c "
@@ -96,8 +68,8 @@ def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outloo
         assert list(shown[t("outlook_col_series", "en")]) == list(rows["series"])
 
 
-def test_projection_adds_up_on_the_published_release(years_db: Path) -> None:
-    with duckdb.connect(str(years_db), read_only=True) as con:
+def test_projection_adds_up_on_the_published_release(published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
         result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
     projected = result.projected
     assert result.plan.history == (2022, 2023, 2024, 2025) and result.plan.target == 2026
@@ -116,8 +88,8 @@ def test_region_profile_shows_the_projection_from_kabupaten_up(open_outlook) -> 
     assert t("outlook_profile_title", "en", year=2026) not in [s.value for s in desa.subheader]
 
 
-def test_download_what_i_see_reads_back_with_pandas_defaults(years_db: Path) -> None:
-    with duckdb.connect(str(years_db), read_only=True) as con:
+def test_download_what_i_see_reads_back_with_pandas_defaults(published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
         result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
     history = outlook_views.history_of(result, "34.01", "PKH", "recipients")
     row = outlook_views.projection_row(result, "34.01", "PKH", "recipients")
