@@ -19,6 +19,7 @@ PAGES = {
     "tren": st.Page("app_pages/trends.py", title=i18n.t("page_trends", lang), url_path="tren"),
     "kesenjangan": st.Page("app_pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
     "wilayah": st.Page("app_pages/region.py", title=i18n.t("page_region", lang), url_path="wilayah"),
+    "proyeksi": st.Page("app_pages/outlook.py", title=i18n.t("page_outlook", lang), url_path="proyeksi"),
     "data": st.Page("app_pages/open_data.py", title=i18n.t("page_open_data", lang), url_path="data"),
 }
 if not db.published_path().exists():

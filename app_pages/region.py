@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import browser, charts, components, db, export, i18n, metrics, panels, search, shareable, state, views
 from dashboard.i18n import t
+from dashboard.outlook_views import render_profile_outlook
 from published_schema import ALL_PROGRAMS, NATIONAL_CODE
 
 ctx = components.render_header("region_title")
@@ -65,6 +66,8 @@ if trend_code != code:  # complaints are published from kecamatan up
     st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
 complaints = views.build_complaint_table(db.get_complaints(release_id, trend_code, year), ctx.lang, threshold)
 components.render_table(complaints, t("col_status", ctx.lang), narrow)
+
+render_profile_outlook(release_id, code, region["level"], ctx.lang)
 
 st.subheader(t("share_link", ctx.lang))
 st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None, wrap_lines=True)

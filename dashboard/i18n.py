@@ -247,6 +247,99 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_link": ("Tautan untuk dibagikan", "Shareable link"),
     "trend_title": ("Tren {name}", "Trend of {name}"),
     "parent_of": ("{kind} {name}", "{kind} {name}"),
+    # needs outlook (dashboard/outlook.py: the model; outlook_views.py: its tables and chart)
+    "page_outlook": ("Proyeksi kebutuhan", "Needs outlook"),
+    "outlook_title": ("Proyeksi kebutuhan", "Needs outlook"),
+    "outlook_intro": (
+        "Berapa keluarga sasaran, keluarga penerima dan Rupiah yang akan dibutuhkan tiap kabupaten/kota dan provinsi "
+        "tahun depan, dengan rentang 80% dan 95%, dihitung hanya dari angka tahunan yang diterbitkan. Di bawahnya: "
+        "seberapa jauh cara yang sama meleset untuk tahun lengkap terakhir.",
+        "How many eligible households, recipient households and Rupiah each kabupaten/kota and province will need "
+        "next year, with 80% and 95% intervals, computed from published yearly figures only. Below: how far the same "
+        "method missed for the last complete year."),
+    "outlook_col_last": ("{year} (diterbitkan)", "{year} (published)"),
+    "outlook_col_projection": ("Proyeksi {year}", "Projection {year}"),
+    "outlook_col_interval": ("Rentang {level}%", "{level}% interval"),
+    "outlook_col_series": ("Wilayah dinilai", "Regions scored"),
+    "outlook_col_scored": ("Ukuran, tingkat", "Measure, level"),
+    "outlook_col_inside": ("Angka sebenarnya di dalam rentang {level}%", "Truth inside the {level}% interval"),
+    "outlook_col_year": ("Tahun", "Year"),
+    "outlook_note_hidden": ("tidak diproyeksikan: riwayatnya memuat angka yang disembunyikan",
+                            "not projected: its history has a hidden value"),
+    "outlook_note_short": ("tidak diproyeksikan: kurang dari tiga tahun lengkap",
+                           "not projected: fewer than three complete years"),
+    "outlook_note_unreconciled": (
+        "belum disesuaikan: ada wilayah di bawahnya yang tidak diproyeksikan, jadi jumlahnya tidak bisa dicocokkan",
+        "not reconciled: a region below it is not projected, so the sum cannot be matched"),
+    "outlook_published": ("Diterbitkan (tahun lengkap)", "Published (complete years)"),
+    "outlook_interval_name": ("Proyeksi, rentang {level}%", "Projection, {level}% interval"),
+    "outlook_chart_title": ("{measure}, {name}: diterbitkan dan proyeksi {year}",
+                            "{measure}, {name}: published and projected for {year}"),
+    "outlook_table_title": ("Proyeksi {year} per wilayah", "Projection for {year} by region"),
+    "outlook_backtest_title": ("Uji balik: {year} diproyeksikan dari {years}",
+                               "Backtest: {year} projected from {years}"),
+    "outlook_backtest_note": (
+        "Proyeksi {year} dibuat dengan cara yang sama dari tahun-tahun sebelumnya saja, lalu dibandingkan dengan angka "
+        "{year} yang diterbitkan. MAPE = rata-rata selisih mutlak sebagai persen angka sebenarnya. Wilayah yang tidak "
+        "diproyeksikan, atau yang angka sebenarnya nol atau disembunyikan, tidak dinilai. Dengan satu tahun uji dan "
+        "sedikit wilayah, persen di dalam rentang masih kasar.",
+        "{year} is projected the same way from the years before it only, then compared with the published {year}. "
+        "MAPE = mean absolute error as a percent of the truth. Regions not projected, or whose truth is zero or "
+        "hidden, are not scored. With one test year and few regions, the share inside the intervals is rough."),
+    "outlook_backtest_none": (
+        "Uji balik butuh sedikitnya tiga tahun lengkap sebelum tahun yang diuji; rilis ini belum memilikinya.",
+        "The backtest needs at least three complete years before the year tested; this release does not have them."),
+    "outlook_plan": ("Proyeksi {target} dihitung dari tahun lengkap {years}.",
+                     "The {target} projection uses the complete years {years}."),
+    "outlook_partial": (
+        "Tahun {year} belum lengkap (belum sampai Desember), jadi tidak dipakai: proyeksi melangkah dua tahun dari "
+        "tahun lengkap terakhir, dan rentangnya lebih lebar.",
+        "{year} is not complete yet (not through December), so it is not used: the projection steps two years from "
+        "the last complete year, and its intervals are wider."),
+    "outlook_no_eligible": (
+        "Keluarga sasaran dihitung per program: pilih satu program untuk melihat proyeksinya.",
+        "Eligible households are counted per program: pick one program to see their projection."),
+    "outlook_profile_title": ("Proyeksi {year}", "Projection for {year}"),
+    "outlook_profile_note": (
+        "Semua program; dari angka tahunan yang diterbitkan saja. Cara, uji balik dan batasnya: halaman Proyeksi "
+        "kebutuhan.",
+        "All programs; from published yearly figures only. Method, backtest and limits: the Needs outlook page."),
+    "outlook_knows_title": ("Apa yang diketahui model ini, dan apa yang tidak",
+                            "What this model knows, and what it does not"),
+    "outlook_knows": (
+        "- **Yang dipakai**: hanya angka tahunan yang diterbitkan di dasbor ini, per wilayah, program dan ukuran. "
+        "Angka yang disembunyikan tidak pernah dipakai: wilayah yang riwayatnya memuat angka tersembunyi tidak "
+        "diproyeksikan, dan provinsinya tidak disesuaikan.\n"
+        "- **Cara**: tiap deret diproyeksikan sebagai jalan acak dengan kecenderungan (tahun depan = tahun terakhir + "
+        "rata-rata perubahan tahunan; statsmodels). Rentangnya memakai sebaran t Student karena riwayatnya pendek. "
+        "Lalu kabupaten/kota disesuaikan agar berjumlah sama dengan provinsinya, dan provinsi dengan Indonesia "
+        "(MinTrace, hierarchicalforecast). Batas bawah tidak pernah di bawah nol.\n"
+        "- **Riwayat pendek**: {n} tahun lengkap saja. Tiga atau empat titik tidak bisa menunjukkan siklus, titik "
+        "balik atau guncangan; rentangnya lebar karena memang sedikit yang diketahui.\n"
+        "- **Tanpa faktor lain**: angka kemiskinan BPS, kuota, perubahan besaran bantuan, bencana dan harga tidak "
+        "ada di dalam model. Angka kemiskinan BPS per provinsi dan tahun tidak dipakai karena proyek ini belum "
+        "memuatnya dari sumber resmi yang bisa dikutip, dan angka karangan tidak dipakai.\n"
+        "- **Rupiah**: Rupiah yang disalurkan dengan besaran bantuan yang berlaku selama ini; perubahan besaran "
+        "bantuan tahun depan tidak diketahui model.",
+        "- **What it uses**: only the yearly figures published on this dashboard, per region, program and measure. "
+        "Hidden values are never used: a region whose history has a hidden value is not projected, and its province "
+        "is not reconciled.\n"
+        "- **How**: each series is projected as a random walk with drift (next year = last year + the mean yearly "
+        "change; statsmodels). The intervals use Student's t because the history is short. Kabupaten/kota are then "
+        "reconciled to add up to their province, and provinces to Indonesia (MinTrace, hierarchicalforecast). Lower "
+        "bounds never go below zero.\n"
+        "- **Short history**: {n} complete years only. Three or four points cannot show cycles, turning points or "
+        "shocks; the intervals are wide because little is known.\n"
+        "- **No other factors**: BPS poverty rates, quotas, changes in benefit amounts, disasters and prices are not "
+        "in the model. BPS poverty rates by province and year are not used because this project does not yet load "
+        "them from an official, citable source, and made-up figures are not used.\n"
+        "- **Rupiah**: Rupiah paid at the benefit amounts in force so far; a change of amounts next year is unknown "
+        "to the model."),
+    "outlook_synthetic": (
+        "- **Data demo sintetis**: semua angka rilis ini dibuat oleh generator data, jadi proyeksinya menunjukkan cara "
+        "kerjanya, bukan kebutuhan nyata.",
+        "- **Synthetic demo data**: every figure of this release comes from the data generator, so the projection "
+        "shows how the method works, not a real need."),
     # open data
     "page_open_data": ("Data terbuka", "Open data"),
     "open_data_title": ("Data terbuka", "Open data"),

@@ -27,7 +27,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 PAGES = [("", "Beranda"),  # the default page lives at /
           ("peta", "Peta"), ("tren", "Tren bulanan"), ("kesenjangan", "Kesenjangan cakupan"),
-         ("wilayah", "Cek wilayah")]
+         ("wilayah", "Cek wilayah"), ("proyeksi", "Proyeksi kebutuhan")]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,0 +1,266 @@
+"""The outlook's data and views: the published year cells it reads, the projection cached per release, and its
+tables, chart and profile section in the reader's language (the model itself is `dashboard.outlook`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import charts, db, i18n, outlook, queries
+from dashboard.i18n import t
+from published_schema import ALL_CHANNELS, ALL_PROGRAMS, NATIONAL_CODE
+
+#: Measure -> its label's text key, in the order the page offers them.
+MEASURE_LABELS = {"recipients": "m_recipients", "amount": "m_amount", "eligible_households": "m_eligible"}
+#: What the status of a series says in its row (`ok` says nothing; an unreconciled row says so on its own).
+_STATUS_NOTES = {outlook.HIDDEN: "outlook_note_hidden", outlook.SHORT: "outlook_note_short",
+                 outlook.NO_DATA: "no_data"}
+
+
+def year_cells(con: queries.Connection) -> pd.DataFrame:
+    """Whole-year disbursement cells of the country, provinces and kabupaten/kota, all channels together, every
+    program and published year (outlook.CELL_COLUMNS)."""
+    return queries.query(
+        con, "SELECT c.region_code, c.level, r.parent_code, c.program, p.year, c.suppressed, "
+        "c.eligible_households, c.recipients, c.amount FROM disbursement_cells c "
+        "JOIN regions r ON r.code = c.region_code AND r.level = c.level "
+        "JOIN periods p ON p.period = c.period AND p.kind = 'year' "
+        "WHERE c.channel = ? AND c.level IN (SELECT unnest(?)) ORDER BY c.region_code, c.program, p.year",
+        [ALL_CHANNELS, list(outlook.OUTLOOK_LEVELS)])
+
+
+def last_months(con: queries.Connection) -> dict[int, int]:
+    """Each published year's last published month."""
+    frame = queries.query(con, "SELECT year, max(month) AS last FROM periods WHERE kind = 'month' GROUP BY year")
+    return {int(y): int(m) for y, m in zip(frame["year"], frame["last"], strict=True)}
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The projection of next year, its backtest (None without enough complete years) and the cells behind them."""
+
+    plan: outlook.Plan
+    projected: pd.DataFrame
+    test_plan: outlook.Plan | None
+    tested: pd.DataFrame | None
+    errors: pd.DataFrame | None
+    cells: pd.DataFrame
+
+
+def make_outlook(cells: pd.DataFrame, months: dict[int, int]) -> Outlook:
+    """Project next year and backtest the last complete year from the same published cells."""
+    plan, test_plan = outlook.outlook_plan(months), outlook.backtest_plan(months)
+    tested = errors = None
+    if test_plan is not None and len(test_plan.history) >= outlook.MIN_YEARS:
+        tested = outlook.backtest(cells, test_plan)
+        errors = outlook.backtest_errors(tested)
+    return Outlook(plan, outlook.project(cells, plan), test_plan, tested, errors, cells)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def get_outlook(release_id: str, program: str) -> Outlook:
+    """One program's outlook in a release (computed once per release, program and server process). Programs are
+    reconciled apart, so one program's projection is the same whether or not the others are computed with it; a
+    profile needs only "all programs" (a quarter of the work: about a second for 514 kabupaten)."""
+    con = db.get_connection(release_id)
+    cells = year_cells(con)
+    return make_outlook(cells[cells["program"] == program].reset_index(drop=True), last_months(con))
+
+
+# --- Views --------------------------------------------------------------------------------------------------------
+
+def format_value(value: float, measure: str, lang: str) -> str:
+    if pd.isna(value):
+        return "–"
+    return i18n.format_rupiah(value, lang) if measure == "amount" else i18n.format_int(value, lang)
+
+
+def _interval(row: pd.Series, level: int, measure: str, lang: str) -> str:
+    if row["status"] != outlook.OK:
+        return "–"
+    return f"{format_value(row[f'lo_{level}'], measure, lang)} – {format_value(row[f'hi_{level}'], measure, lang)}"
+
+
+def _note(row: pd.Series, lang: str) -> str:
+    if row["status"] in _STATUS_NOTES:
+        return t(_STATUS_NOTES[row["status"]], lang)
+    return "" if row["reconciled"] else t("outlook_note_unreconciled", lang)
+
+
+def outlook_region(release_id: str, code: str) -> str:
+    """The region the outlook shows for `code`: itself from kabupaten up, else its kabupaten/kota."""
+    region = db.region(release_id, code)
+    return code if region["level"] in outlook.OUTLOOK_LEVELS else str(region["kabupaten_code"])
+
+
+def projection_row(result: Outlook, code: str, program: str, measure: str) -> pd.Series | None:
+    """One series' projection (None when the release has no such series)."""
+    rows = result.projected
+    found = rows[(rows["region_code"] == code) & (rows["program"] == program) & (rows["measure"] == measure)]
+    return None if found.empty else found.iloc[0]
+
+
+def measures_for(program: str) -> list[str]:
+    """Eligible households are counted per program: never for all programs together."""
+    return [m for m in MEASURE_LABELS if program != ALL_PROGRAMS or m != "eligible_households"]
+
+
+def is_synthetic(release_id: str) -> bool:
+    """Whether the release was made from the data generator (the demo) rather than ingested files."""
+    sources = db.get_release_row(release_id).get("sources") or {}
+    return bool(sources.get("generator")) and not sources.get("ingested_files")
+
+
+def outlook_rows(result: Outlook, code: str, level: str) -> list[str]:
+    """The region and the regions the table lists under it: a province's kabupaten, the country's provinces."""
+    below = {"nasional": "provinsi", "provinsi": "kabupaten"}.get(level)
+    rows = result.projected
+    children = rows.loc[(rows["level"] == below) & (rows["parent_code"] == code), "region_code"] if below else []
+    return [code, *sorted(set(children))]
+
+
+def build_projection_table(result: Outlook, codes: list[str], names: dict[str, str], program: str, measure: str,
+                           lang: str) -> pd.DataFrame:
+    """One row per region: the last complete year, the projection, its 80% and 95% intervals and a note."""
+    rows = result.projected.set_index(["region_code", "program", "measure"])
+    plan, table = result.plan, []
+    for code in codes:
+        if (code, program, measure) not in rows.index:
+            continue
+        row = rows.loc[(code, program, measure)]
+        table.append({t("region", lang): names.get(code, code),
+                      t("outlook_col_last", lang, year=plan.history[-1] if plan.history else "–"):
+                          format_value(row["last_value"], measure, lang),
+                      t("outlook_col_projection", lang, year=plan.target): format_value(
+                          row["forecast"] if row["status"] == outlook.OK else float("nan"), measure, lang),
+                      t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
+                      t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
+                      t("col_description", lang): _note(row, lang)})
+    return pd.DataFrame(table)
+
+
+def build_backtest_table(result: Outlook, program: str, lang: str) -> pd.DataFrame:
+    """The backtest's error for one program: a row per measure and level (MAPE, and how often the published value
+    fell inside each interval), the count of series scored."""
+    if result.errors is None:
+        return pd.DataFrame()
+    errors = result.errors[result.errors["program"] == program]
+    # One first column naming the row, so that a phone's stacked table keeps measure and level together.
+    return pd.DataFrame({
+        t("outlook_col_scored", lang): [f"{t(MEASURE_LABELS[m], lang)}, {i18n.level_name(lv, lang).lower()}"
+                                        for m, lv in zip(errors["measure"], errors["level"], strict=True)],
+        t("outlook_col_series", lang): errors["series"].to_numpy(),
+        "MAPE": [i18n.format_percent(v / 100, lang) for v in errors["mape"]],
+        t("outlook_col_inside", lang, level=80): [i18n.format_percent(v / 100, lang, 0) for v in errors["inside_80"]],
+        t("outlook_col_inside", lang, level=95): [i18n.format_percent(v / 100, lang, 0) for v in errors["inside_95"]],
+    })
+
+
+def history_of(result: Outlook, code: str, program: str, measure: str) -> pd.DataFrame:
+    """year, value (NaN where hidden), complete (bool): the region's published yearly values."""
+    cells = result.cells
+    cells = cells[(cells["region_code"] == code) & (cells["program"] == program)]
+    values = cells[measure].astype("float64").where(~cells["suppressed"].astype(bool))
+    complete = cells["year"] != result.plan.partial  # only the latest year can be partial
+    return pd.DataFrame({"year": cells["year"].to_numpy(), "value": values.to_numpy(),
+                         "complete": complete.to_numpy()}).sort_values("year")
+
+
+def build_outlook_figure(history: pd.DataFrame, row: pd.Series | None, measure: str, lang: str,
+                         title: str) -> go.Figure:
+    """Published whole years as a line, and the projection with its 95% (thin) and 80% (thick) intervals."""
+    fig = go.Figure()
+    done = history[history["complete"]]
+    fig.add_trace(go.Scatter(x=done["year"].astype(str), y=done["value"], mode="lines+markers", connectgaps=False,
+                             name=t("outlook_published", lang), line={"color": charts.QUALITATIVE[0], "width": 2}))
+    if row is not None and row["status"] == outlook.OK:
+        year = [str(int(row["target_year"]))]
+        for level, width in ((95, 1.5), (80, 5)):
+            fig.add_trace(go.Scatter(
+                x=year, y=[row["forecast"]], mode="markers", name=t("outlook_interval_name", lang, level=level),
+                marker={"color": charts.QUALITATIVE[1], "size": 10, "symbol": "diamond"},
+                error_y={"type": "data", "symmetric": False, "array": [row[f"hi_{level}"] - row["forecast"]],
+                         "arrayminus": [row["forecast"] - row[f"lo_{level}"]], "thickness": width, "width": 6}))
+    fig = charts._layout(fig, lang, title, t(MEASURE_LABELS[measure], lang))
+    fig.update_layout(showlegend=True, hovermode="closest")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="tozero")
+    return charts.money_axis(fig, pd.concat([history["value"], pd.Series([row["hi_95"]] if row is not None else [])]),
+                             lang) if measure == "amount" else fig
+
+
+def build_figure_table(history: pd.DataFrame, row: pd.Series | None, measure: str, lang: str) -> pd.DataFrame:
+    """The chart's values as a table: each published year, then the projection with its intervals."""
+    lines = [{t("outlook_col_year", lang): str(y), t("col_value", lang): format_value(v, measure, lang) if pd.notna(v)
+              else i18n.hidden_label(lang)} for y, v in zip(history.loc[history["complete"], "year"],
+                                                           history.loc[history["complete"], "value"], strict=True)]
+    if row is not None and row["status"] == outlook.OK:
+        lines.append({t("outlook_col_year", lang): t("outlook_col_projection", lang, year=int(row["target_year"])),
+                      t("col_value", lang): f"{format_value(row['forecast'], measure, lang)} "
+                                            f"(95%: {_interval(row, 95, measure, lang)})"})
+    return pd.DataFrame(lines)
+
+
+def build_plotted(history: pd.DataFrame, row: pd.Series | None) -> pd.DataFrame:
+    """What the chart plots, for "download what I see": period (the year), series (`published`, `projection`,
+    `lower_80`, `upper_80`, `lower_95`, `upper_95`), value, status (hidden where a published year is hidden)."""
+    done = history[history["complete"]]
+    frame = pd.DataFrame({"period": done["year"].astype(str), "series": "published", "value": done["value"],
+                          "status": ["ok" if pd.notna(v) else "hidden" for v in done["value"]]})
+    if row is not None and row["status"] == outlook.OK:
+        year = str(int(row["target_year"]))
+        bounds = {"projection": row["forecast"]} | {f"{end}_{level}": row[f"{column}_{level}"]
+                                                     for level in outlook.INTERVALS
+                                                     for end, column in (("lower", "lo"), ("upper", "hi"))}
+        frame = pd.concat([frame, pd.DataFrame({"period": year, "series": list(bounds), "value": list(bounds.values()),
+                                                "status": "ok"})], ignore_index=True)
+    return frame
+
+
+def plan_note(result: Outlook, lang: str) -> str:
+    """Which years the projection uses, and why a partial latest year is left out."""
+    plan = result.plan
+    years = ", ".join(str(y) for y in plan.history)
+    text = t("outlook_plan", lang, years=years, target=plan.target)
+    if plan.partial is not None:
+        text += " " + t("outlook_partial", lang, year=plan.partial)
+    return text
+
+
+# --- In a region's profile -----------------------------------------------------------------------------------------
+
+def render_profile_outlook(release_id: str, code: str, level: str, lang: str) -> None:
+    """Next year's recipients and Rupiah for all programs, with intervals, in a region's profile (kabupaten and up)."""
+    if level not in outlook.OUTLOOK_LEVELS:
+        return
+    result = get_outlook(release_id, ALL_PROGRAMS)
+    st.subheader(t("outlook_profile_title", lang, year=result.plan.target))
+    rows = result.projected.set_index(["region_code", "program", "measure"])
+    table = []
+    for measure in ("recipients", "amount"):
+        if (code, ALL_PROGRAMS, measure) in rows.index:
+            row = rows.loc[(code, ALL_PROGRAMS, measure)]
+            table.append({t("metric", lang): t(MEASURE_LABELS[measure], lang),
+                          t("outlook_col_projection", lang, year=result.plan.target): format_value(
+                              row["forecast"] if row["status"] == outlook.OK else float("nan"), measure, lang),
+                          t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
+                          t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
+                          t("col_description", lang): _note(row, lang)})
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
+
+
+def region_names(release_id: str, code: str, level: str, lang: str) -> dict[str, str]:
+    """Code -> name of the region and of the regions the outlook table lists under it."""
+    names = {NATIONAL_CODE: t("national", lang)}
+    region = db.region(release_id, code)
+    names[code] = names.get(code) or i18n.region_name(region["name"], region["kind"], lang)
+    below = {"nasional": "provinsi", "provinsi": "kabupaten"}.get(level)
+    if below:
+        children = db.get_regions_in(release_id, code, below)
+        names.update({c: i18n.region_name(n, k, lang)
+                      for c, n, k in zip(children["code"], children["name"], children["kind"], strict=True)})
+    return names

@@ -1,0 +1,103 @@
+"""The needs outlook through the real app on the dashboard tests' four-year release, built with the real commands: the
+page in both languages, its backtest table against an independent recomputation from the published database, the
+projection adding up, "download what I see" and the region profile."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from outlook_recompute import recompute_errors
+from streamlit.testing.v1 import AppTest
+
+import openformat
+from dashboard import export, outlook, outlook_views
+from dashboard.i18n import format_percent, t
+
+
+@pytest.fixture
+def open_outlook(open_page):
+    def run(page: str = "proyeksi", **params: str) -> AppTest:
+        at = open_page(page, **params)
+        assert not at.exception, at.exception
+        return at
+
+    return run
+
+
+def _table_with(at: AppTest, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_outlook_page_shows_projection_backtest_and_limits(open_outlook, lang: str) -> None:
+    at = open_outlook(lang=lang, region="34", program="PKH", measure="eligible_households")
+    assert at.title[0].value == t("outlook_title", lang)
+    headings = [s.value for s in at.subheader]
+    assert t("outlook_table_title", lang, year=2026) in headings
+    assert t("outlook_backtest_title", lang, year=2025, years="2022, 2023, 2024") in headings
+    table = _table_with(at, t("outlook_col_projection", lang, year=2026))
+    assert len(table) == 1 + 5  # the province and its five kabupaten/kota (three without households here)
+    limits = at.markdown[-1].value
+    assert "statsmodels" in limits and "BPS" in limits
+    assert t("outlook_synthetic", lang) in limits  # the release was made by the generator
+
+
+def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outlook, published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        cells = con.execute(
+            "SELECT c.region_code, c.level, r.parent_code, c.program, CAST(c.period AS INTEGER) AS year, "
+            "c.suppressed, c.eligible_households, c.recipients, c.amount FROM disbursement_cells c "
+            "JOIN regions r ON r.code = c.region_code WHERE c.channel = 'SEMUA' AND length(c.period) = 4 "
+            "AND c.level IN ('nasional', 'provinsi', 'kabupaten')").df()
+    expected = recompute_errors(cells, [2022, 2023, 2024], 2025)
+    for program in ("SEMUA", "PKH"):
+        shown = _table_with(open_outlook(lang="en", program=program), "MAPE")
+        # The page lists measures in alphabetical order, each from the country down to kabupaten.
+        rows = expected.loc[program].reindex(
+            [(m, lv) for m in sorted(outlook_views.MEASURE_LABELS) for lv in outlook.OUTLOOK_LEVELS]).dropna()
+        assert len(shown) == len(rows) > 0
+        assert list(shown["MAPE"]) == [format_percent(v / 100, "en") for v in rows["mape"]]
+        for level in outlook.INTERVALS:
+            assert list(shown[t("outlook_col_inside", "en", level=level)]) == [
+                format_percent(v / 100, "en", 0) for v in rows[f"inside_{level}"]]
+        assert list(shown[t("outlook_col_series", "en")]) == list(rows["series"])
+
+
+def test_projection_adds_up_on_the_published_release(published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
+    projected = result.projected
+    assert result.plan.history == (2022, 2023, 2024, 2025) and result.plan.target == 2026
+    kab = projected[projected["level"] == "kabupaten"].groupby(["program", "measure"])["forecast"].sum()
+    province = projected[projected["level"] == "provinsi"].set_index(["program", "measure"])["forecast"]
+    np.testing.assert_allclose(kab.sort_index(), province.reindex(kab.sort_index().index), rtol=1e-9)
+
+
+def test_region_profile_shows_the_projection_from_kabupaten_up(open_outlook) -> None:
+    at = open_outlook(page="wilayah", region="34.01", lang="en")
+    assert t("outlook_profile_title", "en", year=2026) in [s.value for s in at.subheader]
+    table = _table_with(at, t("outlook_col_projection", "en", year=2026))
+    assert list(table[t("metric", "en")]) == [t("m_recipients", "en"), t("m_amount", "en")]
+    assert (table[t("outlook_col_projection", "en", year=2026)] != "–").all()
+    desa = open_outlook(page="wilayah", region="34.01.01.2001", lang="en")
+    assert t("outlook_profile_title", "en", year=2026) not in [s.value for s in desa.subheader]
+
+
+def test_download_what_i_see_reads_back_with_pandas_defaults(published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
+    history = outlook_views.history_of(result, "34.01", "PKH", "recipients")
+    row = outlook_views.projection_row(result, "34.01", "PKH", "recipients")
+    view = {"measure": "recipients", "program": "PKH", "region_code": "34.01"}
+    frame = export.plotted_frame(outlook_views.build_plotted(history, row), export.SERIES_KEYS, "r", view)
+    read = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
+    assert list(read["period"]) == [2022, 2023, 2024, 2025, *[2026] * 5]
+    values = dict(zip(read["series"], read["value"], strict=False))
+    assert values["projection"] == pytest.approx(row["forecast"])
+    assert values["lower_95"] <= values["lower_80"] <= values["projection"] <= values["upper_80"] <= values["upper_95"]
+    assert set(read["region_code"]) == {"ID.34.01"}
