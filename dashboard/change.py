@@ -46,6 +46,8 @@ class Comparison:
     before_months: tuple[int, int]
     #: The same months of both years summed from month cells (else one period each side).
     from_months: bool = False
+    #: The last month the year before publishes (for the whole-year fallback's label).
+    before_through: int = 12
 
     @property
     def like_for_like(self) -> bool:
@@ -53,8 +55,10 @@ class Comparison:
 
     def label(self, lang: str) -> str:
         """'2025 vs 2024', 'Okt 2025 vs Okt 2024', '2025 Jan–Okt vs 2024 Jan–Okt', '2025 Jan–Okt vs 2024 Jan–Des'."""
-        return i18n.t("change_vs", lang, now=_side(self.year, self.now_months, self.now_periods, lang),
-                      before=_side(self.before, self.before_months, self.before_periods, lang))
+        # Months are named on both sides when they differ: "2025 Jan–Okt vs 2024 Jan–Des", never "vs 2024".
+        full = self.like_for_like
+        return i18n.t("change_vs", lang, now=_side(self.year, self.now_months, self.now_periods, lang, full),
+                      before=_side(self.before, self.before_months, self.before_periods, lang, full))
 
     def code(self) -> str:
         """The comparison in files (no language): '2025 vs 2024', '2025-01/2025-10 vs 2024-01/2024-10'."""
@@ -63,10 +67,10 @@ class Comparison:
         return f"{side(self.now_periods)} vs {side(self.before_periods)}"
 
 
-def _side(year: str, months: tuple[int, int], periods: tuple[str, ...], lang: str) -> str:
+def _side(year: str, months: tuple[int, int], periods: tuple[str, ...], lang: str, plain: bool = True) -> str:
     if len(periods) == 1 and len(periods[0]) == 7:
         return i18n.format_month_short(periods[0], lang)
-    if months == (1, 12):
+    if months == (1, 12) and plain:
         return year
     first, last = (i18n.MONTHS[lang][m - 1][:3] for m in months)
     return f"{year} {first}–{last}" if first != last else f"{year} {first}"
@@ -91,18 +95,19 @@ def plan(period: str, year: str, before: str, months_now: Sequence[int], months_
     if last_now < last_before and level in LIKE_LEVELS and metric in SUMMED:
         months = range(1, last_now + 1)
         return Comparison(year, before, tuple(f"{year}-{m:02d}" for m in months),
-                          tuple(f"{before}-{m:02d}" for m in months), (1, last_now), (1, last_now), True)
+                          tuple(f"{before}-{m:02d}" for m in months), (1, last_now), (1, last_now), True,
+                          last_before)
     return whole_years(year, before, last_now, last_before)
 
 
 def whole_years(year: str, before: str, last_now: int, last_before: int) -> Comparison:
     """The two whole-year cells, whatever months each covers (the label says which)."""
-    return Comparison(year, before, (year,), (before,), (1, last_now), (1, last_before))
+    return Comparison(year, before, (year,), (before,), (1, last_now), (1, last_before), before_through=last_before)
 
 
 def fallback(comparison: Comparison) -> Comparison:
     """The whole years instead of the same months (some month cell is hidden: the sum would need it)."""
-    return whole_years(comparison.year, comparison.before, comparison.now_months[1], 12)
+    return whole_years(comparison.year, comparison.before, comparison.now_months[1], comparison.before_through)
 
 
 def all_published(frames: Sequence[pd.DataFrame], metric: str) -> bool:
@@ -249,7 +254,8 @@ def build_change_table(table: pd.DataFrame, names: Sequence[str], metric: str, c
     def changed(kind: str) -> list[str]:
         return format_changes(as_values(table, kind), metric, kind, lang, threshold)
 
-    now = _side(comparison.year, comparison.now_months, comparison.now_periods, lang)
-    before = _side(comparison.before, comparison.before_months, comparison.before_periods, lang)
+    full = comparison.like_for_like
+    now = _side(comparison.year, comparison.now_months, comparison.now_periods, lang, full)
+    before = _side(comparison.before, comparison.before_months, comparison.before_periods, lang, full)
     return pd.DataFrame({first: list(names), now: shown("now"), before: shown("before"),
                          i18n.t("col_change", lang): changed("abs"), i18n.t("col_change_pct", lang): changed("pct")})
