@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -382,3 +383,58 @@ def test_values_never_mix_two_years_on_any_page(open_two_years, two_years):
             frames = " ".join(d.value.to_csv() for d in at.dataframe)
             assert "777,777" not in text + frames and "777777" not in text + frames, (page, year)
 
+
+
+# --- a real browser ---------------------------------------------------------------------------------------------
+
+def _browser_helpers():
+    """The real-browser helpers of test_browser.py (its server, Chromium and waits), loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_yoy_browser", Path(__file__).with_name("test_browser.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_change_map_and_its_csv_in_a_real_browser(two_years, tmp_path):
+    helpers = _browser_helpers()
+    helpers._require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    latest, before = year_of(two_years)
+    cells = read(two_years, "SELECT region_code, period, suppressed, recipients FROM disbursement_cells "
+                 "WHERE level = 'kecamatan' AND region_code LIKE '34.01.%' AND program = 'SEMUA' "
+                 "AND channel = ? AND period IN (?, ?)", [ALL_CHANNELS, latest, before])
+    wide = cells.pivot(index="region_code", columns="period")
+    with (helpers._streamlit({**os.environ, "BANSOS_PUBLISHED_DB": str(two_years)}) as url, sync_playwright() as pw):
+        context = pw.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=helpers.CHROMIUM,
+                                                        headless=True, args=helpers.CHROMIUM_ARGS,
+                                                        viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{url}/peta?region=34.01&level=kecamatan&change=abs&lang=en", wait_until="domcontentloaded")
+        helpers._wait_rendered(page, 2.0)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("canvas").count() >= 1
+        assert f"Recipient households: change since {before}" in page.locator("[role='list']").first.inner_text()
+        shown = pd.read_csv(io.BytesIO(helpers._download(page, ".st-key-map_csv button")))
+        assert set(shown["measure"]) == {"recipients_change"} and set(shown["period"]) == {f"{latest} vs {before}"}
+        shown = shown.set_index("region_code")
+        for code in wide.index:
+            got = shown.loc[openformat.public_code(code)]
+            if wide.loc[code, "suppressed"].any():
+                assert pd.isna(got["value"]) and got["status"] == "hidden"
+            else:
+                expected = wide.loc[code, ("recipients", latest)] - wide.loc[code, ("recipients", before)]
+                assert got["value"] == expected and got["status"] == "ok"
+        # The reader picks the year before: the URL carries it, and the year before has no change to show.
+        picker = page.locator(".st-key-w_year input")
+        picker.click()
+        picker.fill(before)
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"() => location.search.includes('year={before}')", timeout=20_000)
+        helpers._wait_rendered(page, 1.0)
+        assert f"{int(before) - 1} is not published" in page.locator("[data-testid='stMain']").inner_text()
+        context.close()
