@@ -98,7 +98,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "periods": ("period", "kind", "year", "month"),
     "data_dictionary": ("table_name", "column_name", "unit", "description_id", "description_en"),
     "release": ("release_id", "created_at", "data_year", "data_through", "provinces", "threshold", "rules", "sources",
-                "tables", "audit", "previous_release_id"),
+                "tables", "audit", "previous_release_id", "years"),
     "boundaries": ("level", "code", "part", "polygon"),
     "boundaries_detail": ("level", "code", "part", "polygon"),
     "boundary_centroids": ("level", "code", "lon", "lat", "min_lon", "min_lat", "max_lon", "max_lat", "source"),

@@ -183,6 +183,10 @@ per state of the `BANSOS_*` variables)."""
     #: Threads of the disclosure attack (independent components solved at once): one per core by default.
     attack_workers: int = field(default_factory=lambda: max(1, _env_int("BANSOS_ATTACK_WORKERS",
                                                                          os.cpu_count() or 1)))
+    #: Years protected at once, each in its own process (years share no cell, so they are independent): one per
+    #: core by default; the attack's threads are shared out between them. 1 protects one year after another
+    #: (a national year needs several GB: see the README).
+    year_workers: int = field(default_factory=lambda: max(1, _env_int("BANSOS_YEAR_WORKERS", os.cpu_count() or 1)))
     #: Attacks the last pass of protect() may spend publishing partners again (anonymize/unhide.py); 0 skips it.
     unhide_attacks: int = field(default_factory=lambda: max(0, _env_int("BANSOS_UNHIDE_ATTACKS", 6)))
     #: Releases kept readable beside the current one (links pinned to a release keep working).

@@ -8,10 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from anonymize.attack import AttackError
 from anonymize.protect import Audit, ProtectionRules, audit_pattern, reuse_audit
-from anonymize.published import read_release
+from anonymize.published import read_years
 from anonymize.ranges import differences, table_ranges
+from anonymize.tables import ProtectedTableInput
 from cli import UserError, summary
 from settings import get_settings
 
@@ -43,6 +47,30 @@ def run(args: argparse.Namespace) -> int:
     summary(f"audit {verdict}: threshold {outcome['threshold']}, {outcome['hidden_values']:,} hidden values, "
             f"{outcome['lp_solves']:,} LP solves in {time.perf_counter() - start:.1f} s")
     return 0 if outcome["passed"] else 1
+
+
+def audit_key(name: str, year: int, latest: int) -> str:
+    """An audited table's key: its name for the release's latest year, `<name> <year>` for an earlier year."""
+    return name if year == latest else f"{name} {year}"
+
+
+def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.ndarray,
+                 published_ranges: pd.DataFrame | None, exact_all: bool, workers: int, earlier: Audit | None
+                 ) -> dict[str, Any]:
+    rules: ProtectionRules = table_input.rules
+    try:
+        audit = None if earlier is None or exact_all else reuse_audit(table_input.table, suppressed, rules, earlier)
+        reused = audit is not None
+        if audit is None:
+            audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all, workers=workers)
+        computed = table_ranges(table_input, suppressed)
+    except AttackError as error:
+        raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
+    report = audit.report()
+    for figures in report.values():
+        figures["exact"] = exact_all
+    return {**audit.summary(), "reused": reused, "measures": report,
+            "ranges_differ": differences(computed, published_ranges)}
 
 
 def measure_line(measure: str, figures: dict[str, Any]) -> str:
@@ -78,33 +106,20 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
     stand (`reused`: true) and the table is not attacked again; otherwise it is.
     """
     try:
-        published = read_release(path)
+        years = read_years(path)
     except ValueError as error:
         raise UserError(f"Cannot audit {path}: {error}.") from None
     tables: dict[str, dict[str, Any]] = {}
     workers = get_settings().attack_workers if workers is None else workers
-    for table_input, suppressed in published.tables:
-        rules: ProtectionRules = table_input.rules
-        try:
-            earlier = None if exact_all or attacked is None else attacked.get(table_input.name)
-            audit = None if earlier is None else reuse_audit(table_input.table, suppressed, rules, earlier)
-            reused = audit is not None
-            if audit is None:
-                audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all, workers=workers)
-        except AttackError as error:
-            raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
-        report = audit.report()
-        for figures in report.values():
-            figures["exact"] = exact_all
-        try:
-            computed = table_ranges(table_input, suppressed)
-        except AttackError as error:
-            raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
-        tables[table_input.name] = {**audit.summary(), "reused": reused, "measures": report,
-                                    "ranges_differ": differences(computed, published.ranges[table_input.name])}
+    # Each year is its own protected table: no cell is shared between years, so each is attacked alone.
+    for published in years:
+        for table_input, suppressed in published.tables:
+            key = audit_key(table_input.name, published.scope.year, years[-1].scope.year)
+            tables[key] = _audit_table(path, table_input, suppressed, published.ranges[table_input.name],
+                                       exact_all, workers, None if attacked is None else attacked.get(key))
     return {
         "passed": all(t["passed"] and not t["ranges_differ"] for t in tables.values()),
-        "threshold": published.threshold,
+        "threshold": years[-1].threshold,
         "hidden_values": sum(m["values"] for t in tables.values() for m in t["measures"].values()),
         "lp_solves": sum(t["lp_solves"] for t in tables.values()),
         "tables": tables,

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -58,12 +64,30 @@ class BuildResult:
     rows_aggregated: int = 0
 
 
+@dataclass(frozen=True)
+class PublishedYear:
+    """One year as an earlier release published it: its cells exactly as published (range columns dropped: they
+    are computed again from the release they are written into), and what the release said about them."""
+
+    year: int
+    through_month: int
+    #: Per cell table, the published rows of this year's periods (region_code, level, keys, suppressed, measures).
+    frames: dict[str, pd.DataFrame]
+    #: Per cell table, this year's year-to-dates as earlier releases published them (`2025@10`; the `_earlier` rows).
+    earlier: dict[str, pd.DataFrame]
+    #: Per cell table, the release's figures for this year (information_loss).
+    stats: dict[str, dict[str, float | int]]
+    #: The release that published this year as it stands.
+    published_in: str
+
+
 @dataclass
 class History:
-    """What earlier releases of the same year published: cells readers already hold.
+    """What earlier releases published: cells readers already hold.
 
-    `frames` has, per cell table, the previous release's month cells, and the whole-year cells of it and of
-    every earlier release, relabelled as year-to-date periods (`2025@10`); with their hidden flags.
+    `frames` has, per cell table, the previous release's month cells of its latest year (`year`), and the whole-year
+    cells of it and of every earlier release of that year, relabelled as year-to-date periods (`2025@10`); with
+    their hidden flags. `years` has every year the previous release published, as it published them.
     """
 
     release_id: str
@@ -71,6 +95,24 @@ class History:
     through_month: int
     earlier: tuple[int, ...]
     frames: dict[str, pd.DataFrame]
+    years: dict[int, PublishedYear] = field(default_factory=dict)
+
+
+@dataclass
+class YearRelease:
+    """One year of a release: protected in this run (`result`), or carried unchanged from an earlier release
+    (`carried`)."""
+
+    year: int
+    through_month: int
+    stats: dict[str, dict[str, float | int]]
+    published_in: str | None
+    result: BuildResult | None = None
+    carried: PublishedYear | None = None
+
+    @property
+    def through(self) -> str:
+        return f"{self.year}-{self.through_month:02d}"
 
 
 class RevisionError(ValueError):
@@ -87,9 +129,97 @@ def scope_regions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     ).df()
 
 
+def raw_years(raw: duckdb.DuckDBPyConnection, through: str | None = None) -> list[tuple[int, int]]:
+    """Each year with payments up to `through` ('YYYY-MM'; default: the last month with payments), ascending, with
+    the month it is published through: 12 for a year a later year follows (it is over), else `through`'s month or
+    the last month with payments."""
+    rows = raw.execute("SELECT DISTINCT left(period, 4) FROM disbursements WHERE ? IS NULL OR period <= ? ORDER BY 1",
+                       [through, through]).fetchall()
+    years = [int(y) for (y,) in rows]
+    if through is not None and int(through[:4]) not in years:
+        years.append(int(through[:4]))
+    if not years:
+        raise ValueError("the raw database has no disbursements")
+    last = aggregate.detect_scope(raw, through).through_month
+    return [(year, 12 if year < years[-1] else last) for year in years]
+
+
+def build_years(raw_db: Path, threshold: int, late_after_days: int, through: str | None = None,
+                history: History | None = None, workers: int = 1, year_workers: int = 1,
+                memory_limit: str | None = None) -> list[YearRelease]:
+    """Every year of a release, ascending: each year of the raw database `raw_db` is protected as its own table.
+
+    A year the previous release (`history`) published is carried unchanged unless the raw data adds months to it,
+    which only its latest year may do (a continuation: see build_tables). Years with no cell in common have no
+    relation a reader could use between them, so each year's pattern is audited alone, and up to `year_workers`
+    years are protected at once, each in its own process with its share of the `workers` attack threads. Every
+    year covers the provinces of all years, so that one regions table serves them all. Raises ValueError when
+    nothing is new (or what a year's build raises).
+    """
+    with _raw(raw_db, memory_limit) as raw:
+        years = raw_years(raw, through)
+        provinces = tuple(sorted({p for year, _ in years
+                                  for p in aggregate.detect_scope(raw, f"{year}-12").provinces}))
+    carried = dict(history.years) if history else {}
+    if history and years[-1] < (history.year, history.through_month):
+        raise ValueError(f"release {history.release_id} already covers {history.year} through month "
+                         f"{history.through_month:02d}; a new release must not end earlier")
+    out, jobs = [], []
+    for year, month in years:
+        before = carried.pop(year, None)
+        if before is not None and (before.through_month >= month or history is None or year != history.year):
+            if before.through_month < month:
+                log.warning("year %d stays as release %s published it (through month %02d): only the latest "
+                            "year of a release can add months", year, before.published_in, before.through_month)
+            out.append(YearRelease(year, before.through_month, before.stats, before.published_in, carried=before))
+        else:
+            jobs.append((year, month, history if before is not None else None))
+    # A year the raw data no longer holds stays published as it was: readers hold it.
+    out += [YearRelease(y, b.through_month, b.stats, b.published_in, carried=b) for y, b in carried.items()]
+    if history and not jobs:
+        raise ValueError(f"release {history.release_id} already covers {history.year} through month "
+                         f"{history.through_month:02d}; a new release of that year must add months")
+    processes = max(1, min(year_workers, len(jobs)))
+    tasks = [(raw_db, memory_limit, threshold, late_after_days, f"{year}-{month:02d}", year_history,
+              max(1, workers // processes), provinces) for year, month, year_history in jobs]
+    log.info("protecting %s: %d year(s) at once", ", ".join(str(year) for year, _, _ in jobs), processes)
+    if processes == 1:
+        results = [_protect_year(*task) for task in tasks]
+    else:
+        # Spawned, not forked: the parent may hold DuckDB and solver threads.
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_protect_year, *zip(*tasks, strict=True), [True] * len(tasks)))
+    for result in results:
+        stats = {t.name: information_loss(t, result.regions, result.scope) for t in result.tables}
+        out.append(YearRelease(result.scope.year, result.scope.through_month, stats, None, result=result))
+    out.sort(key=lambda y: y.year)
+    return out
+
+
+@contextmanager
+def _raw(raw_db: Path, memory_limit: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(raw_db), read_only=True, config={"memory_limit": memory_limit} if memory_limit else {})
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _protect_year(raw_db: Path, memory_limit: str | None, threshold: int, late_after_days: int, through: str,
+                  history: History | None, workers: int, provinces: tuple[str, ...], child: bool = False
+                  ) -> BuildResult:
+    """build_tables for one year, in this process or in a worker process (whose log lines name the year)."""
+    if child:
+        logging.basicConfig(level=logging.INFO, format=f"{through[:4]} %(message)s", stream=sys.stderr, force=True)
+    with _raw(raw_db, memory_limit) as raw:
+        return build_tables(raw, threshold, late_after_days, through, history, workers, provinces)
+
+
 def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days: int,
-                 through: str | None = None, history: History | None = None, workers: int = 1) -> BuildResult:
-    """Aggregate the raw database and protect every table to be published.
+                 through: str | None = None, history: History | None = None, workers: int = 1,
+                 provinces: tuple[str, ...] | None = None) -> BuildResult:
+    """Aggregate the raw database and protect every table to be published, for the year of `through` (default:
+    the latest year) and `provinces` (default: those with data that year).
 
     With the history of earlier releases of the same year, their year-to-date cells join the protected
     tables and every cell they published or hid keeps its status, so no two releases can be differenced.
@@ -97,7 +227,10 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     """
     seconds: dict[str, float] = {}
     start, cpu = time.perf_counter(), time.process_time()
-    scope = continue_history(aggregate.detect_scope(raw, through), history)
+    scope = aggregate.detect_scope(raw, through)
+    if provinces is not None:
+        scope = replace(scope, provinces=provinces)
+    scope = continue_history(scope, history)
     regions = scope_regions(raw, scope)
     frames = aggregate_frames(raw, scope, regions, late_after_days)
     # Process CPU (every DuckDB thread): the benchmark compares it with a bare GROUP BY of the same payments.

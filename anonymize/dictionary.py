@@ -171,7 +171,8 @@ TABLES = (
            Column("target_desil", "desil", "Keluarga sasaran: desil kesejahteraan sampai nilai ini.",
                   "Eligible households: welfare desil up to this value."),
            Column("desa_only", "", "Hanya di desa (bukan kelurahan).", "Desa only (not kelurahan)."))),
-    Table("periods", "Periode dalam rilis ini.", "Periods in this release.",
+    Table("periods", "Periode dalam rilis ini, untuk setiap tahun yang dipublikasikan.",
+          "Periods in this release, for every published year.",
           (Column("period", "", "YYYY-MM atau YYYY.", "YYYY-MM or YYYY."),
            Column("kind", "", "month atau year.", "month or year."),
            Column("year", "", "Tahun.", "Year."),
@@ -180,18 +181,27 @@ TABLES = (
           "One row about this release: when, coverage, rules and the audit result.",
           (Column("release_id", "", "Pengenal rilis.", "Release identifier."),
            Column("created_at", "UTC", "Waktu pembuatan.", "Creation time."),
-           Column("data_year", "", "Tahun data.", "Data year."),
+           Column("data_year", "", "Tahun data terakhir (tahun-tahun sebelumnya: tabel `periods`).",
+                  "Latest data year (earlier years: the `periods` table)."),
            Column("data_through", "", "Bulan terakhir data (YYYY-MM).", "Last month of data (YYYY-MM)."),
            Column("provinces", "", "Kode provinsi yang tercakup.", "Province codes covered."),
            Column("threshold", "keluarga / households", "Ambang penyembunyian.", "Suppression threshold."),
            Column("rules", "JSON", "Aturan pengendalian pengungkapan.", "Disclosure-control rules."),
            Column("sources", "JSON", "Sumber data mentah dan hash-nya.", "Raw sources and their hashes."),
-           Column("tables", "JSON", "Per tabel: jumlah sel, sel tidak kosong, sel disembunyikan (satu angka: mana "
-                  "yang kecil tidak dipublikasikan), porsi Rupiah tersembunyi (dibulatkan ke 0,1 poin persen).",
-                  "Per table: cells, non-empty cells, hidden cells (one count: which were small is not published), "
-                  "share of Rupiah hidden (rounded to 0.1 percentage point)."),
+           Column("tables", "JSON", "Tahun terakhir, per tabel: jumlah sel, sel tidak kosong, sel disembunyikan "
+                  "(satu angka: mana yang kecil tidak dipublikasikan), porsi Rupiah tersembunyi (dibulatkan ke "
+                  "0,1 poin persen).",
+                  "Latest year, per table: cells, non-empty cells, hidden cells (one count: which were small is not "
+                  "published), share of Rupiah hidden (rounded to 0.1 percentage point)."),
            Column("audit", "JSON", "Ringkasan audit serangan program linear.", "Summary of the LP attack audit."),
-           Column("previous_release_id", "", "Rilis sebelumnya.", "Previous release."))),
+           Column("previous_release_id", "", "Rilis sebelumnya.", "Previous release."),
+           Column("years", "JSON",
+                  "Per tahun yang dipublikasikan: bulan terakhirnya, rilis yang menerbitkannya dalam bentuk ini, dan "
+                  "angka per tabel seperti `tables`. Setiap tahun dilindungi sebagai tabel tersendiri; tahun yang "
+                  "sudah lewat disalin tanpa perubahan ke setiap rilis berikutnya.",
+                  "Per published year: its last month, the release that published it as it stands, and per-table "
+                  "figures as in `tables`. Each year is protected as a table of its own; past years are copied "
+                  "unchanged into every later release."))),
     Table("boundaries", "Batas wilayah untuk peta, disederhanakan sesuai anggaran ukuran per tingkat.",
           "Region boundaries for maps, simplified to each level's size budget.",
           (*_LEVEL_CODE,

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 import signing
 from anonymize import package, ranges, release
-from anonymize.audit import audit_release
-from anonymize.build import BuildResult, History, build_tables, information_loss, pattern_composition
+from anonymize.audit import audit_key, audit_release
+from anonymize.build import History, YearRelease, build_years, pattern_composition
 from anonymize.loss import summary_line, user_loss
-from anonymize.published import ReleaseInfo, load_history, read_release, write_ranges, write_release
+from anonymize.published import ReleaseInfo, load_history, read_years, write_ranges, write_release
 from cli import stage, stopwatch, summary
 from errors import InputError
 from settings import get_settings
@@ -49,6 +50,8 @@ class Published:
     composition: dict[str, dict[str, int]] = field(default_factory=dict)
     #: The disbursement table's loss as users feel it (anonymize.loss.user_loss; the publisher's eyes only).
     loss: dict[str, Any] = field(default_factory=dict)
+    #: Per published year: "protected" in this run, or "carried from <release id>" unchanged.
+    years: dict[int, str] = field(default_factory=dict)
 
     @property
     def disbursements(self) -> dict[str, float | int]:
@@ -91,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
     outcome = publish(args.raw, args.out, args.threshold, args.through, args.geo_dir, args.keep, args.fresh,
                       args.key)
     figures = outcome.disbursements
-    summary(f"published release {outcome.release_id} (data through {outcome.data_through}): "
+    protected = sum(1 for how in outcome.years.values() if how == "protected")
+    years = f"{min(outcome.years)}-{max(outcome.years)}" if len(outcome.years) > 1 else str(max(outcome.years))
+    summary(f"published release {outcome.release_id} (years {years}, {protected} protected in this run, "
+            f"data through {outcome.data_through}), latest year: "
             f"{figures['cells']:,} cells, {figures['suppressed']:,} hidden, "
             f"{figures['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, audit passed "
             f"in {time.perf_counter() - start:.1f} s, {outcome.signed} -> {args.out}")
@@ -121,24 +127,25 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
 
     history = None if fresh or not current_db.exists() else load_history(current_db)
     with stage("aggregate and protect (hide small cells, audit, repair)", 1, 5):
-        result = _build(raw_db, threshold, through, history)
+        years = _build(raw_db, threshold, through, history)
+    latest = years[-1]
+    result = latest.result
+    assert result is not None  # build_years protects the latest year in every run
     loss = next((user_loss(t, result.regions, result.scope) for t in result.tables if t.name == "disbursement_cells"),
                 {})
     if loss:
         log.info("%s", summary_line(loss))
     with stage("write the release and its boundaries", 2, 5), stopwatch() as timing:
-        stats = {t.name: information_loss(t, result.regions, result.scope) for t in result.tables}
         staged.mkdir(parents=True)
         info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
                            previous["release_id"] if previous else None, _sources(raw_db))
         protection_audit = {t.name: t.protection.audit.summary(t.input.table) for t in result.tables}
-        write_release(staged / release.DB_NAME, result, info, threshold, stats, protection_audit)
+        write_release(staged / release.DB_NAME, years, info, threshold, protection_audit)
         seconds["ranges"] = _write_ranges(staged / release.DB_NAME)
-        _write_boundaries(staged / release.DB_NAME, result, geo_dir)
+        _write_boundaries(staged / release.DB_NAME, result.regions, geo_dir)
     seconds["write"] = timing["seconds"] - seconds["ranges"]
     with stage("audit the release from its published tables alone", 3, 5), stopwatch() as timing:
-        audit = audit_release(staged / release.DB_NAME,
-                                  attacked={t.name: t.protection.audit for t in result.tables})
+        audit = audit_release(staged / release.DB_NAME, attacked=_attacked(years))
     seconds["standalone_audit"] = timing["seconds"]
     if not audit["passed"]:
         raise InputError(f"The audit of release {release_id} failed; the current release was left in place "
@@ -153,9 +160,23 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                   else "unsigned (no publisher key; see `python -m anonymize keygen`)")
         release.promote(current_db, staged, release_id)
         release.prune(current_db, keep)
-    return Published(release_id, result.scope.through, stats, audit, signed, files.bytes, result.rows_aggregated,
+    built = [y.result for y in years if y.result is not None]
+    for other in built[:-1]:
+        for name, spent in other.seconds.items():
+            seconds[f"{name}_earlier_years"] = seconds.get(f"{name}_earlier_years", 0.0) + spent
+    return Published(release_id, result.scope.through, latest.stats, audit, signed, files.bytes,
+                     sum(b.rows_aggregated for b in built),
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, {**result.seconds, **seconds},
-                     {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss)
+                     {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss,
+                     {y.year: ("protected" if y.result is not None else f"carried from {y.published_in}")
+                      for y in years})
+
+
+def _attacked(years: list[YearRelease]) -> dict[str, Any]:
+    """The publisher's own audit of every table protected in this run, keyed as audit_release keys them."""
+    latest = years[-1].year
+    return {audit_key(t.name, y.year, latest): t.protection.audit
+            for y in years if y.result is not None for t in y.result.tables}
 
 
 def _upgrade_raw(raw_db: Path) -> None:
@@ -177,32 +198,35 @@ def _upgrade_raw(raw_db: Path) -> None:
         con.close()
 
 
-def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> BuildResult:
+def _build(raw_db: Path, threshold: int, through: str | None, history: History | None) -> list[YearRelease]:
     _upgrade_raw(raw_db)
-    con = duckdb.connect(str(raw_db), read_only=True, config={"memory_limit": get_settings().aggregate_memory})
+    settings = get_settings()
     try:
-        return build_tables(con, threshold, get_settings().late_after_days, through, history,
-                            workers=get_settings().attack_workers)
+        return build_years(raw_db, threshold, settings.late_after_days, through, history,
+                           workers=settings.attack_workers, year_workers=settings.year_workers,
+                           memory_limit=settings.aggregate_memory)
     except ValueError as error:
         raise InputError(f"Cannot publish from {raw_db}: {error}.") from None
-    finally:
-        con.close()
 
 
 def _write_ranges(db: Path) -> float:
     """Publish each hidden cell's range, computed from the release as written (what readers will have), never
     from the true values; return the seconds it took."""
     with stopwatch() as timing:
-        write_ranges(db, {r.name: r.frame for r in ranges.release_ranges(read_release(db))})
+        frames: dict[str, list[pd.DataFrame]] = {}
+        for year in read_years(db):
+            for computed in ranges.release_ranges(year):
+                frames.setdefault(computed.name, []).append(computed.frame)
+        write_ranges(db, {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()})
     return timing["seconds"]
 
 
-def _write_boundaries(db: Path, result: BuildResult, geo_dir: Path) -> None:
+def _write_boundaries(db: Path, regions: pd.DataFrame, geo_dir: Path) -> None:
     from geo.release import write_boundaries  # geopandas is heavy: only needed here
 
     con = duckdb.connect(str(db))
     try:
-        write_boundaries(con, result.regions["code"].tolist(), geo_dir)
+        write_boundaries(con, regions["code"].tolist(), geo_dir)
     finally:
         con.close()
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize.aggregate import Scope, year_to_date_code
-from anonymize.build import BuildResult, History, published_frames
+from anonymize.build import History, PublishedYear, YearRelease, published_frames
 from anonymize.dictionary import dictionary_frame
 from anonymize.tables import (
     ProtectedTableInput,
@@ -36,8 +36,8 @@ from settings import PROGRAMS
 
 # CELL_TABLES and EARLIER_SUFFIX are re-exported: the `<table>_earlier` tables let an audit of this release alone
 # see everything readers hold.
-__all__ = ["CELL_TABLES", "EARLIER_SUFFIX", "PublishedRelease", "ReleaseInfo", "load_history", "read_release",
-           "write_ranges", "write_release"]
+__all__ = ["CELL_TABLES", "EARLIER_SUFFIX", "PublishedRelease", "ReleaseInfo", "load_history", "published_years",
+           "read_release", "read_years", "write_ranges", "write_release"]
 
 
 @dataclass(frozen=True)
@@ -48,27 +48,49 @@ class ReleaseInfo:
     sources: dict[str, Any]
 
 
-def write_release(path: Path, result: BuildResult, info: ReleaseInfo, threshold: int,
-                  table_stats: dict[str, dict[str, float | int]], audit: dict[str, Any]) -> None:
-    """Write every published table into a new DuckDB file (which must not exist yet)."""
+def write_release(path: Path, years: list[YearRelease], info: ReleaseInfo, threshold: int,
+                  audit: dict[str, Any]) -> None:
+    """Write every published table into a new DuckDB file (which must not exist yet): every year's cells in the
+    same tables, each year as protected in this run or carried unchanged from an earlier release."""
+    latest = years[-1]
+    if latest.result is None:
+        raise ValueError("the latest year of a release is always protected in its own run")
+    result = latest.result
     # The program rules the attack's links used (the disbursement table's), for the stand-alone audit.
     program_rules = next(t.input.program_rules for t in result.tables if t.name == "disbursement_cells")
+    cells: dict[str, list[pd.DataFrame]] = {}
+    # Readers keep every year's earlier year-to-dates (`2025@10`) for good: they stay in each release's audit.
+    earlier: dict[str, list[pd.DataFrame]] = {}
+    periods = []
+    for year in years:
+        if year.result is not None:
+            for table in year.result.tables:
+                published, year_to_date = published_frames(table, year.result.regions, year.result.scope)
+                cells.setdefault(table.name, []).append(published)
+                earlier.setdefault(table.name, []).append(year_to_date)
+        else:
+            assert year.carried is not None
+            for name, frame in year.carried.frames.items():
+                cells.setdefault(name, []).append(frame)
+                earlier.setdefault(name, []).append(year.carried.earlier[name])
+        periods.append(_periods(year.year, year.through_month))
     con = duckdb.connect(str(path))
     try:
-        for table in result.tables:
-            published, earlier = published_frames(table, result.regions, result.scope)
-            _write_frame(con, table.name, published)
-            _write_frame(con, f"{table.name}{EARLIER_SUFFIX}", earlier)
+        for name, frames in cells.items():
+            _write_frame(con, name, pd.concat(frames, ignore_index=True))
+            _write_frame(con, f"{name}{EARLIER_SUFFIX}", pd.concat(earlier[name], ignore_index=True))
         _write_frame(con, "regions", result.regions)
         _write_frame(con, "programs", _programs())
-        _write_frame(con, "periods", _periods(result.scope))
+        _write_frame(con, "periods", pd.concat(periods, ignore_index=True))
         _write_frame(con, "data_dictionary", dictionary_frame())
+        by_year = {str(y.year): {"through": y.through, "published_in": y.published_in or info.release_id,
+                                 "tables": y.stats} for y in years}
         _write_frame(con, "release", pd.DataFrame([{
             "release_id": info.release_id, "created_at": info.created_at, "data_year": result.scope.year,
             "data_through": result.scope.through, "provinces": ",".join(result.scope.provinces),
             "threshold": threshold, "rules": json.dumps(_rules(threshold, program_rules)),
-            "sources": json.dumps(info.sources), "tables": json.dumps(table_stats), "audit": json.dumps(audit),
-            "previous_release_id": info.previous_release_id}]))
+            "sources": json.dumps(info.sources), "tables": json.dumps(latest.stats), "audit": json.dumps(audit),
+            "previous_release_id": info.previous_release_id, "years": json.dumps(by_year)}]))
     finally:
         con.close()
 
@@ -116,9 +138,10 @@ def _programs() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _periods(scope: Scope) -> pd.DataFrame:
-    rows = [{"period": m, "kind": "month", "year": scope.year, "month": int(m[5:])} for m in scope.months]
-    rows.append({"period": str(scope.year), "kind": "year", "year": scope.year, "month": None})
+def _periods(year: int, through_month: int) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = [{"period": f"{year}-{m:02d}", "kind": "month", "year": year, "month": m}
+                                  for m in range(1, through_month + 1)]
+    rows.append({"period": str(year), "kind": "year", "year": year, "month": None})
     return pd.DataFrame(rows)
 
 
@@ -151,18 +174,23 @@ class PublishedRelease:
     ranges: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
 
-def read_release(path: Path) -> PublishedRelease:
-    """Rebuild every protected table from the published tables alone (hidden values become unknowns)."""
+def read_release(path: Path, year: int | None = None) -> PublishedRelease:
+    """Rebuild every protected table of one published year (default: the release's latest) from the published
+    tables alone (hidden values become unknowns)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        year, through, provinces, threshold, rules = con.execute(
-            "SELECT data_year, data_through, provinces, threshold, rules FROM release").fetchall()[0]
+        latest, provinces, threshold, rules = con.execute(
+            "SELECT data_year, provinces, threshold, rules FROM release").fetchall()[0]
+        year = int(latest) if year is None else year
+        months = con.execute("SELECT max(month) FROM periods WHERE year = ?", [year]).fetchall()[0][0]
+        if months is None:
+            raise ValueError(f"the release publishes no year {year}")
         regions = con.execute("SELECT * FROM regions").df()
-        frames = {name: _cells_with_earlier(con, name) for name in CELL_TABLES}
+        frames = {name: _year_cells(con, name, year) for name in CELL_TABLES}
     finally:
         con.close()
     earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
-    scope = Scope(int(year), int(through[5:7]), tuple(provinces.split(",")), tuple(earlier))
+    scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier))
     upper = regions[regions["level"] != "desa"]
     tables, ranges = [], {}
     for name, frame in frames.items():
@@ -179,29 +207,87 @@ def read_release(path: Path) -> PublishedRelease:
     return PublishedRelease(scope, int(threshold), regions, tables, ranges)
 
 
-def _cells_with_earlier(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+def release_years(path: Path) -> list[int]:
+    """The years a release publishes, ascending."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return [int(y) for (y,) in con.execute("SELECT DISTINCT year FROM periods ORDER BY year").fetchall()]
+    finally:
+        con.close()
+
+
+def read_years(path: Path) -> list[PublishedRelease]:
+    """Every published year of a release (read_release), ascending: each year is protected, and attacked, alone."""
+    return [read_release(path, year) for year in release_years(path)]
+
+
+def _year_cells(con: duckdb.DuckDBPyConnection, name: str, year: int, with_earlier: bool = True) -> pd.DataFrame:
+    """A cell table's rows of one year (its months and the year), with its `_earlier` year-to-dates if asked."""
     # Table names come from CELL_TABLES, never from input.
-    current = con.execute(f"SELECT * FROM {name}").df()  # noqa: S608
-    earlier = con.execute(f"SELECT * FROM {name}{EARLIER_SUFFIX}").df()  # noqa: S608
+    current = con.execute(f"SELECT * FROM {name} WHERE period = ? OR period LIKE ?",  # noqa: S608
+                          [str(year), f"{year}-%"]).df()
+    if not with_earlier:
+        return current
+    earlier = _year_to_dates(con, name, year)
     return pd.concat([current, earlier], ignore_index=True) if len(earlier) else current
 
 
+def _year_to_dates(con: duckdb.DuckDBPyConnection, name: str, year: int) -> pd.DataFrame:
+    """The `_earlier` rows of one year: its year-to-dates as earlier releases published them (`2025@10`)."""
+    return con.execute(f"SELECT * FROM {name}{EARLIER_SUFFIX} WHERE period LIKE ?", [f"{year}@%"]).df()  # noqa: S608
+
+
 def load_history(path: Path) -> History:
-    """What a release (and, through its `_earlier` tables, every release before it that year) published."""
+    """What a release published: every year as it stands (`years`), and for its latest year, the cells every
+    release of that year published (through the `_earlier` tables) with the year relabelled as its year-to-date."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         release_id, year, through = con.execute(
             "SELECT release_id, data_year, data_through FROM release").fetchall()[0]
         frames = {}
         for name in CELL_TABLES:
-            frame = _cells_with_earlier(con, name)
+            frame = _year_cells(con, name, int(year), with_earlier=True)
             whole_year = frame["period"].astype(str) == str(year)
             frame.loc[whole_year, "period"] = year_to_date_code(int(year), int(through[5:7]))
             frames[name] = frame
     finally:
         con.close()
     earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
-    return History(release_id, int(year), int(through[5:7]), tuple(earlier), frames)
+    return History(release_id, int(year), int(through[5:7]), tuple(earlier), frames, published_years(path))
+
+
+def published_years(path: Path) -> dict[int, PublishedYear]:
+    """Every year a release publishes, its cells exactly as published (without range columns) and its figures."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                             "WHERE table_name = 'release'").fetchall()}
+        release_id, latest, tables, years_json = con.execute(
+            f"SELECT release_id, data_year, tables, {'years' if 'years' in columns else 'NULL'} "  # noqa: S608
+            "FROM release").fetchall()[0]
+        # A release made before years were published holds one year: its figures are the release's.
+        by_year = json.loads(years_json) if years_json else {str(latest): {"tables": json.loads(tables),
+                                                                            "published_in": release_id}}
+        out = {}
+        for year, through_month in con.execute("SELECT year, max(month) FROM periods GROUP BY year").fetchall():
+            frames, earlier = {}, {}
+            for name in CELL_TABLES:
+                frames[name] = _as_written(name, _year_cells(con, name, int(year), with_earlier=False))
+                earlier[name] = _as_written(name, _year_to_dates(con, name, int(year)))
+            entry = by_year.get(str(int(year)), {})
+            out[int(year)] = PublishedYear(int(year), int(through_month), frames, earlier, entry.get("tables", {}),
+                                           entry.get("published_in", release_id))
+        return out
+    finally:
+        con.close()
+
+
+def _as_written(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Published rows read back as published_frames writes them: range columns dropped (they are computed again
+    for the release they go into), measures as nullable integers (a hidden cell has no value)."""
+    frame = frame.drop(columns=[c for c in table_range_columns(name) if c in frame])
+    measures = [c for c in frame.columns if c not in (*_KEYS, "region_code", "level", "suppressed")]
+    return frame.astype({m: "Int64" for m in measures} | {"suppressed": bool})
 
 
 _HIDDEN = "_hidden"
