@@ -181,41 +181,54 @@ def test_a_change_download_reads_right_with_pandas_defaults():
 
 # --- every query within one year --------------------------------------------------------------------------------
 
-def shift_year(con: duckdb.DuckDBPyConnection, source: str, target: str, through: int = 12) -> None:
-    """Add a copy of `source`'s cells as year `target` (months through `through`), every published count and Rupiah
-    multiplied by 0.9 (so the two years differ), hidden rows given a placeholder (so a query or a change that reads
-    one shows a number)."""
-    months = [f"{target}-{m:02d}" for m in range(1, through + 1)]
-    for table in CELL_TABLES:
-        columns = con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-                              "ORDER BY ordinal_position", [table]).fetchall()
-        measures = [c for c, kind in columns if kind in ("BIGINT", "INTEGER", "DOUBLE", "HUGEINT")
-                    and not c.endswith(("_lower", "_upper"))]
-        replace = ", ".join(f"CASE WHEN suppressed THEN {PLACEHOLDER} ELSE round({c} * 0.9) END::{kind} AS {c}"
-                            for c, kind in columns if c in measures)
-        period = f"CASE WHEN length(period) = 4 THEN '{target}' ELSE '{target}' || substr(period, 5) END AS period"
-        con.execute(f"INSERT INTO {table} SELECT * REPLACE ({period}{', ' + replace if replace else ''}) "
-                    f"FROM {table} WHERE period = '{source}' OR period LIKE '{source}-%'")
-        con.execute(f"DELETE FROM {table} WHERE length(period) = 7 AND period LIKE '{target}-%' "
-                    "AND period NOT IN (SELECT unnest(?))", [months])
-    con.execute("INSERT INTO periods SELECT * REPLACE (CASE WHEN kind = 'year' THEN ? ELSE ? || substr(period, 5) "
-                "END AS period, ?::INTEGER AS year) FROM periods WHERE year = ?", [target, target, int(target),
-                                                                                    int(source)])
-    con.execute("DELETE FROM periods WHERE year = ? AND kind = 'month' AND period NOT IN (SELECT unnest(?))",
-                [int(target), months])
+def _measures(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The count and Rupiah columns of a cell table (not its keys, flags or published ranges)."""
+    columns = con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+                          [table]).fetchall()
+    return [c for c, kind in columns if kind in ("BIGINT", "INTEGER", "DOUBLE", "HUGEINT")
+            and not c.endswith(("_lower", "_upper"))]
+
+
+def hide_behind_placeholders(path: Path) -> None:
+    """Give every hidden row of every cell table PLACEHOLDER in its measures (a published release leaves them
+    empty): a query, change or page that reads a hidden row's value then shows a number no one can miss."""
+    with duckdb.connect(str(path)) as con:
+        for table in CELL_TABLES:
+            assignments = ", ".join(f"{c} = {PLACEHOLDER}" for c in _measures(con, table))
+            con.execute(f"UPDATE {table} SET {assignments} WHERE suppressed")
+
+
+def keep_one_year(path: Path, year: str) -> None:
+    """Delete every other year's cells and periods: the release as if it published `year` alone."""
+    with duckdb.connect(str(path)) as con:
+        for table in CELL_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE period <> ? AND period NOT LIKE ? || '-%'", [year, year])
+        con.execute("DELETE FROM periods WHERE year <> ?", [int(year)])
 
 
 @pytest.fixture(scope="session")
 def two_years(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture release with the year before added (a copy, 0.9 times each published figure; placeholders in
-    hidden rows): a release publishing two years, for the audit and the pages."""
-    year = str(duckdb.connect(str(published_db), read_only=True).execute("SELECT data_year FROM release").fetchone()[0])
-    path = tmp_path_factory.mktemp("two-years") / "bansos.duckdb"
+    """The fixture release, built with the real commands (it publishes every generated year), with placeholders in
+    its hidden rows."""
+    path = tmp_path_factory.mktemp("years") / "bansos.duckdb"
     shutil.copy(published_db, path)
-    with duckdb.connect(str(path)) as con:
-        if con.execute("SELECT count(DISTINCT year) FROM periods").fetchone()[0] < 2:
-            shift_year(con, year, str(int(year) - 1))
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert len(queries.years(con)) >= 2, "the fixture release should publish several years"
+    hide_behind_placeholders(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def one_year(two_years: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The latest year and the year before, each alone in a copy of the release."""
+    with duckdb.connect(str(two_years), read_only=True) as con:
+        years = queries.years(con)[-2:]
+    copies = {}
+    for year in years:
+        copies[year] = tmp_path_factory.mktemp(f"year-{year}") / "bansos.duckdb"
+        shutil.copy(two_years, copies[year])
+        keep_one_year(copies[year], year)
+    return copies
 
 
 #: Every query of dashboard.queries that reads a cell table, called for one year.
@@ -245,32 +258,21 @@ def test_every_query_of_a_cell_table_is_audited_for_one_year():
 
 
 @pytest.mark.parametrize("name", sorted(YEAR_CALLS))
-def test_every_query_stays_within_one_year(name, published_db, two_years):
-    """On a release of two years, each query of the latest year answers exactly what it answers on the release of
-    that year alone, and of the year before only rows of that year (never a row of both)."""
+def test_every_query_stays_within_one_year(name, two_years, one_year):
+    """On a release of several years, each query of a year answers exactly what it answers on a copy of the release
+    holding that year alone (never a row of another year, never a row twice)."""
     call = YEAR_CALLS[name]
-    with (duckdb.connect(str(published_db), read_only=True) as one,
-          duckdb.connect(str(two_years), read_only=True) as two):
-        year = str(queries.release(one).data_year)
-        before = str(int(year) - 1)
-        alone, latest, earlier = call(one, year), call(two, year), call(two, before)
-    if isinstance(alone, list):
-        assert latest == alone and len(earlier) > 0
-        assert all(p.startswith(before) for p in earlier) or name == "channels"
-        return
-    assert not alone.empty, "the check needs rows"
-    pd.testing.assert_frame_equal(latest.reset_index(drop=True), alone.reset_index(drop=True))
-    assert len(earlier) == len(alone)
-    if "period" in earlier:
-        assert earlier["period"].str.startswith(before).all()
-    # The year before's values (0.9 times this year's), never this year's.
-    measure = next((c for c in ("recipients", "eligible_households", "complaints", "households") if c in earlier), None)
-    if measure is not None:
-        flag = "eligible_suppressed" if "eligible_suppressed" in earlier else "suppressed"
-        # Counts from 5 up: 0.9 times rounds to another number.
-        published = (~earlier[flag].astype(bool) & (alone[measure].astype(float).fillna(0) >= 5)).to_numpy()
-        assert published.any() or name == "quality"  # quality counts of a small fixture are mostly below 5
-        assert (earlier[measure][published].to_numpy() != alone[measure][published].to_numpy()).all()
+    for year, alone_path in one_year.items():
+        with (duckdb.connect(str(two_years), read_only=True) as several,
+              duckdb.connect(str(alone_path), read_only=True) as alone):
+            got, expected = call(several, year), call(alone, year)
+        if isinstance(got, list):
+            assert got == expected and len(got) > 0
+            continue
+        assert not expected.empty, f"{name} {year}: the check needs rows"
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+        if "period" in got:
+            assert got["period"].astype(str).str.startswith(year).all()
 
 
 # --- the pages, on a release of two years -----------------------------------------------------------------------
@@ -303,11 +305,19 @@ def year_of(path: Path) -> tuple[str, str]:
     return years[-1], years[-2]
 
 
+def kecamatan_recipients(path: Path, latest: str, before: str) -> pd.DataFrame:
+    """Kulon Progo's kecamatan, all programs: suppressed, recipients and its range per year (columns by period)."""
+    cells = read(path, "SELECT region_code, period, suppressed, recipients, recipients_lower, recipients_upper "
+                 "FROM disbursement_cells WHERE level = 'kecamatan' AND region_code LIKE '34.01.%' "
+                 "AND program = 'SEMUA' AND channel = ? AND period IN (?, ?)", [ALL_CHANNELS, latest, before])
+    return cells.pivot(index="region_code", columns="period")
+
+
 def test_the_year_picker_defaults_to_the_latest_and_goes_into_the_share_link(open_two_years, two_years):
     latest, before = year_of(two_years)
     at = open_two_years("beranda")
     picker = next(s for s in at.selectbox if s.label == "Tahun")
-    assert picker.value == latest and picker.options == [latest, before]
+    assert picker.value == latest and picker.options[:2] == [latest, before] and len(picker.options) >= 2
     assert "year" not in at.query_params  # the default: a link follows the newest year
     at = open_two_years("peta", year=before, period=f"{latest}-03")
     period = next(s for s in at.selectbox if s.label == "Periode")
@@ -342,22 +352,50 @@ def test_the_change_map_never_shows_a_number_for_a_hidden_value(open_two_years, 
     at = open_two_years("peta", region="34.01", level="kecamatan", change="abs", lang="en")
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     rows = {row["c"]: row for row in deck["layers"][0]["data"]}
-    cells = read(two_years, "SELECT region_code, period, suppressed, recipients FROM disbursement_cells "
-                 "WHERE level = 'kecamatan' AND region_code LIKE '34.01.%' AND program = 'SEMUA' "
-                 "AND channel = ? AND period IN (?, ?)", [ALL_CHANNELS, latest, before])
-    wide = cells.pivot(index="region_code", columns="period")
+    wide = kecamatan_recipients(two_years, latest, before)
     hidden = wide["suppressed"].any(axis=1)
     assert hidden.any() and (~hidden).any(), "the fixture needs hidden and published kecamatan"
     for code in wide.index:
         label = rows[code]["l"]
         if hidden[code]:
-            assert label.startswith("hidden") and "777" not in label
+            # Each side as a range (a published value is its own): [low_now - high_before, high_now - low_before].
+            low, high = ({y: wide.loc[code, ("recipients", y)] if not wide.loc[code, ("suppressed", y)]
+                          else wide.loc[code, (f"recipients_{end}", y)] for y in (latest, before)}
+                         for end in ("lower", "upper"))
+            assert label == ("hidden (between " + change.format_number(low[latest] - high[before], "recipients",
+                                                                        "abs", "en") + " and " +
+                             change.format_number(high[latest] - low[before], "recipients", "abs", "en") + ")")
+            assert "777" not in label
         else:
             expected = wide.loc[code, ("recipients", latest)] - wide.loc[code, ("recipients", before)]
             assert label == change.format_number(expected, "recipients", "abs", "en")
             assert rows[code]["f"] in [list(c) for c in maps.DIVERGING]
     legend = " ".join(m.value for m in at.markdown)
     assert f"Recipient households: change since {before}" in legend
+
+
+def test_a_partial_year_compares_the_same_months_of_the_year_before(chain_db, monkeypatch):
+    """The chain's older release publishes 2025 through October: a kabupaten compares January-October of both years
+    (recipients as the average month), worked out here from the month cells of that release's file."""
+    from dashboard import releases
+
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(chain_db))
+    older = sorted(p.name for p in (chain_db.parent / "releases").iterdir())[0]
+    months = read(releases.release_file(older), "SELECT period, recipients FROM disbursement_cells WHERE "
+                  "region_code = '34.01' AND program = 'SEMUA' AND channel = ? AND length(period) = 7 AND "
+                  "suppressed = false AND (period BETWEEN '2025-01' AND '2025-10' OR period BETWEEN '2024-01' AND "
+                  "'2024-10')", [ALL_CHANNELS])
+    assert len(months) == 20, "every month of both years is published for a kabupaten"
+    mean = months.groupby(months["period"].str[:4])["recipients"].mean()
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    for key, value in {"page": "beranda", "region": "34.01", "release": older, "lang": "en"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    metric = next(m for m in at.metric if m.label.startswith("Recipient households (2025 Jan–Oct vs 2024 Jan–Oct)"))
+    assert metric.value == change.format_number(mean["2025"] - mean["2024"], "recipients", "abs", "en")
+    captions = " ".join(c.value for c in at.caption)
+    assert "The same months of both years are compared" in captions and "average month" in captions
 
 
 def test_a_profile_has_a_change_table_by_program_and_trends_a_line_per_year(open_two_years, two_years):
@@ -369,12 +407,13 @@ def test_a_profile_has_a_change_table_by_program_and_trends_a_line_per_year(open
     assert list(tables[0].columns[:3]) == ["Program", latest, before]
     at = open_two_years("tren", region="34.01", by="year")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert [trace["name"] for trace in spec["data"]] == [before, latest]
+    years = read(two_years, "SELECT DISTINCT year FROM periods ORDER BY year", [])["year"].astype(str).tolist()
+    assert [trace["name"] for trace in spec["data"]] == years and years[-2:] == [before, latest]
     assert spec["data"][0]["x"][0] == "Jan"
 
 
 def test_values_never_mix_two_years_on_any_page(open_two_years, two_years):
-    """The earlier year's hidden rows carry a placeholder: no page of either year may show it."""
+    """Hidden rows carry a placeholder: no page of either year may show it."""
     latest, before = year_of(two_years)
     for page in ("beranda", "peta", "tren", "kesenjangan", "wilayah"):
         for year in (latest, before):
@@ -405,10 +444,7 @@ def test_the_change_map_and_its_csv_in_a_real_browser(two_years, tmp_path):
     from playwright.sync_api import sync_playwright
 
     latest, before = year_of(two_years)
-    cells = read(two_years, "SELECT region_code, period, suppressed, recipients FROM disbursement_cells "
-                 "WHERE level = 'kecamatan' AND region_code LIKE '34.01.%' AND program = 'SEMUA' "
-                 "AND channel = ? AND period IN (?, ?)", [ALL_CHANNELS, latest, before])
-    wide = cells.pivot(index="region_code", columns="period")
+    wide = kecamatan_recipients(two_years, latest, before)
     with (helpers._streamlit({**os.environ, "BANSOS_PUBLISHED_DB": str(two_years)}) as url, sync_playwright() as pw):
         context = pw.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=helpers.CHROMIUM,
                                                         headless=True, args=helpers.CHROMIUM_ARGS,
@@ -429,12 +465,12 @@ def test_the_change_map_and_its_csv_in_a_real_browser(two_years, tmp_path):
             else:
                 expected = wide.loc[code, ("recipients", latest)] - wide.loc[code, ("recipients", before)]
                 assert got["value"] == expected and got["status"] == "ok"
-        # The reader picks the year before: the URL carries it, and the year before has no change to show.
+        # The reader picks the year before: the URL carries it, and the map shows the change since the year before.
         picker = page.locator(".st-key-w_year input")
         picker.click()
         picker.fill(before)
         page.keyboard.press("Enter")
         page.wait_for_function(f"() => location.search.includes('year={before}')", timeout=20_000)
         helpers._wait_rendered(page, 1.0)
-        assert f"{int(before) - 1} is not published" in page.locator("[data-testid='stMain']").inner_text()
+        assert f"change since {int(before) - 1}" in page.locator("[role='list']").first.inner_text()
         context.close()
