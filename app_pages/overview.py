@@ -49,8 +49,9 @@ export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang
                         {"measure": "amount", "program": program, "region_code": monthly_code})
 
 st.subheader(t("hidden_why_title", ctx.lang))
-st.write(views.hidden_explanation(ctx.release.tables, ctx.lang, threshold))
-summary = views.build_hidden_summary(ctx.release.tables, db.get_dictionary(release_id), ctx.lang)
+tables = yearly.year_tables(ctx)  # the picked year's: each year is protected as its own table
+st.write(views.hidden_explanation(tables, ctx.lang, threshold))
+summary = views.build_hidden_summary(tables, db.get_dictionary(release_id), ctx.lang)
 if browser.content_width() < browser.NARROW:  # a phone reads the four columns stacked
     components.render_table(summary, t("metric", ctx.lang), narrow=True)
 else:  # a plain table wraps the descriptions (a data grid cut them at the column's edge)

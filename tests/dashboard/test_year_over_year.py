@@ -474,3 +474,14 @@ def test_the_change_map_and_its_csv_in_a_real_browser(two_years, tmp_path):
         helpers._wait_rendered(page, 1.0)
         assert f"change since {int(before) - 1}" in page.locator("[role='list']").first.inner_text()
         context.close()
+
+
+def test_what_is_hidden_is_counted_for_the_picked_year(open_two_years, two_years):
+    latest, before = year_of(two_years)
+    years = json.loads(read(two_years, "SELECT years FROM release", [])["years"].iloc[0])
+    for year in (latest, before):
+        at = open_two_years("beranda", year=year, lang="en")
+        summary = next(t.value for t in at.table if "Hidden" in t.value.columns)
+        stats = years[year]["tables"]["disbursement_cells"]
+        row = summary[summary["Table"] == "Disbursements"].iloc[0]
+        assert row["Cells"] == f"{int(stats['cells']):,}" and row["Hidden"].startswith(f"{int(stats['suppressed']):,} ")
