@@ -485,3 +485,11 @@ def test_what_is_hidden_is_counted_for_the_picked_year(open_two_years, two_years
         stats = years[year]["tables"]["disbursement_cells"]
         row = summary[summary["Table"] == "Disbursements"].iloc[0]
         assert row["Cells"] == f"{int(stats['cells']):,}" and row["Hidden"].startswith(f"{int(stats['suppressed']):,} ")
+
+
+def test_the_release_history_covers_every_published_year(open_page, published):
+    first = str(published.execute("SELECT min(year) FROM periods").fetchone()[0])
+    through = published.execute("SELECT data_through FROM release").fetchone()[0]
+    at = open_page("data", lang="en")
+    history = next(d.value for d in at.dataframe if "Period covered" in d.value.columns)
+    assert history["Period covered"].iloc[0] == f"{first}-01 – {through}" and first < through[:4]
