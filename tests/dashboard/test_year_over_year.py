@@ -493,3 +493,21 @@ def test_the_release_history_covers_every_published_year(open_page, published):
     at = open_page("data", lang="en")
     history = next(d.value for d in at.dataframe if "Period covered" in d.value.columns)
     assert history["Period covered"].iloc[0] == f"{first}-01 – {through}" and first < through[:4]
+
+
+def test_an_embedded_change_map_keeps_its_year_and_diverging_legend(two_years, monkeypatch):
+    _, before = year_of(two_years)
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(two_years))
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.context["is_embedded"] = True
+    for key, value in {"embed": "true", "chart": "map", "change": "pct", "region": "34.01", "year": before,
+                       "lang": "en"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert f"Recipient households: change since {int(before) - 1} (%)" in text
+    assert f"{before} vs {int(before) - 1}" in text
+    assert "rgb(179,88,6)" in text.replace(" ", "") or "rgb(84,39,136)" in text.replace(" ", "")
+    link = next(m.value for m in at.markdown if "href=" in m.value)
+    assert f"year={before}" in link and "change=pct" in link
