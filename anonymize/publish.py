@@ -166,10 +166,15 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
             seconds[f"{name}_earlier_years"] = seconds.get(f"{name}_earlier_years", 0.0) + spent
     return Published(release_id, result.scope.through, latest.stats, audit, signed, files.bytes,
                      sum(b.rows_aggregated for b in built),
-                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, {**result.seconds, **seconds},
+                     _peak_rss_mb(), {**result.seconds, **seconds},
                      {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss,
                      {y.year: ("protected" if y.result is not None else f"carried from {y.published_in}")
                       for y in years})
+
+
+def _peak_rss_mb() -> float:
+    """The larger of this process's peak memory and that of its largest child (a year protected in a worker)."""
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
 def _attacked(years: list[YearRelease]) -> dict[str, Any]:

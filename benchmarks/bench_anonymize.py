@@ -42,11 +42,17 @@ def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
     seconds = outcome.seconds
     rows = outcome.rows_aggregated
     print(f"published {outcome.release_id} (data through {outcome.data_through}) in {total_seconds:.1f} s; "
-          f"peak RSS {outcome.peak_rss_mb:,.0f} MiB")
+          f"peak RSS {outcome.peak_rss_mb:,.0f} MiB (the publisher or its largest year process)")
+    print("  years: " + ", ".join(f"{year} {how}" for year, how in sorted(outcome.years.items()))
+          + "; the figures below are the latest year's, except seconds `*_earlier_years` (summed over the others)")
     print(f"  aggregation: {rows:,} disbursement rows in {seconds['aggregate']:.1f} s = "
           f"{rows / max(seconds['aggregate'], 1e-9):,.0f} rows/s; CPU {seconds['aggregate_cpu']:.1f} s = "
           f"{seconds['aggregate_cpu'] / bare_cpu:.2f}x a bare GROUP BY of the same payments ({bare_cpu:.1f} s CPU, "
           "benchmarks/bench_aggregate.py)")
+    earlier = [f"{stage} {seconds[f'{stage}_earlier_years']:.1f}" for stage in STAGES
+               if f"{stage}_earlier_years" in seconds]
+    if earlier:
+        print("  seconds of the earlier years (their processes, summed): " + ", ".join(earlier))
     print("  seconds: " + ", ".join(f"{stage} {seconds.get(stage, 0.0):.1f}" for stage in STAGES)
           + "  (primary/secondary/audit/unhide: protect(), summed over tables; standalone_audit: from the published "
           "tables)")
