@@ -77,7 +77,8 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     names = [i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"], strict=True)]
     values = values.assign(name=names, label=metrics.format_values(values, metric, norm, ctx.lang, threshold))
     measure, period_label = metrics.metric_label(metric, norm, ctx.lang), format_period(period, ctx.lang)
-    palette, format_edge, period_code = maps.PALETTE, None, ""
+    palette: tuple[list[int], ...] = maps.PALETTE
+    format_edge, period_code = None, ""
     comparison, table = (yearly.map_changes(ctx, code, level, program, period, metric) if change_kind != "none"
                          else (None, None))
     if change_kind != "none" and (comparison is None or table is None):

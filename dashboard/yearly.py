@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ def notes(ctx: PageContext, comparison: Comparison, metric: str) -> list[str]:
     return out
 
 
-def _arrow(value: float) -> str:
+def _arrow(value: float) -> Literal["up", "down", "off"]:
     return "up" if value > 0 else "down" if value < 0 else "off"
 
 
