@@ -9,8 +9,9 @@ from dashboard import browser, charts, components, db, i18n, maps, metrics, pane
 from dashboard.i18n import t
 
 lang = state.current("lang", i18n.DEFAULT_LANG)
-ctx = components.PageContext(lang, components.current_release(lang))
-release_id, year = ctx.release.release_id, str(ctx.release.data_year)
+release = components.current_release(lang)
+ctx = components.PageContext(lang, release, components.current_year(release))
+release_id, year = ctx.release.release_id, ctx.year
 shareable.read_legacy(shareable.CHART)  # `view=` of links made before the rename
 view = shareable.read(shareable.CHART)
 declared = shareable.VIEWS[view]
@@ -34,7 +35,7 @@ if view == "map":
     level, program, metric = read_level(), read("program"), read("metric")
     norm = metrics.effective_norm(metric, read("norm"))
     width = browser.content_width()
-    panel = panels.map_panel(ctx, code, level, program, read("period"), metric, norm, width)
+    panel = panels.map_panel(ctx, code, level, program, read("period"), metric, norm, width, read("change"))
 elif view == "trend":
     program, metric = read("program"), read("metric")
     norm = metrics.effective_norm(metric, read("norm"))
@@ -54,9 +55,9 @@ if isinstance(panel, panels.MapPanel):
     threshold = ctx.release.threshold
     if panel.deck is not None:
         st.pydeck_chart(panel.deck, height=min(panel.height, 440))
-    maps.render_legend(maps.legend_items(panel.edges, lambda v: metrics.format_value(
-        v, metrics.OK, metric, norm, lang, threshold), lang, threshold), metrics.metric_label(metric, norm, lang),
-        i18n.hidden_note(lang, threshold))
+    maps.render_legend(maps.legend_items(panel.edges, panel.format_edge or (lambda v: metrics.format_value(
+        v, metrics.OK, metric, norm, lang, threshold)), lang, threshold, panel.palette),
+        panel.legend_title or metrics.metric_label(metric, norm, lang), i18n.hidden_note(lang, threshold))
     # An embedded map carries its boundaries' source and licence too (and says when they are illustrative).
     maps.render_boundary_source(db.get_boundary_sources(release_id, panel.level, tuple(panel.shapes)), lang)
 else:

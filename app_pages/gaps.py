@@ -6,13 +6,13 @@ from dashboard import browser, charts, components, export, panels, shareable, st
 from dashboard.i18n import t
 
 ctx = components.render_header("gaps_title")
-release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
+release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, ctx.year
 st.write(t("gaps_intro", ctx.lang))
 
 code = shareable.shown_region(release_id, components.current_region(ctx))
 components.render_region_picker(ctx, code)
 gap, at = shareable.VIEWS["gap"], shareable.where(release_id, year, code)
-columns = st.columns(4)
+columns = st.columns(5)
 with columns[0]:
     level = shareable.choose(st.selectbox, gap.param("level"), at, label=t("rank_level", ctx.lang),
                              format_func=lambda lv: components.level_label(lv, ctx.lang))
@@ -21,6 +21,8 @@ with columns[1]:
 with columns[2]:
     rank_by = shareable.choose(st.selectbox, gap.param("rank"), at, label=t("rank_by", ctx.lang),
                                format_func=lambda r: t("gap_abs" if r == "gap" else "gap_pct", ctx.lang))
+with columns[4]:
+    components.select_year(ctx)
 with columns[3]:
     top = shareable.choose(st.selectbox, gap.param("top"), at, label=t("top_n", ctx.lang),
                            format_func=lambda n: t("all_rows", ctx.lang) if n == "all" else n)

@@ -6,13 +6,13 @@ from dashboard import browser, charts, components, db, export, i18n, maps, metri
 from dashboard.i18n import t
 
 ctx = components.render_header("map_title")
-release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
+release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, ctx.year
 
 code = shareable.shown_region(release_id, components.current_region(ctx))
 region_level = db.level_of_code(code)
 components.render_breadcrumb(ctx, code)
 
-columns = st.columns(4)
+columns = st.columns(5)
 with columns[0]:
     level = shareable.choose(st.selectbox, shareable.VIEWS["map"].param("level"),
                              shareable.where(release_id, year, code), label=t("map_level", ctx.lang),
@@ -20,15 +20,18 @@ with columns[0]:
 with columns[1]:
     program = components.select_program(ctx)
 with columns[2]:
-    period = components.select_period(ctx)
+    components.select_year(ctx)
 with columns[3]:
+    period = components.select_period(ctx)
+with columns[4]:
     metric = components.select_metric(ctx)
 norm = components.select_norm(ctx, metric)
+change_kind = components.select_change(ctx)
 width = browser.content_width()
-panel = panels.map_panel(ctx, code, level, program, period, metric, norm, width)
+panel = panels.map_panel(ctx, code, level, program, period, metric, norm, width, change_kind)
 for note in panel.notes:
     st.info(note)
-label = metrics.metric_label(metric, norm, ctx.lang)
+label = panel.legend_title or metrics.metric_label(metric, norm, ctx.lang)
 st.caption(t("map_hint", ctx.lang))
 # The width class is part of the key: deck.gl applies a view only when the chart mounts, so the view fitted to the
 # reader's width (known after the first run) needs a new chart, or a phone keeps the desktop zoom and clips the map.
@@ -42,7 +45,7 @@ if target and target != code:
 def formatter(v):
     return metrics.format_value(v, metrics.OK, metric, norm, ctx.lang, threshold)
 
-legend = maps.legend_items(panel.edges, formatter, ctx.lang, threshold)
+legend = maps.legend_items(panel.edges, panel.format_edge or formatter, ctx.lang, threshold, panel.palette)
 maps.render_legend(legend, label, i18n.hidden_note(ctx.lang, threshold))
 maps.render_boundary_source(db.get_boundary_sources(release_id, level, tuple(panel.shapes)), ctx.lang)
 components.render_drill_picker(ctx, panel.cells, region_level, level)
@@ -53,9 +56,9 @@ if width < browser.NARROW:
     ranked = ranked.drop(columns=[t("col_code", ctx.lang)])
 charts.render_table(ranked, ctx.lang, key="map_table", expanded=True)
 def figure():
-    return maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title)
+    return maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title, panel.palette)
 
-view = {"measure": export.measure_name(metric, norm), "program": program, "period": period, "level": level,
-        "region_code": code}
+view = {"measure": export.measure_name(metric, norm, change_kind if panel.palette is maps.DIVERGING else "none"),
+        "program": program, "period": panel.period_code or period, "level": level, "region_code": code}
 export.render_downloads(panel.plotted, export.REGION_KEYS, figure, release_id, ctx.lang, "map", "peta", view)
 components.render_share(ctx, "peta", shareable.embed_params("map"), panel.title, figure)

@@ -2,19 +2,21 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, i18n, shareable, views
+from dashboard import browser, charts, components, db, export, i18n, shareable, views, yearly
 from dashboard.i18n import format_period, t
 from published_schema import has_months
 
 ctx = components.render_header("overview_title")
 release_id, threshold = ctx.release.release_id, ctx.release.threshold
-year = str(ctx.release.data_year)
+year = ctx.year
 
 code = components.current_region(ctx)
 components.render_region_picker(ctx, code)
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 with left:
     program = components.select_program(ctx)
+with middle:
+    components.select_year(ctx)
 with right:
     period = components.select_period(ctx)
 if not has_months(db.level_of_code(code)) and period != year:
@@ -32,9 +34,10 @@ for start in range(0, len(headlines), 3):  # one row of columns per three figure
         column.metric(label, value)
 if any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
+yearly.render_changes(ctx, code, program, period)
 
 monthly_code = shareable.shown_region(release_id, code)
-monthly = db.get_monthly(release_id, (monthly_code,), (program,))
+monthly = db.get_monthly(release_id, (monthly_code,), (program,), year)
 if monthly_code != code:
     st.caption(t("desa_trend_note", ctx.lang, name=db.region(release_id, monthly_code)["name"]))
 series = views.build_monthly_series(monthly, "amount", "program", {program: components.program_name(ctx, program)},
@@ -46,8 +49,9 @@ export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang
                         {"measure": "amount", "program": program, "region_code": monthly_code})
 
 st.subheader(t("hidden_why_title", ctx.lang))
-st.write(views.hidden_explanation(ctx.release.tables, ctx.lang, threshold))
-summary = views.build_hidden_summary(ctx.release.tables, db.get_dictionary(release_id), ctx.lang)
+tables = yearly.year_tables(ctx)  # the picked year's: each year is protected as its own table
+st.write(views.hidden_explanation(tables, ctx.lang, threshold))
+summary = views.build_hidden_summary(tables, db.get_dictionary(release_id), ctx.lang)
 if browser.content_width() < browser.NARROW:  # a phone reads the four columns stacked
     components.render_table(summary, t("metric", ctx.lang), narrow=True)
 else:  # a plain table wraps the descriptions (a data grid cut them at the column's edge)

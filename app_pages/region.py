@@ -2,15 +2,30 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, i18n, metrics, panels, search, shareable, state, views
+from dashboard import (
+    browser,
+    charts,
+    components,
+    db,
+    export,
+    i18n,
+    metrics,
+    panels,
+    search,
+    shareable,
+    state,
+    views,
+    yearly,
+)
 from dashboard.i18n import t
 from dashboard.outlook_views import render_profile_outlook
 from published_schema import ALL_PROGRAMS, NATIONAL_CODE
 
 ctx = components.render_header("region_title")
-release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
+release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, ctx.year
 
 query = state.text("q", label=t("search_label", ctx.lang), placeholder=t("search_placeholder", ctx.lang))
+components.select_year(ctx)
 code = components.current_region(ctx)
 if query:
     found = search.search(components.search_index(ctx), query)
@@ -37,6 +52,7 @@ programs = db.get_programs(release_id)
 components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold), t("metric", ctx.lang),
                         narrow)
 st.caption(i18n.hidden_note(ctx.lang, threshold))
+yearly.render_profile_changes(ctx, code, narrow)
 
 if region["level"] != "nasional":
     parent = region["parent_code"]

@@ -6,7 +6,7 @@ from dashboard import charts, components, db, export, metrics, panels, shareable
 from dashboard.i18n import t
 
 ctx = components.render_header("trends_title")
-release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, str(ctx.release.data_year)
+release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, ctx.year
 
 chosen = components.current_region(ctx)
 components.render_region_picker(ctx, chosen, deepest="desa")
@@ -14,9 +14,11 @@ code = shareable.shown_region(release_id, chosen)
 if code != chosen:
     st.info(t("desa_trend_note", ctx.lang, name=db.region(release_id, code)["name"]))
 level = db.level_of_code(code)
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 with left:
     program = components.select_program(ctx)
+with middle:
+    components.select_year(ctx)
 with right:
     metric = components.select_metric(ctx, shareable.TREND_METRICS)
 norm = components.select_norm(ctx, metric)
@@ -37,7 +39,7 @@ export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release
                         f"tren-{breakdown}", view)
 
 st.subheader(t("cumulative_title", ctx.lang))
-own = db.get_monthly(release_id, (code,), (program,))
+own = db.get_monthly(release_id, (code,), (program,), year)
 target = views.annual_target(db.get_region_cells(release_id, code, year), program)
 cumulative = views.build_cumulative(own, ctx.lang)
 st.caption(t("target_definition", ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
@@ -52,7 +54,7 @@ options = components.compare_options(ctx, code)
 others = state.widget(st.multiselect, "compare", list(options), [], label=t("compare", ctx.lang), max_selections=5,
                       placeholder=t("choose_regions", ctx.lang), format_func=lambda c: options.get(c, c))
 codes = (code, *[c for c in others if c != code])
-compared = db.get_monthly(release_id, codes, (program,))
+compared = db.get_monthly(release_id, codes, (program,), year)
 labels = {db.region(release_id, c)["name"]: components.region_label(db.region(release_id, c), ctx.lang)
           for c in codes}  # "Kulon Progo Regency" in English
 # Each compared line's region code goes into its CSV rows (a name alone may be shared by two regions).

@@ -61,16 +61,26 @@ def money_axis(fig: go.Figure, values: pd.Series, lang: str) -> go.Figure:
     return fig
 
 
-def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str = "", money: bool = False) -> go.Figure:
-    """Lines per `series` over `period` (YYYY-MM); NaN (hidden or unpublished) leaves a gap, never a guess."""
+def month_name(period: str, lang: str) -> str:
+    """'2024-03' -> 'Mar' (one line per year over the same twelve months)."""
+    return i18n.MONTHS[lang][int(period[5:7]) - 1][:3]
+
+
+def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str = "", money: bool = False,
+                by_month: bool = False) -> go.Figure:
+    """Lines per `series` over `period` (YYYY-MM); NaN (hidden or unpublished) leaves a gap, never a guess.
+    `by_month`: the x axis is the month alone, January to December (one line per year)."""
     fig = go.Figure()
+    x_of = month_name if by_month else i18n.format_month_short
     for i, (name, part) in enumerate(frame.groupby("series", sort=False)):
         part = part.sort_values("period")
         fig.add_trace(go.Scatter(
-            x=[i18n.format_month_short(p, lang) for p in part["period"]], y=part["value"], name=str(name),
+            x=[x_of(p, lang) for p in part["period"]], y=part["value"], name=str(name),
             mode="lines+markers", connectgaps=False, hovertext=part["label"], hoverinfo="text+name",
             line={"color": QUALITATIVE[i % len(QUALITATIVE)], "dash": DASHES[i % len(DASHES)], "width": 2}))
     fig = _layout(fig, lang, title, y_title)
+    if by_month:  # January first even when the first line (a partial year) starts later
+        fig.update_xaxes(categoryorder="array", categoryarray=[m[:3] for m in i18n.MONTHS[lang]])
     # Plotly hides the legend of a single line: the region compared alone would be an unnamed line.
     fig.update_layout(showlegend=True)
     # Counts, Rupiah and shares are never negative: an axis from 0 keeps a small change from looking like a fall.

@@ -17,10 +17,16 @@ from published_schema import ALL_PROGRAMS, LEVELS, NATIONAL_CODE, PROGRAM_CHOICE
 
 @dataclass(frozen=True)
 class PageContext:
-    """What every page needs first: the language and the current release."""
+    """What every page needs first: the language, the current release and the year shown."""
 
     lang: str
     release: Release
+    #: The published year the page shows (`year=`, default the latest): every figure of a view is of one year.
+    year: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.year:
+            object.__setattr__(self, "year", str(self.release.data_year))
 
 
 def render_header(title_key: str) -> PageContext:
@@ -30,7 +36,22 @@ def render_header(title_key: str) -> PageContext:
     st.title(i18n.t(title_key, lang))
     st.caption(freshness(release, lang))
     render_pinned_banner(release, lang)
-    return PageContext(lang, release)
+    return PageContext(lang, release, current_year(release))
+
+
+def current_year(release: Release) -> str:
+    """The `year` parameter: one of the release's published years (an unknown one falls back to the latest with a
+    notice). A link without it shows the latest year, so it follows the data as new years are published."""
+    years = db.get_years(release.release_id) or [str(release.data_year)]
+    return state.get("year", years, years[-1])
+
+
+def select_year(ctx: PageContext) -> str:
+    """The year picker (newest first), shown when the release publishes more than one year."""
+    years = db.get_years(ctx.release.release_id) or [ctx.year]
+    if len(years) < 2:
+        return ctx.year
+    return state.widget(st.selectbox, "year", years[::-1], years[-1], label=i18n.t("year", ctx.lang))
 
 
 def current_release(lang: str) -> Release:
@@ -127,12 +148,33 @@ def select_program(ctx: PageContext, allow_all: bool = True, default: str = ALL_
 
 
 def select_period(ctx: PageContext, year_only: bool = False) -> str:
-    """Months and the whole year (default). `year_only`: the period parameter is kept but shown as the year."""
-    periods = db.get_periods(ctx.release.release_id)
-    year = str(ctx.release.data_year)
+    """Months of the picked year and the whole year (default). `year_only`: the period parameter is kept but shown
+    as the year."""
+    periods = db.get_periods(ctx.release.release_id, ctx.year)
+    year = ctx.year
     options = [year] if year_only else [year, *[p for p in periods if p != year]]
+    follow_year(ctx, options)
     return state.widget(st.selectbox, "period", options, year, label=i18n.t("period", ctx.lang),
                         format_func=lambda p: i18n.format_period(p, ctx.lang))
+
+
+def follow_year(ctx: PageContext, options: list[str]) -> None:
+    """A period of another published year (the reader picked another year) becomes the same month of the picked
+    year, or its whole year: not an "invalid parameter" notice for a choice the reader made."""
+    chosen = state.current("period")
+    if not isinstance(chosen, str) or chosen in options or chosen[:4] not in db.get_years(ctx.release.release_id):
+        return
+    month = f"{ctx.year}{chosen[4:]}"
+    state.set_value("period", month if month in options else ctx.year)
+
+
+def select_change(ctx: PageContext) -> str:
+    """Colour the level, or the change since the year before (difference or percent)."""
+    kind = shareable.CHANGE
+    return state.widget(st.segmented_control, kind.name, kind.options_for(), kind.default_for(),
+                        label=i18n.t("change", ctx.lang),
+                        format_func=lambda k: i18n.t({"none": "change_none", "abs": "change_abs_short",
+                                                      "pct": "change_pct_short"}[k], ctx.lang))
 
 
 def select_metric(ctx: PageContext, options: tuple[str, ...] = metrics.METRICS) -> str:

@@ -57,10 +57,16 @@ def _release(path: str, inode: int) -> Release:
     return queries.release(_connect(path, inode))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def get_periods(release_id: str, year: str | None = None) -> list[str]:
+    """Months in order, then the year (`year`: that published year's only)."""
+    return queries.periods(get_connection(release_id), year)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
-def get_periods(release_id: str) -> list[str]:
-    """Months in order, then the year."""
-    return queries.periods(get_connection(release_id))
+def get_years(release_id: str) -> list[str]:
+    """The published years, oldest first."""
+    return queries.years(get_connection(release_id))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -113,15 +119,15 @@ def get_denominators_of(release_id: str, codes: tuple[str, ...], year: str) -> p
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def get_monthly(release_id: str, codes: tuple[str, ...], programs: tuple[str, ...],
+def get_monthly(release_id: str, codes: tuple[str, ...], programs: tuple[str, ...], year: str,
                 channels: tuple[str, ...] = (ALL_CHANNELS,)) -> pd.DataFrame:
-    """Monthly cells of some regions for some programs and channels, with region names."""
-    return queries.monthly(get_connection(release_id), codes, programs, channels)
+    """Monthly cells of one year of some regions for some programs and channels, with region names."""
+    return queries.monthly(get_connection(release_id), codes, programs, year, channels)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def get_channels(release_id: str, code: str, program: str) -> list[str]:
-    return queries.channels(get_connection(release_id), code, program)
+def get_channels(release_id: str, code: str, program: str, year: str) -> list[str]:
+    return queries.channels(get_connection(release_id), code, program, year)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -36,8 +36,11 @@ COMPARE_KEYS = {"period": "period", "series": "series", "region_code": "region_c
 VIEW_COLUMNS = ("measure", "program", "period", "level", "region_code")
 
 
-def measure_name(metric: str, norm: str) -> str:
-    """The measure as a file says it: `recipients`, `amount_per_eligible` (rates take no normalisation)."""
+def measure_name(metric: str, norm: str, change: str = "none") -> str:
+    """The measure as a file says it: `recipients`, `amount_per_eligible` (rates take no normalisation), and a change
+    since the year before `recipients_change` (difference) or `amount_change_pct` (0.05 = +5%)."""
+    if change != "none":
+        return f"{metric}_change" + ("_pct" if change == "pct" else "")
     norm = metrics.effective_norm(metric, norm)
     return metric if norm == "none" else f"{metric}_per_{norm}"
 

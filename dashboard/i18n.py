@@ -161,6 +161,41 @@ TEXT: dict[str, tuple[str, str]] = {
     "by_program": ("Per program", "By program"),
     "by_channel": ("Per kanal", "By channel"),
     "by_status": ("Per status", "By status"),
+    # year over year (one year per view: `year=`; change since the year before)
+    "by_year": ("Per tahun", "By year"),
+    "year": ("Tahun", "Year"),
+    "change": ("Perubahan sejak tahun lalu", "Change since last year"),
+    "change_none": ("Tidak", "None"),
+    "change_abs_short": ("Selisih", "Difference"),
+    "change_pct_short": ("Persen", "Percent"),
+    "change_abs": ("{measure}: perubahan sejak {before}", "{measure}: change since {before}"),
+    "change_pct": ("{measure}: perubahan sejak {before} (%)", "{measure}: change since {before} (%)"),
+    "change_vs": ("{now} dibanding {before}", "{now} vs {before}"),
+    "change_title": ("Perubahan sejak {before}", "Change since {before}"),
+    "change_basis_months": ("Dibandingkan bulan yang sama di kedua tahun ({label}): tahun {year} baru diterbitkan "
+                            "sampai {through}.",
+                            "The same months of both years are compared ({label}): {year} is published through "
+                            "{through} only."),
+    "change_basis_partial": ("Perhatian: {label}. Tahun {year} baru diterbitkan sampai {through}, jadi angka "
+                             "setahunnya mencakup lebih sedikit bulan daripada {before}.",
+                             "Note: {label}. {year} is published through {through} only, so its whole-year figure "
+                             "covers fewer months than {before}."),
+    "change_recipients_mean": ("Keluarga penerima dibandingkan sebagai rata-rata per bulan pada bulan-bulan itu.",
+                               "Recipient households are compared as the average month of those months."),
+    "change_hidden_rule": ("Perubahan yang melibatkan nilai tersembunyi ikut disembunyikan, atau ditampilkan sebagai "
+                           "rentang yang dihitung dari rentang yang diterbitkan.",
+                           "A change involving a hidden value is hidden too, or shown as the range worked out from "
+                           "the published ranges."),
+    "no_previous_year": ("Tahun {before} tidak diterbitkan: tidak ada perubahan untuk ditampilkan.",
+                         "{before} is not published: there is no change to show."),
+    "no_previous_month": ("Bulan yang sama tahun {before} tidak diterbitkan: tidak ada perubahan untuk ditampilkan.",
+                          "The same month of {before} is not published: there is no change to show."),
+    "change_absolute_only": ("Perubahan dihitung dari angka apa adanya (tanpa pembanding).",
+                             "Change is worked out from absolute figures (no normalisation)."),
+    "col_change": ("Perubahan", "Change"),
+    "col_change_pct": ("Perubahan (%)", "Change (%)"),
+    "points": ("{n} poin persen", "{n} percentage points"),
+    "year_lines_x": ("Bulan", "Month"),
     "month": ("Bulan", "Month"),
     "series": ("Seri", "Series"),
     "cumulative_title": ("Kumulatif Rupiah vs target tahunan", "Cumulative Rupiah vs annual target"),

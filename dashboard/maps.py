@@ -20,6 +20,9 @@ from dashboard.metrics import HIDDEN, OK
 LAYER_ID = "regions"
 #: Viridis, 5 classes: colour-blind safe and readable in grey scale.
 PALETTE = ([68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37])
+#: ColorBrewer PuOr, 6 classes, for a change centred on 0: orange falls, purple rises (colour-blind safe; its two
+#: lightest classes stay apart from the greys of hidden and unpublished regions).
+DIVERGING = ([179, 88, 6], [241, 163, 64], [254, 224, 182], [216, 218, 235], [153, 142, 195], [84, 39, 136])
 HIDDEN_FILL = [150, 150, 150]
 #: Very light grey, not white: a region without a value must still show on the white page (a BLT Dana Desa map
 #: of Kota Yogyakarta, all "no data", was an empty white box), and stay far from the hidden grey.
@@ -42,6 +45,17 @@ def make_bins(values: pd.Series, classes: int = len(PALETTE)) -> list[float]:
     return [float(e) for e in edges]
 
 
+def diverging_bins(values: pd.Series, classes: int = len(DIVERGING)) -> list[float]:
+    """Class edges symmetric around 0 (half the classes below, half above) out to the largest published change
+    either way: a fall and a rise of the same size get the same strength of colour."""
+    finite = pd.Series(values, dtype=float).dropna()
+    if finite.empty:
+        return []
+    reach = float(finite.abs().max()) or 1.0
+    half = classes // 2
+    return [reach * i / half for i in range(-half, half + 1)]
+
+
 def bin_index(value: float, edges: list[float]) -> int:
     """Class 0..len(edges)-2 of a value (the top edge belongs to the last class)."""
     if len(edges) < 2:
@@ -49,7 +63,7 @@ def bin_index(value: float, edges: list[float]) -> int:
     return min(max(int(np.searchsorted(edges, value, side="right")) - 1, 0), len(edges) - 2)
 
 
-def fill_for(value: float, status: str, edges: list[float]) -> list[int]:
+def fill_for(value: float, status: str, edges: list[float], palette: tuple = PALETTE) -> list[int]:
     if status == HIDDEN:
         return HIDDEN_FILL
     if status != OK:
@@ -57,10 +71,11 @@ def fill_for(value: float, status: str, edges: list[float]) -> list[int]:
     classes = max(len(edges) - 1, 1)
     # Spread fewer classes over the whole palette so that two classes still differ strongly.
     index = bin_index(value, edges)
-    return PALETTE[round(index * (len(PALETTE) - 1) / max(classes - 1, 1))]
+    return palette[round(index * (len(palette) - 1) / max(classes - 1, 1))]
 
 
-def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edges: list[float]) -> list[str]:
+def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edges: list[float],
+                   palette: tuple = PALETTE) -> list[str]:
     """One JSON object per polygon part: c(ode), n(ame), l(abel, what the tooltip shows), f(ill colour), p(olygon).
 
     `values` has region_code, name, value, status and label (the formatted value or its hidden/unpublished text);
@@ -72,7 +87,7 @@ def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edg
         if not parts:
             continue
         attributes = {"c": row.region_code, "n": html.escape(str(row.name)), "l": html.escape(str(row.label)),
-                      "f": fill_for(row.value, row.status, edges)}
+                      "f": fill_for(row.value, row.status, edges, palette)}
         head = json.dumps(attributes, separators=(",", ":"), ensure_ascii=False)[:-1]
         rows.extend(f'{head},"p":{polygon}}}' for polygon in parts)
     return rows
@@ -150,14 +165,15 @@ def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
     return None
 
 
-def legend_items(edges: list[float], formatter, lang: str, threshold: int) -> list[tuple[list[int], str]]:
+def legend_items(edges: list[float], formatter, lang: str, threshold: int,
+                 palette: tuple = PALETTE) -> list[tuple[list[int], str]]:
     """(colour, text) per class, then the hidden and unpublished swatches."""
     if len(edges) == 1:  # one value (a single region, or all alike): its colour and the value, not an empty key
-        return [(fill_for(edges[0], OK, edges), formatter(edges[0])), *_status_items(lang)]
+        return [(fill_for(edges[0], OK, edges, palette), formatter(edges[0])), *_status_items(lang)]
     items = []
     last = len(edges) - 2
     for i in range(max(len(edges) - 1, 0)):
-        colour = fill_for(edges[i], OK, edges)
+        colour = fill_for(edges[i], OK, edges, palette)
         # A class holds its lower edge, not its upper one (bin_index), except the last: "26 – <39", "39 – 59".
         upper = formatter(edges[i + 1]) if i == last else f"<{formatter(edges[i + 1])}"
         items.append((colour, f"{formatter(edges[i])} – {upper}"))
@@ -235,12 +251,12 @@ def drill_target(clicked: str | None, region_level: str, level: str) -> str | No
 
 
 def build_map_figure(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edges: list[float],
-                     legend: list[tuple[list[int], str]], title: str) -> go.Figure:
+                     legend: list[tuple[list[int], str]], title: str, palette: tuple = PALETTE) -> go.Figure:
     """The choropleth as a plotly figure, for PNG/SVG export: one filled trace per colour (a legend entry each),
     outer rings only, no basemap, longitude squeezed by the cosine of the latitude as on a map."""
     rings: dict[tuple[int, ...], tuple[list, list]] = {}
     for row in values.itertuples(index=False):
-        xs, ys = rings.setdefault(tuple(fill_for(row.value, row.status, edges)), ([], []))
+        xs, ys = rings.setdefault(tuple(fill_for(row.value, row.status, edges, palette)), ([], []))
         for part in shapes.get(row.region_code, ()):
             outer = json.loads(part)[0]
             xs.extend([p[0] for p in outer] + [None])

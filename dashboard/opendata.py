@@ -5,6 +5,7 @@ chain and the publisher key. Nothing here builds a data file."""
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -121,13 +122,20 @@ def build_history(rows: list[dict], manifests: list[dict], lang: str) -> pd.Data
         records.append({
             i18n.t("col_release", lang): release_id,
             i18n.t("col_date", lang): i18n.format_date(str(row["created_at"]), lang),
-            i18n.t("col_covers", lang): f"{row['data_year']}-01 – {row['data_through']}",
+            i18n.t("col_covers", lang): f"{_first_year(row)}-01 – {row['data_through']}",
             i18n.t("col_hidden", lang): i18n.format_int(_hidden(row), lang),
             i18n.t("col_changelog", lang): changelog_line(older, row, lang),
             i18n.t("col_manifest", lang): digests.get(release_id, "–"),
             i18n.t("col_chain", lang): "–" if link is None else ("✓" if link else "✗"),
         })
     return pd.DataFrame(records)
+
+
+def _first_year(row: dict) -> str:
+    """The first year a release publishes (its `years` JSON; a release before several years: its data year)."""
+    years = row.get("years")
+    parsed = json.loads(years) if isinstance(years, str) else (years or {})
+    return min(parsed, default=str(row["data_year"]))
 
 
 def verify_kept(folders: list[Path]) -> provenance.Verdict:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from dashboard import charts, components, db, i18n, maps, metrics, shareable, views
+from dashboard import change, charts, components, db, i18n, maps, metrics, shareable, views, yearly
 from dashboard.components import PageContext
 from dashboard.i18n import format_int, format_percent, format_period, t
 from published_schema import ALL_PROGRAMS, FEEDBACK_LEVELS, has_months
@@ -48,66 +48,102 @@ class MapPanel:
     notes: list[str] = field(default_factory=list)
     #: Pixels the map is drawn at (its view is fitted to this height and the reader's width).
     height: int = 520
+    #: The colours of its classes (a change: diverging, centred on 0) and how a class edge reads in the legend
+    #: (None: as the metric's values).
+    palette: tuple = maps.PALETTE
+    format_edge: Callable[[float], str] | None = None
+    legend_title: str = ""
+    #: What a change compares, as files say it ('2025 vs 2024'); empty for a level.
+    period_code: str = ""
 
 
 def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
-              norm: str, width: int = 700) -> MapPanel:
+              norm: str, width: int = 700, change_kind: str = "none") -> MapPanel:
     """The choropleth of the regions at `level` inside `code` (desa: the whole year only), zoomed to fit `width`
-    pixels (the reader's content width)."""
-    release_id, year = ctx.release.release_id, str(ctx.release.data_year)
+    pixels (the reader's content width); `change_kind` abs/pct: the change since the year before instead."""
+    release_id, year, threshold = ctx.release.release_id, ctx.year, ctx.release.threshold
     notes = []
     if not has_months(level) and period != year:
         notes.append(t("desa_year_only", ctx.lang, year=year))
         period = year
+    if change_kind != "none" and norm != "none":
+        notes.append(t("change_absolute_only", ctx.lang))
+        norm = "none"
     if norm == "eligible" and program == ALL_PROGRAMS:
         notes.append(t("n_eligible_semua", ctx.lang))
     cells = db.get_cells(release_id, code, level, program, period)
     denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
     values = metrics.build_values(cells, metric, norm, denominators)
     names = [i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"], strict=True)]
-    values = values.assign(name=names,
-                           label=metrics.format_values(values, metric, norm, ctx.lang, ctx.release.threshold))
-    edges = maps.make_bins(values["value"])
+    values = values.assign(name=names, label=metrics.format_values(values, metric, norm, ctx.lang, threshold))
+    measure, period_label = metrics.metric_label(metric, norm, ctx.lang), format_period(period, ctx.lang)
+    palette: tuple[list[int], ...] = maps.PALETTE
+    format_edge, period_code = None, ""
+    comparison, table = (yearly.map_changes(ctx, code, level, program, period, metric) if change_kind != "none"
+                         else (None, None))
+    if change_kind != "none" and (comparison is None or table is None):
+        before = str(int(year) - 1)
+        notes.append(t("no_previous_month" if len(period) == 7 and yearly.previous_year(ctx) else "no_previous_year",
+                       ctx.lang, before=before))
+    elif comparison is not None and table is not None:
+        notes.extend(yearly.notes(ctx, comparison, metric))
+        plotted = change.as_values(table, change_kind)
+        values = plotted.assign(name=names, label=change.format_changes(plotted, metric, change_kind, ctx.lang,
+                                                                         threshold))
+        measure = change.change_label(metric, change_kind, comparison.before, ctx.lang)
+        period_label, period_code = comparison.label(ctx.lang), comparison.code()
+        palette = maps.DIVERGING
+
+        def format_edge(v: float) -> str:
+            return change.format_number(v, metric, change_kind, ctx.lang)
+
+    edges = maps.make_bins(values["value"]) if palette is maps.PALETTE else maps.diverging_bins(values["value"])
     region_level = db.level_of_code(code)
     shapes = db.get_boundaries(release_id, code, level, maps.uses_detail(region_level, level))
     # The tooltip of a hidden region says why in a few words (the legend's note says it in full), or its range.
     tooltips = values["label"].where((values["status"] != metrics.HIDDEN) | values["lower"].notna(),
                                      t("hidden_tooltip", ctx.lang))
-    rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges)
+    rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges, palette)
     bbox = db.get_bbox(release_id, tuple(shapes))
     height = maps.map_height(width, bbox)
     view = maps.view_for_bbox(bbox, width, height)
     deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.region(release_id, code)
-    title = shareable.VIEWS["map"].title(ctx.lang, measure=metrics.metric_label(metric, norm, ctx.lang),
-                                         region=components.region_label(region, ctx.lang),
-                                         program=components.program_name(ctx, program),
-                                         period=format_period(period, ctx.lang))
-    return MapPanel(title, deck, values, shapes, cells, edges, level, notes, height)
+    title = shareable.VIEWS["map"].title(ctx.lang, measure=measure, region=components.region_label(region, ctx.lang),
+                                         program=components.program_name(ctx, program), period=period_label)
+    return MapPanel(title, deck, values, shapes, cells, edges, level, notes, height, palette, format_edge, measure,
+                    period_code)
+
 
 
 def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
-    """Monthly lines of one region by program, channel or payment status."""
-    release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
+    """Monthly lines of one region by program, channel or payment status, or one line per published year."""
+    release_id, year, threshold = ctx.release.release_id, ctx.year, ctx.release.threshold
     names = components.program_names(ctx)
     notes = []
     if breakdown == "program":
         names, absent = views.programs_here(db.get_region_cells(release_id, code, year), names)
         if absent:
             notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
-        monthly = db.get_monthly(release_id, (code,), tuple(names))
+        monthly = db.get_monthly(release_id, (code,), tuple(names), year)
         series = views.build_monthly_series(monthly, metric, "program", names, norm, ctx.lang, threshold,
                                             db.get_denominators_of(release_id, (code,), year))
     elif breakdown == "channel":
-        channels = tuple(db.get_channels(release_id, code, program))
+        channels = tuple(db.get_channels(release_id, code, program, year))
         if not channels:
             notes.append(t("channel_kabupaten", ctx.lang))
-        monthly = db.get_monthly(release_id, (code,), (program,), channels)
+        monthly = db.get_monthly(release_id, (code,), (program,), year, channels)
         series = views.build_monthly_series(monthly, metric, "channel", {}, norm, ctx.lang, threshold)
+    elif breakdown == "year":
+        # One year per query: each line's values are normalised by its own year's denominators.
+        series = pd.concat([views.build_monthly_series(
+            db.get_monthly(release_id, (code,), (program,), each).assign(year=each), metric, "year", {}, norm,
+            ctx.lang, threshold, db.get_denominators_of(release_id, (code,), each))
+            for each in db.get_years(release_id)], ignore_index=True)
     else:
-        monthly = db.get_monthly(release_id, (code,), (program,))
+        monthly = db.get_monthly(release_id, (code,), (program,), year)
         series = views.build_status_series(monthly, ctx.lang, threshold)
-    if db.level_of_code(code) == "kecamatan" and breakdown != "program":
+    if db.level_of_code(code) == "kecamatan" and breakdown in ("channel", "status"):
         notes.append(t("status_kecamatan", ctx.lang))
     label = metrics.metric_label(metric, norm, ctx.lang)
     measure = (t("late_failed_title", ctx.lang) if breakdown == "status"
@@ -115,13 +151,15 @@ def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: s
     title = shareable.VIEWS["trend"].title(
         ctx.lang, measure=measure, region=components.region_label(db.region(release_id, code), ctx.lang),
         detail="" if breakdown == "program" else f", {components.program_name(ctx, program)}")
-    figure = charts.build_lines(series, ctx.lang, title, money=metric == "amount" and breakdown != "status")
-    return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
+    figure = charts.build_lines(series, ctx.lang, title, money=metric == "amount" and breakdown != "status",
+                                by_month=breakdown == "year")
+    table = views.year_table(series, ctx.lang) if breakdown == "year" else views.series_table(series, ctx.lang)
+    return ChartPanel(title, figure, series, table, notes)
 
 
 def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
     """Regions at `level` inside `code` ranked by the gap between eligible households and eligible households paid."""
-    release_id, year, threshold = ctx.release.release_id, str(ctx.release.data_year), ctx.release.threshold
+    release_id, year, threshold = ctx.release.release_id, ctx.year, ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
     # "Ende Regency" in English, as on the map and in the pickers (the release says "Kabupaten Ende").
     cells = cells.assign(name=[i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"],
@@ -156,13 +194,13 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     trend_code = shareable.shown_region(release_id, code)
     trend_name = db.region(release_id, trend_code)["name"]
     notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if trend_code != code else []
-    year = str(ctx.release.data_year)
+    year = ctx.year
     # The region's own year decides (a kelurahan in a kecamatan with desa still has no BLT Dana Desa).
     year_cells = pd.concat([db.get_region_cells(release_id, c, year) for c in dict.fromkeys((code, trend_code))])
     names, absent = views.programs_here(year_cells, components.program_names(ctx))
     if absent:
         notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
-    series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names)), "recipients",
+    series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names), year), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
     title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang),
                                              detail=t("trend_title", ctx.lang, name=trend_name))
@@ -182,28 +220,31 @@ def _expect(panel: ChartPanel | MapPanel, kind: type[Panel]) -> Panel:
 
 
 @st.cache_resource(max_entries=PANEL_CACHE_ENTRIES, show_spinner=False)
-def _panel(view: str, release_id: str, lang: str, args: tuple) -> ChartPanel | MapPanel:
-    return _BUILDERS[view](PageContext(lang, db.get_release(release_id)), *args)
+def _panel(view: str, release_id: str, lang: str, year: str, args: tuple) -> ChartPanel | MapPanel:
+    return _BUILDERS[view](PageContext(lang, db.get_release(release_id), year), *args)
 
 
 def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str, norm: str,
-              width: int = 700) -> MapPanel:
-    """The choropleth of the regions at `level` inside `code`, fitted to `width` pixels (cached per view)."""
-    return _expect(_panel("map", ctx.release.release_id, ctx.lang, (code, level, program, period, metric, norm,
-                                                                     width)), MapPanel)
+              width: int = 700, change_kind: str = "none") -> MapPanel:
+    """The choropleth of the regions at `level` inside `code`, fitted to `width` pixels (cached per view);
+    `change_kind` abs/pct colours the change since the year before."""
+    return _expect(_panel("map", ctx.release.release_id, ctx.lang, ctx.year, (code, level, program, period, metric,
+                                                                               norm, width, change_kind)), MapPanel)
 
 
 def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:
     """Monthly lines of one region by program, channel or payment status (cached per view)."""
-    return _expect(_panel("trend", ctx.release.release_id, ctx.lang, (code, program, metric, norm, breakdown)),
+    return _expect(_panel("trend", ctx.release.release_id, ctx.lang, ctx.year, (code, program, metric, norm,
+                                                                                 breakdown)),
                    ChartPanel)
 
 
 def gap_panel(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
     """Regions ranked by their coverage gap (cached per view)."""
-    return _expect(_panel("gap", ctx.release.release_id, ctx.lang, (code, level, program, rank_by, top)), ChartPanel)
+    return _expect(_panel("gap", ctx.release.release_id, ctx.lang, ctx.year, (code, level, program, rank_by, top)),
+                   ChartPanel)
 
 
 def profile_panel(ctx: PageContext, code: str) -> ChartPanel:
     """A region's recipients by program and month (cached per view)."""
-    return _expect(_panel("profile", ctx.release.release_id, ctx.lang, (code,)), ChartPanel)
+    return _expect(_panel("profile", ctx.release.release_id, ctx.lang, ctx.year, (code,)), ChartPanel)

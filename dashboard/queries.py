@@ -64,9 +64,17 @@ def release_row(con: Connection) -> dict:
     return row
 
 
-def periods(con: Connection) -> list[str]:
-    """Months in order, then the year."""
-    return query(con, "SELECT period FROM periods ORDER BY kind, period")["period"].tolist()
+def periods(con: Connection, year: str | None = None) -> list[str]:
+    """Months in order, then the year (`year`: that published year's only; None: every year's)."""
+    if year is None:
+        return query(con, "SELECT period FROM periods ORDER BY kind, period")["period"].tolist()
+    return query(con, "SELECT period FROM periods WHERE year = ? ORDER BY kind, period",
+                 [int(year)])["period"].tolist()
+
+
+def years(con: Connection) -> list[str]:
+    """The published years, oldest first (a release may hold several: each protected as its own table)."""
+    return [str(y) for y in query(con, "SELECT DISTINCT year FROM periods ORDER BY year")["year"]]
 
 
 def programs(con: Connection) -> pd.DataFrame:
@@ -134,18 +142,22 @@ def denominators_of(con: Connection, codes: tuple[str, ...], year: str) -> pd.Da
     return query(con, _DENOMINATORS + "r.code IN (SELECT unnest(?))", [year, ALL_CHANNELS, list(codes)])
 
 
-def monthly(con: Connection, codes: tuple[str, ...], programs: tuple[str, ...],
+def monthly(con: Connection, codes: tuple[str, ...], programs: tuple[str, ...], year: str,
             channels: tuple[str, ...] = (ALL_CHANNELS,)) -> pd.DataFrame:
-    """Monthly cells of some regions for some programs and channels, with region names."""
+    """Monthly cells of one year of some regions for some programs and channels, with region names (a release
+    holds several years: months of two years on one line would be a different series)."""
     return query(con, "SELECT r.name, c.* FROM disbursement_cells c JOIN regions r ON r.code = c.region_code "
                  "WHERE c.region_code IN (SELECT unnest(?)) AND c.program IN (SELECT unnest(?)) "
-                 "AND c.channel IN (SELECT unnest(?)) AND length(c.period) = 7 ORDER BY c.period",
-                 [list(codes), list(programs), list(channels)])
+                 "AND c.channel IN (SELECT unnest(?)) AND c.period IN (SELECT period FROM periods "
+                 "WHERE kind = 'month' AND year = ?) ORDER BY c.period",
+                 [list(codes), list(programs), list(channels), int(year)])
 
 
-def channels(con: Connection, code: str, program: str) -> list[str]:
+def channels(con: Connection, code: str, program: str, year: str) -> list[str]:
+    """The payment channels of one region and program in one year (channels change: a bank joins, a post office
+    closes)."""
     frame = query(con, "SELECT DISTINCT channel FROM disbursement_cells WHERE region_code = ? AND program = ? "
-                  "AND channel <> ? ORDER BY channel", [code, program, ALL_CHANNELS])
+                  "AND channel <> ? AND period = ? ORDER BY channel", [code, program, ALL_CHANNELS, year])
     return frame["channel"].tolist()
 
 

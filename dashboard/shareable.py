@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard import db, i18n, maps, metrics, state
+from dashboard import change, db, i18n, maps, metrics, state
 from published_schema import ALL_PROGRAMS, LEVELS, PROGRAM_CHOICES, PROGRAM_CODES, has_months
 
 
 @dataclass(frozen=True)
 class Where:
-    """What a view's options depend on: the release's year and periods, and the level of the region shown."""
+    """What a view's options depend on: the year shown and its periods, and the level of the region shown."""
 
     year: str
     periods: tuple[str, ...]
@@ -86,13 +86,15 @@ PROGRAM = Param("program", PROGRAM_CHOICES, ALL_PROGRAMS)
 METRIC = Param("metric", metrics.METRICS, metrics.METRICS[0])
 NORM = Param("norm", metrics.NORMS, "none")
 #: Trends: what the lines are (`by=`, on the page and in an embed).
-BREAKDOWN = Param("by", ("program", "channel", "status"), "program")
+BREAKDOWN = Param("by", ("program", "channel", "status", "year"), "program")
+#: Maps: colour the change since the year before (difference or percent) instead of the level.
+CHANGE = Param("change", change.KINDS, "none")
 TREND_METRICS = ("recipients", "amount", "ontime", "failed_share")
 
 VIEWS = {
     "map": View("map", "peta", 1100, (
         Param("level", _map_levels, lambda w: _map_levels(w)[0], LEVELS), PROGRAM,
-        Param("period", _periods, lambda w: w.year), METRIC, NORM), "title_map"),
+        Param("period", _periods, lambda w: w.year), METRIC, NORM, CHANGE), "title_map"),
     "trend": View("trend", "tren", 680, (
         PROGRAM, Param("metric", TREND_METRICS, TREND_METRICS[0]), NORM, BREAKDOWN), "title_trend"),
     "gap": View("gap", "kesenjangan", 860, (
@@ -139,7 +141,8 @@ def shown_region(release_id: str, code: str) -> str:
 
 
 def where(release_id: str, year: str, code: str) -> Where:
-    return Where(year, tuple(db.get_periods(release_id)), db.level_of_code(code))
+    """The options of a view of `code` in the published `year` (its months only)."""
+    return Where(year, tuple(db.get_periods(release_id, year)), db.level_of_code(code))
 
 
 def read(param: Param, at: Where | None = None, shown_default: str | None = None) -> Any:

@@ -38,11 +38,13 @@ def build_ranked_table(cells: pd.DataFrame, values: pd.DataFrame, metric: str, n
     """Regions ranked by value (largest first), hidden and unpublished last and unranked; labels per language."""
     named = values if "name" in values else values.merge(cells[["region_code", "name"]], on="region_code")
     ranked = rank_values(named)
+    # Values that carry their labels (a change) keep them; others are formatted as the metric's.
+    labels = ranked["label"].tolist() if "label" in ranked else format_values(ranked, metric, norm, lang, threshold)
     return pd.DataFrame({
         i18n.t("col_rank", lang): ranked["rank"].astype(object).where(ranked["rank"].notna(), "–").astype(str),
         i18n.t("col_name", lang): ranked["name"],
         i18n.t("col_code", lang): ranked["region_code"],
-        i18n.t("col_value", lang): format_values(ranked, metric, norm, lang, threshold),
+        i18n.t("col_value", lang): labels,
     })
 
 
@@ -102,6 +104,16 @@ def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
     wide = wide.reindex(sorted(wide.index)).reset_index()
     wide["period"] = [i18n.format_period(p, lang) for p in wide["period"]]
     return wide.rename(columns={"period": i18n.t("month", lang)}).rename_axis(columns=None)
+
+
+def year_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One line per year as a wide table: one row per month (January first), one column per year, labels as shown."""
+    if series.empty:
+        return pd.DataFrame()
+    frame = series.assign(_month=series["period"].str[5:7].astype(int))
+    wide = frame.pivot_table(index="_month", columns="series", values="label", aggfunc="first", sort=True)
+    wide.index = [i18n.MONTHS[lang][m - 1] for m in wide.index]
+    return wide.rename_axis(index=i18n.t("month", lang), columns=None).reset_index().fillna("–")
 
 
 def build_cumulative(monthly: pd.DataFrame, lang: str) -> pd.DataFrame:

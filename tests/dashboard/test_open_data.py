@@ -226,7 +226,7 @@ def test_download_names_carry_the_view_so_two_views_never_share_one():
 
 
 def test_compare_csv_names_each_line_region(release_id):
-    monthly = db.get_monthly(release_id, ("34.01", "34.71"), ("PKH",))
+    monthly = db.get_monthly(release_id, ("34.01", "34.71"), ("PKH",), str(db.get_release(release_id).data_year))
     # As the trends page passes compared lines: one series per region, its code next to its name.
     series = monthly[["period", "name", "recipients", "region_code"]].rename(
         columns={"name": "series", "recipients": "value"})
