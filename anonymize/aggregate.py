@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -356,7 +357,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
     params |= _period_params(codes, periods)
     try:
         _create_temp_tables(con, codes, scope.through_month)
-        period_masks = [masks[f"mask_{i}"] for i in range(len(codes))]
+        period_masks = [cast(int, masks[f"mask_{i}"]) for i in range(len(codes))]
         provinces = sorted(scope.provinces)
         for start in range(0, len(provinces), PROVINCES_PER_QUERY):
             after = provinces[start + PROVINCES_PER_QUERY:]

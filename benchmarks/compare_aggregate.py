@@ -52,7 +52,7 @@ def frames_with(module: ModuleType, con: duckdb.DuckDBPyConnection, through: str
                 earlier: tuple[int, ...]) -> dict[str, pd.DataFrame]:
     """aggregate_frames with `module` as the aggregation build calls."""
     saved = build.aggregate
-    build.aggregate = module  # type: ignore[assignment]
+    build.aggregate = module
     try:
         year = aggregate.detect_scope(con, None).year
         scope = replace(module.detect_scope(con, f"{year}{through}" if through else None), earlier=earlier)
