@@ -516,9 +516,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # first run
     "build_title": ("Menyiapkan data demo", "Preparing the demo data"),
     "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "
-                    "Nusa Tenggara Timur) sekali saja; biasanya dua sampai tiga menit.",
+                    "Nusa Tenggara Timur) sekali saja; empat tahun data, beberapa menit; lebih lama bila server sibuk.",
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
-                    "Tenggara Timur) once; it usually takes two to three minutes."),
+                    "Tenggara Timur) once; four years of data, several minutes (longer on a busy server)."),
     # Public text names no command: operators read commands in the README and the server log.
     "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\". Pengelola situs dapat membaca rinciannya di "
                      "log server.",
