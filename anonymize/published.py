@@ -56,8 +56,6 @@ def write_release(path: Path, years: list[YearRelease], info: ReleaseInfo, thres
     if latest.result is None:
         raise ValueError("the latest year of a release is always protected in its own run")
     result = latest.result
-    # The program rules the attack's links used (the disbursement table's), for the stand-alone audit.
-    program_rules = next(t.input.program_rules for t in result.tables if t.name == "disbursement_cells")
     cells: dict[str, list[pd.DataFrame]] = {}
     # Readers keep every year's earlier year-to-dates (`2025@10`) for good: they stay in each release's audit.
     earlier: dict[str, list[pd.DataFrame]] = {}
@@ -88,7 +86,7 @@ def write_release(path: Path, years: list[YearRelease], info: ReleaseInfo, thres
         _write_frame(con, "release", pd.DataFrame([{
             "release_id": info.release_id, "created_at": info.created_at, "data_year": result.scope.year,
             "data_through": result.scope.through, "provinces": ",".join(result.scope.provinces),
-            "threshold": threshold, "rules": json.dumps(_rules(threshold, program_rules)),
+            "threshold": threshold, "rules": json.dumps(_rules(threshold, latest.program_rules)),
             "sources": json.dumps(info.sources), "tables": json.dumps(latest.stats), "audit": json.dumps(audit),
             "previous_release_id": info.previous_release_id, "years": json.dumps(by_year)}]))
     finally:
@@ -182,7 +180,7 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
         latest, provinces, threshold, rules = con.execute(
             "SELECT data_year, provinces, threshold, rules FROM release").fetchall()[0]
         year = int(latest) if year is None else year
-        program_rules = _year_entry(con, year).get("program_rules") or json.loads(rules).get("program_rules")
+        program_rules = _years(con).get(str(year), {}).get("program_rules") or json.loads(rules).get("program_rules")
         months = con.execute("SELECT max(month) FROM periods WHERE year = ?", [year]).fetchall()[0][0]
         if months is None:
             raise ValueError(f"the release publishes no year {year}")
@@ -208,15 +206,15 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
     return PublishedRelease(scope, int(threshold), regions, tables, ranges)
 
 
-def _year_entry(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, Any]:
-    """The release's `years` entry of one year ({} for a release made before years were published)."""
+def _years(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """The release's `years` column decoded, by year ({} for a release made before years were published)."""
     columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                          "WHERE table_name = 'release'").fetchall()}
     if "years" not in columns:
         return {}
     (years,) = con.execute("SELECT years FROM release").fetchall()[0]
-    entry: dict[str, Any] = json.loads(years).get(str(year), {}) if years else {}
-    return entry
+    decoded: dict[str, dict[str, Any]] = json.loads(years) if years else {}
+    return decoded
 
 
 def release_years(path: Path) -> list[int]:
@@ -273,6 +271,7 @@ def published_years(path: Path) -> dict[int, PublishedYear]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         release_id, tables, rules = con.execute("SELECT release_id, tables, rules FROM release").fetchall()[0]
+        by_year = _years(con)
         out = {}
         for year, through_month in con.execute("SELECT year, max(month) FROM periods GROUP BY year").fetchall():
             frames, earlier = {}, {}
@@ -280,7 +279,7 @@ def published_years(path: Path) -> dict[int, PublishedYear]:
                 frames[name] = _as_written(name, _year_cells(con, name, int(year), with_earlier=False))
                 earlier[name] = _as_written(name, _year_to_dates(con, name, int(year)))
             # A release made before years were published holds one year: its figures and rules are the release's.
-            entry = _year_entry(con, int(year)) or {"tables": json.loads(tables), "published_in": release_id}
+            entry = by_year.get(str(int(year))) or {"tables": json.loads(tables), "published_in": release_id}
             out[int(year)] = PublishedYear(int(year), int(through_month), frames, earlier, entry.get("tables", {}),
                                            entry.get("published_in", release_id),
                                            entry.get("program_rules") or json.loads(rules).get("program_rules"))

@@ -5,7 +5,6 @@ chain and the publisher key. Nothing here builds a data file."""
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -132,10 +131,9 @@ def build_history(rows: list[dict], manifests: list[dict], lang: str) -> pd.Data
 
 
 def _first_year(row: dict) -> str:
-    """The first year a release publishes (its `years` JSON; a release before several years: its data year)."""
-    years = row.get("years")
-    parsed = json.loads(years) if isinstance(years, str) else (years or {})
-    return min(parsed, default=str(row["data_year"]))
+    """The first year a release publishes (its `years`, decoded by queries.release_row; a release before several
+    years: its data year)."""
+    return min(row.get("years") or {}, default=str(row["data_year"]))
 
 
 def verify_kept(folders: list[Path]) -> provenance.Verdict:

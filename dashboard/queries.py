@@ -59,7 +59,7 @@ def release(con: Connection) -> Release:
 def release_row(con: Connection) -> dict:
     """The whole `release` row, its JSON columns decoded."""
     row = query(con, "SELECT * FROM release").iloc[0].to_dict()
-    for key in ("rules", "sources", "tables", "audit"):
+    for key in ("rules", "sources", "tables", "audit", "years"):
         row[key] = json.loads(row[key]) if isinstance(row.get(key), str) else row.get(key)
     return row
 

@@ -4,7 +4,6 @@ region's programs, each read one year at a time (`dashboard.change` does the ari
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Literal
 
@@ -22,8 +21,7 @@ from published_schema import ALL_PROGRAMS, PROGRAM_CODES
 def year_tables(ctx: PageContext) -> dict:
     """The picked year's per-table counts (cells, hidden cells, share of Rupiah hidden): the release's `years` JSON
     holds them per published year; a release without it has the latest year's (`tables`) only."""
-    years = db.get_release_row(ctx.release.release_id).get("years")
-    by_year = json.loads(years) if isinstance(years, str) else (years or {})
+    by_year = db.get_release_row(ctx.release.release_id).get("years") or {}
     return by_year.get(ctx.year, {}).get("tables") or ctx.release.tables
 
 
