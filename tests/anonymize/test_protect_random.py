@@ -207,18 +207,27 @@ def test_attacking_components_piece_by_piece_never_reports_a_wider_interval_than
         return
     suppressed = protect(table, rules, max_rounds=2).suppressed
     exact = audit_pattern(table, suppressed, rules, exact_all=True)
-    for whole_up_to, truth_anchor in itertools.product((attack.WHOLE_UP_TO, 0), (True, False)):
-        # WHOLE_UP_TO 0: values in doubt after the pieces are presumed too narrow, never attacked whole.
+    # WHOLE_UP_TO 0: values in doubt after the pieces go through the neighbourhoods and random objectives over
+    # the whole component, then the few left are solved exactly there (WHOLE_EXACT_UP_TO) or presumed too narrow.
+    configs = ((attack.WHOLE_UP_TO, attack.WHOLE_EXACT_UP_TO), (0, attack.WHOLE_EXACT_UP_TO), (0, 0))
+    for (whole_up_to, exact_up_to), truth_anchor in itertools.product(configs, (True, False)):
         with patch.object(attack, "LOCAL_ABOVE", 0), patch.object(attack, "BATCH_VARS", 1), \
-                patch.object(attack, "WHOLE_UP_TO", whole_up_to):
+                patch.object(attack, "WHOLE_UP_TO", whole_up_to), \
+                patch.object(attack, "WHOLE_EXACT_UP_TO", exact_up_to):
             pieces = audit_pattern(table, suppressed, rules, truth_anchor=truth_anchor)
         assert pieces.intervals.presumed is not None
         assert not (pieces.intervals.ok & pieces.intervals.presumed).any()
-        event(f"presumed: {bool(pieces.intervals.presumed.any())}")
+        # A value solved exactly is decided, never presumed.
+        assert not (pieces.intervals.exact & pieces.intervals.presumed).any()
+        event(f"presumed: {bool(pieces.intervals.presumed.any())}, exact cap {exact_up_to}")
         for whole, piecewise in zip(exact.measures, pieces.measures, strict=True):
             assert (piecewise.intervals.lower >= whole.intervals.lower - 1e-6).all()
             assert (piecewise.intervals.upper <= whole.intervals.upper + 1e-6).all()
             assert (whole.intervals.ok >= piecewise.intervals.ok).all()
+            # What the attack marks exact is the exact interval.
+            marked = piecewise.intervals.exact
+            assert np.allclose(piecewise.intervals.lower[marked], whole.intervals.lower[marked], atol=1e-6)
+            assert np.allclose(piecewise.intervals.upper[marked], whole.intervals.upper[marked], atol=1e-6)
             # Outer bounds (relaxations of a piece) never claim more than the exact attack shows.
             assert (piecewise.intervals.proven <= whole.intervals.lower + 1e-6).all()
 
