@@ -11,7 +11,8 @@ place. Each is a true statement about any release, because it follows from how a
   for one program; a year: PKH its tahap, Sembako its batches, BLT Dana Desa 12; all programs: the sum);
 - Rupiah are paid payments times an instalment within the program's range: min * paid <= Rupiah <= max * paid
   (PKH: a quarter of the smallest and largest yearly benefit; Sembako: 2-3 months of Rp200k; BLT Dana Desa:
-  Rp300k monthly or Rp900k quarterly);
+  Rp300k monthly or Rp900k quarterly: the current rules; years whose amounts differed use their own, see
+  program_rules);
 - eligible households paid are eligible and are recipients: eligible_paid <= eligible, <= recipients;
 - eligible households are registered: eligible (program) <= registered households (all programs) of the cell;
 - complaints (proposals) = the sum of their statuses;
@@ -42,12 +43,10 @@ import pandas as pd
 from anonymize.table import Aggregation, CellTable, Link
 from settings import (
     ALL_PROGRAMS,
-    BLT_DD_MONTHLY,
-    PKH_ANNUAL_BENEFIT,
-    PKH_TAHAP_MONTHS,
-    PROGRAMS,
+    CURRENT_PROGRAM_YEAR,
+    PKH_MAX_MEMBERS,
     SEMBAKO_BATCHES,
-    SEMBAKO_MONTHLY,
+    program_year,
 )
 
 INF = np.inf
@@ -63,21 +62,58 @@ class ProgramRule:
     largest_payment: float
 
 
-def program_rules() -> dict[str, ProgramRule]:
-    """The published rules, per program and for all programs together (`SEMUA`)."""
-    sembako_months = [months for _, months in SEMBAKO_BATCHES.values()]
+def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
+    """The published rules of `year` (`settings.program_year`: amounts and schedules changed in 2019 and 2020;
+    None: the current rules), per program and for all programs together (`SEMUA`).
+
+    Per program: payments a household can get in a month (1) and in the year (the instalments that pay
+    anything that year), and the smallest and largest Rupiah of one payment: PKH, the smallest component's year
+    (one member) to PKH_MAX_MEMBERS of the largest, pro rata over the months an instalment covers at its
+    percent; Sembako, the year's monthly rates summed over each batch's months; BLT Dana Desa, one month's rate
+    or a quarter's sum. A reader holding a year's figures knows that year's rules, so the attack on that year
+    must use them: rules of another year may be wider and leave a reader's narrowing unseen.
+    """
+    rules_year = CURRENT_PROGRAM_YEAR if year is None else program_year(year)
+    benefits = rules_year.pkh_annual_benefit.values()
+    pkh = [(min(benefits) * months * percent // 1200, PKH_MAX_MEMBERS * max(benefits) * months * percent // 1200)
+           for _, _, months, percent in rules_year.pkh_tahap]
+    sembako = _paid_amounts(rules_year.sembako_monthly, [(first, months) for first, months in SEMBAKO_BATCHES.values()])
+    blt_monthly = _paid_amounts(rules_year.blt_dd_monthly, [(month, 1) for month in range(1, 13)])
+    blt_quarterly = _paid_amounts(rules_year.blt_dd_monthly, [(3 * q - 2, 3) for q in range(1, 5)])
     rules = {
-        "PKH": ProgramRule(1, len(PKH_TAHAP_MONTHS), min(PKH_ANNUAL_BENEFIT.values()) / len(PKH_TAHAP_MONTHS),
-                           PROGRAMS["PKH"].max_payment),
-        "SEMBAKO": ProgramRule(1, len(SEMBAKO_BATCHES), SEMBAKO_MONTHLY * min(sembako_months),
-                               SEMBAKO_MONTHLY * max(sembako_months)),
-        "BLT_DD": ProgramRule(1, 12, BLT_DD_MONTHLY, PROGRAMS["BLT_DD"].max_payment),
+        "PKH": _rule(len(pkh), [low for low, _ in pkh], [high for _, high in pkh]),
+        "SEMBAKO": _rule(len(sembako), sembako, sembako),
+        "BLT_DD": _rule(max(len(blt_monthly), len(blt_quarterly)), blt_monthly + blt_quarterly,
+                        blt_monthly + blt_quarterly),
     }
+    paying = [r for r in rules.values() if r.payments_per_household_year > 0] or list(rules.values())
     rules[ALL_PROGRAMS] = ProgramRule(sum(r.payments_per_household_month for r in rules.values()),
                                       sum(r.payments_per_household_year for r in rules.values()),
-                                      min(r.smallest_payment for r in rules.values()),
-                                      max(r.largest_payment for r in rules.values()))
+                                      min(r.smallest_payment for r in paying),
+                                      max(r.largest_payment for r in paying))
     return rules
+
+
+def _paid_amounts(monthly: tuple[int, ...], steps: list[tuple[int, int]]) -> list[float]:
+    """Rupiah of each step (first month 1-12, months covered) that pays anything at these monthly rates."""
+    amounts = [float(sum(monthly[first - 1:first - 1 + months])) for first, months in steps]
+    return [amount for amount in amounts if amount > 0]
+
+
+def _rule(per_year: int, smallest: list[float], largest: list[float]) -> ProgramRule:
+    """A program's rule; one paying nothing in the year gets no payments and zero Rupiah (both sound: its cells
+    are all zero)."""
+    if per_year == 0:
+        return ProgramRule(0, 0, 0.0, 0.0)
+    return ProgramRule(1, per_year, float(min(smallest)), float(max(largest)))
+
+
+def year_total_per_household(program: str, year: int) -> float:
+    """The most Rupiah one household can get from a fixed-benefit program (Sembako, BLT Dana Desa) in `year`:
+    the year's monthly rates summed (settings.program_year)."""
+    rules_year = program_year(year)
+    monthly = {"SEMBAKO": rules_year.sembako_monthly, "BLT_DD": rules_year.blt_dd_monthly}[program]
+    return float(sum(monthly))
 
 
 def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: np.ndarray

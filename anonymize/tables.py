@@ -111,25 +111,30 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
     table = table_from_frame(scaled, dims, DISBURSEMENT_MEASURES, DISBURSEMENT_NONEMPTY)
     whole_year = is_whole_year(frame["period"])
     known = (knowledge.rules_from_json(program_rules) if program_rules is not None
-             else knowledge.widened_to(knowledge.program_rules(), frame, whole_year))
+             else knowledge.widened_to(knowledge.program_rules(scope.year), frame, whole_year))
     table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
-    rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold)}, {"amount": fixed})
+    rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold, scope.year, known)},
+                            {"amount": fixed})
     return ProtectedTableInput("disbursement_cells", table, rules, frame, knowledge.rules_to_json(known))
 
 
-def amount_widths(frame: pd.DataFrame, threshold: int) -> np.ndarray:
+def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
+                  known: dict[str, knowledge.ProgramRule] | None = None) -> np.ndarray:
     """Required width of a suppressed amount (Rp1,000).
 
     For a fixed-benefit program, amount / (most one household can get in the cell) bounds the household count,
-    so the amount must stay (threshold - 1) such units wide. For others it must just not be pinned.
+    so the amount must stay (threshold - 1) such units wide. That most is, in a year cell, the year's monthly
+    rates summed (`year`'s rules, settings.program_year), and in a month cell the largest payment of `known`
+    (the rules the release records; default the year's published rules). For others it must just not be pinned.
     """
+    known = knowledge.program_rules(year) if known is None else known
     is_year = is_whole_year(frame["period"])
-    largest_payment = {c: p.max_payment for c, p in PROGRAMS.items()}
     unit = np.zeros(len(frame))
-    for program, monthly in FIXED_MONTHLY_BENEFIT.items():
+    for program in FIXED_MONTHLY_BENEFIT:
         mine = (frame["program"] == program).to_numpy()
-        per_household = np.where(is_year, 12 * monthly, largest_payment[program])
+        per_household = np.where(is_year, knowledge.year_total_per_household(program, year),
+                                 known[program].largest_payment)
         unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
     smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
     return np.where(unit > 0, (threshold - 1) * unit, smallest_step)

@@ -10,13 +10,17 @@ import pandas as pd
 import pytest
 
 from anonymize.aggregate import Scope
+from anonymize.knowledge import program_rules
 from anonymize.protect import ProtectionRules, audit_pattern, grand_total, protect
 from anonymize.suppress import primary_suppression
 from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
 from anonymize.tables import (
     AMOUNT_UNIT,
+    DISBURSEMENT_MEASURES,
     FIXED_MONTHLY_BENEFIT,
     amount_widths,
+    complete_disbursement_cells,
+    disbursement_table,
     period_dimension,
     region_dimension,
     star_dimension,
@@ -94,7 +98,7 @@ def sembako_months(recipients: list[int], rupiah: list[int]) -> tuple[CellTable,
                 MeasureSpec("amount", Role.AMOUNT, {"period": SUM})]
     table = table_from_frame(frame.assign(amount=frame["amount"] / AMOUNT_UNIT), dims, measures, ("recipients",))
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
-    return table, ProtectionRules(THRESHOLD, {"amount": amount_widths(frame, THRESHOLD)}, {"amount": fixed})
+    return table, ProtectionRules(THRESHOLD, {"amount": amount_widths(frame, THRESHOLD, 2025)}, {"amount": fixed})
 
 
 def count_from_rupiah() -> Case:
@@ -183,7 +187,49 @@ def test_a_sembako_amount_must_stay_nine_households_of_benefit_wide():
 ])
 def test_fixed_benefit_amounts_must_stay_threshold_minus_one_benefits_wide(program, period, width_rupiah):
     frame = pd.DataFrame({"program": [program], "period": [period]})
-    assert amount_widths(frame, THRESHOLD)[0] * AMOUNT_UNIT == width_rupiah
+    assert amount_widths(frame, THRESHOLD, 2025)[0] * AMOUNT_UNIT == width_rupiah
+
+
+@pytest.mark.parametrize(("program", "period", "width_rupiah"), [
+    # 2020: Sembako Rp150k for three months, then Rp200k; BLT Dana Desa Rp600k for three months, then Rp300k,
+    # and a quarter's payment reached Rp1.8 million (settings.PROGRAM_YEARS).
+    ("SEMBAKO", "2020", 9 * (3 * 150_000 + 9 * 200_000)),
+    ("BLT_DD", "2020-06", 9 * 1_800_000),
+    # 2019: BPNT Rp110k a month, batches of two or three months.
+    ("SEMBAKO", "2019-03", 9 * 330_000),
+])
+def test_amount_widths_follow_the_years_own_rules(program, period, width_rupiah):
+    frame = pd.DataFrame({"program": [program], "period": [period]})
+    assert amount_widths(frame, THRESHOLD, int(period[:4]))[0] * AMOUNT_UNIT == width_rupiah
+
+
+def test_each_years_attack_uses_that_years_program_rules():
+    """A reader of 2019's figures knows 2019's Sembako batches (Rp220k-330k), far narrower than today's
+    (Rp400k-600k): the attack must hold the year's range, or a narrowing by it goes unseen. 2020's BLT Dana Desa
+    quarter (Rp1.8 million) lies outside today's rules: the year's rules must hold it without the data."""
+    assert (program_rules(2019)["SEMBAKO"].smallest_payment, program_rules(2019)["SEMBAKO"].largest_payment) == \
+        (220_000, 330_000)
+    assert program_rules(2019)["BLT_DD"].payments_per_household_year == 0
+    assert program_rules(2020)["BLT_DD"].largest_payment == 1_800_000
+    assert program_rules(2020)["PKH"].payments_per_household_year == 10     # tahap 1, then monthly April-December
+    assert program_rules(2024) == program_rules()
+
+
+@pytest.mark.parametrize(("year", "sembako", "blt_largest"), [
+    (2019, (220_000, 330_000), 0.0), (2020, (300_000, 600_000), 1_800_000), (2024, (400_000, 600_000), 900_000)])
+def test_a_years_disbursement_table_starts_from_that_years_rules(year, sembako, blt_largest):
+    """The publisher's table (and so protect() and the rules the release records for the standalone audit)
+    takes the year's rules as its base; with no payments, nothing widens them."""
+    regions = pd.DataFrame({"code": ["ID", "34", "34.71"], "parent_code": [None, "ID", "34"],
+                            "level": ["nasional", "provinsi", "kabupaten"]})
+    empty = pd.DataFrame(columns=["region", "program", "period", "channel",
+                                  *[m.name for m in DISBURSEMENT_MEASURES]])
+    scope = Scope(year, 12, ("34",))
+    recorded = disbursement_table(complete_disbursement_cells(empty, regions, scope), regions, scope,
+                                  THRESHOLD).program_rules
+    assert recorded is not None
+    assert (recorded["SEMBAKO"]["smallest_payment"], recorded["SEMBAKO"]["largest_payment"]) == sembako
+    assert recorded["BLT_DD"]["largest_payment"] == blt_largest
 
 
 def part_close_to_the_grand_total() -> tuple[CellTable, ProtectionRules]:

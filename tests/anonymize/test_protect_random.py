@@ -83,7 +83,7 @@ class Households:
         scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT)[["region", "program", "period", *names]]
         table = table_from_frame(scaled, dims, measures, ("recipients",))
         fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
-        return table, ProtectionRules(THRESHOLD, {"amount": amount_widths(frame, THRESHOLD)}, {"amount": fixed})
+        return table, ProtectionRules(THRESHOLD, {"amount": amount_widths(frame, THRESHOLD, 2025)}, {"amount": fixed})
 
 
 ANY_PROGRAMS = st.lists(st.sampled_from(["PKH", "SEMBAKO", "BLT_DD"]), min_size=1, max_size=3, unique=True)
