@@ -46,8 +46,11 @@ WHOLE_UP_TO = 8000
 #: the whole component (a few LPs for all of them) before what is left is presumed too narrow.
 WHOLE_RANDOM_UP_TO = 40000
 #: After those random objectives, up to this many values still in doubt are solved exactly in the whole component
-#: (two LPs each, warm from the random rounds' basis) instead of being presumed too narrow.
+#: (two LPs each, warm from the random rounds' basis) instead of being presumed too narrow, in components of up to
+#: WHOLE_EXACT_COMPONENT values: nationally, 36 such solves took 1.3 s in a 20,000-value component and 1.9 s in
+#: a 27,000-value one, while in a 40,000-value one a single solve ran for over 15 minutes.
 WHOLE_EXACT_UP_TO = 80
+WHOLE_EXACT_COMPONENT = 30000
 MAX_RANDOM_ROUNDS = 8
 #: In a component of more than WHOLE_UP_TO values, each value still in doubt after the pieces is attacked in its
 #: neighbourhood first: the variables reachable from it through the system's rows, breadth first, up to this many,
@@ -539,7 +542,7 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             solves += used
             _lift(system, requirement, state, pending, members)
             pending = _failing(requirement, state, pending)
-            if 0 < len(pending) <= WHOLE_EXACT_UP_TO:
+            if 0 < len(pending) <= WHOLE_EXACT_UP_TO and len(members) <= WHOLE_EXACT_COMPONENT:
                 # Few left: decide them exactly rather than presume them too narrow. A value presumed too
                 # narrow gets partners from its relaxation's binding rows, which reach into other provinces and
                 # join components: on the national table such repairs snowballed (54 presumed values in round 4,

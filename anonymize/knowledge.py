@@ -108,6 +108,20 @@ def _rule(per_year: int, smallest: list[float], largest: list[float]) -> Program
     return ProgramRule(1, per_year, float(min(smallest)), float(max(largest)))
 
 
+def month_largest_payment(program: str, year: int, month: int) -> float:
+    """The largest Rupiah one payment of a fixed-benefit program (Sembako, BLT Dana Desa) scheduled in `month`
+    (1-12) of `year` can be under that year's rules: Sembako, the batch that starts that month (0 if none does);
+    BLT Dana Desa, the month's rate, or in a quarter's first month the quarter's sum (quarterly payers). A
+    reader who knows the schedule divides a month's Rupiah by it: Sembako in March is all Rp600k batches, BLT
+    Dana Desa in November all Rp300k months."""
+    rules_year = program_year(year)
+    if program == "SEMBAKO":
+        batches = [(first, months) for first, months in SEMBAKO_BATCHES.values() if first == month]
+        return max(_paid_amounts(rules_year.sembako_monthly, batches), default=0.0)
+    steps = [(month, 1)] + ([(month, 3)] if month % 3 == 1 else [])
+    return max(_paid_amounts(rules_year.blt_dd_monthly, steps), default=0.0)
+
+
 def year_total_per_household(program: str, year: int) -> float:
     """The most Rupiah one household can get from a fixed-benefit program (Sembako, BLT Dana Desa) in `year`:
     the year's monthly rates summed (settings.program_year)."""

@@ -125,16 +125,30 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
 
     For a fixed-benefit program, amount / (most one household can get in the cell) bounds the household count,
     so the amount must stay (threshold - 1) such units wide. That most is, in a year cell, the year's monthly
-    rates summed (`year`'s rules, settings.program_year), and in a month cell the largest payment of `known`
-    (the rules the release records; default the year's published rules). For others it must just not be pinned.
+    rates summed (`year`'s rules, settings.program_year); in a month cell, the largest payment the year's schedule
+    has in that month (knowledge.month_largest_payment: BLT Dana Desa pays Rp300k in November, so Rp900k would
+    ask three times the width the count needs, and the whole demo's December continuation was refused for it),
+    unless the data widened the program's largest payment beyond the year's rules (`known`, the rules the
+    release records): then that largest payment. For others it must just not be pinned.
     """
-    known = knowledge.program_rules(year) if known is None else known
+    base = knowledge.program_rules(year)
+    known = base if known is None else known
     is_year = is_whole_year(frame["period"])
+    month = pd.to_numeric(frame["period"].astype(str).str[5:7], errors="coerce").fillna(0).to_numpy(dtype=int)
     unit = np.zeros(len(frame))
     for program in FIXED_MONTHLY_BENEFIT:
         mine = (frame["program"] == program).to_numpy()
+        largest = known[program].largest_payment
+        if largest <= base[program].largest_payment:
+            # Months without a scheduled payment (cells of zeros, or data off the schedule) keep the largest.
+            by_month = np.array([largest, *(knowledge.month_largest_payment(program, year, m) or largest
+                                            for m in range(1, 13))])
+            per_payment = by_month[month]
+        else:
+            per_payment = np.full(len(frame), largest)
+        # A household has at most payments_per_household_month payments of a program in a month (1 by the rules).
         per_household = np.where(is_year, knowledge.year_total_per_household(program, year),
-                                 known[program].largest_payment)
+                                 per_payment * max(1, known[program].payments_per_household_month))
         unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
     smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
     return np.where(unit > 0, (threshold - 1) * unit, smallest_step)

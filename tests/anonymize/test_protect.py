@@ -3,7 +3,7 @@ catches each one when secondary suppression is switched off (the primary-only pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -179,7 +179,10 @@ def test_a_sembako_amount_must_stay_nine_households_of_benefit_wide():
 
 @pytest.mark.parametrize(("program", "period", "width_rupiah"), [
     ("SEMBAKO", "2025", 9 * 12 * 200_000),     # a year: at most 12 months of Rp200k per household
-    ("SEMBAKO", "2025-03", 9 * 600_000),       # a month: at most one payment of the largest batch
+    ("SEMBAKO", "2025-03", 9 * 600_000),       # a month: at most one payment, March's batch of three months
+    ("SEMBAKO", "2025-06", 9 * 400_000),       # June's batch covers two months
+    ("BLT_DD", "2025-11", 9 * 300_000),        # November: monthly payers only (quarters are paid in their first month)
+    ("BLT_DD", "2025-10", 9 * 900_000),        # October: a quarterly payer gets the quarter
     ("BLT_DD", "2025", 9 * 12 * 300_000),
     ("BLT_DD", "2025@10", 9 * 12 * 300_000),   # an earlier release's year-to-date is a whole-year cell
     ("PKH", "2025", 25_000),                   # benefits vary: it must only not be pinned
@@ -190,11 +193,20 @@ def test_fixed_benefit_amounts_must_stay_threshold_minus_one_benefits_wide(progr
     assert amount_widths(frame, THRESHOLD, 2025)[0] * AMOUNT_UNIT == width_rupiah
 
 
+def test_a_month_falls_back_to_the_programs_largest_payment_when_the_data_widened_it():
+    """Real data paying more than the schedule: the month's own amount would ask too little width."""
+    frame = pd.DataFrame({"program": ["BLT_DD"], "period": ["2025-11"]})
+    widened = {**program_rules(2025)}
+    widened["BLT_DD"] = replace(widened["BLT_DD"], largest_payment=1_200_000.0)
+    assert amount_widths(frame, THRESHOLD, 2025, widened)[0] * AMOUNT_UNIT == 9 * 1_200_000
+
+
 @pytest.mark.parametrize(("program", "period", "width_rupiah"), [
     # 2020: Sembako Rp150k for three months, then Rp200k; BLT Dana Desa Rp600k for three months, then Rp300k,
     # and a quarter's payment reached Rp1.8 million (settings.PROGRAM_YEARS).
     ("SEMBAKO", "2020", 9 * (3 * 150_000 + 9 * 200_000)),
-    ("BLT_DD", "2020-06", 9 * 1_800_000),
+    ("BLT_DD", "2020-04", 9 * 1_800_000),
+    ("BLT_DD", "2020-06", 9 * 600_000),
     # 2019: BPNT Rp110k a month, batches of two or three months.
     ("SEMBAKO", "2019-03", 9 * 330_000),
 ])
