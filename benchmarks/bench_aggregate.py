@@ -43,10 +43,12 @@ BARE_GROUP_BY = """
     GROUP BY ALL"""
 
 
-def generate_raw(out: Path, preset: str, scale: float, seed: int, regions: str | None) -> float:
-    """Run the generator in its own process; return its seconds."""
+def generate_raw(out: Path, preset: str, scale: float, seed: int, regions: str | None,
+                 years: str | None = None) -> float:
+    """Run the generator in its own process (`years`: its --years, e.g. 2021-2025); return its seconds."""
     command = [sys.executable, "-m", "data", "generate", "--preset", preset, "--scale", str(scale), "--seed",
-               str(seed), "--out", str(out), *(["--regions", regions] if regions else [])]
+               str(seed), "--out", str(out), *(["--regions", regions] if regions else []),
+               *(["--years", years] if years else [])]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
     print(done.stdout.strip())
@@ -58,7 +60,7 @@ def raw_database(args: argparse.Namespace, folder: Path) -> Path:
     if args.raw is not None:
         return Path(args.raw)
     raw = folder / "raw.duckdb"
-    seconds = generate_raw(raw, args.preset, args.scale, args.seed, args.regions)
+    seconds = generate_raw(raw, args.preset, args.scale, args.seed, args.regions, getattr(args, "years", None))
     print(f"  generated in {seconds:.1f} s (not part of the figures below)")
     return raw
 
