@@ -264,3 +264,17 @@ def test_protect_finds_the_partner_close_to_the_grand_total():
     """A part within the threshold of the published total is still a partner (hidden with its sibling)."""
     table, rules = part_close_to_the_grand_total()
     assert protect(table, rules).audit.passed
+
+
+def test_protect_says_when_even_the_largest_pattern_fails():
+    """A grand total of 10 complaints over two small programs (7 and 3): hidden, each lies in [1, 9], so each is
+    shown to be below the threshold whatever else is hidden. protect() hides every cell it may and reports that it
+    is exhausted (publish then refuses, saying no pattern exists), rather than looping or passing."""
+    frame = pd.DataFrame({"region": "ID", "program": ["SEMUA", "PKH", "BLT_DD"], "complaints": [10, 7, 3]})
+    dims = [region_dimension(regions({"ID": None})), star_dimension("program", "SEMUA", ["PKH", "BLT_DD"])]
+    measures = [MeasureSpec("complaints", Role.SENSITIVE, {"program": SUM})]
+    table = table_from_frame(frame, dims, measures, ("complaints",))
+    protection = protect(table, ProtectionRules(THRESHOLD))
+    assert not protection.audit.passed
+    assert protection.exhausted
+    assert protection.suppressed.tolist() == [False, True, True]
