@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from anonymize.aggregate import Scope, late_code, version_code, year_to_date_code
+from anonymize.aggregate import Scope, is_late, late_code, version_code, year_to_date_code
 from anonymize.table import Aggregation, CellTable, Link, Role
 
 INF = np.inf
@@ -258,3 +258,11 @@ def hidden_together(table: CellTable, scope: Scope, published: np.ndarray | None
         take = (then >= 0) & (added >= 0) & published[np.maximum(then, 0)]
         pairs.append(np.column_stack([now[take], added[take]]))
     return np.concatenate(pairs).astype(np.int64)
+
+
+def revised_counts(frame: pd.DataFrame, values: np.ndarray, suppressed: np.ndarray) -> dict[str, int]:
+    """Cells of a table that late records revised (their late records' cell is not zero), and how many of those
+    late records' cells are hidden: the publish summary's figures."""
+    late = is_late(frame["period"])
+    changed = late & (np.nan_to_num(values) != 0).any(axis=1)
+    return {"cells": int(changed.sum()), "hidden": int((changed & suppressed).sum())}
