@@ -18,7 +18,11 @@ place. Each is a true statement about any release, because it follows from how a
 - complaints (proposals) = the sum of their statuses;
 - an earlier release's year-to-date (`2025@10`) and this year: every count and amount grows, distinct
   households by at most the later months' sum, and eligible and registered households are equal (the same
-  registry); see year_to_date_links for why these are all that the unpublished later months add.
+  registry); see year_to_date_links for why these are all that the unpublished later months add;
+- a revision (late records, anonymize.revisions): a month now is its earlier version plus its late records
+  (`2025-04` = `2025-04@10` + `2025-04+10` for counts of payments and Rupiah; distinct households at least
+  either and at most both), and the year holds the earlier year-to-date and the late records' year-to-date
+  (`2025` >= `2025@10` + `2025+10`; households at most those and the later months).
 
 Relations not modelled, and why they cannot narrow a hidden value further:
 - data-quality counts <= recipients of the region: quality cells are published from kecamatan up, where a
@@ -208,6 +212,12 @@ def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) ->
     - distinct households of the year are at most the year-to-date's plus the sum of the later months, where the
       table has months (a desa has none: there only the first holds);
     - `same_registry` measures (eligible, registered households) are equal: the same registry is counted.
+
+    In a revision (a late records' year-to-date `2025+10` in the table), the late records are part of the year
+    and of no earlier year-to-date: each count and amount of the year is at least the year-to-date's plus the
+    late records' (the year-to-date of an earlier release grows up to the previous one's, so this holds for
+    every earlier one), distinct households at least the late records', and at most the year-to-date's, the late
+    records' and the later months' together.
     """
     if "period" not in [d.name for d in table.dimensions]:
         return []

@@ -76,19 +76,27 @@ def _sources_table(raw: duckdb.DuckDBPyConnection, files: dict[str, str]) -> Ite
 
 @contextmanager
 def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str], late: bool) -> Iterator[None]:
-    """Within the block, `disbursements` means the rows of the previous release's sources (`late` False) or the
-    other rows (`late` True): a temporary view over the raw table, which stays as it is (read-only)."""
+    """Within the block, `disbursements` (and `quarantine`, whose rows the data-quality counts include) mean the
+    rows of the previous release's sources (`late` False) or the other rows (`late` True): temporary views over
+    the raw tables, which stay as they are (read-only)."""
     (database,) = raw.execute("SELECT current_database()").fetchall()[0]
+    condition = "NOT IN" if late else "IN"
     with _sources_table(raw, files):
-        # The database name is DuckDB's own (the file's stem), quoted as an identifier; nothing else is input.
-        table = '"' + str(database).replace('"', '""') + '".main.disbursements'
-        condition = "NOT IN" if late else "IN"
-        raw.execute(f"CREATE OR REPLACE TEMP VIEW disbursements AS SELECT * FROM {table} "  # noqa: S608
-                    f"WHERE source {condition} (SELECT source FROM temp.main._lineage_sources)")
         try:
+            for name in _FILTERED:
+                # The database name is DuckDB's own (the file's stem), quoted as an identifier; table names are
+                # this module's; nothing is input.
+                table = '"' + str(database).replace('"', '""') + f'".main.{name}'
+                raw.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table} "  # noqa: S608
+                            f"WHERE source {condition} (SELECT source FROM temp.main._lineage_sources)")
             yield
         finally:
-            raw.execute("DROP VIEW IF EXISTS temp.main.disbursements")
+            for name in _FILTERED:
+                raw.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+
+
+#: The raw tables whose rows come from a source file.
+_FILTERED = ("disbursements", "quarantine")
 
 
 def relabel(frame: pd.DataFrame, scope: Scope, late: bool) -> pd.DataFrame:
@@ -112,24 +120,30 @@ def relabel(frame: pd.DataFrame, scope: Scope, late: bool) -> pd.DataFrame:
     return frame
 
 
+def _beside(table: CellTable, code: str, other: str) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of period `code`, and for each the cell of period `other` with the same region, program and
+    channel (-1 where the table has none)."""
+    period = table.dim_index("period")
+    dim = table.dimensions[period]
+    cells = np.flatnonzero(table.coords[:, period] == dim.index[code])
+    coords = table.coords[cells].copy()
+    coords[:, period] = dim.index[other]
+    return cells, table.lookup(coords)
+
+
 def revision_links(table: CellTable, scope: Scope) -> list[Link]:
     """Each month now and its earlier version and late records, for every region, program and channel: counts
     of payments and Rupiah add up (now = then + late); distinct households are at least either and at most both."""
     if scope.revision <= 0 or "period" not in [d.name for d in table.dimensions]:
         return []
-    period = table.dim_index("period")
-    dim = table.dimensions[period]
+    dim = table.dimensions[table.dim_index("period")]
     links: list[Link] = []
     for month, then, late in zip(scope.months[:scope.revision], scope.revised_month_codes, scope.late_month_codes,
                                  strict=True):
         if month not in dim.index:
             continue
-        now = np.flatnonzero(table.coords[:, period] == dim.index[month])
-        coords = table.coords[now].copy()
-        coords[:, period] = dim.index[then]
-        earlier = table.lookup(coords)
-        coords[:, period] = dim.index[late]
-        added = table.lookup(coords)
+        now, earlier = _beside(table, month, then)
+        added = _beside(table, month, late)[1]
         ok = (earlier >= 0) & (added >= 0)
         cells = np.column_stack([now[ok], earlier[ok], added[ok]])
         n = len(cells)
@@ -162,17 +176,11 @@ def earlier_months(table: CellTable, scope: Scope) -> tuple[np.ndarray, np.ndarr
     unrevised = np.zeros(table.n_cells, dtype=bool)
     if scope.revision <= 0:
         return out, unrevised
-    period = table.dim_index("period")
-    dim = table.dimensions[period]
     zero = ~(np.nan_to_num(table.values) != 0).any(axis=1)
     for month, then, late in zip(scope.months[:scope.revision], scope.revised_month_codes, scope.late_month_codes,
                                  strict=True):
-        now = np.flatnonzero(table.coords[:, period] == dim.index[month])
-        coords = table.coords[now].copy()
-        coords[:, period] = dim.index[then]
-        earlier = table.lookup(coords)
-        coords[:, period] = dim.index[late]
-        added = table.lookup(coords)
+        now, earlier = _beside(table, month, then)
+        added = _beside(table, month, late)[1]
         out[now] = earlier
         unrevised[now] = (earlier >= 0) & ((added < 0) | zero[np.maximum(added, 0)])
     return out, unrevised
@@ -183,12 +191,7 @@ def late_year_zero(table: CellTable, scope: Scope) -> np.ndarray:
     out = np.ones(table.n_cells, dtype=bool)
     if scope.revision <= 0:
         return out
-    period = table.dim_index("period")
-    dim = table.dimensions[period]
-    year = np.flatnonzero(table.coords[:, period] == dim.index[scope.year_code])
-    coords = table.coords[year].copy()
-    coords[:, period] = dim.index[scope.late_year_code]
-    added = table.lookup(coords)
+    year, added = _beside(table, scope.year_code, scope.late_year_code)
     zero = ~(np.nan_to_num(table.values) != 0).any(axis=1)
     out[year] = (added < 0) | zero[np.maximum(added, 0)]
     return out
@@ -225,10 +228,7 @@ def earlier_values(table: CellTable, suppressed: np.ndarray) -> np.ndarray | Non
         now = code.split("@")[0]
         if now not in dim.index:
             continue
-        cells = np.flatnonzero(table.coords[:, period] == dim.index[now])
-        coords = table.coords[cells].copy()
-        coords[:, period] = dim.index[code]
-        earlier = table.lookup(coords)
+        cells, earlier = _beside(table, now, code)
         # The latest earlier version: the previous release's (its year-to-date has the largest month).
         take = (earlier >= 0) & ~suppressed[np.maximum(earlier, 0)]
         for m in detail:
@@ -242,19 +242,13 @@ def hidden_together(table: CellTable, scope: Scope, published: np.ndarray | None
     protect() hides both or neither. None without a revision."""
     if scope.revision <= 0 or published is None:
         return None
-    period = table.dim_index("period")
-    dim = table.dimensions[period]
     pairs = []
     for now_code, then_code, late in (*zip(scope.months[:scope.revision], scope.revised_month_codes,
                                            scope.late_month_codes, strict=True),
                                       (scope.year_code, year_to_date_code(scope.year, scope.revision),
                                        scope.late_year_code)):
-        now = np.flatnonzero(table.coords[:, period] == dim.index[now_code])
-        coords = table.coords[now].copy()
-        coords[:, period] = dim.index[then_code]
-        then = table.lookup(coords)
-        coords[:, period] = dim.index[late]
-        added = table.lookup(coords)
+        now, then = _beside(table, now_code, then_code)
+        added = _beside(table, now_code, late)[1]
         take = (then >= 0) & (added >= 0) & published[np.maximum(then, 0)]
         pairs.append(np.column_stack([now[take], added[take]]))
     return np.concatenate(pairs).astype(np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -353,3 +354,37 @@ def test_an_independent_attack_on_both_releases_leaves_hidden_late_values_wide_a
     for r in narrow:        # shown to be small: at most the true count (3), where the protected release says 1-10+
         low, high = naive[r]
         assert low - 1e-6 <= truth.loc[(f"2025+{THROUGH}", r), "paid_payments"] <= high + 1e-6 < threshold
+
+
+def test_a_second_revision_of_the_same_year_is_refused(late_set: Path, tmp_path: Path):
+    raw = tmp_path / "raw.duckdb"
+    shutil.copy(late_set / "raw-december.duckdb", raw)
+    con = duckdb.connect(str(raw))
+    try:
+        # One more late payment, from a file the December release was not made from.
+        con.execute("""INSERT INTO disbursements SELECT * REPLACE ('late_again.csv' AS source) FROM disbursements
+                       WHERE program = 'PKH' AND period = '2025-07' ORDER BY rowid LIMIT 1""")
+    finally:
+        con.close()
+    history = load_history(late_set / "december.duckdb")
+    con = duckdb.connect(str(raw), read_only=True)
+    try:
+        with pytest.raises(ValueError, match="revising them again is not supported yet"):
+            build._late_records(con, aggregate.detect_scope(con), history)
+    finally:
+        con.close()
+
+
+def test_the_revised_release_files_validate_and_read_back(late_set: Path):
+    """The open-data package of the December release: frictionless validates it (the period pattern covers the
+    earlier versions and the late records), and pandas reads the late records' rows with its defaults."""
+    folder = max((late_set / "published" / "releases").iterdir())
+    done = subprocess.run(["frictionless", "validate", "--json", str(folder / "datapackage.json")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert json.loads(done.stdout)["valid"] is True
+    earlier = pd.read_csv(next((folder / "csv").glob("*disbursement_cells_earlier.csv")))
+    periods = set(earlier["period"])
+    assert {"2025-04@10", "2025-04+10", "2025-01/2025-10+10", "2025-01/2025-10"} <= periods
+    late = earlier[earlier["period"] == "2025-04+10"]
+    assert (late["recipients"].dropna() != 0).any()
