@@ -388,3 +388,20 @@ def test_the_revised_release_files_validate_and_read_back(late_set: Path):
     assert {"2025-04@10", "2025-04+10", "2025-01/2025-10+10", "2025-01/2025-10"} <= periods
     late = earlier[earlier["period"] == "2025-04+10"]
     assert (late["recipients"].dropna() != 0).any()
+
+
+def test_the_revised_release_keeps_the_published_schema(late_set: Path):
+    """Revisions add rows, not tables or columns: the contract (published_schema) holds, keys stay unique."""
+    import published_schema as schema
+
+    con = duckdb.connect(str(late_set / "december.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT table_name, list(column_name ORDER BY ordinal_position) "
+                           "FROM information_schema.columns WHERE table_schema = 'main' GROUP BY table_name").fetchall()
+        assert {t: list(c) for t, c in rows} == {t: list(c) for t, c in schema.TABLE_COLUMNS.items()}
+        for table in ("disbursement_cells", "disbursement_cells_earlier"):
+            key = ", ".join(schema.PRIMARY_KEYS["disbursement_cells"])
+            # Fixed table and column names of the contract.
+            assert con.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}").fetchone()[0] == 0
+    finally:
+        con.close()
