@@ -27,6 +27,7 @@ REGION_CODE_TABLES = ("regions", "boundary_centroids", "boundaries", "boundaries
 #: CSV flavours: (field separator, decimal mark, folder). Indonesian Excel splits on `;` and writes decimals with `,`.
 CSV_FLAVOURS = {"csv": (",", ".", "csv"), "csv_id": (";", ",", "csv-id")}
 _YEAR = re.compile(r"^(\d{4})(?:@(\d{2}))?$")
+_LATE_YEAR = re.compile(r"^(\d{4})\+(\d{2})$")
 
 
 def source_line(release_id: str) -> str:
@@ -52,10 +53,15 @@ def public_code(code: object) -> object:
 
 
 def public_period(period: object, data_through: str) -> object:
-    """`2025-01` stays; the year `2025` -> `2025-01/<data_through>`; year to date `2025@10` -> `2025-01/2025-10`."""
+    """`2025-01` stays; the year `2025` -> `2025-01/<data_through>`; year to date `2025@10` -> `2025-01/2025-10`;
+    its late records `2025+10` -> `2025-01/2025-10+10` (a revised month `2025-04@10`, `2025-04+10` stays)."""
     if period is None or (isinstance(period, float) and pd.isna(period)):
         return None
     text = str(period)
+    late = _LATE_YEAR.match(text)
+    if late:
+        year, month = late.groups()
+        return f"{year}-01/{year}-{month}+{month}"
     match = _YEAR.match(text)
     if not match:
         return text

@@ -50,7 +50,8 @@ QUALITY_CELLS = "quality_cells"
 #: Cell tables of a release, in the order they are protected and published.
 CELL_TABLES = (DISBURSEMENT_CELLS, COMPLAINT_CELLS, PROPOSAL_CELLS, QUALITY_CELLS)
 #: Beside each cell table, `<table>_earlier` carries the year-to-date cells of earlier releases of the same year
-#: exactly as they were published (period `2025@10`: January to October).
+#: exactly as they were published (period `2025@10`: January to October); in a release that late records revise,
+#: also the previous release's months (`2025-04@10`) and the late records' cells (`2025-04+10`, `2025+10`).
 EARLIER_SUFFIX = "_earlier"
 #: Tables published as map layers (GeoJSON), not as flat files: their polygons are JSON text.
 GEO_TABLES = ("boundaries", "boundaries_detail")

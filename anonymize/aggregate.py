@@ -38,6 +38,10 @@ class Scope:
     through_month: int
     provinces: tuple[str, ...]
     earlier: tuple[int, ...] = ()
+    #: The month through which the previous release of the same year was published, when late records revise it
+    #: (0: no revision). The table then also holds that release's version of each month (`2025-04@10`) and the
+    #: late records' cells (`2025-04+10`, and their year-to-date `2025+10`): see anonymize.revisions.
+    revision: int = 0
 
     @property
     def months(self) -> list[str]:
@@ -66,11 +70,47 @@ class Scope:
         return f"{self.year}-{self.through_month:02d}"
 
     def at(self, through_month: int) -> Scope:
-        return replace(self, through_month=through_month, earlier=())
+        return replace(self, through_month=through_month, earlier=(), revision=0)
+
+    @property
+    def revised_month_codes(self) -> list[str]:
+        """The previous release's version of each month it published (`2025-04@10`)."""
+        return [version_code(month, self.revision) for month in self.months[:self.revision]]
+
+    @property
+    def late_month_codes(self) -> list[str]:
+        """The late records of each month the previous release published (`2025-04+10`)."""
+        return [late_code(month, self.revision) for month in self.months[:self.revision]]
+
+    @property
+    def late_year_code(self) -> str:
+        """The late records of the previous release's year-to-date (`2025+10`)."""
+        return late_code(self.year_code, self.revision)
 
 
 def year_to_date_code(year: int, through_month: int) -> str:
     return f"{year}@{through_month:02d}"
+
+
+def version_code(month: str, through_month: int) -> str:
+    """A month as the release through `through_month` published it, before late records revised it."""
+    return f"{month}@{through_month:02d}"
+
+
+def late_code(period: str, through_month: int) -> str:
+    """The records of `period` (a month or the year-to-date) that arrived after the release through
+    `through_month`: what a revision adds."""
+    return f"{period}+{through_month:02d}"
+
+
+def is_plain_month(periods: pd.Series) -> np.ndarray:
+    """True for this release's months (YYYY-MM), not an earlier version of one nor its late records."""
+    return periods.astype(str).str.fullmatch(r"\d{4}-\d{2}").to_numpy()
+
+
+def is_late(periods: pd.Series) -> np.ndarray:
+    """True for the cells of late records (`2025-04+10`, `2025+10`)."""
+    return periods.astype(str).str.contains("+", regex=False).to_numpy()
 
 
 def is_whole_year(periods: pd.Series) -> np.ndarray:

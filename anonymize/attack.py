@@ -126,6 +126,10 @@ class Requirement:
     #: Values that pass when every household count of their cell (the variables with a finite `large_floor`) is
     #: shown to be at least its floor: payments and Rupiah of a cell hidden only to protect others.
     liftable: np.ndarray | None = None
+    #: Per variable, a value readers already hold (NaN: none): pinned to exactly it, the value passes. A month
+    #: that late records revise, hidden, whose failed payments are those its earlier version published: the late
+    #: records have none, and publishing that was allowed (see anonymize.revisions.earlier_values).
+    known_value: np.ndarray | None = None
 
     def floors(self) -> np.ndarray:
         """Per variable: the large floor (inf where none)."""
@@ -146,6 +150,10 @@ class Requirement:
         # A whole number between 0 and 0.5 is 0: the rounded upper bound decides whether it is pinned there.
         pinned_zero = ex & (hi_r <= EPS) & zero_known
         can_be_zero = self.lenient[idx] & (lo <= EPS) & ((hi_r > EPS) | zero_known)
+        if self.known_value is not None:
+            known = self.known_value[idx]
+            with np.errstate(invalid="ignore"):
+                pinned_zero |= ex & (np.abs(lo_r - known) <= EPS) & (np.abs(hi_r - known) <= EPS)
         return wide | pinned_zero | can_be_zero
 
     def wide(self, lo: np.ndarray, hi: np.ndarray, idx: np.ndarray | slice) -> np.ndarray:
@@ -724,6 +732,10 @@ def _too_narrow_outside(requirement: Requirement, state: _State, values: np.ndar
     zero_known = np.zeros(len(values), bool) if requirement.zero_known is None else requirement.zero_known[values]
     could_be_zero = (requirement.lenient[values] | zero_known) & (lo <= EPS)
     narrow &= ~could_be_zero
+    if requirement.known_value is not None:
+        known = requirement.known_value[values]
+        with np.errstate(invalid="ignore"):
+            narrow &= ~((lo <= known + 0.5) & (outer_hi[values] >= known - 0.5))
     if requirement.large_floor is not None:
         sensitive = np.isfinite(requirement.large_floor[values])
         narrow &= ~(sensitive & _maybe_large(requirement, state, values))

@@ -11,13 +11,14 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from anonymize import aggregate
-from anonymize.aggregate import Scope, year_to_date_code
+from anonymize import aggregate, revisions
+from anonymize.aggregate import Scope, is_plain_month, version_code, year_to_date_code
 from anonymize.protect import Protection, protect
 from anonymize.table import CellTable
 from anonymize.tables import (
@@ -98,6 +99,8 @@ class History:
     earlier: tuple[int, ...]
     frames: dict[str, pd.DataFrame]
     years: dict[int, PublishedYear] = field(default_factory=dict)
+    #: What the release was made from (`release.sources`): which raw rows are late for the next one.
+    sources: dict[str, Any] | None = None
 
 
 @dataclass
@@ -240,8 +243,13 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     if provinces is not None:
         scope = replace(scope, provinces=provinces)
     scope = continue_history(scope, history)
+    files = _late_records(raw, scope, history)
+    if files is not None:
+        scope = replace(scope, revision=scope.earlier[-1])
     regions = scope_regions(raw, scope)
     frames = aggregate_frames(raw, scope, regions, late_after_days)
+    if files is not None:
+        frames = revised_frames(raw, frames, scope, regions, late_after_days, files)
     # Process CPU (every DuckDB thread): the benchmark compares it with a bare GROUP BY of the same payments.
     seconds["aggregate_cpu"] = time.process_time() - cpu
     inputs = table_inputs(frames, regions, scope, threshold)
@@ -252,9 +260,11 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     for table_input in inputs:
         log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
         _check_links(table_input)
-        forced_suppressed, forced_published = _carried_forward(table_input, history)
+        forced_suppressed, forced_published = _carried_forward(table_input, history, scope)
+        together = (revisions.hidden_together(table_input.table, scope, forced_published)
+                    if table_input.name == "disbursement_cells" else None)
         protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published,
-                             workers=workers)
+                             workers=workers, together=together)
         if not protection.audit.passed and protection.exhausted:
             kept = " (the earlier release's published cells stay published)" if history else ""
             then = ("the previous release keeps serving, and a later month's data may publish" if history else
@@ -288,6 +298,44 @@ def continue_history(scope: Scope, history: History | None) -> Scope:
         raise ValueError(f"release {history.release_id} already covers {scope.year} through month "
                          f"{history.through_month:02d}; a new release of that year must add months")
     return replace(scope, earlier=tuple(sorted({*history.earlier, history.through_month})))
+
+
+def _late_records(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History | None) -> dict[str, str] | None:
+    """The previous release's files when the raw data hold late records of the months it published (a revision),
+    else None."""
+    if history is None or history.year != scope.year:
+        return None
+    files = revisions.previous_sources(history.sources)
+    if files is None:
+        return None     # a release that does not say what it was made from: nothing can be called late
+    if not revisions.late_rows(raw, files, history.year, history.through_month, history.release_id):
+        return None
+    if any(revisions.is_revision(frame) for frame in history.frames.values()):
+        raise ValueError(f"release {history.release_id} revised months of {history.year} already, and revising "
+                         "them again is not supported yet: the next year's first release publishes the late "
+                         "records")
+    return files
+
+
+def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], scope: Scope,
+                   regions: pd.DataFrame, late_after_days: int, files: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The tables of a revision (anonymize.revisions): this release's cells, the previous release's cells as
+    its sources give them (its months, year-to-date and earlier year-to-dates), and the late records' cells.
+    Complaints and proposals are not revised (their earlier cells must stay as published)."""
+    before = Scope(scope.year, scope.revision, scope.provinces, tuple(e for e in scope.earlier if e < scope.revision),
+                   revision=scope.revision)
+    with revisions.disbursements_seen(raw, files, late=False):
+        then = aggregate_frames(raw, replace(before, revision=0), regions, late_after_days)
+    with revisions.disbursements_seen(raw, files, late=True):
+        late = aggregate_frames(raw, replace(before, earlier=(), revision=0), regions, late_after_days)
+    out = dict(frames)
+    for name in ("disbursement_cells", "quality_cells"):
+        now = frames[name][frames[name]["period"].isin(scope.periods)]
+        parts = [now, revisions.relabel(then[name], before, late=False)]
+        if name == "disbursement_cells":
+            parts.append(revisions.relabel(late[name], before, late=True))
+        out[name] = pd.concat(parts, ignore_index=True)
+    return out
 
 
 def aggregate_frames(raw: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.DataFrame,
@@ -328,13 +376,17 @@ def table_inputs(frames: dict[str, pd.DataFrame], regions: pd.DataFrame, scope: 
     ]
 
 
-def _carried_forward(table_input: ProtectedTableInput, history: History | None
+def _carried_forward(table_input: ProtectedTableInput, history: History | None, scope: Scope | None = None
                      ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Cells an earlier release hid stay hidden; cells it published stay published (and must be unchanged).
 
     The year is the same cell as the earlier release's year-to-date, grown by the new months: if that cell
     was hidden, the year stays hidden. (If it was published, the year may still be hidden now: that only
     hides the new months' total, and the audit keeps the year from being pinned.)
+
+    In a revision (`scope.revision`), the earlier release's months are cells of their own (`2025-04@10`) that
+    keep its pattern; a month now keeps it too where no late record touched it (it is the same value), and is
+    free where one did (protect() decides, with the late records' cell).
     """
     if history is None or table_input.name not in history.frames:
         return None, None
@@ -343,10 +395,20 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None
     keys = [c for c in frame.columns if c not in measures and not c.startswith("_")]
     earlier = history.frames[table_input.name].rename(columns={"region_code": "region"})
     earlier = earlier[[*keys, "suppressed", *measures]].rename(columns={m: f"{m}_earlier" for m in measures})
+    revision = scope.revision if scope is not None and table_input.name == "disbursement_cells" else 0
+    if revision:
+        months = is_plain_month(earlier["period"])
+        earlier.loc[months, "period"] = [version_code(p, revision) for p in earlier.loc[months, "period"]]
     matched = frame[keys].merge(earlier, how="left", on=keys, indicator=True)
     known = (matched["_merge"] == "both").to_numpy()
     hidden = matched["suppressed"].fillna(False).to_numpy(dtype=bool) & known
-    _check_unrevised(frame, matched, measures, known & ~hidden, history.release_id)
+    _check_unrevised(frame, matched, measures, known & ~hidden, history.release_id, bool(revision))
+    if revision:
+        assert scope is not None
+        earlier_cell, unrevised = revisions.earlier_months(table_input.table, scope)
+        has = earlier_cell >= 0
+        hidden = hidden | (has & hidden[np.maximum(earlier_cell, 0)])
+        known = known | (has & unrevised)
 
     latest = year_to_date_code(history.year, history.through_month)
     year_keys = frame[keys].assign(period=frame["period"].eq(str(history.year)).map({True: latest, False: None}))
@@ -354,6 +416,9 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None
     grown_known = (grown["_merge"] == "both").to_numpy()
     grown_hidden = grown["suppressed"].fillna(False).to_numpy(dtype=bool) & grown_known
     repeated = grown_known & ~grown_hidden & _nothing_later(table_input.table, history.year, history.through_month)
+    if revision:
+        assert scope is not None
+        repeated &= revisions.late_year_zero(table_input.table, scope)
     return hidden | grown_hidden, (known & ~hidden) | repeated
 
 
@@ -393,11 +458,19 @@ def _nothing_later(table: CellTable, year: int, through_month: int) -> np.ndarra
 
 
 def _check_unrevised(frame: pd.DataFrame, matched: pd.DataFrame, measures: list[str], shown: np.ndarray,
-                     release_id: str) -> None:
+                     release_id: str, revision: bool = False) -> None:
     for measure in measures:
         now = frame[measure].to_numpy(dtype="float64")
         before = pd.to_numeric(matched[f"{measure}_earlier"], errors="coerce").to_numpy(dtype="float64")
         changed = shown & ~((now == before) | (np.isnan(now) & np.isnan(before)))
+        if changed.any() and revision:
+            # The earlier release's own rows now give other values: rows were changed or removed, not added.
+            lower = int((changed & (now < before)).sum())
+            raise RevisionError(
+                f"the rows of the files release {release_id} was made from now give {int(changed.sum())} other "
+                f"value(s) of {measure} than it published ({lower} lower): only late records (rows of new files) "
+                "can revise a published month, a correction of earlier rows cannot (start a new series with "
+                "--fresh and withdraw the earlier releases)")
         if changed.any():
             raise RevisionError(
                 f"the raw data changed {int(changed.sum())} value(s) of {measure} that release {release_id} "

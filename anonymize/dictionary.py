@@ -256,19 +256,30 @@ def earlier_tables() -> tuple[Table, ...]:
         if table.name not in CELL_TABLE_NAMES:
             continue
         columns = tuple(
-            Column("period", "", "Tahun berjalan s.d. bulan rilis sebelumnya (2025@10 = Januari-Oktober 2025).",
-                   "Year to date through an earlier release's month (2025@10 = January-October 2025).")
+            Column("period", "",
+                   "Tahun berjalan s.d. bulan rilis sebelumnya (2025@10 = Januari-Oktober 2025). Bila data "
+                   "susulan (pembayaran yang datang terlambat) merevisi bulan-bulan yang sudah terbit: 2025-04@10 = "
+                   "April 2025 seperti diterbitkan rilis s.d. Oktober; 2025-04+10 = pembayaran susulan April yang "
+                   "datang setelah rilis itu, 2025+10 = semua pembayaran susulan Januari-Oktober. Angka bulan ini "
+                   "= angka rilis itu + susulannya; susulan kecil (1 s.d. ambang-1 keluarga) disembunyikan.",
+                   "Year to date through an earlier release's month (2025@10 = January-October 2025). When late "
+                   "records (payments that arrived late) revise months already published: 2025-04@10 = April 2025 "
+                   "as the release through October published it; 2025-04+10 = April's late records that arrived "
+                   "after that release, 2025+10 = all late records of January-October. A month now = that "
+                   "release's figure + its late records; a small revision (1 to threshold-1 households) is hidden.")
             if c.name == "period" else c for c in table.columns)
         tables.append(Table(
             f"{table.name}_earlier",
             f"Sel tahun berjalan dari rilis sebelumnya pada tahun yang sama, persis seperti diterbitkan (nilai dan "
             f"status disembunyikan tidak berubah), agar rilis ini bisa diaudit bersama yang sudah dipegang "
-            f"pembaca. Sel yang dulu disembunyikan tetap disembunyikan. Kolom seperti {table.name}; rentang sel "
-            f"tersembunyi dihitung dari semua angka rilis ini.",
+            f"pembaca. Sel yang dulu disembunyikan tetap disembunyikan. Bila data susulan merevisi bulan yang "
+            f"sudah terbit, versi lama bulan itu dan revisinya (susulan) juga ada di sini (lihat kolom period). "
+            f"Kolom seperti {table.name}; rentang sel tersembunyi dihitung dari semua angka rilis ini.",
             f"Year-to-date cells of earlier releases of the same year, exactly as published (values and hidden "
             f"flags unchanged), so that this release is audited together with what readers already hold. A cell "
-            f"hidden then stays hidden now. Columns as in {table.name}; hidden cells' ranges are worked out from "
-            f"every figure of this release.",
+            f"hidden then stays hidden now. When late records revise months already published, the months' "
+            f"earlier versions and their revisions (the late records) are here too (see the period column). "
+            f"Columns as in {table.name}; hidden cells' ranges are worked out from every figure of this release.",
             columns))
     return tuple(tables)
 

@@ -18,7 +18,11 @@ place. Each is a true statement about any release, because it follows from how a
 - complaints (proposals) = the sum of their statuses;
 - an earlier release's year-to-date (`2025@10`) and this year: every count and amount grows, distinct
   households by at most the later months' sum, and eligible and registered households are equal (the same
-  registry); see year_to_date_links for why these are all that the unpublished later months add.
+  registry); see year_to_date_links for why these are all that the unpublished later months add;
+- a revision (late records, anonymize.revisions): a month now is its earlier version plus its late records
+  (`2025-04` = `2025-04@10` + `2025-04+10` for counts of payments and Rupiah; distinct households at least
+  either and at most both), and the year holds the earlier year-to-date and the late records' year-to-date
+  (`2025` >= `2025@10` + `2025+10`; households at most those and the later months).
 
 Relations not modelled, and why they cannot narrow a hidden value further:
 - data-quality counts <= recipients of the region: quality cells are published from kecamatan up, where a
@@ -35,6 +39,7 @@ release (`release.rules`), where the stand-alone audit reads them.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -221,21 +226,34 @@ def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) ->
     - distinct households of the year are at most the year-to-date's plus the sum of the later months, where the
       table has months (a desa has none: there only the first holds);
     - `same_registry` measures (eligible, registered households) are equal: the same registry is counted.
+
+    In a revision (a late records' year-to-date `2025+10` in the table), the late records are part of the year
+    and of no earlier year-to-date: each count and amount of the year is at least the year-to-date's plus the
+    late records' (the year-to-date of an earlier release grows up to the previous one's, so this holds for
+    every earlier one), distinct households at least the late records', and at most the year-to-date's, the late
+    records' and the later months' together.
     """
     if "period" not in [d.name for d in table.dimensions]:
         return []
     period = table.dim_index("period")
     dim = table.dimensions[period]
     year = next((code for code in dim.codes if code.isdigit()), None)
-    months = sorted(code for code in dim.codes if "-" in code)
+    months = sorted(code for code in dim.codes if re.fullmatch(r"\d{4}-\d{2}", code))
     if year is None:
         return []
+    # A revision's late records (`2025+10`, anonymize.revisions): the year holds them besides every earlier
+    # year-to-date, which they revise.
+    late_code = next((code for code in dim.codes if "+" in code and "-" not in code), None)
     year_cells = np.flatnonzero(table.coords[:, period] == dim.index[year])
     links = []
-    for code in (c for c in dim.codes if "@" in c):
+    for code in (c for c in dim.codes if "@" in c and "-" not in c):
         coords = table.coords[year_cells].copy()
         coords[:, period] = dim.index[code]
         earlier = table.lookup(coords)
+        late = np.full(len(year_cells), -1, dtype=np.int64)
+        if late_code is not None:
+            coords[:, period] = dim.index[late_code]
+            late = table.lookup(coords)
         has = earlier >= 0
         pairs = np.column_stack([year_cells[has], earlier[has]])
         n = len(pairs)
@@ -243,26 +261,50 @@ def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) ->
             continue
         ones, zeros = np.ones(n), np.zeros(n)
         difference = np.column_stack([ones, -ones])
+        with_late = late[has] >= 0
+        triples = np.column_stack([pairs, np.maximum(late[has], 0)])
         for m, spec in enumerate(table.measures):
             equal = spec.name in same_registry
             links.append(Link(f"{spec.name} of the year {'equal' if equal else 'at least'} those of {code}", (m, m),
                               pairs, difference, zeros, zeros if equal else zeros + INF))
+            if late_code is not None and not equal and spec.aggregation.get("period") is Aggregation.SUM:
+                # The earlier release's records and the late ones are different records of the year.
+                links.append(Link(f"{spec.name} of the year at least those of {code} and {late_code}", (m, m, m),
+                                  triples[with_late], np.column_stack([ones, -ones, -ones])[with_late],
+                                  zeros[with_late], zeros[with_late] + INF))
         later = [c for c in months if c > f"{code[:4]}-{code[5:]}"]
         bounded = [m for m, spec in enumerate(table.measures) if spec.aggregation.get("period") is Aggregation.BOUND]
-        if not later or not bounded:
+        if not bounded:
+            continue
+        if late_code is not None:
+            for m in bounded:
+                links.append(Link(f"{table.measures[m].name} of the year at least those of {late_code}", (m, m),
+                                  triples[with_late][:, [0, 2]], difference[with_late], zeros[with_late],
+                                  zeros[with_late] + INF))
+        if not later:
             continue
         month_cells = []
         for month in later:
             coords = table.coords[pairs[:, 0]].copy()
             coords[:, period] = dim.index[month]
             month_cells.append(table.lookup(coords))
-        cells = np.column_stack([pairs, *month_cells])
+        if late_code is None:
+            cells = np.column_stack([pairs, *month_cells])
+            coefs = np.column_stack([ones, -ones, *[-ones] * len(later)])
+            terms: tuple[int, ...] = ()
+        else:
+            # A household of the year was paid in a month up to `code` (then it is in `code` or, paid late, in
+            # the late records) or in a later month.
+            cells = np.column_stack([triples, *month_cells])
+            cells[~with_late, 2] = -1
+            coefs = np.column_stack([ones, -ones, -ones, *[-ones] * len(later)])
+            terms = (0,)
         ok = (cells >= 0).all(axis=1)
-        coefs = np.column_stack([ones, -ones, *[-ones] * len(later)])[ok]
         for m in bounded:
             spec = table.measures[m]
             links.append(Link(f"{spec.name} of the year at most those of {code} and the later months",
-                              (m, m, *[m] * len(later)), cells[ok], coefs, zeros[ok] - INF, zeros[ok]))
+                              (m, m, *[m] * len(terms), *[m] * len(later)), cells[ok], coefs[ok], zeros[ok] - INF,
+                              zeros[ok]))
     return links
 
 

@@ -123,7 +123,10 @@ def select_sql(table: str, kinds: list[tuple[str, str]], through: str, decimal: 
             expr = (f"CASE WHEN regexp_full_match({ref}, '\\d{{4}}') THEN {ref} || '-01/' || CASE WHEN "
                     f"{ref} = '{through[:4]}' THEN '{through}' ELSE {ref} || '-12' END "
                     f"WHEN regexp_full_match({ref}, '\\d{{4}}@\\d{{2}}') THEN {year} || '-01/' || {year} || '-' || "
-                    f"right({ref}, 2) ELSE {ref} END")
+                    f"right({ref}, 2) "
+                    # The late records of an earlier release's year to date (anonymize.revisions): its span, marked.
+                    f"WHEN regexp_full_match({ref}, '\\d{{4}}\\+\\d{{2}}') THEN {year} || '-01/' || {year} || '-' "
+                    f"|| right({ref}, 2) || '+' || right({ref}, 2) ELSE {ref} END")
         elif table == "release" and column == "provinces":
             expr = f"array_to_string(list_transform(string_split({ref}, ','), lambda x: 'ID.' || x), ',')"
         elif kind == "integer":

@@ -19,14 +19,19 @@ UNITS = {"Rupiah": "Rupiah", "keluarga / households": "households", "transaksi /
          "pengaduan / complaints": "complaints", "pengajuan / submissions": "submissions",
          "derajat / degrees": "degrees", "desil": "decile"}
 REGION_PATTERN = r"ID(\.\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?)?"
-PERIOD_PATTERN = r"\d{4}-\d{2}(/\d{4}-\d{2})?"
+#: A month or a span of months (ISO 8601); in a revision, `@MM` marks a month as the release through month MM
+#: published it and `+MM` the late records that arrived after that release (anonymize.revisions).
+PERIOD_PATTERN = r"\d{4}-\d{2}(/\d{4}-\d{2})?([@+]\d{2})?"
 #: How the files write what the database holds differently: (Bahasa Indonesia, English).
 FILE_NOTES = {
     "region": (" Dalam berkas: ID.<kode Kemendagri> (ID.53.10 = 53.10), ID untuk nasional, agar tidak dibaca sebagai "
                "angka.", " In the files: ID.<Kemendagri code> (ID.53.10 = 53.10), ID for the nation, so that no "
                "reader takes a code for a number."),
-    "period": (" Dalam berkas: bulan 2025-01, atau rentang bulan 2025-01/2025-12 (ISO 8601).",
-               " In the files: a month 2025-01, or a span of months 2025-01/2025-12 (ISO 8601)."),
+    "period": (" Dalam berkas: bulan 2025-01, atau rentang bulan 2025-01/2025-12 (ISO 8601); revisi: 2025-04@10 = "
+               "April seperti diterbitkan rilis s.d. Oktober, 2025-04+10 dan 2025-01/2025-10+10 = data susulannya.",
+               " In the files: a month 2025-01, or a span of months 2025-01/2025-12 (ISO 8601); revisions: "
+               "2025-04@10 = April as the release through October published it, 2025-04+10 and "
+               "2025-01/2025-10+10 = its late records."),
 }
 #: d3-geo treats rings the other way round (spherical: clockwise = exterior); RFC 7946 says counter-clockwise.
 WINDING_NOTE = ("Exterior rings are counter-clockwise and holes clockwise (RFC 7946). d3-geo expects the opposite "

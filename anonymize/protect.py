@@ -10,6 +10,7 @@ import numpy as np
 
 from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals
 from anonymize.constraints import AttackSystem, build_joint_system
+from anonymize.revisions import earlier_values
 from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
 from anonymize.table import Aggregation, CellTable, Role
 
@@ -32,9 +33,10 @@ class ProtectionRules:
     amount_width: dict[str, np.ndarray] = field(default_factory=dict)
     amount_fixed: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def requirement(self, table: CellTable, system: AttackSystem, zero_known: np.ndarray | None = None
-                    ) -> Requirement:
-        """Per variable of `system`; `zero_known` is (n_cells, n_measures), see known_zeros()."""
+    def requirement(self, table: CellTable, system: AttackSystem, zero_known: np.ndarray | None = None,
+                    known_value: np.ndarray | None = None) -> Requirement:
+        """Per variable of `system`; `zero_known` is (n_cells, n_measures), see known_zeros(); `known_value`
+        (n_cells, n_measures, NaN: none), see revisions.earlier_values()."""
         n = system.n_vars
         width, min_upper, large_floor = np.zeros(n), np.zeros(n), np.full(n, np.inf)
         integer, lenient, liftable = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
@@ -60,7 +62,8 @@ class ProtectionRules:
                 # which is what publishing the cell would show.
                 liftable[mine] = True
         known = None if zero_known is None else zero_known[system.var_cell, system.var_measure]
-        return Requirement(width, integer, lenient, min_upper, known, large_floor, liftable)
+        held = None if known_value is None else known_value[system.var_cell, system.var_measure]
+        return Requirement(width, integer, lenient, min_upper, known, large_floor, liftable, held)
 
 
 @dataclass
@@ -148,6 +151,10 @@ class Audit:
         zero = req.zero_known if req.zero_known is not None else np.zeros(len(lo), bool)
         shown = req.shown_large(iv.lower, iv.exact, slice(None), iv.proven)
         placeable = ~(shown | large | (zero & (hi <= 1e-6)))
+        if req.known_value is not None:
+            # A value pinned to one readers already hold (revisions.earlier_values) discloses nothing new.
+            with np.errstate(invalid="ignore"):
+                placeable &= ~((np.abs(lo - req.known_value) <= 1e-6) & (np.abs(hi - req.known_value) <= 1e-6))
         presumed = iv.presumed if iv.presumed is not None else np.zeros(len(lo), bool)
         out: dict[str, dict[str, object]] = {}
         for m, spec in enumerate(self.table.measures):
@@ -179,7 +186,7 @@ def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRul
     newly hidden cell joins keep their results.
     """
     system = build_joint_system(table, suppressed)
-    requirement = rules.requirement(table, system, known_zeros(table, suppressed))
+    requirement = rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
     anchor = table.values[system.var_cell, system.var_measure] if truth_anchor else None
     settled = _settled(table, previous, system) if previous is not None else None
     pieces = [labels[system.var_cell] for labels in table.nesting()]
@@ -200,7 +207,7 @@ def reuse_audit(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules
     system = build_joint_system(table, suppressed)
     if not _same_system(system, attacked.system):
         return None
-    requirement = rules.requirement(table, system, known_zeros(table, suppressed))
+    requirement = rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
     if not _same_fields(requirement, attacked.requirement):
         return None
     iv = attacked.intervals
@@ -302,7 +309,7 @@ class Protection:
 
 def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndarray | None = None,
             forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 12,
-            workers: int = 1, repairs: bool = True) -> Protection:
+            workers: int = 1, repairs: bool = True, together: np.ndarray | None = None) -> Protection:
     """Find a suppression pattern that passes the LP audit.
 
     After the heuristic pattern, each round attacks every measure; for each value left too narrow, the rows
@@ -315,6 +322,9 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     continuation worse: its hidden partners brought pinned zeros and statuses of their own, 28 values too narrow
     became 298.) `forced_suppressed` / `forced_published` carry an earlier
     release's pattern forward; `workers`: threads of the attack; `repairs` False escalates at once (tests).
+    `together`: pairs of cells (n, 2) hidden together or not at all, as far as neither must stay published (a
+    month revised by late records and the late records' cell, when its earlier version is published: one
+    without the other is the other's value).
     """
     n = table.n_cells
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
@@ -330,7 +340,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0), closure=True)
     seconds["primary"] = time.perf_counter() - start
     start = time.perf_counter()
-    suppressed = secondary_suppression(table, primary | forced_suppressed, rules.threshold, allowed)
+    suppressed = _partners(table, primary | forced_suppressed, rules.threshold, allowed, together, must_publish)
     seconds["secondary"] += time.perf_counter() - start
 
     cost = suppression_cost(table, protection_value(table))
@@ -373,11 +383,30 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
                      f"{len(added):,}")
         suppressed[added] = True
         # New cells need partners in their own relations too.
-        suppressed = secondary_suppression(table, suppressed, rules.threshold, allowed)
+        suppressed = _partners(table, suppressed, rules.threshold, allowed, together, must_publish)
         seconds["secondary"] += time.perf_counter() - start
     if audit is None:           # max_rounds < 1: no round ran
         raise ValueError("protect() needs max_rounds of at least 1")
     return Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted)
+
+
+def _partners(table: CellTable, suppressed: np.ndarray, threshold: int, allowed: np.ndarray,
+              together: np.ndarray | None, must_publish: np.ndarray) -> np.ndarray:
+    """secondary_suppression, with the cells of each `together` pair hidden alike (and their partners found)."""
+    suppressed = secondary_suppression(table, suppressed, threshold, allowed)
+    if together is None or len(together) == 0:
+        return suppressed
+    # An empty cell is always published (a hidden cell is known not to be empty).
+    together = together[(table.size()[together] > 0).all(axis=1)]
+    for _ in range(20):
+        either = suppressed[together].any(axis=1)
+        add = together[either].ravel()
+        add = add[~suppressed[add] & ~must_publish[add]]
+        if len(add) == 0:
+            break
+        suppressed[add] = True
+        suppressed = secondary_suppression(table, suppressed, threshold, allowed)
+    return suppressed
 
 
 def escalate(table: CellTable, cells: np.ndarray, steps: dict[tuple[int, int], int],

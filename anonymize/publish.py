@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 import signing
-from anonymize import package, ranges, release
+from anonymize import package, ranges, release, revisions
 from anonymize.audit import audit_key, audit_release
 from anonymize.build import History, YearRelease, build_years, pattern_composition
 from anonymize.loss import summary_line, user_loss
@@ -52,6 +52,8 @@ class Published:
     loss: dict[str, Any] = field(default_factory=dict)
     #: Per published year: "protected" in this run, or "carried from <release id>" unchanged.
     years: dict[int, str] = field(default_factory=dict)
+    #: Cells of the latest year that late records revised, and how many of their revisions are hidden.
+    revised: dict[str, int] = field(default_factory=dict)
 
     @property
     def disbursements(self) -> dict[str, float | int]:
@@ -99,9 +101,17 @@ def run(args: argparse.Namespace) -> int:
     summary(f"published release {outcome.release_id} (years {years}, {protected} protected in this run, "
             f"data through {outcome.data_through}), latest year: "
             f"{figures['cells']:,} cells, {figures['suppressed']:,} hidden, "
-            f"{figures['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, audit passed "
+            f"{figures['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, {revised_line(outcome.revised)}"
+            f"audit passed "
             f"in {time.perf_counter() - start:.1f} s, {outcome.signed} -> {args.out}")
     return 0
+
+
+def revised_line(revised: dict[str, int]) -> str:
+    """`412 cells revised by late records (37 of the revisions hidden), ` or nothing without a revision."""
+    if not revised.get("cells"):
+        return ""
+    return (f"{revised['cells']:,} cells revised by late records ({revised['hidden']:,} of the revisions hidden), ")
 
 
 def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
@@ -169,7 +179,9 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                      _peak_rss_mb(), {**result.seconds, **seconds},
                      {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss,
                      {y.year: ("protected" if y.result is not None else f"carried from {y.published_in}")
-                      for y in years})
+                      for y in years},
+                     next((revisions.revised_counts(t.input.frame, t.input.table.values, t.protection.suppressed)
+                           for t in result.tables if t.name == "disbursement_cells"), {}))
 
 
 def _peak_rss_mb() -> float:

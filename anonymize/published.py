@@ -189,7 +189,8 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
     finally:
         con.close()
     earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
-    scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier))
+    revised = {int(p.split("+")[1]) for f in frames.values() for p in f["period"] if "+" in str(p)}
+    scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier), max(revised, default=0))
     upper = regions[regions["level"] != "desa"]
     tables, ranges = [], {}
     for name, frame in frames.items():
@@ -243,8 +244,12 @@ def _year_cells(con: duckdb.DuckDBPyConnection, name: str, year: int, with_earli
 
 
 def _year_to_dates(con: duckdb.DuckDBPyConnection, name: str, year: int) -> pd.DataFrame:
-    """The `_earlier` rows of one year: its year-to-dates as earlier releases published them (`2025@10`)."""
-    return con.execute(f"SELECT * FROM {name}{EARLIER_SUFFIX} WHERE period LIKE ?", [f"{year}@%"]).df()  # noqa: S608
+    """The `_earlier` rows of one year: its year-to-dates as earlier releases published them (`2025@10`), and in
+    a revision the previous release's months (`2025-04@10`) and the late records' cells (`2025-04+10`,
+    `2025+10`; anonymize.revisions)."""
+    return con.execute(f"SELECT * FROM {name}{EARLIER_SUFFIX} "  # noqa: S608
+                       "WHERE period LIKE ? OR period LIKE ? OR period LIKE ?",
+                       [f"{year}@%", f"{year}-%", f"{year}+%"]).df()
 
 
 def load_history(path: Path) -> History:
@@ -252,8 +257,8 @@ def load_history(path: Path) -> History:
     release of that year published (through the `_earlier` tables) with the year relabelled as its year-to-date."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        release_id, year, through = con.execute(
-            "SELECT release_id, data_year, data_through FROM release").fetchall()[0]
+        release_id, year, through, sources = con.execute(
+            "SELECT release_id, data_year, data_through, sources FROM release").fetchall()[0]
         frames = {}
         for name in CELL_TABLES:
             frame = _year_cells(con, name, int(year), with_earlier=True)
@@ -263,7 +268,8 @@ def load_history(path: Path) -> History:
     finally:
         con.close()
     earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
-    return History(release_id, int(year), int(through[5:7]), tuple(earlier), frames, published_years(path))
+    return History(release_id, int(year), int(through[5:7]), tuple(earlier), frames, published_years(path),
+                   json.loads(sources) if sources else None)
 
 
 def published_years(path: Path) -> dict[int, PublishedYear]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from anonymize import knowledge
-from anonymize.aggregate import Scope, is_whole_year
+from anonymize import knowledge, revisions
+from anonymize.aggregate import Scope, is_late, is_whole_year
 from anonymize.protect import ProtectionRules
 from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
 from published_schema import (
@@ -82,12 +82,23 @@ def star_dimension(name: str, total: str, parts: list[str], family: str = "all")
     return dim
 
 
-def period_dimension(scope: Scope) -> Dimension:
-    """Months add up to the year, and the months up to each earlier release to that release's year-to-date."""
-    dim = Dimension("period", [scope.year_code, *scope.months, *scope.earlier_codes])
+def period_dimension(scope: Scope, revised: bool = False) -> Dimension:
+    """Months add up to the year, and the months up to each earlier release to that release's year-to-date.
+
+    `revised` (a table that revises the previous release, scope.revision): the previous release's versions of its
+    months (`2025-04@10`) add up to its year-to-date and to the earlier ones, and the late records' months
+    (`2025-04+10`) to theirs (`2025+10`); this release's months relate to both through links
+    (anonymize.revisions).
+    """
+    revised = revised and scope.revision > 0
+    extra = [*scope.revised_month_codes, *scope.late_month_codes, scope.late_year_code] if revised else []
+    dim = Dimension("period", [scope.year_code, *scope.months, *scope.earlier_codes, *extra])
     dim.add_family("year", dict.fromkeys(scope.months, scope.year_code))
+    versions = scope.revised_month_codes if revised else scope.months
     for k, code in zip(scope.earlier, scope.earlier_codes, strict=True):
-        dim.add_family(f"year_to_{k:02d}", dict.fromkeys(scope.months[:k], code))
+        dim.add_family(f"year_to_{k:02d}", dict.fromkeys(versions[:k], code))
+    if revised:
+        dim.add_family(f"late_{scope.revision:02d}", dict.fromkeys(scope.late_month_codes, scope.late_year_code))
     return dim
 
 
@@ -104,7 +115,7 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
     """
     dims = [region_dimension(regions),
             star_dimension("program", ALL_PROGRAMS, list(PROGRAMS)),
-            period_dimension(scope),
+            period_dimension(scope, revised=True),
             star_dimension("channel", ALL_CHANNELS, channel_codes())]
     frame = cells.reset_index(drop=True)
     scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT)
@@ -113,6 +124,7 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
     known = (knowledge.rules_from_json(program_rules) if program_rules is not None
              else knowledge.widened_to(knowledge.program_rules(scope.year), frame, whole_year))
     table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT)
+    table.links += revisions.revision_links(table, scope)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
     rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold, scope.year, known)},
                             {"amount": fixed})
@@ -133,8 +145,13 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
     """
     base = knowledge.program_rules(year)
     known = base if known is None else known
-    is_year = is_whole_year(frame["period"])
-    month = pd.to_numeric(frame["period"].astype(str).str[5:7], errors="coerce").fillna(0).to_numpy(dtype=int)
+    # Late records (anonymize.revisions) are mostly one payment per household however long their period: the
+    # unit of a payment (their households are audited as recipients in the same joint attack); a late year
+    # (`2025+10`) has no month of its own, so its unit is the program's largest payment.
+    is_year = is_whole_year(frame["period"]) & ~is_late(frame["period"])
+    # The month of `2025-04`, `2025-04@10` (an earlier version) and `2025-04+10` (its late records); 0 otherwise.
+    month = pd.to_numeric(frame["period"].astype(str).str.extract(r"^\d{4}-(\d{2})")[0], errors="coerce")
+    month = month.fillna(0).to_numpy(dtype=int)
     unit = np.zeros(len(frame))
     for program in FIXED_MONTHLY_BENEFIT:
         mine = (frame["program"] == program).to_numpy()
@@ -192,8 +209,11 @@ def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope
     status_published = plain & np.where(is_year, np.isin(level, STATUS_YEAR_LEVELS),
                                         np.isin(level, STATUS_MONTHLY_LEVELS))
     applies = {m.name: np.ones(len(cells), dtype=bool) for m in DISBURSEMENT_MEASURES}
-    applies["eligible_households"] = applies["eligible_paid"] = one_program & is_year & plain
-    applies["registered_households"] = ~one_program & is_year & plain
+    # Late records add payments, not registered households: a revision leaves the registry's counts as they were.
+    registry = ~is_late(cells["period"])
+    applies["eligible_households"] = one_program & is_year & plain & registry
+    applies["eligible_paid"] = one_program & is_year & plain
+    applies["registered_households"] = ~one_program & is_year & plain & registry
     for measure in STATUS_COUNTS:
         applies[measure] = status_published
     return pd.DataFrame(applies, index=cells.index)
