@@ -69,8 +69,9 @@ def render_table(table, measure: str, narrow: bool) -> None:
     """A wide table; on a phone (`narrow`) stacked, one (first column, `measure`, value) row per cell, as a plain
     table whose text wraps: a phone reads down instead of scrolling eight columns sideways."""
     if narrow and not table.empty:
-        st.table(views.stack_table(table, measure, i18n.t("col_value", state.current("lang", i18n.DEFAULT_LANG))),
-                 hide_index=True, border="horizontal")
+        lang = state.current("lang", i18n.DEFAULT_LANG)
+        st.table(views.stack_table(table, measure, i18n.t("col_value", lang), lang), hide_index=True,
+                 border="horizontal")
     else:
         st.dataframe(table, hide_index=True, width="stretch")
 

@@ -255,12 +255,30 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
     return pd.DataFrame(rows)
 
 
-def stack_table(table: pd.DataFrame, measure: str, value: str) -> pd.DataFrame:
-    """A wide table as one row per (first column, other column): three columns a phone shows without scrolling."""
+def stack_table(table: pd.DataFrame, measure: str, value: str, lang: str) -> pd.DataFrame:
+    """A wide table as one row per (first column, other column): three columns a phone shows without scrolling.
+
+    The value column is text in the reader's locale (a count beside a formatted share in one column would not
+    convert to Arrow), and an empty cell (no description) makes no row."""
     key = table.columns[0]
     long = table.melt(id_vars=[key], var_name=measure, value_name=value)
+    long[value] = [cell_text(v, lang) for v in long[value]]
+    long = long[long[value] != ""]
     order = {name: i for i, name in enumerate(table[key])}
     return long.sort_values(key, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def cell_text(value: object, lang: str) -> str:
+    """One table cell as the reader's text: numbers in the reader's locale, nothing for a missing value."""
+    if i18n.is_missing(value):
+        return ""
+    if isinstance(value, bool | str):
+        return str(value).strip()
+    if isinstance(value, int | np.integer) or (isinstance(value, float | np.floating) and float(value).is_integer()):
+        return i18n.format_int(int(value), lang)
+    if isinstance(value, float | np.floating):
+        return i18n.format_decimal(float(value), lang)
+    return str(value)
 
 
 def sibling_rank(values: pd.DataFrame, code: str) -> tuple[int | None, int]:

@@ -101,3 +101,33 @@ def test_download_what_i_see_reads_back_with_pandas_defaults(published_db: Path)
     assert values["projection"] == pytest.approx(row["forecast"])
     assert values["lower_95"] <= values["lower_80"] <= values["projection"] <= values["upper_80"] <= values["upper_95"]
     assert set(read["region_code"]) == {"ID.34.01"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, lang: str) -> None:
+    """At 390 px the tables are stacked; the backtest's counts beside its formatted shares in one column made
+    Streamlit log an ArrowInvalid traceback for every view. Every stacked value is now the reader's text."""
+    import logging
+
+    records: list[str] = []
+    seen = logging.Handler()
+    seen.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("streamlit.dataframe_util")  # Streamlit's loggers do not propagate to caplog
+    logger.addHandler(seen)
+    try:
+        at = open_outlook(lang=lang, region="34", program="PKH")
+        at.session_state["_content_width"] = 390
+        at.run()
+    finally:
+        logger.removeHandler(seen)
+    assert not at.exception, at.exception
+    assert len(at.table) == 2  # the projection and the backtest, stacked
+    assert not [r for r in records if "Arrow" in r], records
+    backtest = at.table[1].value
+    value = t("col_value", lang)
+    assert any(v.endswith("%") for v in backtest[value]) and any(v.isdigit() for v in backtest[value])
+    # A region with nothing to note has no empty description row.
+    projection = at.table[0].value
+    assert (projection[value].str.strip() != "").all()
+    described = projection[projection[t("metric", lang)] == t("col_description", lang)]
+    assert 0 < len(described) < projection.iloc[:, 0].nunique()
