@@ -231,6 +231,23 @@ def test_search_over_the_registry_puts_the_exact_match_first(registry_index, que
     assert search.search(registry_index, query)["code"].iloc[0] == first
 
 
+def test_search_puts_the_higher_level_first_and_no_near_spellings_after_exact_names(registry_index):
+    """/wilayah?q=Sleman opened Kecamatan Sleman, with Kabupaten Sleman second and eight look-alikes (Semanu,
+    Lemanu, Semang, ...) listed after them."""
+    found = search.search(registry_index, "Sleman")
+    assert found[["code", "level"]].values.tolist()[:2] == [["34.04", "kabupaten"], ["34.04.13", "kecamatan"]]
+    assert all("sleman" in search.normalise(n).split() for n in found["name"]), found["name"].tolist()
+    # Among equal names the order is provinsi, kabupaten/kota, kecamatan, desa.
+    levels = search.search(registry_index, "Depok", limit=30)["level"].tolist()
+    order = ["provinsi", "kabupaten", "kecamatan", "desa"]
+    exact = [lv for lv, n in zip(levels, search.search(registry_index, "Depok", limit=30)["name"], strict=True)
+             if search.normalise(n) in ("depok", "kota depok")]
+    assert exact == sorted(exact, key=order.index) and exact[0] == "kabupaten"
+    # With no exact name, near spellings are what the reader needs.
+    assert search.search(registry_index, "Semann")["name"].str.len().gt(0).all()
+    assert len(search.search(registry_index, "slemann")) > 1
+
+
 def test_search_kind_word_picks_the_region_of_that_kind(registry_index):
     found = search.search(registry_index, "Kecamatan Depok")
     assert (found["level"].iloc[0], found["name"].iloc[0]) == ("kecamatan", "Depok")
