@@ -131,3 +131,19 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
     assert (projection[value].str.strip() != "").all()
     described = projection[projection[t("metric", lang)] == t("col_description", lang)]
     assert 0 < len(described) < projection.iloc[:, 0].nunique()
+
+
+def test_the_two_intervals_look_different_in_the_legend(open_outlook) -> None:
+    """Both intervals were the same orange diamond in the legend (their error bars do not show there)."""
+    import json
+
+    at = open_outlook(lang="en", region="34", program="SEMUA", measure="recipients")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    traces = {trace["name"]: trace for trace in spec["data"]}
+    looks = []
+    for level in (80, 95):
+        trace = traces[t("outlook_interval_name", "en", level=level)]
+        assert trace["mode"] == "lines" and "error_y" not in trace  # a legend shows a line's own width
+        looks.append((trace["line"]["width"], trace.get("opacity", 1), trace["line"].get("dash", "solid")))
+    assert looks[0] != looks[1] and looks[0][0] > looks[1][0]  # 80% thick, 95% thin
+    assert t("outlook_col_projection", "en", year=2026) in traces
