@@ -40,10 +40,15 @@ def render_header(title_key: str) -> PageContext:
 
 
 def current_year(release: Release) -> str:
-    """The `year` parameter: one of the release's published years (an unknown one falls back to the latest with a
-    notice). A link without it shows the latest year, so it follows the data as new years are published."""
+    """The `year` parameter: one of the release's published years (another falls back to the latest with a notice
+    saying the release has no such year, or that the value is no year). A link without it shows the latest year, so
+    it follows the data as new years are published."""
     years = db.get_years(release.release_id) or [str(release.data_year)]
-    return state.get("year", years, years[-1])
+    return state.get("year", years, years[-1], known=_looks_like_year, absent="year_not_in_release")
+
+
+def _looks_like_year(value: str) -> bool:
+    return len(value) == 4 and value.isascii() and value.isdigit()
 
 
 def select_year(ctx: PageContext) -> str:
@@ -51,7 +56,8 @@ def select_year(ctx: PageContext) -> str:
     years = db.get_years(ctx.release.release_id) or [ctx.year]
     if len(years) < 2:
         return ctx.year
-    return state.widget(st.selectbox, "year", years[::-1], years[-1], label=i18n.t("year", ctx.lang))
+    return state.widget(st.selectbox, "year", years[::-1], years[-1], known=_looks_like_year,
+                        absent="year_not_in_release", label=i18n.t("year", ctx.lang))
 
 
 def current_release(lang: str) -> Release:

@@ -58,6 +58,8 @@ TEXT: dict[str, tuple[str, str]] = {
                       "URL parameter {name}=\"{value}\" is not valid; using the default."),
     "not_applicable_param": ("Parameter URL {name}=\"{value}\" tidak berlaku untuk tampilan ini; memakai {default}.",
                              "URL parameter {name}=\"{value}\" does not apply to this view; using {default}."),
+    "year_not_in_release": ("Tahun {value} (parameter URL {name}) tidak ada dalam rilis ini; menampilkan {default}.",
+                            "Year {value} (URL parameter {name}) is not in this release; showing {default}."),
     "too_many_param": ("Parameter URL {name} memuat lebih dari {limit} nilai; hanya {limit} yang pertama dipakai.",
                        "URL parameter {name} holds more than {limit} values; only the first {limit} are used."),
     "choose": ("Pilih", "Choose"),

@@ -424,6 +424,11 @@ def test_notice_tells_unknown_from_not_applicable_and_too_many():
     assert state.notice_for("level", "desa", "provinsi", ["provinsi"], known=("desa",))[0] == "not_applicable_param"
     assert state.notice_for("level", "dusun", "provinsi", ["provinsi"], known=("desa",))[0] == "invalid_param"
     assert state.notice_for("compare", list("abcdef"), [], list("abcdef"), max_items=5)[0] == "too_many_param"
+    looks_like_year = str.isdigit
+    assert state.notice_for("year", "1999", "2025", ["2024", "2025"], known=looks_like_year,
+                            absent="year_not_in_release") == \
+        ("year_not_in_release", {"name": "year", "value": "1999", "default": "2025"})
+    assert state.notice_for("year", "abc", "2025", ["2025"], known=looks_like_year)[0] == "invalid_param"
 
 
 def test_stack_table_keeps_every_cell_in_row_order():
