@@ -81,6 +81,11 @@ def content_width() -> int:
     return width_class(width)
 
 
+def known_width() -> int:
+    """The width class the browser last reported, without drawing the width component (`DEFAULT_WIDTH` before)."""
+    return width_class(st.session_state.get("_content_width"))
+
+
 def report_height() -> None:
     """Embed mode: post the embed's content height to the host page whenever it changes."""
     _components()[1](key="embed_height", data={"message": HEIGHT_MESSAGE})

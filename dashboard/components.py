@@ -241,23 +241,26 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
     release_id = ctx.release.release_id
     lineage = db.get_lineage(release_id, code)
     chosen = dict(zip(lineage["level"], lineage["code"], strict=True))
-    parent = NATIONAL_CODE
     levels = LEVELS[1:LEVELS.index(deepest) + 1]
-    columns = st.columns(len(levels))
-    for column, level in zip(columns, levels, strict=True):
-        children = db.get_regions_in(release_id, parent, level) if parent else None
-        if children is None or children.empty:
+    shown: list[tuple[str, str, dict[str, str]]] = []  # (level, parent, names of its choices)
+    parent = NATIONAL_CODE
+    for level in levels:
+        children = db.get_regions_in(release_id, parent, level)
+        if children.empty:
             break
-        names = {c: i18n.region_name(n, k, ctx.lang)
-                 for c, n, k in zip(children["code"], children["name"], children["kind"], strict=True)}
-        options = ["", *children["code"]]
+        shown.append((level, parent, {c: i18n.region_name(n, k, ctx.lang) for c, n, k
+                                      in zip(children["code"], children["name"], children["kind"], strict=True)}))
+        parent = chosen.get(level, "")
+        if parent not in shown[-1][2]:
+            break
+    # A row of one column per level on a wide screen; on a phone only the selects shown (stacked empty columns
+    # left a gap under "Provinsi").
+    columns = st.columns(len(levels)) if browser.known_width() >= browser.NARROW else [st.container() for _ in shown]
+    for column, (level, above, names) in zip(columns, shown, strict=False):
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
-        column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), options, key=f"pick_{level}", on_change=_pick,
-                         args=(level, parent), format_func=functools.partial(_name_or_dash, names))
-        if value not in names:
-            break
-        parent = value
+        column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), ["", *names], key=f"pick_{level}",
+                         on_change=_pick, args=(level, above), format_func=functools.partial(_name_or_dash, names))
 
 
 def _name_or_dash(names: dict[str, str], code: str) -> str:
