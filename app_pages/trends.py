@@ -26,8 +26,8 @@ norm = components.select_norm(ctx, metric)
 BREAKDOWN = shareable.BREAKDOWN
 shareable.read_legacy(BREAKDOWN)
 breakdown = state.widget(st.segmented_control, BREAKDOWN.name, BREAKDOWN.options_for(),
-                         BREAKDOWN.default_for(), label=t("breakdown", ctx.lang),
-                         format_func=lambda v: t(f"by_{v}", ctx.lang))
+                         BREAKDOWN.default_for(), label=t("breakdown_by", ctx.lang),
+                         format_func=lambda v: t(f"by_short_{v}", ctx.lang))
 label = metrics.metric_label(metric, norm, ctx.lang)
 panel = panels.trend_panel(ctx, code, program, metric, norm, breakdown)
 for note in panel.notes:

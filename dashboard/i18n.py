@@ -78,6 +78,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_recipients": ("Keluarga penerima", "Recipient households"),
     "m_amount": ("Rupiah disalurkan", "Rupiah paid"),
     "m_coverage": ("Cakupan keluarga sasaran", "Coverage of eligible households"),
+    # Over a row of per-program coverage figures labelled by program alone (the full label was cut in a column).
+    "m_coverage_by_program": ("Cakupan keluarga sasaran per program", "Coverage of eligible households by program"),
     "m_ontime": ("Porsi tepat waktu", "Share paid on time"),
     "m_failed": ("Gagal atau retur", "Failed or returned"),
     "m_failed_share": ("Porsi gagal atau retur", "Share failed or returned"),
@@ -160,6 +162,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "trends_title": ("Tren bulanan", "Monthly trends"),
     "compare": ("Bandingkan wilayah (maks. 5)", "Compare regions (up to 5)"),
     "breakdown": ("Rincian", "Breakdown"),
+    # The breakdown buttons: short, so that the four fit one row on a phone ("Rincian per: Program | Kanal | ...").
+    "breakdown_by": ("Rincian per", "Breakdown by"),
+    "by_short_program": ("Program", "Program"),
+    "by_short_channel": ("Kanal", "Channel"),
+    "by_short_status": ("Status", "Status"),
+    "by_short_year": ("Tahun", "Year"),
     "by_program": ("Per program", "By program"),
     "by_channel": ("Per kanal", "By channel"),
     "by_status": ("Per status", "By status"),

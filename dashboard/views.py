@@ -330,6 +330,18 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
     return out
 
 
+def headline_rows(headlines: list[tuple[str, str]], lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The headline figures in groups to show as rows: (title, [(label, value)]). Per-program coverage figures go
+    under one title and are labelled by program alone ("Coverage of eligible households (BLT Dana Desa)" does not
+    fit a third of the page); the others have no title."""
+    coverage = i18n.t("m_coverage", lang) + " ("
+    plain = [(label, value) for label, value in headlines if not label.startswith(coverage)]
+    grouped = [(label.removeprefix(coverage).removesuffix(")"), value) for label, value in headlines
+               if label.startswith(coverage)]
+    title = i18n.t("m_coverage_by_program", lang)
+    return [("", plain), (title, grouped)] if grouped else [("", plain)]
+
+
 def build_hidden_summary(tables: dict, dictionary: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Per published cell table: cells, hidden cells and the table's description, from the release's `tables`."""
     descriptions = dictionary[dictionary["column_name"].fillna("") == ""].set_index("table_name")[f"description_{lang}"]

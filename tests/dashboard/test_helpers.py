@@ -431,6 +431,21 @@ def test_notice_tells_unknown_from_not_applicable_and_too_many():
     assert state.notice_for("year", "abc", "2025", ["2025"], known=looks_like_year)[0] == "invalid_param"
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_headline_rows_put_per_program_coverage_under_one_title(lang):
+    """"Coverage of eligible households (BLT Dana …" was cut in a third of the page at 1280 px."""
+    headlines = [(f"{i18n.t('m_coverage', lang)} ({name})", "80%") if i >= 5 else (f"m{i}", str(i))
+                 for i, name in enumerate(["", "", "", "", "", "PKH", "Sembako", "BLT Dana Desa"])]
+    rows = views.headline_rows(headlines, lang)
+    assert [title for title, _ in rows] == ["", i18n.t("m_coverage_by_program", lang)]
+    assert rows[0][1] == headlines[:5]
+    assert rows[1][1] == [("PKH", "80%"), ("Sembako", "80%"), ("BLT Dana Desa", "80%")]
+    assert all(len(label) <= 20 for _, figures in rows for label, _ in figures)
+    # One program chosen: its coverage label has no program and stays with the others.
+    single = [("m0", "1"), (i18n.t("m_coverage", lang), "80%")]
+    assert views.headline_rows(single, lang) == [("", single)]
+
+
 def test_stack_table_keeps_every_cell_in_row_order():
     wide = pd.DataFrame({"Program": ["PKH", "Semua"], "A": ["1", "2"], "B": ["3", "disembunyikan"]})
     long = views.stack_table(wide, "Ukuran", "Nilai", "id")

@@ -297,7 +297,9 @@ def test_english_names_kabupaten_and_programs_in_english(open_page):
     at = open_page("beranda", region="34.01", lang="en")
     assert "Kulon Progo Regency" in at.subheader[0].value
     labels = [m.label for m in at.metric]
-    assert "Coverage of eligible households (BLT Dana Desa)" in labels and not any("BLT DD" in x for x in labels)
+    # Per-program coverage under one title, each figure labelled by its program's English name.
+    assert "BLT Dana Desa" in labels and not any("BLT DD" in x for x in labels)
+    assert "**Coverage of eligible households by program**" in [m.value for m in at.markdown]
 
 
 @pytest.mark.parametrize(("page", "unshown"), [("beranda", 2), ("tren", 3), ("proyeksi", 1)])
