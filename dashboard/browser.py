@@ -82,8 +82,11 @@ def content_width() -> int:
 
 
 def known_width() -> int:
-    """The width class the browser last reported, without drawing the width component (`DEFAULT_WIDTH` before)."""
-    return width_class(st.session_state.get("_content_width"))
+    """The width class the browser last reported, without drawing the width component (`DEFAULT_WIDTH` before):
+    code above the component on the page reads the report of this run too, not only the previous run's."""
+    reported = st.session_state.get("content_width")
+    width = reported.get("width") if hasattr(reported, "get") else getattr(reported, "width", None)
+    return width_class(width or st.session_state.get("_content_width"))
 
 
 def report_height() -> None:

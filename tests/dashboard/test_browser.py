@@ -474,3 +474,14 @@ def test_labels_and_chosen_values_are_not_cut(browser, server, path, width):
         for group in page.locator("[data-testid='stButtonGroup']").all():
             rows = {round(box["y"]) for box in (b.bounding_box() for b in group.locator("button").all()) if box}
             assert len(rows) <= 1, f"the buttons of one control on {len(rows)} rows"
+
+
+@pytest.mark.parametrize("path", ["", "tren", "proyeksi"])
+def test_no_gap_under_the_province_select_on_a_phone(browser, server, path):
+    """The picker's columns for levels not shown yet stacked as empty blocks at 390 px, each with its gap."""
+    with _opened(browser, f"{server}/{path}", 390, 844, settle=1.5) as page:
+        empty = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stColumn']"))
+            .filter(c => c.getBoundingClientRect().height === 0 && c.parentElement.innerText.startsWith('Provinsi'))
+            .length""")
+        assert empty == 0
+        assert page.locator("[data-testid='stSelectbox']").first.inner_text().startswith("Provinsi")
