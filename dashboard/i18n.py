@@ -551,8 +551,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "stage_publish_1": ("menghitung agregat dan melindunginya (sel kecil disembunyikan, audit, perbaikan)",
                         "aggregate and protect (hide small cells, audit, repair)"),
     # Inside stage 1, as each year's protection ends (`year 2023 protected (2 of 4)`).
-    "stage_publish_year": ("melindungi tiap tahun: tahun {year} selesai ({done} dari {total})",
-                           "protecting each year: {year} done ({done} of {total})"),
+    "stage_publish_year": ("melindungi tiap tahun — tahun {year} selesai ({done} dari {total})",
+                           "protecting each year — {year} done ({done} of {total})"),
     "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
     "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
                         "alone"),

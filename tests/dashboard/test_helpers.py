@@ -361,8 +361,8 @@ def test_demo_build_commands_and_progress(tmp_path):
 
 
 @pytest.mark.parametrize(("line", "fraction", "id_text", "en_text"), [
-    ("year 2023 protected (2 of 4)", 0.85 / 2, "Penerbitan: melindungi tiap tahun: tahun 2023 selesai (2 dari 4)",
-     "Publishing: protecting each year: 2023 done (2 of 4)"),
+    ("year 2023 protected (2 of 4)", 0.85 / 2, "Penerbitan: melindungi tiap tahun — tahun 2023 selesai (2 dari 4)",
+     "Publishing: protecting each year — 2023 done (2 of 4)"),
     ("year 2025 protected (4 of 4)\n", 0.85, "tahun 2025 selesai (4 dari 4)", "2025 done (4 of 4)"),
     ("year 2019 protected (1 of 1)", 0.85, "tahun 2019 selesai (1 dari 1)", "2019 done (1 of 1)"),
 ])
