@@ -189,7 +189,7 @@ def build_years(raw_db: Path, threshold: int, late_after_days: int, through: str
         raise ValueError(f"release {history.release_id} already covers {history.year} through month "
                          f"{history.through_month:02d}; a new release of that year must add months")
     processes = max(1, min(year_workers, len(jobs)))
-    tasks = [(raw_db, memory_limit, threshold, late_after_days, f"{year}-{month:02d}", year_history,
+    tasks: list[_YearTask] = [(raw_db, memory_limit, threshold, late_after_days, f"{year}-{month:02d}", year_history,
               max(1, workers // processes), provinces) for year, month, year_history in jobs]
     log.info("protecting %s: %d year(s) at once", ", ".join(str(year) for year, _, _ in jobs), processes)
     results = []
@@ -204,14 +204,19 @@ def build_years(raw_db: Path, threshold: int, late_after_days: int, through: str
     return out
 
 
-def _protect_each(tasks: list[tuple], processes: int) -> Iterator[BuildResult]:
+#: _protect_year's arguments for one year: raw database, memory limit, threshold, late-after days, through month,
+#: history, attack threads, provinces.
+_YearTask = tuple[Path, str | None, int, int, str, History | None, int, tuple[str, ...]]
+
+
+def _protect_each(tasks: list[_YearTask], processes: int) -> Iterator[BuildResult]:
     """Each year's build_tables result as soon as it is done, in up to `processes` worker processes."""
     if processes == 1:
         yield from (_protect_year(*task) for task in tasks)
         return
     # Spawned, not forked: the parent may hold DuckDB and solver threads.
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_protect_year, *task, True) for task in tasks]
+        futures = [pool.submit(_protect_year, *task, child=True) for task in tasks]
         yield from (future.result() for future in as_completed(futures))
 
 
