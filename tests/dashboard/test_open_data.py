@@ -144,7 +144,7 @@ def test_open_data_url_round_trip_and_bad_params(published_db):
 def test_history_lists_both_releases_with_the_chain(on_chain):
     older, newer = on_chain
     at = run_app(page="data", lang="en")
-    history = at.dataframe[1].value
+    history = at.dataframe[0].value  # the dictionary above it is a plain table
     assert history["Release"].tolist() == [newer, older]
     assert history["Chained to the previous release"].tolist() == ["✓", "–"]
     assert "October 2025" in history["Changes"].iloc[0] and "December 2025" in history["Changes"].iloc[0]
