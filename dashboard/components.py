@@ -32,7 +32,7 @@ class PageContext:
 def render_header(title_key: str) -> PageContext:
     """Title, data freshness, and a banner when a link pins an older release."""
     lang = state.current("lang", i18n.DEFAULT_LANG)
-    release = current_release(lang)
+    release = current_release()
     st.title(i18n.t(title_key, lang))
     st.caption(freshness(release, lang))
     render_pinned_banner(release, lang)
@@ -60,12 +60,13 @@ def select_year(ctx: PageContext) -> str:
                         absent="year_not_in_release", label=i18n.t("year", ctx.lang))
 
 
-def current_release(lang: str) -> Release:
+def current_release() -> Release:
     """The release a link pins (`release=<id>`, one of the kept releases), else the current one. A release that is
     no longer kept falls back to the current one with a notice."""
     pinned = state.get("release", lambda _: True, "")
     if pinned and pinned not in db.kept_release_ids():
-        st.warning(i18n.t("release_gone", lang, release=i18n.escape(pinned)))
+        # A URL notice (escaped when shown): it stays through the rerun the browser's width report causes.
+        state.add_notice("release_gone", release=pinned)
         state.set_value("release", "")
         pinned = ""
     return db.get_release(pinned or None)

@@ -148,6 +148,11 @@ def text(name: str, default: str = "", max_chars: int = i18n.ECHO_LIMIT, **kwarg
     return st.text_input(key=f"w_{name}", on_change=_copy_back, args=(name,), max_chars=max_chars, **kwargs) or ""
 
 
+def add_notice(key: str, **values: Any) -> None:
+    """A notice about a URL value, shown with the others above the page (its values escaped there)."""
+    _run().notices.append((key, values))
+
+
 def carry_notices() -> None:
     """Keep this run's notices for the next run (before `st.switch_page`, which starts a new run)."""
     st.session_state[_CARRY] = list(_run().notices)
