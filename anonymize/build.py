@@ -7,7 +7,7 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -192,20 +192,35 @@ def build_years(raw_db: Path, threshold: int, late_after_days: int, through: str
         raise ValueError(f"release {history.release_id} already covers {history.year} through month "
                          f"{history.through_month:02d}; a new release of that year must add months")
     processes = max(1, min(year_workers, len(jobs)))
-    tasks = [(raw_db, memory_limit, threshold, late_after_days, f"{year}-{month:02d}", year_history,
+    tasks: list[_YearTask] = [(raw_db, memory_limit, threshold, late_after_days, f"{year}-{month:02d}", year_history,
               max(1, workers // processes), provinces) for year, month, year_history in jobs]
     log.info("protecting %s: %d year(s) at once", ", ".join(str(year) for year, _, _ in jobs), processes)
-    if processes == 1:
-        results = [_protect_year(*task) for task in tasks]
-    else:
-        # Spawned, not forked: the parent may hold DuckDB and solver threads.
-        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_protect_year, *zip(*tasks, strict=True), [True] * len(tasks)))
+    results = []
+    for result in _protect_each(tasks, processes):
+        results.append(result)
+        # Stable wording: the dashboard's first run reads it to move its progress bar through this long stage.
+        log.info("year %d protected (%d of %d)", result.scope.year, len(results), len(tasks))
     for result in results:
         stats = {t.name: information_loss(t, result.regions, result.scope) for t in result.tables}
         out.append(YearRelease(result.scope.year, result.scope.through_month, stats, None, result=result))
     out.sort(key=lambda y: y.year)
     return out
+
+
+#: _protect_year's arguments for one year: raw database, memory limit, threshold, late-after days, through month,
+#: history, attack threads, provinces.
+_YearTask = tuple[Path, str | None, int, int, str, History | None, int, tuple[str, ...]]
+
+
+def _protect_each(tasks: list[_YearTask], processes: int) -> Iterator[BuildResult]:
+    """Each year's build_tables result as soon as it is done, in up to `processes` worker processes."""
+    if processes == 1:
+        yield from (_protect_year(*task) for task in tasks)
+        return
+    # Spawned, not forked: the parent may hold DuckDB and solver threads.
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_protect_year, *task, child=True) for task in tasks]
+        yield from (future.result() for future in as_completed(futures))
 
 
 @contextmanager

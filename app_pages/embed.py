@@ -9,7 +9,7 @@ from dashboard import browser, charts, components, db, i18n, maps, metrics, pane
 from dashboard.i18n import t
 
 lang = state.current("lang", i18n.DEFAULT_LANG)
-release = components.current_release(lang)
+release = components.current_release()
 ctx = components.PageContext(lang, release, components.current_year(release))
 release_id, year = ctx.release.release_id, ctx.year
 shareable.read_legacy(shareable.CHART)  # `view=` of links made before the rename

@@ -12,7 +12,7 @@ st.write(t("gaps_intro", ctx.lang))
 code = shareable.shown_region(release_id, components.current_region(ctx))
 components.render_region_picker(ctx, code)
 gap, at = shareable.VIEWS["gap"], shareable.where(release_id, year, code)
-columns = st.columns(5)
+columns = st.columns([1.5, 1.2, 1.6, 0.8, 0.8])  # the level and rank names are the long ones
 with columns[0]:
     level = shareable.choose(st.selectbox, gap.param("level"), at, label=t("rank_level", ctx.lang),
                              format_func=lambda lv: components.level_label(lv, ctx.lang))

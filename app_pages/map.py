@@ -12,7 +12,8 @@ code = shareable.shown_region(release_id, components.current_region(ctx))
 region_level = db.level_of_code(code)
 components.render_breadcrumb(ctx, code)
 
-columns = st.columns(5)
+# Four selects in a row, the measure (the longest names) with the comparison below: five in one row cut them.
+columns = st.columns([1.1, 1.1, 0.8, 1.1])
 with columns[0]:
     level = shareable.choose(st.selectbox, shareable.VIEWS["map"].param("level"),
                              shareable.where(release_id, year, code), label=t("map_level", ctx.lang),
@@ -23,9 +24,11 @@ with columns[2]:
     components.select_year(ctx)
 with columns[3]:
     period = components.select_period(ctx)
-with columns[4]:
+columns = st.columns([2, 3])
+with columns[0]:
     metric = components.select_metric(ctx)
-norm = components.select_norm(ctx, metric)
+with columns[1]:
+    norm = components.select_norm(ctx, metric)
 change_kind = components.select_change(ctx)
 width = browser.content_width()
 panel = panels.map_panel(ctx, code, level, program, period, metric, norm, width, change_kind)

@@ -52,7 +52,9 @@ else:
                                                                                     "geojson"), f"geo_{level}")
 
 st.subheader(t("dictionary_title", lang))
-st.dataframe(opendata.build_dictionary_table(db.get_dictionary(release_id), lang), hide_index=True, width="stretch")
+# A plain table wraps the descriptions (a data grid cut them at the column's edge); it scrolls inside its height.
+st.table(opendata.build_dictionary_table(db.get_dictionary(release_id), lang), hide_index=True, border="horizontal",
+         height=640)
 
 st.subheader(t("methodology_title", lang))
 st.markdown(t("methodology", lang, threshold=ctx.release.threshold, below=ctx.release.threshold - 1))

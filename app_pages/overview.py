@@ -29,9 +29,12 @@ year_cells = db.get_region_cells(release_id, code, year)
 st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang),
                program=components.program_name(ctx, program), period=format_period(period, ctx.lang)))
 headlines = views.build_headlines(cells[cells["program"] == program], year_cells, program, ctx.lang, threshold)
-for start in range(0, len(headlines), 3):  # one row of columns per three figures: a phone stacks them in order
-    for column, (label, value) in zip(st.columns(3), headlines[start:start + 3], strict=False):
-        column.metric(label, value)
+for title, figures in views.headline_rows(headlines, ctx.lang):
+    if title:
+        st.markdown(f"**{title}**")
+    for start in range(0, len(figures), 3):  # one row of columns per three figures: a phone stacks them in order
+        for column, (label, value) in zip(st.columns(3), figures[start:start + 3], strict=False):
+            column.metric(label, value)
 if any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
 yearly.render_changes(ctx, code, program, period)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, db, export, metrics, panels, shareable, state, views
+from dashboard import browser, charts, components, db, export, metrics, panels, shareable, state, views
 from dashboard.i18n import t
 
 ctx = components.render_header("trends_title")
@@ -26,8 +26,8 @@ norm = components.select_norm(ctx, metric)
 BREAKDOWN = shareable.BREAKDOWN
 shareable.read_legacy(BREAKDOWN)
 breakdown = state.widget(st.segmented_control, BREAKDOWN.name, BREAKDOWN.options_for(),
-                         BREAKDOWN.default_for(), label=t("breakdown", ctx.lang),
-                         format_func=lambda v: t(f"by_{v}", ctx.lang))
+                         BREAKDOWN.default_for(), label=t("breakdown_by", ctx.lang),
+                         format_func=lambda v: t(f"by_short_{v}", ctx.lang))
 label = metrics.metric_label(metric, norm, ctx.lang)
 panel = panels.trend_panel(ctx, code, program, metric, norm, breakdown)
 for note in panel.notes:
@@ -66,3 +66,4 @@ charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key=
 export.render_downloads(series.assign(region_code=series["series"].map(series_codes)), export.COMPARE_KEYS, figure,
                         release_id, ctx.lang, "compare", "banding", view)
 components.render_share(ctx, "tren", shareable.embed_params("trend", by=breakdown), panel.title, panel.figure)
+browser.content_width()  # the browser reports its width: on a phone the region picker stacks only what it shows

@@ -7,6 +7,8 @@ in embed mode, tells the page around the iframe how tall the embed is (the snipp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from dashboard import state
@@ -79,6 +81,14 @@ def content_width() -> int:
     # Kept beyond the component's own state, which Streamlit drops on a page that does not draw it.
     st.session_state["_content_width"] = width
     return width_class(width)
+
+
+def known_width() -> int:
+    """The width class the browser last reported, without drawing the width component (`DEFAULT_WIDTH` before):
+    code above the component on the page reads the report of this run too, not only the previous run's."""
+    reported = st.session_state.get("content_width")
+    width = reported.get("width") if isinstance(reported, Mapping) else getattr(reported, "width", None)
+    return width_class(width or st.session_state.get("_content_width"))
 
 
 def report_height() -> None:

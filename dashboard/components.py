@@ -32,7 +32,7 @@ class PageContext:
 def render_header(title_key: str) -> PageContext:
     """Title, data freshness, and a banner when a link pins an older release."""
     lang = state.current("lang", i18n.DEFAULT_LANG)
-    release = current_release(lang)
+    release = current_release()
     st.title(i18n.t(title_key, lang))
     st.caption(freshness(release, lang))
     render_pinned_banner(release, lang)
@@ -40,10 +40,15 @@ def render_header(title_key: str) -> PageContext:
 
 
 def current_year(release: Release) -> str:
-    """The `year` parameter: one of the release's published years (an unknown one falls back to the latest with a
-    notice). A link without it shows the latest year, so it follows the data as new years are published."""
+    """The `year` parameter: one of the release's published years (another falls back to the latest with a notice
+    saying the release has no such year, or that the value is no year). A link without it shows the latest year, so
+    it follows the data as new years are published."""
     years = db.get_years(release.release_id) or [str(release.data_year)]
-    return state.get("year", years, years[-1])
+    return state.get("year", years, years[-1], known=_looks_like_year, absent="year_not_in_release")
+
+
+def _looks_like_year(value: str) -> bool:
+    return len(value) == 4 and value.isascii() and value.isdigit()
 
 
 def select_year(ctx: PageContext) -> str:
@@ -51,15 +56,17 @@ def select_year(ctx: PageContext) -> str:
     years = db.get_years(ctx.release.release_id) or [ctx.year]
     if len(years) < 2:
         return ctx.year
-    return state.widget(st.selectbox, "year", years[::-1], years[-1], label=i18n.t("year", ctx.lang))
+    return state.widget(st.selectbox, "year", years[::-1], years[-1], known=_looks_like_year,
+                        absent="year_not_in_release", label=i18n.t("year", ctx.lang))
 
 
-def current_release(lang: str) -> Release:
+def current_release() -> Release:
     """The release a link pins (`release=<id>`, one of the kept releases), else the current one. A release that is
     no longer kept falls back to the current one with a notice."""
     pinned = state.get("release", lambda _: True, "")
     if pinned and pinned not in db.kept_release_ids():
-        st.warning(i18n.t("release_gone", lang, release=i18n.escape(pinned)))
+        # A URL notice (escaped when shown): it stays through the rerun the browser's width report causes.
+        state.add_notice("release_gone", release=pinned)
         state.set_value("release", "")
         pinned = ""
     return db.get_release(pinned or None)
@@ -69,8 +76,9 @@ def render_table(table, measure: str, narrow: bool) -> None:
     """A wide table; on a phone (`narrow`) stacked, one (first column, `measure`, value) row per cell, as a plain
     table whose text wraps: a phone reads down instead of scrolling eight columns sideways."""
     if narrow and not table.empty:
-        st.table(views.stack_table(table, measure, i18n.t("col_value", state.current("lang", i18n.DEFAULT_LANG))),
-                 hide_index=True, border="horizontal")
+        lang = state.current("lang", i18n.DEFAULT_LANG)
+        st.table(views.stack_table(table, measure, i18n.t("col_value", lang), lang), hide_index=True,
+                 border="horizontal")
     else:
         st.dataframe(table, hide_index=True, width="stretch")
 
@@ -234,23 +242,26 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
     release_id = ctx.release.release_id
     lineage = db.get_lineage(release_id, code)
     chosen = dict(zip(lineage["level"], lineage["code"], strict=True))
-    parent = NATIONAL_CODE
     levels = LEVELS[1:LEVELS.index(deepest) + 1]
-    columns = st.columns(len(levels))
-    for column, level in zip(columns, levels, strict=True):
-        children = db.get_regions_in(release_id, parent, level) if parent else None
-        if children is None or children.empty:
+    shown: list[tuple[str, str, dict[str, str]]] = []  # (level, parent, names of its choices)
+    parent = NATIONAL_CODE
+    for level in levels:
+        children = db.get_regions_in(release_id, parent, level)
+        if children.empty:
             break
-        names = {c: i18n.region_name(n, k, ctx.lang)
-                 for c, n, k in zip(children["code"], children["name"], children["kind"], strict=True)}
-        options = ["", *children["code"]]
+        shown.append((level, parent, {c: i18n.region_name(n, k, ctx.lang) for c, n, k
+                                      in zip(children["code"], children["name"], children["kind"], strict=True)}))
+        parent = chosen.get(level, "")
+        if parent not in shown[-1][2]:
+            break
+    # A row of one column per level on a wide screen; on a phone only the selects shown (stacked empty columns
+    # left a gap under "Provinsi").
+    columns = st.columns(len(levels)) if browser.known_width() >= browser.NARROW else [st.container() for _ in shown]
+    for column, (level, above, names) in zip(columns, shown, strict=False):
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
-        column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), options, key=f"pick_{level}", on_change=_pick,
-                         args=(level, parent), format_func=functools.partial(_name_or_dash, names))
-        if value not in names:
-            break
-        parent = value
+        column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), ["", *names], key=f"pick_{level}",
+                         on_change=_pick, args=(level, above), format_func=functools.partial(_name_or_dash, names))
 
 
 def _name_or_dash(names: dict[str, str], code: str) -> str:

@@ -58,6 +58,8 @@ TEXT: dict[str, tuple[str, str]] = {
                       "URL parameter {name}=\"{value}\" is not valid; using the default."),
     "not_applicable_param": ("Parameter URL {name}=\"{value}\" tidak berlaku untuk tampilan ini; memakai {default}.",
                              "URL parameter {name}=\"{value}\" does not apply to this view; using {default}."),
+    "year_not_in_release": ("Tahun {value} (parameter URL {name}) tidak ada dalam rilis ini; menampilkan {default}.",
+                            "Year {value} (URL parameter {name}) is not in this release; showing {default}."),
     "too_many_param": ("Parameter URL {name} memuat lebih dari {limit} nilai; hanya {limit} yang pertama dipakai.",
                        "URL parameter {name} holds more than {limit} values; only the first {limit} are used."),
     "choose": ("Pilih", "Choose"),
@@ -76,6 +78,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_recipients": ("Keluarga penerima", "Recipient households"),
     "m_amount": ("Rupiah disalurkan", "Rupiah paid"),
     "m_coverage": ("Cakupan keluarga sasaran", "Coverage of eligible households"),
+    # Over a row of per-program coverage figures labelled by program alone (the full label was cut in a column).
+    "m_coverage_by_program": ("Cakupan keluarga sasaran per program", "Coverage of eligible households by program"),
     "m_ontime": ("Porsi tepat waktu", "Share paid on time"),
     "m_failed": ("Gagal atau retur", "Failed or returned"),
     "m_failed_share": ("Porsi gagal atau retur", "Share failed or returned"),
@@ -158,6 +162,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "trends_title": ("Tren bulanan", "Monthly trends"),
     "compare": ("Bandingkan wilayah (maks. 5)", "Compare regions (up to 5)"),
     "breakdown": ("Rincian", "Breakdown"),
+    # The breakdown buttons: short, so that the four fit one row on a phone ("Rincian per: Program | Kanal | ...").
+    "breakdown_by": ("Rincian per", "Breakdown by"),
+    "by_short_program": ("Program", "Program"),
+    "by_short_channel": ("Kanal", "Channel"),
+    "by_short_status": ("Status", "Status"),
+    "by_short_year": ("Tahun", "Year"),
     "by_program": ("Per program", "By program"),
     "by_channel": ("Per kanal", "By channel"),
     "by_status": ("Per status", "By status"),
@@ -540,6 +550,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # The publisher's numbered stages (`[n/5] ...` on its stderr), by number.
     "stage_publish_1": ("menghitung agregat dan melindunginya (sel kecil disembunyikan, audit, perbaikan)",
                         "aggregate and protect (hide small cells, audit, repair)"),
+    # Inside stage 1, as each year's protection ends (`year 2023 protected (2 of 4)`).
+    "stage_publish_year": ("melindungi tiap tahun — tahun {year} selesai ({done} dari {total})",
+                           "protecting each year — {year} done ({done} of {total})"),
     "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
     "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
                         "alone"),

@@ -171,19 +171,23 @@ def history_of(result: Outlook, code: str, program: str, measure: str) -> pd.Dat
 
 def build_outlook_figure(history: pd.DataFrame, row: pd.Series | None, measure: str, lang: str,
                          title: str) -> go.Figure:
-    """Published whole years as a line, and the projection with its 95% (thin) and 80% (thick) intervals."""
+    """Published whole years as a line, and the projection as a diamond on its 95% (thin, pale) and 80% (thick)
+    intervals, drawn as vertical bars so that the legend shows each interval's own line."""
     fig = go.Figure()
     done = history[history["complete"]]
     fig.add_trace(go.Scatter(x=done["year"].astype(str), y=done["value"], mode="lines+markers", connectgaps=False,
                              name=t("outlook_published", lang), line={"color": charts.QUALITATIVE[0], "width": 2}))
     if row is not None and row["status"] == outlook.OK:
-        year = [str(int(row["target_year"]))]
-        for level, width in ((95, 1.5), (80, 5)):
+        target = int(row["target_year"])
+        for level, width, opacity in ((95, 2, 0.45), (80, 9, 0.9)):
             fig.add_trace(go.Scatter(
-                x=year, y=[row["forecast"]], mode="markers", name=t("outlook_interval_name", lang, level=level),
-                marker={"color": charts.QUALITATIVE[1], "size": 10, "symbol": "diamond"},
-                error_y={"type": "data", "symmetric": False, "array": [row[f"hi_{level}"] - row["forecast"]],
-                         "arrayminus": [row["forecast"] - row[f"lo_{level}"]], "thickness": width, "width": 6}))
+                x=[str(target)] * 2, y=[row[f"lo_{level}"], row[f"hi_{level}"]], mode="lines", opacity=opacity,
+                name=t("outlook_interval_name", lang, level=level),
+                line={"color": charts.QUALITATIVE[1], "width": width}))
+        fig.add_trace(go.Scatter(x=[str(target)], y=[row["forecast"]], mode="markers",
+                                 name=t("outlook_col_projection", lang, year=target),
+                                 marker={"color": charts.QUALITATIVE[5], "size": 11, "symbol": "diamond",
+                                         "line": {"color": "white", "width": 1}}))
     fig = charts._layout(fig, lang, title, t(MEASURE_LABELS[measure], lang))
     fig.update_layout(showlegend=True, hovermode="closest")
     fig.update_xaxes(type="category")

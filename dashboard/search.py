@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-_LEVEL_BONUS = {"desa": 0.0, "kecamatan": 0.5, "kabupaten": 1.0, "provinsi": 1.5}
+#: Among equal matches the higher level first: "Sleman" opens Kabupaten Sleman before Kecamatan Sleman.
+_LEVEL_ORDER = {"provinsi": 0, "kabupaten": 1, "kecamatan": 2, "desa": 3}
 _PREFIXES = re.compile(r"^(desa|kelurahan|kel|ds|kecamatan|kec|distrik|kabupaten|kab|kota|provinsi|prov)\.?\s+")
 #: A typed kind word, spelled out as the region's `kind` says it ("kab sleman" means "kabupaten sleman").
 _CANONICAL = {"ds": "desa", "kel": "kelurahan", "kec": "kecamatan", "kab": "kabupaten", "prov": "provinsi"}
@@ -80,7 +81,8 @@ def _tiers(index: SearchIndex, query: str, bare: str) -> dict[int, int]:
         tiers.update(dict.fromkeys(rows, _WHOLE_WORDS))
     tiers.update(dict.fromkeys(index.by_name.get(bare, []), _EXACT_NAME))
     kind, _ = _strip_kind(query)
-    tiers.update(dict.fromkeys(index.with_kind.get(f"{kind} {bare}" if kind else query, []), _EXACT_KIND))
+    if kind:  # without a kind word typed, a name equal to the query is an exact name like any other
+        tiers.update(dict.fromkeys(index.with_kind.get(f"{kind} {bare}", []), _EXACT_KIND))
     return tiers
 
 
@@ -88,9 +90,10 @@ def search(index: SearchIndex, query: str, limit: int = 10) -> pd.DataFrame:
     """Best matches first, with a `score` 0-100.
 
     Exact matches of the whole query come first: the name with its kind word ("Kota Kupang", "Kecamatan Depok"),
-    then the name alone ("Kupang"), then names holding every word of the query. After them, the whole query is
-    tried as a name (typo-tolerant edit distance), then its first words as the name and the last ones as the
-    kecamatan/kabupaten/province ("sindaudi mlati"), which tells same-named desa apart.
+    then the name alone ("Kupang"), then names holding every word of the query; among equals the higher level
+    first. Only when no name is exactly the query, the whole query is tried as a name (typo-tolerant edit
+    distance), then its first words as the name and the last ones as the kecamatan/kabupaten/province
+    ("sindaudi mlati"), which tells same-named desa apart: near spellings after exact names only bury them.
     """
     query = normalise(query)
     bare = _strip_kind(query)[1]
@@ -107,10 +110,11 @@ def search(index: SearchIndex, query: str, limit: int = 10) -> pd.DataFrame:
                 scores[i] = max(scores.get(i, 0.0), score)
     if not scores:
         return index.regions.iloc[0:0].assign(score=[])
+    if any(tier >= _EXACT_NAME for tier in tiers.values()):
+        scores = {i: score for i, score in scores.items() if i in tiers}
     rows = np.fromiter(scores, dtype=int)
     found = index.regions.iloc[rows].assign(score=[scores[i] for i in rows],
                                             _tier=[tiers.get(i, _FUZZY) for i in rows],
-                                            _level=index.regions["level"].iloc[rows].map(_LEVEL_BONUS).to_numpy())
-    # Best tier, then best score; among equals desa before kecamatan before kabupaten (what people look up).
+                                            _level=index.regions["level"].iloc[rows].map(_LEVEL_ORDER).to_numpy())
     found = found.sort_values(["_tier", "score", "_level", "code"], ascending=[False, False, True, True])
     return found.drop(columns=["_tier", "_level"]).head(limit).reset_index(drop=True)

@@ -83,28 +83,33 @@ def begin_run() -> None:
 
 
 def notice_for(name: str, raw: Any, default: Any, valid: Collection[str] | Callable[[str], bool],
-               known: Collection[str] = (), max_items: int | None = None) -> tuple[str, dict[str, Any]]:
-    """Why a URL value was not used: too many values (all valid), valid elsewhere but not here (`known`), or unknown."""
+               known: Collection[str] | Callable[[str], bool] = (), max_items: int | None = None,
+               absent: str = "not_applicable_param") -> tuple[str, dict[str, Any]]:
+    """Why a URL value was not used: too many values (all valid), valid elsewhere but not here (`known`, a set or
+    a test such as "looks like a year": the notice `absent` says so, naming the default), or unknown."""
     items = [raw] if isinstance(raw, str) else list(raw)
     ok = all(valid(i) if callable(valid) else i in valid for i in items if i)
     if max_items is not None and ok and len(items) > max_items:
         return "too_many_param", {"name": name, "limit": max_items}
     shown = ",".join(str(i) for i in items)
-    if items and all(i in known for i in items):
-        return "not_applicable_param", {"name": name, "value": shown, "default": default}
+    if items and all(known(str(i)) if callable(known) else i in known for i in items):
+        return absent, {"name": name, "value": shown, "default": default}
     return "invalid_param", {"name": name, "value": shown}
 
 
 def get(name: str, valid: Collection[str] | Callable[[str], bool], default: Any, multi: bool = False,
-        max_items: int | None = None, known: Collection[str] = (), shown_default: str | None = None) -> Any:
+        max_items: int | None = None, known: Collection[str] | Callable[[str], bool] = (),
+        shown_default: str | None = None, absent: str = "not_applicable_param") -> Any:
     """The current value of a parameter that no widget shows (region, compare list): validated, declared.
 
-    `known`: values that are valid elsewhere (`level=desa` on the national map): the notice says "does not apply"
-    rather than "not valid", naming `shown_default` (the default as a reader reads it)."""
+    `known`: values that are valid elsewhere (`level=desa` on the national map): the notice `absent` says "does not
+    apply" (or "not in this release") rather than "not valid", naming `shown_default` (the default as a reader reads
+    it)."""
     value, invalid = validate(_store().get(name), valid, default, multi, max_items)
     run = _run()
     if invalid:
-        run.notices.append(notice_for(name, _store().get(name), shown_default or default, valid, known, max_items))
+        run.notices.append(notice_for(name, _store().get(name), shown_default or default, valid, known, max_items,
+                                      absent))
     run.defaults[name] = default
     _store()[name] = value
     return value
@@ -119,13 +124,14 @@ def _copy_back(name: str) -> None:
     _store()[name] = st.session_state[f"w_{name}"]
 
 
-def widget(render: Callable[..., Any], name: str, options: Sequence[Any], default: Any, known: Collection[str] = (),
+def widget(render: Callable[..., Any], name: str, options: Sequence[Any], default: Any,
+           known: Collection[str] | Callable[[str], bool] = (), absent: str = "not_applicable_param",
            **kwargs: Any) -> Any:
     """Render a choice widget (selectbox, radio, segmented_control, multiselect) bound to a URL parameter."""
     multi = render is st.multiselect
     format_func = kwargs.get("format_func", str)
     value = get(name, [str(o) for o in options], default, multi=multi, max_items=kwargs.get("max_selections"),
-                known=known, shown_default=None if multi else str(format_func(default)))
+                known=known, shown_default=None if multi else str(format_func(default)), absent=absent)
     st.session_state[f"w_{name}"] = value
     result = render(options=options, key=f"w_{name}", on_change=_copy_back, args=(name,), **kwargs)
     if result is None:  # a segmented control can be cleared: keep the previous choice
@@ -140,6 +146,11 @@ def text(name: str, default: str = "", max_chars: int = i18n.ECHO_LIMIT, **kwarg
     _store()[name] = value
     st.session_state[f"w_{name}"] = value
     return st.text_input(key=f"w_{name}", on_change=_copy_back, args=(name,), max_chars=max_chars, **kwargs) or ""
+
+
+def add_notice(key: str, **values: Any) -> None:
+    """A notice about a URL value, shown with the others above the page (its values escaped there)."""
+    _run().notices.append((key, values))
 
 
 def carry_notices() -> None:

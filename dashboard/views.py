@@ -255,12 +255,30 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
     return pd.DataFrame(rows)
 
 
-def stack_table(table: pd.DataFrame, measure: str, value: str) -> pd.DataFrame:
-    """A wide table as one row per (first column, other column): three columns a phone shows without scrolling."""
+def stack_table(table: pd.DataFrame, measure: str, value: str, lang: str) -> pd.DataFrame:
+    """A wide table as one row per (first column, other column): three columns a phone shows without scrolling.
+
+    The value column is text in the reader's locale (a count beside a formatted share in one column would not
+    convert to Arrow), and an empty cell (no description) makes no row."""
     key = table.columns[0]
     long = table.melt(id_vars=[key], var_name=measure, value_name=value)
+    long[value] = [cell_text(v, lang) for v in long[value]]
+    long = long[long[value] != ""]
     order = {name: i for i, name in enumerate(table[key])}
     return long.sort_values(key, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def cell_text(value: object, lang: str) -> str:
+    """One table cell as the reader's text: numbers in the reader's locale, nothing for a missing value."""
+    if i18n.is_missing(value):
+        return ""
+    if isinstance(value, bool | str):
+        return str(value).strip()
+    if isinstance(value, int | np.integer) or (isinstance(value, float | np.floating) and float(value).is_integer()):
+        return i18n.format_int(int(value), lang)
+    if isinstance(value, float | np.floating):
+        return i18n.format_decimal(float(value), lang)
+    return str(value)
 
 
 def sibling_rank(values: pd.DataFrame, code: str) -> tuple[int | None, int]:
@@ -310,6 +328,18 @@ def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str,
         out.append((label, format_value(values["value"].iloc[0], values["status"].iloc[0], "coverage", "none", lang,
                                         threshold)))
     return out
+
+
+def headline_rows(headlines: list[tuple[str, str]], lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The headline figures in groups to show as rows: (title, [(label, value)]). Per-program coverage figures go
+    under one title and are labelled by program alone ("Coverage of eligible households (BLT Dana Desa)" does not
+    fit a third of the page); the others have no title."""
+    coverage = i18n.t("m_coverage", lang) + " ("
+    plain = [(label, value) for label, value in headlines if not label.startswith(coverage)]
+    grouped = [(label.removeprefix(coverage).removesuffix(")"), value) for label, value in headlines
+               if label.startswith(coverage)]
+    title = i18n.t("m_coverage_by_program", lang)
+    return [("", plain), (title, grouped)] if grouped else [("", plain)]
 
 
 def build_hidden_summary(tables: dict, dictionary: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -447,3 +447,41 @@ def test_the_first_run_build_goes_on_after_its_visitor_closes_the_tab(tmp_path, 
         _wait_rendered(page, 0.5)
         assert page.locator("h1").first.inner_text().strip() == "Beranda"
         page.close()
+
+
+#: Text a reader cannot read whole: a label cut with an ellipsis (its box scrolls), or a select's value (an input)
+#: wider than its box.
+_CUT_TEXT = """() => Array.from(document.querySelectorAll(
+    "[data-testid='stMetricLabel'] *, [data-testid='stSelectbox'] *, [data-testid='stButtonGroup'] *"))
+  .filter(e => e.innerText && e.innerText.trim() && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.innerText.trim())
+  .concat(Array.from(document.querySelectorAll("[data-testid='stSelectbox'] input")).filter(i => {
+    const s = getComputedStyle(i), ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = s.font;
+    return ctx.measureText(i.value).width > i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) + 1;
+  }).map(i => i.value))"""
+
+
+@pytest.mark.parametrize(("path", "width"), [
+    ("?lang=en", 1280), ("", 1280), ("peta", 1280), ("peta?lang=en&metric=coverage", 1280),
+    ("kesenjangan", 1280), ("kesenjangan?lang=en", 1280), ("tren?by=year", 390), ("tren?by=year&lang=en", 390),
+])
+def test_labels_and_chosen_values_are_not_cut(browser, server, path, width):
+    """A new user read "Keluarga penerim" in the map's measure select and "Coverage of eligible households (BLT
+    Dana …" over a headline figure at 1280 px, and saw the four breakdown buttons wrap at 390 px."""
+    with _opened(browser, f"{server}/{path}", width, 1000, settle=1.0) as page:
+        assert page.evaluate(_CUT_TEXT) == []
+        for group in page.locator("[data-testid='stButtonGroup']").all():
+            rows = {round(box["y"]) for box in (b.bounding_box() for b in group.locator("button").all()) if box}
+            assert len(rows) <= 1, f"the buttons of one control on {len(rows)} rows"
+
+
+@pytest.mark.parametrize("path", ["", "tren", "proyeksi"])
+def test_no_gap_under_the_province_select_on_a_phone(browser, server, path):
+    """The picker's columns for levels not shown yet stacked as empty blocks at 390 px, each with its gap."""
+    with _opened(browser, f"{server}/{path}", 390, 844, settle=1.5) as page:
+        empty = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stColumn']"))
+            .filter(c => c.getBoundingClientRect().height === 0 && c.parentElement.innerText.startsWith('Provinsi'))
+            .length""")
+        assert empty == 0
+        assert page.locator("[data-testid='stSelectbox']").first.inner_text().startswith("Provinsi")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from dashboard import browser, charts, components, i18n, maps, metrics, search, state, views
-from dashboard.build_demo import demo_commands, overall, parse_progress
+from dashboard.build_demo import Progress, demo_commands, overall, parse_progress
 from geo.regions import load_regions
 from settings import Settings
 
@@ -230,6 +231,23 @@ def test_search_over_the_registry_puts_the_exact_match_first(registry_index, que
     assert search.search(registry_index, query)["code"].iloc[0] == first
 
 
+def test_search_puts_the_higher_level_first_and_no_near_spellings_after_exact_names(registry_index):
+    """/wilayah?q=Sleman opened Kecamatan Sleman, with Kabupaten Sleman second and eight look-alikes (Semanu,
+    Lemanu, Semang, ...) listed after them."""
+    found = search.search(registry_index, "Sleman")
+    assert found[["code", "level"]].values.tolist()[:2] == [["34.04", "kabupaten"], ["34.04.13", "kecamatan"]]
+    assert all("sleman" in search.normalise(n).split() for n in found["name"]), found["name"].tolist()
+    # Among equal names the order is provinsi, kabupaten/kota, kecamatan, desa.
+    levels = search.search(registry_index, "Depok", limit=30)["level"].tolist()
+    order = ["provinsi", "kabupaten", "kecamatan", "desa"]
+    exact = [lv for lv, n in zip(levels, search.search(registry_index, "Depok", limit=30)["name"], strict=True)
+             if search.normalise(n) in ("depok", "kota depok")]
+    assert exact == sorted(exact, key=order.index) and exact[0] == "kabupaten"
+    # With no exact name, near spellings are what the reader needs.
+    assert search.search(registry_index, "Semann")["name"].str.len().gt(0).all()
+    assert len(search.search(registry_index, "slemann")) > 1
+
+
 def test_search_kind_word_picks_the_region_of_that_kind(registry_index):
     found = search.search(registry_index, "Kecamatan Depok")
     assert (found["level"].iloc[0], found["name"].iloc[0]) == ("kecamatan", "Depok")
@@ -331,11 +349,31 @@ def test_demo_build_commands_and_progress(tmp_path):
     generate, publish = demo_commands(settings, regions="34.71", scale="0.1")
     assert generate.argv[1:4] == ("-m", "data", "generate") and "--regions" in generate.argv
     assert publish.argv[1:4] == ("-m", "anonymize", "publish") and str(settings.published_db) in publish.argv
-    assert parse_progress("[2/5] write the release and its boundaries ...") == (0.2, "stage_publish_2")
-    assert parse_progress("[7/9] a new stage ...") == (6 / 9, "a new stage")
+    assert parse_progress("[1/5] aggregate and protect (hide small cells, audit, repair) ...") == \
+        (0.0, "stage_publish_1", {})
+    # The first stage takes most of publishing; the later ones share the rest.
+    assert parse_progress("[2/5] write the release and its boundaries ...") == (0.85, "stage_publish_2", {})
+    assert parse_progress("[5/5] sign and swap the new release in ...")[0] == pytest.approx(0.85 + 0.15 * 3 / 4)
+    assert parse_progress("[7/9] a new stage ...")[1] == "a new stage"
     assert parse_progress("[2/5] write the release and its boundaries done in 2.9 s") is None
-    assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]") == (0.4, "stage_generate")
-    assert overall(0, 1.0) == pytest.approx(0.3) and overall(1, 1.0) == 1.0
+    assert parse_progress("generate:  40%|████      | 2/5 [00:01<00:01]") == (0.4, "stage_generate", {})
+    assert overall(0, 1.0) == pytest.approx(0.1) and overall(1, 1.0) == 1.0
+
+
+@pytest.mark.parametrize(("line", "fraction", "id_text", "en_text"), [
+    ("year 2023 protected (2 of 4)", 0.85 / 2, "Penerbitan: melindungi tiap tahun — tahun 2023 selesai (2 dari 4)",
+     "Publishing: protecting each year — 2023 done (2 of 4)"),
+    ("year 2025 protected (4 of 4)\n", 0.85, "tahun 2025 selesai (4 dari 4)", "2025 done (4 of 4)"),
+    ("year 2019 protected (1 of 1)", 0.85, "tahun 2019 selesai (1 dari 1)", "2019 done (1 of 1)"),
+])
+def test_each_protected_year_moves_the_first_run_bar(line, fraction, id_text, en_text):
+    within, stage, values = parse_progress(line)
+    assert within == pytest.approx(fraction)
+    progress = Progress(overall(1, within), "publish", stage, values)
+    assert overall(1, 0.0) < progress.fraction < overall(1, parse_progress("[2/5] write ...")[0]) + 1e-9
+    assert id_text in progress.text("id") and en_text in progress.text("en")
+    # It survives the progress file's JSON, which every watching page reads.
+    assert Progress(**json.loads(json.dumps(dataclasses.asdict(progress)))).text("en") == progress.text("en")
 
 
 def test_search_result_labels_tell_same_named_regions_apart():
@@ -386,14 +424,51 @@ def test_notice_tells_unknown_from_not_applicable_and_too_many():
     assert state.notice_for("level", "desa", "provinsi", ["provinsi"], known=("desa",))[0] == "not_applicable_param"
     assert state.notice_for("level", "dusun", "provinsi", ["provinsi"], known=("desa",))[0] == "invalid_param"
     assert state.notice_for("compare", list("abcdef"), [], list("abcdef"), max_items=5)[0] == "too_many_param"
+    looks_like_year = str.isdigit
+    assert state.notice_for("year", "1999", "2025", ["2024", "2025"], known=looks_like_year,
+                            absent="year_not_in_release") == \
+        ("year_not_in_release", {"name": "year", "value": "1999", "default": "2025"})
+    assert state.notice_for("year", "abc", "2025", ["2025"], known=looks_like_year)[0] == "invalid_param"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_headline_rows_put_per_program_coverage_under_one_title(lang):
+    """"Coverage of eligible households (BLT Dana …" was cut in a third of the page at 1280 px."""
+    headlines = [(f"{i18n.t('m_coverage', lang)} ({name})", "80%") if i >= 5 else (f"m{i}", str(i))
+                 for i, name in enumerate(["", "", "", "", "", "PKH", "Sembako", "BLT Dana Desa"])]
+    rows = views.headline_rows(headlines, lang)
+    assert [title for title, _ in rows] == ["", i18n.t("m_coverage_by_program", lang)]
+    assert rows[0][1] == headlines[:5]
+    assert rows[1][1] == [("PKH", "80%"), ("Sembako", "80%"), ("BLT Dana Desa", "80%")]
+    assert all(len(label) <= 20 for _, figures in rows for label, _ in figures)
+    # One program chosen: its coverage label has no program and stays with the others.
+    single = [("m0", "1"), (i18n.t("m_coverage", lang), "80%")]
+    assert views.headline_rows(single, lang) == [("", single)]
 
 
 def test_stack_table_keeps_every_cell_in_row_order():
     wide = pd.DataFrame({"Program": ["PKH", "Semua"], "A": ["1", "2"], "B": ["3", "disembunyikan"]})
-    long = views.stack_table(wide, "Ukuran", "Nilai")
+    long = views.stack_table(wide, "Ukuran", "Nilai", "id")
     assert list(long.columns) == ["Program", "Ukuran", "Nilai"]
     assert long.values.tolist() == [["PKH", "A", "1"], ["PKH", "B", "3"], ["Semua", "A", "2"],
                                     ["Semua", "B", "disembunyikan"]]
+
+
+@pytest.mark.parametrize(("lang", "texts"), [("id", ["12.345", "0,8%", "2,5"]), ("en", ["12,345", "0.8%", "2.5"])])
+def test_stack_table_values_are_one_type_of_text_and_empty_cells_make_no_row(lang, texts):
+    """A count beside a formatted share in one column made Arrow fail (pyarrow tracebacks in the server log at 390 px);
+    an empty description made a row with nothing in it."""
+    import pyarrow as pa
+
+    wide = pd.DataFrame({"Diukur": ["Keluarga", "Rupiah"], "Seri": [12345, 7], "MAPE": ["0,8%", "1,2%"],
+                         "Rasio": [2.5, np.nan], "Keterangan": ["", "perkiraan"]})
+    wide["MAPE"] = [texts[1], "1,2%"]
+    long = views.stack_table(wide, "Ukuran", "Nilai", lang)
+    pa.Table.from_pandas(long)  # raised ArrowInvalid before
+    assert long["Nilai"].map(type).eq(str).all()
+    assert long["Nilai"].tolist()[:3] == texts
+    assert long.values.tolist()[3:] == [["Rupiah", "Seri", "7"], ["Rupiah", "MAPE", "1,2%"],
+                                        ["Rupiah", "Keterangan", "perkiraan"]]
 
 
 @pytest.mark.parametrize(("pixels", "expected"), [(None, 700), (120, 320), (358, 350), (390, 360), (1184, 960)])

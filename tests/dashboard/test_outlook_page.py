@@ -101,3 +101,49 @@ def test_download_what_i_see_reads_back_with_pandas_defaults(published_db: Path)
     assert values["projection"] == pytest.approx(row["forecast"])
     assert values["lower_95"] <= values["lower_80"] <= values["projection"] <= values["upper_80"] <= values["upper_95"]
     assert set(read["region_code"]) == {"ID.34.01"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, lang: str) -> None:
+    """At 390 px the tables are stacked; the backtest's counts beside its formatted shares in one column made
+    Streamlit log an ArrowInvalid traceback for every view. Every stacked value is now the reader's text."""
+    import logging
+
+    records: list[str] = []
+    seen = logging.Handler()
+    seen.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("streamlit.dataframe_util")  # Streamlit's loggers do not propagate to caplog
+    logger.addHandler(seen)
+    try:
+        at = open_outlook(lang=lang, region="34", program="PKH")
+        at.session_state["_content_width"] = 390
+        at.run()
+    finally:
+        logger.removeHandler(seen)
+    assert not at.exception, at.exception
+    assert len(at.table) == 2  # the projection and the backtest, stacked
+    assert not [r for r in records if "Arrow" in r], records
+    backtest = at.table[1].value
+    value = t("col_value", lang)
+    assert any(v.endswith("%") for v in backtest[value]) and any(v.isdigit() for v in backtest[value])
+    # A region with nothing to note has no empty description row.
+    projection = at.table[0].value
+    assert (projection[value].str.strip() != "").all()
+    described = projection[projection[t("metric", lang)] == t("col_description", lang)]
+    assert 0 < len(described) < projection.iloc[:, 0].nunique()
+
+
+def test_the_two_intervals_look_different_in_the_legend(open_outlook) -> None:
+    """Both intervals were the same orange diamond in the legend (their error bars do not show there)."""
+    import json
+
+    at = open_outlook(lang="en", region="34", program="SEMUA", measure="recipients")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    traces = {trace["name"]: trace for trace in spec["data"]}
+    looks = []
+    for level in (80, 95):
+        trace = traces[t("outlook_interval_name", "en", level=level)]
+        assert trace["mode"] == "lines" and "error_y" not in trace  # a legend shows a line's own width
+        looks.append((trace["line"]["width"], trace.get("opacity", 1), trace["line"].get("dash", "solid")))
+    assert looks[0] != looks[1] and looks[0][0] > looks[1][0]  # 80% thick, 95% thin
+    assert t("outlook_col_projection", "en", year=2026) in traces

@@ -297,4 +297,20 @@ def test_english_names_kabupaten_and_programs_in_english(open_page):
     at = open_page("beranda", region="34.01", lang="en")
     assert "Kulon Progo Regency" in at.subheader[0].value
     labels = [m.label for m in at.metric]
-    assert "Coverage of eligible households (BLT Dana Desa)" in labels and not any("BLT DD" in x for x in labels)
+    # Per-program coverage under one title, each figure labelled by its program's English name.
+    assert "BLT Dana Desa" in labels and not any("BLT DD" in x for x in labels)
+    assert "**Coverage of eligible households by program**" in [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize(("page", "unshown"), [("beranda", 2), ("tren", 3), ("proyeksi", 1)])
+def test_the_region_picker_leaves_no_empty_column_on_a_phone(open_page, page, unshown):
+    """Stacked at 390 px, the picker's columns for levels not yet shown (kabupaten, kecamatan, ...) were empty
+    blocks: a gap under "Provinsi". On a wide screen they keep the row's grid."""
+    at = open_page(page)
+    wide = [column for column in at.columns if not column.children]
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception
+    narrow = [column for column in at.columns if not column.children]
+    assert len(wide) - len(narrow) == unshown
+    assert "Provinsi" in [s.label for s in at.selectbox]

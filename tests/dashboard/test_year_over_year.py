@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 import openformat
 from dashboard import change, db, export, maps, queries
+from dashboard.i18n import t
 from dashboard.metrics import HIDDEN, NA, OK, UNDEFINED
 from published_schema import ALL_CHANNELS, CELL_TABLES
 
@@ -333,6 +334,18 @@ def test_an_unknown_year_falls_back_with_an_escaped_notice(open_two_years, two_y
     notice = " ".join(w.value for w in at.warning)
     assert "year=" in notice and "](https" not in notice
     assert next(s for s in at.selectbox if s.label == "Tahun").value == latest
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("id", "Tahun 1999 (parameter URL year) tidak ada dalam rilis ini; menampilkan {latest}."),
+    ("en", "Year 1999 (URL parameter year) is not in this release; showing {latest}."),
+])
+def test_a_year_the_release_lacks_is_named_as_such(open_two_years, two_years, lang, expected):
+    """`/?year=1999` said the value was unknown; it is a year, only not one this release publishes."""
+    latest, _ = year_of(two_years)
+    at = open_two_years("beranda", year="1999", lang=lang)
+    assert [w.value for w in at.warning] == [expected.format(latest=latest)]
+    assert next(s for s in at.selectbox if s.label == t("year", lang)).value == latest
 
 
 def test_the_overview_shows_the_change_since_last_year_from_published_cells(open_two_years, two_years):
