@@ -55,6 +55,12 @@ from settings import (
 )
 
 INF = np.inf
+#: The payment steps of the fixed-benefit programs, (first month 1-12, months covered), as data.payments schedules
+#: them: Sembako's batches; BLT Dana Desa monthly, or quarterly in a quarter's first month.
+BLT_DD_MONTHLY_STEPS = [(month, 1) for month in range(1, 13)]
+BLT_DD_QUARTERLY_STEPS = [(3 * quarter - 2, 3) for quarter in range(1, 5)]
+FIXED_STEPS = {"SEMBAKO": [(first, months) for first, months in SEMBAKO_BATCHES.values()],
+               "BLT_DD": BLT_DD_MONTHLY_STEPS + BLT_DD_QUARTERLY_STEPS}
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,9 @@ def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
     benefits = rules_year.pkh_annual_benefit.values()
     pkh = [(min(benefits) * months * percent // 1200, PKH_MAX_MEMBERS * max(benefits) * months * percent // 1200)
            for _, _, months, percent in rules_year.pkh_tahap]
-    sembako = _paid_amounts(rules_year.sembako_monthly, [(first, months) for first, months in SEMBAKO_BATCHES.values()])
-    blt_monthly = _paid_amounts(rules_year.blt_dd_monthly, [(month, 1) for month in range(1, 13)])
-    blt_quarterly = _paid_amounts(rules_year.blt_dd_monthly, [(3 * q - 2, 3) for q in range(1, 5)])
+    sembako = _paid_amounts(rules_year.sembako_monthly, FIXED_STEPS["SEMBAKO"])
+    blt_monthly = _paid_amounts(rules_year.blt_dd_monthly, BLT_DD_MONTHLY_STEPS)
+    blt_quarterly = _paid_amounts(rules_year.blt_dd_monthly, BLT_DD_QUARTERLY_STEPS)
     rules = {
         "PKH": _rule(len(pkh), [low for low, _ in pkh], [high for _, high in pkh]),
         "SEMBAKO": _rule(len(sembako), sembako, sembako),
@@ -119,20 +125,20 @@ def month_largest_payment(program: str, year: int, month: int) -> float:
     BLT Dana Desa, the month's rate, or in a quarter's first month the quarter's sum (quarterly payers). A
     reader who knows the schedule divides a month's Rupiah by it: Sembako in March is all Rp600k batches, BLT
     Dana Desa in November all Rp300k months."""
-    rules_year = program_year(year)
-    if program == "SEMBAKO":
-        batches = [(first, months) for first, months in SEMBAKO_BATCHES.values() if first == month]
-        return max(_paid_amounts(rules_year.sembako_monthly, batches), default=0.0)
-    steps = [(month, 1)] + ([(month, 3)] if month % 3 == 1 else [])
-    return max(_paid_amounts(rules_year.blt_dd_monthly, steps), default=0.0)
+    steps = [step for step in FIXED_STEPS[program] if step[0] == month]
+    return max(_paid_amounts(_monthly_rates(program, year), steps), default=0.0)
 
 
 def year_total_per_household(program: str, year: int) -> float:
     """The most Rupiah one household can get from a fixed-benefit program (Sembako, BLT Dana Desa) in `year`:
     the year's monthly rates summed (settings.program_year)."""
+    return float(sum(_monthly_rates(program, year)))
+
+
+def _monthly_rates(program: str, year: int) -> tuple[int, ...]:
+    """A fixed-benefit program's Rupiah per month of `year`, January to December."""
     rules_year = program_year(year)
-    monthly = {"SEMBAKO": rules_year.sembako_monthly, "BLT_DD": rules_year.blt_dd_monthly}[program]
-    return float(sum(monthly))
+    return {"SEMBAKO": rules_year.sembako_monthly, "BLT_DD": rules_year.blt_dd_monthly}[program]
 
 
 def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: np.ndarray
