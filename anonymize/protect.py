@@ -12,7 +12,7 @@ from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.revisions import earlier_values
 from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
-from anonymize.table import Aggregation, CellTable, Role
+from anonymize.table import Aggregation, CellTable, Link, Role
 
 log = logging.getLogger(__name__)
 
@@ -263,9 +263,28 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
                 # A total (distinct households too: at most the sum of its parts) whose parts are all zero.
                 nonzero_parts = np.bincount(part_rel, weights=~zero[relation.parts, m], minlength=len(relation))
                 zero[relation.total, m] |= nonzero_parts == 0
+        for link in table.links:
+            _zeros_through_link(link, table.values, zero)
         if int(zero.sum()) == before:
             break
     return zero
+
+
+def _zeros_through_link(link: Link, values: np.ndarray, zero: np.ndarray) -> None:
+    """Mark in `zero` the values a link forces to zero once its other terms are known zero: every value is at
+    least 0, so a row `sum(c x) <= upper` with upper <= 0 holds its positive terms at 0 when its negative terms
+    are 0 (recipients at most paid payments; eligible paid at most recipients), and `sum(c x) >= lower` with
+    lower >= 0 holds its negative terms at 0 when its positive ones are (Rupiah at least the smallest payment
+    times paid payments). A reader derives these from published figures; rows with a NaN term say nothing."""
+    terms = np.stack([values[link.cells[:, k], m] for k, m in enumerate(link.measures)], axis=1)
+    known = np.stack([zero[link.cells[:, k], m] for k, m in enumerate(link.measures)], axis=1)
+    valid = ~np.isnan(terms).any(axis=1)
+    positive, negative = link.coefs > 0, link.coefs < 0
+    from_upper = valid & (link.upper <= 1e-9) & (known | ~negative).all(axis=1)
+    from_lower = valid & (link.lower >= -1e-9) & (known | ~positive).all(axis=1)
+    for k, m in enumerate(link.measures):
+        forced = (from_upper & positive[:, k]) | (from_lower & negative[:, k])
+        zero[link.cells[forced, k], m] = True
 
 
 def _value_keys(table: CellTable, system: AttackSystem) -> np.ndarray:

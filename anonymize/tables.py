@@ -137,7 +137,8 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
 
     For a fixed-benefit program, amount / (most one household can get in the cell) bounds the household count,
     so the amount must stay (threshold - 1) such units wide. That most is, in a year cell, the year's monthly
-    rates summed (`year`'s rules, settings.program_year); in a month cell, the largest payment the year's schedule
+    rates summed (`year`'s rules, settings.program_year), or where less, the largest payments of the months whose
+    cells are not empty summed (`_paid_months_most`); in a month cell, the largest payment the year's schedule
     has in that month (knowledge.month_largest_payment: BLT Dana Desa pays Rp300k in November, so Rp900k would
     ask three times the width the count needs, and the whole demo's December continuation was refused for it),
     unless the data widened the program's largest payment beyond the year's rules (`known`, the rules the
@@ -156,19 +157,56 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
     for program in FIXED_MONTHLY_BENEFIT:
         mine = (frame["program"] == program).to_numpy()
         largest = known[program].largest_payment
+        # A household has at most payments_per_household_month payments of a program in a month (1 by the rules).
+        per_month = max(1, known[program].payments_per_household_month)
         if largest <= base[program].largest_payment:
             # Months without a scheduled payment (cells of zeros, or data off the schedule) keep the largest.
             by_month = np.array([largest, *(knowledge.month_largest_payment(program, year, m) or largest
                                             for m in range(1, 13))])
-            per_payment = by_month[month]
         else:
-            per_payment = np.full(len(frame), largest)
-        # A household has at most payments_per_household_month payments of a program in a month (1 by the rules).
-        per_household = np.where(is_year, knowledge.year_total_per_household(program, year),
-                                 per_payment * max(1, known[program].payments_per_household_month))
+            by_month = np.full(13, largest)
+        year_unit = np.minimum(knowledge.year_total_per_household(program, year),
+                               _paid_months_most(frame, program, by_month * per_month, is_year))
+        per_household = np.where(is_year, year_unit, by_month[month] * per_month)
         unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
     smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
     return np.where(unit > 0, (threshold - 1) * unit, smallest_step)
+
+
+def _paid_months_most(frame: pd.DataFrame, program: str, most_a_month: np.ndarray, is_year: np.ndarray
+                      ) -> np.ndarray:
+    """Per row (used where `is_year` and the row is `program`'s): the most one household can get in the months
+    that may hold payments, i.e. `most_a_month` (index 1-12, Rp) summed over the months whose cell of the same
+    region, program and channel is not empty; inf where the region has no month cells (the caller keeps the
+    year's total). A desa/kelurahan (no month cells) takes its kecamatan's months.
+
+    Empty cells are always published (0 everywhere), so every reader knows which months paid nothing: a year
+    whose months are mostly empty cannot reach (threshold - 1) times the year's whole total, and asking it to
+    stalled the national table (Papua kecamatan with BLT Dana Desa in two months: year Rupiah at most Rp25.2M
+    where 9 x Rp3.6M was asked). A household's year is at most its paid months' largest payments, so the count a
+    reader divides out still spans threshold - 1.
+    """
+    out = np.full(len(frame), np.inf)
+    mine = (frame["program"] == program).to_numpy()
+    period = frame["period"].astype(str)
+    is_month = period.str.fullmatch(r"\d{4}-\d{2}").to_numpy() & mine
+    if not is_month.any() or not (is_year & mine).any():
+        return out
+    measures = [c for c in frame.columns if c not in ("region", "program", "period", "channel")]
+    # Keyed by region and channel (a table without them, as in tests, is one region and channel).
+    keys = frame.reindex(columns=["region", "channel"]).fillna("").astype(str)
+    months = keys[is_month].copy()
+    month = period[is_month].str[5:7].astype(int).to_numpy()
+    paid = frame.loc[is_month, measures].apply(pd.to_numeric, errors="coerce").fillna(0).ne(0).any(axis=1)
+    months["most"] = np.where(paid.to_numpy(), most_a_month[month], 0.0)
+    most = months.groupby(["region", "channel"])["most"].sum()
+    years = keys[is_year & mine]
+    own = pd.MultiIndex.from_frame(years)
+    parent = pd.MultiIndex.from_arrays([years["region"].str.rsplit(".", n=1).str[0], years["channel"]])
+    found = most.reindex(own).to_numpy()
+    found = np.where(np.isnan(found), most.reindex(parent).to_numpy(), found)
+    out[np.flatnonzero(is_year & mine)] = np.where(np.isnan(found), np.inf, found)
+    return out
 
 
 def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:

@@ -11,9 +11,9 @@ import pytest
 
 from anonymize.aggregate import Scope
 from anonymize.knowledge import program_rules
-from anonymize.protect import ProtectionRules, audit_pattern, grand_total, protect
+from anonymize.protect import ProtectionRules, audit_pattern, grand_total, known_zeros, protect
 from anonymize.suppress import primary_suppression
-from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
+from anonymize.table import Aggregation, CellTable, Dimension, Link, MeasureSpec, Role, table_from_frame
 from anonymize.tables import (
     AMOUNT_UNIT,
     DISBURSEMENT_MEASURES,
@@ -213,6 +213,65 @@ def test_a_month_falls_back_to_the_programs_largest_payment_when_the_data_widene
 def test_amount_widths_follow_the_years_own_rules(program, period, width_rupiah):
     frame = pd.DataFrame({"program": [program], "period": [period]})
     assert amount_widths(frame, THRESHOLD, int(period[:4]))[0] * AMOUNT_UNIT == width_rupiah
+
+
+def blt_months(region: str, paid_months: set[int]) -> pd.DataFrame:
+    """BLT Dana Desa month cells of one kecamatan: Rp300k to one household in each paid month, else empty."""
+    return pd.DataFrame([{"region": region, "program": "BLT_DD", "period": f"2025-{m:02d}", "channel": "SEMUA",
+                          "recipients": int(m in paid_months), "amount": 300_000 * (m in paid_months)}
+                         for m in range(1, 13)])
+
+
+def test_a_year_paid_in_few_months_asks_the_width_of_those_months():
+    """Empty month cells are always published: a reader knows a kecamatan's BLT Dana Desa year holds only its
+    paid months, so one household gets at most those months' largest payments (Rp300k in February, Rp900k in
+    April, a quarter's first month) and the year's Rupiah need only 9 such sums of width, not 9 x Rp3.6 million
+    (which a year of two paid months can never reach: the national table stalled on it). Its desa take the
+    kecamatan's months; a kecamatan paid every month keeps the year's total."""
+    frame = pd.concat([
+        blt_months("93.03.09", {2, 4}), blt_months("93.03.10", set(range(1, 13))),
+        pd.DataFrame({"region": ["93.03.09", "93.03.09.2004", "93.03.10", "93.03.10.2001"], "program": "BLT_DD",
+                      "period": "2025", "channel": "SEMUA", "recipients": [1, 1, 30, 30],
+                      "amount": [600_000, 600_000, 108_000_000, 108_000_000]}),
+    ], ignore_index=True)
+    widths = amount_widths(frame, THRESHOLD, 2025) * AMOUNT_UNIT
+    year = (frame["period"] == "2025").to_numpy()
+    assert widths[year].tolist() == [9 * 1_200_000, 9 * 1_200_000, 9 * 3_600_000, 9 * 3_600_000]
+    # Months keep their own payment's width.
+    assert widths[(frame["region"] == "93.03.09").to_numpy() & (frame["period"] == "2025-02").to_numpy()] == \
+        9 * 300_000
+
+
+def test_a_value_a_published_link_forces_to_zero_is_known_zero():
+    """Kecamatan A paid nothing in any month (its month cells are published zeros), so a reader knows its
+    year's paid payments and recipients are 0, hence its eligible paid (at most the recipients; not published by
+    month): pinning it hidden reveals nothing. Kabupaten K's total does not show it (B's is not 0), only the link
+    does; without the links it is not known zero (national table: such values stayed "too narrow" round after
+    round, since no partner can widen a zero that published figures force)."""
+    tree = {"K": None, "A": "K", "B": "K"}
+    rows = [("K", "2025", 25, 20, 20), ("A", "2025", 0, 0, 0), ("B", "2025", 25, 20, 20)]
+    # Eligible paid is not published by month (as in the product's table).
+    rows += [(r, f"2025-{m:02d}", p, h, np.nan) for r, p, h in (("K", 10, 8), ("A", 0, 0), ("B", 10, 8))
+             for m in range(1, 3)]
+    rows += [(r, "2025-03", p, h, np.nan) for r, p, h in (("K", 5, 5), ("A", 0, 0), ("B", 5, 5))]
+    frame = pd.DataFrame(rows, columns=["region", "period", "paid_payments", "recipients", "eligible_paid"])
+    dims = [region_dimension(regions(tree)), period_dimension(FIRST_QUARTER)]
+    measures = [MeasureSpec("paid_payments", Role.POPULATION, {"region": SUM, "period": SUM}),
+                MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "period": BOUND}),
+                MeasureSpec("eligible_paid", Role.SENSITIVE, {"region": SUM})]     # as in tables.py
+    table = table_from_frame(frame, dims, measures, ("recipients",))
+    cells = np.arange(table.n_cells)[:, None].repeat(2, axis=1)
+    at_most = {"lower": np.full(table.n_cells, -np.inf), "upper": np.zeros(table.n_cells),
+               "coefs": np.tile([1.0, -1.0], (table.n_cells, 1)), "cells": cells}
+    table.links = [Link("recipients at most paid payments", (1, 0), **at_most),
+                   Link("eligible paid at most recipients", (2, 1), **at_most)]
+    region = np.array(table.dimensions[0].codes)[table.coords[:, 0]]
+    period = np.array(table.dimensions[1].codes)[table.coords[:, 1]]
+    hidden = np.isin(region, ["A", "B"]) & (period == "2025")
+    a_year = int(np.flatnonzero((region == "A") & (period == "2025"))[0])
+    assert known_zeros(table, hidden)[a_year].tolist() == [True, True, True]
+    table.links = []
+    assert known_zeros(table, hidden)[a_year].tolist() == [True, True, False]
 
 
 def test_each_years_attack_uses_that_years_program_rules():
