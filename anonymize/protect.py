@@ -242,9 +242,10 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
     zero makes its parts zero); a total whose parts are all zero is zero. Pinning them reveals nothing a
     reader does not already hold."""
     n_measures = len(table.measures)
+    missing = np.isnan(table.values)
     values = np.nan_to_num(table.values)
     zero = np.zeros((table.n_cells, n_measures), dtype=bool)
-    zero[~suppressed] = values[~suppressed] == 0
+    zero[~suppressed] = (values[~suppressed] == 0) & ~missing[~suppressed]
     for _ in range(len(table.dimensions) + 6):
         before = int(zero.sum())
         for relation in table.relations:
@@ -252,17 +253,22 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
             for m, spec in enumerate(table.measures):
                 if relation.dimension not in spec.aggregation:
                     continue
-                total_zero = zero[relation.total, m]
+                # As in the attack (constraints._relation_rows): a relation says something only where its total
+                # and every part publish the measure (a kecamatan's failed payments are not its desa's, which
+                # are not published: NaN is not zero).
+                defined = ~missing[relation.total, m] & (np.bincount(
+                    part_rel, weights=missing[relation.parts, m], minlength=len(relation)) == 0)
+                total_zero = zero[relation.total, m] & defined
                 # Distinct households (a bound, not a sum): a published residual of zero says nothing.
                 if spec.aggregation[relation.dimension] is Aggregation.SUM:
                     rest = values[relation.total, m] - np.bincount(
                         part_rel, weights=np.where(suppressed[relation.parts], 0.0, values[relation.parts, m]),
                         minlength=len(relation))
-                    total_zero = total_zero | (~suppressed[relation.total] & (np.abs(rest) < 1e-9))
+                    total_zero = total_zero | (defined & ~suppressed[relation.total] & (np.abs(rest) < 1e-9))
                 zero[relation.parts, m] |= total_zero[part_rel] & suppressed[relation.parts]
                 # A total (distinct households too: at most the sum of its parts) whose parts are all zero.
                 nonzero_parts = np.bincount(part_rel, weights=~zero[relation.parts, m], minlength=len(relation))
-                zero[relation.total, m] |= nonzero_parts == 0
+                zero[relation.total, m] |= defined & (nonzero_parts == 0)
         for link in table.links:
             _zeros_through_link(link, table.values, zero)
         if int(zero.sum()) == before:

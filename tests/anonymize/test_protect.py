@@ -274,6 +274,21 @@ def test_a_value_a_published_link_forces_to_zero_is_known_zero():
     assert known_zeros(table, hidden)[a_year].tolist() == [True, True, False]
 
 
+def test_a_measure_its_parts_do_not_publish_is_not_known_zero_from_them():
+    """Failed payments are published for kecamatan A but not for its desa (NaN): the desa say nothing of A's,
+    as in the attack, which drops the relation. A's hidden 0 is not known zero (counting the desa's NaN as
+    zeros made it so, and a hidden zero pinned by the attack passed)."""
+    tree = {"K": None, "A": "K", "B": "K", "a1": "A", "a2": "A", "b1": "B"}
+    frame = pd.DataFrame({"region": list(tree), "failed_payments": [3, 0, 3, np.nan, np.nan, np.nan]})
+    measures = [MeasureSpec("failed_payments", Role.POPULATION, {"region": SUM})]
+    table = table_from_frame(frame, [region_dimension(regions(tree))], measures, ())
+    codes = np.array(table.dimensions[0].codes)[table.coords[:, 0]]
+    hidden = np.isin(codes, ["A", "B"])
+    assert not known_zeros(table, hidden)[codes == "A", 0].any()
+    # Published as 0, it is.
+    assert known_zeros(table, codes == "B")[codes == "A", 0].all()
+
+
 def test_each_years_attack_uses_that_years_program_rules():
     """A reader of 2019's figures knows 2019's Sembako batches (Rp220k-330k), far narrower than today's
     (Rp400k-600k): the attack must hold the year's range, or a narrowing by it goes unseen. 2020's BLT Dana Desa
