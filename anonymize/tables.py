@@ -194,7 +194,8 @@ def _paid_months_most(frame: pd.DataFrame, program: str, most_a_month: np.ndarra
         return out
     measures = [c for c in frame.columns if c not in ("region", "program", "period", "channel")]
     # Keyed by region and channel (a table without them, as in tests, is one region and channel).
-    keys = frame.reindex(columns=["region", "channel"]).fillna("").astype(str)
+    keys = pd.DataFrame({key: frame[key].astype(str) if key in frame else "" for key in ("region", "channel")},
+                        index=frame.index)
     months = keys[is_month].copy()
     month = period[is_month].str[5:7].astype(int).to_numpy()
     paid = frame.loc[is_month, measures].apply(pd.to_numeric, errors="coerce").fillna(0).ne(0).any(axis=1)

@@ -154,7 +154,12 @@ def test_clicking_a_region_on_the_map_drills_down(browser, server):
     try:
         page.goto(f"{server}/peta?region=34", wait_until="domcontentloaded")
         _wait_rendered(page, 3.0)
-        box = page.locator("canvas").first.bounding_box()
+        # On a loaded machine the deck.gl canvas can appear after the script has finished.
+        canvas = page.locator("canvas").first
+        canvas.wait_for(state="visible", timeout=30_000)
+        page.wait_for_timeout(1000)
+        box = canvas.bounding_box()
+        assert box is not None
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_timeout(800)
         assert "(34." in page.locator(".deck-tooltip").first.inner_text()  # name (code) and value
