@@ -146,10 +146,7 @@ def _relation_rows(rows: _Rows, table: CellTable, family: int, relation: Relatio
                    aggregation: Aggregation, suppressed: np.ndarray, position: np.ndarray) -> None:
     part_rel = relation.part_relation()
     total_values = table.values[relation.total, m]
-    # A relation is visible only where its total and every part are published quantities: a measure that is
-    # not published at the parts' level leaves the total a plain number.
-    part_missing = np.bincount(part_rel, weights=np.isnan(table.values[relation.parts, m]), minlength=len(relation))
-    defined = ~np.isnan(total_values) & (part_missing == 0)
+    defined = relation.publishes(np.isnan(table.values[:, m]))
     supp_total = suppressed[relation.total] & defined
     supp_part = suppressed[relation.parts] & defined[part_rel]
     touched = defined & (supp_total | (np.bincount(part_rel, weights=supp_part, minlength=len(relation)) > 0))
@@ -242,7 +239,7 @@ def _link_rows(rows: _Rows, table: CellTable, index: int, link: Link, var_of: np
     """Rows lower <= sum_k coef_k * value(measure_k, cell_k) <= upper with a hidden term; published terms move
     into the bounds. A row whose terms do not all apply to their cells (NaN) says nothing and is dropped."""
     n_terms = link.cells.shape[1]
-    values = np.stack([table.values[link.cells[:, k], link.measures[k]] for k in range(n_terms)], axis=1)
+    values = link.terms(table.values)
     var = np.stack([var_of[link.measures[k], link.cells[:, k]] for k in range(n_terms)], axis=1)
     keep = ~np.isnan(values).any(axis=1) & (var >= 0).any(axis=1)
     if not keep.any():

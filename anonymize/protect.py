@@ -253,11 +253,9 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
             for m, spec in enumerate(table.measures):
                 if relation.dimension not in spec.aggregation:
                     continue
-                # As in the attack (constraints._relation_rows): a relation says something only where its total
-                # and every part publish the measure (a kecamatan's failed payments are not its desa's, which
-                # are not published: NaN is not zero).
-                defined = ~missing[relation.total, m] & (np.bincount(
-                    part_rel, weights=missing[relation.parts, m], minlength=len(relation)) == 0)
+                # As in the attack: a kecamatan's failed payments are not its desa's, which are not published
+                # (NaN is not zero).
+                defined = relation.publishes(missing[:, m])
                 total_zero = zero[relation.total, m] & defined
                 # Distinct households (a bound, not a sum): a published residual of zero says nothing.
                 if spec.aggregation[relation.dimension] is Aggregation.SUM:
@@ -282,9 +280,8 @@ def _zeros_through_link(link: Link, values: np.ndarray, zero: np.ndarray) -> Non
     are 0 (recipients at most paid payments; eligible paid at most recipients), and `sum(c x) >= lower` with
     lower >= 0 holds its negative terms at 0 when its positive ones are (Rupiah at least the smallest payment
     times paid payments). A reader derives these from published figures; rows with a NaN term say nothing."""
-    terms = np.stack([values[link.cells[:, k], m] for k, m in enumerate(link.measures)], axis=1)
-    known = np.stack([zero[link.cells[:, k], m] for k, m in enumerate(link.measures)], axis=1)
-    valid = ~np.isnan(terms).any(axis=1)
+    known = link.terms(zero)
+    valid = ~np.isnan(link.terms(values)).any(axis=1)
     positive, negative = link.coefs > 0, link.coefs < 0
     from_upper = valid & (link.upper <= 1e-9) & (known | ~negative).all(axis=1)
     from_lower = valid & (link.lower >= -1e-9) & (known | ~positive).all(axis=1)

@@ -82,6 +82,13 @@ class Relation:
         """For each entry of `parts`, the index of its relation."""
         return np.repeat(np.arange(len(self.total)), np.diff(self.ptr))
 
+    def publishes(self, missing: np.ndarray) -> np.ndarray:
+        """Per relation: its total and every part hold the measure (`missing`: per cell, the measure does not
+        apply, NaN). Only such a relation says anything to a reader: a measure not published at the parts'
+        level leaves the total a plain number."""
+        part_missing = np.bincount(self.part_relation(), weights=missing[self.parts], minlength=len(self))
+        return ~missing[self.total] & (part_missing == 0)
+
 
 @dataclass
 class Link:
@@ -97,10 +104,13 @@ class Link:
     lower: np.ndarray                  # (n_rows,)
     upper: np.ndarray                  # (n_rows,)
 
+    def terms(self, values: np.ndarray) -> np.ndarray:
+        """(n_rows, n_terms): each term's entry of `values` (n_cells, n_measures, any dtype)."""
+        return np.stack([values[self.cells[:, k], m] for k, m in enumerate(self.measures)], axis=1)
+
     def holds(self, values: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
         """Per row: do the true `values` (n_cells, n_measures) satisfy it (rows with a NaN term hold)?"""
-        terms = np.stack([values[self.cells[:, k], m] for k, m in enumerate(self.measures)], axis=1)
-        total = (self.coefs * terms).sum(axis=1)
+        total = (self.coefs * self.terms(values)).sum(axis=1)
         with np.errstate(invalid="ignore"):
             ok = (total >= self.lower - tolerance) & (total <= self.upper + tolerance)
         return ok | np.isnan(total)

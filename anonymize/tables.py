@@ -154,6 +154,7 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
     month = pd.to_numeric(frame["period"].astype(str).str.extract(r"^\d{4}-(\d{2})")[0], errors="coerce")
     month = month.fillna(0).to_numpy(dtype=int)
     unit = np.zeros(len(frame))
+    month_cells = _month_cells(frame)
     for program in FIXED_MONTHLY_BENEFIT:
         mine = (frame["program"] == program).to_numpy()
         largest = known[program].largest_payment
@@ -166,19 +167,33 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
         else:
             by_month = np.full(13, largest)
         year_unit = np.minimum(knowledge.year_total_per_household(program, year),
-                               _paid_months_most(frame, program, by_month * per_month, is_year))
+                               _paid_months_most(month_cells, mine, by_month * per_month, is_year))
         per_household = np.where(is_year, year_unit, by_month[month] * per_month)
         unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
     smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
     return np.where(unit > 0, (threshold - 1) * unit, smallest_step)
 
 
-def _paid_months_most(frame: pd.DataFrame, program: str, most_a_month: np.ndarray, is_year: np.ndarray
-                      ) -> np.ndarray:
-    """Per row (used where `is_year` and the row is `program`'s): the most one household can get in the months
-    that may hold payments, i.e. `most_a_month` (index 1-12, Rp) summed over the months whose cell of the same
-    region, program and channel is not empty; inf where the region has no month cells (the caller keeps the
-    year's total). A desa/kelurahan (no month cells) takes its kecamatan's months.
+def _month_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Per row: its region and channel (a table without them, as in tests, is one region and channel), its
+    month 1-12 where the row is a plain month (`2025-04`; 0 otherwise), and whether any of its values is not 0."""
+    keys = pd.DataFrame({key: frame[key].astype(str) if key in frame else "" for key in ("region", "channel")},
+                        index=frame.index)
+    period = frame["period"].astype(str)
+    plain = period.str.fullmatch(r"\d{4}-\d{2}").to_numpy()
+    month = np.where(plain, pd.to_numeric(period.str[5:7], errors="coerce").fillna(0), 0).astype(int)
+    measures = [c for c in frame.columns if c not in ("region", "program", "period", "channel")]
+    paid = frame[measures].apply(pd.to_numeric, errors="coerce").fillna(0).ne(0).any(axis=1).to_numpy()
+    return keys, month, paid
+
+
+def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], mine: np.ndarray,
+                      most_a_month: np.ndarray, is_year: np.ndarray) -> np.ndarray:
+    """Per row (used where `is_year` and the row is the program's, `mine`): the most one household can get in
+    the months that may hold payments, i.e. `most_a_month` (index 1-12, Rp) summed over the months whose cell of
+    the same region, program and channel is not empty (`month_cells`, from _month_cells); inf where the region
+    has no month cells (the caller keeps the year's total). A desa/kelurahan (no month cells) takes its
+    kecamatan's months.
 
     Empty cells are always published (0 everywhere), so every reader knows which months paid nothing: a year
     whose months are mostly empty cannot reach (threshold - 1) times the year's whole total, and asking it to
@@ -186,20 +201,12 @@ def _paid_months_most(frame: pd.DataFrame, program: str, most_a_month: np.ndarra
     where 9 x Rp3.6M was asked). A household's year is at most its paid months' largest payments, so the count a
     reader divides out still spans threshold - 1.
     """
-    out = np.full(len(frame), np.inf)
-    mine = (frame["program"] == program).to_numpy()
-    period = frame["period"].astype(str)
-    is_month = period.str.fullmatch(r"\d{4}-\d{2}").to_numpy() & mine
+    keys, month, paid = month_cells
+    out = np.full(len(keys), np.inf)
+    is_month = (month > 0) & mine
     if not is_month.any() or not (is_year & mine).any():
         return out
-    measures = [c for c in frame.columns if c not in ("region", "program", "period", "channel")]
-    # Keyed by region and channel (a table without them, as in tests, is one region and channel).
-    keys = pd.DataFrame({key: frame[key].astype(str) if key in frame else "" for key in ("region", "channel")},
-                        index=frame.index)
-    months = keys[is_month].copy()
-    month = period[is_month].str[5:7].astype(int).to_numpy()
-    paid = frame.loc[is_month, measures].apply(pd.to_numeric, errors="coerce").fillna(0).ne(0).any(axis=1)
-    months["most"] = np.where(paid.to_numpy(), most_a_month[month], 0.0)
+    months = keys[is_month].assign(most=np.where(paid[is_month], most_a_month[month[is_month]], 0.0))
     most = months.groupby(["region", "channel"])["most"].sum()
     years = keys[is_year & mine]
     own = pd.MultiIndex.from_frame(years)
