@@ -77,6 +77,11 @@ MIP_SECONDS = 10.0
 #: whole-number ranges; proving it optimal buys nothing).
 MIP_ROUND_SECONDS = 0.5
 MIP_ROUND_GAP = 0.05
+#: Variables per MIP of the whole-number check (whole components packed block-diagonally). HiGHS's MIP is slower
+#: per variable on larger blocks: on the national table's round 1 (2,126 components, 78,368 values in doubt, 2
+#: threads) the check took 198 s in blocks of BATCH_VARS and 126 s in blocks of 100 (3,589 and 3,595 values
+#: failing after it: which values the random whole points settle differs).
+MIP_BATCH_VARS = 100
 
 
 @dataclass
@@ -392,7 +397,7 @@ def _integer_check(system: AttackSystem, requirement: Requirement, component: np
     wanted = np.zeros(len(sizes), dtype=bool)
     wanted[component[doubt]] = True
     # Components packed into one MIP (block-diagonal): a random objective's whole point serves them all.
-    batches = [members for members in _batches(component, np.where(wanted, sizes, 0))
+    batches = [members for members in _batches(component, np.where(wanted, sizes, 0), MIP_BATCH_VARS)
                if state.integer[members].any()]    # no counts: the LP is exact
     solves = _run([partial(_integer_batch, system, requirement, members, members[doubt[members]], _rng(seed, 3, i),
                            state) for i, members in enumerate(batches)], workers)
@@ -791,16 +796,17 @@ def _components(system: AttackSystem) -> tuple[np.ndarray, np.ndarray]:
     return component, np.bincount(component, minlength=component.max(initial=-1) + 1)
 
 
-def _batches(component: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
-    """Groups of whole components, each up to BATCH_VARS variables (a larger component is a batch alone).
-    Components of size 0 in `sizes` are left out."""
+def _batches(component: np.ndarray, sizes: np.ndarray, limit: int | None = None) -> list[np.ndarray]:
+    """Groups of whole components, each up to `limit` (default BATCH_VARS) variables (a larger component is a
+    batch alone). Components of size 0 in `sizes` are left out."""
+    limit = BATCH_VARS if limit is None else limit
     order = np.argsort(sizes, kind="stable")
     order = order[sizes[order] > 0]
     groups: list[list[int]] = []
     current: list[int] = []
     current_size = 0
     for comp in order:
-        if current and current_size + sizes[comp] > BATCH_VARS:
+        if current and current_size + sizes[comp] > limit:
             groups.append(current)
             current, current_size = [], 0
         current.append(comp)

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from anonymize.attack import Intervals
+from anonymize.attack import WHOLE_UP_TO, Intervals
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.protect import Audit, Protection, ProtectionRules, _binding_cells, audit_pattern
 from anonymize.suppress import protection_value
@@ -33,6 +33,10 @@ MAX_BATCH = 64
 #: Tables with more cells than this skip the pass (a national disbursement table has about 835,000: each attack
 #: of it takes minutes).
 MAX_CELLS = 200_000
+#: Cells of a component with more hidden values than this are not tried: the attack takes such a component piece by
+#: piece and then value by value in its neighbourhood (attack.WHOLE_UP_TO), minutes per attempt nationally (the
+#: national complaint table's component: about 5 minutes an attempt, for 2 and 9 cells published again).
+MAX_COMPONENT_VALUES = WHOLE_UP_TO
 
 
 def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, forced_suppressed: np.ndarray,
@@ -59,6 +63,10 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     pending = [int(cell) for cell in order]
     size = dict.fromkeys(pending, BATCH)    # per pending cell: the batch to try its component with next
     attacks = 0
+    pending, too_large = search.tractable(pending)
+    if too_large:
+        log.info("  un-hide: %s partners not tried (in components of more than %s hidden values)",
+                 f"{too_large:,}", f"{MAX_COMPONENT_VALUES:,}")
     while pending and attacks < limit:
         trial, dropped = search.pick(pending, size)
         if not trial:
@@ -200,7 +208,8 @@ class _Search:
     def _components(self, system: AttackSystem) -> None:
         """Each hidden cell's component in the current pattern (-1 for published cells)."""
         self.component = np.full(self.table.n_cells, -1, np.int64)
-        self.component[system.var_cell] = _labels(system)
+        self.component_of_value = _labels(system)
+        self.component[system.var_cell] = self.component_of_value
 
     def pick(self, pending: list[int], size: dict[int, int]) -> tuple[list[list[int]], set[int]]:
         """Per component, its first pending cells, as many as the first one's batch size, leaving out cells whose
@@ -269,6 +278,13 @@ class _Search:
         if len(gone):
             self._components(build_joint_system(self.table, self.suppressed))
         return set(published), broken
+
+    def tractable(self, pending: list[int]) -> tuple[list[int], int]:
+        """The pending cells whose component has at most MAX_COMPONENT_VALUES hidden values, and how many others
+        there are (un-hiding cells only shrinks components, but those stay large: they are left hidden)."""
+        values = np.bincount(self.component_of_value, minlength=int(self.component.max(initial=-1)) + 1)
+        kept = [cell for cell in pending if values[self.component[cell]] <= MAX_COMPONENT_VALUES]
+        return kept, len(pending) - len(kept)
 
     def final_audit(self) -> Audit:
         """The audit of the current pattern, from results already held for every one of its components."""

@@ -51,6 +51,10 @@ def test_the_thinned_pattern_survives_the_exact_attack_and_keeps_small_and_force
     # The same on two threads.
     twice = unhide(table, rules, before, forced, workers=2, max_attacks=4)
     np.testing.assert_array_equal(twice.suppressed, after.suppressed)
+    # Components above the cap are not tried: with a cap of 0 hidden values, every partner stays hidden.
+    with patch("anonymize.unhide.MAX_COMPONENT_VALUES", 0):
+        capped = unhide(table, rules, before, forced, max_attacks=4)
+    np.testing.assert_array_equal(capped.suppressed, before.suppressed)
 
 
 def _hidden(db: Path) -> int:
