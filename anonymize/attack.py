@@ -250,7 +250,7 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
         state.whole_hi[carried] = np.maximum(state.whole_hi[carried], settled.whole_hi[carried])
     large = todo & (sizes > LOCAL_ABOVE) & bool(pieces) & (not exact_all)
     small = np.where(todo & ~large, sizes, 0)
-    by_var = system.matrix.tocsc() if large.any() else None
+    by_var = system.by_var if large.any() else None
     # Largest first, so that no thread is left with one long component at the end.
     tasks = [partial(_solve_large, system, np.flatnonzero(component == comp), requirement, anchor, pieces or [],
                      _rng(seed, 1, int(comp)), state, by_var)
@@ -352,7 +352,7 @@ def _lift_all(system: AttackSystem, requirement: Requirement, component: np.ndar
             solves += _exact(system, batch, np.intersect1d(batch, exact), rng, state)
     outer = guards[in_large]
     if len(outer):
-        by_var = system.matrix.tocsc()
+        by_var = system.by_var
         for comp in np.unique(component[outer]):
             members = np.flatnonzero(component == comp)
             mine = outer[component[outer] == comp]
@@ -530,7 +530,7 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         point[members] = anchor[members]
     held_whole = not bool(_fractional(point[members[state.integer[members]]]).any())
     pending = _failing(requirement, state, members)
-    by_var = system.matrix.tocsc() if by_var is None else by_var
+    by_var = system.by_var if by_var is None else by_var
     for labels in _levels(pieces, members):
         if len(pending) == 0:
             return solves
@@ -927,7 +927,7 @@ class _BatchLP:
         FRESH_FIRST_ABOVE variables takes its first solve from scratch."""
         self._local = np.full(system.n_vars, -1, dtype=np.int64)
         self._local[cols] = np.arange(len(cols))
-        sub = system.matrix[:, cols].tocsr()
+        sub = system.by_var[:, cols].tocsr()
         row_ids = np.flatnonzero(np.diff(sub.indptr) > 0) if rows is None else rows
         self.rows = row_ids
         sub = sub[row_ids]

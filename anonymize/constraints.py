@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -43,6 +44,12 @@ class AttackSystem:
     @property
     def n_vars(self) -> int:
         return len(self.var_cell)
+
+    @cached_property
+    def by_var(self) -> sparse.csc_matrix:
+        """`matrix` column by column, made once: the attack slices it by variables for every batch it solves (a
+        column slice of the row-major matrix scans all of it: 8% of the national round 1's solver threads)."""
+        return self.matrix.tocsc()
 
 
 class _Rows:

@@ -546,7 +546,7 @@ def repair(table: CellTable, audit: Audit, suppressed: np.ndarray, allowed: np.n
     all_values = np.nan_to_num(table.values)     # once: a column per narrowed value was O(cells) each
     robust = 2.0 * threshold
     chosen: list[np.ndarray] = []
-    by_var = system.matrix.tocsc()
+    by_var = system.by_var
     # The variables of each hidden cell (one per measure): a cell's measures are hidden together, and the links
     # between them carry a pin from one measure's sums to another's.
     order = np.argsort(system.var_cell, kind="stable")
