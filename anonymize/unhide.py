@@ -282,8 +282,10 @@ class _Search:
     def tractable(self, pending: list[int]) -> tuple[list[int], int]:
         """The pending cells whose component has at most MAX_COMPONENT_VALUES hidden values, and how many others
         there are (un-hiding cells only shrinks components, but those stay large: they are left hidden)."""
-        values = np.bincount(self.component_of_value, minlength=int(self.component.max(initial=-1)) + 1)
-        kept = [cell for cell in pending if values[self.component[cell]] <= MAX_COMPONENT_VALUES]
+        values = np.bincount(self.component_of_value)
+        # A hidden cell with no value to attack (component -1) is in no component: index -1 would read another's.
+        kept = [cell for cell in pending
+                if self.component[cell] < 0 or values[self.component[cell]] <= MAX_COMPONENT_VALUES]
         return kept, len(pending) - len(kept)
 
     def final_audit(self) -> Audit:
