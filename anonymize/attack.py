@@ -52,6 +52,11 @@ WHOLE_RANDOM_UP_TO = 40000
 WHOLE_EXACT_UP_TO = 80
 WHOLE_EXACT_COMPONENT = 30000
 MAX_RANDOM_ROUNDS = 8
+#: A piece's relaxation with at least this many values to bound from outside is screened: random objectives first,
+#: and a value the points seen there show wide enough (and below its large floor) cannot be shown too narrow (or
+#: large) by its exact outer bounds, so those two solves are left out.
+SCREEN_FROM = 8
+SCREEN_SEED = 7
 #: In a component of more than WHOLE_UP_TO values, each value still in doubt after the pieces is attacked in its
 #: neighbourhood first: the variables reachable from it through the system's rows, breadth first, up to this many,
 #: the rest of the component held at a feasible point. Pieces cut a component along region borders, and what joins
@@ -360,7 +365,8 @@ def _lift_all(system: AttackSystem, requirement: Requirement, component: np.ndar
                 mine = mine[~_shown_large(requirement, state, mine)]
                 if len(mine) == 0:
                     break
-                solves += _outer_bounds(system, by_var, members, labels, mine, np.zeros(0, np.int64), state)[2]
+                solves += _outer_bounds(system, by_var, members, labels, mine, np.zeros(0, np.int64), state,
+                                        requirement)[2]
             mine = mine[~_shown_large(requirement, state, mine)]
             if len(mine) and len(members) <= WHOLE_UP_TO:
                 solves += _exact(system, members, mine, rng, state)
@@ -531,6 +537,9 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
     held_whole = not bool(_fractional(point[members[state.integer[members]]]).any())
     pending = _failing(requirement, state, members)
     by_var = system.by_var if by_var is None else by_var
+    # The last level's relaxation, and the values its screening left unsolved (they have no binding rows from it).
+    last_labels: np.ndarray | None = None
+    skipped: list[int] = []
     for labels in _levels(pieces, members):
         if len(pending) == 0:
             return solves
@@ -542,7 +551,8 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             solves += _solve_batch(system, cols, targets, requirement, False, rng, state, point, held_whole)
         pending = _failing(requirement, state, pending)
         if len(pending):
-            pending, used = _outer_pass(system, by_var, members, labels, pending, requirement, state)
+            last_labels, skipped = labels, []
+            pending, used = _outer_pass(system, by_var, members, labels, pending, requirement, state, skipped)
             solves += used
     if len(pending) and len(members) > WHOLE_UP_TO:
         pending, used = _neighbourhood_pass(system, by_var, pending, requirement, rng, state, point, held_whole)
@@ -575,6 +585,11 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
         # A value solved exactly is too narrow, not in doubt: its binding rows are the whole component's.
         pending = pending[~state.exact[pending]]
         state.presumed[pending] = True
+        unbound = np.intersect1d(pending, np.array(skipped, dtype=np.int64))
+        if len(unbound) and last_labels is not None:
+            # A presumed value's partners come from its last relaxation's binding rows: solve the ones screening
+            # left out there (the same LPs the pass would have solved without it).
+            solves += _outer_bounds(system, by_var, members, last_labels, np.zeros(0, np.int64), unbound, state)[2]
         log.debug("    %d values in doubt presumed too narrow (component of %d values)", len(pending), len(members))
         return solves
     if len(pending):
@@ -650,7 +665,8 @@ def _levels(pieces: list[np.ndarray], members: np.ndarray) -> list[np.ndarray]:
 
 
 def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.ndarray, labels: np.ndarray,
-                pending: np.ndarray, requirement: Requirement, state: _State) -> tuple[np.ndarray, int]:
+                pending: np.ndarray, requirement: Requirement, state: _State,
+                skipped: list[int]) -> tuple[np.ndarray, int]:
     """Bound the pending values (and the household counts of their cells) from outside, piece by piece; return
     the values still in doubt and the LP solves. Values shown wide enough (or large, or of a large cell) pass;
     values certainly too narrow keep the relaxation's binding rows for the repair and leave the doubt."""
@@ -658,14 +674,16 @@ def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.nda
     guards = guards[_maybe_large(requirement, state, guards) & ~_shown_large(requirement, state, guards)]
     start = time.perf_counter()
     # Household counts first: a cell they show large passes whole, with no solve for its payments or Rupiah.
-    solves = _outer_bounds(system, by_var, members, labels, guards, np.zeros(0, np.int64), state)[2]
+    solves = _outer_bounds(system, by_var, members, labels, guards, np.zeros(0, np.int64), state, requirement)[2]
     pending = _failing(requirement, state, pending)
     _lift(system, requirement, state, pending, members)
     pending = pending[~state.lifted[pending]]
-    outer_lo, outer_hi, more = _outer_bounds(system, by_var, members, labels, np.zeros(0, np.int64), pending, state)
+    outer_lo, outer_hi, more = _outer_bounds(system, by_var, members, labels, np.zeros(0, np.int64), pending, state,
+                                             requirement, skipped)
     solves += more
-    log.debug("    outer bounds: %d pending, %d household counts, %d pieces, %d solves, %.1f s", len(pending),
-              len(guards), len(np.unique(labels[np.union1d(pending, guards)])), solves, time.perf_counter() - start)
+    log.debug("    outer bounds: %d pending, %d household counts, %d pieces, %d solves (%d values screened out), "
+              "%.1f s", len(pending), len(guards), len(np.unique(labels[np.union1d(pending, guards)])), solves,
+              len(skipped), time.perf_counter() - start)
     still = _failing(requirement, state, pending)
     _lift(system, requirement, state, still, members)
     still = still[~state.lifted[still]]
@@ -673,7 +691,8 @@ def _outer_pass(system: AttackSystem, by_var: sparse.csc_matrix, members: np.nda
 
 
 def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.ndarray, labels: np.ndarray,
-                  lower_only: np.ndarray, both: np.ndarray, state: _State) -> tuple[np.ndarray, np.ndarray, int]:
+                  lower_only: np.ndarray, both: np.ndarray, state: _State, screen: Requirement | None = None,
+                  skipped: list[int] | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Outer bounds (per system variable; inf/-inf where not solved): the min of `lower_only` and the min and max
     of `both`, each in the relaxation of its piece (among `members`). The mins become `state.proven`; the
     binding rows of `both` go to `state.binding`.
@@ -681,6 +700,12 @@ def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.n
     The relaxation of a piece: its variables, every row touching them, and the other variables of those rows,
     free within their own bounds; rows not touching the piece are dropped. Any feasible point of the whole system
     is feasible here, so min and max here bound the true interval from outside.
+
+    With `screen`, a value whose range over the relaxation's points seen (random objectives first,
+    then the optima of the exact solves) is already wide enough for `screen` and below its large floor is not
+    solved: its outer bounds would be wider still, so they could show it neither too narrow nor large. It keeps
+    -inf/inf, no binding rows from this relaxation, and is appended to `skipped`. Leaving a solve out never
+    passes a value; at worst a value stays in doubt that the solve would have shown too narrow.
     """
     targets = np.union1d(both, lower_only)
     outer_lo = np.full(system.n_vars, -np.inf)
@@ -699,8 +724,20 @@ def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.n
         solver = _BatchLP(system, cols, rows=rows)
         mine = target_order[np.searchsorted(target_labels, piece, "left"):
                             np.searchsorted(target_labels, piece, "right")]
+        seen_lo = np.full(len(cols), np.inf)
+        seen_hi = np.full(len(cols), -np.inf)
+        screening = screen if len(mine) >= SCREEN_FROM else None
+        if screening is not None:
+            # A generator of the piece's own: the attack's other random draws stay what they were without it.
+            rng = np.random.default_rng([SCREEN_SEED, int(piece), len(cols)])
+            solves += _screen_rounds(solver, mine, screening, rng, seen_lo, seen_hi, is_both)
         for var in mine:
             local = solver.local(np.array([var]))
+            if screening is not None and _needless(screening, var, seen_lo[local[0]], seen_hi[local[0]],
+                                                   bool(is_both[var])):
+                if skipped is not None:
+                    skipped.append(int(var))
+                continue
             binding = np.zeros(len(rows), dtype=bool)
             for sense in ((1.0, -1.0) if is_both[var] else (-1.0,)):
                 objective = np.zeros(len(cols))
@@ -714,6 +751,8 @@ def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.n
                     binding[:] = False
                     continue
                 solves += 1
+                np.minimum(seen_lo, value, out=seen_lo)
+                np.maximum(seen_hi, value, out=seen_hi)
                 bound = float(value[local[0]])
                 if sense > 0:
                     outer_hi[var] = np.inf if bound >= system.var_upper[var] * 0.999 else bound
@@ -724,6 +763,47 @@ def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.n
             if is_both[var]:
                 state.binding[int(var)] = rows[binding]
     return outer_lo, outer_hi, solves
+
+
+def _screen_rounds(solver: _BatchLP, targets: np.ndarray, screen: Requirement, rng: np.random.Generator,
+                   seen_lo: np.ndarray, seen_hi: np.ndarray, is_both: np.ndarray) -> int:
+    """Random +/- objectives over the `targets` of a relaxation (pairs of opposite senses), widening the ranges
+    seen there (`seen_lo`, `seen_hi`, per column of `solver`, in place) while that keeps sparing exact solves.
+    Returns the solves; a relaxation HiGHS gives up on ends the rounds (the exact solves handle it)."""
+    solves = 0
+    local = solver.local(targets)
+    pending = targets
+    for _ in range(MAX_RANDOM_ROUNDS):
+        weights = np.zeros(len(seen_lo))
+        weights[local] = rng.choice([-1.0, 1.0], len(local)) * rng.uniform(0.5, 1.5, len(local))
+        for sense in (1.0, -1.0):
+            try:
+                point = solver.optimise(weights * sense)[0]
+            except AttackError:
+                return solves
+            solves += 1
+            np.minimum(seen_lo, point, out=seen_lo)
+            np.maximum(seen_hi, point, out=seen_hi)
+        still = np.array([var for var in pending if not _needless(screen, var, seen_lo[solver.local(var)],
+                                                                   seen_hi[solver.local(var)], bool(is_both[var]))],
+                         dtype=np.int64)
+        # A round pays off while it spares more exact solves (two per value of `both`) than its own two.
+        spared = len(pending) - len(still)
+        pending = still
+        if len(pending) == 0 or spared <= 1:
+            break
+    return solves
+
+
+def _needless(screen: Requirement, var: int, seen_lo: float, seen_hi: float, both: bool) -> bool:
+    """Whether the exact outer bounds of `var` can change nothing, given the range [seen_lo, seen_hi] of points of
+    its relaxation: its min cannot reach its large floor (a point below the floor was seen), and, when its max is
+    wanted too (`both`), the range seen is already wide enough, which the outer interval (containing it) is too."""
+    idx = np.array([var])
+    floor = np.inf if screen.large_floor is None else screen.large_floor[var]
+    if np.isfinite(floor) and not np.ceil(seen_lo - EPS) < floor - EPS:
+        return False
+    return not both or bool(screen.wide(np.array([seen_lo]), np.array([seen_hi]), idx)[0])
 
 
 def _too_narrow_outside(requirement: Requirement, state: _State, values: np.ndarray, outer_lo: np.ndarray,
