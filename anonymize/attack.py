@@ -258,7 +258,7 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
     by_var = system.by_var if large.any() else None
     # Largest first, so that no thread is left with one long component at the end.
     tasks = [partial(_solve_large, system, np.flatnonzero(component == comp), requirement, anchor, pieces or [],
-                     _rng(seed, 1, int(comp)), state, by_var)
+                     _rng(seed, 1, int(comp)), state, by_var, workers)
              for comp in np.flatnonzero(large)[np.argsort(-sizes[large], kind="stable")]]
     tasks += [partial(_solve_batch, system, batch, batch, requirement, exact_all, _rng(seed, 0, i), state)
               for i, batch in enumerate(_batches(component, small))]
@@ -517,12 +517,15 @@ def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[
 
 def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Requirement, anchor: np.ndarray | None,
                  pieces: list[np.ndarray], rng: np.random.Generator, state: _State,
-                 by_var: sparse.csc_matrix | None) -> int:
+                 by_var: sparse.csc_matrix | None, workers: int = 1) -> int:
     """Attack one large component piece by piece (inner bounds, then outer bounds per piece), then whole for the
     values still in doubt. A level whose pieces are the previous level's is skipped, and one whose single piece
     is the whole component is the whole attack (its restriction holds nothing, its relaxation drops nothing).
     In a component of more than WHOLE_UP_TO values, the values still in doubt are presumed too narrow instead
-    (`state.presumed`), keeping the binding rows of their last relaxation for the repair."""
+    (`state.presumed`), keeping the binding rows of their last relaxation for the repair. The pieces of a level
+    are attacked on `workers` threads (they touch disjoint variables; each has its own random generator, drawn
+    from `rng` in piece order, so the result does not depend on the threads): a component attacked alone (an
+    un-hide attempt, a sparse table's one large component) would otherwise leave the other cores idle."""
     solves = 0
     point = np.zeros(system.n_vars)
     if anchor is None:
@@ -545,10 +548,12 @@ def _solve_large(system: AttackSystem, members: np.ndarray, requirement: Require
             return solves
         wanted = np.unique(labels[pending])
         free = members[np.isin(labels[members], wanted)]
-        for batch in _batches(*_compact(labels[free])):
-            cols = free[batch]
-            targets = np.intersect1d(cols, pending, assume_unique=True)
-            solves += _solve_batch(system, cols, targets, requirement, False, rng, state, point, held_whole)
+        batches = _batches(*_compact(labels[free]))
+        seeds = rng.integers(0, 2**63, size=len(batches))
+        solves += _run([partial(_solve_batch, system, free[batch], np.intersect1d(free[batch], pending,
+                                                                                  assume_unique=True),
+                                requirement, False, np.random.default_rng(piece_seed), state, point, held_whole)
+                        for batch, piece_seed in zip(batches, seeds, strict=True)], workers)
         pending = _failing(requirement, state, pending)
         if len(pending):
             last_labels, skipped = labels, []
