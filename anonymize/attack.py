@@ -420,8 +420,7 @@ def _integer_batch(system: AttackSystem, requirement: Requirement, members: np.n
     lp = _BatchLP(system, members)
     mip = _mip_solver(lp.highs.getLp(), state.integer[members])
     for _ in range(MAX_RANDOM_ROUNDS):
-        weights = np.zeros(len(members))
-        weights[lp.local(pending)] = rng.choice([-1.0, 1.0], len(pending)) * rng.uniform(0.5, 1.5, len(pending))
+        weights = _random_weights(rng, len(members), lp.local(pending))
         for sense in (1.0, -1.0):
             point = _mip_point(mip, weights * sense, MIP_ROUND_SECONDS)
             solves += 1
@@ -738,8 +737,8 @@ def _outer_bounds(system: AttackSystem, by_var: sparse.csc_matrix, members: np.n
             solves += _screen_rounds(solver, mine, screening, rng, seen_lo, seen_hi, is_both)
         for var in mine:
             local = solver.local(np.array([var]))
-            if screening is not None and _needless(screening, var, seen_lo[local[0]], seen_hi[local[0]],
-                                                   bool(is_both[var])):
+            if screening is not None and _needless(screening, np.array([var]), seen_lo[local], seen_hi[local],
+                                                   is_both[[var]])[0]:
                 if skipped is not None:
                     skipped.append(int(var))
                 continue
@@ -779,8 +778,7 @@ def _screen_rounds(solver: _BatchLP, targets: np.ndarray, screen: Requirement, r
     local = solver.local(targets)
     pending = targets
     for _ in range(MAX_RANDOM_ROUNDS):
-        weights = np.zeros(len(seen_lo))
-        weights[local] = rng.choice([-1.0, 1.0], len(local)) * rng.uniform(0.5, 1.5, len(local))
+        weights = _random_weights(rng, len(seen_lo), local)
         for sense in (1.0, -1.0):
             try:
                 point = solver.optimise(weights * sense)[0]
@@ -789,9 +787,8 @@ def _screen_rounds(solver: _BatchLP, targets: np.ndarray, screen: Requirement, r
             solves += 1
             np.minimum(seen_lo, point, out=seen_lo)
             np.maximum(seen_hi, point, out=seen_hi)
-        still = np.array([var for var in pending if not _needless(screen, var, seen_lo[solver.local(var)],
-                                                                   seen_hi[solver.local(var)], bool(is_both[var]))],
-                         dtype=np.int64)
+        mine = solver.local(pending)
+        still = pending[~_needless(screen, pending, seen_lo[mine], seen_hi[mine], is_both[pending])]
         # A round pays off while it spares more exact solves (two per value of `both`) than its own two.
         spared = len(pending) - len(still)
         pending = still
@@ -800,15 +797,14 @@ def _screen_rounds(solver: _BatchLP, targets: np.ndarray, screen: Requirement, r
     return solves
 
 
-def _needless(screen: Requirement, var: int, seen_lo: float, seen_hi: float, both: bool) -> bool:
-    """Whether the exact outer bounds of `var` can change nothing, given the range [seen_lo, seen_hi] of points of
-    its relaxation: its min cannot reach its large floor (a point below the floor was seen), and, when its max is
-    wanted too (`both`), the range seen is already wide enough, which the outer interval (containing it) is too."""
-    idx = np.array([var])
-    floor = np.inf if screen.large_floor is None else screen.large_floor[var]
-    if np.isfinite(floor) and not np.ceil(seen_lo - EPS) < floor - EPS:
-        return False
-    return not both or bool(screen.wide(np.array([seen_lo]), np.array([seen_hi]), idx)[0])
+def _needless(screen: Requirement, variables: np.ndarray, seen_lo: np.ndarray, seen_hi: np.ndarray,
+              both: np.ndarray) -> np.ndarray:
+    """Per variable: whether its exact outer bounds can change nothing, given the range [seen_lo, seen_hi] of points
+    of its relaxation: its min cannot reach its large floor (a point below the floor was seen), and, when its max
+    is wanted too (`both`), the range seen is already wide enough, which the outer interval (containing it) is."""
+    floor = np.full(len(variables), np.inf) if screen.large_floor is None else screen.large_floor[variables]
+    below_floor = ~np.isfinite(floor) | (np.ceil(seen_lo - EPS) < floor - EPS)
+    return below_floor & (~both | screen.wide(seen_lo, seen_hi, variables))
 
 
 def _too_narrow_outside(requirement: Requirement, state: _State, values: np.ndarray, outer_lo: np.ndarray,
@@ -967,8 +963,7 @@ def _random_rounds(solver: _BatchLP, cols: np.ndarray, targets: np.ndarray, requ
     for _ in range(MAX_RANDOM_ROUNDS):
         if len(pending) == 0:
             break
-        weights = np.zeros(len(cols))
-        weights[solver.local(pending)] = rng.choice([-1.0, 1.0], len(pending)) * rng.uniform(0.5, 1.5, len(pending))
+        weights = _random_weights(rng, len(cols), solver.local(pending))
         for sense in (1.0, -1.0):
             _record(solver.optimise(weights * sense)[0], cols, state, solver.var_component, held_whole)
             solves += 1
@@ -978,6 +973,13 @@ def _random_rounds(solver: _BatchLP, cols: np.ndarray, targets: np.ndarray, requ
         if progress <= max(1, len(targets) // 100):
             break
     return pending, solves
+
+
+def _random_weights(rng: np.random.Generator, n: int, local: np.ndarray) -> np.ndarray:
+    """An objective over `n` columns: random +/- weights of size 0.5-1.5 on the columns `local`, zero elsewhere."""
+    weights = np.zeros(n)
+    weights[local] = rng.choice([-1.0, 1.0], len(local)) * rng.uniform(0.5, 1.5, len(local))
+    return weights
 
 
 def _fractional(values: np.ndarray) -> np.ndarray:
