@@ -331,7 +331,8 @@ class Protection:
 
 def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndarray | None = None,
             forced_published: np.ndarray | None = None, max_rounds: int = 40, patience: int = 12,
-            workers: int = 1, repairs: bool = True, together: np.ndarray | None = None) -> Protection:
+            workers: int = 1, repairs: bool = True, together: np.ndarray | None = None,
+            label: str = "") -> Protection:
     """Find a suppression pattern that passes the LP audit.
 
     After the heuristic pattern, each round attacks every measure; for each value left too narrow, the rows
@@ -346,9 +347,11 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     release's pattern forward; `workers`: threads of the attack; `repairs` False escalates at once (tests).
     `together`: pairs of cells (n, 2) hidden together or not at all, as far as neither must stay published (a
     month revised by late records and the late records' cell, when its earlier version is published: one
-    without the other is the other's value).
+    without the other is the other's value). `label`: the table's name in progress lines (tables protected at
+    once interleave them).
     """
     n = table.n_cells
+    prefix = f"  {label} " if label else "  "
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
     must_publish = (np.zeros(n, bool) if forced_published is None else forced_published) | grand_total(table)
     seconds = {"primary": 0.0, "secondary": 0.0, "audit": 0.0}
@@ -377,13 +380,13 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers)
         seconds["audit"] += time.perf_counter() - start
         # One progress line per round (the operator's log: counts of values, never which cells were small).
-        log.info("  round %d: %s hidden, %s values too narrow (%.1f s)", rounds, f"{int(suppressed.sum()):,}",
+        log.info("%sround %d: %s hidden, %s values too narrow (%.1f s)", prefix, rounds, f"{int(suppressed.sum()):,}",
                  f"{audit.n_failing:,}", time.perf_counter() - start)
         if audit.passed:
             from anonymize.unhide import unhide  # here: anonymize.unhide builds on this module
 
             return unhide(table, rules, Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted),
-                          forced_suppressed, workers)
+                          forced_suppressed, workers, label=label)
         failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
         if stalled >= patience:
@@ -401,8 +404,8 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
                 break
             escalated += len(added)
             best, stalled = np.inf, 0
-            log.info("  escalation: %s more cells hidden under the regions above the values still too narrow",
-                     f"{len(added):,}")
+            log.info("%sescalation: %s more cells hidden under the regions above the values still too narrow",
+                     prefix, f"{len(added):,}")
         suppressed[added] = True
         # New cells need partners in their own relations too.
         suppressed = _partners(table, suppressed, rules.threshold, allowed, together, must_publish)

@@ -40,7 +40,7 @@ MAX_COMPONENT_VALUES = WHOLE_UP_TO
 
 
 def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, forced_suppressed: np.ndarray,
-           workers: int = 1, max_attacks: int | None = None) -> Protection:
+           workers: int = 1, max_attacks: int | None = None, label: str = "") -> Protection:
     """Publish again what `protection` (a pattern that passed) hid only as partners, while the attack still fails.
 
     Candidates are hidden cells neither small (primary) nor hidden by an earlier release (`forced_suppressed`);
@@ -48,14 +48,16 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     where every non-empty cell is hidden (a citizen looking the region up finds nothing) first, then by household
     count, largest first. At most `max_attacks` attacks (default: settings' unhide_attacks; a count, not seconds,
     so that the result never depends on timing). The pattern returned passes the audit returned, which is the
-    audit of exactly that pattern (so publish can reuse it for the release's tables).
+    audit of exactly that pattern (so publish can reuse it for the release's tables). `label`: the table's name in
+    progress lines.
     """
+    prefix = f"  {label} " if label else "  "
     limit = get_settings().unhide_attacks if max_attacks is None else max_attacks
     candidates = protection.suppressed & ~protection.primary & ~forced_suppressed
     if limit <= 0 or not candidates.any() or not protection.audit.passed:
         return protection
     if table.n_cells > MAX_CELLS:
-        log.info("  un-hide: skipped (%s cells, more than %s)", f"{table.n_cells:,}", f"{MAX_CELLS:,}")
+        log.info("%sun-hide: skipped (%s cells, more than %s)", prefix, f"{table.n_cells:,}", f"{MAX_CELLS:,}")
         return protection
     start = time.perf_counter()
     search = _Search(table, rules, protection.suppressed.copy(), protection.primary, protection.audit, workers)
@@ -65,7 +67,7 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     attacks = 0
     pending, too_large = search.tractable(pending)
     if too_large:
-        log.info("  un-hide: %s partners not tried (in components of more than %s hidden values)",
+        log.info("%sun-hide: %s partners not tried (in components of more than %s hidden values)", prefix,
                  f"{too_large:,}", f"{MAX_COMPONENT_VALUES:,}")
     while pending and attacks < limit:
         trial, dropped = search.pick(pending, size)
@@ -88,7 +90,7 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
             size[cell] = max(size[cell], grown.get(search.picked_in(cell), 0))
         done = set(published) | dropped
         pending = [cell for cell in pending if cell not in done]
-        log.info("  un-hide %d: %s tried, %s published again, %s kept hidden", attacks,
+        log.info("%sun-hide %d: %s tried, %s published again, %s kept hidden", prefix, attacks,
                  f"{sum(len(group) for group in trial):,}", f"{len(published):,}", f"{len(dropped):,}")
     final = search.final_audit()
     # The release's audit summary counts every LP the pattern took (the final audit reuses results: it solves none).
@@ -97,7 +99,7 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     seconds = {**protection.seconds, "unhide": time.perf_counter() - start}
     if not final.passed:     # never expected: every component kept passed its own attack
         raise RuntimeError("the un-hidden pattern failed its final audit")
-    log.info("  un-hide: %s of %s partners published again in %d attacks (%.1f s)",
+    log.info("%sun-hide: %s of %s partners published again in %d attacks (%.1f s)", prefix,
              f"{int(candidates.sum() - (search.suppressed & candidates).sum()):,}", f"{int(candidates.sum()):,}",
              attacks, seconds["unhide"])
     return replace(protection, suppressed=search.suppressed, audit=final, seconds=seconds)

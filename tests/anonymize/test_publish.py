@@ -9,8 +9,10 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
+from anonymize.build import build_tables
 from anonymize.published import CELL_TABLES, EARLIER_SUFFIX, read_release
 from anonymize.tables import DISBURSEMENT_MEASURES
 from published_schema import table_range_columns
@@ -227,3 +229,19 @@ def test_auditing_a_missing_release_is_a_user_error(tmp_path, anonymize_cli):
     code, out, err = anonymize_cli("audit", tmp_path / "nowhere.duckdb")
     assert (code, out) == (2, "")
     assert err == f"error: No published database at {tmp_path / 'nowhere.duckdb'}.\n"
+
+
+def test_tables_protected_at_once_hide_what_one_at_a_time_hides(raw_db: Path):
+    """With more than one attack thread, the smaller tables are protected beside the largest (anonymize.build):
+    each table's pattern must be the one it gets alone, whatever the tables' order of finishing."""
+    raw = duckdb.connect(str(raw_db), read_only=True)
+    try:
+        alone = build_tables(raw, THRESHOLD, 14, workers=1)
+        at_once = build_tables(raw, THRESHOLD, 14, workers=2)
+    finally:
+        raw.close()
+    assert [t.name for t in at_once.tables] == [t.name for t in alone.tables]
+    assert len(alone.tables) > 1
+    for one, other in zip(alone.tables, at_once.tables, strict=True):
+        assert np.array_equal(one.protection.suppressed, other.protection.suppressed), one.name
+        assert one.protection.rounds == other.protection.rounds
