@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from anonymize.attack import AttackError
 from anonymize.constraints import AttackSystem, build_joint_system
@@ -48,32 +47,55 @@ def outer_bounds(system: AttackSystem, max_rounds: int = MAX_ROUNDS) -> tuple[np
     if system.n_vars == 0 or system.matrix.nnz == 0:
         return lower, upper
     by_row = system.matrix.tocsr()
+    by_row.sort_indices()
     by_var = by_row.tocsc()
     rows = np.arange(by_row.shape[0])
+    touched = np.zeros(by_row.shape[0], dtype=bool)
+    row_sizes, var_sizes = np.diff(by_row.indptr), np.diff(by_var.indptr)
     for _ in range(max_rounds):
-        moved, most = _round(by_row[rows], system.row_lower[rows], system.row_upper[rows], lower, upper)
+        # The entries of these rows straight from the CSR arrays (slicing a sub-matrix each round cost more than
+        # the round), each tagged with its row's place in `rows`.
+        take, counts = _entries(by_row.indptr, row_sizes, rows)
+        moved, most = _round(np.repeat(np.arange(len(rows)), counts), by_row.indices[take], by_row.data[take],
+                             system.row_lower[rows], system.row_upper[rows], lower, upper)
         if most <= SETTLED:
             break
-        rows = np.unique(by_var[:, moved].indices)
+        # The rows of the moved variables (a mask, not np.unique: nationally that sort was a third of the time).
+        touched[by_var.indices[_entries(by_var.indptr, var_sizes, moved)[0]]] = True
+        rows = np.flatnonzero(touched)
+        touched[rows] = False
     if (lower > upper + 1e-6 * np.maximum(1.0, np.abs(upper))).any():
         raise AttackError("interval propagation found a hidden value with no possible value")
     return lower, upper
 
 
-def _round(matrix: sparse.csr_matrix, row_lo: np.ndarray, row_hi: np.ndarray, lower: np.ndarray,
-           upper: np.ndarray) -> tuple[np.ndarray, float]:
-    """One round over some rows: tighten `lower` and `upper` in place; return the variables that moved and the
-    largest move."""
-    coo = matrix.tocoo()
-    # Entries ordered by variable, so that each variable's new bounds are one reduceat over its entries.
-    order = np.argsort(coo.col, kind="stable")
-    row, col, coef = coo.row[order], coo.col[order], coo.data[order]
+def _entries(indptr: np.ndarray, sizes: np.ndarray, major: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in a compressed matrix's `indices`/`data` of the entries of the rows (CSR) or columns (CSC)
+    `major`, in that order, and how many each has (without building the sub-matrix). `sizes`: np.diff(indptr)."""
+    starts, counts = indptr[major], sizes[major]
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return offsets + np.arange(int(counts.sum())), counts
+
+
+def _round(row: np.ndarray, col: np.ndarray, coef: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray,
+           lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, float]:
+    """One round over the entries (row, col, coef) of some rows (`row` numbers them 0..len(row_lo)-1, in the order
+    of their sides `row_lo`, `row_hi`): tighten `lower` and `upper` in place; return the variables that moved and
+    the largest move."""
     if len(col) == 0:
         return col, 0.0
-    # Smallest and largest value of each row's left-hand side over the current box.
-    act_lo = matrix.multiply(matrix > 0) @ lower + matrix.multiply(matrix < 0) @ upper
-    act_hi = matrix.multiply(matrix > 0) @ upper + matrix.multiply(matrix < 0) @ lower
-    new_lo, new_hi = _implied(coef, lower[col], upper[col], act_lo[row], act_hi[row], row_lo[row], row_hi[row])
+    # Entries ordered by variable, so that each variable's new bounds are one reduceat over its entries.
+    order = np.argsort(col, kind="stable")
+    row, col, coef = row[order], col[order], coef[order]
+    # Smallest and largest value of each row's left-hand side over the current box (zero entries add nothing).
+    positive, negative = coef > 0, coef < 0
+    lo, hi = lower[col], upper[col]
+    with np.errstate(invalid="ignore"):
+        term_lo = np.where(positive, coef * lo, np.where(negative, coef * hi, 0.0))
+        term_hi = np.where(positive, coef * hi, np.where(negative, coef * lo, 0.0))
+    act_lo = np.bincount(row, weights=term_lo, minlength=len(row_lo))
+    act_hi = np.bincount(row, weights=term_hi, minlength=len(row_lo))
+    new_lo, new_hi = _implied(coef, lo, hi, act_lo[row], act_hi[row], row_lo[row], row_hi[row])
     starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
     owners = col[starts]
     tighter_lo = np.maximum(lower[owners], np.maximum.reduceat(new_lo, starts))
