@@ -1090,10 +1090,12 @@ class _BatchLP:
         again. (Left with presolve on, the fresh solver solved every later objective from scratch: on a national
         18,113-value component after one stall, 14-17 s each against 0.2 s warm; 70 s against 21 s in all.)"""
         self.highs.run()
-        solution = _optimal(self.highs)
-        self.highs.setOptionValue("presolve", "off")
-        self.highs.setOptionValue("simplex_strategy", 4)
-        return solution
+        try:
+            return _optimal(self.highs)
+        finally:
+            # Also when HiGHS gave up here: a caller that catches the error goes on with this solver, warm.
+            self.highs.setOptionValue("presolve", "off")
+            self.highs.setOptionValue("simplex_strategy", 4)
 
 
 def _fresh_solver(lp: highspy.HighsLp) -> highspy.Highs:

@@ -279,7 +279,9 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
         _check_links(table_input)
     # The tables are independent: the smaller ones are protected beside the largest, on the cores its attack
     # leaves idle (single-threaded stretches: repairs, one large component at a time). Results do not depend on
-    # it: each table's attack draws from its own generators.
+    # it while no solve reaches its time limit (each table's attack draws from its own generators); a warm solve
+    # that stalls is solved afresh and may land on another optimum of a degenerate LP, which more threads than
+    # cores make likelier. A table that fails ends the build once the table beside it finishes its own work.
     jobs = sorted(inputs, key=lambda table_input: -table_input.table.n_cells)
     run = partial(_protect_table, history=history, scope=scope, workers=workers)
     done: dict[str, ProtectedTable] = {}

@@ -46,7 +46,8 @@ def outer_bounds(system: AttackSystem, max_rounds: int = MAX_ROUNDS) -> tuple[np
     upper = system.var_upper.astype(np.float64).copy()
     if system.n_vars == 0 or system.matrix.nnz == 0:
         return lower, upper
-    by_row = system.matrix.tocsr()
+    # A copy: sorting its indices must not touch the caller's matrix (tocsr() of a CSR matrix is the matrix).
+    by_row = system.matrix.tocsr(copy=True)
     by_row.sort_indices()
     by_var = by_row.tocsc()
     rows = np.arange(by_row.shape[0])
@@ -87,39 +88,56 @@ def _round(row: np.ndarray, col: np.ndarray, coef: np.ndarray, row_lo: np.ndarra
     # Entries ordered by variable, so that each variable's new bounds are one reduceat over its entries.
     order = np.argsort(col, kind="stable")
     row, col, coef = row[order], col[order], coef[order]
-    # Smallest and largest value of each row's left-hand side over the current box (zero entries add nothing).
+    # Each entry's smallest and largest term over the current box (zero entries add nothing): finite, or -inf
+    # (smallest) / inf (largest) where a bound is infinite.
     positive, negative = coef > 0, coef < 0
     lo, hi = lower[col], upper[col]
     with np.errstate(invalid="ignore"):
         term_lo = np.where(positive, coef * lo, np.where(negative, coef * hi, 0.0))
         term_hi = np.where(positive, coef * hi, np.where(negative, coef * lo, 0.0))
-    act_lo = np.bincount(row, weights=term_lo, minlength=len(row_lo))
-    act_hi = np.bincount(row, weights=term_hi, minlength=len(row_lo))
-    new_lo, new_hi = _implied(coef, lo, hi, act_lo[row], act_hi[row], row_lo[row], row_hi[row])
+    rest_lo = _rest(row, term_lo, len(row_lo), -np.inf)
+    rest_hi = _rest(row, term_hi, len(row_lo), np.inf)
+    new_lo, new_hi = _implied(coef, rest_lo, rest_hi, row_lo[row], row_hi[row])
     starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
     owners = col[starts]
     tighter_lo = np.maximum(lower[owners], np.maximum.reduceat(new_lo, starts))
     tighter_hi = np.minimum(upper[owners], np.minimum.reduceat(new_hi, starts))
     # (-inf to -inf is no move: nan_to_num.)
-    gain = np.maximum(np.nan_to_num(tighter_lo - lower[owners]), np.nan_to_num(upper[owners] - tighter_hi))
+    with np.errstate(invalid="ignore"):
+        gain = np.maximum(np.nan_to_num(tighter_lo - lower[owners]), np.nan_to_num(upper[owners] - tighter_hi))
     lower[owners], upper[owners] = tighter_lo, tighter_hi
     return owners[gain > 0], float(gain.max())
 
 
-def _implied(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, act_lo: np.ndarray, act_hi: np.ndarray,
-             row_lo: np.ndarray, row_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rest(row: np.ndarray, term: np.ndarray, n_rows: int, infinity: float) -> np.ndarray:
+    """Per entry: the sum of the other entries' `term` in its row (`infinity`, -inf or inf, where another term of
+    the row is infinite). Infinite terms are counted, not added, so that an entry whose own term is the row's only
+    infinite one still gets the finite sum of the others (inf - inf would say nothing)."""
+    infinite = ~np.isfinite(term)
+    finite = np.where(infinite, 0.0, term)
+    total = np.bincount(row, weights=finite, minlength=n_rows)
+    others_infinite = np.bincount(row, weights=infinite, minlength=n_rows)[row] - infinite > 0
+    return np.where(others_infinite, infinity, total[row] - finite)
+
+
+def _implied(a: np.ndarray, rest_lo: np.ndarray, rest_hi: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Per matrix entry (variable x with coefficient a in a row): the bounds on x that the row implies when the
-    row's other terms take any value in their boxes. Infinite row sides imply nothing (the bound stays infinite)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        # The other terms' extremes: the row's activity without this term's own extreme.
-        rest_lo = act_lo - np.where(a > 0, a * lo, a * hi)
-        rest_hi = act_hi - np.where(a > 0, a * hi, a * lo)
+    row's other terms take any value in their boxes (their smallest and largest sums `rest_lo`, `rest_hi`).
+    Infinite row sides or rests imply nothing (the bound stays infinite); a zero coefficient says nothing about
+    its variable."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         # row_lo - rest_hi <= a x <= row_hi - rest_lo
         term_lo = np.where(np.isfinite(row_lo), row_lo - rest_hi, -np.inf)
         term_hi = np.where(np.isfinite(row_hi), row_hi - rest_lo, np.inf)
         new_lo = np.where(a > 0, term_lo / a, term_hi / a)
         new_hi = np.where(a > 0, term_hi / a, term_lo / a)
-    return np.nan_to_num(new_lo, nan=-np.inf), np.nan_to_num(new_hi, nan=np.inf)
+    # (NaN, from a zero coefficient: no bound. Infinities stay infinite: nan_to_num's default would make them
+    # 1.8e308, and a finite term added to that and taken away again is lost.)
+    zero = a == 0
+    new_lo = np.where(zero | np.isnan(new_lo), -np.inf, new_lo)
+    new_hi = np.where(zero | np.isnan(new_hi), np.inf, new_hi)
+    return new_lo, new_hi
 
 
 def whole_bounds(lower: np.ndarray, upper: np.ndarray, whole: np.ndarray | bool = True
