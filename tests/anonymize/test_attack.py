@@ -12,10 +12,14 @@ from anonymize.attack import Requirement, _BatchLP, _fresh_solver, feasible_inte
 from anonymize.constraints import AttackSystem
 
 
-def _system(rows: list[list[float]], lower: list[float], upper: list[float], n_vars: int) -> AttackSystem:
+def _system(rows: list[list[float]], lower: list[float], upper: list[float], n_vars: int,
+            var_lower: list[float] | None = None, var_upper: list[float] | None = None) -> AttackSystem:
+    """lower <= rows @ x <= upper, each variable within [var_lower, var_upper] (default 0 to 1000)."""
     matrix = sparse.csr_matrix(np.array(rows, dtype=float))
     n_rows = len(rows)
-    return AttackSystem(-1, np.arange(n_vars), np.zeros(n_vars), np.full(n_vars, 1000.0), matrix,
+    var_lo = np.zeros(n_vars) if var_lower is None else np.array(var_lower, float)
+    var_hi = np.full(n_vars, 1000.0) if var_upper is None else np.array(var_upper, float)
+    return AttackSystem(-1, np.arange(n_vars), var_lo, var_hi, matrix,
                         np.array(lower, float), np.array(upper, float), np.full(n_rows, -1), np.zeros(n_rows, int),
                         np.full(n_rows, -1))
 

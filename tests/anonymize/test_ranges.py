@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import sparse
 
 from anonymize import aggregate, ranges
 from anonymize.build import aggregate_frames, scope_regions
@@ -22,6 +21,7 @@ from anonymize.table import Aggregation, MeasureSpec, Role, table_from_frame
 from anonymize.tables import AMOUNT_UNIT, period_dimension, region_dimension, star_dimension
 from published_schema import CELL_TABLES, EARLIER_SUFFIX, RANGE_MEASURES, range_columns, table_range_columns
 from settings import get_settings
+from tests.anonymize.test_attack import _system
 
 KEYS = {"disbursement_cells": ["region_code", "program", "period", "channel"],
         "complaint_cells": ["region_code", "category", "period"],
@@ -200,27 +200,19 @@ def test_propagation_holds_the_lp_intervals_and_the_ranges_add_nothing_to_them(s
     check_against_lp(system)
 
 
-def _small_system(rows: list[list[float]], row_lower: list[float], row_upper: list[float],
-                  var_lower: list[float], var_upper: list[float]) -> AttackSystem:
-    n, m = len(var_lower), len(rows)
-    return AttackSystem(-1, np.arange(n), np.array(var_lower, float), np.array(var_upper, float),
-                        sparse.csr_matrix(np.array(rows, float)), np.array(row_lower, float),
-                        np.array(row_upper, float), np.full(m, -1), np.zeros(m, int), np.full(m, -1))
-
-
 def test_unbounded_values_do_not_make_a_finite_term_vanish():
     """x - y <= 0 and x + z >= 100 with z in [0, 50]: x = 60, y = 60, z = 40 is feasible, so x's lower bound is
     at most 50 (it is 50). Infinite upper bounds once became 1.8e308, and 100 - 1.8e308 + 1.8e308 ... lost the
     finite part (x >= 100 was claimed)."""
     inf = np.inf
-    system = _small_system([[1, -1, 0], [1, 0, 1]], [-inf, 100], [0, inf], [0, 0, 0], [inf, inf, 50])
+    system = _system([[1, -1, 0], [1, 0, 1]], [-inf, 100], [0, inf], 3, [0, 0, 0], [inf, inf, 50])
     lower = ranges.outer_bounds(system)[0]
     assert lower[0] == pytest.approx(50)
 
 
 def test_a_zero_coefficient_says_nothing_about_its_variable():
     """x + 0 z = 5: x is 5 and z anything in its box (dividing by the zero once claimed no value of z fits)."""
-    system = _small_system([[1, 0]], [5], [5], [0, 0], [100, 100])
+    system = _system([[1, 0]], [5], [5], 2, [0, 0], [100, 100])
     lower, upper = ranges.outer_bounds(system)
     assert (lower[0], upper[0]) == (5, 5)
     assert (lower[1], upper[1]) == (0, 100)
