@@ -137,12 +137,29 @@ class RevisionError(ValueError):
 
 def scope_regions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Registry rows of every region inside the scope's provinces, and the national root."""
+    return _regions_in(con, scope.provinces)
+
+
+def _regions_in(con: duckdb.DuckDBPyConnection, provinces: tuple[str, ...]) -> pd.DataFrame:
     return con.execute(
         """SELECT code, level, name, kind, parent_code, province_code, kabupaten_code, kecamatan_code
            FROM regions WHERE code = ? OR list_contains(?, province_code)
            ORDER BY level_no, code""",
-        [NATIONAL_CODE, list(scope.provinces)],
+        [NATIONAL_CODE, list(provinces)],
     ).df()
+
+
+def release_region_codes(raw_db: Path, through: str | None = None) -> list[str]:
+    """The codes of the regions build_years gives a release of `raw_db` (its result's `regions`), without building
+    it. Raises ValueError as build_years does when the raw database has no disbursements."""
+    with _raw(raw_db, None) as raw:
+        provinces = _release_provinces(raw, raw_years(raw, through))
+        return [str(code) for code in _regions_in(raw, provinces)["code"]]
+
+
+def _release_provinces(raw: duckdb.DuckDBPyConnection, years: list[tuple[int, int]]) -> tuple[str, ...]:
+    """The provinces of every year: every year of a release covers them all (one regions table serves them)."""
+    return tuple(sorted({p for year, _ in years for p in aggregate.detect_scope(raw, f"{year}-12").provinces}))
 
 
 def raw_years(raw: duckdb.DuckDBPyConnection, through: str | None = None) -> list[tuple[int, int]]:
@@ -174,8 +191,7 @@ def build_years(raw_db: Path, threshold: int, late_after_days: int, through: str
     """
     with _raw(raw_db, memory_limit) as raw:
         years = raw_years(raw, through)
-        provinces = tuple(sorted({p for year, _ in years
-                                  for p in aggregate.detect_scope(raw, f"{year}-12").provinces}))
+        provinces = _release_provinces(raw, years)
     carried = dict(history.years) if history else {}
     if history and years[-1] < (history.year, history.through_month):
         raise ValueError(f"release {history.release_id} already covers {history.year} through month "

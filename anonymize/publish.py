@@ -5,28 +5,44 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
+import multiprocessing.pool
+import os
 import re
 import resource
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 import signing
 from anonymize import package, ranges, release, revisions
-from anonymize.audit import audit_key, audit_release
-from anonymize.build import History, YearRelease, build_years, pattern_composition
+from anonymize.audit import ReadBack, audit_key, audit_release
+from anonymize.build import History, YearRelease, build_years, pattern_composition, release_region_codes
 from anonymize.loss import summary_line, user_loss
 from anonymize.published import ReleaseInfo, load_history, read_years, write_ranges, write_release
+from anonymize.ranges import TableRanges
 from cli import stage, stopwatch, summary
 from errors import InputError
 from settings import get_settings
 
+if TYPE_CHECKING:
+    from geo.release import BoundaryTables
+
 HELP = "aggregate the raw database, hide small cells, audit, and publish a new release"
+#: Releases of at least this many regions make their boundaries beside the protection, in a second process: for the
+#: national set (91,600 regions, illustrative shapes) about 40 s of geometry, done on cores the attack leaves idle
+#: at times (two-core CPU use averaged 1.7 over a national publish). Smaller releases make them in-process: the
+#: second process's start (a new interpreter importing geopandas) costs more than they take.
+BACKGROUND_BOUNDARIES_FROM = 20_000
+#: The boundaries process's nice value: it yields the cores to the attack.
+BACKGROUND_NICE = 10
 log = logging.getLogger(__name__)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -121,13 +137,13 @@ def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None,
     if through is not None and not _MONTH.match(through):
         raise InputError(f"--through must be a month written YYYY-MM (month 01 to 12), got {through!r}.")
     try:
-        with release.publish_lock(current_db):
-            return _publish(raw_db, current_db, threshold, through, geo_dir, keep, fresh, key)
+        with release.publish_lock(current_db), _Boundaries.beside(raw_db, through, geo_dir) as boundaries:
+            return _publish(raw_db, current_db, threshold, through, boundaries, keep, fresh, key)
     except release.PublishBusy as busy:
         raise InputError(f"Not published: {busy}.") from None
 
 
-def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
+def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, boundaries: _Boundaries,
              keep: int, fresh: bool, key: Path | None) -> Published:
     release.clear_stale_staging(current_db)
     previous = next(iter(release.list_releases(current_db)), None)
@@ -151,11 +167,11 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                            previous["release_id"] if previous else None, _sources(raw_db))
         protection_audit = {t.name: t.protection.audit.summary(t.input.table) for t in result.tables}
         write_release(staged / release.DB_NAME, years, info, threshold, protection_audit)
-        seconds["ranges"] = _write_ranges(staged / release.DB_NAME)
-        _write_boundaries(staged / release.DB_NAME, result.regions, geo_dir)
+        seconds["ranges"], read_back = _write_ranges(staged / release.DB_NAME)
+        boundaries.write(staged / release.DB_NAME, result.regions["code"].tolist())
     seconds["write"] = timing["seconds"] - seconds["ranges"]
     with stage("audit the release from its published tables alone", 3, 5), stopwatch() as timing:
-        audit = audit_release(staged / release.DB_NAME, attacked=_attacked(years))
+        audit = audit_release(staged / release.DB_NAME, attacked=_attacked(years), read_back=read_back)
     seconds["standalone_audit"] = timing["seconds"]
     if not audit["passed"]:
         raise InputError(f"The audit of release {release_id} failed; the current release was left in place "
@@ -226,26 +242,72 @@ def _build(raw_db: Path, threshold: int, through: str | None, history: History |
         raise InputError(f"Cannot publish from {raw_db}: {error}.") from None
 
 
-def _write_ranges(db: Path) -> float:
+def _write_ranges(db: Path) -> tuple[float, ReadBack]:
     """Publish each hidden cell's range, computed from the release as written (what readers will have), never
-    from the true values; return the seconds it took."""
+    from the true values; return the seconds it took, and the release as read back (before its ranges were
+    added) with those ranges: the standalone audit attacks it."""
     with stopwatch() as timing:
+        years = read_years(db)
+        computed: dict[str, TableRanges] = {}
+        for year in years:
+            for table in ranges.release_ranges(year):
+                computed[audit_key(table.name, year.scope.year, years[-1].scope.year)] = table
         frames: dict[str, list[pd.DataFrame]] = {}
-        for year in read_years(db):
-            for computed in ranges.release_ranges(year):
-                frames.setdefault(computed.name, []).append(computed.frame)
+        for table in computed.values():
+            frames.setdefault(table.name, []).append(table.frame)
         write_ranges(db, {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()})
-    return timing["seconds"]
+    return timing["seconds"], ReadBack(years, computed)
 
 
-def _write_boundaries(db: Path, regions: pd.DataFrame, geo_dir: Path) -> None:
-    from geo.release import write_boundaries  # geopandas is heavy: only needed here
+class _Boundaries:
+    """A release's boundary tables (geo.release), made in a second, low-priority process while the release is
+    protected when it has at least BACKGROUND_BOUNDARIES_FROM regions, else in this process when they are written."""
 
-    con = duckdb.connect(str(db))
-    try:
-        write_boundaries(con, regions["code"].tolist(), geo_dir)
-    finally:
-        con.close()
+    def __init__(self, geo_dir: Path, codes: list[str] | None, pool: multiprocessing.pool.Pool | None) -> None:
+        self.geo_dir = geo_dir
+        self._codes = codes
+        self._pool = pool
+        self._made = None if pool is None else pool.apply_async(_make_boundaries_at_low_priority,
+                                                                (codes, geo_dir, BACKGROUND_NICE))
+
+    @classmethod
+    @contextmanager
+    def beside(cls, raw_db: Path, through: str | None, geo_dir: Path) -> Iterator[_Boundaries]:
+        """Start making the boundaries of a release of `raw_db` beside its protection if it is large; the process
+        is ended on the way out, finished or not."""
+        try:
+            codes: list[str] | None = release_region_codes(raw_db, through)
+        except (ValueError, duckdb.Error):
+            codes = None    # the build says what is wrong with the raw database
+        if codes is None or len(codes) < BACKGROUND_BOUNDARIES_FROM:
+            yield cls(geo_dir, None, None)
+            return
+        pool = multiprocessing.get_context("spawn").Pool(1)
+        try:
+            yield cls(geo_dir, codes, pool)
+        finally:
+            pool.terminate()
+            pool.join()
+
+    def write(self, db: Path, codes: list[str]) -> None:
+        """Write the boundary tables of the regions `codes` into the release `db`."""
+        from geo.release import make_boundaries, store_boundaries  # geopandas is heavy: only needed here
+
+        # The regions were read before the build: should the build's differ, they are made again here.
+        made = self._made.get() if self._made is not None and codes == self._codes else None
+        con = duckdb.connect(str(db))
+        try:
+            store_boundaries(con, made if made is not None else make_boundaries(codes, self.geo_dir))
+        finally:
+            con.close()
+
+
+def _make_boundaries_at_low_priority(codes: list[str], geo_dir: Path, nice: int) -> BoundaryTables:
+    """geo.release.make_boundaries in the boundaries process, niced: it takes the cores the attack leaves idle."""
+    from geo.release import make_boundaries
+
+    os.nice(nice)
+    return make_boundaries(codes, geo_dir)
 
 
 def _sources(raw_db: Path) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from settings import PROGRAMS
 # CELL_TABLES and EARLIER_SUFFIX are re-exported: the `<table>_earlier` tables let an audit of this release alone
 # see everything readers hold.
 __all__ = ["CELL_TABLES", "EARLIER_SUFFIX", "PublishedRelease", "ReleaseInfo", "load_history", "published_years",
-           "read_release", "read_years", "write_ranges", "write_release"]
+           "read_ranges", "read_release", "read_years", "write_ranges", "write_release"]
 
 
 @dataclass(frozen=True)
@@ -188,23 +188,47 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
         frames = {name: _year_cells(con, name, year) for name in CELL_TABLES}
     finally:
         con.close()
-    earlier = sorted({int(p.split("@")[1]) for f in frames.values() for p in f["period"] if "@" in str(p)})
-    revised = {int(p.split("+")[1]) for f in frames.values() for p in f["period"] if "+" in str(p)}
+    # Distinct periods first: a national table has about a million rows and a few dozen periods.
+    periods = {str(p) for f in frames.values() for p in f["period"].unique()}
+    earlier = sorted({int(p.split("@")[1]) for p in periods if "@" in p})
+    revised = {int(p.split("+")[1]) for p in periods if "+" in p}
     scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier), max(revised, default=0))
     upper = regions[regions["level"] != "desa"]
     tables, ranges = [], {}
     for name, frame in frames.items():
-        cells = frame.rename(columns={"region_code": "region", "suppressed": _HIDDEN}).drop(columns=["level"])
+        cells = _as_keyed(frame)
         # The published ranges follow from the other published figures: the attack does not read them.
+        ranges[name] = _hidden_ranges(name, cells)
         columns = [c for c in table_range_columns(name) if c in cells]
-        keys = [c for c in cells if c in _KEYS and c != _HIDDEN]
-        ranges[name] = (cells.loc[cells[_HIDDEN].astype(bool), [*keys, *columns]].reset_index(drop=True)
-                        if columns else None)
         table_input = _rebuild(name, cells.drop(columns=columns), regions, upper, scope, int(threshold),
                                program_rules)
         # Builders may reorder rows: the flag travels as a column.
         tables.append((table_input, table_input.frame[_HIDDEN].to_numpy(dtype=bool)))
     return PublishedRelease(scope, int(threshold), regions, tables, ranges)
+
+
+def read_ranges(path: Path, year: int) -> dict[str, pd.DataFrame | None]:
+    """The ranges one published year's cell tables publish beside their hidden cells, as read_release reads them
+    (its `ranges`), without rebuilding the tables."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {name: _hidden_ranges(name, _as_keyed(_year_cells(con, name, year))) for name in CELL_TABLES}
+    finally:
+        con.close()
+
+
+def _as_keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Published cell rows with the protected table's key names (`region`, the hidden flag)."""
+    return frame.rename(columns={"region_code": "region", "suppressed": _HIDDEN}).drop(columns=["level"])
+
+
+def _hidden_ranges(name: str, cells: pd.DataFrame) -> pd.DataFrame | None:
+    """The keys and range columns of a table's hidden cells (None: the release publishes no ranges)."""
+    columns = [c for c in table_range_columns(name) if c in cells]
+    if not columns:
+        return None
+    keys = [c for c in cells if c in _KEYS and c != _HIDDEN]
+    return cells.loc[cells[_HIDDEN].astype(bool), [*keys, *columns]].reset_index(drop=True)
 
 
 def _years(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:

@@ -58,6 +58,19 @@ class BoundaryReport:
     map_bytes: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class BoundaryTables:
+    """A release's boundary tables before they are written (make_boundaries): picklable, so another process can
+    make them while the release is being protected."""
+
+    polygons: pd.DataFrame
+    centroids: pd.DataFrame
+    sources: pd.DataFrame
+    report: BoundaryReport
+    #: For the operator: which regions got illustrative shapes and how to get real ones (None: none did).
+    illustrative_note: str | None
+
+
 def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str], geo_dir: Path,
                      pack: Path | None = PACK_DIR) -> BoundaryReport:
     """(Re)create the boundary tables for the regions of a release (dotted codes, any level).
@@ -65,6 +78,11 @@ def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str]
     Shapes come from the layers `geo build` wrote in `geo_dir`, then from the boundary `pack` shipped in the
     repository for regions those lack (None: no pack); regions without a shape in either get illustrative ones.
     """
+    return store_boundaries(con, make_boundaries(region_codes, geo_dir, pack))
+
+
+def make_boundaries(region_codes: Iterable[str], geo_dir: Path, pack: Path | None = PACK_DIR) -> BoundaryTables:
+    """The boundary tables write_boundaries writes, without a database (all the geometry work)."""
     report = BoundaryReport()
     wanted = _wanted_by_level(region_codes, report)
     stored = with_fallback(read_layers(geo_dir), read_pack(pack))
@@ -81,19 +99,26 @@ def write_boundaries(con: duckdb.DuckDBPyConnection, region_codes: Iterable[str]
         report.map_bytes[view.name] = _largest_map(rows, view)
         polygons.append(rows.assign(table=view.table))
     sources = _source_rows(shapes, report.without_shape, stored)
-    report.rows = _write_tables(con, pd.concat(polygons, ignore_index=True), _centroid_rows(shapes), sources)
-    _tell_illustrative(shapes)
-    return report
+    return BoundaryTables(pd.concat(polygons, ignore_index=True), _centroid_rows(shapes), sources, report,
+                          _illustrative_note(shapes))
 
 
-def _tell_illustrative(shapes: dict[str, gpd.GeoDataFrame]) -> None:
-    """Tell the operator (never the map's readers) which regions got illustrative shapes and how to get real ones."""
+def store_boundaries(con: duckdb.DuckDBPyConnection, made: BoundaryTables) -> BoundaryReport:
+    """Write boundary tables made by make_boundaries; tell the operator about illustrative shapes."""
+    made.report.rows = _write_tables(con, made.polygons, made.centroids, made.sources)
+    if made.illustrative_note:
+        log.warning("%s", made.illustrative_note)
+    return made.report
+
+
+def _illustrative_note(shapes: dict[str, gpd.GeoDataFrame]) -> str | None:
+    """For the operator (never the map's readers): which regions got illustrative shapes and how to get real ones."""
     made = {level: frame.loc[frame["source"] == "illustrative", "code"] for level, frame in shapes.items()}
     counts = ", ".join(f"{level} {len(codes):,}" for level, codes in made.items() if len(codes))
-    if counts:
-        provinces = sorted({code[:2] for codes in made.values() for code in codes})
-        log.warning("Illustrative shapes for %s region(s) of province(s) %s. %s", counts, ", ".join(provinces),
-                    how_to_real(provinces))
+    if not counts:
+        return None
+    provinces = sorted({code[:2] for codes in made.values() for code in codes})
+    return f"Illustrative shapes for {counts} region(s) of province(s) {', '.join(provinces)}. {how_to_real(provinces)}"
 
 
 def _wanted_by_level(region_codes: Iterable[str], report: BoundaryReport) -> dict[str, set[str]]:

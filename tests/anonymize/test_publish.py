@@ -12,7 +12,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from anonymize.build import build_tables
+from anonymize import publish as publish_module
+from anonymize.build import build_tables, release_region_codes
 from anonymize.published import CELL_TABLES, EARLIER_SUFFIX, read_release
 from anonymize.tables import DISBURSEMENT_MEASURES
 from published_schema import table_range_columns
@@ -245,3 +246,30 @@ def test_tables_protected_at_once_hide_what_one_at_a_time_hides(raw_db: Path):
     for one, other in zip(alone.tables, at_once.tables, strict=True):
         assert np.array_equal(one.protection.suppressed, other.protection.suppressed), one.name
         assert one.protection.rounds == other.protection.rounds
+
+
+def test_boundaries_made_beside_the_protection_are_those_made_in_process(raw_db, tmp_path, monkeypatch):
+    from geo.release import TABLES, write_boundaries
+
+    monkeypatch.setattr(publish_module, "BACKGROUND_BOUNDARIES_FROM", 0)
+    monkeypatch.setattr(publish_module, "BACKGROUND_NICE", 0)   # the suite keeps both cores busy
+    geo_dir = tmp_path / "no-layers"    # the boundary pack, and illustrative shapes where it has none
+    codes = [c for c in release_region_codes(raw_db) if len(c) <= 2 or c.startswith("34.71")]    # a quick subset
+    monkeypatch.setattr(publish_module, "release_region_codes", lambda raw, through: codes)
+    beside, in_process = tmp_path / "beside.duckdb", tmp_path / "in_process.duckdb"
+    with publish_module._Boundaries.beside(raw_db, None, geo_dir) as boundaries:
+        assert boundaries._made is not None, "made in the second process"
+        boundaries.write(beside, codes)
+    with duckdb.connect(str(in_process)) as con:
+        write_boundaries(con, codes, geo_dir)
+    with duckdb.connect(str(beside)) as con:
+        con.execute("ATTACH ? AS other (READ_ONLY)", [str(in_process)])
+        for table in TABLES:
+            columns = ", ".join(c for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_catalog = 'beside'"
+                " AND column_name <> 'built_at'", [table]).fetchall())    # built_at: when illustrative shapes were made
+            differ = con.execute(f"SELECT count(*) FROM ((SELECT {columns} FROM {table} EXCEPT ALL "
+                                 f"SELECT {columns} FROM other.{table}) UNION ALL (SELECT {columns} FROM other.{table}"
+                                 f" EXCEPT ALL SELECT {columns} FROM {table}))").fetchone()[0]
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
+            assert differ == 0, table

@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anonymize import aggregate, ranges
+from anonymize.audit import ReadBack, audit_key, audit_release
 from anonymize.build import aggregate_frames, scope_regions
 from anonymize.constraints import AttackSystem, build_joint_system
-from anonymize.published import read_release
+from anonymize.published import read_release, read_years
 from anonymize.table import Aggregation, MeasureSpec, Role, table_from_frame
 from anonymize.tables import AMOUNT_UNIT, period_dimension, region_dimension, star_dimension
 from published_schema import CELL_TABLES, EARLIER_SUFFIX, RANGE_MEASURES, range_columns, table_range_columns
@@ -83,6 +84,22 @@ def test_the_audit_fails_a_release_whose_range_is_not_the_published_figures(rele
     assert code == 1
     assert "  ranges: 1 hidden cells publish a range other than the published figures give" in out.splitlines()
     assert out.splitlines()[-1].startswith("audit FAILED")
+
+
+def test_the_publishers_read_back_still_checks_the_ranges_on_file(release_db, copy_release):
+    # publish hands the audit the tables and ranges it computed from the written file (ReadBack); a range that
+    # differs on file from them must still fail the audit.
+    years = read_years(release_db)
+    computed = {audit_key(t.name, year.scope.year, years[-1].scope.year): t
+                for year in years for t in ranges.release_ranges(year)}
+    current = copy_release(release_db)
+    with duckdb.connect(str(current)) as con:
+        con.execute("UPDATE complaint_cells SET complaints_upper = complaints_upper + 1 WHERE rowid = "
+                    "(SELECT min(rowid) FROM complaint_cells WHERE suppressed)")
+    outcome = audit_release(current, read_back=ReadBack(years, computed))
+    assert not outcome["passed"]
+    assert {name: table["ranges_differ"] for name, table in outcome["tables"].items()} == {
+        name: int(name == "complaint_cells") for name in CELL_TABLES}
 
 
 def test_a_release_made_before_ranges_still_audits(release_db, copy_release, anonymize_cli):
