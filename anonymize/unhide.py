@@ -37,6 +37,9 @@ MAX_CELLS = 200_000
 #: piece and then value by value in its neighbourhood (attack.WHOLE_UP_TO), minutes per attempt nationally (the
 #: national complaint table's component: about 5 minutes an attempt, for 2 and 9 cells published again).
 MAX_COMPONENT_VALUES = WHOLE_UP_TO
+#: The pass ends after this many attacks in a row that publish nothing: what is left is mostly halving batches
+#: down to cells that stay hidden. (The sparse demo's complaint table: 6 attacks, 286 s, nothing published.)
+FRUITLESS_ATTACKS = 2
 
 
 def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, forced_suppressed: np.ndarray,
@@ -47,7 +50,8 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     nothing is ever hidden here, so cells an earlier release published stay published. Order: cells of regions
     where every non-empty cell is hidden (a citizen looking the region up finds nothing) first, then by household
     count, largest first. At most `max_attacks` attacks (default: settings' unhide_attacks; a count, not seconds,
-    so that the result never depends on timing). The pattern returned passes the audit returned, which is the
+    so that the result never depends on timing), fewer once FRUITLESS_ATTACKS in a row publish nothing. The
+    pattern returned passes the audit returned, which is the
     audit of exactly that pattern (so publish can reuse it for the release's tables). `label`: the table's name in
     progress lines.
     """
@@ -69,13 +73,15 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     if too_large:
         log.info("%sun-hide: %s partners not tried (in components of more than %s hidden values)", prefix,
                  f"{too_large:,}", f"{MAX_COMPONENT_VALUES:,}")
-    while pending and attacks < limit:
+    fruitless = 0
+    while pending and attacks < limit and fruitless < FRUITLESS_ATTACKS:
         trial, dropped = search.pick(pending, size)
         if not trial:
             pending = [cell for cell in pending if cell not in dropped]
             continue
         published, broken = search.attempt(trial)
         attacks += 1
+        fruitless = 0 if published else fruitless + 1
         for group, culprits in broken:
             if 0 < len(culprits) < len(group):
                 dropped |= culprits         # the rest is tried again without them

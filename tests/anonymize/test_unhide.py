@@ -13,7 +13,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from anonymize.protect import audit_pattern, protect
-from anonymize.unhide import unhide
+from anonymize.unhide import FRUITLESS_ATTACKS, _Search, unhide
 from tests.anonymize.test_protect_random import _publishable, households
 
 _few = settings(max_examples=12, deadline=None, database=None)
@@ -55,6 +55,16 @@ def test_the_thinned_pattern_survives_the_exact_attack_and_keeps_small_and_force
     with patch("anonymize.unhide.MAX_COMPONENT_VALUES", 0):
         capped = unhide(table, rules, before, forced, max_attacks=4)
     np.testing.assert_array_equal(capped.suppressed, before.suppressed)
+    # The pass ends after FRUITLESS_ATTACKS attacks in a row that publish nothing (of the 4 it may make).
+    attempts = []
+
+    def publishes_nothing(search, trial):
+        attempts.append(trial)
+        return [], []
+
+    with patch.object(_Search, "attempt", publishes_nothing):
+        unhide(table, rules, before, forced, max_attacks=4)
+    assert len(attempts) in (0, FRUITLESS_ATTACKS)
 
 
 def _hidden(db: Path) -> int:
