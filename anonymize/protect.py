@@ -246,45 +246,60 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
     values = np.nan_to_num(table.values)
     zero = np.zeros((table.n_cells, n_measures), dtype=bool)
     zero[~suppressed] = (values[~suppressed] == 0) & ~missing[~suppressed]
+    # What no zero found on the way changes, per relation and measure, computed once (nationally the rounds to a
+    # fixed point repeated it: about 5 s a call).
+    terms = []
+    for relation in table.relations:
+        part_rel = relation.part_relation()
+        hidden_parts = suppressed[relation.parts]
+        for m, spec in enumerate(table.measures):
+            if relation.dimension not in spec.aggregation:
+                continue
+            # As in the attack: a kecamatan's failed payments are not its desa's, which are not published
+            # (NaN is not zero).
+            defined = relation.publishes(missing[:, m])
+            residual_zero = np.zeros(len(relation), dtype=bool)
+            # Distinct households (a bound, not a sum): a published residual of zero says nothing.
+            if spec.aggregation[relation.dimension] is Aggregation.SUM:
+                rest = values[relation.total, m] - np.bincount(
+                    part_rel, weights=np.where(hidden_parts, 0.0, values[relation.parts, m]), minlength=len(relation))
+                residual_zero = defined & ~suppressed[relation.total] & (np.abs(rest) < 1e-9)
+            terms.append((relation, part_rel, hidden_parts, m, defined, residual_zero))
+    links = [_zero_forcing_rows(link, table.values) for link in table.links]
     for _ in range(len(table.dimensions) + 6):
         before = int(zero.sum())
-        for relation in table.relations:
-            part_rel = relation.part_relation()
-            for m, spec in enumerate(table.measures):
-                if relation.dimension not in spec.aggregation:
-                    continue
-                # As in the attack: a kecamatan's failed payments are not its desa's, which are not published
-                # (NaN is not zero).
-                defined = relation.publishes(missing[:, m])
-                total_zero = zero[relation.total, m] & defined
-                # Distinct households (a bound, not a sum): a published residual of zero says nothing.
-                if spec.aggregation[relation.dimension] is Aggregation.SUM:
-                    rest = values[relation.total, m] - np.bincount(
-                        part_rel, weights=np.where(suppressed[relation.parts], 0.0, values[relation.parts, m]),
-                        minlength=len(relation))
-                    total_zero = total_zero | (defined & ~suppressed[relation.total] & (np.abs(rest) < 1e-9))
-                zero[relation.parts, m] |= total_zero[part_rel] & suppressed[relation.parts]
-                # A total (distinct households too: at most the sum of its parts) whose parts are all zero.
-                nonzero_parts = np.bincount(part_rel, weights=~zero[relation.parts, m], minlength=len(relation))
-                zero[relation.total, m] |= defined & (nonzero_parts == 0)
-        for link in table.links:
-            _zeros_through_link(link, table.values, zero)
+        for relation, part_rel, hidden_parts, m, defined, residual_zero in terms:
+            total_zero = (zero[relation.total, m] & defined) | residual_zero
+            zero[relation.parts, m] |= total_zero[part_rel] & hidden_parts
+            # A total (distinct households too: at most the sum of its parts) whose parts are all zero.
+            nonzero_parts = np.bincount(part_rel, weights=~zero[relation.parts, m], minlength=len(relation))
+            zero[relation.total, m] |= defined & (nonzero_parts == 0)
+        for link in links:
+            _zeros_through_link(link, zero)
         if int(zero.sum()) == before:
             break
     return zero
 
 
-def _zeros_through_link(link: Link, values: np.ndarray, zero: np.ndarray) -> None:
+def _zero_forcing_rows(link: Link, values: np.ndarray) -> Link:
+    """The rows of `link` that can force a zero (_zeros_through_link): no NaN term among `values` (a row with one
+    says nothing), and an upper bound of at most 0 or a lower bound of at least 0."""
+    valid = ~np.isnan(link.terms(values)).any(axis=1)
+    rows = np.flatnonzero(valid & ((link.upper <= 1e-9) | (link.lower >= -1e-9)))
+    return replace(link, cells=link.cells[rows], coefs=link.coefs[rows], lower=link.lower[rows],
+                   upper=link.upper[rows])
+
+
+def _zeros_through_link(link: Link, zero: np.ndarray) -> None:
     """Mark in `zero` the values a link forces to zero once its other terms are known zero: every value is at
     least 0, so a row `sum(c x) <= upper` with upper <= 0 holds its positive terms at 0 when its negative terms
     are 0 (recipients at most paid payments; eligible paid at most recipients), and `sum(c x) >= lower` with
     lower >= 0 holds its negative terms at 0 when its positive ones are (Rupiah at least the smallest payment
-    times paid payments). A reader derives these from published figures; rows with a NaN term say nothing."""
+    times paid payments). A reader derives these from published figures. `link`: its _zero_forcing_rows."""
     known = link.terms(zero)
-    valid = ~np.isnan(link.terms(values)).any(axis=1)
     positive, negative = link.coefs > 0, link.coefs < 0
-    from_upper = valid & (link.upper <= 1e-9) & (known | ~negative).all(axis=1)
-    from_lower = valid & (link.lower >= -1e-9) & (known | ~positive).all(axis=1)
+    from_upper = (link.upper <= 1e-9) & (known | ~negative).all(axis=1)
+    from_lower = (link.lower >= -1e-9) & (known | ~positive).all(axis=1)
     for k, m in enumerate(link.measures):
         forced = (from_upper & positive[:, k]) | (from_lower & negative[:, k])
         zero[link.cells[forced, k], m] = True
