@@ -926,23 +926,31 @@ def _extremes(system: AttackSystem, solver: _BatchLP, cols: np.ndarray, pending:
         # One variable per component per round: objectives of different components do not interact.
         _, first = np.unique(solver.var_component[solver.local(pending)], return_index=True)
         picked = pending[first]
-        local = solver.local(picked)
-        binding: list[np.ndarray] = []
+        solved = picked
+        binding = np.zeros(len(solver.rows), dtype=bool)
         for sense in (1.0, -1.0):
+            if sense < 0 and not exact_all:
+                # A value its maximum (with the points seen) already shows wide enough needs no minimum: it
+                # passes, and only a failing value needs its binding rows. (Nationally, many of the values the
+                # random rounds leave are settled by their maximum.)
+                solved = picked[~requirement.met(state.lower, state.upper, state.exact, picked)]
+                if len(solved) == 0:
+                    break
+            local = solver.local(solved)
             objective = np.zeros(len(cols))
             objective[local] = sense
             point, row_dual = solver.optimise(objective)
             solves += 1
             _record(point, cols, state, solver.var_component, held_whole)
-            bound = point[local]
             if sense > 0:
-                state.upper[picked] = np.where(bound >= system.var_upper[picked] * 0.999, np.inf,
-                                               state.upper[picked])
-            binding.append(np.abs(row_dual) > EPS)
-        if whole:
-            state.exact[picked] = True
-            state.proven[picked] = np.maximum(state.proven[picked], state.lower[picked])
-        _remember_binding(state, solver, picked, binding[0] | binding[1])
+                state.upper[solved] = np.where(point[local] >= system.var_upper[solved] * 0.999, np.inf,
+                                               state.upper[solved])
+            binding |= np.abs(row_dual) > EPS
+        # Exact: both extremes solved (the others pass on what was seen).
+        if whole and len(solved):
+            state.exact[solved] = True
+            state.proven[solved] = np.maximum(state.proven[solved], state.lower[solved])
+        _remember_binding(state, solver, solved, binding)
         rest = np.setdiff1d(pending, picked, assume_unique=True)
         if not exact_all and len(rest):
             rest = rest[~requirement.met(state.lower, state.upper, state.exact, rest)]
