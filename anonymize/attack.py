@@ -977,13 +977,10 @@ def _random_rounds(solver: _BatchLP, cols: np.ndarray, targets: np.ndarray, requ
         for sense in (1.0, -1.0):
             _record(solver.optimise(weights * sense)[0], cols, state, solver.var_component, held_whole)
             solves += 1
-        # The exact extremes settle at most one value per component for their two solves: random objectives go on
-        # while two of them settle more.
-        components = len(np.unique(solver.var_component[solver.local(pending)]))
         still = pending[~requirement.met(state.lower, state.upper, state.exact, pending)]
         progress = len(pending) - len(still)
         pending = still
-        if progress <= max(components, len(targets) // 100):
+        if progress <= max(1, len(targets) // 100):
             break
     return pending, solves
 
