@@ -266,7 +266,6 @@ class _Boundaries:
     def __init__(self, geo_dir: Path, codes: list[str] | None, pool: multiprocessing.pool.Pool | None) -> None:
         self.geo_dir = geo_dir
         self._codes = codes
-        self._pool = pool
         self._made = None if pool is None else pool.apply_async(_make_boundaries_at_low_priority,
                                                                 (codes, geo_dir, BACKGROUND_NICE))
 

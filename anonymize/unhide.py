@@ -51,9 +51,8 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     where every non-empty cell is hidden (a citizen looking the region up finds nothing) first, then by household
     count, largest first. At most `max_attacks` attacks (default: settings' unhide_attacks; a count, not seconds,
     so that the result never depends on timing), fewer once FRUITLESS_ATTACKS in a row publish nothing. The
-    pattern returned passes the audit returned, which is the
-    audit of exactly that pattern (so publish can reuse it for the release's tables). `label`: the table's name in
-    progress lines.
+    pattern returned passes the audit returned, which is the audit of exactly that pattern (so publish can reuse
+    it for the release's tables). `label`: the table's name in progress lines.
     """
     prefix = f"  {label} " if label else "  "
     limit = get_settings().unhide_attacks if max_attacks is None else max_attacks
