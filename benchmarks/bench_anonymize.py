@@ -7,6 +7,8 @@
     python benchmarks/bench_anonymize.py --preset demo --years 2022-2026 --after 2025-12
                                         # a year published on top of four published ones (they are carried)
     python benchmarks/bench_anonymize.py --preset demo --after 2025-10     # a continuation: October, then December
+    python benchmarks/bench_anonymize.py --raw nat5.duckdb --after 2024-12 --published /tmp/nat/bansos.duckdb
+                                        # keep the release (e.g. for bench_outlook.py --db)
 
 With `--after YYYY-MM`, a first release through that month is published (its seconds printed apart), and the
 figures are those of the release that follows it in the same folder, as a publisher would run them (the
@@ -114,11 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", metavar="YYYY-MM",
                         help="publish through this month first, then measure the release that follows it")
     parser.add_argument("--debug", action="store_true", help="log the attack's stages (counts only)")
+    parser.add_argument("--published", type=Path,
+                        help="publish into this file and keep it (default: a temporary folder, removed after)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         raw = raw_database(args, Path(folder))
         geo_dir = args.geo_dir or Path(folder) / "no-geo"
-        current = Path(folder) / "published" / "bansos.duckdb"
+        current = args.published or Path(folder) / "published" / "bansos.duckdb"
         if args.after:
             start = time.perf_counter()
             first = publish(raw, current, args.threshold, args.after, geo_dir, keep=2)
