@@ -80,6 +80,10 @@ SEMBAKO_MONTHLY = 200_000
 #: Sembako batches of two or three months: tahap -> (first month, months covered).
 SEMBAKO_BATCHES = {1: (1, 2), 2: (3, 3), 3: (6, 2), 4: (8, 2), 5: (10, 3)}
 BLT_DD_MONTHLY = 300_000
+#: BLT Dana Desa is paid by a desa monthly or in quarterly batches: tahap -> (first month, months covered). The
+#: generator schedules payments by these, and readers know them (anonymize.knowledge).
+BLT_DD_MONTHLY_BATCHES = {month: (month, 1) for month in range(1, 13)}
+BLT_DD_QUARTERLY_BATCHES = {quarter: (3 * quarter - 2, 3) for quarter in range(1, 5)}
 
 
 @dataclass(frozen=True)

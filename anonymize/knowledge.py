@@ -48,6 +48,8 @@ import pandas as pd
 from anonymize.table import Aggregation, CellTable, Link
 from settings import (
     ALL_PROGRAMS,
+    BLT_DD_MONTHLY_BATCHES,
+    BLT_DD_QUARTERLY_BATCHES,
     CURRENT_PROGRAM_YEAR,
     PKH_MAX_MEMBERS,
     SEMBAKO_BATCHES,
@@ -57,10 +59,8 @@ from settings import (
 INF = np.inf
 #: The payment steps of the fixed-benefit programs, (first month 1-12, months covered), as data.payments schedules
 #: them: Sembako's batches; BLT Dana Desa monthly, or quarterly in a quarter's first month.
-BLT_DD_MONTHLY_STEPS = [(month, 1) for month in range(1, 13)]
-BLT_DD_QUARTERLY_STEPS = [(3 * quarter - 2, 3) for quarter in range(1, 5)]
-FIXED_STEPS = {"SEMBAKO": [(first, months) for first, months in SEMBAKO_BATCHES.values()],
-               "BLT_DD": BLT_DD_MONTHLY_STEPS + BLT_DD_QUARTERLY_STEPS}
+FIXED_STEPS = {"SEMBAKO": list(SEMBAKO_BATCHES.values()),
+               "BLT_DD": [*BLT_DD_MONTHLY_BATCHES.values(), *BLT_DD_QUARTERLY_BATCHES.values()]}
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
     pkh = [(min(benefits) * months * percent // 1200, PKH_MAX_MEMBERS * max(benefits) * months * percent // 1200)
            for _, _, months, percent in rules_year.pkh_tahap]
     sembako = _paid_amounts(rules_year.sembako_monthly, FIXED_STEPS["SEMBAKO"])
-    blt_monthly = _paid_amounts(rules_year.blt_dd_monthly, BLT_DD_MONTHLY_STEPS)
-    blt_quarterly = _paid_amounts(rules_year.blt_dd_monthly, BLT_DD_QUARTERLY_STEPS)
+    blt_monthly = _paid_amounts(rules_year.blt_dd_monthly, list(BLT_DD_MONTHLY_BATCHES.values()))
+    blt_quarterly = _paid_amounts(rules_year.blt_dd_monthly, list(BLT_DD_QUARTERLY_BATCHES.values()))
     rules = {
         "PKH": _rule(len(pkh), [low for low, _ in pkh], [high for _, high in pkh]),
         "SEMBAKO": _rule(len(sembako), sembako, sembako),

@@ -11,6 +11,8 @@ from data.columns import coded, dates
 from data.households import DesaArrays, Households
 from data.targeting import Targeting
 from settings import (
+    BLT_DD_MONTHLY_BATCHES,
+    BLT_DD_QUARTERLY_BATCHES,
     CHANNELS,
     PROGRAM_CODES,
     SEMBAKO_BATCHES,
@@ -25,9 +27,9 @@ from settings import (
 #: (tahap, scheduled month, months covered) of the fixed-amount programs; BLT Dana Desa is monthly or in 3-month
 #: batches per desa. PKH's instalments are the year's (settings.ProgramYear.pkh_tahap).
 SCHEDULES = {
-    "SEMBAKO": [(t, first, months) for t, (first, months) in SEMBAKO_BATCHES.items()],
-    "BLT_DD_MONTHLY": [(m, m, 1) for m in range(1, 13)],
-    "BLT_DD_QUARTERLY": [(q, 3 * q - 2, 3) for q in range(1, 5)],
+    name: [(t, first, months) for t, (first, months) in batches.items()]
+    for name, batches in (("SEMBAKO", SEMBAKO_BATCHES), ("BLT_DD_MONTHLY", BLT_DD_MONTHLY_BATCHES),
+                          ("BLT_DD_QUARTERLY", BLT_DD_QUARTERLY_BATCHES))
 }
 #: Chance a payment is still pending, by scheduled month: mostly the last months of the year.
 PENDING_BY_MONTH = np.array([0.001] * 9 + [0.03, 0.08, 0.20])
