@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import browser, charts, components, db, export, i18n, outlook_views, state
 from dashboard.i18n import t
-from dashboard.outlook import HIDDEN
+from dashboard.outlook import HIDDEN, NEED
 
 ctx = components.render_header("outlook_title")
 release_id = ctx.release.release_id
@@ -37,6 +37,8 @@ view = {"measure": measure, "program": program, "region_code": code}
 export.render_downloads(outlook_views.build_plotted(history, row), export.SERIES_KEYS, figure, release_id, ctx.lang,
                         "outlook_chart", "proyeksi", view)
 st.caption(outlook_views.plan_note(result, ctx.lang))
+if measure == NEED:
+    st.caption(t("outlook_need_caption", ctx.lang, year=result.plan.history[-1] if result.plan.history else "–"))
 
 st.subheader(t("outlook_table_title", ctx.lang, year=result.plan.target))
 codes = outlook_views.outlook_rows(result, code, region["level"])

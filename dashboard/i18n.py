@@ -85,6 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_failed_share": ("Porsi gagal atau retur", "Share failed or returned"),
     "m_eligible": ("Keluarga sasaran", "Eligible households"),
     "m_eligible_paid": ("Keluarga sasaran yang dibayar", "Eligible households paid"),
+    "m_need": ("Kebutuhan Rupiah (semua keluarga sasaran)", "Rupiah needed (every eligible household)"),
     "m_registered": ("Keluarga terdaftar (DTSEN)", "Registered households (DTSEN)"),
     "m_late": ("Transaksi terlambat", "Late payments"),
     "m_payments": ("Transaksi", "Payments"),
@@ -296,12 +297,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_outlook": ("Proyeksi kebutuhan", "Needs outlook"),
     "outlook_title": ("Proyeksi kebutuhan", "Needs outlook"),
     "outlook_intro": (
-        "Berapa keluarga sasaran, keluarga penerima dan Rupiah yang akan dibutuhkan tiap kabupaten/kota dan provinsi "
-        "tahun depan, dengan rentang 80% dan 95%, dihitung hanya dari angka tahunan yang diterbitkan. Di bawahnya: "
-        "seberapa jauh cara yang sama meleset untuk tahun lengkap terakhir.",
-        "How many eligible households, recipient households and Rupiah each kabupaten/kota and province will need "
-        "next year, with 80% and 95% intervals, computed from published yearly figures only. Below: how far the same "
-        "method missed for the last complete year."),
+        "Berapa keluarga sasaran dan keluarga penerima tiap kabupaten/kota dan provinsi tahun depan, berapa Rupiah "
+        "yang akan disalurkan dan berapa yang dibutuhkan agar semua keluarga sasaran menerima bantuan, dengan rentang "
+        "80% dan 95%, dihitung hanya dari angka tahunan yang diterbitkan. Di bawahnya: seberapa jauh cara yang sama "
+        "meleset untuk tahun lengkap terakhir.",
+        "How many eligible and recipient households each kabupaten/kota and province will have next year, the Rupiah "
+        "it will be paid and the Rupiah needed to pay every eligible household, with 80% and 95% intervals, computed "
+        "from published yearly figures only. Below: how far the same method missed for the last complete year."),
     "outlook_col_last": ("{year} (diterbitkan)", "{year} (published)"),
     "outlook_col_projection": ("Proyeksi {year}", "Projection {year}"),
     "outlook_col_interval": ("Rentang {level}%", "{level}% interval"),
@@ -316,6 +318,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "outlook_note_unreconciled": (
         "belum disesuaikan: ada wilayah di bawahnya yang tidak diproyeksikan, jadi jumlahnya tidak bisa dicocokkan",
         "not reconciled: a region below it is not projected, so the sum cannot be matched"),
+    "outlook_note_need": ("keluarga sasaran × Rupiah per keluarga penerima pada {year}",
+                          "eligible households × Rupiah per recipient household in {year}"),
+    "outlook_note_need_all": (
+        "jumlah kebutuhan tiap program (keluarga sasaran × Rupiah per keluarga penerima pada {year})",
+        "the sum of each program's need (eligible households × Rupiah per recipient household in {year})"),
+    "outlook_note_no_rate": (
+        "tidak diproyeksikan: tidak ada keluarga yang dibayar pada {year} (untuk semua program: di salah satu "
+        "program), jadi Rupiah per keluarga tidak diketahui",
+        "not projected: no household was paid in {year} (for all programs: in one of them), so the Rupiah per "
+        "household is unknown"),
+    "outlook_need_caption": (
+        "Kebutuhan Rupiah = proyeksi keluarga sasaran × Rupiah per keluarga penerima wilayah itu pada {year} (Rupiah "
+        "disalurkan ÷ keluarga penerima); rentangnya adalah rentang keluarga sasaran dikali angka yang sama. Untuk "
+        "semua program: jumlah kebutuhan tiap program, batas rentangnya juga dijumlahkan. Garis tahun yang "
+        "diterbitkan: keluarga sasaran tiap tahun × Rupiah per keluarga penerima tahun itu.",
+        "Rupiah needed = projected eligible households × the region's Rupiah per recipient household in {year} "
+        "(Rupiah paid ÷ recipient households); its intervals are the eligible households' times the same figure. For "
+        "all programs: the sum of the programs' needs, and of their bounds. The published line: each year's eligible "
+        "households × that year's Rupiah per recipient household."),
     "outlook_published": ("Diterbitkan (tahun lengkap)", "Published (complete years)"),
     "outlook_interval_name": ("Proyeksi, rentang {level}%", "Projection, {level}% interval"),
     "outlook_chart_title": ("{measure}, {name}: diterbitkan dan proyeksi {year}",
@@ -365,7 +386,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "ada di dalam model. Angka kemiskinan BPS per provinsi dan tahun tidak dipakai karena proyek ini belum "
         "memuatnya dari sumber resmi yang bisa dikutip, dan angka karangan tidak dipakai.\n"
         "- **Rupiah**: Rupiah yang disalurkan dengan besaran bantuan yang berlaku selama ini; perubahan besaran "
-        "bantuan tahun depan tidak diketahui model.",
+        "bantuan tahun depan tidak diketahui model.\n"
+        "- **Kebutuhan Rupiah**: keluarga sasaran yang diproyeksikan × Rupiah per keluarga penerima wilayah itu pada "
+        "tahun lengkap terakhir. Angka per keluarga itu dianggap pasti: rentangnya hanya memuat ketidakpastian "
+        "keluarga sasaran. Jika Rupiah atau keluarga penerima tahun itu disembunyikan, kebutuhannya tidak "
+        "diproyeksikan. Untuk semua program, kebutuhan tiap program dijumlahkan (keluarga yang layak untuk dua program "
+        "menerima keduanya), begitu pula batas rentangnya, seakan semua program naik dan turun bersama: rentang itu "
+        "cenderung terlalu lebar, bukan terlalu sempit. Kebutuhan tidak disesuaikan antartingkat, karena Rupiah per "
+        "keluarga berbeda antarwilayah.",
         "- **What it uses**: only the yearly figures published on this dashboard, per region, program and measure. "
         "Hidden values are never used: a region whose history has a hidden value is not projected, and its province "
         "is not reconciled.\n"
@@ -379,7 +407,13 @@ TEXT: dict[str, tuple[str, str]] = {
         "in the model. BPS poverty rates by province and year are not used because this project does not yet load "
         "them from an official, citable source, and made-up figures are not used.\n"
         "- **Rupiah**: Rupiah paid at the benefit amounts in force so far; a change of amounts next year is unknown "
-        "to the model."),
+        "to the model.\n"
+        "- **Rupiah needed**: projected eligible households × the region's Rupiah per recipient household in the last "
+        "complete year. That figure is taken as known: the intervals carry only the eligible households' "
+        "uncertainty. Where that year's Rupiah or recipients are hidden, the need is not projected. For all programs "
+        "the programs' needs are summed (a household eligible for two programs gets both), and so are their bounds, "
+        "as if the programs moved together: that interval errs wide rather than narrow. Needs are not reconciled "
+        "across levels, because the Rupiah per household differs from region to region."),
     "outlook_synthetic": (
         "- **Data demo sintetis**: semua angka rilis ini dibuat oleh generator data, jadi proyeksinya menunjukkan cara "
         "kerjanya, bukan kebutuhan nyata.",

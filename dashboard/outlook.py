@@ -11,6 +11,12 @@ Only published values are used. A series whose history has a hidden value (or no
 province is then left unreconciled, because the kabupaten that remain no longer add up to it. Only complete years
 (published through December) are history: a partial latest year is left out, and the projection is for the year
 after it (two steps ahead). A series that is zero every year (BLT Dana Desa in a kota) is "no data".
+
+The Rupiah needed to pay every eligible household (`need`) is derived, not projected: a program's projected eligible
+households (and their bounds) x the region's own Rupiah per recipient household in the last history year, a rate
+taken as known; for all programs the sum of the programs' needs and bounds. It is not reconciled: rates differ from
+region to region, so needs do not add up over the hierarchy.
+
 No Streamlit and no database here: frames in, frames out.
 """
 
@@ -40,9 +46,17 @@ OUTLOOK_LEVELS = LEVELS[:3]
 MIN_YEARS = 3
 #: Series statuses: projected, history with a hidden or missing value, too few years, zero in every year.
 OK, HIDDEN, SHORT, NO_DATA = "ok", "hidden", "short", "no_data"
+#: The derived measure: Rupiah needed to pay every eligible household (see the module's docstring).
+NEED = "need"
+#: A need's status when its program paid no household in the rate's year (though it did before): no rate to use.
+NO_RATE = "no_rate"
 #: Columns of the cells `project` takes (one row per region, program and year; `parent_code` of a kabupaten is its
 #: province, of a province the country).
 CELL_COLUMNS = ("region_code", "level", "parent_code", "program", "year", "suppressed", *MEASURES)
+#: What identifies a series besides its measure.
+_KEYS = ["region_code", "level", "parent_code", "program"]
+#: A projection's columns that scale with the rate and add up over programs.
+_AMOUNTS = ["last_value", "forecast", "se", *(f"{end}_{level}" for level in INTERVALS for end in ("lo", "hi"))]
 _MODEL = "RWD"
 _RECONCILER = f"{_MODEL}/MinTrace_method-ols"
 #: hierarchicalforecast reads a standard error back from a normal interval; 80% is as good as any level for that.
@@ -203,21 +217,122 @@ def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def project(cells: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """Reconciled projections of every region, program and measure for `plan.target`: base_forecasts' columns plus
-    `reconciled` and lo_80, hi_80, lo_95, hi_95. Region levels other than OUTLOOK_LEVELS are ignored."""
+    """Reconciled projections of every region, program and measure for `plan.target`, and each program's need:
+    base_forecasts' columns plus `reconciled`, lo_80, hi_80, lo_95, hi_95 and (need rows only) `rate`. Region levels
+    other than OUTLOOK_LEVELS are ignored."""
     cells = cells[cells["level"].isin(OUTLOOK_LEVELS)]
     base = base_forecasts(cells, plan)
     groups = [_reconcile(group) for _, group in base.groupby(["program", "measure"], sort=False)]
-    frame = pd.concat(groups, ignore_index=True) if groups else base.assign(reconciled=False)
-    return _intervals(frame).assign(target_year=plan.target)
+    frame = _intervals(pd.concat(groups, ignore_index=True) if groups else base.assign(reconciled=False))
+    return pd.concat([frame, need_forecasts(frame, cells, plan)], ignore_index=True).assign(target_year=plan.target)
 
 
 def backtest(cells: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """`project` for the backtest plan with the published value of the year projected (`truth`, NaN where hidden)."""
+    """`project` for the backtest plan with the published value of the year projected (`truth`, NaN where hidden;
+    for need, the year's eligible households x its own Rupiah per recipient household)."""
     projected = project(cells, plan)
-    truth = _series(cells[cells["level"].isin(OUTLOOK_LEVELS)], [plan.target])
+    cells = cells[cells["level"].isin(OUTLOOK_LEVELS)]
+    truth = pd.concat([_series(cells, [plan.target]), need_values(cells, [plan.target])], ignore_index=True)
     truth = truth.rename(columns={plan.target: "truth"})[["region_code", "program", "measure", "truth"]]
     return projected.merge(truth, on=["region_code", "program", "measure"], how="left")
+
+
+# --- Rupiah needed to pay every eligible household -----------------------------------------------------------------
+
+def _by_measure(cells: pd.DataFrame, years: Sequence[int]) -> dict[str, pd.DataFrame]:
+    """Measure -> one row per region and program (index _KEYS; not all programs, which has no eligible households), a
+    column per year: the published values, NaN where hidden or absent."""
+    wide = _series(cells[cells["program"] != ALL_PROGRAMS], years).set_index(_KEYS)
+    return {m: wide.loc[wide["measure"] == m, list(years)] for m in MEASURES}
+
+
+def _rate(amount: pd.DataFrame | pd.Series, recipients: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Rupiah per recipient household: NaN where either is hidden or nobody was paid."""
+    return amount / recipients.where(recipients > 0)
+
+
+def need_values(cells: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """The published need of each region and program (not all programs) in `years`: eligible households x Rupiah per
+    recipient household of the same year; NaN where any of the three is hidden, or households were eligible but none
+    was paid (no rate); 0 where none was eligible nor paid. Rows: _KEYS, measure (need), a column per year."""
+    values = _by_measure(cells, years)
+    eligible, recipients = values["eligible_households"], values["recipients"]
+    need = (eligible * _rate(values["amount"], recipients)).mask((eligible == 0) & (recipients == 0), 0.0)
+    return need.assign(measure=NEED).reset_index()[[*_KEYS, "measure", *years]]
+
+
+def _need_status(eligible: pd.Series, history: dict[str, pd.DataFrame], last: int | None) -> pd.Series:
+    """The eligible series' status, then no_data if none was ever paid, hidden if the rate's year hides its amount or
+    recipients, no_rate if nobody was paid that year."""
+    status = eligible.copy()
+    if last is None:
+        return status
+    recipients, amount = history["recipients"].reindex(status.index), history["amount"].reindex(status.index)
+    status[(status == OK) & (recipients == 0).all(axis=1)] = NO_DATA
+    status[(status == OK) & (amount[last].isna() | recipients[last].isna())] = HIDDEN
+    status[(status == OK) & (recipients[last] == 0)] = NO_RATE
+    return status
+
+
+def need_forecasts(projected: pd.DataFrame, cells: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Each program's need from its projected eligible households (`project`'s columns and `rate`): forecast, se and
+    bounds x the region's Rupiah per recipient household in the last history year (`rate`, taken as known: the
+    interval is the eligible households' alone); last_value the last year's eligible households x that year's rate.
+    Never reconciled; forecast and bounds 0 for no data, NaN for every status but ok."""
+    eligible = projected[projected["measure"] == "eligible_households"].set_index(_KEYS)
+    need = eligible.assign(measure=NEED, reconciled=False)
+    last = plan.history[-1] if plan.history else None
+    history = _by_measure(cells, plan.history)
+    rate = _rate(history["amount"][last], history["recipients"][last]) if last is not None else pd.Series(dtype=float)
+    need["rate"] = rate.reindex(need.index)
+    need["status"] = _need_status(eligible["status"], history, last)
+    scale = need["rate"].where(need["status"] == OK).mask(need["status"] == NO_DATA, 0.0)
+    moving = [c for c in _AMOUNTS if c != "last_value"]
+    need[moving] = eligible[moving].mul(scale, axis=0)
+    need["last_value"] = (need_values(cells, [last]).set_index(_KEYS)[last].reindex(need.index) if last is not None
+                          else np.nan)
+    return need.reset_index()[[*projected.columns, "rate"]]
+
+
+def _sum_over_programs(rows: pd.DataFrame, columns: Sequence[object]) -> tuple[pd.DataFrame, pd.Series]:
+    """Per region, the sums of `columns` over the programs in `rows` (NaN unless every program has a value), and
+    whether the region has a row of every program."""
+    grouped = rows.groupby(_KEYS[:3], sort=False)
+    programs = rows["program"].nunique()
+    sums = grouped[list(columns)].sum().where(grouped[list(columns)].count() == programs)
+    return sums, grouped["program"].nunique() == programs
+
+
+def _combined_status(statuses: pd.Series) -> str:
+    """All programs' status from its programs': ok only when every one is ok or no data."""
+    found = set(statuses)
+    for status in (HIDDEN, SHORT, NO_RATE):
+        if status in found:
+            return status
+    return NO_DATA if found == {NO_DATA} else OK
+
+
+def all_programs_need(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """All programs' need from each program's (`project` or `backtest` frames, one or more programs each): the sums of
+    the programs' values, bounds and truths (a household eligible for two programs gets both). Summing the bounds
+    assumes the programs move together, so the interval errs wide. Hidden where a program has no row."""
+    rows = pd.concat([part[part["measure"] == NEED] for part in parts], ignore_index=True)
+    summed = [c for c in (*_AMOUNTS, "truth") if c in rows]
+    sums, complete = _sum_over_programs(rows, summed)
+    grouped = rows.groupby(_KEYS[:3], sort=False)
+    sums["status"] = grouped["status"].agg(_combined_status).where(complete, HIDDEN)
+    sums[["dof", "target_year"]] = grouped[["dof", "target_year"]].max()
+    out = sums.reset_index().assign(program=ALL_PROGRAMS, measure=NEED, reconciled=False, rate=np.nan)
+    return out[list(rows.columns)]
+
+
+def all_programs_need_history(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """All programs' published need per year from each program's (`need_values` frames): the sums, NaN in a year where
+    a program's need is unknown."""
+    rows = pd.concat(parts, ignore_index=True)
+    years = [c for c in rows.columns if c not in (*_KEYS, "measure")]
+    sums, _ = _sum_over_programs(rows, years)
+    return sums.reset_index().assign(program=ALL_PROGRAMS, measure=NEED)[list(rows.columns)]
 
 
 def backtest_errors(tested: pd.DataFrame) -> pd.DataFrame:

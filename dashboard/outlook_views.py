@@ -3,7 +3,8 @@ tables, chart and profile section in the reader's language (the model itself is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,13 +12,16 @@ import streamlit as st
 
 from dashboard import charts, db, i18n, outlook, queries
 from dashboard.i18n import t
-from published_schema import ALL_CHANNELS, ALL_PROGRAMS, NATIONAL_CODE
+from published_schema import ALL_CHANNELS, ALL_PROGRAMS, NATIONAL_CODE, PROGRAM_CODES
 
 #: Measure -> its label's text key, in the order the page offers them.
-MEASURE_LABELS = {"recipients": "m_recipients", "amount": "m_amount", "eligible_households": "m_eligible"}
+MEASURE_LABELS = {"recipients": "m_recipients", "amount": "m_amount", "eligible_households": "m_eligible",
+                  outlook.NEED: "m_need"}
+#: The measures in Rupiah (the others count households).
+RUPIAH_MEASURES = ("amount", outlook.NEED)
 #: What the status of a series says in its row (`ok` says nothing; an unreconciled row says so on its own).
 _STATUS_NOTES = {outlook.HIDDEN: "outlook_note_hidden", outlook.SHORT: "outlook_note_short",
-                 outlook.NO_DATA: "no_data"}
+                 outlook.NO_DATA: "no_data", outlook.NO_RATE: "outlook_note_no_rate"}
 
 
 def year_cells(con: queries.Connection) -> pd.DataFrame:
@@ -40,7 +44,8 @@ def last_months(con: queries.Connection) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class Outlook:
-    """The projection of next year, its backtest (None without enough complete years) and the cells behind them."""
+    """The projection of next year, its backtest (None without enough complete years), the cells behind them and the
+    published need of each year (`outlook.need_values`' frame: the need has no cell of its own)."""
 
     plan: outlook.Plan
     projected: pd.DataFrame
@@ -48,6 +53,7 @@ class Outlook:
     tested: pd.DataFrame | None
     errors: pd.DataFrame | None
     cells: pd.DataFrame
+    need_history: pd.DataFrame
 
 
 def make_outlook(cells: pd.DataFrame, months: dict[int, int]) -> Outlook:
@@ -57,17 +63,37 @@ def make_outlook(cells: pd.DataFrame, months: dict[int, int]) -> Outlook:
     if test_plan is not None and len(test_plan.history) >= outlook.MIN_YEARS:
         tested = outlook.backtest(cells, test_plan)
         errors = outlook.backtest_errors(tested)
-    return Outlook(plan, outlook.project(cells, plan), test_plan, tested, errors, cells)
+    need = outlook.need_values(cells, sorted(int(y) for y in cells["year"].unique()))
+    return Outlook(plan, outlook.project(cells, plan), test_plan, tested, errors, cells, need)
+
+
+def make_all_programs_outlook(own: Outlook, programs: Sequence[Outlook]) -> Outlook:
+    """All programs' outlook (`own`: its recipients and Rupiah, projected as series of their own) with its need: the
+    sum of every program's need (`programs`: each program's outlook), projected, backtested and published."""
+    projected = pd.concat([own.projected, outlook.all_programs_need([p.projected for p in programs])],
+                          ignore_index=True)
+    tested, errors = own.tested, own.errors
+    if tested is not None and all(p.tested is not None for p in programs):
+        summed = outlook.all_programs_need([p.tested for p in programs if p.tested is not None])
+        tested = pd.concat([tested, summed], ignore_index=True)
+        errors = outlook.backtest_errors(tested)
+    history = outlook.all_programs_need_history([p.need_history for p in programs])
+    return replace(own, projected=projected, tested=tested, errors=errors, need_history=history)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def get_outlook(release_id: str, program: str) -> Outlook:
     """One program's outlook in a release (computed once per release, program and server process). Programs are
-    reconciled apart, so one program's projection is the same whether or not the others are computed with it; a
-    profile needs only "all programs" (a quarter of the work: about a second for 514 kabupaten)."""
+    reconciled apart, so one program's projection is the same whether or not the others are computed with it. All
+    programs' need is the sum of the programs' needs, so "all programs" (what a profile shows) asks for every
+    program's outlook too (cached here as well)."""
     con = db.get_connection(release_id)
     cells = year_cells(con)
-    return make_outlook(cells[cells["program"] == program].reset_index(drop=True), last_months(con))
+    own = make_outlook(cells[cells["program"] == program].reset_index(drop=True), last_months(con))
+    if program != ALL_PROGRAMS:
+        return own
+    programs = [p for p in PROGRAM_CODES if p in set(cells["program"])]
+    return make_all_programs_outlook(own, [get_outlook(release_id, p) for p in programs])
 
 
 # --- Views --------------------------------------------------------------------------------------------------------
@@ -75,7 +101,7 @@ def get_outlook(release_id: str, program: str) -> Outlook:
 def format_value(value: float, measure: str, lang: str) -> str:
     if pd.isna(value):
         return "–"
-    return i18n.format_rupiah(value, lang) if measure == "amount" else i18n.format_int(value, lang)
+    return i18n.format_rupiah(value, lang) if measure in RUPIAH_MEASURES else i18n.format_int(value, lang)
 
 
 def _interval(row: pd.Series, level: int, measure: str, lang: str) -> str:
@@ -84,9 +110,13 @@ def _interval(row: pd.Series, level: int, measure: str, lang: str) -> str:
     return f"{format_value(row[f'lo_{level}'], measure, lang)} – {format_value(row[f'hi_{level}'], measure, lang)}"
 
 
-def _note(row: pd.Series, lang: str) -> str:
+def _note(row: pd.Series, lang: str, plan: outlook.Plan) -> str:
+    """What a row's status says; a need (never reconciled: rates differ by region) says how it is made."""
+    year = plan.history[-1] if plan.history else "–"
     if row["status"] in _STATUS_NOTES:
-        return t(_STATUS_NOTES[row["status"]], lang)
+        return t(_STATUS_NOTES[row["status"]], lang, year=year)
+    if row["measure"] == outlook.NEED:
+        return t("outlook_note_need_all" if row["program"] == ALL_PROGRAMS else "outlook_note_need", lang, year=year)
     return "" if row["reconciled"] else t("outlook_note_unreconciled", lang)
 
 
@@ -125,7 +155,7 @@ def outlook_rows(result: Outlook, code: str, level: str) -> list[str]:
 def build_projection_table(result: Outlook, codes: list[str], names: dict[str, str], program: str, measure: str,
                            lang: str) -> pd.DataFrame:
     """One row per region: the last complete year, the projection, its 80% and 95% intervals and a note."""
-    rows = result.projected.set_index(["region_code", "program", "measure"])
+    rows = result.projected.set_index(["region_code", "program", "measure"], drop=False)
     plan, table = result.plan, []
     for code in codes:
         if (code, program, measure) not in rows.index:
@@ -138,7 +168,7 @@ def build_projection_table(result: Outlook, codes: list[str], names: dict[str, s
                           row["forecast"] if row["status"] == outlook.OK else float("nan"), measure, lang),
                       t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
                       t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
-                      t("col_description", lang): _note(row, lang)})
+                      t("col_description", lang): _note(row, lang, plan)})
     return pd.DataFrame(table)
 
 
@@ -160,13 +190,21 @@ def build_backtest_table(result: Outlook, program: str, lang: str) -> pd.DataFra
 
 
 def history_of(result: Outlook, code: str, program: str, measure: str) -> pd.DataFrame:
-    """year, value (NaN where hidden), complete (bool): the region's published yearly values."""
-    cells = result.cells
-    cells = cells[(cells["region_code"] == code) & (cells["program"] == program)]
-    values = cells[measure].astype("float64").where(~cells["suppressed"].astype(bool))
-    complete = cells["year"] != result.plan.partial  # only the latest year can be partial
-    return pd.DataFrame({"year": cells["year"].to_numpy(), "value": values.to_numpy(),
-                         "complete": complete.to_numpy()}).sort_values("year")
+    """year, value (NaN where hidden), complete (bool): the region's published yearly values (for need, each year's
+    eligible households x that year's Rupiah per recipient household)."""
+    if measure == outlook.NEED:
+        need = result.need_history
+        need = need[(need["region_code"] == code) & (need["program"] == program)]
+        frame = need.drop(columns=["region_code", "level", "parent_code", "program", "measure"]).melt(
+            var_name="year", value_name="value").astype({"year": "int64", "value": "float64"})
+    else:
+        cells = result.cells
+        cells = cells[(cells["region_code"] == code) & (cells["program"] == program)]
+        frame = pd.DataFrame({"year": cells["year"].to_numpy(),
+                              "value": cells[measure].astype("float64").where(~cells["suppressed"].astype(bool))
+                              .to_numpy()})
+    frame["complete"] = frame["year"] != result.plan.partial  # only the latest year can be partial
+    return frame.sort_values("year").reset_index(drop=True)
 
 
 def build_outlook_figure(history: pd.DataFrame, row: pd.Series | None, measure: str, lang: str,
@@ -193,7 +231,7 @@ def build_outlook_figure(history: pd.DataFrame, row: pd.Series | None, measure: 
     fig.update_xaxes(type="category")
     fig.update_yaxes(rangemode="tozero")
     return charts.money_axis(fig, pd.concat([history["value"], pd.Series([row["hi_95"]] if row is not None else [])]),
-                             lang) if measure == "amount" else fig
+                             lang) if measure in RUPIAH_MEASURES else fig
 
 
 def build_figure_table(history: pd.DataFrame, row: pd.Series | None, measure: str, lang: str) -> pd.DataFrame:
@@ -237,14 +275,15 @@ def plan_note(result: Outlook, lang: str) -> str:
 # --- In a region's profile -----------------------------------------------------------------------------------------
 
 def render_profile_outlook(release_id: str, code: str, level: str, lang: str) -> None:
-    """Next year's recipients and Rupiah for all programs, with intervals, in a region's profile (kabupaten and up)."""
+    """Next year's recipients, Rupiah paid and Rupiah needed for all programs, with intervals, in a region's profile
+    (kabupaten and up)."""
     if level not in outlook.OUTLOOK_LEVELS:
         return
     result = get_outlook(release_id, ALL_PROGRAMS)
     st.subheader(t("outlook_profile_title", lang, year=result.plan.target))
-    rows = result.projected.set_index(["region_code", "program", "measure"])
+    rows = result.projected.set_index(["region_code", "program", "measure"], drop=False)
     table = []
-    for measure in ("recipients", "amount"):
+    for measure in ("recipients", "amount", outlook.NEED):
         if (code, ALL_PROGRAMS, measure) in rows.index:
             row = rows.loc[(code, ALL_PROGRAMS, measure)]
             table.append({t("metric", lang): t(MEASURE_LABELS[measure], lang),
@@ -252,7 +291,7 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
                               row["forecast"] if row["status"] == outlook.OK else float("nan"), measure, lang),
                           t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
                           t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
-                          t("col_description", lang): _note(row, lang)})
+                          t("col_description", lang): _note(row, lang, result.plan)})
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
 

@@ -1,6 +1,7 @@
 """The needs outlook through the real app on the dashboard tests' four-year release, built with the real commands: the
 page in both languages, its backtest table against an independent recomputation from the published database, the
-projection adding up, "download what I see" and the region profile."""
+projection adding up, the Rupiah needed (per program and for all programs), "download what I see" and the region
+profile."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 import openformat
 from dashboard import export, outlook, outlook_views
-from dashboard.i18n import format_percent, t
+from dashboard.i18n import format_percent, format_rupiah, t
+from published_schema import ALL_PROGRAMS, PROGRAM_CODES
 
 
 @pytest.fixture
@@ -47,14 +49,29 @@ def test_outlook_page_shows_projection_backtest_and_limits(open_outlook, lang: s
     assert t("outlook_synthetic", lang) in limits  # the release was made by the generator
 
 
-def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outlook, published_db: Path) -> None:
+def _published_cells(published_db: Path) -> pd.DataFrame:
+    """Whole-year cells of the country, provinces and kabupaten, all channels, read here with SQL of its own."""
     with duckdb.connect(str(published_db), read_only=True) as con:
-        cells = con.execute(
+        return con.execute(
             "SELECT c.region_code, c.level, r.parent_code, c.program, CAST(c.period AS INTEGER) AS year, "
             "c.suppressed, c.eligible_households, c.recipients, c.amount FROM disbursement_cells c "
             "JOIN regions r ON r.code = c.region_code WHERE c.channel = 'SEMUA' AND length(c.period) = 4 "
             "AND c.level IN ('nasional', 'provinsi', 'kabupaten')").df()
+
+
+def _published_need(cells: pd.DataFrame, code: str, program: str, year: int) -> float:
+    """A program's eligible households x Rupiah per recipient household of `year` (all programs: the sum)."""
+    if program == ALL_PROGRAMS:
+        return sum(_published_need(cells, code, p, year) for p in PROGRAM_CODES)
+    row = cells[(cells["region_code"] == code) & (cells["program"] == program) & (cells["year"] == year)].iloc[0]
+    assert not row["suppressed"]
+    return 0.0 if row["recipients"] == 0 else row["eligible_households"] * row["amount"] / row["recipients"]
+
+
+def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outlook, published_db: Path) -> None:
+    cells = _published_cells(published_db)
     expected = recompute_errors(cells, [2022, 2023, 2024], 2025)
+    assert {"PKH", "SEMUA"} <= set(expected.xs(outlook.NEED, level="measure").index.get_level_values("program"))
     for program in ("SEMUA", "PKH"):
         shown = _table_with(open_outlook(lang="en", program=program), "MAPE")
         # The page lists measures in alphabetical order, each from the country down to kabupaten.
@@ -71,7 +88,7 @@ def test_backtest_table_equals_a_recomputation_from_the_published_db(open_outloo
 def test_projection_adds_up_on_the_published_release(published_db: Path) -> None:
     with duckdb.connect(str(published_db), read_only=True) as con:
         result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
-    projected = result.projected
+    projected = result.projected[result.projected["measure"] != outlook.NEED]  # a need does not add up
     assert result.plan.history == (2022, 2023, 2024, 2025) and result.plan.target == 2026
     kab = projected[projected["level"] == "kabupaten"].groupby(["program", "measure"])["forecast"].sum()
     province = projected[projected["level"] == "provinsi"].set_index(["program", "measure"])["forecast"]
@@ -82,10 +99,65 @@ def test_region_profile_shows_the_projection_from_kabupaten_up(open_outlook) -> 
     at = open_outlook(page="wilayah", region="34.01", lang="en")
     assert t("outlook_profile_title", "en", year=2026) in [s.value for s in at.subheader]
     table = _table_with(at, t("outlook_col_projection", "en", year=2026))
-    assert list(table[t("metric", "en")]) == [t("m_recipients", "en"), t("m_amount", "en")]
+    assert list(table[t("metric", "en")]) == [t("m_recipients", "en"), t("m_amount", "en"), t("m_need", "en")]
     assert (table[t("outlook_col_projection", "en", year=2026)] != "–").all()
     desa = open_outlook(page="wilayah", region="34.01.01.2001", lang="en")
     assert t("outlook_profile_title", "en", year=2026) not in [s.value for s in desa.subheader]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("program", ["PKH", ALL_PROGRAMS])
+def test_rupiah_needed_on_the_page(open_outlook, published_db: Path, program: str, lang: str) -> None:
+    at = open_outlook(lang=lang, region="34", program=program, measure=outlook.NEED)
+    label = t("m_need", lang)
+    assert at.selectbox(key="w_measure").value == outlook.NEED
+    assert label in at.get("plotly_chart")[0].proto.spec  # the chart's title and axis
+    # The province's projection: each program's (reconciled) eligible households x its Rupiah per recipient household
+    # in 2025, summed for all programs.
+    cells = _published_cells(published_db)
+    programs = PROGRAM_CODES if program == ALL_PROGRAMS else (program,)
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
+    expected = 0.0
+    for one in programs:
+        paid = cells.query("region_code == '34' and program == @one and year == 2025").iloc[0]
+        eligible = outlook_views.projection_row(result, "34", one, "eligible_households")
+        assert eligible is not None and eligible["status"] == outlook.OK
+        expected += eligible["forecast"] * paid["amount"] / paid["recipients"]
+    table = _table_with(at, t("outlook_col_projection", lang, year=2026))
+    assert table.iloc[0][t("outlook_col_projection", lang, year=2026)] == format_rupiah(expected, lang)
+    assert table.iloc[0][t("outlook_col_last", lang, year=2025)] == format_rupiah(
+        _published_need(cells, "34", program, 2025), lang)
+    assert (table[t("outlook_col_interval", lang, level=95)] != "").all()
+    note = "outlook_note_need_all" if program == ALL_PROGRAMS else "outlook_note_need"
+    assert table.iloc[0][t("col_description", lang)] == t(note, lang, year=2025)
+    assert t("outlook_need_caption", lang, year=2025) in [c.value for c in at.caption]
+    backtest = _table_with(at, "MAPE")
+    assert sum(v.startswith(label) for v in backtest[t("outlook_col_scored", lang)]) == 3  # one row per level
+    links = [c.value for c in at.code if "proyeksi" in c.value]  # the share links (latest and pinned) carry it
+    assert len(links) == 2 and all("measure=need" in link for link in links)
+
+
+@pytest.mark.parametrize("program", ["PKH", ALL_PROGRAMS])
+def test_download_of_rupiah_needed(published_db: Path, program: str) -> None:
+    """The published line of the need is each year's published eligible households x that year's rate."""
+    cells = _published_cells(published_db)
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        own = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
+    if program == ALL_PROGRAMS:
+        own = outlook_views.make_all_programs_outlook(own, [own])
+    history = outlook_views.history_of(own, "34.01", program, outlook.NEED)
+    row = outlook_views.projection_row(own, "34.01", program, outlook.NEED)
+    assert row is not None and row["status"] == outlook.OK
+    view = {"measure": outlook.NEED, "program": program, "region_code": "34.01"}
+    frame = export.plotted_frame(outlook_views.build_plotted(history, row), export.SERIES_KEYS, "r", view)
+    read = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
+    published = read[read["series"] == "published"]
+    assert list(published["period"]) == [2022, 2023, 2024, 2025]
+    np.testing.assert_allclose(published["value"], [_published_need(cells, "34.01", program, y)
+                                                    for y in (2022, 2023, 2024, 2025)], rtol=1e-9)
+    assert set(read["measure"]) == {outlook.NEED} and (read["status"] == "ok").all()
+    assert read.loc[read["series"] == "projection", "value"].item() == pytest.approx(row["forecast"])
 
 
 def test_download_what_i_see_reads_back_with_pandas_defaults(published_db: Path) -> None:
