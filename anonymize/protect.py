@@ -12,7 +12,7 @@ from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.revisions import earlier_values
 from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
-from anonymize.table import Aggregation, CellTable, Link, Role
+from anonymize.table import Aggregation, CellTable, Link, Relation, Role
 
 log = logging.getLogger(__name__)
 
@@ -503,20 +503,24 @@ def determined(table: CellTable, known: np.ndarray, closure: bool = False) -> np
     either. In a later release, a program's year whose months are all published or empty (PKH pays in four months)
     is determined; with the grand total, so is the last program's national year, and then the region chain under
     it. Hiding such cells protects nothing (their values stay pinned) and left their payment statuses pinned.
+    Relations readers derive from two nesting families count too (CellTable.difference_relations): a year and an
+    earlier release's year-to-date, both published, pin a single new month (the grand total's November complaint
+    statuses in a November continuation were hidden, pinned, and refused the release).
     """
-    out = _determined_once(table, known)
+    relations = [*table.relations, *table.difference_relations()]
+    out = _determined_once(relations, table.n_cells, known)
     while closure and out.any():
         known = known | out
-        more = _determined_once(table, known)
+        more = _determined_once(relations, table.n_cells, known)
         if not more.any():
             break
         out |= more
     return out
 
 
-def _determined_once(table: CellTable, known: np.ndarray) -> np.ndarray:
-    out = np.zeros(table.n_cells, dtype=bool)
-    for relation in table.relations:
+def _determined_once(relations: list[Relation], n_cells: int, known: np.ndarray) -> np.ndarray:
+    out = np.zeros(n_cells, dtype=bool)
+    for relation in relations:
         members_rel = np.concatenate([np.arange(len(relation)), relation.part_relation()])
         members = np.concatenate([relation.total, relation.parts])
         unknown = np.bincount(members_rel, weights=~known[members], minlength=len(relation))

@@ -208,6 +208,52 @@ class CellTable:
                     relations.append(relation)
         return relations
 
+    def difference_relations(self) -> list[Relation]:
+        """Relations every reader derives from two families of one dimension whose parts nest: where a total `u`
+        of family G sums parts that all belong to one total `t` of family F, t = u + (t's other parts). A year
+        (through November) and an earlier release's year-to-date (`2025@10`) give year = 2025@10 + November: with
+        both published, November is pinned though neither relation alone pins it. Only totals with one such `u`
+        are taken. Used to find cells not worth hiding (protect.determined); the attack has both relations
+        already, so these add nothing to it."""
+        relations = []
+        for d, dim in enumerate(self.dimensions):
+            for f_name, f_map in dim.families.items():
+                for g_name, g_map in dim.families.items():
+                    in_g = g_map >= 0
+                    if f_name == g_name or not in_g.any() or (f_map[in_g] < 0).any():
+                        continue
+                    mapping = np.full(len(dim.codes), -1, dtype=np.int64)
+                    nested: dict[int, list[int]] = {}   # F-total -> the G-totals whose parts all sum into it
+                    for u in np.unique(g_map[in_g]):
+                        over = np.unique(f_map[g_map == u])
+                        if len(over) == 1 and f_map[u] < 0:
+                            nested.setdefault(int(over[0]), []).append(int(u))
+                    for t, us in nested.items():
+                        if len(us) == 1:
+                            mapping[us[0]] = t
+                            mapping[(f_map == t) & (g_map != us[0])] = t
+                    relation = self._family_relations(d, dim.name, f"{f_name}-{g_name}", mapping)
+                    if relation is not None:
+                        relations.append(self._where_both_hold(relation, d, g_map, f_name, g_name))
+        return relations
+
+    def _where_both_hold(self, derived: Relation, d: int, g_map: np.ndarray, f_name: str, g_name: str) -> Relation:
+        """The derived relations whose total `t` and part `u` are totals of relations of their own families (a
+        year without month cells at a level says nothing of its months: year = 2025@10 would be false there)."""
+        dim_name = self.dimensions[d].name
+        totals = {family: set(next((r.total.tolist() for r in self.relations
+                                    if r.dimension == dim_name and r.family == family), []))
+                  for family in (f_name, g_name)}
+        part_rel = derived.part_relation()
+        g_totals = np.unique(g_map[g_map >= 0])
+        is_u = np.isin(self.coords[derived.parts, d], g_totals) & np.isin(derived.parts, list(totals[g_name]))
+        has_u = np.bincount(part_rel, weights=is_u, minlength=len(derived)) == 1
+        keep = has_u & np.isin(derived.total, list(totals[f_name]))
+        kept_parts = keep[part_rel]
+        counts = np.bincount(part_rel[kept_parts], minlength=len(derived))[keep]
+        return Relation(derived.dimension, derived.family, derived.total[keep],
+                        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), derived.parts[kept_parts])
+
     def _family_relations(self, d: int, dim_name: str, family: str, mapping: np.ndarray) -> Relation | None:
         total_node = mapping[self.coords[:, d]]
         part_cells = np.flatnonzero(total_node >= 0)

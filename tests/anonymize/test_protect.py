@@ -352,3 +352,42 @@ def test_protect_says_when_even_the_largest_pattern_fails():
     assert not protection.audit.passed
     assert protection.exhausted
     assert protection.suppressed.tolist() == [False, True, True]
+
+
+def test_a_year_and_an_earlier_year_to_date_pin_the_single_month_between_them():
+    """year = Jan + Feb + Mar and 2025@02 = Jan + Feb give year = 2025@02 + Mar (CellTable.difference_relations):
+    with the year and the year-to-date known, March is determined though neither relation alone pins it. Where a
+    region has no month cells (B), its year says nothing of its months, and no such relation is made for it."""
+    from anonymize.protect import determined
+
+    period = Dimension("period", ["2025", "2025-01", "2025-02", "2025-03", "2025@02"])
+    period.add_family("year", {"2025-01": "2025", "2025-02": "2025", "2025-03": "2025"})
+    period.add_family("year_to_02", {"2025-01": "2025@02", "2025-02": "2025@02"})
+    tree = {"K": None, "A": "K", "B": "K"}
+    months = {"2025-01": 4.0, "2025-02": 5.0, "2025-03": 6.0}
+    rows = [{"region": region, "period": p, "complaints": v} for region in ("K", "A") for p, v in months.items()]
+    rows += [{"region": region, "period": p, "complaints": v} for region in ("K", "A", "B")
+             for p, v in (("2025", 15.0), ("2025@02", 9.0))]
+    frame = pd.DataFrame(rows)
+    measures = [MeasureSpec("complaints", Role.SENSITIVE, {"region": SUM, "period": SUM})]
+    table = table_from_frame(frame, [region_dimension(regions(tree)), period], measures, ("complaints",))
+    cell = {(table.dimensions[0].codes[r], table.dimensions[1].codes[p]): i for i, (r, p) in enumerate(table.coords)}
+
+    derived = table.difference_relations()
+    totals = {cell_key for relation in derived for cell_key, i in cell.items() if i in relation.total}
+    assert totals == {("K", "2025"), ("A", "2025")}            # not B: it has no month cells
+    for relation in derived:
+        for k, total in enumerate(relation.total):
+            parts = set(relation.parts[relation.ptr[k]:relation.ptr[k + 1]].tolist())
+            region = table.dimensions[0].codes[table.coords[total, 0]]
+            assert parts == {cell[(region, "2025@02")], cell[(region, "2025-03")]}
+
+    known = np.zeros(table.n_cells, dtype=bool)
+    for key in (("A", "2025"), ("A", "2025@02")):
+        known[cell[key]] = True
+    pinned = determined(table, known)
+    assert pinned[cell[("A", "2025-03")]]                  # year - year-to-date; each relation alone has 3 unknowns
+    assert not pinned[[cell[("A", "2025-01")], cell[("A", "2025-02")]]].any()
+    only_b_year = np.zeros(table.n_cells, dtype=bool)
+    only_b_year[cell[("B", "2025")]] = True
+    assert not determined(table, only_b_year)[cell[("B", "2025@02")]]    # "B's year = B's 2025@02" would be false

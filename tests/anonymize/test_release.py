@@ -283,6 +283,25 @@ def test_a_set_whose_continuation_was_refused_continues(tmp_path, publish_comman
             ("2025-12", True)
 
 
+def test_a_monthly_chain_of_one_kabupaten_publishes_every_month(tmp_path, publish_command, anonymize_cli, run_module):
+    """Kota Yogyakarta alone, October then November, was refused: the grand total (the year through November) and
+    October's year-to-date pin November's national complaint total, and with it its statuses, which were hidden
+    with a small category and stayed pinned ("every cell hidden that may be hidden"). A year and an earlier
+    year-to-date now count as pinning a single new month (CellTable.difference_relations), so November's national
+    total stays published and a category sibling protects the small one. Then December follows."""
+    raw = tmp_path / "raw.duckdb"
+    run_module("data", "generate", "--preset", "demo", "--regions", "34.71", "--seed", "1", "--years", "2025",
+               "--out", raw)
+    current = tmp_path / "published" / DB_NAME
+    for through in ("2025-10", "2025-11", "2025-12"):
+        done = publish_command(raw, current, f"--through={through}")
+        assert done.returncode == 0, done.stderr[-2000:]
+        code, out, _ = anonymize_cli("audit", current)
+        assert code == 0, out
+        with duckdb.connect(str(current), read_only=True) as con:
+            assert con.execute("SELECT data_through FROM release").fetchone() == (through,)
+
+
 def test_the_sparse_set_no_pattern_could_protect_in_december_now_continues(tmp_path, publish_command, anonymize_cli,
                                                                            run_module):
     """The sparse seed-5 set was refused in December: even the largest pattern left 33 values too narrow, 25 of
