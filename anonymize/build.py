@@ -600,8 +600,9 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
 
 
 def pattern_composition(table: ProtectedTable, scope: Scope) -> dict[str, int]:
-    """Hidden cells that were small and hidden partners, for the publisher's benchmarks only: never published
-    (see information_loss)."""
+    """Hidden cells that were small and hidden partners, protect()'s rounds and the cells it hid by escalation, for
+    the publisher's benchmarks only: never published (see information_loss)."""
     current = table.input.frame["period"].isin(scope.periods).to_numpy()
     primary = table.protection.primary & current
-    return {"small": int(primary.sum()), "partners": int((table.protection.suppressed & current & ~primary).sum())}
+    return {"small": int(primary.sum()), "partners": int((table.protection.suppressed & current & ~primary).sum()),
+            "rounds": table.protection.rounds, "escalated": table.protection.escalated}

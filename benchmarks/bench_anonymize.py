@@ -7,12 +7,15 @@
     python benchmarks/bench_anonymize.py --preset demo --years 2022-2026 --after 2025-12
                                         # a year published on top of four published ones (they are carried)
     python benchmarks/bench_anonymize.py --preset demo --after 2025-10     # a continuation: October, then December
+    python benchmarks/bench_anonymize.py --preset demo --years 2025 --after 2025-10,2025-11
+                                        # a monthly chain: October, November, then December
     python benchmarks/bench_anonymize.py --raw nat5.duckdb --after 2024-12 --published /tmp/nat/bansos.duckdb
                                         # keep the release (e.g. for bench_outlook.py --db)
 
-With `--after YYYY-MM`, a first release through that month is published (its seconds printed apart), and the
-figures are those of the release that follows it in the same folder, as a publisher would run them (the
-peak RSS covers both: one process).
+With `--after YYYY-MM`, a first release through that month is published (its seconds, hidden shares, rounds and
+escalated cells on one line), and the figures are those of the release that follows it in the same folder, as a
+publisher would run them (the peak RSS covers all: one process). With several months (`--after 2025-10,2025-11`),
+a release through each is published in turn: a monthly chain.
 
 The aggregation's CPU time is also printed as a ratio to a bare GROUP BY of the same payments (see
 bench_aggregate.py), measured after the publish in the same process.
@@ -70,6 +73,7 @@ def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
     print(f"  {'table':<20} {'cells':>9} {'non-empty':>9} {'hidden':>8} {'small':>7} {'partners':>8} "
           f"{'% hidden':>8} {'LP largest':>10} {'LP solves':>9}")
     small = outcome.composition  # the publisher's own figures: never published
+    print("  " + chain_line(outcome))
     for name, stats in outcome.tables.items():
         print(f"  {name:<20} {stats['cells']:>9,} {stats['nonempty_cells']:>9,} {stats['suppressed']:>8,} "
               f"{small[name]['small']:>7,} {small[name]['partners']:>8,} {stats['share_nonempty_suppressed']:>8.1%} "
@@ -83,6 +87,14 @@ def report(outcome: Published, total_seconds: float, bare_cpu: float) -> None:
           f"hidden values; {outcome.audit['hidden_values']:,} hidden values, "
           f"{outcome.audit['lp_solves']:,} LP solves; protect()'s attack reused (identical system) for "
           f"{len(reused)} of {len(audit)} tables")
+
+
+def chain_line(outcome: Published) -> str:
+    """One release of a chain in a line: per table hidden share, protect()'s rounds and cells hidden by escalation."""
+    return "; ".join(f"{name} {stats['share_nonempty_suppressed']:.1%} hidden, "
+                     f"{outcome.composition[name].get('rounds', 0)} rounds, "
+                     f"{outcome.composition[name].get('escalated', 0):,} escalated"
+                     for name, stats in outcome.tables.items())
 
 
 def print_loss(loss: dict) -> None:
@@ -113,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--geo-dir", type=Path, help="boundary layers (default: none: the boundary pack)")
     parser.add_argument("--threshold", type=int, default=get_settings().threshold)
     parser.add_argument("--years", help="years to generate, e.g. 2021-2025 (default: the preset's)")
-    parser.add_argument("--after", metavar="YYYY-MM",
-                        help="publish through this month first, then measure the release that follows it")
+    parser.add_argument("--after", metavar="YYYY-MM[,YYYY-MM...]",
+                        help="publish through this month first (through each, in turn: a monthly chain), then "
+                             "measure the release that follows")
     parser.add_argument("--debug", action="store_true", help="log the attack's stages (counts only)")
     parser.add_argument("--published", type=Path,
                         help="publish into this file and keep it (default: a temporary folder, removed after)")
@@ -123,12 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         raw = raw_database(args, Path(folder))
         geo_dir = args.geo_dir or Path(folder) / "no-geo"
         current = args.published or Path(folder) / "published" / "bansos.duckdb"
-        if args.after:
+        for month in args.after.split(",") if args.after else []:
             start = time.perf_counter()
-            first = publish(raw, current, args.threshold, args.after, geo_dir, keep=2)
-            print(f"  first release {first.release_id} (data through {first.data_through}, years "
-                  f"{', '.join(map(str, sorted(first.years)))}) in {time.perf_counter() - start:.1f} s; "
-                  "the figures below are the next release's")
+            earlier = publish(raw, current, args.threshold, month.strip(), geo_dir, keep=2)
+            print(f"  release {earlier.release_id} (data through {earlier.data_through}, years "
+                  f"{', '.join(map(str, sorted(earlier.years)))}) in {time.perf_counter() - start:.1f} s; "
+                  f"{chain_line(earlier)}; the figures below are the last release's")
         start = time.perf_counter()
         outcome = publish(raw, current, args.threshold, None, geo_dir, keep=2)
         total = time.perf_counter() - start
