@@ -153,6 +153,11 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
     # The month of `2025-04`, `2025-04@10` (an earlier version) and `2025-04+10` (its late records); 0 otherwise.
     month = pd.to_numeric(frame["period"].astype(str).str.extract(r"^\d{4}-(\d{2})")[0], errors="coerce")
     month = month.fillna(0).to_numpy(dtype=int)
+    # A year-to-date of an earlier release (`2025@06`) spans its months only: asked the months after it as well,
+    # its Rupiah had to range wider than in its own release (Kulon Progo's July release was refused for BLT Dana
+    # Desa desa Rupiah of 2025@06 asked Rp32.4M where June had asked, and protected, Rp27M).
+    through = pd.to_numeric(frame["period"].astype(str).str.extract(r"^\d{4}@(\d{2})$")[0], errors="coerce")
+    through = through.fillna(12).to_numpy(dtype=int)
     unit = np.zeros(len(frame))
     month_cells = _month_cells(frame)
     for program in FIXED_MONTHLY_BENEFIT:
@@ -167,7 +172,7 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
         else:
             by_month = np.full(13, largest)
         year_unit = np.minimum(knowledge.year_total_per_household(program, year),
-                               _paid_months_most(month_cells, mine, by_month * per_month, is_year))
+                               _paid_months_most(month_cells, mine, by_month * per_month, is_year, through))
         per_household = np.where(is_year, year_unit, by_month[month] * per_month)
         unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
     smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
@@ -188,12 +193,12 @@ def _month_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndar
 
 
 def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], mine: np.ndarray,
-                      most_a_month: np.ndarray, is_year: np.ndarray) -> np.ndarray:
+                      most_a_month: np.ndarray, is_year: np.ndarray, through: np.ndarray) -> np.ndarray:
     """Per row (used where `is_year` and the row is the program's, `mine`): the most one household can get in
-    the months that may hold payments, i.e. `most_a_month` (index 1-12, Rp) summed over the months whose cell of
-    the same region, program and channel is not empty (`month_cells`, from _month_cells); inf where the region
-    has no month cells (the caller keeps the year's total). A desa/kelurahan (no month cells) takes its
-    kecamatan's months.
+    the months that may hold payments, i.e. `most_a_month` (index 1-12, Rp) summed over the months up to the
+    row's `through` month (12 for a year, k for a year-to-date `2025@k`) whose cell of the same region, program
+    and channel is not empty (`month_cells`, from _month_cells); inf where the region has no month cells (the
+    caller keeps the year's total). A desa/kelurahan (no month cells) takes its kecamatan's months.
 
     Empty cells are always published (0 everywhere), so every reader knows which months paid nothing: a year
     whose months are mostly empty cannot reach (threshold - 1) times the year's whole total, and asking it to
@@ -206,14 +211,19 @@ def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], 
     is_month = (month > 0) & mine
     if not is_month.any() or not (is_year & mine).any():
         return out
-    months = keys[is_month].assign(most=np.where(paid[is_month], most_a_month[month[is_month]], 0.0))
-    most = months.groupby(["region", "channel"])["most"].sum()
-    years = keys[is_year & mine]
-    own = pd.MultiIndex.from_frame(years)
-    parent = pd.MultiIndex.from_arrays([years["region"].str.rsplit(".", n=1).str[0], years["channel"]])
-    found = most.reindex(own).to_numpy()
-    found = np.where(np.isnan(found), most.reindex(parent).to_numpy(), found)
-    out[np.flatnonzero(is_year & mine)] = np.where(np.isnan(found), np.inf, found)
+    months = keys[is_month].assign(month=month[is_month],
+                                   most=np.where(paid[is_month], most_a_month[month[is_month]], 0.0))
+    # (region, channel) x month 1-12, summed up to each month.
+    by_month = months.pivot_table(index=["region", "channel"], columns="month", values="most", aggfunc="sum")
+    cumulative = by_month.reindex(columns=range(1, 13)).fillna(0.0).cumsum(axis=1)
+    rows = np.flatnonzero(is_year & mine)
+    years = keys.iloc[rows]
+    upto = through[rows] - 1
+    own = cumulative.reindex(pd.MultiIndex.from_frame(years)).to_numpy()
+    parent = cumulative.reindex(pd.MultiIndex.from_arrays([years["region"].str.rsplit(".", n=1).str[0],
+                                                            years["channel"]])).to_numpy()
+    found = np.where(np.isnan(own[:, 0:1]), parent, own)[np.arange(len(rows)), upto]
+    out[rows] = np.where(np.isnan(found), np.inf, found)
     return out
 
 

@@ -242,6 +242,26 @@ def test_a_year_paid_in_few_months_asks_the_width_of_those_months():
         9 * 300_000
 
 
+def test_an_earlier_year_to_date_asks_the_width_its_own_release_asked():
+    """June's release protected the year through June with the months through June (one household: at most
+    Rp900k + 300k + 300k + 900k + 300k + 300k); in July that cell is `2025@06` and was asked the width of every month
+    present, July's too (capped at the year's Rp3.6M): Kulon Progo's July release was refused for it, since no
+    pattern can widen a cell June already published around."""
+    months = blt_months("34.01.03", set(range(1, 8)))[lambda f: f["period"] <= "2025-07"]
+    year_cells = pd.DataFrame({"region": ["34.01.03", "34.01.03", "34.01.03.2001"], "program": "BLT_DD",
+                               "period": ["2025", "2025@06", "2025@06"], "channel": "SEMUA",
+                               "recipients": [7, 6, 6], "amount": [2_100_000, 1_800_000, 1_800_000]})
+    frame = pd.concat([months, year_cells], ignore_index=True)
+    widths = amount_widths(frame, THRESHOLD, 2025) * AMOUNT_UNIT
+    by_period = dict(zip(frame["period"] + "/" + frame["region"], widths, strict=True))
+    june = 900_000 + 300_000 + 300_000 + 900_000 + 300_000 + 300_000
+    assert by_period["2025@06/34.01.03"] == by_period["2025@06/34.01.03.2001"] == 9 * june
+    assert by_period["2025/34.01.03"] == 9 * 3_600_000             # through July: Rp3.9M of months, capped
+    # June's own release (months through June) asked the same of its year
+    june_release = pd.concat([months[months["period"] <= "2025-06"], year_cells.iloc[:1]], ignore_index=True)
+    assert amount_widths(june_release, THRESHOLD, 2025)[-1] * AMOUNT_UNIT == 9 * june
+
+
 def test_a_value_a_published_link_forces_to_zero_is_known_zero():
     """Kecamatan A paid nothing in any month (its month cells are published zeros), so a reader knows its
     year's paid payments and recipients are 0, hence its eligible paid (at most the recipients; not published by

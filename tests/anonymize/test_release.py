@@ -283,17 +283,23 @@ def test_a_set_whose_continuation_was_refused_continues(tmp_path, publish_comman
             ("2025-12", True)
 
 
-def test_a_monthly_chain_of_one_kabupaten_publishes_every_month(tmp_path, publish_command, anonymize_cli, run_module):
-    """Kota Yogyakarta alone, October then November, was refused: the grand total (the year through November) and
-    October's year-to-date pin November's national complaint total, and with it its statuses, which were hidden
-    with a small category and stayed pinned ("every cell hidden that may be hidden"). A year and an earlier
-    year-to-date now count as pinning a single new month (CellTable.difference_relations), so November's national
-    total stays published and a category sibling protects the small one. Then December follows."""
+@pytest.mark.parametrize(("regions", "months"), [("34.71", ("2025-10", "2025-11", "2025-12")),
+                                                 ("34.01", ("2025-06", "2025-07"))])
+def test_a_monthly_chain_of_one_kabupaten_publishes_every_month(tmp_path, publish_command, anonymize_cli, run_module,
+                                                               regions, months):
+    """Month after month on one kabupaten (demo, seed 1), each release passing the audit. Both were refused:
+    - Kota Yogyakarta in November: the grand total (the year through November) and October's year-to-date pin
+      November's national complaint total, and with it its statuses, which were hidden with a small category and
+      stayed pinned ("every cell hidden that may be hidden"). A year and an earlier year-to-date now count as
+      pinning a single new month (CellTable.difference_relations), so that total stays published and a category
+      sibling protects the small one.
+    - Kulon Progo in July: desa BLT Dana Desa Rupiah of `2025@06` were asked the width of the months through July
+      (tables.amount_widths), more than June had asked and protected; a year-to-date now asks its own months'."""
     raw = tmp_path / "raw.duckdb"
-    run_module("data", "generate", "--preset", "demo", "--regions", "34.71", "--seed", "1", "--years", "2025",
+    run_module("data", "generate", "--preset", "demo", "--regions", regions, "--seed", "1", "--years", "2025",
                "--out", raw)
     current = tmp_path / "published" / DB_NAME
-    for through in ("2025-10", "2025-11", "2025-12"):
+    for through in months:
         done = publish_command(raw, current, f"--through={through}")
         assert done.returncode == 0, done.stderr[-2000:]
         code, out, _ = anonymize_cli("audit", current)
