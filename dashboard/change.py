@@ -224,7 +224,8 @@ def format_change(value: float, status: str, metric: str, kind: str, lang: str, 
     if status == HIDDEN:
         if np.isfinite(lower) and np.isfinite(upper):
             return i18n.hidden_range_label(lang, format_number(lower, metric, kind, lang),
-                                           format_number(upper, metric, kind, lang))
+                                           format_number(upper, metric, kind, lang),
+                                           exact=bool(np.isclose(lower, upper, rtol=0, atol=1e-9)))
         return i18n.hidden_label(lang, threshold)
     if status == OK and np.isfinite(value):
         return format_number(value, metric, kind, lang)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import textwrap
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -89,9 +90,20 @@ def build_lines(frame: pd.DataFrame, lang: str, title: str, y_title: str = "", m
 
 
 def build_sparkline(frame: pd.DataFrame, lang: str, title: str) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=[i18n.format_month_short(p, lang) for p in frame["period"]], y=frame["value"],
-                               mode="lines+markers", connectgaps=False, hovertext=frame["label"], hoverinfo="text",
-                               line={"color": QUALITATIVE[0], "width": 2}, fill="tozeroy"))
+    """A filled line per run of shown months: Plotly's fill to zero bridges a hidden month (NaN) even with
+    connectgaps off (a new user saw April joined to July across a hidden May and June), so each run is a trace."""
+    months = [i18n.format_month_short(p, lang) for p in frame["period"]]
+    shown = frame["value"].notna().to_numpy()
+    run = np.cumsum(np.r_[True, shown[1:] != shown[:-1]])[:len(shown)]   # a number per run of shown or hidden months
+    fig = go.Figure()
+    for number in np.unique(run[shown]):
+        part = run == number
+        fig.add_trace(go.Scatter(x=[m for m, inside in zip(months, part, strict=True) if inside],
+                                 y=frame["value"][part], mode="lines+markers", hovertext=frame["label"][part],
+                                 hoverinfo="text", line={"color": QUALITATIVE[0], "width": 2}, fill="tozeroy"))
+    # Every month on the axis, hidden ones too, in order.
+    fig.update_xaxes(categoryorder="array", categoryarray=months, type="category")
+    fig.add_trace(go.Scatter(x=months, y=[None] * len(months), mode="lines", hoverinfo="skip", showlegend=False))
     fig = _layout(fig, lang, title, height=200)
     fig.update_layout(showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return money_axis(fig, frame["value"], lang)

@@ -38,6 +38,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "hidden_tooltip": ("disembunyikan (sel kecil atau pelindungnya)", "hidden (a small cell or one protecting it)"),
     # A hidden value's published range: what anyone can work out from the published figures, so it says nothing new.
     "hidden_between": ("disembunyikan (antara {low} dan {high})", "hidden (between {low} and {high})"),
+    "hidden_derivable": ("disembunyikan, tetapi terhitung dari angka lain: {value}",
+                         "hidden, but other figures give it: {value}"),
+    "hidden_about": ("disembunyikan (sekitar {value})", "hidden (about {value})"),
     "hidden_range_note": (
         "Rentang di samping nilai yang disembunyikan dihitung hanya dari angka yang diterbitkan: siapa pun bisa "
         "menghitungnya, jadi tidak membuka apa pun.",
@@ -695,14 +698,21 @@ def hidden_label(lang: str, threshold: int | None = None) -> str:
     return t("hidden", lang)
 
 
-def hidden_range_label(lang: str, low: str, high: str) -> str:
-    """'disembunyikan (antara 180 dan 260 keluarga)': a hidden value with its published range, both ends as shown."""
+def hidden_range_label(lang: str, low: str, high: str, exact: bool = False) -> str:
+    """'disembunyikan (antara 180 dan 260 keluarga)': a hidden value with its published range, both ends as shown.
+    A range of one value (`exact`: its ends are equal) is a cell hidden only to protect others whose value the
+    published figures give anyway (the audit lets such a cell be pinned: it is shown not to be small); it says
+    so rather than "between 498 and 498". Ends that only look equal once rounded read "about"."""
+    if exact:
+        return t("hidden_derivable", lang, value=low)
+    if low == high:
+        return t("hidden_about", lang, value=low)
     return t("hidden_between", lang, low=low, high=high)
 
 
 def is_hidden_label(text: str, lang: str) -> bool:
     """Whether a shown value is the hidden label, with or without its range."""
-    return text == t("hidden", lang) or text.startswith(t("hidden", lang) + " (")
+    return text == t("hidden", lang) or text.startswith((t("hidden", lang) + " (", t("hidden", lang) + ","))
 
 
 def hidden_note(lang: str, threshold: int) -> str:

@@ -159,8 +159,11 @@ def format_value(value: float, status: str, metric: str, norm: str, lang: str, t
 def hidden_between(lower: float, upper: float, lang: str, unit: str | None) -> str:
     """A hidden value with its published range: 'disembunyikan (antara 180 dan 260 keluarga)' for a count (`unit`:
     its i18n key, e.g. unit_households), 'hidden (between Rp35.4 M and Rp787.3 M)' for Rupiah (`unit` None)."""
+    exact = bool(np.isclose(lower, upper, rtol=0, atol=0.5))
     if unit is None:
-        return i18n.hidden_range_label(lang, i18n.format_rupiah(lower, lang), i18n.format_rupiah(upper, lang))
+        return i18n.hidden_range_label(lang, i18n.format_rupiah(lower, lang), i18n.format_rupiah(upper, lang), exact)
+    if exact:
+        return i18n.hidden_range_label(lang, i18n.t(unit, lang, n=i18n.format_int(lower, lang)), "", exact)
     return i18n.hidden_range_label(lang, i18n.format_int(lower, lang),
                                    i18n.t(unit, lang, n=i18n.format_int(upper, lang)))
 

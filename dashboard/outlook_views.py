@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, db, i18n, outlook, queries
+from dashboard import browser, charts, components, db, i18n, outlook, queries
 from dashboard.i18n import t
 from published_schema import ALL_CHANNELS, ALL_PROGRAMS, NATIONAL_CODE, PROGRAM_CODES
 
@@ -292,7 +292,8 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
                           t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
                           t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
                           t("col_description", lang): _note(row, lang, result.plan)})
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    # Stacked on a phone like the profile's other tables (the intervals were cut off at 390 px).
+    components.render_table(pd.DataFrame(table), t("metric", lang), browser.known_width() < browser.NARROW)
     st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
 
 

@@ -644,3 +644,33 @@ def test_a_map_of_few_values_has_no_empty_classes_in_its_key():
     assert len(edges) - 1 == 2 and sorted(classes) == [0, 1]
     items = maps.legend_items(edges, lambda v: f"{v:,.0f}", "id", 10)
     assert len(items) == 2 + 2      # two classes, then the hidden and not-published swatches
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_hidden_value_the_published_figures_pin_says_so_instead_of_a_range_of_one_value(lang):
+    """A new user read "disembunyikan (antara 498 dan 498 keluarga)": a partner whose published range is one
+    value (the audit lets a cell shown not to be small be pinned). It now says the other figures give it."""
+    from dashboard import change
+
+    pinned = metrics.hidden_between(498, 498, lang, "unit_households")
+    assert pinned == i18n.t("hidden_derivable", lang, value=i18n.t("unit_households", lang, n="498"))
+    assert i18n.is_hidden_label(pinned, lang)
+    wide = metrics.hidden_between(180, 260, lang, "unit_households")
+    assert wide == i18n.t("hidden_between", lang, low="180", high=i18n.t("unit_households", lang, n="260"))
+    rupiah = metrics.hidden_between(3_300_000_000, 3_300_000_000, lang, None)
+    assert rupiah == i18n.t("hidden_derivable", lang, value=i18n.format_rupiah(3_300_000_000, lang))
+    # Ends that differ but print alike once rounded are "about", never "between x and x" nor "given".
+    close = metrics.hidden_between(3_301_000_000, 3_302_000_000, lang, None)
+    assert close == i18n.t("hidden_about", lang, value=i18n.format_rupiah(3_301_000_000, lang))
+    assert change.format_change(np.nan, change.HIDDEN, "recipients", "abs", lang, 10, -6.0, -6.0) == \
+        i18n.t("hidden_derivable", lang, value="−6")
+
+
+def test_the_overview_sparkline_leaves_hidden_months_unfilled():
+    """The filled line joined April to July across a hidden May and June (Plotly fills to zero across NaN)."""
+    frame = pd.DataFrame({"period": ["2025-03", "2025-04", "2025-05", "2025-06", "2025-07"],
+                          "value": [530e6, 536e6, np.nan, np.nan, 538e6], "label": list("abcde")})
+    fig = charts.build_sparkline(frame, "id", "t")
+    filled = [trace for trace in fig.data if trace.fill == "tozeroy"]
+    assert [list(trace.x) for trace in filled] == [["Mar 2025", "Apr 2025"], ["Jul 2025"]]
+    assert list(fig.layout.xaxis.categoryarray) == ["Mar 2025", "Apr 2025", "Mei 2025", "Jun 2025", "Jul 2025"]

@@ -120,7 +120,8 @@ def test_map_at_desa_level_switches_to_the_year(open_page):
 def _suppressed_desa(published) -> tuple[str, str]:
     code, kecamatan = published.execute(
         "SELECT c.region_code, r.kecamatan_code FROM disbursement_cells c JOIN regions r ON r.code = c.region_code "
-        "WHERE c.level = 'desa' AND c.program = 'SEMUA' AND c.suppressed ORDER BY 1 LIMIT 1").fetchone()
+        "WHERE c.level = 'desa' AND c.program = 'SEMUA' AND c.suppressed AND c.period = '2025' "
+        "AND c.recipients_lower < c.recipients_upper ORDER BY 1 LIMIT 1").fetchone()
     return code, kecamatan
 
 
