@@ -25,8 +25,9 @@ class ProtectionRules:
     (a count shown to be below it is shown to be small) — or a lower bound of at least the threshold (shown to
     be large: no small count is disclosed, as when a cell is published; the protection interval is the
     sensitive cells' requirement, as in tau-ARGUS). Sub-counts (failed, late...): never pinned to a non-zero
-    value. Rupiah (units of Rp1,000): per cell, `amount_width`; where `amount_fixed` is False the amount only must
-    not be pinned to a non-zero value. A value pinned to zero passes only where a published total shows it.
+    value, unless their cell is shown large. Rupiah (units of Rp1,000): per cell, `amount_width`; where
+    `amount_fixed` is False the amount only must not be pinned to a non-zero value. A value pinned to zero passes
+    only where a published total shows it.
     """
 
     threshold: int
@@ -51,9 +52,14 @@ class ProtectionRules:
                 else:
                     liftable[mine] = True       # payment counts: see below
             elif spec.role is Role.DETAIL:
-                # Sub-counts (failed, late...) are never lifted: pinning one to a non-zero value says that many
-                # payments failed, whatever the cell's size.
+                # Sub-counts (failed, late, a status...) must not be pinned to a non-zero value, unless the cell
+                # is shown not to be small: then pinning them says what publishing the cell would say (as for
+                # payments and Rupiah below). A small cell's sub-counts are never lifted (its count's lower bound
+                # is below the threshold), and they are attacked with the partner's, so a partner's pinned
+                # sub-count that narrowed a small cell's fails that cell's own value. (Kota Kupang's August release
+                # was refused for a partner's proposal status, 3 of 286, that its published year-to-date gave.)
                 width[mine], lenient[mine] = 1.0, True
+                liftable[mine] = True
             else:
                 width[mine] = self.amount_width.get(spec.name, np.ones(table.n_cells))[cells]
                 fixed = self.amount_fixed.get(spec.name, np.zeros(table.n_cells, bool))[cells]

@@ -284,7 +284,8 @@ def test_a_set_whose_continuation_was_refused_continues(tmp_path, publish_comman
 
 
 @pytest.mark.parametrize(("regions", "months"), [("34.71", ("2025-10", "2025-11", "2025-12")),
-                                                 ("34.01", ("2025-06", "2025-07"))])
+                                                 ("34.01", ("2025-06", "2025-07")),
+                                                 ("53.71", ("2025-07", "2025-08"))])
 def test_a_monthly_chain_of_one_kabupaten_publishes_every_month(tmp_path, publish_command, anonymize_cli, run_module,
                                                                regions, months):
     """Month after month on one kabupaten (demo, seed 1), each release passing the audit. Both were refused:
@@ -294,7 +295,10 @@ def test_a_monthly_chain_of_one_kabupaten_publishes_every_month(tmp_path, publis
       pinning a single new month (CellTable.difference_relations), so that total stays published and a category
       sibling protects the small one.
     - Kulon Progo in July: desa BLT Dana Desa Rupiah of `2025@06` were asked the width of the months through July
-      (tables.amount_widths), more than June had asked and protected; a year-to-date now asks its own months'."""
+      (tables.amount_widths), more than June had asked and protected; a year-to-date now asks its own months'.
+    - Kota Kupang in August: usul's year `diverifikasi` (3 of 286 proposals, a partner shown not small) was pinned
+      by the grand total and July's year-to-date, and a sub-count was never allowed pinned to a non-zero value; a
+      cell shown large may now have its sub-counts pinned, as its payments and Rupiah (ProtectionRules)."""
     raw = tmp_path / "raw.duckdb"
     run_module("data", "generate", "--preset", "demo", "--regions", regions, "--seed", "1", "--years", "2025",
                "--out", raw)
