@@ -38,7 +38,7 @@ export.render_downloads(outlook_views.build_plotted(history, row), export.SERIES
                         "outlook_chart", "proyeksi", view)
 st.caption(outlook_views.plan_note(result, ctx.lang))
 if measure == NEED:
-    st.caption(t("outlook_need_caption", ctx.lang, year=result.plan.history[-1] if result.plan.history else "–"))
+    st.caption(t("outlook_need_caption", ctx.lang, year=result.plan.last or "–"))
 
 st.subheader(t("outlook_table_title", ctx.lang, year=result.plan.target))
 codes = outlook_views.outlook_rows(result, code, region["level"])

@@ -72,8 +72,13 @@ class Plan:
     partial: int | None  # the latest published year, left out because it is not complete
 
     @property
+    def last(self) -> int | None:
+        """The last history year (None without history)."""
+        return self.history[-1] if self.history else None
+
+    @property
     def steps(self) -> int:
-        return self.target - self.history[-1] if self.history else 0
+        return self.target - self.last if self.last is not None else 0
 
 
 def complete_years(last_months: Mapping[int, int]) -> list[int]:
@@ -281,7 +286,7 @@ def need_forecasts(projected: pd.DataFrame, cells: pd.DataFrame, plan: Plan) -> 
     Never reconciled; forecast and bounds 0 for no data, NaN for every status but ok."""
     eligible = projected[projected["measure"] == "eligible_households"].set_index(_KEYS)
     need = eligible.assign(measure=NEED, reconciled=False)
-    last = plan.history[-1] if plan.history else None
+    last = plan.last
     history = _by_measure(cells, plan.history)
     rate = _rate(history["amount"][last], history["recipients"][last]) if last is not None else pd.Series(dtype=float)
     need["rate"] = rate.reindex(need.index)

@@ -112,7 +112,7 @@ def _interval(row: pd.Series, level: int, measure: str, lang: str) -> str:
 
 def _note(row: pd.Series, lang: str, plan: outlook.Plan) -> str:
     """What a row's status says; a need (never reconciled: rates differ by region) says how it is made."""
-    year = plan.history[-1] if plan.history else "–"
+    year = plan.last or "–"
     if row["status"] in _STATUS_NOTES:
         return t(_STATUS_NOTES[row["status"]], lang, year=year)
     if row["measure"] == outlook.NEED:
@@ -162,7 +162,7 @@ def build_projection_table(result: Outlook, codes: list[str], names: dict[str, s
             continue
         row = rows.loc[(code, program, measure)]
         table.append({t("region", lang): names.get(code, code),
-                      t("outlook_col_last", lang, year=plan.history[-1] if plan.history else "–"):
+                      t("outlook_col_last", lang, year=plan.last or "–"):
                           format_value(row["last_value"], measure, lang),
                       t("outlook_col_projection", lang, year=plan.target): format_value(
                           row["forecast"] if row["status"] == outlook.OK else float("nan"), measure, lang),
