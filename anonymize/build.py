@@ -246,6 +246,9 @@ def _protect_each(tasks: list[_YearTask], processes: int) -> Iterator[BuildResul
 @contextmanager
 def _raw(raw_db: Path, memory_limit: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(raw_db), read_only=True, config={"memory_limit": memory_limit} if memory_limit else {})
+    # DuckDB's own bar would interleave with our progress lines (two year processes share stderr) and spam
+    # log files; our stages report progress themselves.
+    con.execute("SET enable_progress_bar = false")
     try:
         yield con
     finally:

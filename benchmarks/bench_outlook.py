@@ -11,6 +11,7 @@ The first line is the libraries' import (statsmodels, hierarchicalforecast): pai
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,11 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import streamlit.runtime.caching.cache_data_api  # noqa: E402,F401  (creates the logger silenced below)
+
+# Each cached reader warns, when it is defined, that no Streamlit server runs; here none should.
+logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 from dashboard import outlook, outlook_views  # noqa: E402
 from published_schema import PROGRAM_CHOICES  # noqa: E402
