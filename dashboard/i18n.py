@@ -316,6 +316,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "outlook_col_year": ("Tahun", "Year"),
     "outlook_note_hidden": ("tidak diproyeksikan: riwayatnya memuat angka yang disembunyikan",
                             "not projected: its history has a hidden value"),
+    "outlook_note_none": ("nol di setiap tahun yang diterbitkan, jadi diproyeksikan nol (mis. BLT Dana Desa di kota, "
+                          "yang tidak punya desa)",
+                          "zero in every published year, so projected as zero (e.g. BLT Dana Desa in a city, which "
+                          "has no desa)"),
     "outlook_note_short": ("tidak diproyeksikan: kurang dari tiga tahun lengkap",
                            "not projected: fewer than three complete years"),
     "outlook_note_unreconciled": (
@@ -670,6 +674,25 @@ def format_rupiah(value: float, lang: str, short: bool = True) -> str:
         if abs(value) >= scale:
             return f"Rp{value / scale:,.1f} {suffix}".replace(".0 ", " ")
     return f"Rp{round(value):,}"
+
+
+#: Scales of `format_rupiah_digits`, largest first: (size, Indonesian unit, English unit).
+_RUPIAH_SCALES = ((1e12, "T", "T"), (1e9, "M", "B"), (1e6, "jt", "M"), (1e3, "rb", "K"))
+
+
+def format_rupiah_digits(value: float, lang: str, digits: int = 3) -> str:
+    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32 T, Rp987 jt / Rp987 M. For
+    figures read side by side (a projection and its bounds), where `format_rupiah`'s one decimal can print two
+    different bounds alike (Rp1,3 T and Rp1,3 T)."""
+    # Rounded first, so that 999,96 jt reads as Rp1,00 M rather than Rp1.000 jt.
+    size = float(f"{abs(value):.{digits}g}")
+    sign = "-" if value < 0 and size > 0 else ""
+    for scale, unit_id, unit_en in _RUPIAH_SCALES:
+        if size >= scale:
+            scaled = size / scale
+            places = max(digits - len(str(int(scaled))), 0)
+            return f"{sign}Rp{format_decimal(scaled, lang, places)} {unit_id if lang == 'id' else unit_en}"
+    return f"{sign}Rp{format_int(abs(value), lang)}"
 
 
 def format_period(period: str, lang: str) -> str:

@@ -21,7 +21,7 @@ MEASURE_LABELS = {"recipients": "m_recipients", "amount": "m_amount", "eligible_
 RUPIAH_MEASURES = ("amount", outlook.NEED)
 #: What the status of a series says in its row (`ok` says nothing; an unreconciled row says so on its own).
 _STATUS_NOTES = {outlook.HIDDEN: "outlook_note_hidden", outlook.SHORT: "outlook_note_short",
-                 outlook.NO_DATA: "no_data", outlook.NO_RATE: "outlook_note_no_rate"}
+                 outlook.NO_DATA: "outlook_note_none", outlook.NO_RATE: "outlook_note_no_rate"}
 
 
 def year_cells(con: queries.Connection) -> pd.DataFrame:
@@ -99,15 +99,23 @@ def get_outlook(release_id: str, program: str) -> Outlook:
 # --- Views --------------------------------------------------------------------------------------------------------
 
 def format_value(value: float, measure: str, lang: str) -> str:
+    """A count in whole households; Rupiah in three significant digits, so that a projection and its bounds, read
+    side by side, do not print alike (one decimal made Rp1,3 T of both Rp1,32 T and Rp1,25 T)."""
     if pd.isna(value):
         return "–"
-    return i18n.format_rupiah(value, lang) if measure in RUPIAH_MEASURES else i18n.format_int(value, lang)
+    return i18n.format_rupiah_digits(value, lang) if measure in RUPIAH_MEASURES else i18n.format_int(value, lang)
 
 
 def _interval(row: pd.Series, level: int, measure: str, lang: str) -> str:
     if row["status"] != outlook.OK:
         return "–"
     return f"{format_value(row[f'lo_{level}'], measure, lang)} – {format_value(row[f'hi_{level}'], measure, lang)}"
+
+
+def _projection(row: pd.Series, measure: str, lang: str) -> str:
+    """The projection; zero where the series was zero in every year (its note says so), '–' where not projected."""
+    return format_value(row["forecast"] if row["status"] in (outlook.OK, outlook.NO_DATA) else float("nan"), measure,
+                        lang)
 
 
 def _note(row: pd.Series, lang: str, plan: outlook.Plan) -> str:
@@ -164,8 +172,7 @@ def build_projection_table(result: Outlook, codes: list[str], names: dict[str, s
         table.append({t("region", lang): names.get(code, code),
                       t("outlook_col_last", lang, year=plan.last or "–"):
                           format_value(row["last_value"], measure, lang),
-                      t("outlook_col_projection", lang, year=plan.target): format_value(
-                          row["forecast"] if row["status"] == outlook.OK else float("nan"), measure, lang),
+                      t("outlook_col_projection", lang, year=plan.target): _projection(row, measure, lang),
                       t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
                       t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
                       t("col_description", lang): _note(row, lang, plan)})
@@ -240,15 +247,17 @@ def build_figure_table(history: pd.DataFrame, row: pd.Series | None, measure: st
               else i18n.hidden_label(lang)} for y, v in zip(history.loc[history["complete"], "year"],
                                                            history.loc[history["complete"], "value"], strict=True)]
     if row is not None and row["status"] == outlook.OK:
+        intervals = "; ".join(f"{level}%: {_interval(row, level, measure, lang)}" for level in outlook.INTERVALS)
         lines.append({t("outlook_col_year", lang): t("outlook_col_projection", lang, year=int(row["target_year"])),
-                      t("col_value", lang): f"{format_value(row['forecast'], measure, lang)} "
-                                            f"(95%: {_interval(row, 95, measure, lang)})"})
+                      t("col_value", lang): f"{format_value(row['forecast'], measure, lang)} ({intervals})"})
     return pd.DataFrame(lines)
 
 
 def build_plotted(history: pd.DataFrame, row: pd.Series | None) -> pd.DataFrame:
     """What the chart plots, for "download what I see": period (the year), series (`published`, `projection`,
-    `lower_80`, `upper_80`, `lower_95`, `upper_95`), value, status (hidden where a published year is hidden)."""
+    `lower_80`, `upper_80`, `lower_95`, `upper_95`), value, status (hidden where a published year is hidden).
+    Values are whole: households are counted, Rupiah have no smaller unit, and a projection's decimals are noise
+    (297188.666667 households read as a precision the model does not have)."""
     done = history[history["complete"]]
     frame = pd.DataFrame({"period": done["year"].astype(str), "series": "published", "value": done["value"],
                           "status": ["ok" if pd.notna(v) else "hidden" for v in done["value"]]})
@@ -259,6 +268,7 @@ def build_plotted(history: pd.DataFrame, row: pd.Series | None) -> pd.DataFrame:
                                                      for end, column in (("lower", "lo"), ("upper", "hi"))}
         frame = pd.concat([frame, pd.DataFrame({"period": year, "series": list(bounds), "value": list(bounds.values()),
                                                 "status": "ok"})], ignore_index=True)
+    frame["value"] = frame["value"].round().astype("Int64")
     return frame
 
 
@@ -287,8 +297,8 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
         if (code, ALL_PROGRAMS, measure) in rows.index:
             row = rows.loc[(code, ALL_PROGRAMS, measure)]
             table.append({t("metric", lang): t(MEASURE_LABELS[measure], lang),
-                          t("outlook_col_projection", lang, year=result.plan.target): format_value(
-                              row["forecast"] if row["status"] == outlook.OK else float("nan"), measure, lang),
+                          t("outlook_col_projection", lang, year=result.plan.target): _projection(row, measure,
+                                                                                                   lang),
                           t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
                           t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
                           t("col_description", lang): _note(row, lang, result.plan)})
