@@ -34,7 +34,7 @@ for title, figures in views.headline_rows(headlines, ctx.lang):
         st.markdown(f"**{title}**")
     for start in range(0, len(figures), 3):  # one row of columns per three figures: a phone stacks them in order
         for column, (label, value) in zip(st.columns(3), figures[start:start + 3], strict=False):
-            column.metric(label, value)
+            components.render_metric(column, label, value, ctx.lang)
 if any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
 yearly.render_changes(ctx, code, program, period)

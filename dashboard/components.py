@@ -83,6 +83,17 @@ def render_table(table, measure: str, narrow: bool) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
+def render_metric(column, label: str, value: str, lang: str, **options) -> None:
+    """`column.metric`, with a hidden value's range (or its derivable value) as a caption under a short 'hidden':
+    a metric card cuts its value at its width ('disembunyikan (anta…' at 390 and 1280 px)."""
+    hidden = i18n.t("hidden", lang)
+    if not i18n.is_hidden_label(value, lang) or value == hidden:
+        column.metric(label, value, **options)
+        return
+    column.metric(label, hidden, **options)
+    column.caption(value[len(hidden):].lstrip(", ").removeprefix("(").removesuffix(")"))
+
+
 def render_hidden_note(ctx: PageContext, plotted) -> None:
     """Why cells are hidden, under a chart or table that shows one (`plotted` has a `status` column)."""
     if "status" in plotted and (plotted["status"] == metrics.HIDDEN).any():

@@ -136,9 +136,9 @@ def render_changes(ctx: PageContext, code: str, program: str, period: str) -> No
         pct_ok = row["change_pct_status"] == metrics.OK and np.isfinite(row["change_pct"])
         pct = change.format_change(row["change_pct"], row["change_pct_status"], metric, "pct", ctx.lang, threshold,
                                    row["change_pct_lower"], row["change_pct_upper"])
-        column.metric(f"{t(f'm_{metric}', ctx.lang)} ({comparison.label(ctx.lang)})", absolute,
-                      delta=pct if pct_ok else None, delta_color="off",
-                      delta_arrow=_arrow(row["change_pct"]) if pct_ok else "off")
+        components.render_metric(column, f"{t(f'm_{metric}', ctx.lang)} ({comparison.label(ctx.lang)})", absolute,
+                                 ctx.lang, delta=pct if pct_ok else None, delta_color="off",
+                                 delta_arrow=_arrow(row["change_pct"]) if pct_ok else "off")
         if not pct_ok:  # hidden, its range, or undefined (nothing the year before): said in words, no arrow
             column.caption(f"{t('col_change_pct', ctx.lang)}: {pct}")
     for note in dict.fromkeys(n for metric, comparison, _ in shown for n in notes(ctx, comparison, metric)):

@@ -178,6 +178,22 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
     assert t("hidden_range_note", lang) in texts(at)
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_hidden_headline_puts_its_range_under_the_card(open_page, published, lang):
+    """A metric card cuts its value at its width ('disembunyikan (anta…'): the card says 'hidden' and the range
+    is the caption under it, whole."""
+    code, _ = _suppressed_desa(published)
+    at = open_page("beranda", region=code, program="SEMUA", lang=lang)
+    assert not at.exception
+    card = next(m for m in at.metric if m.label == t("m_recipients", lang))
+    assert card.value == t("hidden", lang)
+    full = between(published, code, "recipients", lang)  # "disembunyikan (antara 180 dan 260 keluarga)"
+    detail = full[len(t("hidden", lang)):].strip(" ()")
+    assert detail in [c.value for c in at.caption]
+    assert all(len(m.value) <= len(t("hidden", lang)) or not m.value.startswith(t("hidden", lang))
+               for m in at.metric)
+
+
 def test_journalist_finds_the_10_kecamatan_with_the_widest_gap_in_a_province(open_page, published):
     at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="10")
     assert not at.exception
