@@ -72,13 +72,16 @@ def current_release() -> Release:
     return db.get_release(pinned or None)
 
 
-def render_table(table, measure: str, narrow: bool) -> None:
+def render_table(table, measure: str, narrow: bool, plain: bool = False) -> None:
     """A wide table; on a phone (`narrow`) stacked, one (first column, `measure`, value) row per cell, as a plain
-    table whose text wraps: a phone reads down instead of scrolling eight columns sideways."""
+    table whose text wraps: a phone reads down instead of scrolling eight columns sideways. `plain`: a short table
+    drawn whole, its text wrapped, at any width (a data grid cut its last column at 1280 px)."""
     if narrow and not table.empty:
         lang = state.current("lang", i18n.DEFAULT_LANG)
         st.table(views.stack_table(table, measure, i18n.t("col_value", lang), lang), hide_index=True,
                  border="horizontal")
+    elif plain:
+        st.table(table, hide_index=True, border="horizontal")
     else:
         st.dataframe(table, hide_index=True, width="stretch")
 

@@ -457,9 +457,10 @@ def test_the_first_run_build_goes_on_after_its_visitor_closes_the_tab(tmp_path, 
 #: Text a reader cannot read whole: a label cut with an ellipsis (its box scrolls), or a select's value (an input)
 #: wider than its box.
 _CUT_TEXT = """() => Array.from(document.querySelectorAll(
-    "[data-testid='stMetricLabel'] *, [data-testid='stSelectbox'] *, [data-testid='stButtonGroup'] *"))
+    "[data-testid='stMetricLabel'] *, [data-testid='stMetricValue'] *, [data-testid='stSelectbox'] *, "
+    + "[data-testid='stButtonGroup'] *, [data-testid='stTable']"))
   .filter(e => e.innerText && e.innerText.trim() && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
-  .map(e => e.innerText.trim())
+  .map(e => e.innerText.trim().slice(0, 80))
   .concat(Array.from(document.querySelectorAll("[data-testid='stSelectbox'] input")).filter(i => {
     const s = getComputedStyle(i), ctx = document.createElement('canvas').getContext('2d');
     ctx.font = s.font;
@@ -473,7 +474,8 @@ _CUT_TEXT = """() => Array.from(document.querySelectorAll(
 ])
 def test_labels_and_chosen_values_are_not_cut(browser, server, path, width):
     """A new user read "Keluarga penerim" in the map's measure select and "Coverage of eligible households (BLT
-    Dana …" over a headline figure at 1280 px, and saw the four breakdown buttons wrap at 390 px."""
+    Dana …" over a headline figure at 1280 px, saw the four breakdown buttons wrap at 390 px, a hidden headline cut
+    ("disembunyikan (anta…") and the outlook's backtest table cut at its 95% column at 1280 px."""
     with _opened(browser, f"{server}/{path}", width, 1000, settle=1.0) as page:
         assert page.evaluate(_CUT_TEXT) == []
         # One snapshot of every button's top: box by box, the page's phone rerun moved the ones read later.
@@ -481,6 +483,22 @@ def test_labels_and_chosen_values_are_not_cut(browser, server, path, width):
             .map(g => Array.from(g.querySelectorAll('button')).map(b => Math.round(b.getBoundingClientRect().top)))""")
         for group in tops:
             assert len(set(group)) <= 1, f"the buttons of one control on {len(set(group))} rows: {group}"
+
+
+_SIDEWAYS_TABLES = """() => Array.from(document.querySelectorAll(
+    "[data-testid='stTable'], [data-testid='stDataFrame'] .dvn-scroller"))
+  .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.closest("[data-testid='stTable'], [data-testid='stDataFrame']").innerText || e.tagName).slice(0, 60))"""
+
+
+@pytest.mark.parametrize("path", ["proyeksi", "proyeksi?lang=en&measure=need"])
+def test_the_outlook_tables_fit_the_page_at_1280(browser, server, path):
+    """A new user found the backtest table's 95% column cut at 1280 px (a data grid scrolled sideways)."""
+    with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
+        page.wait_for_function("document.querySelectorAll(\"[data-testid='stTable'], "
+                               "[data-testid='stDataFrame']\").length >= 2", timeout=30_000)
+        assert page.evaluate(_SIDEWAYS_TABLES) == []
+        assert page.evaluate(_CUT_TEXT) == []
 
 
 @pytest.mark.parametrize("path", ["", "tren", "proyeksi"])

@@ -32,7 +32,7 @@ def open_outlook(open_page):
 
 
 def _table_with(at: AppTest, column: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    return next(d.value for d in (*at.dataframe, *at.table) if column in d.value.columns)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
