@@ -308,6 +308,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "it will be paid and the Rupiah needed to pay every eligible household, with 80% and 95% intervals, computed "
         "from published yearly figures only. Below: how far the same method missed for the last complete year."),
     "outlook_col_last": ("{year} (diterbitkan)", "{year} (published)"),
+    "outlook_col_last_need": ("{year} (dihitung dari angka terbit)", "{year} (worked out from published figures)"),
     "outlook_col_projection": ("Proyeksi {year}", "Projection {year}"),
     "outlook_col_interval": ("Rentang {level}%", "{level}% interval"),
     "outlook_col_series": ("Wilayah dinilai", "Regions scored"),

@@ -170,7 +170,8 @@ def build_projection_table(result: Outlook, codes: list[str], names: dict[str, s
             continue
         row = rows.loc[(code, program, measure)]
         table.append({t("region", lang): names.get(code, code),
-                      t("outlook_col_last", lang, year=plan.last or "–"):
+                      t("outlook_col_last_need" if measure == outlook.NEED else "outlook_col_last", lang,
+                        year=plan.last or "–"):
                           format_value(row["last_value"], measure, lang),
                       t("outlook_col_projection", lang, year=plan.target): _projection(row, measure, lang),
                       t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
