@@ -97,6 +97,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "n_eligible": ("Per keluarga sasaran", "Per eligible household"),
     "n_not_applicable": ("Pembanding tidak berlaku untuk ukuran berupa porsi.",
                          "Normalisation does not apply to a share."),
+    "coverage_semua": ("Cakupan keluarga sasaran dihitung per program (keluarga sasaran hanya diterbitkan per "
+                       "program): pilih satu program.",
+                       "Coverage of eligible households is worked out per program (eligible households are "
+                       "published per program only): pick one program."),
     "n_eligible_semua": ("Keluarga sasaran hanya diterbitkan per program: pilih satu program.",
                          "Eligible households are published per program only: pick one program."),
     # overview

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import i18n
-from published_schema import range_columns
+from published_schema import ALL_PROGRAMS, range_columns
 
 METRICS = ("recipients", "amount", "coverage", "ontime", "failed_share")
 NORMS = ("none", "registered", "eligible")
@@ -81,6 +81,9 @@ def build_values(cells: pd.DataFrame, metric: str, norm: str = "none",
     missing = cells[list(NEEDS[metric])].isna().any(axis=1)
     status[missing] = NA
     status[undefined & ~missing] = UNDEFINED
+    if metric == "coverage" and "program" in cells:
+        # Not "not published at this level": all programs together have no eligible households at any level.
+        status[(cells["program"] == ALL_PROGRAMS).to_numpy()] = UNDEFINED
     status[without_program(cells).to_numpy()] = NODATA
     if norm != "none":
         value, status = _normalise(cells, value, status, norm, denominators)

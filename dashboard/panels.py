@@ -71,6 +71,8 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
         norm = "none"
     if norm == "eligible" and program == ALL_PROGRAMS:
         notes.append(t("n_eligible_semua", ctx.lang))
+    if metric == "coverage" and program == ALL_PROGRAMS and change_kind == "none":
+        notes.append(t("coverage_semua", ctx.lang))
     cells = db.get_cells(release_id, code, level, program, period)
     denominators = db.get_denominators(release_id, code, level, year) if norm != "none" else None
     values = metrics.build_values(cells, metric, norm, denominators)

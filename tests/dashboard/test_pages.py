@@ -178,6 +178,19 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
     assert t("hidden_range_note", lang) in texts(at)
 
 
+def test_coverage_of_all_programs_asks_for_a_program_instead_of_saying_not_published(open_page):
+    """All programs together have no eligible households at any level: the map said "not published at this level"
+    for every region, as if a finer level would have it."""
+    at = open_page("peta", region="34.01", level="kecamatan", metric="coverage", program="SEMUA", lang="en")
+    assert not at.exception
+    assert t("coverage_semua", "en") in [i.value for i in at.info]
+    labels = {r["label"] for r in deck_rows(at)}
+    assert t("not_published", "en") not in labels and labels <= {"–", html.escape(t("hidden_tooltip", "en"))}, labels
+    at = open_page("peta", region="34.01", level="kecamatan", metric="coverage", program="PKH", lang="en")
+    assert t("coverage_semua", "en") not in [i.value for i in at.info]
+    assert any(r["label"].endswith("%") for r in deck_rows(at))
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_hidden_headline_puts_its_range_under_the_card(open_page, published, lang):
     """A metric card cuts its value at its width ('disembunyikan (anta…'): the card says 'hidden' and the range
