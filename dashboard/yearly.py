@@ -119,7 +119,8 @@ def render_changes(ctx: PageContext, code: str, program: str, period: str) -> No
     """The overview's change since the year before: recipients and Rupiah of one region and program, absolute with
     the percent as the delta (a hidden change: hidden, or its range; never a number from a hidden cell)."""
     before = previous_year(ctx)
-    if before is None:
+    if before is None:  # the first published year: say why there is no change rather than leave a reader looking
+        st.caption(t("no_previous_year", ctx.lang, before=int(ctx.year) - 1))
         return
     threshold, shown = ctx.release.threshold, []
     for metric in change.HEADLINE_METRICS:

@@ -178,6 +178,12 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
     assert t("hidden_range_note", lang) in texts(at)
 
 
+def test_the_first_published_year_says_why_there_is_no_change(open_page, published):
+    years = [y for (y,) in published.execute("SELECT DISTINCT year FROM periods ORDER BY year").fetchall()]
+    at = open_page("beranda", region="34.01", year=str(years[0]), lang="en")
+    assert t("no_previous_year", "en", before=years[0] - 1) in [c.value for c in at.caption]
+
+
 def test_coverage_of_all_programs_asks_for_a_program_instead_of_saying_not_published(open_page):
     """All programs together have no eligible households at any level: the map said "not published at this level"
     for every region, as if a finer level would have it."""
