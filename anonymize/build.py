@@ -304,19 +304,29 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     jobs = sorted(inputs, key=lambda table_input: -table_input.table.n_cells)
     run = partial(_protect_table, history=history, scope=scope, workers=workers)
     done: dict[str, ProtectedTable] = {}
+    # Stable wording, as "year %d protected": the dashboard's first run moves its bar by the cells protected.
+    total = sum(table_input.table.n_cells for table_input in jobs)
+    log.info("year %d: %s cells in %d tables to protect", scope.year, f"{total:,}", len(jobs))
+
+    def finished(name: str, table: ProtectedTable) -> None:
+        done[name] = table
+        log.info("year %d: %s cells protected (%d of %d tables)", scope.year,
+                 f"{sum(t.table.n_cells for t in jobs if t.name in done):,}", len(done), len(jobs))
+
     if workers > 1 and len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=TABLES_AT_ONCE) as pool:
             futures = {pool.submit(run, table_input): table_input.name for table_input in jobs}
             try:
                 for future in as_completed(futures):
-                    done[futures[future]] = future.result()
+                    finished(futures[future], future.result())
             except BaseException:
                 # The first table that fails ends the build: tables not started yet are not protected for nothing.
                 for future in futures:
                     future.cancel()
                 raise
     else:
-        done = {table_input.name: run(table_input) for table_input in jobs}
+        for table_input in jobs:
+            finished(table_input.name, run(table_input))
     tables = [done[table_input.name] for table_input in inputs]
     for table in tables:
         for stage, spent in table.protection.seconds.items():

@@ -36,6 +36,9 @@ _log = logging.getLogger(__name__)
 _STAGE = re.compile(r"^\[(\d+)/(\d+)\] (.+?) \.\.\.$")
 _PERCENT = re.compile(r"(\d{1,3})%\|")
 _YEAR_DONE = re.compile(r"^year (\d{4}) protected \((\d+) of (\d+)\)$")
+_YEARS = re.compile(r"^protecting ([\d, ]+): \d+ year\(s\) at once$")
+_YEAR_CELLS = re.compile(r"^(?:\d{4} )?year (\d{4}): ([\d,]+) cells in \d+ tables to protect$")
+_TABLE_DONE = re.compile(r"^(?:\d{4} )?year (\d{4}): ([\d,]+) cells protected \((\d+) of (\d+) tables\)$")
 #: Share of the progress bar each command takes (measured on the demo: generation ~40 s, publishing ~10 min).
 _WEIGHTS = (0.1, 0.9)
 #: Share of publishing its first stage takes (aggregate and protect every year: ~95% of its time on the demo);
@@ -108,6 +111,36 @@ def parse_progress(line: str) -> tuple[float, str, dict[str, int]] | None:
     return None
 
 
+class YearsProgress:
+    """The first publishing stage's progress between its "year N protected" lines, which on the demo come minutes
+    apart (four years, two at a time: the bar sat at 10% for five minutes): each year's share is the share of its
+    cells in tables already protected (`year 2023: 1,234 cells protected (2 of 4 tables)`). Fed every stderr line of
+    the publish command; `feed` returns the stage's fraction when a line moves it."""
+
+    def __init__(self) -> None:
+        self.years = 0
+        self.cells: dict[int, int] = {}
+        self.protected: dict[int, int] = {}
+
+    def feed(self, line: str) -> tuple[float, dict[str, int]] | None:
+        line = line.strip()
+        if match := _YEARS.match(line):
+            self.years = len([y for y in match.group(1).split(",") if y.strip()])
+            return None
+        if match := _YEAR_CELLS.match(line):
+            self.cells[int(match.group(1))] = int(match.group(2).replace(",", ""))
+            return None
+        match = _TABLE_DONE.match(line)
+        if not match or not self.years:
+            return None
+        year = int(match.group(1))
+        self.protected[year] = int(match.group(2).replace(",", ""))
+        shares = sum(min(done / max(self.cells.get(y, done), 1), 1.0) for y, done in self.protected.items())
+        # The year's own "protected" line comes after its tables: stop short of it.
+        return _FIRST_STAGE * min(shares / self.years, 0.999), {"year": year, "done": int(match.group(3)),
+                                                                  "total": int(match.group(4))}
+
+
 def stage_start(number: int, total: int) -> float:
     """Where stage `number` of `total` starts within its command: the first takes _FIRST_STAGE, the rest share
     what is left."""
@@ -135,16 +168,24 @@ def run_build(commands: list[Command], on_progress: Callable[[Progress], object]
         stage = "stage_starting"
         on_progress(Progress(overall(step, 0.0), command.name, stage))
         lines: list[str] = []
+        years, furthest = YearsProgress(), overall(step, 0.0)
         # Text mode reads tqdm's carriage-return updates as separate lines.
         with subprocess.Popen(command.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"}) as process:
             for line in process.stderr or ():
                 lines.append(line.rstrip())
                 parsed = parse_progress(line)
+                tables = years.feed(line)
+                if tables:  # a year's tables move the bar between the years' own lines
+                    furthest = max(furthest, overall(step, tables[0]))
+                    on_progress(Progress(furthest, command.name, "stage_publish_tables", tables[1]))
                 if parsed:
                     # A failure names the stage, not the last year done (the marker keeps no values).
                     stage = stage if parsed[2] else parsed[1]
-                    on_progress(Progress(overall(step, parsed[0]), command.name, parsed[1], parsed[2]))
+                    # Never backwards: "year 2022 protected (1 of 4)" counts whole years only, while the tables
+                    # of the year beside it may have moved the bar further.
+                    furthest = max(furthest, overall(step, parsed[0]))
+                    on_progress(Progress(furthest, command.name, parsed[1], parsed[2]))
         if process.returncode != 0:
             shown = " ".join(["python", *command.argv[1:]])
             return Outcome(False, f"{command.name}|{stage}", _error_reason(lines), shown)

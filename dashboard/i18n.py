@@ -599,6 +599,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # Inside stage 1, as each year's protection ends (`year 2023 protected (2 of 4)`).
     "stage_publish_year": ("melindungi tiap tahun — tahun {year} selesai ({done} dari {total})",
                            "protecting each year — {year} done ({done} of {total})"),
+    "stage_publish_tables": ("melindungi tiap tahun — tahun {year}: {done} dari {total} tabel selesai",
+                             "protecting each year — {year}: {done} of {total} tables done"),
     "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
     "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
                         "alone"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 
 import numpy as np
 import pandas as pd
@@ -674,3 +675,29 @@ def test_the_overview_sparkline_leaves_hidden_months_unfilled():
     filled = [trace for trace in fig.data if trace.fill == "tozeroy"]
     assert [list(trace.x) for trace in filled] == [["Mar 2025", "Apr 2025"], ["Jul 2025"]]
     assert list(fig.layout.xaxis.categoryarray) == ["Mar 2025", "Apr 2025", "Mei 2025", "Jun 2025", "Jul 2025"]
+
+
+def test_the_first_run_bar_moves_with_each_years_tables_and_never_back(tmp_path):
+    """Four demo years, two at a time: the bar sat at 10% for five minutes until two whole years were done. Each
+    year's protected tables now move it, by their share of the year's cells, and a year's own line never moves
+    it back."""
+    from dashboard.build_demo import Command, run_build
+
+    lines = ["protecting 2022, 2023, 2024, 2025: 2 year(s) at once",
+             "2022 year 2022: 1,000 cells in 3 tables to protect", "2023 year 2023: 1,000 cells in 3 tables to protect",
+             "2022 year 2022: 100 cells protected (1 of 3 tables)",
+             "2023 year 2023: 500 cells protected (2 of 3 tables)",
+             "2022 year 2022: 1,000 cells protected (3 of 3 tables)", "year 2022 protected (1 of 4)",
+             "[2/5] write the release and its boundaries ..."]
+    script = tmp_path / "lines.py"
+    script.write_text("import sys\n" + "".join(f"print({line!r}, file=sys.stderr, flush=True)\n" for line in lines))
+    seen: list[Progress] = []
+    commands = [Command("generate", (sys.executable, "-c", "pass")), Command("publish", (sys.executable, str(script)))]
+    assert run_build(commands, seen.append).ok
+    fractions = [p.fraction for p in seen if p.step == "publish"]
+    assert fractions == sorted(fractions), fractions
+    tables = [p for p in seen if p.stage == "stage_publish_tables"]
+    # Stage 1 is 85% of publishing: 100 of one year's 1,000 cells of four years, then 600, then 1,500.
+    assert [p.fraction for p in tables] == pytest.approx([overall(1, 0.85 * x / 4) for x in (0.1, 0.6, 1.5)])
+    assert "2023: 2 of 3 tables done" in tables[1].text("en") and "2 dari 3 tabel" in tables[1].text("id")
+    assert seen[-1].fraction == 1.0
