@@ -344,11 +344,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Kebutuhan Rupiah = proyeksi keluarga sasaran × Rupiah per keluarga penerima wilayah itu pada {year} (Rupiah "
         "disalurkan ÷ keluarga penerima); rentangnya adalah rentang keluarga sasaran dikali angka yang sama. Untuk "
         "semua program: jumlah kebutuhan tiap program, batas rentangnya juga dijumlahkan. Garis tahun yang "
-        "diterbitkan: keluarga sasaran tiap tahun × Rupiah per keluarga penerima tahun itu.",
+        "diterbitkan: keluarga sasaran tiap tahun × Rupiah per keluarga penerima tahun itu. Kebutuhan bisa lebih "
+        "kecil dari Rupiah yang disalurkan: di wilayah yang membayar lebih banyak keluarga daripada keluarga "
+        "sasarannya (penerima di luar sasaran), kebutuhan hanya menghitung keluarga sasaran.",
         "Rupiah needed = projected eligible households × the region's Rupiah per recipient household in {year} "
         "(Rupiah paid ÷ recipient households); its intervals are the eligible households' times the same figure. For "
         "all programs: the sum of the programs' needs, and of their bounds. The published line: each year's eligible "
-        "households × that year's Rupiah per recipient household."),
+        "households × that year's Rupiah per recipient household. The need can be below the Rupiah paid: where a "
+        "region pays more households than it has eligible ones (recipients outside the target), the need counts "
+        "the eligible households only."),
     "outlook_published": ("Diterbitkan (tahun lengkap)", "Published (complete years)"),
     "outlook_interval_name": ("Proyeksi, rentang {level}%", "Projection, {level}% interval"),
     "outlook_chart_title": ("{measure}, {name}: diterbitkan dan proyeksi {year}",
