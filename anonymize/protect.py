@@ -223,6 +223,20 @@ def reuse_audit(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules
     return Audit(table, system, replace(iv, ok=ok), requirement, iv.lifted)
 
 
+def same_attack(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, other: CellTable,
+                other_suppressed: np.ndarray, other_rules: ProtectionRules) -> bool:
+    """Whether two patterns give the attack identical systems and requirements, array by array (then its results,
+    which are properties of the system, are identical too: see reuse_audit). Values the attacker does not see
+    (hidden ones) play no part."""
+    system, others = build_joint_system(table, suppressed), build_joint_system(other, other_suppressed)
+    if not _same_system(system, others):
+        return False
+    requirement = rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
+    their = other_rules.requirement(other, others, known_zeros(other, other_suppressed),
+                                    earlier_values(other, other_suppressed))
+    return _same_fields(requirement, their)
+
+
 def _same_system(one: AttackSystem, other: AttackSystem) -> bool:
     # Sparse `!=` compares values whatever the storage order (sorting indices in place would change the systems).
     return (one.matrix.shape == other.matrix.shape and (one.matrix != other.matrix).nnz == 0

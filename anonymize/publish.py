@@ -23,13 +23,14 @@ import pandas as pd
 
 import signing
 from anonymize import package, ranges, release, revisions
-from anonymize.audit import ReadBack, audit_key, audit_release
+from anonymize.audit import Carried, ReadBack, audit_key, audit_release
 from anonymize.build import History, YearRelease, build_years, pattern_composition, release_region_codes
 from anonymize.loss import summary_line, user_loss
 from anonymize.published import ReleaseInfo, load_history, read_years, write_ranges, write_release
 from anonymize.ranges import TableRanges
 from cli import stage, stopwatch, summary
 from errors import InputError
+from provenance import MANIFEST_NAME
 from settings import get_settings
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
         boundaries.write(staged / release.DB_NAME, result.regions["code"].tolist())
     seconds["write"] = timing["seconds"] - seconds["ranges"]
     with stage("audit the release from its published tables alone", 3, 5), stopwatch() as timing:
-        audit = audit_release(staged / release.DB_NAME, attacked=_attacked(years), read_back=read_back)
+        audit = audit_release(staged / release.DB_NAME, attacked=_attacked(years), read_back=read_back,
+                              carried=_carried(current_db, years))
     seconds["standalone_audit"] = timing["seconds"]
     if not audit["passed"]:
         raise InputError(f"The audit of release {release_id} failed; the current release was left in place "
@@ -203,6 +205,18 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
 def _peak_rss_mb() -> float:
     """The larger of this process's peak memory and that of its largest child (a year protected in a worker)."""
     return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+
+
+def _carried(current_db: Path, years: list[YearRelease]) -> Carried | None:
+    """The years this release carries unchanged from the current one, with that release's recorded audit (None:
+    nothing carried, or no manifest to say how the current release's audit went)."""
+    kept = {y.year for y in years if y.result is None}
+    release_id = release.current_release_id(current_db) if kept else None
+    manifest = release.releases_dir(current_db) / str(release_id) / MANIFEST_NAME
+    if release_id is None or not manifest.exists():
+        return None
+    audit = json.loads(manifest.read_text(encoding="utf-8")).get("audit") or {}
+    return Carried.of(current_db, release_id, audit, kept) if audit.get("passed") else None
 
 
 def _attacked(years: list[YearRelease]) -> dict[str, Any]:

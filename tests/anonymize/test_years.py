@@ -147,3 +147,44 @@ def test_a_release_that_adds_nothing_is_refused_and_the_current_one_keeps_servin
     assert "already covers 2026 through month 12; a new release must not end earlier" in done.stderr
     assert "Traceback" not in done.stderr
     assert _release(current)["release_id"] == served
+
+
+def _manifest_audit(chain: Path, name: str) -> dict:
+    release_id = _release(chain / f"{name}.duckdb")["release_id"]
+    manifest = chain / "published" / "releases" / release_id / "manifest.json"
+    return json.loads(manifest.read_text(encoding="utf-8"))["audit"]
+
+
+def test_years_carried_unchanged_keep_their_audit_instead_of_being_attacked_again(chain):
+    """A national past year took about ten minutes to attack: a month on top of four past years spent forty
+    minutes re-attacking tables nobody had changed. A carried year whose attack would see the same system keeps
+    the verdict of the release it comes from; the years protected in the run are audited as before."""
+    october, december = _release(chain / "october.duckdb"), _release(chain / "december.duckdb")
+    audit = _manifest_audit(chain, "december")
+    for name in CELL_TABLES:
+        for year in (2023, 2024):
+            table = audit["tables"][f"{name} {year}"]
+            assert table["carried_from"] == october["release_id"] and table["reused"] and table["passed"]
+        assert "carried_from" not in audit["tables"][name]  # 2025, continued
+    audit = _manifest_audit(chain, "next-year")
+    for name in CELL_TABLES:
+        assert {audit["tables"][f"{name} {y}"]["carried_from"] for y in (2023, 2024, 2025)} == {december["release_id"]}
+        assert "carried_from" not in audit["tables"][name]  # 2026, new
+        # The figures are the carried release's own for that table (2025 was its latest year, keyed by name alone).
+        assert audit["tables"][f"{name} 2025"]["measures"] == _manifest_audit(chain, "december")["tables"][name][
+            "measures"]
+
+
+def test_a_carried_year_that_differs_is_attacked(chain):
+    """2025 as the next-year release publishes it (through December) is not what October published: October's
+    verdict must not stand for it, so it is attacked; 2023 and 2024 are identical and keep October's."""
+    from anonymize.audit import Carried, audit_release
+
+    october = _release(chain / "october.duckdb")
+    carried = Carried.of(chain / "october.duckdb", october["release_id"], _manifest_audit(chain, "october"),
+                         {2023, 2024, 2025})
+    outcome = audit_release(chain / "december.duckdb", carried=carried)
+    assert outcome["passed"]
+    for name in CELL_TABLES:
+        assert outcome["tables"][f"{name} 2024"].get("carried_from") == october["release_id"]
+        assert "carried_from" not in outcome["tables"][name] and outcome["tables"][name]["lp_solves"] > 0
