@@ -28,7 +28,7 @@ import streamlit.runtime.caching.cache_data_api  # noqa: E402,F401  (creates the
 logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 from dashboard import outlook, outlook_views  # noqa: E402
-from published_schema import PROGRAM_CHOICES  # noqa: E402
+from published_schema import ALL_PROGRAMS, PROGRAM_CHOICES, PROGRAM_CODES  # noqa: E402
 
 
 def synthetic_cells(kabupaten: int, provinces: int, years: list[int], seed: int = 1) -> pd.DataFrame:
@@ -101,6 +101,21 @@ def main() -> None:
         result = timed("outlook of the release (projection and backtest)",
                        lambda: outlook_views.make_outlook(cells, months))
         print(f"  {len(result.projected):,} series, years {result.plan.history} -> {result.plan.target}")
+        # All programs with their need, as a profile computes it (each program's outlook, then the sum of needs).
+        def all_programs() -> outlook_views.Outlook:
+            def one(program: str) -> outlook_views.Outlook:
+                return outlook_views.make_outlook(cells[cells["program"] == program].reset_index(drop=True), months)
+            programs = [p for p in PROGRAM_CODES if p in set(cells["program"])]
+            return outlook_views.make_all_programs_outlook(one(ALL_PROGRAMS), [one(p) for p in programs])
+
+        combined = timed("all programs with the need (every program's outlook)", all_programs)
+        if combined.errors is not None and combined.test_plan is not None:
+            print(f"  backtest: {combined.test_plan.target} projected from {combined.test_plan.history}, all programs")
+            print("  | measure | level | regions | MAPE | inside 80% | inside 95% |")
+            shown = combined.errors[combined.errors["program"] == ALL_PROGRAMS]
+            for row in shown.itertuples():
+                print(f"  | {row.measure} | {row.level} | {row.series} | {row.mape:.1f}% | {row.inside_80:.1f}% "
+                      f"| {row.inside_95:.1f}% |")
 
 
 if __name__ == "__main__":
