@@ -496,7 +496,7 @@ def test_the_outlook_tables_fit_the_page_at_1280(browser, server, path):
     """A new user found the backtest table's 95% column cut at 1280 px (a data grid scrolled sideways)."""
     with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
         page.wait_for_function("document.querySelectorAll(\"[data-testid='stTable'], "
-                               "[data-testid='stDataFrame']\").length >= 2", timeout=30_000)
+                               "[data-testid='stDataFrame']\").length >= 2", timeout=90_000)
         assert page.evaluate(_SIDEWAYS_TABLES) == []
         assert page.evaluate(_CUT_TEXT) == []
 
