@@ -164,7 +164,8 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
     with stage("write the release and its boundaries", 2, 5), stopwatch() as timing:
         staged.mkdir(parents=True)
         info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
-                           previous["release_id"] if previous else None, _sources(raw_db))
+                           previous["release_id"] if previous else None,
+                           {**_sources(raw_db), **revisions.lineage_sources(result.lineage)})
         protection_audit = {t.name: t.protection.audit.summary(t.input.table) for t in result.tables}
         write_release(staged / release.DB_NAME, years, info, threshold, protection_audit)
         seconds["ranges"], read_back = _write_ranges(staged / release.DB_NAME)
