@@ -299,12 +299,21 @@ def _grown_links(table: CellTable, later: str, code: str, lates: list[str], mont
     difference = np.column_stack([ones, -ones])
     links = []
 
-    def link(name: str, m: int, columns: list[np.ndarray], signs: list[float], lower: float, upper: float) -> None:
+    def link(name: str, m: int, columns: list[np.ndarray], signs: list[float], lower: float, upper: float,
+             optional: int = 0) -> None:
+        """The last `optional` columns are late records' cells: where one is missing (no late record of that
+        region, program and channel) its term is left out, not the row."""
         terms = np.column_stack(columns)
-        ok = (terms >= 0).all(axis=1)
-        if ok.any():
-            links.append(Link(name, (m,) * len(columns), terms[ok], np.column_stack([ones * s for s in signs])[ok],
-                              zeros[ok] + lower, zeros[ok] + upper))
+        required = len(columns) - optional
+        ok = (terms[:, :required] >= 0).all(axis=1)
+        present = terms[:, required:] >= 0
+        for pattern in (np.unique(present[ok], axis=0) if optional else [np.zeros(0, dtype=bool)]):
+            rows = ok & (present == pattern).all(axis=1)
+            keep = [*range(required), *(required + np.flatnonzero(pattern))]
+            if rows.any():
+                links.append(Link(name, (m,) * len(keep), terms[rows][:, keep],
+                                  np.column_stack([ones * signs[k] for k in keep])[rows], zeros[rows] + lower,
+                                  zeros[rows] + upper))
 
     for m, spec in enumerate(table.measures):
         equal = spec.name in same_registry
@@ -313,7 +322,7 @@ def _grown_links(table: CellTable, later: str, code: str, lates: list[str], mont
         if lates and not equal and spec.aggregation.get("period") is Aggregation.SUM:
             # The earlier release's records and the late ones are different records of the later one.
             link(f"{spec.name} of {_named(later)} at least those of {code} and {' and '.join(lates)}", m,
-                 [cells, earlier, *late], [1.0, -1.0, *[-1.0] * len(lates)], 0.0, INF)
+                 [cells, earlier, *late], [1.0, -1.0, *[-1.0] * len(lates)], 0.0, INF, optional=len(lates))
     bounded = [m for m, spec in enumerate(table.measures) if spec.aggregation.get("period") is Aggregation.BOUND]
     for m in bounded:
         for c, added in zip(lates, late, strict=True):
@@ -326,7 +335,8 @@ def _grown_links(table: CellTable, later: str, code: str, lates: list[str], mont
     between = [beside(month)[has] for month in months]
     for m in bounded:
         link(f"{table.measures[m].name} of {_named(later)} at most those of {code} and the later months", m,
-             [cells, earlier, *late, *between], [1.0, -1.0, *[-1.0] * (len(late) + len(between))], -INF, 0.0)
+             [cells, earlier, *between, *late], [1.0, -1.0, *[-1.0] * (len(between) + len(late))], -INF, 0.0,
+             optional=len(late))
     return links
 
 

@@ -197,7 +197,8 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                      {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss,
                      {y.year: ("protected" if y.result is not None else f"carried from {y.published_in}")
                       for y in years},
-                     next((revisions.revised_counts(t.input.frame, t.input.table.values, t.protection.suppressed)
+                     next((revisions.revised_counts(t.input.frame, t.input.table.values, t.protection.suppressed,
+                                                     result.scope)
                            for t in result.tables if t.name == "disbursement_cells"), {}))
 
 

@@ -187,13 +187,20 @@ def _step_links(table: CellTable, month: str, then: str, late: str) -> list[Link
     """Links of one revision step: `month` (a version or the month now) is `then` plus `late`."""
     now, earlier = _beside(table, month, then)
     added = _beside(table, month, late)[1]
+    # No late records' cell (a channel without late records): the month is its earlier version.
+    same = (earlier >= 0) & (added < 0)
+    links: list[Link] = []
+    if same.any():
+        pairs = np.column_stack([now[same], earlier[same]])
+        ones, zeros = np.ones(len(pairs)), np.zeros(len(pairs))
+        links += [Link(f"{spec.name} of {month} is that of {then} (no {late})", (m, m), pairs,
+                       np.column_stack([ones, -ones]), zeros, zeros) for m, spec in enumerate(table.measures)]
     ok = (earlier >= 0) & (added >= 0)
     cells = np.column_stack([now[ok], earlier[ok], added[ok]])
     n = len(cells)
     if n == 0:
-        return []
+        return links
     ones, zeros = np.ones(n), np.zeros(n)
-    links: list[Link] = []
     for m, spec in enumerate(table.measures):
         aggregation = spec.aggregation.get("period")
         if aggregation is Aggregation.SUM:
@@ -304,9 +311,13 @@ def hidden_together(table: CellTable, scope: Scope, published: np.ndarray | None
     return np.concatenate(pairs).astype(np.int64)
 
 
-def revised_counts(frame: pd.DataFrame, values: np.ndarray, suppressed: np.ndarray) -> dict[str, int]:
-    """Cells of a table that late records revised (their late records' cell is not zero), and how many of those
-    late records' cells are hidden: the publish summary's figures."""
-    late = is_late(frame["period"])
+def revised_counts(frame: pd.DataFrame, values: np.ndarray, suppressed: np.ndarray, scope: Scope
+                   ) -> dict[str, int]:
+    """Cells of a table that this release's late records revised (their late records' cell is not zero), and how
+    many of those late records' cells are hidden: the publish summary's figures. The late records of older
+    revisions (carried as published) and of a release that revises nothing count none."""
+    if not scope.earlier or scope.revision != scope.earlier[-1]:
+        return {"cells": 0, "hidden": 0}
+    late = is_late(frame["period"]) & frame["period"].astype(str).str.endswith(f"+{scope.revision:02d}").to_numpy()
     changed = late & (np.nan_to_num(values) != 0).any(axis=1)
     return {"cells": int(changed.sum()), "hidden": int((changed & suppressed).sum())}
