@@ -97,7 +97,7 @@ def _sources_table(raw: duckdb.DuckDBPyConnection, files: dict[str, str]) -> Ite
 
 
 @contextmanager
-def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str] | None, late: bool = False,
+def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str], late: bool = False,
                        within: dict[str, str] | None = None) -> Iterator[None]:
     """Within the block, `disbursements` (and `quarantine`, whose rows the data-quality counts include) mean the
     rows of `files` (`late` False) or the other rows (`late` True; with `within`, only those of `within`'s files:
@@ -110,7 +110,7 @@ def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str] | N
         also = " AND source IN (SELECT source FROM temp.main._lineage_within)"
         raw.execute("CREATE OR REPLACE TEMP TABLE _lineage_within (source VARCHAR)")
         raw.executemany("INSERT INTO _lineage_within VALUES (?)", [[s] for s in sorted({GENERATED, *within})])
-    with _sources_table(raw, files or {}):
+    with _sources_table(raw, files):
         try:
             for name in _FILTERED:
                 # The database name is DuckDB's own (the file's stem), quoted as an identifier; table names are

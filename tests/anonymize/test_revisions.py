@@ -279,47 +279,9 @@ def _late_intervals(year: dict[str, float | None], before: dict[str, float | Non
                     late_floor: float = 1) -> dict[str, tuple[float, float]]:
     """Paid payments of one program for the year, in every region of a subtree (region code -> value, None
     where hidden: a variable; hidden late cells have a payment): in each region, now = then + late + later months
-    (at least zero), and each adds up over the regions below. Per hidden late value, its interval. `late_floor`:
-    the least a hidden late value can be (1: a hidden cell is not empty; 0: late values not published at all)."""
-    regions = sorted(year)
-    names: list[tuple[str, str]] = []
-    for r in regions:
-        names += [(kind, r) for kind, source in (("now", year), ("then", before), ("late", late))
-                  if source[r] is None]
-        names.append(("later", r))
-    index = {name: i for i, name in enumerate(names)}
-    rows, rhs = [], []
-
-    def term(row: np.ndarray, kind: str, source: dict[str, float | None] | None, region: str, sign: float) -> float:
-        """Adds a value to the row (a variable) or returns what moves to the right-hand side."""
-        if source is None or source[region] is None:
-            row[index[(kind, region)]] += sign
-            return 0.0
-        return -sign * float(source[region])
-
-    series = (("now", year), ("then", before), ("late", late), ("later", None))
-    for r in regions:
-        row = np.zeros(len(names))
-        value = sum(term(row, kind, source, r, 1.0 if kind == "now" else -1.0) for kind, source in series)
-        rows.append(row)
-        rhs.append(value)
-    for total in regions:
-        parts = [r for r in regions if _parent(r) == total]
-        if not parts:
-            continue
-        for kind, source in series:
-            row = np.zeros(len(names))
-            value = term(row, kind, source, total, -1.0) + sum(term(row, kind, source, r, 1.0) for r in parts)
-            rows.append(row)
-            rhs.append(value)
-    bounds: list[tuple[float, float | None]] = [(late_floor if kind == "late" else 0, None) for kind, _ in names]
-    out = {}
-    for r in regions:
-        if late[r] is None:
-            c = np.zeros(len(names))
-            c[index[("late", r)]] = 1
-            out[r] = _interval(c, np.array(rows), np.array(rhs), bounds)
-    return out
+    (at least zero), and each adds up over the regions below. Per hidden late value, its interval (a chain of
+    two releases: _chain_intervals)."""
+    return _chain_intervals([before, year], [late], late_floor)[0]
 
 
 def test_an_independent_attack_on_both_releases_leaves_hidden_late_values_wide_and_would_not_have(late_set: Path):
@@ -428,6 +390,13 @@ def _build_chain(folder: Path, publish_command: Callable[..., subprocess.Complet
         done = publish_command(raw, folder / "published" / "bansos.duckdb", "--through", through, check=True)
         (folder / f"publish-{through}.txt").write_text(done.stdout + done.stderr)
         shutil.copy(folder / "published" / "bansos.duckdb", folder / f"{through}.duckdb")
+        if through == "2025-11":
+            subprocess.run(["cp", "-a", str(folder / "published"), str(folder / "published-no-late")], check=True)
+    # December without its late records: a release after a revised one that revises nothing.
+    done = publish_command(folder / "raw-before-2025-12.duckdb", folder / "published-no-late" / "bansos.duckdb",
+                           check=True)
+    (folder / "publish-no-late.txt").write_text(done.stdout + done.stderr)
+    shutil.copy(folder / "published-no-late" / "bansos.duckdb", folder / "no-late.duckdb")
 
 
 @pytest.fixture(scope="module")
@@ -477,6 +446,24 @@ def test_every_version_readers_hold_is_in_the_last_release_and_related_step_by_s
     period = disbursements.frame["period"].astype(str)
     older = period.str.contains(r"@(?:09|10)$|\+(?:09|10)$").to_numpy()
     assert older.sum() > 0 and (forced_hidden | forced_shown)[older].all()
+
+
+def test_a_release_after_a_revised_one_without_late_records_publishes_and_keeps_every_version(chain_set: Path):
+    log = (chain_set / "publish-no-late.txt").read_text()
+    assert "data through 2025-12" in log
+    assert "revised by late records" not in log
+    done = run_module("anonymize", "audit", chain_set / "no-late.duckdb", check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    before = _cells(chain_set / "2025-11.duckdb", "disbursement_cells_earlier")
+    after = _cells(chain_set / "no-late.duckdb", "disbursement_cells_earlier")
+    kept = before.merge(after, on=KEYS, how="left", suffixes=("", "_after"), indicator=True)
+    assert (kept["_merge"] == "both").all()
+    assert _same(kept, kept, _measures(before), "_after").all()
+    assert {"2025-04@09", "2025-04+09", "2025-04@10", "2025-04+10", "2025+10"} <= set(after["period"])
+    # November's months are December's, unchanged (no late record touched them).
+    months = _cells(chain_set / "2025-11.duckdb", "disbursement_cells", "period <> '2025'")
+    now = months.merge(_cells(chain_set / "no-late.duckdb", "disbursement_cells"), on=KEYS, suffixes=("", "_now"))
+    assert len(now) == len(months) and _same(now, now, _measures(months), "_now").all()
 
 
 def _measures(frame: pd.DataFrame) -> list[str]:
