@@ -38,10 +38,16 @@ class Scope:
     through_month: int
     provinces: tuple[str, ...]
     earlier: tuple[int, ...] = ()
-    #: The month through which the previous release of the same year was published, when late records revise it
-    #: (0: no revision). The table then also holds that release's version of each month (`2025-04@10`) and the
-    #: late records' cells (`2025-04+10`, and their year-to-date `2025+10`): see anonymize.revisions.
-    revision: int = 0
+    #: The months through which earlier releases of the same year were published whose months late records then
+    #: revised, ascending (empty: no revision). For each such `b` the table also holds that release's version of
+    #: each month (`2025-04@10`) and the late records' cells (`2025-04+10`, and their year-to-date `2025+10`):
+    #: see anonymize.revisions. Readers hold every version, so every revision of the year stays in the table.
+    revisions: tuple[int, ...] = ()
+
+    @property
+    def revision(self) -> int:
+        """The latest revised release's month (0: none): the one whose months the newest late records revise."""
+        return self.revisions[-1] if self.revisions else 0
 
     @property
     def months(self) -> list[str]:
@@ -70,22 +76,39 @@ class Scope:
         return f"{self.year}-{self.through_month:02d}"
 
     def at(self, through_month: int) -> Scope:
-        return replace(self, through_month=through_month, earlier=(), revision=0)
+        return replace(self, through_month=through_month, earlier=(), revisions=())
 
     @property
     def revised_month_codes(self) -> list[str]:
-        """The previous release's version of each month it published (`2025-04@10`)."""
+        """The latest revised release's version of each month it published (`2025-04@10`)."""
         return [version_code(month, self.revision) for month in self.months[:self.revision]]
 
     @property
     def late_month_codes(self) -> list[str]:
-        """The late records of each month the previous release published (`2025-04+10`)."""
+        """The latest late records of each month the latest revised release published (`2025-04+10`)."""
         return [late_code(month, self.revision) for month in self.months[:self.revision]]
 
     @property
     def late_year_code(self) -> str:
-        """The late records of the previous release's year-to-date (`2025+10`)."""
+        """The latest late records' year-to-date (`2025+10`)."""
         return late_code(self.year_code, self.revision)
+
+    def version_as_of(self, month: str, through_month: int) -> str:
+        """`month` as the release through `through_month` published it: its version of the first revised release
+        at or after that one (`2025-04@10`: later late records revised it), else the month as it is now."""
+        base = next((b for b in self.revisions if b >= through_month), None)
+        return month if base is None else version_code(month, base)
+
+    @property
+    def revision_codes(self) -> list[str]:
+        """Every revised release's versions of its months, their late records and the late year-to-dates, by
+        release: the periods a revision adds to the disbursement table."""
+        codes = []
+        for b in self.revisions:
+            months = self.months[:b]
+            codes += [*(version_code(m, b) for m in months), *(late_code(m, b) for m in months),
+                      late_code(self.year_code, b)]
+        return codes
 
 
 def year_to_date_code(year: int, through_month: int) -> str:

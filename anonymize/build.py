@@ -67,6 +67,9 @@ class BuildResult:
     tables: list[ProtectedTable]
     seconds: dict[str, float] = field(default_factory=dict)
     rows_aggregated: int = 0
+    #: The files each revised release of the year was made from (anonymize.revisions.revised_files): the release
+    #: records them, so that the next revision can compute every earlier version again.
+    lineage: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -281,13 +284,12 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     if provinces is not None:
         scope = replace(scope, provinces=provinces)
     scope = continue_history(scope, history)
-    files = _late_records(raw, scope, history)
-    if files is not None:
-        scope = replace(scope, revision=scope.earlier[-1])
+    lineage = revision_lineage(raw, scope, history)
+    scope = replace(scope, revisions=tuple(sorted(lineage)))
     regions = scope_regions(raw, scope)
     frames = aggregate_frames(raw, scope, regions, late_after_days)
-    if files is not None:
-        frames = revised_frames(raw, frames, scope, regions, late_after_days, files)
+    if lineage:
+        frames = revised_frames(raw, frames, scope, regions, late_after_days, lineage)
     # Process CPU (every DuckDB thread): the benchmark compares it with a bare GROUP BY of the same payments.
     seconds["aggregate_cpu"] = time.process_time() - cpu
     inputs = table_inputs(frames, regions, scope, threshold)
@@ -331,7 +333,7 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     for table in tables:
         for stage, spent in table.protection.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
-    return BuildResult(scope, regions, tables, seconds, int(rows))
+    return BuildResult(scope, regions, tables, seconds, int(rows), lineage)
 
 
 def _protect_table(table_input: ProtectedTableInput, history: History | None, scope: Scope,
@@ -340,7 +342,7 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
     log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
     forced_suppressed, forced_published = _carried_forward(table_input, history, scope)
     together = (revisions.hidden_together(table_input.table, scope, forced_published)
-                if table_input.name == "disbursement_cells" else None)
+                if table_input.name == "disbursement_cells" and revises_previous(scope, history) else None)
     protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published,
                          workers=workers, together=together, label=table_input.name)
     if not protection.audit.passed and protection.exhausted:
@@ -375,6 +377,13 @@ def continue_history(scope: Scope, history: History | None) -> Scope:
     return replace(scope, earlier=tuple(sorted({*history.earlier, history.through_month})))
 
 
+def revises_previous(scope: Scope, history: History | None) -> bool:
+    """Do this release's late records revise the previous release's months? (Else any revised release of the
+    year is older: its versions and late records are fixed cells, carried as published.)"""
+    return (history is not None and history.year == scope.year and scope.revision > 0
+            and scope.revision == history.through_month)
+
+
 def _late_records(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History | None) -> dict[str, str] | None:
     """The previous release's files when the raw data hold late records of the months it published (a revision),
     else None."""
@@ -385,31 +394,61 @@ def _late_records(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History
         return None     # a release that does not say what it was made from: nothing can be called late
     if not revisions.late_rows(raw, files, history.year, history.through_month, history.release_id):
         return None
-    if any(revisions.is_revision(frame) for frame in history.frames.values()):
-        raise ValueError(f"release {history.release_id} revised months of {history.year} already, and revising "
-                         "them again is not supported yet: the next year's first release publishes the late "
-                         "records")
     return files
 
 
+def revision_lineage(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History | None
+                     ) -> dict[int, dict[str, str]]:
+    """Every revised release of the year (month -> the files it was made from): those the previous release
+    records (readers hold their versions and late records, so they stay in the table), and the previous release
+    itself when the raw data hold late records of its months. Raises ValueError when the previous release
+    revised months but does not record the files of the releases it revised (made by an earlier version)."""
+    if history is None or history.year != scope.year:
+        return {}
+    lineage = revisions.revised_files(history.sources)
+    revised = {int(code.split("+")[1]) for frame in history.frames.values()
+               for code in frame["period"].astype(str).unique() if "+" in code}
+    if revised - set(lineage):
+        raise ValueError(f"release {history.release_id} revised months of {history.year} but does not record the "
+                         "files the releases it revised were made from (made by an earlier version), so their "
+                         "versions cannot be computed again: the next year's first release publishes the late "
+                         "records")
+    files = _late_records(raw, scope, history)
+    if files is not None:
+        lineage[history.through_month] = files
+    return lineage
+
+
 def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], scope: Scope,
-                   regions: pd.DataFrame, late_after_days: int, files: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """The tables of a revision (anonymize.revisions): this release's cells, the previous release's cells as
-    its sources give them (its months, year-to-date and earlier year-to-dates), and the late records' cells.
-    Complaints and proposals are not revised (their earlier cells must stay as published)."""
-    before = Scope(scope.year, scope.revision, scope.provinces, tuple(e for e in scope.earlier if e < scope.revision),
-                   revision=scope.revision)
-    with revisions.disbursements_seen(raw, files, late=False):
-        then = aggregate_frames(raw, replace(before, revision=0), regions, late_after_days)
-    with revisions.disbursements_seen(raw, files, late=True):
-        late = aggregate_frames(raw, replace(before, earlier=(), revision=0), regions, late_after_days)
-    out = dict(frames)
-    for name in ("disbursement_cells", "quality_cells"):
-        now = frames[name][frames[name]["period"].isin(scope.periods)]
-        parts = [now, revisions.relabel(then[name], before, late=False)]
-        if name == "disbursement_cells":
-            parts.append(revisions.relabel(late[name], before, late=True))
-        out[name] = pd.concat(parts, ignore_index=True)
+                   regions: pd.DataFrame, late_after_days: int, lineage: dict[int, dict[str, str]]
+                   ) -> dict[str, pd.DataFrame]:
+    """The tables of a revision (anonymize.revisions): this release's cells, and for every revised release of
+    the year (`lineage`: its month -> its files) its cells as its files give them (its months, year-to-date and
+    the earlier year-to-dates since the revised release before it) and the late records' cells (the rows of the
+    next revised release's files, or of the raw data after the last, that are not its own). Complaints and
+    proposals are not revised (their earlier cells must stay as published)."""
+    bases = sorted(lineage)
+    out = {name: frame for name, frame in frames.items()}
+    # Year-to-dates after the last revised release: the raw data give them as those releases published them.
+    after = tuple(k for k in scope.earlier if k > bases[-1])
+    parts: dict[str, list[pd.DataFrame]] = {
+        name: [frames[name][frames[name]["period"].isin([*scope.periods, *(year_to_date_code(scope.year, k)
+                                                                            for k in after)])]]
+        for name in ("disbursement_cells", "quality_cells")}
+    for i, base in enumerate(bases):
+        since = bases[i - 1] if i else 0
+        before = Scope(scope.year, base, scope.provinces, tuple(e for e in scope.earlier if since < e < base))
+        with revisions.disbursements_seen(raw, lineage[base]):
+            then = aggregate_frames(raw, before, regions, late_after_days)
+        within = lineage[bases[i + 1]] if i + 1 < len(bases) else None
+        with revisions.disbursements_seen(raw, lineage[base], late=True, within=within):
+            late = aggregate_frames(raw, replace(before, earlier=()), regions, late_after_days)
+        for name in parts:
+            parts[name].append(revisions.relabel(then[name], before, late=False, base=base))
+            if name == "disbursement_cells":
+                parts[name].append(revisions.relabel(late[name], before, late=True, base=base))
+    for name, frames_of in parts.items():
+        out[name] = pd.concat(frames_of, ignore_index=True)
     return out
 
 
@@ -461,7 +500,9 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None, 
 
     In a revision (`scope.revision`), the earlier release's months are cells of their own (`2025-04@10`) that
     keep its pattern; a month now keeps it too where no late record touched it (it is the same value), and is
-    free where one did (protect() decides, with the late records' cell).
+    free where one did (protect() decides, with the late records' cell). The versions and late records of older
+    revisions (`2025-04@10`, `2025-04+10` in a release after the one through November) are the previous
+    release's `_earlier` cells: they keep their values and pattern like every cell it published.
     """
     if history is None or table_input.name not in history.frames:
         return None, None
@@ -470,12 +511,14 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None, 
     keys = [c for c in frame.columns if c not in measures and not c.startswith("_")]
     earlier = history.frames[table_input.name].rename(columns={"region_code": "region"})
     earlier = earlier[[*keys, "suppressed", *measures]].rename(columns={m: f"{m}_earlier" for m in measures})
-    revision = scope.revision if scope is not None and table_input.name == "disbursement_cells" else 0
+    revision = (scope.revision if scope is not None and table_input.name == "disbursement_cells"
+                and revises_previous(scope, history) else 0)
     if revision:
         months = is_plain_month(earlier["period"])
         earlier.loc[months, "period"] = [version_code(p, revision) for p in earlier.loc[months, "period"]]
     matched = frame[keys].merge(earlier, how="left", on=keys, indicator=True)
     known = (matched["_merge"] == "both").to_numpy()
+    _check_all_carried(earlier, frame, keys, table_input.name, history.release_id)
     hidden = matched["suppressed"].fillna(False).to_numpy(dtype=bool) & known
     _check_unrevised(frame, matched, measures, known & ~hidden, history.release_id, bool(revision))
     if revision:
@@ -495,6 +538,18 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None, 
         assert scope is not None
         repeated &= revisions.late_year_zero(table_input.table, scope)
     return hidden | grown_hidden, (known & ~hidden) | repeated
+
+
+def _check_all_carried(earlier: pd.DataFrame, frame: pd.DataFrame, keys: list[str], name: str,
+                       release_id: str) -> None:
+    """Every cell the previous release published or hid (its `_earlier` cells too) must be a cell of the table:
+    readers hold it, so an attack without it would be weaker than theirs."""
+    missing = earlier[keys].merge(frame[keys], how="left", on=keys, indicator=True)["_merge"] == "left_only"
+    if missing.any():
+        periods = sorted(earlier.loc[missing.to_numpy(), "period"].astype(str).unique())
+        raise ValueError(f"{name}: {int(missing.sum()):,} cell(s) release {release_id} published (periods "
+                         f"{', '.join(periods[:5])}) have no place in this release's table, so its attack would "
+                         "not know what readers hold")
 
 
 def _nothing_later(table: CellTable, year: int, through_month: int) -> np.ndarray:

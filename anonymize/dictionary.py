@@ -187,7 +187,9 @@ TABLES = (
            Column("provinces", "", "Kode provinsi yang tercakup.", "Province codes covered."),
            Column("threshold", "keluarga / households", "Ambang penyembunyian.", "Suppression threshold."),
            Column("rules", "JSON", "Aturan pengendalian pengungkapan.", "Disclosure-control rules."),
-           Column("sources", "JSON", "Sumber data mentah dan hash-nya.", "Raw sources and their hashes."),
+           Column("sources", "JSON", "Sumber data mentah dan hash-nya (revised: berkas setiap rilis tahun ini yang "
+                  "direvisi data susulan, per bulan rilis).", "Raw sources and their hashes (revised: the files of "
+                  "each release of the year that late records revised, by the release's month)."),
            Column("tables", "JSON", "Tahun terakhir, per tabel: jumlah sel, sel tidak kosong, sel disembunyikan "
                   "(satu angka: mana yang kecil tidak dipublikasikan), porsi Rupiah tersembunyi (dibulatkan ke "
                   "0,1 poin persen).",
@@ -261,12 +263,18 @@ def earlier_tables() -> tuple[Table, ...]:
                    "susulan (pembayaran yang datang terlambat) merevisi bulan-bulan yang sudah terbit: 2025-04@10 = "
                    "April 2025 seperti diterbitkan rilis s.d. Oktober; 2025-04+10 = pembayaran susulan April yang "
                    "datang setelah rilis itu, 2025+10 = semua pembayaran susulan Januari-Oktober. Angka bulan ini "
-                   "= angka rilis itu + susulannya; susulan kecil (1 s.d. ambang-1 keluarga) disembunyikan.",
+                   "= angka rilis itu + susulannya; susulan kecil (1 s.d. ambang-1 keluarga) disembunyikan. Bila "
+                   "rilis s.d. November merevisi lagi: 2025-04@11 = April seperti diterbitkan rilis s.d. November "
+                   "(= 2025-04@10 + 2025-04+10), 2025-04+11 = susulan April setelah rilis itu; setiap versi tetap "
+                   "ada.",
                    "Year to date through an earlier release's month (2025@10 = January-October 2025). When late "
                    "records (payments that arrived late) revise months already published: 2025-04@10 = April 2025 "
                    "as the release through October published it; 2025-04+10 = April's late records that arrived "
                    "after that release, 2025+10 = all late records of January-October. A month now = that "
-                   "release's figure + its late records; a small revision (1 to threshold-1 households) is hidden.")
+                   "release's figure + its late records; a small revision (1 to threshold-1 households) is hidden. "
+                   "When the release through November revises again: 2025-04@11 = April as that release published "
+                   "it (= 2025-04@10 + 2025-04+10), 2025-04+11 = April's late records after it; every version "
+                   "stays.")
             if c.name == "period" else c for c in table.columns)
         tables.append(Table(
             f"{table.name}_earlier",

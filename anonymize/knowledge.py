@@ -22,7 +22,8 @@ place. Each is a true statement about any release, because it follows from how a
 - a revision (late records, anonymize.revisions): a month now is its earlier version plus its late records
   (`2025-04` = `2025-04@10` + `2025-04+10` for counts of payments and Rupiah; distinct households at least
   either and at most both), and the year holds the earlier year-to-date and the late records' year-to-date
-  (`2025` >= `2025@10` + `2025+10`; households at most those and the later months).
+  (`2025` >= `2025@10` + `2025+10`; households at most those and the later months); with later revisions, each
+  step of the chain likewise (`2025-04@11` = `2025-04@10` + `2025-04+10`, `2025@11` >= `2025@10` + `2025+10`).
 
 Relations not modelled, and why they cannot narrow a hidden value further:
 - data-quality counts <= recipients of the region: quality cells are published from kecamatan up, where a
@@ -223,95 +224,125 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
 
 def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) -> list[Link]:
     """How this year's cells relate to an earlier release's year-to-date cells (`2025@10`) of the same region,
-    program and channel. The months after it are never published as such; eliminating their counts (one per
-    cell, at least zero, adding up over regions; for distinct households at least the largest of those months
-    and at most their sum) from the relations leaves exactly these:
+    program and channel, and each year-to-date to the next one. The months after it are never published as
+    such; eliminating their counts (one per cell, at least zero, adding up over regions; for distinct households
+    at least the largest of those months and at most their sum) from the relations leaves exactly these:
 
-    - every count and amount of the year is at least its year-to-date (the rest is not negative; that the rests
-      add up over regions follows from the year's and the year-to-date's own sums);
-    - distinct households of the year are at most the year-to-date's plus the sum of the later months, where the
-      table has months (a desa has none: there only the first holds);
+    - every count and amount of the later one is at least the earlier's (the rest is not negative; that the rests
+      add up over regions follows from each one's own sums);
+    - distinct households of the later one are at most the earlier's plus the sum of the months between them (as
+      the later one's release published them), where the table has months (a desa has none: there only the first
+      holds);
     - `same_registry` measures (eligible, registered households) are equal: the same registry is counted.
 
-    In a revision (a late records' year-to-date `2025+10` in the table), the late records are part of the year
-    and of no earlier year-to-date: each count and amount of the year is at least the year-to-date's plus the
-    late records' (the year-to-date of an earlier release grows up to the previous one's, so this holds for
-    every earlier one), distinct households at least the late records', and at most the year-to-date's, the late
-    records' and the later months' together.
+    Each year-to-date is related to the year and to the next year-to-date: a desa has no months, so `2025@10 >=
+    2025@06` is what readers holding both releases know of it and no sum implies.
+
+    In a revision (late records' year-to-dates `2025+10`, `2025+11` in the table), the late records after a
+    release are part of every later year-to-date and of no earlier one: each count and amount of the later one
+    is at least the earlier's plus the late records' of every revised release from the earlier one on, distinct
+    households at least each of those, and at most the earlier's, those late records' and the months' between.
     """
     if "period" not in [d.name for d in table.dimensions]:
         return []
     period = table.dim_index("period")
     dim = table.dimensions[period]
     year = next((code for code in dim.codes if code.isdigit()), None)
-    months = sorted(code for code in dim.codes if re.fullmatch(r"\d{4}-\d{2}", code))
     if year is None:
         return []
-    # A revision's late records (`2025+10`, anonymize.revisions): the year holds them besides every earlier
-    # year-to-date, which they revise.
-    late_code = next((code for code in dim.codes if "+" in code and "-" not in code), None)
-    year_cells = np.flatnonzero(table.coords[:, period] == dim.index[year])
-    links = []
-    for code in (c for c in dim.codes if "@" in c and "-" not in c):
-        coords = table.coords[year_cells].copy()
-        coords[:, period] = dim.index[code]
-        earlier = table.lookup(coords)
-        late = np.full(len(year_cells), -1, dtype=np.int64)
-        if late_code is not None:
-            coords[:, period] = dim.index[late_code]
-            late = table.lookup(coords)
-        has = earlier >= 0
-        pairs = np.column_stack([year_cells[has], earlier[has]])
-        n = len(pairs)
-        if n == 0:
-            continue
-        ones, zeros = np.ones(n), np.zeros(n)
-        difference = np.column_stack([ones, -ones])
-        with_late = late[has] >= 0
-        triples = np.column_stack([pairs, np.maximum(late[has], 0)])
-        for m, spec in enumerate(table.measures):
-            equal = spec.name in same_registry
-            links.append(Link(f"{spec.name} of the year {'equal' if equal else 'at least'} those of {code}", (m, m),
-                              pairs, difference, zeros, zeros if equal else zeros + INF))
-            if late_code is not None and not equal and spec.aggregation.get("period") is Aggregation.SUM:
-                # The earlier release's records and the late ones are different records of the year.
-                links.append(Link(f"{spec.name} of the year at least those of {code} and {late_code}", (m, m, m),
-                                  triples[with_late], np.column_stack([ones, -ones, -ones])[with_late],
-                                  zeros[with_late], zeros[with_late] + INF))
-        later = [c for c in months if c > f"{code[:4]}-{code[5:]}"]
-        bounded = [m for m, spec in enumerate(table.measures) if spec.aggregation.get("period") is Aggregation.BOUND]
-        if not bounded:
-            continue
-        if late_code is not None:
-            for m in bounded:
-                links.append(Link(f"{table.measures[m].name} of the year at least those of {late_code}", (m, m),
-                                  triples[with_late][:, [0, 2]], difference[with_late], zeros[with_late],
-                                  zeros[with_late] + INF))
-        if not later:
-            continue
-        month_cells = []
-        for month in later:
-            coords = table.coords[pairs[:, 0]].copy()
-            coords[:, period] = dim.index[month]
-            month_cells.append(table.lookup(coords))
-        if late_code is None:
-            cells = np.column_stack([pairs, *month_cells])
-            coefs = np.column_stack([ones, -ones, *[-ones] * len(later)])
-            terms: tuple[int, ...] = ()
-        else:
-            # A household of the year was paid in a month up to `code` (then it is in `code` or, paid late, in
-            # the late records) or in a later month.
-            cells = np.column_stack([triples, *month_cells])
-            cells[~with_late, 2] = -1
-            coefs = np.column_stack([ones, -ones, -ones, *[-ones] * len(later)])
-            terms = (0,)
-        ok = (cells >= 0).all(axis=1)
-        for m in bounded:
-            spec = table.measures[m]
-            links.append(Link(f"{spec.name} of the year at most those of {code} and the later months",
-                              (m, m, *[m] * len(terms), *[m] * len(later)), cells[ok], coefs[ok], zeros[ok] - INF,
-                              zeros[ok]))
+    months = sorted(code for code in dim.codes if re.fullmatch(r"\d{4}-\d{2}", code))
+    ytds = sorted((int(code[5:]), code) for code in dim.codes if re.fullmatch(r"\d{4}@\d{2}", code))
+    # A revision's late records (anonymize.revisions), by the month of the release they arrived after.
+    lates = {int(code[5:]): code for code in dim.codes if re.fullmatch(r"\d{4}\+\d{2}", code)}
+    links: list[Link] = []
+    for i, (k, code) in enumerate(ytds):
+        later_ones = [(13, year), *([ytds[i + 1]] if i + 1 < len(ytds) else [])]
+        for through, later in later_ones:
+            between = [lates[b] for b in sorted(lates) if k <= b < through]
+            # The months after `code` up to `later`, as `later`'s release published them.
+            as_of = [_version_as_of(dim.index, month, through, lates) for month in months
+                     if f"{code[:4]}-{code[5:]}" < month <= f"{year}-{min(through, 12):02d}"]
+            links += _grown_links(table, later, code, between, as_of, same_registry)
     return links
+
+
+def _version_as_of(codes: dict[str, int], month: str, through: int, lates: dict[int, str]) -> str:
+    """`month` as the release through `through` published it: its version of the first revised release at or
+    after that one (`2025-04@10`), else the month now (anonymize.aggregate.Scope.version_as_of)."""
+    base = next((b for b in sorted(lates) if b >= through and f"{month}@{b:02d}" in codes), None)
+    return month if base is None else f"{month}@{base:02d}"
+
+
+def _grown_links(table: CellTable, later: str, code: str, lates: list[str], months: list[str],
+                 same_registry: tuple[str, ...]) -> list[Link]:
+    """The links of one whole-year cell (`later`) grown from an earlier year-to-date (`code`): see
+    year_to_date_links. `lates`: the late records' year-to-dates in `later` and not in `code`; `months`: the
+    months between them as `later`'s release published them."""
+    period = table.dim_index("period")
+    dim = table.dimensions[period]
+    cells = np.flatnonzero(table.coords[:, period] == dim.index[later])
+
+    def beside(other: str) -> np.ndarray:
+        coords = table.coords[cells].copy()
+        coords[:, period] = dim.index[other]
+        return table.lookup(coords)
+
+    earlier = beside(code)
+    has = earlier >= 0
+    cells, earlier = cells[has], earlier[has]
+    late = [beside(c)[has] for c in lates]
+    n = len(cells)
+    if n == 0:
+        return []
+    ones, zeros = np.ones(n), np.zeros(n)
+    pairs = np.column_stack([cells, earlier])
+    difference = np.column_stack([ones, -ones])
+    links = []
+
+    def link(name: str, m: int, columns: list[np.ndarray], signs: list[float], lower: float, upper: float,
+             optional: int = 0) -> None:
+        """The last `optional` columns are late records' cells: where one is missing (no late record of that
+        region, program and channel) its term is left out, not the row."""
+        terms = np.column_stack(columns)
+        required = len(columns) - optional
+        ok = (terms[:, :required] >= 0).all(axis=1)
+        present = terms[:, required:] >= 0
+        for pattern in (np.unique(present[ok], axis=0) if optional else [np.zeros(0, dtype=bool)]):
+            rows = ok & (present == pattern).all(axis=1)
+            keep = [*range(required), *(required + np.flatnonzero(pattern))]
+            if rows.any():
+                links.append(Link(name, (m,) * len(keep), terms[rows][:, keep],
+                                  np.column_stack([ones * signs[k] for k in keep])[rows], zeros[rows] + lower,
+                                  zeros[rows] + upper))
+
+    for m, spec in enumerate(table.measures):
+        equal = spec.name in same_registry
+        links.append(Link(f"{spec.name} of {_named(later)} {'equal' if equal else 'at least'} those of {code}",
+                          (m, m), pairs, difference, zeros, zeros if equal else zeros + INF))
+        if lates and not equal and spec.aggregation.get("period") is Aggregation.SUM:
+            # The earlier release's records and the late ones are different records of the later one.
+            link(f"{spec.name} of {_named(later)} at least those of {code} and {' and '.join(lates)}", m,
+                 [cells, earlier, *late], [1.0, -1.0, *[-1.0] * len(lates)], 0.0, INF, optional=len(lates))
+    bounded = [m for m, spec in enumerate(table.measures) if spec.aggregation.get("period") is Aggregation.BOUND]
+    for m in bounded:
+        for c, added in zip(lates, late, strict=True):
+            link(f"{table.measures[m].name} of {_named(later)} at least those of {c}", m, [cells, added],
+                 [1.0, -1.0], 0.0, INF)
+    if not months:
+        return links
+    # A household of the later one was paid in a month up to `code` (then it is in `code` or, paid late, in
+    # the late records) or in a month between.
+    between = [beside(month)[has] for month in months]
+    for m in bounded:
+        link(f"{table.measures[m].name} of {_named(later)} at most those of {code} and the later months", m,
+             [cells, earlier, *between, *late], [1.0, -1.0, *[-1.0] * (len(between) + len(late))], -INF, 0.0,
+             optional=len(late))
+    return links
+
+
+def _named(code: str) -> str:
+    """How a link's name calls a whole-year period: `the year`, or the year-to-date's code."""
+    return "the year" if code.isdigit() else code
 
 
 def feedback_links(table: CellTable, total: str, statuses: list[str]) -> list[Link]:

@@ -165,7 +165,8 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
     with stage("write the release and its boundaries", 2, 5), stopwatch() as timing:
         staged.mkdir(parents=True)
         info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
-                           previous["release_id"] if previous else None, _sources(raw_db))
+                           previous["release_id"] if previous else None,
+                           {**_sources(raw_db), **revisions.lineage_sources(result.lineage)})
         protection_audit = {t.name: t.protection.audit.summary(t.input.table) for t in result.tables}
         write_release(staged / release.DB_NAME, years, info, threshold, protection_audit)
         seconds["ranges"], read_back = _write_ranges(staged / release.DB_NAME)
@@ -198,7 +199,8 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                      {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss,
                      {y.year: ("protected" if y.result is not None else f"carried from {y.published_in}")
                       for y in years},
-                     next((revisions.revised_counts(t.input.frame, t.input.table.values, t.protection.suppressed)
+                     next((revisions.revised_counts(t.input.frame, t.input.table.values, t.protection.suppressed,
+                                                     result.scope)
                            for t in result.tables if t.name == "disbursement_cells"), {}))
 
 

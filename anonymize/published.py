@@ -192,7 +192,7 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
     periods = {str(p) for f in frames.values() for p in f["period"].unique()}
     earlier = sorted({int(p.split("@")[1]) for p in periods if "@" in p})
     revised = {int(p.split("+")[1]) for p in periods if "+" in p}
-    scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier), max(revised, default=0))
+    scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier), tuple(sorted(revised)))
     upper = regions[regions["level"] != "desa"]
     tables, ranges = [], {}
     for name, frame in frames.items():

@@ -14,6 +14,13 @@ the late records' year-to-date (`2025+10`). The late records' cells are ordinary
 pattern and values, and the joint attack covers them all (anonymize.tables.period_dimension,
 knowledge.year_to_date_links, revision_links below). A difference of 1-9 between a published month and its
 earlier version would pin the late cell: the attack sees it, and protect() hides the new month too.
+
+Later revisions of the same year (November revises October, December revises November): readers hold every
+version, so the table keeps every revised release's versions and late records (`2025-04@10`, `2025-04+10`,
+`2025-04@11`, `2025-04+11`, `2025-04`), related step by step. The older ones are the previous release's
+`_earlier` cells, carried with their values and hidden flags; the publisher computes each revised release's
+versions again from the files it was made from, which every later release records (`release.sources`:
+`revised`; revised_files) and checks them against what was published.
 """
 
 from __future__ import annotations
@@ -43,6 +50,21 @@ def previous_sources(sources: dict[str, Any] | None) -> dict[str, str] | None:
     if not sources or "ingested_files" not in sources:
         return None
     return {str(f["source"]): str(f["source_sha256"]) for f in sources["ingested_files"]}
+
+
+def revised_files(sources: dict[str, Any] | None) -> dict[int, dict[str, str]]:
+    """The files each revised release of the year was made from (month -> name -> SHA-256), as a release records
+    them in its sources (`revised`): a later revision needs them to compute those releases' versions again."""
+    if not sources or "revised" not in sources:
+        return {}
+    return {int(month): {str(name): str(sha) for name, sha in files.items()}
+            for month, files in sources["revised"].items()}
+
+
+def lineage_sources(lineage: dict[int, dict[str, str]]) -> dict[str, Any]:
+    """What a release adds to its sources for the revised releases of its year (see revised_files)."""
+    return {"revised": {f"{month:02d}": dict(sorted(files.items())) for month, files in sorted(lineage.items())}
+            } if lineage else {}
 
 
 def late_rows(raw: duckdb.DuckDBPyConnection, files: dict[str, str], year: int, through_month: int,
@@ -75,12 +97,19 @@ def _sources_table(raw: duckdb.DuckDBPyConnection, files: dict[str, str]) -> Ite
 
 
 @contextmanager
-def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str], late: bool) -> Iterator[None]:
+def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str], late: bool = False,
+                       within: dict[str, str] | None = None) -> Iterator[None]:
     """Within the block, `disbursements` (and `quarantine`, whose rows the data-quality counts include) mean the
-    rows of the previous release's sources (`late` False) or the other rows (`late` True): temporary views over
-    the raw tables, which stay as they are (read-only)."""
+    rows of `files` (`late` False) or the other rows (`late` True; with `within`, only those of `within`'s files:
+    the late records a later release was made from): temporary views over the raw tables, which stay as they are
+    (read-only). Generated rows are in every release's files."""
     (database,) = raw.execute("SELECT current_database()").fetchall()[0]
     condition = "NOT IN" if late else "IN"
+    also = ""
+    if within is not None:
+        also = " AND source IN (SELECT source FROM temp.main._lineage_within)"
+        raw.execute("CREATE OR REPLACE TEMP TABLE _lineage_within (source VARCHAR)")
+        raw.executemany("INSERT INTO _lineage_within VALUES (?)", [[s] for s in sorted({GENERATED, *within})])
     with _sources_table(raw, files):
         try:
             for name in _FILTERED:
@@ -88,22 +117,24 @@ def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str], la
                 # this module's; nothing is input.
                 table = '"' + str(database).replace('"', '""') + f'".main.{name}'
                 raw.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table} "  # noqa: S608
-                            f"WHERE source {condition} (SELECT source FROM temp.main._lineage_sources)")
+                            f"WHERE source {condition} (SELECT source FROM temp.main._lineage_sources){also}")
             yield
         finally:
             for name in _FILTERED:
                 raw.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+            raw.execute("DROP TABLE IF EXISTS _lineage_within")
 
 
 #: The raw tables whose rows come from a source file.
 _FILTERED = ("disbursements", "quarantine")
 
 
-def relabel(frame: pd.DataFrame, scope: Scope, late: bool) -> pd.DataFrame:
-    """Cells aggregated through the previous release's month (`scope.revision`) as the table names them: the
-    earlier version of each month and the year-to-date (`2025-04@10`, `2025@10`), or the late records' cells
-    (`2025-04+10`, `2025+10`; no registry counts: late records add payments, not registered households)."""
-    k = scope.revision
+def relabel(frame: pd.DataFrame, scope: Scope, late: bool, base: int | None = None) -> pd.DataFrame:
+    """Cells aggregated through a revised release's month (`base`, default the latest: `scope.revision`) as the
+    table names them: that release's version of each month and its year-to-date (`2025-04@10`, `2025@10`), or
+    the late records' cells (`2025-04+10`, `2025+10`; no registry counts: late records add payments, not
+    registered households)."""
+    k = scope.revision if base is None else base
     frame = frame.copy()
     period = frame["period"].astype(str)
     months = period.str.fullmatch(r"\d{4}-\d{2}")
@@ -132,38 +163,58 @@ def _beside(table: CellTable, code: str, other: str) -> tuple[np.ndarray, np.nda
 
 
 def revision_links(table: CellTable, scope: Scope) -> list[Link]:
-    """Each month now and its earlier version and late records, for every region, program and channel: counts
-    of payments and Rupiah add up (now = then + late); distinct households are at least either and at most both."""
-    if scope.revision <= 0 or "period" not in [d.name for d in table.dimensions]:
+    """For every revised release (scope.revisions) and every month it published, in every region, program and
+    channel: the month as the next revised release published it (or as it is now, after the last) is that
+    release's version plus its late records. Counts of payments and Rupiah add up (then = earlier + late);
+    distinct households are at least either and at most both. Readers hold every version, so the chain
+    `2025-04@10` -> `2025-04@11` -> `2025-04` is related step by step (each late set is its own records)."""
+    if not scope.revisions or "period" not in [d.name for d in table.dimensions]:
         return []
     dim = table.dimensions[table.dim_index("period")]
     links: list[Link] = []
-    for month, then, late in zip(scope.months[:scope.revision], scope.revised_month_codes, scope.late_month_codes,
-                                 strict=True):
-        if month not in dim.index:
-            continue
-        now, earlier = _beside(table, month, then)
-        added = _beside(table, month, late)[1]
-        ok = (earlier >= 0) & (added >= 0)
-        cells = np.column_stack([now[ok], earlier[ok], added[ok]])
-        n = len(cells)
-        if n == 0:
-            continue
-        ones, zeros = np.ones(n), np.zeros(n)
-        for m, spec in enumerate(table.measures):
-            aggregation = spec.aggregation.get("period")
-            if aggregation is Aggregation.SUM:
-                links.append(Link(f"{spec.name} of {month} is those of {then} and {late}", (m, m, m), cells,
-                                  np.column_stack([ones, -ones, -ones]), zeros, zeros))
-            elif aggregation is Aggregation.BOUND:
-                links += [
-                    Link(f"{spec.name} of {month} at least those of {then}", (m, m), cells[:, :2],
-                         np.column_stack([ones, -ones]), zeros, zeros + INF),
-                    Link(f"{spec.name} of {month} at least those of {late}", (m, m), cells[:, [0, 2]],
-                         np.column_stack([ones, -ones]), zeros, zeros + INF),
-                    Link(f"{spec.name} of {month} at most those of {then} and {late}", (m, m, m), cells,
-                         np.column_stack([ones, -ones, -ones]), zeros - INF, zeros),
-                ]
+    for i, base in enumerate(scope.revisions):
+        after = scope.revisions[i + 1] if i + 1 < len(scope.revisions) else None
+        for month in scope.months[:base]:
+            later = month if after is None else version_code(month, after)
+            then, late = version_code(month, base), late_code(month, base)
+            if later not in dim.index:
+                continue
+            links += _step_links(table, later, then, late)
+    return links
+
+
+def _step_links(table: CellTable, month: str, then: str, late: str) -> list[Link]:
+    """Links of one revision step: `month` (a version or the month now) is `then` plus `late`."""
+    now, earlier = _beside(table, month, then)
+    added = _beside(table, month, late)[1]
+    # No late records' cell (a channel without late records): the month is its earlier version.
+    same = (earlier >= 0) & (added < 0)
+    links: list[Link] = []
+    if same.any():
+        pairs = np.column_stack([now[same], earlier[same]])
+        ones, zeros = np.ones(len(pairs)), np.zeros(len(pairs))
+        links += [Link(f"{spec.name} of {month} is that of {then} (no {late})", (m, m), pairs,
+                       np.column_stack([ones, -ones]), zeros, zeros) for m, spec in enumerate(table.measures)]
+    ok = (earlier >= 0) & (added >= 0)
+    cells = np.column_stack([now[ok], earlier[ok], added[ok]])
+    n = len(cells)
+    if n == 0:
+        return links
+    ones, zeros = np.ones(n), np.zeros(n)
+    for m, spec in enumerate(table.measures):
+        aggregation = spec.aggregation.get("period")
+        if aggregation is Aggregation.SUM:
+            links.append(Link(f"{spec.name} of {month} is those of {then} and {late}", (m, m, m), cells,
+                              np.column_stack([ones, -ones, -ones]), zeros, zeros))
+        elif aggregation is Aggregation.BOUND:
+            links += [
+                Link(f"{spec.name} of {month} at least those of {then}", (m, m), cells[:, :2],
+                     np.column_stack([ones, -ones]), zeros, zeros + INF),
+                Link(f"{spec.name} of {month} at least those of {late}", (m, m), cells[:, [0, 2]],
+                     np.column_stack([ones, -ones]), zeros, zeros + INF),
+                Link(f"{spec.name} of {month} at most those of {then} and {late}", (m, m, m), cells,
+                     np.column_stack([ones, -ones, -ones]), zeros - INF, zeros),
+            ]
     return links
 
 
@@ -205,7 +256,8 @@ def is_revision(frame: pd.DataFrame) -> bool:
 def earlier_values(table: CellTable, suppressed: np.ndarray) -> np.ndarray | None:
     """(n_cells, n_measures): for a month of a revision and for its year, the sub-counts by status (failed,
     returned, pending, late payments) its earlier version published (`2025-04@10`, `2025@10`); NaN elsewhere.
-    None for a table without a revision.
+    With several revisions, each version gets those of the one before it (`2025-04@11` those of `2025-04@10`,
+    `2025-04` those of `2025-04@11`), as the release that made it did. None for a table without a revision.
 
     A hidden month revised by late records that brought no failed payment has the failed payments its earlier
     version published: readers already hold that number, and the late records' own zero is audited as their
@@ -222,14 +274,19 @@ def earlier_values(table: CellTable, suppressed: np.ndarray) -> np.ndarray | Non
     out = np.full(table.values.shape, np.nan)
     if not detail:
         return out
-    for code in dim.codes:
-        if "@" not in code:
+    # Each step of the chain (`2025-04@10` -> `2025-04@11` -> `2025-04`): the later version's sub-counts may be
+    # pinned to those its earlier version published.
+    # A revised release's year-to-date likewise gives the next release's year (`2025@10` -> `2025@11` or `2025`).
+    versions = [(code.split("@")[0], int(code.split("@")[1]), code) for code in dim.codes if "@" in code]
+    bases = {int(code.split("+")[1]) for code in dim.codes if "+" in code}
+    for month, base, code in versions:
+        if "-" not in month and base not in bases:
             continue
-        now = code.split("@")[0]
-        if now not in dim.index:
+        later = [(k, c) for m, k, c in versions if m == month and k > base]
+        target = min(later)[1] if later else month
+        if target not in dim.index:
             continue
-        cells, earlier = _beside(table, now, code)
-        # The latest earlier version: the previous release's (its year-to-date has the largest month).
+        cells, earlier = _beside(table, target, code)
         take = (earlier >= 0) & ~suppressed[np.maximum(earlier, 0)]
         for m in detail:
             out[cells[take], m] = table.values[earlier[take], m]
@@ -254,9 +311,13 @@ def hidden_together(table: CellTable, scope: Scope, published: np.ndarray | None
     return np.concatenate(pairs).astype(np.int64)
 
 
-def revised_counts(frame: pd.DataFrame, values: np.ndarray, suppressed: np.ndarray) -> dict[str, int]:
-    """Cells of a table that late records revised (their late records' cell is not zero), and how many of those
-    late records' cells are hidden: the publish summary's figures."""
-    late = is_late(frame["period"])
+def revised_counts(frame: pd.DataFrame, values: np.ndarray, suppressed: np.ndarray, scope: Scope
+                   ) -> dict[str, int]:
+    """Cells of a table that this release's late records revised (their late records' cell is not zero), and how
+    many of those late records' cells are hidden: the publish summary's figures. The late records of older
+    revisions (carried as published) and of a release that revises nothing count none."""
+    if not scope.earlier or scope.revision != scope.earlier[-1]:
+        return {"cells": 0, "hidden": 0}
+    late = is_late(frame["period"]) & frame["period"].astype(str).str.endswith(f"+{scope.revision:02d}").to_numpy()
     changed = late & (np.nan_to_num(values) != 0).any(axis=1)
     return {"cells": int(changed.sum()), "hidden": int((changed & suppressed).sum())}

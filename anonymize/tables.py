@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize import knowledge, revisions
-from anonymize.aggregate import Scope, is_late, is_whole_year
+from anonymize.aggregate import Scope, is_late, is_whole_year, late_code
 from anonymize.protect import ProtectionRules
 from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
 from published_schema import (
@@ -85,20 +85,23 @@ def star_dimension(name: str, total: str, parts: list[str], family: str = "all")
 def period_dimension(scope: Scope, revised: bool = False) -> Dimension:
     """Months add up to the year, and the months up to each earlier release to that release's year-to-date.
 
-    `revised` (a table that revises the previous release, scope.revision): the previous release's versions of its
-    months (`2025-04@10`) add up to its year-to-date and to the earlier ones, and the late records' months
-    (`2025-04+10`) to theirs (`2025+10`); this release's months relate to both through links
-    (anonymize.revisions).
+    `revised` (a table that revises earlier releases, scope.revisions): each revised release's versions of its
+    months (`2025-04@10`) are cells of their own, and an earlier year-to-date is the sum of the months as its
+    release published them (Scope.version_as_of); the late records' months (`2025-04+10`) add up to theirs
+    (`2025+10`); a month relates to its earlier version and late records through links (anonymize.revisions).
     """
-    revised = revised and scope.revision > 0
-    extra = [*scope.revised_month_codes, *scope.late_month_codes, scope.late_year_code] if revised else []
+    revised = revised and bool(scope.revisions)
+    extra = scope.revision_codes if revised else []
     dim = Dimension("period", [scope.year_code, *scope.months, *scope.earlier_codes, *extra])
     dim.add_family("year", dict.fromkeys(scope.months, scope.year_code))
-    versions = scope.revised_month_codes if revised else scope.months
     for k, code in zip(scope.earlier, scope.earlier_codes, strict=True):
-        dim.add_family(f"year_to_{k:02d}", dict.fromkeys(versions[:k], code))
+        months = scope.months[:k]
+        versions = [scope.version_as_of(m, k) for m in months] if revised else months
+        dim.add_family(f"year_to_{k:02d}", dict.fromkeys(versions, code))
     if revised:
-        dim.add_family(f"late_{scope.revision:02d}", dict.fromkeys(scope.late_month_codes, scope.late_year_code))
+        for b in scope.revisions:
+            dim.add_family(f"late_{b:02d}", {late_code(m, b): late_code(scope.year_code, b)
+                                             for m in scope.months[:b]})
     return dim
 
 
