@@ -321,10 +321,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "outlook_col_year": ("Tahun", "Year"),
     "outlook_note_hidden": ("tidak diproyeksikan: riwayatnya memuat angka yang disembunyikan",
                             "not projected: its history has a hidden value"),
-    "outlook_note_none": ("nol di setiap tahun yang diterbitkan, jadi diproyeksikan nol (mis. BLT Dana Desa di kota, "
-                          "yang tidak punya desa)",
-                          "zero in every published year, so projected as zero (e.g. BLT Dana Desa in a city, which "
-                          "has no desa)"),
+    "outlook_note_none": ("nol di setiap tahun yang diterbitkan: program ini tidak membayar keluarga di sini, jadi "
+                          "diproyeksikan nol",
+                          "zero in every published year: the program paid no household here, so it is projected as "
+                          "zero"),
     "outlook_note_short": ("tidak diproyeksikan: kurang dari tiga tahun lengkap",
                            "not projected: fewer than three complete years"),
     "outlook_note_unreconciled": (

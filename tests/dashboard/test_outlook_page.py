@@ -249,3 +249,21 @@ def test_rupiah_bounds_read_apart_where_one_decimal_printed_them_alike() -> None
     assert outlook_views.format_value(999.4e6, "amount", "en") == "Rp999 M"
     assert outlook_views.format_value(999.96e6, "amount", "id") == "Rp1,00 M"
     assert outlook_views.format_value(297188.67, "recipients", "id") == "297.189"
+
+
+@pytest.mark.parametrize(("lang", "width"), [("id", 390), ("en", 390), ("id", 1280)])
+def test_a_profiles_outlook_table_on_a_phone_and_a_wide_screen(open_page, lang: str, width: int) -> None:
+    """The profile's outlook table crashed at 390 px ("melt output columns cannot contain duplicate names:
+    ['Ukuran']": its first column and the stacked figure column had one name), and its notes were cut at 1280 px
+    in a data grid. It is a plain table, stacked on a phone."""
+    at = open_page("wilayah", region="34.01", lang=lang)
+    at.session_state["_content_width"] = width
+    at.run()
+    assert not at.exception, at.exception
+    need = t("m_need", lang)
+    tables = [d.value for d in at.table if need in d.value.to_csv()]
+    assert len(tables) == 1, [d.value.columns.tolist() for d in at.table]
+    if width < 400:
+        assert list(tables[0].columns) == [t("metric", lang), t("col_column", lang), t("col_value", lang)]
+    else:
+        assert t("outlook_col_interval", lang, level=95) in tables[0].columns
