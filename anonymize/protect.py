@@ -192,7 +192,7 @@ def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRul
     newly hidden cell joins keep their results.
     """
     system = build_joint_system(table, suppressed)
-    requirement = rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
+    requirement = _requirement(table, suppressed, rules, system)
     anchor = table.values[system.var_cell, system.var_measure] if truth_anchor else None
     settled = _settled(table, previous, system) if previous is not None else None
     pieces = [labels[system.var_cell] for labels in table.nesting()]
@@ -213,7 +213,7 @@ def reuse_audit(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules
     system = build_joint_system(table, suppressed)
     if not _same_system(system, attacked.system):
         return None
-    requirement = rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
+    requirement = _requirement(table, suppressed, rules, system)
     if not _same_fields(requirement, attacked.requirement):
         return None
     iv = attacked.intervals
@@ -221,6 +221,12 @@ def reuse_audit(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules
     if iv.lifted is not None:
         ok |= iv.lifted
     return Audit(table, system, replace(iv, ok=ok), requirement, iv.lifted)
+
+
+def _requirement(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules,
+                 system: AttackSystem) -> Requirement:
+    """What the attack requires of each hidden value of this pattern (the zeros and earlier values it knows)."""
+    return rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
 
 
 def same_attack(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, other: CellTable,
@@ -231,9 +237,8 @@ def same_attack(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules
     system, others = build_joint_system(table, suppressed), build_joint_system(other, other_suppressed)
     if not _same_system(system, others):
         return False
-    requirement = rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
-    their = other_rules.requirement(other, others, known_zeros(other, other_suppressed),
-                                    earlier_values(other, other_suppressed))
+    requirement = _requirement(table, suppressed, rules, system)
+    their = _requirement(other, other_suppressed, other_rules, others)
     return _same_fields(requirement, their)
 
 
