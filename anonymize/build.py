@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize import aggregate, revisions
-from anonymize.aggregate import Scope, is_plain_month, version_code, year_to_date_code
+from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, year_to_date_code
 from anonymize.protect import Protection, protect
 from anonymize.table import CellTable
 from anonymize.tables import (
@@ -67,9 +67,14 @@ class BuildResult:
     tables: list[ProtectedTable]
     seconds: dict[str, float] = field(default_factory=dict)
     rows_aggregated: int = 0
-    #: The files each revised release of the year was made from (anonymize.revisions.revised_files): the release
+    #: The rows each revised release of the year was made from (anonymize.revisions.revised_files): the release
     #: records them, so that the next revision can compute every earlier version again.
-    lineage: dict[int, dict[str, str]] = field(default_factory=dict)
+    lineage: dict[int, revisions.Seen] = field(default_factory=dict)
+    #: Late records this release holds back (file -> last month held back; see hold_back), and how many rows.
+    held_back: dict[str, str] = field(default_factory=dict)
+    held_back_rows: int = 0
+    #: Why: `few` (1-9 households nationally) or `unprotected` (no pattern protected them).
+    held_back_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -270,13 +275,16 @@ def _protect_year(raw_db: Path, memory_limit: str | None, threshold: int, late_a
 
 def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days: int,
                  through: str | None = None, history: History | None = None, workers: int = 1,
-                 provinces: tuple[str, ...] | None = None) -> BuildResult:
+                 provinces: tuple[str, ...] | None = None, hold_back_late: str = "") -> BuildResult:
     """Aggregate the raw database and protect every table to be published, for the year of `through` (default:
     the latest year) and `provinces` (default: those with data that year).
 
     With the history of earlier releases of the same year, their year-to-date cells join the protected
     tables and every cell they published or hid keeps its status, so no two releases can be differenced.
-    `workers`: threads of the disclosure attack.
+    Late records of the previous release's months are published as a revision (anonymize.revisions), or held
+    back (see hold_back): when they count 1-9 households nationally, or when no pattern protects them (the
+    build is then made again without them; `hold_back_late` says why: `few` or `unprotected`). `workers`:
+    threads of the disclosure attack.
     """
     seconds: dict[str, float] = {}
     start, cpu = time.perf_counter(), time.process_time()
@@ -286,18 +294,56 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     scope = continue_history(scope, history)
     lineage = revision_lineage(raw, scope, history)
     scope = replace(scope, revisions=tuple(sorted(lineage)))
+    revising = history is not None and revises_previous(scope, history)
+    own, held_rows = None, 0
+    if revising and hold_back_late:
+        assert history is not None
+        own, held_rows = hold_back(raw, history)
+        del lineage[history.through_month]
+        scope = replace(scope, revisions=tuple(sorted(lineage)))
     regions = scope_regions(raw, scope)
-    frames = aggregate_frames(raw, scope, regions, late_after_days)
+    if own is not None:
+        with revisions.disbursements_seen(raw, own):
+            frames = aggregate_frames(raw, scope, regions, late_after_days)
+    else:
+        frames = aggregate_frames(raw, scope, regions, late_after_days)
     if lineage:
-        frames = revised_frames(raw, frames, scope, regions, late_after_days, lineage)
+        frames = revised_frames(raw, frames, scope, regions, late_after_days, lineage, own)
+    retry = partial(build_tables, raw, threshold, late_after_days, through, history, workers, provinces)
+    if revising and own is None and _late_total_is_small(frames, scope, threshold):
+        log.info("the late records of months release %s published count fewer than %d households nationally: "
+                 "they are held back", history.release_id if history else "", threshold)
+        return retry(hold_back_late="few")
+    if own is not None:
+        log.info("late records held back: %s rows of months release %s published; they are published with the "
+                 "late records of a later release", f"{held_rows:,}", history.release_id if history else "")
     # Process CPU (every DuckDB thread): the benchmark compares it with a bare GROUP BY of the same payments.
     seconds["aggregate_cpu"] = time.process_time() - cpu
     inputs = table_inputs(frames, regions, scope, threshold)
     rows = raw.execute("SELECT count(*) FROM disbursements WHERE period BETWEEN ? AND ?",
-                       [f"{scope.year}-01", scope.through]).fetchall()[0][0]
+                       [f"{scope.year}-01", scope.through]).fetchall()[0][0] - held_rows
     seconds["aggregate"] = time.perf_counter() - start
     for table_input in inputs:
         _check_links(table_input)
+    try:
+        tables = _protect_tables(inputs, history, scope, workers, seconds)
+    except RevisionError:
+        raise
+    except ValueError as error:
+        if not revising or own is not None:
+            raise
+        # The revision is what fails (the same months without it passed when the previous release published):
+        # publish the new months and hold the late records back rather than refuse.
+        log.info("protecting the late records of months release %s published failed (%s): they are held back",
+                 history.release_id if history else "", error)
+        return retry(hold_back_late="unprotected")
+    return BuildResult(scope, regions, tables, seconds, int(rows), lineage, own.held_back if own else {},
+                       held_rows, hold_back_late if own else "")
+
+
+def _protect_tables(inputs: list[ProtectedTableInput], history: History | None, scope: Scope, workers: int,
+                    seconds: dict[str, float]) -> list[ProtectedTable]:
+    """Protect every table of a year (adding each stage's seconds to `seconds`); a ValueError if one fails."""
     # The tables are independent: the smaller ones are protected beside the largest, on the cores its attack
     # leaves idle (single-threaded stretches: repairs, one large component at a time). Results do not depend on
     # it while no solve reaches its time limit (each table's attack draws from its own generators); a warm solve
@@ -333,7 +379,7 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     for table in tables:
         for stage, spent in table.protection.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
-    return BuildResult(scope, regions, tables, seconds, int(rows), lineage)
+    return tables
 
 
 def _protect_table(table_input: ProtectedTableInput, history: History | None, scope: Scope,
@@ -384,8 +430,9 @@ def revises_previous(scope: Scope, history: History | None) -> bool:
             and scope.revision == history.through_month)
 
 
-def _late_records(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History | None) -> dict[str, str] | None:
-    """The previous release's files when the raw data hold late records of the months it published (a revision),
+def _late_records(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History | None
+                  ) -> revisions.Seen | None:
+    """The previous release's rows when the raw data hold late records of the months it published (a revision),
     else None."""
     if history is None or history.year != scope.year:
         return None
@@ -398,7 +445,7 @@ def _late_records(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History
 
 
 def revision_lineage(raw: duckdb.DuckDBPyConnection, scope: Scope, history: History | None
-                     ) -> dict[int, dict[str, str]]:
+                     ) -> dict[int, revisions.Seen]:
     """Every revised release of the year (month -> the files it was made from): those the previous release
     records (readers hold their versions and late records, so they stay in the table), and the previous release
     itself when the raw data hold late records of its months. Raises ValueError when the previous release
@@ -420,13 +467,14 @@ def revision_lineage(raw: duckdb.DuckDBPyConnection, scope: Scope, history: Hist
 
 
 def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], scope: Scope,
-                   regions: pd.DataFrame, late_after_days: int, lineage: dict[int, dict[str, str]]
-                   ) -> dict[str, pd.DataFrame]:
+                   regions: pd.DataFrame, late_after_days: int, lineage: dict[int, revisions.Seen],
+                   own: revisions.Seen | None = None) -> dict[str, pd.DataFrame]:
     """The tables of a revision (anonymize.revisions): this release's cells, and for every revised release of
     the year (`lineage`: its month -> its files) its cells as its files give them (its months, year-to-date and
     the earlier year-to-dates since the revised release before it) and the late records' cells (the rows of the
-    next revised release's files, or of the raw data after the last, that are not its own). Complaints and
-    proposals are not revised (their earlier cells must stay as published)."""
+    next revised release's files, or of the raw data after the last, that are not its own; `own`: the rows of
+    this release when it holds late records back). Complaints and proposals are not revised (their earlier cells
+    must stay as published)."""
     bases = sorted(lineage)
     out = {name: frame for name, frame in frames.items()}
     # Year-to-dates after the last revised release: the raw data give them as those releases published them.
@@ -440,7 +488,7 @@ def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
         before = Scope(scope.year, base, scope.provinces, tuple(e for e in scope.earlier if since < e < base))
         with revisions.disbursements_seen(raw, lineage[base]):
             then = aggregate_frames(raw, before, regions, late_after_days)
-        within = lineage[bases[i + 1]] if i + 1 < len(bases) else None
+        within = lineage[bases[i + 1]] if i + 1 < len(bases) else own
         with revisions.disbursements_seen(raw, lineage[base], late=True, within=within):
             late = aggregate_frames(raw, replace(before, earlier=()), regions, late_after_days)
         for name in parts:
@@ -450,6 +498,37 @@ def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
     for name, frames_of in parts.items():
         out[name] = pd.concat(frames_of, ignore_index=True)
     return out
+
+
+def _late_total_is_small(frames: dict[str, pd.DataFrame], scope: Scope, threshold: int) -> bool:
+    """Do the late records of the previous release's months, all programs and channels nationally, count 1 to
+    threshold - 1 households? That cell is the difference of the year's grand total and published cells (the
+    earlier year-to-date and the new months), so it cannot be hidden without hiding national figures."""
+    cells = frames["disbursement_cells"]
+    top = cells[(cells["period"].astype(str) == late_code(scope.year_code, scope.revision))
+                & (cells["region"].astype(str) == NATIONAL_CODE)
+                & (cells["program"].astype(str) == ALL_PROGRAMS) & (cells["channel"].astype(str) == ALL_CHANNELS)]
+    households = top["recipients"].to_numpy(dtype="float64")
+    return bool(((households >= 1) & (households < threshold)).any())
+
+
+def hold_back(raw: duckdb.DuckDBPyConnection, history: History) -> tuple[revisions.Seen, int]:
+    """The rows of a release that holds back the late records of the previous release's months: every file's
+    rows, except those of files the previous release was not made from (and of those it held back already) up
+    to its last month. Returns them and how many rows are held back.
+
+    Used when those late records count 1-9 households nationally (_late_total_is_small): published, they would
+    hide national figures (the national month they revise and its partners); held back, they wait in the raw
+    data and the next release that revises the year publishes them with the late records it has (its
+    anonymize.revisions.late_rows count them, as the release records what it held back).
+    """
+    previous = revisions.previous_sources(history.sources)
+    assert previous is not None  # a revision needs the previous release's files
+    last = f"{history.year}-{history.through_month:02d}"
+    files = dict(raw.execute("SELECT source, source_sha256 FROM ingested_files").fetchall())
+    held = {**{name: last for name in files if name not in previous.files}, **previous.held_back}
+    rows = revisions.late_rows(raw, previous, history.year, history.through_month, history.release_id)
+    return revisions.Seen({str(k): str(v) for k, v in files.items()}, held), rows
 
 
 def aggregate_frames(raw: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.DataFrame,

@@ -263,7 +263,9 @@ def earlier_tables() -> tuple[Table, ...]:
                    "susulan (pembayaran yang datang terlambat) merevisi bulan-bulan yang sudah terbit: 2025-04@10 = "
                    "April 2025 seperti diterbitkan rilis s.d. Oktober; 2025-04+10 = pembayaran susulan April yang "
                    "datang setelah rilis itu, 2025+10 = semua pembayaran susulan Januari-Oktober. Angka bulan ini "
-                   "= angka rilis itu + susulannya; susulan kecil (1 s.d. ambang-1 keluarga) disembunyikan. Bila "
+                   "= angka rilis itu + susulannya; susulan kecil (1 s.d. ambang-1 keluarga) disembunyikan; bila semua "
+                   "susulan se-nasional kurang dari ambang keluarga, susulan itu ditahan dan terbit bersama susulan "
+                   "berikutnya. Bila "
                    "rilis s.d. November merevisi lagi: 2025-04@11 = April seperti diterbitkan rilis s.d. November "
                    "(= 2025-04@10 + 2025-04+10), 2025-04+11 = susulan April setelah rilis itu; setiap versi tetap "
                    "ada.",
@@ -271,7 +273,9 @@ def earlier_tables() -> tuple[Table, ...]:
                    "records (payments that arrived late) revise months already published: 2025-04@10 = April 2025 "
                    "as the release through October published it; 2025-04+10 = April's late records that arrived "
                    "after that release, 2025+10 = all late records of January-October. A month now = that "
-                   "release's figure + its late records; a small revision (1 to threshold-1 households) is hidden. "
+                   "release's figure + its late records; a small revision (1 to threshold-1 households) is "
+                   "hidden; when all late records nationally count fewer households than the threshold, they are "
+                   "held back and published with the next late records. "
                    "When the release through November revises again: 2025-04@11 = April as that release published "
                    "it (= 2025-04@10 + 2025-04+10), 2025-04+11 = April's late records after it; every version "
                    "stays.")

@@ -125,10 +125,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def revised_line(revised: dict[str, int]) -> str:
-    """`412 cells revised by late records (37 of the revisions hidden), ` or nothing without a revision."""
+    """`412 cells revised by late records (37 of the revisions hidden), ` or `3 late rows held back (fewer than
+    the threshold in households nationally), ` or nothing without late records."""
+    why = ("fewer than the threshold in households nationally" if revised.get("held_back_few") else
+           "no pattern protected them")
+    held = f"{revised['held_back_rows']:,} late rows held back ({why}), " if revised.get("held_back_rows") else ""
     if not revised.get("cells"):
-        return ""
-    return (f"{revised['cells']:,} cells revised by late records ({revised['hidden']:,} of the revisions hidden), ")
+        return held
+    return (f"{revised['cells']:,} cells revised by late records ({revised['hidden']:,} of the revisions hidden), "
+            + held)
 
 
 def publish(raw_db: Path, current_db: Path, threshold: int, through: str | None, geo_dir: Path,
@@ -166,7 +171,7 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
         staged.mkdir(parents=True)
         info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
                            previous["release_id"] if previous else None,
-                           {**_sources(raw_db), **revisions.lineage_sources(result.lineage)})
+                           {**_sources(raw_db), **revisions.lineage_sources(result.lineage, result.held_back)})
         protection_audit = {t.name: t.protection.audit.summary(t.input.table) for t in result.tables}
         write_release(staged / release.DB_NAME, years, info, threshold, protection_audit)
         seconds["ranges"], read_back = _write_ranges(staged / release.DB_NAME)
@@ -199,9 +204,11 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
                      {t.name: pattern_composition(t, result.scope) for t in result.tables}, loss,
                      {y.year: ("protected" if y.result is not None else f"carried from {y.published_in}")
                       for y in years},
-                     next((revisions.revised_counts(t.input.frame, t.input.table.values, t.protection.suppressed,
-                                                     result.scope)
-                           for t in result.tables if t.name == "disbursement_cells"), {}))
+                     {**next((revisions.revised_counts(t.input.frame, t.input.table.values, t.protection.suppressed,
+                                                       result.scope)
+                              for t in result.tables if t.name == "disbursement_cells"), {}),
+                      **({"held_back_rows": result.held_back_rows,
+                          "held_back_few": int(result.held_back_reason == "few")} if result.held_back_rows else {})})
 
 
 def _peak_rss_mb() -> float:
@@ -326,16 +333,18 @@ def _make_boundaries_at_low_priority(codes: list[str], geo_dir: Path, nice: int)
 
 
 def _sources(raw_db: Path) -> dict[str, Any]:
-    """What the release was made from: ingested files' hashes and how the raw data was generated."""
+    """What the release was made from: the ingested files' names and SHA-256 (the next release tells late records
+    by them, anonymize.revisions) and how the raw data was generated.
+
+    No row counts: a file's accepted or quarantined rows, or the raw tables' sizes, are sums of cells the release
+    may hide (one file per kabupaten or per month of late records is the usual export), so they stay with the
+    publisher (the ingest's own output reconciles them).
+    """
     con = duckdb.connect(str(raw_db), read_only=True)
     try:
-        files = con.execute("SELECT source, source_sha256, input_rows, accepted, quarantined "
-                            "FROM ingested_files ORDER BY ingested_at").df()
+        files = con.execute("SELECT source, source_sha256 FROM ingested_files ORDER BY ingested_at").df()
         metadata = dict(con.execute("SELECT key, value FROM raw_metadata").fetchall())
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]  # noqa: S608 (fixed table names)
-                  for t in ("households", "disbursements", "complaints", "usul_sanggah", "quarantine")}
     finally:
         con.close()
     generator = {k: v for k, v in metadata.items() if k in ("preset", "seed", "year", "years", "through", "regions")}
-    return {"ingested_files": json.loads(files.to_json(orient="records")), "generator": generator,
-            "raw_rows": counts}
+    return {"ingested_files": json.loads(files.to_json(orient="records")), "generator": generator}

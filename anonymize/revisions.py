@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -45,84 +46,115 @@ class LineageError(ValueError):
     """The raw data no longer holds what the previous release was made from (rows changed or removed)."""
 
 
-def previous_sources(sources: dict[str, Any] | None) -> dict[str, str] | None:
-    """The files a release was made from, name -> SHA-256 (None: a release that does not say)."""
+@dataclass(frozen=True)
+class Seen:
+    """The raw rows a release was made from: those of `files` (name -> SHA-256) and the generator's, except the
+    rows of each `held_back` file (name -> last month held back, `YYYY-MM`) up to that month: late records the
+    release held back (see anonymize.build.hold_back)."""
+
+    files: dict[str, str]
+    held_back: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        files = dict(sorted(self.files.items()))
+        return {"files": files, "held_back": dict(sorted(self.held_back.items()))} if self.held_back else files
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Seen:
+        # A release without held-back rows records its files alone (name -> SHA-256), as releases always did.
+        if isinstance(document.get("files"), dict):
+            return cls({str(k): str(v) for k, v in document["files"].items()},
+                       {str(k): str(v) for k, v in document.get("held_back", {}).items()})
+        return cls({str(k): str(v) for k, v in document.items()})
+
+
+def previous_sources(sources: dict[str, Any] | None) -> Seen | None:
+    """The rows a release was made from (None: a release that does not say)."""
     if not sources or "ingested_files" not in sources:
         return None
-    return {str(f["source"]): str(f["source_sha256"]) for f in sources["ingested_files"]}
+    files = {str(f["source"]): str(f["source_sha256"]) for f in sources["ingested_files"]}
+    return Seen(files, {str(k): str(v) for k, v in (sources.get("held_back") or {}).items()})
 
 
-def revised_files(sources: dict[str, Any] | None) -> dict[int, dict[str, str]]:
-    """The files each revised release of the year was made from (month -> name -> SHA-256), as a release records
-    them in its sources (`revised`): a later revision needs them to compute those releases' versions again."""
+def revised_files(sources: dict[str, Any] | None) -> dict[int, Seen]:
+    """The rows each revised release of the year was made from (month -> Seen), as a release records them in its
+    sources (`revised`): a later revision needs them to compute those releases' versions again."""
     if not sources or "revised" not in sources:
         return {}
-    return {int(month): {str(name): str(sha) for name, sha in files.items()}
-            for month, files in sources["revised"].items()}
+    return {int(month): Seen.from_json(seen) for month, seen in sources["revised"].items()}
 
 
-def lineage_sources(lineage: dict[int, dict[str, str]]) -> dict[str, Any]:
-    """What a release adds to its sources for the revised releases of its year (see revised_files)."""
-    return {"revised": {f"{month:02d}": dict(sorted(files.items())) for month, files in sorted(lineage.items())}
-            } if lineage else {}
+def lineage_sources(lineage: dict[int, Seen], held_back: dict[str, str] | None = None) -> dict[str, Any]:
+    """What a release adds to its sources: the revised releases of its year (see revised_files) and the late
+    records it held back (file -> last month held back)."""
+    out: dict[str, Any] = {}
+    if lineage:
+        out["revised"] = {f"{month:02d}": seen.to_json() for month, seen in sorted(lineage.items())}
+    if held_back:
+        out["held_back"] = dict(sorted(held_back.items()))
+    return out
 
 
-def late_rows(raw: duckdb.DuckDBPyConnection, files: dict[str, str], year: int, through_month: int,
+def late_rows(raw: duckdb.DuckDBPyConnection, seen: Seen, year: int, through_month: int,
               release_id: str) -> int:
-    """How many rows of the raw data, in `year` up to `through_month`, came from files other than `files` (the
-    previous release's). Raises LineageError when a file has the name of one of them but other content: its
-    rows cannot be told apart (rows record the file's name only)."""
+    """How many rows of the raw data, in `year` up to `through_month`, the previous release (`seen`) was not
+    made from. Raises LineageError when a file has the name of one of its files but other content: its rows
+    cannot be told apart (rows record the file's name only)."""
     renamed = [name for name, sha in raw.execute("SELECT source, source_sha256 FROM ingested_files").fetchall()
-               if name in files and files[name] != sha]
+               if name in seen.files and seen.files[name] != sha]
     if renamed:
         raise LineageError(f"{len(renamed)} ingested file(s) have the name of a file release {release_id} was made "
                            "from but other content, so their rows cannot be told from that release's; ingest "
                            "late records under a new file name")
-    with _sources_table(raw, files):
-        (count,) = raw.execute(
-            "SELECT count(*) FROM disbursements WHERE period BETWEEN ? AND ? "
-            "AND source NOT IN (SELECT source FROM _lineage_sources)",
+    with _sources_table(raw, "_lineage_sources", seen):
+        (count,) = raw.execute(  # _IN_VIEW and the table name are this module's
+            "SELECT count(*) FROM disbursements t WHERE period BETWEEN ? AND ? AND NOT "  # noqa: S608
+            + _IN_VIEW.format(table="_lineage_sources"),
             [f"{year}-01", f"{year}-{through_month:02d}"]).fetchall()[0]
     return int(count)
 
 
+#: A row `t` of a raw table is one of a Seen's (its sources in `{table}`: name, last month held back or NULL).
+_IN_VIEW = ("EXISTS (SELECT 1 FROM temp.main.{table} s WHERE s.source = t.source "
+            "AND (s.held_through IS NULL OR t.period > s.held_through))")
+
+
 @contextmanager
-def _sources_table(raw: duckdb.DuckDBPyConnection, files: dict[str, str]) -> Iterator[None]:
-    raw.execute("CREATE OR REPLACE TEMP TABLE _lineage_sources (source VARCHAR)")
+def _sources_table(raw: duckdb.DuckDBPyConnection, name: str, seen: Seen) -> Iterator[None]:
+    # `name` is one of this module's fixed temporary table names.
+    raw.execute(f"CREATE OR REPLACE TEMP TABLE {name} (source VARCHAR, held_through VARCHAR)")
     try:
-        raw.executemany("INSERT INTO _lineage_sources VALUES (?)", [[s] for s in sorted({GENERATED, *files})])
+        raw.executemany(f"INSERT INTO {name} VALUES (?, ?)",  # noqa: S608
+                        [[s, seen.held_back.get(s)] for s in sorted({GENERATED, *seen.files})])
         yield
     finally:
-        raw.execute("DROP TABLE IF EXISTS _lineage_sources")
+        raw.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 @contextmanager
-def disbursements_seen(raw: duckdb.DuckDBPyConnection, files: dict[str, str], late: bool = False,
-                       within: dict[str, str] | None = None) -> Iterator[None]:
+def disbursements_seen(raw: duckdb.DuckDBPyConnection, seen: Seen, late: bool = False,
+                       within: Seen | None = None) -> Iterator[None]:
     """Within the block, `disbursements` (and `quarantine`, whose rows the data-quality counts include) mean the
-    rows of `files` (`late` False) or the other rows (`late` True; with `within`, only those of `within`'s files:
-    the late records a later release was made from): temporary views over the raw tables, which stay as they are
-    (read-only). Generated rows are in every release's files."""
+    rows of `seen` (`late` False) or the other rows (`late` True; with `within`, only those of `within`: the late
+    records a later release was made from, or those this release does not hold back): temporary views over the
+    raw tables, which stay as they are (read-only). Generated rows are in every release's files."""
     (database,) = raw.execute("SELECT current_database()").fetchall()[0]
-    condition = "NOT IN" if late else "IN"
-    also = ""
+    condition = ("NOT " if late else "") + _IN_VIEW.format(table="_lineage_sources")
     if within is not None:
-        also = " AND source IN (SELECT source FROM temp.main._lineage_within)"
-        raw.execute("CREATE OR REPLACE TEMP TABLE _lineage_within (source VARCHAR)")
-        raw.executemany("INSERT INTO _lineage_within VALUES (?)", [[s] for s in sorted({GENERATED, *within})])
-    with _sources_table(raw, files):
+        condition += " AND " + _IN_VIEW.format(table="_lineage_within")
+    with _sources_table(raw, "_lineage_sources", seen), \
+            _sources_table(raw, "_lineage_within", within or Seen({})):
         try:
             for name in _FILTERED:
                 # The database name is DuckDB's own (the file's stem), quoted as an identifier; table names are
                 # this module's; nothing is input.
                 table = '"' + str(database).replace('"', '""') + f'".main.{name}'
-                raw.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table} "  # noqa: S608
-                            f"WHERE source {condition} (SELECT source FROM temp.main._lineage_sources){also}")
+                raw.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table} t "  # noqa: S608
+                            f"WHERE {condition}")
             yield
         finally:
             for name in _FILTERED:
                 raw.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
-            raw.execute("DROP TABLE IF EXISTS _lineage_within")
 
 
 #: The raw tables whose rows come from a source file.

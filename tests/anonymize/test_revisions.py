@@ -221,6 +221,18 @@ def test_a_late_record_set_publishes_and_its_standalone_audit_passes(late_set: P
     assert "audit passed" in done.stdout + done.stderr
 
 
+def test_the_revised_release_names_the_late_file_but_not_its_rows(late_set: Path):
+    """The late file's row count would be the late records' national payments, a cell the release may hide."""
+    con = duckdb.connect(str(late_set / "december.duckdb"), read_only=True)
+    try:
+        sources = json.loads(con.execute("SELECT sources FROM release").fetchone()[0])
+    finally:
+        con.close()
+    assert [entry["source"] for entry in sources["ingested_files"]] == ["late_april.csv"]
+    assert set(sources["ingested_files"][0]) == {"source", "source_sha256"}
+    assert "raw_rows" not in sources
+
+
 def test_every_value_october_published_is_kept_or_marked_revised(late_set: Path):
     october = _cells(late_set / "october.duckdb", "disbursement_cells", "NOT suppressed")
     december = _cells(late_set / "december.duckdb", "disbursement_cells")
