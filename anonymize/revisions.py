@@ -108,15 +108,19 @@ def late_rows(raw: duckdb.DuckDBPyConnection, seen: Seen, year: int, through_mon
                            "late records under a new file name")
     with _sources_table(raw, "_lineage_sources", seen):
         (count,) = raw.execute(  # _IN_VIEW and the table name are this module's
-            "SELECT count(*) FROM disbursements t WHERE period BETWEEN ? AND ? AND NOT "  # noqa: S608
-            + _IN_VIEW.format(table="_lineage_sources"),
+            "SELECT count(*) FROM disbursements t WHERE period BETWEEN ? AND ? AND "  # noqa: S608
+            + _NOT_IN_VIEW.format(table="_lineage_sources"),
             [f"{year}-01", f"{year}-{through_month:02d}"]).fetchall()[0]
     return int(count)
 
 
-#: A row `t` of a raw table is one of a Seen's (its sources in `{table}`: name, last month held back or NULL).
-_IN_VIEW = ("EXISTS (SELECT 1 FROM temp.main.{table} s WHERE s.source = t.source "
-            "AND (s.held_through IS NULL OR t.period > s.held_through))")
+#: A row `t` of a raw table is one of a Seen's (its sources in `{table}`: name, last month held back or NULL),
+#: or not. Written as IN plus EXISTS rather than one EXISTS: DuckDB then prunes by the files' names (a national
+#: raw set without ingested files: 1.1 s against 13.9 s for `late_rows`).
+_IN_VIEW = ("(t.source IN (SELECT source FROM temp.main.{table} WHERE held_through IS NULL) OR EXISTS ("
+            "SELECT 1 FROM temp.main.{table} s WHERE s.source = t.source AND t.period > s.held_through))")
+_NOT_IN_VIEW = ("(t.source NOT IN (SELECT source FROM temp.main.{table} WHERE held_through IS NULL) AND NOT EXISTS ("
+                "SELECT 1 FROM temp.main.{table} s WHERE s.source = t.source AND t.period > s.held_through))")
 
 
 @contextmanager
@@ -139,7 +143,7 @@ def disbursements_seen(raw: duckdb.DuckDBPyConnection, seen: Seen, late: bool = 
     records a later release was made from, or those this release does not hold back): temporary views over the
     raw tables, which stay as they are (read-only). Generated rows are in every release's files."""
     (database,) = raw.execute("SELECT current_database()").fetchall()[0]
-    condition = ("NOT " if late else "") + _IN_VIEW.format(table="_lineage_sources")
+    condition = (_NOT_IN_VIEW if late else _IN_VIEW).format(table="_lineage_sources")
     if within is not None:
         condition += " AND " + _IN_VIEW.format(table="_lineage_within")
     with _sources_table(raw, "_lineage_sources", seen), \

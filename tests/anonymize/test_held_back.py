@@ -1,11 +1,16 @@
-"""Late records of fewer than 10 households nationally: held back by the release that finds them, published by
-the next release that revises the year, nothing lost and nothing refused. The chain: August; September revising
-August (late April PKH of a Kulon Progo kecamatan); October holding back 3 late households (a release that revises
-nothing, between two that do); November publishing them with more late records."""
+"""Late records held back by the release that finds them (no pattern protects them, or they count fewer than 10
+households nationally) and published by the next release that revises the year: nothing lost, nothing refused.
+
+The chain (Kota Yogyakarta and Kulon Progo, a third): August; September, whose late April PKH of a Kulon Progo
+kecamatan no pattern protects (one value stays too narrow with every cell hidden that may be hidden); October,
+revising September with those and 3 late households; November holding back 3 late households of July (a release
+that revises nothing, between two that do); December revising November with those and a Kota Yogyakarta
+kecamatan's late April PKH."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -16,31 +21,32 @@ import pandas as pd
 import pytest
 from builds import built_once
 
-from anonymize import build
-from anonymize.published import load_history
-from settings import get_settings
 from tests.anonymize.test_revisions import _cells, _revised_tables, generate, run_module
 
-#: Three households' April PKH payments in the largest desa of a kecamatan (late in October: held back), April
-#: PKH of a kecamatan of Kulon Progo (late in September) and of one of Kota Yogyakarta (late in November).
-FEW = """
+
+def _households(where: str, month: str, limit: int = 3) -> str:
+    """`limit` households' PKH payments of `month` in the largest desa of the kecamatan `where`."""
+    return f"""
     WITH largest AS (
-        SELECT desa_code FROM disbursements WHERE program = 'PKH' AND period = '2025-04'
-          AND desa_code LIKE '34.01.02.%' GROUP BY desa_code ORDER BY count(*) DESC, desa_code LIMIT 1),
+        SELECT desa_code FROM disbursements WHERE program = 'PKH' AND period = '{month}'
+          AND desa_code LIKE '{where}' GROUP BY desa_code ORDER BY count(*) DESC, desa_code LIMIT 1),
     few AS (
         SELECT DISTINCT d.desa_code, d.kk_number FROM disbursements d JOIN largest USING (desa_code)
-        WHERE d.program = 'PKH' AND d.period = '2025-04' AND coalesce(d.nik_valid, true)
-          AND d.kk_number IS NOT NULL ORDER BY hash(d.kk_number) LIMIT 3)
+        WHERE d.program = 'PKH' AND d.period = '{month}' AND coalesce(d.nik_valid, true)
+          AND d.kk_number IS NOT NULL ORDER BY hash(d.kk_number) LIMIT {limit})
     SELECT d.rowid FROM disbursements d JOIN few USING (desa_code, kk_number)
-    WHERE d.program = 'PKH' AND d.period = '2025-04'"""
+    WHERE d.program = 'PKH' AND d.period = '{month}'"""
+
+
 KECAMATAN = """
     SELECT rowid FROM disbursements WHERE program = 'PKH' AND period = '2025-04' AND desa_code LIKE '{}'
       AND coalesce(nik_valid, true) AND kk_number IS NOT NULL"""
-LATE = {"late_few.csv": FEW, "late_september.csv": KECAMATAN.format("34.01.01.%"),
-        "late_november.csv": KECAMATAN.format("34.71.01.%")}
-#: Each release: its last month and the late file ingested before it.
-CHAIN = (("2025-08", None), ("2025-09", "late_september.csv"), ("2025-10", "late_few.csv"),
-         ("2025-11", "late_november.csv"))
+#: The late files, each taken out of the generated set and ingested before the release named in CHAIN.
+LATE = {"late_september.csv": KECAMATAN.format("34.01.01.%"), "late_october.csv": _households("34.01.02.%", "2025-04"),
+        "late_november.csv": _households("34.01.03.%", "2025-07"),
+        "late_december.csv": KECAMATAN.format("34.71.01.%")}
+CHAIN = (("2025-08", None), ("2025-09", "late_september.csv"), ("2025-10", "late_october.csv"),
+         ("2025-11", "late_november.csv"), ("2025-12", "late_december.csv"))
 
 
 def _take_out(raw: Path, folder: Path) -> None:
@@ -91,90 +97,100 @@ def _periods(release: Path) -> set[str]:
             for p in _cells(release, table)["period"].unique()}
 
 
-def test_a_release_with_late_records_of_few_households_publishes_and_holds_them_back(held_set: Path):
-    """Before: the national late year-to-date (3 households) is the grand total of its period and must stay
-    published, so the October release was refused (exit 2)."""
-    assert (held_set / "publish-2025-09.txt").read_text().endswith("exit 0")
-    assert "2025-04+08" in _periods(held_set / "2025-09.duckdb")
-    log = (held_set / "publish-2025-10.txt").read_text()
+def _rows(folder: Path, *names: str) -> int:
+    return sum(len(pd.read_csv(folder / name)) for name in names)
+
+
+def _log(folder: Path, through: str) -> str:
+    log = (folder / f"publish-{through}.txt").read_text()
     assert log.endswith("exit 0"), log[-2000:]
-    few = pd.read_csv(held_set / "late_few.csv")
-    assert f"{len(few)} late rows held back (fewer than the threshold in households nationally)" in log
-    assert _sources(held_set / "2025-10.duckdb")["held_back"] == {"late_few.csv": "2025-09"}
-    # Nothing of them reaches October: no revision of September's months (the revision of August's stays), and
-    # every month as September published it.
-    periods = _periods(held_set / "2025-10.duckdb")
-    assert "2025-04+08" in periods and not [p for p in periods if p.endswith(("+09", "@09"))]
-    months = "period LIKE '2025-__' AND period < '2025-10'"
-    october = _cells(held_set / "2025-10.duckdb", "disbursement_cells", months)
-    september = _cells(held_set / "2025-09.duckdb", "disbursement_cells", months)
-    keys = ["region_code", "program", "period", "channel"]
-    both = september.merge(october, on=keys, suffixes=("_sep", "_oct"))
-    assert len(both) == len(september) > 0
+    return log
+
+
+def _months_kept(folder: Path, before: str, after: str) -> None:
+    """Every month the release through `before` published is in the one through `after` as it was."""
+    months = f"period LIKE '2025-__' AND period <= '{before}'"
+    then = _cells(folder / f"{before}.duckdb", "disbursement_cells", months)
+    now = _cells(folder / f"{after}.duckdb", "disbursement_cells", months)
+    both = then.merge(now, on=["region_code", "program", "period", "channel"], suffixes=("_then", "_now"))
+    assert len(both) == len(then) > 0
     for column in ("suppressed", "recipients", "payments", "amount"):
-        assert both[f"{column}_sep"].equals(both[f"{column}_oct"]), column
-    done = run_module("anonymize", "audit", held_set / "2025-10.duckdb", check=False)
+        assert both[f"{column}_then"].equals(both[f"{column}_now"]), column
+
+
+def _audit_passes(release: Path) -> None:
+    done = run_module("anonymize", "audit", release, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _national_pkh(late: Path, previous: str, raw: str) -> pd.DataFrame:
+    """The true national PKH cells (all channels) of the release after `previous`, as the publisher builds them."""
+    _, _, frames, _ = _revised_tables(late / f"{previous}.duckdb", late / f"raw-{raw}.duckdb")
+    cells = frames["disbursement_cells"]
+    return cells[(cells["region"] == "ID") & (cells["program"] == "PKH")
+                 & (cells["channel"] == "SEMUA")].set_index("period")
+
+
+def test_late_records_no_pattern_protects_are_held_back_instead_of_refused(held_set: Path):
+    """Before: `publish` refused September (exit 2, the previous release kept serving until late records stopped
+    coming or a later month's data happened to protect them)."""
+    log = _log(held_set, "2025-09")
+    assert f"{_rows(held_set, 'late_september.csv')} late rows held back (no pattern protected them)" in log
+    assert _sources(held_set / "2025-09.duckdb")["held_back"] == {"late_september.csv": "2025-08"}
+    # No late cell, no earlier version of a month (August's year-to-date `2025@08` is there, as in any
+    # continuation).
+    assert not [p for p in _periods(held_set / "2025-09.duckdb") if "+" in p or re.fullmatch(r"2025-\d\d@\d\d", p)]
+    _months_kept(held_set, "2025-08", "2025-09")
+    _audit_passes(held_set / "2025-09.duckdb")
 
 
 def test_the_next_revision_publishes_the_held_back_rows_with_its_own(held_set: Path):
-    log = (held_set / "publish-2025-11.txt").read_text()
-    assert log.endswith("exit 0"), log[-2000:]
+    log = _log(held_set, "2025-10")
     assert "revised by late records" in log and "held back" not in log
-    sources = _sources(held_set / "2025-11.duckdb")
+    sources = _sources(held_set / "2025-10.duckdb")
     assert "held_back" not in sources
     sha = {entry["source"]: entry["source_sha256"] for entry in sources["ingested_files"]}
-    # Each revised release's rows are recorded (with what it held back), so its versions can be computed again.
-    assert sources["revised"] == {
-        "08": {},
-        "10": {"files": {name: sha[name] for name in ("late_few.csv", "late_september.csv")},
-               "held_back": {"late_few.csv": "2025-09"}}}
-    assert {"2025-04+08", "2025-04@08", "2025-04+10", "2025-04@10"} <= _periods(held_set / "2025-11.duckdb")
-    # The true late cells (as the publisher builds them) hold the held-back rows and November's; the earlier
-    # versions are October's figures, which left the held-back rows out.
-    _, _, frames, _ = _revised_tables(held_set / "2025-10.duckdb", held_set / "raw-2025-11.duckdb")
-    cells = frames["disbursement_cells"]
-    national = cells[(cells["region"] == "ID") & (cells["program"] == "PKH") & (cells["channel"] == "SEMUA")]
-    by_period = national.set_index("period")
-    rows = sum(len(pd.read_csv(held_set / name)) for name in ("late_few.csv", "late_november.csv"))
-    assert by_period.loc["2025+10", "payments"] == rows
-    assert by_period.loc["2025-04", "payments"] == by_period.loc["2025-04@10", "payments"] + rows
-    october = _cells(held_set / "2025-10.duckdb", "disbursement_cells",
-                     "program = 'PKH' AND channel = 'SEMUA' AND period = '2025-04' AND NOT suppressed")
-    then = cells[(cells["program"] == "PKH") & (cells["channel"] == "SEMUA") & (cells["period"] == "2025-04@10")]
-    matched = october.merge(then, left_on="region_code", right_on="region", suffixes=("_published", ""))
-    assert len(matched) == len(october) > 0
-    assert (matched["payments_published"].astype(int) == matched["payments"].astype(int)).all()
-    done = run_module("anonymize", "audit", held_set / "2025-11.duckdb", check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    # The revised release's rows are recorded with what it held back, so its versions can be computed again.
+    assert sources["revised"] == {"09": {"files": {"late_september.csv": sha["late_september.csv"]},
+                                         "held_back": {"late_september.csv": "2025-08"}}}
+    # The true late cells hold the held-back rows and October's; the earlier version of April is what September
+    # published, which left the held-back rows out.
+    national = _national_pkh(held_set, "2025-09", "2025-10")
+    rows = _rows(held_set, "late_september.csv", "late_october.csv")
+    assert national.loc["2025+09", "payments"] == rows
+    assert national.loc["2025-04", "payments"] == national.loc["2025-04@09", "payments"] + rows
+    september = _cells(held_set / "2025-09.duckdb", "disbursement_cells",
+                       "region_code = 'ID' AND program = 'PKH' AND channel = 'SEMUA' AND period = '2025-04'")
+    assert int(september["payments"].iloc[0]) == national.loc["2025-04@09", "payments"]
+    _audit_passes(held_set / "2025-10.duckdb")
 
 
-def test_late_records_no_pattern_protects_are_held_back_instead_of_refused(held_set: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch):
-    """When protect() finds no pattern for a revision (measured by hand: April PKH late for 12 households in every
-    kecamatan of this set, 14 values too narrow with every cell hidden that may be hidden), the release publishes
-    its new months and holds the late records back. Here the failure is simulated for the revision only."""
-    protect_tables = build._protect_tables
-    revising: list[tuple[int, ...]] = []
+def test_a_release_with_late_records_of_few_households_holds_them_back(held_set: Path):
+    """Before: the national late year-to-date (3 households) is the grand total of its period and must stay
+    published, so November was refused (exit 2)."""
+    log = _log(held_set, "2025-11")
+    few = _rows(held_set, "late_november.csv")
+    assert f"{few} late rows held back (fewer than the threshold in households nationally)" in log
+    assert _sources(held_set / "2025-11.duckdb")["held_back"] == {"late_november.csv": "2025-10"}
+    # No revision of October's months (September's revision stays), every month as October published it.
+    periods = _periods(held_set / "2025-11.duckdb")
+    assert "2025-04+09" in periods and not [p for p in periods if re.fullmatch(r"2025(-\d\d)?\+10|2025-\d\d@10", p)]
+    _months_kept(held_set, "2025-10", "2025-11")
+    _audit_passes(held_set / "2025-11.duckdb")
 
-    def revision_fails(inputs, history, scope, workers, seconds):  # type: ignore[no-untyped-def]
-        revising.append(scope.revisions)
-        if 10 in scope.revisions:
-            raise ValueError("disbursement_cells: no suppression pattern found (simulated)")
-        return protect_tables(inputs, history, scope, workers, seconds)
 
-    monkeypatch.setattr(build, "_protect_tables", revision_fails)
-    history = load_history(held_set / "2025-10.duckdb")
-    con = duckdb.connect(str(held_set / "raw-2025-11.duckdb"), read_only=True)
-    try:
-        result = build.build_tables(con, 10, get_settings().late_after_days, "2025-11", history)
-    finally:
-        con.close()
-    assert revising == [(8, 10), (8,)]
-    assert result.held_back_reason == "unprotected"
-    assert result.held_back == {"late_few.csv": "2025-09", "late_november.csv": "2025-10"}
-    assert result.held_back_rows == sum(len(pd.read_csv(held_set / name))
-                                        for name in ("late_few.csv", "late_november.csv"))
-    assert set(result.lineage) == {8}
-    for table in result.tables:
-        assert not table.input.frame["period"].astype(str).str.endswith(("+10", "@10")).any()
+def test_a_revision_after_a_release_that_held_back_publishes_them(held_set: Path):
+    """December revises November, a release that revised nothing, after October revised September."""
+    log = _log(held_set, "2025-12")
+    assert "revised by late records" in log and "held back" not in log
+    sources = _sources(held_set / "2025-12.duckdb")
+    sha = {entry["source"]: entry["source_sha256"] for entry in sources["ingested_files"]}
+    assert set(sources["revised"]) == {"09", "11"}
+    assert sources["revised"]["11"] == {
+        "files": {name: sha[name] for name in ("late_september.csv", "late_october.csv", "late_november.csv")},
+        "held_back": {"late_november.csv": "2025-10"}}
+    assert {"2025-04+09", "2025-04@09", "2025-07+11", "2025-07@11", "2025-04+11"} <= _periods(
+        held_set / "2025-12.duckdb")
+    national = _national_pkh(held_set, "2025-11", "2025-12")
+    assert national.loc["2025+11", "payments"] == _rows(held_set, "late_november.csv", "late_december.csv")
+    _audit_passes(held_set / "2025-12.duckdb")
