@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from builds import built_once
 
-from tests.anonymize.test_revisions import _cells, _revised_tables, generate, run_module
+from tests.anonymize.test_revisions import _cells, _revised_tables, generate, run_module, take_out_late
 
 
 def _households(where: str, month: str, limit: int = 3) -> str:
@@ -49,24 +49,9 @@ CHAIN = (("2025-08", None), ("2025-09", "late_september.csv"), ("2025-10", "late
          ("2025-11", "late_november.csv"), ("2025-12", "late_december.csv"))
 
 
-def _take_out(raw: Path, folder: Path) -> None:
-    con = duckdb.connect(str(raw))
-    try:
-        for name, rows in LATE.items():
-            con.execute(f"CREATE OR REPLACE TEMP TABLE late AS {rows}")  # fixed queries of this module
-            late = con.execute("""
-                SELECT nik, name, kk_number, desa_code, program, period, tahap, amount, channel, status,
-                       scheduled_date, paid_date
-                FROM disbursements WHERE rowid IN (SELECT * FROM late) ORDER BY desa_code, nik""").df()
-            con.execute("DELETE FROM disbursements WHERE rowid IN (SELECT * FROM late)")
-            late.to_csv(folder / name, index=False)
-    finally:
-        con.close()
-
-
 def _build(folder: Path, publish_command: Callable[..., subprocess.CompletedProcess]) -> None:
     raw = generate(folder / "raw.duckdb")
-    _take_out(raw, folder)
+    take_out_late(raw, folder, LATE)
     out = folder / "published" / "bansos.duckdb"
     for through, late in CHAIN:
         if late is not None:

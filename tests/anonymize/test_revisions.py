@@ -375,11 +375,12 @@ CHAIN = (("2025-09", None), ("2025-10", "late_first.csv"), ("2025-11", "late_sec
          ("2025-12", "late_third.csv"))
 
 
-def _hold_back(raw: Path, folder: Path) -> None:
-    """Take each late set out of a generated raw set into a CSV in the ingest format."""
+def take_out_late(raw: Path, folder: Path, late_sets: dict[str, str]) -> None:
+    """Take each late set (file name -> query of its rowids) out of a generated raw set into a CSV in the ingest
+    format."""
     con = duckdb.connect(str(raw))
     try:
-        for name, rows in CHAIN_LATE.items():
+        for name, rows in late_sets.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE late AS {rows}")  # fixed queries of this module
             late = con.execute("""
                 SELECT nik, name, kk_number, desa_code, program, period, tahap, amount, channel, status,
@@ -393,7 +394,7 @@ def _hold_back(raw: Path, folder: Path) -> None:
 
 def _build_chain(folder: Path, publish_command: Callable[..., subprocess.CompletedProcess]) -> None:
     raw = generate(folder / "raw.duckdb")
-    _hold_back(raw, folder)
+    take_out_late(raw, folder, CHAIN_LATE)
     for through, late in CHAIN:
         if late is not None:
             shutil.copy(raw, folder / f"raw-before-{through}.duckdb")
