@@ -274,12 +274,15 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
     for column, (level, above, names) in zip(columns, shown, strict=False):
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
+        whole = i18n.t(f"whole_{LEVELS[LEVELS.index(level) - 1]}", ctx.lang)
         column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), ["", *names], key=f"pick_{level}",
-                         on_change=_pick, args=(level, above), format_func=functools.partial(_name_or_dash, names))
+                         on_change=_pick, args=(level, above), format_func=functools.partial(option_label, names,
+                                                                                             whole))
 
 
-def _name_or_dash(names: dict[str, str], code: str) -> str:
-    return names.get(code, "—")
+def option_label(names: dict[str, str], empty: str, code: str) -> str:
+    """A picker's option: the region's name, and for the empty choice words saying what it means."""
+    return names.get(code, empty)
 
 
 def level_label(level: str, lang: str) -> str:
@@ -290,16 +293,17 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
     """The keyboard way into a region shown on the map (and to a desa's profile)."""
     names = dict(zip(cells["region_code"], cells["name"], strict=True))
     key = f"drill_{level}"
+    none = i18n.t("drill_none", ctx.lang)
     st.session_state[key] = ""
     if level == "desa" or LEVELS.index(level) != LEVELS.index(region_level) + 1:
         chosen = st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key,
-                              format_func=lambda c: names.get(c, "—"))
+                              format_func=functools.partial(option_label, names, none))
         if chosen:
             st.page_link("app_pages/region.py", label=i18n.t("open_profile", ctx.lang, name=names[chosen]),
                          query_params={"region": chosen, "lang": ctx.lang})
         return
     st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key, on_change=_drill, args=(key,),
-                 format_func=lambda c: names.get(c, "—"))
+                 format_func=functools.partial(option_label, names, none))
 
 
 def _drill(key: str) -> None:

@@ -66,6 +66,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "too_many_param": ("Parameter URL {name} memuat lebih dari {limit} nilai; hanya {limit} yang pertama dipakai.",
                        "URL parameter {name} holds more than {limit} values; only the first {limit} are used."),
     "choose": ("Pilih", "Choose"),
+    # A region picker's empty choice: the region above stays chosen (a dash read as "no data" to a new user).
+    "whole_nasional": ("Seluruh Indonesia", "All of Indonesia"),
+    "whole_provinsi": ("Seluruh provinsi", "Whole province"),
+    "whole_kabupaten": ("Seluruh kabupaten/kota", "Whole regency/city"),
+    "whole_kecamatan": ("Seluruh kecamatan", "Whole district"),
+    # A drill picker's empty choice: nothing picked yet, the map stays where it is.
+    "drill_none": ("Pilih wilayah…", "Pick a region…"),
     "choose_regions": ("Pilih wilayah", "Choose regions"),
     "program": ("Program", "Program"),
     "period": ("Periode", "Period"),

@@ -350,3 +350,19 @@ def test_the_region_picker_leaves_no_empty_column_on_a_phone(open_page, page, un
     narrow = [column for column in at.columns if not column.children]
     assert len(wide) - len(narrow) == unshown
     assert "Provinsi" in [s.label for s in at.selectbox]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_region_pickers_say_in_words_what_their_empty_choice_means(open_page, lang):
+    """A new user read the pickers' "—" (whole country, whole province) as missing data."""
+    at = open_page("beranda", region="34.01", lang=lang)
+    assert not at.exception
+    firsts = {level: at.selectbox(key=f"pick_{level}").options[0] for level in ("provinsi", "kabupaten", "kecamatan")}
+    assert firsts == {"provinsi": t("whole_nasional", lang), "kabupaten": t("whole_provinsi", lang),
+                      "kecamatan": t("whole_kabupaten", lang)}
+    assert at.selectbox(key="pick_kecamatan").value == ""  # the kabupaten itself is shown: its empty choice
+    drill = open_page("peta", region="34.01", lang=lang)
+    pickers = [s for s in drill.selectbox if str(s.key).startswith("drill_")]
+    assert pickers and all(s.options[0] == t("drill_none", lang) for s in pickers)
+    for page in (at, drill):
+        assert not [o for s in page.selectbox for o in s.options if o.strip() in ("—", "-", "–", "")]
