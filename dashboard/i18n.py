@@ -69,7 +69,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # A region picker's empty choice: the region above stays chosen (a dash read as "no data" to a new user).
     "whole_nasional": ("Seluruh Indonesia", "All of Indonesia"),
     "whole_provinsi": ("Seluruh provinsi", "Whole province"),
-    "whole_kabupaten": ("Seluruh kabupaten/kota", "Whole regency/city"),
+    "whole_kabupaten": ("Seluruh kabupaten/kota", "Whole kabupaten/kota"),
     "whole_kecamatan": ("Seluruh kecamatan", "Whole district"),
     # A drill picker's empty choice: nothing picked yet, the map stays where it is.
     "drill_none": ("Pilih wilayah…", "Pick a region…"),
@@ -639,9 +639,13 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "data_tidak_sesuai": ("Data tidak sesuai", "Data mismatch"),
     "lainnya": ("Lainnya", "Other"),
 }
+#: Levels as a heading or a choice names them. English running text says "kabupaten/kota", "kecamatan" and
+#: "desa/kelurahan" (the outlook, the publication notes), so English names carry that word ("Kabupaten/kota": an
+#: English pair beside it, "Regencies/cities (kabupaten/kota)", was cut in the map's level select at 1280 px).
 LEVELS: dict[str, tuple[str, str]] = {
     "nasional": ("Nasional", "National"), "provinsi": ("Provinsi", "Provinces"),
-    "kabupaten": ("Kabupaten/kota", "Regencies/cities"), "kecamatan": ("Kecamatan", "Districts (kecamatan)"),
+    "kabupaten": ("Kabupaten/kota", "Kabupaten/kota"),
+    "kecamatan": ("Kecamatan", "Districts (kecamatan)"),
     "desa": ("Desa/kelurahan", "Villages (desa/kelurahan)"),
 }
 
@@ -806,7 +810,7 @@ def region_kind(kind: str, lang: str) -> str:
 
 #: One region of a level, as a picker's label.
 LEVEL_ONE: dict[str, tuple[str, str]] = {
-    "provinsi": ("Provinsi", "Province"), "kabupaten": ("Kabupaten/kota", "Regency/city"),
+    "provinsi": ("Provinsi", "Province"), "kabupaten": ("Kabupaten/kota", "Kabupaten/kota"),
     "kecamatan": ("Kecamatan", "District (kecamatan)"), "desa": ("Desa/kelurahan", "Village (desa/kelurahan)"),
 }
 

@@ -701,3 +701,15 @@ def test_the_first_run_bar_moves_with_each_years_tables_and_never_back(tmp_path)
     assert [p.fraction for p in tables] == pytest.approx([overall(1, 0.85 * x / 4) for x in (0.1, 0.6, 1.5)])
     assert "2023: 2 of 3 tables done" in tables[1].text("en") and "2 dari 3 tabel" in tables[1].text("id")
     assert seen[-1].fraction == 1.0
+
+
+#: The Indonesian word of each level below the province, as the English UI's running text writes it.
+_LEVEL_WORDS = {"kabupaten": "kabupaten/kota", "kecamatan": "kecamatan", "desa": "desa/kelurahan"}
+
+
+@pytest.mark.parametrize(("level", "word"), _LEVEL_WORDS.items())
+def test_english_level_names_carry_the_word_the_english_text_uses(level, word):
+    """The outlook's backtest rows read "regencies/cities" while the text beside them said "kabupaten/kota"."""
+    assert any(word in text[1] for text in i18n.TEXT.values())  # English running text uses the Indonesian word
+    assert word in i18n.level_name(level, "en").lower()
+    assert word in i18n.pick(i18n.LEVEL_ONE[level], "en").lower()
