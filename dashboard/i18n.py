@@ -361,6 +361,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "region pays more households than it has eligible ones (recipients outside the target), the need counts "
         "the eligible households only."),
     "outlook_published": ("Diterbitkan (tahun lengkap)", "Published (complete years)"),
+    # The need has no published cell: its line is worked out from published figures (as its table column says).
+    "outlook_published_need": ("Dihitung dari angka terbit (tahun lengkap)",
+                               "Worked out from published figures (complete years)"),
     "outlook_interval_name": ("Proyeksi, rentang {level}%", "Projection, {level}% interval"),
     "outlook_chart_title": ("{measure}, {name}: diterbitkan dan proyeksi {year}",
                             "{measure}, {name}: published and projected for {year}"),

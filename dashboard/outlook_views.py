@@ -222,7 +222,8 @@ def build_outlook_figure(history: pd.DataFrame, row: pd.Series | None, measure: 
     fig = go.Figure()
     done = history[history["complete"]]
     fig.add_trace(go.Scatter(x=done["year"].astype(str), y=done["value"], mode="lines+markers", connectgaps=False,
-                             name=t("outlook_published", lang), line={"color": charts.QUALITATIVE[0], "width": 2}))
+                             name=t("outlook_published_need" if measure == outlook.NEED else "outlook_published",
+                                    lang), line={"color": charts.QUALITATIVE[0], "width": 2}))
     if row is not None and row["status"] == outlook.OK:
         target = int(row["target_year"])
         for level, width, opacity in ((95, 2, 0.45), (80, 9, 0.9)):

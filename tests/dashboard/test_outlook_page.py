@@ -267,3 +267,19 @@ def test_a_profiles_outlook_table_on_a_phone_and_a_wide_screen(open_page, lang: 
         assert list(tables[0].columns) == [t("metric", lang), t("col_column", lang), t("col_value", lang)]
     else:
         assert t("outlook_col_interval", lang, level=95) in tables[0].columns
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("measure", [*outlook_views.MEASURE_LABELS])
+def test_the_published_line_of_the_need_says_it_is_worked_out(measure: str, lang: str) -> None:
+    """The need's line was named "Published (complete years)" in the legend, while the need has no published cell
+    (its table column says "worked out from published figures")."""
+    history = pd.DataFrame({"year": [2022, 2023, 2024], "value": [1.0e9, 1.1e9, 1.2e9], "complete": True})
+    figure = outlook_views.build_outlook_figure(history, None, measure, lang, "title")
+    legend = figure.data[0].name
+    if measure == outlook.NEED:
+        column = t("outlook_col_last_need", lang, year=2025)
+        assert legend == t("outlook_published_need", lang) != t("outlook_published", lang)
+        assert column.split("(", 1)[1].rstrip(")").lower() in legend.lower()  # the column's own words
+    else:
+        assert legend == t("outlook_published", lang)
