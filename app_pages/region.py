@@ -59,11 +59,10 @@ if region["level"] != "nasional":
     siblings = db.get_cells(release_id, parent, region["level"], ALL_PROGRAMS, year)
     values = metrics.build_values(siblings, "recipients", "registered",
                                   db.get_denominators(release_id, parent, region["level"], year))
-    rank, count = views.sibling_rank(values, code)
     parent_name = components.region_label(db.region(release_id, parent), ctx.lang)
     st.subheader(t("rank_among", ctx.lang, n=len(siblings), parent=parent_name))
     measure = metrics.metric_label("recipients", "registered", ctx.lang)
-    st.write(t("rank_value", ctx.lang, rank=rank, n=count, metric=measure) if rank else t("rank_hidden", ctx.lang))
+    st.write(views.rank_text(values, code, measure, ctx.lang))
 
 panel = panels.profile_panel(ctx, code)
 trend_code = shareable.shown_region(release_id, code)

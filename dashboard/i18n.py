@@ -296,6 +296,14 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Rank among {n} sibling regions in {parent}"),
     "rank_value": ("ke-{rank} dari {n} menurut {metric}", "{rank} of {n} by {metric}"),
     "rank_hidden": ("Tidak diberi peringkat: nilainya disembunyikan.", "Not ranked: its value is hidden."),
+    "rank_unranked_hidden": ("{k} wilayah setingkat lainnya tidak diberi peringkat karena nilainya disembunyikan "
+                             "(nilai tersembunyi tidak pernah diberi peringkat): peringkat hanya di antara {n} wilayah "
+                             "yang nilainya diterbitkan.",
+                             "{k} other sibling region(s) are not ranked because their values are hidden (a hidden "
+                             "value is never ranked): the rank is among the {n} whose values are published."),
+    "rank_unranked_other": ("{k} wilayah setingkat lainnya tidak punya angka untuk diberi peringkat (tidak ada data "
+                            "atau tidak diterbitkan).",
+                            "{k} other sibling region(s) have no figure to rank (no data, or not published)."),
     "complaints_title": ("Pengaduan {year}", "Complaints {year}"),
     "complaints_kecamatan": ("Pengaduan diterbitkan dari tingkat kecamatan ke atas: angka kecamatan {name}.",
                              "Complaints are published from kecamatan level up: figures for kecamatan {name}."),

@@ -713,3 +713,26 @@ def test_english_level_names_carry_the_word_the_english_text_uses(level, word):
     assert any(word in text[1] for text in i18n.TEXT.values())  # English running text uses the Indonesian word
     assert word in i18n.level_name(level, "en").lower()
     assert word in i18n.pick(i18n.LEVEL_ONE[level], "en").lower()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize(("statuses", "mine", "hidden", "other"), [
+    (["ok", "ok", "hidden", "hidden", "hidden"], "a", 3, 0),  # "among 5", then "1 of 2": three hidden siblings
+    (["ok", "hidden", "ok", "nodata", "ok"], "c", 1, 1),
+    (["hidden", "ok", "hidden", "ok", "ok"], "a", 1, 0),       # its own value hidden: not counted as a sibling
+    (["ok", "ok", "ok"], "b", 0, 0),
+])
+def test_the_rank_says_why_siblings_are_not_ranked(statuses, mine, hidden, other, lang):
+    """The profile said "rank among 5" and then "1 of 2" without saying that hidden siblings are not ranked."""
+    codes = list("abcde")[:len(statuses)]
+    values = pd.DataFrame({"region_code": codes, "status": statuses,
+                           "value": [float(i + 1) if s == "ok" else np.nan for i, s in enumerate(statuses)]})
+    text = views.rank_text(values, mine, "m", lang)
+    ranked = statuses.count("ok")
+    assert (i18n.t("rank_unranked_hidden", lang, k=hidden, n=ranked) in text) is bool(hidden)
+    assert (i18n.t("rank_unranked_other", lang, k=other) in text) is bool(other)
+    if statuses[codes.index(mine)] == "ok":
+        assert text.startswith(i18n.t("rank_value", lang, rank=views.sibling_rank(values, mine)[0], n=ranked,
+                                      metric="m"))
+    else:
+        assert text.startswith(i18n.t("rank_hidden", lang))
