@@ -91,7 +91,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # Over a row of per-program coverage figures labelled by program alone (the full label was cut in a column).
     "m_coverage_by_program": ("Cakupan keluarga sasaran per program", "Coverage of eligible households by program"),
     "m_ontime": ("Porsi tepat waktu", "Share paid on time"),
-    "m_failed": ("Gagal atau retur", "Failed or returned"),
+    # A count of payments, not of households: the card said "Gagal atau retur" with no unit.
+    "m_failed": ("Transaksi gagal atau retur", "Failed or returned payments"),
     "m_failed_share": ("Porsi gagal atau retur", "Share failed or returned"),
     "m_eligible": ("Keluarga sasaran", "Eligible households"),
     "m_eligible_paid": ("Keluarga sasaran yang dibayar", "Eligible households paid"),

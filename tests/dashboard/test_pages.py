@@ -366,3 +366,19 @@ def test_region_pickers_say_in_words_what_their_empty_choice_means(open_page, la
     assert pickers and all(s.options[0] == t("drill_none", lang) for s in pickers)
     for page in (at, drill):
         assert not [o for s in page.selectbox for o in s.options if o.strip() in ("—", "-", "–", "")]
+
+
+#: Words that name what a headline count counts.
+_UNITS = {"id": ("keluarga", "transaksi"), "en": ("households", "payments")}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_headline_figure_says_its_unit(open_page, lang):
+    """The "Gagal atau retur" card showed a bare count: of payments, not households, and it did not say so."""
+    at = open_page("beranda", region="34.01", lang=lang)
+    assert not at.exception
+    assert len(at.metric) >= 5
+    for metric in at.metric:
+        value, label = str(metric.value), str(metric.label).lower()
+        in_value = value.endswith("%") or value.lstrip("+−-").startswith("Rp")
+        assert in_value or any(unit in label for unit in _UNITS[lang]), (metric.label, value)
