@@ -16,12 +16,14 @@ columns = st.columns(2)
 with columns[0]:
     program = components.select_program(ctx)
 result = outlook_views.get_outlook(release_id, program)
+asked = state.current("measure")  # before the select drops a measure this program does not have
 with columns[1]:
     measure = state.widget(st.selectbox, "measure", outlook_views.measures_for(program), "recipients",
                            known=tuple(outlook_views.MEASURE_LABELS), label=t("metric", ctx.lang),
-                           format_func=lambda m: t(outlook_views.MEASURE_LABELS[m], ctx.lang))
-if measure != "eligible_households" and "eligible_households" not in outlook_views.measures_for(program):
-    st.caption(t("outlook_no_eligible", ctx.lang))
+                           format_func=lambda m: t(outlook_views.MEASURE_LABELS[m], ctx.lang),
+                           help=outlook_views.eligible_note(program, ctx.lang))
+if asked == "eligible_households" and measure != asked:  # the hint says why the select dropped it, only then
+    st.caption(outlook_views.eligible_note(program, ctx.lang) or "")
 narrow = browser.content_width() < browser.NARROW
 
 region = db.region(release_id, code)

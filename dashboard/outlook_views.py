@@ -146,6 +146,11 @@ def measures_for(program: str) -> list[str]:
     return [m for m in MEASURE_LABELS if program != ALL_PROGRAMS or m != "eligible_households"]
 
 
+def eligible_note(program: str, lang: str) -> str | None:
+    """Why eligible households are not among this program's measures (None when they are)."""
+    return None if "eligible_households" in measures_for(program) else t("outlook_no_eligible", lang)
+
+
 def is_synthetic(release_id: str) -> bool:
     """Whether the release was made from the data generator (the demo) rather than ingested files."""
     sources = db.get_release_row(release_id).get("sources") or {}

@@ -283,3 +283,20 @@ def test_the_published_line_of_the_need_says_it_is_worked_out(measure: str, lang
         assert column.split("(", 1)[1].rstrip(")").lower() in legend.lower()  # the column's own words
     else:
         assert legend == t("outlook_published", lang)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_eligible_households_hint_only_where_it_explains_the_measure(open_outlook, lang: str) -> None:
+    """The hint "eligible households are counted per program" stood under every measure of all programs (a new user
+    read it under "Rupiah needed", which it does not explain). It now comes only when the reader asked for eligible
+    households with all programs; the measure select's help says it always."""
+    hint = t("outlook_no_eligible", lang)
+    for measure in ("recipients", "amount", outlook.NEED):
+        at = open_outlook(lang=lang, region="34", program=ALL_PROGRAMS, measure=measure)
+        assert hint not in [c.value for c in at.caption], measure
+        assert at.selectbox(key="w_measure").help == hint
+    asked = open_outlook(lang=lang, region="34", program=ALL_PROGRAMS, measure="eligible_households")
+    assert asked.selectbox(key="w_measure").value != "eligible_households"
+    assert hint in [c.value for c in asked.caption]
+    one = open_outlook(lang=lang, region="34", program="PKH", measure=outlook.NEED)
+    assert hint not in [c.value for c in one.caption] and not one.selectbox(key="w_measure").help
