@@ -131,9 +131,10 @@ def _program_names(ctx: PageContext) -> dict[str, str]:
 
 
 def program_names(ctx: PageContext) -> dict[str, str]:
-    """The three programs (not "all"), code -> name in the page's language."""
-    names = _program_names(ctx)
-    return {code: names.get(code, code) for code in PROGRAM_CODES}
+    """The three programs (not "all"), code -> the short name that labels a program beside others (legends, table
+    rows, controls), in the page's language: a profile's legend said "Program Keluarga Harapan" over tables saying
+    "PKH". Titles name one program in full (`program_name`)."""
+    return {code: i18n.program_short(code, ctx.lang) for code in PROGRAM_CODES}
 
 
 def compare_options(ctx: PageContext, code: str) -> dict[str, str]:

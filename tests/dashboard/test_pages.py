@@ -264,7 +264,7 @@ def test_a_profile_draws_only_the_programs_that_run_there(open_page, published, 
     at = open_page("wilayah", region=code)
     assert not at.exception
     names = [trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
-    assert ("BLT Dana Desa" in names) is blt_drawn and "Program Keluarga Harapan" in names
+    assert ("BLT Dana Desa" in names) is blt_drawn and program_short("PKH", "id") in names
     captions = " ".join(c.value for c in at.caption)
     assert ("Tidak digambar karena tidak berjalan di wilayah ini" in captions) is not blt_drawn
 
@@ -382,3 +382,14 @@ def test_every_headline_figure_says_its_unit(open_page, lang):
         value, label = str(metric.value), str(metric.label).lower()
         in_value = value.endswith("%") or value.lstrip("+−-").startswith("Rp")
         assert in_value or any(unit in label for unit in _UNITS[lang]), (metric.label, value)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_profile_names_programs_alike_in_its_chart_and_its_tables(open_page, lang):
+    """The profile's legend said "Program Keluarga Harapan" and "Program Sembako (BPNT)" over tables saying "PKH"
+    and "Sembako"."""
+    at = open_page("wilayah", region="34.01", lang=lang)
+    assert not at.exception
+    legend = {trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
+    rows = {str(v) for d in (*at.dataframe, *at.table) for v in d.value.iloc[:, 0]}
+    assert len(legend) >= 2 and legend <= rows, (legend, rows)
