@@ -45,7 +45,7 @@ if measure == NEED:
 st.subheader(t("outlook_table_title", ctx.lang, year=result.plan.target))
 codes = outlook_views.outlook_rows(result, code, region["level"])
 table = outlook_views.build_projection_table(result, codes, names, program, measure, ctx.lang)
-components.render_table(table, t("metric", ctx.lang), narrow, plain=True)
+components.render_table(table, t("metric", ctx.lang), narrow)
 shown = result.projected[result.projected["region_code"].isin(codes)]
 if (shown["status"] == HIDDEN).any() or history["value"].isna().any():
     st.caption(i18n.hidden_note(ctx.lang, ctx.release.threshold))
@@ -56,7 +56,7 @@ else:
     years = ", ".join(str(y) for y in result.test_plan.history)
     st.subheader(t("outlook_backtest_title", ctx.lang, year=result.test_plan.target, years=years))
     backtest = outlook_views.build_backtest_table(result, program, ctx.lang)
-    components.render_table(backtest, t("metric", ctx.lang), narrow, plain=True)
+    components.render_table(backtest, t("metric", ctx.lang), narrow)
     st.caption(t("outlook_backtest_note", ctx.lang, year=result.test_plan.target))
 
 st.subheader(t("outlook_knows_title", ctx.lang))

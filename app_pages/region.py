@@ -70,7 +70,7 @@ trend_name = db.region(release_id, trend_code)["name"]
 st.subheader(t("trend_title", ctx.lang, name=trend_name))
 for note in panel.notes:
     st.caption(note)
-charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend")
+charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend", plain=True)  # a grid cut hidden labels
 components.render_hidden_note(ctx, panel.plotted)
 # By program: each row's program is its `series`; the months are the trend region's (a desa shows its kecamatan).
 export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",

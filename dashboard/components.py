@@ -72,18 +72,14 @@ def current_release() -> Release:
     return db.get_release(pinned or None)
 
 
-def render_table(table, measure: str, narrow: bool, plain: bool = False) -> None:
-    """A wide table; on a phone (`narrow`) stacked, one (first column, `measure`, value) row per cell, as a plain
-    table whose text wraps: a phone reads down instead of scrolling eight columns sideways. `plain`: a short table
-    drawn whole, its text wrapped, at any width (a data grid cut its last column at 1280 px)."""
+def render_table(table, measure: str, narrow: bool) -> None:
+    """A short table drawn whole as a plain table whose text wraps (a data grid cut a column's text at its edge at
+    1280 px: "disembunyikan (anta…" in the profile's complaints); on a phone (`narrow`) stacked, one (first column,
+    `measure`, value) row per cell: a phone reads down instead of scrolling eight columns sideways."""
     if narrow and not table.empty:
         lang = state.current("lang", i18n.DEFAULT_LANG)
-        st.table(views.stack_table(table, measure, i18n.t("col_value", lang), lang), hide_index=True,
-                 border="horizontal")
-    elif plain:
-        st.table(table, hide_index=True, border="horizontal")
-    else:
-        st.dataframe(table, hide_index=True, width="stretch")
+        table = views.stack_table(table, measure, i18n.t("col_value", lang), lang)
+    st.table(table, hide_index=True, border="horizontal")
 
 
 def render_metric(column, label: str, value: str, lang: str, **options) -> None:

@@ -312,8 +312,7 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
     # Stacked on a phone like the profile's other tables (the intervals were cut off at 390 px); the stacked
     # column naming each figure is "Kolom": "Ukuran" is the table's first column already (a duplicate name
     # crashed the profile at 390 px). A plain table at any width: the data grid cut its notes at 1280 px.
-    components.render_table(pd.DataFrame(table), t("col_column", lang), browser.known_width() < browser.NARROW,
-                            plain=True)
+    components.render_table(pd.DataFrame(table), t("col_column", lang), browser.known_width() < browser.NARROW)
     st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
 
 

@@ -517,3 +517,23 @@ def test_no_gap_under_the_province_select_on_a_phone(browser, server, path):
             page.wait_for_function(f"({empty_columns})() === 0", timeout=30_000)
         assert page.evaluate(empty_columns) == 0
         assert page.locator("[data-testid='stSelectbox']").first.inner_text().startswith("Provinsi")
+
+
+@pytest.mark.parametrize("path", ["wilayah?region=34.01", "wilayah?region=34.01&lang=en", "wilayah?region=34.01.01"])
+def test_every_table_of_a_profile_shows_its_text_whole_at_1280(browser, server, path):
+    """A new user found the profile's complaints cut at 1280 px ("disembunyi…" in a data grid). A data grid draws
+    on a canvas and cuts a cell at its column's width, where no script can read what was cut: every table of the
+    profile (the chart's table too, opened) is a plain table, and none of them scrolls sideways or cuts text."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
+        page.wait_for_function("document.querySelectorAll(\"[data-testid='stTable']\").length >= 3", timeout=90_000)
+        for summary in page.locator("[data-testid='stExpander'] summary").all():
+            summary.click()
+        page.wait_for_timeout(800)
+        tables = page.locator("[data-testid='stMain'] [data-testid='stTable']")
+        assert tables.count() >= 4  # figures, complaints, the chart's table, ... (and changes, outlook)
+        assert page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").count() == 0
+        assert page.evaluate(_SIDEWAYS_TABLES) == []
+        assert page.evaluate(_CUT_TEXT) == []
+        page.screenshot(path=str(ARTIFACTS / f"profile-tables-{path.split('=')[1].replace('&', '-')}.png"),
+                        full_page=True)

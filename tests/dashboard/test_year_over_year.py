@@ -435,7 +435,7 @@ def test_values_never_mix_two_years_on_any_page(open_two_years, two_years):
         for year in (latest, before):
             at = open_two_years(page, region="34.01", year=year, lang="en")
             text = " ".join(str(e.value) for e in (*at.metric, *at.markdown, *at.caption))
-            frames = " ".join(d.value.to_csv() for d in at.dataframe)
+            frames = " ".join(d.value.to_csv() for d in (*at.dataframe, *at.table))
             assert "777,777" not in text + frames and "777777" not in text + frames, (page, year)
 
 
