@@ -38,6 +38,11 @@ def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: in
                       legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
                       yaxis_title=y_title, hovermode="x unified")
     fig.update_xaxes(automargin=True)
+    # Markers whole at the plot's edges: a category axis puts the first and last month on its ends, where the
+    # clipped plot area cut their markers in half (the sparkline's January at 1280 px). Text stays clipped: outlier
+    # labels must not run over the axes.
+    fig.for_each_trace(lambda trace: trace.update(cliponaxis=False),
+                       selector=lambda trace: trace.type == "scatter" and "text" not in (trace.mode or ""))
     # Numbers on axes as the language writes them (50.000 / 50,000), never Plotly's SI "50k"; 4 significant digits
     # keep rates (0,75) readable. Money axes set their own labels (money_axis), percent axes their own format.
     fig.update_xaxes(tickformat=",.4~r")

@@ -537,3 +537,27 @@ def test_every_table_of_a_profile_shows_its_text_whole_at_1280(browser, server, 
         assert page.evaluate(_CUT_TEXT) == []
         page.screenshot(path=str(ARTIFACTS / f"profile-tables-{path.split('=')[1].replace('&', '-')}.png"),
                         full_page=True)
+
+
+#: Markers cut by the plot area's clip: drawn partly outside the plot area while clipped to it.
+_CLIPPED_MARKERS = """() => Array.from(document.querySelectorAll(".js-plotly-plot")).flatMap(plot => {
+  const drag = plot.querySelector(".nsewdrag");
+  if (!drag) return [];
+  const area = drag.getBoundingClientRect();
+  return Array.from(plot.querySelectorAll("g.points path.point")).filter(point => {
+    const box = point.getBoundingClientRect();
+    const outside = box.left < area.left - 0.5 || box.right > area.right + 0.5 || box.top < area.top - 0.5
+      || box.bottom > area.bottom + 0.5;
+    return box.width > 0 && outside && point.closest("[clip-path]") !== null;
+  }).map(point => JSON.stringify(point.getBoundingClientRect()));
+})"""
+
+
+@pytest.mark.parametrize("path", ["?region=34.01", "wilayah?region=34.01", "tren?region=34.01", "proyeksi?region=34"])
+def test_no_chart_cuts_a_marker_at_its_edge_at_1280(browser, server, path):
+    """A new user saw the first monthly point of the overview's chart cut in half at 1280 px (January sits on the
+    category axis's end, and the plot area clipped its marker)."""
+    with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
+        page.wait_for_selector("g.points path.point", timeout=60_000)
+        page.wait_for_timeout(800)
+        assert page.evaluate(_CLIPPED_MARKERS) == []
