@@ -20,6 +20,9 @@ _CONFIG = {"displaylogo": False, "responsive": True}
 
 #: Characters per title line: a 390 px phone fits about 45 at 15 px; plotly never wraps a title itself.
 TITLE_LINE = 45
+#: Characters per line of a y-axis title, which runs up the plot's height: at 390 px a chart whose legend takes
+#: four rows keeps about 200 px of plot, and "Kebutuhan Rupiah (semua keluarga sasaran)" (about 260 px) was cut.
+AXIS_TITLE_LINE = 24
 
 
 def wrap_title(title: str, width: int = TITLE_LINE) -> tuple[str, int]:
@@ -36,7 +39,8 @@ def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: in
                       # The legend sits at the figure's foot and the x labels make room for themselves: on a phone
                       # the month labels turn vertical and a legend just under the axis covered them.
                       legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
-                      yaxis_title=y_title, hovermode="x unified")
+                      yaxis_title=wrap_title(y_title, AXIS_TITLE_LINE)[0] if y_title else y_title,
+                      hovermode="x unified")
     fig.update_xaxes(automargin=True)
     # Markers whole at the plot's edges: a category axis puts the first and last month on its ends, where the
     # clipped plot area cut their markers in half (the sparkline's January at 1280 px). Text stays clipped: outlier

@@ -561,3 +561,26 @@ def test_no_chart_cuts_a_marker_at_its_edge_at_1280(browser, server, path):
         page.wait_for_selector("g.points path.point", timeout=60_000)
         page.wait_for_timeout(800)
         assert page.evaluate(_CLIPPED_MARKERS) == []
+
+
+#: Axis titles drawn partly outside their chart (plotly does not wrap them; the chart's edge cuts them).
+_CUT_AXIS_TITLES = """() => Array.from(document.querySelectorAll(".js-plotly-plot")).flatMap(plot => {
+  const svg = plot.querySelector("svg.main-svg").getBoundingClientRect();
+  return Array.from(plot.querySelectorAll(".g-ytitle text, .g-xtitle text")).filter(title => {
+    const box = title.getBoundingClientRect();
+    return box.width > 0 && (box.top < svg.top - 0.5 || box.bottom > svg.bottom + 0.5 || box.left < svg.left - 0.5
+      || box.right > svg.right + 0.5);
+  }).map(title => title.textContent);
+})"""
+
+
+@pytest.mark.parametrize("path", ["proyeksi?region=34&program=BLT_DD&measure=need",
+                                  "proyeksi?region=34&program=BLT_DD&measure=need&lang=en",
+                                  "proyeksi?region=34.01&measure=need", "tren?region=34.01&by=status&metric=amount"])
+def test_axis_titles_fit_their_chart_on_a_phone(browser, server, path):
+    """The y-axis title "Kebutuhan Rupiah (semua keluarga sasaran)" ran past the top of the outlook's chart at
+    390 px (its legend takes four rows there, leaving a short plot)."""
+    with _opened(browser, f"{server}/{path}", 390, 844, settle=1.0) as page:
+        page.wait_for_selector(".g-ytitle text", timeout=60_000)
+        page.wait_for_timeout(800)
+        assert page.evaluate(_CUT_AXIS_TITLES) == []
