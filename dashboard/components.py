@@ -72,14 +72,35 @@ def current_release() -> Release:
     return db.get_release(pinned or None)
 
 
+#: Rows of a table a phone shows stacked at once; the others wait behind an expander. A province's outlook table
+#: (Nusa Tenggara Timur: the province and 22 kabupaten/kota, five figures each) was about 12,000 px tall at 390 px.
+PHONE_ROWS = 4
+
+
 def render_table(table, measure: str, narrow: bool) -> None:
     """A short table drawn whole as a plain table whose text wraps (a data grid cut a column's text at its edge at
     1280 px: "disembunyikan (anta…" in the profile's complaints); on a phone (`narrow`) stacked, one (first column,
-    `measure`, value) row per cell: a phone reads down instead of scrolling eight columns sideways."""
-    if narrow and not table.empty:
-        lang = state.current("lang", i18n.DEFAULT_LANG)
-        table = views.stack_table(table, measure, i18n.t("col_value", lang), lang)
-    st.table(table, hide_index=True, border="horizontal")
+    `measure`, value) row per cell: a phone reads down instead of scrolling eight columns sideways. A phone shows
+    the first `PHONE_ROWS` rows stacked and the rest under "Show N more rows"."""
+    if not narrow or table.empty:
+        st.table(table, hide_index=True, border="horizontal")
+        return
+    lang = state.current("lang", i18n.DEFAULT_LANG)
+    first, rest = split_rows(table)
+    st.table(views.stack_table(first, measure, i18n.t("col_value", lang), lang), hide_index=True,
+             border="horizontal")
+    if not rest.empty:
+        with st.expander(i18n.t("more_rows", lang, n=len(rest))):
+            st.table(views.stack_table(rest, measure, i18n.t("col_value", lang), lang), hide_index=True,
+                     border="horizontal")
+
+
+def split_rows(table, rows: int = PHONE_ROWS) -> tuple:
+    """(the rows a phone shows at once, the rest): the rest only when it is more than one row (an expander
+    that hides one row saves nothing)."""
+    if len(table) <= rows + 1:
+        return table, table.iloc[0:0]
+    return table.iloc[:rows], table.iloc[rows:]
 
 
 def render_metric(column, label: str, value: str, lang: str, **options) -> None:

@@ -140,6 +140,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_hidden": ("Disembunyikan", "Hidden"),
     "col_description": ("Keterangan", "Description"),
     "table_alt": ("Tabel data grafik", "Chart data as a table"),
+    # A phone's long table: the first rows stacked, the others behind this.
+    "more_rows": ("Tampilkan {n} baris lainnya", "Show {n} more rows"),
     # map
     "map_title": ("Peta", "Map"),
     "map_level": ("Tingkat peta", "Map level"),

@@ -736,3 +736,13 @@ def test_the_rank_says_why_siblings_are_not_ranked(statuses, mine, hidden, other
                                       metric="m"))
     else:
         assert text.startswith(i18n.t("rank_hidden", lang))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 4, 5, 6, 23])
+def test_a_phone_shows_a_long_tables_first_rows_and_keeps_the_rest(rows):
+    """A province's stacked outlook table (23 rows) was about 12,000 px tall at 390 px."""
+    table = pd.DataFrame({"region": [f"r{i}" for i in range(rows)], "value": range(rows)})
+    first, rest = components.split_rows(table)
+    assert list(first["region"]) + list(rest["region"]) == list(table["region"])  # none lost, none repeated
+    assert len(first) <= components.PHONE_ROWS + 1
+    assert rest.empty or len(rest) >= 2  # an expander never hides a single row

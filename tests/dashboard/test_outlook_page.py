@@ -197,13 +197,14 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
     finally:
         logger.removeHandler(seen)
     assert not at.exception, at.exception
-    assert len(at.table) == 2  # the projection and the backtest, stacked
+    # The projection and the backtest, stacked: each its first rows, then the others under "Show N more rows".
+    assert len(at.table) == 4
     assert not [r for r in records if "Arrow" in r], records
-    backtest = at.table[1].value
+    backtest = pd.concat([at.table[2].value, at.table[3].value])
     value = t("col_value", lang)
     assert any(v.endswith("%") for v in backtest[value]) and any(v.isdigit() for v in backtest[value])
     # A region with nothing to note has no empty description row.
-    projection = at.table[0].value
+    projection = pd.concat([at.table[0].value, at.table[1].value])
     assert (projection[value].str.strip() != "").all()
     described = projection[projection[t("metric", lang)] == t("col_description", lang)]
     assert 0 < len(described) < projection.iloc[:, 0].nunique()
@@ -211,6 +212,7 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
 
 def test_the_two_intervals_look_different_in_the_legend(open_outlook) -> None:
     """Both intervals were the same orange diamond in the legend (their error bars do not show there)."""
+
     at = open_outlook(lang="en", region="34", program="SEMUA", measure="recipients")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     traces = {trace["name"]: trace for trace in spec["data"]}
@@ -300,3 +302,24 @@ def test_the_eligible_households_hint_only_where_it_explains_the_measure(open_ou
     assert hint in [c.value for c in asked.caption]
     one = open_outlook(lang=lang, region="34", program="PKH", measure=outlook.NEED)
     assert hint not in [c.value for c in one.caption] and not one.selectbox(key="w_measure").help
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_long_table_on_a_phone_shows_its_first_rows_and_the_rest_on_demand(open_outlook, lang: str) -> None:
+    """At 390 px the stacked projection table of a province with many kabupaten (Nusa Tenggara Timur: 22) was about
+    12,000 px tall. A phone shows the first rows stacked; the others are one tap away, none lost or repeated."""
+    from dashboard import components
+
+    at = open_outlook(lang=lang, region="34", program="PKH", measure=outlook.NEED)
+    wide = _table_with(at, t("outlook_col_projection", lang, year=2026))
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception, at.exception
+    region = t("region", lang)
+    first = at.table[0].value
+    assert first[region].nunique() == components.PHONE_ROWS < len(wide)
+    more = [e for e in at.expander if e.label == t("more_rows", lang, n=len(wide) - components.PHONE_ROWS)]
+    assert len(more) == 1
+    rest = more[0].table[0].value
+    assert list(dict.fromkeys([*first[region], *rest[region]])) == list(wide[region])  # every region, once, in order
+    assert not set(first[region]) & set(rest[region])
