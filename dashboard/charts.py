@@ -62,7 +62,7 @@ def rupiah_ticks(max_value: float, lang: str, count: int = 4) -> tuple[list[floa
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     ticks = [step * i for i in range(math.ceil(max_value / step) + 1)]
-    return ticks, [i18n.format_rupiah(v, lang) for v in ticks]
+    return ticks, [i18n.format_rupiah_tick(v, lang) for v in ticks]
 
 
 def money_axis(fig: go.Figure, values: pd.Series, lang: str) -> go.Figure:

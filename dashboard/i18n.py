@@ -701,9 +701,18 @@ _EN_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
 def format_rupiah(value: float, lang: str, short: bool = True) -> str:
-    """Rp1,2 M (id: miliar) or Rp1.2 B (en: billion); full Rp1.234.567 / Rp1,234,567 when not short."""
+    """Rupiah as every figure on the dashboard shows it (one rule): three significant digits with the scale's unit,
+    Rp1,32 T / Rp1.32 T, Rp30,0 M / Rp30.0 B, Rp987 jt / Rp987 M (one decimal printed Rp30,04 M as "Rp30 M"
+    beside "Rp30,8 M", and the outlook's three digits beside the profile's one decimal); full Rp1.234.567 /
+    Rp1,234,567 when not short."""
     if not short:
         return lokal.format_rupiah(round(value)) if lang == "id" else f"Rp{round(value):,}"
+    return format_rupiah_digits(value, lang)
+
+
+def format_rupiah_tick(value: float, lang: str) -> str:
+    """An axis tick's label: ticks are round by construction (Rp30 M, Rp2,5 M), a scale mark rather than a figure, so
+    they read as short as they are."""
     if lang == "id":
         return lokal.format_rupiah_short(round(value))
     for scale, suffix in _EN_SCALES:
@@ -717,9 +726,9 @@ _RUPIAH_SCALES = ((1e12, "T", "T"), (1e9, "M", "B"), (1e6, "jt", "M"), (1e3, "rb
 
 
 def format_rupiah_digits(value: float, lang: str, digits: int = 3) -> str:
-    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32 T, Rp987 jt / Rp987 M. For
-    figures read side by side (a projection and its bounds), where `format_rupiah`'s one decimal can print two
-    different bounds alike (Rp1,3 T and Rp1,3 T)."""
+    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32 T, Rp987 jt / Rp987 M. Three
+    digits read a projection and its bounds apart, where one decimal printed two different bounds alike (Rp1,3 T
+    and Rp1,3 T)."""
     # Rounded first, so that 999,96 jt reads as Rp1,00 M rather than Rp1.000 jt.
     size = float(f"{abs(value):.{digits}g}")
     sign = "-" if value < 0 and size > 0 else ""

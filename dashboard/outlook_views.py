@@ -103,7 +103,7 @@ def format_value(value: float, measure: str, lang: str) -> str:
     side by side, do not print alike (one decimal made Rp1,3 T of both Rp1,32 T and Rp1,25 T)."""
     if pd.isna(value):
         return "–"
-    return i18n.format_rupiah_digits(value, lang) if measure in RUPIAH_MEASURES else i18n.format_int(value, lang)
+    return i18n.format_rupiah(value, lang) if measure in RUPIAH_MEASURES else i18n.format_int(value, lang)
 
 
 def _interval(row: pd.Series, level: int, measure: str, lang: str) -> str:

@@ -25,11 +25,19 @@ def test_format_int(value, lang, expected):
 
 
 @pytest.mark.parametrize(("value", "lang", "expected"), [
-    (1.2e9, "id", "Rp1,2 M"), (1.2e9, "en", "Rp1.2 B"), (2.5e12, "en", "Rp2.5 T"), (3.4e6, "en", "Rp3.4 M"),
-    (45_000, "en", "Rp45 K"), (950, "en", "Rp950"), (2e9, "en", "Rp2 B"),
+    (1.2e9, "id", "Rp1,20 M"), (1.2e9, "en", "Rp1.20 B"), (2.5e12, "en", "Rp2.50 T"), (3.4e6, "en", "Rp3.40 M"),
+    (45_000, "en", "Rp45.0 K"), (950, "en", "Rp950"), (2e9, "en", "Rp2.00 B"), (30.04e9, "id", "Rp30,0 M"),
+    (30.8e9, "id", "Rp30,8 M"), (740.8e6, "id", "Rp741 jt"), (999.96e6, "id", "Rp1,00 M"),
 ])
 def test_format_rupiah_short(value, lang, expected):
     assert i18n.format_rupiah(value, lang) == expected
+
+
+@pytest.mark.parametrize(("value", "lang", "expected"), [
+    (30e9, "id", "Rp30 M"), (2.5e9, "id", "Rp2,5 M"), (2e9, "en", "Rp2 B"), (0, "en", "Rp0"),
+])
+def test_rupiah_axis_ticks_read_as_round_as_they_are(value, lang, expected):
+    assert i18n.format_rupiah_tick(value, lang) == expected
 
 
 @pytest.mark.parametrize(("period", "lang", "expected"), [
@@ -746,3 +754,21 @@ def test_a_phone_shows_a_long_tables_first_rows_and_keeps_the_rest(rows):
     assert list(first["region"]) + list(rest["region"]) == list(table["region"])  # none lost, none repeated
     assert len(first) <= components.PHONE_ROWS + 1
     assert rest.empty or len(rest) >= 2  # an expander never hides a single row
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("value", [30.04e9, 30.8e9, 5e9, 2.6e9, 740.8e6, 1.4e12, 1.41e12, 27_600_000.0])
+def test_every_rupiah_figure_follows_one_rule(value, lang):
+    """A profile showed "Rp30 M" beside "Rp30,8 M" (one decimal, its zero dropped) and the outlook's "Rp1,41 T"
+    (three digits) beside the figures' "Rp1,4 T": the same kind of figure at different precision on one page."""
+    from dashboard import change, outlook_views
+
+    shown = {"figure": metrics.format_value(value, metrics.OK, "amount", "none", lang, 10),
+             "outlook": outlook_views.format_value(value, "amount", lang),
+             "change": change.format_number(value, "amount", "abs", lang).lstrip("+"),
+             "range": metrics.format_value(np.nan, metrics.HIDDEN, "amount", "none", lang, 10, value, value * 2)}
+    text = i18n.format_rupiah(value, lang)
+    assert shown["figure"] == shown["outlook"] == shown["change"] == text
+    assert text in shown["range"]
+    digits = re.sub(r"\D", "", text)
+    assert len(digits) == 3, text  # three significant digits, a trailing zero kept

@@ -393,3 +393,13 @@ def test_a_profile_names_programs_alike_in_its_chart_and_its_tables(open_page, l
     legend = {trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
     rows = {str(v) for d in (*at.dataframe, *at.table) for v in d.value.iloc[:, 0]}
     assert len(legend) >= 2 and legend <= rows, (legend, rows)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_profile_writes_every_rupiah_figure_to_three_digits(open_page, lang):
+    """"Rp30 M" beside "Rp30,8 M", and the outlook's "Rp3,32 M" beside the figures' "Rp2,6 M", on one profile."""
+    at = open_page("wilayah", region="34.01", lang=lang)
+    assert not at.exception
+    figures = re.findall(r"Rp([\d.,]+) (?:T|M|B|jt|rb|K)\b", texts(at))
+    assert len(figures) >= 10
+    assert [f for f in figures if len(re.sub(r"\D", "", f)) != 3] == []
