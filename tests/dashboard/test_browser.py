@@ -526,13 +526,15 @@ def test_every_table_of_a_profile_shows_its_text_whole_at_1280(browser, server, 
     profile (the chart's table too, opened) is a plain table, and none of them scrolls sideways or cuts text."""
     ARTIFACTS.mkdir(exist_ok=True)
     with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
-        page.wait_for_function("document.querySelectorAll(\"[data-testid='stTable']\").length >= 3", timeout=90_000)
+        # Tables of either kind (the outlook's comes last, after its computation): then count the grids.
+        page.wait_for_function("document.querySelectorAll(\"[data-testid='stTable'], [data-testid='stDataFrame']\")"
+                               ".length >= 4", timeout=90_000)
         for summary in page.locator("[data-testid='stExpander'] summary").all():
             summary.click()
         page.wait_for_timeout(800)
-        tables = page.locator("[data-testid='stMain'] [data-testid='stTable']")
-        assert tables.count() >= 4  # figures, complaints, the chart's table, ... (and changes, outlook)
         assert page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").count() == 0
+        tables = page.locator("[data-testid='stMain'] [data-testid='stTable']")
+        assert tables.count() >= 4  # figures, changes, the chart's table, complaints (and the outlook's)
         assert page.evaluate(_SIDEWAYS_TABLES) == []
         assert page.evaluate(_CUT_TEXT) == []
         page.screenshot(path=str(ARTIFACTS / f"profile-tables-{path.split('=')[1].replace('&', '-')}.png"),
