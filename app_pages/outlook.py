@@ -16,12 +16,14 @@ columns = st.columns(2)
 with columns[0]:
     program = components.select_program(ctx)
 result = outlook_views.get_outlook(release_id, program)
+asked = state.current("measure")  # before the select drops a measure this program does not have
 with columns[1]:
     measure = state.widget(st.selectbox, "measure", outlook_views.measures_for(program), "recipients",
                            known=tuple(outlook_views.MEASURE_LABELS), label=t("metric", ctx.lang),
-                           format_func=lambda m: t(outlook_views.MEASURE_LABELS[m], ctx.lang))
-if measure != "eligible_households" and "eligible_households" not in outlook_views.measures_for(program):
-    st.caption(t("outlook_no_eligible", ctx.lang))
+                           format_func=lambda m: t(outlook_views.MEASURE_LABELS[m], ctx.lang),
+                           help=outlook_views.eligible_note(program, ctx.lang))
+if asked == "eligible_households" and measure != asked:  # the hint says why the select dropped it, only then
+    st.caption(outlook_views.eligible_note(program, ctx.lang) or "")
 narrow = browser.content_width() < browser.NARROW
 
 region = db.region(release_id, code)
@@ -43,7 +45,7 @@ if measure == NEED:
 st.subheader(t("outlook_table_title", ctx.lang, year=result.plan.target))
 codes = outlook_views.outlook_rows(result, code, region["level"])
 table = outlook_views.build_projection_table(result, codes, names, program, measure, ctx.lang)
-components.render_table(table, t("metric", ctx.lang), narrow, plain=True)
+components.render_table(table, t("metric", ctx.lang), narrow)
 shown = result.projected[result.projected["region_code"].isin(codes)]
 if (shown["status"] == HIDDEN).any() or history["value"].isna().any():
     st.caption(i18n.hidden_note(ctx.lang, ctx.release.threshold))
@@ -54,7 +56,7 @@ else:
     years = ", ".join(str(y) for y in result.test_plan.history)
     st.subheader(t("outlook_backtest_title", ctx.lang, year=result.test_plan.target, years=years))
     backtest = outlook_views.build_backtest_table(result, program, ctx.lang)
-    components.render_table(backtest, t("metric", ctx.lang), narrow, plain=True)
+    components.render_table(backtest, t("metric", ctx.lang), narrow)
     st.caption(t("outlook_backtest_note", ctx.lang, year=result.test_plan.target))
 
 st.subheader(t("outlook_knows_title", ctx.lang))

@@ -59,11 +59,10 @@ if region["level"] != "nasional":
     siblings = db.get_cells(release_id, parent, region["level"], ALL_PROGRAMS, year)
     values = metrics.build_values(siblings, "recipients", "registered",
                                   db.get_denominators(release_id, parent, region["level"], year))
-    rank, count = views.sibling_rank(values, code)
     parent_name = components.region_label(db.region(release_id, parent), ctx.lang)
     st.subheader(t("rank_among", ctx.lang, n=len(siblings), parent=parent_name))
     measure = metrics.metric_label("recipients", "registered", ctx.lang)
-    st.write(t("rank_value", ctx.lang, rank=rank, n=count, metric=measure) if rank else t("rank_hidden", ctx.lang))
+    st.write(views.rank_text(values, code, measure, ctx.lang))
 
 panel = panels.profile_panel(ctx, code)
 trend_code = shareable.shown_region(release_id, code)
@@ -71,7 +70,7 @@ trend_name = db.region(release_id, trend_code)["name"]
 st.subheader(t("trend_title", ctx.lang, name=trend_name))
 for note in panel.notes:
     st.caption(note)
-charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend")
+charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend", plain=True)  # a grid cut hidden labels
 components.render_hidden_note(ctx, panel.plotted)
 # By program: each row's program is its `series`; the months are the trend region's (a desa shows its kecamatan).
 export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",

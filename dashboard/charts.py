@@ -20,6 +20,9 @@ _CONFIG = {"displaylogo": False, "responsive": True}
 
 #: Characters per title line: a 390 px phone fits about 45 at 15 px; plotly never wraps a title itself.
 TITLE_LINE = 45
+#: Characters per line of a y-axis title, which runs up the plot's height: at 390 px a chart whose legend takes
+#: four rows keeps about 200 px of plot, and "Kebutuhan Rupiah (semua keluarga sasaran)" (about 260 px) was cut.
+AXIS_TITLE_LINE = 24
 
 
 def wrap_title(title: str, width: int = TITLE_LINE) -> tuple[str, int]:
@@ -36,8 +39,14 @@ def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: in
                       # The legend sits at the figure's foot and the x labels make room for themselves: on a phone
                       # the month labels turn vertical and a legend just under the axis covered them.
                       legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
-                      yaxis_title=y_title, hovermode="x unified")
+                      yaxis_title=wrap_title(y_title, AXIS_TITLE_LINE)[0] if y_title else y_title,
+                      hovermode="x unified")
     fig.update_xaxes(automargin=True)
+    # Markers whole at the plot's edges: a category axis puts the first and last month on its ends, where the
+    # clipped plot area cut their markers in half (the sparkline's January at 1280 px). Text stays clipped: outlier
+    # labels must not run over the axes.
+    fig.for_each_trace(lambda trace: trace.update(cliponaxis=False),
+                       selector=lambda trace: trace.type == "scatter" and "text" not in (trace.mode or ""))
     # Numbers on axes as the language writes them (50.000 / 50,000), never Plotly's SI "50k"; 4 significant digits
     # keep rates (0,75) readable. Money axes set their own labels (money_axis), percent axes their own format.
     fig.update_xaxes(tickformat=",.4~r")
@@ -53,7 +62,7 @@ def rupiah_ticks(max_value: float, lang: str, count: int = 4) -> tuple[list[floa
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     ticks = [step * i for i in range(math.ceil(max_value / step) + 1)]
-    return ticks, [i18n.format_rupiah(v, lang) for v in ticks]
+    return ticks, [i18n.format_rupiah_tick(v, lang) for v in ticks]
 
 
 def money_axis(fig: go.Figure, values: pd.Series, lang: str) -> go.Figure:

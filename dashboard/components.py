@@ -72,18 +72,35 @@ def current_release() -> Release:
     return db.get_release(pinned or None)
 
 
-def render_table(table, measure: str, narrow: bool, plain: bool = False) -> None:
-    """A wide table; on a phone (`narrow`) stacked, one (first column, `measure`, value) row per cell, as a plain
-    table whose text wraps: a phone reads down instead of scrolling eight columns sideways. `plain`: a short table
-    drawn whole, its text wrapped, at any width (a data grid cut its last column at 1280 px)."""
-    if narrow and not table.empty:
-        lang = state.current("lang", i18n.DEFAULT_LANG)
-        st.table(views.stack_table(table, measure, i18n.t("col_value", lang), lang), hide_index=True,
-                 border="horizontal")
-    elif plain:
+#: Rows of a table a phone shows stacked at once; the others wait behind an expander. A province's outlook table
+#: (Nusa Tenggara Timur: the province and 22 kabupaten/kota, five figures each) was about 12,000 px tall at 390 px.
+PHONE_ROWS = 4
+
+
+def render_table(table, measure: str, narrow: bool) -> None:
+    """A short table drawn whole as a plain table whose text wraps (a data grid cut a column's text at its edge at
+    1280 px: "disembunyikan (anta…" in the profile's complaints); on a phone (`narrow`) stacked, one (first column,
+    `measure`, value) row per cell: a phone reads down instead of scrolling eight columns sideways. A phone shows
+    the first `PHONE_ROWS` rows stacked and the rest under "Show N more rows"."""
+    if not narrow or table.empty:
         st.table(table, hide_index=True, border="horizontal")
-    else:
-        st.dataframe(table, hide_index=True, width="stretch")
+        return
+    lang = state.current("lang", i18n.DEFAULT_LANG)
+    first, rest = split_rows(table)
+    st.table(views.stack_table(first, measure, i18n.t("col_value", lang), lang), hide_index=True,
+             border="horizontal")
+    if not rest.empty:
+        with st.expander(i18n.t("more_rows", lang, n=len(rest))):
+            st.table(views.stack_table(rest, measure, i18n.t("col_value", lang), lang), hide_index=True,
+                     border="horizontal")
+
+
+def split_rows(table, rows: int = PHONE_ROWS) -> tuple:
+    """(the rows a phone shows at once, the rest): the rest only when it is more than one row (an expander
+    that hides one row saves nothing)."""
+    if len(table) <= rows + 1:
+        return table, table.iloc[0:0]
+    return table.iloc[:rows], table.iloc[rows:]
 
 
 def render_metric(column, label: str, value: str, lang: str, **options) -> None:
@@ -131,9 +148,10 @@ def _program_names(ctx: PageContext) -> dict[str, str]:
 
 
 def program_names(ctx: PageContext) -> dict[str, str]:
-    """The three programs (not "all"), code -> name in the page's language."""
-    names = _program_names(ctx)
-    return {code: names.get(code, code) for code in PROGRAM_CODES}
+    """The three programs (not "all"), code -> the short name that labels a program beside others (legends, table
+    rows, controls), in the page's language: a profile's legend said "Program Keluarga Harapan" over tables saying
+    "PKH". Titles name one program in full (`program_name`)."""
+    return {code: i18n.program_short(code, ctx.lang) for code in PROGRAM_CODES}
 
 
 def compare_options(ctx: PageContext, code: str) -> dict[str, str]:
@@ -274,12 +292,15 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
     for column, (level, above, names) in zip(columns, shown, strict=False):
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""
+        whole = i18n.t(f"whole_{LEVELS[LEVELS.index(level) - 1]}", ctx.lang)
         column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), ["", *names], key=f"pick_{level}",
-                         on_change=_pick, args=(level, above), format_func=functools.partial(_name_or_dash, names))
+                         on_change=_pick, args=(level, above), format_func=functools.partial(option_label, names,
+                                                                                             whole))
 
 
-def _name_or_dash(names: dict[str, str], code: str) -> str:
-    return names.get(code, "—")
+def option_label(names: dict[str, str], empty: str, code: str) -> str:
+    """A picker's option: the region's name, and for the empty choice words saying what it means."""
+    return names.get(code, empty)
 
 
 def level_label(level: str, lang: str) -> str:
@@ -290,16 +311,17 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
     """The keyboard way into a region shown on the map (and to a desa's profile)."""
     names = dict(zip(cells["region_code"], cells["name"], strict=True))
     key = f"drill_{level}"
+    none = i18n.t("drill_none", ctx.lang)
     st.session_state[key] = ""
     if level == "desa" or LEVELS.index(level) != LEVELS.index(region_level) + 1:
         chosen = st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key,
-                              format_func=lambda c: names.get(c, "—"))
+                              format_func=functools.partial(option_label, names, none))
         if chosen:
             st.page_link("app_pages/region.py", label=i18n.t("open_profile", ctx.lang, name=names[chosen]),
                          query_params={"region": chosen, "lang": ctx.lang})
         return
     st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key, on_change=_drill, args=(key,),
-                 format_func=lambda c: names.get(c, "—"))
+                 format_func=functools.partial(option_label, names, none))
 
 
 def _drill(key: str) -> None:

@@ -66,6 +66,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "too_many_param": ("Parameter URL {name} memuat lebih dari {limit} nilai; hanya {limit} yang pertama dipakai.",
                        "URL parameter {name} holds more than {limit} values; only the first {limit} are used."),
     "choose": ("Pilih", "Choose"),
+    # A region picker's empty choice: the region above stays chosen (a dash read as "no data" to a new user).
+    "whole_nasional": ("Seluruh Indonesia", "All of Indonesia"),
+    "whole_provinsi": ("Seluruh provinsi", "Whole province"),
+    "whole_kabupaten": ("Seluruh kabupaten/kota", "Whole kabupaten/kota"),
+    "whole_kecamatan": ("Seluruh kecamatan", "Whole district"),
+    # A drill picker's empty choice: nothing picked yet, the map stays where it is.
+    "drill_none": ("Pilih wilayah…", "Pick a region…"),
     "choose_regions": ("Pilih wilayah", "Choose regions"),
     "program": ("Program", "Program"),
     "period": ("Periode", "Period"),
@@ -84,7 +91,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # Over a row of per-program coverage figures labelled by program alone (the full label was cut in a column).
     "m_coverage_by_program": ("Cakupan keluarga sasaran per program", "Coverage of eligible households by program"),
     "m_ontime": ("Porsi tepat waktu", "Share paid on time"),
-    "m_failed": ("Gagal atau retur", "Failed or returned"),
+    # A count of payments, not of households: the card said "Gagal atau retur" with no unit.
+    "m_failed": ("Transaksi gagal atau retur", "Failed or returned payments"),
     "m_failed_share": ("Porsi gagal atau retur", "Share failed or returned"),
     "m_eligible": ("Keluarga sasaran", "Eligible households"),
     "m_eligible_paid": ("Keluarga sasaran yang dibayar", "Eligible households paid"),
@@ -132,6 +140,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_hidden": ("Disembunyikan", "Hidden"),
     "col_description": ("Keterangan", "Description"),
     "table_alt": ("Tabel data grafik", "Chart data as a table"),
+    # A phone's long table: the first rows stacked, the others behind this.
+    "more_rows": ("Tampilkan {n} baris lainnya", "Show {n} more rows"),
     # map
     "map_title": ("Peta", "Map"),
     "map_level": ("Tingkat peta", "Map level"),
@@ -289,6 +299,14 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Rank among {n} sibling regions in {parent}"),
     "rank_value": ("ke-{rank} dari {n} menurut {metric}", "{rank} of {n} by {metric}"),
     "rank_hidden": ("Tidak diberi peringkat: nilainya disembunyikan.", "Not ranked: its value is hidden."),
+    "rank_unranked_hidden": ("{k} wilayah setingkat lainnya tidak diberi peringkat karena nilainya disembunyikan "
+                             "(nilai tersembunyi tidak pernah diberi peringkat): peringkat hanya di antara {n} wilayah "
+                             "yang nilainya diterbitkan.",
+                             "{k} other sibling region(s) are not ranked because their values are hidden (a hidden "
+                             "value is never ranked): the rank is among the {n} whose values are published."),
+    "rank_unranked_other": ("{k} wilayah setingkat lainnya tidak punya angka untuk diberi peringkat (tidak ada data "
+                            "atau tidak diterbitkan).",
+                            "{k} other sibling region(s) have no figure to rank (no data, or not published)."),
     "complaints_title": ("Pengaduan {year}", "Complaints {year}"),
     "complaints_kecamatan": ("Pengaduan diterbitkan dari tingkat kecamatan ke atas: angka kecamatan {name}.",
                              "Complaints are published from kecamatan level up: figures for kecamatan {name}."),
@@ -354,6 +372,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "region pays more households than it has eligible ones (recipients outside the target), the need counts "
         "the eligible households only."),
     "outlook_published": ("Diterbitkan (tahun lengkap)", "Published (complete years)"),
+    # The need has no published cell: its line is worked out from published figures (as its table column says).
+    "outlook_published_need": ("Dihitung dari angka terbit (tahun lengkap)",
+                               "Worked out from published figures (complete years)"),
     "outlook_interval_name": ("Proyeksi, rentang {level}%", "Projection, {level}% interval"),
     "outlook_chart_title": ("{measure}, {name}: diterbitkan dan proyeksi {year}",
                             "{measure}, {name}: published and projected for {year}"),
@@ -632,9 +653,13 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "data_tidak_sesuai": ("Data tidak sesuai", "Data mismatch"),
     "lainnya": ("Lainnya", "Other"),
 }
+#: Levels as a heading or a choice names them. English running text says "kabupaten/kota", "kecamatan" and
+#: "desa/kelurahan" (the outlook, the publication notes), so English names carry that word ("Kabupaten/kota": an
+#: English pair beside it, "Regencies/cities (kabupaten/kota)", was cut in the map's level select at 1280 px).
 LEVELS: dict[str, tuple[str, str]] = {
     "nasional": ("Nasional", "National"), "provinsi": ("Provinsi", "Provinces"),
-    "kabupaten": ("Kabupaten/kota", "Regencies/cities"), "kecamatan": ("Kecamatan", "Districts (kecamatan)"),
+    "kabupaten": ("Kabupaten/kota", "Kabupaten/kota"),
+    "kecamatan": ("Kecamatan", "Districts (kecamatan)"),
     "desa": ("Desa/kelurahan", "Villages (desa/kelurahan)"),
 }
 
@@ -676,9 +701,18 @@ _EN_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
 def format_rupiah(value: float, lang: str, short: bool = True) -> str:
-    """Rp1,2 M (id: miliar) or Rp1.2 B (en: billion); full Rp1.234.567 / Rp1,234,567 when not short."""
+    """Rupiah as every figure on the dashboard shows it (one rule): three significant digits with the scale's unit,
+    Rp1,32 T / Rp1.32 T, Rp30,0 M / Rp30.0 B, Rp987 jt / Rp987 M (one decimal printed Rp30,04 M as "Rp30 M"
+    beside "Rp30,8 M", and the outlook's three digits beside the profile's one decimal); full Rp1.234.567 /
+    Rp1,234,567 when not short."""
     if not short:
         return lokal.format_rupiah(round(value)) if lang == "id" else f"Rp{round(value):,}"
+    return format_rupiah_digits(value, lang)
+
+
+def format_rupiah_tick(value: float, lang: str) -> str:
+    """An axis tick's label: ticks are round by construction (Rp30 M, Rp2,5 M), a scale mark rather than a figure, so
+    they read as short as they are."""
     if lang == "id":
         return lokal.format_rupiah_short(round(value))
     for scale, suffix in _EN_SCALES:
@@ -692,9 +726,9 @@ _RUPIAH_SCALES = ((1e12, "T", "T"), (1e9, "M", "B"), (1e6, "jt", "M"), (1e3, "rb
 
 
 def format_rupiah_digits(value: float, lang: str, digits: int = 3) -> str:
-    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32 T, Rp987 jt / Rp987 M. For
-    figures read side by side (a projection and its bounds), where `format_rupiah`'s one decimal can print two
-    different bounds alike (Rp1,3 T and Rp1,3 T)."""
+    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32 T, Rp987 jt / Rp987 M. Three
+    digits read a projection and its bounds apart, where one decimal printed two different bounds alike (Rp1,3 T
+    and Rp1,3 T)."""
     # Rounded first, so that 999,96 jt reads as Rp1,00 M rather than Rp1.000 jt.
     size = float(f"{abs(value):.{digits}g}")
     sign = "-" if value < 0 and size > 0 else ""
@@ -799,7 +833,7 @@ def region_kind(kind: str, lang: str) -> str:
 
 #: One region of a level, as a picker's label.
 LEVEL_ONE: dict[str, tuple[str, str]] = {
-    "provinsi": ("Provinsi", "Province"), "kabupaten": ("Kabupaten/kota", "Regency/city"),
+    "provinsi": ("Provinsi", "Province"), "kabupaten": ("Kabupaten/kota", "Kabupaten/kota"),
     "kecamatan": ("Kecamatan", "District (kecamatan)"), "desa": ("Desa/kelurahan", "Village (desa/kelurahan)"),
 }
 

@@ -103,7 +103,7 @@ def format_value(value: float, measure: str, lang: str) -> str:
     side by side, do not print alike (one decimal made Rp1,3 T of both Rp1,32 T and Rp1,25 T)."""
     if pd.isna(value):
         return "–"
-    return i18n.format_rupiah_digits(value, lang) if measure in RUPIAH_MEASURES else i18n.format_int(value, lang)
+    return i18n.format_rupiah(value, lang) if measure in RUPIAH_MEASURES else i18n.format_int(value, lang)
 
 
 def _interval(row: pd.Series, level: int, measure: str, lang: str) -> str:
@@ -144,6 +144,11 @@ def projection_row(result: Outlook, code: str, program: str, measure: str) -> pd
 def measures_for(program: str) -> list[str]:
     """Eligible households are counted per program: never for all programs together."""
     return [m for m in MEASURE_LABELS if program != ALL_PROGRAMS or m != "eligible_households"]
+
+
+def eligible_note(program: str, lang: str) -> str | None:
+    """Why eligible households are not among this program's measures (None when they are)."""
+    return None if "eligible_households" in measures_for(program) else t("outlook_no_eligible", lang)
 
 
 def is_synthetic(release_id: str) -> bool:
@@ -222,7 +227,8 @@ def build_outlook_figure(history: pd.DataFrame, row: pd.Series | None, measure: 
     fig = go.Figure()
     done = history[history["complete"]]
     fig.add_trace(go.Scatter(x=done["year"].astype(str), y=done["value"], mode="lines+markers", connectgaps=False,
-                             name=t("outlook_published", lang), line={"color": charts.QUALITATIVE[0], "width": 2}))
+                             name=t("outlook_published_need" if measure == outlook.NEED else "outlook_published",
+                                    lang), line={"color": charts.QUALITATIVE[0], "width": 2}))
     if row is not None and row["status"] == outlook.OK:
         target = int(row["target_year"])
         for level, width, opacity in ((95, 2, 0.45), (80, 9, 0.9)):
@@ -306,8 +312,7 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
     # Stacked on a phone like the profile's other tables (the intervals were cut off at 390 px); the stacked
     # column naming each figure is "Kolom": "Ukuran" is the table's first column already (a duplicate name
     # crashed the profile at 390 px). A plain table at any width: the data grid cut its notes at 1280 px.
-    components.render_table(pd.DataFrame(table), t("col_column", lang), browser.known_width() < browser.NARROW,
-                            plain=True)
+    components.render_table(pd.DataFrame(table), t("col_column", lang), browser.known_width() < browser.NARROW)
     st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
 
 

@@ -291,6 +291,20 @@ def sibling_rank(values: pd.DataFrame, code: str) -> tuple[int | None, int]:
     return int(mine["rank"].iloc[0]), len(ranked_ok)
 
 
+def rank_text(values: pd.DataFrame, code: str, measure: str, lang: str) -> str:
+    """The profile's rank among its siblings, and why some siblings are not ranked: the heading counts every sibling
+    ("among 5"), the rank only those with a published value ("1 of 2"), which read as a contradiction unexplained."""
+    rank, count = sibling_rank(values, code)
+    text = i18n.t("rank_value", lang, rank=rank, n=count, metric=measure) if rank else i18n.t("rank_hidden", lang)
+    others = values[(values["region_code"] != code) & (values["status"] != OK)]
+    hidden = int((others["status"] == HIDDEN).sum())
+    if hidden:
+        text += " " + i18n.t("rank_unranked_hidden", lang, k=hidden, n=count)
+    if len(others) > hidden:
+        text += " " + i18n.t("rank_unranked_other", lang, k=len(others) - hidden)
+    return text
+
+
 def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
     """Complaints of one region and year by category (SEMUA first), statuses as columns, hidden marked."""
     if complaints.empty:

@@ -517,3 +517,72 @@ def test_no_gap_under_the_province_select_on_a_phone(browser, server, path):
             page.wait_for_function(f"({empty_columns})() === 0", timeout=30_000)
         assert page.evaluate(empty_columns) == 0
         assert page.locator("[data-testid='stSelectbox']").first.inner_text().startswith("Provinsi")
+
+
+@pytest.mark.parametrize("path", ["wilayah?region=34.01", "wilayah?region=34.01&lang=en", "wilayah?region=34.01.01"])
+def test_every_table_of_a_profile_shows_its_text_whole_at_1280(browser, server, path):
+    """A new user found the profile's complaints cut at 1280 px ("disembunyi…" in a data grid). A data grid draws
+    on a canvas and cuts a cell at its column's width, where no script can read what was cut: every table of the
+    profile (the chart's table too, opened) is a plain table, and none of them scrolls sideways or cuts text."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
+        # Tables of either kind (the outlook's comes last, after its computation): then count the grids.
+        page.wait_for_function("document.querySelectorAll(\"[data-testid='stTable'], [data-testid='stDataFrame']\")"
+                               ".length >= 4", timeout=90_000)
+        for summary in page.locator("[data-testid='stExpander'] summary").all():
+            summary.click()
+        page.wait_for_timeout(800)
+        assert page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").count() == 0
+        tables = page.locator("[data-testid='stMain'] [data-testid='stTable']")
+        assert tables.count() >= 4  # figures, changes, the chart's table, complaints (and the outlook's)
+        assert page.evaluate(_SIDEWAYS_TABLES) == []
+        assert page.evaluate(_CUT_TEXT) == []
+        page.screenshot(path=str(ARTIFACTS / f"profile-tables-{path.split('=')[1].replace('&', '-')}.png"),
+                        full_page=True)
+
+
+#: Markers cut by the plot area's clip: drawn partly outside the plot area while clipped to it.
+_CLIPPED_MARKERS = """() => Array.from(document.querySelectorAll(".js-plotly-plot")).flatMap(plot => {
+  const drag = plot.querySelector(".nsewdrag");
+  if (!drag) return [];
+  const area = drag.getBoundingClientRect();
+  return Array.from(plot.querySelectorAll("g.points path.point")).filter(point => {
+    const box = point.getBoundingClientRect();
+    const outside = box.left < area.left - 0.5 || box.right > area.right + 0.5 || box.top < area.top - 0.5
+      || box.bottom > area.bottom + 0.5;
+    return box.width > 0 && outside && point.closest("[clip-path]") !== null;
+  }).map(point => JSON.stringify(point.getBoundingClientRect()));
+})"""
+
+
+@pytest.mark.parametrize("path", ["?region=34.01", "wilayah?region=34.01", "tren?region=34.01", "proyeksi?region=34"])
+def test_no_chart_cuts_a_marker_at_its_edge_at_1280(browser, server, path):
+    """A new user saw the first monthly point of the overview's chart cut in half at 1280 px (January sits on the
+    category axis's end, and the plot area clipped its marker)."""
+    with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
+        page.wait_for_selector("g.points path.point", timeout=60_000)
+        page.wait_for_timeout(800)
+        assert page.evaluate(_CLIPPED_MARKERS) == []
+
+
+#: Axis titles drawn partly outside their chart (plotly does not wrap them; the chart's edge cuts them).
+_CUT_AXIS_TITLES = """() => Array.from(document.querySelectorAll(".js-plotly-plot")).flatMap(plot => {
+  const svg = plot.querySelector("svg.main-svg").getBoundingClientRect();
+  return Array.from(plot.querySelectorAll(".g-ytitle text, .g-xtitle text")).filter(title => {
+    const box = title.getBoundingClientRect();
+    return box.width > 0 && (box.top < svg.top - 0.5 || box.bottom > svg.bottom + 0.5 || box.left < svg.left - 0.5
+      || box.right > svg.right + 0.5);
+  }).map(title => title.textContent);
+})"""
+
+
+@pytest.mark.parametrize("path", ["proyeksi?region=34&program=BLT_DD&measure=need",
+                                  "proyeksi?region=34&program=BLT_DD&measure=need&lang=en",
+                                  "proyeksi?region=34.01&measure=need", "tren?region=34.01&by=status&metric=amount"])
+def test_axis_titles_fit_their_chart_on_a_phone(browser, server, path):
+    """The y-axis title "Kebutuhan Rupiah (semua keluarga sasaran)" ran past the top of the outlook's chart at
+    390 px (its legend takes four rows there, leaving a short plot)."""
+    with _opened(browser, f"{server}/{path}", 390, 844, settle=1.0) as page:
+        page.wait_for_selector(".g-ytitle text", timeout=60_000)
+        page.wait_for_timeout(800)
+        assert page.evaluate(_CUT_AXIS_TITLES) == []

@@ -25,11 +25,19 @@ def test_format_int(value, lang, expected):
 
 
 @pytest.mark.parametrize(("value", "lang", "expected"), [
-    (1.2e9, "id", "Rp1,2 M"), (1.2e9, "en", "Rp1.2 B"), (2.5e12, "en", "Rp2.5 T"), (3.4e6, "en", "Rp3.4 M"),
-    (45_000, "en", "Rp45 K"), (950, "en", "Rp950"), (2e9, "en", "Rp2 B"),
+    (1.2e9, "id", "Rp1,20 M"), (1.2e9, "en", "Rp1.20 B"), (2.5e12, "en", "Rp2.50 T"), (3.4e6, "en", "Rp3.40 M"),
+    (45_000, "en", "Rp45.0 K"), (950, "en", "Rp950"), (2e9, "en", "Rp2.00 B"), (30.04e9, "id", "Rp30,0 M"),
+    (30.8e9, "id", "Rp30,8 M"), (740.8e6, "id", "Rp741 jt"), (999.96e6, "id", "Rp1,00 M"),
 ])
 def test_format_rupiah_short(value, lang, expected):
     assert i18n.format_rupiah(value, lang) == expected
+
+
+@pytest.mark.parametrize(("value", "lang", "expected"), [
+    (30e9, "id", "Rp30 M"), (2.5e9, "id", "Rp2,5 M"), (2e9, "en", "Rp2 B"), (0, "en", "Rp0"),
+])
+def test_rupiah_axis_ticks_read_as_round_as_they_are(value, lang, expected):
+    assert i18n.format_rupiah_tick(value, lang) == expected
 
 
 @pytest.mark.parametrize(("period", "lang", "expected"), [
@@ -701,3 +709,66 @@ def test_the_first_run_bar_moves_with_each_years_tables_and_never_back(tmp_path)
     assert [p.fraction for p in tables] == pytest.approx([overall(1, 0.85 * x / 4) for x in (0.1, 0.6, 1.5)])
     assert "2023: 2 of 3 tables done" in tables[1].text("en") and "2 dari 3 tabel" in tables[1].text("id")
     assert seen[-1].fraction == 1.0
+
+
+#: The Indonesian word of each level below the province, as the English UI's running text writes it.
+_LEVEL_WORDS = {"kabupaten": "kabupaten/kota", "kecamatan": "kecamatan", "desa": "desa/kelurahan"}
+
+
+@pytest.mark.parametrize(("level", "word"), _LEVEL_WORDS.items())
+def test_english_level_names_carry_the_word_the_english_text_uses(level, word):
+    """The outlook's backtest rows read "regencies/cities" while the text beside them said "kabupaten/kota"."""
+    assert any(word in text[1] for text in i18n.TEXT.values())  # English running text uses the Indonesian word
+    assert word in i18n.level_name(level, "en").lower()
+    assert word in i18n.pick(i18n.LEVEL_ONE[level], "en").lower()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize(("statuses", "mine", "hidden", "other"), [
+    (["ok", "ok", "hidden", "hidden", "hidden"], "a", 3, 0),  # "among 5", then "1 of 2": three hidden siblings
+    (["ok", "hidden", "ok", "nodata", "ok"], "c", 1, 1),
+    (["hidden", "ok", "hidden", "ok", "ok"], "a", 1, 0),       # its own value hidden: not counted as a sibling
+    (["ok", "ok", "ok"], "b", 0, 0),
+])
+def test_the_rank_says_why_siblings_are_not_ranked(statuses, mine, hidden, other, lang):
+    """The profile said "rank among 5" and then "1 of 2" without saying that hidden siblings are not ranked."""
+    codes = list("abcde")[:len(statuses)]
+    values = pd.DataFrame({"region_code": codes, "status": statuses,
+                           "value": [float(i + 1) if s == "ok" else np.nan for i, s in enumerate(statuses)]})
+    text = views.rank_text(values, mine, "m", lang)
+    ranked = statuses.count("ok")
+    assert (i18n.t("rank_unranked_hidden", lang, k=hidden, n=ranked) in text) is bool(hidden)
+    assert (i18n.t("rank_unranked_other", lang, k=other) in text) is bool(other)
+    if statuses[codes.index(mine)] == "ok":
+        assert text.startswith(i18n.t("rank_value", lang, rank=views.sibling_rank(values, mine)[0], n=ranked,
+                                      metric="m"))
+    else:
+        assert text.startswith(i18n.t("rank_hidden", lang))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 4, 5, 6, 23])
+def test_a_phone_shows_a_long_tables_first_rows_and_keeps_the_rest(rows):
+    """A province's stacked outlook table (23 rows) was about 12,000 px tall at 390 px."""
+    table = pd.DataFrame({"region": [f"r{i}" for i in range(rows)], "value": range(rows)})
+    first, rest = components.split_rows(table)
+    assert list(first["region"]) + list(rest["region"]) == list(table["region"])  # none lost, none repeated
+    assert len(first) <= components.PHONE_ROWS + 1
+    assert rest.empty or len(rest) >= 2  # an expander never hides a single row
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("value", [30.04e9, 30.8e9, 5e9, 2.6e9, 740.8e6, 1.4e12, 1.41e12, 27_600_000.0])
+def test_every_rupiah_figure_follows_one_rule(value, lang):
+    """A profile showed "Rp30 M" beside "Rp30,8 M" (one decimal, its zero dropped) and the outlook's "Rp1,41 T"
+    (three digits) beside the figures' "Rp1,4 T": the same kind of figure at different precision on one page."""
+    from dashboard import change, outlook_views
+
+    shown = {"figure": metrics.format_value(value, metrics.OK, "amount", "none", lang, 10),
+             "outlook": outlook_views.format_value(value, "amount", lang),
+             "change": change.format_number(value, "amount", "abs", lang).lstrip("+"),
+             "range": metrics.format_value(np.nan, metrics.HIDDEN, "amount", "none", lang, 10, value, value * 2)}
+    text = i18n.format_rupiah(value, lang)
+    assert shown["figure"] == shown["outlook"] == shown["change"] == text
+    assert text in shown["range"]
+    digits = re.sub(r"\D", "", text)
+    assert len(digits) == 3, text  # three significant digits, a trailing zero kept

@@ -6,6 +6,7 @@ profile."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import duckdb
@@ -111,7 +112,8 @@ def test_rupiah_needed_on_the_page(open_outlook, published_db: Path, program: st
     at = open_outlook(lang=lang, region="34", program=program, measure=outlook.NEED)
     label = t("m_need", lang)
     assert at.selectbox(key="w_measure").value == outlook.NEED
-    assert label in at.get("plotly_chart")[0].proto.spec  # the chart's title and axis
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["yaxis"]["title"]["text"].replace("<br>", " ") == label  # wrapped to fit a phone
     # The province's projection: each program's (reconciled) eligible households x its Rupiah per recipient household
     # in 2025, summed for all programs.
     cells = _published_cells(published_db)
@@ -195,13 +197,14 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
     finally:
         logger.removeHandler(seen)
     assert not at.exception, at.exception
-    assert len(at.table) == 2  # the projection and the backtest, stacked
+    # The projection and the backtest, stacked: each its first rows, then the others under "Show N more rows".
+    assert len(at.table) == 4
     assert not [r for r in records if "Arrow" in r], records
-    backtest = at.table[1].value
+    backtest = pd.concat([at.table[2].value, at.table[3].value])
     value = t("col_value", lang)
     assert any(v.endswith("%") for v in backtest[value]) and any(v.isdigit() for v in backtest[value])
     # A region with nothing to note has no empty description row.
-    projection = at.table[0].value
+    projection = pd.concat([at.table[0].value, at.table[1].value])
     assert (projection[value].str.strip() != "").all()
     described = projection[projection[t("metric", lang)] == t("col_description", lang)]
     assert 0 < len(described) < projection.iloc[:, 0].nunique()
@@ -209,7 +212,6 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
 
 def test_the_two_intervals_look_different_in_the_legend(open_outlook) -> None:
     """Both intervals were the same orange diamond in the legend (their error bars do not show there)."""
-    import json
 
     at = open_outlook(lang="en", region="34", program="SEMUA", measure="recipients")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -267,3 +269,57 @@ def test_a_profiles_outlook_table_on_a_phone_and_a_wide_screen(open_page, lang: 
         assert list(tables[0].columns) == [t("metric", lang), t("col_column", lang), t("col_value", lang)]
     else:
         assert t("outlook_col_interval", lang, level=95) in tables[0].columns
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("measure", [*outlook_views.MEASURE_LABELS])
+def test_the_published_line_of_the_need_says_it_is_worked_out(measure: str, lang: str) -> None:
+    """The need's line was named "Published (complete years)" in the legend, while the need has no published cell
+    (its table column says "worked out from published figures")."""
+    history = pd.DataFrame({"year": [2022, 2023, 2024], "value": [1.0e9, 1.1e9, 1.2e9], "complete": True})
+    figure = outlook_views.build_outlook_figure(history, None, measure, lang, "title")
+    legend = figure.data[0].name
+    if measure == outlook.NEED:
+        column = t("outlook_col_last_need", lang, year=2025)
+        assert legend == t("outlook_published_need", lang) != t("outlook_published", lang)
+        assert column.split("(", 1)[1].rstrip(")").lower() in legend.lower()  # the column's own words
+    else:
+        assert legend == t("outlook_published", lang)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_eligible_households_hint_only_where_it_explains_the_measure(open_outlook, lang: str) -> None:
+    """The hint "eligible households are counted per program" stood under every measure of all programs (a new user
+    read it under "Rupiah needed", which it does not explain). It now comes only when the reader asked for eligible
+    households with all programs; the measure select's help says it always."""
+    hint = t("outlook_no_eligible", lang)
+    for measure in ("recipients", "amount", outlook.NEED):
+        at = open_outlook(lang=lang, region="34", program=ALL_PROGRAMS, measure=measure)
+        assert hint not in [c.value for c in at.caption], measure
+        assert at.selectbox(key="w_measure").help == hint
+    asked = open_outlook(lang=lang, region="34", program=ALL_PROGRAMS, measure="eligible_households")
+    assert asked.selectbox(key="w_measure").value != "eligible_households"
+    assert hint in [c.value for c in asked.caption]
+    one = open_outlook(lang=lang, region="34", program="PKH", measure=outlook.NEED)
+    assert hint not in [c.value for c in one.caption] and not one.selectbox(key="w_measure").help
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_long_table_on_a_phone_shows_its_first_rows_and_the_rest_on_demand(open_outlook, lang: str) -> None:
+    """At 390 px the stacked projection table of a province with many kabupaten (Nusa Tenggara Timur: 22) was about
+    12,000 px tall. A phone shows the first rows stacked; the others are one tap away, none lost or repeated."""
+    from dashboard import components
+
+    at = open_outlook(lang=lang, region="34", program="PKH", measure=outlook.NEED)
+    wide = _table_with(at, t("outlook_col_projection", lang, year=2026))
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception, at.exception
+    region = t("region", lang)
+    first = at.table[0].value
+    assert first[region].nunique() == components.PHONE_ROWS < len(wide)
+    more = [e for e in at.expander if e.label == t("more_rows", lang, n=len(wide) - components.PHONE_ROWS)]
+    assert len(more) == 1
+    rest = more[0].table[0].value
+    assert list(dict.fromkeys([*first[region], *rest[region]])) == list(wide[region])  # every region, once, in order
+    assert not set(first[region]) & set(rest[region])

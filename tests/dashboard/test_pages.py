@@ -30,7 +30,7 @@ def texts(at) -> str:
     parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "title", "header", "subheader")
              for e in at.get(kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [d.value.to_string() for d in at.dataframe]
+    parts += [d.value.to_string() for d in (*at.dataframe, *at.table)]  # data grids and plain tables
     return "\n".join(str(p) for p in parts)
 
 
@@ -165,7 +165,7 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
     code, _ = _suppressed_desa(published)
     at = open_page("wilayah", region=code, lang=lang)
     assert not at.exception
-    profile = at.dataframe[0].value
+    profile = at.table[0].value  # a plain table: a data grid cut the hidden label's range at 1280 px
     semua = profile[profile[t("program", lang)] == program_short("SEMUA", lang)].iloc[0]
     recipients, amount = between(published, code, "recipients", lang), between(published, code, "amount", lang)
     assert semua[t("m_recipients", lang)] == recipients and semua[t("m_amount", lang)] == amount
@@ -264,7 +264,7 @@ def test_a_profile_draws_only_the_programs_that_run_there(open_page, published, 
     at = open_page("wilayah", region=code)
     assert not at.exception
     names = [trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
-    assert ("BLT Dana Desa" in names) is blt_drawn and "Program Keluarga Harapan" in names
+    assert ("BLT Dana Desa" in names) is blt_drawn and program_short("PKH", "id") in names
     captions = " ".join(c.value for c in at.caption)
     assert ("Tidak digambar karena tidak berjalan di wilayah ini" in captions) is not blt_drawn
 
@@ -350,3 +350,56 @@ def test_the_region_picker_leaves_no_empty_column_on_a_phone(open_page, page, un
     narrow = [column for column in at.columns if not column.children]
     assert len(wide) - len(narrow) == unshown
     assert "Provinsi" in [s.label for s in at.selectbox]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_region_pickers_say_in_words_what_their_empty_choice_means(open_page, lang):
+    """A new user read the pickers' "—" (whole country, whole province) as missing data."""
+    at = open_page("beranda", region="34.01", lang=lang)
+    assert not at.exception
+    firsts = {level: at.selectbox(key=f"pick_{level}").options[0] for level in ("provinsi", "kabupaten", "kecamatan")}
+    assert firsts == {"provinsi": t("whole_nasional", lang), "kabupaten": t("whole_provinsi", lang),
+                      "kecamatan": t("whole_kabupaten", lang)}
+    assert at.selectbox(key="pick_kecamatan").value == ""  # the kabupaten itself is shown: its empty choice
+    drill = open_page("peta", region="34.01", lang=lang)
+    pickers = [s for s in drill.selectbox if str(s.key).startswith("drill_")]
+    assert pickers and all(s.options[0] == t("drill_none", lang) for s in pickers)
+    for page in (at, drill):
+        assert not [o for s in page.selectbox for o in s.options if o.strip() in ("—", "-", "–", "")]
+
+
+#: Words that name what a headline count counts.
+_UNITS = {"id": ("keluarga", "transaksi"), "en": ("households", "payments")}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_headline_figure_says_its_unit(open_page, lang):
+    """The "Gagal atau retur" card showed a bare count: of payments, not households, and it did not say so."""
+    at = open_page("beranda", region="34.01", lang=lang)
+    assert not at.exception
+    assert len(at.metric) >= 5
+    for metric in at.metric:
+        value, label = str(metric.value), str(metric.label).lower()
+        in_value = value.endswith("%") or value.lstrip("+−-").startswith("Rp")
+        assert in_value or any(unit in label for unit in _UNITS[lang]), (metric.label, value)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_profile_names_programs_alike_in_its_chart_and_its_tables(open_page, lang):
+    """The profile's legend said "Program Keluarga Harapan" and "Program Sembako (BPNT)" over tables saying "PKH"
+    and "Sembako"."""
+    at = open_page("wilayah", region="34.01", lang=lang)
+    assert not at.exception
+    legend = {trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
+    rows = {str(v) for d in (*at.dataframe, *at.table) for v in d.value.iloc[:, 0]}
+    assert len(legend) >= 2 and legend <= rows, (legend, rows)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_profile_writes_every_rupiah_figure_to_three_digits(open_page, lang):
+    """"Rp30 M" beside "Rp30,8 M", and the outlook's "Rp3,32 M" beside the figures' "Rp2,6 M", on one profile."""
+    at = open_page("wilayah", region="34.01", lang=lang)
+    assert not at.exception
+    figures = re.findall(r"Rp([\d.,]+) (?:T|M|B|jt|rb|K)\b", texts(at))
+    assert len(figures) >= 10
+    assert [f for f in figures if len(re.sub(r"\D", "", f)) != 3] == []
