@@ -219,6 +219,67 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
                       same([cells[has], registered[has]]), same([ones[has], -ones[has]]),
                       zeros[has] - INF, zeros[has]))
     links += year_to_date_links(table, ("eligible_households", "registered_households"))
+    links += _between_links(table, program, rules, amount_unit)
+    return links
+
+
+def _between_links(table: CellTable, program: np.ndarray, rules: dict[str, ProgramRule], amount_unit: float
+                   ) -> list[Link]:
+    """What the program rules say of the months between an earlier year-to-date (`2025@10`) and a later one (or
+    the year) of a region without month cells (a desa), which a reader holding both releases gets by subtraction:
+    each of their paid payments carries the program's smallest to largest Rupiah, and the households paid in them
+    (at most the later one's recipients) are at least their paid payments over the program's payments per
+    household per month times the months between (the latter only without late records in between, whose
+    payments belong to earlier months). Where the region has month cells, those cells' own relations say it."""
+    if "period" not in [d.name for d in table.dimensions]:
+        return []
+    period = table.dim_index("period")
+    dim = table.dimensions[period]
+    year = next((code for code in dim.codes if code.isdigit()), None)
+    months = [code for code in dim.codes if re.fullmatch(r"\d{4}-\d{2}", code)]
+    ytds = sorted((int(code[5:]), code) for code in dim.codes if re.fullmatch(r"\d{4}@\d{2}", code))
+    lates = {int(code[5:]) for code in dim.codes if re.fullmatch(r"\d{4}\+\d{2}", code)}
+    if year is None or not ytds:
+        return []
+    through = max((int(code[5:]) for code in months), default=max(k for k, _ in ytds))
+    m = table.measure_index
+    links: list[Link] = []
+    for i, (k, code) in enumerate(ytds):
+        for until, later in [(through, year), *([ytds[i + 1]] if i + 1 < len(ytds) else [])]:
+            cells = np.flatnonzero(table.coords[:, period] == dim.index[later])
+            coords = table.coords[cells].copy()
+            coords[:, period] = dim.index[code]
+            earlier = table.lookup(coords)
+            no_months = np.ones(len(cells), dtype=bool)
+            for month in months:
+                coords[:, period] = dim.index[month]
+                no_months &= table.lookup(coords) < 0
+            keep = (earlier >= 0) & no_months
+            cells, earlier = cells[keep], earlier[keep]
+            n = len(cells)
+            if n == 0 or until <= k:
+                continue
+            rule = [rules[p] for p in program[cells]]
+            smallest = np.array([r.smallest_payment for r in rule]) / amount_unit
+            largest = np.array([r.largest_payment for r in rule]) / amount_unit
+            zeros, ones = np.zeros(n), np.ones(n)
+            pairs = np.column_stack([cells, cells, earlier, earlier])
+            measures = (m("amount"), m("paid_payments"), m("amount"), m("paid_payments"))
+            named = "the year" if later == year else later
+            links.append(Link(f"Rupiah of the months between {code} and {named}, per paid payment, at least",
+                              measures, pairs, np.column_stack([ones, -smallest, -ones, smallest]), zeros,
+                              zeros + INF))
+            links.append(Link(f"Rupiah of the months between {code} and {named}, per paid payment, at most",
+                              measures, pairs, np.column_stack([ones, -largest, -ones, largest]), zeros - INF,
+                              zeros))
+            if any(k <= b < until for b in lates):
+                continue
+            per_household = np.array([r.payments_per_household_month for r in rule], dtype=float) * (until - k)
+            links.append(Link(f"households of {named} at least those paid in the months after {code}",
+                              (m("recipients"), m("paid_payments"), m("paid_payments")),
+                              np.column_stack([cells, cells, earlier]),
+                              np.column_stack([ones, -ones / per_household, ones / per_household]), zeros,
+                              zeros + INF))
     return links
 
 
