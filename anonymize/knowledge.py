@@ -18,7 +18,10 @@ place. Each is a true statement about any release, because it follows from how a
 - complaints (proposals) = the sum of their statuses;
 - an earlier release's year-to-date (`2025@10`) and this year: every count and amount grows, distinct
   households by at most the later months' sum, and eligible and registered households are equal (the same
-  registry); see year_to_date_links for why these are all that the unpublished later months add;
+  registry); where a region has no month cells (a desa), the months between also follow the program rules:
+  their Rupiah per paid payment, and households at least their paid payments over payments per household
+  per month times the months (_between_links; year_to_date_links alone missed these, and an independent
+  attacker narrowed hidden desa years with them);
 - a revision (late records, anonymize.revisions): a month now is its earlier version plus its late records
   (`2025-04` = `2025-04@10` + `2025-04+10` for counts of payments and Rupiah; distinct households at least
   either and at most both), and the year holds the earlier year-to-date and the late records' year-to-date
@@ -287,7 +290,8 @@ def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) ->
     """How this year's cells relate to an earlier release's year-to-date cells (`2025@10`) of the same region,
     program and channel, and each year-to-date to the next one. The months after it are never published as
     such; eliminating their counts (one per cell, at least zero, adding up over regions; for distinct households
-    at least the largest of those months and at most their sum) from the relations leaves exactly these:
+    at least the largest of those months and at most their sum) from the sums and bounds leaves these (the
+    program rules those months follow add _between_links):
 
     - every count and amount of the later one is at least the earlier's (the rest is not negative; that the rests
       add up over regions follows from each one's own sums);
