@@ -232,8 +232,8 @@ def _between_links(table: CellTable, program: np.ndarray, rules: dict[str, Progr
     the year) of a region without month cells (a desa), which a reader holding both releases gets by subtraction:
     each of their paid payments carries the program's smallest to largest Rupiah, and the households paid in them
     (at most the later one's recipients) are at least their paid payments over the program's payments per
-    household per month times the months between (the latter only without late records in between, whose
-    payments belong to earlier months). Where the region has month cells, those cells' own relations say it."""
+    household per month times the months between (late records in between are left out of those payments: they
+    belong to earlier months). Where the region has month cells, those cells' own relations say it."""
     if "period" not in [d.name for d in table.dimensions]:
         return []
     period = table.dim_index("period")
@@ -241,7 +241,7 @@ def _between_links(table: CellTable, program: np.ndarray, rules: dict[str, Progr
     year = next((code for code in dim.codes if code.isdigit()), None)
     months = [code for code in dim.codes if re.fullmatch(r"\d{4}-\d{2}", code)]
     ytds = sorted((int(code[5:]), code) for code in dim.codes if re.fullmatch(r"\d{4}@\d{2}", code))
-    lates = {int(code[5:]) for code in dim.codes if re.fullmatch(r"\d{4}\+\d{2}", code)}
+    lates = {int(code[5:]): code for code in dim.codes if re.fullmatch(r"\d{4}\+\d{2}", code)}
     if year is None or not ytds:
         return []
     through = max((int(code[5:]) for code in months), default=max(k for k, _ in ytds))
@@ -275,14 +275,25 @@ def _between_links(table: CellTable, program: np.ndarray, rules: dict[str, Progr
             links.append(Link(f"Rupiah of the months between {code} and {named}, per paid payment, at most",
                               measures, pairs, np.column_stack([ones, -largest, -ones, largest]), zeros - INF,
                               zeros))
-            if any(k <= b < until for b in lates):
-                continue
+            # The late records' paid payments (revisions in between) belong to months up to `code`: out of it.
+            coords[:, period] = dim.index[code]
+            late = []
+            for b in sorted(lates):
+                if k <= b < until:
+                    coords[:, period] = dim.index[lates[b]]
+                    late.append(table.lookup(coords)[keep])
             per_household = np.array([r.payments_per_household_month for r in rule], dtype=float) * (until - k)
-            links.append(Link(f"households of {named} at least those paid in the months after {code}",
-                              (m("recipients"), m("paid_payments"), m("paid_payments")),
-                              np.column_stack([cells, cells, earlier]),
-                              np.column_stack([ones, -ones / per_household, ones / per_household]), zeros,
-                              zeros + INF))
+            terms = np.column_stack([cells, cells, earlier, *late])
+            coefs = np.column_stack([ones, -ones / per_household, *[ones / per_household] * (1 + len(late))])
+            present = terms >= 0
+            # Where a region has no late record (no late cell) its term is left out, not the row.
+            for pattern in np.unique(present, axis=0):
+                rows = (present == pattern).all(axis=1)
+                columns = np.flatnonzero(pattern)
+                links.append(Link(f"households of {named} at least those paid in the months after {code}",
+                                  tuple((m("recipients"), *[m("paid_payments")] * (terms.shape[1] - 1))[c]
+                                        for c in columns),
+                                  terms[rows][:, columns], coefs[rows][:, columns], zeros[rows], zeros[rows] + INF))
     return links
 
 
