@@ -323,6 +323,28 @@ def test_a_desa_s_months_between_two_releases_pin_its_hidden_program_years():
     assert small.any() and (width[small] < THRESHOLD - 1).all()
 
 
+
+def test_the_publishers_rules_are_widened_to_what_the_months_between_show():
+    """One household paid three times in October (a back payment in one month) breaks "at most one BLT payment a
+    household a month" for the months between, which no month cell of a desa shows: the publisher widens the
+    rule (published in release.rules) so that every relation the attack uses holds for the true values."""
+    table, _, _, _ = _two_releases()
+    program = np.array([table.dimensions[1].codes[c] for c in table.coords[:, 1]])
+    region = np.array([table.dimensions[0].codes[c] for c in table.coords[:, 0]])
+    period = np.array([table.dimensions[2].codes[c] for c in table.coords[:, 2]])
+    d1_year = np.flatnonzero((region == "d1") & (program == "BLT") & (period == "2025"))[0]
+    paid, amount = table.measure_index("paid_payments"), table.measure_index("amount")
+    table.values[d1_year, paid] += 16          # 8 households, 24 payments in October
+    table.values[d1_year, amount] += 16 * 300.0
+    rules = {"BLT": ProgramRule(1, 12, 300.0, 900.0), "PKH": ProgramRule(1, 4, 225.0, 3000.0),
+             "SEMUA": ProgramRule(2, 16, 225.0, 3000.0)}
+    broken = [link.name for link in knowledge._between_links(table, program, rules, 1.0)
+              if not link.holds(table.values).all()]
+    assert broken == ["households of the year at least those paid in the months after 2025@09"]
+    widened = knowledge.widened_between(rules, table, program, 1.0)
+    assert widened["BLT"].payments_per_household_month == 3 and widened["PKH"] == rules["PKH"]
+    assert all(link.holds(table.values).all() for link in knowledge._between_links(table, program, widened, 1.0))
+
 # --- 3. Exact household counts ------------------------------------------------------------------------
 
 def test_household_counts_keep_their_invariants(published: duckdb.DuckDBPyConnection):
