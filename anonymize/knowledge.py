@@ -18,10 +18,7 @@ place. Each is a true statement about any release, because it follows from how a
 - complaints (proposals) = the sum of their statuses;
 - an earlier release's year-to-date (`2025@10`) and this year: every count and amount grows, distinct
   households by at most the later months' sum, and eligible and registered households are equal (the same
-  registry); where a region has no month cells (a desa), the months between also follow the program rules:
-  their Rupiah per paid payment, and households at least their paid payments over payments per household
-  per month times the months (_between_links; year_to_date_links alone missed these, and an independent
-  attacker narrowed hidden desa years with them);
+  registry); see year_to_date_links for why these are all that the unpublished later months add;
 - a revision (late records, anonymize.revisions): a month now is its earlier version plus its late records
   (`2025-04` = `2025-04@10` + `2025-04+10` for counts of payments and Rupiah; distinct households at least
   either and at most both), and the year holds the earlier year-to-date and the late records' year-to-date
@@ -44,7 +41,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -223,116 +219,6 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
                       same([cells[has], registered[has]]), same([ones[has], -ones[has]]),
                       zeros[has] - INF, zeros[has]))
     links += year_to_date_links(table, ("eligible_households", "registered_households"))
-    links += _between_links(table, program, rules, amount_unit)
-    return links
-
-
-def _between_rows(table: CellTable) -> Iterator[tuple[str, str, np.ndarray, np.ndarray, list[np.ndarray], int]]:
-    """For each earlier year-to-date (`2025@10`) and a later one (or the year) of the regions without month cells
-    (desa): the later one's name, the earlier's code, their cells, the late records' cells in between (-1 where a
-    region has none) and the number of months between."""
-    if "period" not in [d.name for d in table.dimensions]:
-        return
-    period = table.dim_index("period")
-    dim = table.dimensions[period]
-    year = next((code for code in dim.codes if code.isdigit()), None)
-    months = [code for code in dim.codes if re.fullmatch(r"\d{4}-\d{2}", code)]
-    ytds = sorted((int(code[5:]), code) for code in dim.codes if re.fullmatch(r"\d{4}@\d{2}", code))
-    lates = {int(code[5:]): code for code in dim.codes if re.fullmatch(r"\d{4}\+\d{2}", code)}
-    if year is None or not ytds:
-        return
-    through = max((int(code[5:]) for code in months), default=max(k for k, _ in ytds))
-    for i, (k, code) in enumerate(ytds):
-        for until, later in [(through, year), *([ytds[i + 1]] if i + 1 < len(ytds) else [])]:
-            if until <= k:
-                continue
-            cells = np.flatnonzero(table.coords[:, period] == dim.index[later])
-            coords = table.coords[cells].copy()
-            coords[:, period] = dim.index[code]
-            earlier = table.lookup(coords)
-            no_months = np.ones(len(cells), dtype=bool)
-            for month in months:
-                coords[:, period] = dim.index[month]
-                no_months &= table.lookup(coords) < 0
-            keep = (earlier >= 0) & no_months
-            if not keep.any():
-                continue
-            late = []
-            for b in sorted(lates):
-                if k <= b < until:
-                    coords[:, period] = dim.index[lates[b]]
-                    late.append(table.lookup(coords)[keep])
-            yield ("the year" if later == year else later), code, cells[keep], earlier[keep], late, until - k
-
-
-def widened_between(rules: dict[str, ProgramRule], table: CellTable, program: np.ndarray, amount_unit: float
-                    ) -> dict[str, ProgramRule]:
-    """`rules` widened just enough that what _between_links says holds for the true values of `table` (the
-    months between two year-to-dates of a desa are a period no cell shows, so widened_to does not see them:
-    e.g. one household paid three times in one month)."""
-    m = table.measure_index
-    values = table.values
-    out = dict(rules)
-    for _, _, cells, earlier, late, n in _between_rows(table):
-        paid = values[cells, m("paid_payments")] - values[earlier, m("paid_payments")]
-        amount = (values[cells, m("amount")] - values[earlier, m("amount")]) * amount_unit
-        for column in late:
-            has = column >= 0
-            paid[has] -= values[column[has], m("paid_payments")]
-            amount[has] -= values[column[has], m("amount")] * amount_unit
-        total_paid = values[cells, m("paid_payments")] - values[earlier, m("paid_payments")]
-        total_amount = (values[cells, m("amount")] - values[earlier, m("amount")]) * amount_unit
-        recipients = values[cells, m("recipients")]
-        for code in np.unique(program[cells]):
-            mine = program[cells] == code
-            rule = out[code]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rate = np.where(mine & (paid > 0) & (recipients > 0), paid / (n * recipients), 0.0)
-                per_payment = np.where(mine & (total_paid > 0), total_amount / total_paid, np.nan)
-            needed = float(np.nanmax(rate, initial=0.0))
-            out[code] = ProgramRule(max(rule.payments_per_household_month, math.ceil(needed - 1e-9)),
-                                    rule.payments_per_household_year,
-                                    min(rule.smallest_payment, float(np.nanmin(per_payment, initial=np.inf))),
-                                    max(rule.largest_payment, float(np.nanmax(per_payment, initial=0.0))))
-    return out
-
-
-def _between_links(table: CellTable, program: np.ndarray, rules: dict[str, ProgramRule], amount_unit: float
-                   ) -> list[Link]:
-    """What the program rules say of the months between an earlier year-to-date (`2025@10`) and a later one (or
-    the year) of a region without month cells (a desa), which a reader holding both releases gets by subtraction:
-    each of their paid payments carries the program's smallest to largest Rupiah, and the households paid in them
-    (at most the later one's recipients) are at least their paid payments over the program's payments per
-    household per month times the months between (late records in between are left out of those payments: they
-    belong to earlier months). Where the region has month cells, those cells' own relations say it. The
-    publisher's rules are widened first (widened_between), so these hold for the true values."""
-    m = table.measure_index
-    links: list[Link] = []
-    for named, code, cells, earlier, late, n_months in _between_rows(table):
-        n = len(cells)
-        rule = [rules[p] for p in program[cells]]
-        smallest = np.array([r.smallest_payment for r in rule]) / amount_unit
-        largest = np.array([r.largest_payment for r in rule]) / amount_unit
-        zeros, ones = np.zeros(n), np.ones(n)
-        pairs = np.column_stack([cells, cells, earlier, earlier])
-        measures = (m("amount"), m("paid_payments"), m("amount"), m("paid_payments"))
-        links.append(Link(f"Rupiah of the months between {code} and {named}, per paid payment, at least",
-                          measures, pairs, np.column_stack([ones, -smallest, -ones, smallest]), zeros, zeros + INF))
-        links.append(Link(f"Rupiah of the months between {code} and {named}, per paid payment, at most",
-                          measures, pairs, np.column_stack([ones, -largest, -ones, largest]), zeros - INF, zeros))
-        # The late records' paid payments (revisions in between) belong to months up to `code`: out of it.
-        per_household = np.array([r.payments_per_household_month for r in rule], dtype=float) * n_months
-        terms = np.column_stack([cells, cells, earlier, *late])
-        coefs = np.column_stack([ones, -ones / per_household, *[ones / per_household] * (1 + len(late))])
-        kinds = (m("recipients"), *[m("paid_payments")] * (terms.shape[1] - 1))
-        present = terms >= 0
-        # Where a region has no late record (no late cell) its term is left out, not the row.
-        for pattern in np.unique(present, axis=0):
-            rows = (present == pattern).all(axis=1)
-            columns = np.flatnonzero(pattern)
-            links.append(Link(f"households of {named} at least those paid in the months after {code}",
-                              tuple(kinds[c] for c in columns), terms[rows][:, columns], coefs[rows][:, columns],
-                              zeros[rows], zeros[rows] + INF))
     return links
 
 
@@ -340,8 +226,7 @@ def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) ->
     """How this year's cells relate to an earlier release's year-to-date cells (`2025@10`) of the same region,
     program and channel, and each year-to-date to the next one. The months after it are never published as
     such; eliminating their counts (one per cell, at least zero, adding up over regions; for distinct households
-    at least the largest of those months and at most their sum) from the sums and bounds leaves these (the
-    program rules those months follow add _between_links):
+    at least the largest of those months and at most their sum) from the relations leaves exactly these:
 
     - every count and amount of the later one is at least the earlier's (the rest is not negative; that the rests
       add up over regions follows from each one's own sums);

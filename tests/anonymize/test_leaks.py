@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from anonymize import aggregate, knowledge
+from anonymize import aggregate
 from anonymize.build import aggregate_frames, build_tables, scope_regions, table_inputs
 from anonymize.knowledge import ProgramRule
 from anonymize.protect import ProtectionRules, audit_pattern, protect
 from anonymize.published import CELL_TABLES
-from anonymize.table import Aggregation, CellTable, Dimension, Link, MeasureSpec, Role, table_from_frame
+from anonymize.table import Aggregation, CellTable, Link, MeasureSpec, Role, table_from_frame
 from anonymize.tables import region_dimension, star_dimension
 from tests.anonymize.conftest import Command
 
@@ -238,112 +238,6 @@ def test_two_fixed_benefits_pass_a_per_measure_audit_and_fail_the_joint_one(smal
     paid = table.measure_index("paid_payments")
     assert paid in dict(joint.failing())
 
-
-def _two_releases() -> tuple[CellTable, list[Link], ProtectionRules, np.ndarray]:
-    """Kecamatan K with desa d1-d4; BLT (Rp300k-900k a payment, one a month) and PKH (no payment in October); all
-    programs; October's year-to-date and September's (`2025@09`), and K's October. Every BLT household of a desa's
-    year is paid in October. Returns the table (per-cell and year-to-date links), the links of the months between,
-    the rules and the pattern: every desa's program cells hidden, its all-programs cells published."""
-    # (region, program, period): recipients, paid payments; BLT Rp300k a payment monthly, PKH Rp750k quarterly.
-    # BLT per desa: households of 2025@09, households of the year, paid payments of 2025@09.
-    blt = {"d1": (3, 8, 27), "d2": (20, 20, 180), "d3": (15, 15, 135), "d4": (18, 18, 162)}
-    # PKH per desa: households and paid payments, the same in both (no PKH payment in October).
-    pkh = {"d1": (12, 36), "d2": (25, 75), "d3": (30, 90), "d4": (22, 66)}
-    rows = []
-    for desa, (hh_then, hh_now, paid_then) in blt.items():
-        october = hh_now   # every BLT household of the year is paid in October
-        rows += [(desa, "BLT", "2025@09", hh_then, paid_then, paid_then * 300.0),
-                 (desa, "BLT", "2025", hh_now, paid_then + october, (paid_then + october) * 300.0)]
-    for desa, (hh, paid) in pkh.items():
-        rows += [(desa, "PKH", period, hh, paid, paid * 750.0) for period in ("2025@09", "2025")]
-    cells = pd.DataFrame(rows, columns=["region", "program", "period", "recipients", "paid_payments", "amount"])
-    # Households get one program here: all programs sum; the kecamatan sums its desa; its October is a month cell.
-    semua = cells.groupby(["region", "period"], as_index=False)[["recipients", "paid_payments", "amount"]].sum()
-    cells = pd.concat([cells, semua.assign(program="SEMUA")], ignore_index=True)
-    kec = cells.groupby(["program", "period"], as_index=False)[["recipients", "paid_payments", "amount"]].sum()
-    oct_blt = sum(v[1] for v in blt.values())
-    october = pd.DataFrame([("BLT", oct_blt, oct_blt, oct_blt * 300.0), ("PKH", 0, 0, 0.0),
-                            ("SEMUA", oct_blt, oct_blt, oct_blt * 300.0)],
-                           columns=["program", "recipients", "paid_payments", "amount"]).assign(period="2025-10")
-    cells = pd.concat([cells, kec.assign(region="K"), october.assign(region="K")], ignore_index=True)
-    desa = ["d1", "d2", "d3", "d4"]
-    dims = [region_dimension(pd.DataFrame({"code": ["K", *desa], "parent_code": [None, *["K"] * len(desa)]})),
-            star_dimension("program", "SEMUA", ["BLT", "PKH"]), Dimension("period", ["2025", "2025@09", "2025-10"])]
-    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND, "period": BOUND}),
-                MeasureSpec("paid_payments", Role.POPULATION, {"region": SUM, "program": SUM, "period": SUM}),
-                MeasureSpec("amount", Role.AMOUNT, {"region": SUM, "program": SUM, "period": SUM})]
-    table = table_from_frame(cells, dims, measures, ("recipients",))
-    rules = {"BLT": ProgramRule(1, 12, 300.0, 900.0), "PKH": ProgramRule(1, 4, 225.0, 3000.0),
-             "SEMUA": ProgramRule(2, 16, 225.0, 3000.0)}
-    program = np.array([dims[1].codes[c] for c in table.coords[:, 1]])
-    whole_year = np.array([dims[2].codes[c] != "2025-10" for c in table.coords[:, 2]])
-    n = table.n_cells
-    idx, ones, zeros = np.arange(n), np.ones(n), np.zeros(n)
-    per_household = np.array([float(rules[p].payments_per_household_year if y else
-                                    rules[p].payments_per_household_month)
-                              for p, y in zip(program, whole_year, strict=True)])
-    lo = np.array([rules[p].smallest_payment for p in program])
-    hi = np.array([rules[p].largest_payment for p in program])
-    r, p, a = (table.measure_index(x) for x in ("recipients", "paid_payments", "amount"))
-    pair = np.column_stack([idx, idx])
-    table.links: list[Link] = [
-        Link("rp max", (a, p), pair, np.column_stack([ones, -hi]), zeros - np.inf, zeros),
-        Link("rp min", (a, p), pair, np.column_stack([ones, -lo]), zeros, zeros + np.inf),
-        Link("recipients paid", (r, p), pair, np.column_stack([ones, -ones]), zeros - np.inf, zeros),
-        Link("per household", (p, r), pair, np.column_stack([ones, -per_household]), zeros - np.inf, zeros),
-        *knowledge.year_to_date_links(table)]
-    between = knowledge._between_links(table, program, rules, 1.0)
-    rules_p = ProtectionRules(THRESHOLD, {"amount": np.full(n, 25.0)}, {"amount": np.zeros(n, bool)})
-    region = np.array([dims[0].codes[c] for c in table.coords[:, 0]])
-    hidden = np.isin(region, desa) & (program != "SEMUA")
-    return table, between, rules_p, hidden
-
-
-def test_a_desa_s_months_between_two_releases_pin_its_hidden_program_years():
-    """The independent attacker's F2 in miniature: the all-programs cells of each desa, published in both
-    releases, give its October payments (PKH pays none in October: the desa's PKH cannot grow, the kecamatan's
-    October PKH is 0), and BLT pays one a household a month, so each desa's BLT year holds at least its October
-    payments; those add up to the kecamatan's BLT year, which pins every one. The attack without what the months
-    between say passes this pattern."""
-    table, between, rules, hidden = _two_releases()
-    for link in between:
-        assert link.holds(table.values).all(), link.name
-    assert {link.name for link in between} == {
-        "Rupiah of the months between 2025@09 and the year, per paid payment, at least",
-        "Rupiah of the months between 2025@09 and the year, per paid payment, at most",
-        "households of the year at least those paid in the months after 2025@09"}
-    assert audit_pattern(table, hidden, rules, exact_all=True).passed
-    attack = audit_pattern(dataclasses.replace(table, links=[*table.links, *between]), hidden, rules,
-                           exact_all=True)
-    assert not attack.passed
-    recipients = attack.system.var_measure == table.measure_index("recipients")
-    width = attack.intervals.upper - attack.intervals.lower
-    cells = attack.system.var_cell
-    small = recipients & (table.values[cells, 0] < THRESHOLD)
-    assert small.any() and (width[small] < THRESHOLD - 1).all()
-
-
-
-def test_the_publishers_rules_are_widened_to_what_the_months_between_show():
-    """One household paid three times in October (a back payment in one month) breaks "at most one BLT payment a
-    household a month" for the months between, which no month cell of a desa shows: the publisher widens the
-    rule (published in release.rules) so that every relation the attack uses holds for the true values."""
-    table, _, _, _ = _two_releases()
-    program = np.array([table.dimensions[1].codes[c] for c in table.coords[:, 1]])
-    region = np.array([table.dimensions[0].codes[c] for c in table.coords[:, 0]])
-    period = np.array([table.dimensions[2].codes[c] for c in table.coords[:, 2]])
-    d1_year = np.flatnonzero((region == "d1") & (program == "BLT") & (period == "2025"))[0]
-    paid, amount = table.measure_index("paid_payments"), table.measure_index("amount")
-    table.values[d1_year, paid] += 16          # 8 households, 24 payments in October
-    table.values[d1_year, amount] += 16 * 300.0
-    rules = {"BLT": ProgramRule(1, 12, 300.0, 900.0), "PKH": ProgramRule(1, 4, 225.0, 3000.0),
-             "SEMUA": ProgramRule(2, 16, 225.0, 3000.0)}
-    broken = [link.name for link in knowledge._between_links(table, program, rules, 1.0)
-              if not link.holds(table.values).all()]
-    assert broken == ["households of the year at least those paid in the months after 2025@09"]
-    widened = knowledge.widened_between(rules, table, program, 1.0)
-    assert widened["BLT"].payments_per_household_month == 3 and widened["PKH"] == rules["PKH"]
-    assert all(link.holds(table.values).all() for link in knowledge._between_links(table, program, widened, 1.0))
 
 # --- 3. Exact household counts ------------------------------------------------------------------------
 
