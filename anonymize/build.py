@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -302,10 +302,7 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
         del lineage[history.through_month]
         scope = replace(scope, revisions=tuple(sorted(lineage)))
     regions = scope_regions(raw, scope)
-    if own is not None:
-        with revisions.disbursements_seen(raw, own):
-            frames = aggregate_frames(raw, scope, regions, late_after_days)
-    else:
+    with revisions.disbursements_seen(raw, own) if own is not None else nullcontext():
         frames = aggregate_frames(raw, scope, regions, late_after_days)
     if lineage:
         frames = revised_frames(raw, frames, scope, regions, late_after_days, lineage, own)
@@ -517,8 +514,9 @@ def hold_back(raw: duckdb.DuckDBPyConnection, history: History) -> tuple[revisio
     rows, except those of files the previous release was not made from (and of those it held back already) up
     to its last month. Returns them and how many rows are held back.
 
-    Used when those late records count 1-9 households nationally (_late_total_is_small): published, they would
-    hide national figures (the national month they revise and its partners); held back, they wait in the raw
+    Used when those late records count 1-9 households nationally (_late_total_is_small: published, they would
+    hide national figures, the national month they revise and its partners) or when no pattern protects them
+    (build_tables, after protect() gave up on the revision); held back, they wait in the raw
     data and the next release that revises the year publishes them with the late records it has (its
     anonymize.revisions.late_rows count them, as the release records what it held back).
     """
