@@ -190,6 +190,54 @@ def test_every_value_published_in_october_is_published_unchanged_in_december(con
         assert later[key] == {**cell, "period": key[2]}, key
 
 
+def months_since_households(raw: Path, after_month: int, through_month: int) -> dict[tuple[str, str], int]:
+    """True households paid in the months after `after_month` up to `through_month` of 2025, per desa and program
+    (all programs as SEMUA): what a desa's year minus its earlier year-to-date counts."""
+    with duckdb.connect(str(raw), read_only=True) as con:
+        rows = con.execute(
+            """SELECT desa_code, coalesce(program, 'SEMUA'),
+                      count(DISTINCT (coalesce(kk_number, nik)))
+               FROM disbursements WHERE status = 'disalurkan' AND period > ? AND period <= ?
+               GROUP BY GROUPING SETS ((desa_code, program), (desa_code))""",
+            [f"2025-{after_month:02d}", f"2025-{through_month:02d}"]).fetchall()
+    return {(desa, program): int(n) for desa, program, n in rows}
+
+
+def subtracted_desa(release: Path, after_month: int) -> dict[tuple[str, str], int]:
+    """What a reader of `release` subtracts per desa and program where the year and the earlier year-to-date
+    (`2025@<after_month>`) are both published: the paid payments of the months since (late records aside)."""
+    with duckdb.connect(str(release), read_only=True) as con:
+        rows = con.execute(
+            f"""SELECT y.region_code, y.program, y.paid_payments - e.paid_payments
+                FROM disbursement_cells y JOIN disbursement_cells{EARLIER_SUFFIX} e
+                  ON e.region_code = y.region_code AND e.program = y.program AND e.channel = y.channel
+                WHERE y.level = 'desa' AND y.period = '2025' AND e.period = ?
+                  AND NOT y.suppressed AND NOT e.suppressed""", [f"2025@{after_month:02d}"]).fetchall()
+    return {(desa, program): int(paid) for desa, program, paid in rows}
+
+
+def test_no_desa_months_between_two_releases_are_a_small_count_a_reader_subtracts(continued, raw_db):
+    """A desa has no month cells, but its year (through December) minus October's year-to-date is its November
+    and December: an independent attacker read 1-9 BLT Dana Desa households of a month that way in 17 desa of a
+    November release (one payment a household a month: payments are households). Where both are published, the
+    months between must hold no households or at least the threshold."""
+    _, second = continued
+    subtracted = subtracted_desa(second, 10)
+    assert len(subtracted) > 100, "most desa publish both"
+    true = months_since_households(raw_db, 10, 12)
+    small = {key: true.get(key, 0) for key in subtracted if 0 < true.get(key, 0) < 10}
+    assert not small, f"{len(small)} desa x program months-between counts of 1-9 readable: {list(small.items())[:5]}"
+
+
+def test_the_months_between_two_releases_are_never_published(continued):
+    _, second = continued
+    with duckdb.connect(str(second), read_only=True) as con:
+        for table in CELL_TABLES:
+            for suffix in ("", EARLIER_SUFFIX):
+                periods = {p for (p,) in con.execute(f"SELECT DISTINCT period FROM {table}{suffix}").fetchall()}
+                assert not any(">" in p for p in periods), (table, suffix, periods)
+
+
 @pytest.mark.parametrize("table", CELL_TABLES)
 def test_the_continued_release_gives_every_hidden_year_to_date_cell_a_range(continued, table):
     """The `_earlier` tables carry ranges too, worked out from everything the December release publishes."""
