@@ -238,10 +238,6 @@ def feasible_intervals(system: AttackSystem, requirement: Requirement, anchor: n
         upper=np.full(n, -np.inf) if anchor is None else anchor.astype(np.float64).copy(),
         exact=np.zeros(n, dtype=bool), binding={}, proven=np.full(n, -np.inf), lifted=np.zeros(n, dtype=bool),
         integer=requirement.integer.astype(bool))
-    # Bounds propagated through the rows (cheap, every feasible point respects them) show many counts large at
-    # once: the months since the previous release of each desa would otherwise each need two exact solves.
-    from anonymize.ranges import outer_bounds  # here: anonymize.ranges builds on this module
-    state.proven = np.maximum(state.proven, outer_bounds(system, max_rounds=20)[0])
     todo = np.ones(len(sizes), dtype=bool)
     if settled is not None:
         todo = np.bincount(component, weights=~settled.ok, minlength=len(sizes)) > 0
