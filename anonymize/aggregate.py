@@ -72,21 +72,6 @@ class Scope:
         return [self.year_code, *self.earlier_codes]
 
     @property
-    def between_codes(self) -> list[str]:
-        """The months this release adds to the previous one of the year (`2025>10`: November on), as one cell of
-        every region, program and channel: empty for a year's first release. Never published: a reader gets
-        them by subtracting the previous release's year-to-date (and late records) from the year, where no month
-        cell shows them (a desa), so they are protected like any cell (tables.period_dimension)."""
-        return [between_code(self.year, self.earlier[-1])] if self.earlier else []
-
-    @property
-    def spans(self) -> list[tuple[int, int]]:
-        """The first and last month (1-12) of the year, each earlier year-to-date and each between period, in the
-        order of [year_code, *earlier_codes, *between_codes]."""
-        return [(1, self.through_month), *((1, k) for k in self.earlier),
-                *((self.earlier[-1] + 1, self.through_month) for _ in self.between_codes)]
-
-    @property
     def through(self) -> str:
         return f"{self.year}-{self.through_month:02d}"
 
@@ -128,16 +113,6 @@ class Scope:
 
 def year_to_date_code(year: int, through_month: int) -> str:
     return f"{year}@{through_month:02d}"
-
-
-def between_code(year: int, after_month: int) -> str:
-    """The months of `year` after `after_month` up to this release (Scope.between_codes)."""
-    return f"{year}>{after_month:02d}"
-
-
-def is_between(periods: pd.Series) -> np.ndarray:
-    """True for the between periods (`2025>10`), which are protected but never published."""
-    return periods.astype(str).str.contains(">", regex=False).to_numpy()
 
 
 def version_code(month: str, through_month: int) -> str:
@@ -412,13 +387,12 @@ _CHUNK_REGISTERED = """
     GROUP BY desa_code"""  # noqa: S608
 
 
-def _periods(scope: Scope, between: bool = False) -> tuple[list[str], dict[str, object]]:
-    """The whole-year periods (the year, then each earlier release's year-to-date, and with `between` the months
-    since the previous release: Scope.between_codes) and a bit mask of the months each covers, as parameters
-    mask_0, mask_1, ..."""
-    codes = [scope.year_code, *scope.earlier_codes, *(scope.between_codes if between else [])]
-    spans = scope.spans[:len(codes)]
-    return codes, {f"mask_{i}": (1 << last) - (1 << (first - 1)) for i, (first, last) in enumerate(spans)}
+def _periods(scope: Scope) -> tuple[list[str], dict[str, object]]:
+    """The whole-year periods (the year, then each earlier release's year-to-date) and a bit mask of the months
+    each covers, as parameters mask_0, mask_1, ..."""
+    codes = [scope.year_code, *scope.earlier_codes]
+    through = [scope.through_month, *scope.earlier]
+    return codes, {f"mask_{i}": (1 << k) - 1 for i, k in enumerate(through)}
 
 
 def _program_params() -> dict[str, object]:
@@ -440,7 +414,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
     provinces at a time: the whole country at once took DuckDB past 7 GB. `regions` maps each desa to its
     ancestors.
     """
-    codes, masks = _periods(scope, between=True)
+    codes, masks = _periods(scope)
     params = {**_scope_params(scope, late_after_days), **masks, **_program_params()}
     periods = scope.months
     params |= _period_params(codes, periods)
@@ -467,7 +441,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
         con.execute("DROP TABLE _agg_paid")
         con.execute("DROP TABLE _agg_households")
         con.register("_agg_regions", regions[["code", "kecamatan_code", "kabupaten_code", "province_code"]])
-        sql = _roll_up_sql(codes, periods, scope.spans[:len(codes)])
+        sql = _roll_up_sql(codes, periods, [scope.through_month, *scope.earlier])
         cells = _query(con, sql, params)
         return cells, _desa_quality(con, scope, params)
     finally:
@@ -519,18 +493,16 @@ def _region(*columns: str) -> str:
     return ("CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {c}" for c in columns) + " ELSE $national END")
 
 
-def _roll_up_sql(codes: list[str], months: list[str], spans: list[tuple[int, int]]) -> str:
+def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str:
     """Desa aggregates (the chunks' temporary tables) to the cells every level publishes, one row per cell.
 
     Desa: whole-year periods, all channels. Kecamatan: every period too. Kabupaten/kota, provinces and the
-    nation: every channel too. Months map to the periods that contain them (the month itself, the year, each
-    earlier release's year-to-date that covers it, and the months since the previous release); recipients come
-    per period from their masks. `spans`: each code's first and last month.
+    nation: every channel too. Months map to the periods that contain them (the month itself, the year, and each
+    earlier release's year-to-date that covers it); recipients come per period from their masks.
     """
     period_map = ", ".join(
         [f"($month_{m}, $month_{m}, false)" for m in range(1, len(months) + 1)]
-        + [f"($month_{m}, $code_{i}, true)" for i, (first, last) in enumerate(spans)
-           for m in range(first, last + 1)])
+        + [f"($month_{m}, $code_{i}, true)" for i, k in enumerate(through) for m in range(1, k + 1)])
     # Column names and $parameter names below are generated from fixed lists and counts, never from input.
     # Partial sums stay BIGINT (DuckDB's sum is HUGEINT: twice the width in every hash table; a cast that overflowed
     # would fail, never wrap); only the final sums are HUGEINT, as before.

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize import aggregate, revisions
-from anonymize.aggregate import Scope, is_between, is_plain_month, late_code, version_code, year_to_date_code
+from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, year_to_date_code
 from anonymize.protect import Protection, protect
 from anonymize.table import CellTable
 from anonymize.tables import (
@@ -477,8 +477,8 @@ def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
     # Year-to-dates after the last revised release: the raw data give them as those releases published them.
     after = tuple(k for k in scope.earlier if k > bases[-1])
     parts: dict[str, list[pd.DataFrame]] = {
-        name: [frames[name][frames[name]["period"].isin([*scope.periods, *scope.between_codes,
-                                                          *(year_to_date_code(scope.year, k) for k in after)])]]
+        name: [frames[name][frames[name]["period"].isin([*scope.periods, *(year_to_date_code(scope.year, k)
+                                                                            for k in after)])]]
         for name in ("disbursement_cells", "quality_cells")}
     for i, base in enumerate(bases):
         since = bases[i - 1] if i else 0
@@ -711,9 +711,7 @@ def published_frames(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
         values[table.protection.suppressed] = np.nan
         published[column] = pd.array(np.round(values), dtype="Int64")
     current = frame["period"].isin(scope.periods).to_numpy()
-    # The months since the previous release are protected, never published (Scope.between_codes).
-    earlier = ~current & ~is_between(frame["period"])
-    return published[current].reset_index(drop=True), published[earlier].reset_index(drop=True)
+    return published[current].reset_index(drop=True), published[~current].reset_index(drop=True)
 
 
 def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dict[str, float | int]:

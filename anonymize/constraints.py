@@ -86,17 +86,13 @@ class _Rows:
         return matrix, np.concatenate(self.lo), np.concatenate(self.hi), np.concatenate(self.origin)
 
 
-def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int,
-                        known: np.ndarray | None = None) -> AttackSystem:
+def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int) -> AttackSystem:
     """Every constraint on one measure that an attacker who sees all published cells can write.
 
     Relations come from the table's dimensions (exact sums, or bounds for distinct counts). An attacker also
     knows that a suppressed cell is not empty: where this measure is the only thing that can make the cell
-    non-empty, its value is at least 1. `known` (n_cells, n_measures): hidden values every reader derives
-    exactly (CellTable.unpublished_known; their true values are in table.values), taken as published.
+    non-empty, its value is at least 1.
     """
-    if known is not None:
-        suppressed = suppressed & ~known[:, measure]
     cells = np.flatnonzero(suppressed & ~np.isnan(table.values[:, measure]))
     position = np.full(table.n_cells, -1, dtype=np.int64)
     position[cells] = np.arange(len(cells))
@@ -135,9 +131,6 @@ def _nonempty_lower(table: CellTable, cells: np.ndarray, measure: int) -> np.nda
     alone = np.ones(len(cells), dtype=bool)
     for other in others:
         alone &= np.isnan(table.values[cells, other])
-    # A cell never published is hidden whether empty or not.
-    if table.unpublished is not None:
-        alone &= ~table.unpublished[cells]
     return alone.astype(np.float64)
 
 
@@ -228,8 +221,7 @@ def build_joint_system(table: CellTable, suppressed: np.ndarray) -> AttackSystem
     at a time misses what the others tell: a sibling's published Rupiah split by the programs' ranges narrows
     a hidden count.
     """
-    known, _ = table.unpublished_known(suppressed)
-    parts = [build_attack_system(table, suppressed, m, known) for m in range(len(table.measures))]
+    parts = [build_attack_system(table, suppressed, m) for m in range(len(table.measures))]
     offsets = np.cumsum([0, *(p.n_vars for p in parts)])
     n_vars = int(offsets[-1])
     # Variable index of each (measure, cell), -1 where that value is published or does not apply.

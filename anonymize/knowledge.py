@@ -18,13 +18,7 @@ place. Each is a true statement about any release, because it follows from how a
 - complaints (proposals) = the sum of their statuses;
 - an earlier release's year-to-date (`2025@10`) and this year: every count and amount grows, distinct
   households by at most the later months' sum, and eligible and registered households are equal (the same
-  registry); see year_to_date_links;
-- the months since the previous release (`2025>10`, never published: anonymize.aggregate.Scope.between_codes)
-  are a cell of every region, program and channel, so the relations above hold for them as for any cell (a
-  household gets at most the program's payments a month in each of those months); the period dimension makes
-  them the sum of their months and, with the previous year-to-date and its late records, a part of the year
-  (tables.period_dimension). That is what a reader holding both releases subtracts, where no month cell shows it
-  (a desa's November);
+  registry); see year_to_date_links for why these are all that the unpublished later months add;
 - a revision (late records, anonymize.revisions): a month now is its earlier version plus its late records
   (`2025-04` = `2025-04@10` + `2025-04+10` for counts of payments and Rupiah; distinct households at least
   either and at most both), and the year holds the earlier year-to-date and the late records' year-to-date
@@ -133,16 +127,16 @@ def month_largest_payment(program: str, year: int, month: int) -> float:
     reader who knows the schedule divides a month's Rupiah by it: Sembako in March is all Rp600k batches, BLT
     Dana Desa in November all Rp300k months."""
     steps = [step for step in FIXED_STEPS[program] if step[0] == month]
-    return max(_paid_amounts(monthly_rates(program, year), steps), default=0.0)
+    return max(_paid_amounts(_monthly_rates(program, year), steps), default=0.0)
 
 
 def year_total_per_household(program: str, year: int) -> float:
     """The most Rupiah one household can get from a fixed-benefit program (Sembako, BLT Dana Desa) in `year`:
     the year's monthly rates summed (settings.program_year)."""
-    return float(sum(monthly_rates(program, year)))
+    return float(sum(_monthly_rates(program, year)))
 
 
-def monthly_rates(program: str, year: int) -> tuple[int, ...]:
+def _monthly_rates(program: str, year: int) -> tuple[int, ...]:
     """A fixed-benefit program's Rupiah per month of `year`, January to December."""
     rules_year = program_year(year)
     return {"SEMBAKO": rules_year.sembako_monthly, "BLT_DD": rules_year.blt_dd_monthly}[program]
@@ -161,10 +155,6 @@ def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: n
             per_household = np.where(mine & (recipients > 0), paid / recipients, 0.0)
             per_payment = np.where(mine & (paid > 0), amount / paid, np.nan)
         month_k = np.nanmax(np.where(~whole_year, per_household, 0.0), initial=0.0)
-        # The months since the previous release: at most the month's payments in each of them.
-        months = months_between(frame["period"])
-        month_k = max(month_k, np.nanmax(np.where(months > 0, per_household / np.maximum(months, 1), 0.0),
-                                         initial=0.0))
         year_k = np.nanmax(np.where(whole_year, per_household, 0.0), initial=0.0)
         smallest = np.nanmin(per_payment, initial=np.inf)
         largest = np.nanmax(per_payment, initial=0.0)
@@ -173,16 +163,6 @@ def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: n
                                    min(rule.smallest_payment, float(smallest)),
                                    max(rule.largest_payment, float(largest)))
     return out
-
-
-def months_between(periods: pd.Series) -> np.ndarray:
-    """Per row: how many months a between period (`2025>10`, anonymize.aggregate.between_code) covers, from the
-    month after its code's up to the last month among `periods` (the release's); 0 for any other period."""
-    text = periods.astype(str)
-    after = pd.to_numeric(text.str.extract(r"^\d{4}>(\d{2})$")[0], errors="coerce").to_numpy(dtype=float)
-    plain = text[text.str.fullmatch(r"\d{4}-\d{2}")]
-    last = float(plain.str[5:7].astype(int).max()) if len(plain) else 12.0
-    return np.where(np.isnan(after), 0.0, last - after)
 
 
 def rules_to_json(rules: dict[str, ProgramRule]) -> dict[str, dict[str, float]]:
@@ -202,15 +182,9 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
     m = table.measure_index
     cells = np.arange(table.n_cells)
     program = frame["program"].to_numpy()
-    months = months_between(frame["period"])
     per_household = np.array([float(rules[p].payments_per_household_year if y else
                                      rules[p].payments_per_household_month)
                               for p, y in zip(program, whole_year, strict=True)])
-    # The months since the previous release: the program's payments a month, in each of them (a year's K would
-    # let a desa's November hold twelve BLT Dana Desa payments a household).
-    since = months > 0
-    per_household[since] = np.minimum(per_household[since], months[since] * np.array(
-        [float(rules[p].payments_per_household_month) for p in program[since]]))
     smallest = np.array([rules[p].smallest_payment for p in program]) / amount_unit
     largest = np.array([rules[p].largest_payment for p in program]) / amount_unit
     zeros, ones = np.zeros(len(cells)), np.ones(len(cells))

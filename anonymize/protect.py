@@ -266,21 +266,20 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
     total equals the sum of its published parts leaves its hidden parts zero (and a hidden total known to be
     zero makes its parts zero); a total whose parts are all zero is zero. Pinning them reveals nothing a
     reader does not already hold."""
+    n_measures = len(table.measures)
     missing = np.isnan(table.values)
     values = np.nan_to_num(table.values)
-    # Values of never-published cells that readers derive exactly count as published (CellTable.unpublished_known).
-    derived, _ = table.unpublished_known(suppressed)
-    hidden = suppressed[:, None] & ~derived
-    zero = ~hidden & (values == 0) & ~missing
+    zero = np.zeros((table.n_cells, n_measures), dtype=bool)
+    zero[~suppressed] = (values[~suppressed] == 0) & ~missing[~suppressed]
     # What no zero found on the way changes, per relation and measure, computed once (nationally the rounds to a
     # fixed point repeated it: about 5 s a call).
     terms = []
     for relation in table.relations:
         part_rel = relation.part_relation()
+        hidden_parts = suppressed[relation.parts]
         for m, spec in enumerate(table.measures):
             if relation.dimension not in spec.aggregation:
                 continue
-            hidden_parts = hidden[relation.parts, m]
             # As in the attack: a kecamatan's failed payments are not its desa's, which are not published
             # (NaN is not zero).
             defined = relation.publishes(missing[:, m])
@@ -289,7 +288,7 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
             if spec.aggregation[relation.dimension] is Aggregation.SUM:
                 rest = values[relation.total, m] - np.bincount(
                     part_rel, weights=np.where(hidden_parts, 0.0, values[relation.parts, m]), minlength=len(relation))
-                residual_zero = defined & ~hidden[relation.total, m] & (np.abs(rest) < 1e-9)
+                residual_zero = defined & ~suppressed[relation.total] & (np.abs(rest) < 1e-9)
             terms.append((relation, part_rel, hidden_parts, m, defined, residual_zero))
     links = [_zero_forcing_rows(link, table.values) for link in table.links]
     for _ in range(len(table.dimensions) + 6):
@@ -389,15 +388,12 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     `together`: pairs of cells (n, 2) hidden together or not at all, as far as neither must stay published (a
     month revised by late records and the late records' cell, when its earlier version is published: one
     without the other is the other's value). `label`: the table's name in progress lines (tables protected at
-    once interleave them). The table's `unpublished` cells (the months since the previous release, which readers
-    subtract where no month cell shows them) are always hidden, never a partner nor un-hidden, and only a small
-    one asks for partners; the attack decides whether the figures around them pin them.
+    once interleave them).
     """
     n = table.n_cells
     prefix = f"  {label} " if label else "  "
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
     must_publish = (np.zeros(n, bool) if forced_published is None else forced_published) | grand_total(table)
-    unpublished = np.zeros(n, bool) if table.unpublished is None else table.unpublished
     seconds = {"primary": 0.0, "secondary": 0.0, "audit": 0.0}
 
     start = time.perf_counter()
@@ -405,19 +401,11 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     if (primary & must_publish).any():
         raise ValueError("a cell that must stay published (grand total, or published in an earlier release) "
                          "is below the threshold")
-    # Partners are chosen among cells worth hiding (an empty cell is known: it is published as 0; an unpublished
-    # one is not).
-    known = must_publish | ((table.size() <= 0) & ~unpublished)
-    allowed = ~must_publish & ~unpublished & ~determined(table, known, closure=True)
+    # Partners are chosen among cells worth hiding.
+    allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0), closure=True)
     seconds["primary"] = time.perf_counter() - start
     start = time.perf_counter()
-    # Unpublished cells ask for partners only when small: a large one may be what the figures around it give.
-    quiet = unpublished & ~primary
-
-    def partners(hidden: np.ndarray) -> np.ndarray:
-        return _partners(table, hidden & ~quiet, rules.threshold, allowed, together, must_publish) | unpublished
-
-    suppressed = partners(primary | forced_suppressed)
+    suppressed = _partners(table, primary | forced_suppressed, rules.threshold, allowed, together, must_publish)
     seconds["secondary"] += time.perf_counter() - start
 
     cost = suppression_cost(table, protection_value(table))
@@ -438,7 +426,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
             from anonymize.unhide import unhide  # here: anonymize.unhide builds on this module
 
             return unhide(table, rules, Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted),
-                          forced_suppressed | unpublished, workers, label=label)
+                          forced_suppressed, workers, label=label)
         failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
         if stalled >= patience:
@@ -450,8 +438,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
         narrow_before = narrow_now
         if len(added) == 0:
             open_cells = allowed & nonempty & ~suppressed
-            narrow = np.unique(table.published_twin(audit.system.var_cell[~audit.intervals.ok]))
-            added = escalate(table, narrow, steps, open_cells)
+            added = escalate(table, np.unique(audit.system.var_cell[~audit.intervals.ok]), steps, open_cells)
             if len(added) == 0:
                 exhausted = not open_cells.any()
                 break
@@ -461,7 +448,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
                      prefix, f"{len(added):,}")
         suppressed[added] = True
         # New cells need partners in their own relations too.
-        suppressed = partners(suppressed)
+        suppressed = _partners(table, suppressed, rules.threshold, allowed, together, must_publish)
         seconds["secondary"] += time.perf_counter() - start
     if audit is None:           # max_rounds < 1: no round ran
         raise ValueError("protect() needs max_rounds of at least 1")
@@ -621,7 +608,7 @@ def repair(table: CellTable, audit: Audit, suppressed: np.ndarray, allowed: np.n
     for var, escalate in zip(narrowed, stubborn, strict=True):
         values = all_values[:, system.var_measure[var]]
         rows = intervals.binding.get(int(var), np.zeros(0, np.int64))
-        named = table.published_twin(_bound_cells(table, system, rows, values, threshold))
+        named = _bound_cells(table, system, rows, values, threshold)
         named = named[open_cell[named]]
         if province is not None and presumed[var] and (province[named] == province[system.var_cell[var]]).any():
             named = named[province[named] == province[system.var_cell[var]]]
@@ -634,7 +621,7 @@ def repair(table: CellTable, audit: Audit, suppressed: np.ndarray, allowed: np.n
         # Sums the cell's own values are in come first: a cheaper cell in a far-away sum seldom moves the pin.
         own = np.intersect1d(rows, mine)
         for sums in (own, rows):
-            candidates = table.published_twin(_binding_cells(table, system, sums))
+            candidates = _binding_cells(table, system, sums)
             candidates = candidates[open_cell[candidates]]
             if province is not None and presumed[var]:
                 inside = candidates[province[candidates] == province[cell]]

@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from anonymize.aggregate import Scope, between_code, year_to_date_code
+from anonymize.aggregate import Scope, year_to_date_code
 from anonymize.build import History, PublishedYear, YearRelease, published_frames
 from anonymize.dictionary import dictionary_frame
 from anonymize.tables import (
@@ -22,7 +22,6 @@ from anonymize.tables import (
     quality_table,
 )
 from published_schema import (
-    ALL_CHANNELS,
     ALL_PROGRAMS,
     CELL_TABLES,
     COMPLAINT_CATEGORIES,
@@ -331,28 +330,10 @@ _HIDDEN = "_hidden"
 _KEYS = ("region", "program", "period", "channel", "category", "kind", "indicator", _HIDDEN)
 
 
-def with_between_cells(cells: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """`cells` (published disbursement cells, keyed as read_release keys them) with the months since the previous
-    release as hidden cells (Scope.between_codes): never published, they are where the publisher's table has them,
-    every region and program for all channels, and each channel where a month since then has a cell."""
-    if not scope.earlier:
-        return cells
-    period = cells["period"].astype(str)
-    plain = (cells["channel"] == ALL_CHANNELS).to_numpy()
-    keys = ["region", "program", "channel"]
-    since = cells.loc[(period == scope.year_code).to_numpy() & plain, keys]
-    by_channel = cells.loc[period.isin(scope.months[scope.earlier[-1]:]).to_numpy() & ~plain, keys]
-    added = pd.concat([since, by_channel.drop_duplicates()], ignore_index=True)
-    added = added.assign(period=between_code(scope.year, scope.earlier[-1]), **{_HIDDEN: True})
-    return pd.concat([cells, added], ignore_index=True)
-
-
 def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.DataFrame, scope: Scope,
              threshold: int, program_rules: dict[str, dict[str, float]] | None) -> ProtectedTableInput:
     measures = [c for c in cells.columns if c not in _KEYS]
     cells[measures] = cells[measures].astype("float64")
-    if name == "disbursement_cells":
-        cells = with_between_cells(cells, scope)
     suppressed = cells[_HIDDEN].to_numpy(dtype=bool)
     if name == "disbursement_cells":
         applies = disbursement_applicability(cells, regions, scope)
@@ -362,13 +343,7 @@ def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.Da
         if program_rules is None:
             raise ValueError("the release does not record the program rules its audit relies on (made by an "
                              "earlier version: publish it again)")
-        table_input = disbursement_table(cells, regions, scope, threshold, program_rules)
-        # What readers derive of the never-published months since the previous release goes into the table as
-        # the publisher's true values are (the attack takes them as published).
-        hidden = table_input.frame[_HIDDEN].to_numpy(dtype=bool)
-        known, value = table_input.table.unpublished_known(hidden)
-        table_input.table.values[known] = value[known]
-        return table_input
+        return disbursement_table(cells, regions, scope, threshold, program_rules)
     cells.loc[suppressed, measures] = 1.0
     if name == "complaint_cells":
         return feedback_table(name, cells, upper, scope, threshold, "category", list(COMPLAINT_CATEGORIES),

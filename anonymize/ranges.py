@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from anonymize.aggregate import is_between
 from anonymize.attack import AttackError
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.published import PublishedRelease
@@ -170,9 +169,7 @@ def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> Ta
     lower, upper = whole_bounds(*outer_bounds(system), whole)
     frame = table_input.frame
     keys = [c for c in frame.columns if c not in {m.name for m in table.measures} and not c.startswith("_")]
-    # The months since the previous release are hidden cells of the attack, never published: no range either.
-    published = ~is_between(frame["period"]) if "period" in frame else np.ones(len(frame), dtype=bool)
-    hidden = np.flatnonzero(suppressed & published)
+    hidden = np.flatnonzero(suppressed)
     out = frame.iloc[hidden][keys].reset_index(drop=True)
     for measure in RANGE_MEASURES[table_input.name]:
         m = table.measure_index(measure)

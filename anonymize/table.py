@@ -129,9 +129,6 @@ class CellTable:
     relations: list[Relation] = field(default_factory=list)
     #: Relations between measures (see Link); added by the table's builder.
     links: list[Link] = field(default_factory=list)
-    #: Cells never published (the months since the previous release: anonymize.aggregate.Scope.between_codes):
-    #: always hidden, and unlike a hidden published cell possibly empty. None: every cell may be published.
-    unpublished: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.coords = np.ascontiguousarray(self.coords, dtype=np.int64)
@@ -163,76 +160,6 @@ class CellTable:
         """Per cell, the sum of the non-empty measures (0 = empty cell, always published)."""
         columns = [np.nan_to_num(self.column(m)) for m in self.nonempty_measures]
         return np.sum(columns, axis=0)
-
-    def unpublished_known(self, suppressed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """What every reader derives exactly of the `unpublished` cells under a pattern: (known, value), both
-        (n_cells, n_measures). A summed measure is known where a relation of the cell has it as its only hidden
-        member (the year minus the previous year-to-date, the months since summed); a cell whose summed measures
-        are all known to be 0 holds nothing, so its other measures are 0 too (no payment, no household paid).
-        The attack takes these as published (constants, not unknowns): a desa's months since the previous
-        release are mostly what its published year and year-to-date give, and as unknowns they joined every
-        desa of the country into one component (a small set's round took 208 s, not 2 s)."""
-        n_measures = len(self.measures)
-        known = np.zeros((self.n_cells, n_measures), dtype=bool)
-        value = np.full((self.n_cells, n_measures), np.nan)
-        if self.unpublished is None or not self.unpublished.any():
-            return known, value
-        # Measures summed along every dimension they relate, the period among them (payments, Rupiah).
-        summed = [m for m, spec in enumerate(self.measures) if spec.aggregation.get("period") is Aggregation.SUM
-                  and all(a is Aggregation.SUM for a in spec.aggregation.values())]
-        members = [(relation, np.concatenate([np.arange(len(relation)), relation.part_relation()]),
-                    np.concatenate([relation.total, relation.parts]),
-                    np.r_[np.ones(len(relation), dtype=bool), np.zeros(len(relation.parts), dtype=bool)])
-                   for relation in self.relations]
-        # To a fixed point: a kecamatan's months since, once known, give the one desa left hidden under it.
-        for _ in range(len(self.dimensions) + 2):
-            found = 0
-            for relation, of, cells, is_total in members:
-                for m in summed:
-                    if self.measures[m].aggregation.get(relation.dimension) is not Aggregation.SUM:
-                        continue
-                    hidden = suppressed[cells] & ~known[cells, m]
-                    n_hidden = np.bincount(of, weights=hidden, minlength=len(relation))
-                    target = (n_hidden[of] == 1) & hidden & self.unpublished[cells]
-                    if not target.any():
-                        continue
-                    values = np.where(known[cells, m], value[cells, m], self.values[cells, m])
-                    signed = np.where(is_total, values, -values)
-                    # total - sum(parts) over the other members; the hidden one is what is left (signed).
-                    rest = np.bincount(of, weights=np.where(hidden, 0.0, np.nan_to_num(signed)),
-                                       minlength=len(relation))
-                    # As in the attack, a member the measure does not apply to (NaN) makes the relation say nothing.
-                    defined = ~np.isnan(np.bincount(of, weights=self.values[cells, m], minlength=len(relation)))
-                    take = target & defined[of]
-                    value[cells[take], m] = np.where(is_total[take], -rest[of[take]], rest[of[take]])
-                    known[cells[take], m] = True
-                    found += int(take.sum())
-            if not found:
-                break
-        if summed:
-            applies = ~np.isnan(self.values[:, summed])
-            zero = known[:, summed] & (np.nan_to_num(value[:, summed]) == 0)
-            empty = self.unpublished & applies.any(axis=1) & (zero | ~applies).all(axis=1)
-            others = [m for m in range(n_measures) if m not in summed]
-            for m in others:
-                applies = empty & ~np.isnan(self.values[:, m])
-                known[applies, m] = True
-                value[applies, m] = 0.0
-        return known, value
-
-    def published_twin(self, cells: np.ndarray) -> np.ndarray:
-        """`cells` with each unpublished one replaced by the published total of a relation it is a part of (the
-        months since the previous release: the year), whose hiding makes it unknown to readers; unchanged where
-        none. Repair names those when a value leans on a never-published cell."""
-        cells = np.asarray(cells, dtype=np.int64)
-        if self.unpublished is None or not self.unpublished[cells].any():
-            return cells
-        twin = np.arange(self.n_cells)
-        for relation in self.relations:
-            totals = np.repeat(relation.total, np.diff(relation.ptr))
-            take = self.unpublished[relation.parts] & ~self.unpublished[totals]
-            twin[relation.parts[take]] = totals[take]
-        return twin[cells]
 
     def lookup(self, coords: np.ndarray) -> np.ndarray:
         """Cell index of each coordinate row, or -1 where no such cell exists."""

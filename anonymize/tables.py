@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from anonymize import knowledge, revisions
-from anonymize.aggregate import Scope, is_between, is_late, is_whole_year, late_code
+from anonymize.aggregate import Scope, is_late, is_whole_year, late_code
 from anonymize.protect import ProtectionRules
-from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Relation, Role, table_from_frame
+from anonymize.table import Aggregation, CellTable, Dimension, MeasureSpec, Role, table_from_frame
 from published_schema import (
     ALL_CATEGORIES,
     ALL_CHANNELS,
@@ -56,15 +56,6 @@ DISBURSEMENT_NONEMPTY = ("recipients", "eligible_households", "registered_househ
 # kecamatan by year and monthly from kabupaten/kota up, not at all for a desa, and not per channel.
 
 
-#: The levels whose cells of the months since the previous release (Scope.between_codes) count households: a desa
-#: has no month cells at all, a kecamatan none with payment statuses. From kabupaten/kota up every measure has month
-#: cells: their payments and Rupiah are the months' sums (readers know them), and their households would add nothing
-#: the kecamatan's do not imply (sums over regions and programs of the kecamatan's, each between its largest month
-#: and the months' sum), while as unknowns they joined the country's desa into one component of the attack (a small
-#: set's round took 26 s, not 3 s).
-BETWEEN_LEVELS = ("desa", "kecamatan")
-
-
 @dataclass
 class ProtectedTableInput:
     """A table ready for protection, plus the frame its cells came from (same row order)."""
@@ -91,33 +82,18 @@ def star_dimension(name: str, total: str, parts: list[str], family: str = "all")
     return dim
 
 
-def period_dimension(scope: Scope, revised: bool = False, between: bool = False) -> Dimension:
+def period_dimension(scope: Scope, revised: bool = False) -> Dimension:
     """Months add up to the year, and the months up to each earlier release to that release's year-to-date.
 
     `revised` (a table that revises earlier releases, scope.revisions): each revised release's versions of its
     months (`2025-04@10`) are cells of their own, and an earlier year-to-date is the sum of the months as its
     release published them (Scope.version_as_of); the late records' months (`2025-04+10`) add up to theirs
     (`2025+10`); a month relates to its earlier version and late records through links (anonymize.revisions).
-
-    `between` (the disbursement table of a release that continues a year): the months since the previous
-    release (`2025>10`, Scope.between_codes) are a cell of their own: the sum of those months where a region has
-    month cells, and with the previous release's year-to-date (and the late records of its months, `2025+10`,
-    where this release revises it) the parts of the year, which every reader holding both releases subtracts.
-    A desa has no month cells, so without that cell the attack missed what the subtraction gives: the desa's
-    November (an independent attacker read 1 BLT Dana Desa household of a desa's November off two releases).
     """
     revised = revised and bool(scope.revisions)
     extra = scope.revision_codes if revised else []
-    added = scope.between_codes if between else []
-    dim = Dimension("period", [scope.year_code, *scope.months, *scope.earlier_codes, *extra, *added])
+    dim = Dimension("period", [scope.year_code, *scope.months, *scope.earlier_codes, *extra])
     dim.add_family("year", dict.fromkeys(scope.months, scope.year_code))
-    for code in added:
-        previous = scope.earlier[-1]
-        dim.add_family("since_previous", dict.fromkeys(scope.months[previous:], code))
-        parts = [scope.earlier_codes[-1], code]
-        if revised and previous in scope.revisions:
-            parts.append(late_code(scope.year_code, previous))
-        dim.add_family("after_previous", dict.fromkeys(parts, scope.year_code))
     for k, code in zip(scope.earlier, scope.earlier_codes, strict=True):
         months = scope.months[:k]
         versions = [scope.version_as_of(m, k) for m in months] if revised else months
@@ -142,40 +118,24 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
     """
     dims = [region_dimension(regions),
             star_dimension("program", ALL_PROGRAMS, list(PROGRAMS)),
-            period_dimension(scope, revised=True, between=True),
+            period_dimension(scope, revised=True),
             star_dimension("channel", ALL_CHANNELS, channel_codes())]
     frame = cells.reset_index(drop=True)
     scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT)
     table = table_from_frame(scaled, dims, DISBURSEMENT_MEASURES, DISBURSEMENT_NONEMPTY)
-    table.unpublished = is_between(frame["period"])
-    table.relations = [_with_part(relation, table.unpublished) if relation.family == "after_previous" else relation
-                       for relation in table.relations]
     whole_year = is_whole_year(frame["period"])
     known = (knowledge.rules_from_json(program_rules) if program_rules is not None
              else knowledge.widened_to(knowledge.program_rules(scope.year), frame, whole_year))
     table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT)
     table.links += revisions.revision_links(table, scope)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
-    rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold, scope.year, known,
-                                                                scope.through_month)},
+    rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold, scope.year, known)},
                             {"amount": fixed})
     return ProtectedTableInput("disbursement_cells", table, rules, frame, knowledge.rules_to_json(known))
 
 
-def _with_part(relation: Relation, required: np.ndarray) -> Relation:
-    """The relations of `relation` (one family) that have a part among the `required` cells: the year is the
-    previous year-to-date, its late records and the months since only where the latter is a cell (desa and
-    kecamatan, BETWEEN_LEVELS); elsewhere the missing part would read as zero."""
-    of = relation.part_relation()
-    keep = np.bincount(of, weights=required[relation.parts], minlength=len(relation)) > 0
-    parts = keep[of]
-    sizes = np.diff(relation.ptr)[keep]
-    return Relation(relation.dimension, relation.family, relation.total[keep],
-                    np.r_[0, np.cumsum(sizes)].astype(np.int64), relation.parts[parts])
-
-
 def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
-                  known: dict[str, knowledge.ProgramRule] | None = None, through_month: int = 12) -> np.ndarray:
+                  known: dict[str, knowledge.ProgramRule] | None = None) -> np.ndarray:
     """Required width of a suppressed amount (Rp1,000).
 
     For a fixed-benefit program, amount / (most one household can get in the cell) bounds the household count,
@@ -200,10 +160,7 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
     # its Rupiah had to range wider than in its own release (Kulon Progo's July release was refused for BLT Dana
     # Desa desa Rupiah of 2025@06 asked Rp32.4M where June had asked, and protected, Rp27M).
     through = pd.to_numeric(frame["period"].astype(str).str.extract(r"^\d{4}@(\d{2})$")[0], errors="coerce")
-    # The months since the previous release (`2025>10`) span November up to this release's last month.
-    after = pd.to_numeric(frame["period"].astype(str).str.extract(r"^\d{4}>(\d{2})$")[0], errors="coerce")
-    through = np.where(after.notna(), through_month, through.fillna(12)).astype(int)
-    first = (after.fillna(0) + 1).to_numpy(dtype=int)
+    through = through.fillna(12).to_numpy(dtype=int)
     unit = np.zeros(len(frame))
     month_cells = _month_cells(frame)
     for program in FIXED_MONTHLY_BENEFIT:
@@ -217,10 +174,8 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
                                             for m in range(1, 13))])
         else:
             by_month = np.full(13, largest)
-        rates = np.cumsum([0.0, *knowledge.monthly_rates(program, year)])
-        # The year's rates summed (a year-to-date asks what its own release's year asked), or the months since's.
-        year_unit = np.minimum(rates[np.where(first > 1, through, 12)] - rates[first - 1],
-                               _paid_months_most(month_cells, mine, by_month * per_month, is_year, through, first))
+        year_unit = np.minimum(knowledge.year_total_per_household(program, year),
+                               _paid_months_most(month_cells, mine, by_month * per_month, is_year, through))
         per_household = np.where(is_year, year_unit, by_month[month] * per_month)
         unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
     smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
@@ -241,12 +196,10 @@ def _month_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndar
 
 
 def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], mine: np.ndarray,
-                      most_a_month: np.ndarray, is_year: np.ndarray, through: np.ndarray,
-                      first: np.ndarray | None = None) -> np.ndarray:
+                      most_a_month: np.ndarray, is_year: np.ndarray, through: np.ndarray) -> np.ndarray:
     """Per row (used where `is_year` and the row is the program's, `mine`): the most one household can get in
     the months that may hold payments, i.e. `most_a_month` (index 1-12, Rp) summed over the months up to the
-    row's `through` month (12 for a year, k for a year-to-date `2025@k`; from its `first` month, 1 unless the row
-    holds the months since the previous release) whose cell of the same region, program
+    row's `through` month (12 for a year, k for a year-to-date `2025@k`) whose cell of the same region, program
     and channel is not empty (`month_cells`, from _month_cells); inf where the region has no month cells (the
     caller keeps the year's total). A desa/kelurahan (no month cells) takes its kecamatan's months.
 
@@ -272,11 +225,7 @@ def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], 
     own = cumulative.reindex(pd.MultiIndex.from_frame(years)).to_numpy()
     parent = cumulative.reindex(pd.MultiIndex.from_arrays([years["region"].str.rsplit(".", n=1).str[0],
                                                             years["channel"]])).to_numpy()
-    chosen = np.where(np.isnan(own[:, 0:1]), parent, own)
-    found = chosen[np.arange(len(rows)), upto]
-    if first is not None:
-        start = first[rows] - 2      # the months before `first`, summed (none before January)
-        found = found - np.where(start >= 0, chosen[np.arange(len(rows)), np.maximum(start, 0)], 0.0)
+    found = np.where(np.isnan(own[:, 0:1]), parent, own)[np.arange(len(rows)), upto]
     out[rows] = np.where(np.isnan(found), np.inf, found)
     return out
 
@@ -295,14 +244,12 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
     rolled = rolled[keep]
     is_desa = regions["level"] == "desa"
     programs = [ALL_PROGRAMS, *PROGRAMS]
-    names = ["region", "program", "period", "channel"]
     grid = pd.concat([
         pd.MultiIndex.from_product([regions.loc[~is_desa, "code"], programs, [*scope.months, *scope.whole_year_codes],
-                                    [ALL_CHANNELS]], names=names).to_frame(index=False),
+                                    [ALL_CHANNELS]], names=["region", "program", "period", "channel"]
+                                   ).to_frame(index=False),
         pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, scope.whole_year_codes, [ALL_CHANNELS]],
-                                   names=names).to_frame(index=False),
-        pd.MultiIndex.from_product([regions["code"], programs, scope.between_codes, [ALL_CHANNELS]],
-                                   names=names).to_frame(index=False),
+                                   names=["region", "program", "period", "channel"]).to_frame(index=False),
     ], ignore_index=True)
     cells = grid.merge(rolled, how="outer", on=["region", "program", "period", "channel"])
     applies = disbursement_applicability(cells, regions, scope)
@@ -322,12 +269,10 @@ def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope
                                         np.isin(level, STATUS_MONTHLY_LEVELS))
     applies = {m.name: np.ones(len(cells), dtype=bool) for m in DISBURSEMENT_MEASURES}
     # Late records add payments, not registered households: a revision leaves the registry's counts as they were.
-    # The months since the previous release (never published) hold payments only: the registry is the year's.
-    registry = ~is_late(cells["period"]) & ~is_between(cells["period"])
+    registry = ~is_late(cells["period"])
     applies["eligible_households"] = one_program & is_year & plain & registry
-    applies["eligible_paid"] = one_program & is_year & plain & ~is_between(cells["period"])
+    applies["eligible_paid"] = one_program & is_year & plain
     applies["registered_households"] = ~one_program & is_year & plain & registry
-    applies["recipients"] = ~is_between(cells["period"]) | np.isin(level, BETWEEN_LEVELS)
     for measure in STATUS_COUNTS:
         applies[measure] = status_published
     return pd.DataFrame(applies, index=cells.index)

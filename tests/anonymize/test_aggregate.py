@@ -122,8 +122,6 @@ def _expected(raw, scope, regions):
              **dict(zip(scope.earlier_codes, scope.earlier, strict=True))}
     periods = [(code, rows["month"] <= last) for code, last in whole.items()]
     periods += [(f"{scope.year}-{m:02d}", rows["month"] == m) for m in range(1, scope.through_month + 1)]
-    # The months since the previous release (never published, protected: Scope.between_codes).
-    periods += [(code, rows["month"] > scope.earlier[-1]) for code in scope.between_codes]
     frames = []
     for level in ("desa_code", "kecamatan_code", "kabupaten_code", "province_code", "nation"):
         for code, inside in periods:
