@@ -61,8 +61,7 @@ class ProtectionRules:
                 width[mine], lenient[mine] = 1.0, True
                 liftable[mine] = True
             else:
-                widths = self.amount_width.get(spec.name, np.ones(table.n_cells))
-                width[mine] = _since_widths(table, system, m, widths)[cells]
+                width[mine] = self.amount_width.get(spec.name, np.ones(table.n_cells))[cells]
                 fixed = self.amount_fixed.get(spec.name, np.zeros(table.n_cells, bool))[cells]
                 lenient[mine] = ~fixed
                 # Payments and Rupiah of a cell shown not to be small: pinning them discloses no small count,
@@ -71,29 +70,6 @@ class ProtectionRules:
         known = None if zero_known is None else zero_known[system.var_cell, system.var_measure]
         held = None if known_value is None else known_value[system.var_cell, system.var_measure]
         return Requirement(width, integer, lenient, min_upper, known, large_floor, liftable, held)
-
-
-def _since_widths(table: CellTable, system: AttackSystem, m: int, widths: np.ndarray) -> np.ndarray:
-    """`widths` (per cell) with a hidden year whose previous year-to-date and late records are readers' (not
-    unknowns) asking its months-since cell's width instead: the year is those plus that cell, so what readers do
-    not know of the year is exactly what they do not know of it, and that cell asks its own width (a whole
-    year's, asked of the year, is more than one unknown month can span)."""
-    if table.unpublished is None or not table.unpublished.any():
-        return widths
-    is_var = np.zeros(table.n_cells, dtype=bool)
-    is_var[system.var_cell[system.var_measure == m]] = True
-    out = widths.copy()
-    for relation in table.relations:
-        if relation.family != "after_previous":
-            continue
-        of = relation.part_relation()
-        since = table.unpublished[relation.parts]
-        cell_of_since = np.full(len(relation), -1, dtype=np.int64)
-        cell_of_since[of[since]] = relation.parts[since]
-        others = np.bincount(of, weights=is_var[relation.parts] & ~since, minlength=len(relation))
-        take = (others == 0) & (cell_of_since >= 0) & is_var[relation.total]
-        out[relation.total[take]] = widths[cell_of_since[take]]
-    return out
 
 
 @dataclass
