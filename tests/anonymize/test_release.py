@@ -21,7 +21,8 @@ from anonymize.release import DB_NAME, MANIFEST_NAME, releases_dir
 from cli import UserError
 from locking import is_held
 from provenance import sha256_file
-from published_schema import table_range_columns
+from published_schema import ALL_PROGRAMS, table_range_columns
+from settings import STATUS_PAID
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"disbursement_cells": ["region_code", "program", "period", "channel"],
@@ -194,12 +195,13 @@ def months_since_households(raw: Path, after_month: int, through_month: int) -> 
     """True households paid in the months after `after_month` up to `through_month` of 2025, per desa and program
     (all programs as SEMUA): what a desa's year minus its earlier year-to-date counts."""
     with duckdb.connect(str(raw), read_only=True) as con:
+        # A household as the aggregation keys it: its KK number, or without one the recipient's NIK.
         rows = con.execute(
-            """SELECT desa_code, coalesce(program, 'SEMUA'),
-                      count(DISTINCT (coalesce(kk_number, nik)))
-               FROM disbursements WHERE status = 'disalurkan' AND period > ? AND period <= ?
+            """SELECT desa_code, coalesce(program, ?),
+                      count(DISTINCT coalesce('k' || kk_number, 'n' || nik))
+               FROM disbursements WHERE status = ? AND period > ? AND period <= ?
                GROUP BY GROUPING SETS ((desa_code, program), (desa_code))""",
-            [f"2025-{after_month:02d}", f"2025-{through_month:02d}"]).fetchall()
+            [ALL_PROGRAMS, STATUS_PAID, f"2025-{after_month:02d}", f"2025-{through_month:02d}"]).fetchall()
     return {(desa, program): int(n) for desa, program, n in rows}
 
 
