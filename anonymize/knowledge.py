@@ -289,8 +289,10 @@ def _grown_links(table: CellTable, later: str, code: str, lates: list[str], mont
 
     earlier = beside(code)
     has = earlier >= 0
-    cells, earlier = cells[has], earlier[has]
+    # A year without an earlier year-to-date (a desa, published for the complete year only) grows from nothing.
     late = [beside(c)[has] for c in lates]
+    between = [beside(month)[has] for month in months]
+    cells, earlier = cells[has], earlier[has]
     n = len(cells)
     if n == 0:
         return []
@@ -332,7 +334,6 @@ def _grown_links(table: CellTable, later: str, code: str, lates: list[str], mont
         return links
     # A household of the later one was paid in a month up to `code` (then it is in `code` or, paid late, in
     # the late records) or in a month between.
-    between = [beside(month)[has] for month in months]
     for m in bounded:
         link(f"{table.measures[m].name} of {_named(later)} at most those of {code} and the later months", m,
              [cells, earlier, *between, *late], [1.0, -1.0, *[-1.0] * (len(between) + len(late))], -INF, 0.0,

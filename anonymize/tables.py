@@ -233,13 +233,14 @@ def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], 
 def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """The published cells, with explicit zeros, and NaN where a measure is not published.
 
-    The table is ragged on purpose: desa/kelurahan get whole-year cells only (their monthly counts are mostly
+    The table is ragged on purpose: desa/kelurahan get the complete year only (their monthly counts are mostly
     below the threshold, and a published month bounds the year's distinct households from below, which
-    pins hidden neighbours); months are published from kecamatan up; channels from kabupaten/kota up;
+    pins hidden neighbours; a year-to-date would give the months between two releases: Scope.small_area_codes);
+    months are published from kecamatan up; channels from kabupaten/kota up;
     counts by payment status as STATUS_COUNTS says.
     """
     level = rolled["region"].map(regions.set_index("code")["level"])
-    keep = ((level != "desa") | is_whole_year(rolled["period"])) & (
+    keep = ((level != "desa") | rolled["period"].isin(scope.small_area_codes)) & (
         (rolled["channel"] == ALL_CHANNELS) | level.isin(CHANNEL_LEVELS))
     rolled = rolled[keep]
     is_desa = regions["level"] == "desa"
@@ -248,7 +249,7 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
         pd.MultiIndex.from_product([regions.loc[~is_desa, "code"], programs, [*scope.months, *scope.whole_year_codes],
                                     [ALL_CHANNELS]], names=["region", "program", "period", "channel"]
                                    ).to_frame(index=False),
-        pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, scope.whole_year_codes, [ALL_CHANNELS]],
+        pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, scope.small_area_codes, [ALL_CHANNELS]],
                                    names=["region", "program", "period", "channel"]).to_frame(index=False),
     ], ignore_index=True)
     cells = grid.merge(rolled, how="outer", on=["region", "program", "period", "channel"])
@@ -283,17 +284,20 @@ def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope
 def feedback_grid(regions: pd.DataFrame, category_dim: str, categories: list[str], scope: Scope) -> pd.DataFrame:
     """The cells a feedback table publishes; ragged because counts are small.
 
-    Kecamatan: all categories together, for the whole year. Kabupaten/kota: each category (and all) for the
-    year, plus the monthly series of all categories. Provinces and the nation: every category by month.
+    Kecamatan: all categories together, for the complete year. Kabupaten/kota: all categories by month and for
+    the year, each category for the complete year. Provinces and the nation: every category by month. A cell
+    without months beside it is published for the complete year only (Scope.small_area_codes): its year-to-date
+    and the year would give the months between two releases.
     """
     year, every = scope.whole_year_codes, [ALL_CATEGORIES, *categories]
+    once = scope.small_area_codes
     level = regions.set_index("code")["level"]
     blocks = []
     for codes, kinds, periods in (
         (level.index[level.isin(["nasional", "provinsi"])], every, [*scope.months, *year]),
-        (level.index[level == "kabupaten"], every, year),
-        (level.index[level == "kabupaten"], [ALL_CATEGORIES], scope.months),
-        (level.index[level == "kecamatan"], [ALL_CATEGORIES], year),
+        (level.index[level == "kabupaten"], [ALL_CATEGORIES], [*scope.months, *year]),
+        (level.index[level == "kabupaten"], categories, once),
+        (level.index[level == "kecamatan"], [ALL_CATEGORIES], once),
     ):
         blocks.append(pd.MultiIndex.from_product([codes, kinds, periods],
                                                  names=["region", category_dim, "period"]).to_frame(index=False))
