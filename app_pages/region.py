@@ -47,18 +47,14 @@ st.header(components.region_label(region, ctx.lang))
 st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
 
 st.subheader(t("profile_figures", ctx.lang, year=year))
-wait = components.small_area_wait(ctx, region["level"])
-if wait:
-    st.info(wait)
-else:
-    year_cells = db.get_region_cells(release_id, code, year)
-    programs = db.get_programs(release_id)
-    components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
-                            t("metric", ctx.lang), narrow)
-    st.caption(i18n.hidden_note(ctx.lang, threshold))
-    yearly.render_profile_changes(ctx, code, narrow)
+year_cells = db.get_region_cells(release_id, code, year)
+programs = db.get_programs(release_id)
+components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold), t("metric", ctx.lang),
+                        narrow)
+st.caption(i18n.hidden_note(ctx.lang, threshold))
+yearly.render_profile_changes(ctx, code, narrow)
 
-if region["level"] != "nasional" and not wait:
+if region["level"] != "nasional":
     parent = region["parent_code"]
     siblings = db.get_cells(release_id, parent, region["level"], ALL_PROGRAMS, year)
     values = metrics.build_values(siblings, "recipients", "registered",
@@ -83,8 +79,13 @@ export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release
 st.subheader(t("complaints_title", ctx.lang, year=year))
 if trend_code != code:  # complaints are published from kecamatan up
     st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
-complaints = views.build_complaint_table(db.get_complaints(release_id, trend_code, year), ctx.lang, threshold)
-components.render_table(complaints, t("col_status", ctx.lang), narrow)
+complaint_cells = db.get_complaints(release_id, trend_code, year)
+if complaint_cells.empty and db.level_of_code(trend_code) == "kecamatan":
+    # A kecamatan's complaints are published for the complete year only (anonymize.aggregate.Scope.small_area_codes).
+    st.info(t("complaints_complete_year", ctx.lang, year=year))
+else:
+    complaints = views.build_complaint_table(complaint_cells, ctx.lang, threshold)
+    components.render_table(complaints, t("col_status", ctx.lang), narrow)
 
 render_profile_outlook(release_id, code, region["level"], ctx.lang)
 

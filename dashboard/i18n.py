@@ -151,15 +151,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "drill_pick": ("Masuk ke wilayah", "Go into region"),
     "desa_year_only": ("Tingkat desa/kelurahan hanya diterbitkan untuk setahun penuh: peta memakai {year}.",
                        "Desa/kelurahan figures are published for the whole year only: the map shows {year}."),
-    "desa_complete_year_only": (
-        "Angka desa/kelurahan diterbitkan sekali setahun, setelah tahunnya lengkap: angka berjalan yang diperbarui "
-        "tiap bulan akan membuka jumlah keluarga bulan-bulan di antara dua rilis lewat selisihnya. Tahun {year} baru "
-        "diterbitkan sampai {through}.",
-        "Desa/kelurahan figures are published once a year, when the year is complete: a running total updated every "
-        "month would give away the households of the months between two releases by subtraction. {year} is "
-        "published through {through}."),
-    "desa_complete_year_pick": (" Pilih tahun {complete} untuk angka desa/kelurahan.",
-                                " Pick {complete} for desa/kelurahan figures."),
+    "complaints_complete_year": (
+        "Pengaduan per kecamatan diterbitkan sekali setahun, setelah tahunnya lengkap: angka berjalan yang diperbarui "
+        "tiap bulan akan membuka pengaduan bulan-bulan di antara dua rilis lewat selisihnya. Tahun {year} belum "
+        "lengkap; angka kabupaten/kota terbit tiap bulan.",
+        "Kecamatan complaints are published once a year, when the year is complete: a running total updated every "
+        "month would give away the complaints of the months between two releases by subtraction. {year} is not "
+        "complete yet; kabupaten/kota figures are published every month."),
     "legend": ("Legenda", "Legend"),
     "legend_na": ("tidak tersedia di tingkat ini: putih", "not published at this level: white"),
     "boundary_source": ("Sumber batas wilayah: {name}. Lisensi: {licence}.",
