@@ -527,3 +527,29 @@ def test_an_embedded_change_map_keeps_its_year_and_diverging_legend(two_years, m
     assert "rgb(179,88,6)" in text.replace(" ", "") or "rgb(84,39,136)" in text.replace(" ", "")
     link = next(m.value for m in at.markdown if "href=" in m.value)
     assert f"year={before}" in link and "change=pct" in link
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_kecamatan_before_its_year_is_complete_says_when_its_complaints_come(chain_db, monkeypatch, lang):
+    """A kecamatan's complaints are published for the complete year only (anonymize.aggregate.Scope.
+    small_area_codes): the chain's older release (2025 through October) has none, and the profile says why, where
+    the newer release (the whole year) shows the complaint table."""
+    from dashboard import releases
+
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(chain_db))
+    older, newer = sorted(p.name for p in (chain_db.parent / "releases").iterdir())
+    counts = {release: read(releases.release_file(release), "SELECT count(*) AS n FROM complaint_cells WHERE "
+                            "level = 'kecamatan' AND period = '2025'", [])["n"].iloc[0] for release in (older, newer)}
+    assert counts[older] == 0 and counts[newer] > 0
+    message = t("complaints_complete_year", lang, year="2025")
+    shown = {}
+    for release in (older, newer):
+        at = AppTest.from_file(str(APP), default_timeout=90)
+        for key, value in {"page": "wilayah", "region": "34.01.01", "release": release, "lang": lang}.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception
+        shown[release] = (" ".join(i.value for i in at.info),
+                          [tbl.value for tbl in at.table if t("c_selesai", lang) in tbl.value.columns])
+    assert message in shown[older][0] and not shown[older][1]
+    assert message not in shown[newer][0] and shown[newer][1]
