@@ -81,7 +81,7 @@ class Scope:
         attacker read a kecamatan's November-December complaints (1-9 in 20 kecamatan of the test set) and
         proposals (16) off the October and December releases. Published once a year, there is no second value to
         subtract. A desa's disbursements are such cells too and are not covered yet (README, known leaks: the
-        same rule for them holds back a December release's late records in the held-back test chain)."""
+        same rule for them is on branch small-areas-yearly)."""
         return [self.year_code] if self.through_month == 12 else []
 
     @property
