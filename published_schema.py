@@ -121,7 +121,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 
 # --- At which levels each breakdown is published ------------------------------------------------------------
 
-#: Disbursements are published at every level; a desa for the whole year only (months from kecamatan up).
+#: Disbursements are published at every level; a desa for the complete year only (months from kecamatan up; see
+#: anonymize.aggregate.Scope.small_area_codes).
 MONTHLY_LEVELS = LEVELS[:4]
 #: Channels, and payment statuses by month, are broken down from kabupaten/kota up.
 CHANNEL_LEVELS = LEVELS[:3]

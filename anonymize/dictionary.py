@@ -62,14 +62,18 @@ TABLES = (
     Table("disbursement_cells",
           "Penyaluran bansos per wilayah, program, periode dan kanal. Sel dengan kurang dari ambang keluarga "
           "disembunyikan, beserta sel lain yang diperlukan agar nilainya tidak bisa dihitung balik. Rincian "
-          "diterbitkan hanya di tingkat yang masih berguna setelah penyembunyian: desa hanya setahun; bulanan "
+          "diterbitkan hanya di tingkat yang masih berguna setelah penyembunyian: desa hanya setahun, dan baru "
+          "setelah tahunnya lengkap (rilis sampai Desember; angka berjalan dua rilis akan membuka bulan-bulan di "
+          "antaranya lewat selisih); bulanan "
           "dari kecamatan ke atas; kanal dan status pembayaran (gagal, retur, tertunda, terlambat) dari "
           "kabupaten/kota ke atas. Di tingkat yang lebih rendah, hampir setiap rincian akan disembunyikan dan "
           "setiap sel yang diterbitkan menambah cara menghitung balik sel lain.",
           "Social-assistance payments by region, program, period and channel. Cells with fewer households than "
           "the threshold are hidden, together with other cells needed so that they cannot be worked out. "
           "Breakdowns are published only at the levels where they stay useful after suppression: desa for the "
-          "whole year only; months from kecamatan up; channels and payment statuses (failed, returned, pending, "
+          "whole year only, and only once the year is complete (the release through December: two releases' "
+          "running totals would give the months between by subtraction); months from kecamatan up; channels "
+          "and payment statuses (failed, returned, pending, "
           "late) from kabupaten/kota up. Below that nearly every breakdown would be hidden, and each published "
           "cell adds a way to work out others.",
           (*_REGION,

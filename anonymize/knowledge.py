@@ -289,7 +289,7 @@ def _grown_links(table: CellTable, later: str, code: str, lates: list[str], mont
 
     earlier = beside(code)
     has = earlier >= 0
-    # A year without an earlier year-to-date (a cell published for the complete year only) grows from nothing.
+    # A year without an earlier year-to-date (a desa, published for the complete year only) grows from nothing.
     late = [beside(c)[has] for c in lates]
     between = [beside(month)[has] for month in months]
     cells, earlier = cells[has], earlier[has]

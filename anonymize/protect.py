@@ -466,7 +466,9 @@ def _partners(table: CellTable, suppressed: np.ndarray, threshold: int, allowed:
     for _ in range(20):
         either = suppressed[together].any(axis=1)
         add = together[either].ravel()
-        add = add[~suppressed[add] & ~must_publish[add]]
+        # A cell published figures determine is never hidden for its pair: hiding it protects nothing, and its
+        # pinned values would fail the attack (the national late-records year of a December revision).
+        add = add[~suppressed[add] & ~must_publish[add] & allowed[add]]
         if len(add) == 0:
             break
         suppressed[add] = True

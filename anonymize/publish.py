@@ -118,10 +118,18 @@ def run(args: argparse.Namespace) -> int:
     summary(f"published release {outcome.release_id} (years {years}, {protected} protected in this run, "
             f"data through {outcome.data_through}), latest year: "
             f"{figures['cells']:,} cells, {figures['suppressed']:,} hidden, "
-            f"{figures['share_amount_hidden_desa']:.1%} of desa Rupiah hidden, {revised_line(outcome.revised)}"
+            f"{desa_line(figures['share_amount_hidden_desa'], outcome.data_through)}, {revised_line(outcome.revised)}"
             f"audit passed "
             f"in {time.perf_counter() - start:.1f} s, {outcome.signed} -> {args.out}")
     return 0
+
+
+def desa_line(share_hidden: float, data_through: str) -> str:
+    """`6.6% of desa Rupiah hidden`, or, before the year is complete, that desa figures wait for it (a desa is
+    published for the complete year only: anonymize.aggregate.Scope.small_area_codes)."""
+    if not data_through.endswith("-12"):
+        return "desa figures wait for the complete year"
+    return f"{share_hidden:.1%} of desa Rupiah hidden"
 
 
 def revised_line(revised: dict[str, int]) -> str:

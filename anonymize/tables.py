@@ -233,13 +233,14 @@ def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], 
 def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """The published cells, with explicit zeros, and NaN where a measure is not published.
 
-    The table is ragged on purpose: desa/kelurahan get whole-year cells only (their monthly counts are mostly
+    The table is ragged on purpose: desa/kelurahan get the complete year only (their monthly counts are mostly
     below the threshold, and a published month bounds the year's distinct households from below, which
-    pins hidden neighbours); months are published from kecamatan up; channels from kabupaten/kota up;
+    pins hidden neighbours; a year-to-date would give the months between two releases: Scope.small_area_codes);
+    months are published from kecamatan up; channels from kabupaten/kota up;
     counts by payment status as STATUS_COUNTS says.
     """
     level = rolled["region"].map(regions.set_index("code")["level"])
-    keep = ((level != "desa") | is_whole_year(rolled["period"])) & (
+    keep = ((level != "desa") | rolled["period"].isin(scope.small_area_codes)) & (
         (rolled["channel"] == ALL_CHANNELS) | level.isin(CHANNEL_LEVELS))
     rolled = rolled[keep]
     is_desa = regions["level"] == "desa"
@@ -248,7 +249,7 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
         pd.MultiIndex.from_product([regions.loc[~is_desa, "code"], programs, [*scope.months, *scope.whole_year_codes],
                                     [ALL_CHANNELS]], names=["region", "program", "period", "channel"]
                                    ).to_frame(index=False),
-        pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, scope.whole_year_codes, [ALL_CHANNELS]],
+        pd.MultiIndex.from_product([regions.loc[is_desa, "code"], programs, scope.small_area_codes, [ALL_CHANNELS]],
                                    names=["region", "program", "period", "channel"]).to_frame(index=False),
     ], ignore_index=True)
     cells = grid.merge(rolled, how="outer", on=["region", "program", "period", "channel"])

@@ -47,14 +47,18 @@ st.header(components.region_label(region, ctx.lang))
 st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
 
 st.subheader(t("profile_figures", ctx.lang, year=year))
-year_cells = db.get_region_cells(release_id, code, year)
-programs = db.get_programs(release_id)
-components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold), t("metric", ctx.lang),
-                        narrow)
-st.caption(i18n.hidden_note(ctx.lang, threshold))
-yearly.render_profile_changes(ctx, code, narrow)
+wait = components.small_area_wait(ctx, region["level"])
+if wait:
+    st.info(wait)
+else:
+    year_cells = db.get_region_cells(release_id, code, year)
+    programs = db.get_programs(release_id)
+    components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
+                            t("metric", ctx.lang), narrow)
+    st.caption(i18n.hidden_note(ctx.lang, threshold))
+    yearly.render_profile_changes(ctx, code, narrow)
 
-if region["level"] != "nasional":
+if region["level"] != "nasional" and not wait:
     parent = region["parent_code"]
     siblings = db.get_cells(release_id, parent, region["level"], ALL_PROGRAMS, year)
     values = metrics.build_values(siblings, "recipients", "registered",

@@ -60,6 +60,25 @@ def select_year(ctx: PageContext) -> str:
                         absent="year_not_in_release", label=i18n.t("year", ctx.lang))
 
 
+def small_area_wait(ctx: PageContext, level: str) -> str | None:
+    """Why a desa/kelurahan has no figures in the picked year, when it is not complete yet (desa are published for
+    the complete year only: anonymize.aggregate.Scope.small_area_codes), naming the latest complete year if the
+    release has one; None at other levels or in a complete year."""
+    if level != "desa":
+        return None
+    release_id = ctx.release.release_id
+    months = [p for p in db.get_periods(release_id, ctx.year) if len(p) == 7]
+    if not months or months[-1].endswith("-12"):
+        return None
+    note = i18n.t("desa_complete_year_only", ctx.lang, year=ctx.year, through=i18n.format_period(max(months),
+                                                                                               ctx.lang))
+    complete = [y for y in db.get_years(release_id) or [] if y != ctx.year
+                and any(p.endswith("-12") for p in db.get_periods(release_id, y))]
+    if complete:
+        note += i18n.t("desa_complete_year_pick", ctx.lang, complete=max(complete))
+    return note
+
+
 def current_release() -> Release:
     """The release a link pins (`release=<id>`, one of the kept releases), else the current one. A release that is
     no longer kept falls back to the current one with a notice."""

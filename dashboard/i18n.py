@@ -158,6 +158,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Kecamatan complaints are published once a year, when the year is complete: a running total updated every "
         "month would give away the complaints of the months between two releases by subtraction. {year} is not "
         "complete yet; kabupaten/kota figures are published every month."),
+    "desa_complete_year_only": (
+        "Angka desa/kelurahan diterbitkan sekali setahun, setelah tahunnya lengkap: angka berjalan yang diperbarui "
+        "tiap bulan akan membuka jumlah keluarga bulan-bulan di antara dua rilis lewat selisihnya. Tahun {year} baru "
+        "diterbitkan sampai {through}.",
+        "Desa/kelurahan figures are published once a year, when the year is complete: a running total updated every "
+        "month would give away the households of the months between two releases by subtraction. {year} is "
+        "published through {through}."),
+    "desa_complete_year_pick": (" Pilih tahun {complete} untuk angka desa/kelurahan.",
+                                " Pick {complete} for desa/kelurahan figures."),
     "legend": ("Legenda", "Legend"),
     "legend_na": ("tidak tersedia di tingkat ini: putih", "not published at this level: white"),
     "boundary_source": ("Sumber batas wilayah: {name}. Lisensi: {licence}.",

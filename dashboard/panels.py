@@ -66,6 +66,9 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     if not has_months(level) and period != year:
         notes.append(t("desa_year_only", ctx.lang, year=year))
         period = year
+    wait = components.small_area_wait(ctx, level)
+    if wait:
+        notes.append(wait)
     if change_kind != "none" and norm != "none":
         notes.append(t("change_absolute_only", ctx.lang))
         norm = "none"

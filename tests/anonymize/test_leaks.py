@@ -140,7 +140,9 @@ def _sparse_table(workspace: Path, run_module: Command):
                    "34.71,53.01", "--scale", "0.3", "--through", "2025-10", "--out", raw)
     con = duckdb.connect(str(raw), read_only=True)
     try:
-        scope = aggregate.detect_scope(con)
+        # Through December (November and December empty): a desa publishes the complete year only, and the case
+        # is a desa's year.
+        scope = aggregate.detect_scope(con, "2025-12")
         regions = scope_regions(con, scope)
         return table_inputs(aggregate_frames(con, scope, regions, 14), regions, scope, THRESHOLD)[0]
     finally:

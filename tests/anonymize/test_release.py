@@ -219,19 +219,23 @@ def subtracted_desa(release: Path, after_month: int) -> dict[tuple[str, str], in
     return {(desa, program): int(paid) for desa, program, paid in rows}
 
 
-@pytest.mark.xfail(strict=True, reason="known leak (issue 11, F1): the months between two releases are not a protected "
-                   "cell yet; the fix on branch months-between fails the held-back chain (closing note of the stop)")
 def test_no_desa_months_between_two_releases_are_a_small_count_a_reader_subtracts(continued, raw_db):
-    """A desa has no month cells, but its year (through December) minus October's year-to-date is its November
+    """A desa has no month cells, so its year (through December) minus October's year-to-date would be its November
     and December: an independent attacker read 1-9 BLT Dana Desa households of a month that way in 17 desa of a
-    November release (one payment a household a month: payments are households). Where both are published, the
-    months between must hold no households or at least the threshold."""
-    _, second = continued
-    subtracted = subtracted_desa(second, 10)
-    assert len(subtracted) > 100, "most desa publish both"
+    November release (one payment a household a month: payments are households), and 19 desa x program on this
+    set. A desa publishes the complete year only (Scope.small_area_codes): nothing is left to subtract, while
+    the raw data does hold such small months-between counts and the December release does publish desa years."""
+    first, second = continued
     true = months_since_households(raw_db, 10, 12)
+    assert sum(0 < n < 10 for n in true.values()) > 10, "the set has small desa months-between counts to protect"
+    for release, earlier in ((first, False), (first, True), (second, True)):
+        desa = [c for c in cells(release, "disbursement_cells", earlier=earlier) if c["level"] == "desa"]
+        assert not desa, f"{len(desa)} desa cells of a year-to-date: {desa[:1]}"
+    years = [c for c in cells(second, "disbursement_cells") if c["level"] == "desa"]
+    assert len(years) > 100 and {c["period"] for c in years} == {"2025"}
+    subtracted = subtracted_desa(second, 10)
     small = {key: true.get(key, 0) for key in subtracted if 0 < true.get(key, 0) < 10}
-    assert not small, f"{len(small)} desa x program months-between counts of 1-9 readable: {list(small.items())[:5]}"
+    assert not subtracted and not small, f"{len(small)} desa x program months-between counts of 1-9 readable"
 
 
 def _periods_by_cell(release: Path, table: str) -> dict[tuple, set[str]]:
@@ -246,18 +250,17 @@ def _periods_by_cell(release: Path, table: str) -> dict[tuple, set[str]]:
 
 
 @pytest.mark.parametrize("table", [
-    pytest.param("disbursement_cells", marks=pytest.mark.xfail(
-        strict=True, reason="known leak (issue 11, F1): a desa's year and year-to-date, no months beside them")),
-    "complaint_cells", "proposal_cells",
+    "disbursement_cells", "complaint_cells", "proposal_cells",
     pytest.param("quality_cells", marks=pytest.mark.xfail(
         strict=True, reason="known open (issue 11): quality indicators have no months at any level; the year minus "
         "a year-to-date counts households first flagged since (none of 1-9 found by the independent attack)"))])
 def test_every_cell_with_a_year_to_date_and_its_year_has_months_beside_it(continued, table):
     """The months between two releases of a cell published for the year and an earlier year-to-date are what a
     reader subtracts: only where the cell's months are published too (and protected as cells) is that difference a
-    sum of protected cells. Kecamatan complaints and proposals had none (the independent attacker's F6: 1-9
-    November-December complaints in 20 kecamatan, proposals in 16); they, and a kabupaten's by category, publish
-    the complete year only (Scope.small_area_codes)."""
+    sum of protected cells. A desa's disbursements (the attacker's F1: 1-9 BLT Dana Desa households in 19 desa x
+    program), kecamatan complaints and proposals (F6: 1-9 November-December complaints in 20 kecamatan, proposals
+    in 16) had none; they, and a kabupaten's complaints by category, publish the complete year only
+    (Scope.small_area_codes)."""
     _, second = continued
     periods = _periods_by_cell(second, table)
     both = {key: p for key, p in periods.items() if "2025" in p and "2025@10" in p}

@@ -553,3 +553,36 @@ def test_a_kecamatan_before_its_year_is_complete_says_when_its_complaints_come(c
                           [tbl.value for tbl in at.table if t("c_selesai", lang) in tbl.value.columns])
     assert message in shown[older][0] and not shown[older][1]
     assert message not in shown[newer][0] and shown[newer][1]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_desa_before_its_year_is_complete_says_when_its_figures_come(chain_db, monkeypatch, lang):
+    """A desa is published for the complete year only (anonymize.aggregate.Scope.small_area_codes): the chain's
+    older release (2025 through October) has no desa cell of 2025, and its profile says why and which year has
+    them, where the newer release (the whole year) shows the desa's figures."""
+    from dashboard import releases
+
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(chain_db))
+    older, newer = sorted(p.name for p in (chain_db.parent / "releases").iterdir())
+    assert read(releases.release_file(older), "SELECT count(*) AS n FROM disbursement_cells WHERE level = 'desa' "
+                "AND period LIKE '2025%'", [])["n"].iloc[0] == 0
+    desa = read(releases.release_file(newer), "SELECT region_code FROM disbursement_cells WHERE level = 'desa' "
+                "AND period = '2025' AND NOT suppressed ORDER BY region_code LIMIT 1", [])["region_code"].iloc[0]
+    profiles = {}
+    for release in (older, newer):
+        at = AppTest.from_file(str(APP), default_timeout=90)
+        for key, value in {"page": "wilayah", "region": desa, "release": release, "lang": lang}.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception
+        notes = " ".join(i.value for i in at.info)
+        profile = [tbl.value for tbl in at.table if t("program", lang) in tbl.value.columns]
+        profiles[release] = (notes, profile)
+    notes, profile = profiles[older]
+    month = "Oktober 2025" if lang == "id" else "October 2025"
+    assert t("desa_complete_year_only", lang, year="2025", through=month) in notes
+    assert t("desa_complete_year_pick", lang, complete="2024").strip() in notes
+    assert not profile, "no desa figures of an incomplete year"
+    notes, profile = profiles[newer]
+    assert t("desa_complete_year_only", lang, year="2025", through=month).split(":")[0] not in notes
+    assert len(profile) == 1 and len(profile[0]) >= 2
