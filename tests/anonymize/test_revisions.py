@@ -18,7 +18,7 @@ from builds import built_once
 
 from anonymize import aggregate, build, revisions
 from anonymize.published import load_history
-from settings import get_settings
+from settings import STATUS_PAID, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 THROUGH = 10
@@ -288,22 +288,37 @@ def _parent(code: str) -> str | None:
 
 
 def _late_intervals(year: dict[str, float | None], before: dict[str, float | None], late: dict[str, float | None],
-                    late_floor: float = 1) -> dict[str, tuple[float, float]]:
+                    late_floor: float = 1, wanted: set[str] | None = None) -> dict[str, tuple[float, float]]:
     """Paid payments of one program for the year, in every region of a subtree (region code -> value, None
     where hidden: a variable; hidden late cells have a payment): in each region, now = then + late + later months
     (at least zero), and each adds up over the regions below. Per hidden late value, its interval (a chain of
     two releases: _chain_intervals)."""
-    return _chain_intervals([before, year], [late], late_floor)[0]
+    return _chain_intervals([before, year], [late], late_floor, None if wanted is None else [wanted])[0]
+
+
+def _true_late(csv: Path, program: str) -> dict[str, int]:
+    """Paid payments of `program` (SEMUA: every program) in a late records' file, per desa and every region above
+    it (the truth a reader attacks)."""
+    rows = pd.read_csv(csv, dtype=str)
+    paid = rows[((rows["program"] == program) | (program == "SEMUA")) & (rows["status"] == STATUS_PAID)]["desa_code"]
+    out: dict[str, int] = {}
+    for desa in paid:
+        region: str | None = desa
+        while region is not None:
+            out[region] = out.get(region, 0) + 1
+            region = _parent(region)
+    return out
 
 
 def test_an_independent_attack_on_both_releases_leaves_hidden_late_values_wide_and_would_not_have(late_set: Path):
-    """An LP written here from the two published databases alone (October's year, December's year and late
-    cells) for the desa of the late kecamatan: every hidden late value keeps an interval at least threshold - 1
-    wide. Publishing the new years as releases did before revisions (where October published the year), with
-    no late cells, shows the small late count of a desa to be below the threshold. (The project's joint attack,
-    which passed above, knows more relations, months included; this one is written without its code.)"""
+    """An LP written here from the two published databases alone (October's year-to-date, December's year and
+    late cells) for Kulon Progo, its kecamatan and desa: every late value a reader can only bound (hidden at
+    kecamatan and up, never published for a desa, which publishes the complete year only) that is truly 1-9
+    keeps an interval at least threshold - 1 wide, as does every hidden one. Publishing the new years as releases
+    did before revisions (where October published the year), with no late cells, shows the small late count of a
+    kecamatan (3 households of one desa) to be below the threshold. (The project's joint attack, which passed
+    above, knows more relations, months included; this one is written without its code.)"""
     threshold = get_settings().threshold
-    # Kulon Progo (34.01): the kabupaten, its kecamatan and desa.
     condition = "program = 'PKH' AND channel = 'SEMUA' AND region_code LIKE '34.01%'"
     october = _cells(late_set / "october.duckdb", "disbursement_cells", condition + " AND period = '2025'")
     december = _cells(late_set / "december.duckdb", "disbursement_cells", condition + " AND period = '2025'")
@@ -314,26 +329,33 @@ def test_an_independent_attack_on_both_releases_leaves_hidden_late_values_wide_a
                 zip(frame["region_code"], frame["suppressed"], frame["paid_payments"], strict=True)}
 
     year, before, added = values(december), values(october), values(late)
+    desa = {r for r in year if r.count(".") == 3}
+    assert desa and not desa & (set(before) | set(added)), "a desa publishes the complete year only"
+    assert set(before) == set(added) == set(year) - desa
     assert year["34.01"] is not None and before["34.01"] is not None and added["34.01"] is not None
+    truth = _true_late(late_set / "late_april.csv", "PKH")
     hidden = [r for r, v in added.items() if v is None]
-    assert len(hidden) >= 2, "the late kecamatan has no hidden late values to attack"
-    intervals = _late_intervals(year, before, added)
-    for region, (low, high) in intervals.items():
+    assert "34.01.02" in hidden and 1 <= truth["34.01.02"] < threshold, "the few households' kecamatan is hidden"
+    small = [r for r in year if added.get(r) is None and 1 <= truth.get(r, 0) < threshold]
+    assert any(r in desa for r in small), "the attack reaches the few households' desa"
+    intervals = _late_intervals(year, before, added, wanted={*hidden, *small})
+    for region in [*hidden, *small]:
+        low, high = intervals[region]
         assert high - low >= threshold - 1, (region, low, high)
-    # The revision unprotected, as publishing went before it: each year published where October published it
-    # (its true value now, from the raw data), the late records' cells not published at all.
+    # The revision unprotected, as publishing went before it: each year-to-date published where October
+    # published it (its true value now, from the raw data), the late records' cells not published at all.
     _, _, frames, _ = _revision(late_set)
     cells = frames["disbursement_cells"]
-    truth = cells[(cells["program"] == "PKH") & (cells["channel"] == "SEMUA")].set_index(["period", "region"])
-    naive_year = {r: (None if before[r] is None else float(truth.loc[("2025", r), "paid_payments"])) for r in year}
-    naive = _late_intervals(naive_year, before, dict.fromkeys(year), late_floor=0)
-    small = [r for r in year if 1 <= truth.loc[(f"2025+{THROUGH}", r), "paid_payments"] < threshold]
-    assert small
+    now = cells[(cells["program"] == "PKH") & (cells["channel"] == "SEMUA")].set_index(["period", "region"])
+    naive_year = {r: (year[r] if r in desa else None if before[r] is None else float(now.loc[("2025", r),
+                                                                                              "paid_payments"]))
+                  for r in year}
+    naive = _late_intervals(naive_year, before, {}, late_floor=0, wanted=set(small))
     narrow = [r for r in small if naive[r][1] - naive[r][0] < threshold - 1]
     assert narrow, "publishing the revised years unprotected should pin a small late value"
     for r in narrow:        # shown to be small: at most the true count (3), where the protected release says 1-10+
         low, high = naive[r]
-        assert low - 1e-6 <= truth.loc[(f"2025+{THROUGH}", r), "paid_payments"] <= high + 1e-6 < threshold
+        assert low - 1e-6 <= truth[r] <= high + 1e-6 < threshold
 
 
 # --- Later revisions of the same year: releases through September, October, November and December, each with
@@ -525,23 +547,27 @@ def test_every_value_any_earlier_release_published_is_kept_or_marked_revised(cha
 
 
 def _chain_intervals(years: list[dict[str, float | None]], lates: list[dict[str, float | None]],
-                     late_floor: float = 1) -> list[dict[str, tuple[float, float]]]:
+                     late_floor: float = 1, wanted: list[set[str]] | None = None
+                     ) -> list[dict[str, tuple[float, float]]]:
     """One summed measure of one program for the year-to-dates of a chain of releases (`years[i]`, region code
-    -> value, None where hidden: a variable) and the late records after each but the last (`lates[i]`), in every
-    region of a subtree: years[i + 1] = years[i] + lates[i] + its new months (at least zero), and each adds up
-    over the regions below. Per late set, per hidden late value, its interval. `late_floor`: the least a hidden
-    late value can be (1: a hidden cell is not empty; 0: late values not published at all)."""
-    regions = sorted(years[0])
+    -> value, None where hidden) and the late records after each but the last (`lates[i]`), in every region of a
+    subtree: years[i + 1] = years[i] + lates[i] + its new months (at least zero), and each adds up over the regions
+    below. A hidden value, and the value of a region a release does not publish at all (a desa before the year
+    is complete), is a variable: the relations hold for it all the same. Per late set, per late value that is a
+    variable (of the regions in `wanted[i]`, if given: two LPs each), its interval. `late_floor`: the least a
+    hidden late value can be (1: a hidden cell is not empty; 0: late values not published at all); one not
+    published is at least 0."""
+    regions = sorted(set().union(*years, *lates))
     series: list[tuple[str, dict[str, float | None] | None]] = [(f"year{i}", y) for i, y in enumerate(years)]
     series += [(f"late{i}", late) for i, late in enumerate(lates)]
     series += [(f"new{i}", None) for i in range(len(lates))]
-    names = [(kind, r) for r in regions for kind, source in series if source is None or source[r] is None]
+    names = [(kind, r) for r in regions for kind, source in series if source is None or source.get(r) is None]
     index = {name: i for i, name in enumerate(names)}
     rows, rhs = [], []
 
     def term(row: np.ndarray, kind: str, source: dict[str, float | None] | None, region: str, sign: float) -> float:
         """Adds a value to the row (a variable) or returns what moves to the right-hand side."""
-        if source is None or source[region] is None:
+        if source is None or source.get(region) is None:
             row[index[(kind, region)]] += sign
             return 0.0
         return -sign * float(source[region])
@@ -563,13 +589,14 @@ def _chain_intervals(years: list[dict[str, float | None]], lates: list[dict[str,
             value = term(row, kind, source, total, -1.0) + sum(term(row, kind, source, r, 1.0) for r in parts)
             rows.append(row)
             rhs.append(value)
-    bounds: list[tuple[float, float | None]] = [(late_floor if kind.startswith("late") else 0, None)
-                                                for kind, _ in names]
+    bounds: list[tuple[float, float | None]] = [
+        (late_floor if kind.startswith("late") and r in sources[kind] else 0, None)  # type: ignore[operator]
+        for kind, r in names]
     out: list[dict[str, tuple[float, float]]] = []
     for i, late in enumerate(lates):
         out.append({})
         for r in regions:
-            if late[r] is None:
+            if late.get(r) is None and (wanted is None or r in wanted[i]):
                 c = np.zeros(len(names))
                 c[index[(f"late{i}", r)]] = 1
                 out[i][r] = _interval(c, np.array(rows), np.array(rhs), bounds)
@@ -579,9 +606,10 @@ def _chain_intervals(years: list[dict[str, float | None]], lates: list[dict[str,
 @pytest.mark.parametrize("program", ["PKH", "SEMBAKO", "SEMUA"])
 def test_an_independent_attack_on_all_four_releases_leaves_every_hidden_late_value_wide(chain_set: Path,
                                                                                         program: str):
-    """An LP written here from the four published databases alone: each release's year (paid payments of a
-    program, every region of the province), and each late records' year-to-date as the release after it
-    published it; every hidden late value keeps an interval at least threshold - 1 wide."""
+    """An LP written here from the four published databases alone: each release's year-to-date (paid payments of
+    a program, every region of the province; a desa only in the complete year of December), and each late
+    records' year-to-date as the release after it published it; every hidden late value, and every late value of
+    1-9 that no release publishes (a desa's), keeps an interval at least threshold - 1 wide."""
     threshold = get_settings().threshold
     condition = f"program = '{program}' AND channel = 'SEMUA' AND region_code LIKE '34%'"
 
@@ -594,14 +622,23 @@ def test_an_independent_attack_on_all_four_releases_leaves_every_hidden_late_val
     lates = [values(_cells(path, "disbursement_cells_earlier",
                            condition + f" AND period = '2025+{through[5:]}'"))
              for path, (through, _) in zip(releases[1:], CHAIN[:-1], strict=True)]
-    assert all(set(late) == set(years[0]) for late in [*lates, *years])
-    intervals = _chain_intervals(years, lates)
+    desa = {r for r in years[-1] if r.count(".") == 3}
+    assert desa and all(set(series) == set(years[0]) for series in [*lates, *years[:-1]])
+    assert set(years[-1]) == set(years[0]) | desa, "a desa publishes the complete year only"
+    truths = [_true_late(chain_set / str(late), program) for _, late in CHAIN[1:]]
+    wanted = [{r for r in years[-1] if late.get(r, 0) is None or (r in desa and 1 <= truth.get(r, 0) < threshold)}
+              for late, truth in zip(lates, truths, strict=True)]
+    intervals = _chain_intervals(years, lates, wanted=wanted)
     for i, by_region in enumerate(intervals):
+        assert set(by_region) == wanted[i]
         for region, (low, high) in by_region.items():
             assert high - low >= threshold - 1, (CHAIN[i][0], region, low, high)
     if program == "PKH":
-        # Every revision hides late values here (the few households of a desa): the attack is not vacuous.
-        assert all(len(by_region) >= 1 for by_region in intervals), [len(b) for b in intervals]
+        # Every revision hides late values here (the few households of a kecamatan) and holds a desa's few
+        # households: the attack is not vacuous.
+        assert all(any(r not in desa for r in by_region) for by_region in intervals), [len(b) for b in intervals]
+        assert all(any(r in desa and 1 <= truth.get(r, 0) < threshold for r in by_region)
+                   for truth, by_region in zip(truths, intervals, strict=True))
 
 
 def test_the_revised_release_files_validate_and_read_back(late_set: Path):
