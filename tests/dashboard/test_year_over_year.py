@@ -469,7 +469,8 @@ def test_the_change_map_and_its_csv_in_a_real_browser(two_years, tmp_path):
         page.goto(f"{url}/peta?region=34.01&level=kecamatan&change=abs&lang=en", wait_until="domcontentloaded")
         helpers._wait_rendered(page, 2.0)
         assert page.locator("[data-testid='stException']").count() == 0
-        assert page.locator("canvas").count() >= 1
+        # deck.gl draws once its script has loaded, which under load comes after the page's last rerun.
+        page.locator("canvas").first.wait_for(timeout=30_000)
         assert f"Recipient households: change since {before}" in page.locator("[role='list']").first.inner_text()
         shown = pd.read_csv(io.BytesIO(helpers._download(page, ".st-key-map_csv button")))
         assert set(shown["measure"]) == {"recipients_change"} and set(shown["period"]) == {f"{latest} vs {before}"}
