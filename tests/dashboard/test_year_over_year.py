@@ -586,4 +586,13 @@ def test_a_desa_before_its_year_is_complete_says_when_its_figures_come(chain_db,
     assert not profile, "no desa figures of an incomplete year"
     notes, profile = profiles[newer]
     assert t("desa_complete_year_only", lang, year="2025", through=month).split(":")[0] not in notes
-    assert len(profile) == 1 and len(profile[0]) >= 2
+    assert profile and len(profile[0]) >= 2, "the complete year's profile shows the desa's programs"
+    # The desa map of the incomplete year says the same, and offers no empty map, ranking or download.
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    for key, value in {"page": "peta", "region": desa[:8], "level": "desa", "release": older, "lang": lang}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info]
+    assert any(t("desa_complete_year_only", lang, year="2025", through=month) in n for n in notes), notes
+    assert t("no_shapes", lang) not in notes and not at.get("download_button") and not at.dataframe
