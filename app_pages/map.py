@@ -34,8 +34,7 @@ width = browser.content_width()
 panel = panels.map_panel(ctx, code, level, program, period, metric, norm, width, change_kind)
 for note in panel.notes:
     st.info(note)
-if panel.cells.empty and components.small_area_wait(ctx, level):
-    # Desa of a year not complete yet: nothing is published to map, rank or download; the note says which year is.
+if panel.waiting:  # desa of a year not complete yet: the note above says which year has their figures
     st.stop()
 label = panel.legend_title or metrics.metric_label(metric, norm, ctx.lang)
 st.caption(t("map_hint", ctx.lang))

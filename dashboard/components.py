@@ -67,10 +67,10 @@ def small_area_wait(ctx: PageContext, level: str) -> str | None:
     if level != "desa":
         return None
     release_id = ctx.release.release_id
-    months = [p for p in db.get_periods(release_id, ctx.year) if len(p) == 7]
+    months = [p for p in db.get_periods(release_id, ctx.year) if len(p) == 7]   # in order
     if not months or months[-1].endswith("-12"):
         return None
-    note = i18n.t("desa_complete_year_only", ctx.lang, year=ctx.year, through=i18n.format_period(max(months),
+    note = i18n.t("desa_complete_year_only", ctx.lang, year=ctx.year, through=i18n.format_period(months[-1],
                                                                                                ctx.lang))
     complete = [y for y in db.get_years(release_id) or [] if y != ctx.year
                 and any(p.endswith("-12") for p in db.get_periods(release_id, y))]

@@ -55,6 +55,8 @@ class MapPanel:
     legend_title: str = ""
     #: What a change compares, as files say it ('2025 vs 2024'); empty for a level.
     period_code: str = ""
+    #: Desa of a year not complete yet: nothing published to map, rank or download (a note says which year is).
+    waiting: bool = False
 
 
 def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
@@ -117,7 +119,7 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
     title = shareable.VIEWS["map"].title(ctx.lang, measure=measure, region=components.region_label(region, ctx.lang),
                                          program=components.program_name(ctx, program), period=period_label)
     return MapPanel(title, deck, values, shapes, cells, edges, level, notes, height, palette, format_edge, measure,
-                    period_code)
+                    period_code, waiting=bool(wait) and cells.empty)
 
 
 
