@@ -148,10 +148,13 @@ TABLES = (
           "Indikator kualitas data per wilayah (kecamatan ke atas) untuk setahun: NIK ganda di lebih dari satu "
           "desa, NIK tidak valid, penerima yang meninggal tetapi tetap dibayar, dan baris impor tahun itu yang "
           "dikarantina (baris yang bulannya tidak terbaca tidak dihitung). Tingkat desa tidak diterbitkan karena "
-          "jumlahnya kecil.",
+          "jumlahnya kecil. Diterbitkan sekali setahun, setelah tahunnya lengkap (rilis Desember): angka berjalan "
+          "akan membuka keluarga yang baru ditandai di antara dua rilis lewat selisihnya.",
           "Data-quality indicators by region (kecamatan and up) for the year: NIK paid in more than one desa, "
           "invalid NIK, recipients paid after their death, and imported rows of the year quarantined (a row whose "
-          "month could not be read is not counted). Desa level is not published because counts are small.",
+          "month could not be read is not counted). Desa level is not published because counts are small. "
+          "Published once a year, when the year is complete (the December release): a running total would give "
+          "away the households first flagged between two releases by subtraction.",
           (*_REGION,
            Column("indicator", "", "duplicate_nik, invalid_nik, deceased_paid, atau quarantined_rows.",
                   "duplicate_nik, invalid_nik, deceased_paid, or quarantined_rows."),

@@ -323,11 +323,15 @@ def feedback_table(name: str, cells: pd.DataFrame, regions: pd.DataFrame, scope:
 
 def quality_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int,
                   indicators: list[str]) -> ProtectedTableInput:
-    """Data-quality counts by region × indicator for the year. Indicators overlap, so they have no total."""
-    dims = [region_dimension(regions), Dimension("indicator", indicators),
-            Dimension("period", scope.whole_year_codes)]
+    """Data-quality counts by region × indicator for the complete year. Indicators overlap, so they have no total.
+
+    The counts are distinct households over the year, with no month cells beside them, so they are published for
+    the complete year only (Scope.small_area_codes): a year-to-date and the year would give the households first
+    flagged between two releases, which no cell protects. Before December the table has no cell."""
+    periods = scope.small_area_codes
+    dims = [region_dimension(regions), Dimension("indicator", indicators), Dimension("period", periods)]
     measures = [MeasureSpec("households", Role.SENSITIVE, {"region": SUM})]
-    grid = pd.MultiIndex.from_product([regions["code"], indicators, scope.whole_year_codes],
+    grid = pd.MultiIndex.from_product([regions["code"], indicators, periods],
                                       names=["region", "indicator", "period"]).to_frame(index=False)
     frame = grid.merge(cells, how="left", on=["region", "indicator", "period"]).fillna({"households": 0})
     table = table_from_frame(frame, dims, measures, ("households",))

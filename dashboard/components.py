@@ -60,22 +60,46 @@ def select_year(ctx: PageContext) -> str:
                         absent="year_not_in_release", label=i18n.t("year", ctx.lang))
 
 
+def incomplete_through(ctx: PageContext) -> str | None:
+    """The last published month of the picked year when the year is not complete yet (no December), else None."""
+    months = [p for p in db.get_periods(ctx.release.release_id, ctx.year) if len(p) == 7]   # in order
+    return None if not months or months[-1].endswith("-12") else months[-1]
+
+
+def latest_complete_year(ctx: PageContext) -> str | None:
+    """The latest year other than the picked one that the release publishes through December."""
+    release_id = ctx.release.release_id
+    complete = [y for y in db.get_years(release_id) or [] if y != ctx.year
+                and any(p.endswith("-12") for p in db.get_periods(release_id, y))]
+    return max(complete) if complete else None
+
+
 def small_area_wait(ctx: PageContext, level: str) -> str | None:
     """Why a desa/kelurahan has no figures in the picked year, when it is not complete yet (desa are published for
     the complete year only: anonymize.aggregate.Scope.small_area_codes), naming the latest complete year if the
     release has one; None at other levels or in a complete year."""
-    if level != "desa":
+    through = incomplete_through(ctx) if level == "desa" else None
+    if through is None:
         return None
-    release_id = ctx.release.release_id
-    months = [p for p in db.get_periods(release_id, ctx.year) if len(p) == 7]   # in order
-    if not months or months[-1].endswith("-12"):
-        return None
-    note = i18n.t("desa_complete_year_only", ctx.lang, year=ctx.year, through=i18n.format_period(months[-1],
-                                                                                               ctx.lang))
-    complete = [y for y in db.get_years(release_id) or [] if y != ctx.year
-                and any(p.endswith("-12") for p in db.get_periods(release_id, y))]
+    note = i18n.t("desa_complete_year_only", ctx.lang, year=ctx.year, through=i18n.format_period(through, ctx.lang))
+    complete = latest_complete_year(ctx)
     if complete:
-        note += i18n.t("desa_complete_year_pick", ctx.lang, complete=max(complete))
+        note += i18n.t("desa_complete_year_pick", ctx.lang, complete=complete)
+    return note
+
+
+def quality_wait(ctx: PageContext) -> str | None:
+    """Why no data-quality flag is shown in the picked year, when it is not complete yet (the indicators count
+    distinct households over the year: published for the complete year only, anonymize.tables.quality_table),
+    naming the latest complete year if the release has one; None in a complete year."""
+    through = incomplete_through(ctx)
+    if through is None:
+        return None
+    note = i18n.t("quality_complete_year_only", ctx.lang, year=ctx.year,
+                  through=i18n.format_period(through, ctx.lang))
+    complete = latest_complete_year(ctx)
+    if complete:
+        note += i18n.t("quality_complete_year_pick", ctx.lang, complete=complete)
     return note
 
 

@@ -294,6 +294,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "q_invalid_nik": ("NIK tidak valid", "Invalid NIK"),
     "q_deceased_paid": ("Meninggal tetapi dibayar", "Paid after death"),
     "q_quarantined_rows": ("Baris dikarantina", "Quarantined rows"),
+    "quality_complete_year_only": (
+        "Tanda kualitas data menghitung keluarga selama setahun, jadi diterbitkan sekali setahun, setelah tahunnya "
+        "lengkap: angka berjalan akan membuka keluarga yang baru ditandai di antara dua rilis lewat selisihnya. "
+        "Tahun {year} baru diterbitkan sampai {through}.",
+        "Data-quality flags count households over a year, so they are published once a year, when the year is "
+        "complete: a running total would give away the households first flagged between two releases by "
+        "subtraction. {year} is published through {through}."),
+    "quality_complete_year_pick": (" Pilih tahun {complete} untuk tanda kualitas data.",
+                                   " Pick {complete} for data-quality flags."),
     "quality_desa": ("Indikator kualitas data diterbitkan dari tingkat kecamatan ke atas.",
                      "Data-quality indicators are published from kecamatan level up."),
     "gaps_semua": ("Keluarga sasaran hanya diterbitkan per program: halaman ini memakai {program}.",

@@ -192,6 +192,8 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
     if level not in FEEDBACK_LEVELS:
         notes.append(t("quality_desa", ctx.lang))
+    elif (waiting := components.quality_wait(ctx)) is not None:
+        notes.append(waiting)
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
 
 

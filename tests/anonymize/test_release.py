@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,10 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
+from scipy import sparse
+from scipy.optimize import linprog
 
 import anonymize.publish as publish_module
-from anonymize.published import CELL_TABLES, EARLIER_SUFFIX
+from anonymize import aggregate
+from anonymize.build import aggregate_frames, scope_regions
+from anonymize.constraints import build_joint_system
+from anonymize.published import CELL_TABLES, EARLIER_SUFFIX, read_release
 from anonymize.release import DB_NAME, MANIFEST_NAME, releases_dir
 from cli import UserError
 from locking import is_held
@@ -238,6 +245,31 @@ def test_no_desa_months_between_two_releases_are_a_small_count_a_reader_subtract
     assert not subtracted and not small, f"{len(small)} desa x program months-between counts of 1-9 readable"
 
 
+def test_data_quality_flags_are_published_for_the_complete_year_only(continued, raw_db, tmp_path):
+    """Quality indicators count distinct households over the year and have no months at any level: October's
+    year-to-date and the year would give the households first flagged in November-December. October publishes no
+    quality cell of 2025 (on this one-year set: none at all), December publishes the year and no year-to-date."""
+    first, second = continued
+    october = _periods_by_cell(first, "quality_cells")
+    assert not [key for key, p in october.items() if any(period.startswith("2025") for period in p)]
+    december = _periods_by_cell(second, "quality_cells")
+    this_year = {key: p & {"2025", "2025@10"} for key, p in december.items() if p & {"2025", "2025@10"}}
+    assert this_year and all(p == {"2025"} for p in this_year.values()), "the year alone, no year-to-date"
+    # The rule matters: one row of November quarantined at ingest is a count of 1 that a year-to-date of October
+    # and the year would give away (this set's flags first appear before October, but real exports do not wait).
+    raw = tmp_path / "raw.duckdb"
+    shutil.copy(raw_db, raw)
+    with duckdb.connect(str(raw)) as con:
+        desa = con.execute("SELECT min(desa_code) FROM disbursements").fetchone()[0]
+        con.execute("INSERT INTO quarantine (source, source_sha256, source_line, reasons, desa_code, record, period) "
+                    "VALUES ('late.csv', 'f00', 1, ['amount_fraction: test'], ?, '{}', '2025-11')", [desa])
+        scope = aggregate.detect_scope(con, None)
+        flagged = [aggregate_frames(con, scope.at(month), scope_regions(con, scope), 14)["quality_cells"]
+                   .query("period == '2025'").set_index(["region", "indicator"])["households"] for month in (10, 12)]
+    first_flagged = flagged[1].sub(flagged[0], fill_value=0).xs("quarantined_rows", level="indicator")
+    assert first_flagged[desa[:8]] == 1 and first_flagged["ID"] == 1
+
+
 def _periods_by_cell(release: Path, table: str) -> dict[tuple, set[str]]:
     """Per published cell of `release` without its period (region, category...): the periods it is published for,
     in the table and its year-to-date table (hidden ones too: readers know which cells exist)."""
@@ -249,11 +281,7 @@ def _periods_by_cell(release: Path, table: str) -> dict[tuple, set[str]]:
     return out
 
 
-@pytest.mark.parametrize("table", [
-    "disbursement_cells", "complaint_cells", "proposal_cells",
-    pytest.param("quality_cells", marks=pytest.mark.xfail(
-        strict=True, reason="known open (issue 11): quality indicators have no months at any level; the year minus "
-        "a year-to-date counts households first flagged since (none of 1-9 found by the independent attack)"))])
+@pytest.mark.parametrize("table", ["disbursement_cells", "complaint_cells", "proposal_cells"])
 def test_every_cell_with_a_year_to_date_and_its_year_has_months_beside_it(continued, table):
     """The months between two releases of a cell published for the year and an earlier year-to-date are what a
     reader subtracts: only where the cell's months are published too (and protected as cells) is that difference a
@@ -410,3 +438,80 @@ def test_the_sparse_set_no_pattern_could_protect_in_december_now_continues(tmp_p
     assert code == 0, out
     with duckdb.connect(str(current), read_only=True) as con:
         assert con.execute("SELECT data_through FROM release").fetchone() == ("2025-12",)
+
+
+# --- Households first paid between two releases ---------------------------------------------------------------
+
+def _first_paid_raw(raw_db: Path, folder: Path, new: dict[str, int]) -> Path:
+    """The whole year, with `new[desa]` households never paid before October receiving one BLT Dana Desa payment in
+    November (a copy of a November payment of that desa, for another household): households first paid after the
+    October release, as real exports bring (the generator keeps the same households all year)."""
+    raw = folder / "first-paid.duckdb"
+    shutil.copy(raw_db, raw)
+    with duckdb.connect(str(raw)) as con:
+        for desa, count in new.items():
+            for k in range(count):
+                con.execute("""INSERT INTO disbursements SELECT * REPLACE (
+                                   '9' || lpad(?, 15, '0') AS nik, 'Penerima Baru' AS name,
+                                   '8' || lpad(?, 15, '0') AS kk_number, 900000 + ? AS source_line)
+                               FROM disbursements WHERE desa_code = ? AND period = '2025-11' AND program = 'BLT_DD'
+                                   AND status = ? LIMIT 1""", [f"{desa}{k}"[-15:], f"{desa}{k}"[-15:], k, desa,
+                                                                STATUS_PAID])
+    return raw
+
+
+def _difference_interval(table_input, suppressed: np.ndarray, year: int, earlier: int, measure: str
+                         ) -> tuple[float, float]:
+    """[min, max] of `measure` of cell `year` minus cell `earlier` over everything a reader of the release knows
+    (its joint attack system, LP relaxation), a published value being a constant."""
+    table = table_input.table
+    m = [spec.name for spec in table.measures].index(measure)
+    system = build_joint_system(table, suppressed)
+    cost, constant = np.zeros(system.n_vars), 0.0
+    for cell, sign in ((year, 1.0), (earlier, -1.0)):
+        var = np.flatnonzero((system.var_cell == cell) & (system.var_measure == m))
+        if len(var):
+            cost[var[0]] += sign
+        else:
+            constant += sign * float(table.values[cell, m])
+    if not cost.any():
+        return constant, constant
+    a = system.matrix.tocsr()
+    upper_rows, lower_rows = np.isfinite(system.row_upper), np.isfinite(system.row_lower)
+    a_ub = sparse.vstack([a[upper_rows], -a[lower_rows]])
+    b_ub = np.concatenate([system.row_upper[upper_rows], -system.row_lower[lower_rows]])
+    bounds = list(zip(system.var_lower, np.where(np.isfinite(system.var_upper), system.var_upper, None),
+                      strict=True))
+    ends = [linprog(sign * cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs") for sign in (1.0, -1.0)]
+    assert all(end.status == 0 for end in ends)
+    return constant + ends[0].fun, constant - ends[1].fun
+
+
+@pytest.mark.xfail(strict=True, reason="known open (issue 11): a count of distinct households published as the year "
+                   "and as an earlier year-to-date gives the households first paid between the releases")
+def test_households_first_paid_between_two_releases_are_not_a_small_count_a_reader_subtracts(
+        october_db, raw_db, copy_release, publish_command, tmp_path):
+    """Recipients count distinct households over the period, so the year minus October's year-to-date is the
+    households first paid in November-December, which no published cell holds. Here a kecamatan has 3 such
+    households (another 12, so that the country's are not small): no reader may narrow its 3 to fewer than the
+    threshold's width, whether the year and the year-to-date are published or hidden."""
+    with duckdb.connect(str(raw_db), read_only=True) as con:
+        desa = [row[0] for row in con.execute(
+            """SELECT min(desa_code) FROM disbursements WHERE period = '2025-11' AND program = 'BLT_DD'
+               GROUP BY substr(desa_code, 1, 8) ORDER BY 1 LIMIT 2""").fetchall()]
+    raw = _first_paid_raw(raw_db, tmp_path, {desa[0]: 3, desa[1]: 12})
+    current = copy_release(october_db)
+    publish_command(raw, current, check=True)
+    release = read_release(current)
+    table_input, suppressed = next((t, s) for t, s in release.tables if t.name == "disbursement_cells")
+    frame = table_input.frame.reset_index(drop=True)
+    threshold = release.threshold
+    narrow = []
+    for region in (desa[0][:8], desa[1][:8], desa[0][:5], "34", "ID"):
+        for program in ("BLT_DD", ALL_PROGRAMS):
+            at = frame[(frame["region"] == region) & (frame["program"] == program) & (frame["channel"] == "SEMUA")]
+            year, earlier = (int(at.index[at["period"] == code][0]) for code in ("2025", "2025@10"))
+            lo, hi = _difference_interval(table_input, suppressed, year, earlier, "recipients")
+            if hi - lo < threshold - 1 and not (lo >= threshold or hi <= 0):
+                narrow.append((region, program, lo, hi))
+    assert not narrow, f"households first paid in November-December narrowed below the threshold: {narrow}"

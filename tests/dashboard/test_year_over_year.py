@@ -596,3 +596,34 @@ def test_a_desa_before_its_year_is_complete_says_when_its_figures_come(chain_db,
     notes = [i.value for i in at.info]
     assert any(t("desa_complete_year_only", lang, year="2025", through=month) in n for n in notes), notes
     assert t("no_shapes", lang) not in notes and not at.get("download_button") and not at.dataframe
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_data_quality_flags_of_an_incomplete_year_say_when_they_come(chain_db, monkeypatch, lang):
+    """Data-quality flags are published for the complete year only (anonymize.tables.quality_table): the coverage
+    gaps of the chain's older release (2025 through October) say why the flag columns are missing and which year
+    has them; the newer release (the whole year) shows the columns and no such note."""
+    from dashboard import releases
+
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(chain_db))
+    older, newer = sorted(p.name for p in (chain_db.parent / "releases").iterdir())
+    assert read(releases.release_file(older), "SELECT count(*) AS n FROM quality_cells WHERE period LIKE '2025%'",
+                [])["n"].iloc[0] == 0
+    month = "Oktober 2025" if lang == "id" else "October 2025"
+    waiting = t("quality_complete_year_only", lang, year="2025", through=month)
+    flag = t("q_invalid_nik", lang)
+    for release, waits in ((older, True), (newer, False)):
+        at = AppTest.from_file(str(APP), default_timeout=90)
+        for key, value in {"page": "kesenjangan", "region": "34", "level": "kecamatan", "release": release,
+                           "lang": lang}.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception
+        notes = " ".join(c.value for c in at.caption)
+        columns = [str(c) for frame in at.dataframe for c in frame.value.columns]
+        if waits:
+            assert waiting in notes and t("quality_complete_year_pick", lang, complete="2024").strip() in notes
+            assert flag not in columns, "no flag column of an incomplete year"
+        else:
+            assert waiting.split(":")[0] not in notes
+            assert flag in columns, columns
