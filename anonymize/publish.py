@@ -12,6 +12,7 @@ import re
 import resource
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -280,8 +281,11 @@ def _write_ranges(db: Path) -> tuple[float, ReadBack]:
     with stopwatch() as timing:
         years = read_years(db)
         computed: dict[str, TableRanges] = {}
-        for year in years:
-            for table in ranges.release_ranges(year):
+        # Years and tables are independent, and HiGHS solves outside the GIL: the exact ranges' LPs run in threads.
+        jobs = [(year, table_input, suppressed) for year in years for table_input, suppressed in year.tables]
+        with ThreadPoolExecutor(max_workers=get_settings().attack_workers) as pool:
+            done = pool.map(lambda job: ranges.table_ranges(job[1], job[2]), jobs)
+            for (year, _, _), table in zip(jobs, done, strict=True):
                 computed[audit_key(table.name, year.scope.year, years[-1].scope.year)] = table
         frames: dict[str, list[pd.DataFrame]] = {}
         for table in computed.values():

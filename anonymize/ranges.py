@@ -3,21 +3,26 @@
 `outer_bounds(system)` tightens the bounds of every unknown of an attack system by interval constraint propagation:
 each row `row_lower <= a . x <= row_upper`, with every other variable of the row within its current bounds, bounds
 each of its variables; this is repeated over all rows at once until no bound moves (or MAX_ROUNDS). Every round's
-bounds contain every point that satisfies the system, so any round is a valid outer bound.
+bounds contain every point that satisfies the system, so any round is a valid outer bound. `exact_bounds` then
+solves the LP of each published range's value (its minimum and maximum over its component's rows), within a fixed
+budget, so that the range is what a reader with an LP solver finds.
 
 It takes nothing but the system, and the system is the one the stand-alone audit rebuilds from the published
 tables alone (`anonymize.published.read_release`): no true value goes in, so the ranges say nothing a reader of the
-published figures cannot work out with a pencil. A reader with an LP solver may narrow them further; the audit
-already guarantees that even the LP (with whole numbers) leaves every hidden value at least as wide as the
-protection requires. The published ranges add nothing to that reader either: they contain the LP's intervals.
+published figures cannot work out. The audit already guarantees that even the LP (with whole numbers) leaves every
+hidden value at least as wide as the protection requires; the published ranges are the LP's own intervals (or, past
+the budget, propagation's wider ones), rounded outward, so they add nothing to that reader.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from anonymize.attack import AttackError
 from anonymize.constraints import AttackSystem, build_joint_system
@@ -25,6 +30,12 @@ from anonymize.published import PublishedRelease
 from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput
 from published_schema import RANGE_MEASURES, range_columns, table_range_columns
 
+#: Exact (LP) ranges: components of at most this many hidden values, and at most this many solves per table (two
+#: per value), smallest components first. Fixed numbers, not seconds: a recomputation must give the same ranges.
+EXACT_COMPONENT_VALUES = 1_000
+EXACT_SOLVES = 20_000
+#: An LP point within this share of a variable's outer bound reaches it (float noise of the solver).
+REACHED = 1e-9
 #: Rounds of propagation at most: bounds along a chain of sums can keep moving by ever smaller steps.
 MAX_ROUNDS = 200
 #: A round that moves no bound by more than this (in the variable's unit) ends the propagation.
@@ -140,6 +151,105 @@ def _implied(a: np.ndarray, rest_lo: np.ndarray, rest_hi: np.ndarray, row_lo: np
     return new_lo, new_hi
 
 
+def exact_bounds(system: AttackSystem, lower: np.ndarray, upper: np.ndarray, wanted: np.ndarray,
+                 max_component: int = EXACT_COMPONENT_VALUES, max_solves: int = EXACT_SOLVES
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The LP interval of each `wanted` variable (a boolean mask), starting from valid outer bounds (`lower`,
+    `upper`, e.g. outer_bounds'): per variable, a minimise and a maximise solve (HiGHS) over the rows of its
+    component, the outer bounds as column bounds (they are implied by the rows, so the LP's optimum is the same).
+    Returns (lower, upper, exact): `exact` marks the variables solved; the others keep their outer bounds.
+
+    Components are taken smallest first (ties: the first variable), a component of more than `max_component`
+    values is skipped (each of its solves takes seconds), and once fewer than two of `max_solves` solves are left
+    no further variable is solved, so that the same system always gives the same bounds (the stand-alone audit
+    recomputes them). A solve that does not end
+    optimal (numerical trouble) keeps that bound's outer value, which is still valid. Only the objective changes
+    between solves, so each starts from the last one's basis (primal simplex, no presolve, as the attack's).
+    """
+    lower, upper = lower.astype(np.float64).copy(), upper.astype(np.float64).copy()
+    exact = np.zeros(system.n_vars, dtype=bool)
+    if system.n_vars == 0 or not wanted.any():
+        return lower, upper, exact
+    by_row = system.matrix.tocsr()
+    pattern = by_row.copy()
+    pattern.data = np.ones_like(pattern.data)
+    count, labels = connected_components(pattern.T @ pattern, directed=False)
+    sizes = np.bincount(labels, minlength=count)
+    # Each row's component: that of its first variable (a row's variables are all in one component).
+    has_vars = np.diff(by_row.indptr) > 0
+    row_label = np.full(by_row.shape[0], -1)
+    row_label[has_vars] = labels[by_row.indices[by_row.indptr[:-1][has_vars]]]
+    firsts = np.full(count, system.n_vars)
+    np.minimum.at(firsts, labels, np.arange(system.n_vars))
+    budget = max_solves
+    for component in np.lexsort((firsts, sizes)):
+        if sizes[component] > max_component or budget < 2:
+            break
+        cols = np.flatnonzero(labels == component)
+        targets = cols[wanted[cols]]
+        rows = np.flatnonzero(row_label == component)
+        if len(targets) == 0 or len(rows) == 0:
+            continue
+        solver = _component_lp(system, by_row, cols, rows, lower, upper)
+        local = np.searchsorted(cols, targets)
+        every = np.arange(len(cols), dtype=np.int32)
+        # A bound some optimal point of an earlier solve reached is the LP's bound already: no solve of its own.
+        tolerance = REACHED * np.maximum(1.0, np.abs(np.where(np.isfinite(upper[cols]), upper[cols], lower[cols])))
+        reached = np.zeros((2, len(cols)), dtype=bool)
+        for var, at in zip(targets, local, strict=True):
+            if budget < 2:
+                break
+            ends: list[float | None] = []
+            for side, sense in enumerate((highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize)):
+                if reached[side, at]:
+                    ends.append(lower[var] if side == 0 else upper[var])
+                    continue
+                budget -= 1
+                cost = np.zeros(len(cols))
+                cost[at] = 1.0
+                solver.changeColsCost(len(cols), every, cost)
+                solver.changeObjectiveSense(sense)
+                solver.run()
+                if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    ends.append(None)
+                    continue
+                ends.append(solver.getInfo().objective_function_value)
+                point = np.asarray(solver.getSolution().col_value)
+                reached[0] |= point <= lower[cols] + tolerance
+                reached[1] |= point >= upper[cols] - tolerance
+            if ends[0] is not None:
+                lower[var] = max(lower[var], ends[0])
+            if ends[1] is not None:
+                upper[var] = min(upper[var], ends[1])
+            exact[var] = ends[0] is not None and ends[1] is not None
+    return lower, upper, exact
+
+
+def _component_lp(system: AttackSystem, by_row: sparse.csr_matrix, cols: np.ndarray, rows: np.ndarray,
+                  lower: np.ndarray, upper: np.ndarray) -> highspy.Highs:
+    """A HiGHS model of one component's rows over its variables, bounded by the outer bounds."""
+    sub = by_row[rows][:, cols].tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cols), len(rows)
+    lp.col_cost_ = np.zeros(len(cols))
+    # Widened by float noise: propagation's bounds of a pinned value may cross by a rounding error.
+    slack = 1e-7 * np.maximum(1.0, np.abs(np.where(np.isfinite(upper[cols]), upper[cols], lower[cols])))
+    lp.col_lower_ = lower[cols] - slack
+    lp.col_upper_ = np.minimum(upper[cols] + slack, highspy.kHighsInf)
+    lp.row_lower_ = np.maximum(system.row_lower[rows], -highspy.kHighsInf)
+    lp.row_upper_ = np.minimum(system.row_upper[rows], highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = sub.indices.astype(np.int32)
+    lp.a_matrix_.value_ = sub.data.astype(np.float64)
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("presolve", "off")
+    solver.setOptionValue("simplex_strategy", 4)
+    solver.passModel(lp)
+    return solver
+
+
 def whole_bounds(lower: np.ndarray, upper: np.ndarray, whole: np.ndarray | bool = True
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Outer bounds rounded outward to whole units (floor, ceil). Where the value is `whole`, float noise of NOISE
@@ -166,7 +276,9 @@ def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> Ta
     table = table_input.table
     system = build_joint_system(table, suppressed)
     whole = np.array([m.integer for m in table.measures])[system.var_measure]
-    lower, upper = whole_bounds(*outer_bounds(system), whole)
+    outer_lower, outer_upper = outer_bounds(system)
+    wanted = np.isin(system.var_measure, [table.measure_index(m) for m in RANGE_MEASURES[table_input.name]])
+    lower, upper = whole_bounds(*exact_bounds(system, outer_lower, outer_upper, wanted)[:2], whole)
     frame = table_input.frame
     keys = [c for c in frame.columns if c not in {m.name for m in table.measures} and not c.startswith("_")]
     hidden = np.flatnonzero(suppressed)
