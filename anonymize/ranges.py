@@ -42,8 +42,10 @@ MAX_ROUNDS = 200
 SETTLED = 1e-3
 #: Rounding to whole units forgives float noise up to this share of a bound (at most half a unit): a computed lower
 #: bound of 179.9999999 means at least 180 when the value is a whole number, as every hidden count (and Rupiah
-#: amount in Rp1,000, see MeasureSpec.integer) is.
-NOISE = 1e-9
+#: amount in Rp1,000, see MeasureSpec.integer) is. Warm primal simplex leaves noise of about 1e-7 of a bound (an
+#: LP minimum of 81,900 came out as 81,899.99), so 1e-6; for a whole value any forgiveness below one unit is sound
+#: (every whole number at most b is at most ceil(b - e) for e < 1).
+NOISE = 1e-6
 
 
 def outer_bounds(system: AttackSystem, max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
