@@ -22,9 +22,8 @@ import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
-from anonymize.attack import AttackError
+from anonymize.attack import AttackError, _sub_components
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.published import PublishedRelease
 from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput
@@ -155,48 +154,43 @@ def _implied(a: np.ndarray, rest_lo: np.ndarray, rest_hi: np.ndarray, row_lo: np
 
 def exact_bounds(system: AttackSystem, lower: np.ndarray, upper: np.ndarray, wanted: np.ndarray,
                  max_component: int = EXACT_COMPONENT_VALUES, max_solves: int = EXACT_SOLVES
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The LP interval of each `wanted` variable (a boolean mask), starting from valid outer bounds (`lower`,
     `upper`, e.g. outer_bounds'): per variable, a minimise and a maximise solve (HiGHS) over the rows of its
     component, the outer bounds as column bounds (they are implied by the rows, so the LP's optimum is the same).
-    Returns (lower, upper, exact): `exact` marks the variables solved; the others keep their outer bounds.
+    Returns (lower, upper); a variable not solved keeps its outer bounds.
 
     Components are taken smallest first (ties: the first variable), a component of more than `max_component`
     values is skipped (each of its solves takes seconds), and once fewer than two of `max_solves` solves are left
     no further variable is solved, so that the same system always gives the same bounds (the stand-alone audit
-    recomputes them). A solve that does not end
-    optimal (numerical trouble) keeps that bound's outer value, which is still valid. Only the objective changes
-    between solves, so each starts from the last one's basis (primal simplex, no presolve, as the attack's).
+    recomputes them). A solve that does not end optimal (numerical trouble) keeps that bound's outer value, which
+    is still valid. Only the objective changes between solves, so each starts from the last one's basis (primal
+    simplex, no presolve, as the attack's).
     """
     lower, upper = lower.astype(np.float64).copy(), upper.astype(np.float64).copy()
-    exact = np.zeros(system.n_vars, dtype=bool)
     if system.n_vars == 0 or not wanted.any():
-        return lower, upper, exact
+        return lower, upper
     by_row = system.matrix.tocsr()
-    pattern = by_row.copy()
-    pattern.data = np.ones_like(pattern.data)
-    count, labels = connected_components(pattern.T @ pattern, directed=False)
-    sizes = np.bincount(labels, minlength=count)
-    # Each row's component: that of its first variable (a row's variables are all in one component).
-    has_vars = np.diff(by_row.indptr) > 0
-    row_label = np.full(by_row.shape[0], -1)
-    row_label[has_vars] = labels[by_row.indices[by_row.indptr[:-1][has_vars]]]
-    firsts = np.full(count, system.n_vars)
-    np.minimum.at(firsts, labels, np.arange(system.n_vars))
+    var_label, row_label = _sub_components(by_row)
+    labels, sizes = np.unique(var_label, return_counts=True)
+    firsts = np.full(len(labels), system.n_vars)
+    np.minimum.at(firsts, np.searchsorted(labels, var_label), np.arange(system.n_vars))
+    # Propagation's bounds and LP points are compared at this scale (a value's size, at least one unit).
+    scale = np.maximum(1.0, np.abs(np.where(np.isfinite(upper), upper, lower)))
     budget = max_solves
     for component in np.lexsort((firsts, sizes)):
         if sizes[component] > max_component or budget < 2:
             break
-        cols = np.flatnonzero(labels == component)
+        cols = np.flatnonzero(var_label == labels[component])
         targets = cols[wanted[cols]]
-        rows = np.flatnonzero(row_label == component)
+        rows = np.flatnonzero(row_label == labels[component])
         if len(targets) == 0 or len(rows) == 0:
             continue
-        solver = _component_lp(system, by_row, cols, rows, lower, upper)
+        solver = _component_lp(system, by_row, cols, rows, lower, upper, scale[cols])
         local = np.searchsorted(cols, targets)
         every = np.arange(len(cols), dtype=np.int32)
         # A bound some optimal point of an earlier solve reached is the LP's bound already: no solve of its own.
-        tolerance = REACHED * np.maximum(1.0, np.abs(np.where(np.isfinite(upper[cols]), upper[cols], lower[cols])))
+        tolerance = REACHED * scale[cols]
         reached = np.zeros((2, len(cols)), dtype=bool)
         for var, at in zip(targets, local, strict=True):
             if budget < 2:
@@ -223,19 +217,19 @@ def exact_bounds(system: AttackSystem, lower: np.ndarray, upper: np.ndarray, wan
                 lower[var] = max(lower[var], ends[0])
             if ends[1] is not None:
                 upper[var] = min(upper[var], ends[1])
-            exact[var] = ends[0] is not None and ends[1] is not None
-    return lower, upper, exact
+    return lower, upper
 
 
 def _component_lp(system: AttackSystem, by_row: sparse.csr_matrix, cols: np.ndarray, rows: np.ndarray,
-                  lower: np.ndarray, upper: np.ndarray) -> highspy.Highs:
-    """A HiGHS model of one component's rows over its variables, bounded by the outer bounds."""
+                  lower: np.ndarray, upper: np.ndarray, scale: np.ndarray) -> highspy.Highs:
+    """A HiGHS model of one component's rows over its variables, bounded by the outer bounds (`scale`: per column,
+    its size)."""
     sub = by_row[rows][:, cols].tocsc()
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(cols), len(rows)
     lp.col_cost_ = np.zeros(len(cols))
     # Widened by float noise: propagation's bounds of a pinned value may cross by a rounding error.
-    slack = 1e-7 * np.maximum(1.0, np.abs(np.where(np.isfinite(upper[cols]), upper[cols], lower[cols])))
+    slack = 1e-7 * scale
     lp.col_lower_ = lower[cols] - slack
     lp.col_upper_ = np.minimum(upper[cols] + slack, highspy.kHighsInf)
     lp.row_lower_ = np.maximum(system.row_lower[rows], -highspy.kHighsInf)
@@ -280,7 +274,7 @@ def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> Ta
     whole = np.array([m.integer for m in table.measures])[system.var_measure]
     outer_lower, outer_upper = outer_bounds(system)
     wanted = np.isin(system.var_measure, [table.measure_index(m) for m in RANGE_MEASURES[table_input.name]])
-    lower, upper = whole_bounds(*exact_bounds(system, outer_lower, outer_upper, wanted)[:2], whole)
+    lower, upper = whole_bounds(*exact_bounds(system, outer_lower, outer_upper, wanted), whole)
     frame = table_input.frame
     keys = [c for c in frame.columns if c not in {m.name for m in table.measures} and not c.startswith("_")]
     hidden = np.flatnonzero(suppressed)

@@ -78,28 +78,27 @@ def small_area_wait(ctx: PageContext, level: str) -> str | None:
     """Why a desa/kelurahan has no figures in the picked year, when it is not complete yet (desa are published for
     the complete year only: anonymize.aggregate.Scope.small_area_codes), naming the latest complete year if the
     release has one; None at other levels or in a complete year."""
-    through = incomplete_through(ctx) if level == "desa" else None
-    if through is None:
-        return None
-    note = i18n.t("desa_complete_year_only", ctx.lang, year=ctx.year, through=i18n.format_period(through, ctx.lang))
-    complete = latest_complete_year(ctx)
-    if complete:
-        note += i18n.t("desa_complete_year_pick", ctx.lang, complete=complete)
-    return note
+    return _complete_year_note(ctx, "desa") if level == "desa" else None
 
 
 def quality_wait(ctx: PageContext) -> str | None:
     """Why no data-quality flag is shown in the picked year, when it is not complete yet (the indicators count
     distinct households over the year: published for the complete year only, anonymize.tables.quality_table),
     naming the latest complete year if the release has one; None in a complete year."""
+    return _complete_year_note(ctx, "quality")
+
+
+def _complete_year_note(ctx: PageContext, topic: str) -> str | None:
+    """i18n `<topic>_complete_year_only` for an incomplete picked year, with `<topic>_complete_year_pick` naming the
+    latest complete year when there is one; None in a complete year."""
     through = incomplete_through(ctx)
     if through is None:
         return None
-    note = i18n.t("quality_complete_year_only", ctx.lang, year=ctx.year,
+    note = i18n.t(f"{topic}_complete_year_only", ctx.lang, year=ctx.year,
                   through=i18n.format_period(through, ctx.lang))
     complete = latest_complete_year(ctx)
     if complete:
-        note += i18n.t("quality_complete_year_pick", ctx.lang, complete=complete)
+        note += i18n.t(f"{topic}_complete_year_pick", ctx.lang, complete=complete)
     return note
 
 
