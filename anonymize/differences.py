@@ -1,0 +1,226 @@
+"""Households first counted between two releases: the difference of two whole-year cells, checked as a hidden value.
+
+A household count over a period (recipients, eligible households paid) counts distinct households, so the year
+minus an earlier release's year-to-date (`2025` - `2025@10`, same region, program and channel) is the number of
+households first counted after that release: no published cell holds it, and month cells do not protect it (a
+household paid in October and again in November is in both months but in neither difference). Readers of both
+releases subtract all the same, so each such difference must pass what a hidden count must: not pinned to a small
+value, not shown to be below the threshold, at least threshold - 1 wide, unless it is shown to be zero (what a
+published empty cell would show) or at least the threshold (what a published large cell would show). The same
+holds for two year-to-dates of one year (`2025@11` - `2025@06`).
+
+The check solves the difference's minimum and maximum with HiGHS over the attack system of a pattern (the LP
+the attack builds, with every relation between measures and releases): exact where one or both cells are hidden,
+the published values' difference otherwise; bounds are the LP's rounded inward to whole households (integrality
+is not used). `python -m anonymize audit` reports how many differences are narrower than that requirement. It is
+a measurement, not yet a protection: protect() does not hide cells for them (issue 11; see the README, "Households
+first paid between two releases", for why enforcing it refuses small-area releases).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from anonymize.attack import AttackError, _sub_components
+from anonymize.constraints import AttackSystem, build_joint_system
+from anonymize.table import Aggregation, CellTable, Role
+
+log = logging.getLogger(__name__)
+
+#: Float noise of the solver forgiven when bounds are rounded to whole households (see anonymize.ranges.NOISE).
+NOISE = 1e-6
+
+
+@dataclass
+class DifferenceCheck:
+    """Per difference (later cell - earlier cell of `measure`): its interval (whole numbers, rounded inward)
+    and whether it passes; for a failing one solved by LP, the system rows binding at its optima."""
+
+    later: np.ndarray
+    earlier: np.ndarray
+    measure: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    ok: np.ndarray
+    binding: dict[int, np.ndarray] = field(default_factory=dict)
+    lp_solves: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.ok.all())
+
+    @property
+    def n_failing(self) -> int:
+        return int((~self.ok).sum())
+
+    def summary(self) -> dict[str, object]:
+        """What may be published about the check: counts only (nothing tells which differences are small)."""
+        return {"differences": len(self.ok), "failing": self.n_failing, "lp_solves": self.lp_solves}
+
+
+def difference_pairs(table: CellTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(later cells, earlier cells, measures): every pair of whole-year cells of one region, program and channel
+    (the year and each earlier year-to-date, and year-to-dates among themselves), for each household count that
+    does not add up over months (Role.SENSITIVE, period not a sum). Empty where the table has no such pair."""
+    empty = np.zeros(0, np.int64)
+    names = [d.name for d in table.dimensions]
+    if "period" not in names:
+        return empty, empty, empty
+    period = table.dim_index("period")
+    dim = table.dimensions[period]
+    whole = sorted((13 if code.isdigit() else int(code[5:]), code) for code in dim.codes
+                   if code.isdigit() or re.fullmatch(r"\d{4}@\d{2}", code))
+    measures = [m for m, spec in enumerate(table.measures)
+                if spec.role is Role.SENSITIVE and spec.aggregation.get("period") is not Aggregation.SUM]
+    if len(whole) < 2 or not measures:
+        return empty, empty, empty
+    later_all, earlier_all = [], []
+    for i, (_, later_code) in enumerate(whole):
+        cells = np.flatnonzero(table.coords[:, period] == dim.index[later_code])
+        for _, earlier_code in whole[:i]:
+            coords = table.coords[cells].copy()
+            coords[:, period] = dim.index[earlier_code]
+            found = table.lookup(coords)
+            later_all.append(cells[found >= 0])
+            earlier_all.append(found[found >= 0])
+    later, earlier = np.concatenate(later_all), np.concatenate(earlier_all)
+    n = len(later)
+    return (np.tile(later, len(measures)), np.tile(earlier, len(measures)),
+            np.repeat(np.asarray(measures, dtype=np.int64), n))
+
+
+def check_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
+                      system: AttackSystem | None = None) -> DifferenceCheck:
+    """The interval of every difference of difference_pairs() over the pattern's attack system (built here
+    unless given: it must be build_joint_system(table, suppressed)). Published values are constants; a hidden
+    one is its variable. Raises AttackError if an LP is infeasible (inconsistent published relations)."""
+    later, earlier, measure = difference_pairs(table)
+    n = len(later)
+    lower, upper = np.zeros(n), np.zeros(n)
+    binding: dict[int, np.ndarray] = {}
+    solves = 0
+    if n:
+        system = build_joint_system(table, suppressed) if system is None else system
+        var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
+        var_of[system.var_measure, system.var_cell] = np.arange(system.n_vars)
+        var_later, var_earlier = var_of[measure, later], var_of[measure, earlier]
+        values = table.values
+        known_later = np.where(var_later < 0, values[later, measure], 0.0)
+        known_earlier = np.where(var_earlier < 0, values[earlier, measure], 0.0)
+        constant = known_later - known_earlier
+        applies = ~np.isnan(constant)
+        lower[:], upper[:] = constant, constant
+        solved = applies & ((var_later >= 0) | (var_earlier >= 0))
+        if solved.any():
+            solves = _solve(system, np.flatnonzero(solved), var_later, var_earlier, lower, upper, binding)
+        lower[~applies], upper[~applies] = 0.0, 0.0
+    ok = _passes(lower, upper, threshold)
+    binding = {k: rows for k, rows in binding.items() if not ok[k]}
+    return DifferenceCheck(later, earlier, measure, lower, upper, ok, binding, solves)
+
+
+def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:
+    """Shown to be zero, shown to be at least the threshold, or threshold - 1 wide and reaching the threshold:
+    the requirement of a hidden household count (protect.ProtectionRules), with zero allowed as a published
+    empty cell is. Bounds rounded inward to whole households, forgiving float noise."""
+    lo = np.ceil(lower - NOISE * np.maximum(1.0, np.abs(lower)))
+    hi = np.floor(upper + NOISE * np.maximum(1.0, np.abs(upper)))
+    return (hi <= 0) | (lo >= threshold) | ((hi - lo >= threshold - 1) & (hi >= threshold))
+
+
+def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_earlier: np.ndarray,
+           lower: np.ndarray, upper: np.ndarray, binding: dict[int, np.ndarray]) -> int:
+    """Minimise and maximise each difference of `todo` over its component's rows (HiGHS, warm primal simplex
+    per component), adding the optimum to the published constant already in `lower` / `upper`. Where the two
+    values are hidden in different components (nothing relates them), each is solved in its own and the
+    difference's bounds are theirs combined. Returns the number of solves."""
+    by_row = system.matrix.tocsr()
+    var_label, row_label = _sub_components(by_row)
+    # Per difference, its terms: (variable, sign) with the component each is solved in.
+    terms: dict[int, list[tuple[int, float]]] = {}
+    for k in todo:
+        later, earlier = int(var_later[k]), int(var_earlier[k])
+        both = later >= 0 and earlier >= 0 and var_label[later] == var_label[earlier]
+        terms[int(k)] = ([(later, 1.0), (earlier, -1.0)] if both else
+                         [(v, sign) for v, sign in ((later, 1.0), (earlier, -1.0)) if v >= 0])
+    by_component: dict[int, list[int]] = {}      # component -> the differences with a term in it
+    for k, parts in terms.items():
+        labels = {int(var_label[v]) for v, _ in parts}
+        for label in labels:
+            by_component.setdefault(label, []).append(k)
+    solves = 0
+    bound_rows: dict[int, list[np.ndarray]] = {}
+    for label in sorted(by_component):
+        cols = np.flatnonzero(var_label == label)
+        rows = np.flatnonzero(row_label == label)
+        solver = _component_lp(system, by_row, cols, rows)
+        every = np.arange(len(cols), dtype=np.int32)
+        for k in by_component[label]:
+            cost = np.zeros(len(cols))
+            for var, sign in terms[k]:
+                if var_label[var] == label:
+                    cost[np.searchsorted(cols, var)] += sign
+            for sense, out in ((highspy.ObjSense.kMinimize, lower), (highspy.ObjSense.kMaximize, upper)):
+                optimum, duals = _optimum(solver, cost, every, sense)
+                solves += 1
+                if optimum is None:
+                    # Unknown: left at the published constant (pinned: too narrow), never a pass.
+                    log.warning("a difference's LP did not end optimal; counted as too narrow")
+                    continue
+                out[k] += optimum
+                bound_rows.setdefault(k, []).append(rows[np.abs(duals) > 1e-9])
+    for k, found in bound_rows.items():
+        binding[k] = np.unique(np.concatenate(found))
+    return solves
+
+
+def _optimum(solver: highspy.Highs, cost: np.ndarray, every: np.ndarray, sense: highspy.ObjSense
+             ) -> tuple[float | None, np.ndarray]:
+    """The optimum of `cost` (and the row duals there), warm from the last basis; once more from scratch (dual
+    simplex) if the warm solve does not end optimal. None if neither does; AttackError if the LP is infeasible."""
+    solver.changeColsCost(len(cost), every, cost)
+    solver.changeObjectiveSense(sense)
+    for attempt in range(2):
+        if attempt:
+            solver.clearSolver()
+            solver.setOptionValue("simplex_strategy", 1)
+        solver.run()
+        status = solver.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            if attempt:
+                solver.setOptionValue("simplex_strategy", 4)
+            return solver.getInfo().objective_function_value, np.asarray(solver.getSolution().row_dual)
+        if status == highspy.HighsModelStatus.kInfeasible and attempt:
+            raise AttackError("a difference's LP is infeasible")
+    solver.setOptionValue("simplex_strategy", 4)
+    return None, np.zeros(0)
+
+
+def _component_lp(system: AttackSystem, by_row: sparse.csr_matrix, cols: np.ndarray,
+                  rows: np.ndarray) -> highspy.Highs:
+    """A HiGHS model of one component's rows over its variables, within the system's variable bounds."""
+    sub = by_row[rows][:, cols].tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cols), len(rows)
+    lp.col_cost_ = np.zeros(len(cols))
+    lp.col_lower_ = np.maximum(system.var_lower[cols], -highspy.kHighsInf)
+    lp.col_upper_ = np.minimum(system.var_upper[cols], highspy.kHighsInf)
+    lp.row_lower_ = np.maximum(system.row_lower[rows], -highspy.kHighsInf)
+    lp.row_upper_ = np.minimum(system.row_upper[rows], highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = sub.indices.astype(np.int32)
+    lp.a_matrix_.value_ = sub.data.astype(np.float64)
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("presolve", "off")
+    solver.setOptionValue("simplex_strategy", 4)
+    solver.passModel(lp)
+    return solver
+
