@@ -146,7 +146,7 @@ def between_line(figures: dict[str, Any]) -> str:
     """How narrowly a reader of two releases can pin the households first counted between them
     (anonymize.differences)."""
     if not figures["differences"]:
-        return "between releases: no year-to-date of an earlier release to subtract"
+        return "between releases: nothing to subtract (no household count with an earlier release's year-to-date)"
     return (f"between releases: {figures['differences']:,} differences of household counts (a year minus an earlier "
             f"year-to-date: households first paid since), {figures['failing']:,} narrower than a hidden count may be "
             f"(not yet protected: issue 11)")
