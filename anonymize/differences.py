@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-from scipy import sparse
 
 from anonymize.attack import AttackError, _sub_components
 from anonymize.constraints import AttackSystem, build_joint_system
+from anonymize.ranges import _component_lp
 from anonymize.table import Aggregation, CellTable, Role
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,8 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
     for label in sorted(by_component):
         cols = np.flatnonzero(var_label == label)
         rows = np.flatnonzero(row_label == label)
-        solver = _component_lp(system, by_row, cols, rows)
+        # The system's own variable bounds, widened by 1e-7 (ranges' float slack): only the rows decide.
+        solver = _component_lp(system, by_row, cols, rows, system.var_lower, system.var_upper, np.ones(len(cols)))
         every = np.arange(len(cols), dtype=np.int32)
         for k in by_component[label]:
             cost = np.zeros(len(cols))
@@ -200,27 +201,3 @@ def _optimum(solver: highspy.Highs, cost: np.ndarray, every: np.ndarray, sense: 
             raise AttackError("a difference's LP is infeasible")
     solver.setOptionValue("simplex_strategy", 4)
     return None, np.zeros(0)
-
-
-def _component_lp(system: AttackSystem, by_row: sparse.csr_matrix, cols: np.ndarray,
-                  rows: np.ndarray) -> highspy.Highs:
-    """A HiGHS model of one component's rows over its variables, within the system's variable bounds."""
-    sub = by_row[rows][:, cols].tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(cols), len(rows)
-    lp.col_cost_ = np.zeros(len(cols))
-    lp.col_lower_ = np.maximum(system.var_lower[cols], -highspy.kHighsInf)
-    lp.col_upper_ = np.minimum(system.var_upper[cols], highspy.kHighsInf)
-    lp.row_lower_ = np.maximum(system.row_lower[rows], -highspy.kHighsInf)
-    lp.row_upper_ = np.minimum(system.row_upper[rows], highspy.kHighsInf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = sub.indices.astype(np.int32)
-    lp.a_matrix_.value_ = sub.data.astype(np.float64)
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("presolve", "off")
-    solver.setOptionValue("simplex_strategy", 4)
-    solver.passModel(lp)
-    return solver
-
