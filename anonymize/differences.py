@@ -21,26 +21,22 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from anonymize.attack import AttackError, _sub_components
 from anonymize.constraints import AttackSystem, build_joint_system
-from anonymize.ranges import _component_lp
+from anonymize.ranges import NOISE, _component_lp
 from anonymize.table import Aggregation, CellTable, Role
 
 log = logging.getLogger(__name__)
 
-#: Float noise of the solver forgiven when bounds are rounded to whole households (see anonymize.ranges.NOISE).
-NOISE = 1e-6
-
-
 @dataclass
 class DifferenceCheck:
-    """Per difference (later cell - earlier cell of `measure`): its interval (whole numbers, rounded inward)
-    and whether it passes; for a failing one solved by LP, the system rows binding at its optima."""
+    """Per difference (later cell - earlier cell of `measure`): its interval (before rounding) and whether it
+    passes."""
 
     later: np.ndarray
     earlier: np.ndarray
@@ -48,7 +44,6 @@ class DifferenceCheck:
     lower: np.ndarray
     upper: np.ndarray
     ok: np.ndarray
-    binding: dict[int, np.ndarray] = field(default_factory=dict)
     lp_solves: int = 0
 
     @property
@@ -103,7 +98,6 @@ def check_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
     later, earlier, measure = difference_pairs(table)
     n = len(later)
     lower, upper = np.zeros(n), np.zeros(n)
-    binding: dict[int, np.ndarray] = {}
     solves = 0
     if n:
         system = build_joint_system(table, suppressed) if system is None else system
@@ -118,11 +112,9 @@ def check_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
         lower[:], upper[:] = constant, constant
         solved = applies & ((var_later >= 0) | (var_earlier >= 0))
         if solved.any():
-            solves = _solve(system, np.flatnonzero(solved), var_later, var_earlier, lower, upper, binding)
+            solves = _solve(system, np.flatnonzero(solved), var_later, var_earlier, lower, upper)
         lower[~applies], upper[~applies] = 0.0, 0.0
-    ok = _passes(lower, upper, threshold)
-    binding = {k: rows for k, rows in binding.items() if not ok[k]}
-    return DifferenceCheck(later, earlier, measure, lower, upper, ok, binding, solves)
+    return DifferenceCheck(later, earlier, measure, lower, upper, _passes(lower, upper, threshold), solves)
 
 
 def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:
@@ -135,7 +127,7 @@ def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:
 
 
 def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_earlier: np.ndarray,
-           lower: np.ndarray, upper: np.ndarray, binding: dict[int, np.ndarray]) -> int:
+           lower: np.ndarray, upper: np.ndarray) -> int:
     """Minimise and maximise each difference of `todo` over its component's rows (HiGHS, warm primal simplex
     per component), adding the optimum to the published constant already in `lower` / `upper`. Where the two
     values are hidden in different components (nothing relates them), each is solved in its own and the
@@ -155,7 +147,6 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
         for label in labels:
             by_component.setdefault(label, []).append(k)
     solves = 0
-    bound_rows: dict[int, list[np.ndarray]] = {}
     for label in sorted(by_component):
         cols = np.flatnonzero(var_label == label)
         rows = np.flatnonzero(row_label == label)
@@ -168,22 +159,19 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
                 if var_label[var] == label:
                     cost[np.searchsorted(cols, var)] += sign
             for sense, out in ((highspy.ObjSense.kMinimize, lower), (highspy.ObjSense.kMaximize, upper)):
-                optimum, duals = _optimum(solver, cost, every, sense)
+                optimum = _optimum(solver, cost, every, sense)
                 solves += 1
                 if optimum is None:
                     # Unknown: left at the published constant (pinned: too narrow), never a pass.
                     log.warning("a difference's LP did not end optimal; counted as too narrow")
                     continue
                 out[k] += optimum
-                bound_rows.setdefault(k, []).append(rows[np.abs(duals) > 1e-9])
-    for k, found in bound_rows.items():
-        binding[k] = np.unique(np.concatenate(found))
     return solves
 
 
 def _optimum(solver: highspy.Highs, cost: np.ndarray, every: np.ndarray, sense: highspy.ObjSense
-             ) -> tuple[float | None, np.ndarray]:
-    """The optimum of `cost` (and the row duals there), warm from the last basis; once more from scratch (dual
+             ) -> float | None:
+    """The optimum of `cost`, warm from the last basis; once more from scratch (dual
     simplex) if the warm solve does not end optimal. None if neither does; AttackError if the LP is infeasible."""
     solver.changeColsCost(len(cost), every, cost)
     solver.changeObjectiveSense(sense)
@@ -196,8 +184,8 @@ def _optimum(solver: highspy.Highs, cost: np.ndarray, every: np.ndarray, sense: 
         if status == highspy.HighsModelStatus.kOptimal:
             if attempt:
                 solver.setOptionValue("simplex_strategy", 4)
-            return solver.getInfo().objective_function_value, np.asarray(solver.getSolution().row_dual)
+            return float(solver.getInfo().objective_function_value)
         if status == highspy.HighsModelStatus.kInfeasible and attempt:
             raise AttackError("a difference's LP is infeasible")
     solver.setOptionValue("simplex_strategy", 4)
-    return None, np.zeros(0)
+    return None
