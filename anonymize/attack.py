@@ -453,7 +453,15 @@ def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, m
         exact &= optimal
         if value is None:
             # No whole point (time out, or HiGHS's MIP calling the system infeasible although the true values
-            # are a whole point of it: its tolerances on large coefficients): the LP bound stands.
+            # are a whole point of it, even without presolve: see _run_mip). The LP bound is reached only at
+            # fractional points, so it is no bound an attacker who solves whole must respect: the side falls
+            # back to the whole points seen (the true values among them), an inner bound. Keeping the LP bound
+            # here passed values the attacker's own MIP pins (the demo's BLT Dana Desa desa of 53.04.18, 2023:
+            # a 30-value component whose recipients a MIP reads as [1, 9]).
+            if sense > 0:
+                state.upper[var] = state.whole_hi[var]
+            else:
+                state.lower[var] = state.whole_lo[var]
             continue
         if sense > 0:
             state.upper[var] = np.inf if value >= system.var_upper[var] * 0.999 else value
@@ -482,10 +490,23 @@ def _mip_point(mip: highspy.Highs, weights: np.ndarray, seconds: float) -> np.nd
     # Any whole point near the optimum widens the ranges as well: no need to prove it optimal.
     mip.setOptionValue("mip_rel_gap", MIP_ROUND_GAP)
     mip.setOptionValue("time_limit", mip.getRunTime() + seconds)
-    mip.run()
+    _run_mip(mip)
     if mip.getInfo().primal_solution_status != 2:
         return None
     return np.asarray(mip.getSolution().col_value)
+
+
+def _run_mip(mip: highspy.Highs) -> None:
+    """Solve; an infeasible verdict is solved again without presolve. The system always has a whole point (the
+    true values), yet HiGHS 1.15's MIP presolve calls some of these systems infeasible: a demo component of 39
+    counts and amounts (column bounds up to 4e9) was infeasible with presolve and solved without it (HiGHS issue
+    3296, open, same version and bounds). Taking that verdict for 'no whole point' once left an LP bound standing
+    that the reader's MIP pins to [1, 9]."""
+    mip.run()
+    if mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        mip.setOptionValue("presolve", "off")
+        mip.run()
+        mip.setOptionValue("presolve", "choose")
 
 
 def _mip_solver(lp: highspy.HighsLp, integer: np.ndarray) -> highspy.Highs:
@@ -507,7 +528,7 @@ def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[
     mip.changeObjectiveSense(highspy.ObjSense.kMaximize if sense > 0 else highspy.ObjSense.kMinimize)
     mip.setOptionValue("mip_rel_gap", 0.0)
     mip.setOptionValue("time_limit", mip.getRunTime() + MIP_SECONDS)
-    mip.run()
+    _run_mip(mip)
     status = mip.getModelStatus()
     if mip.getInfo().primal_solution_status != 2:
         return None, False

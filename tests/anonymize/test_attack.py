@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
 from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from anonymize import attack
-from anonymize.attack import Requirement, _BatchLP, _fresh_solver, feasible_intervals
+from anonymize.attack import Requirement, _BatchLP, _fresh_solver, _mip_extreme, _mip_solver, feasible_intervals
 from anonymize.constraints import AttackSystem
 
 
@@ -37,6 +40,50 @@ def test_whole_counts_narrow_an_interval_the_lp_shows_wide_enough():
     relaxed = feasible_intervals(system, Requirement(np.array([9.0, 0.0]), np.zeros(2, bool), np.zeros(2, bool)),
                                  anchor=np.array([4.0, 2.0]))
     assert relaxed.upper[0] == 9.0 and relaxed.ok[0]
+
+
+def test_a_whole_number_check_that_finds_no_point_does_not_pass_on_the_lp_bound():
+    """The exact MIP of the whole-number check can end without a whole point (its time limit on a loaded machine,
+    or HiGHS's MIP wrongly calling the system infeasible). Then the LP bound, reached only at fractional points,
+    must not stand: it passed a demo value a reader's own MIP pins to [1, 9]. The value falls back to the whole
+    points seen and fails, whatever the machine's load."""
+    system = _system([[1.0, -2.0], [1.0, 0.0]], [0.0, -np.inf], [0.0, 9.0], 2)
+    requirement = Requirement(np.array([9.0, 0.0]), np.ones(2, bool), np.zeros(2, bool))
+    with patch.object(attack, "_mip_extreme", lambda *args: (None, False)), \
+            patch.object(attack, "_mip_point", lambda *args: None):
+        timed_out = feasible_intervals(system, requirement, anchor=np.array([4.0, 2.0]))
+    assert not timed_out.ok[0]
+    assert timed_out.upper[0] <= 8.0, "the upper bound is one a whole point reaches"
+    assert timed_out.lower[0] == 0.0 and not timed_out.exact[0]
+
+
+def _unbounded(values: list[float | None], fill: float) -> np.ndarray:
+    """JSON's nulls as infinite bounds."""
+    return np.array([fill if v is None else v for v in values], float)
+
+
+def test_the_whole_number_check_solves_a_system_highs_presolve_calls_infeasible():
+    """HiGHS 1.15's MIP presolve calls this feasible system infeasible (a component of the demo's 2023 release,
+    reduced; HiGHS issue 3296). The check must still find each count's exact whole-number maximum, the one a
+    reader's MIP without presolve finds (scipy's milp, presolve off)."""
+    model = json.loads((Path(__file__).parent / "data" / "highs_presolve_infeasible.json").read_text())
+    matrix = sparse.csr_matrix((model["values"], (model["rows"], model["cols"])),
+                               shape=(model["n_rows"], model["n_cols"]))
+    row_lower, row_upper = _unbounded(model["row_lower"], -np.inf), _unbounded(model["row_upper"], np.inf)
+    n = model["n_cols"]
+    system = _system(matrix.toarray().tolist(), list(row_lower), list(row_upper), n,
+                     model["var_lower"], model["var_upper"])
+    mip = _mip_solver(_BatchLP(system, np.arange(n)).highs.getLp(), np.ones(n, bool))
+    for var in (0, 5, 16):
+        value, optimal = _mip_extreme(mip, n, var, 1.0)
+        cost = np.zeros(n)
+        cost[var] = -1.0
+        reader = milp(cost, constraints=LinearConstraint(matrix, row_lower, row_upper),
+                      bounds=Bounds(model["var_lower"], model["var_upper"]), integrality=np.ones(n),
+                      options={"presolve": False})
+        assert reader.status == 0
+        assert value is not None and optimal
+        assert value == round(-reader.fun)
 
 
 def test_after_a_stalled_warm_solve_the_next_objective_is_warm_again():
