@@ -37,8 +37,13 @@ _STAGE = re.compile(r"^\[(\d+)/(\d+)\] (.+?) \.\.\.$")
 _PERCENT = re.compile(r"(\d{1,3})%\|")
 _YEAR_DONE = re.compile(r"^year (\d{4}) protected \((\d+) of (\d+)\)$")
 _YEARS = re.compile(r"^protecting ([\d, ]+): \d+ year\(s\) at once$")
-_YEAR_CELLS = re.compile(r"^(?:\d{4} )?year (\d{4}): ([\d,]+) cells in \d+ tables to protect$")
+_YEAR_CELLS = re.compile(r"^(?:\d{4} )?year (\d{4}): ([\d,]+) cells in (\d+) tables to protect$")
 _TABLE_DONE = re.compile(r"^(?:\d{4} )?year (\d{4}): ([\d,]+) cells protected \((\d+) of (\d+) tables\)$")
+_TABLE_START = re.compile(r"^(\d{4}) protecting \w+ \(([\d,]+) cells\)$")
+_TABLE_STEP = re.compile(r"^(\d{4})\s+\w+ (?:round|un-hide) \d+:")
+#: Share of a table in protection credited per round or un-hide line, of what is left below _STEP_CAP: a table's
+#: number of rounds is not known ahead (the demo's disbursement table takes about ten such lines, minutes apart).
+_STEP_SHARE, _STEP_CAP = 0.2, 0.9
 #: Share of the progress bar each command takes (measured on the demo: generation ~40 s, publishing ~10 min).
 _WEIGHTS = (0.1, 0.9)
 #: Share of publishing its first stage takes (aggregate and protect every year: ~95% of its time on the demo);
@@ -114,31 +119,61 @@ def parse_progress(line: str) -> tuple[float, str, dict[str, int]] | None:
 class YearsProgress:
     """The first publishing stage's progress between its "year N protected" lines, which on the demo come minutes
     apart (four years, two at a time: the bar sat at 10% for five minutes): each year's share is the share of its
-    cells in tables already protected (`year 2023: 1,234 cells protected (2 of 4 tables)`). Fed every stderr line of
-    the publish command; `feed` returns the stage's fraction when a line moves it."""
+    cells in tables already protected (`year 2023: 1,234 cells protected (2 of 4 tables)`), plus part of the table
+    in protection for each of its rounds (`2023   disbursement_cells round 3: ...`): the demo's first table is 92%
+    of a year's cells and took minutes, during which the bar stood still. Fed every stderr line of the publish
+    command; `feed` returns the stage's fraction, the stage's text key and its values when a line moves it."""
 
     def __init__(self) -> None:
         self.years = 0
         self.cells: dict[int, int] = {}
+        self.tables: dict[int, int] = {}
         self.protected: dict[int, int] = {}
+        self.done: dict[int, int] = {}
+        #: Per year, the table in protection: its cells and the round or un-hide lines seen for it.
+        self.current: dict[int, tuple[int, int]] = {}
 
-    def feed(self, line: str) -> tuple[float, dict[str, int]] | None:
+    def feed(self, line: str) -> tuple[float, str, dict[str, int]] | None:
         line = line.strip()
         if match := _YEARS.match(line):
             self.years = len([y for y in match.group(1).split(",") if y.strip()])
             return None
         if match := _YEAR_CELLS.match(line):
             self.cells[int(match.group(1))] = int(match.group(2).replace(",", ""))
+            self.tables[int(match.group(1))] = int(match.group(3))
             return None
+        if match := _TABLE_START.match(line):
+            self.current[int(match.group(1))] = (int(match.group(2).replace(",", "")), 0)
+            return None
+        if not self.years:
+            return None
+        if match := _TABLE_STEP.match(line):
+            year = int(match.group(1))
+            if year not in self.current:
+                return None
+            cells, steps = self.current[year]
+            self.current[year] = (cells, steps + 1)
+            return self._fraction(), "stage_publish_round", {
+                "year": year, "table": self.done.get(year, 0) + 1, "total": self.tables.get(year, 0),
+                "step": steps + 1}
         match = _TABLE_DONE.match(line)
-        if not match or not self.years:
+        if not match:
             return None
         year = int(match.group(1))
         self.protected[year] = int(match.group(2).replace(",", ""))
-        shares = sum(min(done / max(self.cells.get(y, done), 1), 1.0) for y, done in self.protected.items())
+        self.done[year] = int(match.group(3))
+        self.current.pop(year, None)
+        return self._fraction(), "stage_publish_tables", {"year": year, "done": int(match.group(3)),
+                                                          "total": int(match.group(4))}
+
+    def _fraction(self) -> float:
+        shares = 0.0
+        for year in set(self.protected) | set(self.current):
+            cells, steps = self.current.get(year, (0, 0))
+            partial = cells * _STEP_CAP * (1 - (1 - _STEP_SHARE) ** steps)
+            shares += min((self.protected.get(year, 0) + partial) / max(self.cells.get(year, 1), 1), 1.0)
         # The year's own "protected" line comes after its tables: stop short of it.
-        return _FIRST_STAGE * min(shares / self.years, 0.999), {"year": year, "done": int(match.group(3)),
-                                                                  "total": int(match.group(4))}
+        return _FIRST_STAGE * min(shares / self.years, 0.999)
 
 
 def stage_start(number: int, total: int) -> float:
@@ -176,9 +211,9 @@ def run_build(commands: list[Command], on_progress: Callable[[Progress], object]
                 lines.append(line.rstrip())
                 parsed = parse_progress(line)
                 tables = years.feed(line)
-                if tables:  # a year's tables move the bar between the years' own lines
+                if tables:  # a year's tables and rounds move the bar between the years' own lines
                     furthest = max(furthest, overall(step, tables[0]))
-                    on_progress(Progress(furthest, command.name, "stage_publish_tables", tables[1]))
+                    on_progress(Progress(furthest, command.name, tables[1], tables[2]))
                 if parsed:
                     # A failure names the stage, not the last year done (the marker keeps no values).
                     stage = stage if parsed[2] else parsed[1]

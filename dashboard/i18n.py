@@ -653,6 +653,8 @@ TEXT: dict[str, tuple[str, str]] = {
                            "protecting each year — {year} done ({done} of {total})"),
     "stage_publish_tables": ("melindungi tiap tahun — tahun {year}: {done} dari {total} tabel selesai",
                              "protecting each year — {year}: {done} of {total} tables done"),
+    "stage_publish_round": ("melindungi tiap tahun — tahun {year}: tabel {table} dari {total}, langkah {step}",
+                            "protecting each year — {year}: table {table} of {total}, step {step}"),
     "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
     "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
                         "alone"),

@@ -49,7 +49,8 @@ def test_build_reports_progress_with_stage_names(fresh):
     assert "Raw data:" in stages and "Publishing:" in stages  # step names in the reader's language too
     # Every stage the publisher announces has a name in both languages (none falls back to the English line).
     published = {p.stage for p in seen if p.step == "publish" and p.stage != "stage_starting"}
-    assert published == {*(f"stage_publish_{n}" for n in range(1, 6)), "stage_publish_year", "stage_publish_tables"}
+    assert published == {*(f"stage_publish_{n}" for n in range(1, 6)), "stage_publish_year", "stage_publish_tables",
+                         "stage_publish_round"}
     # Inside the long first stage the bar moves with each protected year (the demo makes four), and between them
     # with each year's protected tables (four per year).
     years = [p for p in seen if p.stage == "stage_publish_year"]

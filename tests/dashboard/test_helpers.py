@@ -711,6 +711,34 @@ def test_the_first_run_bar_moves_with_each_years_tables_and_never_back(tmp_path)
     assert seen[-1].fraction == 1.0
 
 
+def test_the_first_run_bar_moves_with_each_round_of_a_table_in_protection(tmp_path):
+    """The demo's first table is 92% of a year's cells and its rounds take minutes: the bar moved only when the
+    whole table was done. Each round or un-hide line now moves it by part of what is left of that table (never to
+    the table's end), and the table's own line takes it there; the text says which table and step."""
+    from dashboard.build_demo import YearsProgress
+
+    progress = YearsProgress()
+    lines = ["protecting 2022, 2023: 2 year(s) at once", "2022 year 2022: 1,000 cells in 2 tables to protect",
+             "2022 protecting disbursement_cells (900 cells)",
+             "2022   disbursement_cells round 1: 70 hidden, 3 values too narrow (1.0 s)",
+             "2022   disbursement_cells round 2: 80 hidden, 0 values too narrow (1.0 s)",
+             "2022   disbursement_cells un-hide 1: 40 tried, 10 published again, 30 kept hidden",
+             "2022 year 2022: 900 cells protected (1 of 2 tables)"]
+    fed = [progress.feed(line) for line in lines]
+    assert fed[:3] == [None, None, None]
+    rounds = [f for f in fed[3:6] if f is not None]
+    assert [f[1] for f in rounds] == ["stage_publish_round"] * 3
+    fractions = [f[0] for f in rounds]
+    # Half the stage is 2022; of its 1,000 cells the 900 in protection are credited 18%, 32.4%, 43.9% of 90%.
+    assert fractions == pytest.approx([0.85 * 0.5 * 900 * 0.9 * (1 - 0.8 ** k) / 1000 for k in (1, 2, 3)])
+    assert rounds[2][2] == {"year": 2022, "table": 1, "total": 2, "step": 3}
+    done = fed[6]
+    assert done is not None and done[1] == "stage_publish_tables" and done[0] > fractions[-1]
+    assert done[0] == pytest.approx(0.85 * 0.5 * 0.9)
+    assert i18n.t("stage_publish_round", "id", **rounds[2][2]) == \
+        "melindungi tiap tahun — tahun 2022: tabel 1 dari 2, langkah 3"
+
+
 #: The Indonesian word of each level below the province, as the English UI's running text writes it.
 _LEVEL_WORDS = {"kabupaten": "kabupaten/kota", "kecamatan": "kecamatan", "desa": "desa/kelurahan"}
 
