@@ -156,7 +156,10 @@ def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_ti
     labelled = frame[frame["outlier"]].sort_values("x")
     fig.add_trace(go.Scatter(x=labelled["x"], y=labelled["y"], mode="markers+text" if names else "markers",
                              text=labelled["name"] if names else None, hovertext=labelled["label"],
-                             textposition=label_positions(len(labelled)) if names else None,
+                             textposition=label_positions(labelled["x"].to_numpy(float), labelled["y"].to_numpy(float),
+                                                          labelled["name"].astype(str).tolist(),
+                                                          frame["x"].to_numpy(float), frame["y"].to_numpy(float))
+                             if names else None,
                              hoverinfo="skip" if names else "text",
                              marker={"color": QUALITATIVE[5], "size": 11, "symbol": "diamond"}))
     fig = _layout(fig, lang, title, y_title, height=420)
@@ -165,9 +168,55 @@ def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_ti
     return fig
 
 
-def label_positions(count: int) -> list[str]:
-    """Text positions for labels sorted by x: neighbours alternate above and below so their names do not overlap."""
-    return [("top center", "bottom center", "top right", "bottom left")[i % 4] for i in range(count)]
+#: Plotly text positions tried for a label, in order of preference, with the box each puts the text in relative
+#: to its marker: (left, bottom) offsets in label widths and heights.
+_LABEL_PLACES = (("top center", -0.5, 0.0), ("bottom center", -0.5, -1.0), ("middle right", 0.0, -0.5),
+                 ("middle left", -1.0, -0.5), ("top right", 0.0, 0.0), ("bottom left", -1.0, -1.0),
+                 ("top left", -1.0, 0.0), ("bottom right", 0.0, -1.0))
+#: The scatter's plot area on a desktop page (pixels) and its label font's character width and line height: enough
+#: to tell which names would overlap (Chromium at 1280 px: about 680 x 330).
+_PLOT_PX, _CHAR_PX, _LINE_PX, _MARKER_PX = (680.0, 330.0), 6.5, 15.0, 7.0
+
+
+def label_positions(x: np.ndarray, y: np.ndarray, names: list[str], all_x: np.ndarray | None = None,
+                    all_y: np.ndarray | None = None) -> list[str]:
+    """A plotly text position per labelled point (x, y in data units; `all_x`/`all_y` every point of the chart,
+    which sets the axes' extent): each name goes where its box overlaps no name placed before it and no labelled
+    marker, first choice above. Names beside each other at the same height (Elar Selatan, Lamba Leda Timur and
+    Wewaria on the demo's coverage scatter) overlapped when positions only alternated by rank."""
+    span_x = np.concatenate([x, all_x if all_x is not None else x])
+    span_y = np.concatenate([y, all_y if all_y is not None else y])
+    width = max(float(np.nanmax(span_x) - np.nanmin(span_x)), 1e-9) if len(span_x) else 1.0
+    height = max(float(np.nanmax(span_y) - np.nanmin(span_y)), 1e-9) if len(span_y) else 1.0
+    px = (x - (np.nanmin(span_x) if len(span_x) else 0)) / width * _PLOT_PX[0]
+    py = (y - (np.nanmin(span_y) if len(span_y) else 0)) / height * _PLOT_PX[1]
+    m = _MARKER_PX
+    markers = [(px[i] - m, py[i] - m, px[i] + m, py[i] + m) for i in range(len(px))]
+    placed: list[tuple[float, float, float, float]] = []
+    positions = []
+    for i, name in enumerate(names):
+        w, h = len(name) * _CHAR_PX, _LINE_PX
+        best, best_overlap = _LABEL_PLACES[0][0], np.inf
+        for place, dx, dy in _LABEL_PLACES:
+            # The text starts a marker's half-width away from the point on the side it is placed.
+            left = px[i] + dx * w + (m if dx == 0.0 else -m if dx == -1.0 else 0.0)
+            bottom = py[i] + dy * h + (m if dy == 0.0 else -m if dy == -1.0 else 0.0)
+            box = (left, bottom, left + w, bottom + h)
+            others = placed + [mk for j, mk in enumerate(markers) if j != i]
+            # Text past the plot area's edge is cut: count it as overlap too.
+            overlap = sum(_overlap(box, other) for other in others) + w * h - _overlap(box, (0.0, 0.0, *_PLOT_PX))
+            if overlap < best_overlap:
+                best, best_overlap, best_box = place, overlap, box
+            if overlap == 0.0:
+                break
+        positions.append(best)
+        placed.append(best_box)
+    return positions
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Area shared by two boxes (left, bottom, right, top)."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def title_of(fig: go.Figure) -> str:

@@ -539,6 +539,36 @@ def test_outlier_names_are_written_on_the_scatter_only_where_they_fit(names):
     assert names or list(outliers.hovertext) == ["B: 2", "C: 3"]  # on a phone the name is in the hover
 
 
+def test_outlier_names_beside_each_other_are_placed_apart():
+    """The demo's coverage scatter wrote Elar Selatan, Lamba Leda Timur and Wewaria over each other: positions
+    alternated by rank, whatever the distance. Names now go where their boxes (pixels on a desktop chart, from each
+    name's length) overlap no other name and no labelled marker, as computed here from plotly's position words."""
+    x = np.array([0.31, 0.34, 0.35, 0.37, 0.41, 0.46, 0.475, 0.545])
+    y = np.array([0.37, 0.46, 0.355, 0.485, 0.46, 0.455, 0.455, 0.53])
+    names = ["Wewaria", "Elar Selatan", "Ngampilan", "Ruteng Barat", "Kota Komba Utara", "Umbu Ratu Nggay", "Sulamu",
+             "Lamba Leda Timur"]
+    every_x, every_y = np.append(x, [0.15, 0.72]), np.append(y, [0.35, 1.0])
+    positions = charts.label_positions(x, y, names, every_x, every_y)
+    assert set(positions) <= {place for place, _, _ in charts._LABEL_PLACES}
+    (width, height), char, line, gap = charts._PLOT_PX, charts._CHAR_PX, charts._LINE_PX, charts._MARKER_PX
+    px = (x - every_x.min()) / (every_x.max() - every_x.min()) * width
+    py = (y - every_y.min()) / (every_y.max() - every_y.min()) * height
+    boxes = []
+    for i, position in enumerate(positions):
+        vertical, horizontal = position.split()
+        w = len(names[i]) * char
+        left = {"center": px[i] - w / 2, "right": px[i] + gap, "left": px[i] - gap - w}[horizontal]
+        bottom = {"middle": py[i] - line / 2, "top": py[i] + gap, "bottom": py[i] - gap - line}[vertical]
+        boxes.append((left, bottom, left + w, bottom + line))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            # Touching within a pixel or two is apart (the boxes are estimates of the rendered text).
+            apart = a[2] <= b[0] + 2 or b[2] <= a[0] + 2 or a[3] <= b[1] + 2 or b[3] <= a[1] + 2
+            assert apart, (names[boxes.index(a)], names[boxes.index(b)], positions)
+    # By rank alone (the old rule) the first two names shared their space.
+    assert positions != [("top center", "bottom center", "top right", "bottom left")[i % 4] for i in range(8)]
+
+
 def test_the_header_names_the_release_when_two_releases_share_a_day():
     from dashboard.db import Release
 
