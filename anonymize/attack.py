@@ -456,8 +456,8 @@ def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, m
             # are a whole point of it, even without presolve: see _run_mip). The LP bound is reached only at
             # fractional points, so it is no bound an attacker who solves whole must respect: the side falls
             # back to the whole points seen (the true values among them), an inner bound. Keeping the LP bound
-            # here passed values the attacker's own MIP pins (the demo's BLT Dana Desa desa of 53.04.18, 2023:
-            # a 30-value component whose recipients a MIP reads as [1, 9]).
+            # here passed values the attacker's own MIP pins (the demo's 2023 BLT Dana Desa recipients of desa of
+            # 53.04.18, [1, 9]: packed in one MIP with a component the presolve called infeasible).
             if sense > 0:
                 state.upper[var] = state.whole_hi[var]
             else:
@@ -500,8 +500,9 @@ def _run_mip(mip: highspy.Highs) -> None:
     """Solve; an infeasible verdict is solved again without presolve. The system always has a whole point (the
     true values), yet HiGHS 1.15's MIP presolve calls some of these systems infeasible: a demo component of 39
     counts and amounts (column bounds up to 4e9) was infeasible with presolve and solved without it (HiGHS issue
-    3296, open, same version and bounds). Taking that verdict for 'no whole point' once left an LP bound standing
-    that the reader's MIP pins to [1, 9]."""
+    3296, open, same version and bounds). Components are packed into one MIP (_integer_check), so that verdict
+    left every value of the batch at its LP bound: the demo's 2023 release passed 53.04.18's BLT recipients,
+    which a reader's MIP pins to [1, 9], because their component shared a batch with that one."""
     mip.run()
     if mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
         mip.setOptionValue("presolve", "off")

@@ -86,6 +86,25 @@ def test_the_whole_number_check_solves_a_system_highs_presolve_calls_infeasible(
         assert value == round(-reader.fun)
 
 
+def test_a_component_highs_presolve_calls_infeasible_does_not_spoil_its_batch():
+    """The whole-number check packs components of up to 100 values into one MIP. Packed with the component above,
+    any other component's MIP was 'infeasible' too, so its values kept their LP bounds: that is how the demo's 2023
+    release passed 53.04.18's BLT Dana Desa recipients, which a reader's MIP pins to [1, 9] (its own 30-value
+    component solves fine alone; packed with 34.04.16's, HiGHS called the batch infeasible). Here the other
+    component is x = 2y, x <= 9: a whole x is at most 8, while the LP reaches 9."""
+    model = json.loads((Path(__file__).parent / "data" / "highs_presolve_infeasible.json").read_text())
+    n = model["n_cols"]
+    demo = sparse.csr_matrix((model["values"], (model["rows"], model["cols"])), shape=(model["n_rows"], n))
+    even = sparse.csr_matrix(np.array([[1.0, -2.0], [1.0, 0.0]]))
+    matrix = sparse.block_diag([demo, even], format="csr")
+    row_lower = np.concatenate([_unbounded(model["row_lower"], -np.inf), [0.0, -np.inf]])
+    row_upper = np.concatenate([_unbounded(model["row_upper"], np.inf), [0.0, 9.0]])
+    system = _system(matrix.toarray().tolist(), list(row_lower), list(row_upper), n + 2,
+                     [*model["var_lower"], 0.0, 0.0], [*model["var_upper"], 1000.0, 1000.0])
+    mip = _mip_solver(_BatchLP(system, np.arange(n + 2)).highs.getLp(), np.ones(n + 2, bool))
+    assert _mip_extreme(mip, n + 2, n, 1.0) == (8.0, True)
+
+
 def test_after_a_stalled_warm_solve_the_next_objective_is_warm_again():
     """A warm solve that runs out of time is solved again from scratch; from that optimum, the next objectives
     must be warm primal simplex again (left with presolve on, the fresh solver solved each later objective from
