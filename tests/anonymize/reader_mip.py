@@ -3,8 +3,10 @@
 What an adversary holding only the published database does: rebuild each year's system from the published cells
 (anonymize.published.read_release, the system every reader can write down), cut it into connected components
 (scipy.sparse.csgraph), and solve each hidden household count's minimum and maximum with counts whole (scipy
-`milp`, to optimality, no time limit) in every component of up to `limit` hidden values. A count fails what the
-audit promises when that interval is narrower than the threshold's: shown below the threshold and less than
+`milp`, to optimality, no time limit) in every component of up to `limit` hidden values; then the same for the
+payment counts of each hidden cell not shown large (a cell whose household counts are all shown to be at least the
+threshold may have its payments pinned: that is what publishing it would show). A count fails what the audit
+promises when that interval is narrower than the threshold's: shown below the threshold and less than
 threshold - 1 wide, unless shown to be at least the threshold or zero.
 
 Run on any published database: `python -m tests.anonymize.reader_mip data/published/bansos.duckdb [--limit N]`.
@@ -30,7 +32,7 @@ from anonymize.table import Role
 
 @dataclass(frozen=True)
 class Narrow:
-    """One hidden household count a reader's MIP narrows too far."""
+    """One hidden count a reader's MIP narrows too far."""
 
     year: int
     table: str
@@ -84,9 +86,29 @@ def _feasible(constraint: LinearConstraint, bounds: Bounds, integrality: np.ndar
     return bool(result.status == 0)
 
 
+def _narrowed(local: int, constraint: LinearConstraint, bounds: Bounds, whole: np.ndarray, threshold: int
+              ) -> tuple[float, float | None, int]:
+    """(whole-number minimum, maximum if the count is narrower than a hidden count may be else None, MIP solves)
+    of the component's variable `local`. Wide enough: shown at least the threshold, or a whole point reaches
+    max(minimum + threshold - 1, threshold) (a feasibility question, much faster for the MIP than the maximum,
+    which is solved only for a report), or shown zero."""
+    c = np.zeros(len(whole))
+    c[local] = 1.0
+    lo = float(np.ceil(_extreme(c, constraint, bounds, whole) - 1e-6))
+    if lo >= threshold:
+        return lo, None, 1
+    reach = max(lo + threshold - 1, threshold)
+    raised = Bounds(np.where(np.arange(len(whole)) == local, reach, bounds.lb), bounds.ub)
+    if _feasible(constraint, raised, whole):
+        return lo, None, 2
+    hi = float(np.floor(-_extreme(-c, constraint, bounds, whole) + 1e-6))
+    return lo, (None if hi <= 0 else hi), 3
+
+
 def attack_release(path: Path, limit: int = 100) -> ReaderResult:
     """Every year of the release at `path`: whole-number intervals of each hidden household count (Role.SENSITIVE)
-    in components of at most `limit` hidden values."""
+    and payment count (Role.POPULATION) of a cell not shown large, in components of at most `limit` hidden
+    values."""
     start = time.perf_counter()
     narrow: list[Narrow] = []
     checked = components = skipped = solves = 0
@@ -100,6 +122,7 @@ def attack_release(path: Path, limit: int = 100) -> ReaderResult:
                 continue
             labels = _components(system.matrix)
             sensitive = np.array([table.measures[m].role is Role.SENSITIVE for m in system.var_measure])
+            population = np.array([table.measures[m].role is Role.POPULATION for m in system.var_measure])
             integer = np.array([table.measures[m].integer for m in system.var_measure])
             frame = table_input.frame.reset_index(drop=True)
             matrix = system.matrix.tocsc()
@@ -114,30 +137,25 @@ def attack_release(path: Path, limit: int = 100) -> ReaderResult:
                 constraint = LinearConstraint(sub[rows], system.row_lower[rows], system.row_upper[rows])
                 bounds = Bounds(system.var_lower[members], system.var_upper[members])
                 whole = integer[members].astype(np.int8)
-                for local in np.flatnonzero(sensitive[members]):
-                    c = np.zeros(len(members))
-                    c[local] = 1.0
-                    lo = np.ceil(_extreme(c, constraint, bounds, whole) - 1e-6)
-                    solves += 1
+                cells = system.var_cell[members]
+                small_cells: set[int] = set()
+                # Household counts first: a hidden cell whose household counts are all shown to be at least the
+                # threshold may have its payment counts pinned (what publishing the cell would show).
+                for local in [*np.flatnonzero(sensitive[members]), *np.flatnonzero(population[members])]:
+                    if population[members[local]] and int(cells[local]) not in small_cells:
+                        continue
+                    found = _narrowed(local, constraint, bounds, whole, threshold)
+                    solves += found[2]
                     checked += 1
-                    if lo >= threshold:
-                        continue
-                    # Wide enough when a whole point reaches max(lo + threshold - 1, threshold): a feasibility
-                    # question, much faster for the MIP than the maximum, which is solved only for a report.
-                    reach = max(lo + threshold - 1, threshold)
-                    raised = Bounds(np.where(np.arange(len(members)) == local, reach, bounds.lb), bounds.ub)
-                    solves += 1
-                    if _feasible(constraint, raised, whole):
-                        continue
-                    hi = np.floor(-_extreme(-c, constraint, bounds, whole) + 1e-6)
-                    solves += 1
-                    if hi <= 0:
+                    if sensitive[members[local]] and found[0] < threshold:
+                        small_cells.add(int(cells[local]))
+                    if found[1] is None:
                         continue
                     var = members[local]
                     cell = frame.iloc[int(system.var_cell[var])]
                     key = "/".join(str(cell[k]) for k in frame.columns[1:4])
                     narrow.append(Narrow(year, table_input.name, str(cell.iloc[0]), key,
-                                         table.measures[int(system.var_measure[var])].name, lo, hi))
+                                         table.measures[int(system.var_measure[var])].name, found[0], found[1]))
             print(f"  {year} {table_input.name}: {checked:,} counts checked so far, {len(narrow)} too narrow "
                   f"({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
     return ReaderResult(narrow, checked, components, skipped, solves, time.perf_counter() - start)
@@ -151,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     result = attack_release(args.published, args.limit)
     for found in result.narrow:
         print(f"too narrow: {found}")
-    print(f"reader MIP: {len(result.narrow)} of {result.counts_checked:,} hidden household counts too narrow in "
+    print(f"reader MIP: {len(result.narrow)} of {result.counts_checked:,} hidden counts too narrow in "
           f"{result.components_checked:,} components of up to {args.limit} values ({result.components_skipped:,} "
           f"larger left), {result.mip_solves:,} MIP solves in {result.seconds:.1f} s")
     return 1 if result.narrow else 0

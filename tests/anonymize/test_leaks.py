@@ -292,7 +292,8 @@ def test_the_audit_reports_per_measure(anonymize_cli, release_db: Path, verb: st
 def test_a_readers_own_mip_narrows_no_hidden_household_count(release_db: Path):
     """The independent reader (tests/anonymize/reader_mip.py: scipy's milp, not the audit's code) solves every
     hidden household count's exact whole-number range in each component of up to 100 hidden values, every year of
-    the release. None may be narrower than a hidden count must stay. (On a demo built on a fresh clone, the build's
+    the release, and the payment counts of cells not shown large. None may be narrower than a hidden count must
+    stay. (On a demo built on a fresh clone, the build's
     own audit passed 2023 while such a reader pinned three desa's BLT Dana Desa recipients to [1, 9] and [2, 10]:
     a MIP that ended without a whole point, its presolve calling the system infeasible or its time running out, let
     the LP bound stand.)"""
