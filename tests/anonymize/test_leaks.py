@@ -300,4 +300,5 @@ def test_a_readers_own_mip_narrows_no_hidden_household_count(release_db: Path):
     from tests.anonymize.reader_mip import attack_release
     result = attack_release(release_db)
     assert result.counts_checked >= 100, "the reader attacked almost nothing: the test would prove little"
+    assert {"households", "payments", "Rupiah"} <= set(result.by_role), result.by_role
     assert not result.narrow, f"a reader's MIP narrows hidden household counts: {result.narrow[:5]}"
