@@ -197,12 +197,12 @@ def label_positions(x: np.ndarray, y: np.ndarray, names: list[str], all_x: np.nd
     for i, name in enumerate(names):
         w, h = len(name) * _CHAR_PX, _LINE_PX
         best, best_overlap = _LABEL_PLACES[0][0], np.inf
+        others = placed + markers[:i] + markers[i + 1:]
         for place, dx, dy in _LABEL_PLACES:
             # The text starts a marker's half-width away from the point on the side it is placed.
             left = px[i] + dx * w + (m if dx == 0.0 else -m if dx == -1.0 else 0.0)
             bottom = py[i] + dy * h + (m if dy == 0.0 else -m if dy == -1.0 else 0.0)
             box = (left, bottom, left + w, bottom + h)
-            others = placed + [mk for j, mk in enumerate(markers) if j != i]
             # Text past the plot area's edge is cut: count it as overlap too.
             overlap = sum(_overlap(box, other) for other in others) + w * h - _overlap(box, (0.0, 0.0, *_PLOT_PX))
             if overlap < best_overlap:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse.csgraph import connected_components
 
 from anonymize.constraints import build_joint_system
@@ -66,28 +66,28 @@ def _components(matrix: sparse.csr_matrix) -> np.ndarray:
     return labels[n_rows:]
 
 
-def _extreme(c: np.ndarray, constraint: LinearConstraint, bounds: Bounds, integrality: np.ndarray) -> float:
+def _milp(c: np.ndarray, constraint: LinearConstraint, bounds: Bounds, integrality: np.ndarray) -> OptimizeResult:
+    """scipy's milp; an 'infeasible' verdict solved again without presolve: the true values are a whole point, so
+    that verdict is HiGHS's MIP presolve erring (HiGHS issue 3296), and a reader solves again without it."""
     result = milp(c, constraints=constraint, bounds=bounds, integrality=integrality)
     if result.status == 2:
-        # The true values are a whole point, so 'infeasible' is HiGHS's MIP presolve erring (HiGHS issue 3296):
-        # a reader solves again without it.
         result = milp(c, constraints=constraint, bounds=bounds, integrality=integrality,
                       options={"presolve": False})
+    if result.status not in (0, 2):
+        raise RuntimeError(f"the reader's MIP ended with status {result.status}: {result.message}")
+    return result
+
+
+def _extreme(c: np.ndarray, constraint: LinearConstraint, bounds: Bounds, integrality: np.ndarray) -> float:
+    result = _milp(c, constraint, bounds, integrality)
     if result.status != 0:
         raise RuntimeError(f"the reader's MIP ended with status {result.status}: {result.message}")
     return float(c @ result.x)
 
 
 def _feasible(constraint: LinearConstraint, bounds: Bounds, integrality: np.ndarray) -> bool:
-    """Whether a whole point exists (an infeasible verdict checked again without presolve)."""
-    zero = np.zeros(len(integrality))
-    result = milp(zero, constraints=constraint, bounds=bounds, integrality=integrality)
-    if result.status == 2:
-        result = milp(zero, constraints=constraint, bounds=bounds, integrality=integrality,
-                      options={"presolve": False})
-    if result.status not in (0, 2):
-        raise RuntimeError(f"the reader's MIP ended with status {result.status}: {result.message}")
-    return bool(result.status == 0)
+    """Whether a whole point exists."""
+    return bool(_milp(np.zeros(len(integrality)), constraint, bounds, integrality).status == 0)
 
 
 def _narrowed(local: int, constraint: LinearConstraint, bounds: Bounds, whole: np.ndarray, width: float,
