@@ -264,11 +264,11 @@ TEXT: dict[str, tuple[str, str]] = {
                           "Channel breakdowns are published from kabupaten level up."),
     # gaps
     "gaps_title": ("Kesenjangan cakupan", "Coverage gaps"),
-    "gaps_intro": ("Keluarga sasaran (desil dalam target program) dibanding keluarga sasaran yang dibayar, setahun "
-                   "penuh. Kesenjangan = keluarga sasaran yang tidak dibayar (eksklusi); penerima di luar sasaran = "
-                   "penerima dikurangi keluarga sasaran yang dibayar (inklusi).",
-                   "Eligible households (desil within the program's target) vs eligible households paid, whole "
-                   "year. Gap = eligible households not paid (exclusion); recipients outside the target = "
+    "gaps_intro": ("Keluarga sasaran (desil kesejahteraan dalam target program) dibanding keluarga sasaran yang "
+                   "dibayar, setahun penuh. Kesenjangan = keluarga sasaran yang tidak dibayar (eksklusi); penerima "
+                   "di luar sasaran = penerima dikurangi keluarga sasaran yang dibayar (inklusi).",
+                   "Eligible households (welfare decile within the program's target) vs eligible households paid, "
+                   "whole year. Gap = eligible households not paid (exclusion); recipients outside the target = "
                    "recipients minus eligible households paid (inclusion)."),
     "area": ("Wilayah", "Area"),
     "rank_level": ("Bandingkan", "Compare"),
@@ -566,8 +566,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "linear program over the table's relations: the narrowest range a reader can compute; for a few cells of "
         "very large groups, the wider range of bound propagation). Anyone can compute it, so it reveals nothing, "
         "and the protection makes sure it is never narrower than required."
-        "\n\n**Coverage** = eligible households paid ÷ eligible households (households whose welfare desil is "
-        "within the program's target), for one program and the whole year. Coverage of 80% means that one in five "
+        "\n\n**Coverage** = eligible households paid ÷ eligible households (households whose welfare decile "
+        "is within the program's target), for one program and the whole year. Coverage of 80% means that one in five "
         "eligible households was not paid at all that year."),
     "history_title": ("Riwayat rilis", "Release history"),
     "col_release": ("Rilis", "Release"),
