@@ -88,11 +88,15 @@ class Progress:
     stage: str
     #: The stage text's placeholders (`stage_publish_year`: year, done, total).
     values: dict[str, int] = field(default_factory=dict)
+    #: Texts after the stage's, one per year in protection, in year order: (text key, its placeholders).
+    parts: tuple[tuple[str, dict[str, int]], ...] = ()
 
     def text(self, lang: str) -> str:
         if self.step == "done":
             return i18n.t("build_done", lang)
         stage = i18n.t(self.stage, lang, **self.values) if self.stage in i18n.TEXT else self.stage
+        if self.parts:
+            stage += " — " + "; ".join(i18n.t(key, lang, **values) for key, values in self.parts)
         return f"{i18n.t(f'step_{self.step}', lang)}: {stage}"
 
 
@@ -121,8 +125,12 @@ class YearsProgress:
     apart (four years, two at a time: the bar sat at 10% for five minutes): each year's share is the share of its
     cells in tables already protected (`year 2023: 1,234 cells protected (2 of 4 tables)`), plus part of the table
     in protection for each of its rounds (`2023   disbursement_cells round 3: ...`): the demo's first table is 92%
-    of a year's cells and took minutes, during which the bar stood still. Fed every stderr line of the publish
-    command; `feed` returns the stage's fraction, the stage's text key and its values when a line moves it."""
+    of a year's cells and took minutes, during which the bar stood still.
+
+    Fed every stderr line of the publish command; `feed` returns the stage's fraction and the progress's text (its
+    key, values and one part per year in protection) when a line moves it. The text names every year in protection
+    at once, in year order: the years protected side by side write their lines in turn, and a text of the last
+    line's year alone flipped between them every few seconds."""
 
     def __init__(self) -> None:
         self.years = 0
@@ -132,48 +140,62 @@ class YearsProgress:
         self.done: dict[int, int] = {}
         #: Per year, the table in protection: its cells and the round or un-hide lines seen for it.
         self.current: dict[int, tuple[int, int]] = {}
+        self.finished: set[int] = set()
 
-    def feed(self, line: str) -> tuple[float, str, dict[str, int]] | None:
-        line = line.strip()
+    def feed(self, line: str) -> tuple[float, str, dict[str, int], tuple[tuple[str, dict[str, int]], ...]] | None:
+        if not self._read(line.strip()) or not self.years:
+            return None
+        values = {"done": len(self.finished), "total": self.years}
+        return self._fraction(), "stage_publish_years", values, self.parts()
+
+    def _read(self, line: str) -> bool:
+        """Take in one line; whether it was one of this stage's."""
         if match := _YEARS.match(line):
             self.years = len([y for y in match.group(1).split(",") if y.strip()])
-            return None
-        if match := _YEAR_CELLS.match(line):
+        elif match := _YEAR_CELLS.match(line):
             self.cells[int(match.group(1))] = int(match.group(2).replace(",", ""))
             self.tables[int(match.group(1))] = int(match.group(3))
-            return None
-        if match := _TABLE_START.match(line):
+        elif match := _TABLE_START.match(line):
             self.current[int(match.group(1))] = (int(match.group(2).replace(",", "")), 0)
-            return None
-        if not self.years:
-            return None
-        if match := _TABLE_STEP.match(line):
+        elif match := _TABLE_STEP.match(line):
             year = int(match.group(1))
             if year not in self.current:
-                return None
+                return False
             cells, steps = self.current[year]
             self.current[year] = (cells, steps + 1)
-            return self._fraction(), "stage_publish_round", {
-                "year": year, "table": self.done.get(year, 0) + 1, "total": self.tables.get(year, 0),
-                "step": steps + 1}
-        match = _TABLE_DONE.match(line)
-        if not match:
-            return None
-        year = int(match.group(1))
-        self.protected[year] = int(match.group(2).replace(",", ""))
-        self.done[year] = int(match.group(3))
-        self.current.pop(year, None)
-        return self._fraction(), "stage_publish_tables", {"year": year, "done": int(match.group(3)),
-                                                          "total": int(match.group(4))}
+        elif match := _TABLE_DONE.match(line):
+            year = int(match.group(1))
+            self.protected[year] = int(match.group(2).replace(",", ""))
+            self.done[year] = int(match.group(3))
+            self.current.pop(year, None)
+        elif match := _YEAR_DONE.match(line):
+            self.finished.add(int(match.group(1)))
+        else:
+            return False
+        return True
+
+    def parts(self) -> tuple[tuple[str, dict[str, int]], ...]:
+        """One text per year begun and not yet protected, in year order: the table in protection and its step, or
+        the tables done."""
+        out = []
+        for year in sorted(set(self.cells) - self.finished):
+            done, total = self.done.get(year, 0), self.tables.get(year, 0)
+            steps = self.current.get(year, (0, 0))[1]
+            if year in self.current or not done:
+                key = "stage_year_round" if steps else "stage_year_table"
+                out.append((key, {"year": year, "table": done + 1, "total": total, "step": steps}))
+            else:
+                out.append(("stage_year_tables", {"year": year, "done": done, "total": total}))
+        return tuple(out)
 
     def _fraction(self) -> float:
-        shares = 0.0
-        for year in set(self.protected) | set(self.current):
+        shares = float(len(self.finished))
+        for year in (set(self.protected) | set(self.current)) - self.finished:
             cells, steps = self.current.get(year, (0, 0))
             partial = cells * _STEP_CAP * (1 - (1 - _STEP_SHARE) ** steps)
             shares += min((self.protected.get(year, 0) + partial) / max(self.cells.get(year, 1), 1), 1.0)
-        # The year's own "protected" line comes after its tables: stop short of it.
-        return _FIRST_STAGE * min(shares / self.years, 0.999)
+        # A year's own "protected" line comes after its tables: stop short of it until every year has said it.
+        return _FIRST_STAGE * min(shares / self.years, 1.0 if len(self.finished) >= self.years else 0.999)
 
 
 def stage_start(number: int, total: int) -> float:
@@ -210,15 +232,15 @@ def run_build(commands: list[Command], on_progress: Callable[[Progress], object]
             for line in process.stderr or ():
                 lines.append(line.rstrip())
                 parsed = parse_progress(line)
-                tables = years.feed(line)
-                if tables:  # a year's tables and rounds move the bar between the years' own lines
-                    furthest = max(furthest, overall(step, tables[0]))
-                    on_progress(Progress(furthest, command.name, tables[1], tables[2]))
-                if parsed:
-                    # A failure names the stage, not the last year done (the marker keeps no values).
-                    stage = stage if parsed[2] else parsed[1]
-                    # Never backwards: "year 2022 protected (1 of 4)" counts whole years only, while the tables
-                    # of the year beside it may have moved the bar further.
+                years_moved = years.feed(line)
+                if parsed and not parsed[2]:
+                    stage = parsed[1]  # a failure names the stage, not the last year done (the marker keeps no values)
+                if years_moved:
+                    # Every year in protection in one stable text; the bar never goes back ("year 2022 protected
+                    # (1 of 4)" counts whole years only, while the tables of the year beside it may have moved it).
+                    furthest = max(furthest, overall(step, max(years_moved[0], parsed[0] if parsed else 0.0)))
+                    on_progress(Progress(furthest, command.name, years_moved[1], years_moved[2], years_moved[3]))
+                elif parsed:
                     furthest = max(furthest, overall(step, parsed[0]))
                     on_progress(Progress(furthest, command.name, parsed[1], parsed[2]))
         if process.returncode != 0:

@@ -651,10 +651,14 @@ TEXT: dict[str, tuple[str, str]] = {
     # Inside stage 1, as each year's protection ends (`year 2023 protected (2 of 4)`).
     "stage_publish_year": ("melindungi tiap tahun — tahun {year} selesai ({done} dari {total})",
                            "protecting each year — {year} done ({done} of {total})"),
-    "stage_publish_tables": ("melindungi tiap tahun — tahun {year}: {done} dari {total} tabel selesai",
-                             "protecting each year — {year}: {done} of {total} tables done"),
-    "stage_publish_round": ("melindungi tiap tahun — tahun {year}: tabel {table} dari {total}, langkah {step}",
-                            "protecting each year — {year}: table {table} of {total}, step {step}"),
+    # Between those lines, every year in protection at once (years are protected side by side): the head, then one
+    # part per year.
+    "stage_publish_years": ("melindungi tiap tahun ({done} dari {total} tahun selesai)",
+                            "protecting each year ({done} of {total} years done)"),
+    "stage_year_table": ("tahun {year}: tabel {table} dari {total}", "{year}: table {table} of {total}"),
+    "stage_year_round": ("tahun {year}: tabel {table} dari {total}, langkah {step}",
+                         "{year}: table {table} of {total}, step {step}"),
+    "stage_year_tables": ("tahun {year}: {done} dari {total} tabel selesai", "{year}: {done} of {total} tables done"),
     "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
     "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
                         "alone"),

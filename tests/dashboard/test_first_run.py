@@ -49,16 +49,15 @@ def test_build_reports_progress_with_stage_names(fresh):
     assert "Raw data:" in stages and "Publishing:" in stages  # step names in the reader's language too
     # Every stage the publisher announces has a name in both languages (none falls back to the English line).
     published = {p.stage for p in seen if p.step == "publish" and p.stage != "stage_starting"}
-    assert published == {*(f"stage_publish_{n}" for n in range(1, 6)), "stage_publish_year", "stage_publish_tables",
-                         "stage_publish_round"}
+    assert published == {*(f"stage_publish_{n}" for n in range(1, 6)), "stage_publish_years"}
     # Inside the long first stage the bar moves with each protected year (the demo makes four), and between them
-    # with each year's protected tables (four per year).
-    years = [p for p in seen if p.stage == "stage_publish_year"]
-    assert [p.values["done"] for p in years] == [1, 2, 3, 4] and {p.values["total"] for p in years} == {4}
-    tables = [p for p in seen if p.stage == "stage_publish_tables"]
-    assert len(tables) == 16 and {p.values["total"] for p in tables} == {4}
-    assert len({p.fraction for p in [*years, *tables]}) > 4
-    assert "selesai (4 dari 4)" in " ".join(p.text("id") for p in seen)
+    # with each year's protected tables (four per year), and the text names every year in protection at once.
+    years = [p for p in seen if p.stage == "stage_publish_years"]
+    assert sorted({p.values["done"] for p in years}) == [0, 1, 2, 3, 4] and {p.values["total"] for p in years} == {4}
+    tables = {(values["year"], values["done"]) for p in years for key, values in p.parts if key == "stage_year_tables"}
+    assert len(tables) == 16 and {p.parts[0][1]["total"] for p in years if p.parts} == {4}
+    assert len({p.fraction for p in years}) > 4
+    assert "(4 dari 4 tahun selesai)" in " ".join(p.text("id") for p in seen)
     assert "menulis paket data terbuka" in " ".join(p.text("id") for p in seen)
 
 

@@ -746,14 +746,18 @@ def test_the_first_run_bar_moves_with_each_years_tables_and_never_back(tmp_path)
     assert run_build(commands, seen.append).ok
     fractions = [p.fraction for p in seen if p.step == "publish"]
     assert fractions == sorted(fractions), fractions
-    tables = [p for p in seen if p.stage == "stage_publish_tables"]
-    # Stage 1 is 85% of publishing: 100 of one year's 1,000 cells of four years, then 600, then 1,500.
-    assert [p.fraction for p in tables] == pytest.approx([overall(1, 0.85 * x / 4) for x in (0.1, 0.6, 1.5)])
-    assert "2023: 2 of 3 tables done" in tables[1].text("en") and "2 dari 3 tabel" in tables[1].text("id")
+    by_line = [p for p in seen if p.step == "publish"][1:]  # after "starting", one progress per line
+    # Stage 1 is 85% of publishing: 100 of one year's 1,000 cells of four years, then 600, then 1,500; the year's
+    # own line keeps it there (a whole year and half of the other).
+    assert [p.fraction for p in by_line[3:7]] == pytest.approx([overall(1, 0.85 * x / 4) for x in (0.1, 0.6, 1.5, 1.5)])
+    assert by_line[4].text("en") == ("Publishing: protecting each year (0 of 4 years done) — 2022: 1 of 3 tables done; "
+                                     "2023: 2 of 3 tables done")
+    assert "tahun 2023: 2 dari 3 tabel selesai" in by_line[4].text("id")
+    assert by_line[6].text("en").endswith("(1 of 4 years done) — 2023: 2 of 3 tables done")
     assert seen[-1].fraction == 1.0
 
 
-def test_the_first_run_bar_moves_with_each_round_of_a_table_in_protection(tmp_path):
+def test_the_first_run_bar_moves_with_each_round_of_a_table_in_protection():
     """The demo's first table is 92% of a year's cells and its rounds take minutes: the bar moved only when the
     whole table was done. Each round or un-hide line now moves it by part of what is left of that table (never to
     the table's end), and the table's own line takes it there; the text says which table and step."""
@@ -767,18 +771,43 @@ def test_the_first_run_bar_moves_with_each_round_of_a_table_in_protection(tmp_pa
              "2022   disbursement_cells un-hide 1: 40 tried, 10 published again, 30 kept hidden",
              "2022 year 2022: 900 cells protected (1 of 2 tables)"]
     fed = [progress.feed(line) for line in lines]
-    assert fed[:3] == [None, None, None]
+    assert [f is None for f in fed] == [False] * 7 and {f[1] for f in fed if f} == {"stage_publish_years"}
+    assert [f[0] for f in fed[:3] if f] == [0.0] * 3
     rounds = [f for f in fed[3:6] if f is not None]
-    assert [f[1] for f in rounds] == ["stage_publish_round"] * 3
     fractions = [f[0] for f in rounds]
     # Half the stage is 2022; of its 1,000 cells the 900 in protection are credited 18%, 32.4%, 43.9% of 90%.
     assert fractions == pytest.approx([0.85 * 0.5 * 900 * 0.9 * (1 - 0.8 ** k) / 1000 for k in (1, 2, 3)])
-    assert rounds[2][2] == {"year": 2022, "table": 1, "total": 2, "step": 3}
+    assert rounds[2][2] == {"done": 0, "total": 2}
+    assert rounds[2][3] == (("stage_year_round", {"year": 2022, "table": 1, "total": 2, "step": 3}),)
     done = fed[6]
-    assert done is not None and done[1] == "stage_publish_tables" and done[0] > fractions[-1]
-    assert done[0] == pytest.approx(0.85 * 0.5 * 0.9)
-    assert i18n.t("stage_publish_round", "id", **rounds[2][2]) == \
-        "melindungi tiap tahun — tahun 2022: tabel 1 dari 2, langkah 3"
+    assert done is not None and done[3] == (("stage_year_tables", {"year": 2022, "done": 1, "total": 2}),)
+    assert done[0] > fractions[-1] and done[0] == pytest.approx(0.85 * 0.5 * 0.9)
+    assert Progress(0.5, "publish", *rounds[2][1:]).text("id") == \
+        "Penerbitan: melindungi tiap tahun (0 dari 2 tahun selesai) — tahun 2022: tabel 1 dari 2, langkah 3"
+
+
+def test_the_first_run_text_names_every_year_in_protection_in_year_order():
+    """Two years are protected side by side and write their lines in turn: the text named the last line's year
+    alone and flipped between the two every few seconds. It now names both, always in year order, and a year
+    leaves it (counted in the head) once its own line says it is protected."""
+    from dashboard.build_demo import YearsProgress
+
+    progress = YearsProgress()
+    lines = ["protecting 2022, 2023, 2024: 2 year(s) at once",
+             "2022 year 2022: 1,000 cells in 2 tables to protect", "2022 protecting disbursement_cells (900 cells)",
+             "2023 year 2023: 1,000 cells in 2 tables to protect", "2023 protecting disbursement_cells (900 cells)",
+             *[f"{year}   disbursement_cells round {k}: 70 hidden, 3 values too narrow (1.0 s)"
+               for k in (1, 2) for year in (2023, 2022)],
+             "2023 year 2023: 900 cells protected (1 of 2 tables)",
+             "2023 protecting complaint_cells (100 cells)", "2023 year 2023: 1,000 cells protected (2 of 2 tables)",
+             "year 2023 protected (1 of 3)", "2022   disbursement_cells round 3: 1 hidden, 0 values too narrow (1.0 s)"]
+    texts = [Progress(0.5, "publish", *fed[1:]).text("en") for line in lines if (fed := progress.feed(line))]
+    both = texts[4:11]
+    assert all(re.search(r"— 2022: .+; 2023: ", text) for text in both), both
+    assert both[4] == ("Publishing: protecting each year (0 of 3 years done) — 2022: table 1 of 2, step 2; "
+                       "2023: table 1 of 2, step 2")
+    assert texts[-2] == "Publishing: protecting each year (1 of 3 years done) — 2022: table 1 of 2, step 2"
+    assert texts[-1].endswith("(1 of 3 years done) — 2022: table 1 of 2, step 3")
 
 
 #: The Indonesian word of each level below the province, as the English UI's running text writes it.
