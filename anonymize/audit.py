@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize.attack import AttackError
-from anonymize.differences import check_differences
+from anonymize.differences import check_differences, nested_differences
 from anonymize.protect import Audit, ProtectionRules, audit_pattern, reuse_audit, same_attack
 from anonymize.published import PublishedRelease, read_ranges, read_release, read_years, release_years
 from anonymize.ranges import TableRanges, differences, table_ranges
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
                 print("  " + measure_line(measure, figures))
         if "between_releases" in table:
             print("  " + between_line(table["between_releases"]))
+        if "nested" in table:
+            print("  " + nested_line(table["nested"]))
         print("  " + ranges_line(table["ranges_differ"]))
     verdict = "passed" if outcome["passed"] else "FAILED"
     summary(f"audit {verdict}: threshold {outcome['threshold']}, {outcome['hidden_values']:,} hidden values, "
@@ -121,6 +123,7 @@ def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.nd
         if computed is None:
             computed = table_ranges(table_input, suppressed)
         between = check_differences(table_input.table, suppressed, rules.threshold, audit.system)
+        nested = nested_differences(table_input.table, suppressed, rules.threshold)
     except AttackError as error:
         raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
     report = audit.report()
@@ -128,6 +131,7 @@ def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.nd
         figures["exact"] = exact_all
     # Reported, not yet part of the verdict: protect() does not protect these differences (issue 11).
     return {**audit.summary(), "reused": reused, "measures": report, "between_releases": between.summary(),
+            "nested": nested.summary(),
             "ranges_differ": differences(computed, published_ranges)}
 
 
@@ -150,6 +154,17 @@ def between_line(figures: dict[str, Any]) -> str:
     return (f"between releases: {figures['differences']:,} differences of household counts (a year minus an earlier "
             f"year-to-date: households first paid since), {figures['failing']:,} narrower than a hidden count may be "
             f"(not yet protected: issue 11)")
+
+
+def nested_line(figures: dict[str, Any]) -> str:
+    """How many published pairs of a household count and the same count over a part of its set differ by a small
+    count (anonymize.differences.nested_differences)."""
+    if not figures["pairs"]:
+        return "nested counts: none (no household count published with a part of its set)"
+    by = ", ".join(f"{dimension} {count:,}" for dimension, count in figures["small_by_dimension"].items() if count)
+    return (f"nested counts: {figures['pairs']:,} published pairs of a household count and a part of it (year and "
+            f"month, all programs and one, all channels and one), {figures['small']:,} differ by 1 to threshold - 1 "
+            f"households{f' ({by})' if by else ''}: a reader subtracts them (not yet protected: issue 11)")
 
 
 def ranges_line(differ: int | None) -> str:
