@@ -123,7 +123,7 @@ def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.nd
         if computed is None:
             computed = table_ranges(table_input, suppressed)
         between = check_differences(table_input.table, suppressed, rules.threshold, audit.system)
-        nested = nested_differences(table_input.table, suppressed, rules.threshold)
+        nested = nested_differences(table_input.table, suppressed, rules.threshold, audit.system)
     except AttackError as error:
         raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
     report = audit.report()
@@ -157,14 +157,16 @@ def between_line(figures: dict[str, Any]) -> str:
 
 
 def nested_line(figures: dict[str, Any]) -> str:
-    """How many published pairs of a household count and the same count over a part of its set differ by a small
-    count (anonymize.differences.nested_differences)."""
-    if not figures["pairs"]:
+    """How many pairs of a household count and the same count over a part of its set a reader narrows to fewer
+    households than the threshold (anonymize.differences.nested_differences)."""
+    if not figures["pairs"] and not figures.get("hidden_pairs"):
         return "nested counts: none (no household count published with a part of its set)"
     by = ", ".join(f"{dimension} {count:,}" for dimension, count in figures["small_by_dimension"].items() if count)
     return (f"nested counts: {figures['pairs']:,} published pairs of a household count and a part of it (year and "
             f"month, all programs and one, all channels and one), {figures['small']:,} differ by 1 to threshold - 1 "
-            f"households{f' ({by})' if by else ''}: a reader subtracts them (not yet protected: issue 11)")
+            f"households; {figures.get('hidden_pairs', 0):,} pairs with a hidden member, "
+            f"{figures.get('narrow', 0):,} narrower than a hidden count may be"
+            f"{f' ({by})' if by else ''}: a reader subtracts them (not yet protected: issue 11)")
 
 
 def ranges_line(differ: int | None) -> str:

@@ -119,43 +119,83 @@ def check_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
 
 @dataclass
 class NestedCheck:
-    """Published pairs (a household count, the same count over a part of its set) and how many differ by a small
-    count, per dimension the part is taken along (period, program, channel)."""
+    """Pairs (a household count, the same count over a part of its set) per dimension the part is taken along
+    (period, program, channel): published pairs and how many differ by a small count; pairs with a hidden member
+    and how many the attack system narrows more than a hidden count may be."""
 
     pairs: dict[str, int]
     small: dict[str, int]
+    hidden_pairs: dict[str, int]
+    narrow: dict[str, int]
+    lp_solves: int = 0
 
     @property
     def n_small(self) -> int:
-        return sum(self.small.values())
+        return sum(self.small.values()) + sum(self.narrow.values())
 
     def summary(self) -> dict[str, object]:
         """Counts only, which every reader can recompute from the published figures."""
-        return {"pairs": sum(self.pairs.values()), "small": self.n_small, "small_by_dimension": dict(self.small)}
+        return {"pairs": sum(self.pairs.values()), "small": sum(self.small.values()),
+                "hidden_pairs": sum(self.hidden_pairs.values()), "narrow": sum(self.narrow.values()),
+                "small_by_dimension": {d: self.small.get(d, 0) + self.narrow.get(d, 0)
+                                       for d in sorted({*self.small, *self.narrow})},
+                "lp_solves": self.lp_solves}
 
 
-def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int) -> NestedCheck:
-    """Every published pair (total, part) of a relation along which a household count is not additive
-    (Aggregation.BOUND: the year and a month, all programs and one, all channels and one), both values published:
-    total - part is the exact number of households counted in the total and not in the part. Counts the pairs
-    and those whose difference is 1 to threshold - 1 (a small count that no cell protects; 0 says what a
-    published empty cell would say). Pairs with a hidden member are not counted: a hidden count shown to be at
-    least the threshold passes the attack however narrow, so those can be narrowed too, which only an LP per pair
-    (as check_differences solves) would measure."""
-    pairs: dict[str, int] = {}
-    small: dict[str, int] = {}
+def nested_pairs(table: CellTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(totals, parts, measures, dimensions): every pair of a relation along which a household count is not
+    additive (Aggregation.BOUND: the year and a month, all programs and one, all channels and one) where the
+    measure applies to both cells; `dimensions` names the relation's dimension per pair."""
+    totals, parts, measures, dimensions = [], [], [], []
     for relation in table.relations:
         for m, spec in enumerate(table.measures):
             if spec.role is not Role.SENSITIVE or spec.aggregation.get(relation.dimension) is not Aggregation.BOUND:
                 continue
             total, part = relation.total[relation.part_relation()], relation.parts
             values = table.values[:, m]
-            shown = (~suppressed[total] & ~suppressed[part] & ~np.isnan(values[total]) & ~np.isnan(values[part]))
-            difference = np.rint(values[total[shown]] - values[part[shown]])
-            pairs[relation.dimension] = pairs.get(relation.dimension, 0) + int(shown.sum())
-            small[relation.dimension] = small.get(relation.dimension, 0) + int(
-                ((difference >= 1) & (difference <= threshold - 1)).sum())
-    return NestedCheck(pairs, small)
+            both = ~np.isnan(values[total]) & ~np.isnan(values[part])
+            totals.append(total[both])
+            parts.append(part[both])
+            measures.append(np.full(int(both.sum()), m, dtype=np.int64))
+            dimensions.append(np.full(int(both.sum()), relation.dimension, dtype=object))
+    if not totals:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty, np.zeros(0, dtype=object)
+    return (np.concatenate(totals), np.concatenate(parts), np.concatenate(measures),
+            np.concatenate(dimensions))
+
+
+def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
+                       system: AttackSystem | None = None) -> NestedCheck:
+    """For every nested_pairs() pair, total - part is the exact number of households counted in the total and
+    not in the part: a small count no cell holds. Where both are published, counts those whose difference is 1
+    to threshold - 1 (0 says what a published empty cell would say). Where one or both are hidden, solves the
+    difference's interval over the attack system (built here unless given: it must be
+    build_joint_system(table, suppressed)) and counts those narrower than a hidden count may be (as
+    check_differences does; a hidden count shown to be at least the threshold passes the attack however narrow,
+    so such a pair can be narrowed). Raises AttackError if an LP is infeasible."""
+    totals, parts, measures, dimensions = nested_pairs(table)
+    hidden = suppressed[totals] | suppressed[parts]
+    values = table.values
+    difference = np.rint(values[totals, measures] - values[parts, measures])
+    is_small = ~hidden & (difference >= 1) & (difference <= threshold - 1)
+    narrow = np.zeros(len(totals), dtype=bool)
+    solves = 0
+    if hidden.any():
+        system = build_joint_system(table, suppressed) if system is None else system
+        var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
+        var_of[system.var_measure, system.var_cell] = np.arange(system.n_vars)
+        var_total, var_part = var_of[measures, totals], var_of[measures, parts]
+        constant = (np.where(var_total < 0, values[totals, measures], 0.0)
+                    - np.where(var_part < 0, values[parts, measures], 0.0))
+        lower, upper = constant.copy(), constant.copy()
+        solves = _solve(system, np.flatnonzero(hidden), var_total, var_part, lower, upper)
+        narrow = hidden & ~_passes(lower, upper, threshold)
+    names = sorted(set(dimensions.tolist()))
+
+    def per(mask: np.ndarray) -> dict[str, int]:
+        return {d: int((mask & (dimensions == d)).sum()) for d in names}
+    return NestedCheck(per(~hidden), per(is_small), per(hidden), per(narrow), solves)
 
 
 def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:
