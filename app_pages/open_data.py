@@ -4,12 +4,13 @@ history, and how to verify a download with standard tools."""
 
 import streamlit as st
 
-from dashboard import components, db, maps, opendata, state
+from dashboard import browser, components, db, maps, opendata, state
 from dashboard.i18n import t
 
 ctx = components.render_header("open_data_title")
 release_id, lang = ctx.release.release_id, ctx.lang
 st.write(t("open_data_intro", lang, source=opendata.source_line(release_id)))
+narrow = browser.content_width() < browser.NARROW
 
 
 def download(column, label: str, path: str, name: str, key: str, **kwargs) -> None:
@@ -52,9 +53,7 @@ else:
                                                                                     "geojson"), f"geo_{level}")
 
 st.subheader(t("dictionary_title", lang))
-# A plain table wraps the descriptions (a data grid cut them at the column's edge); it scrolls inside its height.
-st.table(opendata.build_dictionary_table(db.get_dictionary(release_id), lang), hide_index=True, border="horizontal",
-         height=640)
+opendata.render_dictionary(db.get_dictionary(release_id), lang, narrow)
 
 st.subheader(t("methodology_title", lang))
 st.markdown(t("methodology", lang, threshold=ctx.release.threshold, below=ctx.release.threshold - 1))
@@ -63,7 +62,10 @@ st.subheader(t("history_title", lang))
 kept = tuple(db.kept_release_ids())
 manifests = db.get_manifests(db.get_release().release_id, kept)
 history = opendata.build_history([db.get_release_row(k) for k in kept], manifests, lang)
-st.dataframe(history, hide_index=True, width="stretch")
+components.render_table(history, t("col_item", lang), narrow)  # plain: the changelog wraps; stacked on a phone
+if kept:
+    st.caption(t("manifest_digests", lang))
+    st.code(opendata.manifest_digests(list(kept), manifests), language=None, wrap_lines=True)
 for release in kept:
     st.page_link("app_pages/open_data.py", label=t("open_release", lang, release=release),
                  query_params={"release": release, "lang": lang})
@@ -72,7 +74,7 @@ st.subheader(t("chain_title", lang))
 st.write(t("chain_text", lang))
 key = opendata.publisher_key(release_id)
 st.markdown(t("publisher_key", lang, fingerprint=key.fingerprint) if key else t("unsigned", lang))
-st.code(opendata.verify_commands(release_id, signed=key is not None), language="bash")
+st.code(opendata.verify_commands(release_id, signed=key is not None), language="bash", wrap_lines=True)
 files = [p for p in opendata.verification_files(release_id) if opendata.package_file(release_id, p)]
 for column, path in zip(st.columns(max(len(files), 1)), files, strict=False):
     download(column, path, path, path, f"v_{path}")

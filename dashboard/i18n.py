@@ -532,6 +532,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "dictionary_title": ("Kamus data", "Data dictionary"),
     "col_column": ("Kolom", "Column"),
     "col_unit": ("Satuan", "Unit"),
+    "dictionary_columns": ("{table} ({n} kolom)", "{table} ({n} columns)"),
+    "col_item": ("Butir", "Item"),
+    "manifest_digests": ("SHA-256 manifest tiap rilis:", "Each release's manifest SHA-256:"),
     "methodology_title": ("Metodologi", "Methodology"),
     "methodology": (
         "**Apa yang diagregasi.** Setiap pembayaran bansos (PKH, Sembako/BPNT, BLT Dana Desa) dihitung per wilayah "
@@ -686,6 +689,8 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "data_tidak_sesuai": ("Data tidak sesuai", "Data mismatch"),
     "lainnya": ("Lainnya", "Other"),
 }
+#: Units the data dictionary writes in Bahasa Indonesia alone (most are written "keluarga / households").
+UNITS: dict[str, tuple[str, str]] = {"desil": ("desil", "decile")}
 #: Levels as a heading or a choice names them. English running text says "kabupaten/kota", "kecamatan" and
 #: "desa/kelurahan" (the outlook, the publication notes), so English names carry that word ("Kabupaten/kota": an
 #: English pair beside it, "Regencies/cities (kabupaten/kota)", was cut in the map's level select at 1280 px).

@@ -107,12 +107,12 @@ def _hidden(release: dict) -> int:
 
 
 def build_history(rows: list[dict], manifests: list[dict], lang: str) -> pd.DataFrame:
-    """Kept releases, newest first: date, period covered, hidden cells, changelog, manifest hash and its link."""
+    """Kept releases, newest first: date, period covered, hidden cells, changelog and whether its manifest chains to
+    the release before (the manifests' SHA-256 are `manifest_digests`: 64 characters no table column fits)."""
     by_id = {str(r["release_id"]): r for r in rows}
     ordered = sorted(by_id, reverse=True)
     chained = sorted(manifests, key=lambda m: str(m.get("release_id")))
     chain_ok = {str(n.get("release_id")): not provenance.check_chain([o, n]) for o, n in itertools.pairwise(chained)}
-    digests = {str(m.get("release_id")): provenance.manifest_digest(m) for m in manifests}
     records = []
     for index, release_id in enumerate(ordered):
         row = by_id[release_id]
@@ -124,10 +124,17 @@ def build_history(rows: list[dict], manifests: list[dict], lang: str) -> pd.Data
             i18n.t("col_covers", lang): f"{_first_year(row)}-01 – {row['data_through']}",
             i18n.t("col_hidden", lang): i18n.format_int(_hidden(row), lang),
             i18n.t("col_changelog", lang): changelog_line(older, row, lang),
-            i18n.t("col_manifest", lang): digests.get(release_id, "–"),
             i18n.t("col_chain", lang): "–" if link is None else ("✓" if link else "✗"),
         })
     return pd.DataFrame(records)
+
+
+def manifest_digests(release_ids: list[str], manifests: list[dict]) -> str:
+    """One line per kept release, newest first: its id and its manifest's SHA-256 ("–" without a manifest), for a
+    code block that wraps on a phone and copies whole."""
+    digests = {str(m.get("release_id")): provenance.manifest_digest(m) for m in manifests}
+    return "\n".join(f"{release_id}  {digests.get(release_id, '–')}" for release_id in sorted(release_ids,
+                                                                                             reverse=True))
 
 
 def _first_year(row: dict) -> str:
@@ -183,13 +190,46 @@ def build_catalogue(names: list[str], dictionary: pd.DataFrame, columns: pd.Data
     return pd.DataFrame(rows, columns=["table", "description", "columns"])
 
 
+def unit_text(unit: object, lang: str) -> str:
+    """A dictionary unit in the page's language: the dictionary writes most in both ("keluarga / households")."""
+    text = "" if i18n.is_missing(unit) else str(unit)
+    indonesian, pair, english = text.partition(" / ")
+    if pair:
+        return indonesian if lang == "id" else english
+    return i18n.pick(i18n.UNITS.get(text, (text, text)), lang)
+
+
 def build_dictionary_table(dictionary: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every column of every table with its unit and description in the page's language."""
     columns = dictionary[dictionary["column_name"].fillna("") != ""]
     return pd.DataFrame({i18n.t("col_table", lang): columns["table_name"].to_numpy(),
                          i18n.t("col_column", lang): columns["column_name"].to_numpy(),
-                         i18n.t("col_unit", lang): columns["unit"].fillna("").to_numpy(),
+                         i18n.t("col_unit", lang): [unit_text(u, lang) for u in columns["unit"]],
                          i18n.t("col_description", lang): columns[f"description_{lang}"].to_numpy()})
+
+
+def build_dictionary_lists(dictionary: pd.DataFrame, lang: str) -> list[tuple[str, list[str]]]:
+    """The dictionary for a phone, per table in its order: (the table's heading, one markdown line per column:
+    its name, unit and description). Four columns of a table did not fit 390 px: only Tabel and Kolom showed."""
+    table = build_dictionary_table(dictionary, lang)
+    names, columns, units, notes = (table[c] for c in table.columns)
+    out: dict[str, list[str]] = {}
+    for name, column, unit, note in zip(names, columns, units, notes, strict=True):
+        unit_part = f" ({i18n.escape(unit, limit=200)})" if unit else ""
+        out.setdefault(str(name), []).append(f"- `{column}`{unit_part}: {i18n.escape(note, limit=2000)}")
+    return [(i18n.t("dictionary_columns", lang, table=i18n.escape(name), n=len(lines)), lines)
+            for name, lines in out.items()]
+
+
+def render_dictionary(dictionary: pd.DataFrame, lang: str, narrow: bool) -> None:
+    """A plain table, whose descriptions wrap (a data grid cut them at the column's edge) and which scrolls inside
+    its height; on a phone one expander per table listing its columns."""
+    if not narrow:
+        st.table(build_dictionary_table(dictionary, lang), hide_index=True, border="horizontal", height=640)
+        return
+    for heading, lines in build_dictionary_lists(dictionary, lang):
+        with st.expander(heading):
+            st.markdown("\n".join(lines))
 
 
 # --- Verifying a download -------------------------------------------------------------------------------------------

@@ -489,10 +489,14 @@ def test_labels_and_chosen_values_are_not_cut(browser, server, path, width):
             assert len(set(group)) <= 1, f"the buttons of one control on {len(set(group))} rows: {group}"
 
 
+#: Tables and code that scroll sideways: a plain table (or the box it scrolls in when it has a height), a data grid,
+#: a code block.
 _SIDEWAYS_TABLES = """() => Array.from(document.querySelectorAll(
-    "[data-testid='stTable'], [data-testid='stDataFrame'] .dvn-scroller"))
+    "[data-testid='stTable'], [data-testid='stTable'] div, [data-testid='stDataFrame'] .dvn-scroller, "
+    + "[data-testid='stCode'] pre"))
   .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
-  .map(e => (e.closest("[data-testid='stTable'], [data-testid='stDataFrame']").innerText || e.tagName).slice(0, 60))"""
+  .map(e => (e.closest("[data-testid='stTable'], [data-testid='stDataFrame'], [data-testid='stCode']").innerText
+             || e.tagName).slice(0, 60))"""
 
 
 @pytest.mark.parametrize("path", ["proyeksi", "proyeksi?lang=en&measure=need"])
@@ -503,6 +507,26 @@ def test_the_outlook_tables_fit_the_page_at_1280(browser, server, path):
                                "[data-testid='stDataFrame']\").length >= 2", timeout=90_000)
         assert page.evaluate(_SIDEWAYS_TABLES) == []
         assert page.evaluate(_CUT_TEXT) == []
+
+
+@pytest.mark.parametrize(("path", "width"), [("data", 390), ("data?lang=en", 390), ("data", 1280)])
+def test_the_open_data_page_neither_cuts_nor_scrolls_a_table_sideways(browser, server, path, width):
+    """At 390 px the data dictionary showed only its Tabel and Kolom columns, and the release history and the
+    `unzip` line were cut at the right edge; at 1280 px the history's data grid cut its manifest column."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _opened(browser, f"{server}/{path}", width, 1000, settle=1.0) as page:
+        page.wait_for_selector("[data-testid='stCode']", timeout=60_000)
+        page.wait_for_timeout(800)
+        assert page.evaluate(_SIDEWAYS_TABLES) == []
+        assert page.evaluate(_CUT_TEXT) == []
+        if width == 390:  # the dictionary: one expander per table, its columns listed whole inside
+            page.locator("[data-testid='stExpander'] summary", has_text="disbursement_cells (").first.click()
+            page.wait_for_timeout(500)
+            listed = page.locator("[data-testid='stExpander']", has_text="disbursement_cells (").first
+            assert "recipients" in listed.inner_text() and page.evaluate("document.documentElement.scrollWidth") <= 400
+            page.set_viewport_size({"width": 390, "height": 6000})
+            page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / f"data-{width}px{'-en' if 'en' in path else ''}.png"))
 
 
 @pytest.mark.parametrize("path", ["", "tren", "proyeksi"])

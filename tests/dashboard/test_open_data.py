@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 import openformat
 from dashboard import db, export, maps, opendata, panels
 from dashboard.components import PageContext
+from dashboard.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -122,11 +123,47 @@ def test_open_data_page_renders_every_section(published_db, release_id, lang):
     assert f"Sumber: bansos-terbuka, rilis {release_id}, CC BY 4.0" in text
     dictionary = at.table[0].value  # a plain table: its long descriptions wrap instead of being cut
     assert {"amount", "recipients"} <= set(dictionary.iloc[:, 1])
+    # Units in the page's language only: the Indonesian page showed "keluarga / households".
+    units = set(dictionary[t("col_unit", lang)])
+    assert ("keluarga" if lang == "id" else "households") in units and not any(" / " in unit for unit in units)
+    assert ("households" if lang == "id" else "keluarga") not in units
     assert any(f"unzip bansos-terbuka-{release_id}.zip" in c.value and "sha256sum -c SHA256SUMS" in c.value
                for c in at.code)
     # Readers verify with standard tools; no command of the project's own code is shown to them.
     assert not any("python -m" in c.value for c in at.code)
     assert any(("unsigned" if lang == "en" else "tidak ditandatangani") in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(("unit", "lang", "expected"), [
+    ("keluarga / households", "id", "keluarga"), ("keluarga / households", "en", "households"),
+    ("keluarga (baris untuk quarantined_rows) / households (rows for quarantined_rows)", "en",
+     "households (rows for quarantined_rows)"),
+    ("desil", "id", "desil"), ("desil", "en", "decile"), ("Rupiah", "en", "Rupiah"), ("", "id", ""), (None, "en", ""),
+])
+def test_a_dictionary_unit_is_shown_in_the_page_language(unit, lang, expected):
+    assert opendata.unit_text(unit, lang) == expected
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_on_a_phone_the_dictionary_lists_each_tables_columns_and_the_history_stacks(published_db, release_id, lang):
+    """At 390 px the dictionary's four columns showed only Tabel and Kolom, and the history's data grid and the
+    `unzip` line were cut at the right edge: a phone gets one expander per table listing its columns (name, unit,
+    description), the history stacked into three columns, and code blocks that wrap."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["page"], at.query_params["lang"] = "data", lang
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception, at.exception
+    tables = db.get_table_names(release_id)
+    headings = [e.label for e in at.expander]
+    assert all(any(h.startswith(opendata.i18n.escape(name) + " (") for h in headings) for name in tables)
+    listed = " ".join(m.value for m in at.markdown)
+    unit = "keluarga" if lang == "id" else "households"
+    assert f"- `recipients` ({unit}): " in listed and "keluarga / households" not in listed
+    assert [list(table.value.columns) for table in at.table] == [
+        [t("col_release", lang), t("col_item", lang), t("col_value", lang)]]
+    assert not at.dataframe
+    assert all(c.proto.wrap_lines for c in at.code)
 
 
 def test_open_data_url_round_trip_and_bad_params(published_db):
@@ -144,10 +181,14 @@ def test_open_data_url_round_trip_and_bad_params(published_db):
 def test_history_lists_both_releases_with_the_chain(on_chain):
     older, newer = on_chain
     at = run_app(page="data", lang="en")
-    history = at.dataframe[0].value  # the dictionary above it is a plain table
+    history = at.table[1].value  # plain tables, whose text wraps: the dictionary, then the history
     assert history["Release"].tolist() == [newer, older]
     assert history["Chained to the previous release"].tolist() == ["✓", "–"]
     assert "October 2025" in history["Changes"].iloc[0] and "December 2025" in history["Changes"].iloc[0]
+    # Each manifest's SHA-256 in a code block that wraps (64 characters no table column fits on a phone).
+    digests = next(c.value for c in at.code if c.value.startswith(newer))
+    assert [line.split("  ")[0] for line in digests.splitlines()] == [newer, older]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", line.split("  ")[1]) for line in digests.splitlines())
     at.button(key="verify_now").click().run()
     assert at.success and "intact" in at.success[0].value
 

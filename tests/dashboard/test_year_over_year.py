@@ -508,7 +508,7 @@ def test_the_release_history_covers_every_published_year(open_page, published):
     first = str(published.execute("SELECT min(year) FROM periods").fetchone()[0])
     through = published.execute("SELECT data_through FROM release").fetchone()[0]
     at = open_page("data", lang="en")
-    history = next(d.value for d in at.dataframe if "Period covered" in d.value.columns)
+    history = next(d.value for d in at.table if "Period covered" in d.value.columns)
     assert history["Period covered"].iloc[0] == f"{first}-01 – {through}" and first < through[:4]
 
 
