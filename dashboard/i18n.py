@@ -139,6 +139,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_cells": ("Sel", "Cells"),
     "col_hidden": ("Disembunyikan", "Hidden"),
     "col_description": ("Keterangan", "Description"),
+    "col_category": ("Kategori", "Category"),
     "table_alt": ("Tabel data grafik", "Chart data as a table"),
     # A phone's long table: the first rows stacked, the others behind this.
     "more_rows": ("Tampilkan {n} baris lainnya", "Show {n} more rows"),

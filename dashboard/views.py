@@ -310,8 +310,8 @@ def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -
     if complaints.empty:
         return pd.DataFrame()
     frame = complaints.assign(_first=complaints["category"] != ALL_CATEGORIES).sort_values(["_first", "category"])
-    rows = {i18n.t("col_description", lang): [i18n.pick(i18n.CATEGORIES.get(c, (c, c)), lang)
-                                              for c in frame["category"]]}
+    rows = {i18n.t("col_category", lang): [i18n.pick(i18n.CATEGORIES.get(c, (c, c)), lang)
+                                           for c in frame["category"]]}
     for column, key in (("complaints", "complaints"), ("baru", "c_baru"), ("diproses", "c_diproses"),
                         ("selesai", "c_selesai"), ("ditolak", "c_ditolak")):
         rows[i18n.t(key, lang)] = count_labels(frame, column, lang, threshold, "unit_complaints")

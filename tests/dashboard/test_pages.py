@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from dashboard.i18n import format_int, format_rupiah, hidden_label, program_short, t
+from dashboard.i18n import CATEGORIES, format_int, format_rupiah, hidden_label, pick, program_short, t
 from dashboard.maps import ROW_KEYS
 
 HIDDEN_ID = hidden_label("id", 10)
@@ -403,3 +403,19 @@ def test_a_profile_writes_every_rupiah_figure_to_three_digits(open_page, lang):
     figures = re.findall(r"Rp([\d.,]+) (?:T|M|B|jt|rb|K)\b", texts(at))
     assert len(figures) >= 10
     assert [f for f in figures if len(re.sub(r"\D", "", f)) != 3] == []
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("width", [None, 390])
+def test_the_complaints_table_heads_its_categories_as_categories(open_page, lang, width):
+    """The profile's complaints named their category column "Keterangan" (description)."""
+    at = open_page("wilayah", region="34.01", lang=lang)
+    if width:
+        at.session_state["_content_width"] = width
+        at.run()
+    assert not at.exception
+    everything = pick(CATEGORIES["SEMUA"], lang)
+    complaints = [d.value for d in at.table if everything in set(d.value.iloc[:, 0])]
+    assert len(complaints) == 1
+    assert complaints[0].columns[0] == t("col_category", lang)
+    assert t("col_description", lang) not in complaints[0].columns
