@@ -56,7 +56,7 @@ else:
     years = ", ".join(str(y) for y in result.test_plan.history)
     st.subheader(t("outlook_backtest_title", ctx.lang, year=result.test_plan.target, years=years))
     backtest = outlook_views.build_backtest_table(result, program, ctx.lang)
-    components.render_table(backtest, t("metric", ctx.lang), narrow)
+    components.render_table(backtest, t("outlook_col_result", ctx.lang), narrow)
     st.caption(t("outlook_backtest_note", ctx.lang, year=result.test_plan.target))
 
 st.subheader(t("outlook_knows_title", ctx.lang))

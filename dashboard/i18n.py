@@ -360,7 +360,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "outlook_col_projection": ("Proyeksi {year}", "Projection {year}"),
     "outlook_col_interval": ("Rentang {level}%", "{level}% interval"),
     "outlook_col_series": ("Wilayah dinilai", "Regions scored"),
-    "outlook_col_scored": ("Ukuran, tingkat", "Measure, level"),
+    "outlook_col_scored": ("Ukuran dan tingkat", "Measure and level"),
+    # The backtest's figures (regions scored, MAPE, truth inside each interval), as a phone's stacked table heads them.
+    "outlook_col_result": ("Hasil uji", "Backtest result"),
     "outlook_col_inside": ("Angka sebenarnya di dalam rentang {level}%", "Truth inside the {level}% interval"),
     "outlook_col_year": ("Tahun", "Year"),
     "outlook_note_hidden": ("tidak diproyeksikan: riwayatnya memuat angka yang disembunyikan",

@@ -202,6 +202,9 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
     assert not [r for r in records if "Arrow" in r], records
     backtest = pd.concat([at.table[2].value, at.table[3].value])
     value = t("col_value", lang)
+    # Three distinct headers: it read "Ukuran, tingkat | Ukuran | Nilai" (measure, level | measure | value).
+    assert list(backtest.columns) == [t("outlook_col_scored", lang), t("outlook_col_result", lang), value]
+    assert set(backtest[t("outlook_col_result", lang)]) >= {"MAPE", t("outlook_col_series", lang)}
     assert any(v.endswith("%") for v in backtest[value]) and any(v.isdigit() for v in backtest[value])
     # A region with nothing to note has no empty description row.
     projection = pd.concat([at.table[0].value, at.table[1].value])
