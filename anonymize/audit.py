@@ -112,7 +112,7 @@ def audit_key(name: str, year: int, latest: int) -> str:
 
 def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.ndarray,
                  published_ranges: pd.DataFrame | None, exact_all: bool, workers: int, earlier: Audit | None,
-                 computed: TableRanges | None = None) -> dict[str, Any]:
+                 computed: TableRanges | None = None, nested_lp: bool = True) -> dict[str, Any]:
     """One table's audit; `computed`: its ranges as computed from these published tables (None: compute them)."""
     rules: ProtectionRules = table_input.rules
     try:
@@ -123,7 +123,7 @@ def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.nd
         if computed is None:
             computed = table_ranges(table_input, suppressed)
         between = check_differences(table_input.table, suppressed, rules.threshold, audit.system)
-        nested = nested_differences(table_input.table, suppressed, rules.threshold, audit.system)
+        nested = nested_differences(table_input.table, suppressed, rules.threshold, audit.system, nested_lp)
     except AttackError as error:
         raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
     report = audit.report()
@@ -161,12 +161,13 @@ def nested_line(figures: dict[str, Any]) -> str:
     households than the threshold (anonymize.differences.nested_differences)."""
     if not figures["pairs"] and not figures.get("hidden_pairs"):
         return "nested counts: none (no household count published with a part of its set)"
-    by = ", ".join(f"{dimension} {count:,}" for dimension, count in figures["small_by_dimension"].items() if count)
+    by = ", ".join(f"{dimension} {count:,}" for dimension, count in figures["readable_by_dimension"].items() if count)
     return (f"nested counts: {figures['pairs']:,} published pairs of a household count and a part of it (year and "
-            f"month, all programs and one, all channels and one), {figures['small']:,} differ by 1 to threshold - 1 "
+            f"month, all programs and one, all channels and one), {figures['readable']:,} differ by 1 to threshold - 1 "
             f"households; {figures.get('hidden_pairs', 0):,} pairs with a hidden member, "
-            f"{figures.get('narrow', 0):,} narrower than a hidden count may be"
-            f"{f' ({by})' if by else ''}: a reader subtracts them (not yet protected: issue 11)")
+            + (f"{figures['narrow']:,} narrower than a hidden count may be" if figures.get("narrow") is not None
+               else "not solved here (`python -m anonymize audit` solves them)")
+            + f"{f' ({by})' if by else ''}: a reader subtracts them (not yet protected: issue 11)")
 
 
 def ranges_line(differ: int | None) -> str:
@@ -180,7 +181,7 @@ def ranges_line(differ: int | None) -> str:
 
 def audit_release(path: Path, exact_all: bool = False, workers: int | None = None,
                   attacked: Mapping[str, Audit] | None = None, read_back: ReadBack | None = None,
-                  carried: Carried | None = None) -> dict[str, Any]:
+                  carried: Carried | None = None, nested_lp: bool = True) -> dict[str, Any]:
     """Attack every table of a published release; the attacker knows only what it publishes (and the program
     rules the release records). `workers`: threads of the attack (default: the settings'). Per table: `passed`,
     the LP's size, `reused`, per measure Audit.report(), and `ranges_differ`: hidden cells whose published range
@@ -190,6 +191,9 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
     `attacked`: the publisher's own audits of the same patterns, by table name. Where the system and requirement
     read back from the published tables are identical to the one attacked (protect.reuse_audit), its results
     stand (`reused`: true) and the table is not attacked again; otherwise it is.
+
+    `nested_lp` False: the nested household counts with a hidden member are counted, not solved (see
+    anonymize.differences.nested_differences; reported, not part of the verdict).
 
     `read_back`: the publisher's own reading of this file's tables, as they are now except for the ranges added
     since (ReadBack). Its tables are attacked and its ranges compared with those read from the file.
@@ -218,7 +222,7 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
                     continue
             tables[key] = _audit_table(path, table_input, suppressed, published_ranges[table_input.name],
                                        exact_all, workers, None if attacked is None else attacked.get(key),
-                                       None if read_back is None else read_back.ranges.get(key))
+                                       None if read_back is None else read_back.ranges.get(key), nested_lp)
     return {
         "passed": all(t["passed"] and not t["ranges_differ"] for t in tables.values()),
         "threshold": years[-1].threshold,

@@ -126,19 +126,22 @@ class NestedCheck:
     pairs: dict[str, int]
     small: dict[str, int]
     hidden_pairs: dict[str, int]
-    narrow: dict[str, int]
+    #: None where the pairs with a hidden member were not solved.
+    narrow: dict[str, int] | None
     lp_solves: int = 0
 
     @property
     def n_small(self) -> int:
-        return sum(self.small.values()) + sum(self.narrow.values())
+        return sum(self.small.values()) + sum((self.narrow or {}).values())
 
     def summary(self) -> dict[str, object]:
         """Counts only, which every reader can recompute from the published figures."""
-        return {"pairs": sum(self.pairs.values()), "small": sum(self.small.values()),
-                "hidden_pairs": sum(self.hidden_pairs.values()), "narrow": sum(self.narrow.values()),
-                "small_by_dimension": {d: self.small.get(d, 0) + self.narrow.get(d, 0)
-                                       for d in sorted({*self.small, *self.narrow})},
+        narrow = self.narrow or {}
+        return {"pairs": sum(self.pairs.values()), "readable": sum(self.small.values()),
+                "hidden_pairs": sum(self.hidden_pairs.values()),
+                "narrow": None if self.narrow is None else sum(narrow.values()),
+                "readable_by_dimension": {d: self.small.get(d, 0) + narrow.get(d, 0)
+                                          for d in sorted({*self.small, *narrow})},
                 "lp_solves": self.lp_solves}
 
 
@@ -166,14 +169,16 @@ def nested_pairs(table: CellTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
-                       system: AttackSystem | None = None) -> NestedCheck:
+                       system: AttackSystem | None = None, solve_hidden: bool = True) -> NestedCheck:
     """For every nested_pairs() pair, total - part is the exact number of households counted in the total and
     not in the part: a small count no cell holds. Where both are published, counts those whose difference is 1
     to threshold - 1 (0 says what a published empty cell would say). Where one or both are hidden, solves the
     difference's interval over the attack system (built here unless given: it must be
     build_joint_system(table, suppressed)) and counts those narrower than a hidden count may be (as
     check_differences does; a hidden count shown to be at least the threshold passes the attack however narrow,
-    so such a pair can be narrowed). Raises AttackError if an LP is infeasible."""
+    so such a pair can be narrowed). `solve_hidden` False counts those pairs without solving them (`narrow`
+    None: publish leaves the LPs, minutes on the demo, to `python -m anonymize audit`). Raises AttackError if
+    an LP is infeasible."""
     totals, parts, measures, dimensions = nested_pairs(table)
     hidden = suppressed[totals] | suppressed[parts]
     values = table.values
@@ -181,7 +186,7 @@ def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
     is_small = ~hidden & (difference >= 1) & (difference <= threshold - 1)
     narrow = np.zeros(len(totals), dtype=bool)
     solves = 0
-    if hidden.any():
+    if hidden.any() and solve_hidden:
         system = build_joint_system(table, suppressed) if system is None else system
         var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
         var_of[system.var_measure, system.var_cell] = np.arange(system.n_vars)
@@ -195,7 +200,7 @@ def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
 
     def per(mask: np.ndarray) -> dict[str, int]:
         return {d: int((mask & (dimensions == d)).sum()) for d in names}
-    return NestedCheck(per(~hidden), per(is_small), per(hidden), per(narrow), solves)
+    return NestedCheck(per(~hidden), per(is_small), per(hidden), per(narrow) if solve_hidden else None, solves)
 
 
 def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:

@@ -120,12 +120,12 @@ def run(args: argparse.Namespace) -> int:
         log.warning("%s counts of households first paid since an earlier release of this year (a year minus its "
                     "year-to-date) are narrower than a hidden count may be: not yet protected (issue 11; README, "
                     "'Households first paid between two releases')", f"{readable:,}")
-    nested = sum(table.get("nested", {}).get("small", 0) + table.get("nested", {}).get("narrow", 0)
-                 for table in outcome.audit.get("tables", {}).values())
+    nested = sum(table.get("nested", {}).get("readable", 0) for table in outcome.audit.get("tables", {}).values())
     if nested:
-        log.warning("%s pairs of a household count and the same count over a part of its set (year and month, all "
-                    "programs and one) differ by fewer households than the threshold, or a reader narrows them so: "
-                    "not yet protected (issue 11; README, 'Nested household counts')", f"{nested:,}")
+        log.warning("%s published pairs of a household count and the same count over a part of its set (year and "
+                    "month, all programs and one) differ by fewer households than the threshold (a reader subtracts "
+                    "them; `python -m anonymize audit` also solves the pairs with a hidden member): not yet "
+                    "protected (issue 11; README, 'Nested household counts')", f"{nested:,}")
     figures = outcome.disbursements
     protected = sum(1 for how in outcome.years.values() if how == "protected")
     years = f"{min(outcome.years)}-{max(outcome.years)}" if len(outcome.years) > 1 else str(max(outcome.years))
@@ -200,8 +200,10 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
         boundaries.write(staged / release.DB_NAME, result.regions["code"].tolist())
     seconds["write"] = timing["seconds"] - seconds["ranges"]
     with stage("audit the release from its published tables alone", 3, 5), stopwatch() as timing:
+        # The nested household counts' LPs (minutes on the demo; reported, not part of the verdict) are left to
+        # `python -m anonymize audit`: publish counts the published pairs only.
         audit = audit_release(staged / release.DB_NAME, attacked=_attacked(years), read_back=read_back,
-                              carried=_carried(current_db, years))
+                              carried=_carried(current_db, years), nested_lp=False)
     seconds["standalone_audit"] = timing["seconds"]
     if not audit["passed"]:
         raise InputError(f"The audit of release {release_id} failed; the current release was left in place "
