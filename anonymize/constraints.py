@@ -93,7 +93,9 @@ def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int) 
     knows that a suppressed cell is not empty: where this measure is the only thing that can make the cell
     non-empty, its value is at least 1.
     """
-    cells = np.flatnonzero(suppressed & ~np.isnan(table.values[:, measure]))
+    # A withheld value (table.withheld) is an unknown like a suppressed cell's, in every relation it is in.
+    unknown = table.unknown(suppressed, measure)
+    cells = np.flatnonzero(unknown & ~np.isnan(table.values[:, measure]))
     position = np.full(table.n_cells, -1, dtype=np.int64)
     position[cells] = np.arange(len(cells))
     rows = _Rows()
@@ -101,7 +103,7 @@ def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int) 
     for family, relation in enumerate(table.relations):
         aggregation = spec.aggregation.get(relation.dimension)
         if aggregation is not None:
-            _relation_rows(rows, table, family, relation, measure, aggregation, suppressed, position)
+            _relation_rows(rows, table, family, relation, measure, aggregation, unknown, position)
     matrix, lower, upper, origin = rows.build(len(cells))
     return AttackSystem(measure, cells, _nonempty_lower(table, cells, measure),
                         np.full(len(cells), _value_cap(table, suppressed, measure)), matrix, lower, upper,
@@ -118,7 +120,8 @@ def _value_cap(table: CellTable, suppressed: np.ndarray, measure: int) -> float:
     """
     is_amount = table.measures[measure].role is Role.AMOUNT
     same_unit = [m for m, spec in enumerate(table.measures) if (spec.role is Role.AMOUNT) == is_amount]
-    published = table.values[~suppressed][:, same_unit]
+    shown = np.where(table.unknown(suppressed), np.nan, table.values)
+    published = shown[~suppressed][:, same_unit]
     largest = float(np.nanmax(np.abs(published))) if np.isfinite(published).any() else 0.0
     return 2.0 * largest + 10.0
 

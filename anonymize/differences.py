@@ -180,7 +180,9 @@ def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
     None: publish leaves the LPs, minutes on the demo, to `python -m anonymize audit`). Raises AttackError if
     an LP is infeasible."""
     totals, parts, measures, dimensions = nested_pairs(table)
-    hidden = suppressed[totals] | suppressed[parts]
+    # A withheld member (table.withheld) is unknown to readers too: the pair is solved like a hidden one.
+    unknown = table.unknown(suppressed)
+    hidden = unknown[totals, measures] | unknown[parts, measures]
     values = table.values
     difference = np.rint(values[totals, measures] - values[parts, measures])
     is_small = ~hidden & (difference >= 1) & (difference <= threshold - 1)

@@ -35,9 +35,11 @@ class ProtectionRules:
     amount_fixed: dict[str, np.ndarray] = field(default_factory=dict)
 
     def requirement(self, table: CellTable, system: AttackSystem, zero_known: np.ndarray | None = None,
-                    known_value: np.ndarray | None = None) -> Requirement:
+                    known_value: np.ndarray | None = None, suppressed: np.ndarray | None = None) -> Requirement:
         """Per variable of `system`; `zero_known` is (n_cells, n_measures), see known_zeros(); `known_value`
-        (n_cells, n_measures, NaN: none), see revisions.earlier_values()."""
+        (n_cells, n_measures, NaN: none), see revisions.earlier_values(). With `suppressed` (per cell), a
+        withheld value of a published cell (table.withheld) is required nothing: publishing it would have been
+        allowed; it is an unknown only for what it tells about the others."""
         n = system.n_vars
         width, min_upper, large_floor = np.zeros(n), np.zeros(n), np.full(n, np.inf)
         integer, lenient, liftable = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
@@ -67,6 +69,10 @@ class ProtectionRules:
                 # Payments and Rupiah of a cell shown not to be small: pinning them discloses no small count,
                 # which is what publishing the cell would show.
                 liftable[mine] = True
+        if suppressed is not None and table.withheld is not None:
+            free = table.withheld[system.var_cell, system.var_measure] & ~suppressed[system.var_cell]
+            width[free], min_upper[free], large_floor[free] = 0.0, 0.0, np.inf
+            lenient[free], liftable[free] = True, False
         known = None if zero_known is None else zero_known[system.var_cell, system.var_measure]
         held = None if known_value is None else known_value[system.var_cell, system.var_measure]
         return Requirement(width, integer, lenient, min_upper, known, large_floor, liftable, held)
@@ -226,7 +232,8 @@ def reuse_audit(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules
 def _requirement(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules,
                  system: AttackSystem) -> Requirement:
     """What the attack requires of each hidden value of this pattern (the zeros and earlier values it knows)."""
-    return rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed))
+    return rules.requirement(table, system, known_zeros(table, suppressed), earlier_values(table, suppressed),
+                             suppressed)
 
 
 def same_attack(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, other: CellTable,
@@ -266,20 +273,20 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
     total equals the sum of its published parts leaves its hidden parts zero (and a hidden total known to be
     zero makes its parts zero); a total whose parts are all zero is zero. Pinning them reveals nothing a
     reader does not already hold."""
-    n_measures = len(table.measures)
     missing = np.isnan(table.values)
     values = np.nan_to_num(table.values)
-    zero = np.zeros((table.n_cells, n_measures), dtype=bool)
-    zero[~suppressed] = (values[~suppressed] == 0) & ~missing[~suppressed]
+    # Per value: not seen by readers (a suppressed cell's, or withheld: table.withheld).
+    unknown = table.unknown(suppressed)
+    zero = (values == 0) & ~missing & ~unknown
     # What no zero found on the way changes, per relation and measure, computed once (nationally the rounds to a
     # fixed point repeated it: about 5 s a call).
     terms = []
     for relation in table.relations:
         part_rel = relation.part_relation()
-        hidden_parts = suppressed[relation.parts]
         for m, spec in enumerate(table.measures):
             if relation.dimension not in spec.aggregation:
                 continue
+            hidden_parts = unknown[relation.parts, m]
             # As in the attack: a kecamatan's failed payments are not its desa's, which are not published
             # (NaN is not zero).
             defined = relation.publishes(missing[:, m])
@@ -288,7 +295,7 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
             if spec.aggregation[relation.dimension] is Aggregation.SUM:
                 rest = values[relation.total, m] - np.bincount(
                     part_rel, weights=np.where(hidden_parts, 0.0, values[relation.parts, m]), minlength=len(relation))
-                residual_zero = defined & ~suppressed[relation.total] & (np.abs(rest) < 1e-9)
+                residual_zero = defined & ~unknown[relation.total, m] & (np.abs(rest) < 1e-9)
             terms.append((relation, part_rel, hidden_parts, m, defined, residual_zero))
     links = [_zero_forcing_rows(link, table.values) for link in table.links]
     for _ in range(len(table.dimensions) + 6):

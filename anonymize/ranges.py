@@ -273,7 +273,9 @@ def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> Ta
     system = build_joint_system(table, suppressed)
     whole = np.array([m.integer for m in table.measures])[system.var_measure]
     outer_lower, outer_upper = outer_bounds(system)
-    wanted = np.isin(system.var_measure, [table.measure_index(m) for m in RANGE_MEASURES[table_input.name]])
+    # Hidden cells only: a withheld value of a published cell (table.withheld) is an unknown with no range.
+    wanted = np.isin(system.var_measure, [table.measure_index(m) for m in RANGE_MEASURES[table_input.name]]) \
+        & suppressed[system.var_cell]
     lower, upper = whole_bounds(*exact_bounds(system, outer_lower, outer_upper, wanted), whole)
     frame = table_input.frame
     keys = [c for c in frame.columns if c not in {m.name for m in table.measures} and not c.startswith("_")]

@@ -129,6 +129,11 @@ class CellTable:
     relations: list[Relation] = field(default_factory=list)
     #: Relations between measures (see Link); added by the table's builder.
     links: list[Link] = field(default_factory=list)
+    #: (n_cells, n_measures) or None: values that apply but are never published, even in a published cell (a
+    #: household count whose publication would let readers subtract nested counts; see anonymize.differences).
+    #: The attack holds each as an unknown with every relation it is in; in a published cell it has no
+    #: requirement of its own (publishing it would have been allowed).
+    withheld: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.coords = np.ascontiguousarray(self.coords, dtype=np.int64)
@@ -146,6 +151,14 @@ class CellTable:
     @property
     def n_cells(self) -> int:
         return len(self.coords)
+
+    def unknown(self, suppressed: np.ndarray, measure: int | None = None) -> np.ndarray:
+        """Which values a reader does not see: those of suppressed cells, and withheld ones. Per cell for one
+        `measure`, else (n_cells, n_measures)."""
+        if measure is not None:
+            return suppressed if self.withheld is None else suppressed | self.withheld[:, measure]
+        hidden = np.repeat(np.asarray(suppressed, dtype=bool)[:, None], len(self.measures), axis=1)
+        return hidden if self.withheld is None else hidden | self.withheld
 
     def measure_index(self, name: str) -> int:
         return next(i for i, m in enumerate(self.measures) if m.name == name)
