@@ -295,15 +295,22 @@ def go_to(code: str) -> None:
 
 
 def render_breadcrumb(ctx: PageContext, code: str) -> None:
-    """Indonesia › Provinsi › Kabupaten › ...: each ancestor is a button that goes back up."""
+    """Posisi: Indonesia › Provinsi › Kabupaten › **Kecamatan**, as one line of text that wraps: each ancestor a
+    link-like button that goes back up, the region shown in bold (a disabled button of its own, stretched to the
+    page's width, read as an empty input box at the national level)."""
     lineage = db.get_lineage(ctx.release.release_id, code)
-    st.caption(i18n.t("breadcrumb", ctx.lang))
-    columns = st.columns(max(len(lineage), 1))
-    for column, row in zip(columns, lineage.itertuples(index=False), strict=False):
-        label = i18n.t("national", ctx.lang) if row.level == "nasional" else i18n.region_name(row.name, row.kind,
-                                                                                               ctx.lang)
-        column.button(label, key=f"crumb_{row.code}", on_click=go_to, args=(row.code,), disabled=row.code == code,
-                      width="stretch", help=i18n.region_kind(row.kind, ctx.lang))
+    with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", key="breadcrumb"):
+        st.markdown(f":gray[{i18n.t('breadcrumb', ctx.lang)}:]", width="content")
+        for index, row in enumerate(lineage.itertuples(index=False)):
+            name = i18n.escape(i18n.t("national", ctx.lang) if row.level == "nasional"
+                               else i18n.region_name(row.name, row.kind, ctx.lang), limit=200)
+            if index:
+                st.markdown(":gray[›]", width="content")
+            if row.code == code:
+                st.markdown(f"**{name}**", width="content")
+            else:
+                st.button(f":primary[{name}]", key=f"crumb_{row.code}", on_click=go_to, args=(row.code,),
+                          type="tertiary", help=i18n.region_kind(row.kind, ctx.lang))
 
 
 def _pick(level: str, parent: str) -> None:

@@ -149,6 +149,29 @@ def test_narrow_phone_screen_does_not_scroll_sideways(browser, server):
         page.close()
 
 
+#: The map's breadcrumb as one line of text.
+_CRUMB_TEXT = "(document.querySelector('.st-key-breadcrumb')?.innerText || '').split(/\\s+/).join(' ')"
+#: The breadcrumb's buttons as a reader sees them: disabled or not, border and background.
+_CRUMB_LOOKS = """() => Array.from(document.querySelectorAll(".st-key-breadcrumb [data-testid='stButton'] button"))
+  .map(b => { const s = getComputedStyle(b); return [b.disabled, s.borderTopWidth, s.backgroundColor]; })"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_map_breadcrumb_reads_as_text_and_links_not_a_form_field(browser, server, width):
+    """At the national level the breadcrumb was one disabled button stretched across the page: an empty input box
+    with "Indonesia" greyed inside. It is a line of text now: the ancestors link-like buttons, the region in bold."""
+    with _opened(browser, f"{server}/peta", width, 1000, settle=1.0) as page:
+        assert page.evaluate(_CRUMB_TEXT) == "Posisi: Indonesia"
+        assert page.locator(".st-key-breadcrumb button, .st-key-breadcrumb input").count() == 0
+    with _opened(browser, f"{server}/peta?region=34.01.01", width, 1000, settle=1.0) as page:
+        assert page.evaluate(_CRUMB_TEXT).startswith("Posisi: Indonesia › Daerah Istimewa Yogyakarta › ")
+        looks = page.evaluate(_CRUMB_LOOKS)
+        assert looks and all(look == [False, "0px", "rgba(0, 0, 0, 0)"] for look in looks), looks
+        assert page.locator(".st-key-breadcrumb").bounding_box()["height"] < 100  # a line or two, not a stack
+        page.locator(".st-key-breadcrumb [data-testid='stButton']", has_text="Daerah Istimewa Yogyakarta").click()
+        page.wait_for_function("() => /region=34(&|$)/.test(location.search)", timeout=20_000)
+
+
 def test_clicking_a_region_on_the_map_drills_down(browser, server):
     page = browser.new_page()
     try:
@@ -166,11 +189,12 @@ def test_clicking_a_region_on_the_map_drills_down(browser, server):
         page.mouse.down()
         page.mouse.up()
         page.wait_for_function("() => /region=34[.]/.test(location.search)", timeout=20_000)
-        page.locator("[data-testid='stButton']").nth(2).wait_for(timeout=20_000)  # the breadcrumb grew a step
+        page.wait_for_function(f"() => ({_CRUMB_TEXT}).split('›').length === 3", timeout=20_000)  # it grew a step
         region = page.url.split("region=")[1].split("&")[0]
         assert len(region) == 5 and region.startswith("34.")  # a kabupaten of DI Yogyakarta
-        crumbs = page.locator("[data-testid='stButton']").all_inner_texts()
-        assert crumbs[:2] == ["Indonesia", "Daerah Istimewa Yogyakarta"] and len(crumbs) >= 3
+        # The ancestors are the breadcrumb's buttons; the kabupaten shown is its text.
+        crumbs = page.locator(".st-key-breadcrumb [data-testid='stButton']").all_inner_texts()
+        assert crumbs == ["Indonesia", "Daerah Istimewa Yogyakarta"]
     finally:
         page.close()
 

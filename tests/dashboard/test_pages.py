@@ -106,9 +106,20 @@ def test_the_map_table_on_a_phone_keeps_rank_name_and_value(open_page):
 def test_map_breadcrumb_goes_back_up(open_page):
     at = open_page("peta", region="34.01.01")
     assert {r["code"][:8] for r in deck_rows(at)} == {"34.01.01"}
+    # Ancestors are link-like (tertiary) buttons; the region shown is bold text, not a disabled button (at the
+    # national level one such button, stretched across the page, read as an empty input box).
+    crumbs = [b for b in at.button if str(b.key).startswith("crumb_")]
+    assert [b.key for b in crumbs] == ["crumb_ID", "crumb_34", "crumb_34.01"]
+    assert {b.proto.type for b in crumbs} == {"tertiary"} and not any(b.disabled for b in crumbs)
     at.button(key="crumb_34.01").click().run()
     assert at.query_params.get("region") == "34.01"
     assert {len(r["code"]) for r in deck_rows(at)} == {8}  # kecamatan of Kulon Progo
+
+
+def test_the_national_map_breadcrumb_is_text(open_page):
+    at = open_page("peta")
+    assert not [b for b in at.button if str(b.key).startswith("crumb_")]
+    assert any(m.value == "**Indonesia**" for m in at.markdown)
 
 
 def test_map_at_desa_level_switches_to_the_year(open_page):
