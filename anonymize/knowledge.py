@@ -13,6 +13,10 @@ place. Each is a true statement about any release, because it follows from how a
   (PKH: a quarter of the smallest and largest yearly benefit; Sembako: 2-3 months of Rp200k; BLT Dana Desa:
   Rp300k monthly or Rp900k quarterly: the current rules; years whose amounts differed use their own, see
   program_rules);
+- a household gets at most the Rupiah the schedule pays one household from January through the cell's last month
+  (a year: PKH four instalments at their largest, Rp12 million; Sembako Rp2.4 million; BLT Dana Desa Rp3.6
+  million): Rupiah <= cap * recipients (ProgramRule.largest_per_household_through; an independent attacker
+  pinned a hidden BLT Dana Desa count of the demo to [8, 9] with it when the attack did not have it);
 - eligible households paid are eligible and are recipients: eligible_paid <= eligible, <= recipients;
 - eligible households are registered: eligible (program) <= registered households (all programs) of the cell;
 - complaints (proposals) = the sum of their statuses;
@@ -41,7 +45,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -72,6 +78,10 @@ class ProgramRule:
     payments_per_household_year: int
     smallest_payment: float
     largest_payment: float
+    #: The most Rupiah one household can get from the program from January through each month (12 values, for
+    #: cells covering January to month 1..12): every step of the schedule paid by then, at its largest. Empty
+    #: where not known (a release made before it was recorded: no such relation).
+    largest_per_household_through: tuple[float, ...] = ()
 
 
 def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
@@ -92,18 +102,40 @@ def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
     sembako = _paid_amounts(rules_year.sembako_monthly, FIXED_STEPS["SEMBAKO"])
     blt_monthly = _paid_amounts(rules_year.blt_dd_monthly, list(BLT_DD_MONTHLY_BATCHES.values()))
     blt_quarterly = _paid_amounts(rules_year.blt_dd_monthly, list(BLT_DD_QUARTERLY_BATCHES.values()))
+    # The most a household can get by each month: the steps paid by then (PKH's tahap at its largest; BLT Dana
+    # Desa monthly or quarterly, whichever pays more by then).
+    pkh_steps = [(month, high) for (_, month, _, _), (_, high) in zip(rules_year.pkh_tahap, pkh, strict=True)]
+    through = {
+        "PKH": _through(pkh_steps),
+        "SEMBAKO": _through(_paid_steps(rules_year.sembako_monthly, FIXED_STEPS["SEMBAKO"])),
+        "BLT_DD": tuple(max(a, b) for a, b in zip(
+            _through(_paid_steps(rules_year.blt_dd_monthly, list(BLT_DD_MONTHLY_BATCHES.values()))),
+            _through(_paid_steps(rules_year.blt_dd_monthly, list(BLT_DD_QUARTERLY_BATCHES.values()))),
+            strict=True)),
+    }
     rules = {
-        "PKH": _rule(len(pkh), [low for low, _ in pkh], [high for _, high in pkh]),
-        "SEMBAKO": _rule(len(sembako), sembako, sembako),
+        "PKH": _rule(len(pkh), [low for low, _ in pkh], [high for _, high in pkh], through["PKH"]),
+        "SEMBAKO": _rule(len(sembako), sembako, sembako, through["SEMBAKO"]),
         "BLT_DD": _rule(max(len(blt_monthly), len(blt_quarterly)), blt_monthly + blt_quarterly,
-                        blt_monthly + blt_quarterly),
+                        blt_monthly + blt_quarterly, through["BLT_DD"]),
     }
     paying = [r for r in rules.values() if r.payments_per_household_year > 0] or list(rules.values())
     rules[ALL_PROGRAMS] = ProgramRule(sum(r.payments_per_household_month for r in rules.values()),
                                       sum(r.payments_per_household_year for r in rules.values()),
                                       min(r.smallest_payment for r in paying),
-                                      max(r.largest_payment for r in paying))
+                                      max(r.largest_payment for r in paying),
+                                      tuple(float(sum(caps)) for caps in zip(*through.values(), strict=True)))
     return rules
+
+
+def _paid_steps(monthly: tuple[int, ...], steps: list[tuple[int, int]]) -> list[tuple[int, float]]:
+    """(month paid, Rupiah) of each step (first month 1-12, months covered) at these monthly rates."""
+    return [(first, float(sum(monthly[first - 1:first - 1 + months]))) for first, months in steps]
+
+
+def _through(steps: Sequence[tuple[int, float]]) -> tuple[float, ...]:
+    """Per month 1-12: the Rupiah of the steps paid in or before it."""
+    return tuple(float(sum(amount for month, amount in steps if month <= k)) for k in range(1, 13))
 
 
 def _paid_amounts(monthly: tuple[int, ...], steps: list[tuple[int, int]]) -> list[float]:
@@ -112,12 +144,24 @@ def _paid_amounts(monthly: tuple[int, ...], steps: list[tuple[int, int]]) -> lis
     return [amount for amount in amounts if amount > 0]
 
 
-def _rule(per_year: int, smallest: list[float], largest: list[float]) -> ProgramRule:
+def _rule(per_year: int, smallest: list[float], largest: list[float], through: tuple[float, ...]) -> ProgramRule:
     """A program's rule; one paying nothing in the year gets no payments and zero Rupiah (both sound: its cells
     are all zero)."""
     if per_year == 0:
-        return ProgramRule(0, 0, 0.0, 0.0)
-    return ProgramRule(1, per_year, float(min(smallest)), float(max(largest)))
+        return ProgramRule(0, 0, 0.0, 0.0, (0.0,) * 12)
+    return ProgramRule(1, per_year, float(min(smallest)), float(max(largest)), through)
+
+
+def months_covered(periods: pd.Series, through_month: int) -> np.ndarray:
+    """Per cell: the months from January its Rupiah and households cover (0 for a month cell): the year, through
+    the release's last month; an earlier year-to-date (`2025@10`) or the late records after it (`2025+10`, for
+    months up to 10), through that month."""
+    text = periods.astype(str)
+    covered = np.zeros(len(text), dtype=np.int64)
+    covered[text.str.fullmatch(r"\d{4}").to_numpy()] = through_month
+    marked = text.str.fullmatch(r"\d{4}[@+]\d{2}").to_numpy()
+    covered[marked] = text[marked].str[5:].astype(int).to_numpy()
+    return covered
 
 
 def month_largest_payment(program: str, year: int, month: int) -> float:
@@ -142,9 +186,10 @@ def _monthly_rates(program: str, year: int) -> tuple[int, ...]:
     return {"SEMBAKO": rules_year.sembako_monthly, "BLT_DD": rules_year.blt_dd_monthly}[program]
 
 
-def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: np.ndarray
-               ) -> dict[str, ProgramRule]:
-    """Each rule widened just enough to hold for every cell of the true `frame` (Rupiah in `amount`)."""
+def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: np.ndarray,
+               covered: np.ndarray | None = None) -> dict[str, ProgramRule]:
+    """Each rule widened just enough to hold for every cell of the true `frame` (Rupiah in `amount`);
+    `covered`: months_covered() per cell, for the Rupiah a household gets through a month."""
     paid = frame["paid_payments"].to_numpy(dtype=float)
     recipients = frame["recipients"].to_numpy(dtype=float)
     amount = frame["amount"].to_numpy(dtype=float)
@@ -158,10 +203,19 @@ def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: n
         year_k = np.nanmax(np.where(whole_year, per_household, 0.0), initial=0.0)
         smallest = np.nanmin(per_payment, initial=np.inf)
         largest = np.nanmax(per_payment, initial=0.0)
+        caps = list(rule.largest_per_household_through)
+        if caps and covered is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rupiah_per_household = np.where(mine & (recipients > 0), amount / recipients, 0.0)
+            for k in range(1, 13):
+                caps[k - 1] = max(caps[k - 1], float(np.nanmax(np.where(covered == k, rupiah_per_household, 0.0),
+                                                               initial=0.0)))
+            caps = list(np.maximum.accumulate(caps))     # a household's Rupiah only grow with the months
         out[program] = ProgramRule(max(rule.payments_per_household_month, math.ceil(month_k - 1e-9)),
                                    max(rule.payments_per_household_year, math.ceil(year_k - 1e-9)),
                                    min(rule.smallest_payment, float(smallest)),
-                                   max(rule.largest_payment, float(largest)))
+                                   max(rule.largest_payment, float(largest)),
+                                   tuple(float(c) for c in caps))
     return out
 
 
@@ -172,13 +226,16 @@ def rules_to_json(rules: dict[str, ProgramRule]) -> dict[str, dict[str, float]]:
 def rules_from_json(data: dict[str, dict[str, float]]) -> dict[str, ProgramRule]:
     return {program: ProgramRule(int(values["payments_per_household_month"]),
                                  int(values["payments_per_household_year"]), float(values["smallest_payment"]),
-                                 float(values["largest_payment"]))
+                                 float(values["largest_payment"]),
+                                 tuple(float(v) for v in cast("list[float]",
+                                                              values.get("largest_per_household_through", []))))
             for program, values in data.items()}
 
 
 def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, ProgramRule], whole_year: np.ndarray,
-                       amount_unit: float) -> list[Link]:
-    """The relations between measures of the disbursement table (module docstring), for every cell."""
+                       amount_unit: float, covered: np.ndarray | None = None) -> list[Link]:
+    """The relations between measures of the disbursement table (module docstring), for every cell; `covered`:
+    months_covered() per cell (None: no per-household Rupiah cap)."""
     m = table.measure_index
     cells = np.arange(table.n_cells)
     program = frame["program"].to_numpy()
@@ -208,6 +265,15 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
         link("eligible households paid are recipients", ("eligible_paid", "recipients"), [ones, -ones],
              zeros - INF, zeros),
     ]
+    if covered is not None:
+        # Rupiah a household can get by the cell's last month: BLT Dana Desa Rp300k a month (Rp3.6M a year),
+        # Sembako Rp2.4M a year, PKH its four largest instalments. A reader holding the schedule divides a desa's
+        # year Rupiah by it (an independent attacker pinned a hidden BLT Dana Desa count to [8, 9] so).
+        cap = np.array([rules[p].largest_per_household_through[k - 1] if k and rules[p].largest_per_household_through
+                        else np.inf for p, k in zip(program, covered, strict=True)]) / amount_unit
+        has = np.isfinite(cap)
+        links.append(Link("Rupiah per household, at most", (m("amount"), m("recipients")),
+                          same([cells[has], cells[has]]), same([ones[has], -cap[has]]), zeros[has] - INF, zeros[has]))
     # Eligible households of a program are registered households (published on the all-programs cell).
     programs = table.dimensions[table.dim_index("program")]
     coords = table.coords.copy()

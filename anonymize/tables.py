@@ -124,9 +124,10 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
     scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT)
     table = table_from_frame(scaled, dims, DISBURSEMENT_MEASURES, DISBURSEMENT_NONEMPTY)
     whole_year = is_whole_year(frame["period"])
+    covered = knowledge.months_covered(frame["period"], scope.through_month)
     known = (knowledge.rules_from_json(program_rules) if program_rules is not None
-             else knowledge.widened_to(knowledge.program_rules(scope.year), frame, whole_year))
-    table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT)
+             else knowledge.widened_to(knowledge.program_rules(scope.year), frame, whole_year, covered))
+    table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT, covered)
     table.links += revisions.revision_links(table, scope)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
     rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold, scope.year, known)},

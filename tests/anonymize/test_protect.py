@@ -321,6 +321,44 @@ def test_each_years_attack_uses_that_years_program_rules():
     assert program_rules(2024) == program_rules()
 
 
+def test_the_rupiah_a_household_can_get_follow_the_schedule():
+    """What one household can get from January through a month: BLT Dana Desa Rp300k a month or a quarter's
+    Rp900k in its first month (by March, Rp900k either way; the year, Rp3.6 million), Sembako its batches
+    (Rp400k in January, Rp600k in March; the year, Rp2.4 million), PKH its four tahap at the largest (Rp12
+    million), all programs their sum. A reader divides a desa's year Rupiah by these."""
+    rules = program_rules(2025)
+    blt, sembako, pkh = (rules[p].largest_per_household_through for p in ("BLT_DD", "SEMBAKO", "PKH"))
+    assert (blt[2], blt[3], blt[11]) == (900_000, 1_800_000, 3_600_000)
+    assert (sembako[0], sembako[2], sembako[11]) == (400_000, 1_000_000, 2_400_000)
+    assert pkh[11] == 12_000_000 and pkh[0] == 3_000_000
+    assert rules["SEMUA"].largest_per_household_through[11] == 18_000_000
+    assert program_rules(2019)["BLT_DD"].largest_per_household_through[11] == 0
+
+
+def test_the_attack_divides_a_desa_years_rupiah_by_what_a_household_can_get(release_db):
+    """The release records the caps (the generator pays by the schedule, so nothing widens them), every
+    published year cell of the CSV keeps them (pandas), and the table read back links each year cell's Rupiah
+    to its households by them: an independent attacker pinned a hidden BLT Dana Desa count of the demo to
+    [8, 9] with this relation while the attack, without it, passed the release."""
+    from anonymize.published import read_release
+    release = read_release(release_db)
+    table_input = next(t for t, _ in release.tables if t.name == "disbursement_cells")
+    assert table_input.program_rules is not None
+    recorded = {p: r["largest_per_household_through"][-1] for p, r in table_input.program_rules.items()}
+    assert recorded == {"PKH": 12_000_000, "SEMBAKO": 2_400_000, "BLT_DD": 3_600_000, "SEMUA": 18_000_000}
+    folder = next((release_db.parent / "releases").iterdir())
+    cells = pd.read_csv(folder / "csv" / "disbursement_cells.csv")
+    year = cells[~cells["suppressed"] & cells["period"].str.fullmatch(r"\d{4}-01/\d{4}-12")
+                 & (cells["recipients"] > 0)]
+    assert len(year) > 100
+    assert (year["amount"] <= year["program"].map(recorded) * year["recipients"]).all()
+    link = next(link for link in table_input.table.links if link.name == "Rupiah per household, at most")
+    frame = table_input.frame.reset_index(drop=True)
+    blt_years = frame.index[(frame["program"] == "BLT_DD") & (frame["period"] == "2025")].to_numpy()
+    coef = dict(zip(link.cells[:, 1].tolist(), link.coefs[:, 1].tolist(), strict=True))
+    assert blt_years.size and all(coef[c] == -3_600 for c in blt_years)     # Rupiah in units of Rp1,000
+
+
 @pytest.mark.parametrize(("year", "sembako", "blt_largest"), [
     (2019, (220_000, 330_000), 0.0), (2020, (300_000, 600_000), 1_800_000), (2024, (400_000, 600_000), 900_000)])
 def test_a_years_disbursement_table_starts_from_that_years_rules(year, sembako, blt_largest):
