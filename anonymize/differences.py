@@ -145,26 +145,37 @@ class NestedCheck:
                 "lp_solves": self.lp_solves}
 
 
-def nested_pairs(table: CellTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(totals, parts, measures, dimensions): every pair of a relation along which a household count is not
-    additive (Aggregation.BOUND: the year and a month, all programs and one, all channels and one) where the
-    measure applies to both cells; `dimensions` names the relation's dimension per pair."""
-    totals, parts, measures, dimensions = [], [], [], []
+def nested_pairs(table: CellTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(totals, parts, total measures, part measures, dimensions): every pair of household counts whose part's
+    households are among its total's, where both values apply: along a dimension over which the count is not
+    additive (Aggregation.BOUND: the year and a month, all programs and one, all channels and one; same measure),
+    and between measures of the table's links that say one household count is at most another (eligible
+    households paid among the recipients and among the eligible; eligible households among the registered):
+    `dimensions` names the relation's dimension, or "measure"."""
+    totals, parts, total_m, part_m, dimensions = [], [], [], [], []
+
+    def add(total: np.ndarray, part: np.ndarray, mt: int, mp: int, label: str) -> None:
+        both = ~np.isnan(table.values[total, mt]) & ~np.isnan(table.values[part, mp])
+        totals.append(total[both])
+        parts.append(part[both])
+        total_m.append(np.full(int(both.sum()), mt, dtype=np.int64))
+        part_m.append(np.full(int(both.sum()), mp, dtype=np.int64))
+        dimensions.append(np.full(int(both.sum()), label, dtype=object))
+
     for relation in table.relations:
         for m, spec in enumerate(table.measures):
-            if spec.role is not Role.SENSITIVE or spec.aggregation.get(relation.dimension) is not Aggregation.BOUND:
-                continue
-            total, part = relation.total[relation.part_relation()], relation.parts
-            values = table.values[:, m]
-            both = ~np.isnan(values[total]) & ~np.isnan(values[part])
-            totals.append(total[both])
-            parts.append(part[both])
-            measures.append(np.full(int(both.sum()), m, dtype=np.int64))
-            dimensions.append(np.full(int(both.sum()), relation.dimension, dtype=object))
+            if spec.role is Role.SENSITIVE and spec.aggregation.get(relation.dimension) is Aggregation.BOUND:
+                add(relation.total[relation.part_relation()], relation.parts, m, m, relation.dimension)
+    for link in table.links:
+        # part - total <= 0 between two household counts: the part's households are among the total's.
+        if (len(link.measures) == 2 and all(table.measures[m].role is Role.SENSITIVE for m in link.measures)
+                and len(link.lower)):
+            subset = (link.coefs[:, 0] == 1) & (link.coefs[:, 1] == -1) & np.isneginf(link.lower) & (link.upper == 0)
+            add(link.cells[subset, 1], link.cells[subset, 0], link.measures[1], link.measures[0], "measure")
     if not totals:
         empty = np.zeros(0, np.int64)
-        return empty, empty, empty, np.zeros(0, dtype=object)
-    return (np.concatenate(totals), np.concatenate(parts), np.concatenate(measures),
+        return empty, empty, empty, empty, np.zeros(0, dtype=object)
+    return (np.concatenate(totals), np.concatenate(parts), np.concatenate(total_m), np.concatenate(part_m),
             np.concatenate(dimensions))
 
 
@@ -179,12 +190,12 @@ def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
     so such a pair can be narrowed). `solve_hidden` False counts those pairs without solving them (`narrow`
     None: publish leaves the LPs, minutes on the demo, to `python -m anonymize audit`). Raises AttackError if
     an LP is infeasible."""
-    totals, parts, measures, dimensions = nested_pairs(table)
+    totals, parts, total_m, part_m, dimensions = nested_pairs(table)
     # A withheld member (table.withheld) is unknown to readers too: the pair is solved like a hidden one.
     unknown = table.unknown(suppressed)
-    hidden = unknown[totals, measures] | unknown[parts, measures]
+    hidden = unknown[totals, total_m] | unknown[parts, part_m]
     values = table.values
-    difference = np.rint(values[totals, measures] - values[parts, measures])
+    difference = np.rint(values[totals, total_m] - values[parts, part_m])
     is_small = ~hidden & (difference >= 1) & (difference <= threshold - 1)
     narrow = np.zeros(len(totals), dtype=bool)
     solves = 0
@@ -192,9 +203,9 @@ def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
         system = build_joint_system(table, suppressed) if system is None else system
         var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
         var_of[system.var_measure, system.var_cell] = np.arange(system.n_vars)
-        var_total, var_part = var_of[measures, totals], var_of[measures, parts]
-        constant = (np.where(var_total < 0, values[totals, measures], 0.0)
-                    - np.where(var_part < 0, values[parts, measures], 0.0))
+        var_total, var_part = var_of[total_m, totals], var_of[part_m, parts]
+        constant = (np.where(var_total < 0, values[totals, total_m], 0.0)
+                    - np.where(var_part < 0, values[parts, part_m], 0.0))
         lower, upper = constant.copy(), constant.copy()
         solves = _solve(system, np.flatnonzero(hidden), var_total, var_part, lower, upper)
         narrow = hidden & ~_passes(lower, upper, threshold)

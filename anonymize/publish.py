@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     nested = sum(table.get("nested", {}).get("readable", 0) for table in outcome.audit.get("tables", {}).values())
     if nested:
         log.warning("%s published pairs of a household count and the same count over a part of its set (year and "
-                    "month, all programs and one) differ by fewer households than the threshold (a reader subtracts "
+                    "month, all programs and one, eligible among registered...) differ by fewer households than the threshold (a reader subtracts "
                     "them; `python -m anonymize audit` also solves the pairs with a hidden member): not yet "
                     "protected (issue 11; README, 'Nested household counts')", f"{nested:,}")
     figures = outcome.disbursements
