@@ -1,4 +1,4 @@
-"""Households first counted between two releases: the difference of two whole-year cells, checked as a hidden value.
+"""Differences of nested household counts: between two releases (households first paid) and within one release.
 
 A household count over a period (recipients, eligible households paid) counts distinct households, so the year
 minus an earlier release's year-to-date (`2025` - `2025@10`, same region, program and channel) is the number of
@@ -15,6 +15,14 @@ the published values' difference otherwise; bounds are the LP's rounded inward t
 is not used). `python -m anonymize audit` reports how many differences are narrower than that requirement. It is
 a measurement, not yet a protection: protect() does not hide cells for them (issue 11; see the README, "Households
 first paid between two releases", for why enforcing it refuses small-area releases).
+
+The same subtraction works inside one release (nested_differences): a count of distinct households over a set
+(the year, all programs, all channels) minus the count over a part of it (a month, one program, one channel), both
+published, is the number of households in the set but not in the part: households paid in the year but not in
+March, receiving some programme but not PKH; likewise two measures of which one counts a subset of the other's
+households (paid but not eligible: recipients minus eligible households paid). No cell holds these and nothing
+protects them; `audit` counts those of 1 to threshold - 1 (issue 11: measured, not yet protected; README,
+"Nested household counts").
 """
 
 from __future__ import annotations
