@@ -247,9 +247,17 @@ def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str, expan
     render_table(table, lang, key=f"{key}_table", expanded=expanded, plain=plain)
 
 
-def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = False, plain: bool = False) -> None:
-    with st.expander(i18n.t("table_alt", lang), expanded=expanded):
+#: A plain table of more rows than this scrolls inside a box this tall (px): every kecamatan of a province, all
+#: shown, would push the rest of the page several screens down.
+PLAIN_ROWS, PLAIN_HEIGHT = 25, 720
+
+
+def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = False, plain: bool = False,
+                 label: str | None = None) -> None:
+    """A table in an expander (`label`, by default "Chart data as a table")."""
+    with st.expander(label or i18n.t("table_alt", lang), expanded=expanded):
         if plain:
-            st.table(table, hide_index=True, border="horizontal")
+            st.table(table, hide_index=True, border="horizontal",
+                     height=PLAIN_HEIGHT if len(table) > PLAIN_ROWS else "content")
         else:
             st.dataframe(table, hide_index=True, width="stretch", key=key)

@@ -279,6 +279,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "top_n": ("Jumlah baris", "Rows"),
     "all_rows": ("Semua", "All"),
     "inclusion": ("Penerima di luar sasaran", "Recipients outside the target"),
+    "inclusion_flags": ("Penerima di luar sasaran dan tanda kualitas data",
+                        "Recipients outside the target and data-quality flags"),
     "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs cakupan",
                       "Poverty (eligible share) vs coverage"),
     "eligible_share": ("Porsi keluarga sasaran dari keluarga terdaftar", "Eligible share of registered households"),

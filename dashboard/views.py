@@ -236,6 +236,20 @@ def build_gap_table(ranked: pd.DataFrame, quality: pd.DataFrame, lang: str, thre
     return table
 
 
+#: The gaps table's ranked figures (rank, name, code, eligible, eligible paid, gap, gap %); recipients outside the
+#: target and the data-quality flags come after them.
+GAP_FIGURES = 7
+
+
+def split_gap_table(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(the ranked figures, the same rows' recipients outside the target and data-quality flags by rank and name, that
+    second table's title): at 1280 px the page has about 800 px, and eleven columns in one table scrolled sideways,
+    as did eight whose figures read "disembunyikan", the one word a column cannot be narrower than."""
+    others = table[[*table.columns[:2], *table.columns[GAP_FIGURES:]]]
+    title = i18n.t("inclusion" if len(others.columns) <= 3 else "inclusion_flags", lang)
+    return table.iloc[:, :GAP_FIGURES], others, title
+
+
 def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
     """One region's year by program: recipients, Rupiah, eligible, eligible paid, coverage, registered."""
     names = {code: i18n.program_short(code, lang) for code in programs["code"]}

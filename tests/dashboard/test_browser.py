@@ -533,6 +533,18 @@ def test_the_outlook_tables_fit_the_page_at_1280(browser, server, path):
         assert page.evaluate(_CUT_TEXT) == []
 
 
+@pytest.mark.parametrize("path", ["kesenjangan?region=34&level=kecamatan&top=all",
+                                  "kesenjangan?region=34&level=kecamatan&top=all&lang=en&rank=gap_share",
+                                  "kesenjangan?region=34.01&level=desa&top=all"])
+def test_the_gaps_tables_fit_the_page_at_1280(browser, server, path):
+    """The gaps' chart table (eleven columns in a data grid) scrolled sideways at 1280 px."""
+    with _opened(browser, f"{server}/{path}", 1280, 1000, settle=1.0) as page:
+        page.wait_for_function("document.querySelectorAll(\"[data-testid='stTable']\").length >= 2", timeout=60_000)
+        page.wait_for_timeout(800)
+        assert page.evaluate(_SIDEWAYS_TABLES) == []
+        assert page.evaluate(_CUT_TEXT) == []
+
+
 @pytest.mark.parametrize(("path", "width"), [("data", 390), ("data?lang=en", 390), ("data", 1280)])
 def test_the_open_data_page_neither_cuts_nor_scrolls_a_table_sideways(browser, server, path, width):
     """At 390 px the data dictionary showed only its Tabel and Kolom columns, and the release history and the

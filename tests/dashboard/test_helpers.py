@@ -328,6 +328,18 @@ def test_gaps_and_ranking():
     assert ranked["region_code"].tolist() == ["c", "a", "b"] and pd.isna(ranked["rank"].iloc[2])
 
 
+@pytest.mark.parametrize("flags", [[], ["NIK ganda", "NIK tidak valid", "Meninggal tetapi dibayar"]])
+def test_the_gaps_table_splits_into_figures_and_the_rest_of_the_same_rows(flags):
+    names = ["Peringkat", "Nama", "Kode", "Keluarga sasaran", "Dibayar", "Kesenjangan", "Kesenjangan (%)",
+             "Penerima di luar sasaran", *flags]
+    table = pd.DataFrame([[f"{name} {row}" for name in names] for row in range(3)], columns=names)
+    figures, others, title = views.split_gap_table(table, "id")
+    assert list(figures.columns) == names[:7]
+    assert list(others.columns) == ["Peringkat", "Nama", "Penerima di luar sasaran", *flags]
+    assert title == i18n.t("inclusion_flags" if flags else "inclusion", "id")
+    assert len(figures) == len(others) == 3  # every row in both, every column once but rank and name
+
+
 def test_a_region_without_the_program_is_no_data_never_a_gap_of_zero():
     """BLT Dana Desa in a kota: no eligible household and no recipient. Not ranked, not a bar, "tidak ada data"."""
     cells = pd.DataFrame({"region_code": ["a", "kota"], "name": ["A", "Kota"], "parent_code": ["p"] * 2,

@@ -227,7 +227,7 @@ def test_a_hidden_headline_puts_its_range_under_the_card(open_page, published, l
 def test_journalist_finds_the_10_kecamatan_with_the_widest_gap_in_a_province(open_page, published):
     at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="10")
     assert not at.exception
-    table = at.dataframe[0].value
+    table = at.table[0].value
     expected = published.execute(
         "SELECT c.region_code FROM disbursement_cells c WHERE c.level = 'kecamatan' AND c.program = 'PKH' "
         "AND c.period = '2025' AND c.channel = 'SEMUA' AND NOT c.suppressed AND c.region_code LIKE '34.%' "
@@ -237,20 +237,36 @@ def test_journalist_finds_the_10_kecamatan_with_the_widest_gap_in_a_province(ope
     assert ranks[0] == 1 and ranks == sorted(ranks)
     at.selectbox(key="w_rank").set_value("gap_share").run()
     assert at.query_params.get("rank") == "gap_share"
-    assert at.dataframe[0].value["Kesenjangan (%)"].iloc[0].endswith("%")
+    assert at.table[0].value["Kesenjangan (%)"].iloc[0].endswith("%")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_gaps_come_in_two_plain_tables_that_keep_every_column(open_page, lang):
+    """Eleven columns in one data grid scrolled sideways at 1280 px: the ranked figures are one plain table, the
+    recipients outside the target and the data-quality flags of the same rows another, both of wrapping text."""
+    at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="all", lang=lang)
+    assert not at.exception
+    figures, others = (table.value for table in at.table[:2])
+    assert list(figures.columns) == [t(k, lang) for k in ("col_rank", "col_name", "col_code", "m_eligible",
+                                                          "m_eligible_paid", "gap_abs", "gap_pct")]
+    assert list(others.columns[:3]) == [t("col_rank", lang), t("col_name", lang), t("inclusion", lang)]
+    assert t("q_invalid_nik", lang) in others.columns
+    assert others.iloc[:, :2].equals(figures.iloc[:, :2])  # the same rows, in the same order
+    labels = [e.label for e in at.expander]
+    assert t("table_alt", lang) in labels and t("inclusion_flags", lang) in labels
 
 
 def test_gaps_leave_a_kota_without_blt_dana_desa_unranked(open_page):
     """Kota Yogyakarta has no desa, so no BLT Dana Desa: "tidak ada data", last and unranked, not a gap of 0."""
     at = open_page("kesenjangan", level="kabupaten", program="BLT_DD", top="all")
     assert not at.exception
-    table = at.dataframe[0].value.set_index("Kode")
+    table = at.table[0].value.set_index("Kode")
     assert table.loc["34.71", "Peringkat"] == "–" and table.loc["34.71", "Kesenjangan (keluarga)"] == "tidak ada data"
     assert table.index[-1] == "34.71" and table.loc["34.01", "Peringkat"] == "1"
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert "Kota Yogyakarta" not in str(bars["y"])
     english = open_page("kesenjangan", level="kabupaten", program="PKH", lang="en")
-    names = set(english.dataframe[0].value["Name"])
+    names = set(english.table[0].value["Name"])
     assert {"Kulon Progo Regency", "Yogyakarta City"} <= names and not any(n.startswith("Kabupaten") for n in names)
 
 

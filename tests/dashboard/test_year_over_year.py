@@ -620,7 +620,7 @@ def test_data_quality_flags_of_an_incomplete_year_say_when_they_come(chain_db, m
         at.run()
         assert not at.exception
         notes = " ".join(c.value for c in at.caption)
-        columns = [str(c) for frame in at.dataframe for c in frame.value.columns]
+        columns = [str(c) for frame in (*at.dataframe, *at.table) for c in frame.value.columns]
         if waits:
             assert waiting in notes and t("quality_complete_year_pick", lang, complete="2024").strip() in notes
             assert flag not in columns, "no flag column of an incomplete year"
