@@ -90,7 +90,7 @@ TABLES = (
                   "Recipient households: distinct households paid at least once."),
            Column("eligible_households", "keluarga / households",
                   "Keluarga sasaran (desil dalam target program). Hanya untuk satu program, setahun, kanal SEMUA.",
-                  "Eligible households (desil within the program's target). Single program, whole year, "
+                  "Eligible households (welfare decile within the program's target). Single program, whole year, "
                   "channel SEMUA only."),
            Column("eligible_paid", "keluarga / households", "Keluarga sasaran yang menerima pembayaran.",
                   "Eligible households that were paid."),
