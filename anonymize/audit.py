@@ -168,7 +168,8 @@ def nested_line(figures: dict[str, Any]) -> str:
             f"households; {figures.get('hidden_pairs', 0):,} pairs with a hidden member, "
             + (f"{figures['narrow']:,} narrower than a hidden count may be" if figures.get("narrow") is not None
                else "not solved here (`python -m anonymize audit` solves them)")
-            + f"{f' ({by})' if by else ''}: a reader subtracts them (not yet protected: issue 11)")
+            + (f" (by kind, published and hidden pairs together: {by})" if by else "")
+            + ": a reader subtracts them (not yet protected: issue 11)")
 
 
 def ranges_line(differ: int | None) -> str:

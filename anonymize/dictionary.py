@@ -180,7 +180,7 @@ TABLES = (
            Column("name_id", "", "Nama (Bahasa Indonesia).", "Name (Bahasa Indonesia)."),
            Column("name_en", "", "Nama (Inggris).", "Name (English)."),
            Column("target_desil", "desil", "Keluarga sasaran: desil kesejahteraan sampai nilai ini.",
-                  "Eligible households: welfare desil up to this value."),
+                  "Eligible households: welfare decile up to this value."),
            Column("desa_only", "", "Hanya di desa (bukan kelurahan).", "Desa only (not kelurahan)."))),
     Table("periods", "Periode dalam rilis ini, untuk setiap tahun yang dipublikasikan.",
           "Periods in this release, for every published year.",
