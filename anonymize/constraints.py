@@ -120,8 +120,10 @@ def _value_cap(table: CellTable, suppressed: np.ndarray, measure: int) -> float:
     """
     is_amount = table.measures[measure].role is Role.AMOUNT
     same_unit = [m for m, spec in enumerate(table.measures) if (spec.role is Role.AMOUNT) == is_amount]
-    shown = np.where(table.unknown(suppressed), np.nan, table.values)
-    published = shown[~suppressed][:, same_unit]
+    published = table.values[~suppressed][:, same_unit]
+    if table.withheld is not None:
+        # Withheld values are not published: they must not set the cap (on the hot path: masks of these columns only).
+        published = np.where(table.withheld[~suppressed][:, same_unit], np.nan, published)
     largest = float(np.nanmax(np.abs(published))) if np.isfinite(published).any() else 0.0
     return 2.0 * largest + 10.0
 

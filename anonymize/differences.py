@@ -109,18 +109,8 @@ def check_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
     solves = 0
     if n:
         system = build_joint_system(table, suppressed) if system is None else system
-        var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
-        var_of[system.var_measure, system.var_cell] = np.arange(system.n_vars)
-        var_later, var_earlier = var_of[measure, later], var_of[measure, earlier]
-        values = table.values
-        known_later = np.where(var_later < 0, values[later, measure], 0.0)
-        known_earlier = np.where(var_earlier < 0, values[earlier, measure], 0.0)
-        constant = known_later - known_earlier
-        applies = ~np.isnan(constant)
-        lower[:], upper[:] = constant, constant
-        solved = applies & ((var_later >= 0) | (var_earlier >= 0))
-        if solved.any():
-            solves = _solve(system, np.flatnonzero(solved), var_later, var_earlier, lower, upper)
+        lower, upper, solves = _difference_bounds(table, system, later, measure, earlier, measure)
+        applies = ~np.isnan(lower)
         lower[~applies], upper[~applies] = 0.0, 0.0
     return DifferenceCheck(later, earlier, measure, lower, upper, _passes(lower, upper, threshold), solves)
 
@@ -137,10 +127,6 @@ class NestedCheck:
     #: None where the pairs with a hidden member were not solved.
     narrow: dict[str, int] | None
     lp_solves: int = 0
-
-    @property
-    def n_small(self) -> int:
-        return sum(self.small.values()) + sum((self.narrow or {}).values())
 
     def summary(self) -> dict[str, object]:
         """Counts only, which every reader can recompute from the published figures."""
@@ -209,19 +195,30 @@ def nested_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
     solves = 0
     if hidden.any() and solve_hidden:
         system = build_joint_system(table, suppressed) if system is None else system
-        var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
-        var_of[system.var_measure, system.var_cell] = np.arange(system.n_vars)
-        var_total, var_part = var_of[total_m, totals], var_of[part_m, parts]
-        constant = (np.where(var_total < 0, values[totals, total_m], 0.0)
-                    - np.where(var_part < 0, values[parts, part_m], 0.0))
-        lower, upper = constant.copy(), constant.copy()
-        solves = _solve(system, np.flatnonzero(hidden), var_total, var_part, lower, upper)
+        lower, upper, solves = _difference_bounds(table, system, totals, total_m, parts, part_m)
         narrow = hidden & ~_passes(lower, upper, threshold)
     names = sorted(set(dimensions.tolist()))
 
     def per(mask: np.ndarray) -> dict[str, int]:
         return {d: int((mask & (dimensions == d)).sum()) for d in names}
     return NestedCheck(per(~hidden), per(is_small), per(hidden), per(narrow) if solve_hidden else None, solves)
+
+
+def _difference_bounds(table: CellTable, system: AttackSystem, later: np.ndarray, later_measure: np.ndarray,
+                       earlier: np.ndarray, earlier_measure: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per pair, [min, max] of value(later_measure, later) - value(earlier_measure, earlier) over `system`: the
+    published values' difference where neither value is a variable (NaN where one does not apply), solved
+    (_solve) where one or both are. Returns (lower, upper, solves)."""
+    var_of = np.full((len(table.measures), table.n_cells), -1, dtype=np.int64)
+    var_of[system.var_measure, system.var_cell] = np.arange(system.n_vars)
+    var_later, var_earlier = var_of[later_measure, later], var_of[earlier_measure, earlier]
+    values = table.values
+    constant = (np.where(var_later < 0, values[later, later_measure], 0.0)
+                - np.where(var_earlier < 0, values[earlier, earlier_measure], 0.0))
+    lower, upper = constant.copy(), constant.copy()
+    solved = ~np.isnan(constant) & ((var_later >= 0) | (var_earlier >= 0))
+    solves = _solve(system, np.flatnonzero(solved), var_later, var_earlier, lower, upper) if solved.any() else 0
+    return lower, upper, solves
 
 
 def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:

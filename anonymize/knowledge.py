@@ -140,8 +140,7 @@ def _through(steps: Sequence[tuple[int, float]]) -> tuple[float, ...]:
 
 def _paid_amounts(monthly: tuple[int, ...], steps: list[tuple[int, int]]) -> list[float]:
     """Rupiah of each step (first month 1-12, months covered) that pays anything at these monthly rates."""
-    amounts = [float(sum(monthly[first - 1:first - 1 + months])) for first, months in steps]
-    return [amount for amount in amounts if amount > 0]
+    return [amount for _, amount in _paid_steps(monthly, steps) if amount > 0]
 
 
 def _rule(per_year: int, smallest: list[float], largest: list[float], through: tuple[float, ...]) -> ProgramRule:
@@ -269,8 +268,12 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
         # Rupiah a household can get by the cell's last month: BLT Dana Desa Rp300k a month (Rp3.6M a year),
         # Sembako Rp2.4M a year, PKH its four largest instalments. A reader holding the schedule divides a desa's
         # year Rupiah by it (an independent attacker pinned a hidden BLT Dana Desa count to [8, 9] so).
-        cap = np.array([rules[p].largest_per_household_through[k - 1] if k and rules[p].largest_per_household_through
-                        else np.inf for p, k in zip(program, covered, strict=True)]) / amount_unit
+        cap = np.full(len(cells), np.inf)
+        for name, rule in rules.items():
+            caps = np.asarray(rule.largest_per_household_through)
+            mine = (program == name) & (covered > 0)
+            if caps.size and mine.any():
+                cap[mine] = caps[covered[mine] - 1] / amount_unit
         has = np.isfinite(cap)
         links.append(Link("Rupiah per household, at most", (m("amount"), m("recipients")),
                           same([cells[has], cells[has]]), same([ones[has], -cap[has]]), zeros[has] - INF, zeros[has]))
