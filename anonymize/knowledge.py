@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import cast
 
 import numpy as np
@@ -82,6 +82,18 @@ class ProgramRule:
     #: cells covering January to month 1..12): every step of the schedule paid by then, at its largest. Empty
     #: where not known (a release made before it was recorded: no such relation).
     largest_per_household_through: tuple[float, ...] = ()
+    #: Per month 1-12, the smallest and largest Rupiah of one payment of a fixed-benefit program scheduled in that
+    #: month (Sembako in March: Rp600k batches only; BLT Dana Desa in February: Rp300k); a month with no payment
+    #: scheduled keeps the program's range. Empty: the program's range in every month.
+    smallest_payment_in_month: tuple[float, ...] = ()
+    largest_payment_in_month: tuple[float, ...] = ()
+    #: Per month 1-12, for cells covering January to it: the most Rupiah above `smallest_payment` per payment that
+    #: one household's payments can add up to, and the most below `largest_payment` (Sembako's year: two Rp600k
+    #: batches are Rp400k above Rp400k; three Rp400k batches are Rp600k below Rp600k). A reader who knows a
+    #: household gets each batch at most once reads `Rupiah <= smallest * paid + above * recipients` and `Rupiah >=
+    #: largest * paid - below * recipients` from them. Empty where not known.
+    above_smallest_through: tuple[float, ...] = ()
+    below_largest_through: tuple[float, ...] = ()
 
 
 def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
@@ -115,9 +127,12 @@ def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
     }
     rules = {
         "PKH": _rule(len(pkh), [low for low, _ in pkh], [high for _, high in pkh], through["PKH"]),
-        "SEMBAKO": _rule(len(sembako), sembako, sembako, through["SEMBAKO"]),
-        "BLT_DD": _rule(max(len(blt_monthly), len(blt_quarterly)), blt_monthly + blt_quarterly,
-                        blt_monthly + blt_quarterly, through["BLT_DD"]),
+        "SEMBAKO": _with_steps(_rule(len(sembako), sembako, sembako, through["SEMBAKO"]),
+                               [_paid_steps(rules_year.sembako_monthly, FIXED_STEPS["SEMBAKO"])]),
+        "BLT_DD": _with_steps(_rule(max(len(blt_monthly), len(blt_quarterly)), blt_monthly + blt_quarterly,
+                                    blt_monthly + blt_quarterly, through["BLT_DD"]),
+                              [_paid_steps(rules_year.blt_dd_monthly, list(BLT_DD_MONTHLY_BATCHES.values())),
+                               _paid_steps(rules_year.blt_dd_monthly, list(BLT_DD_QUARTERLY_BATCHES.values()))]),
     }
     paying = [r for r in rules.values() if r.payments_per_household_year > 0] or list(rules.values())
     rules[ALL_PROGRAMS] = ProgramRule(sum(r.payments_per_household_month for r in rules.values()),
@@ -149,6 +164,32 @@ def _rule(per_year: int, smallest: list[float], largest: list[float], through: t
     if per_year == 0:
         return ProgramRule(0, 0, 0.0, 0.0, (0.0,) * 12)
     return ProgramRule(1, per_year, float(min(smallest)), float(max(largest)), through)
+
+
+def _with_steps(rule: ProgramRule, schedules: list[list[tuple[int, float]]]) -> ProgramRule:
+    """A fixed-benefit program's rule with what its schedules (each a list of (month paid, Rupiah) steps; a
+    household follows one schedule and gets each step at most once) tell per month: the payments' range in each
+    month, and through each month the most a household's payments add above the smallest payment and below the
+    largest (the larger over the schedules)."""
+    if rule.payments_per_household_year == 0:
+        return rule
+    steps = [(month, amount) for schedule in schedules for month, amount in schedule if amount > 0]
+    smallest = [min((a for m, a in steps if m == k), default=rule.smallest_payment) for k in range(1, 13)]
+    largest = [max((a for m, a in steps if m == k), default=rule.largest_payment) for k in range(1, 13)]
+    above = [max(sum(a - rule.smallest_payment for m, a in schedule if m <= k and a > 0) for schedule in schedules)
+             for k in range(1, 13)]
+    below = [max(sum(rule.largest_payment - a for m, a in schedule if m <= k and a > 0) for schedule in schedules)
+             for k in range(1, 13)]
+    return replace(rule, smallest_payment_in_month=tuple(smallest), largest_payment_in_month=tuple(largest),
+                   above_smallest_through=tuple(float(v) for v in above),
+                   below_largest_through=tuple(float(v) for v in below))
+
+
+def payment_months(periods: pd.Series) -> np.ndarray:
+    """Per cell: the month 1-12 its payments were scheduled in (`2025-04`, its earlier version `2025-04@10` and
+    its late records `2025-04+10`), 0 for a cell of several months."""
+    month = pd.to_numeric(periods.astype(str).str.extract(r"^\d{4}-(\d{2})")[0], errors="coerce")
+    return month.fillna(0).to_numpy(dtype=np.int64)
 
 
 def months_covered(periods: pd.Series, through_month: int) -> np.ndarray:
@@ -210,12 +251,50 @@ def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: n
                 caps[k - 1] = max(caps[k - 1], float(np.nanmax(np.where(covered == k, rupiah_per_household, 0.0),
                                                                initial=0.0)))
             caps = list(np.maximum.accumulate(caps))     # a household's Rupiah only grow with the months
-        out[program] = ProgramRule(max(rule.payments_per_household_month, math.ceil(month_k - 1e-9)),
-                                   max(rule.payments_per_household_year, math.ceil(year_k - 1e-9)),
-                                   min(rule.smallest_payment, float(smallest)),
-                                   max(rule.largest_payment, float(largest)),
-                                   tuple(float(c) for c in caps))
+        widened = ProgramRule(max(rule.payments_per_household_month, math.ceil(month_k - 1e-9)),
+                              max(rule.payments_per_household_year, math.ceil(year_k - 1e-9)),
+                              min(rule.smallest_payment, float(smallest)),
+                              max(rule.largest_payment, float(largest)),
+                              tuple(float(c) for c in caps))
+        out[program] = _steps_widened(rule, widened, frame, mine, per_payment, covered)
     return out
+
+
+def _steps_widened(rule: ProgramRule, widened: ProgramRule, frame: pd.DataFrame, mine: np.ndarray,
+                   per_payment: np.ndarray, covered: np.ndarray | None) -> ProgramRule:
+    """`widened` with `rule`'s per-month payment ranges and step sums widened to the data (`per_payment`: Rupiah
+    per paid payment of each cell of the program, NaN elsewhere)."""
+    if not rule.smallest_payment_in_month:
+        return widened
+    month = payment_months(frame["period"])
+    smallest = [min(rule.smallest_payment_in_month[k - 1],
+                    float(np.nanmin(np.where(month == k, per_payment, np.nan), initial=np.inf)))
+                for k in range(1, 13)]
+    largest = [max(rule.largest_payment_in_month[k - 1],
+                   float(np.nanmax(np.where(month == k, per_payment, np.nan), initial=0.0)))
+               for k in range(1, 13)]
+    # Step sums are relative to the program's smallest and largest payment: where the data widened those, every
+    # payment of a household (at most payments_per_household_year) may be that much further from them.
+    extra_above = (rule.smallest_payment - widened.smallest_payment) * widened.payments_per_household_year
+    extra_below = (widened.largest_payment - rule.largest_payment) * widened.payments_per_household_year
+    above = [a + extra_above for a in rule.above_smallest_through]
+    below = [b + extra_below for b in rule.below_largest_through]
+    if covered is not None:
+        paid = frame["paid_payments"].to_numpy(dtype=float)
+        recipients = frame["recipients"].to_numpy(dtype=float)
+        amount = frame["amount"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need_above = np.where(mine & (recipients > 0),
+                                  (amount - widened.smallest_payment * paid) / recipients, 0.0)
+            need_below = np.where(mine & (recipients > 0),
+                                  (widened.largest_payment * paid - amount) / recipients, 0.0)
+        for k in range(1, 13):
+            at_k = covered == k
+            above[k - 1] = max(above[k - 1], float(np.nanmax(np.where(at_k, need_above, 0.0), initial=0.0)))
+            below[k - 1] = max(below[k - 1], float(np.nanmax(np.where(at_k, need_below, 0.0), initial=0.0)))
+    return replace(widened, smallest_payment_in_month=tuple(smallest), largest_payment_in_month=tuple(largest),
+                   above_smallest_through=tuple(float(v) for v in np.maximum.accumulate(above)),
+                   below_largest_through=tuple(float(v) for v in np.maximum.accumulate(below)))
 
 
 def rules_to_json(rules: dict[str, ProgramRule]) -> dict[str, dict[str, float]]:
@@ -223,11 +302,18 @@ def rules_to_json(rules: dict[str, ProgramRule]) -> dict[str, dict[str, float]]:
 
 
 def rules_from_json(data: dict[str, dict[str, float]]) -> dict[str, ProgramRule]:
+    """The rules a release recorded (rules_to_json); fields a release made before them did not record are
+    empty (no such relation)."""
+    def floats(values: dict[str, float], key: str) -> tuple[float, ...]:
+        return tuple(float(v) for v in cast("list[float]", values.get(key, [])))
+
     return {program: ProgramRule(int(values["payments_per_household_month"]),
                                  int(values["payments_per_household_year"]), float(values["smallest_payment"]),
                                  float(values["largest_payment"]),
-                                 tuple(float(v) for v in cast("list[float]",
-                                                              values.get("largest_per_household_through", []))))
+                                 floats(values, "largest_per_household_through"),
+                                 floats(values, "smallest_payment_in_month"),
+                                 floats(values, "largest_payment_in_month"),
+                                 floats(values, "above_smallest_through"), floats(values, "below_largest_through"))
             for program, values in data.items()}
 
 
@@ -241,8 +327,12 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
     per_household = np.array([float(rules[p].payments_per_household_year if y else
                                      rules[p].payments_per_household_month)
                               for p, y in zip(program, whole_year, strict=True)])
-    smallest = np.array([rules[p].smallest_payment for p in program]) / amount_unit
-    largest = np.array([rules[p].largest_payment for p in program]) / amount_unit
+    # A fixed-benefit program's payments in a month are that month's steps (Sembako in March: Rp600k only).
+    month = payment_months(frame["period"])
+    smallest = np.array([rules[p].smallest_payment_in_month[k - 1] if k and rules[p].smallest_payment_in_month
+                         else rules[p].smallest_payment for p, k in zip(program, month, strict=True)]) / amount_unit
+    largest = np.array([rules[p].largest_payment_in_month[k - 1] if k and rules[p].largest_payment_in_month
+                        else rules[p].largest_payment for p, k in zip(program, month, strict=True)]) / amount_unit
     zeros, ones = np.zeros(len(cells)), np.ones(len(cells))
     same = np.column_stack
 
@@ -277,6 +367,25 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
         has = np.isfinite(cap)
         links.append(Link("Rupiah per household, at most", (m("amount"), m("recipients")),
                           same([cells[has], cells[has]]), same([ones[has], -cap[has]]), zeros[has] - INF, zeros[has]))
+        # Each step at most once per household: Sembako's year is at most two Rp600k batches a household, so
+        # Rupiah <= Rp400k x paid + Rp400k x households, and at most three Rp400k ones, so Rupiah >= Rp600k x paid -
+        # Rp600k x households.
+        above, below = np.full(len(cells), np.nan), np.full(len(cells), np.nan)
+        for name, rule in rules.items():
+            mine = (program == name) & (covered > 0)
+            if rule.above_smallest_through and mine.any():
+                above[mine] = np.asarray(rule.above_smallest_through)[covered[mine] - 1] / amount_unit
+                below[mine] = np.asarray(rule.below_largest_through)[covered[mine] - 1] / amount_unit
+        has = ~np.isnan(above)
+        low = np.array([rules[p].smallest_payment for p in program]) / amount_unit
+        high = np.array([rules[p].largest_payment for p in program]) / amount_unit
+        steps = (m("amount"), m("paid_payments"), m("recipients"))
+        links.append(Link("Rupiah per household above the smallest payment, at most", steps,
+                          same([cells[has]] * 3), same([ones[has], -low[has], -above[has]]), zeros[has] - INF,
+                          zeros[has]))
+        links.append(Link("Rupiah per household below the largest payment, at most", steps,
+                          same([cells[has]] * 3), same([ones[has], -high[has], below[has]]), zeros[has],
+                          zeros[has] + INF))
     # Eligible households of a program are registered households (published on the all-programs cell).
     programs = table.dimensions[table.dim_index("program")]
     coords = table.coords.copy()

@@ -42,6 +42,64 @@ def test_whole_counts_narrow_an_interval_the_lp_shows_wide_enough():
     assert relaxed.upper[0] == 9.0 and relaxed.ok[0]
 
 
+def _chained(n_chain: int, x_upper: float) -> tuple[AttackSystem, np.ndarray]:
+    """x = 2y, x <= x_upper, y tied to a chain of n_chain more values (z_i + z_(i+1) <= 1000), one component of
+    n_chain + 2 values; and true values (x = 4, y = 2, z = 1)."""
+    n = n_chain + 2
+    rows = [np.eye(1, n, 0)[0] - 2 * np.eye(1, n, 1)[0], np.eye(1, n, 0)[0]]
+    rows += [np.eye(1, n, i)[0] + np.eye(1, n, i + 1)[0] for i in range(1, n - 1)]
+    system = _system([list(r) for r in rows], [0.0, -np.inf] + [-np.inf] * (n - 2), [0.0, x_upper] + [1000.0] * (n - 2),
+                     n)
+    return system, np.array([4.0, 2.0] + [1.0] * n_chain)
+
+
+def test_whole_counts_are_checked_in_a_component_above_the_full_mip_size_where_the_lp_is_near_failing():
+    """The demo's 2024 release passed 10 desa's BLT Dana Desa recipients that an independent attacker's MIP pins
+    ([2.03, 11.07] as an LP, [3, 7] whole): their components held 176-203 values, above MIP_UP_TO, where the audit
+    attacked as an LP only. x = 2y, x <= 9 in a component of 150 values: the LP's 0-9 is wide enough, whole x is at
+    most 8, and x's neighbourhood holds the rows that show it. A value whose LP interval is far from failing is
+    not solved as a MIP there (cost)."""
+    system, truth = _chained(148, 9.0)
+    assert attack.MIP_UP_TO < system.n_vars
+    requirement = Requirement(np.r_[9.0, np.zeros(system.n_vars - 1)], np.ones(system.n_vars, bool),
+                              np.zeros(system.n_vars, bool))
+    whole = feasible_intervals(system, requirement, anchor=truth)
+    assert whole.upper[0] == 8.0 and not whole.ok[0]
+    with patch.object(attack, "_near_check", return_value=0):
+        lp_only = feasible_intervals(system, requirement, anchor=truth)
+    assert lp_only.upper[0] == 9.0 and lp_only.ok[0], "without the check the LP's bound stands (the old audit)"
+    # Far from failing (0-40 against a width of 9): no MIP there, and none is needed.
+    wide, truth = _chained(148, 41.0)
+    with patch.object(attack, "_near_whole", side_effect=AssertionError("no MIP for a value far from failing")):
+        far = feasible_intervals(wide, requirement, anchor=truth)
+    assert far.ok[0] and far.upper[0] >= 40.0
+
+
+def test_the_neighbourhood_check_is_an_outer_bound_where_the_rows_reach_beyond_it():
+    """With a neighbourhood smaller than the component, rows that reach outside it are dropped: a relaxation, so
+    its MIP bounds are outer bounds and can only show a value too narrow when it is. x = 2y, x <= 9 tied to a
+    chain: with 3 variables in a neighbourhood, x's rows are inside it and whole x is still at most 8."""
+    system, truth = _chained(148, 9.0)
+    requirement = Requirement(np.r_[9.0, np.zeros(system.n_vars - 1)], np.ones(system.n_vars, bool),
+                              np.zeros(system.n_vars, bool))
+    with patch.object(attack, "NEAR_MIP_VARS", 3):
+        small = feasible_intervals(system, requirement, anchor=truth)
+    assert small.upper[0] == 8.0 and not small.ok[0]
+    assert set(small.binding[0].tolist()) <= {0, 1, 2}, "the repair is pointed at rows of the neighbourhood"
+
+
+def test_a_value_is_near_failing_when_its_lp_interval_moved_in_by_the_margin_fails():
+    """The filter of the check above, on the attacker's own case: [2.03, 11.07] must reach 10 households; moved in
+    by 2 each side it is [4.03, 9.07]: near. [3, 40] moved in is [5, 38], wide enough: not near. A lower bound of
+    zero stays (zero is whole): a value that passes when it may be zero, [0, 6], is not near."""
+    requirement = Requirement(np.full(3, 1.0), np.ones(3, bool), np.array([False, False, True]),
+                              min_upper=np.full(3, 10.0))
+    state = attack._State.start(np.array([2.03, 3.0, 0.0]), np.array([11.07, 40.0, 6.0]), np.zeros(3, bool), {},
+                                np.zeros(3), np.zeros(3, bool), np.ones(3, bool))
+    near = attack._near_failing(requirement, state, np.arange(3))
+    assert near.tolist() == [True, False, False]
+
+
 def test_a_whole_number_check_that_finds_no_point_does_not_pass_on_the_lp_bound():
     """The exact MIP of the whole-number check can end without a whole point (its time limit on a loaded machine,
     or HiGHS's MIP wrongly calling the system infeasible). Then the LP bound, reached only at fractional points,

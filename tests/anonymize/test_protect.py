@@ -359,6 +359,51 @@ def test_the_attack_divides_a_desa_years_rupiah_by_what_a_household_can_get(rele
     assert blt_years.size and all(coef[c] == -3_600 for c in blt_years)     # Rupiah in units of Rp1,000
 
 
+def test_each_step_of_a_fixed_benefit_is_paid_once_per_household():
+    """Sembako's year is three Rp400k and two Rp600k batches a household: through December its payments add at
+    most Rp400k above Rp400k each (two Rp600k batches) and at most Rp600k below Rp600k (three Rp400k ones); by
+    February only January's Rp400k batch. In a month its payments are that month's steps: March all Rp600k,
+    BLT Dana Desa in February all Rp300k (Rp900k quarters start in January, April, July, October)."""
+    rules = program_rules(2025)
+    sembako, blt = rules["SEMBAKO"], rules["BLT_DD"]
+    assert (sembako.above_smallest_through[11], sembako.below_largest_through[11]) == (400_000, 600_000)
+    assert (sembako.above_smallest_through[1], sembako.below_largest_through[1]) == (0, 200_000)
+    assert sembako.smallest_payment_in_month[2] == sembako.largest_payment_in_month[2] == 600_000
+    assert (blt.smallest_payment_in_month[1], blt.largest_payment_in_month[1]) == (300_000, 300_000)
+    assert blt.largest_payment_in_month[3] == 900_000
+    assert not rules["PKH"].above_smallest_through and not rules["SEMUA"].smallest_payment_in_month
+
+
+def test_the_attack_knows_each_sembako_batch_is_paid_once_per_household(release_db):
+    """The release records the step sums and month ranges; the published Sembako year cells (pandas) keep them
+    (Rupiah <= Rp400k x paid + Rp400k x households, >= Rp600k x paid - Rp600k x households), March's cells are
+    Rp600k a payment, and the table read back carries both relations on the year cells."""
+    from anonymize.published import read_release
+    release = read_release(release_db)
+    table_input = next(t for t, _ in release.tables if t.name == "disbursement_cells")
+    assert table_input.program_rules is not None
+    recorded = table_input.program_rules["SEMBAKO"]
+    assert recorded["above_smallest_through"][-1] == 400_000 and recorded["below_largest_through"][-1] == 600_000
+    folder = next((release_db.parent / "releases").iterdir())
+    cells = pd.read_csv(folder / "csv" / "disbursement_cells.csv")
+    sembako = cells[~cells["suppressed"] & (cells["program"] == "SEMBAKO") & (cells["recipients"] > 0)]
+    year = sembako[sembako["period"].str.fullmatch(r"\d{4}-01/\d{4}-12")]
+    assert len(year) > 50
+    assert (year["amount"] <= 400_000 * year["paid_payments"] + 400_000 * year["recipients"]).all()
+    assert (year["amount"] >= 600_000 * year["paid_payments"] - 600_000 * year["recipients"]).all()
+    # Some cell sits right on a facet: the relation is not idle (households with all five batches).
+    assert (year["amount"] == 400_000 * year["paid_payments"] + 400_000 * year["recipients"]).any()
+    march = sembako[sembako["period"].str.fullmatch(r"\d{4}-03")]
+    assert len(march) and (march["amount"] == 600_000 * march["paid_payments"]).all()
+    names = {link.name: link for link in table_input.table.links}
+    above = names["Rupiah per household above the smallest payment, at most"]
+    frame = table_input.frame.reset_index(drop=True)
+    sembako_years = set(frame.index[(frame["program"] == "SEMBAKO") & (frame["period"] == "2025")].tolist())
+    rows = {c: coefs.tolist() for c, coefs in zip(above.cells[:, 0].tolist(), above.coefs, strict=True)}
+    assert sembako_years and all(rows[c] == [1.0, -400.0, -400.0] for c in sembako_years)   # units of Rp1,000
+    assert "Rupiah per household below the largest payment, at most" in names
+
+
 @pytest.mark.parametrize(("year", "sembako", "blt_largest"), [
     (2019, (220_000, 330_000), 0.0), (2020, (300_000, 600_000), 1_800_000), (2024, (400_000, 600_000), 900_000)])
 def test_a_years_disbursement_table_starts_from_that_years_rules(year, sembako, blt_largest):
