@@ -32,14 +32,15 @@ else:
     st.subheader(t("downloads_title", lang))
     fmt = state.widget(st.radio, "format", list(opendata.FORMATS), "csv", label=t("format", lang), horizontal=True,
                        format_func=lambda f: t(f"f_{f}", lang))
-    st.caption(t("csv_note", lang))
     catalogue = opendata.build_catalogue(db.get_table_names(release_id), db.get_dictionary(release_id),
                                          db.get_table_columns(release_id), lang)
+    names = opendata.csv_names(release_id, opendata.EXAMPLE_TABLE)
+    st.caption(f"{t('csv_note', lang)} {t('csv_names', lang, table=opendata.EXAMPLE_TABLE, **names)}")
     for row in catalogue.itertuples(index=False):
         text, button = st.columns([3, 1])
         text.markdown(f"**`{row.table}`** — {row.description}")
         download(button, t("download", lang), opendata.table_path(row.table, fmt),
-                 opendata.file_name(release_id, row.table, opendata.extension(fmt)), f"dl_{row.table}")
+                 opendata.table_file_name(release_id, row.table, fmt), f"dl_{row.table}")
 
     st.subheader(t("layers_title", lang))
     for level in opendata.layer_levels(release_id):

@@ -507,6 +507,11 @@ TEXT: dict[str, tuple[str, str]] = {
                  "Excel reads the letters right. Region codes are written `ID.53.10` and periods `2025-01` or "
                  "`2025-01/2025-12` so that no reader takes them for numbers. Hidden cells: `suppressed` = true and "
                  "their values empty. Source and licence are in `datapackage.json` and the README."),
+    # The two CSV flavours download under two names (one name for both: the second download overwrote the first).
+    "csv_names": ("Nama berkas, misalnya tabel `{table}`: `{comma}` (koma) dan `{excel}` (titik koma, untuk Excel); "
+                  "keduanya bisa diunduh tanpa saling menimpa.",
+                  "File names, e.g. of table `{table}`: `{comma}` (comma) and `{excel}` (semicolon, for Excel); "
+                  "download both and neither overwrites the other."),
     "col_rows": ("Baris", "Rows"),
     "download": ("Unduh", "Download"),
     "earlier_table": ("Sel {table} dari rilis sebelumnya tahun ini (s.d. bulan rilis itu), persis seperti diterbitkan.",

@@ -19,6 +19,11 @@ PROJECT = openformat.PROJECT
 FORMATS = ("csv", "csv_id", "parquet")
 #: Where each format lives inside a release folder (`anonymize.package`).
 _FOLDERS = {"csv": ("csv", "csv"), "csv_id": ("csv-id", "csv"), "parquet": ("parquet", "parquet")}
+#: What a table's download adds to its name per format: the two CSV flavours share an extension, and under one name a
+#: reader who downloaded both kept only the last (the folder that tells them apart does not travel with a download).
+_NAME_SUFFIXES = {"csv": "", "csv_id": "-excel", "parquet": ""}
+#: The table the page names as its example of the download names (every release publishes it).
+EXAMPLE_TABLE = "disbursement_cells"
 SUMS_NAME = "SHA256SUMS"
 PUBLIC_KEY_NAME = signing.PUBLIC_KEY_NAME
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "geojson": "application/geo+json",
@@ -35,6 +40,17 @@ def file_name(release_id: str, stem: str, extension: str) -> str:
 
 def extension(fmt: str) -> str:
     return _FOLDERS[fmt][1]
+
+
+def table_file_name(release_id: str, table: str, fmt: str) -> str:
+    """The name a table downloads under: `bansos-terbuka-<release>-regions.csv`, `...-regions-excel.csv` (the `;`
+    flavour), `...-regions.parquet`."""
+    return file_name(release_id, f"{table}{_NAME_SUFFIXES[fmt]}", extension(fmt))
+
+
+def csv_names(release_id: str, table: str) -> dict[str, str]:
+    """A table's two CSV names as the page states them: `comma` and `excel` (the `;` flavour)."""
+    return {"comma": table_file_name(release_id, table, "csv"), "excel": table_file_name(release_id, table, "csv_id")}
 
 
 def table_path(table: str, fmt: str) -> str:

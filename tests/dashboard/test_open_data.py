@@ -47,15 +47,17 @@ def run_app(**params: str) -> AppTest:
 
 @pytest.fixture
 def deferred(monkeypatch) -> dict[str, object]:
-    """file id -> the callable a download button registered (run only when the button is clicked)."""
+    """file id -> the callable a download button registered (run only when the button is clicked); the name it
+    downloads under is in `deferred["names"][file id]`."""
     from streamlit.runtime.media_file_manager import MediaFileManager
 
-    calls: dict[str, object] = {}
+    names: dict[str, str | None] = {}
+    calls: dict[str, object] = {"names": names}
     original = MediaFileManager.add_deferred
 
-    def record(self, data_callable, *args, **kwargs):
-        file_id = original(self, data_callable, *args, **kwargs)
-        calls[file_id] = data_callable
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        calls[file_id], names[file_id] = data_callable, file_name
         return file_id
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", record)
@@ -77,6 +79,29 @@ def test_every_download_button_serves_the_file_on_disk(published_db, release_id,
         served = deferred[buttons[key].deferred_file_id]()
         assert served == (folder / path).read_bytes(), key
     assert buttons["zip"].deferred_file_id and not at.exception
+
+
+def test_the_two_csv_flavours_download_under_two_names(published_db, release_id, deferred):
+    """The comma CSV and the Excel CSV (`;`, decimal comma) of a table downloaded under one name, so a reader who
+    downloaded both kept only the second: the Excel one's name says so, and the page states both names."""
+    names = {}
+    for fmt in opendata.FORMATS:
+        at = run_app(page="data", format=fmt, lang="en")
+        assert not at.exception, at.exception
+        names[fmt] = {b.proto.id.rsplit("-", 1)[-1]: deferred["names"][b.proto.deferred_file_id]
+                      for b in at.get("download_button") if b.proto.id.rsplit("-", 1)[-1].startswith("dl_")}
+    tables = db.get_table_names(release_id)
+    assert set(names["csv"]) == {f"dl_{table}" for table in tables}
+    for table in tables:
+        comma, excel, parquet = (names[fmt][f"dl_{table}"] for fmt in opendata.FORMATS)
+        assert comma == f"bansos-terbuka-{release_id}-{table}.csv"
+        assert excel == f"bansos-terbuka-{release_id}-{table}-excel.csv"
+        assert parquet == f"bansos-terbuka-{release_id}-{table}.parquet"
+    assert len({name for by_format in names.values() for name in by_format.values()}) == 3 * len(tables)
+    # The page names both CSV files, as they download.
+    captions = " ".join(c.value for c in at.caption)
+    example = names["csv_id"]["dl_disbursement_cells"]
+    assert f"`{names['csv']['dl_disbursement_cells']}` (comma)" in captions and f"`{example}` (semicolon" in captions
 
 
 def test_the_page_builds_no_file_and_reads_none_until_clicked(published_db, monkeypatch):
