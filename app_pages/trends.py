@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import browser, charts, components, db, export, metrics, panels, shareable, state, views
 from dashboard.i18n import t
+from published_schema import ALL_PROGRAMS
 
 ctx = components.render_header("trends_title")
 release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, ctx.year
@@ -35,8 +36,10 @@ for note in panel.notes:
 charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
 components.render_hidden_note(ctx, panel.plotted)
 view = {"measure": export.measure_name(metric, norm), "program": program, "region_code": code}
+# Lines by program draw every program whatever the picker holds: the file is named for all of them, and each row
+# says its own program (`plotted_frame`).
 export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown",
-                        f"tren-{breakdown}", view)
+                        f"tren-{breakdown}", {**view, "program": ALL_PROGRAMS} if breakdown == "program" else view)
 
 st.subheader(t("cumulative_title", ctx.lang))
 own = db.get_monthly(release_id, (code,), (program,), year)

@@ -56,14 +56,18 @@ def view_stem(stem: str, view: dict[str, str]) -> str:
 def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
                   view: dict[str, str] | None = None) -> pd.DataFrame:
     """The plotted points: key columns (region codes in the files' form, `ID.53.10`), the view's columns saying what
-    the values are (`measure`, `program`, `period`, `level`, `region_code`: those of `view` the rows do not already
-    have), `value` (the number, empty where there is none), where the points carry ranges `range_lower` and
-    `range_upper` (a hidden value's published range, empty elsewhere), `status` (ok, hidden, not_published_at_level,
-    no_data, undefined) and `source`."""
+    the values are (`measure`, `program`, `period`, `level`, `region_code`: each row's own where the points carry
+    one, as a trend's lines by program do their `program`, else the view's), `value` (the number, empty where there
+    is none), where the points carry ranges `range_lower` and `range_upper` (a hidden value's published range, empty
+    elsewhere), `status` (ok, hidden, not_published_at_level, no_data, undefined) and `source`."""
     present = {k: v for k, v in keys.items() if k in plotted}  # a single series has no `series` column
     frame = plotted[list(present)].rename(columns=present).reset_index(drop=True)
     for column in VIEW_COLUMNS:
-        if view and view.get(column) and column not in frame:
+        if column in frame:
+            continue
+        if column in plotted:  # lines of several programs: each row is of its own, not of the view's choice
+            frame[column] = plotted[column].to_numpy()
+        elif view and view.get(column):
             frame[column] = view[column]
     if "region_code" in frame:
         frame["region_code"] = frame["region_code"].map(openformat.public_code)

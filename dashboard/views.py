@@ -51,9 +51,12 @@ def build_ranked_table(cells: pd.DataFrame, values: pd.DataFrame, metric: str, n
 def build_monthly_series(monthly: pd.DataFrame, metric: str, series_column: str, series_names: dict[str, str],
                          norm: str, lang: str, threshold: int, denominators: pd.DataFrame | None = None
                          ) -> pd.DataFrame:
-    """period, series, value (NaN unless published), label, from monthly cells (one row per series and month)."""
+    """period, series, value (NaN unless published), label, from monthly cells (one row per series and month); series
+    of programs also carry each row's `program` code (the series is its name in the reader's language), so that a
+    download says the program every row is of."""
     if monthly.empty:
-        return pd.DataFrame(columns=["period", "series", "value", "status", "label"])
+        return pd.DataFrame(columns=["period", "series", "value", "status", "label",
+                                     *(["program"] if series_column == "program" else [])])
     values = build_values(monthly, metric, norm, denominators)
     frame = pd.DataFrame({"period": monthly["period"].to_numpy(),
                           "series": monthly[series_column].map(lambda s: series_names.get(s, s)).to_numpy(),
@@ -66,6 +69,8 @@ def build_monthly_series(monthly: pd.DataFrame, metric: str, series_column: str,
     codes = monthly[series_column].astype(str).to_numpy()
     frame["_order"] = [order.get(code, len(order)) for code in codes]
     frame["_code"] = codes
+    if series_column == "program":
+        frame["program"] = codes
     frame = frame.sort_values(["_order", "_code", "period"], kind="stable")
     return frame.drop(columns=["_order", "_code"]).reset_index(drop=True)
 

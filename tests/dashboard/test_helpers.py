@@ -692,6 +692,7 @@ def test_a_program_keeps_its_colour_and_legend_place_in_both_languages():
         figure = charts.build_lines(series, lang, "t")
         colours[lang] = [trace.line.color for trace in figure.data]
         assert [trace.name for trace in figure.data] == list(names[lang].values())
+        assert series["program"].tolist() == list(names[lang])  # each row's program code, for downloads
     assert colours["id"] == colours["en"]
 
 

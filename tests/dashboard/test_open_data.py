@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 import openformat
 from dashboard import db, export, maps, opendata, panels
 from dashboard.components import PageContext
-from dashboard.i18n import t
+from dashboard.i18n import program_short, t
+from published_schema import PROGRAM_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -122,7 +123,9 @@ def test_download_what_i_see_csv_has_numbers_only_and_a_reason(published, releas
                                   "range_upper", "status", "source"]
     # The trend names its region, in the same public form as every other file's region codes.
     assert (back["region_code"] == "ID.34.01.01").all() and (back["measure"] == "recipients").all()
-    assert (back["program"] == "PKH").all() and back["period"].astype(str).str.match(r"^\d{4}-\d{2}$").all()
+    # Lines by program: each row is of its own program (the view's "PKH" is not what the other lines are).
+    assert (back["series"] == back["program"].map(lambda code: program_short(code, "en"))).all()
+    assert "PKH" in set(back["program"]) and back["period"].astype(str).str.match(r"^\d{4}-\d{2}$").all()
     assert back["value"].dtype.kind in "if"
     assert set(back["status"]) <= {"ok", "hidden", "not_published_at_level", "undefined"}
     assert back.loc[back["status"] != "ok", "value"].isna().all()
@@ -267,6 +270,63 @@ def test_map_csv_is_exactly_the_plotted_values_with_hidden_marked(published, rel
         else:
             assert shown["value"] == row["recipients"] and shown["status"] == "ok"
             assert pd.isna(shown["range_lower"]) and pd.isna(shown["range_upper"])
+
+
+@pytest.fixture
+def served(monkeypatch) -> dict[str, tuple[bytes, str | None]]:
+    """URL -> (bytes, file name) of every download button given its bytes ("download what I see")."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    files: dict[str, tuple[bytes, str | None]] = {}
+    original = MediaFileManager.add
+
+    def record(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        url = original(self, data, mimetype, coordinates, file_name, is_for_static_download)
+        files[url] = (data, file_name)
+        return url
+
+    monkeypatch.setattr(MediaFileManager, "add", record)
+    return files
+
+
+def downloaded(at: AppTest, served: dict[str, tuple[bytes, str | None]], key: str) -> tuple[pd.DataFrame, str | None]:
+    """The CSV the download button `key` serves, read with pandas' defaults, and the name it downloads under."""
+    button = next(b.proto for b in at.get("download_button") if b.proto.id.endswith(f"-{key}"))
+    data, name = served[button.url]
+    return pd.read_csv(io.BytesIO(data)), name
+
+
+@pytest.mark.parametrize("program", ["SEMUA", "PKH"])
+def test_a_trend_by_program_downloads_the_program_of_each_row(published_db, release_id, served, program):
+    """The trends page's CSV said `program` = SEMUA (the picker's value) on every row, though each line by program
+    is one program: each row now says its own, and the file is named for all programs whatever the picker holds."""
+    at = run_app(page="tren", region="34.01", program=program)  # lines by program: the default breakdown
+    assert not at.exception, at.exception
+    back, name = downloaded(at, served, "breakdown_csv")
+    codes = {program_short(code, "id"): code for code in PROGRAM_CODES}
+    assert set(back["program"]) == set(PROGRAM_CODES)  # Kulon Progo has desa: BLT Dana Desa runs there
+    assert (back["series"].map(codes) == back["program"]).all()
+    assert name == f"bansos-terbuka-{release_id}-tren-program-recipients-SEMUA-ID.34.01.csv"
+    # The cumulative line and the compared regions are of the picked program.
+    for key in ("cumulative_csv", "compare_csv"):
+        assert (downloaded(at, served, key)[0]["program"] == program).all(), key
+
+
+@pytest.mark.parametrize("by", ["channel", "status", "year"])
+def test_a_trend_of_one_program_downloads_that_program_on_every_row(published_db, served, by):
+    at = run_app(page="tren", region="34.01", program="PKH", by=by)
+    assert not at.exception, at.exception
+    back, name = downloaded(at, served, "breakdown_csv")
+    assert not back.empty and (back["program"] == "PKH").all() and f"-tren-{by}-recipients-PKH-" in str(name)
+
+
+def test_a_profile_downloads_the_program_of_each_row(published_db, served):
+    """A region's profile draws one line per program: its CSV had no `program` column at all."""
+    at = run_app(page="wilayah", region="34.01")
+    assert not at.exception, at.exception
+    back, _ = downloaded(at, served, "profile_trend_csv")
+    codes = {program_short(code, "id"): code for code in PROGRAM_CODES}
+    assert set(back["program"]) == set(PROGRAM_CODES) and (back["series"].map(codes) == back["program"]).all()
 
 
 def test_trend_csv_marks_hidden_months_with_a_status(release_id):
