@@ -27,10 +27,15 @@ release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, ctx
 query = state.text("q", label=t("search_label", ctx.lang), placeholder=t("search_placeholder", ctx.lang))
 components.select_year(ctx)
 code = components.current_region(ctx)
+found_nothing = False
 if query:
     found = search.search(components.search_index(ctx), query)
     if found.empty:
-        st.info(t("search_none", ctx.lang, query=i18n.escape(query)))
+        # Nothing matches: say so, and show no region. The region shown before stayed under the message and in the
+        # link, and read as the answer to the new search.
+        st.warning(t("search_none", ctx.lang, query=i18n.escape(query)))
+        components.go_to(NATIONAL_CODE)  # the default: the link carries no region
+        found_nothing = True
     else:
         # A search opens its best match at once; picking another result keeps that pick for the same query.
         code = components.best_match(found, code, st.session_state.get("_searched"), query) or code
@@ -41,58 +46,68 @@ elif code == NATIONAL_CODE:
     st.info(t("search_prompt", ctx.lang))
 narrow = browser.content_width() < browser.NARROW
 
-region = db.region(release_id, code)
-lineage = db.get_lineage(release_id, code)
-st.header(components.region_label(region, ctx.lang))
-st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
 
-st.subheader(t("profile_figures", ctx.lang, year=year))
-wait = components.small_area_wait(ctx, region["level"])
-if wait:
-    st.info(wait)
-else:
-    year_cells = db.get_region_cells(release_id, code, year)
-    programs = db.get_programs(release_id)
-    components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
-                            t("metric", ctx.lang), narrow)
-    st.caption(i18n.hidden_note(ctx.lang, threshold))
-    yearly.render_profile_changes(ctx, code, narrow)
+def render_profile(code: str) -> None:
+    """The region's one-page profile: figures by program and their change, rank among its siblings, trend,
+    complaints, outlook, and the links to share it."""
+    region = db.region(release_id, code)
+    lineage = db.get_lineage(release_id, code)
+    st.header(components.region_label(region, ctx.lang))
+    st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
 
-if region["level"] != "nasional" and not wait:
-    parent = region["parent_code"]
-    siblings = db.get_cells(release_id, parent, region["level"], ALL_PROGRAMS, year)
-    values = metrics.build_values(siblings, "recipients", "registered",
-                                  db.get_denominators(release_id, parent, region["level"], year))
-    parent_name = components.region_label(db.region(release_id, parent), ctx.lang)
-    st.subheader(t("rank_among", ctx.lang, n=len(siblings), parent=parent_name))
-    measure = metrics.metric_label("recipients", "registered", ctx.lang)
-    st.write(views.rank_text(values, code, measure, ctx.lang))
+    st.subheader(t("profile_figures", ctx.lang, year=year))
+    wait = components.small_area_wait(ctx, region["level"])
+    if wait:
+        st.info(wait)
+    else:
+        year_cells = db.get_region_cells(release_id, code, year)
+        programs = db.get_programs(release_id)
+        components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
+                                t("metric", ctx.lang), narrow)
+        st.caption(i18n.hidden_note(ctx.lang, threshold))
+        yearly.render_profile_changes(ctx, code, narrow)
 
-panel = panels.profile_panel(ctx, code)
-trend_code = shareable.shown_region(release_id, code)
-trend_name = db.region(release_id, trend_code)["name"]
-st.subheader(t("trend_title", ctx.lang, name=trend_name))
-for note in panel.notes:
-    st.caption(note)
-charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend", plain=True)  # a grid cut hidden labels
-components.render_hidden_note(ctx, panel.plotted)
-# By program: each row's program is its `series`; the months are the trend region's (a desa shows its kecamatan).
-export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",
-                        "profil", {"measure": "recipients", "region_code": trend_code})
+    if region["level"] != "nasional" and not wait:
+        parent = region["parent_code"]
+        siblings = db.get_cells(release_id, parent, region["level"], ALL_PROGRAMS, year)
+        values = metrics.build_values(siblings, "recipients", "registered",
+                                      db.get_denominators(release_id, parent, region["level"], year))
+        parent_name = components.region_label(db.region(release_id, parent), ctx.lang)
+        st.subheader(t("rank_among", ctx.lang, n=len(siblings), parent=parent_name))
+        measure = metrics.metric_label("recipients", "registered", ctx.lang)
+        st.write(views.rank_text(values, code, measure, ctx.lang))
 
-st.subheader(t("complaints_title", ctx.lang, year=year))
-if trend_code != code:  # complaints are published from kecamatan up
-    st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
-complaint_cells = db.get_complaints(release_id, trend_code, year)
-if complaint_cells.empty and db.level_of_code(trend_code) == "kecamatan":
-    # A kecamatan's complaints are published for the complete year only (anonymize.aggregate.Scope.small_area_codes).
-    st.info(t("complaints_complete_year", ctx.lang, year=year))
-else:
-    complaints = views.build_complaint_table(complaint_cells, ctx.lang, threshold)
-    components.render_table(complaints, t("col_status", ctx.lang), narrow)
+    panel = panels.profile_panel(ctx, code)
+    trend_code = shareable.shown_region(release_id, code)
+    trend_name = db.region(release_id, trend_code)["name"]
+    st.subheader(t("trend_title", ctx.lang, name=trend_name))
+    for note in panel.notes:
+        st.caption(note)
+    # A plain table: a data grid cut the hidden labels.
+    charts.render_chart(panel.figure, panel.table, ctx.lang, key="profile_trend", plain=True)
+    components.render_hidden_note(ctx, panel.plotted)
+    # By program: each row's program is its `series`; the months are the trend region's (a desa shows its kecamatan).
+    export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",
+                            "profil", {"measure": "recipients", "region_code": trend_code})
 
-render_profile_outlook(release_id, code, region["level"], ctx.lang)
+    st.subheader(t("complaints_title", ctx.lang, year=year))
+    if trend_code != code:  # complaints are published from kecamatan up
+        st.caption(t("complaints_kecamatan", ctx.lang, name=trend_name))
+    complaint_cells = db.get_complaints(release_id, trend_code, year)
+    if complaint_cells.empty and db.level_of_code(trend_code) == "kecamatan":
+        # A kecamatan's complaints are published for the complete year only
+        # (anonymize.aggregate.Scope.small_area_codes).
+        st.info(t("complaints_complete_year", ctx.lang, year=year))
+    else:
+        complaints = views.build_complaint_table(complaint_cells, ctx.lang, threshold)
+        components.render_table(complaints, t("col_status", ctx.lang), narrow)
 
-st.subheader(t("share_link", ctx.lang))
-st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None, wrap_lines=True)
-components.render_share(ctx, "wilayah", shareable.embed_params("profile"), panel.title, panel.figure)
+    render_profile_outlook(release_id, code, region["level"], ctx.lang)
+
+    st.subheader(t("share_link", ctx.lang))
+    st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None, wrap_lines=True)
+    components.render_share(ctx, "wilayah", shareable.embed_params("profile"), panel.title, panel.figure)
+
+
+if not found_nothing:
+    render_profile(code)

@@ -317,7 +317,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "search_label": ("Ketik nama desa, kelurahan atau kecamatan", "Type a desa, kelurahan or kecamatan name"),
     "search_placeholder": ("mis. Sinduadi, Mlati", "e.g. Sinduadi, Mlati"),
     "search_results": ("Hasil pencarian", "Search results"),
-    "search_none": ("Tidak ada wilayah yang mirip dengan \"{query}\".", "No region resembles \"{query}\"."),
+    # Shown alone: no region's profile under it (the one shown before read as the answer to the new search).
+    "search_none": ("Wilayah \"{query}\" tidak ditemukan: tidak ada nama wilayah yang mirip. Periksa ejaannya, atau "
+                    "ketik nama desa, kelurahan atau kecamatan lain.",
+                    "Region \"{query}\" not found: no region's name resembles it. Check the spelling, or type another "
+                    "desa, kelurahan or kecamatan name."),
     "search_best": ("Menampilkan hasil terbaik untuk \"{query}\": {name}. Hasil lain di bawah.",
                     "Showing the best match for \"{query}\": {name}. Other matches below."),
     "search_prompt": ("Ketik nama wilayah di atas untuk membuka profilnya.",

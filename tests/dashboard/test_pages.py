@@ -319,9 +319,32 @@ def test_a_search_opens_its_best_match_at_once(open_page, published):
     assert at.radio(key="search_pick").value == code
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_search_that_finds_nothing_says_so_and_shows_no_region(open_page, published, lang):
+    """A search without a match kept showing the region found before (under a quiet note), and kept it in the link:
+    the page says plainly that nothing was found, shows no region's profile, and the link carries no region."""
+    code, name = published.execute("SELECT code, name FROM regions WHERE level = 'desa' AND length(name) >= 7 "
+                                   "ORDER BY code LIMIT 1").fetchone()
+    at = open_page("wilayah", q=name.lower(), lang=lang)
+    assert at.query_params.get("region") == code and name in at.header[0].value
+    at.text_input(key="w_q").set_value("xqzjwv").run()
+    assert not at.exception, at.exception
+    assert [shown(w.value) for w in at.warning] == [t("search_none", lang, query="xqzjwv").replace('"', "")]
+    assert ("tidak ditemukan" if lang == "id" else "not found") in at.warning[0].value
+    assert "region" not in at.query_params and at.query_params.get("q") == "xqzjwv"
+    assert not at.header and name not in texts(at) and not at.get("plotly_chart")
+    assert not [radio for radio in at.radio if radio.key == "search_pick"]
+    # The same link opened afresh (a shared one, or a reload) shows the same, even with a region in it.
+    again = open_page("wilayah", q="xqzjwv", region=code, lang=lang)
+    assert not again.header and "region" not in again.query_params and again.warning
+    # A search that matches again opens its region.
+    at.text_input(key="w_q").set_value(name.lower()).run()
+    assert at.query_params.get("region") == code and name in at.header[0].value and not at.warning
+
+
 def test_an_injected_link_in_the_search_is_shown_as_text(open_page):
     at = open_page("wilayah", q="[Unduh data resmi](https://evil.example)")
-    info = at.info[0].value
+    info = at.warning[0].value  # nothing matches: the "not found" message echoes the search
     assert "](" not in info.replace("\\]\\(", "") and "\\[Unduh data resmi\\]" in info
     assert "h\u2060ttps" in info  # the bare URL is broken so it is not auto-linked
 
