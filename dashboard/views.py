@@ -280,11 +280,12 @@ def stack_table(table: pd.DataFrame, measure: str, value: str, lang: str) -> pd.
     The value column is text in the reader's locale (a count beside a formatted share in one column would not
     convert to Arrow), and an empty cell (no description) makes no row."""
     key = table.columns[0]
-    long = table.melt(id_vars=[key], var_name=measure, value_name=value)
+    long = table.reset_index(drop=True).melt(id_vars=[key], var_name=measure, value_name=value, ignore_index=False)
     long[value] = [cell_text(v, lang) for v in long[value]]
     long = long[long[value] != ""]
-    order = {name: i for i, name in enumerate(table[key])}
-    return long.sort_values(key, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    # Row by row in the table's order, by position: two rows may share a first column (two kecamatan of one name in
+    # a province's gaps), and ordering by it interleaved their cells.
+    return long.sort_index(kind="stable").reset_index(drop=True)
 
 
 def cell_text(value: object, lang: str) -> str:

@@ -545,6 +545,27 @@ def test_the_gaps_tables_fit_the_page_at_1280(browser, server, path):
         assert page.evaluate(_CUT_TEXT) == []
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_phone_gets_both_gaps_tables_and_neither_scrolls_sideways(browser, server, lang):
+    """At 390 px the gaps page showed the ranked table only, not the recipients outside the target and the
+    data-quality flags a wide screen shows beside it: a phone gets them below it, stacked to fit its width."""
+    from dashboard.i18n import t
+
+    stacked = t("metric", lang)  # the stacked table's heading: the phone's layout has drawn
+    with _opened(browser, f"{server}/kesenjangan?region=34&level=kecamatan&lang={lang}", 390, 844, settle=1.0) as page:
+        page.wait_for_function("Array.from(document.querySelectorAll(\"[data-testid='stTable']\"))"
+                               f".some(e => e.innerText.includes('{stacked}'))", timeout=60_000)
+        page.wait_for_timeout(800)
+        tables = page.locator("[data-testid='stTable']")
+        ranked, flags = tables.nth(0), tables.nth(1)
+        assert t("gap_abs", lang) in ranked.inner_text() and stacked not in ranked.inner_text()
+        assert t("q_invalid_nik", lang) in flags.inner_text() and t("inclusion", lang) in flags.inner_text()
+        assert ranked.bounding_box()["y"] < flags.bounding_box()["y"]
+        assert page.evaluate(_SIDEWAYS_TABLES) == []
+        assert page.evaluate(_CUT_TEXT) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+
+
 @pytest.mark.parametrize(("path", "width"), [("data", 390), ("data?lang=en", 390), ("data", 1280)])
 def test_the_open_data_page_neither_cuts_nor_scrolls_a_table_sideways(browser, server, path, width):
     """At 390 px the data dictionary showed only its Tabel and Kolom columns, and the release history and the

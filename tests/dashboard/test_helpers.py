@@ -487,6 +487,14 @@ def test_stack_table_keeps_every_cell_in_row_order():
                                     ["Semua", "B", "disembunyikan"]]
 
 
+def test_stack_table_keeps_two_rows_of_one_name_apart():
+    """The gaps' second table on a phone is stacked by name, and two regions may share one."""
+    wide = pd.DataFrame({"Nama": ["Sidomulyo", "Banyurejo", "Sidomulyo"], "A": ["1", "2", "3"], "B": ["4", "5", "6"]})
+    long = views.stack_table(wide, "Ukuran", "Nilai", "id")
+    assert long.values.tolist() == [["Sidomulyo", "A", "1"], ["Sidomulyo", "B", "4"], ["Banyurejo", "A", "2"],
+                                    ["Banyurejo", "B", "5"], ["Sidomulyo", "A", "3"], ["Sidomulyo", "B", "6"]]
+
+
 @pytest.mark.parametrize(("lang", "texts"), [("id", ["12.345", "0,8%", "2,5"]), ("en", ["12,345", "0.8%", "2.5"])])
 def test_stack_table_values_are_one_type_of_text_and_empty_cells_make_no_row(lang, texts):
     """A count beside a formatted share in one column made Arrow fail (pyarrow tracebacks in the server log at 390 px);

@@ -256,6 +256,27 @@ def test_the_gaps_come_in_two_plain_tables_that_keep_every_column(open_page, lan
     assert t("table_alt", lang) in labels and t("inclusion_flags", lang) in labels
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
+    """At 390 px the gaps page left out the table of recipients outside the target and data-quality flags that a wide
+    screen shows beside the ranked one: a phone gets it too, below the ranked table, every cell of it stacked."""
+    at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="10", lang=lang)
+    assert not at.exception, at.exception
+    wide = at.table[1].value  # a wide screen's second table: rank, name, outside the target, the flags
+    assert t("q_invalid_nik", lang) in wide.columns
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception, at.exception
+    ranked, stacked = (table.value for table in at.table[:2])
+    assert list(ranked.columns) == [t("col_rank", lang), t("col_name", lang), t("gap_abs", lang)]
+    assert list(stacked.columns) == [t("col_name", lang), t("metric", lang), t("col_value", lang)]
+    cells = [[row.iloc[1], column, row[column]] for _, row in wide.iterrows() for column in wide.columns[2:]]
+    assert stacked.values.tolist() == cells  # region by region, in the ranked table's order
+    assert {t("inclusion", lang), t("q_invalid_nik", lang), t("q_deceased_paid", lang)} <= set(stacked.iloc[:, 1])
+    labels = [e.label for e in at.expander]
+    assert labels.index(t("table_alt", lang)) < labels.index(t("inclusion_flags", lang))  # stacked below
+
+
 def test_gaps_leave_a_kota_without_blt_dana_desa_unranked(open_page):
     """Kota Yogyakarta has no desa, so no BLT Dana Desa: "tidak ada data", last and unranked, not a gap of 0."""
     at = open_page("kesenjangan", level="kabupaten", program="BLT_DD", top="all")
