@@ -60,7 +60,7 @@ def test_whole_counts_are_checked_in_a_component_above_the_full_mip_size_where_t
     most 8, and x's neighbourhood holds the rows that show it. A value whose LP interval is far from failing is
     not solved as a MIP there (cost)."""
     system, truth = _chained(148, 9.0)
-    assert attack.MIP_UP_TO < system.n_vars
+    assert system.n_vars > attack.MIP_UP_TO
     requirement = Requirement(np.r_[9.0, np.zeros(system.n_vars - 1)], np.ones(system.n_vars, bool),
                               np.zeros(system.n_vars, bool))
     whole = feasible_intervals(system, requirement, anchor=truth)
