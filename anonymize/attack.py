@@ -483,32 +483,44 @@ def _near_whole(system: AttackSystem, requirement: Requirement, var: int, state:
     if requirement.met_of(np.array([lo]), np.array([hi]), np.array([True]), one, np.array([lo]))[0]:
         return 2
     state.lower[var], state.upper[var], state.exact[var] = lo, hi, True
+    state.binding[var] = _binding_rows(lp, local)
+    return 4
+
+
+def _binding_rows(lp: _BatchLP, local: int) -> np.ndarray:
+    """The system rows binding at the LP's min or max of one variable (`local` in `lp`): what the repair hides
+    partners from. Two solves."""
+    n = lp.highs.getNumCol()
     binding = np.zeros(len(lp.rows), dtype=bool)
     for sense in (1.0, -1.0):
         objective = np.zeros(n)
         objective[local] = sense
         binding |= np.abs(lp.optimise(objective)[1]) > EPS
-    state.binding[var] = lp.rows[binding]
-    return 4
+    return lp.rows[binding]
 
 
 def _mip_outer(mip: highspy.Highs, n: int, local: int, sense: float) -> float | None:
     """Max (sense 1) or min (sense -1) of one variable with counts whole, or HiGHS's dual bound on it where the
     solve stops early (NEAR_MIP_SECONDS): an outer bound either way. None where HiGHS finds no bound."""
-    cost = np.zeros(n)
-    cost[local] = 1.0
-    mip.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-    mip.changeObjectiveSense(highspy.ObjSense.kMaximize if sense > 0 else highspy.ObjSense.kMinimize)
-    mip.setOptionValue("mip_rel_gap", 0.0)
-    mip.setOptionValue("time_limit", mip.getRunTime() + NEAR_MIP_SECONDS)
-    _run_mip(mip)
-    status = mip.getModelStatus()
+    status = _mip_optimise(mip, n, local, sense, NEAR_MIP_SECONDS)
     if status == highspy.HighsModelStatus.kOptimal:
         return float(mip.getInfo().objective_function_value)
     if status == highspy.HighsModelStatus.kUnbounded:
         return np.inf * sense
     bound = float(mip.getInfo().mip_dual_bound)
     return bound if np.isfinite(bound) and status == highspy.HighsModelStatus.kTimeLimit else None
+
+
+def _mip_optimise(mip: highspy.Highs, n: int, local: int, sense: float, seconds: float) -> highspy.HighsModelStatus:
+    """Maximise (sense 1) or minimise (sense -1) one variable with counts whole, for at most `seconds` more."""
+    cost = np.zeros(n)
+    cost[local] = 1.0
+    mip.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    mip.changeObjectiveSense(highspy.ObjSense.kMaximize if sense > 0 else highspy.ObjSense.kMinimize)
+    mip.setOptionValue("mip_rel_gap", 0.0)
+    mip.setOptionValue("time_limit", mip.getRunTime() + seconds)
+    _run_mip(mip)
+    return mip.getModelStatus()
 
 
 def _integer_batch(system: AttackSystem, requirement: Requirement, members: np.ndarray, pending: np.ndarray,
@@ -570,13 +582,8 @@ def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, m
     if exact:
         state.proven[var] = max(state.proven[var], state.lower[var])
     if not requirement.met(state.lower, state.upper, state.exact, np.array([var]), state.proven)[0]:
-        binding = np.zeros(len(lp.rows), dtype=bool)
-        for sense in (1.0, -1.0):
-            objective = np.zeros(n)
-            objective[local] = sense
-            binding |= np.abs(lp.optimise(objective)[1]) > EPS
-            solves += 1
-        state.binding[int(var)] = lp.rows[binding]
+        state.binding[int(var)] = _binding_rows(lp, local)
+        solves += 2
     return solves
 
 
@@ -621,14 +628,7 @@ def _mip_solver(lp: highspy.HighsLp, integer: np.ndarray) -> highspy.Highs:
 def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[float | None, bool]:
     """Max (sense 1) or min (sense -1) of one variable with counts whole: its value at the best whole point
     found (None if none was found in MIP_SECONDS), and whether that point is optimal."""
-    cost = np.zeros(n)
-    cost[local] = 1.0
-    mip.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-    mip.changeObjectiveSense(highspy.ObjSense.kMaximize if sense > 0 else highspy.ObjSense.kMinimize)
-    mip.setOptionValue("mip_rel_gap", 0.0)
-    mip.setOptionValue("time_limit", mip.getRunTime() + MIP_SECONDS)
-    _run_mip(mip)
-    status = mip.getModelStatus()
+    status = _mip_optimise(mip, n, local, sense, MIP_SECONDS)
     if mip.getInfo().primal_solution_status != 2:
         return None, False
     return float(mip.getSolution().col_value[local]), status == highspy.HighsModelStatus.kOptimal
