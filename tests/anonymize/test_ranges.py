@@ -101,8 +101,12 @@ def test_the_published_ranges_are_the_narrowest_an_lp_attack_finds(release_db, t
     both = on_file.merge(expected, how="outer", on=KEYS[table], suffixes=("", "_lp"), indicator=True)
     assert (both["_merge"] == "both").all() and len(both) == len(hidden) > 0
     for column in table_range_columns(table):
-        np.testing.assert_array_equal(both[column].to_numpy("int64"), both[f"{column}_lp"].to_numpy("int64"),
-                                      err_msg=column)
+        # Rupiah bounds of Rp100 million and more come from the solver within its tolerance: one Rp1,000 unit of
+        # float noise either way is forgiven (a re-solved LP gave 32,137,999.99 where the publisher's gave
+        # 32,138,000); counts must match exactly.
+        tolerance = AMOUNT_UNIT if column.startswith("amount") else 0
+        np.testing.assert_allclose(both[column].to_numpy("int64"), both[f"{column}_lp"].to_numpy("int64"),
+                                   rtol=0, atol=tolerance, err_msg=column)
 
 
 def test_the_audit_fails_a_release_whose_range_is_not_the_published_figures(release_db, copy_release,
@@ -173,6 +177,11 @@ def lp_intervals(system: AttackSystem, lower: np.ndarray | None = None, upper: n
             solver.changeColsCost(system.n_vars, every, cost)
             solver.changeObjectiveSense(sense)
             solver.run()
+            if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                # Warm simplex can end "unknown" on a degenerate step (seen once the Sembako step rows, with
+                # three variables and Rp400k coefficients, joined the system): a reader solves again from scratch.
+                solver.clearSolver()
+                solver.run()
             assert solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
             out[k, var] = solver.getSolution().col_value[var]
     return out[0], out[1]
