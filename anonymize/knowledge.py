@@ -233,6 +233,7 @@ def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: n
     paid = frame["paid_payments"].to_numpy(dtype=float)
     recipients = frame["recipients"].to_numpy(dtype=float)
     amount = frame["amount"].to_numpy(dtype=float)
+    month = payment_months(frame["period"])
     out = {}
     for program, rule in rules.items():
         mine = (frame["program"] == program).to_numpy()
@@ -256,17 +257,19 @@ def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: n
                               min(rule.smallest_payment, float(smallest)),
                               max(rule.largest_payment, float(largest)),
                               tuple(float(c) for c in caps))
-        out[program] = _steps_widened(rule, widened, frame, mine, per_payment, covered)
+        out[program] = _steps_widened(rule, widened, month, per_payment,
+                                      (paid, recipients, amount, mine, covered))
     return out
 
 
-def _steps_widened(rule: ProgramRule, widened: ProgramRule, frame: pd.DataFrame, mine: np.ndarray,
-                   per_payment: np.ndarray, covered: np.ndarray | None) -> ProgramRule:
-    """`widened` with `rule`'s per-month payment ranges and step sums widened to the data (`per_payment`: Rupiah
-    per paid payment of each cell of the program, NaN elsewhere)."""
+def _steps_widened(rule: ProgramRule, widened: ProgramRule, month: np.ndarray, per_payment: np.ndarray,
+                   cells: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]) -> ProgramRule:
+    """`widened` with `rule`'s per-month payment ranges and step sums widened to the data. Per cell: `month`
+    (payment_months), `per_payment` (Rupiah per paid payment of the program's cells, NaN elsewhere) and `cells`:
+    paid payments, recipients, Rupiah, whether the cell is the program's, and months_covered() (or None)."""
     if not rule.smallest_payment_in_month:
         return widened
-    month = payment_months(frame["period"])
+    paid, recipients, amount, mine, covered = cells
     smallest = [min(rule.smallest_payment_in_month[k - 1],
                     float(np.nanmin(np.where(month == k, per_payment, np.nan), initial=np.inf)))
                 for k in range(1, 13)]
@@ -280,9 +283,6 @@ def _steps_widened(rule: ProgramRule, widened: ProgramRule, frame: pd.DataFrame,
     above = [a + extra_above for a in rule.above_smallest_through]
     below = [b + extra_below for b in rule.below_largest_through]
     if covered is not None:
-        paid = frame["paid_payments"].to_numpy(dtype=float)
-        recipients = frame["recipients"].to_numpy(dtype=float)
-        amount = frame["amount"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             need_above = np.where(mine & (recipients > 0),
                                   (amount - widened.smallest_payment * paid) / recipients, 0.0)
@@ -327,12 +327,12 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
     per_household = np.array([float(rules[p].payments_per_household_year if y else
                                      rules[p].payments_per_household_month)
                               for p, y in zip(program, whole_year, strict=True)])
+    low = np.array([rules[p].smallest_payment for p in program]) / amount_unit
+    high = np.array([rules[p].largest_payment for p in program]) / amount_unit
     # A fixed-benefit program's payments in a month are that month's steps (Sembako in March: Rp600k only).
     month = payment_months(frame["period"])
-    smallest = np.array([rules[p].smallest_payment_in_month[k - 1] if k and rules[p].smallest_payment_in_month
-                         else rules[p].smallest_payment for p, k in zip(program, month, strict=True)]) / amount_unit
-    largest = np.array([rules[p].largest_payment_in_month[k - 1] if k and rules[p].largest_payment_in_month
-                        else rules[p].largest_payment for p, k in zip(program, month, strict=True)]) / amount_unit
+    smallest = _by_month(rules, program, month, "smallest_payment_in_month", low, amount_unit)
+    largest = _by_month(rules, program, month, "largest_payment_in_month", high, amount_unit)
     zeros, ones = np.zeros(len(cells)), np.ones(len(cells))
     same = np.column_stack
 
@@ -358,27 +358,18 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
         # Rupiah a household can get by the cell's last month: BLT Dana Desa Rp300k a month (Rp3.6M a year),
         # Sembako Rp2.4M a year, PKH its four largest instalments. A reader holding the schedule divides a desa's
         # year Rupiah by it (an independent attacker pinned a hidden BLT Dana Desa count to [8, 9] so).
-        cap = np.full(len(cells), np.inf)
-        for name, rule in rules.items():
-            caps = np.asarray(rule.largest_per_household_through)
-            mine = (program == name) & (covered > 0)
-            if caps.size and mine.any():
-                cap[mine] = caps[covered[mine] - 1] / amount_unit
+        cap = _by_month(rules, program, covered, "largest_per_household_through", np.full(len(cells), np.inf),
+                        amount_unit)
         has = np.isfinite(cap)
         links.append(Link("Rupiah per household, at most", (m("amount"), m("recipients")),
                           same([cells[has], cells[has]]), same([ones[has], -cap[has]]), zeros[has] - INF, zeros[has]))
         # Each step at most once per household: Sembako's year is at most two Rp600k batches a household, so
         # Rupiah <= Rp400k x paid + Rp400k x households, and at most three Rp400k ones, so Rupiah >= Rp600k x paid -
         # Rp600k x households.
-        above, below = np.full(len(cells), np.nan), np.full(len(cells), np.nan)
-        for name, rule in rules.items():
-            mine = (program == name) & (covered > 0)
-            if rule.above_smallest_through and mine.any():
-                above[mine] = np.asarray(rule.above_smallest_through)[covered[mine] - 1] / amount_unit
-                below[mine] = np.asarray(rule.below_largest_through)[covered[mine] - 1] / amount_unit
+        none = np.full(len(cells), np.nan)
+        above = _by_month(rules, program, covered, "above_smallest_through", none, amount_unit)
+        below = _by_month(rules, program, covered, "below_largest_through", none, amount_unit)
         has = ~np.isnan(above)
-        low = np.array([rules[p].smallest_payment for p in program]) / amount_unit
-        high = np.array([rules[p].largest_payment for p in program]) / amount_unit
         steps = (m("amount"), m("paid_payments"), m("recipients"))
         links.append(Link("Rupiah per household above the smallest payment, at most", steps,
                           same([cells[has]] * 3), same([ones[has], -low[has], -above[has]]), zeros[has] - INF,
@@ -398,6 +389,19 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
                       zeros[has] - INF, zeros[has]))
     links += year_to_date_links(table, ("eligible_households", "registered_households"))
     return links
+
+
+def _by_month(rules: dict[str, ProgramRule], program: np.ndarray, month: np.ndarray, field: str,
+              default: np.ndarray, amount_unit: float) -> np.ndarray:
+    """Per cell: its program's per-month `field` of ProgramRule (12 Rupiah values) at the cell's `month` (1-12),
+    in units of `amount_unit`; `default` (already in those units) where the month is 0 or the rule has none."""
+    out = default.astype(np.float64)
+    for name, rule in rules.items():
+        values = np.asarray(getattr(rule, field), dtype=np.float64)
+        mine = (program == name) & (month > 0)
+        if values.size and mine.any():
+            out[mine] = values[month[mine] - 1] / amount_unit
+    return out
 
 
 def year_to_date_links(table: CellTable, same_registry: tuple[str, ...] = ()) -> list[Link]:

@@ -155,8 +155,7 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
     # (`2025+10`) has no month of its own, so its unit is the program's largest payment.
     is_year = is_whole_year(frame["period"]) & ~is_late(frame["period"])
     # The month of `2025-04`, `2025-04@10` (an earlier version) and `2025-04+10` (its late records); 0 otherwise.
-    month = pd.to_numeric(frame["period"].astype(str).str.extract(r"^\d{4}-(\d{2})")[0], errors="coerce")
-    month = month.fillna(0).to_numpy(dtype=int)
+    month = knowledge.payment_months(frame["period"])
     # A year-to-date of an earlier release (`2025@06`) spans its months only: asked the months after it as well,
     # its Rupiah had to range wider than in its own release (Kulon Progo's July release was refused for BLT Dana
     # Desa desa Rupiah of 2025@06 asked Rp32.4M where June had asked, and protected, Rp27M).
