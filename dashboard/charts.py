@@ -55,7 +55,7 @@ def _layout(fig: go.Figure, lang: str, title: str, y_title: str = "", height: in
 
 
 def rupiah_ticks(max_value: float, lang: str, count: int = 4) -> tuple[list[float], list[str]]:
-    """Round tick values from 0 to past `max_value`, labelled Rp1,2 M / Rp1.2 B as the language writes money."""
+    """Round tick values from 0 to past `max_value`, labelled Rp1,2 M / Rp1.2B as the language writes money."""
     if not max_value > 0:
         return [0.0], ["Rp0"]
     raw = max_value / count

@@ -750,11 +750,15 @@ def format_percent(value: float, lang: str, digits: int = 1) -> str:
 
 
 _EN_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+#: Between a compact Rupiah figure and its unit in Bahasa Indonesia ("Rp1,18 T"): a no-break space, so the unit never
+#: wraps onto a line of its own (a metric showed "Rp1.18" over "T"). English writes the unit close up ("Rp1.18T"),
+#: as English financial text does.
+UNIT_SPACE = "\u00a0"
 
 
 def format_rupiah(value: float, lang: str, short: bool = True) -> str:
     """Rupiah as every figure on the dashboard shows it (one rule): three significant digits with the scale's unit,
-    Rp1,32 T / Rp1.32 T, Rp30,0 M / Rp30.0 B, Rp987 jt / Rp987 M (one decimal printed Rp30,04 M as "Rp30 M"
+    Rp1,32 T / Rp1.32T, Rp30,0 M / Rp30.0B, Rp987 jt / Rp987M (one decimal printed Rp30,04 M as "Rp30 M"
     beside "Rp30,8 M", and the outlook's three digits beside the profile's one decimal); full Rp1.234.567 /
     Rp1,234,567 when not short."""
     if not short:
@@ -766,10 +770,10 @@ def format_rupiah_tick(value: float, lang: str) -> str:
     """An axis tick's label: ticks are round by construction (Rp30 M, Rp2,5 M), a scale mark rather than a figure, so
     they read as short as they are."""
     if lang == "id":
-        return lokal.format_rupiah_short(round(value))
+        return lokal.format_rupiah_short(round(value)).replace(" ", UNIT_SPACE)
     for scale, suffix in _EN_SCALES:
         if abs(value) >= scale:
-            return f"Rp{value / scale:,.1f} {suffix}".replace(".0 ", " ")
+            return f"Rp{value / scale:,.1f}".removesuffix(".0") + suffix
     return f"Rp{round(value):,}"
 
 
@@ -778,7 +782,7 @@ _RUPIAH_SCALES = ((1e12, "T", "T"), (1e9, "M", "B"), (1e6, "jt", "M"), (1e3, "rb
 
 
 def format_rupiah_digits(value: float, lang: str, digits: int = 3) -> str:
-    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32 T, Rp987 jt / Rp987 M. Three
+    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32T, Rp987 jt / Rp987M. Three
     digits read a projection and its bounds apart, where one decimal printed two different bounds alike (Rp1,3 T
     and Rp1,3 T)."""
     # Rounded first, so that 999,96 jt reads as Rp1,00 M rather than Rp1.000 jt.
@@ -788,7 +792,8 @@ def format_rupiah_digits(value: float, lang: str, digits: int = 3) -> str:
         if size >= scale:
             scaled = size / scale
             places = max(digits - len(str(int(scaled))), 0)
-            return f"{sign}Rp{format_decimal(scaled, lang, places)} {unit_id if lang == 'id' else unit_en}"
+            unit = UNIT_SPACE + unit_id if lang == "id" else unit_en
+            return f"{sign}Rp{format_decimal(scaled, lang, places)}{unit}"
     return f"{sign}Rp{format_int(abs(value), lang)}"
 
 

@@ -25,16 +25,21 @@ def test_format_int(value, lang, expected):
 
 
 @pytest.mark.parametrize(("value", "lang", "expected"), [
-    (1.2e9, "id", "Rp1,20 M"), (1.2e9, "en", "Rp1.20 B"), (2.5e12, "en", "Rp2.50 T"), (3.4e6, "en", "Rp3.40 M"),
-    (45_000, "en", "Rp45.0 K"), (950, "en", "Rp950"), (2e9, "en", "Rp2.00 B"), (30.04e9, "id", "Rp30,0 M"),
-    (30.8e9, "id", "Rp30,8 M"), (740.8e6, "id", "Rp741 jt"), (999.96e6, "id", "Rp1,00 M"),
+    (1.2e9, "id", "Rp1,20\u00a0M"), (1.2e9, "en", "Rp1.20B"), (2.5e12, "en", "Rp2.50T"), (3.4e6, "en", "Rp3.40M"),
+    (45_000, "en", "Rp45.0K"), (950, "en", "Rp950"), (2e9, "en", "Rp2.00B"), (30.04e9, "id", "Rp30,0\u00a0M"),
+    (30.8e9, "id", "Rp30,8\u00a0M"), (740.8e6, "id", "Rp741\u00a0jt"), (999.96e6, "id", "Rp1,00\u00a0M"),
+    (1.18e12, "id", "Rp1,18\u00a0T"), (1.18e12, "en", "Rp1.18T"),
 ])
 def test_format_rupiah_short(value, lang, expected):
+    """Indonesian keeps a space before the unit, a no-break one (a metric wrapped "Rp1.18" over "T"); English writes
+    the unit close up, as English financial text does ("Rp1.18T")."""
     assert i18n.format_rupiah(value, lang) == expected
+    assert " " not in expected
 
 
 @pytest.mark.parametrize(("value", "lang", "expected"), [
-    (30e9, "id", "Rp30 M"), (2.5e9, "id", "Rp2,5 M"), (2e9, "en", "Rp2 B"), (0, "en", "Rp0"),
+    (30e9, "id", "Rp30\u00a0M"), (2.5e9, "id", "Rp2,5\u00a0M"), (2e9, "en", "Rp2B"), (2.5e9, "en", "Rp2.5B"),
+    (0, "en", "Rp0"),
 ])
 def test_rupiah_axis_ticks_read_as_round_as_they_are(value, lang, expected):
     assert i18n.format_rupiah_tick(value, lang) == expected
