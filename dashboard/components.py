@@ -199,14 +199,14 @@ def program_names(ctx: PageContext) -> dict[str, str]:
 def compare_options(ctx: PageContext, code: str) -> dict[str, str]:
     """Regions to compare with: every province and kabupaten/kota, and the kecamatan of this region's kabupaten."""
     release_id = ctx.release.release_id
-    frames = [db.get_regions_in(release_id, NATIONAL_CODE, "provinsi"),
-              db.get_regions_in(release_id, NATIONAL_CODE, "kabupaten")]
+    within = [(NATIONAL_CODE, "provinsi"), (NATIONAL_CODE, "kabupaten")]
     region = db.get_region(release_id, code)
     if region and region["kabupaten_code"]:
-        frames.append(db.get_regions_in(release_id, region["kabupaten_code"], "kecamatan"))
+        within.append((region["kabupaten_code"], "kecamatan"))
     options = {}
-    for frame in frames:
-        options.update({c: f"{i18n.region_name(n, k, ctx.lang)} ({i18n.region_kind(k, ctx.lang)})"
+    for parent, level in within:
+        frame = db.get_regions_in(release_id, parent, level)
+        options.update({c: i18n.region_label(n, k, level, ctx.lang)
                         for c, n, k in zip(frame["code"], frame["name"], frame["kind"], strict=True)})
     return options
 
@@ -280,12 +280,8 @@ def current_region(ctx: PageContext, default: str = NATIONAL_CODE) -> str:
 
 
 def region_label(region: dict, lang: str) -> str:
-    """'Desa Sinduadi', 'Kecamatan Mlati', 'Kabupaten Sleman' (kabupaten/kota names carry their kind already)."""
-    if region["level"] == "nasional":
-        return i18n.t("national", lang)
-    if region["level"] == "kabupaten":
-        return i18n.region_name(region["name"], region["kind"], lang)
-    return f"{i18n.region_kind(region['kind'], lang)} {region['name']}"
+    """'Desa Sinduadi' / 'Sinduadi Village', 'Kabupaten Sleman' / 'Sleman Regency' (`i18n.region_label`)."""
+    return i18n.region_label(region["name"], region["kind"], region["level"], lang)
 
 
 def go_to(code: str) -> None:
@@ -388,10 +384,11 @@ def search_index(ctx: PageContext) -> search.SearchIndex:
 
 
 def result_label(row: dict, lang: str) -> str:
-    """'Sinduadi — Desa, Kec. Mlati, Kabupaten Sleman, DI Yogyakarta': enough to tell same-named desa apart."""
+    """'Sinduadi — Desa, Kecamatan Mlati, Kabupaten Sleman, DI Yogyakarta' ('Sinduadi — Village, Mlati District,
+    Sleman Regency, DI Yogyakarta'): enough to tell same-named desa apart."""
     context = [i18n.region_kind(row["kind"], lang)]
     if not i18n.is_missing(row.get("kecamatan")):
-        context.append(f"Kec. {row['kecamatan']}")
+        context.append(i18n.region_label(row["kecamatan"], "kecamatan", "kecamatan", lang))
     if not i18n.is_missing(row.get("kabupaten")):
         context.append(i18n.region_name(row["kabupaten"], row.get("kabupaten_kind"), lang))
     if not i18n.is_missing(row.get("provinsi")):

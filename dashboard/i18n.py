@@ -120,15 +120,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "hidden_why": (
         "Sel dengan kurang dari {threshold} keluarga disembunyikan, bersama sel lain yang diperlukan agar nilainya "
         "tidak bisa dihitung dari selisih. Sel tersembunyi tampil sebagai \"{hidden}\" dan tidak pernah dihitung "
-        "sebagai nol. Dalam rilis ini: {share} sel penyaluran disembunyikan (sel kecil dan sel yang melindunginya; "
-        "mana yang kecil tidak dipublikasikan); Rupiah tersembunyi: {desa} di tingkat desa, {kec} di tingkat "
-        "kecamatan, {kab} di tingkat kabupaten.",
+        "sebagai nol. Tahun {year} dalam rilis ini: {share} sel penyaluran {year} disembunyikan (sel kecil dan sel "
+        "yang melindunginya; mana yang kecil tidak dipublikasikan); Rupiah {year} tersembunyi: {desa} di tingkat "
+        "desa, {kec} di tingkat kecamatan, {kab} di tingkat kabupaten. Tiap tahun dilindungi tersendiri: pilih "
+        "tahun lain untuk angkanya.",
         "Cells with fewer than {threshold} households are hidden, together with other cells needed so that they "
-        "cannot be worked out by subtraction. Hidden cells show as \"{hidden}\" and are never counted as zero. In "
-        "this release: {share} of payment cells are hidden (small cells and the cells that protect them; which "
-        "ones were small is not published); Rupiah hidden: {desa} at desa level, {kec} at kecamatan level, {kab} at "
-        "kabupaten level."),
-    "hidden_tables": ("Sel tersembunyi per tabel", "Hidden cells per table"),
+        "cannot be worked out by subtraction. Hidden cells show as \"{hidden}\" and are never counted as zero. "
+        "{year} in this release: {share} of {year}'s payment cells are hidden (small cells and the cells that "
+        "protect them; which ones were small is not published); Rupiah of {year} hidden: {desa} at desa level, "
+        "{kec} at kecamatan level, {kab} at kabupaten level. Each year is protected on its own: pick another year "
+        "for its figures."),
+    "hidden_tables": ("Sel tersembunyi per tabel, tahun {year}", "Hidden cells per table, {year}"),
     "col_table": ("Tabel", "Table"),
     # The published cell tables by what they hold (the overview's "what is hidden" table; file names stay on the
     # open-data page).
@@ -545,6 +547,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_datapackage": ("Unduh datapackage.json", "Download datapackage.json"),
     "dictionary_title": ("Kamus data", "Data dictionary"),
     "col_column": ("Kolom", "Column"),
+    # A phone's stacked outlook table: the figure each row gives (the last year, the projection, an interval).
+    "col_figure": ("Angka", "Figure"),
     "col_unit": ("Satuan", "Unit"),
     "dictionary_columns": ("{table} ({n} kolom)", "{table} ({n} columns)"),
     "col_item": ("Butir", "Item"),
@@ -878,6 +882,19 @@ def region_name(name: str, kind: str | None, lang: str) -> str:
     if lang == "en" and prefix and str(name).startswith(prefix):
         return f"{str(name)[len(prefix):]} {suffix}"
     return str(name)
+
+
+def region_label(name: str, kind: str | None, level: str, lang: str) -> str:
+    """A region named with its kind, one convention per language at every level: the kind first in Bahasa Indonesia
+    ('Provinsi DI Yogyakarta', 'Kabupaten Sleman', 'Kecamatan Mlati', 'Desa Sinduadi'), after the name in English
+    ('DI Yogyakarta Province', 'Sleman Regency', 'Mlati District', 'Sinduadi Village'): English mixed 'Village
+    Sinduadi' with 'Sleman Regency'. Kabupaten and kota names carry their kind already."""
+    if level == "nasional":
+        return t("national", lang)
+    if kind in _KIND_PREFIX:
+        return region_name(name, kind, lang)
+    word = region_kind(kind or level, lang)
+    return f"{word} {name}" if lang == "id" else f"{name} {word.title()}"
 
 
 def program_short(code: str, lang: str) -> str:

@@ -212,6 +212,7 @@ def _regions() -> pd.DataFrame:
         "kecamatan": ["Mlati", "Pandanarum", None, "Cimaung", "Cibeunying Kidul"],
         "kabupaten": ["Kabupaten Sleman", "Kabupaten Banjarnegara", "Kabupaten Sleman", "Kabupaten Bandung",
                       "Kota Bandung"],
+        "kabupaten_kind": ["kabupaten", "kabupaten", "kabupaten", "kabupaten", "kota"],
         "provinsi": ["DI Yogyakarta", "Jawa Tengah", "DI Yogyakarta", "Jawa Barat", "Jawa Barat"]})
 
 
@@ -418,8 +419,9 @@ def test_search_result_labels_tell_same_named_regions_apart():
     from dashboard.components import result_label
 
     rows = _regions().to_dict("records")
-    assert result_label(rows[0], "id") == ("Sinduadi — Desa, Kec. Mlati, Kabupaten Sleman, DI Yogyakarta")
-    assert result_label(rows[2], "en") == "Mlati — District, Kabupaten Sleman, DI Yogyakarta"  # no "Kec. nan"
+    assert result_label(rows[0], "id") == ("Sinduadi — Desa, Kecamatan Mlati, Kabupaten Sleman, DI Yogyakarta")
+    assert result_label(rows[0], "en") == ("Sinduadi — Village, Mlati District, Sleman Regency, DI Yogyakarta")
+    assert result_label(rows[2], "en") == "Mlati — District, Sleman Regency, DI Yogyakarta"  # no "Kec. nan"
     assert result_label(rows[3], "id") != result_label(rows[4], "id")
 
 
@@ -456,6 +458,21 @@ def test_escape_caps_and_flattens_echoed_text():
 ])
 def test_region_name_follows_the_language(name, kind, lang, expected):
     assert i18n.region_name(name, kind, lang) == expected
+
+
+@pytest.mark.parametrize(("name", "kind", "level", "id_label", "en_label"), [
+    ("DI Yogyakarta", "provinsi", "provinsi", "Provinsi DI Yogyakarta", "DI Yogyakarta Province"),
+    ("Kabupaten Sleman", "kabupaten", "kabupaten", "Kabupaten Sleman", "Sleman Regency"),
+    ("Kota Yogyakarta", "kota", "kabupaten", "Kota Yogyakarta", "Yogyakarta City"),
+    ("Mlati", "kecamatan", "kecamatan", "Kecamatan Mlati", "Mlati District"),
+    ("Sinduadi", "desa", "desa", "Desa Sinduadi", "Sinduadi Village"),
+    ("Caturtunggal", "kelurahan", "desa", "Kelurahan Caturtunggal", "Caturtunggal Urban Village"),
+])
+def test_region_labels_follow_one_convention_per_language(name, kind, level, id_label, en_label):
+    """English mixed "Village Sinduadi" (kind first) with "Sleman Regency" (kind after): every level now puts the
+    kind after the name in English, before it in Bahasa Indonesia."""
+    assert i18n.region_label(name, kind, level, "id") == id_label
+    assert i18n.region_label(name, kind, level, "en") == en_label
 
 
 def test_notice_tells_unknown_from_not_applicable_and_too_many():

@@ -9,7 +9,17 @@ import re
 
 import pytest
 
-from dashboard.i18n import CATEGORIES, format_int, format_rupiah, hidden_label, pick, program_short, t
+from dashboard.i18n import (
+    CATEGORIES,
+    KINDS,
+    format_int,
+    format_percent,
+    format_rupiah,
+    hidden_label,
+    pick,
+    program_short,
+    t,
+)
 from dashboard.maps import ROW_KEYS
 
 HIDDEN_ID = hidden_label("id", 10)
@@ -400,6 +410,26 @@ def test_a_trends_link_made_before_the_rename_still_opens_the_same_breakdown(ope
     assert at.query_params.get("by") == "status" and "view" not in at.query_params
 
 
+@pytest.mark.parametrize("level", ["provinsi", "kabupaten", "kecamatan", "desa"])
+def test_english_names_every_level_with_its_kind_after_the_name(open_page, published, level):
+    """English read "Village Sinduadi" and "District Mlati" beside "Kulon Progo Regency": one convention now, the
+    kind after the name at every level in English, before it in Bahasa Indonesia, in the headline and the
+    profile's header."""
+    code, name, kind = published.execute(
+        "SELECT code, name, kind FROM regions WHERE level = ? AND (code LIKE '34.01%' OR code = '34') ORDER BY code "
+        "LIMIT 1", [level]).fetchone()
+    word = {"provinsi": "Province", "kabupaten": "Regency", "kecamatan": "District",
+            "desa": "Urban Village" if kind == "kelurahan" else "Village"}[level]
+    english = name.removeprefix("Kabupaten ") + " " + word
+    overview = open_page("beranda", region=code, lang="en")
+    assert not overview.exception
+    assert english in overview.subheader[0].value, overview.subheader[0].value
+    profile = open_page("wilayah", region=code, lang="en")
+    assert profile.header[0].value == english
+    indonesian = open_page("wilayah", region=code)
+    assert indonesian.header[0].value == (name if level == "kabupaten" else f"{pick(KINDS[kind], 'id')} {name}")
+
+
 def test_english_names_kabupaten_and_programs_in_english(open_page):
     at = open_page("beranda", region="34.01", lang="en")
     assert "Kulon Progo Regency" in at.subheader[0].value
@@ -490,3 +520,21 @@ def test_the_complaints_table_heads_its_categories_as_categories(open_page, lang
     assert len(complaints) == 1
     assert complaints[0].columns[0] == t("col_category", lang)
     assert t("col_description", lang) not in complaints[0].columns
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("year", [None, "2023"])
+def test_the_share_of_hidden_cells_names_its_year(open_page, published, lang, year):
+    """The overview's "13,5% sel penyaluran disembunyikan" was one year's share (the latest, or the picked one)
+    without saying which: the sentence and the table's heading name the year, and the share is that year's."""
+    params = {"lang": lang, **({"year": year} if year else {})}
+    at = open_page("beranda", **params)
+    assert not at.exception
+    years = json.loads(published.execute("SELECT years FROM release").fetchone()[0])
+    shown = year or max(years)
+    stats = years[shown]["tables"]["disbursement_cells"]
+    share = format_percent(stats["suppressed"] / stats["cells"], lang)
+    sentence = next(m.value for m in at.markdown if share in m.value and "%" in m.value)
+    assert (f"Tahun {shown} dalam rilis ini: {share} sel penyaluran {shown}" if lang == "id"
+            else f"{shown} in this release: {share} of {shown}'s payment cells") in sentence
+    assert f"**{t('hidden_tables', lang, year=shown)}**" in [m.value for m in at.markdown]
