@@ -52,9 +52,10 @@ export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang
                         {"measure": "amount", "program": program, "region_code": monthly_code})
 
 st.subheader(t("hidden_why_title", ctx.lang))
-tables = yearly.year_tables(ctx)  # the picked year's: each year is protected as its own table
-st.write(views.hidden_explanation(tables, ctx.lang, threshold))
+counted, tables = yearly.year_tables(ctx)  # the picked year's: each year is protected as its own table
+st.write(views.hidden_explanation(tables, ctx.lang, threshold, counted))
 summary = views.build_hidden_summary(tables, db.get_dictionary(release_id), ctx.lang)
+st.markdown(f"**{t('hidden_tables', ctx.lang, year=counted)}**")
 if browser.content_width() < browser.NARROW:  # a phone reads the four columns stacked
     components.render_table(summary, t("metric", ctx.lang), narrow=True)
 else:  # a plain table wraps the descriptions (a data grid cut them at the column's edge)

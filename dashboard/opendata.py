@@ -119,7 +119,10 @@ def changelog_line(older: dict | None, newer: dict, lang: str) -> str:
 
 
 def _hidden(release: dict) -> int:
-    return sum(int(t.get("suppressed", 0)) for t in (release.get("tables") or {}).values())
+    """Hidden cells of the whole release, every published year's (its `years`); a release without `years` counts
+    its latest year's (`tables`) only: the history and the changelog said so of neither."""
+    years = [y.get("tables") or {} for y in (release.get("years") or {}).values()] or [release.get("tables") or {}]
+    return sum(int(t.get("suppressed", 0)) for tables in years for t in tables.values())
 
 
 def build_history(rows: list[dict], manifests: list[dict], lang: str) -> pd.DataFrame:

@@ -390,12 +390,13 @@ def build_hidden_summary(tables: dict, dictionary: pd.DataFrame, lang: str) -> p
     return pd.DataFrame(rows)
 
 
-def hidden_explanation(tables: dict, lang: str, threshold: int) -> str:
+def hidden_explanation(tables: dict, lang: str, threshold: int, year: str) -> str:
+    """Why cells are hidden, and how many of `year`'s were (each year is protected on its own)."""
     stats = tables.get("disbursement_cells", {})
     cells = max(int(stats.get("cells", 0)), 1)
     share = i18n.format_percent(int(stats.get("suppressed", 0)) / cells, lang)
     return i18n.t("hidden_why", lang, threshold=threshold, hidden=i18n.hidden_label(lang, threshold), share=share,
-                  desa=i18n.format_percent(float(stats.get("share_amount_hidden_desa", 0)), lang),
+                  year=year, desa=i18n.format_percent(float(stats.get("share_amount_hidden_desa", 0)), lang),
                   kec=i18n.format_percent(float(stats.get("share_amount_hidden_kecamatan", 0)), lang),
                   kab=i18n.format_percent(float(stats.get("share_amount_hidden_kabupaten", 0)), lang))
 

@@ -18,11 +18,15 @@ from dashboard.i18n import format_period, t
 from published_schema import ALL_PROGRAMS, PROGRAM_CODES
 
 
-def year_tables(ctx: PageContext) -> dict:
-    """The picked year's per-table counts (cells, hidden cells, share of Rupiah hidden): the release's `years` JSON
-    holds them per published year; a release without it has the latest year's (`tables`) only."""
+def year_tables(ctx: PageContext) -> tuple[str, dict]:
+    """(the year they count, the per-table counts: cells, hidden cells, share of Rupiah hidden). The release's
+    `years` JSON holds them per published year, so they are the picked year's; a release without it has the latest
+    year's (`tables`) only, and the year says so: a share of hidden cells shown without its year read as the whole
+    release's."""
     by_year = db.get_release_row(ctx.release.release_id).get("years") or {}
-    return by_year.get(ctx.year, {}).get("tables") or ctx.release.tables
+    if by_year.get(ctx.year, {}).get("tables"):
+        return ctx.year, by_year[ctx.year]["tables"]
+    return max(db.get_years(ctx.release.release_id)), ctx.release.tables
 
 
 def months_of(release_id: str, year: str) -> list[int]:
