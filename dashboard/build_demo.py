@@ -14,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
-import logging
 import os
 import re
 import subprocess
@@ -27,12 +26,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import streamlit as st
+from streamlit.logger import get_logger
 
 from dashboard import i18n
 from locking import is_held
 from settings import ROOT, Settings, get_settings
 
-_log = logging.getLogger(__name__)
+#: The server's log (Streamlit's handler and level, so the terminal that runs `streamlit run` shows it); it also
+#: propagates, to whatever handler the root has (none under Streamlit; pytest's caplog).
+_log = get_logger(__name__)
+_log.propagate = True
 _STAGE = re.compile(r"^\[(\d+)/(\d+)\] (.+?) \.\.\.$")
 _PERCENT = re.compile(r"(\d{1,3})%\|")
 _YEAR_DONE = re.compile(r"^year (\d{4}) protected \((\d+) of (\d+)\)$")
@@ -218,6 +221,25 @@ def _error_reason(lines: list[str]) -> str:
     return next((line for line in reversed(lines) if line.strip()), "exit status not zero")[:300]
 
 
+class _ServerLog:
+    """A command's output lines into the server log, prefixed with the command: every line but a progress bar's
+    redraws (a dozen a second), of which it logs one per tenth of the bar."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.tenth = name, -1
+
+    def write(self, line: str) -> None:
+        line = line.strip()
+        percent = _PERCENT.search(line)
+        if percent:
+            tenth = int(percent.group(1)) // 10
+            if tenth <= self.tenth:
+                return
+            self.tenth = tenth
+        if line:
+            _log.info("demo build, %s: %s", self.name, line)
+
+
 def run_build(commands: list[Command], on_progress: Callable[[Progress], object]) -> Outcome:
     """Run the commands one after the other, reporting progress; stop at the first that fails. The outcome's stage
     is in English (the server log's language); pages word a failure from the marker's stage."""
@@ -226,11 +248,15 @@ def run_build(commands: list[Command], on_progress: Callable[[Progress], object]
         on_progress(Progress(overall(step, 0.0), command.name, stage))
         lines: list[str] = []
         years, furthest = YearsProgress(), overall(step, 0.0)
-        # Text mode reads tqdm's carriage-return updates as separate lines.
-        with subprocess.Popen(command.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        # Text mode reads tqdm's carriage-return updates as separate lines. Stdout (the command's summary line) and
+        # stderr (its progress) in one pipe, in order, each line to the server log too: the first run's progress
+        # showed on the page only, and an operator watching the terminal saw nothing for minutes.
+        with subprocess.Popen(command.argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"}) as process:
-            for line in process.stderr or ():
+            logged = _ServerLog(command.name)
+            for line in process.stdout or ():
                 lines.append(line.rstrip())
+                logged.write(line)
                 parsed = parse_progress(line)
                 years_moved = years.feed(line)
                 if parsed and not parsed[2]:
@@ -346,6 +372,8 @@ def _build(settings: Settings) -> None:
             _log.error("demo build failed at %s: %s; the command was `%s`; remove %s to let the next visit try again",
                        outcome.stage, outcome.reason, outcome.command, marker)
             marker.write_text(outcome.stage + "\n", encoding="utf-8")
+        else:
+            _log.info("demo build done: the dashboard now shows %s", settings.published_db)
         progress.unlink(missing_ok=True)
 
 

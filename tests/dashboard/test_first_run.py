@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -38,10 +39,18 @@ def test_first_run_builds_the_demo_then_shows_the_dashboard(fresh):
     assert again.title[0].value == "Beranda" and not again.get("progress")
 
 
-def test_build_reports_progress_with_stage_names(fresh):
+def test_build_reports_progress_with_stage_names(fresh, caplog):
     seen: list[build_demo.Progress] = []
-    outcome = run_build(demo_commands(get_settings(), "34.71", "0.5"), seen.append)  # 0.5: see `fresh`
+    with caplog.at_level(logging.INFO, logger="dashboard.build_demo"):
+        outcome = run_build(demo_commands(get_settings(), "34.71", "0.5"), seen.append)  # 0.5: see `fresh`
     assert outcome.ok
+    # The server's log shows the build too (it showed nothing until it failed): the generator's summary line (its
+    # stdout), the publisher's stages and years, and of the generator's bar one line per tenth at most.
+    logged = [r.getMessage() for r in caplog.records if r.name == "dashboard.build_demo"]
+    assert any(m.startswith("demo build, generate: generated demo (seed 1") for m in logged), logged
+    assert "demo build, publish: [5/5] sign and swap the new release in ..." in logged
+    assert any(m.startswith("demo build, publish: year 2025 protected") for m in logged)
+    assert sum("%|" in m for m in logged) <= 11
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     stages = " ".join(p.text("en") for p in seen)
