@@ -45,7 +45,7 @@ if measure == NEED:
 st.subheader(t("outlook_table_title", ctx.lang, year=result.plan.target))
 codes = outlook_views.outlook_rows(result, code, region["level"])
 table = outlook_views.build_projection_table(result, codes, names, program, measure, ctx.lang)
-components.render_table(table, t("metric", ctx.lang), narrow)
+components.render_table(table, t("col_figure", ctx.lang), narrow)  # each row's figure: last year, projection, ...
 shown = result.projected[result.projected["region_code"].isin(codes)]
 if (shown["status"] == HIDDEN).any() or history["value"].isna().any():
     st.caption(i18n.hidden_note(ctx.lang, ctx.release.threshold))

@@ -310,9 +310,10 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
                           t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
                           t("col_description", lang): _note(row, lang, result.plan)})
     # Stacked on a phone like the profile's other tables (the intervals were cut off at 390 px); the stacked
-    # column naming each figure is "Kolom": "Ukuran" is the table's first column already (a duplicate name
-    # crashed the profile at 390 px). A plain table at any width: the data grid cut its notes at 1280 px.
-    components.render_table(pd.DataFrame(table), t("col_column", lang), browser.known_width() < browser.NARROW)
+    # column naming each figure is "Angka" / "Figure" ("Kolom", the table's internal word, leaked as a header, and
+    # "Ukuran" is the first column's: a duplicate name crashed the profile at 390 px). A plain table at any width:
+    # the data grid cut its notes at 1280 px.
+    components.render_table(pd.DataFrame(table), t("col_figure", lang), browser.known_width() < browser.NARROW)
     st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
 
 

@@ -209,7 +209,9 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
     # A region with nothing to note has no empty description row.
     projection = pd.concat([at.table[0].value, at.table[1].value])
     assert (projection[value].str.strip() != "").all()
-    described = projection[projection[t("metric", lang)] == t("col_description", lang)]
+    # Human headers: region, the figure each row gives, its value (not "Ukuran", which named the measure picked).
+    assert list(projection.columns) == [t("region", lang), t("col_figure", lang), value]
+    described = projection[projection[t("col_figure", lang)] == t("col_description", lang)]
     assert 0 < len(described) < projection.iloc[:, 0].nunique()
 
 
@@ -268,8 +270,9 @@ def test_a_profiles_outlook_table_on_a_phone_and_a_wide_screen(open_page, lang: 
     need = t("m_need", lang)
     tables = [d.value for d in at.table if need in d.value.to_csv()]
     assert len(tables) == 1, [d.value.columns.tolist() for d in at.table]
-    if width < 400:
-        assert list(tables[0].columns) == [t("metric", lang), t("col_column", lang), t("col_value", lang)]
+    if width < 400:  # human headers: "Kolom" / "Column", the table's internal word, leaked as the middle one
+        headers = {"id": ["Ukuran", "Angka", "Nilai"], "en": ["Measure", "Figure", "Value"]}[lang]
+        assert list(tables[0].columns) == headers
     else:
         assert t("outlook_col_interval", lang, level=95) in tables[0].columns
 
