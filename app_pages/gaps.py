@@ -32,7 +32,8 @@ if state.current("period", year) != year:
 panel = panels.gap_panel(ctx, code, level, program, rank_by, top)
 for note in panel.notes:
     st.caption(note)
-narrow = browser.content_width() < browser.NARROW
+width = browser.content_width()
+narrow = width < browser.NARROW
 # Plain tables, whose headers and text wrap: the ranked figures, then recipients outside the target and the flags (in
 # one data grid they scrolled sideways at 1280 px). A phone keeps rank, name and the ranked figure in the first, and
 # gets the second below it stacked, one (name, figure, value) row per cell: its six columns do not fit 390 px, and a
@@ -40,9 +41,9 @@ narrow = browser.content_width() < browser.NARROW
 figures, others, others_title = views.split_gap_table(panel.table, ctx.lang)
 table = panel.table.iloc[:, [0, 1, 5 if rank_by == "gap" else 6]] if narrow else figures
 charts.render_chart(panel.figure, table, ctx.lang, key="gap_bars", expanded=True, plain=True)
-if narrow:
-    others = views.stack_table(others.iloc[:, 1:], t("metric", ctx.lang), t("col_value", ctx.lang), ctx.lang)
-charts.render_table(others, ctx.lang, key="gap_others", expanded=True, plain=True, label=others_title)
+stacked = (t("metric", ctx.lang), t("col_value", ctx.lang)) if narrow else None
+charts.render_table(others.iloc[:, 1:] if narrow else others, ctx.lang, key="gap_others", expanded=True, plain=True,
+                    label=others_title, stack=stacked)
 view = {"measure": rank_by, "program": program, "period": year, "level": level, "region_code": code}
 export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars",
                         f"kesenjangan-top{top}", view)
@@ -51,7 +52,7 @@ st.subheader(t("scatter_title", ctx.lang))
 points = views.build_scatter_points(panel.source, ctx.lang)
 st.caption(t("outlier_note_narrow" if narrow else "outlier_note", ctx.lang))
 scatter = charts.build_scatter(points, ctx.lang, t("scatter_title", ctx.lang), t("eligible_share", ctx.lang),
-                               t("m_coverage", ctx.lang), names=not narrow)
+                               t("m_coverage", ctx.lang), names=not narrow, width=width)
 charts.render_chart(scatter, views.scatter_table(points, ctx.lang), ctx.lang, key="scatter", heading=False)
 export.render_downloads(points.assign(value=points["y"], status="ok"), export.SCATTER_KEYS, scatter, release_id,
                         ctx.lang, "scatter", "kemiskinan-cakupan", {**view, "measure": "coverage"})

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import i18n
+from dashboard import browser, components, i18n, views
 
 #: Okabe-Ito: a qualitative palette that stays distinct for the common colour-vision deficiencies.
 QUALITATIVE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -146,20 +146,23 @@ def build_bars(frame: pd.DataFrame, lang: str, title: str, x_title: str) -> go.F
 
 
 def build_scatter(frame: pd.DataFrame, lang: str, title: str, x_title: str, y_title: str,
-                  names: bool = True) -> go.Figure:
-    """Points `x`, `y` with `name`; rows with `outlier` True are marked, and (`names`) labelled on the chart. On a
-    phone (`names` False) eight names do not fit beside each other: outliers keep their marker, the name is in the
-    hover and in the table under the chart."""
+                  names: bool = True, width: int | None = None) -> go.Figure:
+    """Points `x`, `y` with `name`; rows with `outlier` True are marked, and (`names`) labelled on the chart, placed
+    for a page `width` px wide: a name is drawn only where it covers no other (the others are in the hover and the
+    table). On a phone (`names` False) eight names do not fit beside each other: outliers keep their marker, the
+    name is in the hover and in the table under the chart."""
     fig = go.Figure(go.Scatter(x=frame["x"], y=frame["y"], mode="markers", text=frame["name"],
                                hovertext=frame["label"], hoverinfo="text",
                                marker={"color": QUALITATIVE[0], "size": 8, "opacity": 0.7}))
     labelled = frame[frame["outlier"]].sort_values("x")
+    plot = (max(float(width or _PAGE_PX) - _PLOT_MARGIN_PX, 200.0), _PLOT_PX[1])
+    places = label_positions(labelled["x"].to_numpy(float), labelled["y"].to_numpy(float),
+                             labelled["name"].astype(str).tolist(), frame["x"].to_numpy(float),
+                             frame["y"].to_numpy(float), plot) if names else []
     fig.add_trace(go.Scatter(x=labelled["x"], y=labelled["y"], mode="markers+text" if names else "markers",
-                             text=labelled["name"] if names else None, hovertext=labelled["label"],
-                             textposition=label_positions(labelled["x"].to_numpy(float), labelled["y"].to_numpy(float),
-                                                          labelled["name"].astype(str).tolist(),
-                                                          frame["x"].to_numpy(float), frame["y"].to_numpy(float))
-                             if names else None,
+                             text=[n if p else "" for n, p in zip(labelled["name"], places, strict=True)]
+                             if names else None, hovertext=labelled["label"],
+                             textposition=[p or "top center" for p in places] if names else None,
                              hoverinfo="skip" if names else "text",
                              marker={"color": QUALITATIVE[5], "size": 11, "symbol": "diamond"}))
     fig = _layout(fig, lang, title, y_title, height=420)
@@ -176,24 +179,29 @@ _LABEL_PLACES = (("top center", -0.5, 0.0), ("bottom center", -0.5, -1.0), ("mid
 #: The scatter's plot area on a desktop page (pixels) and its label font's character width and line height: enough
 #: to tell which names would overlap (Chromium at 1280 px: about 680 x 330).
 _PLOT_PX, _CHAR_PX, _LINE_PX, _MARKER_PX = (680.0, 330.0), 6.5, 15.0, 7.0
+#: The page width the desktop plot area above was measured at, and what the axis and margins take of it.
+_PAGE_PX, _PLOT_MARGIN_PX = 760, 80
 
 
 def label_positions(x: np.ndarray, y: np.ndarray, names: list[str], all_x: np.ndarray | None = None,
-                    all_y: np.ndarray | None = None) -> list[str]:
+                    all_y: np.ndarray | None = None, plot: tuple[float, float] = _PLOT_PX) -> list[str | None]:
     """A plotly text position per labelled point (x, y in data units; `all_x`/`all_y` every point of the chart,
     which sets the axes' extent): each name goes where its box overlaps no name placed before it and no labelled
-    marker, first choice above. Names beside each other at the same height (Elar Selatan, Lamba Leda Timur and
-    Wewaria on the demo's coverage scatter) overlapped when positions only alternated by rank."""
+    marker, first choice above; None where every place would cover a name placed before or a labelled marker (that
+    name is left off the chart: stacked names read as none). Names beside each other at the same height (Elar
+    Selatan, Lamba Leda Timur and Wewaria on the demo's coverage scatter) overlapped when positions only alternated
+    by rank, and names of points close together were still drawn over each other where no place was free. `plot`
+    is the plot area (px)."""
     span_x = np.concatenate([x, all_x if all_x is not None else x])
     span_y = np.concatenate([y, all_y if all_y is not None else y])
     width = max(float(np.nanmax(span_x) - np.nanmin(span_x)), 1e-9) if len(span_x) else 1.0
     height = max(float(np.nanmax(span_y) - np.nanmin(span_y)), 1e-9) if len(span_y) else 1.0
-    px = (x - (np.nanmin(span_x) if len(span_x) else 0)) / width * _PLOT_PX[0]
-    py = (y - (np.nanmin(span_y) if len(span_y) else 0)) / height * _PLOT_PX[1]
+    px = (x - (np.nanmin(span_x) if len(span_x) else 0)) / width * plot[0]
+    py = (y - (np.nanmin(span_y) if len(span_y) else 0)) / height * plot[1]
     m = _MARKER_PX
     markers = [(px[i] - m, py[i] - m, px[i] + m, py[i] + m) for i in range(len(px))]
     placed: list[tuple[float, float, float, float]] = []
-    positions = []
+    positions: list[str | None] = []
     for i, name in enumerate(names):
         w, h = len(name) * _CHAR_PX, _LINE_PX
         best, best_overlap = _LABEL_PLACES[0][0], np.inf
@@ -204,11 +212,16 @@ def label_positions(x: np.ndarray, y: np.ndarray, names: list[str], all_x: np.nd
             bottom = py[i] + dy * h + (m if dy == 0.0 else -m if dy == -1.0 else 0.0)
             box = (left, bottom, left + w, bottom + h)
             # Text past the plot area's edge is cut: count it as overlap too.
-            overlap = sum(_overlap(box, other) for other in others) + w * h - _overlap(box, (0.0, 0.0, *_PLOT_PX))
+            overlap = sum(_overlap(box, other) for other in others) + w * h - _overlap(box, (0.0, 0.0, *plot))
             if overlap < best_overlap:
                 best, best_overlap, best_box = place, overlap, box
             if overlap == 0.0:
                 break
+        # Boxes are estimates of the rendered text: touching within a pixel is apart.
+        inner = (best_box[0] + 1, best_box[1] + 1, best_box[2] - 1, best_box[3] - 1)
+        if any(_overlap(inner, other) > 0 for other in others):  # a name or a labelled point covered
+            positions.append(None)
+            continue
         positions.append(best)
         placed.append(best_box)
     return positions
@@ -250,14 +263,32 @@ def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str, expan
 #: A plain table of more rows than this scrolls inside a box this tall (px): every kecamatan of a province, all
 #: shown, would push the rest of the page several screens down.
 PLAIN_ROWS, PLAIN_HEIGHT = 25, 720
+#: Rows a phone shows of a chart's table at once (stacked: about as many stacked rows); the others one tap away.
+#: At 390 px every row of every table was drawn (a province's desa: dozens of screens), and a box that scrolls
+#: inside the page traps a phone's swipe.
+PHONE_TABLE_ROWS = 15
 
 
 def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = False, plain: bool = False,
-                 label: str | None = None) -> None:
-    """A table in an expander (`label`, by default "Chart data as a table")."""
+                 label: str | None = None, stack: tuple[str, str] | None = None) -> None:
+    """A table in an expander (`label`, by default "Chart data as a table"). On a phone its first rows, and the
+    others behind "Show N more rows"; `stack` (the stacked table's figure and value headers) draws it there as
+    one (first column, figure, value) row per cell, whole source rows in each part."""
     with st.expander(label or i18n.t("table_alt", lang), expanded=expanded):
-        if plain:
-            st.table(table, hide_index=True, border="horizontal",
-                     height=PLAIN_HEIGHT if len(table) > PLAIN_ROWS else "content")
-        else:
-            st.dataframe(table, hide_index=True, width="stretch", key=key)
+        if browser.known_width() >= browser.NARROW:
+            _draw_table(table, key, plain)
+            return
+        per_row = max(len(table.columns) - 1, 1) if stack else 1
+        first, rest = components.split_rows(table, max(PHONE_TABLE_ROWS // per_row, 1))
+        shown = (lambda part: views.stack_table(part, *stack, lang)) if stack else (lambda part: part)
+        _draw_table(shown(first), key, plain)
+        if not rest.empty and st.toggle(i18n.t("more_rows", lang, n=len(rest)), key=f"{key}_more"):
+            _draw_table(shown(rest), f"{key}_rest", plain)
+
+
+def _draw_table(table: pd.DataFrame, key: str, plain: bool) -> None:
+    if plain:
+        st.table(table, hide_index=True, border="horizontal",
+                 height=PLAIN_HEIGHT if len(table) > PLAIN_ROWS else "content")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", key=key)

@@ -287,8 +287,10 @@ TEXT: dict[str, tuple[str, str]] = {
                       "Poverty (eligible share) vs coverage"),
     "eligible_share": ("Porsi keluarga sasaran dari keluarga terdaftar", "Eligible share of registered households"),
     "outlier_note": ("Berlabel: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi sasarannya "
-                     "(|z| ≥ 2), paling banyak 8.", "Labelled: regions whose coverage is far from what their "
-                     "eligible share predicts (|z| ≥ 2), at most 8."),
+                     "(|z| ≥ 2), paling banyak 8; nama yang akan menimpa nama lain hanya ada saat titiknya disentuh "
+                     "dan di tabel.", "Labelled: regions whose coverage is far from what their eligible share "
+                     "predicts (|z| ≥ 2), at most 8; a name that would cover another shows only on hover and in the "
+                     "table."),
     "outlier_note_narrow": ("Belah ketupat: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi "
                             "sasarannya (|z| ≥ 2), paling banyak 8; sentuh titik untuk namanya, atau lihat tabel.",
                             "Diamonds: regions whose coverage is far from what their eligible share predicts "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -672,3 +674,69 @@ def test_axis_titles_fit_their_chart_on_a_phone(browser, server, path):
         page.wait_for_selector(".g-ytitle text", timeout=60_000)
         page.wait_for_timeout(800)
         assert page.evaluate(_CUT_AXIS_TITLES) == []
+
+
+#: Pairs of names drawn on a chart whose boxes cross (more than a pixel each way), and labelled markers a name covers.
+_COVERED_NAMES = """() => {
+  const names = Array.from(document.querySelectorAll(".textpoint text")).filter(t => t.textContent)
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  const cross = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const pairs = [];
+  names.forEach(([a, boxA], i) => names.slice(i + 1).forEach(([b, boxB]) => {
+    if (cross(boxA, boxB)) pairs.push([a, b]);
+  }));
+  return {drawn: names.map(n => n[0]), pairs: pairs};
+}"""
+
+
+def test_outlier_names_on_the_scatter_are_never_drawn_over_each_other(browser, server, tmp_path):
+    """The coverage scatter's names of outliers close together were stacked over each other, unreadable. Drawn by
+    Chromium: eight outliers in a tight cluster (a name that would cover another is left to the hover and the
+    table), and the gaps page of Kulon Progo's desa (Sembako: three outliers), at 1280 px."""
+    from dashboard import charts
+
+    rng = np.random.default_rng(5)
+    names = ["Kota Komba Utara", "Lamba Leda Timur", "Elar Selatan", "Umbu Ratu Nggay", "Wewaria", "Ruteng Barat",
+             "Sulamu", "Ngampilan"]
+    points = pd.DataFrame({"x": [*rng.uniform(0.2, 0.6, 60), 0.45, 0.46, 0.47, 0.455, 0.465, 0.50, 0.52, 0.30],
+                           "y": [*rng.uniform(0.6, 0.95, 60), 0.30, 0.31, 0.305, 0.32, 0.29, 0.33, 0.31, 0.40],
+                           "name": [f"P{i}" for i in range(60)] + names, "outlier": [False] * 60 + [True] * 8})
+    figure = charts.build_scatter(points.assign(label=points["name"]), "id", "t", "x", "y", width=820)
+    figure.update_layout(width=820)
+    figure.write_html(tmp_path / "cluster.html", include_plotlyjs=True)
+    page = browser.new_page()
+    try:
+        page.goto((tmp_path / "cluster.html").as_uri())
+        page.wait_for_selector(".textpoint text", timeout=30_000)
+        drawn = page.evaluate(_COVERED_NAMES)
+        page.screenshot(path=str(ARTIFACTS / "scatter-cluster.png"))
+    finally:
+        page.close()
+    assert drawn["pairs"] == [] and 2 <= len(drawn["drawn"]) < len(names), drawn
+    with _opened(browser, f"{server}/kesenjangan?region=34.01&level=desa&program=SEMBAKO", 1280, 1000,
+                 settle=1.0) as page:
+        page.wait_for_selector(".textpoint text", timeout=60_000)
+        page.wait_for_timeout(800)
+        drawn = page.evaluate(_COVERED_NAMES)
+        assert drawn["pairs"] == [] and drawn["drawn"], drawn
+
+
+@pytest.mark.parametrize(("path", "width"), [("?region=34.01", 1280), ("?region=34.01&lang=en", 1280),
+                                             ("?region=34.01", 390), ("wilayah?region=34.01&lang=en", 1280),
+                                             ("wilayah?region=34.01", 390)])
+def test_a_rupiah_figure_never_wraps_before_its_unit(browser, server, path, width):
+    """A metric showed "Rp1.18" over "T": a compact Rupiah figure and its unit stay on one line, in metrics and
+    table cells alike."""
+    with _opened(browser, f"{server}/{path}", width, 1000, settle=1.0) as page:
+        lines = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stMetricValue']"))
+          .filter(cell => /Rp[0-9]/.test(cell.innerText)).map(cell => {
+            const range = document.createRange(); range.selectNodeContents(cell);
+            const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
+            const tops = new Set(rects.map(r => Math.round(r.top)));
+            return [cell.innerText, tops.size]; })""")
+        assert all(count == 1 for _, count in lines), lines
+        cells = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stTable'] td"))
+          .map(cell => cell.innerText).filter(text => /Rp[0-9]/.test(text))""")
+        assert lines or cells
+        # No plain space between a figure and its unit: a no-break one (id) or none (en).
+        assert not [c for c in cells + [text for text, _ in lines] if re.search(r"Rp[0-9][0-9.,]* [A-Za-z]", c)]

@@ -914,3 +914,37 @@ def test_every_rupiah_figure_follows_one_rule(value, lang):
     assert text in shown["range"]
     digits = re.sub(r"\D", "", text)
     assert len(digits) == 3, text  # three significant digits, a trailing zero kept
+
+
+@pytest.mark.parametrize("width", [520, 760, 1200])
+def test_outlier_names_of_points_close_together_are_never_drawn_over_each_other(width):
+    """Names of outliers close together were stacked over each other, unreadable, where no place around a point
+    was free (the least-covering place was taken all the same). A name that would cover another is now left off
+    the chart (it stays in the hover and the table), whatever the page's width."""
+    rng = np.random.default_rng(3)
+    x, y = 0.40 + rng.uniform(0, 0.01, 8), 0.30 + rng.uniform(0, 0.01, 8)
+    names = ["Kota Komba Utara", "Lamba Leda Timur", "Elar Selatan", "Umbu Ratu Nggay", "Wewaria", "Ruteng Barat",
+             "Sulamu", "Ngampilan"]
+    every_x, every_y = np.append(x, [0.15, 0.72]), np.append(y, [0.2, 1.0])
+    plot = (width - charts._PLOT_MARGIN_PX, charts._PLOT_PX[1])
+    positions = charts.label_positions(x, y, names, every_x, every_y, plot)
+    drawn = [i for i, p in enumerate(positions) if p]
+    assert 1 <= len(drawn) < len(names), positions
+    char, line, gap = charts._CHAR_PX, charts._LINE_PX, charts._MARKER_PX
+    px = (x - every_x.min()) / (every_x.max() - every_x.min()) * plot[0]
+    py = (y - every_y.min()) / (every_y.max() - every_y.min()) * plot[1]
+    boxes = []
+    for i in drawn:
+        vertical, horizontal = positions[i].split()
+        w = len(names[i]) * char
+        left = {"center": px[i] - w / 2, "right": px[i] + gap, "left": px[i] - gap - w}[horizontal]
+        bottom = {"middle": py[i] - line / 2, "top": py[i] + gap, "bottom": py[i] - gap - line}[vertical]
+        boxes.append((left, bottom, left + w, bottom + line))
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1:]:
+            assert a[2] <= b[0] + 2 or b[2] <= a[0] + 2 or a[3] <= b[1] + 2 or b[3] <= a[1] + 2, positions
+    # On the chart: the names left off are empty text, every outlier keeps its marker.
+    points = pd.DataFrame({"x": every_x, "y": every_y, "name": [*names, "P", "Q"], "label": [*names, "P", "Q"],
+                           "outlier": [True] * 8 + [False, False]})
+    texts = list(charts.build_scatter(points, "en", "t", "x", "y", width=width).data[1].text)
+    assert len(texts) == 8 and 1 <= sum(bool(t) for t in texts) < 8

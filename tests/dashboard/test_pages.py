@@ -7,8 +7,10 @@ import html
 import json
 import re
 
+import pandas as pd
 import pytest
 
+from dashboard import charts
 from dashboard.i18n import (
     CATEGORIES,
     KINDS,
@@ -277,9 +279,12 @@ def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
     at.session_state["_content_width"] = 390
     at.run()
     assert not at.exception, at.exception
-    ranked, stacked = (table.value for table in at.table[:2])
+    ranked, first = (table.value for table in at.table[:2])
     assert list(ranked.columns) == [t("col_rank", lang), t("col_name", lang), t("gap_abs", lang)]
-    assert list(stacked.columns) == [t("col_name", lang), t("metric", lang), t("col_value", lang)]
+    assert list(first.columns) == [t("col_name", lang), t("metric", lang), t("col_value", lang)]
+    assert len(first) <= charts.PHONE_TABLE_ROWS  # its first regions, the others one tap away
+    at.toggle(key="gap_others_more").set_value(True).run()
+    stacked = pd.concat([at.table[1].value, at.table[2].value])
     cells = [[row.iloc[1], column, row[column]] for _, row in wide.iterrows() for column in wide.columns[2:]]
     assert stacked.values.tolist() == cells  # region by region, in the ranked table's order
     assert {t("inclusion", lang), t("q_invalid_nik", lang), t("q_deceased_paid", lang)} <= set(stacked.iloc[:, 1])
@@ -538,3 +543,23 @@ def test_the_share_of_hidden_cells_names_its_year(open_page, published, lang, ye
     assert (f"Tahun {shown} dalam rilis ini: {share} sel penyaluran {shown}" if lang == "id"
             else f"{shown} in this release: {share} of {shown}'s payment cells") in sentence
     assert f"**{t('hidden_tables', lang, year=shown)}**" in [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_long_table_on_a_phone_shows_its_first_rows_and_the_rest_on_demand(open_page, lang):
+    """At 390 px every row of a chart's table was drawn (all kecamatan of a province: a very long page). A phone
+    shows the first rows and the others behind "Show N more rows", none lost or repeated; a wide screen all."""
+    at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="all", lang=lang)
+    wide = at.table[0].value
+    assert len(wide) > charts.PHONE_TABLE_ROWS + 1
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception, at.exception
+    first = at.table[0].value
+    assert len(first) == charts.PHONE_TABLE_ROWS
+    more = at.toggle(key="gap_bars_table_more")
+    assert more.label == t("more_rows", lang, n=len(wide) - len(first)) and not more.value
+    more.set_value(True).run()
+    shown = pd.concat([at.table[0].value, at.table[1].value])
+    name = t("col_name", lang)
+    assert shown[name].tolist() == wide[name].tolist()
