@@ -290,8 +290,8 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
             # LP did not end optimal (pinned: too narrow, never a pass).
             found = [0.0, 0.0]
             for side, sense in enumerate((highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize)):
-                if screened[i] and np.isfinite(seen_low[i]) and _wide(lower[k] + seen_low[i],
-                                                                      upper[k] + seen_high[i], threshold):
+                if (threshold is not None and screened[i] and np.isfinite(seen_low[i])
+                        and _wide(lower[k] + seen_low[i], upper[k] + seen_high[i], threshold)):
                     found = [seen_low[i], seen_high[i]]
                     break
                 optimum = _optimum(solver, costs[i], every, sense)

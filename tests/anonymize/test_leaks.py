@@ -369,7 +369,8 @@ def test_screening_nested_pairs_by_earlier_solutions_changes_no_verdict_and_solv
     assert np.array_equal(differences._passes(screened[0], screened[1], threshold)[hidden], full_pass[hidden])
     assert (~full_pass[hidden]).any() and full_pass[hidden].any()     # both verdicts occur: a real comparison
     # Screened bounds are inner ones: within the full solve's (float noise aside).
-    assert (screened[0][hidden] >= full[0][hidden] - 1e-6).all() and (screened[1][hidden] <= full[1][hidden] + 1e-6).all()
+    assert (screened[0][hidden] >= full[0][hidden] - 1e-6).all()
+    assert (screened[1][hidden] <= full[1][hidden] + 1e-6).all()
     assert screened[2] < full[2], (screened[2], full[2])
 
 
