@@ -593,6 +593,25 @@ def test_outlier_names_are_written_on_the_scatter_only_where_they_fit(names):
     assert names or list(outliers.hovertext) == ["B: 2", "C: 3"]  # on a phone the name is in the hover
 
 
+def _label_boxes(x: np.ndarray, y: np.ndarray, names: list[str], positions: list[str], every_x: np.ndarray,
+                 every_y: np.ndarray, plot: tuple[float, float]) -> list[tuple[float, float, float, float]]:
+    """(left, bottom, right, top) in pixels of each drawn name (position not empty), from plotly's position words
+    and each name's length, on a plot of `plot` pixels spanning every point."""
+    char, line, gap = charts._CHAR_PX, charts._LINE_PX, charts._MARKER_PX
+    px = (x - every_x.min()) / (every_x.max() - every_x.min()) * plot[0]
+    py = (y - every_y.min()) / (every_y.max() - every_y.min()) * plot[1]
+    boxes = []
+    for i, position in enumerate(positions):
+        if not position:
+            continue
+        vertical, horizontal = position.split()
+        w = len(names[i]) * char
+        left = {"center": px[i] - w / 2, "right": px[i] + gap, "left": px[i] - gap - w}[horizontal]
+        bottom = {"middle": py[i] - line / 2, "top": py[i] + gap, "bottom": py[i] - gap - line}[vertical]
+        boxes.append((left, bottom, left + w, bottom + line))
+    return boxes
+
+
 def test_outlier_names_beside_each_other_are_placed_apart():
     """The demo's coverage scatter wrote Elar Selatan, Lamba Leda Timur and Wewaria over each other: positions
     alternated by rank, whatever the distance. Names now go where their boxes (pixels on a desktop chart, from each
@@ -604,16 +623,7 @@ def test_outlier_names_beside_each_other_are_placed_apart():
     every_x, every_y = np.append(x, [0.15, 0.72]), np.append(y, [0.35, 1.0])
     positions = charts.label_positions(x, y, names, every_x, every_y)
     assert set(positions) <= {place for place, _, _ in charts._LABEL_PLACES}
-    (width, height), char, line, gap = charts._PLOT_PX, charts._CHAR_PX, charts._LINE_PX, charts._MARKER_PX
-    px = (x - every_x.min()) / (every_x.max() - every_x.min()) * width
-    py = (y - every_y.min()) / (every_y.max() - every_y.min()) * height
-    boxes = []
-    for i, position in enumerate(positions):
-        vertical, horizontal = position.split()
-        w = len(names[i]) * char
-        left = {"center": px[i] - w / 2, "right": px[i] + gap, "left": px[i] - gap - w}[horizontal]
-        bottom = {"middle": py[i] - line / 2, "top": py[i] + gap, "bottom": py[i] - gap - line}[vertical]
-        boxes.append((left, bottom, left + w, bottom + line))
+    boxes = _label_boxes(x, y, names, positions, every_x, every_y, charts._PLOT_PX)
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             # Touching within a pixel or two is apart (the boxes are estimates of the rendered text).
@@ -930,16 +940,7 @@ def test_outlier_names_of_points_close_together_are_never_drawn_over_each_other(
     positions = charts.label_positions(x, y, names, every_x, every_y, plot)
     drawn = [i for i, p in enumerate(positions) if p]
     assert 1 <= len(drawn) < len(names), positions
-    char, line, gap = charts._CHAR_PX, charts._LINE_PX, charts._MARKER_PX
-    px = (x - every_x.min()) / (every_x.max() - every_x.min()) * plot[0]
-    py = (y - every_y.min()) / (every_y.max() - every_y.min()) * plot[1]
-    boxes = []
-    for i in drawn:
-        vertical, horizontal = positions[i].split()
-        w = len(names[i]) * char
-        left = {"center": px[i] - w / 2, "right": px[i] + gap, "left": px[i] - gap - w}[horizontal]
-        bottom = {"middle": py[i] - line / 2, "top": py[i] + gap, "bottom": py[i] - gap - line}[vertical]
-        boxes.append((left, bottom, left + w, bottom + line))
+    boxes = _label_boxes(x, y, names, positions, every_x, every_y, plot)
     for k, a in enumerate(boxes):
         for b in boxes[k + 1:]:
             assert a[2] <= b[0] + 2 or b[2] <= a[0] + 2 or a[3] <= b[1] + 2 or b[3] <= a[1] + 2, positions
