@@ -124,12 +124,13 @@ def test_published_shares_are_rounded_to_a_tenth_of_a_percentage_point(published
 
 def test_the_overview_sentence_carries_no_small_count(published: duckdb.DuckDBPyConnection):
     from dashboard import i18n, views
-    tables = json.loads(published.execute("SELECT tables FROM release").fetchone()[0])
+    tables, year = published.execute("SELECT tables, data_year FROM release").fetchone()
+    tables = json.loads(tables)
     for lang in ("id", "en"):
-        text = views.hidden_explanation(tables, lang, THRESHOLD)
+        text = views.hidden_explanation(tables, lang, THRESHOLD, str(year))
         assert "{" not in text
         assert not re.search(r"karena kecil|because they are small", text)
-        assert i18n.t("hidden_why", lang, threshold=1, hidden="x", share="s", desa="d", kec="k", kab="b")
+        assert i18n.t("hidden_why", lang, threshold=1, hidden="x", share="s", year="2025", desa="d", kec="k", kab="b")
 
 
 # --- 2. One joint attack over every measure -------------------------------------------------------------
