@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+from scipy import sparse
 
 from anonymize.attack import AttackError, _sub_components
 from anonymize.constraints import AttackSystem, build_joint_system
@@ -275,11 +276,12 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
         solver = _component_lp(system, by_row, cols, rows, system.var_lower, system.var_upper, np.ones(len(cols)))
         every = np.arange(len(cols), dtype=np.int32)
         pending = by_component[label]
-        costs = np.zeros((len(pending), len(cols)))
-        for i, k in enumerate(pending):
-            for var, sign in terms[k]:
-                if var_label[var] == label:
-                    costs[i, np.searchsorted(cols, var)] += sign
+        # One sparse row per pending difference (two terms at most): a dense one per pair and column took
+        # pairs x values of memory (6,000 x 6,700 on the revision chain) and a dense product per solve.
+        entries = [(i, int(np.searchsorted(cols, var)), sign) for i, k in enumerate(pending)
+                   for var, sign in terms[k] if var_label[var] == label]
+        rows_i, cols_j, signs = (np.array(x) for x in zip(*entries, strict=True))
+        costs = sparse.csr_matrix((signs.astype(np.float64), (rows_i, cols_j)), shape=(len(pending), len(cols)))
         # Per pending difference, its lowest and highest value at the points solved so far (screening only
         # differences wholly in this component: a split one's bounds are the sum of two components' optima).
         seen_low, seen_high = np.full(len(pending), np.inf), np.full(len(pending), -np.inf)
@@ -294,7 +296,7 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
                         and _wide(lower[k] + seen_low[i], upper[k] + seen_high[i], threshold)):
                     found = [seen_low[i], seen_high[i]]
                     break
-                optimum = _optimum(solver, costs[i], every, sense)
+                optimum = _optimum(solver, costs[i].toarray().ravel(), every, sense)
                 solves += 1
                 if optimum is None:
                     log.warning("a difference's LP did not end optimal; counted as too narrow")
