@@ -584,7 +584,7 @@ def _carried_forward(table_input: ProtectedTableInput, history: History | None, 
     if history is None or table_input.name not in history.frames:
         return None, None
     frame = table_input.frame
-    measures = [m.name for m in table_input.table.measures]
+    measures = table_input.table.published_measures()
     keys = [c for c in frame.columns if c not in measures and not c.startswith("_")]
     earlier = history.frames[table_input.name].rename(columns={"region_code": "region"})
     earlier = earlier[[*keys, "suppressed", *measures]].rename(columns={m: f"{m}_earlier" for m in measures})
@@ -701,7 +701,7 @@ def published_frames(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
     Columns: keys, level, the hidden flag, then measures; a hidden cell loses every value.
     """
     frame = table.input.frame
-    measures = [m.name for m in table.input.table.measures]
+    measures = table.input.table.published_measures()
     keys = [c for c in frame.columns if c not in measures and not c.startswith("_")]
     published = frame[keys].rename(columns={"region": "region_code"})
     published.insert(1, "level", frame["region"].map(regions.set_index("code")["level"]).to_numpy())

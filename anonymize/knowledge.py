@@ -17,6 +17,10 @@ place. Each is a true statement about any release, because it follows from how a
   (a year: PKH four instalments at their largest, Rp12 million; Sembako Rp2.4 million; BLT Dana Desa Rp3.6
   million): Rupiah <= cap * recipients (ProgramRule.largest_per_household_through; an independent attacker
   pinned a hidden BLT Dana Desa count of the demo to [8, 9] with it when the attack did not have it);
+- every payment of BLT Dana Desa (Rp300k a month, Rp900k a quarter) or of Sembako (Rp400k and Rp600k batches) is
+  of one of two sizes: Rupiah = smaller x paid + (larger - smaller) x the payments of the larger size, a whole
+  number that adds up over regions, months and channels (larger_payments; where the data hold no other size; an
+  independent attacker narrowed a hidden PKH count of the demo from [9, 21] to [9, 17] with it);
 - eligible households paid are eligible and are recipients: eligible_paid <= eligible, <= recipients;
 - eligible households are registered: eligible (program) <= registered households (all programs) of the cell;
 - complaints (proposals) = the sum of their statuses;
@@ -94,6 +98,12 @@ class ProgramRule:
     #: largest * paid - below * recipients` from them. Empty where not known.
     above_smallest_through: tuple[float, ...] = ()
     below_largest_through: tuple[float, ...] = ()
+    #: The two Rupiah amounts every payment of a fixed-benefit program takes in the year (BLT Dana Desa Rp300k a
+    #: month and Rp900k a quarter; Sembako Rp400k and Rp600k batches), where the data holds no other: a reader then
+    #: knows each cell's Rupiah are smaller x paid + (larger - smaller) x (payments of the larger size), a whole
+    #: number of them (larger_payments). Empty where the schedule has one size or more than two, or the data do
+    #: not fit two sizes.
+    payment_sizes: tuple[float, ...] = ()
 
 
 def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
@@ -134,6 +144,10 @@ def program_rules(year: int | None = None) -> dict[str, ProgramRule]:
                               [_paid_steps(rules_year.blt_dd_monthly, list(BLT_DD_MONTHLY_BATCHES.values())),
                                _paid_steps(rules_year.blt_dd_monthly, list(BLT_DD_QUARTERLY_BATCHES.values()))]),
     }
+    for program, paid in (("SEMBAKO", sembako), ("BLT_DD", blt_monthly + blt_quarterly)):
+        sizes = sorted(set(paid))
+        if len(sizes) == 2:
+            rules[program] = replace(rules[program], payment_sizes=(float(sizes[0]), float(sizes[1])))
     paying = [r for r in rules.values() if r.payments_per_household_year > 0] or list(rules.values())
     rules[ALL_PROGRAMS] = ProgramRule(sum(r.payments_per_household_month for r in rules.values()),
                                       sum(r.payments_per_household_year for r in rules.values()),
@@ -257,8 +271,42 @@ def widened_to(rules: dict[str, ProgramRule], frame: pd.DataFrame, whole_year: n
                               min(rule.smallest_payment, float(smallest)),
                               max(rule.largest_payment, float(largest)),
                               tuple(float(c) for c in caps))
-        out[program] = _steps_widened(rule, widened, month, per_payment,
-                                      (paid, recipients, amount, mine, covered))
+        widened = _steps_widened(rule, widened, month, per_payment, (paid, recipients, amount, mine, covered))
+        out[program] = replace(widened, payment_sizes=_sizes_fitting(rule.payment_sizes, paid[mine], amount[mine]))
+    return out
+
+
+def _sizes_fitting(sizes: tuple[float, ...], paid: np.ndarray, amount: np.ndarray) -> tuple[float, ...]:
+    """`sizes` (two Rupiah amounts) where every cell's Rupiah (`amount`) are `paid` payments of those sizes (a
+    whole number of the larger, between 0 and all of them), else () (a real export's odd payment: no lattice)."""
+    if len(sizes) != 2:
+        return ()
+    larger = _larger_count(sizes, paid, amount)
+    known = ~np.isnan(larger)
+    fits = ((np.abs(larger - np.round(larger)) <= 1e-6) & (larger >= -1e-6) & (larger <= paid + 1e-6))[known]
+    return sizes if fits.all() else ()
+
+
+def _larger_count(sizes: tuple[float, ...], paid: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """Payments of the larger size that `amount` Rupiah in `paid` payments of the two `sizes` hold."""
+    return (amount - sizes[0] * paid) / (sizes[1] - sizes[0])
+
+
+def larger_payments(frame: pd.DataFrame, rules: dict[str, ProgramRule]) -> np.ndarray:
+    """Per cell of `frame` (program, paid_payments, amount in Rupiah): its payments of the larger of its program's
+    two payment sizes (ProgramRule.payment_sizes), as every reader derives them from a published cell; NaN for a
+    program without two sizes (or a cell without those measures). The attack holds them as unknowns of hidden
+    cells (Role.AUXILIARY): whole numbers that add up over regions, months and channels. An independent
+    attacker who modelled BLT Dana Desa Rupiah as whole Rp300k and Rp900k payments narrowed a hidden PKH count
+    of the demo's 2023 from [9, 21] to [9, 17] through them."""
+    program = frame["program"].to_numpy()
+    paid = frame["paid_payments"].to_numpy(dtype=float)
+    amount = frame["amount"].to_numpy(dtype=float)
+    out = np.full(len(frame), np.nan)
+    for name, rule in rules.items():
+        mine = program == name
+        if rule.payment_sizes and mine.any():
+            out[mine] = _larger_count(rule.payment_sizes, paid[mine], amount[mine])
     return out
 
 
@@ -313,7 +361,8 @@ def rules_from_json(data: dict[str, dict[str, float]]) -> dict[str, ProgramRule]
                                  floats(values, "largest_per_household_through"),
                                  floats(values, "smallest_payment_in_month"),
                                  floats(values, "largest_payment_in_month"),
-                                 floats(values, "above_smallest_through"), floats(values, "below_largest_through"))
+                                 floats(values, "above_smallest_through"), floats(values, "below_largest_through"),
+                                 floats(values, "payment_sizes"))
             for program, values in data.items()}
 
 
@@ -377,6 +426,15 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
         links.append(Link("Rupiah per household below the largest payment, at most", steps,
                           same([cells[has]] * 3), same([ones[has], -high[has], below[has]]), zeros[has],
                           zeros[has] + INF))
+    if "larger_payments" in [spec.name for spec in table.measures]:
+        # Every payment is of one of the program's two sizes: Rupiah = smaller x paid + (larger - smaller) x the
+        # larger payments, a whole number (the lattice BLT Dana Desa's Rp300k and Rp900k payments make).
+        sizes = np.array([rules[p].payment_sizes or (np.nan, np.nan) for p in program], dtype=float) / amount_unit
+        has = ~np.isnan(sizes[:, 0])
+        links.append(Link("Rupiah are payments of the program's two sizes",
+                          (m("amount"), m("paid_payments"), m("larger_payments")), same([cells[has]] * 3),
+                          same([ones[has], -sizes[has, 0], -(sizes[has, 1] - sizes[has, 0])]), zeros[has],
+                          zeros[has]))
     # Eligible households of a program are registered households (published on the all-programs cell).
     programs = table.dimensions[table.dim_index("program")]
     coords = table.coords.copy()

@@ -62,6 +62,8 @@ class ProtectionRules:
                 # was refused for a partner's proposal status, 3 of 286, that its published year-to-date gave.)
                 width[mine], lenient[mine] = 1.0, True
                 liftable[mine] = True
+            elif spec.role is Role.AUXILIARY:
+                lenient[mine] = True     # required nothing (width 0): it only carries what it tells of others
             else:
                 width[mine] = self.amount_width.get(spec.name, np.ones(table.n_cells))[cells]
                 fixed = self.amount_fixed.get(spec.name, np.zeros(table.n_cells, bool))[cells]

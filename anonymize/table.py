@@ -23,6 +23,10 @@ class Role(StrEnum):
     POPULATION = "population"  # a count that tracks households one-to-one (payments): interval >= threshold wide
     DETAIL = "detail"          # a sub-count (failed payments): must never be pinned to a non-zero value
     AMOUNT = "amount"          # Rupiah, in units of Rp1,000: see MeasureSpec.amount_unit
+    #: A count every reader derives from published ones but that the release does not publish as such (payments of
+    #: the larger of a program's two sizes: knowledge.larger_payments). An unknown where its cell is hidden, with
+    #: every relation it is in; required nothing of its own (its cell's published measures give it away anyway).
+    AUXILIARY = "auxiliary"
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,10 @@ class CellTable:
             return suppressed if self.withheld is None else suppressed | self.withheld[:, measure]
         hidden = np.repeat(np.asarray(suppressed, dtype=bool)[:, None], len(self.measures), axis=1)
         return hidden if self.withheld is None else hidden | self.withheld
+
+    def published_measures(self) -> list[str]:
+        """Names of the measures a release publishes (every one but Role.AUXILIARY), in table order."""
+        return [m.name for m in self.measures if m.role is not Role.AUXILIARY]
 
     def measure_index(self, name: str) -> int:
         return next(i for i, m in enumerate(self.measures) if m.name == name)

@@ -245,6 +245,126 @@ def test_two_fixed_benefits_pass_a_per_measure_audit_and_fail_the_joint_one(smal
     assert paid in dict(joint.failing())
 
 
+def _blt_with_a_fixed_benefit(lattice: bool) -> tuple[CellTable, ProtectionRules]:
+    """Kecamatan K with desa d1, d2; program A pays like BLT Dana Desa (Rp300k a month, Rp900k a quarter: at most
+    12 payments and Rp3.6M a household a year), B a fixed Rp600k (at most 4 a year); all programs (SEMUA) are the
+    sum. d1 has 5 households in A (three paid 4 quarters, one 6 months, one 12). With `lattice`, A's payments of
+    the larger size are an auxiliary unknown (Role.AUXILIARY) tied to its Rupiah and paid payments, as
+    knowledge.larger_payments makes them: Rupiah = 300 x paid + 600 x larger."""
+    households = {("d1", "A"): [(4, 900)] * 3 + [(6, 300), (12, 300)],
+                  ("d1", "B"): [(4, 600)] * 5 + [(1, 600)] + [(4, 600)] * 4,
+                  ("d2", "A"): [(4, 900), (1, 900), (12, 300), (4, 900), (4, 900), (4, 900), (2, 900), (3, 900),
+                                (4, 900), (10, 300)],
+                  ("d2", "B"): [(4, 600), (4, 600), (2, 600)] + [(4, 600)] * 11}
+    rows = [{"region": region, "program": program, "recipients": len(paid),
+             "paid_payments": sum(k for k, _ in paid), "amount": sum(k * size for k, size in paid),
+             "larger_payments": sum(k for k, size in paid if size == 900) if program == "A" else np.nan}
+            for (region, program), paid in households.items()]
+    cells = pd.DataFrame(rows)
+    cells = pd.concat([cells, cells.assign(region="K")], ignore_index=True).groupby(
+        ["region", "program"], as_index=False).sum(min_count=1)
+    everything = cells.groupby("region", as_index=False)[["recipients", "paid_payments", "amount"]].sum()
+    cells = pd.concat([cells, everything.assign(program="SEMUA", larger_payments=np.nan)], ignore_index=True)
+    dims = [region_dimension(pd.DataFrame({"code": ["K", "d1", "d2"], "parent_code": [None, "K", "K"]})),
+            star_dimension("program", "SEMUA", ["A", "B"])]
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND}),
+                MeasureSpec("paid_payments", Role.POPULATION, {"region": SUM, "program": SUM}),
+                MeasureSpec("amount", Role.AMOUNT, {"region": SUM, "program": SUM}),
+                MeasureSpec("larger_payments", Role.AUXILIARY, {"region": SUM})]
+    table = table_from_frame(cells, dims, measures, ("recipients",))
+    program = cells["program"].to_numpy()
+    r, p, a, n = (table.measure_index(x) for x in ("recipients", "paid_payments", "amount", "larger_payments"))
+    idx = np.arange(table.n_cells)
+    ones, zeros = np.ones(table.n_cells), np.zeros(table.n_cells)
+
+    def link(name: str, measures: tuple[int, ...], coefs: list[np.ndarray], lower: np.ndarray, upper: np.ndarray,
+             where: np.ndarray | None = None) -> Link:
+        rows = np.ones(table.n_cells, bool) if where is None else where
+        return Link(name, measures, np.column_stack([idx[rows]] * len(measures)),
+                    np.column_stack([c[rows] for c in coefs]), lower[rows], upper[rows])
+
+    lo = np.array([{"A": 300.0, "B": 600.0, "SEMUA": 300.0}[x] for x in program])
+    hi = np.array([{"A": 900.0, "B": 600.0, "SEMUA": 900.0}[x] for x in program])
+    per_household = np.array([{"A": 12.0, "B": 4.0, "SEMUA": 16.0}[x] for x in program])
+    a_cells = program == "A"
+    table.links = [
+        link("Rupiah per paid payment, at most", (a, p), [ones, -hi], zeros - np.inf, zeros),
+        link("Rupiah per paid payment, at least", (a, p), [ones, -lo], zeros, zeros + np.inf),
+        link("recipients have a paid payment", (r, p), [ones, -ones], zeros - np.inf, zeros),
+        link("paid payments per household", (p, r), [ones, -per_household], zeros - np.inf, zeros),
+        link("Rupiah per household, at most", (a, r), [ones, -3600 * ones], zeros - np.inf, zeros, a_cells),
+        link("above the smallest payment", (a, p, r), [ones, -300 * ones, -2400 * ones], zeros - np.inf, zeros,
+             a_cells),
+        link("below the largest payment", (a, p, r), [ones, -900 * ones, 7200 * ones], zeros, zeros + np.inf,
+             a_cells),
+    ]
+    if lattice:
+        table.links.append(link("Rupiah are payments of the program's two sizes", (a, p, n),
+                                [ones, -300 * ones, -600 * ones], zeros, zeros, a_cells))
+    width = np.full(table.n_cells, 25.0)     # Rupiah must only not be pinned here
+    return table, ProtectionRules(THRESHOLD, {"amount": width}, {"amount": np.zeros(table.n_cells, bool)})
+
+
+def test_whole_payments_of_two_sizes_narrow_a_small_count_the_audit_now_sees():
+    """Hide the program cells of d1 and d2. Without the payments of the larger size, d1's 5 BLT-like households
+    range over [2, 11] (9 wide: passes). Every reader also splits K's published Rupiah into Rp300k and Rp900k
+    payments (38 of 900k) and knows each desa's are whole numbers adding up to them: d1's range is [3, 11], too
+    narrow. The independent attacker narrowed a hidden PKH count of the demo so ([9, 21] to [9, 17]); protect()
+    with the unknown keeps d1 wide."""
+    loose, rules = _blt_with_a_fixed_benefit(lattice=False)
+    program = np.array([loose.dimensions[1].codes[c] for c in loose.coords[:, 1]])
+    region = np.array([loose.dimensions[0].codes[c] for c in loose.coords[:, 0]])
+    hidden = (program != "SEMUA") & (region != "K")
+    d1_a = int(np.flatnonzero((region == "d1") & (program == "A"))[0])
+    assert loose.values[d1_a, loose.measure_index("recipients")] == 5
+    assert audit_pattern(loose, hidden, rules, exact_all=True).passed
+    table, rules = _blt_with_a_fixed_benefit(lattice=True)
+    audit = audit_pattern(table, hidden, rules, exact_all=True)
+    recipients = table.measure_index("recipients")
+    assert d1_a in dict(audit.failing())[recipients]
+    var = int(np.flatnonzero((audit.system.var_cell == d1_a) & (audit.system.var_measure == recipients))[0])
+    assert (audit.intervals.lower[var], audit.intervals.upper[var]) == pytest.approx((3.0, 11.0))
+    # The auxiliary unknowns are required nothing of their own.
+    assert not any(m == table.measure_index("larger_payments") for m, _ in audit.failing())
+    protection = protect(table, rules)
+    assert protection.audit.passed and protection.suppressed[d1_a]
+
+
+def test_published_rupiah_of_blt_and_sembako_are_whole_payments_of_two_sizes(release_db: Path):
+    """The lattice the audit holds is real: every published BLT Dana Desa and Sembako cell's Rupiah are its paid
+    payments at the smaller size plus a whole number (at most all of them) at the larger, with the two sizes the
+    release records in its program rules (read with duckdb and pandas, not the audit's code); and the audit's
+    system of the release holds, for every hidden cell of those programs, a whole unknown tied to its Rupiah."""
+    from anonymize.constraints import build_joint_system
+    from anonymize.published import read_release
+    con = duckdb.connect(str(release_db), read_only=True)
+    try:
+        rules = json.loads(con.execute("SELECT rules FROM release").fetchone()[0])["program_rules"]
+        cells = con.execute("SELECT program, paid_payments, amount FROM disbursement_cells WHERE NOT suppressed "
+                            "AND program IN ('BLT_DD', 'SEMBAKO') AND substr(period, 1, 4) = "
+                            "(SELECT CAST(data_year AS VARCHAR) FROM release)").df()
+    finally:
+        con.close()
+    for program in ("BLT_DD", "SEMBAKO"):
+        sizes = rules[program]["payment_sizes"]
+        assert len(sizes) == 2 and sizes[0] < sizes[1], (program, sizes)
+        mine = cells[cells["program"] == program]
+        assert len(mine) > 50, "too few published cells: the test would prove little"
+        larger = (mine["amount"] - sizes[0] * mine["paid_payments"]) / (sizes[1] - sizes[0])
+        assert (larger == larger.round()).all() and larger.between(0, mine["paid_payments"]).all(), program
+    table_input, suppressed = read_release(release_db).tables[0]
+    table = table_input.table
+    assert table_input.name == "disbursement_cells"
+    larger = table.measure_index("larger_payments")
+    system = build_joint_system(table, suppressed)
+    fixed = table_input.frame["program"].isin(["BLT_DD", "SEMBAKO"]).to_numpy() & suppressed
+    held = system.var_cell[system.var_measure == larger]
+    assert fixed.any() and set(np.flatnonzero(fixed)) <= set(held.tolist())
+    lattice = next(link for link in table.links if link.name == "Rupiah are payments of the program's two sizes")
+    assert set(np.flatnonzero(fixed)) <= set(lattice.cells[:, 0].tolist())
+    assert "larger_payments" not in table_input.frame.columns
+
+
 # --- 3. Exact household counts ------------------------------------------------------------------------
 
 def test_household_counts_keep_their_invariants(published: duckdb.DuckDBPyConnection):
