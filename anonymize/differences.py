@@ -228,18 +228,22 @@ def _difference_bounds(table: CellTable, system: AttackSystem, later: np.ndarray
 def _wide(lower: float, upper: float, threshold: int) -> bool:
     """_passes' third test alone (at least threshold - 1 wide and reaching the threshold, bounds rounded inward):
     the one that every interval containing [lower, upper] passes too."""
-    lo = np.ceil(lower - NOISE * max(1.0, abs(lower)))
-    hi = np.floor(upper + NOISE * max(1.0, abs(upper)))
+    lo, hi = _inward(np.asarray(lower), np.asarray(upper))
     return bool(hi - lo >= threshold - 1 and hi >= threshold)
 
 
 def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:
     """Shown to be zero, shown to be at least the threshold, or threshold - 1 wide and reaching the threshold:
     the requirement of a hidden household count (protect.ProtectionRules), with zero allowed as a published
-    empty cell is. Bounds rounded inward to whole households, forgiving float noise."""
-    lo = np.ceil(lower - NOISE * np.maximum(1.0, np.abs(lower)))
-    hi = np.floor(upper + NOISE * np.maximum(1.0, np.abs(upper)))
+    empty cell is."""
+    lo, hi = _inward(lower, upper)
     return (hi <= 0) | (lo >= threshold) | ((hi - lo >= threshold - 1) & (hi >= threshold))
+
+
+def _inward(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds rounded inward to whole households, forgiving float noise."""
+    return (np.ceil(lower - NOISE * np.maximum(1.0, np.abs(lower))),
+            np.floor(upper + NOISE * np.maximum(1.0, np.abs(upper))))
 
 
 def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_earlier: np.ndarray,
