@@ -19,8 +19,8 @@ place. Each is a true statement about any release, because it follows from how a
   pinned a hidden BLT Dana Desa count of the demo to [8, 9] with it when the attack did not have it);
 - every payment of BLT Dana Desa (Rp300k a month, Rp900k a quarter) or of Sembako (Rp400k and Rp600k batches) is
   of one of two sizes: Rupiah = smaller x paid + (larger - smaller) x the payments of the larger size, a whole
-  number that adds up over regions, months and channels (larger_payments; where the data hold no other size; an
-  independent attacker narrowed a hidden PKH count of the demo from [9, 21] to [9, 17] with it);
+  number that adds up over regions, months and channels (larger_payments; where the data hold no other size; a
+  kecamatan's published Rupiah then split its payments between its desa: tests/anonymize/test_leaks.py);
 - eligible households paid are eligible and are recipients: eligible_paid <= eligible, <= recipients;
 - eligible households are registered: eligible (program) <= registered households (all programs) of the cell;
 - complaints (proposals) = the sum of their statuses;
@@ -296,9 +296,9 @@ def larger_payments(frame: pd.DataFrame, rules: dict[str, ProgramRule]) -> np.nd
     """Per cell of `frame` (program, paid_payments, amount in Rupiah): its payments of the larger of its program's
     two payment sizes (ProgramRule.payment_sizes), as every reader derives them from a published cell; NaN for a
     program without two sizes (or a cell without those measures). The attack holds them as unknowns of hidden
-    cells (Role.AUXILIARY): whole numbers that add up over regions, months and channels. An independent
-    attacker who modelled BLT Dana Desa Rupiah as whole Rp300k and Rp900k payments narrowed a hidden PKH count
-    of the demo's 2023 from [9, 21] to [9, 17] through them."""
+    cells (Role.AUXILIARY): whole numbers that add up over regions, months and channels, so a published
+    kecamatan's split of Rp300k and Rp900k payments bounds its hidden desa's. (An independent attacker's [9, 17]
+    for a hidden PKH count of the demo's 2023 through them was HiGHS's MIP presolve: [9, 21] with it off.)"""
     program = frame["program"].to_numpy()
     paid = frame["paid_payments"].to_numpy(dtype=float)
     amount = frame["amount"].to_numpy(dtype=float)
