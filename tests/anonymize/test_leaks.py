@@ -309,8 +309,8 @@ def test_whole_payments_of_two_sizes_narrow_a_small_count_the_audit_now_sees():
     """Hide the program cells of d1 and d2. Without the payments of the larger size, d1's 5 BLT-like households
     range over [2, 11] (9 wide: passes). Every reader also splits K's published Rupiah into Rp300k and Rp900k
     payments (38 of 900k) and knows each desa's are whole numbers adding up to them: d1's range is [3, 11], too
-    narrow (already as an LP: K's split of its payments bounds d2's quarterly payments, so d1's). protect() with
-    the unknown keeps d1 wide."""
+    narrow (with counts whole: as an LP, 2 stays feasible; scipy's milp with presolve off agrees, min 3).
+    protect() with the unknown keeps d1 wide."""
     loose, rules = _blt_with_a_fixed_benefit(lattice=False)
     program = np.array([loose.dimensions[1].codes[c] for c in loose.coords[:, 1]])
     region = np.array([loose.dimensions[0].codes[c] for c in loose.coords[:, 0]])
