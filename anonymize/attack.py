@@ -519,7 +519,7 @@ def _mip_optimise(mip: highspy.Highs, n: int, local: int, sense: float, seconds:
     mip.changeObjectiveSense(highspy.ObjSense.kMaximize if sense > 0 else highspy.ObjSense.kMinimize)
     mip.setOptionValue("mip_rel_gap", 0.0)
     mip.setOptionValue("time_limit", mip.getRunTime() + seconds)
-    _run_mip(mip)
+    mip.run()
     return mip.getModelStatus()
 
 
@@ -595,15 +595,10 @@ def _mip_point(mip: highspy.Highs, weights: np.ndarray, seconds: float) -> np.nd
     # Any whole point near the optimum widens the ranges as well: no need to prove it optimal.
     mip.setOptionValue("mip_rel_gap", MIP_ROUND_GAP)
     mip.setOptionValue("time_limit", mip.getRunTime() + seconds)
-    _run_mip(mip)
+    mip.run()
     if mip.getInfo().primal_solution_status != 2:
         return None
     return np.asarray(mip.getSolution().col_value)
-
-
-def _run_mip(mip: highspy.Highs) -> None:
-    """Solve (without presolve: _mip_solver)."""
-    mip.run()
 
 
 def _mip_solver(lp: highspy.HighsLp, integer: np.ndarray) -> highspy.Highs:

@@ -96,7 +96,7 @@ def _crossing(upper: np.ndarray) -> np.ndarray:
     """How far a value's propagated bounds may cross before they say it has no possible value: float noise, a
     millionth of the value, and at least NOISE_FLOOR (a count pinned to 0 by rows over national totals of about
     1e9 thousand Rupiah came out as [2e-7, -8e-7] on the demo's 2024 read-back)."""
-    return np.maximum(1e-6 * np.maximum(1.0, np.abs(upper)), NOISE_FLOOR)
+    return np.maximum(NOISE * np.maximum(1.0, np.abs(upper)), NOISE_FLOOR)
 
 
 def _entries(indptr: np.ndarray, sizes: np.ndarray, major: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
