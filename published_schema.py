@@ -53,6 +53,8 @@ CELL_TABLES = (DISBURSEMENT_CELLS, COMPLAINT_CELLS, PROPOSAL_CELLS, QUALITY_CELL
 #: exactly as they were published (period `2025@10`: January to October); in a release that late records revise,
 #: also the previous release's months (`2025-04@10`) and the late records' cells (`2025-04+10`, `2025+10`).
 EARLIER_SUFFIX = "_earlier"
+#: Each desa's payment size of the programs whose schedule a desa chooses, per year (see its dictionary entry).
+DESA_SCHEDULES = "desa_schedules"
 #: Tables published as map layers (GeoJSON), not as flat files: their polygons are JSON text.
 GEO_TABLES = ("boundaries", "boundaries_detail")
 
@@ -97,6 +99,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "regions": ("code", "level", "name", "kind", "parent_code", "province_code", "kabupaten_code", "kecamatan_code"),
     "programs": ("code", "name_id", "name_en", "target_desil", "desa_only"),
     "periods": ("period", "kind", "year", "month"),
+    # What each desa's schedule of a program it chooses (BLT Dana Desa) was: anonymize.knowledge.desa_schedules.
+    DESA_SCHEDULES: ("region_code", "program", "period", "payment_size"),
     "data_dictionary": ("table_name", "column_name", "unit", "description_id", "description_en"),
     "release": ("release_id", "created_at", "data_year", "data_through", "provinces", "threshold", "rules", "sources",
                 "tables", "audit", "previous_release_id", "years"),
@@ -115,6 +119,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     PROPOSAL_CELLS: ("region_code", "kind", "period"),
     QUALITY_CELLS: ("region_code", "indicator", "period"),
     "regions": ("code",), "programs": ("code",), "periods": ("period",), "boundary_centroids": ("code",),
+    DESA_SCHEDULES: ("region_code", "program", "period"),
     # A level can mix sources (a user's layers, the shipped pack, illustrative shapes): one row per source.
     "boundary_sources": ("level", "kind"), "release": ("release_id",),
 }

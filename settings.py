@@ -198,6 +198,11 @@ per state of the `BANSOS_*` variables)."""
     #: DuckDB's memory while aggregating the raw database (it spills to disk beyond it; its default, 80% of
     #: RAM, took 12 GB on a national raw set).
     aggregate_memory: str = field(default_factory=lambda: os.environ.get("BANSOS_AGGREGATE_MEMORY") or "3GB")
+    #: Hold each desa's BLT Dana Desa schedule in the audit (anonymize.knowledge.desa_schedules): publish it, and
+    #: protect what it gives away (an attacker who knows a desa's schedule narrows hidden desa counts through the
+    #: kecamatan's months). Off by default until its cost is brought down: see the README ("BLT Dana Desa's
+    #: schedule is chosen per desa"). `1` switches it on.
+    desa_schedules: bool = field(default_factory=lambda: _env_int("BANSOS_DESA_SCHEDULES", 0) == 1)
     #: The publisher's secret key (`python -m anonymize keygen`, kept outside the repository): releases are signed
     #: with it when set, and published unsigned (saying so) when not.
     signing_key: Path | None = field(
@@ -208,7 +213,7 @@ per state of the `BANSOS_*` variables)."""
 #: release) is a new Settings; otherwise every call returns the same one.
 ENVIRONMENT = ("BANSOS_RAW_DB", "BANSOS_PUBLISHED_DB", "BANSOS_GEO_DIR", "BANSOS_THRESHOLD", "BANSOS_LATE_AFTER_DAYS",
                "BANSOS_ATTACK_WORKERS", "BANSOS_YEAR_WORKERS", "BANSOS_UNHIDE_ATTACKS",
-               "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY")
+               "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY", "BANSOS_DESA_SCHEDULES")
 
 
 def get_settings() -> Settings:

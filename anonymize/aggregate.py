@@ -43,6 +43,10 @@ class Scope:
     #: each month (`2025-04@10`) and the late records' cells (`2025-04+10`, and their year-to-date `2025+10`):
     #: see anonymize.revisions. Readers hold every version, so every revision of the year stays in the table.
     revisions: tuple[int, ...] = ()
+    #: Whether the release holds each desa's schedule of the programs a desa chooses it for (settings'
+    #: desa_schedules; anonymize.knowledge.desa_schedules): it then publishes the schedules and, before December,
+    #: protects each desa's year-to-date of those programs without writing it (tables.unpublished_desa_cells).
+    desa_schedules: bool = False
 
     @property
     def revision(self) -> int:

@@ -23,10 +23,12 @@ from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, 
 from anonymize.protect import Protection, protect
 from anonymize.table import CellTable
 from anonymize.tables import (
+    UNPUBLISHED,
     ProtectedTableInput,
     complete_disbursement_cells,
     disbursement_table,
     feedback_table,
+    published_rows,
     quality_table,
 )
 from published_schema import (
@@ -40,6 +42,7 @@ from published_schema import (
     PROPOSAL_STATUSES,
     QUALITY_INDICATORS,
 )
+from settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,9 @@ class PublishedYear:
     published_in: str
     #: The program rules this year's audit relies on (knowledge.rules_to_json), as that release recorded them.
     program_rules: dict[str, dict[str, float]] | None = None
+    #: This year's desa schedules as published (the `desa_schedules` rows of its periods); None where the release
+    #: published none (made before they were).
+    schedules: pd.DataFrame | None = None
 
 
 @dataclass
@@ -137,6 +143,16 @@ class YearRelease:
         if self.result is not None:
             return next(t.input.program_rules for t in self.result.tables if t.name == "disbursement_cells")
         return self.carried.program_rules if self.carried is not None else None
+
+    @property
+    def schedules(self) -> pd.DataFrame | None:
+        """This year's desa schedules as published (region_code, program, period, payment_size), or None."""
+        if self.result is not None:
+            table_input = next(t.input for t in self.result.tables if t.name == "disbursement_cells")
+            if table_input.desa_schedules is None:
+                return None
+            return table_input.desa_schedules.rename(columns={"region": "region_code"})
+        return self.carried.schedules if self.carried is not None else None
 
 
 class RevisionError(ValueError):
@@ -288,7 +304,7 @@ def build_tables(raw: duckdb.DuckDBPyConnection, threshold: int, late_after_days
     """
     seconds: dict[str, float] = {}
     start, cpu = time.perf_counter(), time.process_time()
-    scope = aggregate.detect_scope(raw, through)
+    scope = replace(aggregate.detect_scope(raw, through), desa_schedules=get_settings().desa_schedules)
     if provinces is not None:
         scope = replace(scope, provinces=provinces)
     scope = continue_history(scope, history)
@@ -384,6 +400,11 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
     """Protect one table (carrying an earlier release's pattern forward); a ValueError if no pattern passes."""
     log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
     forced_suppressed, forced_published = _carried_forward(table_input, history, scope)
+    if UNPUBLISHED in table_input.frame:
+        # Never written, so never shown: hidden like a cell a reader holds hidden (tables.unpublished_desa_cells).
+        unpublished = ~published_rows(table_input.frame)
+        forced_suppressed = unpublished if forced_suppressed is None else forced_suppressed | unpublished
+        forced_published = None if forced_published is None else forced_published & ~unpublished
     together = (revisions.hidden_together(table_input.table, scope, forced_published)
                 if table_input.name == "disbursement_cells" and revises_previous(scope, history) else None)
     protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published,
@@ -489,12 +510,18 @@ def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
         with revisions.disbursements_seen(raw, lineage[base], late=True, within=within):
             late = aggregate_frames(raw, replace(before, earlier=()), regions, late_after_days)
         for name in parts:
-            parts[name].append(revisions.relabel(then[name], before, late=False, base=base))
+            # A revised release's unpublished desa cells were never written: readers hold no version of them.
+            parts[name].append(revisions.relabel(_written(then[name]), before, late=False, base=base))
             if name == "disbursement_cells":
-                parts[name].append(revisions.relabel(late[name], before, late=True, base=base))
+                parts[name].append(revisions.relabel(_written(late[name]), before, late=True, base=base))
     for name, frames_of in parts.items():
         out[name] = pd.concat(frames_of, ignore_index=True)
     return out
+
+
+def _written(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame`'s rows a release writes (without its unpublished desa cells), without the flag column."""
+    return frame[published_rows(frame)].drop(columns=[UNPUBLISHED], errors="ignore")
 
 
 def _late_total_is_small(frames: dict[str, pd.DataFrame], scope: Scope, threshold: int) -> bool:
@@ -710,8 +737,9 @@ def published_frames(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
         values = frame[column].to_numpy(dtype="float64").copy()
         values[table.protection.suppressed] = np.nan
         published[column] = pd.array(np.round(values), dtype="Int64")
+    written = published_rows(frame)
     current = frame["period"].isin(scope.periods).to_numpy()
-    return published[current].reset_index(drop=True), published[~current].reset_index(drop=True)
+    return published[current & written].reset_index(drop=True), published[~current & written].reset_index(drop=True)
 
 
 def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dict[str, float | int]:
@@ -723,7 +751,7 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
     exact share is one more linear equation over the hidden Rupiah).
     """
     frame = table.input.frame
-    current = frame["period"].isin(scope.periods).to_numpy()
+    current = frame["period"].isin(scope.periods).to_numpy() & published_rows(frame)
     nonempty = (table.input.table.size() > 0) & current
     suppressed = table.protection.suppressed & current
     stats: dict[str, float | int] = {
@@ -747,7 +775,7 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
 def pattern_composition(table: ProtectedTable, scope: Scope) -> dict[str, int]:
     """Hidden cells that were small and hidden partners, protect()'s rounds and the cells it hid by escalation, for
     the publisher's benchmarks only: never published (see information_loss)."""
-    current = table.input.frame["period"].isin(scope.periods).to_numpy()
+    current = table.input.frame["period"].isin(scope.periods).to_numpy() & published_rows(table.input.frame)
     primary = table.protection.primary & current
     return {"small": int(primary.sum()), "partners": int((table.protection.suppressed & current & ~primary).sum()),
             "rounds": table.protection.rounds, "escalated": table.protection.escalated}

@@ -90,8 +90,8 @@ def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int) 
     """Every constraint on one measure that an attacker who sees all published cells can write.
 
     Relations come from the table's dimensions (exact sums, or bounds for distinct counts). An attacker also
-    knows that a suppressed cell is not empty: where this measure is the only thing that can make the cell
-    non-empty, its value is at least 1.
+    knows that a suppressed cell (not an unwritten one: table.unwritten) is not empty: where this measure is the
+    only thing that can make the cell non-empty, its value is at least 1.
     """
     # A withheld value (table.withheld) is an unknown like a suppressed cell's, in every relation it is in.
     unknown = table.unknown(suppressed, measure)
@@ -133,7 +133,8 @@ def _nonempty_lower(table: CellTable, cells: np.ndarray, measure: int) -> np.nda
     if name not in table.nonempty_measures:
         return np.zeros(len(cells))
     others = [table.measure_index(n) for n in table.nonempty_measures if n != name]
-    alone = np.ones(len(cells), dtype=bool)
+    # A cell no release writes (table.unwritten) may be empty: a reader sees no mark of it.
+    alone = np.ones(len(cells), dtype=bool) if table.unwritten is None else ~table.unwritten[cells]
     for other in others:
         alone &= np.isnan(table.values[cells, other])
     return alone.astype(np.float64)

@@ -21,6 +21,11 @@ place. Each is a true statement about any release, because it follows from how a
   of one of two sizes: Rupiah = smaller x paid + (larger - smaller) x the payments of the larger size, a whole
   number that adds up over regions, months and channels (larger_payments; where the data hold no other size; a
   kecamatan's published Rupiah then split its payments between its desa: tests/anonymize/test_leaks.py);
+- a desa chooses its BLT Dana Desa schedule (Rp300k a month or Rp900k a quarter) and usually keeps it from year
+  to year, so a reader who saw another year of the desa knows its payments are all of one size: the release
+  publishes each desa cell's size (`desa_schedules`: Rp300k, Rp900k, or NULL for a desa that paid both; a desa cell
+  not listed paid nothing), and the attack holds it (desa_schedule_links; an independent attacker narrowed 313-482
+  hidden counts a year of the demo with it, through a kecamatan's quarter months);
 - eligible households paid are eligible and are recipients: eligible_paid <= eligible, <= recipients;
 - eligible households are registered: eligible (program) <= registered households (all programs) of the cell;
 - complaints (proposals) = the sum of their statuses;
@@ -57,6 +62,7 @@ import numpy as np
 import pandas as pd
 
 from anonymize.table import Aggregation, CellTable, Link
+from published_schema import ALL_CHANNELS
 from settings import (
     ALL_PROGRAMS,
     BLT_DD_MONTHLY_BATCHES,
@@ -68,6 +74,13 @@ from settings import (
 )
 
 INF = np.inf
+#: Programs whose payment schedule each desa chooses: BLT Dana Desa is paid Rp300k a month or Rp900k a quarter as the
+#: village decides, and a village usually keeps its choice from year to year, so a reader who saw a desa's published
+#: cells of another year knows that all its payments are of one size (see desa_schedules).
+DESA_CHOSEN_SCHEDULE = ("BLT_DD",)
+#: Columns of a table of desa schedules (desa_schedules): the desa cell's keys and the one size of its payments (Rp;
+#: NaN where it paid both sizes).
+SCHEDULE_KEYS = ("region", "program", "period")
 #: The payment steps of the fixed-benefit programs, (first month 1-12, months covered), as data.payments schedules
 #: them: Sembako's batches; BLT Dana Desa monthly, or quarterly in a quarter's first month.
 FIXED_STEPS = {"SEMBAKO": list(SEMBAKO_BATCHES.values()),
@@ -310,6 +323,72 @@ def larger_payments(frame: pd.DataFrame, rules: dict[str, ProgramRule]) -> np.nd
     return out
 
 
+def desa_schedules(frame: pd.DataFrame, is_desa: np.ndarray, rules: dict[str, ProgramRule]) -> pd.DataFrame:
+    """The size of every payment of each desa cell of a program in DESA_CHOSEN_SCHEDULE with two payment sizes
+    (ProgramRule.payment_sizes) that paid anything: columns region, program, period and payment_size (Rp: the
+    smaller size where none of its payments was of the larger, the larger where all were, NaN where it paid both).
+
+    `frame`: the true cells (program, period, channel, paid_payments, amount in Rp); `is_desa`: per row. What a
+    reader holds of a desa whose choice they saw in another year; the release publishes it and the attack holds
+    it (desa_schedule_links), so the attack is at least as strong as that reader.
+    """
+    larger = larger_payments(frame, rules)
+    paid = frame["paid_payments"].to_numpy(dtype=float)
+    mine = (_schedule_cells(frame, is_desa, rules) & (paid >= 1)).to_numpy()
+    sizes = np.array([rules[p].payment_sizes or (np.nan, np.nan) for p in frame["program"]], dtype=float)
+    size = np.where(np.abs(larger) < 1e-6, sizes[:, 0], np.where(np.abs(larger - paid) < 1e-6, sizes[:, 1], np.nan))
+    out = frame.loc[mine, list(SCHEDULE_KEYS)].astype(str).reset_index(drop=True)
+    out["payment_size"] = size[mine]
+    return out
+
+
+def _schedule_cells(frame: pd.DataFrame, is_desa: np.ndarray, rules: dict[str, ProgramRule]) -> pd.Series:
+    """Per row of `frame`: a desa cell (all channels) of a program whose schedule each desa chooses, in a year with
+    two payment sizes: a cell desa_schedules lists if it paid anything."""
+    chosen = frame["program"].map(lambda p: p in DESA_CHOSEN_SCHEDULE and bool(rules[p].payment_sizes)
+                                  if p in rules else False)
+    return chosen.astype(bool) & pd.Series(is_desa, index=frame.index) & (frame["channel"] == ALL_CHANNELS)
+
+
+def desa_schedule_links(table: CellTable, frame: pd.DataFrame, is_desa: np.ndarray, rules: dict[str, ProgramRule],
+                        schedules: pd.DataFrame) -> list[Link]:
+    """What a desa's published schedule (desa_schedules: `schedules`) tells of its cell, for each desa cell of a
+    program whose schedule a desa chooses: listed with the smaller size, no payment of the larger
+    (larger_payments = 0); with the larger, all (larger_payments = paid payments); with both, at least one of
+    each; listed at all, at least one paid payment; not listed, none."""
+    m = table.measure_index
+    cells = np.flatnonzero(_schedule_cells(frame, is_desa, rules).to_numpy())
+    if not len(cells) or "larger_payments" not in [spec.name for spec in table.measures]:
+        return []
+    keys = frame.iloc[cells][list(SCHEDULE_KEYS)].astype(str).reset_index(drop=True)
+    found = keys.merge(schedules.assign(_listed=True), how="left", on=list(SCHEDULE_KEYS))
+    listed = found["_listed"].eq(True).to_numpy()
+    size = found["payment_size"].to_numpy(dtype=float)
+    smaller = np.array([rules[p].payment_sizes[0] for p in keys["program"]])
+    one = np.ones(len(cells))
+
+    def link(name: str, rows: np.ndarray, measures: tuple[str, ...], coefs: list[float], lower: float,
+             upper: float) -> Link:
+        n = int(rows.sum())
+        return Link(name, tuple(m(x) for x in measures), np.column_stack([cells[rows]] * len(measures)),
+                    np.column_stack([one[:n] * c for c in coefs]), np.full(n, lower), np.full(n, upper))
+
+    is_smaller = listed & np.isclose(size, smaller)
+    is_larger = listed & ~np.isnan(size) & ~is_smaller
+    both = listed & np.isnan(size)
+    return [
+        link("a desa listed paid", listed, ("paid_payments",), [1.0], 1.0, INF),
+        link("a desa not listed paid nothing", ~listed, ("paid_payments",), [1.0], -INF, 0.0),
+        link("a desa of the smaller size paid none of the larger", is_smaller, ("larger_payments",), [1.0], -INF,
+             0.0),
+        link("a desa of the larger size paid only the larger", is_larger, ("larger_payments", "paid_payments"),
+             [1.0, -1.0], 0.0, 0.0),
+        link("a desa of both sizes paid one of the larger at least", both, ("larger_payments",), [1.0], 1.0, INF),
+        link("a desa of both sizes paid one of the smaller at least", both, ("paid_payments", "larger_payments"),
+             [1.0, -1.0], 1.0, INF),
+    ]
+
+
 def _steps_widened(rule: ProgramRule, widened: ProgramRule, month: np.ndarray, per_payment: np.ndarray,
                    cells: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]) -> ProgramRule:
     """`widened` with `rule`'s per-month payment ranges and step sums widened to the data. Per cell: `month`
@@ -367,9 +446,11 @@ def rules_from_json(data: dict[str, dict[str, float]]) -> dict[str, ProgramRule]
 
 
 def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, ProgramRule], whole_year: np.ndarray,
-                       amount_unit: float, covered: np.ndarray | None = None) -> list[Link]:
+                       amount_unit: float, covered: np.ndarray | None = None,
+                       schedules: tuple[np.ndarray, pd.DataFrame] | None = None) -> list[Link]:
     """The relations between measures of the disbursement table (module docstring), for every cell; `covered`:
-    months_covered() per cell (None: no per-household Rupiah cap)."""
+    months_covered() per cell (None: no per-household Rupiah cap); `schedules`: per row whether it is a desa, and
+    the desa schedules the release publishes (None: a release made before they were, no such relation)."""
     m = table.measure_index
     cells = np.arange(table.n_cells)
     program = frame["program"].to_numpy()
@@ -446,6 +527,8 @@ def disbursement_links(table: CellTable, frame: pd.DataFrame, rules: dict[str, P
                       same([cells[has], registered[has]]), same([ones[has], -ones[has]]),
                       zeros[has] - INF, zeros[has]))
     links += year_to_date_links(table, ("eligible_households", "registered_households"))
+    if schedules is not None:
+        links += desa_schedule_links(table, frame, schedules[0], rules, schedules[1])
     return links
 
 

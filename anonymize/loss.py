@@ -13,6 +13,7 @@ import pandas as pd
 
 from anonymize.aggregate import Scope
 from anonymize.build import ProtectedTable
+from anonymize.tables import published_rows
 from published_schema import ALL_CHANNELS, ALL_PROGRAMS
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
@@ -35,7 +36,8 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
     level = frame["region"].map(regions.set_index("code")["level"]).to_numpy()
     recipients = np.nan_to_num(frame["recipients"].to_numpy(dtype="float64"))
     amount = np.nan_to_num(frame["amount"].to_numpy(dtype="float64"))
-    year = (frame["period"] == scope.year_code).to_numpy() & (frame["channel"] == ALL_CHANNELS).to_numpy()
+    written = published_rows(frame)
+    year = (frame["period"] == scope.year_code).to_numpy() & (frame["channel"] == ALL_CHANNELS).to_numpy() & written
     program = frame["program"].to_numpy()
 
     levels: dict[str, dict[str, dict[str, float]]] = {}
@@ -55,7 +57,7 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
     nonempty = desa_year & (table.input.table.size() > 0)
     per_desa = pd.DataFrame({"region": frame["region"].to_numpy()[nonempty],
                              "shown": ~suppressed[nonempty]}).groupby("region")["shown"].any()
-    current = frame["period"].isin(scope.periods).to_numpy()
+    current = frame["period"].isin(scope.periods).to_numpy() & written
     largest: dict[str, list[tuple[str, str, str, str, int]]] = {}
     for name in ("kecamatan", "kabupaten"):
         hidden = np.flatnonzero(current & (level == name) & suppressed)

@@ -15,17 +15,20 @@ from anonymize.aggregate import Scope, year_to_date_code
 from anonymize.build import History, PublishedYear, YearRelease, published_frames
 from anonymize.dictionary import dictionary_frame
 from anonymize.tables import (
+    UNPUBLISHED,
     ProtectedTableInput,
     disbursement_applicability,
     disbursement_table,
     feedback_table,
     quality_table,
+    with_unpublished,
 )
 from published_schema import (
     ALL_PROGRAMS,
     CELL_TABLES,
     COMPLAINT_CATEGORIES,
     COMPLAINT_STATUSES,
+    DESA_SCHEDULES,
     EARLIER_SUFFIX,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
@@ -80,9 +83,11 @@ def write_release(path: Path, years: list[YearRelease], info: ReleaseInfo, thres
         _write_frame(con, "regions", result.regions)
         _write_frame(con, "programs", _programs())
         _write_frame(con, "periods", pd.concat(periods, ignore_index=True))
+        _write_frame(con, DESA_SCHEDULES, _schedules_frame([y.schedules for y in years]))
         _write_frame(con, "data_dictionary", dictionary_frame())
         by_year = {str(y.year): {"through": y.through, "published_in": y.published_in or info.release_id,
-                                 "tables": y.stats, "program_rules": y.program_rules} for y in years}
+                                 "tables": y.stats, "program_rules": y.program_rules,
+                                 "desa_schedules": y.schedules is not None} for y in years}
         _write_frame(con, "release", pd.DataFrame([{
             "release_id": info.release_id, "created_at": info.created_at, "data_year": result.scope.year,
             "data_through": result.scope.through, "provinces": ",".join(result.scope.provinces),
@@ -125,6 +130,28 @@ def _write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")  # noqa: S608
     finally:
         con.unregister("_frame")
+
+
+def _schedules_frame(frames: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """The `desa_schedules` table: every year's rows (region_code, program, period, payment_size in Rp, NULL
+    where a desa paid both sizes)."""
+    empty = pd.DataFrame({"region_code": pd.Series(dtype="string"), "program": pd.Series(dtype="string"),
+                          "period": pd.Series(dtype="string"), "payment_size": pd.Series(dtype="Int64")})
+    rows = [f[list(empty.columns)] for f in frames if f is not None and len(f)]
+    out = pd.concat([empty, *rows], ignore_index=True) if rows else empty
+    return out.astype({"region_code": "string", "program": "string", "period": "string",
+                       "payment_size": "Int64"}).sort_values(["period", "program", "region_code"],
+                                                             ignore_index=True)
+
+
+def _year_schedules(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame | None:
+    """The `desa_schedules` rows of one year (region_code, ...), for a year whose release holds the schedules;
+    None for a release made before the table was published."""
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if DESA_SCHEDULES not in tables:
+        return None
+    # DESA_SCHEDULES is published_schema's name, never input.
+    return con.execute(f"SELECT * FROM {DESA_SCHEDULES} WHERE period = ?", [str(year)]).df()  # noqa: S608
 
 
 def _programs() -> pd.DataFrame:
@@ -180,19 +207,22 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
         latest, provinces, threshold, rules = con.execute(
             "SELECT data_year, provinces, threshold, rules FROM release").fetchall()[0]
         year = int(latest) if year is None else year
-        program_rules = _years(con).get(str(year), {}).get("program_rules") or json.loads(rules).get("program_rules")
+        entry = _years(con).get(str(year), {})
+        program_rules = entry.get("program_rules") or json.loads(rules).get("program_rules")
         months = con.execute("SELECT max(month) FROM periods WHERE year = ?", [year]).fetchall()[0][0]
         if months is None:
             raise ValueError(f"the release publishes no year {year}")
         regions = con.execute("SELECT * FROM regions").df()
         frames = {name: _year_cells(con, name, year) for name in CELL_TABLES}
+        schedules = _year_schedules(con, year) if entry.get("desa_schedules") else None
     finally:
         con.close()
     # Distinct periods first: a national table has about a million rows and a few dozen periods.
     periods = {str(p) for f in frames.values() for p in f["period"].unique()}
     earlier = sorted({int(p.split("@")[1]) for p in periods if "@" in p})
     revised = {int(p.split("+")[1]) for p in periods if "+" in p}
-    scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier), tuple(sorted(revised)))
+    scope = Scope(year, int(months), tuple(provinces.split(",")), tuple(earlier), tuple(sorted(revised)),
+                  schedules is not None)
     upper = regions[regions["level"] != "desa"]
     tables, ranges = [], {}
     for name, frame in frames.items():
@@ -201,7 +231,7 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
         ranges[name] = _hidden_ranges(name, cells)
         columns = [c for c in table_range_columns(name) if c in cells]
         table_input = _rebuild(name, cells.drop(columns=columns), regions, upper, scope, int(threshold),
-                               program_rules)
+                               program_rules, schedules)
         # Builders may reorder rows: the flag travels as a column.
         tables.append((table_input, table_input.frame[_HIDDEN].to_numpy(dtype=bool)))
     return PublishedRelease(scope, int(threshold), regions, tables, ranges)
@@ -312,7 +342,8 @@ def published_years(path: Path) -> dict[int, PublishedYear]:
             entry = by_year.get(str(int(year))) or {"tables": json.loads(tables), "published_in": release_id}
             out[int(year)] = PublishedYear(int(year), int(through_month), frames, earlier, entry.get("tables", {}),
                                            entry.get("published_in", release_id),
-                                           entry.get("program_rules") or json.loads(rules).get("program_rules"))
+                                           entry.get("program_rules") or json.loads(rules).get("program_rules"),
+                                           _year_schedules(con, int(year)) if entry.get("desa_schedules") else None)
         return out
     finally:
         con.close()
@@ -331,9 +362,14 @@ _KEYS = ("region", "program", "period", "channel", "category", "kind", "indicato
 
 
 def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.DataFrame, scope: Scope,
-             threshold: int, program_rules: dict[str, dict[str, float]] | None) -> ProtectedTableInput:
+             threshold: int, program_rules: dict[str, dict[str, float]] | None,
+             schedules: pd.DataFrame | None = None) -> ProtectedTableInput:
     measures = [c for c in cells.columns if c not in _KEYS]
     cells[measures] = cells[measures].astype("float64")
+    if name == "disbursement_cells" and schedules is not None:
+        # The desa cells a release before December protects and never writes (with their schedules, published).
+        cells = with_unpublished(cells.assign(**{_HIDDEN: cells[_HIDDEN].astype(bool)}), regions, scope)
+        cells[_HIDDEN] = cells[_HIDDEN].astype(bool) | cells[UNPUBLISHED]
     suppressed = cells[_HIDDEN].to_numpy(dtype=bool)
     if name == "disbursement_cells":
         applies = disbursement_applicability(cells, regions, scope)
@@ -343,7 +379,11 @@ def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.Da
         if program_rules is None:
             raise ValueError("the release does not record the program rules its audit relies on (made by an "
                              "earlier version: publish it again)")
-        return disbursement_table(cells, regions, scope, threshold, program_rules)
+        return disbursement_table(cells, regions, scope, threshold, program_rules,
+                                  None if schedules is None else
+                                  schedules.rename(columns={"region_code": "region"})[
+                                      ["region", "program", "period", "payment_size"]].astype(
+                                      {"region": str, "program": str, "period": str, "payment_size": float}))
     cells.loc[suppressed, measures] = 1.0
     if name == "complaint_cells":
         return feedback_table(name, cells, upper, scope, threshold, "category", list(COMPLAINT_CATEGORIES),

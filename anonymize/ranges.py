@@ -26,7 +26,7 @@ from scipy import sparse
 from anonymize.attack import AttackError, _sub_components
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.published import PublishedRelease
-from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput
+from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput, published_rows
 from published_schema import RANGE_MEASURES, range_columns, table_range_columns
 
 #: Exact (LP) ranges: components of at most this many hidden values, and at most this many solves per table (two
@@ -310,7 +310,8 @@ def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> Ta
     lower, upper = whole_bounds(*exact_bounds(system, outer_lower, outer_upper, wanted), whole)
     frame = table_input.frame
     keys = [c for c in frame.columns if c not in {m.name for m in table.measures} and not c.startswith("_")]
-    hidden = np.flatnonzero(suppressed)
+    # Cells written hidden: an unpublished desa cell has no row to carry a range.
+    hidden = np.flatnonzero(suppressed & published_rows(frame))
     out = frame.iloc[hidden][keys].reset_index(drop=True)
     for measure in RANGE_MEASURES[table_input.name]:
         m = table.measure_index(measure)

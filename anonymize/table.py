@@ -138,6 +138,9 @@ class CellTable:
     #: The attack holds each as an unknown with every relation it is in; in a published cell it has no
     #: requirement of its own (publishing it would have been allowed).
     withheld: np.ndarray | None = None
+    #: (n_cells,) or None: cells held hidden because no release writes them (anonymize.tables.UNPUBLISHED). Unlike
+    #: a hidden cell's, their emptiness is not known to a reader: the attack does not assume them non-empty.
+    unwritten: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.coords = np.ascontiguousarray(self.coords, dtype=np.int64)

@@ -17,6 +17,7 @@ from published_schema import (
     ALL_PROGRAMS,
     CHANNEL_LEVELS,
     CHANNELS,
+    NATIONAL_CODE,
     STATUS_COUNTS,
     STATUS_MONTHLY_LEVELS,
     STATUS_YEAR_LEVELS,
@@ -69,6 +70,9 @@ class ProtectedTableInput:
     frame: pd.DataFrame
     #: The program rules the table's links use, as recorded in the release (see anonymize.knowledge).
     program_rules: dict[str, dict[str, float]] | None = None
+    #: The desa schedules the table's links use (knowledge.desa_schedules), as the release publishes them; None for
+    #: a table without them (not the disbursement table, or a release made before they were published).
+    desa_schedules: pd.DataFrame | None = None
 
 
 def region_dimension(regions: pd.DataFrame) -> Dimension:
@@ -113,11 +117,15 @@ def channel_codes() -> list[str]:
 
 
 def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, threshold: int,
-                       program_rules: dict[str, dict[str, float]] | None = None) -> ProtectedTableInput:
+                       program_rules: dict[str, dict[str, float]] | None = None,
+                       schedules: pd.DataFrame | None = None) -> ProtectedTableInput:
     """The one combined table: region × program × period × channel (channels from kabupaten up).
 
-    `program_rules`: what readers know of the programs, as a release recorded it; without it (the publisher,
-    holding the true values) the published rules widened to what the data shows.
+    `program_rules` and `schedules`: what readers know of the programs and of each desa's schedule
+    (knowledge.desa_schedules), as a release recorded them (a reader without `schedules`: a release made before
+    they were published); without `program_rules` (the publisher, holding the true values) the published rules
+    widened to what the data shows, and (where the release holds them: Scope.desa_schedules) the schedules the
+    data show.
     """
     dims = [region_dimension(regions),
             star_dimension("program", ALL_PROGRAMS, list(PROGRAMS)),
@@ -128,19 +136,48 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
     covered = knowledge.months_covered(frame["period"], scope.through_month)
     known = (knowledge.rules_from_json(program_rules) if program_rules is not None
              else knowledge.widened_to(knowledge.program_rules(scope.year), frame, whole_year, covered))
+    is_desa = frame["region"].map(regions.set_index("code")["level"]).eq("desa").to_numpy()
+    if program_rules is None and scope.desa_schedules:
+        schedules = knowledge.desa_schedules(frame, is_desa, known)
     scaled = frame.assign(amount=frame["amount"] / AMOUNT_UNIT,
                           larger_payments=knowledge.larger_payments(frame, known))
     table = table_from_frame(scaled, dims, DISBURSEMENT_MEASURES, DISBURSEMENT_NONEMPTY)
-    table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT, covered)
+    if UNPUBLISHED in frame:
+        table.unwritten = ~published_rows(frame)
+    table.links = knowledge.disbursement_links(table, frame, known, whole_year, AMOUNT_UNIT, covered,
+                                               None if schedules is None else (is_desa, schedules))
     table.links += revisions.revision_links(table, scope)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
-    rules = ProtectionRules(threshold, {"amount": amount_widths(frame, threshold, scope.year, known)},
-                            {"amount": fixed})
-    return ProtectedTableInput("disbursement_cells", table, rules, frame, knowledge.rules_to_json(known))
+    widths = amount_widths(frame, threshold, scope.year, known, _paying_larger(schedules, known))
+    rules = ProtectionRules(threshold, {"amount": widths}, {"amount": fixed})
+    return ProtectedTableInput("disbursement_cells", table, rules, frame, knowledge.rules_to_json(known), schedules)
+
+
+def _paying_larger(schedules: pd.DataFrame | None, known: dict[str, knowledge.ProgramRule]
+                   ) -> dict[str, set[str]] | None:
+    """Per program whose schedule a desa chooses: the regions with a desa under them (or the desa) that pays the
+    larger size (Rp900k a quarter), alone or with the smaller, as the published schedules show; None without
+    schedules (every region may)."""
+    if schedules is None:
+        return None
+    out: dict[str, set[str]] = {}
+    for program in knowledge.DESA_CHOSEN_SCHEDULE:
+        sizes = known[program].payment_sizes if program in known else ()
+        if not sizes:
+            continue
+        mine = schedules[(schedules["program"] == program)
+                         & ~np.isclose(schedules["payment_size"].to_numpy(dtype=float), sizes[0])]
+        codes = {NATIONAL_CODE}
+        for code in mine["region"].unique():
+            parts = str(code).split(".")
+            codes.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+        out[program] = codes
+    return out
 
 
 def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
-                  known: dict[str, knowledge.ProgramRule] | None = None) -> np.ndarray:
+                  known: dict[str, knowledge.ProgramRule] | None = None,
+                  paying_larger: dict[str, set[str]] | None = None) -> np.ndarray:
     """Required width of a suppressed amount (Rp1,000).
 
     For a fixed-benefit program, amount / (most one household can get in the cell) bounds the household count,
@@ -150,7 +187,10 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
     has in that month (knowledge.month_largest_payment: BLT Dana Desa pays Rp300k in November, so Rp900k would
     ask three times the width the count needs, and the whole demo's December continuation was refused for it),
     unless the data widened the program's largest payment beyond the year's rules (`known`, the rules the
-    release records): then that largest payment. For others it must just not be pinned.
+    release records): then that largest payment; and in a region where no desa pays the larger of the program's
+    two sizes (`paying_larger`, from the published desa schedules: every desa monthly), its smaller one (a
+    kecamatan's one Rp300k April payment of BLT Dana Desa was asked 9 x Rp900k wide, and the demo's 2022 refused).
+    For others it must just not be pinned.
     """
     base = knowledge.program_rules(year)
     known = base if known is None else known
@@ -180,7 +220,12 @@ def amount_widths(frame: pd.DataFrame, threshold: int, year: int,
             by_month = np.full(13, largest)
         year_unit = np.minimum(knowledge.year_total_per_household(program, year),
                                _paid_months_most(month_cells, mine, by_month * per_month, is_year, through))
-        per_household = np.where(is_year, year_unit, by_month[month] * per_month)
+        month_unit = by_month[month] * per_month
+        sizes = known[program].payment_sizes
+        if paying_larger is not None and program in paying_larger and sizes:
+            only_smaller = ~frame["region"].astype(str).isin(paying_larger[program]).to_numpy() & (month > 0)
+            month_unit = np.where(only_smaller, np.minimum(month_unit, sizes[0] * per_month), month_unit)
+        per_household = np.where(is_year, year_unit, month_unit)
         unit = np.where(mine, per_household / AMOUNT_UNIT, unit)
     smallest_step = min(p.payment_step for p in PROGRAMS.values()) / AMOUNT_UNIT
     return np.where(unit > 0, (threshold - 1) * unit, smallest_step)
@@ -234,6 +279,50 @@ def _paid_months_most(month_cells: tuple[pd.DataFrame, np.ndarray, np.ndarray], 
     return out
 
 
+#: Frame column of the disbursement table: a cell protected as hidden and never written (unpublished_desa_cells).
+UNPUBLISHED = "_unpublished"
+#: The measures an unpublished desa cell holds (those its schedule relates); the others do not apply to it.
+UNPUBLISHED_MEASURES = ("recipients", "paid_payments", "amount")
+
+
+def unpublished_desa_cells(regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The keys (region, program, period, channel) of the cells a release before December protects as hidden and
+    never writes: each desa's year-to-date of every program whose schedule a desa chooses
+    (knowledge.DESA_CHOSEN_SCHEDULE), all channels. Empty in December, and where the release does not hold
+    the schedules (Scope.desa_schedules).
+
+    A desa's cells are published once a year (Scope.small_area_codes), but its schedule and its kecamatan's
+    published months give its payments: a quarterly desa's BLT Dana Desa payments of the year are its kecamatan's
+    Rp900k payments of January, April, July and October where it is the kecamatan's only quarterly desa, and a
+    release through October has published all four, which December cannot hide again (the test set's December
+    was refused for 14 such values). Held as unknowns of this release, with their schedules (published), they make
+    its attack protect them through the kecamatan's months now."""
+    if scope.through_month == 12 or not scope.desa_schedules:
+        return pd.DataFrame({"region": [], "program": [], "period": [], "channel": []}, dtype=object)
+    desa = regions.loc[regions["level"] == "desa", "code"].astype(str)
+    return pd.MultiIndex.from_product([desa, list(knowledge.DESA_CHOSEN_SCHEDULE), [scope.year_code], [ALL_CHANNELS]],
+                                      names=["region", "program", "period", "channel"]).to_frame(index=False)
+
+
+def published_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Per row of a table's frame: a cell the release writes (not an unpublished desa cell)."""
+    if UNPUBLISHED not in frame:
+        return np.ones(len(frame), dtype=bool)
+    return ~frame[UNPUBLISHED].to_numpy(dtype=bool)
+
+
+def with_unpublished(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """`cells` (published ones, as read back) with the unpublished desa cells appended as hidden unknowns (measures
+    they hold 1, the placeholder of an unknown; others NaN), flagged in UNPUBLISHED; as the publisher's frame
+    has them (complete_disbursement_cells)."""
+    keys = unpublished_desa_cells(regions, scope)
+    cells = cells.assign(**{UNPUBLISHED: False})
+    if keys.empty:
+        return cells
+    added = keys.assign(**{m: (1.0 if m in UNPUBLISHED_MEASURES else np.nan) for m in DISBURSEMENT_COLUMNS})
+    return pd.concat([cells, added.assign(**{UNPUBLISHED: True})], ignore_index=True)
+
+
 def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """The published cells, with explicit zeros, and NaN where a measure is not published.
 
@@ -241,8 +330,11 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
     below the threshold, and a published month bounds the year's distinct households from below, which
     pins hidden neighbours; a year-to-date would give the months between two releases: Scope.small_area_codes);
     months are published from kecamatan up; channels from kabupaten/kota up;
-    counts by payment status as STATUS_COUNTS says.
+    counts by payment status as STATUS_COUNTS says. Before December, each desa's year-to-date of the programs
+    whose schedule a desa chooses comes last, flagged UNPUBLISHED (unpublished_desa_cells).
     """
+    unpublished = unpublished_desa_cells(regions, scope)
+    hidden_rows = rolled.merge(unpublished, how="inner", on=list(unpublished.columns))
     level = rolled["region"].map(regions.set_index("code")["level"])
     keep = ((level != "desa") | rolled["period"].isin(scope.small_area_codes)) & (
         (rolled["channel"] == ALL_CHANNELS) | level.isin(CHANNEL_LEVELS))
@@ -257,6 +349,9 @@ def complete_disbursement_cells(rolled: pd.DataFrame, regions: pd.DataFrame, sco
                                    names=["region", "program", "period", "channel"]).to_frame(index=False),
     ], ignore_index=True)
     cells = grid.merge(rolled, how="outer", on=["region", "program", "period", "channel"])
+    cells = pd.concat([cells.assign(**{UNPUBLISHED: False}),
+                       unpublished.merge(hidden_rows, how="left", on=list(unpublished.columns))
+                       .assign(**{UNPUBLISHED: True})], ignore_index=True)
     applies = disbursement_applicability(cells, regions, scope)
     for measure in applies.columns:
         cells[measure] = np.where(applies[measure], cells[measure].fillna(0), np.nan)
@@ -280,6 +375,11 @@ def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope
     applies["registered_households"] = ~one_program & is_year & plain & registry
     for measure in STATUS_COUNTS:
         applies[measure] = status_published
+    if UNPUBLISHED in cells:
+        unpublished = cells[UNPUBLISHED].to_numpy(dtype=bool)
+        for name in DISBURSEMENT_COLUMNS:
+            if name not in UNPUBLISHED_MEASURES:
+                applies[name] = applies[name] & ~unpublished
     return pd.DataFrame(applies, index=cells.index)
 
 

@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from builds import built_once
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from anonymize import aggregate
+from anonymize import aggregate, knowledge
 from anonymize.build import aggregate_frames, build_tables, scope_regions, table_inputs
 from anonymize.knowledge import ProgramRule
 from anonymize.protect import ProtectionRules, audit_pattern, protect
 from anonymize.published import CELL_TABLES
 from anonymize.table import Aggregation, CellTable, Link, MeasureSpec, Role, table_from_frame
 from anonymize.tables import region_dimension, star_dimension
-from tests.anonymize.conftest import Command
+from tests.anonymize.conftest import ROOT, Command, generate
 
 THRESHOLD = 10
 SUM, BOUND = Aggregation.SUM, Aggregation.BOUND
@@ -363,6 +368,205 @@ def test_published_rupiah_of_blt_and_sembako_are_whole_payments_of_two_sizes(rel
     lattice = next(link for link in table.links if link.name == "Rupiah are payments of the program's two sizes")
     assert set(np.flatnonzero(fixed)) <= set(lattice.cells[:, 0].tolist())
     assert "larger_payments" not in table_input.frame.columns
+
+
+def _chosen_schedules() -> tuple[CellTable, pd.DataFrame, np.ndarray, ProtectionRules]:
+    """Kecamatan K with desa d1 (5 households paid Rp900k each quarter) and d2 (33 paid Rp300k every month), BLT
+    Dana Desa only: K's year and months are cells, its desa have the year only (as published). Rupiah in Rp1,000;
+    the lattice (Rupiah = 300 x paid + 600 x larger payments), a household paid at most 12 times a year and once a
+    month, a month's payments Rp300k only outside a quarter's first month. Returns the table, its frame (keys as
+    the disbursement table's), which rows are desa, and the rules."""
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    quarter = {"2025-01", "2025-04", "2025-07", "2025-10"}
+    rows = []
+    for period in months:
+        d1 = 5 if period in quarter else 0
+        rows.append({"region": "K", "period": period, "recipients": d1 + 33, "paid_payments": d1 + 33,
+                     "amount": 900 * d1 + 300 * 33, "larger_payments": d1})
+    rows += [{"region": "d1", "period": "2025", "recipients": 5, "paid_payments": 20, "amount": 18000,
+              "larger_payments": 20},
+             {"region": "d2", "period": "2025", "recipients": 33, "paid_payments": 396, "amount": 118800,
+              "larger_payments": 0},
+             {"region": "K", "period": "2025", "recipients": 38, "paid_payments": 416, "amount": 136800,
+              "larger_payments": 20}]
+    frame = pd.DataFrame(rows).assign(program="BLT_DD", channel="SEMUA")
+    dims = [region_dimension(pd.DataFrame({"code": ["K", "d1", "d2"], "parent_code": [None, "K", "K"]})),
+            star_dimension("period", "2025", months)]
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "period": BOUND}),
+                MeasureSpec("paid_payments", Role.POPULATION, {"region": SUM, "period": SUM}),
+                MeasureSpec("amount", Role.AMOUNT, {"region": SUM, "period": SUM}),
+                MeasureSpec("larger_payments", Role.AUXILIARY, {"region": SUM, "period": SUM})]
+    table = table_from_frame(frame, dims, measures, ("recipients",))
+    r, p, a, n = (table.measure_index(x) for x in ("recipients", "paid_payments", "amount", "larger_payments"))
+    year = (frame["period"] == "2025").to_numpy()
+    off_quarter = ~frame["period"].isin([*quarter, "2025"]).to_numpy()
+    idx = np.arange(table.n_cells)
+    ones, zeros = np.ones(table.n_cells), np.zeros(table.n_cells)
+
+    def link(name: str, measures: tuple[int, ...], coefs: list[np.ndarray], lower: np.ndarray, upper: np.ndarray,
+             where: np.ndarray) -> Link:
+        return Link(name, measures, np.column_stack([idx[where]] * len(measures)),
+                    np.column_stack([c[where] for c in coefs]), lower[where], upper[where])
+
+    everywhere = np.ones(table.n_cells, bool)
+    table.links = [
+        link("Rupiah are payments of the program's two sizes", (a, p, n), [ones, -300 * ones, -600 * ones], zeros,
+             zeros, everywhere),
+        link("larger payments are paid payments", (n, p), [ones, -ones], zeros - np.inf, zeros, everywhere),
+        link("recipients have a paid payment", (r, p), [ones, -ones], zeros - np.inf, zeros, everywhere),
+        link("paid payments per household", (p, r), [ones, -np.where(year, 12.0, 1.0)], zeros - np.inf, zeros,
+             everywhere),
+        link("Rp300k only outside a quarter's first month", (n,), [ones], zeros - np.inf, zeros, off_quarter),
+    ]
+    width = np.full(table.n_cells, 25.0)     # Rupiah must only not be pinned here
+    is_desa = frame["region"].isin(["d1", "d2"]).to_numpy()
+    return table, frame, is_desa, ProtectionRules(THRESHOLD, {"amount": width}, {"amount": np.zeros(len(frame), bool)})
+
+
+def test_a_desa_chosen_schedule_pins_a_small_count_the_audit_now_sees():
+    """Hide both desa of K (K's year and months published). Without the schedules, d1's 5 households range over
+    [1, 37]. A reader who knows (from another year) that d1 pays quarterly and d2 monthly gives K's Rp900k
+    payments, all in quarter months, to d1: its 20 payments, and d2's 396 Rp300k payments need 33 households,
+    leaving d1 at most 5. The schedules the release publishes (knowledge.desa_schedules, from the true cells)
+    give the audit those links (knowledge.desa_schedule_links), and it fails d1."""
+    table, frame, is_desa, rules = _chosen_schedules()
+    hidden = is_desa.copy()
+    d1 = int(np.flatnonzero(frame["region"] == "d1")[0])
+    recipients = table.measure_index("recipients")
+    loose = audit_pattern(table, hidden, rules, exact_all=True)
+    var = int(np.flatnonzero((loose.system.var_cell == d1) & (loose.system.var_measure == recipients))[0])
+    assert loose.passed
+    assert (loose.intervals.lower[var], loose.intervals.upper[var]) == pytest.approx((1.0, 37.0))
+    known = {"BLT_DD": ProgramRule(1, 12, 300_000, 900_000, payment_sizes=(300_000.0, 900_000.0))}
+    truth = frame.assign(amount=frame["amount"] * 1000)
+    schedules = knowledge.desa_schedules(truth, is_desa, known)
+    assert dict(zip(schedules["region"], schedules["payment_size"], strict=True)) == {"d1": 900_000, "d2": 300_000}
+    table.links += knowledge.desa_schedule_links(table, frame, is_desa, known, schedules)
+    for link in table.links:
+        assert link.holds(table.values).all(), link.name
+    audit = audit_pattern(table, hidden, rules, exact_all=True)
+    assert d1 in dict(audit.failing())[recipients]
+    var = int(np.flatnonzero((audit.system.var_cell == d1) & (audit.system.var_measure == recipients))[0])
+    assert audit.intervals.upper[var] == pytest.approx(5.0)
+
+
+def test_a_desa_paying_both_sizes_or_nothing_is_recorded_so():
+    """A desa that paid both sizes is listed without a size (it paid at least one of each); one that paid nothing
+    is not listed (the attack then holds it at no paid payment), and neither gets a link that the truth breaks."""
+    table, frame, is_desa, _ = _chosen_schedules()
+    d1, d2 = (int(np.flatnonzero(frame["region"] == d)[0]) for d in ("d1", "d2"))
+    # d1 pays one Rp300k payment besides its Rp900k ones; d2 pays nothing (its cell is a registry count only).
+    for column, values in (("paid_payments", (21, 0)), ("amount", (18300, 0)), ("larger_payments", (20, 0)),
+                           ("recipients", (5, 0))):
+        frame.loc[[d1, d2], column] = values
+        table.values[[d1, d2], table.measure_index(column)] = values
+    known = {"BLT_DD": ProgramRule(1, 12, 300_000, 900_000, payment_sizes=(300_000.0, 900_000.0))}
+    schedules = knowledge.desa_schedules(frame.assign(amount=frame["amount"] * 1000), is_desa, known)
+    assert schedules["region"].tolist() == ["d1"] and np.isnan(schedules["payment_size"].iloc[0])
+    links = knowledge.desa_schedule_links(table, frame, is_desa, known, schedules)
+    by_name = {link.name: link for link in links}
+    assert by_name["a desa not listed paid nothing"].cells[:, 0].tolist() == [d2]
+    assert by_name["a desa of both sizes paid one of the larger at least"].cells[:, 0].tolist() == [d1]
+    for link in links:
+        assert link.holds(table.values).all(), link.name
+    # Breaking the truth is seen: d1 listed as paying both, but all its payments of one size.
+    table.values[d1, table.measure_index("larger_payments")] = 21
+    assert not by_name["a desa of both sizes paid one of the smaller at least"].holds(table.values).all()
+
+
+@pytest.fixture(scope="module")
+def schedule_chain(tmp_path_factory: pytest.TempPathFactory, workspace: Path) -> Path:
+    """The test set's October release and its December continuation, both holding each desa's schedule
+    (BANSOS_DESA_SCHEDULES=1, the real command): `2025-10.duckdb` and `2025-12.duckdb`, copies of the current
+    database after each (publish exits 0 both times, or the build fails)."""
+    def build(folder: Path) -> None:
+        out = folder / "published" / "bansos.duckdb"
+        for through in ("2025-10", "2025-12"):
+            raw = generate(folder / f"raw-{through}.duckdb", "--through", through)
+            subprocess.run([sys.executable, "-m", "anonymize", "publish", "--raw", str(raw), "--out", str(out),
+                            "--geo-dir", str(workspace / "no-geo")], cwd=ROOT, check=True, capture_output=True,
+                           text=True, env={**os.environ, "BANSOS_DESA_SCHEDULES": "1"})
+            shutil.copy(out, folder / f"{through}.duckdb")
+    return built_once(tmp_path_factory, "anonymize-desa-schedules", build)
+
+
+def test_the_release_records_each_desas_blt_schedule_as_its_cells_show(schedule_chain: Path, release_db: Path):
+    """Read with duckdb and pandas: every published desa BLT Dana Desa cell of a year with payments is listed in
+    `desa_schedules` with the one size all its Rupiah are (or none where they are of both), every listed desa
+    has a desa cell, and a published one that is not listed paid nothing. A release made with the setting off
+    (the default) lists none and says so per year."""
+    con = duckdb.connect(str(schedule_chain / "2025-12.duckdb"), read_only=True)
+    try:
+        cells = con.execute("SELECT region_code, period, paid_payments, amount, suppressed FROM disbursement_cells "
+                            "WHERE level = 'desa' AND program = 'BLT_DD' AND channel = 'SEMUA'").df()
+        schedules = con.execute("SELECT region_code, period, payment_size FROM desa_schedules "
+                                "WHERE program = 'BLT_DD'").df()
+        years = json.loads(con.execute("SELECT years FROM release").fetchone()[0])
+    finally:
+        con.close()
+    assert years["2025"]["desa_schedules"] is True
+    merged = cells.merge(schedules, how="outer", on=["region_code", "period"], indicator=True)
+    assert (merged["_merge"] != "right_only").all(), "a listed desa without a desa cell"
+    shown = merged[~merged["suppressed"].astype(bool)]
+    listed = shown[shown["_merge"] == "both"]
+    assert len(listed) >= 10 and listed["paid_payments"].ge(1).all()
+    one_size = listed[listed["payment_size"].notna()]
+    assert (one_size["amount"] == one_size["payment_size"] * one_size["paid_payments"]).all()
+    assert {300_000, 900_000} <= set(one_size["payment_size"].astype(int))
+    assert shown.loc[shown["_merge"] == "left_only", "paid_payments"].eq(0).all()
+    con = duckdb.connect(str(release_db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM desa_schedules").fetchone()[0] == 0
+        years = json.loads(con.execute("SELECT years FROM release").fetchone()[0])
+    finally:
+        con.close()
+    assert years["2025"]["desa_schedules"] is False
+
+
+def test_a_release_before_december_protects_each_desas_blt_year_to_date_without_publishing_it(schedule_chain: Path):
+    """Through October no desa cell is written, but every desa's BLT Dana Desa year-to-date is an unknown of the
+    release's attack (hidden, with its published schedule), so the kecamatan months that would give it are
+    protected now, and December (which cannot hide them again) continues the release."""
+    from anonymize.protect import audit_pattern as audit
+    from anonymize.published import read_release
+    from anonymize.tables import UNPUBLISHED
+    october = schedule_chain / "2025-10.duckdb"
+    con = duckdb.connect(str(october), read_only=True)
+    try:
+        desa_2025 = con.execute("SELECT count(*) FROM disbursement_cells WHERE level = 'desa' "
+                                "AND period LIKE '2025%'").fetchone()[0]
+        listed = con.execute("SELECT count(*) FROM desa_schedules WHERE period = '2025'").fetchone()[0]
+    finally:
+        con.close()
+    assert desa_2025 == 0 and listed > 20
+    table_input, suppressed = read_release(october, 2025).tables[0]
+    unpublished = table_input.frame[UNPUBLISHED].to_numpy(dtype=bool)
+    assert unpublished.sum() > listed and suppressed[unpublished].all()
+    assert table_input.table.unwritten is not None and (table_input.table.unwritten == unpublished).all()
+    assert any(link.name == "a desa listed paid" for link in table_input.table.links)
+    assert audit(table_input.table, suppressed, table_input.rules).passed
+    december = read_release(schedule_chain / "2025-12.duckdb", 2025)
+    assert december.scope.earlier == (10,) and december.scope.desa_schedules
+
+
+def test_a_quarters_first_month_asks_the_larger_payment_only_where_a_desa_pays_it():
+    """A month's Rupiah of BLT Dana Desa are asked (threshold - 1) of the largest payment a household there can
+    get: in a quarter's first month Rp900k, but Rp300k in a region whose desa all pay monthly (as the published
+    schedules say): the demo's 2022 had a kecamatan's one Rp300k April payment asked 9 x Rp900k and refused."""
+    from anonymize.tables import amount_widths
+    from settings import CURRENT_PROGRAM_YEAR
+    year = 2025
+    assert CURRENT_PROGRAM_YEAR is not None
+    frame = pd.DataFrame({"region": ["34.01.01", "34.01.02", "34.01.01", "34.01.02"],
+                          "program": "BLT_DD", "period": ["2025-04", "2025-04", "2025-05", "2025-05"],
+                          "channel": "SEMUA", "recipients": 1.0, "paid_payments": 1.0, "amount": 300_000.0})
+    rules = knowledge.program_rules(year)
+    assert rules["BLT_DD"].payment_sizes == (300_000.0, 900_000.0)
+    everywhere = amount_widths(frame, THRESHOLD, year, rules)
+    larger = {"ID", "34", "34.01", "34.01.02", "34.01.02.2001"}
+    widths = amount_widths(frame, THRESHOLD, year, rules, {"BLT_DD": larger})
+    assert everywhere.tolist() == [8100.0, 8100.0, 2700.0, 2700.0]
+    assert widths.tolist() == [2700.0, 8100.0, 2700.0, 2700.0]
 
 
 # --- 3. Exact household counts ------------------------------------------------------------------------
