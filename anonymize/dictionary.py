@@ -189,19 +189,16 @@ TABLES = (
            Column("year", "", "Tahun.", "Year."),
            Column("month", "", "Bulan (kosong untuk setahun).", "Month (empty for the whole year)."))),
     Table("desa_schedules",
-          "Jadwal BLT Dana Desa setiap desa yang membayar pada periode itu: semua pembayarannya Rp300 ribu (bulanan), "
-          "semua Rp900 ribu (triwulanan), atau keduanya (kosong). Desa memilih jadwalnya sendiri dan biasanya "
-          "tetap dari tahun ke tahun, jadi pembaca sudah dapat mengetahuinya; audit rilis memperhitungkannya. Desa "
-          "yang tidak tercantum tidak membayar apa pun dari program itu pada periode itu. Sebelum Desember, "
-          "baris tahun berjalan menyebut sampai bulan terakhir rilis, walaupun sel desa baru dipublikasikan setahun "
-          "sekali. Kosong untuk tahun yang audit rilisnya tidak memperhitungkan jadwal desa (release.years, kunci "
-          "desa_schedules).",
-          "Each desa's BLT Dana Desa schedule where it paid in the period: all payments Rp300k (monthly), all Rp900k "
+          "Jadwal BLT Dana Desa setiap desa yang membayar, bila audit rilis memperhitungkannya (release.years, kunci "
+          "desa_schedules; belum secara bawaan, jadi biasanya kosong): semua pembayarannya Rp300 ribu (bulanan), "
+          "semua Rp900 ribu (triwulanan), atau keduanya (kosong). Desa memilih jadwalnya sendiri dan biasanya tetap "
+          "dari tahun ke tahun, jadi pembaca dapat mengetahuinya. Desa yang tidak tercantum tidak membayar apa pun "
+          "dari program itu pada periode itu; sebelum Desember, baris tahun berjalan sampai bulan terakhir rilis.",
+          "Each paying desa's BLT Dana Desa schedule, where the release's audit holds it (release.years, key "
+          "desa_schedules; not by default, so usually empty): all payments Rp300k (monthly), all Rp900k "
           "(quarterly), or both (empty). A desa chooses its schedule and usually keeps it from year to year, so "
-          "readers can already know it; the release's audit takes it into account. A desa not listed paid nothing "
-          "of that program in that period. Before December, the current year's rows cover up to the release's last "
-          "month, although desa cells are published once a year. Empty for a year whose release's audit does not "
-          "hold the desa schedules (release.years, key desa_schedules).",
+          "readers can know it. A desa not listed paid nothing of that program in that period; before December, "
+          "the current year's rows run to the release's last month.",
           (Column("region_code", "", "Kode desa Kemendagri.", "Kemendagri desa code."),
            Column("program", "", "Kode program (BLT_DD).", "Program code (BLT_DD)."),
            Column("period", "", "Tahun (YYYY).", "Year (YYYY)."),
