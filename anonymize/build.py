@@ -520,8 +520,8 @@ def revised_frames(raw: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
 
 
 def _written(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame`'s rows a release writes (without its unpublished desa cells), without the flag column."""
-    return frame[published_rows(frame)].drop(columns=[UNPUBLISHED], errors="ignore")
+    """`frame`'s rows a release writes (without its unpublished desa cells; the flag column stays, all False)."""
+    return frame[published_rows(frame)]
 
 
 def _late_total_is_small(frames: dict[str, pd.DataFrame], scope: Scope, threshold: int) -> bool:

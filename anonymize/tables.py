@@ -308,7 +308,8 @@ def published_rows(frame: pd.DataFrame) -> np.ndarray:
     """Per row of a table's frame: a cell the release writes (not an unpublished desa cell)."""
     if UNPUBLISHED not in frame:
         return np.ones(len(frame), dtype=bool)
-    return ~frame[UNPUBLISHED].to_numpy(dtype=bool)
+    # Rows joined from a frame without the flag (NaN) are written: NaN must not read as True.
+    return ~frame[UNPUBLISHED].eq(True).to_numpy()
 
 
 def with_unpublished(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
