@@ -23,9 +23,9 @@ from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, 
 from anonymize.protect import Protection, protect
 from anonymize.table import CellTable
 from anonymize.tables import (
-    UNPUBLISHED,
     ProtectedTableInput,
     complete_disbursement_cells,
+    current_written,
     disbursement_table,
     feedback_table,
     published_rows,
@@ -400,9 +400,9 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
     """Protect one table (carrying an earlier release's pattern forward); a ValueError if no pattern passes."""
     log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
     forced_suppressed, forced_published = _carried_forward(table_input, history, scope)
-    if UNPUBLISHED in table_input.frame:
+    if table_input.table.unwritten is not None:
         # Never written, so never shown: hidden like a cell a reader holds hidden (tables.unpublished_desa_cells).
-        unpublished = ~published_rows(table_input.frame)
+        unpublished = table_input.table.unwritten
         forced_suppressed = unpublished if forced_suppressed is None else forced_suppressed | unpublished
         forced_published = None if forced_published is None else forced_published & ~unpublished
     together = (revisions.hidden_together(table_input.table, scope, forced_published)
@@ -737,9 +737,8 @@ def published_frames(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
         values = frame[column].to_numpy(dtype="float64").copy()
         values[table.protection.suppressed] = np.nan
         published[column] = pd.array(np.round(values), dtype="Int64")
-    written = published_rows(frame)
-    current = frame["period"].isin(scope.periods).to_numpy()
-    return published[current & written].reset_index(drop=True), published[~current & written].reset_index(drop=True)
+    current, written = current_written(frame, scope), published_rows(frame)
+    return published[current].reset_index(drop=True), published[~current & written].reset_index(drop=True)
 
 
 def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dict[str, float | int]:
@@ -751,7 +750,7 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
     exact share is one more linear equation over the hidden Rupiah).
     """
     frame = table.input.frame
-    current = frame["period"].isin(scope.periods).to_numpy() & published_rows(frame)
+    current = current_written(frame, scope)
     nonempty = (table.input.table.size() > 0) & current
     suppressed = table.protection.suppressed & current
     stats: dict[str, float | int] = {
@@ -775,7 +774,7 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
 def pattern_composition(table: ProtectedTable, scope: Scope) -> dict[str, int]:
     """Hidden cells that were small and hidden partners, protect()'s rounds and the cells it hid by escalation, for
     the publisher's benchmarks only: never published (see information_loss)."""
-    current = table.input.frame["period"].isin(scope.periods).to_numpy() & published_rows(table.input.frame)
+    current = current_written(table.input.frame, scope)
     primary = table.protection.primary & current
     return {"small": int(primary.sum()), "partners": int((table.protection.suppressed & current & ~primary).sum()),
             "rounds": table.protection.rounds, "escalated": table.protection.escalated}

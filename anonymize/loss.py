@@ -13,7 +13,7 @@ import pandas as pd
 
 from anonymize.aggregate import Scope
 from anonymize.build import ProtectedTable
-from anonymize.tables import published_rows
+from anonymize.tables import current_written, published_rows
 from published_schema import ALL_CHANNELS, ALL_PROGRAMS
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
@@ -57,7 +57,7 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
     nonempty = desa_year & (table.input.table.size() > 0)
     per_desa = pd.DataFrame({"region": frame["region"].to_numpy()[nonempty],
                              "shown": ~suppressed[nonempty]}).groupby("region")["shown"].any()
-    current = frame["period"].isin(scope.periods).to_numpy() & written
+    current = current_written(frame, scope)
     largest: dict[str, list[tuple[str, str, str, str, int]]] = {}
     for name in ("kecamatan", "kabupaten"):
         hidden = np.flatnonzero(current & (level == name) & suppressed)

@@ -144,12 +144,9 @@ def _schedules_frame(frames: list[pd.DataFrame | None]) -> pd.DataFrame:
                                                              ignore_index=True)
 
 
-def _year_schedules(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame | None:
-    """The `desa_schedules` rows of one year (region_code, ...), for a year whose release holds the schedules;
-    None for a release made before the table was published."""
-    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    if DESA_SCHEDULES not in tables:
-        return None
+def _year_schedules(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """The `desa_schedules` rows of one year (region_code, ...). Only for a year whose release holds the schedules
+    (`release.years[year].desa_schedules`, which the callers check): a release that says so has the table."""
     # DESA_SCHEDULES is published_schema's name, never input.
     return con.execute(f"SELECT * FROM {DESA_SCHEDULES} WHERE period = ?", [str(year)]).df()  # noqa: S608
 

@@ -239,7 +239,8 @@ def _month_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndar
     period = frame["period"].astype(str)
     plain = period.str.fullmatch(r"\d{4}-\d{2}").to_numpy()
     month = np.where(plain, pd.to_numeric(period.str[5:7], errors="coerce").fillna(0), 0).astype(int)
-    measures = [c for c in frame.columns if c not in ("region", "program", "period", "channel")]
+    # The unpublished flag is no measure (its cells are year-to-dates, never months, but it must not count).
+    measures = [c for c in frame.columns if c not in ("region", "program", "period", "channel", UNPUBLISHED)]
     paid = frame[measures].apply(pd.to_numeric, errors="coerce").fillna(0).ne(0).any(axis=1).to_numpy()
     return keys, month, paid
 
@@ -310,6 +311,12 @@ def published_rows(frame: pd.DataFrame) -> np.ndarray:
         return np.ones(len(frame), dtype=bool)
     # Rows joined from a frame without the flag (NaN) are written: NaN must not read as True.
     return ~frame[UNPUBLISHED].eq(True).to_numpy()
+
+
+def current_written(frame: pd.DataFrame, scope: Scope) -> np.ndarray:
+    """Per row of a table's frame: a cell of this release's periods (not an earlier release's year-to-date) that
+    the release writes (published_rows)."""
+    return frame["period"].isin(scope.periods).to_numpy() & published_rows(frame)
 
 
 def with_unpublished(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
