@@ -300,8 +300,12 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
                 residual_zero = defined & ~unknown[relation.total, m] & (np.abs(rest) < 1e-9)
             terms.append((relation, part_rel, hidden_parts, m, defined, residual_zero))
     links = [_zero_forcing_rows(link, table.values) for link in table.links]
+    grown = [(m, pairs, pairs.known_differences(values[:, m], unknown[:, m] | missing[:, m]))
+             for m, pairs in _grown_pairs(table).items()]
     for _ in range(len(table.dimensions) + 6):
         before = int(zero.sum())
+        for m, pairs, differences in grown:
+            pairs.zeros_through(differences, zero[:, m])
         for relation, part_rel, hidden_parts, m, defined, residual_zero in terms:
             total_zero = (zero[relation.total, m] & defined) | residual_zero
             zero[relation.parts, m] |= total_zero[part_rel] & hidden_parts
@@ -313,6 +317,154 @@ def known_zeros(table: CellTable, suppressed: np.ndarray) -> np.ndarray:
         if int(zero.sum()) == before:
             break
     return zero
+
+
+@dataclass
+class GrownPairs:
+    """Pairs of cells of one measure where a later cell is an earlier one plus what came since (a year and an
+    earlier release's year-to-date: `later - earlier >= 0`, a link of the table), and the relations between
+    their differences that readers derive (known_zeros).
+
+    `later`, `earlier`: per pair, its cells. `since_ptr`, `since`: per pair, the cells of the months between
+    (CellTable.difference_relations: year = year-to-date + those months), where the table has them (else an
+    empty range and `has_since` False). `total`, `ptr`, `parts`: per relation of another dimension (a kecamatan
+    = its desa, all programs = each program...) whose total and parts all have pairs and whose earlier cells form
+    the same relation: the pair of its total, and the pairs of its parts (the total's difference is the sum of
+    the parts' differences).
+    """
+
+    later: np.ndarray
+    earlier: np.ndarray
+    has_since: np.ndarray
+    since_ptr: np.ndarray
+    since: np.ndarray
+    total: np.ndarray
+    ptr: np.ndarray
+    parts: np.ndarray
+
+    def known_differences(self, values: np.ndarray, unseen: np.ndarray) -> np.ndarray:
+        """Per pair, `later - earlier` as published figures give it (NaN where they do not): both cells seen, or
+        every month between seen (`values`, `unseen`: per cell, of one measure). Totals' and parts' differences are
+        derived from each other in zeros_through."""
+        out = np.where(unseen[self.later] | unseen[self.earlier], np.nan, values[self.later] - values[self.earlier])
+        rel = np.repeat(np.arange(len(self.later)), np.diff(self.since_ptr))
+        blind = np.bincount(rel, weights=unseen[self.since], minlength=len(self.later)) > 0
+        summed = np.bincount(rel, weights=np.where(unseen[self.since], 0.0, values[self.since]),
+                             minlength=len(self.later))
+        by_months = self.has_since & ~blind
+        return np.where(np.isnan(out) & by_months, summed, out)
+
+    def zeros_through(self, differences: np.ndarray, zero: np.ndarray) -> None:
+        """Mark in `zero` (per cell, of this measure; updated, as `differences`) what the differences show: a
+        total's difference known, its parts' known ones subtracted, leaves 0 for the others, each at least 0, so
+        each is 0; a part's unknown difference is then known, and a total's is the sum of its parts' where all
+        are known. A difference of 0 makes the later cell the earlier one: zero where either is (the earlier is at
+        most the later, which is at least 0)."""
+        differences[np.isnan(differences) & zero[self.later] & zero[self.earlier]] = 0.0
+        rel = np.repeat(np.arange(len(self.total)), np.diff(self.ptr))
+        for _ in range(4):
+            part_known = ~np.isnan(differences[self.parts])
+            known_sum = np.bincount(rel, weights=np.where(part_known, differences[self.parts], 0.0),
+                                    minlength=len(self.total))
+            n_unknown = np.bincount(rel, weights=~part_known, minlength=len(self.total))
+            residual = differences[self.total] - known_sum
+            # Down: the unknown parts' differences sum to 0 and none is below 0.
+            down = (np.abs(residual) < 1e-9)[rel] & ~part_known
+            # Up: every part known.
+            up = np.isnan(differences[self.total]) & (n_unknown == 0)
+            if not down.any() and not up.any():
+                break
+            differences[self.parts[down]] = 0.0
+            differences[self.total[up]] = known_sum[up]
+        same = np.abs(differences) < 1e-9
+        zero[self.later[same & zero[self.earlier]]] = True
+        zero[self.earlier[same & zero[self.later]]] = True
+        zero[self.earlier[zero[self.later]]] = True
+
+
+def _grown_pairs(table: CellTable) -> dict[int, GrownPairs]:
+    """Per measure summed over periods, the GrownPairs of the table's `later - earlier >= 0` links (made once
+    per table: the structure does not depend on the pattern)."""
+    cached = getattr(table, "_grown_pairs_cache", None)
+    if cached is not None:
+        return cached
+    out: dict[int, GrownPairs] = {}
+    if "period" not in [d.name for d in table.dimensions]:
+        table._grown_pairs_cache = out     # type: ignore[attr-defined]
+        return out
+    period = table.dim_index("period")
+    derived = table.difference_relations()
+    for m, spec in enumerate(table.measures):
+        if spec.aggregation.get("period") is not Aggregation.SUM:
+            continue
+        rows = [link for link in table.links
+                if link.measures == (m, m) and len(link.lower) and np.allclose(link.coefs, [1.0, -1.0])
+                and (link.lower >= -1e-9).all()]
+        if not rows:
+            continue
+        pairs = np.unique(np.concatenate([link.cells for link in rows]), axis=0)
+        pairs = pairs[table.coords[pairs[:, 0], period] != table.coords[pairs[:, 1], period]]
+        # One earlier cell per later one (the nearest year-to-date would do; any one is sound).
+        _, first = np.unique(pairs[:, 0], return_index=True)
+        later, earlier = pairs[first, 0], pairs[first, 1]
+        pair_of = np.full(table.n_cells, -1, dtype=np.int64)
+        pair_of[later] = np.arange(len(later))
+        since_lists: list[list[int]] = [[] for _ in later]
+        has_since = np.zeros(len(later), dtype=bool)
+        for relation in derived:
+            for k in np.flatnonzero(pair_of[relation.total] >= 0):
+                p = pair_of[relation.total[k]]
+                members = relation.parts[relation.ptr[k]:relation.ptr[k + 1]]
+                if has_since[p] or earlier[p] not in members:
+                    continue
+                has_since[p] = True
+                since_lists[p] = [int(c) for c in members if c != earlier[p]]
+        since_ptr = np.concatenate([[0], np.cumsum([len(x) for x in since_lists])]).astype(np.int64)
+        since = np.array([c for x in since_lists for c in x], dtype=np.int64)
+        totals, ptrs, parts = [], [0], []
+        defined = ~np.isnan(table.values[:, m])
+        for relation in table.relations:
+            # A sum in this measure, whose members all hold it (a kecamatan's months have no pending payments).
+            if relation.dimension == "period" or spec.aggregation.get(relation.dimension) is not Aggregation.SUM:
+                continue
+            relation = _where_defined(relation, defined)
+            part_rel = relation.part_relation()
+            total_of = np.full(table.n_cells, -1, dtype=np.int64)
+            total_of[relation.parts] = relation.total[part_rel]
+            has_pair = pair_of[relation.parts] >= 0
+            all_paired = np.bincount(part_rel, weights=~has_pair, minlength=len(relation)) == 0
+            # The parts' earlier cells must be the parts of the total's earlier cell, no more, no fewer.
+            partner = np.where(has_pair, earlier[np.maximum(pair_of[relation.parts], 0)], -1)
+            matched = has_pair & (total_of[np.maximum(partner, 0)] == np.where(
+                pair_of[relation.total[part_rel]] >= 0, earlier[np.maximum(pair_of[relation.total[part_rel]], 0)],
+                -2))
+            all_matched = np.bincount(part_rel, weights=~matched, minlength=len(relation)) == 0
+            counts = np.diff(relation.ptr)
+            earlier_total = np.where(pair_of[relation.total] >= 0, earlier[np.maximum(pair_of[relation.total], 0)],
+                                     -1)
+            earlier_counts = np.bincount(total_of[total_of >= 0], minlength=table.n_cells)
+            same_size = earlier_counts[np.maximum(earlier_total, 0)] == counts
+            use = (pair_of[relation.total] >= 0) & all_paired & all_matched & same_size & (earlier_total >= 0)
+            for k in np.flatnonzero(use):
+                members = relation.parts[relation.ptr[k]:relation.ptr[k + 1]]
+                totals.append(pair_of[relation.total[k]])
+                parts.extend(pair_of[members].tolist())
+                ptrs.append(len(parts))
+        out[m] = GrownPairs(later, earlier, has_since, since_ptr, since, np.array(totals, dtype=np.int64),
+                            np.array(ptrs, dtype=np.int64), np.array(parts, dtype=np.int64))
+    table._grown_pairs_cache = out     # type: ignore[attr-defined]
+    return out
+
+
+def _where_defined(relation: Relation, defined: np.ndarray) -> Relation:
+    """The relations of a family whose total and parts are all `defined` (per cell)."""
+    part_rel = relation.part_relation()
+    whole = defined[relation.total] & (np.bincount(part_rel, weights=~defined[relation.parts],
+                                                   minlength=len(relation)) == 0)
+    keep = whole[part_rel]
+    counts = np.diff(relation.ptr)[whole]
+    return Relation(relation.dimension, relation.family, relation.total[whole],
+                    np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), relation.parts[keep])
 
 
 def _zero_forcing_rows(link: Link, values: np.ndarray) -> Link:

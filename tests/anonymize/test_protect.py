@@ -494,3 +494,46 @@ def test_a_year_and_an_earlier_year_to_date_pin_the_single_month_between_them():
     only_b_year = np.zeros(table.n_cells, dtype=bool)
     only_b_year[cell[("B", "2025")]] = True
     assert not determined(table, only_b_year)[cell[("B", "2025@02")]]    # "B's year = B's 2025@02" would be false
+
+
+def test_a_year_that_grew_by_nothing_since_a_year_to_date_known_zero_is_known_zero():
+    """September continuing August (the late-records chain's September with desa schedules was refused for this):
+    kabupaten K's pending payments through September equal those through August (its September, published, is
+    0), each kecamatan's year is at least its year-to-date (a link readers hold), so the kecamatan's years
+    grew by nothing: B's year equals B's year-to-date, published as 0, and the attack pins it at 0 though no
+    published total of the year shows it. known_zeros() follows those differences; A's 5 stay unknown."""
+    scope = Scope(2025, 9, ("34",), earlier=(8,))
+    tree = {"K": None, "A": "K", "B": "K", "C": "K"}
+    months = {"K": [3, 0, 0, 2, 0, 0, 0, 0, 0]}
+    rows = [(r, f"2025-{m + 1:02d}", float(v)) for r, vs in months.items() for m, v in enumerate(vs)]
+    # Kecamatan months do not publish pending payments (as in the product's table).
+    rows += [(r, f"2025-{m:02d}", np.nan) for r in ("A", "B", "C") for m in range(1, 10)]
+    rows += [(r, code, float(v)) for code in ("2025", "2025@08") for r, v in (("K", 5), ("A", 5), ("B", 0), ("C", 0))]
+    frame = pd.DataFrame(rows, columns=["region", "period", "pending_payments"])
+    dims = [region_dimension(regions(tree)), period_dimension(scope)]
+    measures = [MeasureSpec("pending_payments", Role.DETAIL, {"region": SUM, "period": SUM})]
+    table = table_from_frame(frame, dims, measures, ())
+    region = np.array(table.dimensions[0].codes)[table.coords[:, 0]]
+    period = np.array(table.dimensions[1].codes)[table.coords[:, 1]]
+
+    def cell(r: str, p: str) -> int:
+        return int(np.flatnonzero((region == r) & (period == p))[0])
+
+    pairs = np.array([[cell(r, "2025"), cell(r, "2025@08")] for r in tree])
+    table.links = [Link("pending payments of 2025 at least those of 2025@08", (0, 0), pairs,
+                        np.tile([1.0, -1.0], (len(pairs), 1)), np.zeros(len(pairs)), np.full(len(pairs), np.inf))]
+    hidden = np.zeros(table.n_cells, dtype=bool)
+    hidden[[cell(r, p) for r in ("K", "A", "B") for p in ("2025", "2025@08")]] = True
+    hidden[[cell("K", "2025-01"), cell("K", "2025-04")]] = True
+    b_year, b_earlier, a_year = cell("B", "2025"), cell("B", "2025@08"), cell("A", "2025")
+    hidden[b_earlier] = False      # published as 0
+    zero = known_zeros(table, hidden)
+    assert zero[b_year, 0] and not zero[a_year, 0]
+    audit = audit_pattern(table, hidden, ProtectionRules(THRESHOLD), truth_anchor=True)
+    at = np.flatnonzero(audit.system.var_cell == b_year)[0]
+    assert audit.intervals.upper[at] <= 1e-6         # the attack pins it, and it passes as a zero readers hold
+    assert audit.intervals.ok[at]
+    # Without the link (a year not known to be at least its year-to-date) nothing follows.
+    table.links = []
+    table._grown_pairs_cache = None
+    assert not known_zeros(table, hidden)[b_year, 0]
