@@ -385,12 +385,14 @@ class GrownPairs:
 def _grown_pairs(table: CellTable) -> dict[int, GrownPairs]:
     """Per measure summed over periods, the GrownPairs of the table's `later - earlier >= 0` links (made once
     per table: the structure does not depend on the pattern)."""
+    # Keyed by the links it was made from: a table's links may be set after it is made.
+    key = tuple(id(link) for link in table.links)
     cached = getattr(table, "_grown_pairs_cache", None)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] == key:
+        return cached[1]
     out: dict[int, GrownPairs] = {}
+    table._grown_pairs_cache = (key, out)     # type: ignore[attr-defined]
     if "period" not in [d.name for d in table.dimensions]:
-        table._grown_pairs_cache = out     # type: ignore[attr-defined]
         return out
     period = table.dim_index("period")
     derived = table.difference_relations()
@@ -452,7 +454,6 @@ def _grown_pairs(table: CellTable) -> dict[int, GrownPairs]:
                 ptrs.append(len(parts))
         out[m] = GrownPairs(later, earlier, has_since, since_ptr, since, np.array(totals, dtype=np.int64),
                             np.array(ptrs, dtype=np.int64), np.array(parts, dtype=np.int64))
-    table._grown_pairs_cache = out     # type: ignore[attr-defined]
     return out
 
 

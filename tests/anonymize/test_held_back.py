@@ -1,11 +1,12 @@
 """Late records held back by the release that finds them (no pattern protects them, or they count fewer than 10
 households nationally) and published by the next release that revises the year: nothing lost, nothing refused.
 
-The chain (Kota Yogyakarta and Kulon Progo, a third): August; September, whose late April PKH of a Kulon Progo
-kecamatan no pattern protects (one value stays too narrow with every cell hidden that may be hidden); October,
-revising September with those and 3 late households; November holding back 3 late households of July (a release
-that revises nothing, between two that do); December revising November with those and a Kota Yogyakarta
-kecamatan's late April PKH."""
+The chain (Kota Yogyakarta and Kulon Progo, a third): August; September, revising August with the late April PKH of
+a Kulon Progo kecamatan (until 081b9ca no pattern protected them: the audit counted as pinned a zero readers already
+held, and September held them back); October, holding back 3 late households (fewer than the threshold
+nationally); November holding those back with 3 late households of July; December revising November with all of
+them and a Kota Yogyakarta kecamatan's late April PKH. A late set no pattern protects is driven in-process
+(test_late_records_no_pattern_protects_are_held_back_instead_of_refused)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ import pandas as pd
 import pytest
 from builds import built_once
 
+from anonymize import build
+from anonymize.published import load_history
+from settings import get_settings
 from tests.anonymize.test_revisions import _cells, _revised_tables, generate, run_module, take_out_late
 
 
@@ -116,66 +120,98 @@ def _national_pkh(late: Path, previous: str, raw: str) -> pd.DataFrame:
                  & (cells["channel"] == "SEMUA")].set_index("period")
 
 
-def test_late_records_no_pattern_protects_are_held_back_instead_of_refused(held_set: Path):
-    """Before: `publish` refused September (exit 2, the previous release kept serving until late records stopped
-    coming or a later month's data happened to protect them)."""
+def test_late_records_no_pattern_protects_are_held_back_instead_of_refused(held_set: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    """Before: `publish` refused such a release (exit 2, the previous release kept serving until late records
+    stopped coming or a later month's data happened to protect them). No late set of this chain is beyond
+    protection any more, so the failure is driven: protecting September with its late records fails as a
+    protection that finds no pattern does (ValueError), and build_tables builds September again without them,
+    held back as `unprotected`, the months as August published them."""
+    history = load_history(held_set / "2025-08.duckdb")
+    protect_tables = build._protect_tables
+    attempts: list[tuple[int, ...]] = []
+
+    def no_pattern_for_revisions(inputs, history, scope, workers, seconds):
+        attempts.append(scope.revisions)
+        if scope.revisions:
+            raise ValueError("disbursement_cells: no suppression pattern found that keeps all hidden values wide "
+                             "enough (1 still too narrow after 12 rounds)")
+        return protect_tables(inputs, history, scope, workers, seconds)
+
+    monkeypatch.setattr(build, "_protect_tables", no_pattern_for_revisions)
+    raw = tmp_path / "raw.duckdb"
+    shutil.copy(held_set / "raw-2025-09.duckdb", raw)
+    con = duckdb.connect(str(raw))
+    try:
+        result = build.build_tables(con, get_settings().threshold, get_settings().late_after_days, "2025-09",
+                                    history)
+    finally:
+        con.close()
+    assert attempts == [(8,), ()]
+    assert result.held_back_reason == "unprotected"
+    assert result.held_back == {"late_september.csv": "2025-08"}
+    assert result.held_back_rows == _rows(held_set, "late_september.csv")
+    periods = {str(p) for table in result.tables for p in table.input.frame["period"].unique()}
+    assert not [p for p in periods if "+" in p or re.fullmatch(r"2025-\d\d@\d\d", p)]
+    assert all(table.protection.audit.passed for table in result.tables)
+
+
+def test_late_records_a_pattern_protects_are_published_by_the_release_that_finds_them(held_set: Path):
+    """September revises August with a kecamatan's late April PKH: late cells and August's versions of the months
+    are published, and the true national late cell holds every late row."""
     log = _log(held_set, "2025-09")
-    assert f"{_rows(held_set, 'late_september.csv')} late rows held back (no pattern protected them)" in log
-    assert _sources(held_set / "2025-09.duckdb")["held_back"] == {"late_september.csv": "2025-08"}
-    # No late cell, no earlier version of a month (August's year-to-date `2025@08` is there, as in any
-    # continuation).
-    assert not [p for p in _periods(held_set / "2025-09.duckdb") if "+" in p or re.fullmatch(r"2025-\d\d@\d\d", p)]
-    _months_kept(held_set, "2025-08", "2025-09")
-    _audit_passes(held_set / "2025-09.duckdb")
-
-
-def test_the_next_revision_publishes_the_held_back_rows_with_its_own(held_set: Path):
-    log = _log(held_set, "2025-10")
     assert "revised by late records" in log and "held back" not in log
-    sources = _sources(held_set / "2025-10.duckdb")
-    assert "held_back" not in sources
-    sha = {entry["source"]: entry["source_sha256"] for entry in sources["ingested_files"]}
-    # The revised release's rows are recorded with what it held back, so its versions can be computed again.
-    assert sources["revised"] == {"09": {"files": {"late_september.csv": sha["late_september.csv"]},
-                                         "held_back": {"late_september.csv": "2025-08"}}}
-    # The true late cells hold the held-back rows and October's; the earlier version of April is what September
-    # published, which left the held-back rows out.
-    national = _national_pkh(held_set, "2025-09", "2025-10")
-    rows = _rows(held_set, "late_september.csv", "late_october.csv")
-    assert national.loc["2025+09", "payments"] == rows
-    assert national.loc["2025-04", "payments"] == national.loc["2025-04@09", "payments"] + rows
-    september = _cells(held_set / "2025-09.duckdb", "disbursement_cells",
-                       "region_code = 'ID' AND program = 'PKH' AND channel = 'SEMUA' AND period = '2025-04'")
-    assert int(september["payments"].iloc[0]) == national.loc["2025-04@09", "payments"]
-    _audit_passes(held_set / "2025-10.duckdb")
+    sources = _sources(held_set / "2025-09.duckdb")
+    assert "held_back" not in sources and set(sources["revised"]) == {"08"}
+    assert {"2025+08", "2025-04+08", "2025-04@08"} <= _periods(held_set / "2025-09.duckdb")
+    national = _national_pkh(held_set, "2025-08", "2025-09")
+    rows = _rows(held_set, "late_september.csv")
+    assert national.loc["2025+08", "payments"] == rows
+    assert national.loc["2025-04", "payments"] == national.loc["2025-04@08", "payments"] + rows
+    _audit_passes(held_set / "2025-09.duckdb")
 
 
 def test_a_release_with_late_records_of_few_households_holds_them_back(held_set: Path):
     """Before: the national late year-to-date (3 households) is the grand total of its period and must stay
-    published, so November was refused (exit 2)."""
-    log = _log(held_set, "2025-11")
-    few = _rows(held_set, "late_november.csv")
-    assert f"{few} late rows held back (fewer than the threshold in households nationally)" in log
-    assert _sources(held_set / "2025-11.duckdb")["held_back"] == {"late_november.csv": "2025-10"}
-    # No revision of October's months (September's revision stays), every month as October published it.
-    periods = _periods(held_set / "2025-11.duckdb")
-    assert "2025-04+09" in periods and not [p for p in periods if re.fullmatch(r"2025(-\d\d)?\+10|2025-\d\d@10", p)]
-    _months_kept(held_set, "2025-10", "2025-11")
-    _audit_passes(held_set / "2025-11.duckdb")
+    published, so October was refused (exit 2). November holds back October's few and its own."""
+    for through, files, held in (("2025-10", ("late_october.csv",), {"late_october.csv": "2025-09"}),
+                                 ("2025-11", ("late_october.csv", "late_november.csv"),
+                                  {"late_october.csv": "2025-09", "late_november.csv": "2025-10"})):
+        log = _log(held_set, through)
+        assert f"{_rows(held_set, *files)} late rows held back (fewer than the threshold in households nationally)" \
+            in log
+        release = held_set / f"{through}.duckdb"
+        assert _sources(release)["held_back"] == held
+        # No revision of September's or October's months (August's revision stays), every month as the release
+        # before published it.
+        periods = _periods(release)
+        assert "2025-04+08" in periods
+        assert not [p for p in periods if re.fullmatch(r"2025(-\d\d)?\+(09|10)|2025-\d\d@(09|10)", p)]
+        before = f"2025-{int(through[5:]) - 1:02d}"
+        _months_kept(held_set, before, through)
+        _audit_passes(release)
 
 
-def test_a_revision_after_a_release_that_held_back_publishes_them(held_set: Path):
-    """December revises November, a release that revised nothing, after October revised September."""
+def test_a_revision_after_releases_that_held_back_publishes_them(held_set: Path):
+    """December revises November, a release that revised nothing, after September revised August: the rows
+    October and November held back are published with December's own."""
     log = _log(held_set, "2025-12")
     assert "revised by late records" in log and "held back" not in log
     sources = _sources(held_set / "2025-12.duckdb")
     sha = {entry["source"]: entry["source_sha256"] for entry in sources["ingested_files"]}
-    assert set(sources["revised"]) == {"09", "11"}
+    assert set(sources["revised"]) == {"08", "11"}
+    # The revised release's rows are recorded with what it held back, so its versions can be computed again.
     assert sources["revised"]["11"] == {
         "files": {name: sha[name] for name in ("late_september.csv", "late_october.csv", "late_november.csv")},
-        "held_back": {"late_november.csv": "2025-10"}}
-    assert {"2025-04+09", "2025-04@09", "2025-07+11", "2025-07@11", "2025-04+11"} <= _periods(
+        "held_back": {"late_october.csv": "2025-09", "late_november.csv": "2025-10"}}
+    assert {"2025-04+08", "2025-04@08", "2025-07+11", "2025-07@11", "2025-04+11"} <= _periods(
         held_set / "2025-12.duckdb")
+    # The true late cells hold the held-back rows and December's; the earlier version of July is what November
+    # published, which left the held-back rows out.
     national = _national_pkh(held_set, "2025-11", "2025-12")
-    assert national.loc["2025+11", "payments"] == _rows(held_set, "late_november.csv", "late_december.csv")
+    rows = _rows(held_set, "late_october.csv", "late_november.csv", "late_december.csv")
+    assert national.loc["2025+11", "payments"] == rows
+    november = _cells(held_set / "2025-11.duckdb", "disbursement_cells",
+                      "region_code = 'ID' AND program = 'PKH' AND channel = 'SEMUA' AND period = '2025-07'")
+    assert int(november["payments"].iloc[0]) == national.loc["2025-07@11", "payments"]
     _audit_passes(held_set / "2025-12.duckdb")

@@ -535,5 +535,4 @@ def test_a_year_that_grew_by_nothing_since_a_year_to_date_known_zero_is_known_ze
     assert audit.intervals.ok[at]
     # Without the link (a year not known to be at least its year-to-date) nothing follows.
     table.links = []
-    table._grown_pairs_cache = None
     assert not known_zeros(table, hidden)[b_year, 0]
