@@ -411,61 +411,57 @@ def _grown_pairs(table: CellTable) -> dict[int, GrownPairs]:
         later, earlier = pairs[first, 0], pairs[first, 1]
         pair_of = np.full(table.n_cells, -1, dtype=np.int64)
         pair_of[later] = np.arange(len(later))
-        since_lists: list[list[int]] = [[] for _ in later]
+        # The months between, from the first derived relation (year = year-to-date + months) naming the pair.
         has_since = np.zeros(len(later), dtype=bool)
+        month_pair, month_cell = [], []
         for relation in derived:
-            for k in np.flatnonzero(pair_of[relation.total] >= 0):
-                p = pair_of[relation.total[k]]
-                members = relation.parts[relation.ptr[k]:relation.ptr[k + 1]]
-                if has_since[p] or earlier[p] not in members:
-                    continue
-                has_since[p] = True
-                since_lists[p] = [int(c) for c in members if c != earlier[p]]
-        since_ptr = np.concatenate([[0], np.cumsum([len(x) for x in since_lists])]).astype(np.int64)
-        since = np.array([c for x in since_lists for c in x], dtype=np.int64)
-        totals, ptrs, parts = [], [0], []
+            part_rel = relation.part_relation()
+            pair = pair_of[relation.total]
+            free = (pair >= 0) & ~has_since[np.maximum(pair, 0)]
+            is_earlier = free[part_rel] & (relation.parts == earlier[np.maximum(pair, 0)][part_rel])
+            use = free & (np.bincount(part_rel, weights=is_earlier, minlength=len(relation)) > 0)
+            months = use[part_rel] & ~is_earlier
+            month_pair.append(pair[part_rel][months])
+            month_cell.append(relation.parts[months])
+            has_since[pair[use]] = True
+        order = np.argsort(np.concatenate([[], *month_pair]).astype(np.int64), kind="stable")
+        since = np.concatenate([[], *month_cell]).astype(np.int64)[order]
+        since_ptr = np.concatenate([[0], np.cumsum(np.bincount(
+            np.concatenate([[], *month_pair]).astype(np.int64), minlength=len(later)))]).astype(np.int64)
+        sums = []
         defined = ~np.isnan(table.values[:, m])
         for relation in table.relations:
             # A sum in this measure, whose members all hold it (a kecamatan's months have no pending payments).
             if relation.dimension == "period" or spec.aggregation.get(relation.dimension) is not Aggregation.SUM:
                 continue
-            relation = _where_defined(relation, defined)
+            relation = relation.subset(_all_members(relation, defined))
             part_rel = relation.part_relation()
             total_of = np.full(table.n_cells, -1, dtype=np.int64)
             total_of[relation.parts] = relation.total[part_rel]
-            has_pair = pair_of[relation.parts] >= 0
-            all_paired = np.bincount(part_rel, weights=~has_pair, minlength=len(relation)) == 0
-            # The parts' earlier cells must be the parts of the total's earlier cell, no more, no fewer.
-            partner = np.where(has_pair, earlier[np.maximum(pair_of[relation.parts], 0)], -1)
-            matched = has_pair & (total_of[np.maximum(partner, 0)] == np.where(
-                pair_of[relation.total[part_rel]] >= 0, earlier[np.maximum(pair_of[relation.total[part_rel]], 0)],
-                -2))
-            all_matched = np.bincount(part_rel, weights=~matched, minlength=len(relation)) == 0
-            counts = np.diff(relation.ptr)
-            earlier_total = np.where(pair_of[relation.total] >= 0, earlier[np.maximum(pair_of[relation.total], 0)],
-                                     -1)
+            pair = pair_of[relation.total]
+            earlier_total = np.where(pair >= 0, earlier[np.maximum(pair, 0)], -1)
+            # Every part has a pair, and the parts' earlier cells are the parts of the total's earlier cell, no more,
+            # no fewer.
+            part_pair = pair_of[relation.parts]
+            matched = (part_pair >= 0) & (total_of[earlier[np.maximum(part_pair, 0)]] == earlier_total[part_rel])
             earlier_counts = np.bincount(total_of[total_of >= 0], minlength=table.n_cells)
-            same_size = earlier_counts[np.maximum(earlier_total, 0)] == counts
-            use = (pair_of[relation.total] >= 0) & all_paired & all_matched & same_size & (earlier_total >= 0)
-            for k in np.flatnonzero(use):
-                members = relation.parts[relation.ptr[k]:relation.ptr[k + 1]]
-                totals.append(pair_of[relation.total[k]])
-                parts.extend(pair_of[members].tolist())
-                ptrs.append(len(parts))
-        out[m] = GrownPairs(later, earlier, has_since, since_ptr, since, np.array(totals, dtype=np.int64),
-                            np.array(ptrs, dtype=np.int64), np.array(parts, dtype=np.int64))
+            use = ((earlier_total >= 0) & _all_members(relation, matched, totals=False)
+                   & (earlier_counts[np.maximum(earlier_total, 0)] == np.diff(relation.ptr)))
+            sums.append(relation.subset(use))
+        out[m] = GrownPairs(later, earlier, has_since, since_ptr, since,
+                            pair_of[np.concatenate([[], *(r.total for r in sums)]).astype(np.int64)],
+                            np.concatenate([[0], np.cumsum(np.concatenate([[], *(np.diff(r.ptr) for r in sums)]))
+                                            ]).astype(np.int64),
+                            pair_of[np.concatenate([[], *(r.parts for r in sums)]).astype(np.int64)])
     return out
 
 
-def _where_defined(relation: Relation, defined: np.ndarray) -> Relation:
-    """The relations of a family whose total and parts are all `defined` (per cell)."""
-    part_rel = relation.part_relation()
-    whole = defined[relation.total] & (np.bincount(part_rel, weights=~defined[relation.parts],
-                                                   minlength=len(relation)) == 0)
-    keep = whole[part_rel]
-    counts = np.diff(relation.ptr)[whole]
-    return Relation(relation.dimension, relation.family, relation.total[whole],
-                    np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), relation.parts[keep])
+def _all_members(relation: Relation, mask: np.ndarray, totals: bool = True) -> np.ndarray:
+    """Per relation: every part (and, with `totals`, the total) is in `mask` (per cell; per part entry where
+    `totals` is False)."""
+    per_part = mask[relation.parts] if totals else mask
+    whole = np.bincount(relation.part_relation(), weights=~per_part, minlength=len(relation)) == 0
+    return whole & mask[relation.total] if totals else whole
 
 
 def _zero_forcing_rows(link: Link, values: np.ndarray) -> Link:

@@ -82,6 +82,13 @@ class Relation:
     def __len__(self) -> int:
         return len(self.total)
 
+    def subset(self, keep: np.ndarray) -> Relation:
+        """The relations where `keep` (per relation), in order."""
+        counts = np.diff(self.ptr)[keep]
+        return Relation(self.dimension, self.family, self.total[keep],
+                        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+                        self.parts[keep[self.part_relation()]])
+
     def part_relation(self) -> np.ndarray:
         """For each entry of `parts`, the index of its relation."""
         return np.repeat(np.arange(len(self.total)), np.diff(self.ptr))
