@@ -279,11 +279,7 @@ class CellTable:
         g_totals = np.unique(g_map[g_map >= 0])
         is_u = np.isin(self.coords[derived.parts, d], g_totals) & np.isin(derived.parts, list(totals[g_name]))
         has_u = np.bincount(part_rel, weights=is_u, minlength=len(derived)) == 1
-        keep = has_u & np.isin(derived.total, list(totals[f_name]))
-        kept_parts = keep[part_rel]
-        counts = np.bincount(part_rel[kept_parts], minlength=len(derived))[keep]
-        return Relation(derived.dimension, derived.family, derived.total[keep],
-                        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), derived.parts[kept_parts])
+        return derived.subset(has_u & np.isin(derived.total, list(totals[f_name])))
 
     def _family_relations(self, d: int, dim_name: str, family: str, mapping: np.ndarray) -> Relation | None:
         total_node = mapping[self.coords[:, d]]

@@ -537,6 +537,46 @@ def test_households_first_paid_between_two_releases_are_not_a_small_count_a_read
     assert not narrow, f"households first paid in November-December narrowed below the threshold: {narrow}"
 
 
+def test_screening_the_differences_between_releases_changes_no_verdict(first_paid_release, monkeypatch):
+    """check_differences skips the differences that feasible points (the optimum of their sum, of earlier
+    solves) already show wide enough (differences._screen_together, _solve): each verdict is the one solving every
+    difference gives, and the screened intervals lie within the solved ones. (What it saves shows on large
+    components: README, "Households first paid between two releases"; here the differences are few and mostly
+    narrow, and it saves nothing.)"""
+    from anonymize import differences
+    from anonymize.constraints import build_joint_system
+
+    together = []
+
+    def screen_together(*args, **kwargs):
+        together.append(args[1].shape[0])
+        return real(*args, **kwargs)
+    real = differences._screen_together
+    monkeypatch.setattr(differences, "_screen_together", screen_together)
+
+    current, _, _ = first_paid_release
+    release = read_release(current)
+    table_input, suppressed = next((t, s) for t, s in release.tables if t.name == "disbursement_cells")
+    table, threshold = table_input.table, release.threshold
+    later, earlier, measure = differences.difference_pairs(table)
+    system = build_joint_system(table, suppressed)
+    full = differences._difference_bounds(table, system, later, measure, earlier, measure)
+    screened = differences._difference_bounds(table, system, later, measure, earlier, measure, threshold)
+    applies = ~np.isnan(full[0])
+    unknown = table.unknown(suppressed)
+    solved = applies & (unknown[later, measure] | unknown[earlier, measure])
+    assert solved.sum() > 20
+    full_pass = differences._passes(full[0], full[1], threshold)
+    assert np.array_equal(differences._passes(screened[0], screened[1], threshold)[applies], full_pass[applies])
+    assert (~full_pass[applies]).any() and full_pass[solved].any()     # both verdicts occur
+    assert (screened[0][applies] >= full[0][applies] - 1e-6).all()
+    assert (screened[1][applies] <= full[1][applies] + 1e-6).all()
+    assert together and max(together) >= differences.SCREEN_TOGETHER_FROM     # the sums were solved
+    check = check_differences(table, suppressed, threshold)
+    assert np.array_equal(check.ok, differences._passes(np.where(applies, full[0], 0.0),
+                                                        np.where(applies, full[1], 0.0), threshold))
+
+
 def test_the_audit_counts_the_households_first_paid_a_reader_reads(first_paid_release, anonymize_cli):
     """Until protect() protects them (the expected failure above), the audit measures them: anonymize.differences
     finds, from the published tables alone, the kecamatan's BLT Dana Desa year minus October's year-to-date pinned
