@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 #: (_screen_together); in smaller ones those few solves cost more than they save.
 SCREEN_TOGETHER_FROM = 20
 
+
 @dataclass
 class DifferenceCheck:
     """Per difference (later cell - earlier cell of `measure`): its interval (before rounding; for a difference
