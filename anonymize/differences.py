@@ -232,11 +232,11 @@ def _difference_bounds(table: CellTable, system: AttackSystem, later: np.ndarray
     return lower, upper, solves
 
 
-def _wide(lower: float, upper: float, threshold: int) -> bool:
-    """_passes' third test alone (at least threshold - 1 wide and reaching the threshold, bounds rounded inward):
-    the one that every interval containing [lower, upper] passes too."""
+def _wide(lower: np.ndarray | float, upper: np.ndarray | float, threshold: int) -> np.ndarray:
+    """_passes' third test alone (at least threshold - 1 wide and reaching the threshold, bounds rounded inward),
+    per interval: the one that every interval containing [lower, upper] passes too."""
     lo, hi = _inward(np.asarray(lower), np.asarray(upper))
-    return bool(hi - lo >= threshold - 1 and hi >= threshold)
+    return (hi - lo >= threshold - 1) & (hi >= threshold)
 
 
 def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:
@@ -244,7 +244,7 @@ def _passes(lower: np.ndarray, upper: np.ndarray, threshold: int) -> np.ndarray:
     the requirement of a hidden household count (protect.ProtectionRules), with zero allowed as a published
     empty cell is."""
     lo, hi = _inward(lower, upper)
-    return (hi <= 0) | (lo >= threshold) | ((hi - lo >= threshold - 1) & (hi >= threshold))
+    return (hi <= 0) | (lo >= threshold) | _wide(lower, upper, threshold)
 
 
 def _inward(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -340,8 +340,8 @@ def _screen_together(solver: _WarmLP, costs: sparse.csr_matrix, constant_low: np
 
     def wide() -> np.ndarray:
         seen = np.isfinite(seen_low)
-        lo, hi = _inward(constant_low + np.where(seen, seen_low, 0.0), constant_high + np.where(seen, seen_high, 0.0))
-        return screened & seen & (hi - lo >= threshold - 1) & (hi >= threshold)
+        return screened & seen & _wide(constant_low + np.where(seen, seen_low, 0.0),
+                                       constant_high + np.where(seen, seen_high, 0.0), threshold)
 
     for step in range(rounds):
         todo = screened & ~wide()
@@ -367,9 +367,9 @@ class _WarmLP:
     (attack.WARM_SOLVE_SECONDS, FRESH_FIRST_ABOVE): warm primal simplex from the last optimal basis, within a time
     limit; the first objective of a large component, and any objective the warm solve stalls on, from scratch in a
     fresh solver (dual simplex with presolve; then once more without presolve), whose optimal basis later
-    objectives start from. (Before, the first
-    objective and every stall were solved from scratch with no presolve: on a continued December's component of
-    9,436 values and 40,006 rows, 234 s for the first and more than 9 minutes for a stall.)"""
+    objectives start from. (Before, the first objective and every stall were solved from scratch with no presolve:
+    on a continued December's component of 9,436 values and 40,006 rows, 234 s for the first and more than 9
+    minutes for a stall.)"""
 
     def __init__(self, highs: highspy.Highs, n_cols: int) -> None:
         self.highs = highs

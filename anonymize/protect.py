@@ -424,10 +424,9 @@ def _grown_pairs(table: CellTable) -> dict[int, GrownPairs]:
             month_pair.append(pair[part_rel][months])
             month_cell.append(relation.parts[months])
             has_since[pair[use]] = True
-        order = np.argsort(np.concatenate([[], *month_pair]).astype(np.int64), kind="stable")
-        since = np.concatenate([[], *month_cell]).astype(np.int64)[order]
-        since_ptr = np.concatenate([[0], np.cumsum(np.bincount(
-            np.concatenate([[], *month_pair]).astype(np.int64), minlength=len(later)))]).astype(np.int64)
+        since_pair = np.concatenate([[], *month_pair]).astype(np.int64)
+        since = np.concatenate([[], *month_cell]).astype(np.int64)[np.argsort(since_pair, kind="stable")]
+        since_ptr = np.concatenate([[0], np.cumsum(np.bincount(since_pair, minlength=len(later)))]).astype(np.int64)
         sums = []
         defined = ~np.isnan(table.values[:, m])
         for relation in table.relations:
