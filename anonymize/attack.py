@@ -31,6 +31,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from anonymize.constraints import AttackSystem
+from anonymize.lp import WarmLP, fresh_solver
+from anonymize.lp import model as lp_model
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +66,6 @@ SCREEN_SEED = 7
 NEIGHBOURHOOD_VARS = 3000
 #: Neighbourhoods attacked per component at most (a count, not seconds, so that results never depend on timing).
 NEIGHBOURHOODS_MAX = 300
-#: Seconds a warm-started solve may take before it is redone from scratch (warm primal simplex can stall for
-#: good on a degenerate LP: seen on a demo-sized table, one solve still running after 15 minutes).
-WARM_SOLVE_SECONDS = 10.0
-#: Models with more variables than this solve their first objective from scratch (dual simplex, presolve): warm
-#: primal simplex has no basis yet, and on a whole component of a few thousand values it ran into
-#: WARM_SOLVE_SECONDS again and again (the sparse continued set's first round: 340 s against 25 s).
-FRESH_FIRST_ABOVE = 1000
-#: Seconds for the from-scratch solve (dual simplex with presolve) before the attack gives up with an error.
-FRESH_SOLVE_SECONDS = 600.0
 #: Components of up to this many hidden values are checked with counts whole (HiGHS MIP): an attacker who knows
 #: household and payment counts are whole numbers can narrow an interval that only fractional points reach.
 MIP_UP_TO = 100
@@ -1136,7 +1129,7 @@ class _BatchLP:
     def __init__(self, system: AttackSystem, cols: np.ndarray, fixed_at: np.ndarray | None = None,
                  rows: np.ndarray | None = None) -> None:
         """`rows`: only these rows (every variable in them among `cols`), for a relaxation. A model of more than
-        FRESH_FIRST_ABOVE variables takes its first solve from scratch."""
+        lp.FRESH_FIRST_ABOVE variables takes its first solve from scratch."""
         self._local = np.full(system.n_vars, -1, dtype=np.int64)
         self._local[cols] = np.arange(len(cols))
         sub = system.by_var[:, cols].tocsr()
@@ -1149,27 +1142,14 @@ class _BatchLP:
             held[cols] = 0.0
             shift = system.matrix[row_ids] @ held
         self.var_component, self.row_component = _sub_components(sub)
-        sub = sub.tocsc()
-        lp = highspy.HighsLp()
-        lp.num_col_ = len(cols)
-        lp.num_row_ = len(row_ids)
-        lp.col_cost_ = np.zeros(len(cols))
-        lp.col_lower_ = system.var_lower[cols].astype(np.float64)
-        lp.col_upper_ = system.var_upper[cols].astype(np.float64)
-        lp.row_lower_ = np.maximum(system.row_lower[row_ids] - shift, -highspy.kHighsInf)
-        lp.row_upper_ = np.minimum(system.row_upper[row_ids] - shift, highspy.kHighsInf)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = sub.indices.astype(np.int32)
-        lp.a_matrix_.value_ = sub.data.astype(np.float64)
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
-        # Only the objective changes between solves: primal simplex keeps the basis feasible and warm.
-        self.highs.setOptionValue("presolve", "off")
-        self.highs.setOptionValue("simplex_strategy", 4)
-        self.highs.passModel(lp)
+        self.solver = WarmLP(lp_model(sub.tocsc(), system.var_lower[cols], system.var_upper[cols],
+                                      system.row_lower[row_ids] - shift, system.row_upper[row_ids] - shift))
         self._all = np.arange(len(cols), dtype=np.int32)
-        self._fresh = len(cols) > FRESH_FIRST_ABOVE
+
+    @property
+    def highs(self) -> highspy.Highs:
+        """The solver that solved last."""
+        return self.solver.highs
 
     def local(self, variables: np.ndarray) -> np.ndarray:
         return self._local[variables]
@@ -1177,7 +1157,7 @@ class _BatchLP:
     def extreme_points(self, weights: np.ndarray) -> list[np.ndarray]:
         """The points that maximise and minimise weights . x, from a from-scratch solver (dual simplex with
         presolve: this model's warm primal simplex has no basis to start from yet)."""
-        fresh = _fresh_solver(self.highs.getLp())
+        fresh = fresh_solver(self.highs.getLp())
         fresh.changeColsCost(len(self._all), self._all, weights.astype(np.float64))
         points = []
         for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
@@ -1187,46 +1167,10 @@ class _BatchLP:
         return points
 
     def optimise(self, maximise_weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Maximise weights . x; return the optimal point and the row duals."""
-        if self._fresh:
-            self._fresh = False
-            self.highs = _fresh_solver(self.highs.getLp())
-            self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-            self.highs.changeColsCost(len(self._all), self._all, maximise_weights.astype(np.float64))
-            return self._solve_fresh()
-        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self.highs.changeColsCost(len(self._all), self._all, maximise_weights.astype(np.float64))
-        # HiGHS's time limit counts the object's whole run time, so it is set relative to it.
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + WARM_SOLVE_SECONDS)
-        self.highs.run()
-        status = self.highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
-            return _optimal(self.highs)
-        # Warm primal simplex occasionally stalls: solve this objective once more in a fresh solver (dual
-        # simplex, presolve).
-        self.highs = _fresh_solver(self.highs.getLp())
-        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        return self._solve_fresh()
-
-    def _solve_fresh(self) -> tuple[np.ndarray, np.ndarray]:
-        """Solve the fresh solver's objective; from its optimal basis, later objectives are warm primal simplex
-        again. (Left with presolve on, the fresh solver solved every later objective from scratch: on a national
-        18,113-value component after one stall, 14-17 s each against 0.2 s warm; 70 s against 21 s in all.)"""
-        self.highs.run()
-        try:
-            return _optimal(self.highs)
-        finally:
-            # Also when HiGHS gave up here: a caller that catches the error goes on with this solver, warm.
-            self.highs.setOptionValue("presolve", "off")
-            self.highs.setOptionValue("simplex_strategy", 4)
-
-
-def _fresh_solver(lp: highspy.HighsLp) -> highspy.Highs:
-    fresh = highspy.Highs()
-    fresh.setOptionValue("output_flag", False)
-    fresh.setOptionValue("time_limit", FRESH_SOLVE_SECONDS)
-    fresh.passModel(lp)
-    return fresh
+        """Maximise weights . x (warm, or from scratch where that stalls: lp.WarmLP); return the optimal point
+        and the row duals. Raises AttackError if no attempt ends optimal."""
+        self.solver.solve(maximise_weights, highspy.ObjSense.kMaximize)
+        return _optimal(self.highs)
 
 
 def _optimal(highs: highspy.Highs) -> tuple[np.ndarray, np.ndarray]:

@@ -35,8 +35,9 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from anonymize.attack import FRESH_FIRST_ABOVE, WARM_SOLVE_SECONDS, AttackError, _fresh_solver, _sub_components
+from anonymize.attack import AttackError, _sub_components
 from anonymize.constraints import AttackSystem, build_joint_system
+from anonymize.lp import WarmLP
 from anonymize.ranges import NOISE, _component_lp
 from anonymize.table import Aggregation, CellTable, Role
 
@@ -284,8 +285,8 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
         cols = np.flatnonzero(var_label == label)
         rows = np.flatnonzero(row_label == label)
         # The system's own variable bounds, widened by 1e-7 (ranges' float slack): only the rows decide.
-        solver = _WarmLP(_component_lp(system, by_row, cols, rows, system.var_lower, system.var_upper,
-                                       np.ones(len(cols))), len(cols))
+        solver = WarmLP(_component_lp(system, by_row, cols, rows, system.var_lower, system.var_upper,
+                                      np.ones(len(cols))))
         pending = by_component[label]
         # One sparse row per pending difference (two terms at most): a dense one per pair and column took
         # pairs x values of memory (6,000 x 6,700 on the revision chain) and a dense product per solve.
@@ -310,7 +311,7 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
                         and _wide(lower[k] + seen_low[i], upper[k] + seen_high[i], threshold)):
                     found = [seen_low[i], seen_high[i]]
                     break
-                optimum = solver.optimum(costs[i].toarray().ravel(), sense)
+                optimum = _optimum(solver, costs[i].toarray().ravel(), sense)
                 solves += 1
                 if optimum is None:
                     log.warning("a difference's LP did not end optimal; counted as too narrow")
@@ -325,7 +326,7 @@ def _solve(system: AttackSystem, todo: np.ndarray, var_later: np.ndarray, var_ea
     return solves
 
 
-def _screen_together(solver: _WarmLP, costs: sparse.csr_matrix, constant_low: np.ndarray,
+def _screen_together(solver: WarmLP, costs: sparse.csr_matrix, constant_low: np.ndarray,
                      constant_high: np.ndarray, screened: np.ndarray, seen_low: np.ndarray, seen_high: np.ndarray,
                      threshold: int, rounds: int = 6) -> int:
     """Feasible points that show many differences of one component wide at once (updates `seen_low`,
@@ -348,7 +349,7 @@ def _screen_together(solver: _WarmLP, costs: sparse.csr_matrix, constant_low: np
         if not todo.any():
             break
         sense = highspy.ObjSense.kMinimize if step == 0 else highspy.ObjSense.kMaximize
-        optimum = solver.optimum(np.asarray(costs[todo].sum(axis=0)).ravel(), sense)
+        optimum = _optimum(solver, np.asarray(costs[todo].sum(axis=0)).ravel(), sense)
         solves += 1
         if optimum is None:     # unbounded or not optimal: no point to keep
             if step:
@@ -362,51 +363,12 @@ def _screen_together(solver: _WarmLP, costs: sparse.csr_matrix, constant_low: np
     return solves
 
 
-class _WarmLP:
-    """One component's LP solved for one objective after another, as the attack's batches are
-    (attack.WARM_SOLVE_SECONDS, FRESH_FIRST_ABOVE): warm primal simplex from the last optimal basis, within a time
-    limit; the first objective of a large component, and any objective the warm solve stalls on, from scratch in a
-    fresh solver (dual simplex with presolve; then once more without presolve), whose optimal basis later
-    objectives start from. (Before, the first objective and every stall were solved from scratch with no presolve:
-    on a continued December's component of 9,436 values and 40,006 rows, 234 s for the first and more than 9
-    minutes for a stall.)"""
-
-    def __init__(self, highs: highspy.Highs, n_cols: int) -> None:
-        self.highs = highs
-        self.every = np.arange(n_cols, dtype=np.int32)
-        self.fresh = n_cols > FRESH_FIRST_ABOVE
-
-    def optimum(self, cost: np.ndarray, sense: highspy.ObjSense) -> float | None:
-        """The optimum of `cost` (per column); None if HiGHS does not end optimal (stalled twice, or unbounded).
-        Raises AttackError if the LP is infeasible."""
-        attempts = ("fresh", "no presolve") if self.fresh else ("warm", "fresh", "no presolve")
-        self.fresh = False
-        for attempt in attempts:
-            if attempt == "warm":
-                # HiGHS's time limit counts the object's whole run time, so it is set relative to it.
-                self.highs.setOptionValue("time_limit", self.highs.getRunTime() + WARM_SOLVE_SECONDS)
-            else:
-                self.highs = _fresh_solver(self.highs.getLp())
-                # Presolve has called a consistent component infeasible (float noise in its reductions): the
-                # last attempt solves without it, as before.
-                if attempt == "no presolve":
-                    self.highs.setOptionValue("presolve", "off")
-            self.highs.changeColsCost(len(cost), self.every, cost)
-            self.highs.changeObjectiveSense(sense)
-            self.highs.run()
-            if attempt != "warm":
-                # From this optimal basis on, warm primal simplex again.
-                self.highs.setOptionValue("presolve", "off")
-                self.highs.setOptionValue("simplex_strategy", 4)
-            status = self.highs.getModelStatus()
-            if status == highspy.HighsModelStatus.kOptimal:
-                return float(self.highs.getInfo().objective_function_value)
-            if status == highspy.HighsModelStatus.kUnbounded:
-                return None
-            if status == highspy.HighsModelStatus.kInfeasible and attempt == "no presolve":
-                raise AttackError("a difference's LP is infeasible")
-        return None
-
-    def point(self) -> np.ndarray:
-        """The last optimal point (per column)."""
-        return np.asarray(self.highs.getSolution().col_value)
+def _optimum(solver: WarmLP, cost: np.ndarray, sense: highspy.ObjSense) -> float | None:
+    """The optimum of `cost` (per column); None if HiGHS does not end optimal (every attempt stalled, or
+    unbounded). Raises AttackError if the LP is infeasible (its last attempt, without presolve, says so)."""
+    status = solver.solve(cost, sense)
+    if status == highspy.HighsModelStatus.kOptimal:
+        return solver.objective()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise AttackError("a difference's LP is infeasible")
+    return None

@@ -25,6 +25,8 @@ from scipy import sparse
 
 from anonymize.attack import AttackError, _sub_components
 from anonymize.constraints import AttackSystem, build_joint_system
+from anonymize.lp import WarmLP
+from anonymize.lp import model as lp_model
 from anonymize.published import PublishedRelease
 from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput, published_rows
 from published_schema import RANGE_MEASURES, range_columns, table_range_columns
@@ -195,8 +197,8 @@ def exact_bounds(system: AttackSystem, lower: np.ndarray, upper: np.ndarray, wan
     values is skipped (each of its solves takes seconds), and once fewer than two of `max_solves` solves are left
     no further variable is solved, so that the same system always gives the same bounds (the stand-alone audit
     recomputes them). A solve that does not end optimal (numerical trouble) keeps that bound's outer value, which
-    is still valid. Only the objective changes between solves, so each starts from the last one's basis (primal
-    simplex, no presolve, as the attack's).
+    is still valid. Only the objective changes between solves, so each starts from the last one's basis (lp.WarmLP,
+    as the attack's: warm primal simplex, from scratch where that stalls).
     """
     lower, upper = lower.astype(np.float64).copy(), upper.astype(np.float64).copy()
     if system.n_vars == 0 or not wanted.any():
@@ -217,9 +219,8 @@ def exact_bounds(system: AttackSystem, lower: np.ndarray, upper: np.ndarray, wan
         rows = np.flatnonzero(row_label == labels[component])
         if len(targets) == 0 or len(rows) == 0:
             continue
-        solver = _component_lp(system, by_row, cols, rows, lower, upper, scale[cols])
+        solver = WarmLP(_component_lp(system, by_row, cols, rows, lower, upper, scale[cols]))
         local = np.searchsorted(cols, targets)
-        every = np.arange(len(cols), dtype=np.int32)
         # A bound some optimal point of an earlier solve reached is the LP's bound already: no solve of its own.
         tolerance = REACHED * scale[cols]
         reached = np.zeros((2, len(cols)), dtype=bool)
@@ -234,14 +235,11 @@ def exact_bounds(system: AttackSystem, lower: np.ndarray, upper: np.ndarray, wan
                 budget -= 1
                 cost = np.zeros(len(cols))
                 cost[at] = 1.0
-                solver.changeColsCost(len(cols), every, cost)
-                solver.changeObjectiveSense(sense)
-                solver.run()
-                if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                if solver.solve(cost, sense) != highspy.HighsModelStatus.kOptimal:
                     ends.append(None)
                     continue
-                ends.append(solver.getInfo().objective_function_value)
-                point = np.asarray(solver.getSolution().col_value)
+                ends.append(solver.objective())
+                point = solver.point()
                 reached[0] |= point <= lower[cols] + tolerance
                 reached[1] |= point >= upper[cols] - tolerance
             if ends[0] is not None:
@@ -252,29 +250,13 @@ def exact_bounds(system: AttackSystem, lower: np.ndarray, upper: np.ndarray, wan
 
 
 def _component_lp(system: AttackSystem, by_row: sparse.csr_matrix, cols: np.ndarray, rows: np.ndarray,
-                  lower: np.ndarray, upper: np.ndarray, scale: np.ndarray) -> highspy.Highs:
-    """A HiGHS model of one component's rows over its variables, bounded by the outer bounds (`scale`: per column,
+                  lower: np.ndarray, upper: np.ndarray, scale: np.ndarray) -> highspy.HighsLp:
+    """A model of one component's rows over its variables, bounded by the outer bounds (`scale`: per column,
     its size)."""
-    sub = by_row[rows][:, cols].tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(cols), len(rows)
-    lp.col_cost_ = np.zeros(len(cols))
     # Widened by float noise: propagation's bounds of a pinned value may cross by a rounding error.
     slack = 1e-7 * scale
-    lp.col_lower_ = lower[cols] - slack
-    lp.col_upper_ = np.minimum(upper[cols] + slack, highspy.kHighsInf)
-    lp.row_lower_ = np.maximum(system.row_lower[rows], -highspy.kHighsInf)
-    lp.row_upper_ = np.minimum(system.row_upper[rows], highspy.kHighsInf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = sub.indices.astype(np.int32)
-    lp.a_matrix_.value_ = sub.data.astype(np.float64)
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("presolve", "off")
-    solver.setOptionValue("simplex_strategy", 4)
-    solver.passModel(lp)
-    return solver
+    return lp_model(by_row[rows][:, cols].tocsc(), lower[cols] - slack, upper[cols] + slack,
+                    system.row_lower[rows], system.row_upper[rows])
 
 
 def whole_bounds(lower: np.ndarray, upper: np.ndarray, whole: np.ndarray | bool = True

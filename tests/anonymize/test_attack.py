@@ -10,8 +10,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from anonymize import attack
-from anonymize.attack import Requirement, _BatchLP, _fresh_solver, _mip_extreme, _mip_solver, feasible_intervals
+from anonymize import attack, lp
+from anonymize.attack import Requirement, _BatchLP, _mip_extreme, _mip_solver, feasible_intervals
 from anonymize.constraints import AttackSystem
 
 
@@ -175,14 +175,15 @@ def test_after_a_stalled_warm_solve_the_next_objective_is_warm_again():
     assert solver.optimise(objective)[0][0] == 10.0
     fresh = [0]
 
-    def counted(lp):
+    def counted(model):
         fresh[0] += 1
-        return _fresh_solver(lp)
+        return real_fresh_solver(model)
 
     objective = np.zeros(n)
     objective[1] = 1.0
     # No time at all for the warm solve: it stalls, and the fresh solver answers.
-    with patch.object(attack, "WARM_SOLVE_SECONDS", 0.0), patch.object(attack, "_fresh_solver", counted):
+    real_fresh_solver = lp.fresh_solver
+    with patch.object(lp, "WARM_SOLVE_SECONDS", 0.0), patch.object(lp, "fresh_solver", counted):
         point = solver.optimise(objective)[0]
     assert fresh[0] == 1 and point[1] == 10.0
     assert solver.highs.getOptionValue("presolve")[1] == "off"
