@@ -267,8 +267,12 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
         rows[i18n.t(f"m_{metric}", lang)] = format_values(values, metric, "none", lang, threshold)
     # Eligible households are published per program, registered households for all programs together: the other
     # rows have no such figure by definition ("–"), which is not the same as "not published at this level".
-    for column, key in (("eligible_households", "m_eligible"), ("registered_households", "m_registered")):
-        status = np.where(cells["suppressed"].astype(bool), HIDDEN, np.where(cells[column].isna(), "undefined", OK))
+    # A hidden row says "hidden" only for the figure its program has (a hidden PKH row has no registered count).
+    all_programs = (cells["program"] == ALL_PROGRAMS).to_numpy()
+    for column, key, defined in (("eligible_households", "m_eligible", ~all_programs),
+                                 ("registered_households", "m_registered", all_programs)):
+        status = np.where(~defined, "undefined", np.where(cells["suppressed"].astype(bool), HIDDEN,
+                                                          np.where(cells[column].isna(), "undefined", OK)))
         rows[i18n.t(key, lang)] = [format_value(float(v) if s == OK else np.nan, s, "recipients", "none", lang,
                                                 threshold) for v, s in zip(cells[column], status, strict=True)]
     return pd.DataFrame(rows)

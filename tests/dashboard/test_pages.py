@@ -201,6 +201,35 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
     assert t("hidden_range_note", lang) in texts(at)
 
 
+def test_a_hidden_row_of_a_profile_is_hidden_only_where_its_program_has_the_figure(open_page, published):
+    """Registered households are counted for all programs together, eligible households per program: a hidden
+    PKH row has no registered count to hide ("–", as on a published PKH row), and a hidden all-programs row no
+    eligible count (a new user read "disembunyikan" under DTSEN for PKH and BLT Dana Desa but "–" for Sembako)."""
+    code, program = published.execute(
+        "SELECT c.region_code, c.program FROM disbursement_cells c JOIN disbursement_cells s "
+        "ON s.region_code = c.region_code AND s.period = c.period AND s.program = 'SEMUA' AND s.channel = 'SEMUA' "
+        "WHERE c.level = 'desa' AND c.program <> 'SEMUA' AND c.suppressed AND s.suppressed AND c.period = '2025' "
+        "ORDER BY 1, 2 LIMIT 1").fetchone()
+    at = open_page("wilayah", region=code, lang="en")
+    assert not at.exception
+    profile = at.table[0].value.set_index(t("program", "en"))
+    hidden_row, all_row = profile.loc[program_short(program, "en")], profile.loc[program_short("SEMUA", "en")]
+    assert hidden_row[t("m_registered", "en")] == "–"
+    assert hidden_row[t("m_eligible", "en")] == HIDDEN_EN
+    assert all_row[t("m_eligible", "en")] == "–"
+    assert all_row[t("m_registered", "en")] == HIDDEN_EN
+
+
+@pytest.mark.parametrize("page", ["beranda", "peta", "tren", "kesenjangan", "wilayah", "proyeksi", "data"])
+def test_every_page_of_a_synthetic_release_says_its_figures_are_synthetic(open_page, page):
+    """The test release comes from the data generator, as the first run's demo does: a new user found no page (but
+    the outlook's) saying its figures are made up, so a screenshot passed them off as real disbursements."""
+    for lang in ("id", "en"):
+        at = open_page(page, lang=lang)
+        assert not at.exception
+        assert t("synthetic_banner", lang) in [i.value for i in at.info]
+
+
 def test_the_first_published_year_says_why_there_is_no_change(open_page, published):
     years = [y for (y,) in published.execute("SELECT DISTINCT year FROM periods ORDER BY year").fetchall()]
     at = open_page("beranda", region="34.01", year=str(years[0]), lang="en")
