@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import build_demo, db, i18n, runs, state, warm
+from dashboard import build_demo, db, i18n, opendata, runs, state, warm
 
 st.set_page_config(page_title="Bansos Terbuka", layout="wide")
 state.begin_run()
@@ -38,6 +38,9 @@ else:
         state.carry_notices()
         st.switch_page(PAGES[requested])
     st.sidebar.caption(i18n.t("app_tagline", lang))
+    if opendata.is_synthetic(db.get_release().release_id):
+        # On every page: a screenshot of the demo must not pass for real disbursements.
+        st.info(i18n.t("synthetic_banner", lang), icon=":material/science:")
 with runs.slot():  # a burst of visitors queues here instead of time-slicing every run (see dashboard/runs.py)
     navigation.run()
 # Not reached when the page asks for a rerun (a map click): the next run writes the URL, from the new state.

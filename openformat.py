@@ -30,6 +30,10 @@ _YEAR = re.compile(r"^(\d{4})(?:@(\d{2}))?$")
 _LATE_YEAR = re.compile(r"^(\d{4})\+(\d{2})$")
 
 
+#: What a synthetic (demo) release's files and images add to their source line, in both languages: they travel.
+SYNTHETIC_MARK = "data demo sintetis / synthetic demo data"
+
+
 def source_line(release_id: str) -> str:
     """The citation every file carries (never inside a CSV's rows: in its package, README, metadata, subtitle)."""
     return f"Sumber: {PROJECT}, rilis {release_id}, CC BY 4.0"
@@ -42,6 +46,27 @@ def file_name(release_id: str, stem: str, extension: str) -> str:
 def is_region_code_column(table: str, column: str) -> bool:
     return column in REGION_CODE_COLUMNS or (column == "code" and table.removesuffix("_earlier") in
                                              REGION_CODE_TABLES)
+
+
+#: How the files write what the database holds differently: (Bahasa Indonesia, English).
+FILE_NOTES = {
+    "region": (" Dalam berkas: ID.<kode Kemendagri> (ID.53.10 = 53.10), ID untuk nasional, agar tidak dibaca sebagai "
+               "angka.", " In the files: ID.<Kemendagri code> (ID.53.10 = 53.10), ID for the nation, so that no "
+               "reader takes a code for a number."),
+    "period": (" Dalam berkas: bulan 2025-01, atau rentang bulan 2025-01/2025-12 (ISO 8601); revisi: 2025-04@10 = "
+               "April seperti diterbitkan rilis s.d. Oktober, 2025-04+10 dan 2025-01/2025-10+10 = data susulannya.",
+               " In the files: a month 2025-01, or a span of months 2025-01/2025-12 (ISO 8601); revisions: "
+               "2025-04@10 = April as the release through October published it, 2025-04+10 and "
+               "2025-01/2025-10+10 = its late records."),
+}
+
+
+def file_note(table: str, column: str) -> tuple[str, str] | None:
+    """How the files write a column the database holds in another form (region codes, periods), as (Bahasa
+    Indonesia, English) text to add to its description; None for the others."""
+    if is_region_code_column(table, column):
+        return FILE_NOTES["region"]
+    return FILE_NOTES["period"] if column == "period" else None
 
 
 def public_code(code: object) -> object:

@@ -150,3 +150,13 @@ def verify_releases(folders: list[Path], chain_only: Iterable[dict[str, Any]] = 
         previous = manifests[0].get("previous_release_id")
         verdict.earliest_previous = str(previous) if previous else None
     return verdict
+
+
+def is_synthetic(sources: dict | str | None) -> bool:
+    """Whether a release was made by the data generator (the demo) rather than from ingested files: its
+    `release.sources` (decoded or JSON) name a generator and no ingested file."""
+    if isinstance(sources, str):
+        sources = json.loads(sources) if sources else {}
+    sources = sources or {}
+    return bool(sources.get("generator")) and not sources.get("ingested_files")
+

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 import openformat
+import provenance
 from provenance import sha256_file
 from published_schema import CELL_TABLES, PRIMARY_KEYS
 
@@ -22,17 +23,6 @@ REGION_PATTERN = r"ID(\.\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?)?"
 #: A month or a span of months (ISO 8601); in a revision, `@MM` marks a month as the release through month MM
 #: published it and `+MM` the late records that arrived after that release (anonymize.revisions).
 PERIOD_PATTERN = r"\d{4}-\d{2}(/\d{4}-\d{2})?([@+]\d{2})?"
-#: How the files write what the database holds differently: (Bahasa Indonesia, English).
-FILE_NOTES = {
-    "region": (" Dalam berkas: ID.<kode Kemendagri> (ID.53.10 = 53.10), ID untuk nasional, agar tidak dibaca sebagai "
-               "angka.", " In the files: ID.<Kemendagri code> (ID.53.10 = 53.10), ID for the nation, so that no "
-               "reader takes a code for a number."),
-    "period": (" Dalam berkas: bulan 2025-01, atau rentang bulan 2025-01/2025-12 (ISO 8601); revisi: 2025-04@10 = "
-               "April seperti diterbitkan rilis s.d. Oktober, 2025-04+10 dan 2025-01/2025-10+10 = data susulannya.",
-               " In the files: a month 2025-01, or a span of months 2025-01/2025-12 (ISO 8601); revisions: "
-               "2025-04@10 = April as the release through October published it, 2025-04+10 and "
-               "2025-01/2025-10+10 = its late records."),
-}
 #: d3-geo treats rings the other way round (spherical: clockwise = exterior); RFC 7946 says counter-clockwise.
 WINDING_NOTE = ("Exterior rings are counter-clockwise and holes clockwise (RFC 7946). d3-geo expects the opposite "
                 "(clockwise exteriors): apply d3.geoRewind or turf's rewind({reverse: true}) before drawing with d3.")
@@ -77,12 +67,11 @@ def schema(table: str, kinds: list[tuple[str, str]], dictionary: pd.DataFrame, d
                 field["unit"] = UNITS[note["unit"]]
             if note["unit"] == "JSON":
                 field["type"] = "object"
-        note_kind = ("region" if openformat.is_region_code_column(table, column)
-                     else "period" if column == "period" else None)
-        if note_kind:
-            field["constraints"] = {"pattern": REGION_PATTERN if note_kind == "region" else PERIOD_PATTERN}
-            field["description"] = str(field.get("description", "")) + FILE_NOTES[note_kind][0]
-            field["description_en"] = str(field.get("description_en", "")) + FILE_NOTES[note_kind][1]
+        file_note = openformat.file_note(table, column)
+        if file_note:
+            field["constraints"] = {"pattern": PERIOD_PATTERN if column == "period" else REGION_PATTERN}
+            field["description"] = str(field.get("description", "")) + file_note[0]
+            field["description_en"] = str(field.get("description_en", "")) + file_note[1]
         elif measures and kind == "integer":
             field["constraints"] = {"minimum": 0}
         if kind == "number" and decimal != ".":
@@ -150,6 +139,20 @@ def layer_resource(folder: Path, entry: dict) -> dict:
             "description": f"{source.get('attribution_en', '')} {WINDING_NOTE}".strip()}
 
 
+#: Said first in every describing file of a release the data generator made: its figures must never pass for real
+#: disbursements once a file travels without the dashboard around it.
+SYNTHETIC_NOTE = ("DATA DEMO SINTETIS: semua angka rilis ini dibuat oleh generator data bansos-terbuka, bukan data "
+                  "penyaluran sebenarnya. / SYNTHETIC DEMO DATA: every figure of this release comes from the "
+                  "bansos-terbuka data generator; none is a real disbursement.")
+
+
+SYNTHETIC_TITLE = f" ({openformat.SYNTHETIC_MARK})"
+
+
+def _synthetic_note(release: dict, end: str = "") -> str:
+    return SYNTHETIC_NOTE + end if provenance.is_synthetic(release.get("sources")) else ""
+
+
 def datapackage(folder: Path, release: dict, written: list[dict], dictionary: pd.DataFrame,
                 sources: pd.DataFrame | None) -> dict:
     release_id, threshold = str(release["release_id"]), int(release["threshold"])
@@ -163,7 +166,8 @@ def datapackage(folder: Path, release: dict, written: list[dict], dictionary: pd
     return {
         "profile": "data-package", "name": f"{openformat.PROJECT}-{release_id.lower()}",
         "id": f"{openformat.PROJECT}/{release_id}", "title": f"Bansos Terbuka — rilis {release_id}",
-        "description": (f"Agregat penyaluran bantuan sosial (PKH, Sembako, BLT Dana Desa) per wilayah sampai desa, "
+        "description": (f"{_synthetic_note(release, ' ')}Agregat penyaluran bantuan sosial (PKH, Sembako, BLT Dana "
+                        f"Desa) per wilayah sampai desa, "
                         f"data s.d. {release['data_through']}; sel dengan kurang dari {threshold} keluarga "
                         f"disembunyikan. / Social-assistance aggregates by region down to desa, data through "
                         f"{release['data_through']}; cells with fewer than {threshold} households are hidden. "
@@ -176,6 +180,7 @@ def datapackage(folder: Path, release: dict, written: list[dict], dictionary: pd
         "bansos_terbuka": {"release_id": release_id, "data_year": int(release["data_year"]),
                            "data_through": str(release["data_through"]), "threshold": threshold,
                            "previous_release_id": release.get("previous_release_id"),
+                           "synthetic": provenance.is_synthetic(release.get("sources")),
                            "source_line": openformat.source_line(release_id)},
         "resources": resources,
     }
@@ -195,11 +200,12 @@ def readme(release: dict, public_key: str | None) -> str:
               "earlier ones: `python -m anonymize verify --key publisher.pub` in a published folder checks both.\n"
               if public_key else "This release is **unsigned**: `sha256sum -c SHA256SUMS` shows the files are as "
               "listed, but only a hash cited elsewhere shows the list itself is the publisher's.\n")
+    synthetic = _synthetic_note(release, "\n\n")
     return f"""# Bansos Terbuka — release {release_id}
 
 {openformat.source_line(release_id)}
 
-Social-assistance aggregates (PKH, Sembako/BPNT, BLT Dana Desa) by region, program and period, data through
+{synthetic}Social-assistance aggregates (PKH, Sembako/BPNT, BLT Dana Desa) by region, program and period, data through
 {release['data_through']}. Cells with fewer than {release['threshold']} households are hidden (`suppressed` = true,
 every measure empty), together with the cells needed so that they cannot be worked out. A hidden cell carries the
 range its main counts must lie in (`recipients_lower`, `recipients_upper`, `amount_lower`, `amount_upper`, ...),
@@ -231,8 +237,10 @@ Licence CC BY 4.0 (boundaries: see `LICENSE-boundaries.txt`). See `CITATION.cff`
 
 def citation(release: dict) -> str:
     release_id = str(release["release_id"])
+    synthetic = provenance.is_synthetic(release.get("sources"))
     return (f'cff-version: 1.2.0\nmessage: "{openformat.source_line(release_id)}"\ntype: dataset\n'
-            f'title: "Bansos Terbuka — rilis {release_id}"\nauthors:\n  - name: "{openformat.PROJECT}"\n'
+            f'title: "Bansos Terbuka — rilis {release_id}{SYNTHETIC_TITLE if synthetic else ""}"\nauthors:\n'
+            f'  - name: "{openformat.PROJECT}"\n'
             f'version: "{release_id}"\ndate-released: "{str(release["created_at"])[:10]}"\nlicense: CC-BY-4.0\n')
 
 

@@ -481,9 +481,10 @@ def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, 
 def render_image_downloads(ctx: PageContext, figure, key: str, stem: str) -> None:
     """PNG and SVG of a chart with its source line (drawn only when clicked, by kaleido)."""
     columns = st.columns(2)
+    citation = opendata.citation(ctx.release.release_id)
     for column, fmt in zip(columns, export.IMAGE_FORMATS, strict=True):
         column.download_button(
             i18n.t(f"download_{fmt}", ctx.lang),
-            export.image_drawer(figure, ctx.release.release_id, fmt),
+            export.image_drawer(figure, citation, fmt),
             file_name=opendata.file_name(ctx.release.release_id, stem, fmt),
             mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}", on_click="ignore")

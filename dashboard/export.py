@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import openformat
-from dashboard import i18n, metrics, opendata
+from dashboard import db, i18n, metrics, opendata
 from dashboard.metrics import HIDDEN, NA, NODATA, OK, UNDEFINED
 
 #: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
@@ -53,9 +53,20 @@ def view_stem(stem: str, view: dict[str, str]) -> str:
     return "-".join(p for p in (re.sub(r"[^A-Za-z0-9._-]+", "_", str(part)).strip("._-") for part in parts) if p)
 
 
+def download_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
+                   view: dict[str, str] | None = None) -> pd.DataFrame:
+    """What "download what I see" writes: plotted_frame with the release's citation (a synthetic release's says so)
+    and periods in the open-data files' form (`2025-01/2025-12`: a bare year `2025` reads back as a number, a new
+    user's finding)."""
+    return plotted_frame(plotted, keys, release_id, view, source=opendata.citation(release_id),
+                         data_through=str(db.get_release_row(release_id)["data_through"]))
+
+
 def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
-                  view: dict[str, str] | None = None) -> pd.DataFrame:
-    """The plotted points: key columns (region codes in the files' form, `ID.53.10`), the view's columns saying what
+                  view: dict[str, str] | None = None, source: str | None = None,
+                  data_through: str | None = None) -> pd.DataFrame:
+    """The plotted points: key columns (region codes in the files' form, `ID.53.10`; periods too where
+    `data_through` is given, `2025-01/2025-12`), the view's columns saying what
     the values are (`measure`, `program`, `period`, `level`, `region_code`: each row's own where the points carry
     one, as a trend's lines by program do their `program`, else the view's), `value` (the number, empty where there
     is none), where the points carry ranges `range_lower` and `range_upper` (a hidden value's published range, empty
@@ -71,6 +82,8 @@ def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
             frame[column] = view[column]
     if "region_code" in frame:
         frame["region_code"] = frame["region_code"].map(openformat.public_code)
+    if "period" in frame and data_through is not None:
+        frame["period"] = frame["period"].map(lambda period: openformat.public_period(period, data_through))
     status = plotted["status"] if "status" in plotted else pd.Series(
         [OK if pd.notna(v) else UNDEFINED for v in plotted["value"]], index=plotted.index)
     ok = (status == OK).to_numpy() & plotted["value"].notna().to_numpy()
@@ -81,36 +94,37 @@ def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
         for end in ("lower", "upper"):
             frame[f"range_{end}"] = pd.to_numeric(plotted[end], errors="coerce").where(hidden).to_numpy()
     frame["status"] = status.map(lambda s: STATUS_CODES.get(s, s)).to_numpy()
-    frame["source"] = opendata.source_line(release_id)
+    frame["source"] = source or opendata.source_line(release_id)
     return frame
 
 
-def with_source(figure: go.Figure, release_id: str) -> go.Figure:
-    """A copy of the chart with the source line under its title (an image travels without the page around it)."""
+def with_source(figure: go.Figure, source: str) -> go.Figure:
+    """A copy of the chart with `source` (the release's citation: opendata.citation) under its title (an image
+    travels without the page around it)."""
     copy = go.Figure(figure)
     top = int(copy.layout.margin.t or 50) + 24
-    copy.update_layout(title_subtitle={"text": opendata.source_line(release_id), "font": {"size": 11, "color": "#444"}},
+    copy.update_layout(title_subtitle={"text": source, "font": {"size": 11, "color": "#444"}},
                        margin={"t": top}, paper_bgcolor="white", plot_bgcolor="white")
     copy.update_yaxes(automargin=True)  # tick labels such as "Rp1,2 M" must not be cut at the image's edge
     return copy
 
 
-def image_drawer(figure: go.Figure | Callable[[], go.Figure], release_id: str, fmt: str) -> Callable[[], bytes]:
-    """What a download button calls when clicked (off the script thread): the figure (or the function drawing it)
-    as PNG or SVG."""
+def image_drawer(figure: go.Figure | Callable[[], go.Figure], source: str, fmt: str) -> Callable[[], bytes]:
+    """What a download button calls when clicked (off the script thread, so `source`, the citation, is read
+    before): the figure (or the function drawing it) as PNG or SVG."""
     def draw() -> bytes:
-        return image_bytes(figure() if callable(figure) else figure, release_id, fmt)
+        return image_bytes(figure() if callable(figure) else figure, source, fmt)
     return draw
 
 
-def image_bytes(figure: go.Figure, release_id: str, fmt: str, width: int = 1000) -> bytes:
-    """The chart as PNG or SVG (about 4 s: kaleido starts Chromium)."""
+def image_bytes(figure: go.Figure, source: str, fmt: str, width: int = 1000) -> bytes:
+    """The chart as PNG or SVG with `source` under its title (about 4 s: kaleido starts Chromium)."""
     if os.path.exists(CHROMIUM):
         os.environ.setdefault("BROWSER_PATH", CHROMIUM)
     elif not shutil.which("chromium") and not os.environ.get("BROWSER_PATH"):
         raise RuntimeError("no Chromium to draw images (apt-get install -y chromium)")
     height = int(figure.layout.height or 400) + 24
-    return with_source(figure, release_id).to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png"
+    return with_source(figure, source).to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png"
                                                     else 1)
 
 
@@ -120,7 +134,7 @@ def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Fig
     figure only when its image is asked for); one row of buttons. `view` names what is shown (see `plotted_frame`)
     and goes into the files' names."""
     columns = st.columns(3 if figure is not None else 1)
-    frame = plotted_frame(plotted, keys, release_id, view)
+    frame = download_frame(plotted, keys, release_id, view)
     stem = view_stem(stem, view)
     columns[0].download_button(i18n.t("download_csv", lang), openformat.csv_bytes(frame),
                                file_name=opendata.file_name(release_id, stem, "csv"), mime="text/csv",
@@ -128,9 +142,10 @@ def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Fig
     if figure is None:
         return
     # Images are drawn only when clicked: Streamlit calls the function then, off the script thread.
+    citation = opendata.citation(release_id)
     for column, fmt in zip(columns[1:], IMAGE_FORMATS, strict=True):
         column.download_button(i18n.t(f"download_{fmt}", lang),
-                               image_drawer(figure, release_id, fmt),
+                               image_drawer(figure, citation, fmt),
                                file_name=opendata.file_name(release_id, stem, fmt),
                                mime="image/png" if fmt == "png" else "image/svg+xml", key=f"{key}_{fmt}",
                                on_click="ignore")

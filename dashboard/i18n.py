@@ -21,6 +21,10 @@ MONTHS = {
 TEXT: dict[str, tuple[str, str]] = {
     "app_title": ("Bansos Terbuka", "Bansos Terbuka"),
     "app_tagline": ("Dasbor transparansi penyaluran bantuan sosial", "Social assistance transparency dashboard"),
+    "synthetic_banner": ("**Data demo sintetis**: semua angka di sini dibuat oleh generator data, bukan data "
+                         "penyaluran bansos sebenarnya.", "**Synthetic demo data**: every figure here comes from the "
+                         "data generator, not from real bansos disbursements."),
+    "synthetic_mark": ("data demo sintetis", "synthetic demo data"),
     "language": ("Bahasa", "Language"),
     "page_overview": ("Beranda", "Overview"),
     "page_map": ("Peta", "Map"),

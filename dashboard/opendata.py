@@ -34,6 +34,18 @@ def source_line(release_id: str) -> str:
     return openformat.source_line(release_id)
 
 
+def is_synthetic(release_id: str) -> bool:
+    """Whether the release was made by the data generator (the demo) rather than from ingested files."""
+    return provenance.is_synthetic(db.get_release_row(release_id).get("sources"))
+
+
+def citation(release_id: str) -> str:
+    """The source line a download or an image carries; a synthetic release's says so (a shared image or CSV must
+    never pass the demo's figures off as real disbursements)."""
+    line = source_line(release_id)
+    return f"{line} — {openformat.SYNTHETIC_MARK}" if is_synthetic(release_id) else line
+
+
 def file_name(release_id: str, stem: str, extension: str) -> str:
     return openformat.file_name(release_id, stem, extension)
 
@@ -221,10 +233,16 @@ def unit_text(unit: object, lang: str) -> str:
 def build_dictionary_table(dictionary: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every column of every table with its unit and description in the page's language."""
     columns = dictionary[dictionary["column_name"].fillna("") != ""]
+    # The files' own forms too (`ID.53.10`, `2025-01/2025-12`): a new user read "YYYY" here and found otherwise in
+    # the CSVs beside it.
+    side = 0 if lang == "id" else 1
+    notes = [f"{text if isinstance(text, str) else ''}{(openformat.file_note(table, column) or ('', ''))[side]}"
+             for table, column, text in
+             zip(columns["table_name"], columns["column_name"], columns[f"description_{lang}"], strict=True)]
     return pd.DataFrame({i18n.t("col_table", lang): columns["table_name"].to_numpy(),
                          i18n.t("col_column", lang): columns["column_name"].to_numpy(),
                          i18n.t("col_unit", lang): [unit_text(u, lang) for u in columns["unit"]],
-                         i18n.t("col_description", lang): columns[f"description_{lang}"].to_numpy()})
+                         i18n.t("col_description", lang): notes})
 
 
 def build_dictionary_lists(dictionary: pd.DataFrame, lang: str) -> list[tuple[str, list[str]]]:

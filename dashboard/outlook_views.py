@@ -151,12 +151,6 @@ def eligible_note(program: str, lang: str) -> str | None:
     return None if "eligible_households" in measures_for(program) else t("outlook_no_eligible", lang)
 
 
-def is_synthetic(release_id: str) -> bool:
-    """Whether the release was made from the data generator (the demo) rather than ingested files."""
-    sources = db.get_release_row(release_id).get("sources") or {}
-    return bool(sources.get("generator")) and not sources.get("ingested_files")
-
-
 def outlook_rows(result: Outlook, code: str, level: str) -> list[str]:
     """The region and the regions the table lists under it: a province's kabupaten, the country's provinces."""
     below = {"nasional": "provinsi", "provinsi": "kabupaten"}.get(level)

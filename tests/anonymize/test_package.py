@@ -208,6 +208,26 @@ def test_sha256sums_checks_with_sha256sum_and_fails_after_a_flipped_byte(folder,
     assert done.returncode == 1 and "csv/regions.csv: FAILED" in done.stdout
 
 
+def test_a_synthetic_release_says_so_in_every_describing_file(folder):
+    """The test release comes from the data generator: its README, CITATION.cff and data package say so first, so
+    a copy that travels without the dashboard never passes the demo's figures off as real disbursements."""
+    from anonymize.package_meta import SYNTHETIC_NOTE
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert SYNTHETIC_NOTE in readme and readme.index(SYNTHETIC_NOTE) < readme.index("Social-assistance aggregates")
+    assert openformat.SYNTHETIC_MARK in (folder / "CITATION.cff").read_text(encoding="utf-8")
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["description"].startswith(SYNTHETIC_NOTE) and package["bansos_terbuka"]["synthetic"] is True
+
+
+def test_only_a_release_of_the_generator_alone_is_synthetic():
+    import provenance
+    generated = {"ingested_files": [], "generator": {"preset": "demo", "seed": "1"}}
+    assert provenance.is_synthetic(generated) and provenance.is_synthetic(json.dumps(generated))
+    assert not provenance.is_synthetic({"ingested_files": [{"source": "penyaluran_2025_01.csv"}], "generator": {}})
+    assert not provenance.is_synthetic({"ingested_files": [{"source": "a.csv"}], "generator": {"preset": "demo"}})
+    assert not provenance.is_synthetic(None) and not provenance.is_synthetic("")
+
+
 def test_manifest_and_zip_cover_every_file(folder):
     manifest = read_manifest(folder / MANIFEST_NAME)
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}

@@ -655,7 +655,7 @@ def test_count_axes_follow_the_language_not_si_suffixes(lang, expected):
     from dashboard import charts, export
     frame = pd.DataFrame({"series": ["a", "a"], "period": ["2025-01", "2025-02"], "value": [40_000, 60_000],
                           "label": ["40.000", "60.000"]})
-    svg = export.image_bytes(charts.build_lines(frame, lang, "t"), "20261130T000000Z", "svg").decode()
+    svg = export.image_bytes(charts.build_lines(frame, lang, "t"), "Sumber: a test", "svg").decode()
     ticks = re.findall(r'class="ytick"[^>]*>.*?<text[^>]*>([^<]*)</text>', svg)
     assert expected in ticks, ticks
     assert not any(tick.endswith("k") for tick in ticks), ticks

@@ -117,7 +117,7 @@ def test_download_what_i_see_csv_has_numbers_only_and_a_reason(published, releas
     ctx = PageContext("en", db.get_release())
     panel = panels.trend_panel(ctx, "34.01.01", "PKH", "recipients", "none", "program")
     view = {"measure": "recipients", "program": "PKH", "region_code": "34.01.01"}
-    frame = export.plotted_frame(panel.plotted, export.SERIES_KEYS, release_id, view)
+    frame = export.download_frame(panel.plotted, export.SERIES_KEYS, release_id, view)
     back = pd.read_csv(io.BytesIO(openformat.csv_bytes(frame)))
     assert list(back.columns) == ["period", "series", "measure", "program", "region_code", "value", "range_lower",
                                   "range_upper", "status", "source"]
@@ -133,7 +133,8 @@ def test_download_what_i_see_csv_has_numbers_only_and_a_reason(published, releas
     hidden = back["status"] == "hidden"
     assert back.loc[~hidden, ["range_lower", "range_upper"]].isna().all().all()
     assert (back.loc[hidden, "range_lower"] <= back.loc[hidden, "range_upper"]).all()
-    assert (back["source"] == opendata.source_line(release_id)).all()
+    # The test release is the generator's: every row says so beside the source line (rows travel without the page).
+    assert (back["source"] == f"{opendata.source_line(release_id)} — {openformat.SYNTHETIC_MARK}").all()
 
 
 # --- The page ----------------------------------------------------------------------------------------------------
@@ -170,6 +171,21 @@ def test_open_data_page_renders_every_section(published_db, release_id, lang):
 ])
 def test_a_dictionary_unit_is_shown_in_the_page_language(unit, lang, expected):
     assert opendata.unit_text(unit, lang) == expected
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_dictionary_on_the_page_says_how_the_files_write_codes_and_periods(release_id, lang):
+    """The database keeps `53.10` and `2025`, the CSVs beside the dictionary `ID.53.10` and `2025-01/2025-12`: a new
+    user read the one and found the other."""
+    table = opendata.build_dictionary_table(db.get_dictionary(release_id), lang)
+    table_col, column_col, description_col = (t(k, lang) for k in ("col_table", "col_column", "col_description"))
+
+    def described(table_name: str, column: str) -> str:
+        rows = table[(table[table_col] == table_name) & (table[column_col] == column)]
+        return str(rows[description_col].iloc[0])
+    assert "ID.53.10" in described("disbursement_cells", "region_code")
+    assert "2025-01/2025-12" in described("disbursement_cells", "period")
+    assert "ID.53.10" not in described("disbursement_cells", "recipients")
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -250,13 +266,16 @@ def test_map_csv_is_exactly_the_plotted_values_with_hidden_marked(published, rel
                                   "ORDER BY 1 LIMIT 1").fetchone()[0]
     panel = panels.map_panel(ctx, kecamatan, "desa", "SEMUA", "2025", "recipients", "none")
     view = {"measure": "recipients", "program": "SEMUA", "period": "2025", "level": "desa", "region_code": kecamatan}
-    data = openformat.csv_bytes(export.plotted_frame(panel.plotted, export.REGION_KEYS, release_id, view))
+    data = openformat.csv_bytes(export.download_frame(panel.plotted, export.REGION_KEYS, release_id, view))
     back = pd.read_csv(io.BytesIO(data)).set_index("region_code")  # pandas' defaults, as a reader would
     # Each row says what its value is; the map's own region (the kecamatan) is in the file name, not a column.
     assert list(back.columns) == ["name", "measure", "program", "period", "level", "value", "range_lower",
                                   "range_upper", "status", "source"]
     assert (back["measure"] == "recipients").all() and (back["program"] == "SEMUA").all()
-    assert (back["period"] == 2025).all() and (back["level"] == "desa").all()
+    # The year in the open-data files' form (text to every reader), not a bare 2025 that pandas reads as a number.
+    through = db.get_release_row(release_id)["data_through"]
+    assert (back["period"] == f"2025-01/{through}").all()   # text: a number would never equal it
+    assert (back["level"] == "desa").all()
     expected = published.execute("SELECT region_code, suppressed, recipients, recipients_lower, recipients_upper "
                                  "FROM disbursement_cells WHERE level = "
                                  "'desa' AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA' AND "
@@ -368,12 +387,14 @@ def test_chart_and_map_images_carry_the_source_line(release_id):
         pytest.skip("Debian's chromium is not installed")
     ctx = PageContext("en", db.get_release())
     trend = panels.trend_panel(ctx, "34.01", "SEMUA", "amount", "none", "program")
-    assert export.image_bytes(trend.figure, release_id, "png").startswith(b"\x89PNG\r\n\x1a\n")
+    citation = opendata.citation(release_id)
+    assert export.image_bytes(trend.figure, citation, "png").startswith(b"\x89PNG\r\n\x1a\n")
     panel = panels.map_panel(ctx, "34.01", "kecamatan", "PKH", "2025", "coverage", "none")
     legend = maps.legend_items(panel.edges, str, "en", 10)
     svg = export.image_bytes(maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title),
-                             release_id, "svg").decode("utf-8")
-    assert opendata.source_line(release_id) in svg
+                             citation, "svg").decode("utf-8")
+    # The source line and, the test release being the generator's, that its figures are synthetic.
+    assert opendata.source_line(release_id) in svg and openformat.SYNTHETIC_MARK in svg
     fills = [maps.fill_for(v, s, panel.edges) for v, s in zip(panel.plotted["value"], panel.plotted["status"],
                                                                strict=True)]
     shown = {text for colour, text in legend if colour in fills}
