@@ -650,10 +650,13 @@ TEXT: dict[str, tuple[str, str]] = {
                     "CC BY 4.0"),
     # first run
     "build_title": ("Menyiapkan data demo", "Preparing the demo data"),
+    # Measured: 20 minutes nearly alone on 2 cores, 29 on a busy machine (README, Dashboard).
     "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "
-                    "Nusa Tenggara Timur) sekali saja; empat tahun data, beberapa menit; lebih lama bila server sibuk.",
+                    "Nusa Tenggara Timur) sekali saja; empat tahun data, sekitar 20 menit, lebih lama bila server "
+                    "sibuk. Menutup halaman ini tidak menghentikannya. (English: see the sidebar.)",
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
-                    "Tenggara Timur) once; four years of data, several minutes (longer on a busy server)."),
+                    "Tenggara Timur) once; four years of data, about 20 minutes, longer on a busy server. Closing "
+                    "this page does not stop it."),
     # Public text names no command: operators read commands in the README and the server log.
     "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\". Pengelola situs dapat membaca rinciannya di "
                      "log server.",
