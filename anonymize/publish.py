@@ -133,8 +133,7 @@ def run(args: argparse.Namespace) -> int:
             f"data through {outcome.data_through}), latest year: "
             f"{figures['cells']:,} cells, {figures['suppressed']:,} hidden, "
             f"{desa_line(figures['share_amount_hidden_desa'], outcome.data_through)}, {revised_line(outcome.revised)}"
-            f"audit passed "
-            f"in {time.perf_counter() - start:.1f} s, {outcome.signed} -> {args.out}")
+            f"audit passed, {time.perf_counter() - start:.1f} s in all, {outcome.signed} -> {args.out}")
     return 0
 
 
