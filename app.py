@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import build_demo, db, i18n, opendata, runs, state, warm
+from dashboard import build_demo, db, i18n, runs, state, warm
 
 st.set_page_config(page_title="Bansos Terbuka", layout="wide")
 state.begin_run()
@@ -25,7 +25,8 @@ PAGES = {
 if not db.published_path().exists():
     st.navigation(list(PAGES.values()), position="hidden")  # no menu while the demo builds
     build_demo.render_first_run(lang)
-warm.start(db.get_release().release_id)  # once per process and release: the national views' caches, in the background
+release = db.get_release()
+warm.start(release.release_id)  # once per process and release: the national views' caches, in the background
 notices = st.container()  # filled after the page ran: its widgets validate their URL values
 if embedded:
     navigation = st.navigation([st.Page("app_pages/embed.py", title="Bansos Terbuka", url_path="embed",
@@ -38,7 +39,7 @@ else:
         state.carry_notices()
         st.switch_page(PAGES[requested])
     st.sidebar.caption(i18n.t("app_tagline", lang))
-    if opendata.is_synthetic(db.get_release().release_id):
+    if release.synthetic:
         # On every page: a screenshot of the demo must not pass for real disbursements.
         st.info(i18n.t("synthetic_banner", lang), icon=":material/science:")
 with runs.slot():  # a burst of visitors queues here instead of time-slicing every run (see dashboard/runs.py)

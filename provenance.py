@@ -152,11 +152,12 @@ def verify_releases(folders: list[Path], chain_only: Iterable[dict[str, Any]] = 
     return verdict
 
 
-def is_synthetic(sources: dict | str | None) -> bool:
+def is_synthetic(sources: object) -> bool:
     """Whether a release was made by the data generator (the demo) rather than from ingested files: its
     `release.sources` (decoded or JSON) name a generator and no ingested file."""
     if isinstance(sources, str):
         sources = json.loads(sources) if sources else {}
-    sources = sources or {}
+    if not isinstance(sources, dict):      # NULL in the release row (None, or NaN through pandas)
+        return False
     return bool(sources.get("generator")) and not sources.get("ingested_files")
 

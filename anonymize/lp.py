@@ -103,6 +103,3 @@ class WarmLP:
     def point(self) -> np.ndarray:
         """The last solve's point (per column)."""
         return np.asarray(self.highs.getSolution().col_value)
-
-    def row_duals(self) -> np.ndarray:
-        return np.asarray(self.highs.getSolution().row_dual)

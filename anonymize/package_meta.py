@@ -144,8 +144,6 @@ def layer_resource(folder: Path, entry: dict) -> dict:
 SYNTHETIC_NOTE = ("DATA DEMO SINTETIS: semua angka rilis ini dibuat oleh generator data bansos-terbuka, bukan data "
                   "penyaluran sebenarnya. / SYNTHETIC DEMO DATA: every figure of this release comes from the "
                   "bansos-terbuka data generator; none is a real disbursement.")
-
-
 SYNTHETIC_TITLE = f" ({openformat.SYNTHETIC_MARK})"
 
 

@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, i18n, maps, metrics, opendata, panels, shareable, state
+from dashboard import browser, charts, components, db, i18n, maps, metrics, panels, shareable, state
 from dashboard.i18n import t
 
 lang = state.current("lang", i18n.DEFAULT_LANG)
@@ -69,7 +69,7 @@ full = shareable.full_view_params(view, state.params(), state.current(shareable.
 link = components.share_link(declared.page, full)
 released = t("embed_released", lang, release=release_id, date=i18n.format_date(ctx.release.created_at, lang),
              through=i18n.format_period(ctx.release.data_through, lang))
-synthetic = f" · {t('synthetic_mark', lang)}" if opendata.is_synthetic(release_id) else ""
+synthetic = f" · {t('synthetic_mark', lang)}" if ctx.release.synthetic else ""
 st.caption(f"{t('source_line', lang, release=release_id)} · {released}{synthetic}")
 st.markdown(f'<a href="{html.escape(link)}" target="_blank" rel="noopener">{t("embed_full_view", lang)}</a>',
             unsafe_allow_html=True)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, i18n, opendata, outlook_views, state
+from dashboard import browser, charts, components, db, export, i18n, outlook_views, state
 from dashboard.i18n import t
 from dashboard.outlook import HIDDEN, NEED
 
@@ -61,7 +61,7 @@ else:
 
 st.subheader(t("outlook_knows_title", ctx.lang))
 knows = t("outlook_knows", ctx.lang, n=len(result.plan.history))
-if opendata.is_synthetic(release_id):
+if ctx.release.synthetic:
     knows += "\n" + t("outlook_synthetic", ctx.lang)
 st.markdown(knows)
 components.render_share(ctx, "proyeksi", None, title)

@@ -59,7 +59,7 @@ def download_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
     and periods in the open-data files' form (`2025-01/2025-12`: a bare year `2025` reads back as a number, a new
     user's finding)."""
     return plotted_frame(plotted, keys, release_id, view, source=opendata.citation(release_id),
-                         data_through=str(db.get_release_row(release_id)["data_through"]))
+                         data_through=db.get_release(release_id).data_through)
 
 
 def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,

@@ -34,16 +34,11 @@ def source_line(release_id: str) -> str:
     return openformat.source_line(release_id)
 
 
-def is_synthetic(release_id: str) -> bool:
-    """Whether the release was made by the data generator (the demo) rather than from ingested files."""
-    return provenance.is_synthetic(db.get_release_row(release_id).get("sources"))
-
-
 def citation(release_id: str) -> str:
     """The source line a download or an image carries; a synthetic release's says so (a shared image or CSV must
     never pass the demo's figures off as real disbursements)."""
     line = source_line(release_id)
-    return f"{line} — {openformat.SYNTHETIC_MARK}" if is_synthetic(release_id) else line
+    return f"{line} — {openformat.SYNTHETIC_MARK}" if db.get_release(release_id).synthetic else line
 
 
 def file_name(release_id: str, stem: str, extension: str) -> str:

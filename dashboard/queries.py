@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+import provenance
 from published_schema import (
     ALL_CHANNELS,
     ALL_PROGRAMS,
@@ -41,6 +42,8 @@ class Release:
     provinces: tuple[str, ...]
     threshold: int
     tables: dict = field(default_factory=dict, hash=False, compare=False)
+    #: Made by the data generator (the demo), not from ingested files: every view of it says so.
+    synthetic: bool = False
 
 
 def query(con: Connection, sql: str, params: list | tuple = ()) -> pd.DataFrame:
@@ -50,10 +53,11 @@ def query(con: Connection, sql: str, params: list | tuple = ()) -> pd.DataFrame:
 
 
 def release(con: Connection) -> Release:
-    row = query(con, "SELECT release_id, created_at, data_year, data_through, provinces, threshold, tables "
+    row = query(con, "SELECT release_id, created_at, data_year, data_through, provinces, threshold, tables, sources "
                 "FROM release").iloc[0]
     return Release(str(row["release_id"]), str(row["created_at"]), int(row["data_year"]), str(row["data_through"]),
-                   tuple(str(row["provinces"]).split(",")), int(row["threshold"]), json.loads(row["tables"]))
+                   tuple(str(row["provinces"]).split(",")), int(row["threshold"]), json.loads(row["tables"]),
+                   provenance.is_synthetic(row["sources"]))
 
 
 def release_row(con: Connection) -> dict:

@@ -226,6 +226,7 @@ def test_only_a_release_of_the_generator_alone_is_synthetic():
     assert not provenance.is_synthetic({"ingested_files": [{"source": "penyaluran_2025_01.csv"}], "generator": {}})
     assert not provenance.is_synthetic({"ingested_files": [{"source": "a.csv"}], "generator": {"preset": "demo"}})
     assert not provenance.is_synthetic(None) and not provenance.is_synthetic("")
+    assert not provenance.is_synthetic(float("nan"))     # a NULL read through pandas
 
 
 def test_manifest_and_zip_cover_every_file(folder):
