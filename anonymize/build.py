@@ -279,12 +279,27 @@ def _raw(raw_db: Path, memory_limit: str | None) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
+class _YearFormatter(logging.Formatter):
+    """A worker process's lines, prefixed with the year it protects unless the line names it already ("year 2025:
+    ..."), so that two years' lines on one stderr can be told apart without reading "2025 year 2025"."""
+
+    def __init__(self, year: str) -> None:
+        super().__init__()
+        self.year = year
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        return line if line.startswith(f"year {self.year}") else f"{self.year} {line}"
+
+
 def _protect_year(raw_db: Path, memory_limit: str | None, threshold: int, late_after_days: int, through: str,
                   history: History | None, workers: int, provinces: tuple[str, ...], child: bool = False
                   ) -> BuildResult:
     """build_tables for one year, in this process or in a worker process (whose log lines name the year)."""
     if child:
-        logging.basicConfig(level=logging.INFO, format=f"{through[:4]} %(message)s", stream=sys.stderr, force=True)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_YearFormatter(through[:4]))
+        logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     with _raw(raw_db, memory_limit) as raw:
         return build_tables(raw, threshold, late_after_days, through, history, workers, provinces)
 

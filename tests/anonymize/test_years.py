@@ -188,3 +188,20 @@ def test_a_carried_year_that_differs_is_attacked(chain):
     for name in CELL_TABLES:
         assert outcome["tables"][f"{name} 2024"].get("carried_from") == october["release_id"]
         assert "carried_from" not in outcome["tables"][name] and outcome["tables"][name]["lp_solves"] > 0
+
+
+def test_a_worker_process_line_names_its_year_once():
+    """Two years protected at once share stderr: a worker's lines carry its year, but only once."""
+    import logging
+
+    from anonymize.build import _YearFormatter
+
+    formatter = _YearFormatter("2025")
+
+    def line(message: str, *args: object) -> str:
+        return formatter.format(logging.LogRecord("anonymize", logging.INFO, __file__, 1, message, args, None))
+
+    assert line("year %d: %s cells protected (%d of %d tables)", 2025, "1,000", 1, 3) == \
+        "year 2025: 1,000 cells protected (1 of 3 tables)"
+    assert line("protecting %s (%s cells)", "disbursement_cells", "9") == "2025 protecting disbursement_cells (9 cells)"
+    assert line("year %d: ...", 2024) == "2025 year 2024: ..."
