@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -314,6 +315,11 @@ def _pick(level: str, parent: str) -> None:
     go_to(chosen or parent)
 
 
+#: Most selects of the region picker in one row on a wide screen: the Trends page's four (down to desa) go two by
+#: two.
+PICKER_ROW = 3
+
+
 def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan") -> None:
     """Cascading selects (province, kabupaten, kecamatan) that set the `region` parameter."""
     release_id = ctx.release.release_id
@@ -331,9 +337,14 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
         parent = chosen.get(level, "")
         if parent not in shown[-1][2]:
             break
-    # A row of one column per level on a wide screen; on a phone only the selects shown (stacked empty columns
-    # left a gap under "Provinsi").
-    columns = st.columns(len(levels)) if browser.known_width() >= browser.NARROW else [st.container() for _ in shown]
+    # On a wide screen one column per level, in rows of at most PICKER_ROW (four in a row cut "Daerah Istimewa
+    # Yogyakarta" at 1280 px), each row made only once a select of it is shown; on a phone only the selects shown
+    # (stacked empty columns left a gap under "Provinsi").
+    if browser.known_width() >= browser.NARROW:
+        per_row = math.ceil(len(levels) / math.ceil(len(levels) / PICKER_ROW))  # even rows: 4 levels, 2 + 2
+        columns = [column for start in range(0, len(shown), per_row) for column in st.columns(per_row)]
+    else:
+        columns = [st.container() for _ in shown]
     for column, (level, above, names) in zip(columns, shown, strict=False):
         value = chosen.get(level, "")
         st.session_state[f"pick_{level}"] = value if value in names else ""

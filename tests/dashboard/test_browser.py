@@ -614,6 +614,30 @@ def test_no_gap_under_the_province_select_on_a_phone(browser, server, path):
         assert page.locator("[data-testid='stSelectbox']").first.inner_text().startswith("Provinsi")
 
 
+#: Region pickers' inputs whose text is wider than the input (Chromium scrolls an input's text: a cut value).
+_CUT_PICKS = """() => Array.from(document.querySelectorAll("[data-testid='stSelectbox'] input"))
+    .filter(i => i.scrollWidth > i.clientWidth + 1).map(i => i.value)"""
+
+
+@pytest.mark.parametrize("path", ["tren", "tren?lang=en", "", "proyeksi"])
+def test_no_region_picker_cuts_its_region_name_at_1280(browser, server, published_db, path):
+    """Four selects in a row (Trends goes down to desa) cut "Daerah Istimewa Yogyak…" at 1280 px (a new user's
+    walk): a picked desa with the longest name of the release, and every select shows its whole value."""
+    import duckdb
+
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        desa = con.execute("SELECT code FROM regions WHERE level = 'desa' ORDER BY length(name) DESC, code LIMIT 1"
+                           ).fetchone()[0]
+    finally:
+        con.close()
+    url = f"{server}/{path}{'&' if '?' in path else '?'}region={desa}"
+    with _opened(browser, url, 1280, 1000, settle=1.5) as page:
+        picks = page.locator("[data-testid='stSelectbox'] input")
+        assert "Daerah Istimewa Yogyakarta" in [picks.nth(i).input_value() for i in range(picks.count())]
+        assert page.evaluate(_CUT_PICKS) == []
+
+
 @pytest.mark.parametrize("path", ["wilayah?region=34.01", "wilayah?region=34.01&lang=en", "wilayah?region=34.01.01"])
 def test_every_table_of_a_profile_shows_its_text_whole_at_1280(browser, server, path):
     """A new user found the profile's complaints cut at 1280 px ("disembunyi…" in a data grid). A data grid draws
