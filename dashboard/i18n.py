@@ -357,6 +357,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "c_ditolak": ("Ditolak", "Rejected"),
     "share_link": ("Tautan untuk dibagikan", "Shareable link"),
     "trend_title": ("Tren {name}", "Trend of {name}"),
+    # A desa has no months: its profile's chart is its kecamatan's, and a title shared or embedded alone says so.
+    "trend_title_desa": ("Tren {kecamatan}, kecamatan tempat {desa}", "Trend of {kecamatan}, the district of {desa}"),
     "parent_of": ("{kind} {name}", "{kind} {name}"),
     # needs outlook (dashboard/outlook.py: the model; outlook_views.py: its tables and chart)
     "page_outlook": ("Proyeksi kebutuhan", "Needs outlook"),

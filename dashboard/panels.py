@@ -211,8 +211,13 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
         notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names), year), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
-    title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang),
-                                             detail=t("trend_title", ctx.lang, name=trend_name))
+    if trend_code == code:
+        detail = t("trend_title", ctx.lang, name=trend_name)
+    else:  # "Trend of Depok" alone read as the desa's own months in an embed or an exported image
+        detail = t("trend_title_desa", ctx.lang, kecamatan=components.region_label(db.region(release_id, trend_code),
+                                                                                 ctx.lang),
+                   desa=components.region_label(db.region(release_id, code), ctx.lang))
+    title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang), detail=detail)
     figure = charts.build_lines(series, ctx.lang, title)
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
 

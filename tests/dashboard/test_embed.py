@@ -159,3 +159,25 @@ def test_an_embedded_map_names_its_boundaries_and_their_licence(published, publi
         assert "python -m" not in shown
         # The licence by name: its full notice travels in the release files, not under the map.
         assert "MIT License" in shown and "WITHOUT WARRANTY" not in shown
+
+
+@pytest.mark.parametrize(("lang", "words"), [("id", ("Kecamatan ", "kecamatan tempat Desa ")),
+                                              ("en", (" District", "the district of ", " Village"))])
+def test_a_desa_profile_embed_says_its_chart_is_the_kecamatans(published_db, lang, words):
+    """A desa has no months: its profile's chart shows its kecamatan, and an embed's title (seen alone on another
+    site) said only "Trend of Depok" (a new user's walk). It names the kecamatan and the desa."""
+    import duckdb
+
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        desa, name, kecamatan = con.execute(
+            "SELECT d.code, d.name, k.name FROM regions d JOIN regions k ON k.code = d.parent_code "
+            "WHERE d.level = 'desa' AND d.kind = 'desa' ORDER BY d.code LIMIT 1").fetchone()
+    finally:
+        con.close()
+    title = embed_title(embed(chart="profile", region=desa, lang=lang))
+    assert name in title and kecamatan in title
+    for word in words:
+        assert word in title, (word, title)
+    own = embed_title(embed(chart="profile", region=desa[:8], lang=lang))  # a kecamatan's own months
+    assert "tempat" not in own and "the district of" not in own
