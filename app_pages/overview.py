@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import browser, charts, components, db, export, i18n, shareable, views, yearly
 from dashboard.i18n import format_period, t
-from published_schema import has_months
+from published_schema import NATIONAL_CODE, has_months
 
 ctx = components.render_header("overview_title")
 release_id, threshold = ctx.release.release_id, ctx.release.threshold
@@ -26,10 +26,19 @@ if not has_months(db.level_of_code(code)) and period != year:
 region = db.region(release_id, code)
 cells = db.get_region_cells(release_id, code, period)
 year_cells = db.get_region_cells(release_id, code, year)
-st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang),
-               program=components.program_name(ctx, program), period=format_period(period, ctx.lang)))
+program_name = components.program_name(ctx, program)
+st.subheader(t("headline_for", ctx.lang, region=components.region_label(region, ctx.lang), program=program_name,
+               period=format_period(period, ctx.lang)))
+if code == NATIONAL_CODE:
+    st.caption(views.release_coverage(db.get_regions_in(release_id, NATIONAL_CODE, "provinsi"), ctx.lang))
+# A program that does not run here (BLT Dana Desa in a kota: no eligible household, no recipient all year) has
+# no figures to show: its zeros drawn as a flat line and a "0 failed" tile read as a program that paid nothing.
+render_figures = not views.programs_here(year_cells[year_cells["program"] == program], {program: program_name})[1]
+if not render_figures:
+    st.info(t("program_not_here", ctx.lang, program=program_name, region=components.region_label(region, ctx.lang),
+              year=year))
 headlines = views.build_headlines(cells[cells["program"] == program], year_cells, program, ctx.lang, threshold)
-for title, figures in views.headline_rows(headlines, ctx.lang):
+for title, figures in views.headline_rows(headlines, ctx.lang) if render_figures else ():
     if title:
         st.markdown(f"**{title}**")
     for start in range(0, len(figures), 3):  # one row of columns per three figures: a phone stacks them in order
@@ -37,19 +46,20 @@ for title, figures in views.headline_rows(headlines, ctx.lang):
             components.render_metric(column, label, value, ctx.lang)
 if any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
-yearly.render_changes(ctx, code, program, period)
+if render_figures:
+    yearly.render_changes(ctx, code, program, period)
 
-monthly_code = shareable.shown_region(release_id, code)
-monthly = db.get_monthly(release_id, (monthly_code,), (program,), year)
-if monthly_code != code:
-    st.caption(t("desa_trend_note", ctx.lang, name=db.region(release_id, monthly_code)["name"]))
-series = views.build_monthly_series(monthly, "amount", "program", {program: components.program_name(ctx, program)},
-                                    "none", ctx.lang, threshold)
-figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
-charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
-components.render_hidden_note(ctx, series)
-export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan",
-                        {"measure": "amount", "program": program, "region_code": monthly_code})
+    monthly_code = shareable.shown_region(release_id, code)
+    monthly = db.get_monthly(release_id, (monthly_code,), (program,), year)
+    if monthly_code != code:
+        st.caption(t("desa_trend_note", ctx.lang, name=db.region(release_id, monthly_code)["name"]))
+    series = views.build_monthly_series(monthly, "amount", "program", {program: program_name}, "none", ctx.lang,
+                                        threshold)
+    figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
+    charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
+    components.render_hidden_note(ctx, series)
+    export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan",
+                            {"measure": "amount", "program": program, "region_code": monthly_code})
 
 st.subheader(t("hidden_why_title", ctx.lang))
 counted, tables = yearly.year_tables(ctx)  # the picked year's: each year is protected as its own table

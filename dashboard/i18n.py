@@ -54,6 +54,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit_complaints": ("{n} pengaduan", "{n} complaints"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
     "no_data": ("tidak ada data", "no data"),
+    "program_not_here": ("{program} tidak berjalan di {region} pada {year}: tidak ada keluarga sasaran maupun penerima "
+                         "sepanjang tahun, jadi tidak ada angka untuk ditampilkan.",
+                         "{program} does not run in {region} in {year}: no eligible household and no recipient all "
+                         "year, so there are no figures to show."),
     "programs_not_here": ("Tidak digambar karena tidak berjalan di wilayah ini (tidak ada keluarga sasaran maupun "
                           "penerima): {programs}.",
                           "Not drawn because it does not run in this region (no eligible household and no "
@@ -118,6 +122,14 @@ TEXT: dict[str, tuple[str, str]] = {
     # overview
     "overview_title": ("Beranda", "Overview"),
     "freshness": ("Data s.d. {through}, rilis {released}", "Data through {through}, release {released}"),
+    # A release may cover part of the country (the demo: two provinces): its "Indonesia" is theirs.
+    "release_covers": ("Rilis ini mencakup {n} provinsi: {provinces}. Angka Indonesia di sini adalah jumlah "
+                       "provinsi tersebut.",
+                       "This release covers {n} of Indonesia's provinces: {provinces}. Figures for Indonesia here "
+                       "are the sum of those."),
+    "release_covers_many": ("Rilis ini mencakup {n} provinsi; angka Indonesia di sini adalah jumlah provinsi "
+                            "tersebut.",
+                            "This release covers {n} provinces; figures for Indonesia here are the sum of those."),
     "headline_for": ("Angka utama {region}, {program}, {period}", "Headline figures for {region}, {program}, {period}"),
     "trend_spark": ("Rupiah disalurkan per bulan", "Rupiah paid per month"),
     "hidden_why_title": ("Apa yang disembunyikan dan mengapa", "What is hidden and why"),

@@ -342,6 +342,19 @@ def build_complaint_table(complaints: pd.DataFrame, lang: str, threshold: int) -
     return pd.DataFrame(rows)
 
 
+#: Provinces named one by one in the note on what a release covers; more are counted.
+LISTED_PROVINCES = 6
+
+
+def release_coverage(provinces: pd.DataFrame, lang: str) -> str:
+    """What the release's "Indonesia" adds up: its provinces (`provinces`: name and kind columns, one row each),
+    named when there are few."""
+    names = [i18n.region_name(n, k, lang) for n, k in zip(provinces["name"], provinces["kind"], strict=True)]
+    if len(names) > LISTED_PROVINCES:
+        return i18n.t("release_covers_many", lang, n=len(names))
+    return i18n.t("release_covers", lang, n=len(names), provinces=", ".join(names))
+
+
 def build_headlines(cells: pd.DataFrame, year_cells: pd.DataFrame, program: str, lang: str,
                     threshold: int) -> list[tuple[str, str]]:
     """(label, value as shown) for one region, program and period; coverage from the year's cell of the program

@@ -594,3 +594,31 @@ def test_a_long_table_on_a_phone_shows_its_first_rows_and_the_rest_on_demand(ope
     shown = pd.concat([at.table[0].value, at.table[1].value])
     name = t("col_name", lang)
     assert shown[name].tolist() == wide[name].tolist()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_program_that_does_not_run_in_a_region_shows_no_figures_there(open_page, lang):
+    """BLT Dana Desa in Kota Yogyakarta (a kota has no desa): the overview drew twelve months of Rp0 and a tile "0
+    failed or returned payments" beside "no data" (a new user's walk). It says the program does not run there and
+    draws nothing; Sembako there still has its figures and chart."""
+    at = open_page("beranda", region="34.71", program="BLT_DD", lang=lang)
+    assert not at.exception
+    said = " ".join(i.value for i in at.info)
+    assert "BLT Dana Desa" in said and ("tidak berjalan" if lang == "id" else "does not run") in said
+    assert not at.metric and not at.get("plotly_chart")
+    other = open_page("beranda", region="34.71", program="SEMBAKO", lang=lang)
+    assert not other.exception and other.metric and other.get("plotly_chart")
+    assert not any(("tidak berjalan" if lang == "id" else "does not run") in i.value for i in other.info)
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("id", "Rilis ini mencakup 1 provinsi: Daerah Istimewa Yogyakarta"),
+    ("en", "This release covers 1 of Indonesia's provinces: Daerah Istimewa Yogyakarta")])
+def test_the_national_overview_says_which_provinces_its_figures_add_up(open_page, lang, words):
+    """The demo's "Indonesia" is two provinces' sum (a new user's walk read it as the country's): the national
+    overview names the release's provinces; a province's overview does not repeat it."""
+    at = open_page("beranda", lang=lang)
+    assert not at.exception
+    assert any(c.value.startswith(words) for c in at.caption), [c.value for c in at.caption]
+    province = open_page("beranda", region="34", lang=lang)
+    assert not any(c.value.startswith(words[:18]) for c in province.caption)
