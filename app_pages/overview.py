@@ -44,7 +44,9 @@ for title, figures in views.headline_rows(headlines, ctx.lang) if render_figures
     for start in range(0, len(figures), 3):  # one row of columns per three figures: a phone stacks them in order
         for column, (label, value) in zip(st.columns(3), figures[start:start + 3], strict=False):
             components.render_metric(column, label, value, ctx.lang)
-if any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
+if render_figures and any(value == t("not_published", ctx.lang) for _, value in headlines):
+    st.caption(t("statuses_from_kabupaten", ctx.lang))
+if render_figures and any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
 if render_figures:
     yearly.render_changes(ctx, code, program, period)

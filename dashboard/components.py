@@ -147,9 +147,14 @@ def split_rows(table, rows: int = PHONE_ROWS) -> tuple:
 
 
 def render_metric(column, label: str, value: str, lang: str, **options) -> None:
-    """`column.metric`, with a hidden value's range (or its derivable value) as a caption under a short 'hidden':
-    a metric card cuts its value at its width ('disembunyikan (anta…' at 390 and 1280 px)."""
+    """`column.metric`, with a hidden value's range (or its derivable value) as a caption under a short 'hidden',
+    and "not published at this level" as a caption under "–": a metric card cuts its value at its width
+    ('disembunyikan (anta…' at 390 and 1280 px)."""
     hidden = i18n.t("hidden", lang)
+    if value == i18n.t("not_published", lang):  # cut to "not published …" in a third of 1280 px
+        column.metric(label, "–", **options)
+        column.caption(value)
+        return
     if not i18n.is_hidden_label(value, lang) or value == hidden:
         column.metric(label, value, **options)
         return

@@ -53,6 +53,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit_households": ("{n} keluarga", "{n} households"),
     "unit_complaints": ("{n} pengaduan", "{n} complaints"),
     "not_published": ("tidak tersedia di tingkat ini", "not published at this level"),
+    "statuses_from_kabupaten": ("Status pembayaran (tepat waktu, gagal, retur) diterbitkan dari tingkat kabupaten/kota "
+                                "ke atas; pilih kabupaten/kota di atas untuk melihatnya.",
+                                "Payment statuses (on time, failed, returned) are published from kabupaten/kota "
+                                "(regency/city) level up; pick the kabupaten/kota above to see them."),
     "no_data": ("tidak ada data", "no data"),
     "program_not_here": ("{program} tidak berjalan di {region} pada {year}: tidak ada keluarga sasaran maupun penerima "
                          "sepanjang tahun, jadi tidak ada angka untuk ditampilkan.",

@@ -622,3 +622,23 @@ def test_the_national_overview_says_which_provinces_its_figures_add_up(open_page
     assert any(c.value.startswith(words) for c in at.caption), [c.value for c in at.caption]
     province = open_page("beranda", region="34", lang=lang)
     assert not any(c.value.startswith(words[:18]) for c in province.caption)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_desas_headline_says_why_its_payment_statuses_are_not_there(open_page, published_db, lang):
+    """A desa's status tiles read "not published …" (cut at 1280 px) with no reason on the page (a new user's
+    walk): they show "–", the words under it, and a note that statuses are published from kabupaten/kota up."""
+    import duckdb
+
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        desa = con.execute("SELECT code FROM regions WHERE level = 'desa' ORDER BY code LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    at = open_page("beranda", region=desa, lang=lang)
+    assert not at.exception
+    assert [m.value for m in at.metric].count("–") >= 3
+    assert t("not_published", lang) in [c.value for c in at.caption]
+    assert t("statuses_from_kabupaten", lang) in [c.value for c in at.caption]
+    kabupaten = open_page("beranda", region=desa[:5], lang=lang)
+    assert t("statuses_from_kabupaten", lang) not in [c.value for c in kabupaten.caption]
