@@ -60,6 +60,8 @@ if isinstance(panel, panels.MapPanel):
         panel.legend_title or metrics.metric_label(metric, norm, lang), i18n.hidden_note(lang, threshold))
     # An embedded map carries its boundaries' source and licence too (and says when they are illustrative).
     maps.render_boundary_source(db.get_boundary_sources(release_id, panel.level, tuple(panel.shapes)), lang)
+elif panel.plotted.empty:  # a breakdown not published at this level: its notes say why, no empty axes
+    st.caption(t("nothing_to_draw", lang))
 else:
     st.plotly_chart(charts.untitled(panel.figure), key="embed_chart", width="stretch", config={"displaylogo": False})
     if not isinstance(panel, panels.ChartPanel) or i18n.hidden_note(lang, ctx.release.threshold) not in panel.notes:

@@ -33,13 +33,16 @@ label = metrics.metric_label(metric, norm, ctx.lang)
 panel = panels.trend_panel(ctx, code, program, metric, norm, breakdown)
 for note in panel.notes:
     st.info(note)
-charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
-components.render_hidden_note(ctx, panel.plotted)
 view = {"measure": export.measure_name(metric, norm), "program": program, "region_code": code}
-# Lines by program draw every program whatever the picker holds: the file is named for all of them, and each row
-# says its own program (`plotted_frame`).
-export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown",
-                        f"tren-{breakdown}", {**view, "program": ALL_PROGRAMS} if breakdown == "program" else view)
+if panel.plotted.empty:  # channels or statuses below kabupaten: empty axes and a header-only file said nothing
+    st.caption(t("nothing_to_draw", ctx.lang))
+else:
+    charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
+    components.render_hidden_note(ctx, panel.plotted)
+    # Lines by program draw every program whatever the picker holds: the file is named for all of them, and each
+    # row says its own program (`plotted_frame`).
+    export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown",
+                            f"tren-{breakdown}", {**view, "program": ALL_PROGRAMS} if breakdown == "program" else view)
 
 st.subheader(t("cumulative_title", ctx.lang))
 own = db.get_monthly(release_id, (code,), (program,), year)

@@ -45,6 +45,12 @@ def current_year(release: Release) -> str:
     saying the release has no such year, or that the value is no year). A link without it shows the latest year, so
     it follows the data as new years are published."""
     years = db.get_years(release.release_id) or [str(release.data_year)]
+    period = state.current("period")
+    if state.current("year") is None and isinstance(period, str) and period[:4] in years \
+            and period in db.get_periods(release.release_id, period[:4]):
+        # A link with a month of an earlier year and no `year` (`/peta?period=2024-10`) means that year: the
+        # latest year's October instead changed what the link shows without a word.
+        state.set_value("year", period[:4])
     return state.get("year", years, years[-1], known=_looks_like_year, absent="year_not_in_release")
 
 
@@ -250,8 +256,10 @@ def follow_year(ctx: PageContext, options: list[str]) -> None:
     """A period of another published year (the reader picked another year) becomes the same month of the picked
     year, or its whole year: not an "invalid parameter" notice for a choice the reader made."""
     chosen = state.current("period")
-    if not isinstance(chosen, str) or chosen in options or chosen[:4] not in db.get_years(ctx.release.release_id):
-        return
+    release_id = ctx.release.release_id
+    if not isinstance(chosen, str) or chosen in options or chosen[:4] not in db.get_years(release_id) \
+            or chosen not in db.get_periods(release_id, chosen[:4]):
+        return  # a period of no published year (`2025-13`) is invalid: the period picker says so
     month = f"{ctx.year}{chosen[4:]}"
     state.set_value("period", month if month in options else ctx.year)
 

@@ -277,7 +277,11 @@ TEXT: dict[str, tuple[str, str]] = {
                            "The target cannot be computed: eligible households are hidden or not published."),
     "cumulative": ("Kumulatif", "Cumulative"),
     "target": ("Target tahunan", "Annual target"),
-    "late_failed_title": ("Transaksi terlambat, gagal dan retur", "Late, failed and returned payments"),
+    "late_failed_title": ("Transaksi terlambat, gagal, retur dan tertunda",
+                          "Late, failed, returned and pending payments"),
+    "status_counts": ("Rincian status menghitung transaksi, bukan “{measure}”.",
+                      "The status breakdown counts payments, not “{measure}”."),
+    "nothing_to_draw": ("Tidak ada garis untuk digambar di tingkat ini.", "There are no lines to draw at this level."),
     "status_kecamatan": ("Status transaksi diterbitkan dari tingkat kabupaten ke atas; kecamatan: hanya penerima "
                          "dan Rupiah per bulan.", "Payment statuses are published from kabupaten level up; "
                          "kecamatan: recipients and Rupiah per month only."),
@@ -301,8 +305,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "top_n": ("Jumlah baris", "Rows"),
     "all_rows": ("Semua", "All"),
     "inclusion": ("Penerima di luar sasaran", "Recipients outside the target"),
-    "inclusion_flags": ("Penerima di luar sasaran dan tanda kualitas data",
-                        "Recipients outside the target and data-quality flags"),
+    # The flags count households of every program (quality_cells has no program): said beside one program's figures.
+    "inclusion_flags": ("Penerima di luar sasaran (program ini) dan tanda kualitas data (semua program)",
+                        "Recipients outside the target (this program) and data-quality flags (all programs)"),
     "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs cakupan",
                       "Poverty (eligible share) vs coverage"),
     "eligible_share": ("Porsi keluarga sasaran dari keluarga terdaftar", "Eligible share of registered households"),

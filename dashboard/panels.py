@@ -150,8 +150,10 @@ def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: s
     else:
         monthly = db.get_monthly(release_id, (code,), (program,), year)
         series = views.build_status_series(monthly, ctx.lang, threshold)
-    if db.level_of_code(code) == "kecamatan" and breakdown in ("channel", "status"):
-        notes.append(t("status_kecamatan", ctx.lang))
+        # The lines count payments whatever the measure picked (the picker said Rupiah over counts).
+        notes.append(t("status_counts", ctx.lang, measure=metrics.metric_label(metric, norm, ctx.lang)))
+        if db.level_of_code(code) == "kecamatan":
+            notes.append(t("status_kecamatan", ctx.lang))
     label = metrics.metric_label(metric, norm, ctx.lang)
     measure = (t("late_failed_title", ctx.lang) if breakdown == "status"
                else f"{label} — {t(f'by_{breakdown}', ctx.lang)}")

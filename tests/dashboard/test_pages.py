@@ -642,3 +642,50 @@ def test_a_desas_headline_says_why_its_payment_statuses_are_not_there(open_page,
     assert t("statuses_from_kabupaten", lang) in [c.value for c in at.caption]
     kabupaten = open_page("beranda", region=desa[:5], lang=lang)
     assert t("statuses_from_kabupaten", lang) not in [c.value for c in kabupaten.caption]
+
+
+def test_a_link_to_a_month_of_an_earlier_year_shows_that_month(open_page, published_db):
+    """`/peta?period=2024-10` without `year` showed October of the latest year, silently (a new user's walk): the
+    month names its year. A link that names both keeps both."""
+    import duckdb
+
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        years = sorted({p[:4] for (p,) in con.execute("SELECT period FROM periods").fetchall()})
+    finally:
+        con.close()
+    assert len(years) >= 2, "the fixture release publishes several years"
+    earlier = f"{years[-2]}-10"
+    at = open_page("peta", period=earlier, lang="en")
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="w_year").value == years[-2] and at.selectbox(key="w_period").value == earlier
+    latest = open_page("peta", period=earlier, year=years[-1], lang="en")  # a reader's choice of year wins
+    assert latest.selectbox(key="w_period").value == f"{years[-1]}-10"
+
+
+def test_a_month_that_does_not_exist_gets_a_notice(open_page):
+    """`?period=2025-13` fell back to the whole year without a word (a new user's walk)."""
+    at = open_page("beranda", period="2025-13", lang="en")
+    assert not at.exception
+    assert any("2025-13" in w.value.replace("\\", "") for w in at.warning), [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_breakdown_not_published_at_a_kecamatan_draws_no_empty_chart(open_page, lang):
+    """Channels below kabupaten: the page drew empty axes (x from -1 to 6) under its notice, added the statuses'
+    notice too, and offered a header-only CSV (a new user's walk). It says there is nothing to draw, once."""
+    at = open_page("tren", region="34.01.01", by="channel", lang=lang)
+    assert not at.exception
+    notes = [i.value for i in at.info]
+    assert t("channel_kabupaten", lang) in notes and t("status_kecamatan", lang) not in notes
+    assert t("nothing_to_draw", lang) in [c.value for c in at.caption]
+    by_program = open_page("tren", region="34.01.01", lang=lang)
+    assert len(at.get("plotly_chart")) == len(by_program.get("plotly_chart")) - 1
+    assert t("nothing_to_draw", lang) not in [c.value for c in by_program.caption]
+
+
+def test_the_status_breakdown_says_it_counts_payments_whatever_the_measure(open_page):
+    """`by=status&metric=amount`: the picker said Rupiah and the lines counted payments (a new user's walk)."""
+    at = open_page("tren", region="34.01", by="status", metric="amount", lang="en")
+    assert not at.exception
+    assert t("status_counts", "en", measure=t("m_amount", "en")) in [i.value for i in at.info]
