@@ -35,7 +35,9 @@ if view == "map":
     level, program, metric = read_level(), read("program"), read("metric")
     norm = metrics.effective_norm(metric, read("norm"))
     width = browser.content_width()
-    panel = panels.map_panel(ctx, code, level, program, read("period"), metric, norm, width, read("change"))
+    # Fitted to the height it is drawn at: fitted to 520 px and drawn at 440, a tall region lost its ends.
+    panel = panels.map_panel(ctx, code, level, program, read("period"), metric, norm, width, read("change"),
+                             tallest=maps.EMBED_MAP_HEIGHT)
 elif view == "trend":
     program, metric = read("program"), read("metric")
     norm = metrics.effective_norm(metric, read("norm"))
@@ -54,7 +56,7 @@ for note in panel.notes:
 if isinstance(panel, panels.MapPanel):
     threshold = ctx.release.threshold
     if panel.deck is not None:
-        st.pydeck_chart(panel.deck, height=min(panel.height, 440))
+        st.pydeck_chart(panel.deck, height=panel.height)
     maps.render_legend(maps.legend_items(panel.edges, panel.format_edge or (lambda v: metrics.format_value(
         v, metrics.OK, metric, norm, lang, threshold)), lang, threshold, panel.palette),
         panel.legend_title or metrics.metric_label(metric, norm, lang), i18n.hidden_note(lang, threshold))

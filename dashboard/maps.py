@@ -93,11 +93,16 @@ def build_map_rows(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edg
     return rows
 
 
+#: The map's height on a wide screen (pixels); an embed draws it at most EMBED_MAP_HEIGHT tall.
+MAP_HEIGHT = 520
+EMBED_MAP_HEIGHT = 440
+
+
 def map_height(width: int, bbox: tuple[float, float, float, float] | None = None) -> int:
     """The map's height in pixels for a content width: shorter on a phone, where it should not fill the screen, and
     (`bbox`) no taller than the region needs once it fills the width: a wide, flat region (DI Yogyakarta and Nusa
     Tenggara Timur side by side) left two thirds of a phone's map empty."""
-    full = 380 if width < 480 else 520
+    full = 380 if width < 480 else MAP_HEIGHT
     if bbox is None:
         return full
     lon_span, lat_span = max(bbox[2] - bbox[0], 1e-4), max(bbox[3] - bbox[1], 1e-4)

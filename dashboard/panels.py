@@ -60,9 +60,10 @@ class MapPanel:
 
 
 def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
-              norm: str, width: int = 700, change_kind: str = "none") -> MapPanel:
+              norm: str, width: int = 700, change_kind: str = "none", tallest: int = maps.MAP_HEIGHT) -> MapPanel:
     """The choropleth of the regions at `level` inside `code` (desa: the whole year only), zoomed to fit `width`
-    pixels (the reader's content width); `change_kind` abs/pct: the change since the year before instead."""
+    pixels (the reader's content width) and at most `tallest` pixels; `change_kind` abs/pct: the change since the
+    year before instead."""
     release_id, year, threshold = ctx.release.release_id, ctx.year, ctx.release.threshold
     notes = []
     if not has_months(level) and period != year:
@@ -112,7 +113,7 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
                                      t("hidden_tooltip", ctx.lang))
     rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges, palette)
     bbox = db.get_bbox(release_id, tuple(shapes))
-    height = maps.map_height(width, bbox)
+    height = min(maps.map_height(width, bbox), tallest)
     view = maps.view_for_bbox(bbox, width, height)
     deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.region(release_id, code)
@@ -241,11 +242,12 @@ def _panel(view: str, release_id: str, lang: str, year: str, args: tuple) -> Cha
 
 
 def map_panel(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str, norm: str,
-              width: int = 700, change_kind: str = "none") -> MapPanel:
-    """The choropleth of the regions at `level` inside `code`, fitted to `width` pixels (cached per view);
-    `change_kind` abs/pct colours the change since the year before."""
+              width: int = 700, change_kind: str = "none", tallest: int = maps.MAP_HEIGHT) -> MapPanel:
+    """The choropleth of the regions at `level` inside `code`, fitted to `width` × at most `tallest` pixels (cached
+    per view); `change_kind` abs/pct colours the change since the year before."""
     return _expect(_panel("map", ctx.release.release_id, ctx.lang, ctx.year, (code, level, program, period, metric,
-                                                                               norm, width, change_kind)), MapPanel)
+                                                                               norm, width, change_kind, tallest)),
+                   MapPanel)
 
 
 def trend_panel(ctx: PageContext, code: str, program: str, metric: str, norm: str, breakdown: str) -> ChartPanel:

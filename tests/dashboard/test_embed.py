@@ -181,3 +181,16 @@ def test_a_desa_profile_embed_says_its_chart_is_the_kecamatans(published_db, lan
         assert word in title, (word, title)
     own = embed_title(embed(chart="profile", region=desa[:8], lang=lang))  # a kecamatan's own months
     assert "tempat" not in own and "the district of" not in own
+
+
+def test_an_embedded_map_is_fitted_to_the_height_it_is_drawn_at(open_page, published_db):
+    """The embed drew its map at most 440 px tall, fitted for 520: a region taller than wide (Kulon Progo) lost its
+    north and south ends at 1280 px (a new user's walk). The embed's view fits its own height: zoomed out from the
+    page's."""
+
+    def view(at: AppTest) -> dict:
+        return json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+
+    page, embedded = open_page("peta", region="34.01"), embed(chart="map", region="34.01")
+    assert not page.exception and not embedded.exception
+    assert view(embedded)["zoom"] < view(page)["zoom"]
