@@ -409,15 +409,17 @@ def search_index(ctx: PageContext) -> search.SearchIndex:
 
 def result_label(row: dict, lang: str) -> str:
     """'Sinduadi — Desa, Kecamatan Mlati, Kabupaten Sleman, DI Yogyakarta' ('Sinduadi — Village, Mlati District,
-    Sleman Regency, DI Yogyakarta'): enough to tell same-named desa apart."""
-    context = [i18n.region_kind(row["kind"], lang)]
+    Sleman Regency, DI Yogyakarta'): enough to tell same-named desa apart. A kabupaten or kota names its kind
+    already ('Sleman Regency — DI Yogyakarta', not 'Kabupaten Sleman — Regency, ...')."""
+    name = i18n.region_name(row["name"], row.get("kind"), lang)
+    context = [] if i18n.names_its_kind(row.get("kind")) else [i18n.region_kind(row["kind"], lang)]
     if not i18n.is_missing(row.get("kecamatan")):
         context.append(i18n.region_label(row["kecamatan"], "kecamatan", "kecamatan", lang))
     if not i18n.is_missing(row.get("kabupaten")):
         context.append(i18n.region_name(row["kabupaten"], row.get("kabupaten_kind"), lang))
     if not i18n.is_missing(row.get("provinsi")):
         context.append(str(row["provinsi"]))
-    return f"{row['name']} — {', '.join(context)}"
+    return f"{name} — {', '.join(context)}"
 
 
 def best_match(found, current: str | None, searched: str | None, query: str) -> str | None:

@@ -908,6 +908,11 @@ PROGRAM_SHORT: dict[str, tuple[str, str]] = {
     "BLT_DD": ("BLT Dana Desa", "BLT Dana Desa")}
 
 
+def names_its_kind(kind: str | None) -> bool:
+    """Whether a region's name carries its kind ('Kabupaten Sleman', 'Kota Kupang')."""
+    return (kind or "") in _KIND_PREFIX
+
+
 def region_name(name: str, kind: str | None, lang: str) -> str:
     """'Kabupaten Sleman' (id) / 'Sleman Regency' (en); other names as they are."""
     prefix, suffix = _KIND_PREFIX.get(kind or "", ("", ""))

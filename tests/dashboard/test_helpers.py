@@ -423,6 +423,10 @@ def test_search_result_labels_tell_same_named_regions_apart():
     assert result_label(rows[0], "en") == ("Sinduadi — Village, Mlati District, Sleman Regency, DI Yogyakarta")
     assert result_label(rows[2], "en") == "Mlati — District, Sleman Regency, DI Yogyakarta"  # no "Kec. nan"
     assert result_label(rows[3], "id") != result_label(rows[4], "id")
+    # A kabupaten's name carries its kind: not "Kabupaten Sleman — Regency, ..." (a new user's walk).
+    sleman = {"name": "Kabupaten Sleman", "kind": "kabupaten", "provinsi": "DI Yogyakarta"}
+    assert result_label(sleman, "en") == "Sleman Regency — DI Yogyakarta"
+    assert result_label(sleman, "id") == "Kabupaten Sleman — DI Yogyakarta"
 
 
 def test_deck_json_is_compact_and_carries_the_rows():
@@ -433,6 +437,9 @@ def test_deck_json_is_compact_and_carries_the_rows():
     spec = json.loads(compact)
     assert spec["layers"][0]["data"] == [json.loads(rows[0])] and spec["layers"][0]["id"] == "regions"
     assert "mapProvider" not in spec  # map_provider=None: no basemap tiles or style requested
+    # Hover lightens a region: deck.gl's default blue mix made a hidden grey region look like a value class.
+    red, green, blue, alpha = spec["layers"][0]["highlightColor"]
+    assert (red, green, blue) == (255, 255, 255) and alpha < 128
 
 
 @pytest.mark.parametrize(("text", "absent"), [
