@@ -48,7 +48,7 @@ st.subheader(t("cumulative_title", ctx.lang))
 own = db.get_monthly(release_id, (code,), (program,), year)
 target = views.annual_target(db.get_region_cells(release_id, code, year), program)
 cumulative = views.build_cumulative(own, ctx.lang)
-st.caption(t("target_definition", ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
+st.caption(views.target_definition(ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
 figure = charts.build_cumulative(cumulative, target, ctx.lang, t("cumulative_title", ctx.lang))
 charts.render_chart(figure, views.cumulative_table(cumulative, target, ctx.lang), ctx.lang, key="cumulative",
                     heading=False)

@@ -267,11 +267,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "series": ("Seri", "Series"),
     "cumulative_title": ("Kumulatif Rupiah vs target tahunan", "Cumulative Rupiah vs annual target"),
     "target_definition": (
-        "Target tahunan = keluarga sasaran tahun ini × manfaat tahunan program (Sembako Rp2,4 jt, BLT Dana Desa "
-        "Rp3,6 jt); untuk PKH, yang manfaatnya tergantung anggota keluarga, × rata-rata Rupiah per keluarga "
+        "Target tahunan = keluarga sasaran tahun ini × manfaat tahunan program (Sembako {sembako}, BLT Dana Desa "
+        "{blt_dd}); untuk PKH, yang manfaatnya tergantung anggota keluarga, × rata-rata Rupiah per keluarga "
         "penerima tahun ini. Hanya dari angka yang diterbitkan.",
-        "Annual target = this year's eligible households × the program's annual benefit (Sembako Rp2.4 M, BLT "
-        "Dana Desa Rp3.6 M); for PKH, whose benefit depends on the family's members, × the year's average Rupiah "
+        "Annual target = this year's eligible households × the program's annual benefit (Sembako {sembako}, BLT "
+        "Dana Desa {blt_dd}); for PKH, whose benefit depends on the family's members, × the year's average Rupiah "
         "per recipient household. From published figures only."),
     "target_unavailable": ("Target tidak dapat dihitung: keluarga sasaran disembunyikan atau tidak diterbitkan.",
                            "The target cannot be computed: eligible households are hidden or not published."),

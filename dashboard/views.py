@@ -131,6 +131,14 @@ def build_cumulative(monthly: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({"period": frame["period"], "value": cumulative, "label": labels})
 
 
+def target_definition(lang: str) -> str:
+    """How the annual target is computed, with the fixed benefits written as every Rupiah figure is (Rp2,40 jt /
+    Rp2.40M; the text had "Rp2.4 M", with a space, in English)."""
+    return i18n.t("target_definition", lang,
+                  **{key: i18n.format_rupiah(FIXED_ANNUAL_BENEFIT[code], lang)
+                     for key, code in (("sembako", "SEMBAKO"), ("blt_dd", "BLT_DD"))})
+
+
 def annual_target(year_cells: pd.DataFrame, program: str) -> float | None:
     """The year's target in Rupiah from published figures of one region (None if any input is hidden or missing).
 

@@ -956,3 +956,13 @@ def test_outlier_names_of_points_close_together_are_never_drawn_over_each_other(
                            "outlier": [True] * 8 + [False, False]})
     texts = list(charts.build_scatter(points, "en", "t", "x", "y", width=width).data[1].text)
     assert len(texts) == 8 and 1 <= sum(bool(t) for t in texts) < 8
+
+
+@pytest.mark.parametrize(("lang", "sembako"), [("id", "Sembako Rp2,40\u00a0jt"), ("en", "Sembako Rp2.40M")])
+def test_the_target_definition_writes_its_benefits_as_every_rupiah_figure(lang, sembako):
+    """The English text had "Rp2.4 M" (a space, the scale of a billion in Indonesian) where every other figure
+    reads Rp2.40M (a new user's walk): the benefits come from the rule and the one formatter."""
+    from dashboard import views
+
+    text = views.target_definition(lang)
+    assert sembako in text and "{" not in text
