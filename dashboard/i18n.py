@@ -71,6 +71,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # `{value}` is text from the URL: always passed through `escape` (never inside a code span).
     "invalid_param": ("Parameter URL {name}=\"{value}\" tidak dikenal; memakai nilai bawaan.",
                       "URL parameter {name}=\"{value}\" is not valid; using the default."),
+    "invalid_param_choices": ("Parameter URL {name}=\"{value}\" tidak dikenal (yang berlaku: {choices}); memakai nilai "
+                              "bawaan.",
+                              "URL parameter {name}=\"{value}\" is not valid (valid: {choices}); using the default."),
     "not_applicable_param": ("Parameter URL {name}=\"{value}\" tidak berlaku untuk tampilan ini; memakai {default}.",
                              "URL parameter {name}=\"{value}\" does not apply to this view; using {default}."),
     "year_not_in_release": ("Tahun {value} (parameter URL {name}) tidak ada dalam rilis ini; menampilkan {default}.",

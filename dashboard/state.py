@@ -27,7 +27,8 @@ class RunState:
     """What one script run declared: parameters with their defaults, and notices about invalid values."""
 
     defaults: dict[str, Any] = field(default_factory=dict)
-    #: (text key, values): `invalid_param`, `not_applicable_param` or `too_many_param` with the parameter's name and
+    #: (text key, values): `invalid_param` (or `invalid_param_choices`, naming the valid values),
+    #: `not_applicable_param` or `too_many_param` with the parameter's name and
     #: the raw URL value (escaped only when shown).
     notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -82,6 +83,10 @@ def begin_run() -> None:
         st.session_state[_WRITTEN] = current
 
 
+#: An invalid URL value's notice lists the valid ones when there are at most this many (a year's 13 periods).
+LISTED_CHOICES = 13
+
+
 def notice_for(name: str, raw: Any, default: Any, valid: Collection[str] | Callable[[str], bool],
                known: Collection[str] | Callable[[str], bool] = (), max_items: int | None = None,
                absent: str = "not_applicable_param") -> tuple[str, dict[str, Any]]:
@@ -94,6 +99,9 @@ def notice_for(name: str, raw: Any, default: Any, valid: Collection[str] | Calla
     shown = ",".join(str(i) for i in items)
     if items and all(known(str(i)) if callable(known) else i in known for i in items):
         return absent, {"name": name, "value": shown, "default": default}
+    if not callable(valid) and 0 < len(valid) <= LISTED_CHOICES:
+        # A reader who typed `rank=pct` learns what the link takes (`gap, gap_share`), not only that it was wrong.
+        return "invalid_param_choices", {"name": name, "value": shown, "choices": ", ".join(map(str, valid))}
     return "invalid_param", {"name": name, "value": shown}
 
 

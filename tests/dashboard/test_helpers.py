@@ -484,13 +484,17 @@ def test_region_labels_follow_one_convention_per_language(name, kind, level, id_
 
 def test_notice_tells_unknown_from_not_applicable_and_too_many():
     assert state.notice_for("level", "desa", "provinsi", ["provinsi"], known=("desa",))[0] == "not_applicable_param"
-    assert state.notice_for("level", "dusun", "provinsi", ["provinsi"], known=("desa",))[0] == "invalid_param"
+    # A few valid values are listed (a new user's walk: `rank=pct` said only "not valid").
+    assert state.notice_for("level", "dusun", "provinsi", ["provinsi"], known=("desa",)) == \
+        ("invalid_param_choices", {"name": "level", "value": "dusun", "choices": "provinsi"})
+    assert state.notice_for("region", "99", "ID", lambda c: c.startswith("3"))[0] == "invalid_param"
+    assert state.notice_for("period", "x", "2025", [str(i) for i in range(14)])[0] == "invalid_param"  # too many
     assert state.notice_for("compare", list("abcdef"), [], list("abcdef"), max_items=5)[0] == "too_many_param"
     looks_like_year = str.isdigit
     assert state.notice_for("year", "1999", "2025", ["2024", "2025"], known=looks_like_year,
                             absent="year_not_in_release") == \
         ("year_not_in_release", {"name": "year", "value": "1999", "default": "2025"})
-    assert state.notice_for("year", "abc", "2025", ["2025"], known=looks_like_year)[0] == "invalid_param"
+    assert state.notice_for("year", "abc", "2025", ["2025"], known=looks_like_year)[0] == "invalid_param_choices"
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

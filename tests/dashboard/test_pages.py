@@ -689,3 +689,11 @@ def test_the_status_breakdown_says_it_counts_payments_whatever_the_measure(open_
     at = open_page("tren", region="34.01", by="status", metric="amount", lang="en")
     assert not at.exception
     assert t("status_counts", "en", measure=t("m_amount", "en")) in [i.value for i in at.info]
+
+
+def test_an_invalid_rank_names_the_values_a_link_takes(open_page):
+    """`rank=pct` said only "not valid; using the default" (a new user's walk)."""
+    at = open_page("kesenjangan", rank="pct", lang="en")
+    assert not at.exception
+    notices = [w.value.replace("\\", "") for w in at.warning]
+    assert any("rank=" in n and "pct" in n and "gap, gap_share" in n for n in notices), notices
