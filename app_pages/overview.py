@@ -57,7 +57,8 @@ if render_figures:
         st.caption(t("desa_trend_note", ctx.lang, name=db.region(release_id, monthly_code)["name"]))
     series = views.build_monthly_series(monthly, "amount", "program", {program: program_name}, "none", ctx.lang,
                                         threshold)
-    figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang))
+    spark_region = components.region_label(db.region(release_id, monthly_code), ctx.lang)
+    figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang, region=spark_region))
     charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
     components.render_hidden_note(ctx, series)
     export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan",

@@ -138,7 +138,8 @@ TEXT: dict[str, tuple[str, str]] = {
                             "tersebut.",
                             "This release covers {n} provinces; figures for Indonesia here are the sum of those."),
     "headline_for": ("Angka utama {region}, {program}, {period}", "Headline figures for {region}, {program}, {period}"),
-    "trend_spark": ("Rupiah disalurkan per bulan", "Rupiah paid per month"),
+    # Names its region: a PNG or SVG of the chart travels without the page (a desa's months are its kecamatan's).
+    "trend_spark": ("Rupiah disalurkan per bulan — {region}", "Rupiah paid per month — {region}"),
     "hidden_why_title": ("Apa yang disembunyikan dan mengapa", "What is hidden and why"),
     "hidden_why": (
         "Sel dengan kurang dari {threshold} keluarga disembunyikan, bersama sel lain yang diperlukan agar nilainya "
@@ -163,6 +164,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "table_quality_cells": ("Kualitas data", "Data quality"),
     "col_cells": ("Sel", "Cells"),
     "col_hidden": ("Disembunyikan", "Hidden"),
+    # The release history's count: every table and year of a release (the overview's is one year's tables).
+    "col_hidden_release": ("Sel disembunyikan (semua tabel dan tahun)", "Hidden cells (all tables and years)"),
     "col_description": ("Keterangan", "Description"),
     "col_category": ("Kategori", "Category"),
     "table_alt": ("Tabel data grafik", "Chart data as a table"),

@@ -148,7 +148,7 @@ def build_history(rows: list[dict], manifests: list[dict], lang: str) -> pd.Data
             i18n.t("col_release", lang): release_id,
             i18n.t("col_date", lang): i18n.format_date(str(row["created_at"]), lang),
             i18n.t("col_covers", lang): f"{_first_year(row)}-01 – {row['data_through']}",
-            i18n.t("col_hidden", lang): i18n.format_int(_hidden(row), lang),
+            i18n.t("col_hidden_release", lang): i18n.format_int(_hidden(row), lang),
             i18n.t("col_changelog", lang): changelog_line(older, row, lang),
             i18n.t("col_chain", lang): "–" if link is None else ("✓" if link else "✗"),
         })

@@ -228,6 +228,9 @@ def test_history_lists_both_releases_with_the_chain(on_chain):
     history = at.table[1].value  # plain tables, whose text wraps: the dictionary, then the history
     assert history["Release"].tolist() == [newer, older]
     assert history["Chained to the previous release"].tolist() == ["✓", "–"]
+    # Its hidden count is the release's (every table and year), and says so: "Hidden 28,470" beside the overview's
+    # one year read as a contradiction (a new user's walk).
+    assert "Hidden cells (all tables and years)" in history.columns
     assert "October 2025" in history["Changes"].iloc[0] and "December 2025" in history["Changes"].iloc[0]
     # Each manifest's SHA-256 in a code block that wraps (64 characters no table column fits on a phone).
     digests = next(c.value for c in at.code if c.value.startswith(newer))

@@ -697,3 +697,18 @@ def test_an_invalid_rank_names_the_values_a_link_takes(open_page):
     assert not at.exception
     notices = [w.value.replace("\\", "") for w in at.warning]
     assert any("rank=" in n and "pct" in n and "gap, gap_share" in n for n in notices), notices
+
+
+def test_the_overview_chart_names_the_region_whose_months_it_draws(open_page, published_db):
+    """Its image was titled "Rupiah paid per month" alone, and a desa's is its kecamatan's (a new user's walk)."""
+    import duckdb
+
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        desa, kecamatan = con.execute("SELECT d.code, k.name FROM regions d JOIN regions k ON k.code = d.parent_code "
+                                      "WHERE d.level = 'desa' ORDER BY d.code LIMIT 1").fetchone()
+    finally:
+        con.close()
+    at = open_page("beranda", region=desa, lang="en")
+    assert not at.exception
+    assert f"**Rupiah paid per month — {kecamatan} District**" in [m.value for m in at.markdown]
