@@ -316,8 +316,9 @@ def render_breadcrumb(ctx: PageContext, code: str) -> None:
                                else i18n.region_name(row.name, row.kind, ctx.lang), limit=200)
             if index:
                 st.markdown(":gray[›]", width="content")
-            if row.code == code:
-                st.markdown(f"**{name}**", width="content")
+            if row.code == code:  # with its kind word ("Kecamatan Ende"): no button tooltip says it here
+                shown = i18n.escape(region_label(row._asdict(), ctx.lang), limit=200)
+                st.markdown(f"**{shown}**", width="content")
             else:
                 st.button(f":primary[{name}]", key=f"crumb_{row.code}", on_click=go_to, args=(row.code,),
                           type="tertiary", help=i18n.region_kind(row.kind, ctx.lang))

@@ -123,6 +123,8 @@ def test_map_breadcrumb_goes_back_up(open_page):
     crumbs = [b for b in at.button if str(b.key).startswith("crumb_")]
     assert [b.key for b in crumbs] == ["crumb_ID", "crumb_34", "crumb_34.01"]
     assert {b.proto.type for b in crumbs} == {"tertiary"} and not any(b.disabled for b in crumbs)
+    # The region shown names its kind (a new user's walk read "Ende Regency › Ende" as the kabupaten twice).
+    assert any(m.value.startswith("**Kecamatan ") for m in at.markdown)
     at.button(key="crumb_34.01").click().run()
     assert at.query_params.get("region") == "34.01"
     assert {len(r["code"]) for r in deck_rows(at)} == {8}  # kecamatan of Kulon Progo
