@@ -65,6 +65,9 @@ def render_profile(code: str) -> None:
         components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
                                 t("metric", ctx.lang), narrow)
         st.caption(i18n.hidden_note(ctx.lang, threshold))
+        # The region's own figures as a file (its chart's file holds a desa's kecamatan's months).
+        export.render_downloads(views.build_profile_figures(year_cells), {}, None, release_id, ctx.lang,
+                                "profile_figures", "profil-angka", {"period": year, "region_code": code})
         yearly.render_profile_changes(ctx, code, narrow)
 
     if region["level"] != "nasional" and not wait:

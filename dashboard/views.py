@@ -263,26 +263,47 @@ def split_gap_table(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.Da
     return table.iloc[:, :GAP_FIGURES], others, title
 
 
-def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
-    """One region's year by program: recipients, Rupiah, eligible, eligible paid, coverage, registered."""
-    names = {code: i18n.program_short(code, lang) for code in programs["code"]}
+#: The profile's figures, in its table's column order: (measure, the i18n key of its header).
+PROFILE_FIGURES = (("recipients", "m_recipients"), ("amount", "m_amount"), ("coverage", "m_coverage"),
+                   ("eligible_households", "m_eligible"), ("registered_households", "m_registered"))
+
+
+def build_profile_figures(year_cells: pd.DataFrame) -> pd.DataFrame:
+    """One region's year by program as long rows (program, measure, value, status, lower, upper), programs in
+    PROGRAM_CODES order then all programs, measures in PROFILE_FIGURES order: what the profile's table shows and its
+    download writes. Eligible households are published per program, registered households for all programs
+    together: the other rows have no such figure by definition (`undefined`), which is not "not published at this
+    level"; a hidden row is `hidden` only for a figure its program has (a hidden PKH row has no registered count)."""
     order = [*PROGRAM_CODES, ALL_PROGRAMS]
     cells = year_cells.set_index("program").reindex([p for p in order if p in set(year_cells["program"])])
     cells = cells.reset_index()
-    rows = {i18n.t("program", lang): [names.get(p, p) for p in cells["program"]]}
-    for metric in ("recipients", "amount", "coverage"):
-        values = build_values(cells, metric)
-        rows[i18n.t(f"m_{metric}", lang)] = format_values(values, metric, "none", lang, threshold)
-    # Eligible households are published per program, registered households for all programs together: the other
-    # rows have no such figure by definition ("–"), which is not the same as "not published at this level".
-    # A hidden row says "hidden" only for the figure its program has (a hidden PKH row has no registered count).
-    all_programs = (cells["program"] == ALL_PROGRAMS).to_numpy()
-    for column, key, defined in (("eligible_households", "m_eligible", ~all_programs),
-                                 ("registered_households", "m_registered", all_programs)):
-        status = np.where(~defined, "undefined", np.where(cells["suppressed"].astype(bool), HIDDEN,
-                                                          np.where(cells[column].isna(), "undefined", OK)))
-        rows[i18n.t(key, lang)] = [format_value(float(v) if s == OK else np.nan, s, "recipients", "none", lang,
-                                                threshold) for v, s in zip(cells[column], status, strict=True)]
+    programs = cells["program"].to_numpy()
+    parts = [build_values(cells, metric).drop(columns="region_code").assign(program=programs, measure=metric)
+             for metric in ("recipients", "amount", "coverage")]
+    all_programs = programs == ALL_PROGRAMS
+    for column, defined in (("eligible_households", ~all_programs), ("registered_households", all_programs)):
+        status = np.where(~defined, UNDEFINED, np.where(cells["suppressed"].astype(bool), HIDDEN,
+                                                        np.where(cells[column].isna(), UNDEFINED, OK)))
+        value = pd.to_numeric(cells[column], errors="coerce").astype(float).where(status == OK)
+        parts.append(pd.DataFrame({"value": value.to_numpy(), "status": status, "lower": np.nan, "upper": np.nan,
+                                   "program": programs, "measure": column}))
+    return pd.concat(parts, ignore_index=True)[["program", "measure", "value", "status", "lower", "upper"]]
+
+
+def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
+    """One region's year by program: recipients, Rupiah, coverage, eligible, registered (build_profile_figures,
+    labelled)."""
+    names = {code: i18n.program_short(code, lang) for code in programs["code"]}
+    figures = build_profile_figures(year_cells)
+    shown = list(dict.fromkeys(figures["program"]))
+    rows = {i18n.t("program", lang): [names.get(p, p) for p in shown]}
+    for measure, key in PROFILE_FIGURES:
+        part = figures[figures["measure"] == measure].set_index("program").loc[shown].reset_index()
+        # Households, not the measure's own format: eligible and registered are counts.
+        kind = measure if measure in ("recipients", "amount", "coverage") else "recipients"
+        rows[i18n.t(key, lang)] = [format_value(v, s, kind, "none", lang, threshold, lo, hi)
+                                   for v, s, lo, hi in zip(part["value"], part["status"], part["lower"],
+                                                           part["upper"], strict=True)]
     return pd.DataFrame(rows)
 
 

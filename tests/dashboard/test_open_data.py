@@ -462,3 +462,30 @@ def test_empty_earlier_release_tables_are_not_offered(on_chain, chain_db, tmp_pa
     listed = " ".join(m.value for m in at.markdown)
     assert "`disbursement_cells`" in listed
     assert not any(f"`{name}`" in listed for name in empty[older])
+
+
+def test_a_desa_profile_downloads_its_own_figures(published, published_db, release_id, served):
+    """A desa profile's only CSV held its kecamatan's months (a new user's walk): its figures table downloads too,
+    one row per program and measure, read with pandas' defaults: the region and period as text, every hidden value
+    empty with its published range where it has one, and every published value the database's."""
+    desa = published.execute("SELECT region_code FROM disbursement_cells WHERE level = 'desa' AND suppressed "
+                             "AND recipients_lower IS NOT NULL ORDER BY region_code LIMIT 1").fetchone()[0]
+    at = run_app(page="wilayah", region=desa)
+    assert not at.exception, at.exception
+    back, name = downloaded(at, served, "profile_figures_csv")
+    assert "-profil-angka-" in name and name.endswith(f"ID.{desa}.csv"), name
+    assert set(back["region_code"]) == {f"ID.{desa}"} and back["period"].str.fullmatch(r"\d{4}-01/\d{4}-\d{2}").all()
+    cells = published.execute("SELECT program, suppressed, recipients, amount, eligible_households, "
+                              "registered_households, recipients_lower, recipients_upper FROM disbursement_cells "
+                              "WHERE region_code = ? AND period = ? AND channel = 'SEMUA'",
+                              [desa, back["period"].iloc[0][:4]]).df().set_index("program")
+    hidden = back["status"] == "hidden"
+    assert hidden.any() and back.loc[hidden, "value"].isna().all()
+    for row in back[back["status"] == "ok"].itertuples():
+        if row.measure != "coverage":
+            assert row.value == pytest.approx(float(cells.loc[row.program, row.measure]))
+    for row in back[hidden & (back["measure"] == "recipients")].itertuples():
+        assert (row.range_lower, row.range_upper) == (cells.loc[row.program, "recipients_lower"],
+                                                      cells.loc[row.program, "recipients_upper"])
+    assert set(back.loc[(back["program"] == "SEMUA") & (back["measure"] == "eligible_households"), "status"]) \
+        == {"undefined"}
