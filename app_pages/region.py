@@ -83,7 +83,7 @@ def render_profile(code: str) -> None:
     panel = panels.profile_panel(ctx, code)
     trend_code = shareable.shown_region(release_id, code)
     trend_name = db.region(release_id, trend_code)["name"]
-    st.subheader(t("trend_title", ctx.lang, name=trend_name))
+    st.subheader(t("trend_title", ctx.lang, name=components.region_label(db.region(release_id, trend_code), ctx.lang)))
     for note in panel.notes:
         st.caption(note)
     # A plain table: a data grid cut the hidden labels.

@@ -293,8 +293,8 @@ TEXT: dict[str, tuple[str, str]] = {
                          "kecamatan: recipients and Rupiah per month only."),
     "desa_trend_note": ("Desa/kelurahan hanya punya angka setahun: tren di bawah adalah milik kecamatannya, {name}.",
                         "Desa/kelurahan have whole-year figures only: the trend below is its kecamatan's, {name}."),
-    "channel_kabupaten": ("Rincian kanal diterbitkan dari tingkat kabupaten ke atas.",
-                          "Channel breakdowns are published from kabupaten level up."),
+    "channel_kabupaten": ("Rincian kanal diterbitkan dari tingkat kabupaten/kota ke atas.",
+                          "Channel breakdowns are published from kabupaten/kota level up."),
     # gaps
     "gaps_title": ("Kesenjangan cakupan", "Coverage gaps"),
     "gaps_intro": ("Keluarga sasaran (desil kesejahteraan dalam target program) dibanding keluarga sasaran yang "
@@ -349,7 +349,8 @@ TEXT: dict[str, tuple[str, str]] = {
                   "Eligible households are published for the whole year only: this page uses {year}."),
     # my region
     "region_title": ("Cek wilayah", "My region"),
-    "search_label": ("Ketik nama desa, kelurahan atau kecamatan", "Type a desa, kelurahan or kecamatan name"),
+    "search_label": ("Ketik nama wilayah: desa, kelurahan, kecamatan atau kabupaten/kota",
+                     "Type a region's name: desa, kelurahan, kecamatan or kabupaten/kota"),
     "search_placeholder": ("mis. Sinduadi, Mlati", "e.g. Sinduadi, Mlati"),
     "search_results": ("Hasil pencarian", "Search results"),
     # Shown alone: no region's profile under it (the one shown before read as the answer to the new search).
@@ -385,7 +386,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_link": ("Tautan untuk dibagikan", "Shareable link"),
     "trend_title": ("Tren {name}", "Trend of {name}"),
     # A desa has no months: its profile's chart is its kecamatan's, and a title shared or embedded alone says so.
-    "trend_title_desa": ("Tren {kecamatan}, kecamatan tempat {desa}", "Trend of {kecamatan}, the district of {desa}"),
+    "trend_title_desa": ("Tren {kecamatan}, kecamatan tempat {desa} berada",
+                         "Trend of {kecamatan}, the district of {desa}"),
     "parent_of": ("{kind} {name}", "{kind} {name}"),
     # needs outlook (dashboard/outlook.py: the model; outlook_views.py: its tables and chart)
     "page_outlook": ("Proyeksi kebutuhan", "Needs outlook"),
@@ -673,8 +675,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_svg": ("Unduh gambar (SVG)", "Download image (SVG)"),
     "image_unavailable": ("Ekspor gambar tidak tersedia: {reason}", "Image export is unavailable: {reason}"),
     "embed_full_view": ("Lihat selengkapnya di Bansos Terbuka ↗", "See the full view on Bansos Terbuka ↗"),
-    "embed_released": ("Rilis {release}, {date}; data s.d. {through}.",
-                       "Release {release}, {date}; data through {through}."),
+    # After the source line, which names the release already.
+    "embed_released": ("dirilis {date}; data s.d. {through}.", "released {date}; data through {through}."),
     "source_line": ("Sumber: bansos-terbuka, rilis {release}, CC BY 4.0", "Source: bansos-terbuka, release {release}, "
                     "CC BY 4.0"),
     # first run

@@ -169,7 +169,9 @@ def carry_notices() -> None:
 def render_notices(lang: str) -> None:
     for key, values in _run().notices:
         # Every value that came from the URL is escaped (and cut) before it reaches markdown.
-        st.warning(i18n.t(key, lang, **{k: i18n.escape(v) for k, v in values.items()}))
+        # The valid values are ours, listed whole (a year's 13 periods are longer than a URL value's cut).
+        st.warning(i18n.t(key, lang, **{k: i18n.escape(v, limit=400 if k == "choices" else i18n.ECHO_LIMIT)
+                                        for k, v in values.items()}))
 
 
 def write_url() -> None:

@@ -714,3 +714,10 @@ def test_the_overview_chart_names_the_region_whose_months_it_draws(open_page, pu
     at = open_page("beranda", region=desa, lang="en")
     assert not at.exception
     assert f"**Rupiah paid per month — {kecamatan} District**" in [m.value for m in at.markdown]
+
+
+def test_an_invalid_period_lists_every_month_whole(open_page):
+    """The valid periods were cut like a URL value (80 characters: "..., 2025-08, 20…"; a second walk)."""
+    at = open_page("beranda", period="2025-99", lang="en")
+    notices = [w.value.replace("\\", "") for w in at.warning]
+    assert any("2025-99" in n and "2025-12" in n and "…" not in n for n in notices), notices
