@@ -98,11 +98,11 @@ MAP_HEIGHT = 520
 EMBED_MAP_HEIGHT = 440
 
 
-def map_height(width: int, bbox: tuple[float, float, float, float] | None = None) -> int:
+def map_height(width: int, bbox: tuple[float, float, float, float] | None = None, tallest: int = MAP_HEIGHT) -> int:
     """The map's height in pixels for a content width: shorter on a phone, where it should not fill the screen, and
     (`bbox`) no taller than the region needs once it fills the width: a wide, flat region (DI Yogyakarta and Nusa
-    Tenggara Timur side by side) left two thirds of a phone's map empty."""
-    full = 380 if width < 480 else MAP_HEIGHT
+    Tenggara Timur side by side) left two thirds of a phone's map empty; at most `tallest` (an embed's height)."""
+    full = min(380 if width < 480 else MAP_HEIGHT, tallest)
     if bbox is None:
         return full
     lon_span, lat_span = max(bbox[2] - bbox[0], 1e-4), max(bbox[3] - bbox[1], 1e-4)

@@ -113,7 +113,7 @@ def _build_map(ctx: PageContext, code: str, level: str, program: str, period: st
                                      t("hidden_tooltip", ctx.lang))
     rows = maps.build_map_rows(shapes, values.assign(label=tooltips), edges, palette)
     bbox = db.get_bbox(release_id, tuple(shapes))
-    height = min(maps.map_height(width, bbox), tallest)
+    height = maps.map_height(width, bbox, tallest)
     view = maps.view_for_bbox(bbox, width, height)
     deck = maps.build_deck(rows, view, stroked=len(shapes) < 500) if rows else None
     region = db.region(release_id, code)

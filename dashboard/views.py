@@ -298,12 +298,10 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
     shown = list(dict.fromkeys(figures["program"]))
     rows = {i18n.t("program", lang): [names.get(p, p) for p in shown]}
     for measure, key in PROFILE_FIGURES:
-        part = figures[figures["measure"] == measure].set_index("program").loc[shown].reset_index()
+        part = figures[figures["measure"] == measure]  # programs in `shown` order (build_profile_figures)
         # Households, not the measure's own format: eligible and registered are counts.
         kind = measure if measure in ("recipients", "amount", "coverage") else "recipients"
-        rows[i18n.t(key, lang)] = [format_value(v, s, kind, "none", lang, threshold, lo, hi)
-                                   for v, s, lo, hi in zip(part["value"], part["status"], part["lower"],
-                                                           part["upper"], strict=True)]
+        rows[i18n.t(key, lang)] = format_values(part, kind, "none", lang, threshold)
     return pd.DataFrame(rows)
 
 
