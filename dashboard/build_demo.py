@@ -66,6 +66,15 @@ class Outcome:
     stage: str = ""
     reason: str = ""
     command: str = ""
+    #: The command was stopped from outside (Ctrl-C in the terminal that runs the server, a service stop), not
+    #: failed: nothing is wrong with the build, so the next visit starts it again (see INTERRUPTED_EXITS).
+    interrupted: bool = False
+
+
+#: Exit statuses of a command stopped from outside: our CLIs' status for Ctrl-C (cli.py), and a signal's negative
+#: status from subprocess for SIGHUP, SIGINT and SIGTERM. SIGKILL is not among them: the kernel's out-of-memory
+#: killer sends it, and a build that will be killed again must not restart on every visit.
+INTERRUPTED_EXITS = frozenset({130, -1, -2, -15})
 
 
 def demo_commands(settings: Settings, regions: str | None = None, scale: str | None = None) -> list[Command]:
@@ -271,7 +280,9 @@ def run_build(commands: list[Command], on_progress: Callable[[Progress], object]
                     on_progress(Progress(furthest, command.name, parsed[1], parsed[2]))
         if process.returncode != 0:
             shown = " ".join(["python", *command.argv[1:]])
-            return Outcome(False, f"{command.name}|{stage}", _error_reason(lines), shown)
+            interrupted = process.returncode in INTERRUPTED_EXITS
+            reason = f"stopped (exit status {process.returncode})" if interrupted else _error_reason(lines)
+            return Outcome(False, f"{command.name}|{stage}", reason, shown, interrupted)
     on_progress(Progress(1.0, "done", "build_done"))
     return Outcome(True)
 
@@ -314,7 +325,8 @@ def may_build(settings: Settings) -> bool:
 
 
 #: Left beside the published database when the first build fails: later visits show the failure instead of
-#: starting the same doomed build again (each costs a minute of CPU); the operator removes it to retry.
+#: starting the same doomed build again (each costs a minute of CPU); the operator removes it to retry. A build
+#: stopped from outside (Outcome.interrupted) leaves none.
 FAILED_MARKER = ".demo-build-failed"
 #: The running build's progress (JSON of `Progress`), read by every page that watches it, in any server process.
 PROGRESS_FILE = ".demo-build-progress.json"
@@ -368,7 +380,11 @@ def _build(settings: Settings) -> None:
             outcome = run_build(commands, functools.partial(_write_progress, progress))
         except Exception as error:  # a crash of the builder must leave the marker, or every visit would wait forever
             outcome = Outcome(False, "generate|stage_starting", repr(error), "")
-        if not outcome.ok:
+        if outcome.interrupted:
+            # A server stopped with Ctrl-C stops its build too: that is no failure to show on every later visit.
+            _log.warning("demo build stopped at %s (%s); the next visit starts it again", outcome.stage,
+                         outcome.reason)
+        elif not outcome.ok:
             _log.error("demo build failed at %s: %s; the command was `%s`; remove %s to let the next visit try again",
                        outcome.stage, outcome.reason, outcome.command, marker)
             marker.write_text(outcome.stage + "\n", encoding="utf-8")
@@ -420,8 +436,10 @@ def render_first_run(lang: str) -> None:
             break
         time.sleep(POLL_SECONDS)
     if not settings.published_db.exists():
-        stage = failed_stage(marker, lang) if marker.exists() else i18n.t("stage_starting", lang)
-        st.error(i18n.t("build_failed", lang, stage=stage))
+        if not marker.exists():  # stopped from outside, not failed: a reload starts it again
+            st.warning(i18n.t("build_stopped", lang))
+            st.stop()
+        st.error(i18n.t("build_failed", lang, stage=failed_stage(marker, lang)))
         st.stop()
     bar.progress(1.0, text=i18n.t("build_done", lang))
     time.sleep(0.3)

@@ -693,6 +693,10 @@ TEXT: dict[str, tuple[str, str]] = {
                      "log server.",
                      "Building the demo data failed at stage \"{stage}\". The site's operator can read the details "
                      "in the server log."),
+    "build_stopped": ("Pembuatan data demo terhenti sebelum selesai (server dihentikan). Muat ulang halaman untuk "
+                      "memulainya lagi.",
+                      "Building the demo data stopped before it finished (the server was stopped). Reload the page "
+                      "to start it again."),
     "build_blocked": ("Belum ada rilis data yang diterbitkan. Data demo tidak dibuat karena server sudah menyimpan "
                       "data (rilis atau data mentah yang dimasukkan) yang tidak boleh ditimpa; pengelola situs perlu "
                       "menerbitkan rilis.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import duckdb
@@ -112,3 +113,31 @@ def test_the_demo_is_never_built_beside_a_kept_release(fresh):
     kept.write_bytes(b"")
     assert not build_demo.may_build(get_settings())
     assert build_demo.has_ingested_data(fresh / "raw" / "bansos.duckdb") is False
+
+
+@pytest.mark.parametrize("stop", ["import os, signal; os.kill(os.getpid(), signal.SIGTERM)",
+                                  "raise SystemExit(130)"])
+def test_a_build_stopped_from_outside_leaves_no_failure_and_runs_again(fresh, monkeypatch, caplog, stop):
+    """Ctrl-C in the terminal that runs the server stops its build (our CLIs exit 130; a service stop sends
+    SIGTERM): the next start must build again, not show "failed" until an operator removes a marker. A command
+    that fails (exit 1) still leaves the marker."""
+    settings = get_settings()
+    stopped = [build_demo.Command("generate", (sys.executable, "-c", stop))]
+    monkeypatch.setattr(build_demo, "demo_commands", lambda *args: stopped)
+    with caplog.at_level(logging.INFO, logger="dashboard.build_demo"):
+        build_demo._build(settings)
+    assert not build_demo.failed_marker(settings).exists()
+    assert "the next visit starts it again" in caplog.text
+    assert build_demo.may_build(settings)
+    failing = [build_demo.Command("generate", (sys.executable, "-c", "raise SystemExit(1)"))]
+    monkeypatch.setattr(build_demo, "demo_commands", lambda *args: failing)
+    build_demo._build(settings)
+    assert build_demo.failed_marker(settings).exists()
+
+
+def test_a_page_watching_a_build_stopped_from_outside_says_to_reload(fresh, monkeypatch):
+    monkeypatch.setattr(build_demo, "demo_commands", lambda *args: [
+        build_demo.Command("generate", (sys.executable, "-c", "raise SystemExit(130)"))])
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Muat ulang halaman" in at.warning[0].value
