@@ -49,7 +49,11 @@ own = db.get_monthly(release_id, (code,), (program,), year)
 target = views.annual_target(db.get_region_cells(release_id, code, year), program)
 cumulative = views.build_cumulative(own, ctx.lang)
 st.caption(views.target_definition(ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
-figure = charts.build_cumulative(cumulative, target, ctx.lang, t("cumulative_title", ctx.lang))
+# Titles name what the chart is of: an image or embed seen alone said "Cumulative Rupiah" of no region.
+region_label = components.region_label(db.region(release_id, code), ctx.lang)
+program_label = components.program_name(ctx, program)
+figure = charts.build_cumulative(cumulative, target, ctx.lang, shareable.VIEWS["trend"].title(
+    ctx.lang, measure=t("cumulative_title", ctx.lang), region=region_label, detail=f", {program_label}"))
 charts.render_chart(figure, views.cumulative_table(cumulative, target, ctx.lang), ctx.lang, key="cumulative",
                     heading=False)
 export.render_downloads(cumulative, export.SERIES_KEYS, figure, release_id, ctx.lang, "cumulative", "kumulatif",
@@ -67,7 +71,7 @@ labels = {db.region(release_id, c)["name"]: components.region_label(db.region(re
 series_codes = {labels[db.region(release_id, c)["name"]]: c for c in codes}
 series = views.build_monthly_series(compared, metric, "name", labels, norm, ctx.lang, threshold,
                                     db.get_denominators_of(release_id, codes, year))
-figure = charts.build_lines(series, ctx.lang, label, money=metric == "amount")
+figure = charts.build_lines(series, ctx.lang, f"{label} — {program_label}", money=metric == "amount")
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="compare")
 export.render_downloads(series.assign(region_code=series["series"].map(series_codes)), export.COMPARE_KEYS, figure,
                         release_id, ctx.lang, "compare", "banding", view)

@@ -350,6 +350,30 @@ def test_trends_breakdowns_and_compare(open_page):
     assert at.query_params["compare"] in ("34.71", ["34.71"])
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_trends_cumulative_and_compare_titles_name_what_they_are_of(open_page, published, monkeypatch, lang):
+    """The exported image of a chart carries its title: the cumulative chart's said "Cumulative Rupiah vs annual
+    target" of no region or program, and the compared regions' the measure alone. For a desa, whose trends are its
+    kecamatan's, the cumulative title names the kecamatan."""
+    from dashboard import charts
+    titles: dict[str, str] = {}
+    real = charts.render_chart
+
+    def recording(fig, table, lang_, key, **kwargs):
+        titles[key] = charts.title_of(fig).replace("<br>", " ")
+        return real(fig, table, lang_, key, **kwargs)
+    monkeypatch.setattr(charts, "render_chart", recording)
+    desa, kecamatan = published.execute(
+        """SELECT d.code, k.name FROM regions d JOIN regions k ON k.code = d.parent_code
+           WHERE d.level = 'desa' AND d.kind = 'desa' ORDER BY d.code LIMIT 1""").fetchone()
+    at = open_page("tren", region=desa, program="PKH", lang=lang)
+    assert not at.exception
+    district = f"Kecamatan {kecamatan}" if lang == "id" else f"{kecamatan} District"
+    program = "Program Keluarga Harapan" if lang == "id" else "Family Hope Program"
+    assert f"— {district}, {program}" in titles["cumulative"], titles
+    assert f"— {program}" in titles["compare"], titles
+
+
 @pytest.mark.parametrize(("kind", "blt_drawn"), [("kelurahan", False), ("desa", True)])
 def test_a_profile_draws_only_the_programs_that_run_there(open_page, published, kind, blt_drawn):
     """BLT Dana Desa does not run in a kelurahan: no flat line of zeros, a caption says why. A desa keeps it."""
