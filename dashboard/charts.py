@@ -128,9 +128,11 @@ def build_cumulative(frame: pd.DataFrame, target: float | None, lang: str, title
         fig.add_trace(go.Scatter(x=x, y=[target] * len(x), name=i18n.t("target", lang), mode="lines",
                                  hovertext=[i18n.format_rupiah(target, lang)] * len(x), hoverinfo="text+name",
                                  line={"color": QUALITATIVE[1], "dash": "dash", "width": 2}))
-        # Labelled on the chart itself: a dashed line in a legend under the chart is easy to miss.
-        fig.add_annotation(x=x[-1], y=target, text=f"{i18n.t('target', lang)}: {i18n.format_rupiah(target, lang)}",
-                           showarrow=False, xanchor="right", yanchor="bottom", font={"color": QUALITATIVE[1]})
+        # Labelled on the chart itself: a dashed line in a legend under the chart is easy to miss. At the first
+        # month, where a running total is lowest: at the last one, a year that reached its target drew its line
+        # and points through the label.
+        fig.add_annotation(x=x[0], y=target, text=f"{i18n.t('target', lang)}: {i18n.format_rupiah(target, lang)}",
+                           showarrow=False, xanchor="left", yanchor="bottom", font={"color": QUALITATIVE[1]})
     fig = _layout(fig, lang, title, "Rupiah")
     fig.update_yaxes(rangemode="tozero")  # a running total read against zero, not against its first month
     return money_axis(fig, pd.concat([frame["value"], pd.Series([target or 0.0])]), lang)

@@ -583,6 +583,17 @@ def test_long_titles_wrap_for_phones_and_target_is_labelled():
     assert any("Annual target" in a.text for a in figure.layout.annotations)
 
 
+def test_the_target_label_sits_where_a_running_total_is_lowest():
+    """A year that reached its target drew its line and last points through the label at the last month (the
+    demo's Kecamatan Gamping, PKH 2025): the label is at the first month, left-aligned, above the dashed line."""
+    frame = pd.DataFrame({"period": [f"2025-{m:02d}" for m in range(1, 13)], "value": [m * 1.0 for m in range(1, 13)],
+                          "label": [str(m) for m in range(1, 13)]})
+    figure = charts.build_cumulative(frame, 10.0, "en", "t")
+    (label,) = [a for a in figure.layout.annotations if "Annual target" in a.text]
+    assert label.x == figure.data[0].x[0] and label.xanchor == "left" and label.yanchor == "bottom"
+    assert frame["value"].iloc[0] < 10.0 < frame["value"].iloc[-1]    # the line crosses the target: a real case
+
+
 def test_a_chart_on_the_page_has_its_title_above_it_and_keeps_it_for_images():
     """Plotly cuts a long title at the chart's edge: the page writes it above the chart (where text wraps to any
     width) and draws an untitled copy; the figure itself, which PNG/SVG downloads draw, keeps its title."""
