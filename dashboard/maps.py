@@ -153,6 +153,14 @@ def _serialize(obj: Any) -> Any:
 HOVER_TINT = [255, 255, 255, 70]
 
 
+#: deck.gl draws a tooltip with its top-left corner at the pointer, and the map's box cuts what passes its edge:
+#: hovering a region 156 px from the right edge at 1280 px cut "Kabupaten Gunungkidul (" after the name. Centred
+#: under the pointer (CSS `translate` composes with the `transform` deck.gl positions it by) and at most 260 px wide,
+#: it is cut only within about 130 px of either edge.
+TOOLTIP_STYLE = {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px", "maxWidth": "260px",
+                 "whiteSpace": "normal", "translate": "-50% 12px"}
+
+
 def build_deck(rows: list[str], view: pdk.ViewState, stroked: bool) -> pdk.Deck:
     """A basemap-free deck (no tile or style request leaves the browser) with one pickable polygon layer."""
     layer = pdk.Layer("PolygonLayer", data=_ROWS, id=LAYER_ID, get_polygon="p", get_fill_color="f", opacity=0.86,
@@ -162,8 +170,7 @@ def build_deck(rows: list[str], view: pdk.ViewState, stroked: bool) -> pdk.Deck:
                       highlight_color=HOVER_TINT,
                       get_line_color=[255, 255, 255, 180], line_width_min_pixels=0.5)
     return CompactDeck(rows, layers=[layer], initial_view_state=view, map_provider=None,
-                       tooltip={"html": "<b>{n}</b> ({c})<br/>{l}",
-                                "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px"}})
+                       tooltip={"html": "<b>{n}</b> ({c})<br/>{l}", "style": TOOLTIP_STYLE})
 
 
 def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:

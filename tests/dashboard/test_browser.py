@@ -174,6 +174,34 @@ def test_the_map_breadcrumb_reads_as_text_and_links_not_a_form_field(browser, se
         page.wait_for_function("() => /region=34(&|$)/.test(location.search)", timeout=20_000)
 
 
+def test_a_map_tooltip_near_the_right_edge_is_not_cut(browser, server):
+    """deck.gl puts a tooltip's left edge at the pointer, and the map's box cuts what passes its right edge: hovering
+    a kabupaten 156 px from it at 1280 px showed "Kabupaten Gunungkidul (" and no code. Centred under the pointer
+    (maps.TOOLTIP_STYLE), a tooltip hovered 110-200 px from the edge is whole."""
+    with _opened(browser, f"{server}/peta?region=34", 1280, 1000, settle=1.0) as page:
+        canvas = page.locator("canvas").first
+        canvas.wait_for(state="visible", timeout=30_000)
+        page.wait_for_timeout(1000)
+        box = canvas.bounding_box()
+        tip = page.locator(".deck-tooltip").first
+        hovered = None
+        for height in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+            for inset in range(110, 201, 10):
+                page.mouse.move(box["x"] + box["width"] - inset, box["y"] + box["height"] * height)
+                page.wait_for_timeout(150)
+                if tip.is_visible() and tip.inner_text().strip():
+                    hovered = inset
+                    break
+            if hovered:
+                break
+        assert hovered, "no region drawn 110-200 px from the map's right edge: the test would prove nothing"
+        page.wait_for_timeout(300)
+        shown = tip.bounding_box()
+        assert shown["width"] > hovered, (shown, hovered)    # at the pointer, as before, it would pass the edge
+        assert box["x"] <= shown["x"] and shown["x"] + shown["width"] <= box["x"] + box["width"], (shown, box)
+        assert ")" in tip.inner_text().splitlines()[0]    # "name (code)" whole
+
+
 def test_clicking_a_region_on_the_map_drills_down(browser, server):
     page = browser.new_page()
     try:
