@@ -19,6 +19,10 @@ _CANONICAL = {"ds": "desa", "kel": "kelurahan", "kec": "kecamatan", "kab": "kabu
 _KIND_WORD = {"desa_adat": "desa"}
 # Match tiers, best first: the full query is the name with its kind word, the name alone, or its every word.
 _EXACT_KIND, _EXACT_NAME, _WHOLE_WORDS, _FUZZY = 3, 2, 1, 0
+#: A near spelling scoring this much below the best match is left out: "sindaudi mlati" finds Sinduadi (Mlati) at 92
+#: and no longer lists Sidabui (Alor Selatan) at 55 after it; a runner-up that could be meant stays ("katurtunggal
+#: depok": Caturtunggal, Depok 95, then Catur Tunggal, Mesuji Makmur 71).
+_TRAILING = 25
 
 
 def normalise(text: str) -> str:
@@ -93,7 +97,8 @@ def search(index: SearchIndex, query: str, limit: int = 10) -> pd.DataFrame:
     then the name alone ("Kupang"), then names holding every word of the query; among equals the higher level
     first. Only when no name is exactly the query, the whole query is tried as a name (typo-tolerant edit
     distance), then its first words as the name and the last ones as the kecamatan/kabupaten/province
-    ("sindaudi mlati"), which tells same-named desa apart: near spellings after exact names only bury them.
+    ("sindaudi mlati"), which tells same-named desa apart: near spellings after exact names only bury them, and
+    near spellings far below the best match (by _TRAILING points) are left out.
     """
     query = normalise(query)
     bare = _strip_kind(query)[1]
@@ -112,6 +117,8 @@ def search(index: SearchIndex, query: str, limit: int = 10) -> pd.DataFrame:
         return index.regions.iloc[0:0].assign(score=[])
     if any(tier >= _EXACT_NAME for tier in tiers.values()):
         scores = {i: score for i, score in scores.items() if i in tiers}
+    best = max(scores.values())
+    scores = {i: score for i, score in scores.items() if i in tiers or score >= best - _TRAILING}
     rows = np.fromiter(scores, dtype=int)
     found = index.regions.iloc[rows].assign(score=[scores[i] for i in rows],
                                             _tier=[tiers.get(i, _FUZZY) for i in rows],

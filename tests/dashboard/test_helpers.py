@@ -275,6 +275,18 @@ def test_search_puts_the_higher_level_first_and_no_near_spellings_after_exact_na
     assert len(search.search(registry_index, "slemann")) > 1
 
 
+def test_search_leaves_out_near_spellings_far_below_the_best_match(registry_index):
+    """'sindaudi mlati' found Sinduadi (Mlati, 92) and then nine look-alikes from Sumatra to Alor at 55-73
+    (Sidabui, Sidodadi...): the list under the answer was noise. A runner-up close to the best stays."""
+    found = search.search(registry_index, "sindaudi mlati")
+    assert found["code"].iloc[0] == "34.04.06.2001"
+    assert "Sidabui" not in found["name"].tolist()
+    assert (found["score"] >= found["score"].iloc[0] - 25).all(), found[["name", "score"]]
+    close = search.search(registry_index, "katurtunggal depok")
+    assert close["code"].iloc[0] == "34.04.07.2001"
+    assert any(search.normalise(n) == "catur tunggal" for n in close["name"]), close["name"].tolist()
+
+
 def test_search_kind_word_picks_the_region_of_that_kind(registry_index):
     found = search.search(registry_index, "Kecamatan Depok")
     assert (found["level"].iloc[0], found["name"].iloc[0]) == ("kecamatan", "Depok")
