@@ -100,30 +100,32 @@ def test_a_publish_killed_while_aggregating_leaves_the_previous_release_serving(
 
 
 def test_a_publish_killed_while_writing_leaves_the_previous_release_serving_until_the_next_one(
-        october_db, raw_db, copy_release, publish_command, anonymize_cli):
-    current = copy_release(october_db)
+        small_set, copy_release, publish_command, anonymize_cli):
+    raw, published = small_set
+    current = copy_release(published)
     before = Serving.of(current)
-    process = start_publish(raw_db, current)
+    process = start_publish(raw, current)
     wait_until(process, lambda: any(current.parent.glob(f".staging-*/{DB_NAME}")))
     kill(process)
     assert list(current.parent.glob(".staging-*")), "the killed run left its half-written release behind"
     assert_still_serving(current, before, anonymize_cli)
 
-    done = publish_command(raw_db, current)
+    done = publish_command(raw, current)
     assert done.returncode == 0, done.stderr
     assert not list(current.parent.glob(".staging-*"))
     assert Serving.of(current).release_id != before.release_id
     assert len(list(releases_dir(current).iterdir())) == 2
 
 
-def test_a_publish_whose_audit_fails_leaves_the_previous_release_serving(october_db, raw_db, copy_release,
-                                                                         monkeypatch, anonymize_cli):
-    current = copy_release(october_db)
+def test_a_publish_whose_audit_fails_leaves_the_previous_release_serving(small_set, copy_release, monkeypatch,
+                                                                         anonymize_cli):
+    raw, published = small_set
+    current = copy_release(published)
     before = Serving.of(current)
     failed = {"passed": False, "threshold": 10, "hidden_values": 1, "lp_solves": 1, "tables": {}}
     monkeypatch.setattr(publish_module, "audit_release", lambda path, **_: failed)
     with pytest.raises(UserError, match=r"audit of release \S+ failed; the current release was left in place"):
-        publish_module.publish(raw_db, current, 10, None, current.parent / "no-geo", keep=5)
+        publish_module.publish(raw, current, 10, None, current.parent / "no-geo", keep=5)
     monkeypatch.undo()
     staged = list(current.parent.glob(f".staging-*/{DB_NAME}"))
     assert len(staged) == 1, "the refused release stays in staging for inspection"
@@ -144,13 +146,11 @@ def test_a_publish_that_cannot_protect_the_table_leaves_the_previous_release_ser
 # --- A later release of the same year --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def continued(october_db: Path, raw_db: Path, publish_command, tmp_path_factory) -> tuple[Path, Path]:
+def continued(continued_db: Path) -> tuple[Path, Path]:
     """(October release, the December release published after it into the same folder)."""
-    folder = tmp_path_factory.mktemp("continued") / "published"
-    subprocess.run(["cp", "-a", str(october_db.parent), str(folder)], check=True)
-    first = releases_dir(folder / DB_NAME) / Serving.of(folder / DB_NAME).release_id / DB_NAME
-    publish_command(raw_db, folder / DB_NAME, check=True)
-    return first, folder / DB_NAME
+    first, second = sorted(releases_dir(continued_db).iterdir())
+    assert Serving.of(continued_db).release_id == second.name
+    return first / DB_NAME, continued_db
 
 
 def cells(db: Path, table: str, earlier: bool = False) -> list[dict]:
@@ -345,15 +345,16 @@ def test_a_raw_set_that_revises_published_values_is_refused(october_db, revised_
 # --- Publishes that overlap --------------------------------------------------------------------------------
 
 def test_a_second_publish_into_a_folder_being_published_is_refused_and_the_first_lands(
-        october_db, raw_db, copy_release, anonymize_cli):
+        small_set, copy_release, anonymize_cli):
     """Two publishes into one folder would interleave (one clears the other's staging folder): the second is
     refused with one sentence while the first holds the lock, and the first completes."""
-    current = copy_release(october_db)
-    first = start_publish(raw_db, current)
+    raw, published = small_set
+    current = copy_release(published)
+    first = start_publish(raw, current)
     lock = current.parent / ".publish.lock"
     wait_until(first, lambda: is_held(lock))
     assert first.poll() is None, "the first publish ended before the second could start"
-    code, _, err = anonymize_cli("publish", "--raw", raw_db, "--out", current, "--geo-dir", current.parent / "x")
+    code, _, err = anonymize_cli("publish", "--raw", raw, "--out", current, "--geo-dir", current.parent / "x")
     assert code == 2
     assert err.strip().splitlines()[-1].startswith("error: Not published: another publish is writing into")
     _, first_err = first.communicate(timeout=600)

@@ -10,33 +10,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builds import built_once
 
 from anonymize.__main__ import VERBS
 from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-REGIONS = "34.71,34.01"
-
-
-def _run(*args: str) -> None:
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="session")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A published folder with two releases chained: data through October, then the whole year."""
-    return built_once(tmp_path_factory, "verify-chain", _chain) / "published"
-
-
-def _chain(base: Path) -> None:
-    published = base / "published" / "bansos.duckdb"
-    for through in ("2025-10", None):
-        raw = base / f"raw-{through or 'year'}.duckdb"
-        extra = ["--through", through] if through else []
-        _run("-m", "data", "generate", "--regions", REGIONS, "--scale", "0.3", "--seed", "1", "--out", str(raw),
-             *extra)
-        _run("-m", "anonymize", "publish", "--raw", str(raw), "--out", str(published), "--geo-dir", str(base / "geo"))
+def chain(continued_db: Path) -> Path:
+    """A published folder with two releases chained: data through October, then the whole year (conftest)."""
+    return continued_db.parent
 
 
 @pytest.fixture
