@@ -376,6 +376,9 @@ def _build(settings: Settings) -> None:
         if settings.published_db.exists() or marker.exists():  # another process finished (or failed) meanwhile
             return
         commands = demo_commands(settings, os.environ.get("BANSOS_DEMO_REGIONS"), os.environ.get("BANSOS_DEMO_SCALE"))
+        # A server killed during an earlier build left that build's last progress: watchers of this one would see
+        # it (say 60%) until this build's first line.
+        _write_progress(progress, Progress(0.0, "generate", "stage_starting"))
         try:
             outcome = run_build(commands, functools.partial(_write_progress, progress))
         except Exception as error:  # a crash of the builder must leave the marker, or every visit would wait forever

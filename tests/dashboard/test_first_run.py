@@ -135,6 +135,21 @@ def test_a_build_stopped_from_outside_leaves_no_failure_and_runs_again(fresh, mo
     assert build_demo.failed_marker(settings).exists()
 
 
+def test_a_build_starts_from_zero_whatever_progress_a_killed_server_left(fresh, monkeypatch):
+    """A server killed mid-build (SIGKILL, a power cut) leaves the progress file: the next build's watchers saw
+    its 60% until the new build's first line."""
+    settings = get_settings()
+    build_demo.progress_file(settings).parent.mkdir(parents=True, exist_ok=True)
+    build_demo._write_progress(build_demo.progress_file(settings),
+                               build_demo.Progress(0.6, "publish", "stage_protect"))
+    seen = []
+    monkeypatch.setattr(build_demo, "run_build",
+                        lambda commands, report: seen.append(build_demo.read_progress(settings))
+                        or build_demo.Outcome(False, "generate|stage_starting", "stopped", "", True))
+    build_demo._build(settings)
+    assert seen and seen[0].fraction == 0.0 and seen[0].stage == "stage_starting", seen
+
+
 def test_a_page_watching_a_build_stopped_from_outside_says_to_reload(fresh, monkeypatch):
     monkeypatch.setattr(build_demo, "demo_commands", lambda *args: [
         build_demo.Command("generate", (sys.executable, "-c", "raise SystemExit(130)"))])
