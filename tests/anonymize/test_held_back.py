@@ -25,7 +25,7 @@ from builds import built_once
 from anonymize import build
 from anonymize.published import load_history
 from settings import get_settings
-from tests.anonymize.test_revisions import _cells, _revised_tables, generate, run_module, take_out_late
+from tests.anonymize.test_revisions import UNHIDE_ATTACKS, _cells, _revised_tables, generate, run_module, take_out_late
 
 
 def _households(where: str, month: str, limit: int = 3) -> str:
@@ -40,12 +40,6 @@ def _households(where: str, month: str, limit: int = 3) -> str:
           AND d.kk_number IS NOT NULL ORDER BY hash(d.kk_number) LIMIT {limit})
     SELECT d.rowid FROM disbursements d JOIN few USING (desa_code, kk_number)
     WHERE d.program = 'PKH' AND d.period = '{month}'"""
-
-#: No un-hide pass in this module's chains of releases (the product's default is 6 attempts): they test late
-#: records, and the pass costs most of their time (the revision chain: 310 s with it, 114 s without). The pass
-#: over continued releases is tested with test_release.py's continuations and test_unhide.py
-#: (conftest.publish_command).
-UNHIDE_ATTACKS = 0
 
 KECAMATAN = """
     SELECT rowid FROM disbursements WHERE program = 'PKH' AND period = '2025-04' AND desa_code LIKE '{}'
