@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from anonymize.attack import Intervals, Requirement, Settled, feasible_intervals
+from anonymize.attack import Intervals, NeighbourhoodMemo, Requirement, Settled, feasible_intervals
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.revisions import earlier_values
 from anonymize.suppress import primary_suppression, protection_value, secondary_suppression, suppression_cost
@@ -192,9 +192,11 @@ class Audit:
 
 
 def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRules, truth_anchor: bool = False,
-                  exact_all: bool = False, previous: Audit | None = None, workers: int = 1) -> Audit:
+                  exact_all: bool = False, previous: Audit | None = None, workers: int = 1,
+                  memo: NeighbourhoodMemo | None = None) -> Audit:
     """Attack every measure of the table jointly. `truth_anchor` starts from the true values (only the
-    publisher has them). `workers`: threads for independent components.
+    publisher has them). `workers`: threads for independent components. `memo`: neighbourhood bounds of earlier
+    attacks of the same table (attack.NeighbourhoodMemo).
 
     With the `previous` audit of a pattern this one only adds to, components it found wide enough and that no
     newly hidden cell joins keep their results.
@@ -205,7 +207,7 @@ def audit_pattern(table: CellTable, suppressed: np.ndarray, rules: ProtectionRul
     settled = _settled(table, previous, system) if previous is not None else None
     pieces = [labels[system.var_cell] for labels in table.nesting()]
     intervals = feasible_intervals(system, requirement, anchor, exact_all, settled=settled, pieces=pieces,
-                                   workers=workers)
+                                   workers=workers, memo=memo)
     return Audit(table, system, intervals, requirement, intervals.lifted)
 
 
@@ -572,9 +574,11 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     steps: dict[tuple[int, int], int] = {}
     escalated, exhausted = 0, False
     nonempty = table.size() > 0
+    memo = NeighbourhoodMemo()      # a neighbourhood no round or un-hide attempt changes is solved once
     for rounds in range(1, max_rounds + 1):
         start = time.perf_counter()
-        audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers)
+        audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers,
+                              memo=memo)
         seconds["audit"] += time.perf_counter() - start
         # One progress line per round (the operator's log: counts of values, never which cells were small).
         log.info("%sround %d: %s hidden, %s values too narrow (%.1f s)", prefix, rounds, f"{int(suppressed.sum()):,}",
@@ -583,7 +587,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
             from anonymize.unhide import unhide  # here: anonymize.unhide builds on this module
 
             return unhide(table, rules, Protection(suppressed, primary, audit, rounds, seconds, escalated, exhausted),
-                          forced_suppressed, workers, label=label)
+                          forced_suppressed, workers, label=label, memo=memo)
         failing = audit.n_failing
         best, stalled = (failing, 0) if failing < best else (best, stalled + 1)
         if stalled >= patience:

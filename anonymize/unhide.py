@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from anonymize.attack import WHOLE_UP_TO, Intervals
+from anonymize.attack import WHOLE_UP_TO, Intervals, NeighbourhoodMemo
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.protect import Audit, Protection, ProtectionRules, _binding_cells, audit_pattern
 from anonymize.suppress import protection_value
@@ -43,7 +43,8 @@ FRUITLESS_ATTACKS = 2
 
 
 def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, forced_suppressed: np.ndarray,
-           workers: int = 1, max_attacks: int | None = None, label: str = "") -> Protection:
+           workers: int = 1, max_attacks: int | None = None, label: str = "",
+           memo: NeighbourhoodMemo | None = None) -> Protection:
     """Publish again what `protection` (a pattern that passed) hid only as partners, while the attack still fails.
 
     Candidates are hidden cells neither small (primary) nor hidden by an earlier release (`forced_suppressed`);
@@ -52,7 +53,8 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     count, largest first. At most `max_attacks` attacks (default: settings' unhide_attacks; a count, not seconds,
     so that the result never depends on timing), fewer once FRUITLESS_ATTACKS in a row publish nothing. The
     pattern returned passes the audit returned, which is the audit of exactly that pattern (so publish can reuse
-    it for the release's tables). `label`: the table's name in progress lines.
+    it for the release's tables). `label`: the table's name in progress lines. `memo`: the neighbourhood bounds of
+    the rounds' attacks (attack.NeighbourhoodMemo), which each attempt adds to.
     """
     prefix = f"  {label} " if label else "  "
     limit = get_settings().unhide_attacks if max_attacks is None else max_attacks
@@ -63,7 +65,8 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
         log.info("%sun-hide: skipped (%s cells, more than %s)", prefix, f"{table.n_cells:,}", f"{MAX_CELLS:,}")
         return protection
     start = time.perf_counter()
-    search = _Search(table, rules, protection.suppressed.copy(), protection.primary, protection.audit, workers)
+    search = _Search(table, rules, protection.suppressed.copy(), protection.primary, protection.audit, workers,
+                     NeighbourhoodMemo() if memo is None else memo)
     order = _priority(table, protection.suppressed, candidates)
     pending = [int(cell) for cell in order]
     size = dict.fromkeys(pending, BATCH)    # per pending cell: the batch to try its component with next
@@ -179,8 +182,8 @@ class _Search:
     """The pattern being thinned, its components, and the attack results still valid for them."""
 
     def __init__(self, table: CellTable, rules: ProtectionRules, suppressed: np.ndarray, primary: np.ndarray,
-                 audit: Audit, workers: int) -> None:
-        self.table, self.rules, self.suppressed, self.workers = table, rules, suppressed, workers
+                 audit: Audit, workers: int, memo: NeighbourhoodMemo) -> None:
+        self.table, self.rules, self.suppressed, self.workers, self.memo = table, rules, suppressed, workers, memo
         self.like = audit
         self.bank = _Bank.empty(len(table.measures) * table.n_cells)
         self.bank.store(self._keys(audit.system), audit, np.ones(audit.system.n_vars, bool))
@@ -262,7 +265,7 @@ class _Search:
         keep.reshape(len(self.table.measures), self.table.n_cells)[:, touched] = False
         previous = self.bank.as_previous(self.table, keep, self.like)
         audit = audit_pattern(self.table, pattern, self.rules, truth_anchor=True, previous=previous,
-                              workers=self.workers)
+                              workers=self.workers, memo=self.memo)
         self.lp_solves += audit.intervals.lp_solves
         self.lp_seconds += audit.intervals.seconds
         failing = np.flatnonzero(~audit.intervals.ok)
@@ -299,4 +302,4 @@ class _Search:
         """The audit of the current pattern, from results already held for every one of its components."""
         previous = self.bank.as_previous(self.table, np.ones(len(self.bank.have), bool), self.like)
         return audit_pattern(self.table, self.suppressed, self.rules, truth_anchor=True, previous=previous,
-                             workers=self.workers)
+                             workers=self.workers, memo=self.memo)

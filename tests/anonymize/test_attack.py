@@ -88,6 +88,32 @@ def test_the_neighbourhood_check_is_an_outer_bound_where_the_rows_reach_beyond_i
     assert set(small.binding[0].tolist()) <= {0, 1, 2}, "the repair is pointed at rows of the neighbourhood"
 
 
+def test_a_neighbourhood_solved_once_is_not_solved_again_while_nothing_within_its_reach_changes():
+    """protect() keeps the near check's neighbourhood bounds across its rounds and un-hide attempts
+    (attack.NeighbourhoodMemo): an attack that builds the same neighbourhood MIP takes its bounds without solving,
+    with the same verdict, interval and binding rows. One whose rows differ within the neighbourhood (the chain's
+    first link at most 999 instead of 1000) is another MIP, solved anew."""
+    memo = attack.NeighbourhoodMemo()
+    system, truth = _chained(148, 9.0)
+    changed, _ = _chained(148, 9.0)
+    changed.row_upper[2] = 999.0
+    requirement = Requirement(np.r_[9.0, np.zeros(system.n_vars - 1)], np.ones(system.n_vars, bool),
+                              np.zeros(system.n_vars, bool))
+    for attacked in (system, changed):
+        hits = memo.hits
+        with patch.object(attack, "_mip_bounds", wraps=attack._mip_bounds) as solved:
+            first = feasible_intervals(attacked, requirement, anchor=truth, memo=memo)
+        assert solved.called and memo.hits == hits, "a neighbourhood not seen before is solved"
+        with patch.object(attack, "_mip_bounds", side_effect=AssertionError("solved again")):
+            again = feasible_intervals(attacked, requirement, anchor=truth, memo=memo)
+        assert memo.hits > hits
+        assert not first.ok[0] and first.upper[0] == 8.0       # whole x is even: at most 8
+        for name in ("lower", "upper", "exact", "ok"):
+            assert np.array_equal(getattr(first, name), getattr(again, name)), name
+        assert first.binding.keys() == again.binding.keys()
+        assert all(np.array_equal(first.binding[var], again.binding[var]) for var in first.binding)
+
+
 def test_a_value_is_near_failing_when_its_lp_interval_moved_in_by_the_margin_fails():
     """The filter of the check above, on the attacker's own case: [2.03, 11.07] must reach 10 households; moved in
     by 2 each side it is [4.03, 9.07]: near. [3, 40] moved in is [5, 38], wide enough: not near. A lower bound of
