@@ -33,6 +33,12 @@ _REGION = (
 )
 _PERIOD = Column("period", "", "Bulan (YYYY-MM) atau seluruh tahun (YYYY).",
                  "Month (YYYY-MM) or the whole year (YYYY).")
+#: Where payment counts by status are published (anonymize.tables.STATUS_COUNTS: tiny in small areas); empty
+#: elsewhere, in published cells too.
+_STATUS_ID = (" Hanya untuk kecamatan (setahun) dan kabupaten/kota ke atas (per bulan dan setahun), kanal SEMUA; "
+              "kosong untuk desa dan per kanal, juga di sel yang tidak disembunyikan.")
+_STATUS_EN = (" Only for kecamatan (whole year) and kabupaten/kota and up (by month and year), channel SEMUA; empty "
+              "for a desa and per channel, in cells that are not hidden too.")
 
 #: Rings as the maps draw them (pydeck ignores winding); the GeoJSON files are turned to RFC 7946's winding.
 _POLYGON = Column(
@@ -97,17 +103,20 @@ TABLES = (
            Column("registered_households", "keluarga / households",
                   "Keluarga terdaftar di DTSEN. Hanya program SEMUA, setahun, kanal SEMUA.",
                   "Households in the DTSEN registry. Program SEMUA, whole year, channel SEMUA only."),
-           Column("payments", "transaksi / payments", "Semua transaksi terjadwal, apa pun statusnya.",
-                  "All scheduled payments, whatever their status."),
+           Column("payments", "transaksi / payments", "Semua transaksi terjadwal, apa pun statusnya." + _STATUS_ID,
+                  "All scheduled payments, whatever their status." + _STATUS_EN),
            Column("paid_payments", "transaksi / payments", "Transaksi berstatus disalurkan.",
                   "Payments with status disalurkan (paid)."),
-           Column("failed_payments", "transaksi / payments", "Transaksi gagal.", "Failed payments."),
-           Column("returned_payments", "transaksi / payments", "Transaksi retur (dana kembali ke kas negara).",
-                  "Returned payments (money went back to the treasury)."),
-           Column("pending_payments", "transaksi / payments", "Transaksi tertunda.", "Pending payments."),
+           Column("failed_payments", "transaksi / payments", "Transaksi gagal." + _STATUS_ID,
+                  "Failed payments." + _STATUS_EN),
+           Column("returned_payments", "transaksi / payments",
+                  "Transaksi retur (dana kembali ke kas negara)." + _STATUS_ID,
+                  "Returned payments (money went back to the treasury)." + _STATUS_EN),
+           Column("pending_payments", "transaksi / payments", "Transaksi tertunda." + _STATUS_ID,
+                  "Pending payments." + _STATUS_EN),
            Column("late_payments", "transaksi / payments",
-                  "Transaksi disalurkan lebih dari batas hari setelah jadwal.",
-                  "Paid payments that arrived more than the allowed days after their schedule."),
+                  "Transaksi disalurkan lebih dari batas hari setelah jadwal." + _STATUS_ID,
+                  "Paid payments that arrived more than the allowed days after their schedule." + _STATUS_EN),
            Column("amount", "Rupiah", "Nilai yang disalurkan (transaksi disalurkan).",
                   "Amount paid out (payments with status disalurkan)."),
            *_range("recipients", "keluarga / households", "keluarga penerima", "recipient households"),
@@ -189,13 +198,15 @@ TABLES = (
            Column("year", "", "Tahun.", "Year."),
            Column("month", "", "Bulan (kosong untuk setahun).", "Month (empty for the whole year)."))),
     Table("desa_schedules",
-          "Jadwal BLT Dana Desa setiap desa yang membayar, bila audit rilis memperhitungkannya (release.years, kunci "
-          "desa_schedules; belum secara bawaan, jadi biasanya kosong): semua pembayarannya Rp300 ribu (bulanan), "
+          "Jadwal BLT Dana Desa setiap desa yang membayar, hanya bila penerbit menyalakan pengaturan ini (tidak "
+          "secara bawaan, jadi tabel ini biasanya kosong; metadata rilis mencatatnya per tahun): semua "
+          "pembayarannya Rp300 ribu (bulanan), "
           "semua Rp900 ribu (triwulanan), atau keduanya (kosong). Desa memilih jadwalnya sendiri dan biasanya tetap "
           "dari tahun ke tahun, jadi pembaca dapat mengetahuinya. Desa yang tidak tercantum tidak membayar apa pun "
           "dari program itu pada periode itu; sebelum Desember, baris tahun berjalan sampai bulan terakhir rilis.",
-          "Each paying desa's BLT Dana Desa schedule, where the release's audit holds it (release.years, key "
-          "desa_schedules; not by default, so usually empty): all payments Rp300k (monthly), all Rp900k "
+          "Each paying desa's BLT Dana Desa schedule, only where the publisher switched this setting on (not by "
+          "default, so this table is usually empty; the release metadata records it per year): all payments "
+          "Rp300k (monthly), all Rp900k "
           "(quarterly), or both (empty). A desa chooses its schedule and usually keeps it from year to year, so "
           "readers can know it. A desa not listed paid nothing of that program in that period; before December, "
           "the current year's rows run to the release's last month.",

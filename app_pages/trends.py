@@ -38,6 +38,8 @@ if panel.plotted.empty:  # channels or statuses below kabupaten: empty axes and 
     st.caption(t("nothing_to_draw", ctx.lang))
 else:
     charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
+    if breakdown != "year":     # month lines dip to zero between payment rounds: say so before readers call it a gap
+        st.caption(t("trend_rounds_note", ctx.lang))
     components.render_hidden_note(ctx, panel.plotted)
     # Lines by program draw every program whatever the picker holds: the file is named for all of them, and each
     # row says its own program (`plotted_frame`).

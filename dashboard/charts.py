@@ -284,8 +284,12 @@ def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = Fals
         first, rest = components.split_rows(table, max(PHONE_TABLE_ROWS // per_row, 1))
         shown = (lambda part: views.stack_table(part, *stack, lang)) if stack else (lambda part: part)
         _draw_table(shown(first), key, plain)
-        if not rest.empty and st.toggle(i18n.t("more_rows", lang, n=len(rest)), key=f"{key}_more"):
-            _draw_table(shown(rest), f"{key}_rest", plain)
+        if rest.empty:
+            return
+        more = shown(rest)
+        # Named by the rows it draws: stacked, a source row is one per cell ("Show 7 more rows" drew 28).
+        if st.toggle(i18n.t("more_rows", lang, n=len(more)), key=f"{key}_more"):
+            _draw_table(more, f"{key}_rest", plain)
 
 
 def _draw_table(table: pd.DataFrame, key: str, plain: bool) -> None:

@@ -139,9 +139,10 @@ def render_table(table, measure: str, narrow: bool) -> None:
     st.table(views.stack_table(first, measure, i18n.t("col_value", lang), lang), hide_index=True,
              border="horizontal")
     if not rest.empty:
-        with st.expander(i18n.t("more_rows", lang, n=len(rest))):
-            st.table(views.stack_table(rest, measure, i18n.t("col_value", lang), lang), hide_index=True,
-                     border="horizontal")
+        stacked = views.stack_table(rest, measure, i18n.t("col_value", lang), lang)
+        # Named by the rows it shows (stacked: a row per cell), not the source rows ("3 more rows" held 12).
+        with st.expander(i18n.t("more_rows", lang, n=len(stacked))):
+            st.table(stacked, hide_index=True, border="horizontal")
 
 
 def split_rows(table, rows: int = PHONE_ROWS) -> tuple:

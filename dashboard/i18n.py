@@ -384,6 +384,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "c_selesai": ("Selesai", "Resolved"),
     "c_ditolak": ("Ditolak", "Rejected"),
     "share_link": ("Tautan untuk dibagikan", "Shareable link"),
+    # The programs pay in rounds (PKH in quarterly stages, Sembako in batches, BLT Dana Desa monthly or quarterly):
+    # a new user read the monthly lines' drops to zero as missing data.
+    "trend_rounds_note": (
+        "Bantuan dibayar per tahap, tidak tiap bulan (PKH per triwulan, Sembako per gelombang, BLT Dana Desa per "
+        "bulan atau per triwulan): bulan tanpa penyaluran tercatat nol, bukan data yang hilang.",
+        "Assistance is paid in rounds, not every month (PKH quarterly, Sembako in batches, BLT Dana Desa monthly or "
+        "quarterly): a month without payments shows zero; it is not missing data."),
     "trend_title": ("Tren {name}", "Trend of {name}"),
     # A desa has no months: its profile's chart is its kecamatan's, and a title shared or embedded alone says so.
     "trend_title_desa": ("Tren {kecamatan}, kecamatan tempat {desa} berada",
@@ -601,7 +608,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "**Mengapa ada sel lain yang disembunyikan.** Angka yang tersembunyi bisa dihitung balik dari selisih "
         "(misalnya kabupaten dikurangi kecamatan lain). Karena itu sel lain ikut disembunyikan sampai serangan "
         "program linear terhadap tabel yang diterbitkan tidak bisa lagi mempersempit nilai tersembunyi. Sel "
-        "tersembunyi tidak pernah ditampilkan sebagai nol dan tidak diberi peringkat.\n\n"
+        "tersembunyi tidak pernah ditampilkan sebagai nol dan tidak diberi peringkat. Batas yang belum tertutup: "
+        "jumlah keluarga dihitung tanpa ganda, sehingga selisih dua angka keluarga yang diterbitkan untuk kelompok "
+        "yang satu berada di dalam yang lain (setahun dan satu bulan, semua program dan satu program, keluarga "
+        "sasaran dan yang menerima) bisa berupa angka kecil; perlindungan untuk selisih seperti itu sedang "
+        "dikerjakan.\n\n"
         "**Rentang nilai tersembunyi.** Di samping keluarga penerima, Rupiah, pengaduan dan tanda kualitas data "
         "yang disembunyikan diterbitkan rentang tempat nilainya pasti berada, dihitung hanya dari angka yang "
         "diterbitkan (program linear atas relasi antarsel tabel: rentang tersempit yang bisa dihitung pembaca; pada "
@@ -618,7 +629,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "**Threshold.** Cells with 1 to {below} households are hidden (threshold {threshold}); zero is published.\n\n"
         "**Why other cells are hidden too.** A hidden figure could be worked out by subtraction (a kabupaten minus "
         "its other kecamatan, say). So further cells are hidden until a linear-programming attack on the published "
-        "tables can no longer narrow any hidden value down. Hidden cells never show as zero and are never ranked."
+        "tables can no longer narrow any hidden value down. Hidden cells never show as zero and are never ranked. "
+        "A limit not yet closed: households are counted once each, so the difference of two published household "
+        "counts of groups one inside the other (a year and one month, all programs and one, target households and "
+        "those paid) can be a small number; protection for such differences is in progress."
         "\n\n**The range of a hidden value.** Beside hidden recipients, Rupiah, complaints and data-quality counts "
         "the release publishes the range the value must lie in, worked out from the published figures alone (a "
         "linear program over the table's relations: the narrowest range a reader can compute; for a few cells of "
@@ -681,12 +695,12 @@ TEXT: dict[str, tuple[str, str]] = {
                     "CC BY 4.0"),
     # first run
     "build_title": ("Menyiapkan data demo", "Preparing the demo data"),
-    # Measured: 20 minutes nearly alone on 2 cores, 29 on a busy machine (README, Dashboard).
+    # Measured: 10.5 minutes on an idle 2-core machine, 29 on a busy one before eecf147 (README, Dashboard).
     "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "
-                    "Nusa Tenggara Timur) sekali saja; empat tahun data, sekitar 20 menit, lebih lama bila server "
+                    "Nusa Tenggara Timur) sekali saja; empat tahun data, sekitar 10-15 menit, lebih lama bila server "
                     "sibuk. Menutup halaman ini tidak menghentikannya. (English: see the sidebar.)",
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
-                    "Tenggara Timur) once; four years of data, about 20 minutes, longer on a busy server. Closing "
+                    "Tenggara Timur) once; four years of data, about 10-15 minutes, longer on a busy server. Closing "
                     "this page does not stop it."),
     # Public text names no command: operators read commands in the README and the server log.
     "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\". Pengelola situs dapat membaca rinciannya di "
