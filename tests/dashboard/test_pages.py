@@ -315,6 +315,8 @@ def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
     assert list(first.columns) == [t("col_name", lang), t("metric", lang), t("col_value", lang)]
     assert len(first) <= charts.PHONE_TABLE_ROWS  # its first regions, the others one tap away
     at.toggle(key="gap_others_more").set_value(True).run()
+    # Its label counts the rows it opens (one per cell), not the regions behind them ("7 more rows" opened 28).
+    assert at.toggle(key="gap_others_more").label == t("more_rows", lang, n=len(at.table[2].value))
     stacked = pd.concat([at.table[1].value, at.table[2].value])
     cells = [[row.iloc[1], column, row[column]] for _, row in wide.iterrows() for column in wide.columns[2:]]
     assert stacked.values.tolist() == cells  # region by region, in the ranked table's order
