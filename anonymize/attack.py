@@ -455,11 +455,11 @@ class NeighbourhoodMemo:
 
     @staticmethod
     def key(system: AttackSystem, integer: np.ndarray, cols: np.ndarray, sub: sparse.csr_matrix, rows: np.ndarray,
-            var: int) -> bytes:
+            local: int) -> bytes:
         """The fingerprint of the MIP over `cols` and `rows` (`sub`: those rows' coefficients on `cols`) that
-        bounds `var`."""
+        bounds the variable at position `local` of `cols`."""
         digest = hashlib.blake2b(digest_size=20)
-        for part in (np.int64(np.searchsorted(cols, var)), system.var_measure[cols], system.var_cell[cols],
+        for part in (np.int64(local), system.var_measure[cols], system.var_cell[cols],
                      system.var_lower[cols], system.var_upper[cols], integer[cols], sub.indptr, sub.indices,
                      sub.data, system.row_lower[rows], system.row_upper[rows]):
             array = np.ascontiguousarray(part)
@@ -512,11 +512,11 @@ def _near_whole(system: AttackSystem, requirement: Requirement, var: int, state:
     touching = system.by_var[:, cols].tocsr()
     inside = np.diff(touching.indptr)
     rows = np.flatnonzero((inside > 0) & (inside == np.diff(system.matrix.indptr)))
-    key = memo.key(system, state.integer, cols, touching[rows], rows, var)
+    local = int(np.searchsorted(cols, var))
+    key = memo.key(system, state.integer, cols, touching[rows], rows, local)
     bounds, known = memo.get(key)
     solves = 0
     lp: _BatchLP | None = None
-    local = int(np.searchsorted(cols, var))
     if not known:
         lp = _BatchLP(system, cols, rows=rows)
         bounds = _mip_bounds(_mip_solver(lp.highs.getLp(), state.integer[cols]), len(cols), local)
