@@ -53,7 +53,8 @@ def render_profile(code: str) -> None:
     region = db.region(release_id, code)
     lineage = db.get_lineage(release_id, code)
     st.header(components.region_label(region, ctx.lang))
-    st.caption(" › ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
+    # A no-break space before each "›": where the line wraps, it stays after its region, never starts a line.
+    st.caption("\u00a0› ".join(components.region_label(r, ctx.lang) for r in lineage.to_dict("records")[:-1]))
 
     st.subheader(t("profile_figures", ctx.lang, year=year))
     wait = components.small_area_wait(ctx, region["level"])

@@ -312,17 +312,20 @@ def render_breadcrumb(ctx: PageContext, code: str) -> None:
     lineage = db.get_lineage(ctx.release.release_id, code)
     with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", key="breadcrumb"):
         st.markdown(f":gray[{i18n.t('breadcrumb', ctx.lang)}:]", width="content")
-        for index, row in enumerate(lineage.itertuples(index=False)):
+        for row in lineage.itertuples(index=False):
             name = i18n.escape(i18n.t("national", ctx.lang) if row.level == "nasional"
                                else i18n.region_name(row.name, row.kind, ctx.lang), limit=200)
-            if index:
-                st.markdown(":gray[›]", width="content")
             if row.code == code:  # with its kind word ("Kecamatan Ende"): no button tooltip says it here
                 shown = i18n.escape(region_label(row._asdict(), ctx.lang), limit=200)
                 st.markdown(f"**{shown}**", width="content")
-            else:
+                continue
+            # An ancestor and the "›" after it never part: where the line wraps on a phone, the next line starts
+            # with a name, not with a separator.
+            with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", width="content",
+                              wrap=False):
                 st.button(f":primary[{name}]", key=f"crumb_{row.code}", on_click=go_to, args=(row.code,),
                           type="tertiary", help=i18n.region_kind(row.kind, ctx.lang))
+                st.markdown(":gray[›]", width="content")
 
 
 def _pick(level: str, parent: str) -> None:

@@ -153,6 +153,13 @@ def test_narrow_phone_screen_does_not_scroll_sideways(browser, server):
 
 #: The map's breadcrumb as one line of text.
 _CRUMB_TEXT = "(document.querySelector('.st-key-breadcrumb')?.innerText || '').split(/\\s+/).join(' ')"
+#: The text of each breadcrumb item that starts a line (the first, and the first after every wrap).
+_CRUMB_LINE_STARTS = """() => {
+  const crumb = ".st-key-breadcrumb [data-testid='stMarkdown'], .st-key-breadcrumb [data-testid='stButton']";
+  const items = Array.from(document.querySelectorAll(crumb)).filter(e => e.getBoundingClientRect().width > 0);
+  const left = Math.min(...items.map(e => e.getBoundingClientRect().left));
+  return items.filter(e => e.getBoundingClientRect().left - left < 2).map(e => e.innerText.trim());
+}"""
 #: The breadcrumb's buttons as a reader sees them: disabled or not, border and background.
 _CRUMB_LOOKS = """() => Array.from(document.querySelectorAll(".st-key-breadcrumb [data-testid='stButton'] button"))
   .map(b => { const s = getComputedStyle(b); return [b.disabled, s.borderTopWidth, s.backgroundColor]; })"""
@@ -170,6 +177,13 @@ def test_the_map_breadcrumb_reads_as_text_and_links_not_a_form_field(browser, se
         looks = page.evaluate(_CRUMB_LOOKS)
         assert looks and all(look == [False, "0px", "rgba(0, 0, 0, 0)"] for look in looks), looks
         assert page.locator(".st-key-breadcrumb").bounding_box()["height"] < 100  # a line or two, not a stack
+        # Where it wraps, a line starts with a name, never with a "›" (the old layout did at 339-360 px and
+        # 510-531 px here: a separator was an item of its own).
+        for wide in (width, 360, 520):
+            page.set_viewport_size({"width": wide, "height": 1000})
+            page.wait_for_timeout(200)
+            starts = page.evaluate(_CRUMB_LINE_STARTS)
+            assert starts and "›" not in starts, (wide, starts)
         page.locator(".st-key-breadcrumb [data-testid='stButton']", has_text="Daerah Istimewa Yogyakarta").click()
         page.wait_for_function("() => /region=34(&|$)/.test(location.search)", timeout=20_000)
 
