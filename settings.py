@@ -160,6 +160,16 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {value!r}.") from None
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     if not value:
@@ -193,6 +203,10 @@ per state of the `BANSOS_*` variables)."""
     year_workers: int = field(default_factory=lambda: max(1, _env_int("BANSOS_YEAR_WORKERS", os.cpu_count() or 1)))
     #: Attacks the last pass of protect() may spend publishing partners again (anonymize/unhide.py); 0 skips it.
     unhide_attacks: int = field(default_factory=lambda: max(0, _env_int("BANSOS_UNHIDE_ATTACKS", 6)))
+    #: Minutes the protection stage of `publish` (aggregation, then hiding and attacking every year's tables) may
+    #: take before it refuses, leaving the previous release serving (anonymize/budget.py); 0: no limit. Generous:
+    #: the demo's four years took 10 minutes on this 2-core machine, a national year about 5.
+    protect_minutes: float = field(default_factory=lambda: _env_float("BANSOS_PROTECT_MINUTES", 60.0))
     #: Releases kept readable beside the current one (links pinned to a release keep working).
     keep_releases: int = field(default_factory=lambda: _env_int("BANSOS_KEEP_RELEASES", 5))
     #: DuckDB's memory while aggregating the raw database (it spills to disk beyond it; its default, 80% of
@@ -213,7 +227,8 @@ per state of the `BANSOS_*` variables)."""
 #: release) is a new Settings; otherwise every call returns the same one.
 ENVIRONMENT = ("BANSOS_RAW_DB", "BANSOS_PUBLISHED_DB", "BANSOS_GEO_DIR", "BANSOS_THRESHOLD", "BANSOS_LATE_AFTER_DAYS",
                "BANSOS_ATTACK_WORKERS", "BANSOS_YEAR_WORKERS", "BANSOS_UNHIDE_ATTACKS",
-               "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY", "BANSOS_DESA_SCHEDULES")
+               "BANSOS_KEEP_RELEASES", "BANSOS_AGGREGATE_MEMORY", "BANSOS_SIGNING_KEY", "BANSOS_DESA_SCHEDULES",
+               "BANSOS_PROTECT_MINUTES")
 
 
 def get_settings() -> Settings:

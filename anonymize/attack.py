@@ -32,6 +32,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from anonymize import budget
 from anonymize.constraints import AttackSystem
 from anonymize.lp import WarmLP, fresh_solver
 from anonymize.lp import model as lp_model
@@ -572,6 +573,7 @@ def _mip_outer(mip: highspy.Highs, n: int, local: int, sense: float) -> float | 
 
 def _mip_optimise(mip: highspy.Highs, n: int, local: int, sense: float, seconds: float) -> highspy.HighsModelStatus:
     """Maximise (sense 1) or minimise (sense -1) one variable with counts whole, for at most `seconds` more."""
+    budget.check()
     cost = np.zeros(n)
     cost[local] = 1.0
     mip.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
@@ -648,6 +650,7 @@ def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, m
 
 def _mip_point(mip: highspy.Highs, weights: np.ndarray, seconds: float) -> np.ndarray | None:
     """A whole point maximising weights . x (the best found within `seconds`), or None if none was found."""
+    budget.check()
     n = len(weights)
     mip.changeColsCost(n, np.arange(n, dtype=np.int32), weights.astype(np.float64))
     mip.changeObjectiveSense(highspy.ObjSense.kMaximize)
@@ -1223,6 +1226,7 @@ class _BatchLP:
     def extreme_points(self, weights: np.ndarray) -> list[np.ndarray]:
         """The points that maximise and minimise weights . x, from a from-scratch solver (dual simplex with
         presolve: this model's warm primal simplex has no basis to start from yet)."""
+        budget.check()
         fresh = fresh_solver(self.highs.getLp())
         fresh.changeColsCost(len(self._all), self._all, weights.astype(np.float64))
         points = []

@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from anonymize import aggregate, revisions
+from anonymize import aggregate, budget, revisions
 from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, year_to_date_code
 from anonymize.protect import Protection, protect
 from anonymize.table import CellTable
@@ -236,8 +236,10 @@ def build_years(raw_db: Path, threshold: int, late_after_days: int, through: str
         raise ValueError(f"release {history.release_id} already covers {history.year} through month "
                          f"{history.through_month:02d}; a new release of that year must add months")
     processes = max(1, min(year_workers, len(jobs)))
+    # One wall-clock deadline for every year's process (anonymize.budget): the stage, not each year, has a budget.
+    deadline = budget.deadline_in(get_settings().protect_minutes)
     tasks: list[_YearTask] = [(raw_db, memory_limit, threshold, late_after_days, f"{year}-{month:02d}", year_history,
-              max(1, workers // processes), provinces) for year, month, year_history in jobs]
+              max(1, workers // processes), provinces, deadline) for year, month, year_history in jobs]
     log.info("protecting %s: %d year(s) at once", ", ".join(str(year) for year, _, _ in jobs), processes)
     results = []
     for result in _protect_each(tasks, processes):
@@ -252,8 +254,8 @@ def build_years(raw_db: Path, threshold: int, late_after_days: int, through: str
 
 
 #: _protect_year's arguments for one year: raw database, memory limit, threshold, late-after days, through month,
-#: history, attack threads, provinces.
-_YearTask = tuple[Path, str | None, int, int, str, History | None, int, tuple[str, ...]]
+#: history, attack threads, provinces, deadline (anonymize.budget).
+_YearTask = tuple[Path, str | None, int, int, str, History | None, int, tuple[str, ...], float | None]
 
 
 def _protect_each(tasks: list[_YearTask], processes: int) -> Iterator[BuildResult]:
@@ -293,14 +295,14 @@ class _YearFormatter(logging.Formatter):
 
 
 def _protect_year(raw_db: Path, memory_limit: str | None, threshold: int, late_after_days: int, through: str,
-                  history: History | None, workers: int, provinces: tuple[str, ...], child: bool = False
-                  ) -> BuildResult:
+                  history: History | None, workers: int, provinces: tuple[str, ...], deadline: float | None = None,
+                  child: bool = False) -> BuildResult:
     """build_tables for one year, in this process or in a worker process (whose log lines name the year)."""
     if child:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(_YearFormatter(through[:4]))
         logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    with _raw(raw_db, memory_limit) as raw:
+    with budget.deadline(deadline), _raw(raw_db, memory_limit) as raw:
         return build_tables(raw, threshold, late_after_days, through, history, workers, provinces)
 
 

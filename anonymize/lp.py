@@ -6,6 +6,8 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from anonymize import budget
+
 #: Seconds a warm-started solve may take before it is redone from scratch (warm primal simplex can stall for
 #: good on a degenerate LP: seen on a demo-sized table, one solve still running after 15 minutes).
 WARM_SOLVE_SECONDS = 10.0
@@ -74,6 +76,7 @@ class WarmLP:
         """Optimise `cost` (per column) in `sense`; the model status of the last attempt (kOptimal or kUnbounded
         end the attempts; anything else, a time limit, solver trouble or an infeasible verdict, moves on to the
         next, so that only the last attempt's infeasible is believed)."""
+        budget.check()
         attempts = ("fresh", "no presolve") if self._fresh_next else ("warm", "fresh", "no presolve")
         self._fresh_next = False
         status = highspy.HighsModelStatus.kNotset

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from anonymize import budget
 from anonymize.attack import Intervals, NeighbourhoodMemo, Requirement, Settled, feasible_intervals
 from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.revisions import earlier_values
@@ -576,6 +577,7 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     nonempty = table.size() > 0
     memo = NeighbourhoodMemo()      # a neighbourhood no round or un-hide attempt changes is solved once
     for rounds in range(1, max_rounds + 1):
+        budget.check()
         start = time.perf_counter()
         audit = audit_pattern(table, suppressed, rules, truth_anchor=True, previous=audit, workers=workers,
                               memo=memo)

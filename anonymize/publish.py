@@ -25,6 +25,7 @@ import pandas as pd
 import signing
 from anonymize import package, ranges, release, revisions
 from anonymize.audit import Carried, ReadBack, audit_key, audit_release
+from anonymize.budget import BudgetExceeded
 from anonymize.build import History, YearRelease, build_years, pattern_composition, release_region_codes
 from anonymize.loss import summary_line, user_loss
 from anonymize.published import ReleaseInfo, load_history, read_years, write_ranges, write_release
@@ -286,6 +287,13 @@ def _build(raw_db: Path, threshold: int, through: str | None, history: History |
                            memory_limit=settings.aggregate_memory)
     except ValueError as error:
         raise InputError(f"Cannot publish from {raw_db}: {error}.") from None
+    except BudgetExceeded:
+        raise InputError(
+            f"Cannot publish from {raw_db}: protection did not end within its budget of "
+            f"{settings.protect_minutes:g} minutes (BANSOS_PROTECT_MINUTES; 0 for no limit). Nothing was published; "
+            "a previous release keeps serving. Data where most cells count fewer households than the threshold is "
+            "the slow case (README, 'Protection's time budget'): publish a larger area or more months at once, or "
+            "raise the budget.") from None
 
 
 def _write_ranges(db: Path) -> tuple[float, ReadBack]:

@@ -3,12 +3,14 @@ catches each one when secondary suppression is switched off (the primary-only pa
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from anonymize import budget
 from anonymize.aggregate import Scope
 from anonymize.knowledge import program_rules
 from anonymize.protect import ProtectionRules, audit_pattern, grand_total, known_zeros, protect
@@ -141,6 +143,19 @@ def test_protect_closes_the_leak(make_case):
     assert not protection.suppressed[grand_total(case.table)].any()
     # An attacker without the true values, solving every interval exactly, agrees.
     assert narrow(case, protection.suppressed) == {}
+
+
+def test_protection_stops_at_its_deadline_and_only_there():
+    """The budget (anonymize.budget) ends a protection that runs past its deadline, with BudgetExceeded, not with
+    a pattern; a deadline still ahead changes nothing (the same pattern as without one)."""
+    case = two_suppressed_desa()
+    with budget.deadline(time.time() - 1.0), pytest.raises(budget.BudgetExceeded):
+        protect(case.table, case.rules)
+    with budget.deadline(time.time() + 3600.0):
+        ahead = protect(case.table, case.rules)
+    unbudgeted = protect(case.table, case.rules)
+    assert ahead.audit.passed and np.array_equal(ahead.suppressed, unbudgeted.suppressed)
+    budget.check()      # the deadline ended with its block
 
 
 def attacked_interval(case: Case, suppressed: np.ndarray) -> tuple[float, float]:

@@ -143,6 +143,25 @@ def test_a_publish_that_cannot_protect_the_table_leaves_the_previous_release_ser
     assert_still_serving(current, before, anonymize_cli)
 
 
+def test_a_publish_past_its_time_budget_is_refused_and_leaves_the_previous_release_serving(
+        small_set, copy_release, run_module, anonymize_cli):
+    """Protection that does not end within BANSOS_PROTECT_MINUTES (anonymize.budget) stops there: a clear
+    refusal naming the budget, exit 2, no traceback, nothing written; the previous release keeps serving."""
+    raw, published = small_set
+    current = copy_release(published)
+    before = Serving.of(current)
+    done = run_module("anonymize", "publish", "--raw", raw, "--out", current, "--geo-dir",
+                      current.parent / "no-geo", check=False, env={"BANSOS_PROTECT_MINUTES": "0.0001"})
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"error: Cannot publish from {raw}: protection did not end within its budget of "
+                           "0.0001 minutes (BANSOS_PROTECT_MINUTES"), last
+    assert "Traceback" not in done.stderr
+    assert "protected (1 of 1)" not in done.stderr, "the budget stopped protection, not what came after it"
+    assert not list(current.parent.glob(".staging-*")), "refused before anything was written"
+    assert_still_serving(current, before, anonymize_cli)
+
+
 # --- A later release of the same year --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
