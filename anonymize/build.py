@@ -264,9 +264,18 @@ def _protect_each(tasks: list[_YearTask], processes: int) -> Iterator[BuildResul
         yield from (_protect_year(*task) for task in tasks)
         return
     # Spawned, not forked: the parent may hold DuckDB and solver threads.
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    failed = context.Event()
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=budget.share, initargs=(failed,)) as pool:
         futures = [pool.submit(_protect_year, *task, child=True) for task in tasks]
-        yield from (future.result() for future in as_completed(futures))
+        try:
+            yield from (future.result() for future in as_completed(futures))
+        except BaseException:
+            # One year failed, so the build does: the others stop at their next solve (anonymize.budget).
+            failed.set()
+            for future in futures:
+                future.cancel()
+            raise
 
 
 @contextmanager
@@ -392,18 +401,22 @@ def _protect_tables(inputs: list[ProtectedTableInput], history: History | None, 
                  f"{sum(t.table.n_cells for t in jobs if t.name in done):,}", len(done), len(jobs))
 
     if workers > 1 and len(jobs) > 1:
-        with ThreadPoolExecutor(max_workers=TABLES_AT_ONCE) as pool:
+        with budget.abandonable() as abandon, ThreadPoolExecutor(max_workers=TABLES_AT_ONCE) as pool:
             futures = {pool.submit(run, table_input): table_input.name for table_input in jobs}
             try:
                 for future in as_completed(futures):
                     finished(futures[future], future.result())
             except BaseException:
-                # The first table that fails ends the build: tables not started yet are not protected for nothing.
+                # The first table that fails ends the build: tables not started yet are not protected for nothing,
+                # and the one beside it stops at its next solve.
+                abandon()
                 for future in futures:
                     future.cancel()
                 raise
     else:
-        for table_input in jobs:
+        # Smallest first: a table that cannot be protected usually fails in seconds, and refuses the build before
+        # the largest has run (the sparse demo's disbursement table was still in its first round after an hour).
+        for table_input in reversed(jobs):
             finished(table_input.name, run(table_input))
     tables = [done[table_input.name] for table_input in inputs]
     for table in tables:

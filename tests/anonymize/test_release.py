@@ -19,6 +19,7 @@ import pytest
 from scipy import sparse
 from scipy.optimize import linprog
 
+import anonymize.build as build_module
 import anonymize.publish as publish_module
 from anonymize import aggregate
 from anonymize.build import aggregate_frames, scope_regions
@@ -160,6 +161,37 @@ def test_a_publish_past_its_time_budget_is_refused_and_leaves_the_previous_relea
     assert "protected (1 of 1)" not in done.stderr, "the budget stopped protection, not what came after it"
     assert not list(current.parent.glob(".staging-*")), "refused before anything was written"
     assert_still_serving(current, before, anonymize_cli)
+
+
+def test_a_table_that_cannot_be_protected_stops_the_table_protected_beside_it(tmp_path, run_module, monkeypatch):
+    """The sparse demo (`--scale 0.02`): its quality table cannot be protected (it fails in its second round, 0.2 s
+    in), but the refusal waited for the disbursement table protected beside it, still in its first round after an
+    hour. That table now stops at its next solve (anonymize.budget.abandonable) and the refusal gives the reason."""
+    raw = tmp_path / "sparse.duckdb"
+    run_module("data", "generate", "--preset", "demo", "--year", "2025", "--scale", "0.02", "--seed", "1", "--out",
+               raw)
+    ended: dict[str, str] = {}
+    real = build_module.protect
+
+    def spy(table, rules, *args, label: str = "", **kwargs):
+        try:
+            result = real(table, rules, *args, label=label, **kwargs)
+        except BaseException as error:
+            ended[label] = type(error).__name__
+            raise
+        ended[label] = "returned"
+        return result
+
+    monkeypatch.setattr(build_module, "protect", spy)
+    # Two tables at once (the threads of a 2-core machine, whatever this one has); a budget so that a regression
+    # fails in minutes instead of hanging.
+    monkeypatch.setenv("BANSOS_ATTACK_WORKERS", "2")
+    monkeypatch.setenv("BANSOS_PROTECT_MINUTES", "10")
+    with pytest.raises(UserError, match="quality_cells: protection failed even with every cell hidden"):
+        publish_module.publish(raw, tmp_path / "out" / "bansos.duckdb", 10, None, tmp_path / "no-geo", keep=5)
+    assert ended.get("quality_cells") == "returned", ended
+    assert ended.get("disbursement_cells") == "Abandoned", ended
+    assert not (tmp_path / "out" / "bansos.duckdb").exists()
 
 
 # --- A later release of the same year --------------------------------------------------------------------------
