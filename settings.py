@@ -6,6 +6,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 # The published vocabulary (codes, programs' order, statuses, channels) is the contract's; re-exported here for the
 # generator and the validator, which share it with the publisher.
@@ -160,24 +161,26 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
-def _env_float(name: str, default: float) -> float:
+_Number = TypeVar("_Number", int, float)
+
+
+def _env_number(name: str, default: _Number, kind: type[_Number], what: str) -> _Number:
+    """The variable `name` read as `kind` (`default` when unset or empty); a clear exit when it is not one."""
     value = os.environ.get(name)
     if not value:
         return default
     try:
-        return float(value)
+        return kind(value)
     except ValueError:
-        raise SystemExit(f"{name} must be a number, got {value!r}.") from None
+        raise SystemExit(f"{name} must be {what}, got {value!r}.") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    return _env_number(name, default, float, "a number")
 
 
 def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, got {value!r}.") from None
+    return _env_number(name, default, int, "a whole number")
 
 
 @dataclass(frozen=True)
