@@ -291,7 +291,9 @@ def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, 
     page = browser.new_page()
     try:
         page.goto(f"{server}/data", wait_until="domcontentloaded")
-        _wait_rendered(page, 0.5)
+        # Settled, not only rendered: a click while the page reruns for the width the browser reports can land on
+        # a button being replaced, and no download follows (seen once in CI, 30 s without one).
+        _wait_settled(page, 0.5)
         data = _download(page, ".st-key-dl_disbursement_cells button")
         release_id = published.execute("SELECT release_id FROM release").fetchone()[0]
         on_disk = published_db.parent / "releases" / release_id / opendata.table_path("disbursement_cells", "csv")
@@ -303,7 +305,7 @@ def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, 
                 == expected["amount"].astype("Float64").fillna(-1).to_numpy()).all()
 
         page.goto(f"{server}/peta?region=34.01&lang=en", wait_until="domcontentloaded")
-        _wait_rendered(page, 1.5)
+        _wait_settled(page, 1.5)
         shown = pd.read_csv(io.BytesIO(_download(page, ".st-key-map_csv button"))).set_index("region_code")
         cells = published.execute("SELECT region_code, suppressed, recipients FROM disbursement_cells WHERE level = "
                                   "'kecamatan' AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA' AND "
