@@ -22,16 +22,33 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
+
+class EventLike(Protocol):
+    def is_set(self) -> bool: ...
+
+
 _deadline: float | None = None
 #: Set when a table protected beside others has failed: the build is refused anyway, so the others stop at their
 #: next solve instead of finishing work nobody will publish (the sparse demo's quality table failed in its second
 #: round, 0.2 s in, and the refusal waited for its disbursement table, still in its first round after an hour).
 _abandoned = threading.Event()
+#: In a worker process protecting one year: the event the parent sets when another year has failed. Apart from
+#: `_abandoned`, which a year's own table threads set and clear, so that they never clear the parent's signal.
+_shared: EventLike | None = None
 
 
 class BudgetExceeded(RuntimeError):
     """Protection ran past its deadline. Not a ValueError: a build that catches those to try again without late
     records must not start again when the time is spent."""
+
+
+class Abandoned(RuntimeError):
+    """The build this work belongs to has already failed (see abandonable)."""
+
+
+def deadline_in(minutes: float) -> float | None:
+    """The deadline `minutes` from now; None for 0 or less (no budget)."""
+    return time.time() + 60.0 * minutes if minutes > 0 else None
 
 
 @contextmanager
@@ -43,10 +60,6 @@ def deadline(at: float | None) -> Iterator[None]:
         yield
     finally:
         _deadline = before
-
-
-class Abandoned(RuntimeError):
-    """The build this work belongs to has already failed (see abandonable)."""
 
 
 def check() -> None:
@@ -69,21 +82,8 @@ def abandonable() -> Iterator[Callable[[], None]]:
         _abandoned.clear()
 
 
-#: In a worker process protecting one year: the event the parent sets when another year has failed.
-_shared: EventLike | None = None
-
-
-class EventLike(Protocol):
-    def is_set(self) -> bool: ...
-
-
 def share(event: EventLike) -> None:
     """A worker process's initializer: check() also stops once the parent sets `event` (a multiprocessing Event of
     the pool's context) because another year's process failed."""
     global _shared
     _shared = event
-
-
-def deadline_in(minutes: float) -> float | None:
-    """The deadline `minutes` from now; None for 0 or less (no budget)."""
-    return time.time() + 60.0 * minutes if minutes > 0 else None
