@@ -54,7 +54,8 @@ else:
                                                                                     "geojson"), f"geo_{level}")
 
 st.subheader(t("dictionary_title", lang))
-opendata.render_dictionary(db.get_dictionary(release_id), lang, narrow)
+opendata.render_dictionary(opendata.offered_dictionary(db.get_dictionary(release_id), db.get_table_names(release_id)),
+                          lang, narrow)
 
 st.subheader(t("methodology_title", lang))
 st.markdown(t("methodology", lang, threshold=ctx.release.threshold, below=ctx.release.threshold - 1))

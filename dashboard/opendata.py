@@ -240,6 +240,13 @@ def build_dictionary_table(dictionary: pd.DataFrame, lang: str) -> pd.DataFrame:
                          i18n.t("col_description", lang): notes})
 
 
+def offered_dictionary(dictionary: pd.DataFrame, offered: list[str]) -> pd.DataFrame:
+    """The dictionary without the earlier releases' tables (`*_earlier`) that the page does not offer: a release
+    offers them only when they hold rows, and a reader looked for the ones listed and found no download."""
+    names = dictionary["table_name"].astype(str)
+    return dictionary[~names.str.endswith("_earlier") | names.isin(offered)]
+
+
 def build_dictionary_lists(dictionary: pd.DataFrame, lang: str) -> list[tuple[str, list[str]]]:
     """The dictionary for a phone, per table in its order: (the table's heading, one markdown line per column:
     its name, unit and description). Four columns of a table did not fit 390 px: only Tabel and Kolom showed."""
@@ -249,19 +256,28 @@ def build_dictionary_lists(dictionary: pd.DataFrame, lang: str) -> list[tuple[st
     for name, column, unit, note in zip(names, columns, units, notes, strict=True):
         unit_part = f" ({i18n.escape(unit, limit=200)})" if unit else ""
         out.setdefault(str(name), []).append(f"- `{column}`{unit_part}: {i18n.escape(note, limit=2000)}")
-    return [(i18n.t("dictionary_columns", lang, table=i18n.escape(name), n=len(lines)), lines)
-            for name, lines in out.items()]
+    return [(_dictionary_heading(name, len(lines), lang), lines) for name, lines in out.items()]
+
+
+def _dictionary_heading(table: str, columns: int, lang: str) -> str:
+    return i18n.t("dictionary_columns", lang, table=i18n.escape(table), n=columns)
 
 
 def render_dictionary(dictionary: pd.DataFrame, lang: str, narrow: bool) -> None:
-    """A plain table, whose descriptions wrap (a data grid cut them at the column's edge) and which scrolls inside
-    its height; on a phone one expander per table listing its columns."""
-    if not narrow:
-        st.table(build_dictionary_table(dictionary, lang), hide_index=True, border="horizontal", height=640)
+    """One expander per table, in the dictionary's order, the first open. Inside, a plain table of its columns
+    (name, unit, description; descriptions wrap, where a data grid cut them at the column's edge), or on a phone a
+    list (four columns did not fit 390 px: only Tabel and Kolom showed). All tables in one box of fixed height
+    scrolled inside the page and cut a row at its bottom edge (1280 px)."""
+    if narrow:
+        for heading, lines in build_dictionary_lists(dictionary, lang):
+            with st.expander(heading):
+                st.markdown("\n".join(lines))
         return
-    for heading, lines in build_dictionary_lists(dictionary, lang):
-        with st.expander(heading):
-            st.markdown("\n".join(lines))
+    table = build_dictionary_table(dictionary, lang)
+    by = i18n.t("col_table", lang)
+    for i, (name, columns) in enumerate(table.groupby(by, sort=False)):
+        with st.expander(_dictionary_heading(str(name), len(columns), lang), expanded=i == 0):
+            st.table(columns.drop(columns=by), hide_index=True, border="horizontal")
 
 
 # --- Verifying a download -------------------------------------------------------------------------------------------

@@ -150,8 +150,19 @@ def test_open_data_page_renders_every_section(published_db, release_id, lang):
     assert len(downloads) == 2 + len(db.get_table_names(release_id)) + layers + 2
     text = " ".join(m.value for m in at.markdown)
     assert f"Sumber: bansos-terbuka, rilis {release_id}, CC BY 4.0" in text
-    dictionary = at.table[0].value  # a plain table: its long descriptions wrap instead of being cut
-    assert {"amount", "recipients"} <= set(dictionary.iloc[:, 1])
+    # One expander per table, the first open, each a plain table (long descriptions wrap instead of being cut);
+    # no earlier releases' table the page does not offer.
+    tables = db.get_table_names(release_id)
+    headings = [e.label.replace("\\_", "_") for e in at.expander]      # labels are markdown: `_` escaped
+    assert headings[0].startswith("disbursement_cells (") and at.expander[0].proto.expanded
+    assert not any(e.proto.expanded for e in at.expander[1:])
+    assert all(any(h.startswith(name + " (") for h in headings) for name in tables)
+    listed = [h.split(" (")[0] for h in headings]
+    assert len(set(listed)) == len(listed) and not [n for n in listed if n.endswith("_earlier") and n not in tables]
+    dictionary = at.table[0].value
+    assert list(dictionary.columns) == [t("col_column", lang), t("col_unit", lang), t("col_description", lang)]
+    assert {"amount", "recipients"} <= set(dictionary.iloc[:, 0])
+    assert len(dictionary) == int(headings[0].split("(")[1].split()[0])
     # Units in the page's language only: the Indonesian page showed "keluarga / households".
     units = set(dictionary[t("col_unit", lang)])
     assert ("keluarga" if lang == "id" else "households") in units and not any(" / " in unit for unit in units)
@@ -225,7 +236,7 @@ def test_open_data_url_round_trip_and_bad_params(published_db):
 def test_history_lists_both_releases_with_the_chain(on_chain):
     older, newer = on_chain
     at = run_app(page="data", lang="en")
-    history = at.table[1].value  # plain tables, whose text wraps: the dictionary, then the history
+    history = at.table[-1].value  # plain tables, whose text wraps: the dictionary's (one a table), then the history
     assert history["Release"].tolist() == [newer, older]
     assert history["Chained to the previous release"].tolist() == ["✓", "–"]
     # Its hidden count is the release's (every table and year), and says so: "Hidden 28,470" beside the overview's
