@@ -123,11 +123,11 @@ TABLES = (
            *_range("amount", "Rupiah", "nilai yang disalurkan", "amount paid out"))),
     Table("complaint_cells",
           "Pengaduan bansos per wilayah (kecamatan ke atas), kategori dan bulan diterima. Tingkat desa tidak "
-          "diterbitkan: jumlahnya terlalu kecil sehingga hampir semuanya akan disembunyikan. Kecamatan, dan "
-          "kabupaten/kota per kategori, hanya setahun setelah tahunnya lengkap.",
+          "diterbitkan: jumlahnya terlalu kecil sehingga hampir semuanya akan disembunyikan. Sel kecamatan serta "
+          "sel kabupaten/kota per kategori hanya untuk setahun penuh, setelah tahunnya lengkap.",
           "Complaints about social assistance by region (kecamatan and up), category and month received. Desa "
-          "level is not published: counts there are so small that nearly all would be hidden. Kecamatan, and "
-          "kabupaten/kota by category, for the complete year only.",
+          "level is not published: counts there are so small that nearly all would be hidden. Kecamatan cells and "
+          "kabupaten/kota cells by category cover the complete year only, once it is complete.",
           (*_REGION,
            Column("category", "", "Kategori pengaduan, atau SEMUA.", "Complaint category, or SEMUA (all)."),
            _PERIOD, _SUPPRESSED,
@@ -139,11 +139,11 @@ TABLES = (
            *_range("complaints", "pengaduan / complaints", "jumlah pengaduan", "number of complaints"))),
     Table("proposal_cells",
           "Usul (pengusulan keluarga) dan sanggah (keberatan atas penerima) per wilayah (kecamatan ke atas) dan "
-          "bulan diajukan. Tingkat desa tidak diterbitkan karena jumlahnya kecil. Kecamatan, dan kabupaten/kota "
-          "per jenis, hanya setahun setelah tahunnya lengkap.",
+          "bulan diajukan. Tingkat desa tidak diterbitkan karena jumlahnya kecil. Sel kecamatan serta sel "
+          "kabupaten/kota per jenis hanya untuk setahun penuh, setelah tahunnya lengkap.",
           "Usul (proposals to add a household) and sanggah (objections to a recipient) by region (kecamatan and "
-          "up) and month submitted. Desa level is not published because counts are small. Kecamatan, and "
-          "kabupaten/kota by kind, for the complete year only.",
+          "up) and month submitted. Desa level is not published because counts are small. Kecamatan cells and "
+          "kabupaten/kota cells by kind cover the complete year only, once it is complete.",
           (*_REGION,
            Column("kind", "", "usul, sanggah, atau SEMUA.", "usul, sanggah, or SEMUA (both)."),
            _PERIOD, _SUPPRESSED,

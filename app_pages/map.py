@@ -37,7 +37,7 @@ for note in panel.notes:
 if panel.waiting:  # desa of a year not complete yet: the note above says which year has their figures
     st.stop()
 label = panel.legend_title or metrics.metric_label(metric, norm, ctx.lang)
-st.caption(t("map_hint", ctx.lang))
+st.caption(t("map_hint" if maps.drills(region_level, level) else "map_hint_profile", ctx.lang))
 # The width class is part of the key: deck.gl applies a view only when the chart mounts, so the view fitted to the
 # reader's width (known after the first run) needs a new chart, or a phone keeps the desktop zoom and clips the map.
 event = maps.render_map(panel.deck, key=f"map_{code}_{level}_{width}", alt=panel.title,

@@ -60,6 +60,8 @@ if render_figures:
     spark_region = components.region_label(db.region(release_id, monthly_code), ctx.lang)
     figure = charts.build_sparkline(series, ctx.lang, t("trend_spark", ctx.lang, region=spark_region))
     charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="sparkline")
+    # Months between payment rounds are zero: a new user read the overview's drops as missing payments.
+    st.caption(t("trend_rounds_note", ctx.lang))
     components.render_hidden_note(ctx, series)
     export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan",
                             {"measure": "amount", "program": program, "region_code": monthly_code})

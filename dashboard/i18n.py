@@ -83,9 +83,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "choose": ("Pilih", "Choose"),
     # A region picker's empty choice: the region above stays chosen (a dash read as "no data" to a new user).
     "whole_nasional": ("Seluruh Indonesia", "All of Indonesia"),
-    "whole_provinsi": ("Seluruh provinsi", "Whole province"),
-    "whole_kabupaten": ("Seluruh kabupaten/kota", "Whole kabupaten/kota"),
-    "whole_kecamatan": ("Seluruh kecamatan", "Whole district"),
+    # Below the top, the empty choice names what the select lists (all of them: the region above stays shown):
+    # "Seluruh kabupaten/kota" inside the Kecamatan select confused a new user. Keyed by the level above.
+    "whole_provinsi": ("Semua kabupaten/kota", "All kabupaten/kota"),
+    "whole_kabupaten": ("Semua kecamatan", "All kecamatan"),
+    "whole_kecamatan": ("Semua desa/kelurahan", "All desa/kelurahan"),
     # A drill picker's empty choice: nothing picked yet, the map stays where it is.
     "drill_none": ("Pilih wilayah…", "Pick a region…"),
     "choose_regions": ("Pilih wilayah", "Choose regions"),
@@ -177,6 +179,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "breadcrumb": ("Posisi", "You are here"),
     "map_hint": ("Klik wilayah di peta atau pilih di bawah untuk masuk ke tingkat berikutnya.",
                  "Click a region on the map or pick one below to go one level down."),
+    # Desa, or a level more than one below the region: a click goes nowhere, the picker opens a profile.
+    "map_hint_profile": ("Pilih wilayah di bawah untuk membuka profilnya.", "Pick a region below to open its profile."),
     "drill_pick": ("Masuk ke wilayah", "Go into region"),
     "desa_year_only": ("Tingkat desa/kelurahan hanya diterbitkan untuk setahun penuh: peta memakai {year}.",
                        "Desa/kelurahan figures are published for the whole year only: the map shows {year}."),
@@ -292,7 +296,8 @@ TEXT: dict[str, tuple[str, str]] = {
                          "dan Rupiah per bulan.", "Payment statuses are published from kabupaten level up; "
                          "kecamatan: recipients and Rupiah per month only."),
     "desa_trend_note": ("Desa/kelurahan hanya punya angka setahun: tren di bawah adalah milik kecamatannya, {name}.",
-                        "Desa/kelurahan have whole-year figures only: the trend below is its kecamatan's, {name}."),
+                        "A desa/kelurahan has whole-year figures only: the trend below is that of its kecamatan, "
+                        "{name}."),
     "channel_kabupaten": ("Rincian kanal diterbitkan dari tingkat kabupaten/kota ke atas.",
                           "Channel breakdowns are published from kabupaten/kota level up."),
     # gaps
@@ -698,7 +703,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # Measured: 10.5 minutes on an idle 2-core machine, 29 on a busy one before eecf147 (README, Dashboard).
     "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "
                     "Nusa Tenggara Timur) sekali saja; empat tahun data, sekitar 10-15 menit, lebih lama bila server "
-                    "sibuk. Menutup halaman ini tidak menghentikannya. (English: see the sidebar.)",
+                    "sibuk. Menutup halaman ini tidak menghentikannya. ([English](?lang=en))",
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
                     "Tenggara Timur) once; four years of data, about 10-15 minutes, longer on a busy server. Closing "
                     "this page does not stop it."),

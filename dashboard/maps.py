@@ -263,11 +263,15 @@ def uses_detail(region_level: str, level: str) -> bool:
     return level == "kecamatan" and region_level in ("provinsi", "kabupaten")
 
 
+def drills(region_level: str, level: str) -> bool:
+    """Whether a click on a map of `level` under a region of `region_level` goes one level down: the regions drawn
+    are one level below and can themselves be mapped (not desa)."""
+    return DRAWABLE[region_level][:1] == (level,) and bool(DRAWABLE.get(level))
+
+
 def drill_target(clicked: str | None, region_level: str, level: str) -> str | None:
     """The region a click on the map drills into: a region one level down that can itself be mapped."""
-    if clicked is None or DRAWABLE[region_level][:1] != (level,) or not DRAWABLE.get(level):
-        return None
-    return clicked
+    return clicked if clicked is not None and drills(region_level, level) else None
 
 
 def build_map_figure(shapes: dict[str, tuple[str, ...]], values: pd.DataFrame, edges: list[float],

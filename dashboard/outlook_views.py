@@ -176,7 +176,15 @@ def build_projection_table(result: Outlook, codes: list[str], names: dict[str, s
                       t("outlook_col_interval", lang, level=80): _interval(row, 80, measure, lang),
                       t("outlook_col_interval", lang, level=95): _interval(row, 95, measure, lang),
                       t("col_description", lang): _note(row, lang, plan)})
-    return pd.DataFrame(table)
+    return _without_empty_notes(pd.DataFrame(table), lang)
+
+
+def _without_empty_notes(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table without its description column where no row has a note: an empty column read as unfinished."""
+    column = t("col_description", lang)
+    if column in table and (table[column].astype(str).str.strip() == "").all():
+        return table.drop(columns=column)
+    return table
 
 
 def build_backtest_table(result: Outlook, program: str, lang: str) -> pd.DataFrame:
@@ -307,7 +315,8 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
     # column naming each figure is "Angka" / "Figure" ("Kolom", the table's internal word, leaked as a header, and
     # "Ukuran" is the first column's: a duplicate name crashed the profile at 390 px). A plain table at any width:
     # the data grid cut its notes at 1280 px.
-    components.render_table(pd.DataFrame(table), t("col_figure", lang), browser.known_width() < browser.NARROW)
+    components.render_table(_without_empty_notes(pd.DataFrame(table), lang), t("col_figure", lang),
+                            browser.known_width() < browser.NARROW)
     st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
 
 

@@ -215,6 +215,26 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
     assert 0 < len(described) < projection.iloc[:, 0].nunique()
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_projection_table_without_notes_has_no_empty_description_column(published_db, lang) -> None:
+    """At 1280 px the description column of "Proyeksi 2026 per wilayah" was empty on every row (a new user's walk):
+    it shows only where some row has a note."""
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        result = outlook_views.make_outlook(outlook_views.year_cells(con), outlook_views.last_months(con))
+    rows = result.projected
+    mine = rows[(rows["program"] == "SEMUA") & (rows["measure"] == "recipients")].set_index("region_code")
+    notes = {code: outlook_views._note(row, lang, result.plan) for code, row in mine.iterrows()}
+    quiet = sorted(code for code, note in notes.items() if not note)
+    noted = sorted(code for code, note in notes.items() if note)
+    assert quiet and noted, notes
+    names = {code: code for code in notes}
+    column = t("col_description", lang)
+    table = outlook_views.build_projection_table(result, quiet, names, "SEMUA", "recipients", lang)
+    assert len(table) == len(quiet) and column not in table.columns
+    table = outlook_views.build_projection_table(result, [quiet[0], noted[0]], names, "SEMUA", "recipients", lang)
+    assert list(table[column]) == ["", notes[noted[0]]]
+
+
 def test_the_two_intervals_look_different_in_the_legend(open_outlook) -> None:
     """Both intervals were the same orange diamond in the legend (their error bars do not show there)."""
 

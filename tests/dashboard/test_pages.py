@@ -142,6 +142,16 @@ def test_map_at_desa_level_switches_to_the_year(open_page):
     assert {len(r["code"]) for r in deck_rows(at)} == {13}
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_map_hint_offers_a_level_down_only_where_a_click_goes_there(open_page, lang):
+    """A desa map said "click a region ... to go one level down", where desa is the lowest level and the picker
+    opens a profile (a new user's walk)."""
+    captions = [c.value for c in open_page("peta", region="34.01", lang=lang).caption]
+    assert t("map_hint", lang) in captions and t("map_hint_profile", lang) not in captions
+    captions = [c.value for c in open_page("peta", region="34.01.01", lang=lang).caption]
+    assert t("map_hint_profile", lang) in captions and t("map_hint", lang) not in captions
+
+
 def _suppressed_desa(published) -> tuple[str, str]:
     code, kecamatan = published.execute(
         "SELECT c.region_code, r.kecamatan_code FROM disbursement_cells c JOIN regions r ON r.code = c.region_code "
@@ -499,6 +509,9 @@ def test_english_names_kabupaten_and_programs_in_english(open_page):
     # Per-program coverage under one title, each figure labelled by its program's English name.
     assert "BLT Dana Desa" in labels and not any("BLT DD" in x for x in labels)
     assert "**Coverage of eligible households by program**" in [m.value for m in at.markdown]
+    # Its monthly Rupiah chart dips to zero between payment rounds: the caption says why (a new user read the dips
+    # as missing payments).
+    assert t("trend_rounds_note", "en") in [c.value for c in at.caption]
 
 
 #: Trends' four levels go two in a row on a wide screen, and its second row is made only once a kecamatan is shown.
