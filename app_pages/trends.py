@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import browser, charts, components, db, export, metrics, panels, shareable, state, views
 from dashboard.i18n import t
-from published_schema import ALL_PROGRAMS
+from published_schema import ALL_PROGRAMS, NATIONAL_CODE
 
 ctx = components.render_header("trends_title")
 release_id, threshold, year = ctx.release.release_id, ctx.release.threshold, ctx.year
@@ -65,7 +65,9 @@ st.subheader(t("compare", ctx.lang))
 options = components.compare_options(ctx, code)
 others = state.widget(st.multiselect, "compare", list(options), [], label=t("compare", ctx.lang), max_selections=5,
                       placeholder=t("choose_regions", ctx.lang), format_func=lambda c: options.get(c, c))
-codes = (code, *[c for c in others if c != code])
+# The country beside the regions picked drew them flat near zero (a new user's walk): it is compared only when
+# nothing else is picked, or when it is the page's region and nothing is picked.
+codes = (*([] if code == NATIONAL_CODE and others else [code]), *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,), year)
 labels = {db.region(release_id, c)["name"]: components.region_label(db.region(release_id, c), ctx.lang)
           for c in codes}  # "Kulon Progo Regency" in English
@@ -75,6 +77,8 @@ series = views.build_monthly_series(compared, metric, "name", labels, norm, ctx.
                                     db.get_denominators_of(release_id, codes, year))
 figure = charts.build_lines(series, ctx.lang, f"{label} — {program_label}", money=metric == "amount")
 charts.render_chart(figure, views.series_table(series, ctx.lang), ctx.lang, key="compare")
+if norm == "none" and views.scales_apart(series):
+    st.caption(t("compare_scale_hint", ctx.lang))
 export.render_downloads(series.assign(region_code=series["series"].map(series_codes)), export.COMPARE_KEYS, figure,
                         release_id, ctx.lang, "compare", "banding", view)
 components.render_share(ctx, "tren", shareable.embed_params("trend", by=breakdown), panel.title, panel.figure)

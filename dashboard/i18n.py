@@ -118,6 +118,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_late": ("Transaksi terlambat", "Late payments"),
     "m_payments": ("Transaksi", "Payments"),
     "n_none": ("Angka apa adanya", "Absolute"),
+    "compare_scale_hint": ("Garis-garis ini berbeda skala jauh: pilih pembanding \"Per 1.000 keluarga terdaftar\" "
+                           "untuk membandingkan wilayah yang berbeda ukuran.",
+                           "These lines are far apart in scale: choose the normalisation \"Per 1,000 registered "
+                           "households\" to compare regions of different sizes."),
     "n_registered": ("Per 1.000 keluarga terdaftar", "Per 1,000 registered households"),
     "n_eligible": ("Per keluarga sasaran", "Per eligible household"),
     "n_not_applicable": ("Pembanding tidak berlaku untuk ukuran berupa porsi.",

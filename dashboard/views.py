@@ -48,6 +48,18 @@ def build_ranked_table(cells: pd.DataFrame, values: pd.DataFrame, metric: str, n
     })
 
 
+#: Compared lines whose peaks differ by this factor or more: the smaller ones draw flat near zero.
+SCALES_APART = 10.0
+
+
+def scales_apart(series: pd.DataFrame) -> bool:
+    """Whether the compared series (`build_monthly_series`' frame) have peaks SCALES_APART or more apart, so that a
+    reader is better served per 1,000 registered households (the country beside two kabupaten drew them flat)."""
+    peaks = series.groupby("series")["value"].max().dropna()
+    peaks = peaks[peaks > 0]
+    return len(peaks) >= 2 and float(peaks.max()) >= SCALES_APART * float(peaks.min())
+
+
 def build_monthly_series(monthly: pd.DataFrame, metric: str, series_column: str, series_names: dict[str, str],
                          norm: str, lang: str, threshold: int, denominators: pd.DataFrame | None = None
                          ) -> pd.DataFrame:

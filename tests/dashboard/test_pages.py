@@ -363,6 +363,24 @@ def test_trends_breakdowns_and_compare(open_page):
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
+def test_compared_regions_are_not_drawn_flat_beside_the_country(open_page, lang):
+    """With no region chosen, comparing Kulon Progo and Kota Yogyakarta drew Indonesia's line too, which set the
+    scale and drew both flat near zero (a new user's walk): the country is left out once regions are picked, and
+    lines far apart in scale get a hint to compare per 1,000 registered households."""
+    at = open_page("tren", compare=["34.01", "34.71"], lang=lang)
+    assert not at.exception
+    names = {trace["name"] for trace in json.loads(at.get("plotly_chart")[-1].proto.spec)["data"]}
+    assert len(names) == 2 and not any("Indonesia" in name for name in names), names
+    alone = open_page("tren", lang=lang)
+    assert len(json.loads(alone.get("plotly_chart")[-1].proto.spec)["data"]) == 1     # the country, nothing picked
+    hint = t("compare_scale_hint", lang)
+    far = open_page("tren", region="34.71", compare=["34.71.01"], lang=lang)     # a city beside a kecamatan of it
+    assert hint in [c.value for c in far.caption]
+    per_household = open_page("tren", region="34.71", compare=["34.71.01"], norm="registered", lang=lang)
+    assert hint not in [c.value for c in per_household.caption]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
 def test_trends_cumulative_and_compare_titles_name_what_they_are_of(open_page, published, monkeypatch, lang):
     """The exported image of a chart carries its title: the cumulative chart's said "Cumulative Rupiah vs annual
     target" of no region or program, and the compared regions' the measure alone. For a desa, whose trends are its
