@@ -109,7 +109,7 @@ def render_profile(code: str) -> None:
     render_profile_outlook(release_id, code, region["level"], ctx.lang)
 
     st.subheader(t("share_link", ctx.lang))
-    st.code(components.share_link("wilayah", {"region": code, "lang": ctx.lang}), language=None, wrap_lines=True)
+    st.code(components.share_link("wilayah", components.view_params(ctx.lang)), language=None, wrap_lines=True)
     components.render_share(ctx, "wilayah", shareable.embed_params("profile"), panel.title, panel.figure)
 
 

@@ -451,6 +451,15 @@ def _pick_result() -> None:
         go_to(st.session_state["search_pick"])
 
 
+def view_params(lang: str) -> dict[str, str]:
+    """What a link to this view carries: the parameters that differ from their defaults, without the release (a
+    link to the newest unless pinned), and the language always, last. One rule for every link to a view: a region
+    page showed two, its own (region and lang) and the share panel's (with the search text, without lang), and a
+    new user could not tell which to share."""
+    params = {k: v for k, v in state.params().items() if k not in ("release", "lang")}
+    return {**params, "lang": lang}
+
+
 def share_link(url_path: str, params: dict[str, str]) -> str:
     """An absolute link to a page with these parameters (relative when the server address is unknown)."""
     base = ""
@@ -490,7 +499,7 @@ def render_share(ctx: PageContext, url_path: str, embed: dict[str, str] | None, 
                  figure=None) -> None:
     """Links to this view (newest release, and pinned to this one), its embed snippet and (`figure`, a figure or a
     function drawing one) a static PNG/SVG of it for slides; `st.code` copies."""
-    params = {k: v for k, v in state.params().items() if k != "release"}
+    params = view_params(ctx.lang)
     pinned = {**params, "release": ctx.release.release_id}
     with st.expander(i18n.t("share_title", ctx.lang)):
         st.caption(i18n.t("share_latest", ctx.lang))

@@ -363,6 +363,21 @@ def test_trends_breakdowns_and_compare(open_page):
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_found_region_has_one_link_to_share(open_page, published, lang):
+    """After a search the profile's "Shareable link" carried region and lang, the share panel's the search text
+    and not the language (`q=...&region=...`): two links for one view (a new user's walk). Both are now the same,
+    the whole view (`tests/dashboard/test_embed.py`) with its language."""
+    code, name = published.execute(
+        "SELECT code, name FROM regions WHERE level = 'desa' ORDER BY code LIMIT 1").fetchone()
+    at = open_page("wilayah", q=name, region=code, lang=lang)
+    assert not at.exception
+    links = [c.value for c in at.code if "/wilayah?" in c.value]
+    assert len(links) >= 3, links       # the profile's link, the panel's newest and pinned ones
+    assert links[0] == links[1] and f"region={code}" in links[0] and "q=" in links[0], links
+    assert links[0].endswith(f"&lang={lang}")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
 def test_compared_regions_are_not_drawn_flat_beside_the_country(open_page, lang):
     """With no region chosen, comparing Kulon Progo and Kota Yogyakarta drew Indonesia's line too, which set the
     scale and drew both flat near zero (a new user's walk): the country is left out once regions are picked, and
