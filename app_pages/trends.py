@@ -65,8 +65,8 @@ st.subheader(t("compare", ctx.lang))
 options = components.compare_options(ctx, code)
 others = state.widget(st.multiselect, "compare", list(options), [], label=t("compare", ctx.lang), max_selections=5,
                       placeholder=t("choose_regions", ctx.lang), format_func=lambda c: options.get(c, c))
-# The country beside the regions picked drew them flat near zero (a new user's walk): it is compared only when
-# nothing else is picked, or when it is the page's region and nothing is picked.
+# The country beside the regions picked drew them flat near zero (a new user's walk): as the page's region it is
+# drawn only while nothing else is picked.
 codes = (*([] if code == NATIONAL_CODE and others else [code]), *[c for c in others if c != code])
 compared = db.get_monthly(release_id, codes, (program,), year)
 labels = {db.region(release_id, c)["name"]: components.region_label(db.region(release_id, c), ctx.lang)
