@@ -19,6 +19,7 @@ def download(column, label: str, path: str, name: str, key: str, **kwargs) -> No
                            mime=opendata.mime(path), key=key, on_click="ignore", **kwargs)
 
 
+tables = db.get_table_names(release_id)
 st.subheader(t("bundle_title", lang))
 if opendata.package_file(release_id, opendata.zip_path(release_id)) is None:
     st.caption(t("no_package", lang))
@@ -32,7 +33,7 @@ else:
     st.subheader(t("downloads_title", lang))
     fmt = state.widget(st.radio, "format", list(opendata.FORMATS), "csv", label=t("format", lang), horizontal=True,
                        format_func=lambda f: t(f"f_{f}", lang))
-    catalogue = opendata.build_catalogue(db.get_table_names(release_id), db.get_dictionary(release_id),
+    catalogue = opendata.build_catalogue(tables, db.get_dictionary(release_id),
                                          db.get_table_columns(release_id), lang)
     names = opendata.csv_names(release_id, opendata.EXAMPLE_TABLE)
     st.caption(f"{t('csv_note', lang)} {t('csv_names', lang, table=opendata.EXAMPLE_TABLE, **names)}")
@@ -54,8 +55,7 @@ else:
                                                                                     "geojson"), f"geo_{level}")
 
 st.subheader(t("dictionary_title", lang))
-opendata.render_dictionary(opendata.offered_dictionary(db.get_dictionary(release_id), db.get_table_names(release_id)),
-                          lang, narrow)
+opendata.render_dictionary(opendata.offered_dictionary(db.get_dictionary(release_id), tables), lang, narrow)
 
 st.subheader(t("methodology_title", lang))
 st.markdown(t("methodology", lang, threshold=ctx.release.threshold, below=ctx.release.threshold - 1))

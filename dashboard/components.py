@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from dashboard import browser, db, export, i18n, metrics, opendata, search, shareable, state, views
+from dashboard import browser, db, export, i18n, maps, metrics, opendata, search, shareable, state, views
 from dashboard.db import Release
 from published_schema import ALL_PROGRAMS, LEVELS, NATIONAL_CODE, PROGRAM_CHOICES, PROGRAM_CODES
 
@@ -387,7 +387,7 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
     key = f"drill_{level}"
     none = i18n.t("drill_none", ctx.lang)
     st.session_state[key] = ""
-    if level == "desa" or LEVELS.index(level) != LEVELS.index(region_level) + 1:
+    if not maps.drills(region_level, level):     # a click on the map goes nowhere: the pick opens a profile
         chosen = st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key,
                               format_func=functools.partial(option_label, names, none))
         if chosen:

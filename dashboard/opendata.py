@@ -247,20 +247,26 @@ def offered_dictionary(dictionary: pd.DataFrame, offered: list[str]) -> pd.DataF
     return dictionary[~names.str.endswith("_earlier") | names.isin(offered)]
 
 
+def dictionary_by_table(dictionary: pd.DataFrame, lang: str) -> list[tuple[str, pd.DataFrame]]:
+    """Per table, in the dictionary's order: (its heading, its columns: name, unit and description)."""
+    table = build_dictionary_table(dictionary, lang)
+    by = i18n.t("col_table", lang)
+    return [(i18n.t("dictionary_columns", lang, table=i18n.escape(str(name)), n=len(columns)),
+             columns.drop(columns=by).reset_index(drop=True))
+            for name, columns in table.groupby(by, sort=False)]
+
+
 def build_dictionary_lists(dictionary: pd.DataFrame, lang: str) -> list[tuple[str, list[str]]]:
     """The dictionary for a phone, per table in its order: (the table's heading, one markdown line per column:
     its name, unit and description). Four columns of a table did not fit 390 px: only Tabel and Kolom showed."""
-    table = build_dictionary_table(dictionary, lang)
-    names, columns, units, notes = (table[c] for c in table.columns)
-    out: dict[str, list[str]] = {}
-    for name, column, unit, note in zip(names, columns, units, notes, strict=True):
-        unit_part = f" ({i18n.escape(unit, limit=200)})" if unit else ""
-        out.setdefault(str(name), []).append(f"- `{column}`{unit_part}: {i18n.escape(note, limit=2000)}")
-    return [(_dictionary_heading(name, len(lines), lang), lines) for name, lines in out.items()]
-
-
-def _dictionary_heading(table: str, columns: int, lang: str) -> str:
-    return i18n.t("dictionary_columns", lang, table=i18n.escape(table), n=columns)
+    out = []
+    for heading, columns in dictionary_by_table(dictionary, lang):
+        lines = []
+        for column, unit, note in columns.itertuples(index=False):
+            unit_part = f" ({i18n.escape(unit, limit=200)})" if unit else ""
+            lines.append(f"- `{column}`{unit_part}: {i18n.escape(note, limit=2000)}")
+        out.append((heading, lines))
+    return out
 
 
 def render_dictionary(dictionary: pd.DataFrame, lang: str, narrow: bool) -> None:
@@ -273,11 +279,9 @@ def render_dictionary(dictionary: pd.DataFrame, lang: str, narrow: bool) -> None
             with st.expander(heading):
                 st.markdown("\n".join(lines))
         return
-    table = build_dictionary_table(dictionary, lang)
-    by = i18n.t("col_table", lang)
-    for i, (name, columns) in enumerate(table.groupby(by, sort=False)):
-        with st.expander(_dictionary_heading(str(name), len(columns), lang), expanded=i == 0):
-            st.table(columns.drop(columns=by), hide_index=True, border="horizontal")
+    for i, (heading, columns) in enumerate(dictionary_by_table(dictionary, lang)):
+        with st.expander(heading, expanded=i == 0):
+            st.table(columns, hide_index=True, border="horizontal")
 
 
 # --- Verifying a download -------------------------------------------------------------------------------------------
