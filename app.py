@@ -2,16 +2,21 @@
 
 import streamlit as st
 
-from dashboard import build_demo, db, i18n, runs, state, warm
+from dashboard import browser, build_demo, db, i18n, runs, state, warm
 
 st.set_page_config(page_title="Bansos Terbuka", layout="wide")
 state.begin_run()
 # `?embed=true`: one chart, no menu and no sidebar (Streamlit's own embed mode hides neither).
 embedded = bool(st.context.is_embedded)
+# A phone shows the sidebar only behind an unlabelled "»": there the pages and the language are in a "Menu" at the
+# top of the page ("Menu" in both languages, so the button needs no language to be drawn). The width is the one the
+# browser reported (DEFAULT_WIDTH, the sidebar, until it has).
+menu = None if embedded or browser.known_width() >= browser.NARROW else st.popover("Menu", icon=":material/menu:")
 if embedded:
     lang = state.get("lang", list(i18n.LANGS), i18n.DEFAULT_LANG)
 else:
-    lang = state.widget(st.sidebar.radio, "lang", list(i18n.LANGS), i18n.DEFAULT_LANG, label="Bahasa / Language",
+    lang = state.widget(st.sidebar.radio if menu is None else menu.radio, "lang", list(i18n.LANGS),
+                        i18n.DEFAULT_LANG, label="Bahasa / Language",
                         format_func=lambda code: {"id": "Bahasa Indonesia", "en": "English"}[code], horizontal=True)
 PAGES = {
     "beranda": st.Page("app_pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
@@ -35,6 +40,10 @@ else:
     # `?page=peta` also opens a page (links that carry everything in the query string).
     requested = state.take("page", PAGES)
     navigation = st.navigation(list(PAGES.values()), position="sidebar")
+    if menu is not None:
+        with menu:
+            for page in PAGES.values():
+                st.page_link(page)
     if requested and PAGES[requested].url_path != navigation.url_path:
         state.carry_notices()
         st.switch_page(PAGES[requested])

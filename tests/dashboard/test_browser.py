@@ -490,6 +490,34 @@ def test_every_page_at_phone_width(browser, server, path, title):
         page.screenshot(path=str(ARTIFACTS / f"{path or 'beranda'}-390px.png"))
 
 
+def test_a_phone_reaches_every_page_and_the_language_from_a_labelled_menu(browser, server):
+    """On a phone Streamlit keeps the sidebar (pages, language) behind an unlabelled "»": a new reader did not find
+    them. At 390 px a "Menu" button at the top of the page holds both; at 1280 the sidebar does and there is none."""
+    with _opened(browser, f"{server}/?region=34.01", 390, 844, settle=1.0) as page:
+        page.get_by_role("button", name="Menu").click()
+        page.wait_for_timeout(800)
+        menu = page.locator("[data-testid='stPopoverBody']")
+        assert menu.is_visible()
+        links = menu.locator("[data-testid='stPageLink'] a")
+        assert [links.nth(i).inner_text().strip() for i in range(links.count())] == [
+            "Beranda", "Peta", "Tren", "Kesenjangan cakupan", "Cek wilayah", "Proyeksi kebutuhan", "Data terbuka"]
+        menu.get_by_text("English", exact=True).click()
+        _wait_settled(page, 1.0)
+        assert page.locator("h1").first.inner_text().strip() == "Overview" and "lang=en" in page.url
+        if not page.locator("[data-testid='stPopoverBody']").is_visible():
+            page.get_by_role("button", name="Menu").click()
+            page.wait_for_timeout(800)
+        page.locator("[data-testid='stPopoverBody']").get_by_text("Map", exact=True).click()
+        _wait_settled(page, 1.5)
+        assert page.locator("h1").first.inner_text().strip() == "Map"
+        assert "/peta" in page.url and "lang=en" in page.url
+        assert "region=34.01" in page.url, "the chosen region is lost on the way to another page"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    with _opened(browser, server, 1280, 900) as page:
+        assert page.get_by_role("button", name="Menu").count() == 0
+        assert "Peta" in page.locator("[data-testid='stSidebarNav']").inner_text()
+
+
 @pytest.mark.parametrize("path", ["peta", "peta?region=34.04", "peta?region=53.71"])
 def test_the_demo_map_draws_the_real_boundaries_of_the_shipped_pack(browser, server, path):
     """The fixture release is built as the first-run demo is (no boundary layers built): its maps draw the shipped
