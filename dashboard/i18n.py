@@ -820,16 +820,20 @@ def format_percent(value: float, lang: str, digits: int = 1) -> str:
     return f"{format_decimal(value * 100, lang, digits)}%"
 
 
-_EN_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+#: Scales of compact Rupiah, largest first: (size, Indonesian unit, English unit). English never writes "M", which is
+#: miliar (billion) in Indonesian ("Rp742 M"), so that a figure copied from one language's page into the other's text
+#: is never read 1,000 times off (a new user's walk read "Rp742 M" and "Rp149M" side by side).
+_RUPIAH_SCALES = ((1e12, "T", "tn"), (1e9, "M", "bn"), (1e6, "jt", "mn"), (1e3, "rb", "k"))
+_EN_SCALES = tuple((scale, unit_en) for scale, _, unit_en in _RUPIAH_SCALES)
 #: Between a compact Rupiah figure and its unit in Bahasa Indonesia ("Rp1,18 T"): a no-break space, so the unit never
-#: wraps onto a line of its own (a metric showed "Rp1.18" over "T"). English writes the unit close up ("Rp1.18T"),
+#: wraps onto a line of its own (a metric showed "Rp1.18" over "T"). English writes the unit close up ("Rp1.18tn"),
 #: as English financial text does.
 UNIT_SPACE = "\u00a0"
 
 
 def format_rupiah(value: float, lang: str, short: bool = True) -> str:
     """Rupiah as every figure on the dashboard shows it (one rule): three significant digits with the scale's unit,
-    Rp1,32 T / Rp1.32T, Rp30,0 M / Rp30.0B, Rp987 jt / Rp987M (one decimal printed Rp30,04 M as "Rp30 M"
+    Rp1,32 T / Rp1.32tn, Rp30,0 M / Rp30.0bn, Rp987 jt / Rp987mn (one decimal printed Rp30,04 M as "Rp30 M"
     beside "Rp30,8 M", and the outlook's three digits beside the profile's one decimal); full Rp1.234.567 /
     Rp1,234,567 when not short."""
     if not short:
@@ -848,12 +852,8 @@ def format_rupiah_tick(value: float, lang: str) -> str:
     return f"Rp{round(value):,}"
 
 
-#: Scales of `format_rupiah_digits`, largest first: (size, Indonesian unit, English unit).
-_RUPIAH_SCALES = ((1e12, "T", "T"), (1e9, "M", "B"), (1e6, "jt", "M"), (1e3, "rb", "K"))
-
-
 def format_rupiah_digits(value: float, lang: str, digits: int = 3) -> str:
-    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32T, Rp987 jt / Rp987M. Three
+    """Rupiah in `digits` significant digits with the scale's unit: Rp1,32 T / Rp1.32tn, Rp987 jt / Rp987mn. Three
     digits read a projection and its bounds apart, where one decimal printed two different bounds alike (Rp1,3 T
     and Rp1,3 T)."""
     # Rounded first, so that 999,96 jt reads as Rp1,00 M rather than Rp1.000 jt.

@@ -25,24 +25,35 @@ def test_format_int(value, lang, expected):
 
 
 @pytest.mark.parametrize(("value", "lang", "expected"), [
-    (1.2e9, "id", "Rp1,20\u00a0M"), (1.2e9, "en", "Rp1.20B"), (2.5e12, "en", "Rp2.50T"), (3.4e6, "en", "Rp3.40M"),
-    (45_000, "en", "Rp45.0K"), (950, "en", "Rp950"), (2e9, "en", "Rp2.00B"), (30.04e9, "id", "Rp30,0\u00a0M"),
+    (1.2e9, "id", "Rp1,20\u00a0M"), (1.2e9, "en", "Rp1.20bn"), (2.5e12, "en", "Rp2.50tn"), (3.4e6, "en", "Rp3.40mn"),
+    (45_000, "en", "Rp45.0k"), (950, "en", "Rp950"), (2e9, "en", "Rp2.00bn"), (30.04e9, "id", "Rp30,0\u00a0M"),
     (30.8e9, "id", "Rp30,8\u00a0M"), (740.8e6, "id", "Rp741\u00a0jt"), (999.96e6, "id", "Rp1,00\u00a0M"),
-    (1.18e12, "id", "Rp1,18\u00a0T"), (1.18e12, "en", "Rp1.18T"),
+    (1.18e12, "id", "Rp1,18\u00a0T"), (1.18e12, "en", "Rp1.18tn"),
 ])
 def test_format_rupiah_short(value, lang, expected):
     """Indonesian keeps a space before the unit, a no-break one (a metric wrapped "Rp1.18" over "T"); English writes
-    the unit close up, as English financial text does ("Rp1.18T")."""
+    the unit close up, as English financial text does ("Rp1.18tn")."""
     assert i18n.format_rupiah(value, lang) == expected
     assert " " not in expected
 
 
 @pytest.mark.parametrize(("value", "lang", "expected"), [
-    (30e9, "id", "Rp30\u00a0M"), (2.5e9, "id", "Rp2,5\u00a0M"), (2e9, "en", "Rp2B"), (2.5e9, "en", "Rp2.5B"),
+    (30e9, "id", "Rp30\u00a0M"), (2.5e9, "id", "Rp2,5\u00a0M"), (2e9, "en", "Rp2bn"), (2.5e9, "en", "Rp2.5bn"),
     (0, "en", "Rp0"),
 ])
 def test_rupiah_axis_ticks_read_as_round_as_they_are(value, lang, expected):
     assert i18n.format_rupiah_tick(value, lang) == expected
+
+
+@pytest.mark.parametrize("value", [950, 45_000, 3.4e6, 149e6, 742e9, 1.18e12])
+def test_no_english_rupiah_unit_is_one_indonesian_uses_for_another_scale(value):
+    """Indonesian "M" is miliar (a billion): an English "Rp149M" (a million) beside an Indonesian "Rp742 M" is read
+    1,000 times off once copied from one language's page into the other's text (a new user's walk). An English
+    figure's unit is never an Indonesian unit of another scale, in figures and axis ticks alike."""
+    indonesian = {unit: scale for scale, unit in ((1e12, "T"), (1e9, "M"), (1e6, "jt"), (1e3, "rb"))}
+    for text in (i18n.format_rupiah(value, "en"), i18n.format_rupiah_tick(value, "en")):
+        unit = text.lstrip("Rp0123456789.,")
+        assert unit not in indonesian or indonesian[unit] <= value < indonesian[unit] * 1000, (value, text)
 
 
 @pytest.mark.parametrize(("period", "lang", "expected"), [
@@ -985,10 +996,10 @@ def test_outlier_names_of_points_close_together_are_never_drawn_over_each_other(
     assert len(texts) == 8 and 1 <= sum(bool(t) for t in texts) < 8
 
 
-@pytest.mark.parametrize(("lang", "sembako"), [("id", "Sembako Rp2,40\u00a0jt"), ("en", "Sembako Rp2.40M")])
+@pytest.mark.parametrize(("lang", "sembako"), [("id", "Sembako Rp2,40\u00a0jt"), ("en", "Sembako Rp2.40mn")])
 def test_the_target_definition_writes_its_benefits_as_every_rupiah_figure(lang, sembako):
     """The English text had "Rp2.4 M" (a space, the scale of a billion in Indonesian) where every other figure
-    reads Rp2.40M (a new user's walk): the benefits come from the rule and the one formatter."""
+    reads Rp2.40mn (a new user's walk): the benefits come from the rule and the one formatter."""
     from dashboard import views
 
     text = views.target_definition(lang)

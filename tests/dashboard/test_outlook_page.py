@@ -273,7 +273,7 @@ def test_rupiah_bounds_read_apart_where_one_decimal_printed_them_alike() -> None
     """Rp1,32 T and its 80% bound Rp1,25 T both read "Rp1,3 T" at one decimal."""
     row = pd.Series({"status": outlook.OK, "lo_80": 1.2504e12, "hi_80": 1.3891e12})
     assert outlook_views._interval(row, 80, "amount", "id") == "Rp1,25\u00a0T – Rp1,39\u00a0T"
-    assert outlook_views.format_value(999.4e6, "amount", "en") == "Rp999M"
+    assert outlook_views.format_value(999.4e6, "amount", "en") == "Rp999mn"
     assert outlook_views.format_value(999.96e6, "amount", "id") == "Rp1,00\u00a0M"
     assert outlook_views.format_value(297188.67, "recipients", "id") == "297.189"
 

@@ -146,7 +146,7 @@ def test_whole_years_and_months_compare_like_with_like():
 
 
 def test_changes_are_written_with_their_sign_in_each_language():
-    assert change.format_number(-164.8e6, "amount", "abs", "en") == "−Rp165M"
+    assert change.format_number(-164.8e6, "amount", "abs", "en") == "−Rp165mn"
     assert change.format_number(1234, "recipients", "abs", "id") == "+1.234"
     assert change.format_number(0.052, "amount", "pct", "id") == "+5,2%"
     assert change.format_number(-0.021, "coverage", "abs", "en") == "−2.1 percentage points"
