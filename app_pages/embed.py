@@ -58,7 +58,7 @@ if isinstance(panel, panels.MapPanel):
     if panel.deck is not None:
         st.pydeck_chart(panel.deck, height=panel.height)
     maps.render_legend(maps.legend_items(panel.edges, panel.format_edge or (lambda v: metrics.format_value(
-        v, metrics.OK, metric, norm, lang, threshold)), lang, threshold, panel.palette),
+        v, metrics.OK, metric, norm, lang, threshold)), lang, threshold, panel.palette, panel.drawn()),
         panel.legend_title or metrics.metric_label(metric, norm, lang), i18n.hidden_note(lang, threshold))
     # An embedded map carries its boundaries' source and licence too (and says when they are illustrative).
     maps.render_boundary_source(db.get_boundary_sources(release_id, panel.level, tuple(panel.shapes)), lang)

@@ -50,7 +50,8 @@ if target and target != code:
 def formatter(v):
     return metrics.format_value(v, metrics.OK, metric, norm, ctx.lang, threshold)
 
-legend = maps.legend_items(panel.edges, panel.format_edge or formatter, ctx.lang, threshold, panel.palette)
+legend = maps.legend_items(panel.edges, panel.format_edge or formatter, ctx.lang, threshold, panel.palette,
+                           panel.drawn())
 maps.render_legend(legend, label, i18n.hidden_note(ctx.lang, threshold))
 maps.render_boundary_source(db.get_boundary_sources(release_id, level, tuple(panel.shapes)), ctx.lang)
 components.render_drill_picker(ctx, panel.cells, region_level, level)

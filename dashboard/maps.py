@@ -20,9 +20,10 @@ from dashboard.metrics import HIDDEN, OK
 LAYER_ID = "regions"
 #: Viridis, 5 classes: colour-blind safe and readable in grey scale.
 PALETTE = ([68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37])
-#: ColorBrewer PuOr, 6 classes, for a change centred on 0: orange falls, purple rises (colour-blind safe; its two
-#: lightest classes stay apart from the greys of hidden and unpublished regions).
-DIVERGING = ([179, 88, 6], [241, 163, 64], [254, 224, 182], [216, 218, 235], [153, 142, 195], [84, 39, 136])
+#: ColorBrewer PuOr for a change centred on 0: orange falls, purple rises (colour-blind safe). The outer six of its
+#: eight classes: the six-class scheme's lightest purple (216, 218, 235) read as the "not published" grey beside it
+#: (a new user's walk), and its lightest orange nearly white.
+DIVERGING = ([179, 88, 6], [224, 130, 20], [253, 184, 99], [178, 171, 210], [128, 115, 172], [84, 39, 136])
 HIDDEN_FILL = [150, 150, 150]
 #: Very light grey, not white: a region without a value must still show on the white page (a BLT Dana Desa map
 #: of Kota Yogyakarta, all "no data", was an empty white box), and stay far from the hidden grey.
@@ -186,13 +187,19 @@ def selected_code(event: Any, layer_id: str = LAYER_ID) -> str | None:
 
 
 def legend_items(edges: list[float], formatter, lang: str, threshold: int,
-                 palette: tuple = PALETTE) -> list[tuple[list[int], str]]:
-    """(colour, text) per class, then the hidden and unpublished swatches."""
+                 palette: tuple = PALETTE, drawn: pd.Series | None = None) -> list[tuple[list[int], str]]:
+    """(colour, text) per class, then the hidden and unpublished swatches. `drawn`: the published values the map
+    colours; a class none of them falls in is not listed (a change map's classes are symmetric around 0, and a
+    reader looked for the region of its darkest fall that no region had)."""
     if len(edges) == 1:  # one value (a single region, or all alike): its colour and the value, not an empty key
         return [(fill_for(edges[0], OK, edges, palette), formatter(edges[0])), *_status_items(lang)]
+    finite = None if drawn is None else pd.Series(drawn, dtype=float).dropna()
+    used = None if finite is None else {bin_index(float(v), edges) for v in finite}
     items = []
     last = len(edges) - 2
     for i in range(max(len(edges) - 1, 0)):
+        if used is not None and i not in used:
+            continue
         colour = fill_for(edges[i], OK, edges, palette)
         # A class holds its lower edge, not its upper one (bin_index), except the last: "26 – <39", "39 – 59".
         upper = formatter(edges[i + 1]) if i == last else f"<{formatter(edges[i + 1])}"

@@ -58,6 +58,12 @@ class MapPanel:
     #: Desa of a year not complete yet: nothing published to map, rank or download (a note says which year is).
     waiting: bool = False
 
+    def drawn(self) -> pd.Series:
+        """The published values the map colours (its legend lists only their classes)."""
+        shown = self.plotted[(self.plotted["status"] == metrics.OK)
+                             & self.plotted["region_code"].isin(list(self.shapes))]
+        return shown["value"]
+
 
 def _build_map(ctx: PageContext, code: str, level: str, program: str, period: str, metric: str,
               norm: str, width: int = 700, change_kind: str = "none", tallest: int = maps.MAP_HEIGHT) -> MapPanel:

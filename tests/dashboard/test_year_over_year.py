@@ -165,6 +165,37 @@ def test_the_change_map_is_diverging_and_centred_on_zero():
     assert maps.HIDDEN_FILL not in maps.DIVERGING and maps.NA_FILL not in maps.DIVERGING
 
 
+def _lab(rgb) -> np.ndarray:
+    """CIE L*a*b* (D65) of an sRGB colour: the space in which a distance of about 2.3 is just noticeable."""
+    c = np.asarray(rgb, float) / 255
+    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ c
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_no_change_class_reads_as_the_grey_of_a_hidden_or_unpublished_region():
+    """A new user took the change map's lightest rise (PuOr's (216, 218, 235)) for "not published" (228 grey): CIE76
+    distance 9.5. Every class stays at least 20 from both greys (a clearly different colour)."""
+    for colour in maps.DIVERGING:
+        for grey in (maps.NA_FILL, maps.HIDDEN_FILL):
+            assert np.linalg.norm(_lab(colour) - _lab(grey)) >= 20, (colour, grey)
+
+
+def test_a_change_legend_lists_only_the_classes_the_map_draws():
+    """Classes are symmetric around 0 out to the largest change: with every region rising at most 5% and one
+    falling 30%, the legend listed rises up to +30% that no region had."""
+    drawn = pd.Series([-30.0, -2.0, 3.0, 5.0, np.nan])
+    edges = maps.diverging_bins(drawn)
+    items = maps.legend_items(edges, lambda v: f"{v:+.0f}%", "en", 10, maps.DIVERGING, drawn)
+    classes = [text for colour, text in items if colour in maps.DIVERGING]
+    assert classes == ["-30% – <-20%", "-10% – <+0%", "+0% – <+10%"], classes
+    assert [colour for colour, _ in items][-2:] == [maps.HIDDEN_FILL, maps.NA_FILL]
+    # Without the drawn values every class is listed, as before.
+    assert len(maps.legend_items(edges, str, "en", 10, maps.DIVERGING)) == len(maps.DIVERGING) + 2
+
+
 def test_a_change_download_reads_right_with_pandas_defaults():
     out = change.changes(values([("34.01", 120.0, OK, np.nan, np.nan), ("34.71", np.nan, HIDDEN, 10.0, 30.0)]),
                          values([("34.01", 100.0, OK, np.nan, np.nan), ("34.71", 20.0, OK, np.nan, np.nan)]))
