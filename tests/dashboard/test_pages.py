@@ -610,9 +610,9 @@ def test_a_profile_writes_every_rupiah_figure_to_three_digits(open_page, lang):
     """"Rp30 M" beside "Rp30,8 M", and the outlook's "Rp3,32 M" beside the figures' "Rp2,6 M", on one profile."""
     at = open_page("wilayah", region="34.01", lang=lang)
     assert not at.exception
-    figures = re.findall(r"Rp([\d.,]+)\u00a0?(?:T|M|B|jt|rb|K)\b", texts(at))
+    figures = re.findall(r"Rp([\d.,]+)\u00a0?(?:T|M|jt|rb|tn|bn|mn|k)\b", texts(at))
     assert len(figures) >= 10
-    assert not re.findall(r"Rp[\d.,]+ (?:T|M|B|jt|rb|K)\b", texts(at))  # a unit never after a space that wraps
+    assert not re.findall(r"Rp[\d.,]+ (?:T|M|jt|rb|tn|bn|mn|k)\b", texts(at))  # a unit never after a space that wraps
     assert [f for f in figures if len(re.sub(r"\D", "", f)) != 3] == []
 
 
