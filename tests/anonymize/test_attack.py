@@ -218,3 +218,24 @@ def test_after_a_stalled_warm_solve_the_next_objective_is_warm_again():
     objective[2] = 1.0
     assert solver.optimise(objective)[0][2] == 10.0
     assert solver.highs.getInfo().simplex_iteration_count <= 2, "the next objective starts from the optimal basis"
+
+
+def test_the_attacks_mips_run_no_heuristic_that_presolves_a_sub_mip():
+    """HiGHS 1.15 presolves a heuristic's sub-MIP even with presolve off, and that presolve killed a national publish
+    with SIGSEGV (RENS at the root node, in HPresolve::getRowPositions): every MIP of the attack runs without the
+    heuristics that solve one, and without presolve."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = 2, 1
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.ones(2), np.zeros(2), np.full(2, 9.0)
+    lp.row_lower_, lp.row_upper_ = np.array([3.0]), np.array([3.0])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = np.array([0, 1, 2]), np.array([0, 0]), np.ones(2)
+    mip = _mip_solver(lp, np.array([True, True]))
+    assert set(attack.SUB_MIP_HEURISTICS) >= {"mip_heuristic_run_rens", "mip_heuristic_run_rins"}
+    assert all(mip.getOptionValue(name)[1] is False for name in attack.SUB_MIP_HEURISTICS)
+    assert mip.getOptionValue("presolve")[1] == "off"
+    mip.run()
+    assert mip.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert abs(sum(mip.getSolution().col_value) - 3.0) < 1e-9
