@@ -193,8 +193,7 @@ def legend_items(edges: list[float], formatter, lang: str, threshold: int,
     reader looked for the region of its darkest fall that no region had)."""
     if len(edges) == 1:  # one value (a single region, or all alike): its colour and the value, not an empty key
         return [(fill_for(edges[0], OK, edges, palette), formatter(edges[0])), *_status_items(lang)]
-    finite = None if drawn is None else pd.Series(drawn, dtype=float).dropna()
-    used = None if finite is None else {bin_index(float(v), edges) for v in finite}
+    used = None if drawn is None else {bin_index(float(v), edges) for v in pd.Series(drawn, dtype=float).dropna()}
     items = []
     last = len(edges) - 2
     for i in range(max(len(edges) - 1, 0)):

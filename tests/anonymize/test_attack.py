@@ -226,13 +226,10 @@ def test_the_attacks_mips_run_no_heuristic_that_presolves_a_sub_mip():
     heuristics that solve one, and without presolve."""
     import highspy
 
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = 2, 1
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.ones(2), np.zeros(2), np.full(2, 9.0)
-    lp.row_lower_, lp.row_upper_ = np.array([3.0]), np.array([3.0])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = np.array([0, 1, 2]), np.array([0, 0]), np.ones(2)
-    mip = _mip_solver(lp, np.array([True, True]))
+    # x + y = 3, both whole in [0, 9]: the attack's own model builder.
+    model = lp.model(sparse.csc_matrix(np.ones((1, 2))), np.zeros(2), np.full(2, 9.0), np.array([3.0]),
+                     np.array([3.0]))
+    mip = _mip_solver(model, np.array([True, True]))
     assert set(attack.SUB_MIP_HEURISTICS) >= {"mip_heuristic_run_rens", "mip_heuristic_run_rins"}
     assert all(mip.getOptionValue(name)[1] is False for name in attack.SUB_MIP_HEURISTICS)
     assert mip.getOptionValue("presolve")[1] == "off"
