@@ -26,6 +26,8 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
 
     - `levels[level][program]`: for the whole year and every channel, households (recipients) and Rupiah in
       the level's cells, and how many of them are in hidden cells (`program` is `SEMUA` for all programs);
+    - `program_cells[level]`: the same summed over the level's cells of each program (not the all-programs
+      ones): the region × program × year table's loss, the measure issue 12 states its target in;
     - `desa_nothing`: desa with something paid whose every whole-year cell (each program and all programs) is
       hidden, i.e. a citizen looking the desa up finds no figure; `desa_paid`: desa with something paid;
     - `largest_hidden[level]`: the largest hidden cells of the level (any program, period or channel of this
@@ -41,6 +43,7 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
     program = frame["program"].to_numpy()
 
     levels: dict[str, dict[str, dict[str, float]]] = {}
+    program_cells: dict[str, dict[str, float]] = {}
     for name in LEVELS:
         mine = year & (level == name)
         levels[name] = {}
@@ -52,6 +55,8 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
                 "rupiah": float(amount[cells].sum()), "rupiah_hidden": float(amount[hidden].sum()),
                 "cells": int(cells.sum()), "cells_hidden": int(hidden.sum()),
             }
+        program_cells[name] = {key: sum(p[key] for code, p in levels[name].items() if code != ALL_PROGRAMS)
+                               for key in levels[name][ALL_PROGRAMS]}
 
     desa_year = year & (level == "desa")
     nonempty = desa_year & (table.input.table.size() > 0)
@@ -64,7 +69,8 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
         top = hidden[np.lexsort((hidden, -recipients[hidden]))][:LARGEST]
         largest[name] = [(str(frame.at[i, "region"]), str(frame.at[i, "program"]), str(frame.at[i, "period"]),
                           str(frame.at[i, "channel"]), int(recipients[i])) for i in top]
-    return {"levels": levels, "desa_paid": len(per_desa), "desa_nothing": int((~per_desa).sum()),
+    return {"levels": levels, "program_cells": program_cells, "desa_paid": len(per_desa),
+            "desa_nothing": int((~per_desa).sum()),
             "largest_hidden": largest}
 
 

@@ -103,10 +103,12 @@ def print_loss(loss: dict) -> None:
     if not loss:
         return
     print("  hidden, whole year (households / Rupiah; publisher only):")
+
+    def shares(p: dict) -> str:
+        return f"{share(p['households_hidden'], p['households']):.1%} / {share(p['rupiah_hidden'], p['rupiah']):.1%}"
     for level, programs in loss["levels"].items():
-        print(f"    {level:<10} " + "; ".join(
-            f"{code} {share(p['households_hidden'], p['households']):.1%} / "
-            f"{share(p['rupiah_hidden'], p['rupiah']):.1%}" for code, p in programs.items()))
+        print(f"    {level:<10} " + "; ".join(f"{code} {shares(p)}" for code, p in programs.items())
+              + f"; every program's cells {shares(loss['program_cells'][level])}")
     print(f"  desa where a citizen finds nothing (every whole-year cell hidden): {loss['desa_nothing']:,} of "
           f"{loss['desa_paid']:,} paid desa ({share(loss['desa_nothing'], loss['desa_paid']):.1%})")
     for level, cells in loss["largest_hidden"].items():

@@ -38,3 +38,7 @@ def test_loss_counts_hidden_households_rupiah_and_desa_where_nothing_is_shown():
     assert [n for *_, n in loss["largest_hidden"]["kecamatan"]] == [50, 40]
     assert loss["largest_hidden"]["kabupaten"] == []
     assert np.isclose(sum(p["households_hidden"] for p in desa.values()), 70)
+    # Every program's cells together (PKH here), not the all-programs ones: 50 of 50 desa households hidden.
+    programs = loss["program_cells"]
+    assert programs["desa"]["households"] == 50 and programs["desa"]["households_hidden"] == 50
+    assert programs["desa"]["cells_hidden"] == 2 and programs["kecamatan"]["rupiah"] == 4_000
