@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable
 
 import pandas as pd
@@ -19,6 +20,15 @@ from dashboard.metrics import HIDDEN, NA, NODATA, OK, UNDEFINED
 
 #: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
 CHROMIUM = "/usr/bin/chromium"
+#: Seconds one image may take (kaleido starts Chromium for it: about 4 s alone). Past it the image is drawn once more
+#: in a new browser, then the export fails with a message. Under load Chromium can leave kaleido waiting for ever:
+#: a test worker beside two benchmarks waited 40 minutes on one SVG (2026-12-06), and a visitor's download would.
+IMAGE_SECONDS = 60.0
+IMAGE_ATTEMPTS = 2
+
+
+class ImageTimeout(RuntimeError):
+    """The chart's image was not drawn within IMAGE_SECONDS, IMAGE_ATTEMPTS times."""
 IMAGE_FORMATS = ("png", "svg")
 
 
@@ -124,8 +134,33 @@ def image_bytes(figure: go.Figure, source: str, fmt: str, width: int = 1000) -> 
     elif not shutil.which("chromium") and not os.environ.get("BROWSER_PATH"):
         raise RuntimeError("no Chromium to draw images (apt-get install -y chromium)")
     height = int(figure.layout.height or 400) + 24
-    return with_source(figure, source).to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png"
-                                                    else 1)
+    copy = with_source(figure, source)
+    for _ in range(IMAGE_ATTEMPTS):
+        drawn = within(lambda: copy.to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png" else 1),
+                       IMAGE_SECONDS)
+        if drawn is not None:
+            return drawn
+    raise ImageTimeout(f"the chart's {fmt.upper()} image was not drawn in {IMAGE_ATTEMPTS} x {IMAGE_SECONDS:.0f} s")
+
+
+def within(work: Callable[[], bytes], seconds: float) -> bytes | None:
+    """`work()`'s result, or None if it has not returned after `seconds` (it is left running in a daemon thread:
+    nothing can stop a thread that waits on a browser); its exception is raised here."""
+    outcome: list[bytes | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:     # handed to the caller's thread
+            outcome.append(error)
+    thread = threading.Thread(target=run, name="image-export", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        return None
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Figure | Callable[[], go.Figure] | None,

@@ -395,6 +395,37 @@ def test_compare_csv_names_each_line_region(release_id):
     assert (back["program"] == "PKH").all()
 
 
+def test_an_image_that_chromium_never_draws_is_tried_again_and_then_refused(monkeypatch):
+    """kaleido can wait for ever on a Chromium that never answers (a test worker waited 40 minutes under load):
+    image_bytes gives each attempt IMAGE_SECONDS, draws once more in a new browser, then raises ImageTimeout
+    instead of hanging the download (or the test run)."""
+    import threading
+    import time
+
+    import plotly.graph_objects as go
+    calls = []
+    release = threading.Event()
+
+    def to_image(self, **kwargs):
+        calls.append(kwargs["format"])
+        if len(calls) == 1:
+            release.wait(30)        # the first browser never answers (released at the end of the test)
+        return b"drawn"
+    monkeypatch.setattr(go.Figure, "to_image", to_image)
+    monkeypatch.setattr(export, "IMAGE_SECONDS", 0.5)
+    monkeypatch.setattr(export.os.path, "exists", lambda path: True)
+    figure = go.Figure(go.Bar(x=[1], y=[2]))
+    start = time.perf_counter()
+    assert export.image_bytes(figure, "Sumber: a test", "svg") == b"drawn"
+    assert calls == ["svg", "svg"] and time.perf_counter() - start < 5
+    calls.clear()
+    monkeypatch.setattr(go.Figure, "to_image", lambda self, **kwargs: calls.append(1) or release.wait(30) or b"")
+    with pytest.raises(export.ImageTimeout, match="not drawn in 2 x"):
+        export.image_bytes(figure, "Sumber: a test", "png")
+    assert len(calls) == export.IMAGE_ATTEMPTS
+    release.set()
+
+
 @pytest.mark.slow
 def test_chart_and_map_images_carry_the_source_line(release_id):
     if not Path(export.CHROMIUM).exists():
