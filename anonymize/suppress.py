@@ -37,21 +37,6 @@ def suppression_cost(table: CellTable, value: np.ndarray) -> np.ndarray:
     return (value + 1.0) * weight
 
 
-#: Dimensions along which a hidden household count is not hidden together with the published total it is close to
-#: (_coupled). Within one program-month a count of households equals its paid payments, which add up over months, so
-#: two hidden months under a year that pays the same households every month cap each other and the attack nearly
-#: always narrows them: hiding the year with them up front saves rounds. Along programs it cost more than it saved:
-#: it hid a desa's all-programs cell wherever one program paid nearly all its households, then that cell's partners
-#: in other desa, so whole desa went dark; the repair's partners for the program counts the attack does narrow are
-#: cheaper. The disbursement table of one year, protected without the un-hide pass (README, "Choosing partners"):
-#: demo 2025, coupled along every dimension, 8,151 cells hidden in 2 rounds and 1,595 of 3,880 paid desa showing
-#: nothing; along none, 7,224 in 16 rounds and 464; all but programs, 7,222 in 5 rounds and 488. Jawa Tengah and
-#: Jawa Timur 2025: 21,786 in 3 rounds and (after the un-hide pass) 1,357 of 17,057; all but programs, 18,426 in 6
-#: rounds and 1,052 without the pass, but its first round took 300 s instead of 86 s (4,207 values too narrow
-#: instead of 543; both beside other jobs).
-NOT_COUPLED_ALONG = frozenset({"program"})
-
-
 def secondary_suppression(table: CellTable, suppressed: np.ndarray, threshold: int,
                           allowed: np.ndarray, max_passes: int = 100) -> np.ndarray:
     """Add partners until every relation with a suppressed cell has two, and enough households among them.
@@ -70,9 +55,8 @@ def secondary_suppression(table: CellTable, suppressed: np.ndarray, threshold: i
         added = 0
         for relation in table.relations:
             parts = [_partners(relation, suppressed, nonempty, candidate, value, cost, threshold)]
-            if relation.dimension not in NOT_COUPLED_ALONG:
-                parts += [_coupled(relation, suppressed, candidate, table.values[:, m], threshold)
-                          for m in bounded.get(relation.dimension, [])]
+            parts += [_coupled(relation, suppressed, candidate, table.values[:, m], threshold)
+                      for m in bounded.get(relation.dimension, [])]
             chosen = np.concatenate(parts)
             added += int((~suppressed[chosen]).sum())
             suppressed[chosen] = True
@@ -96,8 +80,8 @@ def _coupled(relation: Relation, suppressed: np.ndarray, candidate: np.ndarray, 
     """Parts within the threshold of their total, hidden together with it.
 
     The total counts distinct households, so it is at least its largest part: when the same households are
-    paid every month, a published total caps a hidden part at its true value, and a published part floors a hidden
-    total. Such a part and its total act as one cell (not along NOT_COUPLED_ALONG).
+    paid every month (or get every program), a published total caps a hidden part at its true value, and a
+    published part floors a hidden total. Such a part and its total act as one cell.
     """
     part_rel = relation.part_relation()
     totals, parts = np.nan_to_num(counts[relation.total[part_rel]]), np.nan_to_num(counts[relation.parts])

@@ -14,7 +14,7 @@ from anonymize import budget
 from anonymize.aggregate import Scope
 from anonymize.knowledge import program_rules
 from anonymize.protect import ProtectionRules, audit_pattern, grand_total, known_zeros, protect
-from anonymize.suppress import primary_suppression, secondary_suppression
+from anonymize.suppress import primary_suppression
 from anonymize.table import Aggregation, CellTable, Dimension, Link, MeasureSpec, Role, table_from_frame
 from anonymize.tables import (
     AMOUNT_UNIT,
@@ -572,20 +572,3 @@ def desa_programs() -> tuple[CellTable, ProtectionRules, dict[tuple[str, str], i
     table = table_from_frame(frame, dims, measures, ("recipients",))
     cell = {(r, p): i for i, (r, p) in enumerate(zip(frame["region"], frame["program"], strict=True))}
     return table, ProtectionRules(THRESHOLD), cell
-
-
-def test_a_desa_total_within_the_threshold_of_a_hidden_program_is_not_hidden_for_that_alone():
-    """Sembako is PKH's partner in desa a1 (desa_programs), and a reader knows a1's 42 households cap it
-    (distinct households: a program's are at most all programs'), but [36, 40] is wide enough and nothing else
-    narrows it, so a1's all-programs figure stays published: a citizen looking a1 up still finds how many
-    households it paid. (The heuristic used to hide every total within the threshold of a hidden part; on the
-    demo, 1,595 of 3,880 paid desa then showed nothing before the un-hide pass.)"""
-    table, rules, cell = desa_programs()
-    primary = primary_suppression(table, THRESHOLD)
-    assert np.flatnonzero(primary).tolist() == [cell[("a1", "PKH")]]
-    suppressed = secondary_suppression(table, primary, THRESHOLD, ~grand_total(table))
-    assert suppressed[cell[("a1", "SEMBAKO")]], "Sembako is PKH's partner in a1"
-    assert not suppressed[cell[("a1", "SEMUA")]]
-    protection = protect(table, rules)
-    assert protection.audit.passed and not protection.suppressed[cell[("a1", "SEMUA")]]
-    assert narrow(Case(table, rules, cell[("a1", "PKH")], "recipients"), protection.suppressed) == {}
