@@ -70,8 +70,7 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
         largest[name] = [(str(frame.at[i, "region"]), str(frame.at[i, "program"]), str(frame.at[i, "period"]),
                           str(frame.at[i, "channel"]), int(recipients[i])) for i in top]
     return {"levels": levels, "program_cells": program_cells, "desa_paid": len(per_desa),
-            "desa_nothing": int((~per_desa).sum()),
-            "largest_hidden": largest}
+            "desa_nothing": int((~per_desa).sum()), "largest_hidden": largest}
 
 
 def summary_line(loss: dict[str, object]) -> str:

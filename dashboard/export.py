@@ -25,10 +25,6 @@ CHROMIUM = "/usr/bin/chromium"
 #: a test worker beside two benchmarks waited 40 minutes on one SVG (2026-12-06), and a visitor's download would.
 IMAGE_SECONDS = 60.0
 IMAGE_ATTEMPTS = 2
-
-
-class ImageTimeout(RuntimeError):
-    """The chart's image was not drawn within IMAGE_SECONDS, IMAGE_ATTEMPTS times."""
 IMAGE_FORMATS = ("png", "svg")
 
 
@@ -38,6 +34,10 @@ STATUS_CODES = {NA: "not_published_at_level", NODATA: "no_data"}
 SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
 GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name"}
+
+
+class ImageTimeout(RuntimeError):
+    """The chart's image was not drawn within IMAGE_SECONDS, IMAGE_ATTEMPTS times."""
 #: The gaps scatter: x is the eligible share of registered households, `value` the coverage (y).
 SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_share", "outlier": "outlier"}
 #: Compared regions: each line's region code next to its name.

@@ -562,10 +562,10 @@ def desa_programs() -> tuple[CellTable, ProtectionRules, dict[tuple[str, str], i
     rows = []
     for code, (everyone, pkh, sembako) in desa.items():
         rows += [(code, "SEMUA", everyone, pkh + sembako), (code, "PKH", pkh, pkh), (code, "SEMBAKO", sembako, sembako)]
-    for program, column in (("SEMUA", 0), ("PKH", 1), ("SEMBAKO", 2)):
-        rows.append(("A", program, sum(v[column] for v in desa.values()),
-                     sum(sum(v[1:]) if column == 0 else v[column] for v in desa.values())))
-    frame = pd.DataFrame(rows, columns=["region", "program", "recipients", "payments"])
+    desa_rows = pd.DataFrame(rows, columns=["region", "program", "recipients", "payments"])
+    # Both measures add up over desa, so the kecamatan's cells are the desa cells' sums.
+    kecamatan = desa_rows.groupby("program", sort=False)[["recipients", "payments"]].sum().reset_index()
+    frame = pd.concat([desa_rows, kecamatan.assign(region="A")], ignore_index=True)
     dims = [region_dimension(regions(tree)), star_dimension("program", "SEMUA", ["PKH", "SEMBAKO"])]
     measures = [MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND}),
                 MeasureSpec("payments", Role.POPULATION, {"region": SUM, "program": SUM})]
