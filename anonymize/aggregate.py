@@ -352,49 +352,33 @@ _CHUNK_QUALITY_PAID = """
 
 
 #: One program's rows of the per-desa eligibility counts (names filled in from fixed counts, never input).
-_ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j}, {paid} FROM per_desa WHERE eligible_{j} > 0"
+_ELIGIBLE_PROGRAM = "SELECT desa_code, $program_{j}, eligible_{j} FROM per_desa WHERE eligible_{j} > 0"
 
 
-def _program_months(combinations: list[tuple[str, str]], program: str) -> str:
-    """SQL: a household's months in `program` (0 if none), ORed from its combinations' packed months."""
-    parts = [f"((word_{c // _PER_WORD} >> {_MONTH_BITS * (c % _PER_WORD)}) & {(1 << _MONTH_BITS) - 1})"
-             for c, (paid_program, _) in enumerate(combinations) if paid_program == program]
-    return " | ".join(parts) if parts else "0"
-
-
-def _eligible_sql(periods: list[str], combinations: list[tuple[str, str]]) -> str:
-    """Eligible households per desa × program, and those of them paid in each whole-year period.
+def _eligible_sql() -> str:
+    """Eligible households per desa × program.
 
     Eligible = in the program's target desil; PKH also needs a member in one of its components, and BLT Dana
-    Desa exists only in desa (a kelurahan has no village fund). Households are read once, with each program's
-    paid months beside them (from the households paid, one row per KK number in a desa).
+    Desa exists only in desa (a kelurahan has no village fund). Which of them were paid is not counted: a count
+    of eligible households paid is nested in both the eligible and the recipients, and its differences with them
+    (eligible not paid, paid though not eligible) are 1-9 households in most desa (README, "Eligible households
+    paid: not published").
     """
     programs = range(len(PROGRAMS))
-    paid_months = ", ".join(f"{_program_months(combinations, code)} AS months_{j}"
-                            for j, code in enumerate(PROGRAMS))
     eligible = ", ".join(f"h.desil <= $desil_{j} AND (NOT $component_{j} OR h.pkh_components > 0) "
-                         f"AND (NOT $desa_only_{j} OR r.kind <> 'kelurahan') AS eligible_{j}, paid.months_{j}"
+                         f"AND (NOT $desa_only_{j} OR r.kind <> 'kelurahan') AS eligible_{j}"
                          for j in programs)
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE eligible_{j}) AS eligible_{j}, "
-        + ", ".join(f"count(*) FILTER (WHERE eligible_{j} AND months_{j} & $mask_{i} <> 0) AS paid_{j}_{i}"
-                    for i in range(len(periods)))
-        for j in programs)
-    per_program = _union(_ELIGIBLE_PROGRAM, [
-        {"j": j, "paid": ", ".join(f"paid_{j}_{i}" for i in range(len(periods)))} for j in programs])
+    counts = ", ".join(f"count(*) FILTER (WHERE eligible_{j}) AS eligible_{j}" for j in programs)
+    per_program = _union(_ELIGIBLE_PROGRAM, [{"j": j} for j in programs])
     return """
     INSERT INTO _agg_eligible
-    WITH paid AS (
-        SELECT desa_code, kk_number, """ + paid_months + """
-        FROM _agg_households WHERE kk_number IS NOT NULL),
-    households_paid AS (
+    WITH households_eligible AS (
         SELECT h.desa_code, """ + eligible + """
         FROM households h
         JOIN regions r ON r.code = h.desa_code
-        LEFT JOIN paid ON paid.kk_number = h.kk_number AND paid.desa_code = h.desa_code
         WHERE h.desa_code >= $from_code AND h.desa_code < $to_code AND """ + _REGISTRY_YEAR.format(h="h.") + """),
     per_desa AS MATERIALIZED (
-        SELECT desa_code, """ + counts + """ FROM households_paid GROUP BY desa_code)
+        SELECT desa_code, """ + counts + """ FROM households_eligible GROUP BY desa_code)
     """ + per_program  # noqa: S608
 
 
@@ -453,7 +437,7 @@ def payment_tables(con: duckdb.DuckDBPyConnection, scope: Scope, regions: pd.Dat
             con.register("_agg_recipients_chunk", recipients)
             _execute(con, "INSERT INTO _agg_recipients SELECT * FROM _agg_recipients_chunk", {})
             con.unregister("_agg_recipients_chunk")
-            for sql in (_eligible_sql(codes, combinations), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED):
+            for sql in (_eligible_sql(), _CHUNK_REGISTERED, _CHUNK_QUALITY_PAID, _CHUNK_DECEASED):
                 _execute(con, sql, chunk_params)
         # The largest: their memory is free for the roll-up.
         con.execute("DROP TABLE _agg_paid")
@@ -476,8 +460,7 @@ def _create_temp_tables(con: duckdb.DuckDBPyConnection, codes: list[str], throug
         "_agg_recipients": "desa_code VARCHAR, program VARCHAR, channel VARCHAR, "
                            + ", ".join([*(f"p{i} BIGINT" for i in range(len(codes))),
                                         *(f"m{m:02d} BIGINT" for m in range(1, through_month + 1))]),
-        "_agg_eligible": "desa_code VARCHAR, program VARCHAR, eligible_households BIGINT, "
-                         + ", ".join(f"eligible_paid_{i} BIGINT" for i in range(len(codes))),
+        "_agg_eligible": "desa_code VARCHAR, program VARCHAR, eligible_households BIGINT",
         "_agg_registered": "desa_code VARCHAR, registered_households BIGINT",
         "_agg_quality_paid": "desa_code VARCHAR, kk_number VARCHAR, nik VARCHAR, months INTEGER, "
                              "invalid_months INTEGER",
@@ -497,8 +480,7 @@ _DESA_RECIPIENTS = ("SELECT desa_code AS region, program, channel, $code_{i} AS 
                     "FROM _agg_recipients WHERE channel = $all_channels AND p{i} > 0")
 _UPPER_RECIPIENTS = ("SELECT region, program, channel, {code} AS period, {column} AS recipients FROM upper_wide "
                      "WHERE {column} > 0")
-_ELIGIBLE_PERIOD = ("SELECT desa_code, program, $code_{i} AS period, eligible_households, "
-                    "eligible_paid_{i} AS eligible_paid FROM _agg_eligible")
+_ELIGIBLE_PERIOD = "SELECT desa_code, program, $code_{i} AS period, eligible_households FROM _agg_eligible"
 _REGISTERED_PERIOD = "SELECT desa_code, $code_{i} AS period, registered_households FROM _agg_registered"
 
 
@@ -579,7 +561,7 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
         """ + eligible + """),
     eligible AS (
         SELECT """ + _region("desa_code", *_UPPER) + """ AS region, program, period, $all_channels AS channel,
-               sum(eligible_households)::BIGINT AS eligible_households, sum(eligible_paid)::BIGINT AS eligible_paid
+               sum(eligible_households)::BIGINT AS eligible_households
         FROM eligible_periods LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS (""" + every_region.format(k="program, period") + """)),
     registered_periods AS (
@@ -591,7 +573,7 @@ def _roll_up_sql(codes: list[str], months: list[str], through: list[int]) -> str
         FROM registered_periods LEFT JOIN located USING (desa_code)
         GROUP BY GROUPING SETS (""" + every_region.format(k="period") + """))
     SELECT region, program, period, channel, """ + final_sums + """, sum(recipients) AS recipients,
-           sum(eligible_households) AS eligible_households, sum(eligible_paid) AS eligible_paid,
+           sum(eligible_households) AS eligible_households,
            sum(registered_households) AS registered_households
     FROM (SELECT * FROM desa_counts UNION ALL BY NAME SELECT * FROM kecamatan_counts
           UNION ALL BY NAME SELECT * FROM upper_counts

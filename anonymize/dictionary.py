@@ -95,11 +95,12 @@ TABLES = (
                   "Keluarga penerima: keluarga berbeda yang menerima minimal satu pembayaran.",
                   "Recipient households: distinct households paid at least once."),
            Column("eligible_households", "keluarga / households",
-                  "Keluarga sasaran (desil dalam target program). Hanya untuk satu program, setahun, kanal SEMUA.",
+                  "Keluarga sasaran (desil dalam target program). Hanya untuk satu program, setahun, kanal SEMUA. "
+                  "Berapa keluarga sasaran yang dibayar tidak diterbitkan: selisihnya dengan keluarga sasaran dan "
+                  "dengan keluarga penerima adalah kelompok kecil di kebanyakan desa.",
                   "Eligible households (welfare decile within the program's target). Single program, whole year, "
-                  "channel SEMUA only."),
-           Column("eligible_paid", "keluarga / households", "Keluarga sasaran yang menerima pembayaran.",
-                  "Eligible households that were paid."),
+                  "channel SEMUA only. How many eligible households were paid is not published: its differences "
+                  "from the eligible and from the recipient households are small groups in most desa."),
            Column("registered_households", "keluarga / households",
                   "Keluarga terdaftar di DTSEN. Hanya program SEMUA, setahun, kanal SEMUA.",
                   "Households in the DTSEN registry. Program SEMUA, whole year, channel SEMUA only."),

@@ -39,7 +39,6 @@ DISBURSEMENT_MEASURES = [
     # Distinct households: additive over desa (a household lives in one), bounded over months/programs/channels.
     MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND, "period": BOUND, "channel": BOUND}),
     MeasureSpec("eligible_households", Role.SENSITIVE, REGION_ADDITIVE),
-    MeasureSpec("eligible_paid", Role.SENSITIVE, REGION_ADDITIVE),
     MeasureSpec("registered_households", Role.SENSITIVE, REGION_ADDITIVE),
     MeasureSpec("payments", Role.POPULATION, EVERYWHERE),
     MeasureSpec("paid_payments", Role.POPULATION, EVERYWHERE),
@@ -379,7 +378,6 @@ def disbursement_applicability(cells: pd.DataFrame, regions: pd.DataFrame, scope
     # Late records add payments, not registered households: a revision leaves the registry's counts as they were.
     registry = ~is_late(cells["period"])
     applies["eligible_households"] = one_program & is_year & plain & registry
-    applies["eligible_paid"] = one_program & is_year & plain
     applies["registered_households"] = ~one_program & is_year & plain & registry
     for measure in STATUS_COUNTS:
         applies[measure] = status_published

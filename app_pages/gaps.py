@@ -34,16 +34,17 @@ for note in panel.notes:
     st.caption(note)
 width = browser.content_width()
 narrow = width < browser.NARROW
-# Plain tables, whose headers and text wrap: the ranked figures, then recipients outside the target and the flags (in
-# one data grid they scrolled sideways at 1280 px). A phone keeps rank, name and the ranked figure in the first, and
-# gets the second below it stacked, one (name, figure, value) row per cell: its six columns do not fit 390 px, and a
+# Plain tables, whose headers and text wrap: the ranked figures, then the data-quality flags where the level has them
+# (in one data grid they scrolled sideways at 1280 px). A phone keeps rank, name and the ranked figure in the first,
+# and gets the second below it stacked, one (name, figure, value) row per cell: its columns do not fit 390 px, and a
 # phone without it had no data-quality flag at all.
 figures, others, others_title = views.split_gap_table(panel.table, ctx.lang)
 table = panel.table.iloc[:, [0, 1, 5 if rank_by == "gap" else 6]] if narrow else figures
 charts.render_chart(panel.figure, table, ctx.lang, key="gap_bars", expanded=True, plain=True)
 stacked = (t("metric", ctx.lang), t("col_value", ctx.lang)) if narrow else None
-charts.render_table(others.iloc[:, 1:] if narrow else others, ctx.lang, key="gap_others", expanded=True, plain=True,
-                    label=others_title, stack=stacked)
+if others is not None:
+    charts.render_table(others.iloc[:, 1:] if narrow else others, ctx.lang, key="gap_others", expanded=True,
+                        plain=True, label=others_title, stack=stacked)
 view = {"measure": rank_by, "program": program, "period": year, "level": level, "region_code": code}
 export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars",
                         f"kesenjangan-top{top}", view)

@@ -104,15 +104,17 @@ TEXT: dict[str, tuple[str, str]] = {
     # metrics
     "m_recipients": ("Keluarga penerima", "Recipient households"),
     "m_amount": ("Rupiah disalurkan", "Rupiah paid"),
-    "m_coverage": ("Cakupan keluarga sasaran", "Coverage of eligible households"),
+    # Recipients per eligible household (above 100% where households outside the target were paid): how many eligible
+    # households were paid is not published.
+    "m_coverage": ("Penerima per keluarga sasaran", "Recipients per eligible household"),
     # Over a row of per-program coverage figures labelled by program alone (the full label was cut in a column).
-    "m_coverage_by_program": ("Cakupan keluarga sasaran per program", "Coverage of eligible households by program"),
+    "m_coverage_by_program": ("Penerima per keluarga sasaran, per program",
+                              "Recipients per eligible household, by program"),
     "m_ontime": ("Porsi tepat waktu", "Share paid on time"),
     # A count of payments, not of households: the card said "Gagal atau retur" with no unit.
     "m_failed": ("Transaksi gagal atau retur", "Failed or returned payments"),
     "m_failed_share": ("Porsi gagal atau retur", "Share failed or returned"),
     "m_eligible": ("Keluarga sasaran", "Eligible households"),
-    "m_eligible_paid": ("Keluarga sasaran yang dibayar", "Eligible households paid"),
     "m_need": ("Kebutuhan Rupiah (semua keluarga sasaran)", "Rupiah needed (every eligible household)"),
     "m_registered": ("Keluarga terdaftar (DTSEN)", "Registered households (DTSEN)"),
     "m_late": ("Transaksi terlambat", "Late payments"),
@@ -126,9 +128,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "n_eligible": ("Per keluarga sasaran", "Per eligible household"),
     "n_not_applicable": ("Pembanding tidak berlaku untuk ukuran berupa porsi.",
                          "Normalisation does not apply to a share."),
-    "coverage_semua": ("Cakupan keluarga sasaran dihitung per program (keluarga sasaran hanya diterbitkan per "
+    "coverage_semua": ("Penerima per keluarga sasaran dihitung per program (keluarga sasaran hanya diterbitkan per "
                        "program): pilih satu program.",
-                       "Coverage of eligible households is worked out per program (eligible households are "
+                       "Recipients per eligible household are worked out per program (eligible households are "
                        "published per program only): pick one program."),
     "n_eligible_semua": ("Keluarga sasaran hanya diterbitkan per program: pilih satu program.",
                          "Eligible households are published per program only: pick one program."),
@@ -306,12 +308,16 @@ TEXT: dict[str, tuple[str, str]] = {
                           "Channel breakdowns are published from kabupaten/kota level up."),
     # gaps
     "gaps_title": ("Kesenjangan cakupan", "Coverage gaps"),
-    "gaps_intro": ("Keluarga sasaran (desil kesejahteraan dalam target program) dibanding keluarga sasaran yang "
-                   "dibayar, setahun penuh. Kesenjangan = keluarga sasaran yang tidak dibayar (eksklusi); penerima "
-                   "di luar sasaran = penerima dikurangi keluarga sasaran yang dibayar (inklusi).",
-                   "Eligible households (welfare decile within the program's target) vs eligible households paid, "
-                   "whole year. Gap = eligible households not paid (exclusion); recipients outside the target = "
-                   "recipients minus eligible households paid (inclusion)."),
+    "gaps_intro": ("Keluarga sasaran (desil kesejahteraan dalam target program) dibanding keluarga penerima, "
+                   "setahun penuh. Kesenjangan = keluarga sasaran dikurangi keluarga penerima: bukan jumlah keluarga "
+                   "sasaran yang tidak dibayar, karena penerima di luar sasaran menutupi sebagian. Berapa keluarga "
+                   "sasaran yang dibayar tidak diterbitkan: selisihnya dengan sasaran dan dengan penerima adalah "
+                   "kelompok kecil keluarga di kebanyakan desa.",
+                   "Eligible households (welfare decile within the program's target) vs recipient households, whole "
+                   "year. Gap = eligible minus recipient households: not the number of eligible households left "
+                   "unpaid, since households paid outside the target offset part of it. How many eligible households "
+                   "were paid is not published: its differences from the eligible and from the recipients are small "
+                   "groups of households in most desa."),
     "area": ("Wilayah", "Area"),
     "rank_level": ("Bandingkan", "Compare"),
     "rank_by": ("Urutkan menurut", "Rank by"),
@@ -319,10 +325,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "gap_pct": ("Kesenjangan (%)", "Gap (%)"),
     "top_n": ("Jumlah baris", "Rows"),
     "all_rows": ("Semua", "All"),
-    "inclusion": ("Penerima di luar sasaran", "Recipients outside the target"),
-    # The flags count households of every program (quality_cells has no program): said beside one program's figures.
-    "inclusion_flags": ("Penerima di luar sasaran (program ini) dan tanda kualitas data (semua program)",
-                        "Recipients outside the target (this program) and data-quality flags (all programs)"),
     "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs cakupan",
                       "Poverty (eligible share) vs coverage"),
     "eligible_share": ("Porsi keluarga sasaran dari keluarga terdaftar", "Eligible share of registered households"),
@@ -337,6 +339,8 @@ TEXT: dict[str, tuple[str, str]] = {
                             "(|z| ≥ 2), at most 8; tap a point for its name, or see the table."),
     "col_outlier": ("Pencilan (berlabel)", "Outlier (labelled)"),
     "quality_title": ("Tanda kualitas data", "Data-quality flags"),
+    # The flags count households of every program (quality_cells has no program): said beside one program's figures.
+    "quality_flags_all": ("Tanda kualitas data (semua program)", "Data-quality flags (all programs)"),
     "q_duplicate_nik": ("NIK ganda", "Duplicate NIK"),
     "q_invalid_nik": ("NIK tidak valid", "Invalid NIK"),
     "q_deceased_paid": ("Meninggal tetapi dibayar", "Paid after death"),
@@ -619,18 +623,20 @@ TEXT: dict[str, tuple[str, str]] = {
         "program linear terhadap tabel yang diterbitkan tidak bisa lagi mempersempit nilai tersembunyi. Sel "
         "tersembunyi tidak pernah ditampilkan sebagai nol dan tidak diberi peringkat. Batas yang belum tertutup: "
         "jumlah keluarga dihitung tanpa ganda, sehingga selisih dua angka keluarga yang diterbitkan untuk kelompok "
-        "yang satu berada di dalam yang lain (setahun dan satu bulan, semua program dan satu program, keluarga "
-        "sasaran dan yang menerima) bisa berupa angka kecil; perlindungan untuk selisih seperti itu sedang "
-        "dikerjakan.\n\n"
+        "yang satu berada di dalam yang lain (setahun dan satu bulan, semua program dan satu program) bisa berupa "
+        "angka kecil; perlindungan untuk selisih seperti itu sedang dikerjakan. Karena itu pula jumlah keluarga "
+        "sasaran yang dibayar tidak diterbitkan: selisihnya dengan keluarga sasaran dan dengan penerima adalah "
+        "kelompok kecil di kebanyakan desa.\n\n"
         "**Rentang nilai tersembunyi.** Di samping keluarga penerima, Rupiah, pengaduan dan tanda kualitas data "
         "yang disembunyikan diterbitkan rentang tempat nilainya pasti berada, dihitung hanya dari angka yang "
         "diterbitkan (program linear atas relasi antarsel tabel: rentang tersempit yang bisa dihitung pembaca; pada "
         "sedikit sel di kelompok yang sangat besar, propagasi batas yang lebih lebar). Siapa pun bisa menghitungnya "
         "sendiri, jadi rentang itu tidak membuka apa pun, dan perlindungan menjamin rentang itu tidak pernah lebih "
         "sempit dari yang disyaratkan.\n\n"
-        "**Cakupan** = keluarga sasaran yang menerima pembayaran ÷ keluarga sasaran (keluarga dengan desil "
-        "kesejahteraan dalam target program), untuk satu program dan setahun. Cakupan 80% berarti satu dari lima "
-        "keluarga sasaran tidak dibayar sama sekali tahun itu.",
+        "**Penerima per keluarga sasaran** = keluarga penerima ÷ keluarga sasaran (keluarga dengan desil "
+        "kesejahteraan dalam target program), untuk satu program dan setahun. Angka 80% berarti penerima sebanyak "
+        "empat dari lima keluarga sasaran; penerima di luar sasaran ikut terhitung, sehingga angkanya bisa di atas "
+        "100%.",
         "**What is aggregated.** Every social-assistance payment (PKH, Sembako/BPNT, BLT Dana Desa) is counted per "
         "region (national down to desa/kelurahan), program, month or whole year, and channel: distinct recipient "
         "households, payments by status (paid, failed, returned, pending, late) and Rupiah paid. Complaints, "
@@ -640,16 +646,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "its other kecamatan, say). So further cells are hidden until a linear-programming attack on the published "
         "tables can no longer narrow any hidden value down. Hidden cells never show as zero and are never ranked. "
         "A limit not yet closed: households are counted once each, so the difference of two published household "
-        "counts of groups one inside the other (a year and one month, all programs and one, target households and "
-        "those paid) can be a small number; protection for such differences is in progress."
+        "counts of groups one inside the other (a year and one month, all programs and one) can be a small number; "
+        "protection for such differences is in progress. For the same reason the number of eligible households "
+        "paid is not published: its differences from the eligible and from the recipients are small groups in "
+        "most desa."
         "\n\n**The range of a hidden value.** Beside hidden recipients, Rupiah, complaints and data-quality counts "
         "the release publishes the range the value must lie in, worked out from the published figures alone (a "
         "linear program over the table's relations: the narrowest range a reader can compute; for a few cells of "
         "very large groups, the wider range of bound propagation). Anyone can compute it, so it reveals nothing, "
         "and the protection makes sure it is never narrower than required."
-        "\n\n**Coverage** = eligible households paid ÷ eligible households (households whose welfare decile "
-        "is within the program's target), for one program and the whole year. Coverage of 80% means that one in five "
-        "eligible households was not paid at all that year."),
+        "\n\n**Recipients per eligible household** = recipient households ÷ eligible households (households "
+        "whose welfare decile is within the program's target), for one program and the whole year. 80% means as "
+        "many recipients as four in five eligible households; households paid outside the target count too, so it "
+        "can exceed 100%."),
     "history_title": ("Riwayat rilis", "Release history"),
     "col_release": ("Rilis", "Release"),
     "col_date": ("Tanggal", "Date"),

@@ -22,7 +22,9 @@ RATES = frozenset({"coverage", "ontime", "failed_share"})
 NEEDS = {
     "recipients": ("recipients",),
     "amount": ("amount",),
-    "coverage": ("eligible_paid", "eligible_households"),
+    # Recipients per eligible household: how many eligible households were paid is not published (README,
+    # "Eligible households paid: not published"), so above 100% where households outside the target were paid.
+    "coverage": ("recipients", "eligible_households"),
     "ontime": ("late_payments", "paid_payments"),
     "failed_share": ("failed_payments", "returned_payments", "payments"),
 }
@@ -60,7 +62,7 @@ def _raw(cells: pd.DataFrame, metric: str) -> tuple[pd.Series, pd.Series]:
     if metric in ("recipients", "amount"):
         return cells[metric].astype("Float64").astype("float64"), pd.Series(False, index=cells.index)
     if metric == "coverage":
-        return _ratio(cells["eligible_paid"], cells["eligible_households"])
+        return _ratio(cells["recipients"], cells["eligible_households"])
     if metric == "ontime":
         late, undefined = _ratio(cells["late_payments"], cells["paid_payments"])
         return 1 - late, undefined

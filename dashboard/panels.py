@@ -174,7 +174,7 @@ def _build_trend(ctx: PageContext, code: str, program: str, metric: str, norm: s
 
 
 def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: str, top: str) -> ChartPanel:
-    """Regions at `level` inside `code` ranked by the gap between eligible households and eligible households paid."""
+    """Regions at `level` inside `code` ranked by the gap between eligible and recipient households."""
     release_id, year, threshold = ctx.release.release_id, ctx.year, ctx.release.threshold
     cells = db.get_cells(release_id, code, level, program, year)
     # "Ende Regency" in English, as on the map and in the pickers (the release says "Kabupaten Ende").

@@ -175,16 +175,19 @@ def annual_target(year_cells: pd.DataFrame, program: str) -> float | None:
 
 
 def build_gaps(cells: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
-    """Per region (one program, whole year): eligible, paid, gap, gap share, coverage, inclusion, eligible share.
+    """Per region (one program, whole year): eligible, recipients, gap (eligible minus recipients), gap share,
+    coverage (recipients per eligible household), eligible share.
 
+    The gap is not a count of households (eligible households not paid less those paid outside the target): how
+    many eligible households were paid is not published (README, "Eligible households paid: not published").
     `registered` has region_code, registered_households, registered_suppressed (program SEMUA cells).
     A hidden cell hides every figure of its region (status hidden); eligible share also needs the registered cell.
     """
-    frame = cells[["region_code", "name", "parent_code", "suppressed", "recipients", "eligible_households",
-                   "eligible_paid"]].merge(registered, on="region_code", how="left")
+    frame = cells[["region_code", "name", "parent_code", "suppressed", "recipients", "eligible_households"]].merge(
+        registered, on="region_code", how="left")
     hidden = frame["suppressed"].astype(bool) | frame["eligible_households"].isna()
     eligible = frame["eligible_households"].astype("Float64").astype(float)
-    paid = frame["eligible_paid"].astype("Float64").astype(float)
+    paid = frame["recipients"].astype("Float64").astype(float)
     frame["status"] = np.where(frame["suppressed"].astype(bool), HIDDEN, np.where(hidden, NA, OK))
     # A program with no eligible household and no recipient here has no gap to rank: not a gap of 0.
     frame.loc[metrics.without_program(frame).to_numpy(), "status"] = NODATA
@@ -192,7 +195,6 @@ def build_gaps(cells: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
     frame["gap"] = (eligible - paid).where(ok)
     frame["gap_share"] = ((eligible - paid) / eligible.where(eligible > 0)).where(ok)
     frame["coverage"] = (paid / eligible.where(eligible > 0)).where(ok)
-    frame["inclusion"] = (frame["recipients"].astype("Float64").astype(float) - paid).where(ok)
     registered_ok = ~frame["registered_suppressed"].fillna(True).astype(bool)
     den = frame["registered_households"].astype("Float64").astype(float)
     frame["eligible_share"] = (eligible / den.where(den > 0)).where(ok & registered_ok)
@@ -251,9 +253,8 @@ def build_gap_table(ranked: pd.DataFrame, quality: pd.DataFrame, lang: str, thre
         i18n.t("col_rank", lang): ranked["rank"].astype(object).where(ranked["rank"].notna(), "–").astype(str),
         i18n.t("col_name", lang): ranked["name"], i18n.t("col_code", lang): ranked["region_code"],
         i18n.t("m_eligible", lang): fmt("eligible_households", "int"),
-        i18n.t("m_eligible_paid", lang): fmt("eligible_paid", "int"),
+        i18n.t("m_recipients", lang): fmt("recipients", "int"),
         i18n.t("gap_abs", lang): fmt("gap", "int"), i18n.t("gap_pct", lang): fmt("gap_share", "pct"),
-        i18n.t("inclusion", lang): fmt("inclusion", "int"),
     })
     if not quality.empty:
         flags = ranked[["region_code"]].merge(quality, on="region_code", how="left").drop(columns="region_code")
@@ -261,18 +262,18 @@ def build_gap_table(ranked: pd.DataFrame, quality: pd.DataFrame, lang: str, thre
     return table
 
 
-#: The gaps table's ranked figures (rank, name, code, eligible, eligible paid, gap, gap %); recipients outside the
-#: target and the data-quality flags come after them.
+#: The gaps table's ranked figures (rank, name, code, eligible, recipients, gap, gap %); the data-quality flags
+#: come after them.
 GAP_FIGURES = 7
 
 
-def split_gap_table(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """(the ranked figures, the same rows' recipients outside the target and data-quality flags by rank and name, that
-    second table's title): at 1280 px the page has about 800 px, and eleven columns in one table scrolled sideways,
+def split_gap_table(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+    """(the ranked figures, the same rows' data-quality flags by rank and name or None where there are none, that
+    second table's title): at 1280 px the page has about 800 px, and ten columns in one table scrolled sideways,
     as did eight whose figures read "disembunyikan", the one word a column cannot be narrower than."""
-    others = table[[*table.columns[:2], *table.columns[GAP_FIGURES:]]]
-    title = i18n.t("inclusion" if len(others.columns) <= 3 else "inclusion_flags", lang)
-    return table.iloc[:, :GAP_FIGURES], others, title
+    flags = table.columns[GAP_FIGURES:]
+    others = table[[*table.columns[:2], *flags]] if len(flags) else None
+    return table.iloc[:, :GAP_FIGURES], others, i18n.t("quality_flags_all", lang)
 
 
 #: The profile's figures, in its table's column order: (measure, the i18n key of its header).

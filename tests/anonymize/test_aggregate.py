@@ -63,7 +63,7 @@ def test_quarantined_rows_count_in_the_year_of_their_month_only(raw_db, tmp_path
 # --- The aggregation against a straightforward pandas computation from the payment rows -----------------------
 
 MEASURES = ["payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
-            "late_payments", "amount", "recipients", "eligible_households", "eligible_paid", "registered_households"]
+            "late_payments", "amount", "recipients", "eligible_households", "registered_households"]
 TARGETS = {"PKH": (4, True, False), "SEMBAKO": (4, False, False), "BLT_DD": (2, False, True)}
 
 
@@ -142,16 +142,13 @@ def _expected(raw, scope, regions):
     households["household"] = households["desa_code"] + "|k" + households["kk_number"]
     households = households.join(ancestors, on="desa_code").assign(nation="ID")
     eligibility = []
-    for code, inside in periods[:len(whole)]:
-        part = rows[inside & paid]
+    for code, _ in periods[:len(whole)]:
         for program, (desil, component, desa_only) in TARGETS.items():
             needs = (households["pkh_components"] > 0) if component else True
             where = (households["kind"] != "kelurahan") if desa_only else True
-            eligible = households[(households["desil"] <= desil) & needs & where]
-            got = eligible["household"].isin(set(part.loc[part["program"] == program, "household"]))
-            eligible = eligible.assign(eligible_households=1, eligible_paid=got.astype(int))
+            eligible = households[(households["desil"] <= desil) & needs & where].assign(eligible_households=1)
             for level in ("desa_code", "kecamatan_code", "kabupaten_code", "province_code", "nation"):
-                counts = eligible.groupby(level)[["eligible_households", "eligible_paid"]].sum().reset_index()
+                counts = eligible.groupby(level)[["eligible_households"]].sum().reset_index()
                 eligibility.append(counts.rename(columns={level: "region"}).assign(
                     program=program, period=code, channel="SEMUA"))
         counted = registered.join(ancestors, on="desa_code").assign(nation="ID")

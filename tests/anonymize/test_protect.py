@@ -293,7 +293,9 @@ def test_a_value_a_published_link_forces_to_zero_is_known_zero():
     dims = [region_dimension(regions(tree)), period_dimension(FIRST_QUARTER)]
     measures = [MeasureSpec("paid_payments", Role.POPULATION, {"region": SUM, "period": SUM}),
                 MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "period": BOUND}),
-                MeasureSpec("eligible_paid", Role.SENSITIVE, {"region": SUM})]     # as in tables.py
+                # A household count at most the recipients, by year only (the product's eligible paid until it was
+                # withdrawn: README, "Eligible households paid: not published").
+                MeasureSpec("eligible_paid", Role.SENSITIVE, {"region": SUM})]
     table = table_from_frame(frame, dims, measures, ("recipients",))
     cells = np.arange(table.n_cells)[:, None].repeat(2, axis=1)
     at_most = {"lower": np.full(table.n_cells, -np.inf), "upper": np.zeros(table.n_cells),

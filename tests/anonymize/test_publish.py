@@ -176,7 +176,7 @@ def test_cell_tables_store_counts_and_rupiah_never_rates(release_db, published):
 
 
 @pytest.mark.parametrize(("table", "counts"), [
-    ("disbursement_cells", ["recipients", "eligible_households", "eligible_paid", "registered_households"]),
+    ("disbursement_cells", ["recipients", "eligible_households", "registered_households"]),
     ("complaint_cells", ["complaints"]),
     ("proposal_cells", ["proposals"]),
     ("quality_cells", ["households"]),

@@ -271,7 +271,7 @@ def test_an_embed_snippet_renders_inside_an_iframe_of_another_site(browser, serv
             assert frame.locator("[data-testid='stSidebarNav']").count() == 0
             assert frame.locator("[data-testid='stException']").count() == 0
             text = frame.locator("[data-testid='stMain']").inner_text()
-            assert "Cakupan keluarga sasaran" in text and "Sumber: bansos-terbuka, rilis" in text
+            assert "Penerima per keluarga sasaran" in text and "Sumber: bansos-terbuka, rilis" in text
             assert frame.locator("a[href*='/peta?']").count() == 1  # the link back to the full view
             page.screenshot(path=str(ARTIFACTS / "embed-in-iframe.png"), full_page=True)
     finally:
@@ -628,8 +628,8 @@ def test_the_gaps_tables_fit_the_page_at_1280(browser, server, path):
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_phone_gets_both_gaps_tables_and_neither_scrolls_sideways(browser, server, lang):
-    """At 390 px the gaps page showed the ranked table only, not the recipients outside the target and the
-    data-quality flags a wide screen shows beside it: a phone gets them below it, stacked to fit its width."""
+    """At 390 px the gaps page showed the ranked table only, not the data-quality flags a wide screen shows beside
+    it: a phone gets them below it, stacked to fit its width."""
     from dashboard.i18n import t
 
     stacked = t("metric", lang)  # the stacked table's heading: the phone's layout has drawn
@@ -640,7 +640,7 @@ def test_a_phone_gets_both_gaps_tables_and_neither_scrolls_sideways(browser, ser
         tables = page.locator("[data-testid='stTable']")
         ranked, flags = tables.nth(0), tables.nth(1)
         assert t("gap_abs", lang) in ranked.inner_text() and stacked not in ranked.inner_text()
-        assert t("q_invalid_nik", lang) in flags.inner_text() and t("inclusion", lang) in flags.inner_text()
+        assert t("q_invalid_nik", lang) in flags.inner_text() and t("q_duplicate_nik", lang) in flags.inner_text()
         assert ranked.bounding_box()["y"] < flags.bounding_box()["y"]
         assert page.evaluate(_SIDEWAYS_TABLES) == []
         assert page.evaluate(_CUT_TEXT) == []

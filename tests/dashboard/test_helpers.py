@@ -108,7 +108,8 @@ def _cells(**columns) -> pd.DataFrame:
 
 
 def test_build_values_marks_hidden_unpublished_and_undefined():
-    cells = _cells(eligible_paid=[8, None, None, 0], eligible_households=[10, None, None, 0])
+    # The last: households paid though none is eligible (a ratio over zero).
+    cells = _cells(recipients=[8, None, None, 3], eligible_households=[10, None, None, 0])
     values = metrics.build_values(cells, "coverage")
     assert values["status"].tolist() == ["ok", "hidden", "na", "undefined"]
     assert values["value"].iloc[0] == pytest.approx(0.8)
@@ -345,13 +346,14 @@ def test_cumulative_stops_at_the_first_hidden_month():
 def test_gaps_and_ranking():
     cells = pd.DataFrame({"region_code": ["a", "b", "c"], "name": ["A", "B", "C"], "parent_code": ["p"] * 3,
                           "suppressed": [False, True, False], "recipients": pd.array([90, None, 50], "Int64"),
-                          "eligible_households": pd.array([100, None, 200], "Int64"),
-                          "eligible_paid": pd.array([80, None, 40], "Int64")})
+                          "eligible_households": pd.array([100, None, 200], "Int64")})
     registered = pd.DataFrame({"region_code": ["a", "b", "c"], "registered_households": [400, 100, 500],
                                "registered_suppressed": [False, False, True]})
     gaps = views.build_gaps(cells, registered)
-    assert gaps["gap"].tolist()[::2] == [20, 160]
-    assert gaps["inclusion"].tolist()[::2] == [10, 10]
+    # Eligible minus recipients (how many eligible households were paid is not published).
+    assert gaps["gap"].tolist()[::2] == [10, 150]
+    assert gaps["coverage"].tolist()[::2] == [0.9, 0.25]
+    assert "inclusion" not in gaps
     assert gaps["eligible_share"].iloc[0] == 0.25 and np.isnan(gaps["eligible_share"].iloc[2])
     ranked = views.rank_gaps(gaps, "gap_share")
     assert ranked["region_code"].tolist() == ["c", "a", "b"] and pd.isna(ranked["rank"].iloc[2])
@@ -359,13 +361,16 @@ def test_gaps_and_ranking():
 
 @pytest.mark.parametrize("flags", [[], ["NIK ganda", "NIK tidak valid", "Meninggal tetapi dibayar"]])
 def test_the_gaps_table_splits_into_figures_and_the_rest_of_the_same_rows(flags):
-    names = ["Peringkat", "Nama", "Kode", "Keluarga sasaran", "Dibayar", "Kesenjangan", "Kesenjangan (%)",
-             "Penerima di luar sasaran", *flags]
+    names = ["Peringkat", "Nama", "Kode", "Keluarga sasaran", "Keluarga penerima", "Kesenjangan", "Kesenjangan (%)",
+             *flags]
     table = pd.DataFrame([[f"{name} {row}" for name in names] for row in range(3)], columns=names)
     figures, others, title = views.split_gap_table(table, "id")
     assert list(figures.columns) == names[:7]
-    assert list(others.columns) == ["Peringkat", "Nama", "Penerima di luar sasaran", *flags]
-    assert title == i18n.t("inclusion_flags" if flags else "inclusion", "id")
+    assert title == i18n.t("quality_flags_all", "id")
+    if not flags:       # nothing but rank and name would be left: no second table
+        assert others is None
+        return
+    assert list(others.columns) == ["Peringkat", "Nama", *flags]
     assert len(figures) == len(others) == 3  # every row in both, every column once but rank and name
 
 
@@ -373,16 +378,15 @@ def test_a_region_without_the_program_is_no_data_never_a_gap_of_zero():
     """BLT Dana Desa in a kota: no eligible household and no recipient. Not ranked, not a bar, "tidak ada data"."""
     cells = pd.DataFrame({"region_code": ["a", "kota"], "name": ["A", "Kota"], "parent_code": ["p"] * 2,
                           "suppressed": [False, False], "recipients": pd.array([90, 0], "Int64"),
-                          "eligible_households": pd.array([100, 0], "Int64"),
-                          "eligible_paid": pd.array([100, 0], "Int64")})
+                          "eligible_households": pd.array([90, 0], "Int64")})
     registered = pd.DataFrame({"region_code": ["a", "kota"], "registered_households": [400, 300],
                                "registered_suppressed": [False, False]})
     ranked = views.rank_gaps(views.build_gaps(cells, registered), "gap")
-    # A's gap is 0 too (all eligible paid): that zero is real and ranked; the kota's is not.
+    # A's gap is 0 too (as many recipients as eligible): that zero is real and ranked; the kota's is not.
     assert ranked["region_code"].tolist() == ["a", "kota"] and ranked["rank"].iloc[0] == 1
     assert ranked["status"].iloc[1] == "nodata" and pd.isna(ranked["rank"].iloc[1]) and np.isnan(ranked["gap"].iloc[1])
     table = views.build_gap_table(ranked, pd.DataFrame(), "id", 10)
-    assert table.iloc[1].tolist()[3:] == ["tidak ada data"] * 5 and table.iloc[1, 0] == "–"
+    assert table.iloc[1].tolist()[3:] == ["tidak ada data"] * 4 and table.iloc[1, 0] == "–"
     assert views.build_scatter_points(ranked, "id")["region_code"].tolist() == ["a"]
     values = metrics.build_values(cells, "recipients")
     assert values["status"].tolist() == ["ok", "nodata"] and np.isnan(values["value"].iloc[1])
@@ -722,7 +726,7 @@ def test_all_programs_leave_out_the_coverage_of_a_program_that_does_not_run_ther
     cells = queries.region_cells(published, code, year)
     labels = [label for label, _ in views.build_headlines(cells[cells["program"] == "SEMUA"], cells, "SEMUA", "en", 10)]
     assert not any("BLT" in label for label in labels)
-    assert any(label.startswith("Coverage") for label in labels)
+    assert any(label.startswith(i18n.t("m_coverage", "en")) for label in labels)
 
 
 def test_the_boundary_credit_names_its_source_once():

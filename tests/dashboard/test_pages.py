@@ -284,7 +284,7 @@ def test_journalist_finds_the_10_kecamatan_with_the_widest_gap_in_a_province(ope
     expected = published.execute(
         "SELECT c.region_code FROM disbursement_cells c WHERE c.level = 'kecamatan' AND c.program = 'PKH' "
         "AND c.period = '2025' AND c.channel = 'SEMUA' AND NOT c.suppressed AND c.region_code LIKE '34.%' "
-        "ORDER BY c.eligible_households - c.eligible_paid DESC, c.region_code LIMIT 10").fetchall()
+        "ORDER BY c.eligible_households - c.recipients DESC, c.region_code LIMIT 10").fetchall()
     assert table["Kode"].tolist() == [code for (code,) in expected]
     ranks = [int(r) for r in table["Peringkat"]]
     assert ranks[0] == 1 and ranks == sorted(ranks)
@@ -296,26 +296,27 @@ def test_journalist_finds_the_10_kecamatan_with_the_widest_gap_in_a_province(ope
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_gaps_come_in_two_plain_tables_that_keep_every_column(open_page, lang):
     """Eleven columns in one data grid scrolled sideways at 1280 px: the ranked figures are one plain table, the
-    recipients outside the target and the data-quality flags of the same rows another, both of wrapping text."""
+    data-quality flags of the same rows another, both of wrapping text. No figure of eligible households paid
+    (nor recipients outside the target: recipients minus them) is shown."""
     at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="all", lang=lang)
     assert not at.exception
     figures, others = (table.value for table in at.table[:2])
     assert list(figures.columns) == [t(k, lang) for k in ("col_rank", "col_name", "col_code", "m_eligible",
-                                                          "m_eligible_paid", "gap_abs", "gap_pct")]
-    assert list(others.columns[:3]) == [t("col_rank", lang), t("col_name", lang), t("inclusion", lang)]
+                                                          "m_recipients", "gap_abs", "gap_pct")]
+    assert list(others.columns[:2]) == [t("col_rank", lang), t("col_name", lang)]
     assert t("q_invalid_nik", lang) in others.columns
     assert others.iloc[:, :2].equals(figures.iloc[:, :2])  # the same rows, in the same order
     labels = [e.label for e in at.expander]
-    assert t("table_alt", lang) in labels and t("inclusion_flags", lang) in labels
+    assert t("table_alt", lang) in labels and t("quality_flags_all", lang) in labels
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
-    """At 390 px the gaps page left out the table of recipients outside the target and data-quality flags that a wide
-    screen shows beside the ranked one: a phone gets it too, below the ranked table, every cell of it stacked."""
+    """At 390 px the gaps page left out the table of data-quality flags that a wide screen shows beside the ranked
+    one: a phone gets it too, below the ranked table, every cell of it stacked."""
     at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="10", lang=lang)
     assert not at.exception, at.exception
-    wide = at.table[1].value  # a wide screen's second table: rank, name, outside the target, the flags
+    wide = at.table[1].value  # a wide screen's second table: rank, name, the flags
     assert t("q_invalid_nik", lang) in wide.columns
     at.session_state["_content_width"] = 390
     at.run()
@@ -330,9 +331,9 @@ def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
     stacked = pd.concat([at.table[1].value, at.table[2].value])
     cells = [[row.iloc[1], column, row[column]] for _, row in wide.iterrows() for column in wide.columns[2:]]
     assert stacked.values.tolist() == cells  # region by region, in the ranked table's order
-    assert {t("inclusion", lang), t("q_invalid_nik", lang), t("q_deceased_paid", lang)} <= set(stacked.iloc[:, 1])
+    assert {t("q_invalid_nik", lang), t("q_deceased_paid", lang)} <= set(stacked.iloc[:, 1])
     labels = [e.label for e in at.expander]
-    assert labels.index(t("table_alt", lang)) < labels.index(t("inclusion_flags", lang))  # stacked below
+    assert labels.index(t("table_alt", lang)) < labels.index(t("quality_flags_all", lang))  # stacked below
 
 
 def test_gaps_leave_a_kota_without_blt_dana_desa_unranked(open_page):
@@ -541,7 +542,7 @@ def test_english_names_kabupaten_and_programs_in_english(open_page):
     labels = [m.label for m in at.metric]
     # Per-program coverage under one title, each figure labelled by its program's English name.
     assert "BLT Dana Desa" in labels and not any("BLT DD" in x for x in labels)
-    assert "**Coverage of eligible households by program**" in [m.value for m in at.markdown]
+    assert f"**{t('m_coverage_by_program', 'en')}**" in [m.value for m in at.markdown]
     # Its monthly Rupiah chart dips to zero between payment rounds: the caption says why (a new user read the dips
     # as missing payments).
     assert t("trend_rounds_note", "en") in [c.value for c in at.caption]
@@ -706,7 +707,9 @@ def test_a_desas_headline_says_why_its_payment_statuses_are_not_there(open_page,
 
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        desa = con.execute("SELECT code FROM regions WHERE level = 'desa' ORDER BY code LIMIT 1").fetchone()[0]
+        # A desa whose all-programs year is published (a hidden one's tiles say "disembunyikan" instead).
+        desa = con.execute("SELECT min(region_code) FROM disbursement_cells WHERE level = 'desa' AND program = 'SEMUA' "
+                           "AND channel = 'SEMUA' AND NOT suppressed").fetchone()[0]
     finally:
         con.close()
     at = open_page("beranda", region=desa, lang=lang)
