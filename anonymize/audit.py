@@ -163,8 +163,8 @@ def nested_line(figures: dict[str, Any]) -> str:
         return "nested counts: none (no household count published with a part of its set)"
     by = ", ".join(f"{dimension} {count:,}" for dimension, count in figures["readable_by_dimension"].items() if count)
     return (f"nested counts: {figures['pairs']:,} published pairs of a household count and a part of it (year and "
-            f"month, all programs and one, all channels and one, eligible among registered, paid among eligible and "
-            f"among recipients), {figures['readable']:,} differ by 1 to threshold - 1 "
+            f"month, all programs and one, all channels and one, eligible among registered), "
+            f"{figures['readable']:,} differ by 1 to threshold - 1 "
             f"households; {figures.get('hidden_pairs', 0):,} pairs with a hidden member, "
             + (f"{figures['narrow']:,} narrower than a hidden count may be" if figures.get("narrow") is not None
                else "not solved here (`python -m anonymize audit` solves them)")

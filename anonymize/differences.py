@@ -1,6 +1,6 @@
 """Differences of nested household counts: between two releases (households first paid) and within one release.
 
-A household count over a period (recipients, eligible households paid) counts distinct households, so the year
+A household count over a period (recipients) counts distinct households, so the year
 minus an earlier release's year-to-date (`2025` - `2025@10`, same region, program and channel) is the number of
 households first counted after that release: no published cell holds it, and month cells do not protect it (a
 household paid in October and again in November is in both months but in neither difference). Readers of both
@@ -20,7 +20,8 @@ The same subtraction works inside one release (nested_differences): a count of d
 (the year, all programs, all channels) minus the count over a part of it (a month, one program, one channel), both
 published, is the number of households in the set but not in the part: households paid in the year but not in
 March, receiving some programme but not PKH; likewise two measures of which one counts a subset of the other's
-households (paid but not eligible: recipients minus eligible households paid). No cell holds these and nothing
+households (registered but not eligible: registered minus a programme's eligible households; the count of eligible
+households paid, nested in two others, is no longer published for that reason). No cell holds these and nothing
 protects them; `audit` counts those of 1 to threshold - 1 (issue 11: measured, not yet protected; README,
 "Nested household counts").
 """
@@ -153,7 +154,7 @@ def nested_pairs(table: CellTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     households are among its total's, where both values apply: along a dimension over which the count is not
     additive (Aggregation.BOUND: the year and a month, all programs and one, all channels and one; same measure),
     and between measures of the table's links that say one household count is at most another (eligible
-    households paid among the recipients and among the eligible; eligible households among the registered):
+    households among the registered):
     `dimensions` names the relation's dimension, or "measure"."""
     totals, parts, total_m, part_m, dimensions = [], [], [], [], []
 

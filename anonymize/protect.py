@@ -478,7 +478,7 @@ def _zero_forcing_rows(link: Link, values: np.ndarray) -> Link:
 def _zeros_through_link(link: Link, zero: np.ndarray) -> None:
     """Mark in `zero` the values a link forces to zero once its other terms are known zero: every value is at
     least 0, so a row `sum(c x) <= upper` with upper <= 0 holds its positive terms at 0 when its negative terms
-    are 0 (recipients at most paid payments; eligible paid at most recipients), and `sum(c x) >= lower` with
+    are 0 (recipients at most paid payments; late payments at most paid payments), and `sum(c x) >= lower` with
     lower >= 0 holds its negative terms at 0 when its positive ones are (Rupiah at least the smallest payment
     times paid payments). A reader derives these from published figures. `link`: its _zero_forcing_rows."""
     known = link.terms(zero)

@@ -1,4 +1,5 @@
-"""Kesenjangan cakupan / Coverage gaps: eligible vs paid households per region, ranked; poverty vs coverage; flags."""
+"""Kesenjangan cakupan / Coverage gaps: eligible vs recipient households per region, ranked; poverty vs recipients
+per eligible household; flags."""
 
 import streamlit as st
 
