@@ -713,12 +713,13 @@ TEXT: dict[str, tuple[str, str]] = {
                     "CC BY 4.0"),
     # first run
     "build_title": ("Menyiapkan data demo", "Preparing the demo data"),
-    # Measured: 10.5 minutes on an idle 2-core machine, 29 on a busy one before eecf147 (README, Dashboard).
+    # Measured: 19.4 minutes on a nearly idle 2-core machine (2026-12-06), 29 on a busy one before eecf147 (README,
+    # Dashboard).
     "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "
-                    "Nusa Tenggara Timur) sekali saja; empat tahun data, sekitar 10-15 menit, lebih lama bila server "
+                    "Nusa Tenggara Timur) sekali saja; empat tahun data, sekitar 15-25 menit, lebih lama bila server "
                     "sibuk. Menutup halaman ini tidak menghentikannya. ([English](?lang=en))",
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
-                    "Tenggara Timur) once; four years of data, about 10-15 minutes, longer on a busy server. Closing "
+                    "Tenggara Timur) once; four years of data, about 15-25 minutes, longer on a busy server. Closing "
                     "this page does not stop it."),
     # Public text names no command: operators read commands in the README and the server log.
     "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\". Pengelola situs dapat membaca rinciannya di "
