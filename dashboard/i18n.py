@@ -325,8 +325,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "gap_pct": ("Kesenjangan (%)", "Gap (%)"),
     "top_n": ("Jumlah baris", "Rows"),
     "all_rows": ("Semua", "All"),
-    "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs cakupan",
-                      "Poverty (eligible share) vs coverage"),
+    "scatter_title": ("Kemiskinan (porsi keluarga sasaran) vs penerima per keluarga sasaran",
+                      "Poverty (eligible share) vs recipients per eligible household"),
     "eligible_share": ("Porsi keluarga sasaran dari keluarga terdaftar", "Eligible share of registered households"),
     "outlier_note": ("Berlabel: wilayah yang cakupannya jauh dari yang diharapkan menurut porsi sasarannya "
                      "(|z| ≥ 2), paling banyak 8; nama yang akan menimpa nama lain hanya ada saat titiknya disentuh "
