@@ -1,11 +1,12 @@
 """Late records held back by the release that finds them (no pattern protects them, or they count fewer than 10
 households nationally) and published by the next release that revises the year: nothing lost, nothing refused.
 
-The chain (Kota Yogyakarta and Kulon Progo, a third): August; September, revising August with the late April PKH of
-a Kulon Progo kecamatan (until 081b9ca no pattern protected them: the audit counted as pinned a zero readers already
-held, and September held them back); October, holding back 3 late households (fewer than the threshold
-nationally); November holding those back with 3 late households of July; December revising November with all of
-them and a Kota Yogyakarta kecamatan's late April PKH. A late set no pattern protects is driven in-process
+The chain (Kota Yogyakarta and Kulon Progo, a third): August; September, holding back the late April PKH of a Kulon
+Progo kecamatan because no pattern protects them (since eligible households paid are no longer published, the
+kecamatan's PKH pending payments of the year stay pinned; from 081b9ca until then September published them);
+October, revising September with them and its own 3 late households; November holding back 3 late households of
+July (fewer than the threshold nationally); December revising November with them and a Kota Yogyakarta kecamatan's
+late April PKH. A late set no pattern protects is also driven in-process
 (test_late_records_no_pattern_protects_are_held_back_instead_of_refused)."""
 
 from __future__ import annotations
@@ -122,10 +123,10 @@ def _national_pkh(late: Path, previous: str, raw: str) -> pd.DataFrame:
 def test_late_records_no_pattern_protects_are_held_back_instead_of_refused(held_set: Path, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch):
     """Before: `publish` refused such a release (exit 2, the previous release kept serving until late records
-    stopped coming or a later month's data happened to protect them). No late set of this chain is beyond
-    protection any more, so the failure is driven: protecting September with its late records fails as a
-    protection that finds no pattern does (ValueError), and build_tables builds September again without them,
-    held back as `unprotected`, the months as August published them."""
+    stopped coming or a later month's data happened to protect them). Here the failure is driven, whatever the
+    data: protecting September with its late records fails as a protection that finds no pattern does
+    (ValueError), and build_tables builds September again without them, held back as `unprotected`, the months as
+    August published them."""
     history = load_history(held_set / "2025-08.duckdb")
     protect_tables = build._protect_tables
     attempts: list[tuple[int, ...]] = []
@@ -155,60 +156,66 @@ def test_late_records_no_pattern_protects_are_held_back_instead_of_refused(held_
     assert all(table.protection.audit.passed for table in result.tables)
 
 
-def test_late_records_a_pattern_protects_are_published_by_the_release_that_finds_them(held_set: Path):
-    """September revises August with a kecamatan's late April PKH: late cells and August's versions of the months
-    are published, and the true national late cell holds every late row."""
+def test_late_records_no_pattern_protects_are_held_back_and_published_by_the_next_release(held_set: Path):
+    """September cannot protect a kecamatan's late April PKH (its PKH pending payments of the year stay pinned) and
+    holds them back, publishing the months as August did; October revises September with them and its own late
+    households: late cells and September's versions of the months are published, and the true national late cell
+    holds every late row."""
     log = _log(held_set, "2025-09")
+    assert f"{_rows(held_set, 'late_september.csv')} late rows held back (no pattern protected them)" in log
+    assert _sources(held_set / "2025-09.duckdb")["held_back"] == {"late_september.csv": "2025-08"}
+    _months_kept(held_set, "2025-08", "2025-09")
+    log = _log(held_set, "2025-10")
     assert "revised by late records" in log and "held back" not in log
-    sources = _sources(held_set / "2025-09.duckdb")
-    assert "held_back" not in sources and set(sources["revised"]) == {"08"}
-    assert {"2025+08", "2025-04+08", "2025-04@08"} <= _periods(held_set / "2025-09.duckdb")
-    national = _national_pkh(held_set, "2025-08", "2025-09")
-    rows = _rows(held_set, "late_september.csv")
-    assert national.loc["2025+08", "payments"] == rows
-    assert national.loc["2025-04", "payments"] == national.loc["2025-04@08", "payments"] + rows
-    _audit_passes(held_set / "2025-09.duckdb")
+    sources = _sources(held_set / "2025-10.duckdb")
+    assert "held_back" not in sources and set(sources["revised"]) == {"09"}
+    assert sources["revised"]["09"]["held_back"] == {"late_september.csv": "2025-08"}
+    assert {"2025+09", "2025-04+09", "2025-04@09"} <= _periods(held_set / "2025-10.duckdb")
+    national = _national_pkh(held_set, "2025-09", "2025-10")
+    rows = _rows(held_set, "late_september.csv", "late_october.csv")
+    assert national.loc["2025+09", "payments"] == rows
+    assert national.loc["2025-04", "payments"] == national.loc["2025-04@09", "payments"] + rows
+    for release in ("2025-09", "2025-10"):
+        _audit_passes(held_set / f"{release}.duckdb")
 
 
 def test_a_release_with_late_records_of_few_households_holds_them_back(held_set: Path):
     """Before: the national late year-to-date (3 households) is the grand total of its period and must stay
-    published, so October was refused (exit 2). November holds back October's few and its own."""
-    for through, files, held in (("2025-10", ("late_october.csv",), {"late_october.csv": "2025-09"}),
-                                 ("2025-11", ("late_october.csv", "late_november.csv"),
-                                  {"late_october.csv": "2025-09", "late_november.csv": "2025-10"})):
+    published, so such a release was refused (exit 2). November holds back its few."""
+    for through, files, held in (("2025-11", ("late_november.csv",), {"late_november.csv": "2025-10"}),):
         log = _log(held_set, through)
         assert f"{_rows(held_set, *files)} late rows held back (fewer than the threshold in households nationally)" \
             in log
         release = held_set / f"{through}.duckdb"
         assert _sources(release)["held_back"] == held
-        # No revision of September's or October's months (August's revision stays), every month as the release
-        # before published it.
+        # No revision of October's months (September's revision stays), every month as the release before
+        # published it.
         periods = _periods(release)
-        assert "2025-04+08" in periods
-        assert not [p for p in periods if re.fullmatch(r"2025(-\d\d)?\+(09|10)|2025-\d\d@(09|10)", p)]
+        assert "2025-04+09" in periods
+        assert not [p for p in periods if re.fullmatch(r"2025(-\d\d)?\+10|2025-\d\d@10", p)]
         before = f"2025-{int(through[5:]) - 1:02d}"
         _months_kept(held_set, before, through)
         _audit_passes(release)
 
 
 def test_a_revision_after_releases_that_held_back_publishes_them(held_set: Path):
-    """December revises November, a release that revised nothing, after September revised August: the rows
-    October and November held back are published with December's own."""
+    """December revises November, a release that revised nothing, after October revised September: the rows
+    November held back are published with December's own."""
     log = _log(held_set, "2025-12")
     assert "revised by late records" in log and "held back" not in log
     sources = _sources(held_set / "2025-12.duckdb")
     sha = {entry["source"]: entry["source_sha256"] for entry in sources["ingested_files"]}
-    assert set(sources["revised"]) == {"08", "11"}
+    assert set(sources["revised"]) == {"09", "11"}
     # The revised release's rows are recorded with what it held back, so its versions can be computed again.
     assert sources["revised"]["11"] == {
         "files": {name: sha[name] for name in ("late_september.csv", "late_october.csv", "late_november.csv")},
-        "held_back": {"late_october.csv": "2025-09", "late_november.csv": "2025-10"}}
-    assert {"2025-04+08", "2025-04@08", "2025-07+11", "2025-07@11", "2025-04+11"} <= _periods(
+        "held_back": {"late_november.csv": "2025-10"}}
+    assert {"2025-04+09", "2025-04@09", "2025-07+11", "2025-07@11", "2025-04+11"} <= _periods(
         held_set / "2025-12.duckdb")
     # The true late cells hold the held-back rows and December's; the earlier version of July is what November
     # published, which left the held-back rows out.
     national = _national_pkh(held_set, "2025-11", "2025-12")
-    rows = _rows(held_set, "late_october.csv", "late_november.csv", "late_december.csv")
+    rows = _rows(held_set, "late_november.csv", "late_december.csv")
     assert national.loc["2025+11", "payments"] == rows
     november = _cells(held_set / "2025-11.duckdb", "disbursement_cells",
                       "region_code = 'ID' AND program = 'PKH' AND channel = 'SEMUA' AND period = '2025-07'")
