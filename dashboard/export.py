@@ -34,16 +34,16 @@ STATUS_CODES = {NA: "not_published_at_level", NODATA: "no_data"}
 SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
 GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name"}
-
-
-class ImageTimeout(RuntimeError):
-    """The chart's image was not drawn within IMAGE_SECONDS, IMAGE_ATTEMPTS times."""
 #: The gaps scatter: x is the eligible share of registered households, `value` the coverage (y).
 SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_share", "outlier": "outlier"}
 #: Compared regions: each line's region code next to its name.
 COMPARE_KEYS = {"period": "period", "series": "series", "region_code": "region_code"}
 #: Columns naming the view (what `value` is), in this order after the key columns; region codes in public form.
 VIEW_COLUMNS = ("measure", "program", "period", "level", "region_code")
+
+
+class ImageTimeout(RuntimeError):
+    """The chart's image was not drawn within IMAGE_SECONDS, IMAGE_ATTEMPTS times."""
 
 
 def measure_name(metric: str, norm: str, change: str = "none") -> str:

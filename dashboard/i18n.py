@@ -338,7 +338,6 @@ TEXT: dict[str, tuple[str, str]] = {
                             "Diamonds: regions whose coverage is far from what their eligible share predicts "
                             "(|z| ≥ 2), at most 8; tap a point for its name, or see the table."),
     "col_outlier": ("Pencilan (berlabel)", "Outlier (labelled)"),
-    "quality_title": ("Tanda kualitas data", "Data-quality flags"),
     # The flags count households of every program (quality_cells has no program): said beside one program's figures.
     "quality_flags_all": ("Tanda kualitas data (semua program)", "Data-quality flags (all programs)"),
     "q_duplicate_nik": ("NIK ganda", "Duplicate NIK"),

@@ -187,14 +187,14 @@ def build_gaps(cells: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
         registered, on="region_code", how="left")
     hidden = frame["suppressed"].astype(bool) | frame["eligible_households"].isna()
     eligible = frame["eligible_households"].astype("Float64").astype(float)
-    paid = frame["recipients"].astype("Float64").astype(float)
+    recipients = frame["recipients"].astype("Float64").astype(float)
     frame["status"] = np.where(frame["suppressed"].astype(bool), HIDDEN, np.where(hidden, NA, OK))
     # A program with no eligible household and no recipient here has no gap to rank: not a gap of 0.
     frame.loc[metrics.without_program(frame).to_numpy(), "status"] = NODATA
     ok = frame["status"] == OK
-    frame["gap"] = (eligible - paid).where(ok)
-    frame["gap_share"] = ((eligible - paid) / eligible.where(eligible > 0)).where(ok)
-    frame["coverage"] = (paid / eligible.where(eligible > 0)).where(ok)
+    frame["gap"] = (eligible - recipients).where(ok)
+    frame["gap_share"] = (frame["gap"] / eligible.where(eligible > 0)).where(ok)
+    frame["coverage"] = (recipients / eligible.where(eligible > 0)).where(ok)
     registered_ok = ~frame["registered_suppressed"].fillna(True).astype(bool)
     den = frame["registered_households"].astype("Float64").astype(float)
     frame["eligible_share"] = (eligible / den.where(den > 0)).where(ok & registered_ok)
