@@ -71,8 +71,10 @@ counted, tables = yearly.year_tables(ctx)  # the picked year's: each year is pro
 st.write(views.hidden_explanation(tables, ctx.lang, threshold, counted))
 summary = views.build_hidden_summary(tables, db.get_dictionary(release_id), ctx.lang)
 st.markdown(f"**{t('hidden_tables', ctx.lang, year=counted)}**")
-if browser.content_width() < browser.NARROW:  # a phone reads the four columns stacked
-    components.render_table(summary, t("metric", ctx.lang), narrow=True)
+if browser.content_width() < browser.NARROW:  # a phone: each table's figures on a line, its description below
+    for line, description in views.hidden_summary_lines(summary, ctx.lang):
+        st.markdown(line)
+        st.caption(description)
 else:  # a plain table wraps the descriptions (a data grid cut them at the column's edge)
     st.table(summary, hide_index=True, border="horizontal")
 components.render_share(ctx, "beranda", None, t("overview_title", ctx.lang))

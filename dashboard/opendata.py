@@ -270,13 +270,14 @@ def build_dictionary_lists(dictionary: pd.DataFrame, lang: str) -> list[tuple[st
 
 
 def render_dictionary(dictionary: pd.DataFrame, lang: str, narrow: bool) -> None:
-    """One expander per table, in the dictionary's order, the first open. Inside, a plain table of its columns
-    (name, unit, description; descriptions wrap, where a data grid cut them at the column's edge), or on a phone a
-    list (four columns did not fit 390 px: only Tabel and Kolom showed). All tables in one box of fixed height
-    scrolled inside the page and cut a row at its bottom edge (1280 px)."""
+    """One expander per table, in the dictionary's order, the first open (on a phone too: closed there, it hid
+    what every other width shows). Inside, a plain table of its columns (name, unit, description; descriptions
+    wrap, where a data grid cut them at the column's edge), or on a phone a list (four columns did not fit 390 px:
+    only Tabel and Kolom showed). All tables in one box of fixed height scrolled inside the page and cut a row at
+    its bottom edge (1280 px)."""
     if narrow:
-        for heading, lines in build_dictionary_lists(dictionary, lang):
-            with st.expander(heading):
+        for i, (heading, lines) in enumerate(build_dictionary_lists(dictionary, lang)):
+            with st.expander(heading, expanded=i == 0):
                 st.markdown("\n".join(lines))
         return
     for i, (heading, columns) in enumerate(dictionary_by_table(dictionary, lang)):
@@ -297,7 +298,8 @@ def verify_commands(release_id: str, signed: bool) -> str:
     """Shell lines that check a download with standard tools (minisign, sha256sum): what any reader has; the
     project's own `python -m anonymize verify` is for those who run the code (README)."""
     zip_name = zip_path(release_id)
-    lines = [f"unzip {zip_name} && cd {PROJECT}-{release_id}", f"sha256sum -c {SUMS_NAME}"]
+    # `unzip` and `cd` on lines of their own: joined, the line wrapped inside the folder's name at 390 px.
+    lines = [f"unzip {zip_name}", f"cd {PROJECT}-{release_id}", f"sha256sum -c {SUMS_NAME}"]
     if signed:
         lines = [f"minisign -Vm {zip_name} -p {PUBLIC_KEY_NAME}", *lines,
                  f"minisign -Vm {SUMS_NAME} -p {PUBLIC_KEY_NAME}"]

@@ -227,6 +227,8 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
                                                                                  ctx.lang),
                    desa=components.region_label(db.region(release_id, code), ctx.lang))
     title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang), detail=detail)
+    # Monthly lines dip to zero between payment rounds, as on the Trends page: say so before readers call it a gap.
+    notes.append(t("trend_rounds_note", ctx.lang))
     figure = charts.build_lines(series, ctx.lang, title)
     return ChartPanel(title, figure, series, views.series_table(series, ctx.lang), notes)
 

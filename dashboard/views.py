@@ -447,6 +447,16 @@ def build_hidden_summary(tables: dict, dictionary: pd.DataFrame, lang: str) -> p
     return pd.DataFrame(rows)
 
 
+def hidden_summary_lines(summary: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+    """A phone's reading of `build_hidden_summary`: per table, (one markdown line "**table** · cells · hidden",
+    its description escaped). Stacked into a table's value column, a description took rows about 700 px tall at
+    390 px."""
+    table, cells, hidden, description = (i18n.t(k, lang) for k in ("col_table", "col_cells", "col_hidden",
+                                                                   "col_description"))
+    return [(f"**{i18n.escape(row[table])}** · {cells}: {row[cells]} · {hidden}: {i18n.escape(row[hidden])}",
+             i18n.escape(row[description], limit=2000)) for _, row in summary.iterrows()]
+
+
 def hidden_explanation(tables: dict, lang: str, threshold: int, year: str) -> str:
     """Why cells are hidden, and how many of `year`'s were (each year is protected on its own)."""
     stats = tables.get("disbursement_cells", {})

@@ -212,6 +212,7 @@ def test_on_a_phone_the_dictionary_lists_each_tables_columns_and_the_history_sta
     tables = db.get_table_names(release_id)
     headings = [e.label for e in at.expander]
     assert all(any(h.startswith(opendata.i18n.escape(name) + " (") for h in headings) for name in tables)
+    assert [e.proto.expanded for e in at.expander[:2]] == [True, False]  # the first table open, as at 1280
     listed = " ".join(m.value for m in at.markdown)
     unit = "keluarga" if lang == "id" else "households"
     assert f"- `recipients` ({unit}): " in listed and "keluarga / households" not in listed

@@ -431,6 +431,8 @@ def test_a_profile_draws_only_the_programs_that_run_there(open_page, published, 
     assert ("BLT Dana Desa" in names) is blt_drawn and program_short("PKH", "id") in names
     captions = " ".join(c.value for c in at.caption)
     assert ("Tidak digambar karena tidak berjalan di wilayah ini" in captions) is not blt_drawn
+    # Its kecamatan's months dip to zero between payment rounds: the caption says why, as on Trends.
+    assert t("trend_rounds_note", "id") in captions
 
 
 def test_region_search_with_a_typo_finds_the_desa(open_page, published):
@@ -649,6 +651,25 @@ def test_the_share_of_hidden_cells_names_its_year(open_page, published, lang, ye
     assert (f"Tahun {shown} dalam rilis ini: {share} sel penyaluran {shown}" if lang == "id"
             else f"{shown} in this release: {share} of {shown}'s payment cells") in sentence
     assert f"**{t('hidden_tables', lang, year=shown)}**" in [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_on_a_phone_the_hidden_cells_table_gives_each_description_the_full_width(open_page, published, lang):
+    """At 390 px the overview's table of hidden cells was stacked: each table's long description sat in the value
+    column, rows about 700 px tall. A phone gets a line of figures per table and its description below it."""
+    at = open_page("beranda", lang=lang)
+    at.session_state["_content_width"] = 390
+    at.run()
+    assert not at.exception, at.exception
+    years = json.loads(published.execute("SELECT years FROM release").fetchone()[0])
+    stats = years[max(years)]["tables"]["disbursement_cells"]
+    line = next(m.value for m in at.markdown if m.value.startswith(f"**{t('table_disbursement_cells', lang)}**"))
+    assert format_int(stats["cells"], lang) in line and format_int(stats["suppressed"], lang) in line
+    described = published.execute("SELECT description_id, description_en FROM data_dictionary WHERE table_name = "
+                                  "'disbursement_cells' AND coalesce(column_name, '') = ''").fetchone()
+    words = (described[0] if lang == "id" else described[1]).split()[:3]
+    assert any(c.value.replace("\\", "").startswith(" ".join(words)) for c in at.caption)
+    assert not any(t("col_description", lang) in str(table.value.to_dict()) for table in at.table)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
