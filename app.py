@@ -11,7 +11,7 @@ embedded = bool(st.context.is_embedded)
 # A phone shows the sidebar only behind an unlabelled "»": there the pages and the language are in a "Menu" at the
 # top of the page ("Menu" in both languages, so the button needs no language to be drawn). The width is the one the
 # browser reported (DEFAULT_WIDTH, the sidebar, until it has).
-menu = None if embedded or browser.known_width() >= browser.NARROW else st.popover("Menu", icon=":material/menu:")
+menu = None if embedded or browser.content_width() >= browser.NARROW else st.popover("Menu", icon=":material/menu:")
 if embedded:
     lang = state.get("lang", list(i18n.LANGS), i18n.DEFAULT_LANG)
 else:
@@ -29,6 +29,7 @@ PAGES = {
 }
 if not db.published_path().exists():
     st.navigation(list(PAGES.values()), position="hidden")  # no menu while the demo builds
+    browser.measure()
     build_demo.render_first_run(lang)
 release = db.get_release()
 warm.start(release.release_id)  # once per process and release: the national views' caches, in the background
@@ -36,10 +37,14 @@ notices = st.container()  # filled after the page ran: its widgets validate thei
 if embedded:
     navigation = st.navigation([st.Page("app_pages/embed.py", title="Bansos Terbuka", url_path="embed",
                                         default=True)], position="hidden")
+    browser.measure()
 else:
     # `?page=peta` also opens a page (links that carry everything in the query string).
     requested = state.take("page", PAGES)
     navigation = st.navigation(list(PAGES.values()), position="sidebar")
+    # The browser's width report, drawn before the page (whose layout depends on it) and after the navigation (a
+    # report that interrupted the first run before it reran the default page: /wilayah at 390 px opened Beranda).
+    browser.measure()
     if menu is not None:
         with menu:
             for page in PAGES.values():

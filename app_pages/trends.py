@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, metrics, panels, shareable, state, views
+from dashboard import charts, components, db, export, metrics, panels, shareable, state, views
 from dashboard.i18n import t
 from published_schema import ALL_PROGRAMS, NATIONAL_CODE
 
@@ -82,4 +82,3 @@ if norm == "none" and views.scales_apart(series):
 export.render_downloads(series.assign(region_code=series["series"].map(series_codes)), export.COMPARE_KEYS, figure,
                         release_id, ctx.lang, "compare", "banding", view)
 components.render_share(ctx, "tren", shareable.embed_params("trend", by=breakdown), panel.title, panel.figure)
-browser.content_width()  # the browser reports its width: on a phone the region picker stacks only what it shows

@@ -1,8 +1,9 @@
 """What only the reader's browser knows: the width the page has for a map, and an embed's height for its host page.
 
-Two tiny `st.components.v2` scripts (no iframe, no network): one reports the content width once per session and
-again when it changes by a size class (so a map's zoom fits a 390 px phone and a 1280 px screen alike); the other,
-in embed mode, tells the page around the iframe how tall the embed is (the snippet's listener sets the height).
+Two tiny `st.components.v2` scripts (no iframe, no network): one, drawn first on every run, reports the content
+width once per session and again when it changes by a size class (so a map's zoom fits a 390 px phone and a 1280 px
+screen alike); the other, in embed mode, tells the page around the iframe how tall the embed is (the snippet's
+listener sets the height).
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ HEIGHT_MESSAGE = "bansos-terbuka:height"
 _WIDTH_JS = """
 export default function({ parentElement, setStateValue, data }) {
   const classes = data.classes;
+  const root = document.documentElement;
+  // The width class this run's layout was drawn for (null before the first report): with `bansosWidth` below it
+  // tells a test (and anyone) that the page has its final layout, `bansosLayout === bansosWidth`, once not running.
+  root.dataset.bansosLayout = String(data.current);
+  // Nothing to see: the element takes no room (drawn first on every page, its gap sat above the title).
+  const slot = parentElement.closest('[data-testid="stElementContainer"]');
+  if (slot) slot.style.display = 'none';
   const measure = () => {
-    const box = parentElement.closest('[data-testid="stMainBlockContainer"]') || parentElement;
+    const box = document.querySelector('[data-testid="stMainBlockContainer"]') || parentElement;
     const style = getComputedStyle(box);
     const width = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     let chosen = classes[0];
     for (const c of classes) { if (c <= width) chosen = c; }
+    root.dataset.bansosWidth = String(chosen);
     if (chosen !== data.current) { data.current = chosen; setStateValue('width', chosen); }
   };
   measure();
@@ -72,23 +81,28 @@ def width_class(pixels: float | None) -> int:
     return fitting[-1] if fitting else WIDTH_CLASSES[0]
 
 
-def content_width() -> int:
-    """The page's content width in pixels (a width class; `DEFAULT_WIDTH` until the browser has said)."""
-    known = st.session_state.get("_content_width")
-    result = _components()[0](key="content_width", data={"classes": list(WIDTH_CLASSES), "current": known},
+def measure() -> None:
+    """Draw the width reporter: first thing of every run (`app.py`), so the report of a new session's browser
+    interrupts its first run early instead of rerunning a page drawn whole for `DEFAULT_WIDTH` (a phone saw the
+    wide layout for seconds, then the page redrawn; the element takes no room)."""
+    known = _reported()
+    result = _components()[0](key="content_width",
+                              data={"classes": list(WIDTH_CLASSES), "current": width_class(known) if known else None},
                               on_width_change=state.carry_notices)  # the rerun it causes keeps URL notices
-    width = getattr(result, "width", None) or known
-    # Kept beyond the component's own state, which Streamlit drops on a page that does not draw it.
-    st.session_state["_content_width"] = width
-    return width_class(width)
+    # Kept beyond the component's own state (and set by tests that run pages without a browser).
+    st.session_state["_content_width"] = getattr(result, "width", None) or known
 
 
-def known_width() -> int:
-    """The width class the browser last reported, without drawing the width component (`DEFAULT_WIDTH` before):
-    code above the component on the page reads the report of this run too, not only the previous run's."""
+def content_width() -> int:
+    """The page's content width in pixels: the width class the browser reported (`DEFAULT_WIDTH` until it has)."""
+    return width_class(_reported())
+
+
+def _reported() -> int | None:
+    """The browser's report as of this run (a report reruns the page and is read from its start)."""
     reported = st.session_state.get("content_width")
     width = reported.get("width") if isinstance(reported, Mapping) else getattr(reported, "width", None)
-    return width_class(width or st.session_state.get("_content_width"))
+    return width or st.session_state.get("_content_width")
 
 
 def report_height() -> None:

@@ -277,7 +277,7 @@ def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = Fals
     others behind "Show N more rows"; `stack` (the stacked table's figure and value headers) draws it there as
     one (first column, figure, value) row per cell, whole source rows in each part."""
     with st.expander(label or i18n.t("table_alt", lang), expanded=expanded):
-        if browser.known_width() >= browser.NARROW:
+        if browser.content_width() >= browser.NARROW:
             _draw_table(table, key, plain)
             return
         per_row = max(len(table.columns) - 1, 1) if stack else 1

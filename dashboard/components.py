@@ -358,7 +358,7 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
     # On a wide screen one column per level, in rows of at most PICKER_ROW (four in a row cut "Daerah Istimewa
     # Yogyakarta" at 1280 px), each row made only once a select of it is shown; on a phone only the selects shown
     # (stacked empty columns left a gap under "Provinsi").
-    if browser.known_width() >= browser.NARROW:
+    if browser.content_width() >= browser.NARROW:
         per_row = math.ceil(len(levels) / math.ceil(len(levels) / PICKER_ROW))  # even rows: 4 levels, 2 + 2
         columns = [column for start in range(0, len(shown), per_row) for column in st.columns(per_row)]
     else:

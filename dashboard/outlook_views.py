@@ -316,7 +316,7 @@ def render_profile_outlook(release_id: str, code: str, level: str, lang: str) ->
     # "Ukuran" is the first column's: a duplicate name crashed the profile at 390 px). A plain table at any width:
     # the data grid cut its notes at 1280 px.
     components.render_table(_without_empty_notes(pd.DataFrame(table), lang), t("col_figure", lang),
-                            browser.known_width() < browser.NARROW)
+                            browser.content_width() < browser.NARROW)
     st.caption(t("outlook_profile_note", lang) + " " + plan_note(result, lang))
 
 

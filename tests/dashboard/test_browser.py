@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -95,8 +95,18 @@ def browser(server: str, tmp_path_factory: pytest.TempPathFactory):
         context.close()
 
 
+#: The page's run was drawn for the width class the browser reported (`dashboard/browser.py`'s script marks both on
+#: the document): with the script not running, no rerun for the width is still to come.
+LAYOUT_KNOWN = """() => { const d = document.documentElement.dataset;
+    return d.bansosWidth !== undefined && d.bansosLayout === d.bansosWidth; }"""
+
+
 def _wait_rendered(page, settle: float) -> None:
+    """Connected, drawn for the browser's width and not running, then `settle` seconds (for drawing in the browser:
+    maps, fonts). "Not running" alone came before the first run had drawn anything, and before the rerun that the
+    width report causes (CI of 8154cd1: the Trends page read mid-rerun, two of its four pickers there)."""
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=30_000)
+    page.wait_for_function(LAYOUT_KNOWN, timeout=90_000)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
     page.wait_for_timeout(int(settle * 1000))
 
@@ -288,7 +298,7 @@ def _download(page, selector: str) -> bytes:
         with page.expect_download(timeout=30_000) as download:
             page.locator(selector).click()
     except PlaywrightTimeout:
-        _wait_settled(page, 0.5)
+        _wait_rendered(page, 0.5)
         with page.expect_download(timeout=30_000) as download:
             page.locator(selector).click()
     return Path(download.value.path()).read_bytes()
@@ -301,9 +311,9 @@ def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, 
     page = browser.new_page()
     try:
         page.goto(f"{server}/data", wait_until="domcontentloaded")
-        # Settled, not only rendered: a click while the page reruns for the width the browser reports can land on
-        # a button being replaced, and no download follows (seen once in CI, 30 s without one).
-        _wait_settled(page, 0.5)
+        # At its final layout (`_wait_rendered`): a click while the page reruns for the width the browser reports
+        # can land on a button being replaced, and no download follows (seen once in CI, 30 s without one).
+        _wait_rendered(page, 0.5)
         data = _download(page, ".st-key-dl_disbursement_cells button")
         release_id = published.execute("SELECT release_id FROM release").fetchone()[0]
         on_disk = published_db.parent / "releases" / release_id / opendata.table_path("disbursement_cells", "csv")
@@ -315,7 +325,7 @@ def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, 
                 == expected["amount"].astype("Float64").fillna(-1).to_numpy()).all()
 
         page.goto(f"{server}/peta?region=34.01&lang=en", wait_until="domcontentloaded")
-        _wait_settled(page, 1.5)
+        _wait_rendered(page, 1.5)
         shown = pd.read_csv(io.BytesIO(_download(page, ".st-key-map_csv button"))).set_index("region_code")
         cells = published.execute("SELECT region_code, suppressed, recipients FROM disbursement_cells WHERE level = "
                                   "'kecamatan' AND program = 'SEMUA' AND period = '2025' AND channel = 'SEMUA' AND "
@@ -331,11 +341,6 @@ def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, 
         page.close()
 
 
-def _wait_settled(target, settle: float) -> None:
-    """Rendered, then rendered again: a page reruns once when the browser reports its width."""
-    _wait_rendered(target, settle)
-    target.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
-    target.wait_for_timeout(int(settle * 1000))
 
 
 @contextmanager
@@ -345,7 +350,7 @@ def _opened(browser, url: str, width: int = 1280, height: int = 1000, settle: fl
     page.set_viewport_size({"width": width, "height": height})
     try:
         page.goto(url, wait_until="domcontentloaded")
-        _wait_settled(page, settle)
+        _wait_rendered(page, settle)
         yield page
     finally:
         page.close()
@@ -447,7 +452,7 @@ def test_an_embed_shows_its_source_line_and_link_without_scrolling(browser, serv
     page.set_viewport_size({"width": width, "height": 900})
     try:
         page.goto(f"{server}/peta?region=34.01", wait_until="domcontentloaded")
-        _wait_settled(page, 1.0)
+        _wait_rendered(page, 1.0)
         snippet = _snippet_of(page)
         if not scripts:
             snippet = snippet.split("<script>")[0]
@@ -500,6 +505,17 @@ def test_every_page_at_phone_width(browser, server, path, title):
         page.screenshot(path=str(ARTIFACTS / f"{path or 'beranda'}-390px.png"))
 
 
+def test_a_link_to_a_page_opens_that_page_on_a_phone_every_time(browser, server):
+    """With the width report drawn first on every run, a report that interrupted a new session's first run before
+    its navigation was known reran the default page: `/wilayah?region=34.01` at 390 px opened Beranda, once in 15
+    loads. Twelve loads, each its own session, each on the linked page."""
+    opened = []
+    for _ in range(12):
+        with _opened(browser, f"{server}/wilayah?region=34.01", 390, 844, settle=0.2) as page:
+            opened.append(page.locator("h1").first.inner_text().strip())
+    assert opened == ["Cek wilayah"] * 12
+
+
 def test_a_phone_reaches_every_page_and_the_language_from_a_labelled_menu(browser, server):
     """On a phone Streamlit keeps the sidebar (pages, language) behind an unlabelled "»": a new reader did not find
     them. At 390 px a "Menu" button at the top of the page holds both; at 1280 the sidebar does and there is none."""
@@ -512,13 +528,13 @@ def test_a_phone_reaches_every_page_and_the_language_from_a_labelled_menu(browse
         assert [links.nth(i).inner_text().strip() for i in range(links.count())] == [
             "Beranda", "Peta", "Tren", "Kesenjangan cakupan", "Cek wilayah", "Proyeksi kebutuhan", "Data terbuka"]
         menu.get_by_text("English", exact=True).click()
-        _wait_settled(page, 1.0)
+        _wait_rendered(page, 1.0)
         assert page.locator("h1").first.inner_text().strip() == "Overview" and "lang=en" in page.url
         if not page.locator("[data-testid='stPopoverBody']").is_visible():
             page.get_by_role("button", name="Menu").click()
             page.wait_for_timeout(800)
         page.locator("[data-testid='stPopoverBody']").get_by_text("Map", exact=True).click()
-        _wait_settled(page, 1.5)
+        _wait_rendered(page, 1.5)
         assert page.locator("h1").first.inner_text().strip() == "Map"
         assert "/peta" in page.url and "lang=en" in page.url
         assert "region=34.01" in page.url, "the chosen region is lost on the way to another page"
@@ -589,13 +605,9 @@ def test_labels_and_chosen_values_are_not_cut(browser, server, path, width):
     Dana …" over a headline figure at 1280 px, saw the four breakdown buttons wrap at 390 px, a hidden headline cut
     ("disembunyikan (anta…") and the outlook's backtest table cut at its 95% column at 1280 px."""
     with _opened(browser, f"{server}/{path}", width, 1000, settle=1.0) as page:
-        # The phone layout comes with the rerun the browser's width report causes, which under CI load can start
-        # after the page first settles (as test_no_gap_under_the_province_select_on_a_phone knows); the
-        # first layout's columns squeeze a select at 390 px (CI of b3a2f28 read "Seluruh Indonesia" cut there
-        # once). Text still cut after 60 s fails.
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-        with suppress(PlaywrightTimeout):  # the assertion below reports what is left
-            page.wait_for_function(f"({_CUT_TEXT})().length === 0", timeout=60_000)
+        # Opened at its final layout (`_wait_rendered`): the phone's comes with the rerun the browser's width report
+        # causes, and read before it the first layout's columns squeezed a select (CI of 8154cd1: "Keluarga
+        # penerima" cut at 390 px), which a user saw too until the report came first on every page.
         assert page.evaluate(_CUT_TEXT) == []
         # One snapshot of every button's top: box by box, the page's phone rerun moved the ones read later.
         tops = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stButtonGroup']"))
@@ -692,17 +704,11 @@ def test_the_open_data_page_neither_cuts_nor_scrolls_a_table_sideways(browser, s
 def test_no_gap_under_the_province_select_on_a_phone(browser, server, path):
     """The picker's columns for levels not shown yet stacked as empty blocks at 390 px, each with its gap.
 
-    The first run draws for an unknown width; the phone layout comes with the rerun the browser's width report
-    causes, which under CI load can start after the page first settles, so the layout gets 60 s to arrive (30 s
-    were short once on `tren`, with two browser tests at once on two cores: 3 empty columns left)."""
+    The page is read at its final layout (`_wait_rendered` waits for the run drawn for the reported width)."""
     empty_columns = """() => Array.from(document.querySelectorAll("[data-testid='stColumn']"))
         .filter(c => c.getBoundingClientRect().height === 0 && c.parentElement.innerText.startsWith('Provinsi'))
         .length"""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     with _opened(browser, f"{server}/{path}", 390, 844, settle=1.5) as page:
-        with suppress(PlaywrightTimeout):  # the assertion below reports what is left
-            page.wait_for_function(f"({empty_columns})() === 0", timeout=60_000)
         assert page.evaluate(empty_columns) == 0
         assert page.locator("[data-testid='stSelectbox']").first.inner_text().startswith("Provinsi")
 
