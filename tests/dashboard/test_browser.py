@@ -505,17 +505,6 @@ def test_every_page_at_phone_width(browser, server, path, title):
         page.screenshot(path=str(ARTIFACTS / f"{path or 'beranda'}-390px.png"))
 
 
-def test_a_link_to_a_page_opens_that_page_on_a_phone_every_time(browser, server):
-    """With the width report drawn first on every run, a report that interrupted a new session's first run before
-    its navigation was known reran the default page: `/wilayah?region=34.01` at 390 px opened Beranda, once in 15
-    loads. Twelve loads, each its own session, each on the linked page."""
-    opened = []
-    for _ in range(12):
-        with _opened(browser, f"{server}/wilayah?region=34.01", 390, 844, settle=0.2) as page:
-            opened.append(page.locator("h1").first.inner_text().strip())
-    assert opened == ["Cek wilayah"] * 12
-
-
 def test_a_phone_reaches_every_page_and_the_language_from_a_labelled_menu(browser, server):
     """On a phone Streamlit keeps the sidebar (pages, language) behind an unlabelled "»": a new reader did not find
     them. At 390 px a "Menu" button at the top of the page holds both; at 1280 the sidebar does and there is none."""

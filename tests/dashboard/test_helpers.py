@@ -682,6 +682,25 @@ def test_outlier_names_beside_each_other_are_placed_apart():
     assert positions != [("top center", "bottom center", "top right", "bottom left")[i % 4] for i in range(8)]
 
 
+def test_a_name_goes_where_it_covers_no_unlabelled_dot_when_such_a_place_is_free():
+    """At 1280 px a gaps scatter's name sat half over an unlabelled dot though the place below its point was free:
+    places that cover no name and no labelled marker are now told apart by the dots they cover."""
+    x, y = np.array([0.5]), np.array([0.5])
+    plot = charts._PLOT_PX
+    # An unlabelled dot 12 px above the labelled point, under where "top center" would write the name; the axes'
+    # extent set by two corner dots.
+    every_x = np.array([0.5, 0.5, 0.0, 1.0])
+    every_y = np.array([0.5, 0.5 + 12 / plot[1], 0.0, 1.0])
+    names = ["Kota Komba Utara"]
+    assert charts.label_positions(x, y, names, every_x[[0, 2, 3]], every_y[[0, 2, 3]]) == ["top center"]
+    positions = charts.label_positions(x, y, names, every_x, every_y)
+    assert positions[0] not in (None, "top center")
+    (box,) = _label_boxes(x, y, names, positions, every_x, every_y, plot)
+    dot = (0.5 * plot[0], (0.5 + 12 / plot[1]) * plot[1])
+    r = charts._DOT_PX
+    assert box[2] <= dot[0] - r or dot[0] + r <= box[0] or box[3] <= dot[1] - r or dot[1] + r <= box[1], (box, dot)
+
+
 def test_the_header_names_the_release_when_two_releases_share_a_day():
     from dashboard.db import Release
 
