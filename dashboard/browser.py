@@ -1,9 +1,9 @@
 """What only the reader's browser knows: the width the page has for a map, and an embed's height for its host page.
 
-Two tiny `st.components.v2` scripts (no iframe, no network): one, drawn first on every run, reports the content
-width once per session and again when it changes by a size class (so a map's zoom fits a 390 px phone and a 1280 px
-screen alike); the other, in embed mode, tells the page around the iframe how tall the embed is (the snippet's
-listener sets the height).
+Two tiny `st.components.v2` scripts (no iframe, no network): one, drawn before the page on every run, reports the
+content width once per session and again when it changes by a size class (so a map's zoom fits a 390 px phone and
+a 1280 px screen alike); the other, in embed mode, tells the page around the iframe how tall the embed is (the
+snippet's listener sets the height).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ export default function({ parentElement, setStateValue, data }) {
   // The width class this run's layout was drawn for (null before the first report): with `bansosWidth` below it
   // tells a test (and anyone) that the page has its final layout, `bansosLayout === bansosWidth`, once not running.
   root.dataset.bansosLayout = String(data.current);
-  // Nothing to see: the element takes no room (drawn first on every page, its gap sat above the title).
+  // Nothing to see: the element takes no room (drawn above every page, its gap sat above the title).
   const slot = parentElement.closest('[data-testid="stElementContainer"]');
   if (slot) slot.style.display = 'none';
   const measure = () => {
@@ -82,9 +82,9 @@ def width_class(pixels: float | None) -> int:
 
 
 def measure() -> None:
-    """Draw the width reporter: first thing of every run (`app.py`), so the report of a new session's browser
-    interrupts its first run early instead of rerunning a page drawn whole for `DEFAULT_WIDTH` (a phone saw the
-    wide layout for seconds, then the page redrawn; the element takes no room)."""
+    """Draw the width reporter: on every run, after the navigation and before the page (`app.py`), so the report
+    of a new session's browser interrupts its first run early instead of rerunning a page drawn whole for
+    `DEFAULT_WIDTH` (a phone saw the wide layout for seconds, then the page redrawn). The element takes no room."""
     known = _reported()
     result = _components()[0](key="content_width",
                               data={"classes": list(WIDTH_CLASSES), "current": width_class(known) if known else None},
