@@ -200,17 +200,20 @@ def label_positions(x: np.ndarray, y: np.ndarray, names: list[str], all_x: np.nd
     span_y = np.concatenate([y, all_y if all_y is not None else y])
     width = max(float(np.nanmax(span_x) - np.nanmin(span_x)), 1e-9) if len(span_x) else 1.0
     height = max(float(np.nanmax(span_y) - np.nanmin(span_y)), 1e-9) if len(span_y) else 1.0
-    px = (x - (np.nanmin(span_x) if len(span_x) else 0)) / width * plot[0]
-    py = (y - (np.nanmin(span_y) if len(span_y) else 0)) / height * plot[1]
+    origin = (np.nanmin(span_x) if len(span_x) else 0.0, np.nanmin(span_y) if len(span_y) else 0.0)
+
+    def to_px(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Data units to pixels of the plot area."""
+        return ((np.asarray(xs, float) - origin[0]) / width * plot[0],
+                (np.asarray(ys, float) - origin[1]) / height * plot[1])
+
+    px, py = to_px(x, y)
     m = _MARKER_PX
     markers = [(px[i] - m, py[i] - m, px[i] + m, py[i] + m) for i in range(len(px))]
     # Every other dot (unlabelled ones too): a name over one is readable but hides it, so among the places that
     # cover no name and no labelled marker the one covering the least of them is taken (at 1280 px a name sat half
     # over an unlabelled dot while the place below was free).
-    dot_x = (np.asarray(all_x, float) - (np.nanmin(span_x) if len(span_x) else 0)) / width * plot[0] \
-        if all_x is not None else px
-    dot_y = (np.asarray(all_y, float) - (np.nanmin(span_y) if len(span_y) else 0)) / height * plot[1] \
-        if all_y is not None else py
+    dot_x, dot_y = to_px(all_x if all_x is not None else x, all_y if all_y is not None else y)
     placed: list[tuple[float, float, float, float]] = []
     positions: list[str | None] = []
     for i, name in enumerate(names):

@@ -341,8 +341,6 @@ def test_downloaded_table_and_chart_csv_match_the_published_db(browser, server, 
         page.close()
 
 
-
-
 @contextmanager
 def _opened(browser, url: str, width: int = 1280, height: int = 1000, settle: float = 0.7) -> Iterator:
     """A new tab at `width` × `height` that has loaded `url` and settled; closed afterwards."""
@@ -596,7 +594,7 @@ def test_labels_and_chosen_values_are_not_cut(browser, server, path, width):
     with _opened(browser, f"{server}/{path}", width, 1000, settle=1.0) as page:
         # Opened at its final layout (`_wait_rendered`): the phone's comes with the rerun the browser's width report
         # causes, and read before it the first layout's columns squeezed a select (CI of 8154cd1: "Keluarga
-        # penerima" cut at 390 px), which a user saw too until the report came first on every page.
+        # penerima" cut at 390 px), which a user saw too until the report came before the page on every run.
         assert page.evaluate(_CUT_TEXT) == []
         # One snapshot of every button's top: box by box, the page's phone rerun moved the ones read later.
         tops = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stButtonGroup']"))
