@@ -12,7 +12,7 @@ when that visitor leaves, and every page (of any server process) watches it thro
 from __future__ import annotations
 
 import fcntl
-import functools
+import html
 import json
 import os
 import re
@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import streamlit as st
@@ -90,6 +90,10 @@ def demo_commands(settings: Settings, regions: str | None = None, scale: str | N
     return [Command("generate", tuple(generate)), Command("publish", tuple(publish))]
 
 
+#: The build's commands, in order (`demo_commands`): the bar's text numbers them.
+STEPS = ("generate", "publish")
+
+
 @dataclass(frozen=True)
 class Progress:
     """Where a build is, in no language (the watching page words it in its reader's): the fraction of the whole
@@ -100,16 +104,27 @@ class Progress:
     stage: str
     #: The stage text's placeholders (`stage_publish_year`: year, done, total).
     values: dict[str, int] = field(default_factory=dict)
-    #: Texts after the stage's, one per year in protection, in year order: (text key, its placeholders).
+    #: Details under the bar, one per year in protection, in year order: (text key, its placeholders).
     parts: tuple[tuple[str, dict[str, int]], ...] = ()
+    #: When the build began (seconds since the epoch; 0 when unknown): every watcher shows the same elapsed time,
+    #: whichever process or visit started it.
+    started: float = 0.0
 
     def text(self, lang: str) -> str:
+        """The bar's text: which of the build's steps, and its stage (`Langkah 2 dari 2 · Penerbitan: ...`)."""
         if self.step == "done":
             return i18n.t("build_done", lang)
         stage = i18n.t(self.stage, lang, **self.values) if self.stage in i18n.TEXT else self.stage
-        if self.parts:
-            stage += " — " + "; ".join(i18n.t(key, lang, **values) for key, values in self.parts)
-        return f"{i18n.t(f'step_{self.step}', lang)}: {stage}"
+        number = STEPS.index(self.step) + 1 if self.step in STEPS else 0
+        head = i18n.t(f"step_{self.step}", lang)
+        if number:
+            head = i18n.t("build_step", lang, number=number, total=len(STEPS), name=head)
+        return f"{head}: {stage}"
+
+    def details(self, lang: str) -> str:
+        """What each year in protection is at, under the bar (a year's tables and the round of the one in
+        protection), or "" when there is nothing finer than the bar's text."""
+        return "; ".join(i18n.t(key, lang, **values) for key, values in self.parts)
 
 
 def parse_progress(line: str) -> tuple[float, str, dict[str, int]] | None:
@@ -349,12 +364,14 @@ def progress_file(settings: Settings) -> Path:
     return settings.published_db.parent / PROGRESS_FILE
 
 
-def read_progress(settings: Settings) -> Progress:
-    """The running build's last progress (from any server process), or "starting" before it wrote one."""
+def read_progress(settings: Settings, before: Progress | None = None) -> Progress:
+    """The running build's last progress (from any server process); when there is none, `before` (what the page
+    showed: the build removes the file as it ends, and its watchers' bar and time must not fall back to zero), or
+    "starting" before the build wrote one."""
     try:
         return Progress(**json.loads(progress_file(settings).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
-        return Progress(0.0, "generate", "stage_starting")
+        return before or Progress(0.0, "generate", "stage_starting")
 
 
 def _write_progress(path: Path, progress: Progress) -> None:
@@ -378,9 +395,11 @@ def _build(settings: Settings) -> None:
         commands = demo_commands(settings, os.environ.get("BANSOS_DEMO_REGIONS"), os.environ.get("BANSOS_DEMO_SCALE"))
         # A server killed during an earlier build left that build's last progress: watchers of this one would see
         # it (say 60%) until this build's first line.
-        _write_progress(progress, Progress(0.0, "generate", "stage_starting"))
+        started = time.time()
+        _write_progress(progress, Progress(0.0, "generate", "stage_starting", started=started))
         try:
-            outcome = run_build(commands, functools.partial(_write_progress, progress))
+            outcome = run_build(commands, lambda reported: _write_progress(
+                progress, replace(reported, started=started)))
         except Exception as error:  # a crash of the builder must leave the marker, or every visit would wait forever
             outcome = Outcome(False, "generate|stage_starting", repr(error), "")
         if outcome.interrupted:
@@ -411,6 +430,18 @@ def start_build(settings: Settings) -> threading.Thread:
         return thread
 
 
+def watch_caption(progress: Progress, lang: str, now: float) -> str:
+    """The line under the bar: how long the build has run (it moves while the bar waits minutes for a protection
+    round) and what each year in protection is at."""
+    parts = []
+    if progress.started:
+        minutes, seconds = divmod(max(int(now - progress.started), 0), 60)
+        parts.append(i18n.t("build_elapsed", lang, minutes=minutes, seconds=seconds))
+    if details := progress.details(lang):
+        parts.append(details[0].upper() + details[1:])
+    return ". ".join(parts)
+
+
 def render_first_run(lang: str) -> None:
     """Start the demo build (once per server, owned by the server process), show its progress to whoever watches,
     then rerun into the dashboard; on failure one clear message and stop.
@@ -430,11 +461,18 @@ def render_first_run(lang: str) -> None:
             st.stop()
         thread = start_build(settings)
     st.write(i18n.t("build_intro", lang))
+    if lang != "en":
+        # A markdown link opens a new tab (Streamlit's rule for its links); a plain HTML one opens in this tab, and
+        # this one only changes the language.
+        st.html(f'<a href="?lang=en">{html.escape(i18n.t("build_in_english", "en"))}</a>')
     bar = st.progress(0.0, text=i18n.t("stage_starting", lang))
+    below = st.empty()
     # Watch until the release appears or the build stops (this process's thread, or another process's lock).
+    progress = None
     while not settings.published_db.exists() and not marker.exists():
-        progress = read_progress(settings)
+        progress = read_progress(settings, progress)
         bar.progress(progress.fraction, text=progress.text(lang))
+        below.caption(watch_caption(progress, lang, time.time()))
         if (thread is not None and not thread.is_alive()) or (thread is None and not is_building(settings)):
             break
         time.sleep(POLL_SECONDS)

@@ -712,14 +712,17 @@ TEXT: dict[str, tuple[str, str]] = {
                     "CC BY 4.0"),
     # first run
     "build_title": ("Menyiapkan data demo", "Preparing the demo data"),
-    # Measured: 19.4 minutes on a nearly idle 2-core machine (2026-12-06), 29 on a busy one before eecf147 (README,
-    # Dashboard).
+    # Measured: 10.5 minutes on an idle 2-core machine (2026-12-05), 19.4 nearly idle (2026-12-06), 28-29 on a busy
+    # one (2026-12-05, 2026-12-06) (README, Dashboard). The elapsed time under the bar says the rest.
     "build_intro": ("Belum ada rilis data yang diterbitkan. Dasbor membuat data demo sintetis (DI Yogyakarta dan "
-                    "Nusa Tenggara Timur) sekali saja; empat tahun data, sekitar 15-25 menit, lebih lama bila server "
-                    "sibuk. Menutup halaman ini tidak menghentikannya. ([English](?lang=en))",
+                    "Nusa Tenggara Timur, empat tahun) sekali saja: biasanya 15-30 menit, lebih lama bila server "
+                    "sibuk. Menutup halaman ini tidak menghentikannya; halaman ini beralih ke dasbor begitu data siap.",
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
-                    "Tenggara Timur) once; four years of data, about 15-25 minutes, longer on a busy server. Closing "
-                    "this page does not stop it."),
+                    "Tenggara Timur, four years) once: usually 15-30 minutes, longer on a busy server. Closing "
+                    "this page does not stop it; this page switches to the dashboard as soon as the data is ready."),
+    "build_in_english": ("This page in English", "This page in English"),
+    "build_step": ("Langkah {number} dari {total} · {name}", "Step {number} of {total} · {name}"),
+    "build_elapsed": ("Sudah berjalan {minutes} menit {seconds} detik", "Running for {minutes} min {seconds} s"),
     # Public text names no command: operators read commands in the README and the server log.
     "build_failed": ("Data demo gagal dibuat pada tahap \"{stage}\". Pengelola situs dapat membaca rinciannya di "
                      "log server.",
@@ -738,30 +741,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "build_done": ("Data demo siap.", "Demo data ready."),
     "db_unreadable": ("Basis data terbitan di {path} tidak bisa dibuka: {reason}.",
                       "The published database at {path} cannot be opened: {reason}."),
-    "stage_generate": ("membuat data mentah sintetis", "generate synthetic raw data"),
+    "stage_generate": ("membuat data pembayaran sintetis", "generating synthetic payment records"),
     "stage_starting": ("memulai", "starting"),
     "step_generate": ("Data mentah", "Raw data"),
     "step_publish": ("Penerbitan", "Publishing"),
     # The publisher's numbered stages (`[n/5] ...` on its stderr), by number.
-    "stage_publish_1": ("menghitung agregat dan melindunginya (sel kecil disembunyikan, audit, perbaikan)",
-                        "aggregate and protect (hide small cells, audit, repair)"),
+    "stage_publish_1": ("menjumlahkan per wilayah dan menyembunyikan angka kecil",
+                        "adding up per region and hiding small numbers"),
     # Inside stage 1, as each year's protection ends (`year 2023 protected (2 of 4)`).
-    "stage_publish_year": ("melindungi tiap tahun — tahun {year} selesai ({done} dari {total})",
-                           "protecting each year — {year} done ({done} of {total})"),
+    "stage_publish_year": ("menyembunyikan angka kecil — tahun {year} selesai ({done} dari {total})",
+                           "hiding small numbers — {year} done ({done} of {total})"),
     # Between those lines, every year in protection at once (years are protected side by side): the head, then one
     # part per year.
-    "stage_publish_years": ("melindungi tiap tahun ({done} dari {total} tahun selesai)",
-                            "protecting each year ({done} of {total} years done)"),
-    "stage_year_table": ("tahun {year}: tabel {table} dari {total}", "{year}: table {table} of {total}"),
-    "stage_year_round": ("tahun {year}: tabel {table} dari {total}, langkah {step}",
-                         "{year}: table {table} of {total}, step {step}"),
+    "stage_publish_years": ("menyembunyikan angka kecil agar tak satu keluarga pun bisa dikenali ({done} dari "
+                            "{total} tahun selesai)",
+                            "hiding small numbers so that no household can be singled out ({done} of {total} years "
+                            "done)"),
+    # Under the bar, per year: the table being worked on and its round of checks (no total: a table takes as many
+    # rounds as its hidden values need).
+    "stage_year_table": ("tahun {year}: mengerjakan tabel ke-{table} dari {total}",
+                         "{year}: working on table {table} of {total}"),
+    "stage_year_round": ("tahun {year}: mengerjakan tabel ke-{table} dari {total}, putaran pemeriksaan ke-{step}",
+                         "{year}: working on table {table} of {total}, round of checks {step}"),
     "stage_year_tables": ("tahun {year}: {done} dari {total} tabel selesai", "{year}: {done} of {total} tables done"),
-    "stage_publish_2": ("menulis rilis dan batas wilayah", "write the release and its boundaries"),
-    "stage_publish_3": ("mengaudit rilis dari tabel terbitannya saja", "audit the release from its published tables "
-                        "alone"),
+    "stage_publish_2": ("menulis rilis dan batas wilayah", "writing the release and its boundaries"),
+    "stage_publish_3": ("memeriksa ulang rilis hanya dari angka yang diterbitkan",
+                        "checking the release again from its published figures alone"),
     "stage_publish_4": ("menulis paket data terbuka (CSV, Parquet, GeoJSON, paket data, zip)",
-                        "write the open-data package (CSV, Parquet, GeoJSON, data package, zip)"),
-    "stage_publish_5": ("menandatangani dan memasang rilis baru", "sign and swap the new release in"),
+                        "writing the open-data package (CSV, Parquet, GeoJSON, data package, zip)"),
+    "stage_publish_5": ("menandatangani dan memasang rilis baru", "signing and swapping the new release in"),
     "embed_image": ("Gambar statis (PNG/SVG) untuk bahan paparan: unduh dari tombol di bawah grafik.",
                     "A static image (PNG/SVG) for slides: download it with the buttons under the chart."),
     "embed_image_link": ("Tautan gambar statis (PNG) untuk bahan paparan", "Static image link (PNG) for slides"),

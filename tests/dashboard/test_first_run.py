@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -55,8 +56,9 @@ def test_build_reports_progress_with_stage_names(fresh, caplog):
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     stages = " ".join(p.text("en") for p in seen)
-    assert "generate synthetic raw data" in stages and "write the release and its boundaries" in stages
-    assert "Raw data:" in stages and "Publishing:" in stages  # step names in the reader's language too
+    assert "generating synthetic payment records" in stages and "writing the release and its boundaries" in stages
+    # Step names, numbered, in the reader's language too.
+    assert "Step 1 of 2 · Raw data:" in stages and "Step 2 of 2 · Publishing:" in stages
     # Every stage the publisher announces has a name in both languages (none falls back to the English line).
     published = {p.stage for p in seen if p.step == "publish" and p.stage != "stage_starting"}
     assert published == {*(f"stage_publish_{n}" for n in range(1, 6)), "stage_publish_years"}
@@ -152,7 +154,12 @@ def test_a_build_starts_from_zero_whatever_progress_a_killed_server_left(fresh, 
 
 def test_a_page_watching_a_build_stopped_from_outside_says_to_reload(fresh, monkeypatch):
     monkeypatch.setattr(build_demo, "demo_commands", lambda *args: [
-        build_demo.Command("generate", (sys.executable, "-c", "raise SystemExit(130)"))])
+        build_demo.Command("generate", (sys.executable, "-c", "import time; time.sleep(2); raise SystemExit(130)"))])
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Muat ulang halaman" in at.warning[0].value
+    # While it ran the page counted its time under the bar (from the build's own start, read from the progress
+    # file), and offered English in this tab (a markdown link opened a new one).
+    assert re.fullmatch(r"Sudah berjalan 0 menit [0-9] detik", at.caption[0].value), [c.value for c in at.caption]
+    link = at.get("html")[0].proto.body
+    assert 'href="?lang=en"' in link and "_blank" not in link

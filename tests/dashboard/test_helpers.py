@@ -427,8 +427,9 @@ def test_demo_build_commands_and_progress(tmp_path):
 
 
 @pytest.mark.parametrize(("line", "fraction", "id_text", "en_text"), [
-    ("year 2023 protected (2 of 4)", 0.85 / 2, "Penerbitan: melindungi tiap tahun — tahun 2023 selesai (2 dari 4)",
-     "Publishing: protecting each year — 2023 done (2 of 4)"),
+    ("year 2023 protected (2 of 4)", 0.85 / 2,
+     "Langkah 2 dari 2 · Penerbitan: menyembunyikan angka kecil — tahun 2023 selesai (2 dari 4)",
+     "Step 2 of 2 · Publishing: hiding small numbers — 2023 done (2 of 4)"),
     ("year 2025 protected (4 of 4)\n", 0.85, "tahun 2025 selesai (4 dari 4)", "2025 done (4 of 4)"),
     ("year 2019 protected (1 of 1)", 0.85, "tahun 2019 selesai (1 dari 1)", "2019 done (1 of 1)"),
 ])
@@ -871,10 +872,12 @@ def test_the_first_run_bar_moves_with_each_years_tables_and_never_back(tmp_path)
     # Stage 1 is 85% of publishing: 100 of one year's 1,000 cells of four years, then 600, then 1,500; the year's
     # own line keeps it there (a whole year and half of the other).
     assert [p.fraction for p in by_line[3:7]] == pytest.approx([overall(1, 0.85 * x / 4) for x in (0.1, 0.6, 1.5, 1.5)])
-    assert by_line[4].text("en") == ("Publishing: protecting each year (0 of 4 years done) — 2022: 1 of 3 tables done; "
-                                     "2023: 2 of 3 tables done")
-    assert "tahun 2023: 2 dari 3 tabel selesai" in by_line[4].text("id")
-    assert by_line[6].text("en").endswith("(1 of 4 years done) — 2023: 2 of 3 tables done")
+    assert by_line[4].text("en") == ("Step 2 of 2 · Publishing: hiding small numbers so that no household can be "
+                                     "singled out (0 of 4 years done)")
+    assert by_line[4].details("en") == "2022: 1 of 3 tables done; 2023: 2 of 3 tables done"
+    assert "tahun 2023: 2 dari 3 tabel selesai" in by_line[4].details("id")
+    assert by_line[6].text("en").endswith("(1 of 4 years done)")
+    assert by_line[6].details("en") == "2023: 2 of 3 tables done"
     assert seen[-1].fraction == 1.0
 
 
@@ -903,8 +906,28 @@ def test_the_first_run_bar_moves_with_each_round_of_a_table_in_protection():
     done = fed[6]
     assert done is not None and done[3] == (("stage_year_tables", {"year": 2022, "done": 1, "total": 2}),)
     assert done[0] > fractions[-1] and done[0] == pytest.approx(0.85 * 0.5 * 0.9)
-    assert Progress(0.5, "publish", *rounds[2][1:]).text("id") == \
-        "Penerbitan: melindungi tiap tahun (0 dari 2 tahun selesai) — tahun 2022: tabel 1 dari 2, langkah 3"
+    progress = Progress(0.5, "publish", *rounds[2][1:])
+    assert progress.text("id") == ("Langkah 2 dari 2 · Penerbitan: menyembunyikan angka kecil agar tak satu keluarga "
+                                   "pun bisa dikenali (0 dari 2 tahun selesai)")
+    assert progress.details("id") == "tahun 2022: mengerjakan tabel ke-1 dari 2, putaran pemeriksaan ke-3"
+
+
+def test_the_first_run_caption_shows_the_time_the_build_has_run_and_each_years_table():
+    """The bar stood still for minutes between protection rounds (a new user's walk: 2 minutes at 28%, 2 more at
+    34%) under a text of no stated total ("langkah 5"): the line under it now counts the build's time, the same for
+    every watcher (the start is in the progress file), and says what each year is working on."""
+    from dashboard.build_demo import watch_caption
+
+    parts = (("stage_year_round", {"year": 2022, "table": 3, "total": 4, "step": 2}),
+             ("stage_year_table", {"year": 2023, "table": 1, "total": 4}))
+    progress = Progress(0.3, "publish", "stage_publish_years", {"done": 0, "total": 4}, parts, started=1_000.0)
+    read_back = Progress(**json.loads(json.dumps(dataclasses.asdict(progress))))
+    assert watch_caption(read_back, "id", 1_000.0 + 754.9) == (
+        "Sudah berjalan 12 menit 34 detik. Tahun 2022: mengerjakan tabel ke-3 dari 4, putaran pemeriksaan ke-2; "
+        "tahun 2023: mengerjakan tabel ke-1 dari 4")
+    assert watch_caption(read_back, "en", 1_065.0).startswith("Running for 1 min 5 s. 2022: working on table 3 of 4")
+    # Before the build wrote its start (an older progress file), and with no year in protection: nothing to say.
+    assert watch_caption(Progress(0.05, "generate", "stage_generate"), "id", 5.0) == ""
 
 
 def test_the_first_run_text_names_every_year_in_protection_in_year_order():
@@ -922,13 +945,14 @@ def test_the_first_run_text_names_every_year_in_protection_in_year_order():
              "2023 year 2023: 900 cells protected (1 of 2 tables)",
              "2023 protecting complaint_cells (100 cells)", "2023 year 2023: 1,000 cells protected (2 of 2 tables)",
              "year 2023 protected (1 of 3)", "2022   disbursement_cells round 3: 1 hidden, 0 values too narrow (1.0 s)"]
-    texts = [Progress(0.5, "publish", *fed[1:]).text("en") for line in lines if (fed := progress.feed(line))]
+    shown = [Progress(0.5, "publish", *fed[1:]) for line in lines if (fed := progress.feed(line))]
+    texts = [f"{p.text('en')} — {p.details('en')}" for p in shown]
     both = texts[4:11]
     assert all(re.search(r"— 2022: .+; 2023: ", text) for text in both), both
-    assert both[4] == ("Publishing: protecting each year (0 of 3 years done) — 2022: table 1 of 2, step 2; "
-                       "2023: table 1 of 2, step 2")
-    assert texts[-2] == "Publishing: protecting each year (1 of 3 years done) — 2022: table 1 of 2, step 2"
-    assert texts[-1].endswith("(1 of 3 years done) — 2022: table 1 of 2, step 3")
+    assert both[4].endswith("(0 of 3 years done) — 2022: working on table 1 of 2, round of checks 2; "
+                            "2023: working on table 1 of 2, round of checks 2")
+    assert texts[-2].endswith("(1 of 3 years done) — 2022: working on table 1 of 2, round of checks 2")
+    assert texts[-1].endswith("(1 of 3 years done) — 2022: working on table 1 of 2, round of checks 3")
 
 
 #: The Indonesian word of each level below the province, as the English UI's running text writes it.
