@@ -66,6 +66,9 @@ def render_profile(code: str) -> None:
         components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
                                 t("metric", ctx.lang), narrow)
         st.caption(i18n.hidden_note(ctx.lang, threshold))
+        if above := views.coverage_above_full(views.build_profile_figures(year_cells)):
+            names = ", ".join(i18n.program_short(program, ctx.lang) for program in above)
+            st.caption(t("coverage_above_full", ctx.lang, programs=names))
         # The region's own figures as a file (its chart's file holds a desa's kecamatan's months).
         export.render_downloads(views.build_profile_figures(year_cells), {}, None, release_id, ctx.lang,
                                 "profile_figures", "profil-angka", {"period": year, "region_code": code})

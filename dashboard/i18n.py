@@ -126,6 +126,13 @@ TEXT: dict[str, tuple[str, str]] = {
                            "households\" to compare regions of different sizes."),
     "n_registered": ("Per 1.000 keluarga terdaftar", "Per 1,000 registered households"),
     "n_eligible": ("Per keluarga sasaran", "Per eligible household"),
+    # Under a profile whose coverage is above 100% (a new user read 110,5% as an error).
+    "coverage_above_full": ("Penerima per keluarga sasaran di atas 100% ({programs}): program ini juga membayar "
+                            "keluarga di luar sasarannya (desil kesejahteraan di luar target program), yang ikut "
+                            "terhitung sebagai penerima.",
+                            "Recipients per eligible household above 100% ({programs}): the program also paid "
+                            "households outside its target (welfare decile outside the program's target), who count "
+                            "as recipients too."),
     "n_not_applicable": ("Pembanding tidak berlaku untuk ukuran berupa porsi.",
                          "Normalisation does not apply to a share."),
     "coverage_semua": ("Penerima per keluarga sasaran dihitung per program (keluarga sasaran hanya diterbitkan per "

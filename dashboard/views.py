@@ -318,6 +318,13 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
     return pd.DataFrame(rows)
 
 
+def coverage_above_full(figures: pd.DataFrame) -> list[str]:
+    """Programs whose published recipients per eligible household are above 100% (build_profile_figures' rows), in
+    their order: the profile says why, since a share above the whole reads as an error."""
+    rows = figures[(figures["measure"] == "coverage") & (figures["status"] == OK) & (figures["value"] > 1.0)]
+    return list(dict.fromkeys(rows["program"]))
+
+
 def stack_table(table: pd.DataFrame, measure: str, value: str, lang: str) -> pd.DataFrame:
     """A wide table as one row per (first column, other column): three columns a phone shows without scrolling.
 

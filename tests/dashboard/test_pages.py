@@ -213,6 +213,33 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
     assert t("hidden_range_note", lang) in texts(at)
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_profile_says_why_recipients_per_eligible_household_are_above_100_percent(open_page, published, lang):
+    """A new user read "Penerima per keluarga sasaran 110,5%" on a desa profile as an error: households paid
+    outside a program's target count as recipients. The profile says so where a published figure is above 100%,
+    naming the programs, and says nothing where none is."""
+    sql = ("SELECT region_code, period FROM disbursement_cells WHERE level = 'desa' AND channel = 'SEMUA' "
+           "AND length(period) = 4 AND program <> 'SEMUA' GROUP BY ALL HAVING "
+           "{} ORDER BY period DESC, region_code LIMIT 1")
+    above_condition = "bool_or(NOT suppressed AND eligible_households > 0 AND recipients > eligible_households)"
+    above, year = published.execute(sql.format(above_condition)).fetchone()
+    below, below_year = published.execute(sql.format(
+        f"NOT {above_condition} AND bool_and(NOT suppressed AND eligible_households > 0)")).fetchone()
+    programs = [p for (p,) in published.execute(
+        "SELECT program FROM disbursement_cells WHERE region_code = ? AND period = ? AND channel = 'SEMUA' AND NOT "
+        "suppressed AND eligible_households > 0 AND recipients > eligible_households AND program <> 'SEMUA'",
+        [above, year]).fetchall()]
+    at = open_page("wilayah", region=above, year=year, lang=lang)
+    assert not at.exception
+    note = [c.value for c in at.caption if c.value.startswith(t("m_coverage", lang))]
+    assert len(note) == 1 and all(program_short(p, lang) in note[0] for p in programs), note
+    shown = at.table[0].value.set_index(t("program", lang))[t("m_coverage", lang)]
+    number = {"id": lambda text: text.replace(".", "").replace(",", "."), "en": lambda text: text.replace(",", "")}
+    assert any(float(number[lang](shown[program_short(p, lang)].rstrip("%"))) > 100 for p in programs), shown
+    quiet = open_page("wilayah", region=below, year=below_year, lang=lang)
+    assert not quiet.exception and not [c for c in quiet.caption if c.value.startswith(t("m_coverage", lang))]
+
+
 def test_a_hidden_row_of_a_profile_is_hidden_only_where_its_program_has_the_figure(open_page, published):
     """Registered households are counted for all programs together, eligible households per program: a hidden
     PKH row has no registered count to hide ("–", as on a published PKH row), and a hidden all-programs row no
