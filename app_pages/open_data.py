@@ -16,7 +16,8 @@ narrow = browser.content_width() < browser.NARROW
 def download(column, label: str, path: str, name: str, key: str, **kwargs) -> None:
     """A button serving one file of the release folder as it is (read only when clicked)."""
     column.download_button(label, lambda: opendata.read_package_file(release_id, path), file_name=name,
-                           mime=opendata.mime(path), key=key, on_click="ignore", **kwargs)
+                           mime=opendata.mime(path), key=key, on_click="ignore", icon=":material/download:",
+                           **kwargs)
 
 
 tables = db.get_table_names(release_id)
@@ -38,9 +39,11 @@ else:
     names = opendata.csv_names(release_id, opendata.EXAMPLE_TABLE)
     st.caption(f"{t('csv_note', lang)} {t('csv_names', lang, table=opendata.EXAMPLE_TABLE, **names)}")
     for row in catalogue.itertuples(index=False):
-        text, button = st.columns([3, 1])
+        text, button = st.columns([3, 2])
         text.markdown(f"**`{row.table}`** — {row.description}")
-        download(button, t("download", lang), opendata.table_path(row.table, fmt),
+        # Each button names its file (six buttons that all said "Unduh" told a screen reader nothing), beside a
+        # download icon; the column is wide enough for the longest name at 1280 px (`...-excel.csv`).
+        download(button, opendata.button_file_name(row.table, fmt), opendata.table_path(row.table, fmt),
                  opendata.table_file_name(release_id, row.table, fmt), f"dl_{row.table}")
 
     st.subheader(t("layers_title", lang))
@@ -49,10 +52,10 @@ else:
         credit = "; ".join(t("illustrative_source", lang) if boundary.get("illustrative")
                            else f"{boundary['name']} ({maps.licence_name(boundary['licence'])})"
                            for boundary in db.get_boundary_sources(release_id, level)) or "–"
-        text, button = st.columns([3, 1])
+        text, button = st.columns([3, 2])
         text.markdown(f"**{components.level_label(level, lang)}** — {credit}")
-        download(button, "GeoJSON", opendata.layer_path(level), opendata.file_name(release_id, f"batas-{level}",
-                                                                                    "geojson"), f"geo_{level}")
+        download(button, f"batas-{level}.geojson", opendata.layer_path(level),
+                 opendata.file_name(release_id, f"batas-{level}", "geojson"), f"geo_{level}")
 
 st.subheader(t("dictionary_title", lang))
 opendata.render_dictionary(opendata.offered_dictionary(db.get_dictionary(release_id), tables), lang, narrow)

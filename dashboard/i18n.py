@@ -582,7 +582,6 @@ TEXT: dict[str, tuple[str, str]] = {
                   "File names, e.g. of table `{table}`: `{comma}` (comma) and `{excel}` (semicolon, for Excel); "
                   "download both and neither overwrites the other."),
     "col_rows": ("Baris", "Rows"),
-    "download": ("Unduh", "Download"),
     "earlier_table": ("Sel {table} dari rilis sebelumnya tahun ini (s.d. bulan rilis itu), persis seperti diterbitkan.",
                       "Cells of {table} from earlier releases this year (year to date), exactly as published."),
     "layers_title": ("Lapisan peta (GeoJSON)", "Map layers (GeoJSON)"),

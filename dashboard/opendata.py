@@ -55,6 +55,12 @@ def table_file_name(release_id: str, table: str, fmt: str) -> str:
     return file_name(release_id, f"{table}{_NAME_SUFFIXES[fmt]}", extension(fmt))
 
 
+def button_file_name(table: str, fmt: str) -> str:
+    """A table's file as its download button names it, without the release (`regions.csv`, `regions-excel.csv`,
+    `regions.parquet`): short enough for the button, and the end of the name the file downloads under."""
+    return f"{table}{_NAME_SUFFIXES[fmt]}.{extension(fmt)}"
+
+
 def csv_names(release_id: str, table: str) -> dict[str, str]:
     """A table's two CSV names as the page states them: `comma` and `excel` (the `;` flavour)."""
     return {"comma": table_file_name(release_id, table, "csv"), "excel": table_file_name(release_id, table, "csv_id")}

@@ -148,6 +148,12 @@ def test_open_data_page_renders_every_section(published_db, release_id, lang):
     layers = len(db.get_table(release_id, "boundary_sources"))
     # zip, package, tables, layers, SHA256SUMS, manifest (the release is unsigned: no signature files, no key)
     assert len(downloads) == 2 + len(db.get_table_names(release_id)) + layers + 2
+    # Every button names what it downloads (a new user found six that all said "Unduh"): the table buttons their
+    # file, the end of the name the file downloads under.
+    labels = [d.proto.label for d in downloads]
+    assert len(set(labels)) == len(labels), labels
+    assert {f"{name}.csv" for name in db.get_table_names(release_id)} <= set(labels)
+    assert {"batas-provinsi.geojson", "batas-desa.geojson"} <= set(labels)
     text = " ".join(m.value for m in at.markdown)
     assert f"Sumber: bansos-terbuka, rilis {release_id}, CC BY 4.0" in text
     # One expander per table, the first open, each a plain table (long descriptions wrap instead of being cut);
