@@ -139,3 +139,20 @@ def test_a_release_without_per_region_sources_gives_every_source_of_the_level():
     con = duckdb.connect()
     _boundary_tables(con, per_region=False)
     assert [s["kind"] for s in queries.boundary_sources(con, "kabupaten", ("32.04",))] == ["user", "illustrative"]
+
+
+def test_the_warm_up_fills_the_profiles_outlook_with_the_national_views(release_id, monkeypatch):
+    """A first /wilayah visit computed next year's outlook of all programs in its own run (12.6 s cold on the demo
+    release): the warm-up thread, started when a process first serves a release, fills it too, after the national
+    and province views, from the same cached function the profile calls."""
+    from dashboard import outlook_views, warm
+    from published_schema import ALL_PROGRAMS
+
+    asked: list[tuple[str, str]] = []
+    real = outlook_views.get_outlook
+    monkeypatch.setattr(outlook_views, "get_outlook", lambda *key: asked.append(key) or real(*key))
+    warm._fill(release_id)
+    assert asked[0] == (release_id, ALL_PROGRAMS)      # (which asks for each program's in turn)
+    # What it cached is what a profile reads: the country's projected all-programs rows.
+    projected = real(release_id, ALL_PROGRAMS).projected
+    assert ((projected["region_code"] == "ID") & (projected["program"] == ALL_PROGRAMS)).any()
