@@ -41,7 +41,12 @@ if embedded:
 else:
     # `?page=peta` also opens a page (links that carry everything in the query string).
     requested = state.take("page", PAGES)
-    navigation = st.navigation(list(PAGES.values()), position="sidebar")
+    # On a phone the Menu holds the pages: a sidebar left with them showed Streamlit's "»" beside it, two menus.
+    # (A visit's first run is drawn wide, before the width report, and Streamlit keeps the sidebar it drew, empty,
+    # behind its "»": the button is hidden too.)
+    navigation = st.navigation(list(PAGES.values()), position="sidebar" if menu is None else "hidden")
+    if menu is not None:
+        st.html("<style>[data-testid='stExpandSidebarButton']{display:none}</style>")
     # The browser's width report, drawn before the page (whose layout depends on it) and after the navigation (a
     # report that interrupted the first run before it reran the default page: /wilayah at 390 px opened Beranda).
     browser.measure()
@@ -52,7 +57,7 @@ else:
     if requested and PAGES[requested].url_path != navigation.url_path:
         state.carry_notices()
         st.switch_page(PAGES[requested])
-    st.sidebar.caption(i18n.t("app_tagline", lang))
+    (st.sidebar if menu is None else menu).caption(i18n.t("app_tagline", lang))
     if release.synthetic:
         # On every page: a screenshot of the demo must not pass for real disbursements.
         st.info(i18n.t("synthetic_banner", lang), icon=":material/science:")

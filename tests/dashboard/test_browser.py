@@ -505,8 +505,12 @@ def test_every_page_at_phone_width(browser, server, path, title):
 
 def test_a_phone_reaches_every_page_and_the_language_from_a_labelled_menu(browser, server):
     """On a phone Streamlit keeps the sidebar (pages, language) behind an unlabelled "»": a new reader did not find
-    them. At 390 px a "Menu" button at the top of the page holds both; at 1280 the sidebar does and there is none."""
+    them. At 390 px a "Menu" button at the top of the page holds both, and the "»" is gone; at 1280 the sidebar
+    holds them and there is no Menu."""
     with _opened(browser, f"{server}/?region=34.01", 390, 844, settle=1.0) as page:
+        # One menu: Streamlit's "»" (the sidebar) stood beside it, holding the same pages or nothing.
+        assert not page.locator("[data-testid='stExpandSidebarButton']").is_visible()
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0
         page.get_by_role("button", name="Menu").click()
         page.wait_for_timeout(800)
         menu = page.locator("[data-testid='stPopoverBody']")
