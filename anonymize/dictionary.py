@@ -298,7 +298,41 @@ def earlier_tables() -> tuple[Table, ...]:
         if table.name not in CELL_TABLE_NAMES:
             continue
         columns = tuple(
-            Column("period", "",
+            _earlier_period(table.name) if c.name == "period" else c for c in table.columns)
+        tables.append(Table(
+            f"{table.name}_earlier",
+            f"Sel tahun berjalan dari rilis sebelumnya pada tahun yang sama, persis seperti diterbitkan (nilai dan "
+            f"status disembunyikan tidak berubah), agar rilis ini bisa diaudit bersama yang sudah dipegang "
+            f"pembaca. Sel yang dulu disembunyikan tetap disembunyikan. "
+            f"{'' if table.name in _NOT_REVISED else _REVISED_ID}"
+            f"Kolom seperti {table.name}; rentang sel tersembunyi dihitung dari semua angka rilis ini.",
+            f"Year-to-date cells of earlier releases of the same year, exactly as published (values and hidden "
+            f"flags unchanged), so that this release is audited together with what readers already hold. A cell "
+            f"hidden then stays hidden now. {'' if table.name in _NOT_REVISED else _REVISED_EN}"
+            f"Columns as in {table.name}; hidden cells' ranges are worked out from every figure of this release.",
+            columns))
+    return tuple(tables)
+
+
+#: Tables whose published cells late records never revise (anonymize.build.revised_frames): their earlier cells stay
+#: as published, and their dictionary says nothing of revisions.
+_NOT_REVISED = frozenset({"complaint_cells", "proposal_cells"})
+_REVISED_ID = ("Bila data susulan merevisi bulan yang sudah terbit, versi lama bulan itu dan revisinya (susulan) juga "
+               "ada di sini (lihat kolom period). ")
+_REVISED_EN = ("When late records revise months already published, the months' earlier versions and their revisions "
+               "(the late records) are here too (see the period column). ")
+
+
+def _earlier_period(table: str) -> Column:
+    """The `period` column of `<table>_earlier`: year-to-date codes, and where late records revise the table, the
+    codes of a month's versions and of its late records."""
+    if table in _NOT_REVISED:
+        return Column("period", "",
+                      "Tahun berjalan s.d. bulan rilis sebelumnya (2025@10 = Januari-Oktober 2025). Tabel ini tidak "
+                      "direvisi data susulan: angka yang sudah terbit tetap.",
+                      "Year to date through an earlier release's month (2025@10 = January-October 2025). Late "
+                      "records do not revise this table: published figures stay.")
+    return Column("period", "",
                    "Tahun berjalan s.d. bulan rilis sebelumnya (2025@10 = Januari-Oktober 2025). Bila data "
                    "susulan (pembayaran yang datang terlambat) merevisi bulan-bulan yang sudah terbit: 2025-04@10 = "
                    "April 2025 seperti diterbitkan rilis s.d. Oktober; 2025-04+10 = pembayaran susulan April yang "
@@ -319,21 +353,6 @@ def earlier_tables() -> tuple[Table, ...]:
                    "When the release through November revises again: 2025-04@11 = April as that release published "
                    "it (= 2025-04@10 + 2025-04+10), 2025-04+11 = April's late records after it; every version "
                    "stays.")
-            if c.name == "period" else c for c in table.columns)
-        tables.append(Table(
-            f"{table.name}_earlier",
-            f"Sel tahun berjalan dari rilis sebelumnya pada tahun yang sama, persis seperti diterbitkan (nilai dan "
-            f"status disembunyikan tidak berubah), agar rilis ini bisa diaudit bersama yang sudah dipegang "
-            f"pembaca. Sel yang dulu disembunyikan tetap disembunyikan. Bila data susulan merevisi bulan yang "
-            f"sudah terbit, versi lama bulan itu dan revisinya (susulan) juga ada di sini (lihat kolom period). "
-            f"Kolom seperti {table.name}; rentang sel tersembunyi dihitung dari semua angka rilis ini.",
-            f"Year-to-date cells of earlier releases of the same year, exactly as published (values and hidden "
-            f"flags unchanged), so that this release is audited together with what readers already hold. A cell "
-            f"hidden then stays hidden now. When late records revise months already published, the months' "
-            f"earlier versions and their revisions (the late records) are here too (see the period column). "
-            f"Columns as in {table.name}; hidden cells' ranges are worked out from every figure of this release.",
-            columns))
-    return tuple(tables)
 
 
 def dictionary_frame(extra: tuple[Table, ...] = ()) -> pd.DataFrame:

@@ -70,3 +70,20 @@ def test_primary_keys_hold(published):
         columns = ", ".join(key)
         sql = f"SELECT count(*) - count(DISTINCT ({columns})) FROM {table}"
         assert published.execute(sql).fetchone()[0] == 0, table
+
+
+def test_the_earlier_tables_speak_of_revisions_only_where_late_records_revise():
+    """Late records revise disbursement and data-quality cells (anonymize.build.revised_frames), never complaints
+    or proposals: the dictionary of complaint_cells_earlier told readers of `2025-04+10` codes and late payments
+    that its table never holds."""
+    frame = dictionary_frame()
+    frame = frame[frame["table_name"].str.endswith("_earlier")]
+    text = {name: " ".join(rows[["description_id", "description_en"]].astype(str).to_numpy().ravel())
+            for name, rows in frame.groupby("table_name")}
+    assert set(text) == {"disbursement_cells_earlier", "complaint_cells_earlier", "proposal_cells_earlier",
+                         "quality_cells_earlier"}
+    for name in ("complaint_cells_earlier", "proposal_cells_earlier"):
+        assert "+10" not in text[name] and "late records revise" not in text[name], name
+        assert "do not revise this table" in text[name] and "tidak direvisi" in text[name]
+    for name in ("disbursement_cells_earlier", "quality_cells_earlier"):
+        assert "2025-04+10" in text[name] and "late records revise" in text[name], name
