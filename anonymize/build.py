@@ -20,9 +20,11 @@ import pandas as pd
 
 from anonymize import aggregate, budget, revisions
 from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, year_to_date_code
-from anonymize.protect import Protection, protect
+from anonymize.protect import Protection, grand_total, protect
+from anonymize.suppress import primary_suppression
 from anonymize.table import CellTable
 from anonymize.tables import (
+    UNPUBLISHED,
     ProtectedTableInput,
     complete_disbursement_cells,
     current_written,
@@ -437,8 +439,17 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
         forced_published = None if forced_published is None else forced_published & ~unpublished
     together = (revisions.hidden_together(table_input.table, scope, forced_published)
                 if table_input.name == "disbursement_cells" and revises_previous(scope, history) else None)
+    if history is None and table_input.name in COARSENED_TABLES and (withheld := withhold_small_totals(table_input)):
+        log.info("%s: %s not published (fewer than %d households nationally)", table_input.name, withheld,
+                 table_input.rules.threshold)
+        return _protect_table(table_input, history, scope, workers)
     protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published,
                          workers=workers, together=together, label=table_input.name)
+    if (not protection.audit.passed and protection.exhausted and history is None
+            and table_input.name in COARSENED_TABLES and (withheld := withhold_finest_level(table_input, protection))):
+        log.info("%s: %s published from the level above only (their values at the finest level left could not be "
+                 "protected)", table_input.name, withheld)
+        return _protect_table(table_input, history, scope, workers)
     if not protection.audit.passed and protection.exhausted:
         kept = " (the earlier release's published cells stay published)" if history else ""
         then = ("the previous release keeps serving, and a later month's data may publish" if history else
@@ -450,6 +461,63 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
         raise ValueError(f"{table_input.name}: no suppression pattern found that keeps all hidden values wide "
                          f"enough ({protection.audit.n_failing} still too narrow after {protection.rounds} rounds)")
     return ProtectedTable(table_input, protection)
+
+
+#: Tables whose region levels may be withheld, per breakdown, when no pattern protects them
+#: (withhold_finest_level). Data-quality counts overlap and have no total over indicators: an indicator's
+#: national count is its only total, and on sparse data (the demo at `--scale 0.02`: 62 paid deceased households
+#: over 55 kecamatan, each hidden one known to be at least 1) it pins the small counts under it.
+COARSENED_TABLES = frozenset({"quality_cells"})
+
+
+def withhold_finest_level(table_input: ProtectedTableInput, protection: Protection) -> str:
+    """Stop writing, for each breakdown (indicator) with values still too narrow, its cells at the finest region
+    level it still has below the country: they become cells no reader sees (CellTable.unwritten: unknowns that may
+    be zero), and the rows are never written (tables.UNPUBLISHED), so a reader finds the breakdown starting at the
+    level above, every region of it there. Returns what was withheld (`deceased_paid at kecamatan`), "" when
+    nothing is left to withhold (only the country). Modifies the table input in place; protect it again."""
+    table, frame = table_input.table, table_input.frame
+    system, intervals = protection.audit.system, protection.audit.intervals
+    narrow = np.unique(system.var_cell[~intervals.ok])
+    breakdown = next(c for c in ("indicator", "category", "kind") if c in frame)
+    # Depth of each row's region: 0 the country, 1 a province (`34`), 2 a kabupaten (`34.01`), 3 a kecamatan.
+    regions = frame["region"].astype(str)
+    depth = np.where(regions == NATIONAL_CODE, 0, regions.str.count(r"\.").to_numpy() + 1)
+    unwritten = np.zeros(table.n_cells, bool) if table.unwritten is None else table.unwritten.copy()
+    said = []
+    for value in pd.unique(frame[breakdown].to_numpy()[narrow]):
+        rows = frame[breakdown].to_numpy() == value
+        written = rows & ~unwritten & (depth > 0)
+        if not written.any():
+            return ""
+        finest = int(depth[written].max())
+        unwritten |= rows & (depth == finest)
+        said.append(f"{value} at {_DEPTH_NAMES[finest]}")
+    table.unwritten = unwritten
+    frame[UNPUBLISHED] = unwritten
+    return ", ".join(said)
+
+
+_DEPTH_NAMES = {1: "provinsi", 2: "kabupaten", 3: "kecamatan", 4: "desa"}
+
+
+def withhold_small_totals(table_input: ProtectedTableInput) -> str:
+    """Stop writing every cell of each breakdown whose national count is 1 to threshold - 1: that total is a small
+    cell itself, and it is the breakdown's only total, which protect() would have to publish. Its cells become
+    unknowns no reader sees (CellTable.unwritten), bounded by the attack's value cap (at least the threshold, so
+    above every one of them). Returns the breakdowns withheld (`deceased_paid`), "" for none. Modifies the table
+    input in place."""
+    table, frame = table_input.table, table_input.frame
+    unwritten = np.zeros(table.n_cells, bool) if table.unwritten is None else table.unwritten.copy()
+    small = grand_total(table) & primary_suppression(table, table_input.rules.threshold) & ~unwritten
+    if not small.any():
+        return ""
+    breakdown = next(c for c in ("indicator", "category", "kind") if c in frame)
+    values = pd.unique(frame[breakdown].to_numpy()[small])
+    unwritten |= frame[breakdown].isin(values).to_numpy()
+    table.unwritten = unwritten
+    frame[UNPUBLISHED] = unwritten
+    return ", ".join(str(v) for v in values)
 
 
 def _check_links(table_input: ProtectedTableInput) -> None:

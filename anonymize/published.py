@@ -388,4 +388,21 @@ def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.Da
     if name == "proposal_cells":
         return feedback_table(name, cells, upper, scope, threshold, "kind", list(PROPOSAL_KINDS), "proposals",
                               list(PROPOSAL_STATUSES))
-    return quality_table(cells, upper, scope, threshold, list(QUALITY_INDICATORS))
+    return quality_table(withheld_quality(cells, upper), upper, scope, threshold, list(QUALITY_INDICATORS))
+
+
+def withheld_quality(cells: pd.DataFrame, upper: pd.DataFrame) -> pd.DataFrame:
+    """Data-quality cells as read back, with the rows a release did not write appended as unwritten unknowns
+    (UNPUBLISHED, hidden, placeholder 1): the publisher writes every region, indicator and period of the table,
+    zeros included, except an indicator's cells at a level it withheld (anonymize.build.withhold_finest_level), so a
+    missing row is one of those. Without this a reader's table read them as zeros."""
+    periods = pd.unique(cells["period"])
+    grid = pd.MultiIndex.from_product([upper["code"], list(QUALITY_INDICATORS), periods],
+                                      names=["region", "indicator", "period"]).to_frame(index=False)
+    missing = grid.merge(cells[["region", "indicator", "period"]], how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
+    cells = cells.assign(**{UNPUBLISHED: False})
+    if missing.empty:
+        return cells
+    added = missing.assign(households=1.0, **{_HIDDEN: True, UNPUBLISHED: True})
+    return pd.concat([cells, added], ignore_index=True)

@@ -445,5 +445,8 @@ def quality_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope, thre
                                       names=["region", "indicator", "period"]).to_frame(index=False)
     frame = grid.merge(cells, how="left", on=["region", "indicator", "period"]).fillna({"households": 0})
     table = table_from_frame(frame, dims, measures, ("households",))
+    if UNPUBLISHED in frame:
+        # A breakdown withheld at a level (anonymize.build.withhold_finest_level), as a reader reads it back.
+        table.unwritten = ~published_rows(frame)
     table.links = knowledge.year_to_date_links(table)
     return ProtectedTableInput("quality_cells", table, ProtectionRules(threshold), frame)
