@@ -20,8 +20,7 @@ import pandas as pd
 
 from anonymize import aggregate, budget, revisions
 from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, year_to_date_code
-from anonymize.protect import Protection, grand_total, protect
-from anonymize.suppress import primary_suppression
+from anonymize.protect import Protection, protect
 from anonymize.table import CellTable
 from anonymize.tables import (
     UNPUBLISHED,
@@ -439,10 +438,6 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
         forced_published = None if forced_published is None else forced_published & ~unpublished
     together = (revisions.hidden_together(table_input.table, scope, forced_published)
                 if table_input.name == "disbursement_cells" and revises_previous(scope, history) else None)
-    if history is None and table_input.name in COARSENED_TABLES and (withheld := withhold_small_totals(table_input)):
-        log.info("%s: %s not published (fewer than %d households nationally)", table_input.name, withheld,
-                 table_input.rules.threshold)
-        return _protect_table(table_input, history, scope, workers)
     protection = protect(table_input.table, table_input.rules, forced_suppressed, forced_published,
                          workers=workers, together=together, label=table_input.name)
     if (not protection.audit.passed and protection.exhausted and history is None
@@ -499,25 +494,6 @@ def withhold_finest_level(table_input: ProtectedTableInput, protection: Protecti
 
 
 _DEPTH_NAMES = {1: "provinsi", 2: "kabupaten", 3: "kecamatan", 4: "desa"}
-
-
-def withhold_small_totals(table_input: ProtectedTableInput) -> str:
-    """Stop writing every cell of each breakdown whose national count is 1 to threshold - 1: that total is a small
-    cell itself, and it is the breakdown's only total, which protect() would have to publish. Its cells become
-    unknowns no reader sees (CellTable.unwritten), bounded by the attack's value cap (at least the threshold, so
-    above every one of them). Returns the breakdowns withheld (`deceased_paid`), "" for none. Modifies the table
-    input in place."""
-    table, frame = table_input.table, table_input.frame
-    unwritten = np.zeros(table.n_cells, bool) if table.unwritten is None else table.unwritten.copy()
-    small = grand_total(table) & primary_suppression(table, table_input.rules.threshold) & ~unwritten
-    if not small.any():
-        return ""
-    breakdown = next(c for c in ("indicator", "category", "kind") if c in frame)
-    values = pd.unique(frame[breakdown].to_numpy()[small])
-    unwritten |= frame[breakdown].isin(values).to_numpy()
-    table.unwritten = unwritten
-    frame[UNPUBLISHED] = unwritten
-    return ", ".join(str(v) for v in values)
 
 
 def _check_links(table_input: ProtectedTableInput) -> None:

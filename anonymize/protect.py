@@ -554,9 +554,6 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     prefix = f"  {label} " if label else "  "
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
     must_publish = (np.zeros(n, bool) if forced_published is None else forced_published) | grand_total(table)
-    if table.unwritten is not None:
-        # A grand total no release writes (a breakdown withheld whole: anonymize.build.withhold_small_totals).
-        must_publish &= ~table.unwritten
     seconds = {"primary": 0.0, "secondary": 0.0, "audit": 0.0}
 
     start = time.perf_counter()

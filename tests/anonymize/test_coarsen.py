@@ -1,6 +1,6 @@
 """Sparse data-quality counts: an indicator is published from the level where its cells can be protected, instead of
-refusing the release (anonymize.build.withhold_finest_level, withhold_small_totals); a reader reads the rows not
-written back as unknowns that may be zero (anonymize.published.withheld_quality), and its own attack passes."""
+refusing the release (anonymize.build.withhold_finest_level); a reader reads the rows not written back as unknowns
+that may be zero (anonymize.published.withheld_quality), and its own attack passes."""
 
 from __future__ import annotations
 
@@ -71,25 +71,19 @@ def test_an_indicator_that_cannot_be_protected_at_kecamatan_is_published_from_ka
 @pytest.fixture(scope="module")
 def small_totals(tmp_path_factory, run_module) -> Path:
     """Kabupaten Kulon Progo alone at `--scale 0.02`: some indicators count fewer than 10 households in the whole
-    release, a total protect() must publish and may not (it is small): `publish` refused ("a cell that must
-    stay published ... is below the threshold")."""
+    release."""
     raw = tmp_path_factory.mktemp("coarsen") / "small.duckdb"
     run_module("data", "generate", "--preset", "demo", "--year", "2025", "--regions", "34.01", "--scale", "0.02",
                "--seed", "1", "--out", raw)
     return raw
 
 
-def test_an_indicator_with_a_small_national_count_is_not_published_at_all(small_totals):
-    table_input, scope, regions = _quality(small_totals)
+def test_an_indicator_with_a_small_national_count_still_refuses_the_release(small_totals):
+    """Not withheld: grand totals are published unless small, so an indicator missing whole would tell every
+    reader that its national count is 1 to threshold - 1. The build refuses, as before."""
+    table_input, scope, _ = _quality(small_totals)
     frame = table_input.frame
     national = frame[(frame["region"] == NATIONAL_CODE)].set_index("indicator")["households"]
-    small = set(national[(national >= 1) & (national < THRESHOLD)].index)
-    assert small, national
+    assert ((national >= 1) & (national < THRESHOLD)).any(), national
     with pytest.raises(ValueError, match="below the threshold"):
-        protect(table_input.table, table_input.rules, workers=1)
-    table = build._protect_table(table_input, None, scope, 1)
-    assert table.protection.audit.passed
-    written, _ = build.published_frames(table, regions, scope)
-    assert not small & set(written["indicator"])
-    rebuilt, hidden = _read_back(table, regions, scope)
-    assert audit_pattern(rebuilt.table, hidden, rebuilt.rules).passed
+        build._protect_table(table_input, None, scope, 1)
