@@ -9,7 +9,8 @@ from dashboard.i18n import t
 
 ctx = components.render_header("open_data_title")
 release_id, lang = ctx.release.release_id, ctx.lang
-st.write(t("open_data_intro", lang, source=opendata.source_line(release_id)))
+# The credit to copy is the one every download carries: a synthetic release's says so.
+st.write(t("open_data_intro", lang, source=opendata.citation(release_id)))
 narrow = browser.content_width() < browser.NARROW
 
 
@@ -67,7 +68,11 @@ st.subheader(t("history_title", lang))
 kept = tuple(db.kept_release_ids())
 manifests = db.get_manifests(db.get_release().release_id, kept)
 history = opendata.build_history([db.get_release_row(k) for k in kept], manifests, lang)
-components.render_table(history, t("col_item", lang), narrow)  # plain: the changelog wraps; stacked on a phone
+if history.empty:
+    # A release opened from its database alone keeps no history (an empty table read "empty", in English).
+    st.caption(t("no_manifest", lang))
+else:
+    components.render_table(history, t("col_item", lang), narrow)  # plain: the changelog wraps; stacked on a phone
 if kept:
     st.caption(t("manifest_digests", lang))
     st.code(opendata.manifest_digests(list(kept), manifests), language=None, wrap_lines=True)
@@ -79,13 +84,13 @@ st.subheader(t("chain_title", lang))
 st.write(t("chain_text", lang))
 key = opendata.publisher_key(release_id)
 st.markdown(t("publisher_key", lang, fingerprint=key.fingerprint) if key else t("unsigned", lang))
-st.code(opendata.verify_commands(release_id, signed=key is not None), language="bash", wrap_lines=True)
+if opendata.package_file(release_id, opendata.zip_path(release_id)) is not None:
+    # Commands for the zip the page offers; without it (no_package above) they would check a file nobody can get.
+    st.code(opendata.verify_commands(release_id, signed=key is not None), language="bash", wrap_lines=True)
 files = [p for p in opendata.verification_files(release_id) if opendata.package_file(release_id, p)]
 for column, path in zip(st.columns(max(len(files), 1)), files, strict=False):
     download(column, path, path, path, f"v_{path}")
-if not kept:
-    st.caption(t("no_manifest", lang))
-elif st.button(t("verify_now", lang), key="verify_now"):
+if kept and st.button(t("verify_now", lang), key="verify_now"):
     verdict = opendata.verify_kept([f for k in kept if (f := db.release_folder(k)) is not None])
     (st.success if verdict.intact else st.error)(opendata.verdict_text(verdict, lang))
 components.render_share(ctx, "data", None, t("open_data_title", lang))

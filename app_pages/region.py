@@ -65,8 +65,12 @@ def render_profile(code: str) -> None:
         programs = db.get_programs(release_id)
         components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
                                 t("metric", ctx.lang), narrow)
-        st.caption(i18n.hidden_note(ctx.lang, threshold))
-        if above := views.coverage_above_full(views.build_profile_figures(year_cells)):
+        figures = views.build_profile_figures(year_cells)
+        if views.has_hidden(figures):  # (the note under a profile with nothing hidden read as if something were)
+            st.caption(i18n.hidden_note(ctx.lang, threshold))
+        if views.programs_overlap(figures):
+            st.caption(t("programs_overlap", ctx.lang))
+        if above := views.coverage_above_full(figures):
             names = ", ".join(i18n.program_short(program, ctx.lang) for program in above)
             st.caption(t("coverage_above_full", ctx.lang, programs=names))
         # The region's own figures as a file (its chart's file holds a desa's kecamatan's months).

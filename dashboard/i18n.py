@@ -126,6 +126,13 @@ TEXT: dict[str, tuple[str, str]] = {
                            "households\" to compare regions of different sizes."),
     "n_registered": ("Per 1.000 keluarga terdaftar", "Per 1,000 registered households"),
     "n_eligible": ("Per keluarga sasaran", "Per eligible household"),
+    # Under a profile with two or more programs: a reader added them up and found more than "Semua program".
+    "programs_overlap": ("Satu keluarga bisa menerima lebih dari satu program: keluarga penerima per program "
+                         "dijumlahkan lebih dari angka Semua program, yang menghitung tiap keluarga sekali. Rupiah "
+                         "per program dijumlahkan menjadi Semua program.",
+                         "A household may receive more than one program: the programs' recipient households add up "
+                         "to more than All programs, which counts each household once. The programs' Rupiah add up "
+                         "to All programs."),
     # Under a profile whose coverage is above 100% (a new user read 110,5% as an error).
     "coverage_above_full": ("Penerima per keluarga sasaran di atas 100% ({programs}): program ini juga membayar "
                             "keluarga di luar sasarannya (desil kesejahteraan di luar target program), yang ikut "
@@ -594,10 +601,14 @@ TEXT: dict[str, tuple[str, str]] = {
                     "flavours) and Parquet, the GeoJSON map layers, `datapackage.json` (Frictionless Data Package: "
                     "schema, units, keys, licences; CKAN portals such as Satu Data Indonesia ingest it as it is), "
                     "README, CITATION.cff and `SHA256SUMS`. Every file has a stable path per release."),
-    "no_package": ("Rilis ini terbit sebelum berkas data terbuka ditulis saat penerbitan; terbitkan ulang untuk "
-                   "mendapatkan CSV, Parquet, GeoJSON dan zip-nya.",
-                   "This release was published before open-data files were written at publish time; publish again "
-                   "to get its CSV, Parquet, GeoJSON and zip."),
+    # Public text: what is missing and who can fix it, no command (operators read the README).
+    "no_package": ("Berkas data terbuka rilis ini (CSV, Parquet, GeoJSON, zip) tidak tersedia di server ini: rilis "
+                   "dibuka dari basis datanya saja, atau terbit sebelum berkas itu ditulis saat penerbitan. Pengelola "
+                   "situs dapat menerbitkannya ulang. Angka di dasbor tetap dari rilis ini.",
+                   "This release's open-data files (CSV, Parquet, GeoJSON, zip) are not on this server: the release "
+                   "was opened from its database alone, or published before those files were written at publish "
+                   "time. The site's operator can publish it again. The dashboard's figures are still this "
+                   "release's."),
     "publisher_key": ("Rilis ini ditandatangani dengan kunci penerbit **`{fingerprint}`** (minisign, Ed25519). "
                       "Cocokkan ID kunci ini dengan yang dikutip penerbit di tempat lain, lalu periksa dengan alat "
                       "standar:",

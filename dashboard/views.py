@@ -318,6 +318,18 @@ def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: 
     return pd.DataFrame(rows)
 
 
+def has_hidden(figures: pd.DataFrame) -> bool:
+    """Whether a profile's figures (build_profile_figures) hide any value."""
+    return bool((figures["status"] == HIDDEN).any())
+
+
+def programs_overlap(figures: pd.DataFrame) -> bool:
+    """Whether a profile shows all programs beside two or more programs: a household may receive several, so the
+    programs' households add up to more than all programs' (their Rupiah add up)."""
+    programs = set(figures["program"])
+    return ALL_PROGRAMS in programs and len(programs - {ALL_PROGRAMS}) >= 2
+
+
 def coverage_above_full(figures: pd.DataFrame) -> list[str]:
     """Programs whose published recipients per eligible household are above 100% (build_profile_figures' rows), in
     their order: the profile says why, since a share above the whole reads as an error."""

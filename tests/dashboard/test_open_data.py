@@ -538,3 +538,27 @@ def test_a_desa_profile_downloads_its_own_figures(published, published_db, relea
                                                       cells.loc[row.program, "recipients_upper"])
     assert set(back.loc[(back["program"] == "SEMUA") & (back["measure"] == "eligible_households"), "status"]) \
         == {"undefined"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_release_opened_from_its_database_alone_says_what_is_missing_to_the_public(published_db, tmp_path,
+                                                                                      monkeypatch, lang):
+    """A release served from its database file alone (no package, no kept releases): the page told the public to
+    "publish again", still showed how to check a zip it did not offer, and an empty history table read "empty" in
+    English on the Indonesian page. The credit line it offers is the one downloads carry (synthetic said)."""
+    import shutil
+
+    from openformat import SYNTHETIC_MARK
+
+    alone = tmp_path / "alone" / "bansos.duckdb"
+    alone.parent.mkdir()
+    shutil.copy(published_db, alone)
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(alone))
+    at = run_app(page="data", lang=lang)
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert t("no_package", lang) in captions and t("no_manifest", lang) in captions
+    assert not any("unzip" in c.value for c in at.code)
+    assert not at.table or all(not table.value.empty for table in at.table)
+    intro = " ".join(m.value for m in at.markdown)
+    assert SYNTHETIC_MARK in intro  # the test release is the generator's: its credit says so

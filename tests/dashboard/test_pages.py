@@ -240,6 +240,21 @@ def test_a_profile_says_why_recipients_per_eligible_household_are_above_100_perc
     assert not quiet.exception and not [c for c in quiet.caption if c.value.startswith(t("m_coverage", lang))]
 
 
+def test_a_profile_explains_hiding_only_when_it_hides_and_says_programs_overlap(open_page, published):
+    """A new user read the note on hidden values under a profile that hid nothing (Sinduadi, Kabupaten Kupang),
+    and added the programs' households up to more than "Semua program" with nothing saying why."""
+    sql = ("SELECT region_code FROM disbursement_cells WHERE level = 'desa' AND channel = 'SEMUA' AND period = '2025' "
+           "GROUP BY ALL HAVING {} AND count(DISTINCT program) >= 3 ORDER BY 1 LIMIT 1")
+    (shown,) = published.execute(sql.format("NOT bool_or(suppressed)")).fetchone()
+    (hiding,) = published.execute(sql.format("bool_or(suppressed)")).fetchone()
+    for code, hides in ((shown, False), (hiding, True)):
+        at = open_page("wilayah", region=code, year="2025")
+        assert not at.exception
+        captions = [c.value for c in at.caption]
+        assert (t("hidden_range_note", "id") in " ".join(captions)) is hides, (code, captions)
+        assert t("programs_overlap", "id") in captions, (code, captions)
+
+
 def test_a_hidden_row_of_a_profile_is_hidden_only_where_its_program_has_the_figure(open_page, published):
     """Registered households are counted for all programs together, eligible households per program: a hidden
     PKH row has no registered count to hide ("–", as on a published PKH row), and a hidden all-programs row no
