@@ -33,7 +33,10 @@ STATUS_CODES = {NA: "not_published_at_level", NODATA: "no_data"}
 #: Key columns of what charts plot, as CSV headers (plain names: the file is for re-analysis).
 SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
-GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name"}
+#: The gaps ranking: the households the gap is worked out from beside it, as the page's table shows them (the file
+#: held the gap alone, a new user's finding); empty where the region is hidden.
+GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name",
+            "eligible_households": "eligible_households", "recipients": "recipients"}
 #: The gaps scatter: x is the eligible share of registered households, `value` the coverage (y).
 SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_share", "outlier": "outlier"}
 #: Compared regions: each line's region code next to its name.

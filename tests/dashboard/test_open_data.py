@@ -562,3 +562,18 @@ def test_a_release_opened_from_its_database_alone_says_what_is_missing_to_the_pu
     assert not at.table or all(not table.value.empty for table in at.table)
     intro = " ".join(m.value for m in at.markdown)
     assert SYNTHETIC_MARK in intro  # the test release is the generator's: its credit says so
+
+
+def test_the_gaps_csv_holds_the_households_its_gap_is_worked_out_from(published_db, served):
+    """The coverage-gaps table shows eligible and recipient households beside each gap; its CSV held the gap
+    alone (a new user's walk): they are in the file now, whole numbers, empty for a hidden region, and the gap is
+    their difference."""
+    at = run_app(page="kesenjangan", region="34", level="kecamatan", top="all")
+    assert not at.exception, at.exception
+    back, _ = downloaded(at, served, "gap_bars_csv")
+    assert list(back.columns[:5]) == ["rank", "region_code", "name", "eligible_households", "recipients"]
+    ok = back["status"] == "ok"
+    assert ok.sum() >= 5 and (back.loc[ok, "measure"] == "gap").all()
+    assert (back.loc[ok, "value"] == back.loc[ok, "eligible_households"] - back.loc[ok, "recipients"]).all()
+    assert (back.loc[ok, ["eligible_households", "recipients"]] % 1 == 0).all().all()
+    assert back.loc[back["status"] == "hidden", ["eligible_households", "recipients"]].isna().all().all()
