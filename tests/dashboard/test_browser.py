@@ -477,9 +477,14 @@ def test_an_embed_shows_its_source_line_and_link_without_scrolling(browser, serv
         page.close()
 
 
-@pytest.mark.parametrize("path", ["peta?region=34.01", "wilayah?region=34.01.01", "?embed=true&view=map&region=34.01",
+@pytest.mark.parametrize("path", ["peta?region=34.01", "wilayah?region={hidden}", "?embed=true&view=map&region=34.01",
                                   "peta?region=34.01&lang=en"])
-def test_the_hidden_label_is_the_neutral_one_with_its_reason(browser, server, path):
+def test_the_hidden_label_is_the_neutral_one_with_its_reason(browser, server, published, path):
+    # A profile says why values are hidden only where it hides one (a desa whose whole year is hidden).
+    (hidden,) = published.execute(
+        "SELECT region_code FROM disbursement_cells WHERE level = 'desa' AND program = 'SEMUA' AND channel = 'SEMUA' "
+        "AND period = '2025' AND suppressed ORDER BY 1 LIMIT 1").fetchone()
+    path = path.format(hidden=hidden)
     with _opened(browser, f"{server}/{path}", settle=1.5) as page:
         text = page.locator("[data-testid='stMain']").inner_text()
         assert "< 10" not in text and "(<" not in text
