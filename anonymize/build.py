@@ -38,10 +38,12 @@ from published_schema import (
     COMPLAINT_CATEGORIES,
     COMPLAINT_STATUSES,
     FEEDBACK_LEVELS,
+    LEVELS,
     NATIONAL_CODE,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
     QUALITY_INDICATORS,
+    level_of_code,
 )
 from settings import get_settings
 
@@ -458,7 +460,7 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
     return ProtectedTable(table_input, protection)
 
 
-#: Tables whose region levels may be withheld, per breakdown, when no pattern protects them
+#: Tables whose region levels may be withheld, per indicator, when no pattern protects them
 #: (withhold_finest_level). Data-quality counts overlap and have no total over indicators: an indicator's
 #: national count is its only total, and on sparse data (the demo at `--scale 0.02`: 62 paid deceased households
 #: over 55 kecamatan, each hidden one known to be at least 1) it pins the small counts under it.
@@ -466,34 +468,30 @@ COARSENED_TABLES = frozenset({"quality_cells"})
 
 
 def withhold_finest_level(table_input: ProtectedTableInput, protection: Protection) -> str:
-    """Stop writing, for each breakdown (indicator) with values still too narrow, its cells at the finest region
+    """Stop writing, for each indicator with values still too narrow, its cells at the finest region
     level it still has below the country: they become cells no reader sees (CellTable.unwritten: unknowns that may
-    be zero), and the rows are never written (tables.UNPUBLISHED), so a reader finds the breakdown starting at the
+    be zero), and the rows are never written (tables.UNPUBLISHED), so a reader finds the indicator starting at the
     level above, every region of it there. Returns what was withheld (`deceased_paid at kecamatan`), "" when
     nothing is left to withhold (only the country). Modifies the table input in place; protect it again."""
     table, frame = table_input.table, table_input.frame
     system, intervals = protection.audit.system, protection.audit.intervals
     narrow = np.unique(system.var_cell[~intervals.ok])
-    breakdown = next(c for c in ("indicator", "category", "kind") if c in frame)
-    # Depth of each row's region: 0 the country, 1 a province (`34`), 2 a kabupaten (`34.01`), 3 a kecamatan.
-    regions = frame["region"].astype(str)
-    depth = np.where(regions == NATIONAL_CODE, 0, regions.str.count(r"\.").to_numpy() + 1)
+    indicators = frame["indicator"].to_numpy()
+    # Each row's level as its place in LEVELS: 0 the country, 3 a kecamatan.
+    depth = np.array([LEVELS.index(level_of_code(code)) for code in frame["region"].astype(str)])
     unwritten = np.zeros(table.n_cells, bool) if table.unwritten is None else table.unwritten.copy()
     said = []
-    for value in pd.unique(frame[breakdown].to_numpy()[narrow]):
-        rows = frame[breakdown].to_numpy() == value
+    for value in pd.unique(indicators[narrow]):
+        rows = indicators == value
         written = rows & ~unwritten & (depth > 0)
         if not written.any():
             return ""
         finest = int(depth[written].max())
         unwritten |= rows & (depth == finest)
-        said.append(f"{value} at {_DEPTH_NAMES[finest]}")
+        said.append(f"{value} at {LEVELS[finest]}")
     table.unwritten = unwritten
     frame[UNPUBLISHED] = unwritten
     return ", ".join(said)
-
-
-_DEPTH_NAMES = {1: "provinsi", 2: "kabupaten", 3: "kecamatan", 4: "desa"}
 
 
 def _check_links(table_input: ProtectedTableInput) -> None:

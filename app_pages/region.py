@@ -74,7 +74,7 @@ def render_profile(code: str) -> None:
             names = ", ".join(i18n.program_short(program, ctx.lang) for program in above)
             st.caption(t("coverage_above_full", ctx.lang, programs=names))
         # The region's own figures as a file (its chart's file holds a desa's kecamatan's months).
-        export.render_downloads(views.build_profile_figures(year_cells), {}, None, release_id, ctx.lang,
+        export.render_downloads(figures, {}, None, release_id, ctx.lang,
                                 "profile_figures", "profil-angka", {"period": year, "region_code": code})
         yearly.render_profile_changes(ctx, code, narrow)
 
