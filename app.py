@@ -18,6 +18,11 @@ else:
     lang = state.widget(st.sidebar.radio if menu is None else menu.radio, "lang", list(i18n.LANGS),
                         i18n.DEFAULT_LANG, label="Bahasa / Language",
                         format_func=lambda code: {"id": "Bahasa Indonesia", "en": "English"}[code], horizontal=True)
+if menu is not None:
+    # On a phone the Menu holds the pages (and, on the first-run build's page, the language): a sidebar left with
+    # them showed Streamlit's "»" beside it, two menus. (A visit's first run is drawn wide, before the width report,
+    # and Streamlit keeps the sidebar it drew, empty, behind its "»": the button is hidden on every page.)
+    st.html("<style>[data-testid='stExpandSidebarButton']{display:none}</style>")
 PAGES = {
     "beranda": st.Page("app_pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
     "peta": st.Page("app_pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
@@ -41,12 +46,7 @@ if embedded:
 else:
     # `?page=peta` also opens a page (links that carry everything in the query string).
     requested = state.take("page", PAGES)
-    # On a phone the Menu holds the pages: a sidebar left with them showed Streamlit's "»" beside it, two menus.
-    # (A visit's first run is drawn wide, before the width report, and Streamlit keeps the sidebar it drew, empty,
-    # behind its "»": the button is hidden too.)
     navigation = st.navigation(list(PAGES.values()), position="sidebar" if menu is None else "hidden")
-    if menu is not None:
-        st.html("<style>[data-testid='stExpandSidebarButton']{display:none}</style>")
     # The browser's width report, drawn before the page (whose layout depends on it) and after the navigation (a
     # report that interrupted the first run before it reran the default page: /wilayah at 390 px opened Beranda).
     browser.measure()

@@ -42,13 +42,14 @@ narrow = width < browser.NARROW
 figures, others, others_title = views.split_gap_table(panel.table, ctx.lang)
 table = panel.table.iloc[:, [0, 1, 5 if rank_by == "gap" else 6]] if narrow else figures
 charts.render_chart(panel.figure, table, ctx.lang, key="gap_bars", expanded=True, plain=True)
+# The ranked figures' downloads right under them: below the flags table they read as its own.
+view = {"measure": rank_by, "program": program, "period": year, "level": level, "region_code": code}
+export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars",
+                        f"kesenjangan-top{top}", view)
 stacked = (t("metric", ctx.lang), t("col_value", ctx.lang)) if narrow else None
 if others is not None:
     charts.render_table(others.iloc[:, 1:] if narrow else others, ctx.lang, key="gap_others", expanded=True,
                         plain=True, label=others_title, stack=stacked)
-view = {"measure": rank_by, "program": program, "period": year, "level": level, "region_code": code}
-export.render_downloads(panel.plotted, export.GAP_KEYS, panel.figure, release_id, ctx.lang, "gap_bars",
-                        f"kesenjangan-top{top}", view)
 
 st.subheader(t("scatter_title", ctx.lang))
 points = views.build_scatter_points(panel.source, ctx.lang)

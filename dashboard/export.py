@@ -35,10 +35,11 @@ SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
 #: The gaps ranking: the households the gap is worked out from beside it, as the page's table shows them (the file
 #: held the gap alone, a new user's finding); empty where the region is hidden.
-GAP_KEYS = {"rank": "rank", "region_code": "region_code", "name": "name",
+#: `region_name` is the region's own name: the page's `name` adds the parent where rows have several.
+GAP_KEYS = {"rank": "rank", "region_code": "region_code", "region_name": "name",
             "eligible_households": "eligible_households", "recipients": "recipients"}
 #: The gaps scatter: x is the eligible share of registered households, `value` the coverage (y).
-SCATTER_KEYS = {"region_code": "region_code", "name": "name", "x": "eligible_share", "outlier": "outlier"}
+SCATTER_KEYS = {"region_code": "region_code", "region_name": "name", "x": "eligible_share", "outlier": "outlier"}
 #: Compared regions: each line's region code next to its name.
 COMPARE_KEYS = {"period": "period", "series": "series", "region_code": "region_code"}
 #: Columns naming the view (what `value` is), in this order after the key columns; region codes in public form.

@@ -180,6 +180,16 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     # "Ende Regency" in English, as on the map and in the pickers (the release says "Kabupaten Ende").
     cells = cells.assign(name=[i18n.region_name(n, k, ctx.lang) for n, k in zip(cells["name"], cells["kind"],
                                                                                  strict=True)])
+    cells = cells.assign(region_name=cells["name"])  # what the downloads call `name`: region_code says where
+    parents = cells["parent_code"].dropna().unique()
+    if len(parents) > 1:
+        # Ranked across several parents, a name alone is ambiguous ("Ende" is a kecamatan of Kabupaten Ende and a
+        # kabupaten; desa names repeat across kecamatan): each row names its parent, as search results do.
+        regions = db.get_all_regions(release_id).set_index("code")
+        label = {p: components.region_label({**regions.loc[p].to_dict(), "code": p}, ctx.lang)
+                 for p in parents if p in regions.index}
+        cells = cells.assign(name=[f"{n} — {label[p]}" if p in label else n
+                                   for n, p in zip(cells["name"], cells["parent_code"], strict=True)])
     registered = db.get_denominators(release_id, code, level, year)
     registered = registered[registered["program"] == ALL_PROGRAMS][["region_code", "registered_households",
                                                                "registered_suppressed"]]
@@ -195,6 +205,8 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
               for v, s in zip(shown[rank_by], shown["status"], strict=True)]
     plotted = shown.assign(value=shown[rank_by].astype(float), label=labels)
     bars = plotted[plotted["status"] == metrics.OK]
+    # The parent on a second line: on one line the names took most of a phone's width from the bars.
+    bars = bars.assign(name=bars["name"].str.replace(" — ", "<br>", regex=False))
     title = shareable.VIEWS["gap"].title(ctx.lang, measure=measure, program=components.program_name(ctx, program),
                                          region=components.region_label(db.region(release_id, code), ctx.lang))
     figure = charts.build_bars(bars, ctx.lang, title, measure)

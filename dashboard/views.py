@@ -183,8 +183,9 @@ def build_gaps(cells: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
     `registered` has region_code, registered_households, registered_suppressed (program SEMUA cells).
     A hidden cell hides every figure of its region (status hidden); eligible share also needs the registered cell.
     """
-    frame = cells[["region_code", "name", "parent_code", "suppressed", "recipients", "eligible_households"]].merge(
-        registered, on="region_code", how="left")
+    own = [c for c in ("region_code", "name", "region_name", "parent_code", "suppressed", "recipients",
+                       "eligible_households") if c in cells]
+    frame = cells[own].merge(registered, on="region_code", how="left")
     hidden = frame["suppressed"].astype(bool) | frame["eligible_households"].isna()
     eligible = frame["eligible_households"].astype("Float64").astype(float)
     recipients = frame["recipients"].astype("Float64").astype(float)
@@ -498,6 +499,7 @@ def build_scatter_points(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Published regions only: x = eligible share of registered households, y = coverage, outliers flagged."""
     points = gaps[(gaps["status"] == OK) & gaps["eligible_share"].notna() & gaps["coverage"].notna()]
     points = pd.DataFrame({"region_code": points["region_code"], "name": points["name"],
+                           "region_name": points.get("region_name", points["name"]),
                            "x": points["eligible_share"].astype(float), "y": points["coverage"].astype(float)})
     points["outlier"] = flag_outliers(points, "x", "y")
     points["label"] = [f"{n}: {i18n.format_percent(x, lang)} → {i18n.format_percent(y, lang)}"

@@ -560,6 +560,16 @@ def test_the_first_run_build_goes_on_after_its_visitor_closes_the_tab(tmp_path, 
            # protection pattern for the last year's data-quality cells.
            "BANSOS_GEO_DIR": str(tmp_path / "geo"), "BANSOS_DEMO_REGIONS": "34.71", "BANSOS_DEMO_SCALE": "0.5"}
     with _streamlit(env) as url:
+        # A phone watching the build gets the Menu and not Streamlit's "»" over an empty sidebar (a new user saw
+        # both there: only the pages hid it).
+        phone = browser.new_page()
+        phone.set_viewport_size({"width": 390, "height": 844})
+        phone.goto(url, wait_until="domcontentloaded")
+        phone.get_by_role("button", name="Menu").wait_for(timeout=60_000)
+        phone.wait_for_timeout(500)
+        assert phone.locator("[data-testid='stProgress']").count() == 1
+        assert not phone.locator("[data-testid='stExpandSidebarButton']").is_visible()
+        phone.close()
         page = browser.new_page()
         page.goto(url, wait_until="domcontentloaded")
         page.wait_for_selector("[data-testid='stProgress']", timeout=30_000)

@@ -577,3 +577,5 @@ def test_the_gaps_csv_holds_the_households_its_gap_is_worked_out_from(published_
     assert (back.loc[ok, "value"] == back.loc[ok, "eligible_households"] - back.loc[ok, "recipients"]).all()
     assert (back.loc[ok, ["eligible_households", "recipients"]] % 1 == 0).all().all()
     assert back.loc[back["status"] == "hidden", ["eligible_households", "recipients"]].isna().all().all()
+    # The page names each kecamatan's kabupaten beside it; the file keeps the region's own name (its code says where).
+    assert not back["name"].str.contains(" — ").any() and back["name"].str.len().gt(0).all()

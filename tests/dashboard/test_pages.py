@@ -353,6 +353,21 @@ def test_the_gaps_come_in_two_plain_tables_that_keep_every_column(open_page, lan
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
+def test_gaps_ranked_across_kabupaten_name_each_kecamatans_kabupaten(open_page, lang):
+    """A province's kecamatan ranked together were listed by name alone (a walk: nationally "Ende" is a kecamatan
+    of Kabupaten Ende and a kabupaten; kecamatan and desa names repeat): each row names its parent, as search
+    results do, in the page's language; one parent's rows need no such context."""
+    at = open_page("kesenjangan", region="34", level="kecamatan", program="PKH", top="all", lang=lang)
+    assert not at.exception, at.exception
+    names = at.table[0].value[t("col_name", lang)]
+    parents = {name.split(" — ")[1] for name in names}
+    assert len(parents) >= 2 and all(" — " in name for name in names), names.tolist()
+    assert ("Kabupaten Kulon Progo" if lang == "id" else "Kulon Progo Regency") in parents, parents
+    one = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", top="all", lang=lang)
+    assert not any(" — " in name for name in one.table[0].value[t("col_name", lang)])
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
     """At 390 px the gaps page left out the table of data-quality flags that a wide screen shows beside the ranked
     one: a phone gets it too, below the ranked table, every cell of it stacked."""
