@@ -338,6 +338,13 @@ def coverage_above_full(figures: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(rows["program"]))
 
 
+def coverage_shown(year_cells: pd.DataFrame, program: str) -> bool:
+    """Whether a published recipients-per-eligible-household figure of `program` is shown from these year cells
+    (one region's programs): the pages explain BLT Dana Desa's low figure wherever it shows."""
+    row = year_cells[year_cells["program"] == program]
+    return not row.empty and bool((build_values(row, "coverage")["status"] == OK).any())
+
+
 def stack_table(table: pd.DataFrame, measure: str, value: str, lang: str) -> pd.DataFrame:
     """A wide table as one row per (first column, other column): three columns a phone shows without scrolling.
 

@@ -214,6 +214,24 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
+def test_blt_dana_desas_low_recipients_per_eligible_household_are_explained_where_they_show(open_page, lang):
+    """A walk read BLT Dana Desa's 35,5% on Beranda beside PKH's and Sembako's higher figures with nothing saying
+    why (the village fund pays poor families not already on PKH; its eligible households are counted by decile
+    alone). Beranda says so under BLT Dana Desa's figure, all programs or its own, and a profile that shows it;
+    not for PKH alone, nor for a kota, which has no BLT Dana Desa."""
+    note = t("blt_coverage_note", lang)
+    for page, params in (("beranda", {}), ("beranda", {"program": "BLT_DD"}), ("wilayah", {"region": "34.01"})):
+        at = open_page(page, lang=lang, **params)
+        assert not at.exception, at.exception
+        assert note in [c.value for c in at.caption], (page, params)
+    for page, params in (("beranda", {"program": "PKH"}), ("beranda", {"region": "34.71"}),
+                         ("wilayah", {"region": "34.71"})):
+        at = open_page(page, lang=lang, **params)
+        assert not at.exception, at.exception
+        assert note not in [c.value for c in at.caption], (page, params)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_profile_says_why_recipients_per_eligible_household_are_above_100_percent(open_page, published, lang):
     """A new user read "Penerima per keluarga sasaran 110,5%" on a desa profile as an error: households paid
     outside a program's target count as recipients. The profile says so where a published figure is above 100%,
