@@ -113,6 +113,10 @@ def current_release() -> Release:
     """The release a link pins (`release=<id>`, one of the kept releases), else the current one. A release that is
     no longer kept falls back to the current one with a notice."""
     pinned = state.get("release", lambda _: True, "")
+    if pinned and pinned == db.get_release().release_id:
+        # The current release pins itself, kept or not: a release served from its database alone keeps no folder,
+        # and every embed and pinned link of it warned that the release it showed was gone.
+        return db.get_release()
     if pinned and pinned not in db.kept_release_ids():
         # A URL notice (escaped when shown): it stays through the rerun the browser's width report causes.
         state.add_notice("release_gone", release=pinned)

@@ -579,3 +579,27 @@ def test_the_gaps_csv_holds_the_households_its_gap_is_worked_out_from(published_
     assert back.loc[back["status"] == "hidden", ["eligible_households", "recipients"]].isna().all().all()
     # The page names each kecamatan's kabupaten beside it; the file keeps the region's own name (its code says where).
     assert not back["name"].str.contains(" — ").any() and back["name"].str.len().gt(0).all()
+
+
+@pytest.mark.parametrize("params", [{"page": "peta"}, {"embed": "true", "chart": "gap"}])
+def test_a_link_pinned_to_the_release_served_from_its_database_alone_shows_it_without_a_warning(
+        published_db, tmp_path, monkeypatch, params):
+    """A walk pasted the embed snippets of a release served from its database alone: every one, and every link
+    pinned with `release=`, opened with "Rilis ... tidak (lagi) disimpan", naming the release it showed (no kept
+    releases folder). The current release pins itself; an id that is neither current nor kept still warns."""
+    import shutil
+
+    import duckdb
+
+    alone = tmp_path / "alone" / "bansos.duckdb"
+    alone.parent.mkdir()
+    shutil.copy(published_db, alone)
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(alone))
+    with duckdb.connect(str(alone), read_only=True) as con:
+        current = con.execute("SELECT release_id FROM release").fetchone()[0]
+    at = run_app(**params, release=current)
+    assert not at.exception, at.exception
+    assert not [w.value for w in at.warning], [w.value for w in at.warning]
+    gone = run_app(**params, release="20000101T000000Z")
+    assert not gone.exception, gone.exception
+    assert any("20000101T000000Z" in w.value for w in gone.warning), [w.value for w in gone.warning]
