@@ -66,7 +66,8 @@ if render_figures:
     st.caption(t("trend_rounds_note", ctx.lang))
     components.render_hidden_note(ctx, series)
     export.render_downloads(series, export.SERIES_KEYS, figure, release_id, ctx.lang, "sparkline", "rupiah-bulanan",
-                            {"measure": "amount", "program": program, "region_code": monthly_code})
+                            {"measure": "amount", "program": program, "period": year,
+                             "region_code": monthly_code})
 
 st.subheader(t("hidden_why_title", ctx.lang))
 counted, tables = yearly.year_tables(ctx)  # the picked year's: each year is protected as its own table

@@ -101,7 +101,7 @@ def render_profile(code: str) -> None:
     components.render_hidden_note(ctx, panel.plotted)
     # By program: each row's program is its `series`; the months are the trend region's (a desa shows its kecamatan).
     export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "profile_trend",
-                            "profil", {"measure": "recipients", "region_code": trend_code})
+                            "profil", {"measure": "recipients", "period": year, "region_code": trend_code})
 
     st.subheader(t("complaints_title", ctx.lang, year=year))
     if trend_code != code:  # complaints are published from kecamatan up

@@ -33,7 +33,8 @@ label = metrics.metric_label(metric, norm, ctx.lang)
 panel = panels.trend_panel(ctx, code, program, metric, norm, breakdown)
 for note in panel.notes:
     st.info(note)
-view = {"measure": export.measure_name(metric, norm), "program": program, "region_code": code}
+# The year names the files too: two years' downloads of one view shared a name, and one overwrote the other.
+view = {"measure": export.measure_name(metric, norm), "program": program, "period": year, "region_code": code}
 if panel.plotted.empty:  # channels or statuses below kabupaten: empty axes and a header-only file said nothing
     st.caption(t("nothing_to_draw", ctx.lang))
 else:

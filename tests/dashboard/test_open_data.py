@@ -346,7 +346,9 @@ def test_a_trend_by_program_downloads_the_program_of_each_row(published_db, rele
     codes = {program_short(code, "id"): code for code in PROGRAM_CODES}
     assert set(back["program"]) == set(PROGRAM_CODES)  # Kulon Progo has desa: BLT Dana Desa runs there
     assert (back["series"].map(codes) == back["program"]).all()
-    assert name == f"bansos-terbuka-{release_id}-tren-program-recipients-SEMUA-ID.34.01.csv"
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        year = con.execute("SELECT data_year FROM release").fetchone()[0]
+    assert name == f"bansos-terbuka-{release_id}-tren-program-recipients-SEMUA-{year}-ID.34.01.csv"
     # The cumulative line and the compared regions are of the picked program.
     for key in ("cumulative_csv", "compare_csv"):
         assert (downloaded(at, served, key)[0]["program"] == program).all(), key
@@ -589,8 +591,6 @@ def test_a_link_pinned_to_the_release_served_from_its_database_alone_shows_it_wi
     releases folder). The current release pins itself; an id that is neither current nor kept still warns."""
     import shutil
 
-    import duckdb
-
     alone = tmp_path / "alone" / "bansos.duckdb"
     alone.parent.mkdir()
     shutil.copy(published_db, alone)
@@ -603,3 +603,25 @@ def test_a_link_pinned_to_the_release_served_from_its_database_alone_shows_it_wi
     gone = run_app(**params, release="20000101T000000Z")
     assert not gone.exception, gone.exception
     assert any("20000101T000000Z" in w.value for w in gone.warning), [w.value for w in gone.warning]
+
+
+def test_two_years_of_one_view_download_under_two_names(published_db, served):
+    """A walk downloaded Beranda's monthly Rupiah, the trends and a profile's months for 2024 and for 2025: each
+    pair came under one name (the year was not in it), and the second file overwrote the first."""
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        years = [str(y) for (y,) in con.execute("SELECT DISTINCT period FROM disbursement_cells "
+                                                 "WHERE length(period) = 4 ORDER BY 1 DESC LIMIT 2").fetchall()]
+    assert len(years) == 2, years
+    views = (("beranda", {"region": "34.01"}, ("sparkline_csv",)),
+             ("tren", {"region": "34.01"}, ("breakdown_csv", "cumulative_csv", "compare_csv")),
+             ("wilayah", {"region": "34.01"}, ("profile_trend_csv",)))
+    for page, params, keys in views:
+        names = {}
+        for year in years:
+            at = run_app(page=page, year=year, **params)
+            assert not at.exception, at.exception
+            for key in keys:
+                back, name = downloaded(at, served, key)
+                assert f"-{year}-" in str(name) and not back.empty, (page, key, name)
+                names.setdefault(key, set()).add(name)
+        assert all(len(both) == 2 for both in names.values()), (page, names)
