@@ -151,9 +151,11 @@ def format_value(value: float, status: str, metric: str, norm: str, lang: str, t
         return i18n.t("no_data", lang)
     if status == UNDEFINED or value is None or np.isnan(value):
         return "–"
-    if metric in RATES:
-        return i18n.format_percent(value, lang)
     norm = effective_norm(metric, norm)
+    if metric in RATES or (metric == "recipients" and norm == "eligible"):
+        # Recipients per eligible household is the coverage Beranda and the profiles show as a percent: "0,87" on
+        # the map beside "87,0%" there read as two different figures (a walk).
+        return i18n.format_percent(value, lang)
     if metric == "amount":
         return i18n.format_rupiah(value, lang, short=True)
     if norm == "none":

@@ -105,6 +105,20 @@ def test_map_selectors_change_what_is_shown(open_page):
     assert at.query_params.get("metric") == "coverage" and at.query_params.get("program") == "PKH"
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_recipients_per_eligible_household_on_the_map_read_as_the_percent_beranda_shows(open_page, lang):
+    """A walk read "0,87" on the map per eligible household and "87,0%" for the same figure on Beranda: the map's
+    labels, legend and table give it as a percent, as coverage is everywhere."""
+    at = open_page("peta", region="34", program="PKH", norm="eligible", lang=lang)
+    assert not at.exception, at.exception
+    labels = [r["label"] for r in deck_rows(at)]
+    shown = [label for label in labels if label[:1].isdigit()]
+    assert shown and all(label.endswith("%") for label in shown), labels
+    table = at.dataframe[-1].value
+    values = [v for v in table.iloc[:, -1] if str(v)[:1].isdigit()]
+    assert values and all(str(v).endswith("%") for v in values), table
+
+
 def test_the_map_table_on_a_phone_keeps_rank_name_and_value(open_page):
     """At a phone's width the ranked table drops the code column, which pushed the value out of view at 390 px."""
     at = open_page("peta", region="34.01")
@@ -112,7 +126,8 @@ def test_the_map_table_on_a_phone_keeps_rank_name_and_value(open_page):
     at.session_state["_content_width"] = 390
     at.run()
     assert not at.exception
-    assert list(at.dataframe[-1].value.columns) == ["Peringkat", "Nama", "Nilai"]
+    # A plain table, whose text wraps: a data grid cut the values ("12.34" for 12.340 at 390 px, a walk).
+    assert list(at.table[-1].value.columns) == ["Peringkat", "Nama", "Nilai"]
 
 
 def test_map_breadcrumb_goes_back_up(open_page):
