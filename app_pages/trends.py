@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, components, db, export, metrics, panels, shareable, state, views
-from dashboard.i18n import t
+from dashboard.i18n import format_period, t
 from published_schema import ALL_PROGRAMS, NATIONAL_CODE
 
 ctx = components.render_header("trends_title")
@@ -41,6 +41,9 @@ else:
     charts.render_chart(panel.figure, panel.table, ctx.lang, key="breakdown")
     if breakdown != "year":     # month lines dip to zero between payment rounds: say so before readers call it a gap
         st.caption(t("trend_rounds_note", ctx.lang))
+    if breakdown == "status":
+        st.caption(t("status_pending_note", ctx.lang,
+                     through=format_period(ctx.release.data_through, ctx.lang)))
     components.render_hidden_note(ctx, panel.plotted)
     # Lines by program draw every program whatever the picker holds: the file is named for all of them, and each
     # row says its own program (`plotted_frame`).
@@ -52,6 +55,10 @@ own = db.get_monthly(release_id, (code,), (program,), year)
 target = views.annual_target(db.get_region_cells(release_id, code, year), program)
 cumulative = views.build_cumulative(own, ctx.lang)
 st.caption(views.target_definition(ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
+if target is not None and program in ("BLT_DD", ALL_PROGRAMS) and views.coverage_shown(
+        db.get_region_cells(release_id, code, year), "BLT_DD"):
+    # Its target counts every eligible household, PKH families included: a walk read "paid a third of its target".
+    st.caption(t("blt_coverage_note", ctx.lang))
 # Titles name what the chart is of: an image or embed seen alone said "Cumulative Rupiah" of no region.
 region_label = components.region_label(db.region(release_id, code), ctx.lang)
 program_label = components.program_name(ctx, program)

@@ -144,10 +144,12 @@ TEXT: dict[str, tuple[str, str]] = {
     # Its rule: the village fund's cash for poor families not already on PKH (data/targeting.py, Permendes).
     "blt_coverage_note": ("BLT Dana Desa diutamakan bagi keluarga miskin di desa yang belum menerima PKH, sedangkan "
                           "keluarga sasarannya dihitung dari desil kesejahteraan saja (penerima PKH ikut terhitung): "
-                          "penerima per keluarga sasarannya memang lebih rendah daripada program lain.",
+                          "penerima per keluarga sasaran, dan Rupiah terhadap target tahunan, memang lebih rendah "
+                          "daripada program lain.",
                           "BLT Dana Desa goes first to poor families in a desa not already on PKH, while its eligible "
                           "households are counted by welfare decile alone (PKH recipients included): its recipients "
-                          "per eligible household are lower than other programs' by design."),
+                          "per eligible household, and its Rupiah against the annual target, are lower than other "
+                          "programs' by design."),
     "n_not_applicable": ("Pembanding tidak berlaku untuk ukuran berupa porsi.",
                          "Normalisation does not apply to a share."),
     "coverage_semua": ("Penerima per keluarga sasaran dihitung per program (keluarga sasaran hanya diterbitkan per "
@@ -420,6 +422,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_link": ("Tautan untuk dibagikan", "Shareable link"),
     # The programs pay in rounds (PKH in quarterly stages, Sembako in batches, BLT Dana Desa monthly or quarterly):
     # a new user read the monthly lines' drops to zero as missing data.
+    # Under lines by payment status: pending payments pile up in the last months before the data's cut (a walk read
+    # December's as payments that stalled).
+    "status_pending_note": (
+        "Tertunda = transaksi yang belum tuntas saat data diekspor (data s.d. {through}): di bulan-bulan terakhir "
+        "jumlahnya wajar lebih besar, dan bisa berubah di rilis berikutnya bila pembayarannya menyusul.",
+        "Pending = payments not yet settled when the data were exported (data through {through}): the last months "
+        "naturally have more, and they may change in a later release as the payments settle."),
     "trend_rounds_note": (
         "Bantuan dibayar per tahap, tidak tiap bulan (PKH per triwulan, Sembako per gelombang, BLT Dana Desa per "
         "bulan atau per triwulan): bulan tanpa penyaluran tercatat nol, bukan data yang hilang.",

@@ -211,6 +211,8 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
                                          region=components.region_label(db.region(release_id, code), ctx.lang))
     figure = charts.build_bars(bars, ctx.lang, title, measure)
     notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
+    if program == "BLT_DD":  # its gaps are wide by its rule: a walk read them as villages left behind
+        notes.append(t("blt_coverage_note", ctx.lang))
     if level not in FEEDBACK_LEVELS:
         notes.append(t("quality_desa", ctx.lang))
     elif (waiting := components.quality_wait(ctx)) is not None:

@@ -16,6 +16,7 @@ from dashboard.i18n import (
     KINDS,
     format_int,
     format_percent,
+    format_period,
     format_rupiah,
     hidden_label,
     pick,
@@ -232,15 +233,19 @@ def test_hidden_desa_profile_shows_the_hidden_label_with_its_range(open_page, pu
 def test_blt_dana_desas_low_recipients_per_eligible_household_are_explained_where_they_show(open_page, lang):
     """A walk read BLT Dana Desa's 35,5% on Beranda beside PKH's and Sembako's higher figures with nothing saying
     why (the village fund pays poor families not already on PKH; its eligible households are counted by decile
-    alone). Beranda says so under BLT Dana Desa's figure, all programs or its own, and a profile that shows it;
-    not for PKH alone, nor for a kota, which has no BLT Dana Desa."""
+    alone), and its gaps and Rupiah against the annual target likewise. Beranda says so under BLT Dana Desa's
+    figure, all programs or its own, a profile that shows it, its gaps and its trend's target; not for PKH alone,
+    nor for a kota, which has no BLT Dana Desa."""
     note = t("blt_coverage_note", lang)
-    for page, params in (("beranda", {}), ("beranda", {"program": "BLT_DD"}), ("wilayah", {"region": "34.01"})):
+    for page, params in (("beranda", {}), ("beranda", {"program": "BLT_DD"}), ("wilayah", {"region": "34.01"}),
+                         ("kesenjangan", {"region": "34", "program": "BLT_DD"}),
+                         ("tren", {"region": "34.01", "program": "BLT_DD"})):
         at = open_page(page, lang=lang, **params)
         assert not at.exception, at.exception
         assert note in [c.value for c in at.caption], (page, params)
     for page, params in (("beranda", {"program": "PKH"}), ("beranda", {"region": "34.71"}),
-                         ("wilayah", {"region": "34.71"})):
+                         ("wilayah", {"region": "34.71"}), ("kesenjangan", {"region": "34", "program": "PKH"}),
+                         ("tren", {"region": "34.71"})):
         at = open_page(page, lang=lang, **params)
         assert not at.exception, at.exception
         assert note not in [c.value for c in at.caption], (page, params)
@@ -877,6 +882,23 @@ def test_the_status_breakdown_says_it_counts_payments_whatever_the_measure(open_
     at = open_page("tren", region="34.01", by="status", metric="amount", lang="en")
     assert not at.exception
     assert t("status_counts", "en", measure=t("m_amount", "en")) in [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_lines_by_status_say_what_pending_is_and_by_when(open_page, published_db, lang):
+    """A walk read the pending payments of the last months (about 0 to 5,000 in December) as payments that stalled:
+    lines by status say pending is what had not settled when the data were exported, naming the data's last
+    month; other breakdowns do not."""
+    import duckdb
+
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        through = con.execute("SELECT data_through FROM release").fetchone()[0]
+    note = t("status_pending_note", lang, through=format_period(through, lang))
+    at = open_page("tren", region="34.01", by="status", lang=lang)
+    assert not at.exception, at.exception
+    assert note in [c.value for c in at.caption]
+    by_program = open_page("tren", region="34.01", lang=lang)
+    assert note not in [c.value for c in by_program.caption]
 
 
 def test_an_invalid_rank_names_the_values_a_link_takes(open_page):
