@@ -176,6 +176,10 @@ def render_profile_changes(ctx: PageContext, code: str, narrow: bool) -> None:
             continue
         st.markdown(f"**{t(f'm_{metric}', ctx.lang)}** — {i18n.escape(comparison.label(ctx.lang), limit=200)}")
         components.render_table(table, t("metric", ctx.lang), narrow)
+        if any(i18n.is_hidden_label(str(value), ctx.lang) for value in table.to_numpy().ravel()):
+            # Why a value is hidden, where the year before has one and this year none (a walk found "disembunyikan
+            # (antara 50 dan 78 keluarga)" in the 2024 column with nothing on the page saying why).
+            shown_notes.append(i18n.hidden_note(ctx.lang, ctx.release.threshold))
         shown_notes.extend(notes(ctx, comparison, metric))
     for note in dict.fromkeys(shown_notes):
         st.caption(note)

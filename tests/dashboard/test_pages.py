@@ -19,6 +19,7 @@ from dashboard.i18n import (
     format_period,
     format_rupiah,
     hidden_label,
+    hidden_note,
     pick,
     program_short,
     t,
@@ -249,6 +250,26 @@ def test_blt_dana_desas_low_recipients_per_eligible_household_are_explained_wher
         at = open_page(page, lang=lang, **params)
         assert not at.exception, at.exception
         assert note not in [c.value for c in at.caption], (page, params)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_profile_says_why_a_value_of_the_year_before_is_hidden(open_page, published, lang):
+    """A walk found "disembunyikan (antara 50 dan 78 keluarga)" in a desa's change table (the year before) with
+    nothing on the page saying why: the note shows under a change table that holds a hidden value, even when this
+    year's figures hide nothing."""
+    years = [y for (y,) in published.execute("SELECT DISTINCT period FROM disbursement_cells "
+                                             "WHERE length(period) = 4 ORDER BY 1 DESC LIMIT 2").fetchall()]
+    row = published.execute(
+        """SELECT region_code FROM disbursement_cells WHERE level = 'desa' AND channel = 'SEMUA'
+           AND program IN ('SEMUA', 'PKH', 'SEMBAKO', 'BLT_DD') GROUP BY region_code
+           HAVING bool_and(NOT suppressed OR period <> ?) AND bool_or(suppressed AND period = ?)
+           ORDER BY region_code LIMIT 1""", years).fetchone()
+    assert row, "the test release has no desa hidden only in the year before"
+    at = open_page("wilayah", region=row[0], year=years[0], lang=lang)
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    threshold = published.execute("SELECT threshold FROM release").fetchone()[0]
+    assert captions.count(hidden_note(lang, threshold)) == 1, captions
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
