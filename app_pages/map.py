@@ -60,7 +60,9 @@ ranked = views.build_ranked_table(panel.cells, panel.plotted, metric, norm, ctx.
 if width < browser.NARROW:
     # A phone has room for rank, name and value: the code column would push the value out of view.
     ranked = ranked.drop(columns=[t("col_code", ctx.lang)])
-charts.render_table(ranked, ctx.lang, key="map_table", expanded=True)
+# A phone's table is a plain one, whose text wraps: a data grid sized its columns by their headers and cut the values
+# at 390 px ("12.34" for 12.340, a walk). Rank, name and value fit a phone's width.
+charts.render_table(ranked, ctx.lang, key="map_table", expanded=True, plain=width < browser.NARROW)
 def figure():
     return maps.build_map_figure(panel.shapes, panel.plotted, panel.edges, legend, panel.title, panel.palette)
 

@@ -296,14 +296,11 @@ def render_table(table: pd.DataFrame, lang: str, key: str, expanded: bool = Fals
                  label: str | None = None, stack: tuple[str, str] | None = None) -> None:
     """A table in an expander (`label`, by default "Chart data as a table"). On a phone its first rows, and the
     others behind "Show N more rows"; `stack` (the stacked table's figure and value headers) draws it there as
-    one (first column, figure, value) row per cell, whole source rows in each part. A phone always gets plain
-    tables, whose text wraps: a data grid sized its columns by their header and cut the map's values at 390 px
-    ("12.34" for 12.340, a walk)."""
+    one (first column, figure, value) row per cell, whole source rows in each part."""
     with st.expander(label or i18n.t("table_alt", lang), expanded=expanded):
         if browser.content_width() >= browser.NARROW:
             _draw_table(table, key, plain)
             return
-        plain = True
         per_row = max(len(table.columns) - 1, 1) if stack else 1
         first, rest = components.split_rows(table, max(PHONE_TABLE_ROWS // per_row, 1))
         shown = (lambda part: views.stack_table(part, *stack, lang)) if stack else (lambda part: part)

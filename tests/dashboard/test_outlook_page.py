@@ -197,23 +197,20 @@ def test_outlook_tables_on_a_phone_convert_to_arrow_without_fixes(open_outlook, 
     finally:
         logger.removeHandler(seen)
     assert not at.exception, at.exception
-    # The chart's table (plain on a phone), then the projection and the backtest, stacked: each its first rows,
-    # then the others under "Show N more rows".
-    assert len(at.table) == 5
+    # The projection and the backtest, stacked: each its first rows, then the others under "Show N more rows".
+    assert len(at.table) == 4
     assert not [r for r in records if "Arrow" in r], records
+    backtest = pd.concat([at.table[2].value, at.table[3].value])
     value = t("col_value", lang)
     # Three distinct headers: it read "Ukuran, tingkat | Ukuran | Nilai" (measure, level | measure | value).
-    headers = [t("outlook_col_scored", lang), t("outlook_col_result", lang), value]
-    parts = [table.value for table in at.table if list(table.value.columns) == headers]
-    assert len(parts) == 2
-    backtest = pd.concat(parts)
+    assert list(backtest.columns) == [t("outlook_col_scored", lang), t("outlook_col_result", lang), value]
     assert set(backtest[t("outlook_col_result", lang)]) >= {"MAPE", t("outlook_col_series", lang)}
     assert any(v.endswith("%") for v in backtest[value]) and any(v.isdigit() for v in backtest[value])
     # A region with nothing to note has no empty description row.
+    projection = pd.concat([at.table[0].value, at.table[1].value])
+    assert (projection[value].str.strip() != "").all()
     # Human headers: region, the figure each row gives, its value (not "Ukuran", which named the measure picked).
-    columns = [t("region", lang), t("col_figure", lang), value]
-    projection = pd.concat([table.value for table in at.table if list(table.value.columns) == columns])
-    assert len(projection) and (projection[value].str.strip() != "").all()
+    assert list(projection.columns) == [t("region", lang), t("col_figure", lang), value]
     described = projection[projection[t("col_figure", lang)] == t("col_description", lang)]
     assert 0 < len(described) < projection.iloc[:, 0].nunique()
 
@@ -345,7 +342,7 @@ def test_a_long_table_on_a_phone_shows_its_first_rows_and_the_rest_on_demand(ope
     at.run()
     assert not at.exception, at.exception
     region = t("region", lang)
-    first = next(table.value for table in at.table if region in table.value.columns)  # after the chart's table
+    first = at.table[0].value
     assert first[region].nunique() == components.PHONE_ROWS < len(wide)
     labels = {t("more_rows", lang, n=k) for k in range(1, 2000)}
     # The projection's (the backtest below has its own): the one whose rows complete the projection's regions.
