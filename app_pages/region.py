@@ -68,6 +68,8 @@ def render_profile(code: str) -> None:
         figures = views.build_profile_figures(year_cells)
         if views.has_hidden(figures):  # (the note under a profile with nothing hidden read as if something were)
             st.caption(i18n.hidden_note(ctx.lang, threshold))
+        if (figures["status"] == views.UNDEFINED).any():
+            st.caption(t("profile_dash_note", ctx.lang))
         if views.programs_overlap(figures):
             st.caption(t("programs_overlap", ctx.lang))
         if above := views.coverage_above_full(figures):

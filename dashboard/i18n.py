@@ -126,6 +126,11 @@ TEXT: dict[str, tuple[str, str]] = {
                            "households\" to compare regions of different sizes."),
     "n_registered": ("Per 1.000 keluarga terdaftar", "Per 1,000 registered households"),
     "n_eligible": ("Per keluarga sasaran", "Per eligible household"),
+    # Under a profile's table, whose rows leave a figure out by definition (a walk: "–" never explained).
+    "profile_dash_note": ("– = tidak berlaku: keluarga terdaftar (DTSEN) dihitung untuk semua program saja, keluarga "
+                          "sasaran dan penerima per keluarga sasaran per program saja.",
+                          "– = does not apply: registered households (DTSEN) are counted for all programs only, "
+                          "eligible households and recipients per eligible household per program only."),
     # Under a profile with two or more programs: a reader added them up and found more than "Semua program".
     "programs_overlap": ("Satu keluarga bisa menerima lebih dari satu program: keluarga penerima per program "
                          "dijumlahkan lebih dari angka Semua program, yang menghitung tiap keluarga sekali. Rupiah "

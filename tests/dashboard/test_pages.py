@@ -253,6 +253,16 @@ def test_blt_dana_desas_low_recipients_per_eligible_household_are_explained_wher
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_profiles_dashes_are_explained(open_page, lang):
+    """A walk: the profile's "–" (registered households on a program's row, eligible households on all programs')
+    was never explained; a caption says which figure applies to which rows."""
+    at = open_page("wilayah", region="34.01.01", lang=lang)
+    assert not at.exception, at.exception
+    assert (at.table[0].value == "–").any().any()
+    assert t("profile_dash_note", lang) in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_profile_says_why_a_value_of_the_year_before_is_hidden(open_page, published, lang):
     """A walk found "disembunyikan (antara 50 dan 78 keluarga)" in a desa's change table (the year before) with
     nothing on the page saying why: the note shows under a change table that holds a hidden value, even when this
