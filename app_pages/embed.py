@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, i18n, maps, metrics, panels, shareable, state
+from dashboard import browser, charts, components, db, i18n, maps, metrics, panels, shareable, state, views
 from dashboard.i18n import t
 
 lang = state.current("lang", i18n.DEFAULT_LANG)
@@ -53,6 +53,18 @@ st.html("<style>[data-testid='stMainBlockContainer']{padding-top:0.75rem;padding
 st.markdown(f"#### {i18n.escape(panel.title, limit=300)}")
 for note in panel.notes:
     st.caption(note)
+if view == "profile":
+    # The region's own figures of the year by program before its chart: a desa has no months, and its embed showed
+    # its kecamatan's trend alone (a walk: an official embedding "my desa" found no figure of it).
+    year_cells = db.get_region_cells(release_id, code, year)
+    figures_of = components.region_label(db.region(release_id, code), lang)
+    st.markdown(f"**{i18n.escape(figures_of, limit=200)} — {t('profile_figures', lang, year=year)}**")
+    # Program, recipients and Rupiah: three columns fit a phone-wide iframe without stacking (the profile's
+    # other figures are a link away).
+    table = views.build_profile_table(year_cells, db.get_programs(release_id), lang, ctx.release.threshold)
+    st.table(table.iloc[:, :3], hide_index=True, border="horizontal")
+    if views.has_hidden(views.build_profile_figures(year_cells)):
+        st.caption(i18n.hidden_note(lang, ctx.release.threshold))
 if isinstance(panel, panels.MapPanel):
     threshold = ctx.release.threshold
     if panel.deck is not None:

@@ -100,7 +100,8 @@ VIEWS = {
     "gap": View("gap", "kesenjangan", 860, (
         Param("level", _map_levels, _gap_level, LEVELS), Param("program", PROGRAM_CODES, PROGRAM_CODES[0]),
         Param("rank", ("gap", "gap_share"), "gap"), Param("top", ("10", "20", "50", "all"), "10")), "title_gap"),
-    "profile": View("profile", "wilayah", 680, (), "title_profile"),
+    # Its figures' table above the chart (a desa's own figures: its chart is its kecamatan's months).
+    "profile": View("profile", "wilayah", 1400, (), "title_profile"),
 }
 #: The embed's parameter naming which view it shows (`?embed=true&chart=map`): a chart kind.
 CHART = Param("chart", tuple(VIEWS), "map")

@@ -184,6 +184,27 @@ def test_a_desa_profile_embed_says_its_chart_is_the_kecamatans(published_db, lan
     assert "tempat" not in own and "the district of" not in own
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_desa_profile_embed_shows_the_desas_own_figures(published_db, lang):
+    """A walk embedded a desa's profile and got its kecamatan's trend alone, no figure of the desa: the embed shows
+    the desa's year by program (the profile's table, the same figures) above the chart."""
+    import duckdb
+
+    from dashboard.i18n import program_short, t
+
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        desa, recipients = con.execute(
+            "SELECT region_code, recipients FROM disbursement_cells WHERE level = 'desa' AND program = 'PKH' "
+            "AND channel = 'SEMUA' AND length(period) = 4 AND NOT suppressed AND recipients > 0 "
+            "ORDER BY period DESC, region_code LIMIT 1").fetchone()
+    at = embed(chart="profile", region=desa, lang=lang)
+    assert not at.exception, at.exception
+    table = at.table[0].value.set_index(t("program", lang))
+    shown = table.loc[program_short("PKH", lang), t("m_recipients", lang)]
+    assert shown.replace(".", "").replace(",", "") == str(int(recipients)), (shown, recipients)
+    assert charts(at) == 1
+
+
 def test_an_embedded_map_is_fitted_to_the_height_it_is_drawn_at(open_page, published_db):
     """The embed drew its map at most 440 px tall, fitted for 520: a region taller than wide (Kulon Progo) lost its
     north and south ends at 1280 px (a new user's walk). The embed's view fits its own height: zoomed out from the
