@@ -406,7 +406,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "profile_figures": ("Angka {year}", "Figures {year}"),
     "rank_among": ("Peringkat di antara {n} wilayah setingkat dalam {parent}",
                    "Rank among {n} sibling regions in {parent}"),
-    "rank_value": ("ke-{rank} dari {n} menurut {metric}", "{rank} of {n} by {metric}"),
+    "rank_value": ("ke-{rank} dari {n} menurut {metric}: {value}", "{rank} of {n} by {metric}: {value}"),
     "rank_hidden": ("Tidak diberi peringkat: nilainya disembunyikan.", "Not ranked: its value is hidden."),
     "rank_unranked_hidden": ("{k} wilayah setingkat lainnya tidak diberi peringkat karena nilainya disembunyikan "
                              "(nilai tersembunyi tidak pernah diberi peringkat): peringkat hanya di antara {n} wilayah "

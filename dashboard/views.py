@@ -382,11 +382,18 @@ def sibling_rank(values: pd.DataFrame, code: str) -> tuple[int | None, int]:
     return int(mine["rank"].iloc[0]), len(ranked_ok)
 
 
-def rank_text(values: pd.DataFrame, code: str, measure: str, lang: str) -> str:
-    """The profile's rank among its siblings, and why some siblings are not ranked: the heading counts every sibling
-    ("among 5"), the rank only those with a published value ("1 of 2"), which read as a contradiction unexplained."""
+def rank_text(values: pd.DataFrame, code: str, measure: str, lang: str, metric: str = "recipients",
+              norm: str = "registered") -> str:
+    """The profile's rank among its siblings with the value it ranks on (a walk read "2 of 5 by ..." with no figure),
+    and why some siblings are not ranked: the heading counts every sibling ("among 5"), the rank only those with a
+    published value ("1 of 2"), which read as a contradiction unexplained. `metric` and `norm` format the value."""
     rank, count = sibling_rank(values, code)
-    text = i18n.t("rank_value", lang, rank=rank, n=count, metric=measure) if rank else i18n.t("rank_hidden", lang)
+    if rank:
+        own = float(values.loc[values["region_code"] == code, "value"].iloc[0])
+        shown = format_value(own, OK, metric, norm, lang, 0)
+        text = i18n.t("rank_value", lang, rank=rank, n=count, metric=measure, value=shown)
+    else:
+        text = i18n.t("rank_hidden", lang)
     others = values[(values["region_code"] != code) & (values["status"] != OK)]
     hidden = int((others["status"] == HIDDEN).sum())
     if hidden:

@@ -984,8 +984,10 @@ def test_the_rank_says_why_siblings_are_not_ranked(statuses, mine, hidden, other
     assert (i18n.t("rank_unranked_hidden", lang, k=hidden, n=ranked) in text) is bool(hidden)
     assert (i18n.t("rank_unranked_other", lang, k=other) in text) is bool(other)
     if statuses[codes.index(mine)] == "ok":
+        own = float(values.loc[values["region_code"] == mine, "value"].iloc[0])
+        shown = i18n.format_decimal(own, lang, 1)  # recipients per 1,000 registered households, as the map writes
         assert text.startswith(i18n.t("rank_value", lang, rank=views.sibling_rank(values, mine)[0], n=ranked,
-                                      metric="m"))
+                                      metric="m", value=shown)), text
     else:
         assert text.startswith(i18n.t("rank_hidden", lang))
 
