@@ -31,6 +31,7 @@ def read_level():
 
 
 panel: panels.MapPanel | panels.ChartPanel
+explained = False  # the note on hidden values is shown (once: a profile's table may have said it above its chart)
 if view == "map":
     level, program, metric = read_level(), read("program"), read("metric")
     norm = metrics.effective_norm(metric, read("norm"))
@@ -63,7 +64,8 @@ if view == "profile":
     # other figures are a link away).
     table = views.build_profile_table(year_cells, db.get_programs(release_id), lang, ctx.release.threshold)
     st.table(table.iloc[:, :3], hide_index=True, border="horizontal")
-    if views.has_hidden(views.build_profile_figures(year_cells)):
+    explained = views.has_hidden(views.build_profile_figures(year_cells))
+    if explained:
         st.caption(i18n.hidden_note(lang, ctx.release.threshold))
 if isinstance(panel, panels.MapPanel):
     threshold = ctx.release.threshold
@@ -78,7 +80,8 @@ elif panel.plotted.empty:  # a breakdown not published at this level: its notes 
     st.caption(t("nothing_to_draw", lang))
 else:
     st.plotly_chart(charts.untitled(panel.figure), key="embed_chart", width="stretch", config={"displaylogo": False})
-    if not isinstance(panel, panels.ChartPanel) or i18n.hidden_note(lang, ctx.release.threshold) not in panel.notes:
+    if not explained and (not isinstance(panel, panels.ChartPanel)
+                          or i18n.hidden_note(lang, ctx.release.threshold) not in panel.notes):
         components.render_hidden_note(ctx, panel.plotted)
 
 full = shareable.full_view_params(view, state.params(), state.current(shareable.BREAKDOWN.name))

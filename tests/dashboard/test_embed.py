@@ -216,3 +216,27 @@ def test_an_embedded_map_is_fitted_to_the_height_it_is_drawn_at(open_page, publi
     page, embedded = open_page("peta", region="34.01"), embed(chart="map", region="34.01")
     assert not page.exception and not embedded.exception
     assert view(embedded)["zoom"] < view(page)["zoom"]
+
+
+def test_a_profile_embed_says_why_values_are_hidden_once(published_db):
+    """The desa's figures above its chart say why values are hidden; the chart (its kecamatan's months) would say it
+    again where it hides some too: the embed says it once, wherever either hides something."""
+    import duckdb
+
+    from dashboard.i18n import hidden_note
+
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        threshold = con.execute("SELECT threshold FROM release").fetchone()[0]
+        year = con.execute("SELECT max(period) FROM disbursement_cells WHERE length(period) = 4").fetchone()[0]
+        # Desa that hide a figure of the year, in a kecamatan whose months (the chart) hide some too.
+        desa = [code for (code,) in con.execute(
+            """SELECT DISTINCT d.region_code FROM disbursement_cells d JOIN disbursement_cells k
+               ON k.region_code = substr(d.region_code, 1, 8) AND k.suppressed AND length(k.period) = 7
+               AND k.period LIKE ? || '-%' AND k.channel = 'SEMUA' AND k.program <> 'SEMUA'
+               WHERE d.level = 'desa' AND d.suppressed AND d.period = ? ORDER BY 1 LIMIT 3""",
+            [year, year]).fetchall()]
+    assert desa, "no desa of the test release hides a figure in a kecamatan whose months hide some"
+    for code in desa:
+        at = embed(chart="profile", region=code)
+        assert not at.exception, at.exception
+        assert [c.value for c in at.caption].count(hidden_note("id", threshold)) == 1, code
