@@ -153,6 +153,10 @@ def _bounds(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, value, np.where(hidden, lower, np.nan)), np.where(ok, value, np.where(hidden, upper, np.nan))
 
 
+#: The widest range of a hidden relative change shown (1.0: 100 percentage points); wider ones show as hidden.
+PCT_RANGE_WIDEST = 1.0
+
+
 def changes(now: pd.DataFrame, before: pd.DataFrame, key: str = "region_code") -> pd.DataFrame:
     """Per region (`key`) of `now`: now, before, change (absolute) and change_pct (relative, 0.05 = +5%), each with its
     status, and for a change involving a hidden value its range from the published ranges (or none).
@@ -181,6 +185,10 @@ def changes(now: pd.DataFrame, before: pd.DataFrame, key: str = "region_code") -
         pct_ranged = ranged & (low0 > 0)
         pct_low = np.where(pct_ranged, low1 / np.where(high0 > 0, high0, np.nan) - 1, np.nan)
         pct_high = np.where(pct_ranged, high1 / np.where(low0 > 0, low0, np.nan) - 1, np.nan)
+        # A base that may be tiny makes the relative range say nothing ("antara −100,0% dan +30.180,4%", a walk):
+        # wider than PCT_RANGE_WIDEST it is left out, and the change reads hidden beside its absolute range.
+        useless = ~(pct_high - pct_low <= PCT_RANGE_WIDEST)
+        pct_low, pct_high = np.where(useless, np.nan, pct_low), np.where(useless, np.nan, pct_high)
     pct_status = np.where((status == OK) & ~(low0 > 0), UNDEFINED, status).astype(object)
     return pd.DataFrame({
         key: frame[key].to_numpy(),

@@ -77,6 +77,18 @@ def test_a_hidden_value_with_a_published_range_gives_the_range_of_the_change():
     assert str(int(PLACEHOLDER)) not in " ".join(labels) and "777" not in " ".join(labels)
 
 
+def test_a_relative_range_wider_than_a_hundred_points_shows_as_hidden():
+    """A walk read "antara −100,0% dan +30.180,4%" for a desa whose year before was hidden down to a few
+    households: a relative range that wide says nothing, so the change reads hidden; its absolute range stays."""
+    now = values([("a", 250.0, OK, np.nan, np.nan), ("b", 250.0, OK, np.nan, np.nan)])
+    before = values([("a", PLACEHOLDER, HIDDEN, 1.0, 300.0), ("b", PLACEHOLDER, HIDDEN, 200.0, 260.0)])
+    out = change.changes(now, before)
+    assert out[["change_lower", "change_upper"]].to_numpy().tolist() == [[-50.0, 249.0], [-10.0, 50.0]]
+    labels = change.format_changes(change.as_values(out, "pct"), "recipients", "pct", "id", 10)
+    assert labels[0] == "disembunyikan"
+    assert labels[1].startswith("disembunyikan (antara ") and "%" in labels[1], labels
+
+
 def test_a_range_needs_both_ends_and_a_positive_base_for_percent():
     out = change.changes(values([("a", np.nan, HIDDEN, 10.0, 20.0), ("b", 5.0, OK, np.nan, np.nan)]),
                          values([("a", np.nan, HIDDEN, np.nan, np.nan), ("b", np.nan, HIDDEN, 0.0, 4.0)]))
