@@ -712,7 +712,7 @@ def test_the_header_names_the_release_when_two_releases_share_a_day():
 
 
 @pytest.mark.parametrize(("view", "top", "expected"), [("map", "10", 1100), ("gap", "10", 860), ("gap", "20", 1140),
-                                                       ("gap", "all", 1980), ("profile", "10", 680)])
+                                                       ("gap", "all", 1980), ("profile", "10", 1400)])
 def test_embed_height_per_view(view, top, expected):
     assert components.embed_height(view, top) == expected
 
