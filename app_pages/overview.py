@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import browser, charts, components, db, export, i18n, shareable, views, yearly
 from dashboard.i18n import format_period, t
-from published_schema import ALL_PROGRAMS, NATIONAL_CODE, has_months
+from published_schema import NATIONAL_CODE, has_months
 
 ctx = components.render_header("overview_title")
 release_id, threshold = ctx.release.release_id, ctx.release.threshold
@@ -48,7 +48,7 @@ if render_figures and any(value == t("not_published", ctx.lang) for _, value in 
     st.caption(t("statuses_from_kabupaten", ctx.lang))
 if render_figures and any(i18n.is_hidden_label(value, ctx.lang) for _, value in headlines):
     st.caption(i18n.hidden_note(ctx.lang, threshold))
-if render_figures and program in ("BLT_DD", ALL_PROGRAMS) and views.coverage_shown(year_cells, "BLT_DD"):
+if render_figures and views.shows_blt_coverage(year_cells, program):
     st.caption(t("blt_coverage_note", ctx.lang))
 if render_figures:
     yearly.render_changes(ctx, code, program, period)

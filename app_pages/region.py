@@ -75,7 +75,7 @@ def render_profile(code: str) -> None:
         if above := views.coverage_above_full(figures):
             names = ", ".join(i18n.program_short(program, ctx.lang) for program in above)
             st.caption(t("coverage_above_full", ctx.lang, programs=names))
-        if views.coverage_shown(year_cells, "BLT_DD"):
+        if views.shows_blt_coverage(year_cells):
             st.caption(t("blt_coverage_note", ctx.lang))
         # The region's own figures as a file (its chart's file holds a desa's kecamatan's months).
         export.render_downloads(figures, {}, None, release_id, ctx.lang,

@@ -52,11 +52,11 @@ else:
 
 st.subheader(t("cumulative_title", ctx.lang))
 own = db.get_monthly(release_id, (code,), (program,), year)
-target = views.annual_target(db.get_region_cells(release_id, code, year), program)
+year_cells = db.get_region_cells(release_id, code, year)
+target = views.annual_target(year_cells, program)
 cumulative = views.build_cumulative(own, ctx.lang)
 st.caption(views.target_definition(ctx.lang) if target is not None else t("target_unavailable", ctx.lang))
-if target is not None and program in ("BLT_DD", ALL_PROGRAMS) and views.coverage_shown(
-        db.get_region_cells(release_id, code, year), "BLT_DD"):
+if target is not None and views.shows_blt_coverage(year_cells, program):
     # Its target counts every eligible household, PKH families included: a walk read "paid a third of its target".
     st.caption(t("blt_coverage_note", ctx.lang))
 # Titles name what the chart is of: an image or embed seen alone said "Cumulative Rupiah" of no region.

@@ -338,11 +338,13 @@ def coverage_above_full(figures: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(rows["program"]))
 
 
-def coverage_shown(year_cells: pd.DataFrame, program: str) -> bool:
-    """Whether a published recipients-per-eligible-household figure of `program` is shown from these year cells
-    (one region's programs): the pages explain BLT Dana Desa's low figure wherever it shows."""
-    row = year_cells[year_cells["program"] == program]
-    return not row.empty and bool((build_values(row, "coverage")["status"] == OK).any())
+def shows_blt_coverage(year_cells: pd.DataFrame, program: str = ALL_PROGRAMS) -> bool:
+    """Whether a view of `program` (BLT Dana Desa's own, or all programs, whose figures list each program's) shows
+    BLT Dana Desa's published recipients per eligible household from these year cells (one region's programs): the
+    pages explain its low figure wherever it shows (i18n `blt_coverage_note`)."""
+    row = year_cells[year_cells["program"] == "BLT_DD"]
+    return (program in ("BLT_DD", ALL_PROGRAMS) and not row.empty
+            and bool((build_values(row, "coverage")["status"] == OK).any()))
 
 
 def stack_table(table: pd.DataFrame, measure: str, value: str, lang: str) -> pd.DataFrame:
