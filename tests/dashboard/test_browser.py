@@ -864,6 +864,10 @@ def test_a_rupiah_figure_never_wraps_before_its_unit(browser, server, path, widt
     """A metric showed "Rp1.18" over "T": a compact Rupiah figure and its unit stay on one line, in metrics and
     table cells alike."""
     with _opened(browser, f"{server}/{path}", width, 1000, settle=1.0) as page:
+        # "Not running" came once before Beranda's phone layout had drawn its figures (CI of 823f6e1): wait for one.
+        page.wait_for_function("""() => Array.from(document.querySelectorAll(
+          "[data-testid='stMetricValue'], [data-testid='stTable'] td")).some(cell => /Rp[0-9]/.test(cell.innerText))""",
+                               timeout=60_000)
         lines = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stMetricValue']"))
           .filter(cell => /Rp[0-9]/.test(cell.innerText)).map(cell => {
             const range = document.createRange(); range.selectNodeContents(cell);
