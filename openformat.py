@@ -97,12 +97,20 @@ def public_period(period: object, data_through: str) -> object:
 
 def csv_bytes(frame: pd.DataFrame, fmt: str = "csv") -> bytes:
     """RFC 4180 CSV (CRLF, `"` quoting, a header row, nothing before it) in UTF-8 with a BOM for Excel; whole numbers
-    without `.0` (a column of counts with an empty cell is still integers)."""
+    without `.0`: a column of counts with an empty cell is still integers, and a column of several measures (a
+    profile's households, Rupiah and coverage) writes its whole numbers as such (`10651`, not `10651.0`)."""
     sep, decimal, _ = CSV_FLAVOURS[fmt]
     frame = frame.copy()
     for column in frame.columns:
         values = frame[column]
-        if pd.api.types.is_float_dtype(values) and values.dropna().map(float.is_integer).all():
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        whole = values.dropna().map(float.is_integer)
+        if whole.all():
             frame[column] = values.astype("Int64")
+        elif whole.any():
+            # Text per value (pandas applies `decimal` to float columns only): read back as numbers all the same.
+            frame[column] = values.map(lambda v: "" if pd.isna(v) else str(int(v)) if float(v).is_integer()
+                                       else repr(float(v)).replace(".", decimal)).astype(object)
     body = frame.to_csv(index=False, sep=sep, decimal=decimal, lineterminator="\r\n")
     return body.encode("utf-8-sig")

@@ -62,9 +62,10 @@ if view == "profile":
     st.markdown(f"**{i18n.escape(figures_of, limit=200)} — {t('profile_figures', lang, year=year)}**")
     # Program, recipients and Rupiah: three columns fit a phone-wide iframe without stacking (the profile's
     # other figures are a link away).
-    table = views.build_profile_table(year_cells, db.get_programs(release_id), lang, ctx.release.threshold)
+    figures = views.build_profile_figures(year_cells)
+    table = views.build_profile_table(figures, db.get_programs(release_id), lang, ctx.release.threshold)
     st.table(table.iloc[:, :3], hide_index=True, border="horizontal")
-    explained = views.has_hidden(views.build_profile_figures(year_cells))
+    explained = views.has_hidden(figures)
     if explained:
         st.caption(i18n.hidden_note(lang, ctx.release.threshold))
 if isinstance(panel, panels.MapPanel):

@@ -63,9 +63,9 @@ def render_profile(code: str) -> None:
     else:
         year_cells = db.get_region_cells(release_id, code, year)
         programs = db.get_programs(release_id)
-        components.render_table(views.build_profile_table(year_cells, programs, ctx.lang, threshold),
-                                t("metric", ctx.lang), narrow)
         figures = views.build_profile_figures(year_cells)
+        components.render_table(views.build_profile_table(figures, programs, ctx.lang, threshold),
+                                t("metric", ctx.lang), narrow)
         if views.has_hidden(figures):  # (the note under a profile with nothing hidden read as if something were)
             st.caption(i18n.hidden_note(ctx.lang, threshold))
         if (figures["status"] == views.UNDEFINED).any():

@@ -30,6 +30,9 @@ IMAGE_FORMATS = ("png", "svg")
 
 #: Machine-readable reasons a plotted point has no value (`status` column); the page's labels may change, these not.
 STATUS_CODES = {NA: "not_published_at_level", NODATA: "no_data"}
+#: Decimals of a downloaded figure that is not a whole number (coverage 0.8066 is 80.66%; the page shows 80,7%):
+#: the counts it is worked out from are published whole, so the 17 digits of a float said nothing more.
+RATIO_DECIMALS = 4
 #: Key columns of what charts plot, as CSV headers (plain names: the file is for re-analysis).
 SERIES_KEYS = {"period": "period", "series": "series"}
 REGION_KEYS = {"region_code": "region_code", "name": "name"}
@@ -82,9 +85,10 @@ def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
     """The plotted points: key columns (region codes in the files' form, `ID.53.10`; periods too where
     `data_through` is given, `2025-01/2025-12`), the view's columns saying what
     the values are (`measure`, `program`, `period`, `level`, `region_code`: each row's own where the points carry
-    one, as a trend's lines by program do their `program`, else the view's), `value` (the number, empty where there
-    is none), where the points carry ranges `range_lower` and `range_upper` (a hidden value's published range, empty
-    elsewhere), `status` (ok, hidden, not_published_at_level, no_data, undefined) and `source`."""
+    one, as a trend's lines by program do their `program`, else the view's), `value` (the number, RATIO_DECIMALS
+    decimals at most, empty where there is none), where the points carry ranges `range_lower` and `range_upper` (a
+    hidden value's published range, empty elsewhere), `status` (ok, hidden, not_published_at_level, no_data,
+    undefined) and `source`."""
     present = {k: v for k, v in keys.items() if k in plotted}  # a single series has no `series` column
     frame = plotted[list(present)].rename(columns=present).reset_index(drop=True)
     for column in VIEW_COLUMNS:
@@ -101,7 +105,10 @@ def plotted_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
     status = plotted["status"] if "status" in plotted else pd.Series(
         [OK if pd.notna(v) else UNDEFINED for v in plotted["value"]], index=plotted.index)
     ok = (status == OK).to_numpy() & plotted["value"].notna().to_numpy()
-    frame["value"] = pd.to_numeric(plotted["value"], errors="coerce").where(ok).to_numpy()
+    frame["value"] = pd.to_numeric(plotted["value"], errors="coerce").where(ok).round(RATIO_DECIMALS).to_numpy()
+    for column in frame.columns[:len(present)]:
+        if pd.api.types.is_float_dtype(frame[column]):  # a scatter's eligible share
+            frame[column] = frame[column].round(RATIO_DECIMALS)
     if "lower" in plotted and "upper" in plotted:
         # A hidden value's published range (worked out from the published figures alone), empty elsewhere.
         hidden = (status == HIDDEN).to_numpy()

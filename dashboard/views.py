@@ -304,11 +304,10 @@ def build_profile_figures(year_cells: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[["program", "measure", "value", "status", "lower", "upper"]]
 
 
-def build_profile_table(year_cells: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
-    """One region's year by program: recipients, Rupiah, coverage, eligible, registered (build_profile_figures,
-    labelled)."""
+def build_profile_table(figures: pd.DataFrame, programs: pd.DataFrame, lang: str, threshold: int) -> pd.DataFrame:
+    """One region's year by program: recipients, Rupiah, coverage, eligible, registered (`figures`, the region's
+    build_profile_figures, labelled: its page reads them for its notes and download too)."""
     names = {code: i18n.program_short(code, lang) for code in programs["code"]}
-    figures = build_profile_figures(year_cells)
     shown = list(dict.fromkeys(figures["program"]))
     rows = {i18n.t("program", lang): [names.get(p, p) for p in shown]}
     for measure, key in PROFILE_FIGURES:

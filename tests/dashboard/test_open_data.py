@@ -542,6 +542,32 @@ def test_a_desa_profile_downloads_its_own_figures(published, published_db, relea
         == {"undefined"}
 
 
+def test_a_profiles_file_writes_counts_and_rupiah_whole_and_its_coverage_to_four_decimals(published, served):
+    """A profile's figures file holds households, Rupiah and coverage in one `value` column: it wrote `10651.0`
+    households, `46973525000.0` Rupiah and coverage as `0.8065884134797425` (a walk). Whole numbers are written
+    whole, a ratio to export.RATIO_DECIMALS decimals, and pandas' defaults still read the column as numbers."""
+    at = run_app(page="wilayah", region="34.01")
+    assert not at.exception, at.exception
+    button = next(b.proto for b in at.get("download_button") if b.proto.id.endswith("-profile_figures_csv"))
+    data, _ = served[button.url]
+    text = data.decode("utf-8-sig")
+    back = pd.read_csv(io.BytesIO(data))
+    assert pd.api.types.is_float_dtype(back["value"])
+    shown = back[back["status"] == "ok"]
+    whole = shown[shown["measure"] != "coverage"]
+    assert len(whole) and (whole["value"] % 1 == 0).all()
+    assert not re.search(r",\d+\.0,", text), text[:400]
+    coverage = shown[shown["measure"] == "coverage"]
+    assert len(coverage) and (coverage["value"].round(export.RATIO_DECIMALS) == coverage["value"]).all()
+    cells = published.execute("SELECT program, recipients, eligible_households FROM disbursement_cells WHERE "
+                              "region_code = '34.01' AND period = ? AND channel = 'SEMUA' AND NOT suppressed",
+                              [back["period"].iloc[0][:4]]).df().set_index("program")
+    ratios = [cells.loc[row.program, "recipients"] / cells.loc[row.program, "eligible_households"]
+              for row in coverage.itertuples()]
+    assert coverage["value"].tolist() == pytest.approx([round(r, export.RATIO_DECIMALS) for r in ratios], abs=1e-12)
+    assert coverage["value"].tolist() != ratios     # the ratios have more decimals than the file keeps
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_release_opened_from_its_database_alone_says_what_is_missing_to_the_public(published_db, tmp_path,
                                                                                       monkeypatch, lang):
