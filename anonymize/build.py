@@ -20,7 +20,7 @@ import pandas as pd
 
 from anonymize import aggregate, budget, revisions
 from anonymize.aggregate import Scope, is_plain_month, late_code, version_code, year_to_date_code
-from anonymize.protect import Protection, protect
+from anonymize.protect import Protection, grand_total, protect
 from anonymize.table import CellTable
 from anonymize.tables import (
     UNPUBLISHED,
@@ -433,6 +433,9 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
     """Protect one table (carrying an earlier release's pattern forward); a ValueError if no pattern passes."""
     log.info("protecting %s (%s cells)", table_input.name, f"{table_input.table.n_cells:,}")
     forced_suppressed, forced_published = _carried_forward(table_input, history, scope)
+    if table_input.name in COARSENED_TABLES and (withheld := withhold_small_indicators(table_input)):
+        log.info("%s: %s not published for the year (fewer than twice the threshold nationally)", table_input.name,
+                 withheld)
     if table_input.table.unwritten is not None:
         # Never written, so never shown: hidden like a cell a reader holds hidden (tables.unpublished_desa_cells).
         unpublished = table_input.table.unwritten
@@ -465,6 +468,32 @@ def _protect_table(table_input: ProtectedTableInput, history: History | None, sc
 #: national count is its only total, and on sparse data (the demo at `--scale 0.02`: 62 paid deceased households
 #: over 55 kecamatan, each hidden one known to be at least 1) it pins the small counts under it.
 COARSENED_TABLES = frozenset({"quality_cells"})
+
+
+def withhold_small_indicators(table_input: ProtectedTableInput) -> str:
+    """Stop writing, at every level, each indicator whose national count is 1 to 2 × threshold - 1 (modifies the
+    table input in place, as withhold_finest_level does). Returns the indicators withheld, "" when none.
+
+    The national count is the indicator's only total and stays published otherwise (protect.grand_total), so a
+    small one refused the whole release (three indicators of 5-6 households on `--regions 34.71,34.01 --scale 0.02
+    --seed 2`). Leaving out only those of 1 to threshold - 1 would tell every reader that they are that small: the
+    band runs to twice the threshold, so a missing indicator is known to count 1 to 2 × threshold - 1 nationally,
+    an interval threshold - 1 wide or more that reaches the threshold, as a hidden count's must
+    (protect.ProtectionRules). Its cells relate to no other indicator's (they overlap: no total) and have no
+    year-to-date, so that interval, and each region's 0 to 2 × threshold - 1 under it, is all a reader learns."""
+    table, frame = table_input.table, table_input.frame
+    threshold = table_input.rules.threshold
+    values = frame["households"].to_numpy(dtype=float)
+    unwritten = np.zeros(table.n_cells, bool) if table.unwritten is None else table.unwritten.copy()
+    small = grand_total(table) & ~unwritten & (values >= 1) & (values <= 2 * threshold - 1)
+    indicators = frame["indicator"].to_numpy()
+    names = sorted(set(indicators[small].tolist()))
+    if not names:
+        return ""
+    unwritten |= np.isin(indicators, names)
+    table.unwritten = unwritten
+    frame[UNPUBLISHED] = unwritten
+    return ", ".join(names)
 
 
 def withhold_finest_level(table_input: ProtectedTableInput, protection: Protection) -> str:

@@ -161,14 +161,16 @@ TABLES = (
           "jumlahnya kecil. Diterbitkan sekali setahun, setelah tahunnya lengkap (rilis Desember): angka berjalan "
           "akan membuka keluarga yang baru ditandai di antara dua rilis lewat selisihnya. Pada data yang jarang, "
           "indikator yang angkanya tidak bisa dilindungi di suatu tingkat tidak diterbitkan di tingkat itu (tidak "
-          "ada barisnya; nilainya bisa nol) dan mulai dari tingkat di atasnya.",
+          "ada barisnya; nilainya bisa nol) dan mulai dari tingkat di atasnya; indikator yang jumlah nasionalnya "
+          "kurang dari dua kali ambang (1 sampai 2 × ambang - 1) tidak diterbitkan di tingkat mana pun tahun itu.",
           "Data-quality indicators by region (kecamatan and up) for the year: NIK paid in more than one desa, "
           "invalid NIK, recipients paid after their death, and imported rows of the year quarantined (a row whose "
           "month could not be read is not counted). Desa level is not published because counts are small. "
           "Published once a year, when the year is complete (the December release): a running total would give "
           "away the households first flagged between two releases by subtraction. On sparse data, an indicator "
           "whose counts cannot be protected at a level is not published at that level (it has no rows there; its "
-          "values may be zero) and starts at the level above.",
+          "values may be zero) and starts at the level above; an indicator counting fewer than twice the threshold "
+          "nationally (1 to 2 × threshold - 1) is published at no level that year.",
           (*_REGION,
            Column("indicator", "", "duplicate_nik, invalid_nik, deceased_paid, atau quarantined_rows.",
                   "duplicate_nik, invalid_nik, deceased_paid, or quarantined_rows."),

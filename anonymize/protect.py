@@ -554,13 +554,16 @@ def protect(table: CellTable, rules: ProtectionRules, forced_suppressed: np.ndar
     prefix = f"  {label} " if label else "  "
     forced_suppressed = np.zeros(n, bool) if forced_suppressed is None else forced_suppressed
     must_publish = (np.zeros(n, bool) if forced_published is None else forced_published) | grand_total(table)
+    if table.unwritten is not None:
+        # A total no release writes (a data-quality indicator withheld for the year: build.withhold_small_indicators).
+        must_publish &= ~table.unwritten
     seconds = {"primary": 0.0, "secondary": 0.0, "audit": 0.0}
 
     start = time.perf_counter()
     primary = primary_suppression(table, rules.threshold)
     if (primary & must_publish).any():
-        raise ValueError("a cell that must stay published (grand total, or published in an earlier release) "
-                         "is below the threshold")
+        raise ValueError(f"{label + ': ' if label else ''}a cell that must stay published (grand total, or "
+                         "published in an earlier release) is below the threshold")
     # Partners are chosen among cells worth hiding.
     allowed = ~must_publish & ~determined(table, must_publish | (table.size() <= 0), closure=True)
     seconds["primary"] = time.perf_counter() - start

@@ -142,6 +142,12 @@ def get_quality(release_id: str, code: str, level: str, year: str) -> pd.DataFra
     return queries.quality(get_connection(release_id), code, level, year)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def get_national_quality_indicators(release_id: str, year: str) -> list[str]:
+    """The data-quality indicators published for `year` (queries.national_quality_indicators)."""
+    return queries.national_quality_indicators(get_connection(release_id), year)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def get_boundary_sources(release_id: str, level: str, codes: tuple[str, ...] | None = None) -> list[dict]:
     """The sources of these regions' shapes at `level` (None: all of the level's), real ones first."""

@@ -382,6 +382,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "subtraction. {year} is published through {through}."),
     "quality_complete_year_pick": (" Pilih tahun {complete} untuk tanda kualitas data.",
                                    " Pick {complete} for data-quality flags."),
+    # A data-quality indicator withheld for the year at every level (anonymize.build.withhold_small_indicators).
+    "quality_withheld": (
+        "{indicators}: tidak diterbitkan untuk tahun ini di tingkat mana pun, karena jumlahnya secara nasional kurang "
+        "dari {twice}, terlalu sedikit untuk dilindungi di antara wilayah lain.",
+        "{indicators}: not published for this year at any level, because they count fewer than {twice} nationally, "
+        "too few to protect among other regions."),
     "quality_desa": ("Indikator kualitas data diterbitkan dari tingkat kecamatan ke atas.",
                      "Data-quality indicators are published from kecamatan level up."),
     "gaps_semua": ("Keluarga sasaran hanya diterbitkan per program: halaman ini memakai {program}.",

@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import change, charts, components, db, i18n, maps, metrics, shareable, views, yearly
 from dashboard.components import PageContext
 from dashboard.i18n import format_int, format_percent, format_period, t
-from published_schema import ALL_PROGRAMS, FEEDBACK_LEVELS, has_months
+from published_schema import ALL_PROGRAMS, FEEDBACK_LEVELS, QUALITY_INDICATORS, has_months
 
 #: Panels kept per process, keyed on (view, release, language, parameters): a news story sends thousands of
 #: visitors to the same few views, and a rerun of a seen view is then a lookup (figures are shared, never mutated).
@@ -217,6 +217,10 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
         notes.append(t("quality_desa", ctx.lang))
     elif (waiting := components.quality_wait(ctx)) is not None:
         notes.append(waiting)
+    elif withheld := [q for q in QUALITY_INDICATORS
+                      if q not in db.get_national_quality_indicators(release_id, year)]:
+        notes.append(t("quality_withheld", ctx.lang, indicators=", ".join(t(f"q_{q}", ctx.lang) for q in withheld),
+                       twice=2 * threshold))
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
 
 

@@ -180,6 +180,14 @@ def quality(con: Connection, code: str, level: str, year: str) -> pd.DataFrame:
                  f"WHERE {where} AND q.period = ?", [*params, year])
 
 
+def national_quality_indicators(con: Connection, year: str) -> list[str]:
+    """The data-quality indicators the release publishes for `year` at the national level (an indicator counting
+    fewer than twice the threshold nationally is not written at any level:
+    anonymize.build.withhold_small_indicators)."""
+    return query(con, "SELECT DISTINCT indicator FROM quality_cells WHERE region_code = ? AND period = ? "
+                 "ORDER BY indicator", [NATIONAL_CODE, year])["indicator"].tolist()
+
+
 def boundary_sources(con: Connection, level: str, codes: tuple[str, ...] | None = None) -> list[dict]:
     """The sources of the shapes of these regions at `level` (None: every source of the level), real ones first,
     then by how many regions each covers. A level can mix sources: the map of one province credits the shipped pack

@@ -1,5 +1,6 @@
 """Sparse data-quality counts: an indicator is published from the level where its cells can be protected, instead of
-refusing the release (anonymize.build.withhold_finest_level); a reader reads the rows not written back as unknowns
+refusing the release (anonymize.build.withhold_finest_level), or withheld whole where its national count is small
+(withhold_small_indicators); a reader reads the rows not written back as unknowns
 that may be zero (anonymize.published.withheld_quality), and its own attack passes."""
 
 from __future__ import annotations
@@ -71,19 +72,40 @@ def test_an_indicator_that_cannot_be_protected_at_kecamatan_is_published_from_ka
 @pytest.fixture(scope="module")
 def small_totals(tmp_path_factory, run_module) -> Path:
     """Kabupaten Kulon Progo alone at `--scale 0.02`: some indicators count fewer than 10 households in the whole
-    release."""
+    release (`publish` refused it)."""
     raw = tmp_path_factory.mktemp("coarsen") / "small.duckdb"
     run_module("data", "generate", "--preset", "demo", "--year", "2025", "--regions", "34.01", "--scale", "0.02",
                "--seed", "1", "--out", raw)
     return raw
 
 
-def test_an_indicator_with_a_small_national_count_still_refuses_the_release(small_totals):
-    """Not withheld: grand totals are published unless small, so an indicator missing whole would tell every
-    reader that its national count is 1 to threshold - 1. The build refuses, as before."""
-    table_input, scope, _ = _quality(small_totals)
+def test_an_indicator_with_a_small_national_count_is_withheld_whole_and_the_release_publishes(small_totals):
+    """An indicator's national count is its only total and is published unless small: one of 1 to threshold - 1
+    refused the whole release ("a cell that must stay published ... is below the threshold"). Now every indicator
+    counting 1 to 2 x threshold - 1 nationally is written at no level (build.withhold_small_indicators) and the
+    table is protected; the others keep every row. A reader who knows that rule reads a missing indicator as 1 to
+    2 x threshold - 1 nationally, which passes what a hidden count must (withholding only those below the
+    threshold would have told them 1 to threshold - 1, which fails); the reader's own attack on the written rows
+    passes."""
+    from anonymize.differences import _passes
+
+    table_input, scope, regions = _quality(small_totals)
     frame = table_input.frame
     national = frame[(frame["region"] == NATIONAL_CODE)].set_index("indicator")["households"]
-    assert ((national >= 1) & (national < THRESHOLD)).any(), national
-    with pytest.raises(ValueError, match="below the threshold"):
-        build._protect_table(table_input, None, scope, 1)
+    assert ((national >= 1) & (national < THRESHOLD)).any(), national      # what refused the release
+    band = national[(national >= 1) & (national < 2 * THRESHOLD)].index
+    kept = national.index.difference(band)
+    assert len(kept), national          # a real comparison: some indicator is published
+    table = build._protect_table(table_input, None, scope, 1)
+    assert table.protection.audit.passed
+    written, _ = build.published_frames(table, regions, scope)
+    assert set(written["indicator"]) == set(kept)
+    for indicator in kept:
+        assert (written["indicator"] == indicator).sum() == (frame["indicator"] == indicator).sum()
+    rebuilt, hidden = _read_back(table, regions, scope)
+    assert rebuilt.table.unwritten is not None
+    assert int(rebuilt.table.unwritten.sum()) == int(frame["indicator"].isin(band).sum())
+    assert audit_pattern(rebuilt.table, hidden, rebuilt.rules).passed
+    # What the rule itself tells, as a hidden count's interval.
+    assert _passes(np.array([1.0]), np.array([2.0 * THRESHOLD - 1]), THRESHOLD).all()
+    assert not _passes(np.array([1.0]), np.array([THRESHOLD - 1.0]), THRESHOLD).any()

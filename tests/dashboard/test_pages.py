@@ -437,6 +437,38 @@ def test_gaps_ranked_across_kabupaten_name_each_kecamatans_kabupaten(open_page, 
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
+def test_gaps_say_which_quality_indicators_a_year_withholds_and_why(open_page, published_db, tmp_path, monkeypatch,
+                                                                     lang):
+    """A release writes no row of a data-quality indicator counting fewer than twice the threshold nationally
+    (anonymize.build.withhold_small_indicators): the gaps table read "tidak tersedia di tingkat ini" for it at every
+    level, as if a higher level had it. The page names the indicators the year withholds and why; a release that
+    withholds none says nothing of it."""
+    import shutil
+
+    import duckdb
+
+    at = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", lang=lang)
+    assert not at.exception, at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert t("q_deceased_paid", lang) not in captions
+    copy = tmp_path / "withheld" / "bansos.duckdb"
+    copy.parent.mkdir()
+    shutil.copy(published_db, copy)
+    with duckdb.connect(str(copy)) as con:
+        year = con.execute("SELECT max(period) FROM quality_cells").fetchone()[0]
+        con.execute("DELETE FROM quality_cells WHERE indicator = 'deceased_paid'")
+        # Another id: the dashboard caches what it reads per release id (a release never changes under its id).
+        con.execute("UPDATE release SET release_id = '20000102T000000Z'")
+        threshold = con.execute("SELECT threshold FROM release").fetchone()[0]
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(copy))
+    at = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", year=year, lang=lang)
+    assert not at.exception, at.exception
+    note = next((c.value for c in at.caption if t("q_deceased_paid", lang) in c.value), None)
+    assert note is not None, [c.value for c in at.caption]
+    assert str(2 * threshold) in note and t("q_invalid_nik", lang) not in note
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
     """At 390 px the gaps page left out the table of data-quality flags that a wide screen shows beside the ranked
     one: a phone gets it too, below the ranked table, every cell of it stacked."""

@@ -286,6 +286,7 @@ YEAR_CALLS = {
     "channels": lambda con, year: queries.channels(con, "34.01", "PKH", year),
     "complaints": lambda con, year: queries.complaints(con, "34.01", year),
     "quality": lambda con, year: queries.quality(con, "34.01", "kecamatan", year),
+    "national_quality_indicators": lambda con, year: queries.national_quality_indicators(con, year),
     "region_cells": lambda con, year: queries.region_cells(con, "34.01", year),
 }
 #: Queries that read across years on purpose: the open-data page's downloads of a table as published, and the list
