@@ -279,8 +279,26 @@ def render_chart(fig: go.Figure, table: pd.DataFrame, lang: str, key: str, expan
     columns on a phone, where a data grid cuts the last column at the screen's edge)."""
     if heading and title_of(fig):
         st.markdown(f"**{i18n.escape(title_of(fig), limit=300)}**")
-    st.plotly_chart(untitled(fig), key=key, config=_CONFIG, width="stretch")
+    if has_points(fig):
+        st.plotly_chart(untitled(fig), key=key, config=_CONFIG, width="stretch")
+    else:
+        # Every value of the view hidden or missing: an empty frame of axes (-1 to 6) read as a broken chart.
+        st.info(i18n.t("no_figure_to_draw", lang))
     render_table(table, lang, key=f"{key}_table", expanded=expanded, plain=plain)
+
+
+def has_points(fig: go.Figure) -> bool:
+    """Whether any trace of `fig` has a point to draw: an x and a y both present (NaN, None and NaT are not; bars
+    by region carry names on one axis and numbers on the other)."""
+    for trace in fig.data:
+        if "x" not in trace or "y" not in trace:
+            return True     # not a trace over x and y: drawn as it is
+        x, y = trace.x, trace.y
+        if x is None or y is None or not len(x) or not len(y):
+            continue
+        if (pd.notna(pd.Series(list(x))) & pd.notna(pd.Series(list(y)))).any():
+            return True
+    return False
 
 
 #: A plain table of more rows than this scrolls inside a box this tall (px): every kecamatan of a province, all

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import openformat
-from dashboard import db, i18n, metrics, opendata
+from dashboard import charts, db, i18n, metrics, opendata
 from dashboard.metrics import HIDDEN, NA, NODATA, OK, UNDEFINED
 
 #: Kaleido finds a Chrome-family browser itself; point it at Debian's so it never tries to fetch one.
@@ -178,7 +178,9 @@ def render_downloads(plotted: pd.DataFrame, keys: dict[str, str], figure: go.Fig
                      release_id: str, lang: str, key: str, stem: str, view: dict[str, str]) -> None:
     """CSV of the plotted values and PNG and SVG of the chart (`figure` may be a function: a map is drawn as a
     figure only when its image is asked for); one row of buttons. `view` names what is shown (see `plotted_frame`)
-    and goes into the files' names."""
+    and goes into the files' names. A chart with nothing to draw (charts.has_points) offers its CSV alone."""
+    if isinstance(figure, go.Figure) and not charts.has_points(figure):
+        figure = None
     columns = st.columns(3 if figure is not None else 1)
     frame = download_frame(plotted, keys, release_id, view)
     stem = view_stem(stem, view)

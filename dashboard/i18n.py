@@ -206,6 +206,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_description": ("Keterangan", "Description"),
     "col_category": ("Kategori", "Category"),
     "table_alt": ("Tabel data grafik", "Chart data as a table"),
+    "no_figure_to_draw": ("Tidak ada angka terbit untuk digambar di tampilan ini: tabel di bawah menyebut alasannya.",
+                        "No published figure to draw in this view: the table below says why."),
     # A phone's long table: the first rows stacked, the others behind this.
     "more_rows": ("Tampilkan {n} baris lainnya", "Show {n} more rows"),
     # map

@@ -1053,3 +1053,18 @@ def test_the_target_definition_writes_its_benefits_as_every_rupiah_figure(lang, 
 
     text = views.target_definition(lang)
     assert sembako in text and "{" not in text
+
+
+def test_a_figure_without_a_finite_value_has_no_points_to_draw():
+    """charts.render_chart draws a note instead of empty axes where a view has nothing published (every region
+    hidden): bars by name with numbers on one axis have points; NaN-only or empty traces have none."""
+    import plotly.graph_objects as go
+
+    from dashboard.charts import has_points
+
+    assert has_points(go.Figure(go.Bar(x=[3.0, 5.0], y=["Galur", "Lendah"], orientation="h")))
+    assert has_points(go.Figure(go.Scatter(x=["2025-01", "2025-02"], y=[float("nan"), 7])))
+    assert not has_points(go.Figure(go.Bar(x=[], y=[], orientation="h")))
+    assert not has_points(go.Figure(go.Scatter(x=["2025-01"], y=[float("nan")])))
+    assert not has_points(go.Figure())
+    assert has_points(go.Figure(go.Pie(values=[1, 2])))     # no x and y: drawn as it is

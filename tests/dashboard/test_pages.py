@@ -469,6 +469,37 @@ def test_gaps_say_which_quality_indicators_a_year_withholds_and_why(open_page, p
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
+def test_gaps_with_every_region_hidden_say_so_instead_of_drawing_empty_axes(open_page, published_db, tmp_path,
+                                                                           monkeypatch, lang):
+    """On sparse data (two kabupaten at `--scale 0.02`) every kecamatan of a kabupaten was hidden: the ranked chart
+    drew empty axes from -1 to 6 and the scatter an empty frame. The page says there is nothing to draw, and the
+    tables below still list the regions, hidden."""
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path / "hidden" / "bansos.duckdb"
+    copy.parent.mkdir()
+    shutil.copy(published_db, copy)
+    with duckdb.connect(str(copy)) as con:
+        year = con.execute("SELECT data_year FROM release").fetchone()[0]
+        con.execute("UPDATE disbursement_cells SET suppressed = TRUE, recipients = NULL, eligible_households = NULL, "
+                    "registered_households = NULL, payments = NULL, paid_payments = NULL, amount = NULL "
+                    "WHERE level = 'kecamatan' AND region_code LIKE '34.01.%' AND period = ?", [str(year)])
+        con.execute("UPDATE release SET release_id = '20000103T000000Z'")   # cached per release id
+    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(copy))
+    at = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", lang=lang)
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info].count(t("no_figure_to_draw", lang)) == 2     # the ranking and the scatter
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("gap_bars")]
+    # No picture of empty axes to download either: the file of the table only.
+    buttons = [b.proto.id for b in at.get("download_button")]
+    assert any(i.endswith("gap_bars_csv") for i in buttons) and not any(i.endswith("gap_bars_png") for i in buttons)
+    names = at.table[0].value[t("col_name", lang)]
+    assert len(names) > 3 and set(at.table[0].value[t("m_recipients", lang)]) == {t("hidden", lang)}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
 def test_a_phone_gets_the_second_gaps_table_below_the_first(open_page, lang):
     """At 390 px the gaps page left out the table of data-quality flags that a wide screen shows beside the ranked
     one: a phone gets it too, below the ranked table, every cell of it stacked."""
