@@ -108,6 +108,24 @@ def _carried_table(carried: Carried, before: PublishedRelease, table_input: Prot
     return {**figures, "reused": True, "carried_from": carried.release_id}
 
 
+#: Figures of an attack that depend on where its search went: the publisher's attack starts from the true values
+#: (protect.audit_pattern's truth_anchor) and publish reuses it for the standalone audit, so its narrowest width,
+#: LP solves and seconds carry what the hidden values are (a review: on a sparse release the release row's LP
+#: solves told a withheld data-quality indicator's national count as "1 or 19", its narrowest width as "2 to 18").
+#: They are the operator's (printed, logged), never published: see publishable().
+SEARCH_FIGURES = frozenset({"narrowest", "lp_solves", "seconds"})
+
+
+def publishable(figures: Any) -> Any:
+    """An audit's figures (audit_release's result, or a protect.Audit.summary) without SEARCH_FIGURES, at any
+    depth: what the release row and the manifest may hold."""
+    if isinstance(figures, dict):
+        return {key: publishable(value) for key, value in figures.items() if key not in SEARCH_FIGURES}
+    if isinstance(figures, list):
+        return [publishable(value) for value in figures]
+    return figures
+
+
 def audit_key(name: str, year: int, latest: int) -> str:
     """An audited table's key: its name for the release's latest year, `<name> <year>` for an earlier year."""
     return name if year == latest else f"{name} {year}"
@@ -141,7 +159,7 @@ def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.nd
 def measure_line(measure: str, figures: dict[str, Any]) -> str:
     """`recipients: 1,234 hidden, narrowest 9 (inner bound), 0 too narrow, 0 in doubt, 0 shown below the threshold,
     0 pinned`"""
-    narrowest = figures["narrowest"]
+    narrowest = figures.get("narrowest")    # absent from a table carried from a release's manifest
     width = "-" if narrowest is None else f"{narrowest:,.0f}" if narrowest >= 1 else f"{narrowest:.3g}"
     return (f"{measure}: {figures['values']:,} hidden, narrowest {width}"
             f"{'' if figures['exact'] else ' (inner bound)'}, {figures['too_narrow']:,} too narrow, "
@@ -232,6 +250,7 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
         "passed": all(t["passed"] and not t["ranges_differ"] for t in tables.values()),
         "threshold": years[-1].threshold,
         "hidden_values": sum(m["values"] for t in tables.values() for m in t["measures"].values()),
-        "lp_solves": sum(t["lp_solves"] for t in tables.values()),
+        # A table carried from an earlier release's manifest has no LP solves of its own (publishable()).
+        "lp_solves": sum(t.get("lp_solves", 0) for t in tables.values()),
         "tables": tables,
     }

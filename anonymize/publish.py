@@ -24,7 +24,7 @@ import pandas as pd
 
 import signing
 from anonymize import package, ranges, release, revisions
-from anonymize.audit import Carried, ReadBack, audit_key, audit_release
+from anonymize.audit import Carried, ReadBack, audit_key, audit_release, publishable
 from anonymize.budget import BudgetExceeded
 from anonymize.build import History, YearRelease, build_years, pattern_composition, release_region_codes
 from anonymize.loss import summary_line, user_loss
@@ -194,7 +194,7 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
         info = ReleaseInfo(release_id, datetime.now(UTC).isoformat(timespec="seconds"),
                            previous["release_id"] if previous else None,
                            {**_sources(raw_db), **revisions.lineage_sources(result.lineage, result.held_back)})
-        protection_audit = {t.name: t.protection.audit.summary(t.input.table) for t in result.tables}
+        protection_audit = {t.name: publishable(t.protection.audit.summary(t.input.table)) for t in result.tables}
         write_release(staged / release.DB_NAME, years, info, threshold, protection_audit)
         seconds["ranges"], read_back = _write_ranges(staged / release.DB_NAME)
         boundaries.write(staged / release.DB_NAME, result.regions["code"].tolist())
@@ -213,7 +213,7 @@ def _publish(raw_db: Path, current_db: Path, threshold: int, through: str | None
         files = package.write_package(staged, signing.public_key_of(key) if key else None)
     seconds["package"] = timing["seconds"]
     with stage("sign and swap the new release in", 5, 5):
-        release.write_manifest(staged, release_id, previous, audit)
+        release.write_manifest(staged, release_id, previous, publishable(audit))
         signed = (f"signed by key {package.sign_release(staged, key, release_id, files.zip_name)}" if key
                   else "unsigned (no publisher key; see `python -m anonymize keygen`)")
         release.promote(current_db, staged, release_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -388,15 +389,18 @@ def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.Da
     if name == "proposal_cells":
         return feedback_table(name, cells, upper, scope, threshold, "kind", list(PROPOSAL_KINDS), "proposals",
                               list(PROPOSAL_STATUSES))
-    return quality_table(withheld_quality(cells, upper), upper, scope, threshold, list(QUALITY_INDICATORS))
+    return quality_table(withheld_quality(cells, upper, scope.small_area_codes), upper, scope, threshold,
+                         list(QUALITY_INDICATORS))
 
 
-def withheld_quality(cells: pd.DataFrame, upper: pd.DataFrame) -> pd.DataFrame:
+def withheld_quality(cells: pd.DataFrame, upper: pd.DataFrame, periods: Sequence[str]) -> pd.DataFrame:
     """Data-quality cells as read back, with the rows a release did not write appended as unwritten unknowns
     (UNPUBLISHED, hidden, placeholder 1): the publisher writes every region, indicator and period of the table,
     zeros included, except an indicator's cells at a level it withheld (anonymize.build.withhold_finest_level), so a
-    missing row is one of those. Without this a reader's table read them as zeros."""
-    periods = pd.unique(cells["period"])
+    missing row is one of those, or of an indicator withheld whole (anonymize.build.withhold_small_indicators).
+    Without this a reader's table read them as zeros. `periods`: the table's (Scope.small_area_codes), not those of
+    the rows present: with every indicator withheld a year has no row at all, and its cells read as hidden zeros
+    (an infeasible attack, a review found)."""
     grid = pd.MultiIndex.from_product([upper["code"], list(QUALITY_INDICATORS), periods],
                                       names=["region", "indicator", "period"]).to_frame(index=False)
     missing = grid.merge(cells[["region", "indicator", "period"]], how="left", indicator=True)

@@ -109,3 +109,23 @@ def test_an_indicator_with_a_small_national_count_is_withheld_whole_and_the_rele
     # What the rule itself tells, as a hidden count's interval.
     assert _passes(np.array([1.0]), np.array([2.0 * THRESHOLD - 1]), THRESHOLD).all()
     assert not _passes(np.array([1.0]), np.array([THRESHOLD - 1.0]), THRESHOLD).any()
+
+
+def test_a_year_with_every_indicator_withheld_reads_back_as_unknowns(small_totals):
+    """With every indicator withheld (each counting 1 to 2 x threshold - 1 nationally) a year has no quality row at
+    all: the reader took the table's periods from the rows present, found none, and read the cells as hidden zeros,
+    an infeasible attack (a review). The periods are the scope's: every cell is an unknown no release wrote, and
+    the reader's attack passes."""
+    from anonymize.tables import UNPUBLISHED
+
+    table_input, scope, regions = _quality(small_totals)
+    table_input.table.unwritten = np.ones(table_input.table.n_cells, bool)
+    table_input.frame[UNPUBLISHED] = True
+    table = build._protect_table(table_input, None, scope, 1)
+    assert table.protection.audit.passed
+    written, _ = build.published_frames(table, regions, scope)
+    assert written.empty
+    rebuilt, hidden = _read_back(table, regions, scope)
+    assert rebuilt.table.n_cells == table_input.table.n_cells
+    assert rebuilt.table.unwritten is not None and rebuilt.table.unwritten.all()
+    assert audit_pattern(rebuilt.table, hidden, rebuilt.rules).passed

@@ -97,6 +97,18 @@ def test_no_published_figure_counts_the_small_hidden_cells(release_db: Path, raw
             assert float(count) not in counts[table.name], f"{table.name}: {count} is published"
 
 
+def test_no_published_figure_tells_where_the_publishers_attack_went(release_db: Path):
+    """The publisher's attack starts from the true values, and publish reused it for the standalone audit: its
+    narrowest widths, LP solves and seconds in the release row and the manifest depended on the hidden values (a
+    review read a withheld data-quality indicator's national count as "1 or 19" from the LP solves alone). None
+    of them is published (anonymize.audit.SEARCH_FIGURES)."""
+    from anonymize.audit import SEARCH_FIGURES
+
+    keys, counts = _published_counts(release_db)
+    assert keys and any(counts.values())        # the documents were read
+    assert not SEARCH_FIGURES & set(keys), sorted(SEARCH_FIGURES & set(keys))
+
+
 def _numbers(node: object, path: str = "") -> list[str]:
     """The paths of every number in a JSON document."""
     if isinstance(node, dict):
