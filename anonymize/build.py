@@ -490,9 +490,7 @@ def withhold_small_indicators(table_input: ProtectedTableInput) -> str:
     names = sorted(set(indicators[small].tolist()))
     if not names:
         return ""
-    unwritten |= np.isin(indicators, names)
-    table.unwritten = unwritten
-    frame[UNPUBLISHED] = unwritten
+    _stop_writing(table_input, unwritten | np.isin(indicators, names))
     return ", ".join(names)
 
 
@@ -518,9 +516,15 @@ def withhold_finest_level(table_input: ProtectedTableInput, protection: Protecti
         finest = int(depth[written].max())
         unwritten |= rows & (depth == finest)
         said.append(f"{value} at {LEVELS[finest]}")
-    table.unwritten = unwritten
-    frame[UNPUBLISHED] = unwritten
+    _stop_writing(table_input, unwritten)
     return ", ".join(said)
+
+
+def _stop_writing(table_input: ProtectedTableInput, unwritten: np.ndarray) -> None:
+    """Mark the cells no release writes (per cell), in the table (CellTable.unwritten: unknowns that may be zero)
+    and in its frame (tables.UNPUBLISHED: rows never written)."""
+    table_input.table.unwritten = unwritten
+    table_input.frame[UNPUBLISHED] = unwritten
 
 
 def _check_links(table_input: ProtectedTableInput) -> None:

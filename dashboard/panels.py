@@ -217,8 +217,8 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
         notes.append(t("quality_desa", ctx.lang))
     elif (waiting := components.quality_wait(ctx)) is not None:
         notes.append(waiting)
-    elif withheld := [q for q in QUALITY_INDICATORS
-                      if q not in db.get_national_quality_indicators(release_id, year)]:
+    elif withheld := sorted(set(QUALITY_INDICATORS) - set(db.get_national_quality_indicators(release_id, year)),
+                            key=QUALITY_INDICATORS.index):
         notes.append(t("quality_withheld", ctx.lang, indicators=", ".join(t(f"q_{q}", ctx.lang) for q in withheld),
                        twice=2 * threshold))
     return ChartPanel(title, figure, plotted, views.build_gap_table(shown, quality, ctx.lang, threshold), notes, ranked)
