@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -87,3 +89,28 @@ def open_page(published_db: Path):
         return at
 
     return run
+
+
+#: Release ids of edited copies: the dashboard caches what it reads per release id (a release never changes under
+#: its id), so each copy needs one of its own.
+_EDITED_IDS = (f"20000101T{n // 3600:02d}{n // 60 % 60:02d}{n % 60:02d}Z" for n in itertools.count(1))
+
+
+@pytest.fixture
+def edited_release(published_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                   ) -> Callable[[Callable[[duckdb.DuckDBPyConnection], None]], Path]:
+    """edited_release(edit) -> a copy of the fixture release, changed by `edit(connection)`, under a release id of
+    its own, served to the pages opened after it (BANSOS_PUBLISHED_DB)."""
+
+    def make(edit: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
+        release_id = next(_EDITED_IDS)
+        copy = tmp_path / release_id / "bansos.duckdb"
+        copy.parent.mkdir()
+        shutil.copy(published_db, copy)
+        with duckdb.connect(str(copy)) as con:
+            edit(con)
+            con.execute("UPDATE release SET release_id = ?", [release_id])
+        monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(copy))
+        return copy
+
+    return make

@@ -437,30 +437,18 @@ def test_gaps_ranked_across_kabupaten_name_each_kecamatans_kabupaten(open_page, 
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_gaps_say_which_quality_indicators_a_year_withholds_and_why(open_page, published_db, tmp_path, monkeypatch,
-                                                                     lang):
+def test_gaps_say_which_quality_indicators_a_year_withholds_and_why(open_page, published, edited_release, lang):
     """A release writes no row of a data-quality indicator counting fewer than twice the threshold nationally
     (anonymize.build.withhold_small_indicators): the gaps table read "tidak tersedia di tingkat ini" for it at every
     level, as if a higher level had it. The page names the indicators the year withholds and why; a release that
     withholds none says nothing of it."""
-    import shutil
-
-    import duckdb
-
     at = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", lang=lang)
     assert not at.exception, at.exception
     captions = " ".join(c.value for c in at.caption)
     assert t("q_deceased_paid", lang) not in captions
-    copy = tmp_path / "withheld" / "bansos.duckdb"
-    copy.parent.mkdir()
-    shutil.copy(published_db, copy)
-    with duckdb.connect(str(copy)) as con:
-        year = con.execute("SELECT max(period) FROM quality_cells").fetchone()[0]
-        con.execute("DELETE FROM quality_cells WHERE indicator = 'deceased_paid'")
-        # Another id: the dashboard caches what it reads per release id (a release never changes under its id).
-        con.execute("UPDATE release SET release_id = '20000102T000000Z'")
-        threshold = con.execute("SELECT threshold FROM release").fetchone()[0]
-    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(copy))
+    year = published.execute("SELECT max(period) FROM quality_cells").fetchone()[0]
+    threshold = published.execute("SELECT threshold FROM release").fetchone()[0]
+    edited_release(lambda con: con.execute("DELETE FROM quality_cells WHERE indicator = 'deceased_paid'"))
     at = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", year=year, lang=lang)
     assert not at.exception, at.exception
     note = next((c.value for c in at.caption if t("q_deceased_paid", lang) in c.value), None)
@@ -469,25 +457,16 @@ def test_gaps_say_which_quality_indicators_a_year_withholds_and_why(open_page, p
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_gaps_with_every_region_hidden_say_so_instead_of_drawing_empty_axes(open_page, published_db, tmp_path,
-                                                                           monkeypatch, lang):
+def test_gaps_with_every_region_hidden_say_so_instead_of_drawing_empty_axes(open_page, published, edited_release,
+                                                                           lang):
     """On sparse data (two kabupaten at `--scale 0.02`) every kecamatan of a kabupaten was hidden: the ranked chart
     drew empty axes from -1 to 6 and the scatter an empty frame. The page says there is nothing to draw, and the
     tables below still list the regions, hidden."""
-    import shutil
-
-    import duckdb
-
-    copy = tmp_path / "hidden" / "bansos.duckdb"
-    copy.parent.mkdir()
-    shutil.copy(published_db, copy)
-    with duckdb.connect(str(copy)) as con:
-        year = con.execute("SELECT data_year FROM release").fetchone()[0]
-        con.execute("UPDATE disbursement_cells SET suppressed = TRUE, recipients = NULL, eligible_households = NULL, "
-                    "registered_households = NULL, payments = NULL, paid_payments = NULL, amount = NULL "
-                    "WHERE level = 'kecamatan' AND region_code LIKE '34.01.%' AND period = ?", [str(year)])
-        con.execute("UPDATE release SET release_id = '20000103T000000Z'")   # cached per release id
-    monkeypatch.setenv("BANSOS_PUBLISHED_DB", str(copy))
+    year = published.execute("SELECT data_year FROM release").fetchone()[0]
+    edited_release(lambda con: con.execute(
+        "UPDATE disbursement_cells SET suppressed = TRUE, recipients = NULL, eligible_households = NULL, "
+        "registered_households = NULL, payments = NULL, paid_payments = NULL, amount = NULL "
+        "WHERE level = 'kecamatan' AND region_code LIKE '34.01.%' AND period = ?", [str(year)]))
     at = open_page("kesenjangan", region="34.01", level="kecamatan", program="PKH", lang=lang)
     assert not at.exception, at.exception
     assert [i.value for i in at.info].count(t("no_figure_to_draw", lang)) == 2     # the ranking and the scatter
