@@ -245,7 +245,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # Each shareable view's title (dashboard/shareable.py declares which): page, embed and image alike.
     "title_map": ("{measure} — {region}, {program}, {period}", "{measure} — {region}, {program}, {period}"),
     "title_trend": ("{measure} — {region}{detail}", "{measure} — {region}{detail}"),
-    "title_gap": ("{measure} — {program}, {region}", "{measure} — {program}, {region}"),
+    # Level and year in the title: a chart image or embed travels without the page's pickers.
+    "title_gap": ("{measure} — {program}, {region}, per {level}, {year}",
+                  "{measure} — {program}, {region}, by {level}, {year}"),
     "title_profile": ("{measure} — {detail}", "{measure} — {detail}"),
     "illustrative": ("Batas wilayah ilustratif.", "Illustrative boundaries."),
     "illustrative_text": ("Peta ini memakai bentuk sintetis, bukan batas resmi, untuk wilayah yang belum punya batas "
@@ -767,7 +769,8 @@ TEXT: dict[str, tuple[str, str]] = {
                     "No published release yet. The dashboard builds a synthetic demo (DI Yogyakarta and Nusa "
                     "Tenggara Timur, four years) once: usually 15-30 minutes, longer on a busy server. Closing "
                     "this page does not stop it; this page switches to the dashboard as soon as the data is ready."),
-    "build_in_english": ("This page in English", "This page in English"),
+    # Written in the language it leads to: a reader who cannot read this one finds it.
+    "build_in_other": ("Halaman ini dalam Bahasa Indonesia", "This page in English"),
     "build_step": ("Langkah {number} dari {total} · {name}", "Step {number} of {total} · {name}"),
     "build_elapsed": ("Sudah berjalan {minutes} menit {seconds} detik", "Running for {minutes} min {seconds} s"),
     # Public text names no command: operators read commands in the README and the server log.

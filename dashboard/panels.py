@@ -208,7 +208,8 @@ def _build_gap(ctx: PageContext, code: str, level: str, program: str, rank_by: s
     # The parent on a second line: on one line the names took most of a phone's width from the bars.
     bars = bars.assign(name=bars["name"].str.replace(" — ", "<br>", regex=False))
     title = shareable.VIEWS["gap"].title(ctx.lang, measure=measure, program=components.program_name(ctx, program),
-                                         region=components.region_label(db.region(release_id, code), ctx.lang))
+                                         region=components.region_label(db.region(release_id, code), ctx.lang),
+                                         level=i18n.level_name(level, ctx.lang).lower(), year=year)
     figure = charts.build_bars(bars, ctx.lang, title, measure)
     notes = [t("hidden_last", ctx.lang), i18n.hidden_note(ctx.lang, threshold)]
     if program == "BLT_DD":  # its gaps are wide by its rule: a walk read them as villages left behind

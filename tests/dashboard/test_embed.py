@@ -89,6 +89,21 @@ def embed_title(at) -> str:
     return next(m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### "))
 
 
+@pytest.mark.parametrize(("lang", "level", "words"), [("id", "kabupaten", "per kabupaten/kota"),
+                                                       ("en", "kecamatan", "by districts (kecamatan)")])
+def test_a_gap_chart_names_its_level_and_year(published_db, lang, level, words):
+    """A walk's finding: the gap chart's title (the embed's heading and the exported image's) said neither level nor
+    year, so an image shared alone could not say what it ranks; a map's title says its period."""
+    import duckdb
+
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        year = con.execute("SELECT data_year FROM release").fetchone()[0]
+    at = embed(chart="gap", region="34", level=level, lang=lang)
+    assert not at.exception and not at.warning
+    title = re.sub(r"\\(.)", r"\1", embed_title(at))     # markdown escapes: `\(`, `\/`
+    assert title.endswith(f", {words}, {year}"), title
+
+
 def test_an_embed_link_made_before_the_rename_shows_the_same_chart(published_db):
     """`view=` was the embed's chart kind; an old snippet still shows that chart, as `chart=` does."""
     old, new = embed(view="gap", region="34"), embed(chart="gap", region="34")
