@@ -47,8 +47,11 @@ else:
     components.render_hidden_note(ctx, panel.plotted)
     # Lines by program draw every program whatever the picker holds: the file is named for all of them, and each
     # row says its own program (`plotted_frame`).
+    named = {**view, "program": ALL_PROGRAMS} if breakdown == "program" else view
+    if breakdown == "year":     # lines of every year: the file is named for the years it holds (a walk's finding)
+        named = {**view, "period": export.years_span(panel.plotted)}
     export.render_downloads(panel.plotted, export.SERIES_KEYS, panel.figure, release_id, ctx.lang, "breakdown",
-                            f"tren-{breakdown}", {**view, "program": ALL_PROGRAMS} if breakdown == "program" else view)
+                            f"tren-{breakdown}", named)
 
 st.subheader(t("cumulative_title", ctx.lang))
 own = db.get_monthly(release_id, (code,), (program,), year)

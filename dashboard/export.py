@@ -70,6 +70,13 @@ def view_stem(stem: str, view: dict[str, str]) -> str:
     return "-".join(p for p in (re.sub(r"[^A-Za-z0-9._-]+", "_", str(part)).strip("._-") for part in parts) if p)
 
 
+def years_span(plotted: pd.DataFrame) -> str:
+    """The years a frame's `period` column (YYYY or YYYY-MM) covers, as a file name says them: `2022-2025`, or
+    `2025` for one year; empty where it has none."""
+    years = sorted({str(period)[:4] for period in plotted.get("period", pd.Series(dtype=str)).dropna()})
+    return "" if not years else years[0] if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
 def download_frame(plotted: pd.DataFrame, keys: dict[str, str], release_id: str,
                    view: dict[str, str] | None = None) -> pd.DataFrame:
     """What "download what I see" writes: plotted_frame with the release's citation (a synthetic release's says so)

@@ -360,6 +360,10 @@ def test_a_trend_of_one_program_downloads_that_program_on_every_row(published_db
     assert not at.exception, at.exception
     back, name = downloaded(at, served, "breakdown_csv")
     assert not back.empty and (back["program"] == "PKH").all() and f"-tren-{by}-recipients-PKH-" in str(name)
+    if by == "year":    # named for the years its rows hold (it said the picked year while holding every year's)
+        years = sorted({end[:4] for period in back["period"].astype(str) for end in period.split("/")})
+        span = years[0] if len(years) == 1 else f"{years[0]}-{years[-1]}"
+        assert f"-tren-year-recipients-PKH-{span}-ID.34.01.csv" in str(name), (name, years)
 
 
 def test_a_profile_downloads_the_program_of_each_row(published_db, served):
