@@ -461,10 +461,10 @@ def render_first_run(lang: str) -> None:
             st.stop()
         thread = start_build(settings)
     st.write(i18n.t("build_intro", lang))
-    if lang != "en":
-        # A markdown link opens a new tab (Streamlit's rule for its links); a plain HTML one opens in this tab, and
-        # this one only changes the language.
-        st.html(f'<a href="?lang=en">{html.escape(i18n.t("build_in_english", "en"))}</a>')
+    # A markdown link opens a new tab (Streamlit's rule for its links); a plain HTML one opens in this tab, and
+    # this one only changes the language. Each language links to the other (the English page had no way back).
+    other = "en" if lang != "en" else "id"
+    st.html(f'<a href="?lang={other}">{html.escape(i18n.t("build_in_other", other))}</a>')
     bar = st.progress(0.0, text=i18n.t("stage_starting", lang))
     below = st.empty()
     # Watch until the release appears or the build stops (this process's thread, or another process's lock).

@@ -163,3 +163,16 @@ def test_a_page_watching_a_build_stopped_from_outside_says_to_reload(fresh, monk
     assert re.fullmatch(r"Sudah berjalan 0 menit [0-9] detik", at.caption[0].value), [c.value for c in at.caption]
     link = at.get("html")[0].proto.body
     assert 'href="?lang=en"' in link and "_blank" not in link
+
+
+def test_the_english_first_run_page_links_back_to_indonesian(fresh, monkeypatch):
+    """A walk's finding: the Indonesian page linked to English, and the English page had no way back but the
+    language switch (on a phone, inside the Menu)."""
+    monkeypatch.setattr(build_demo, "demo_commands", lambda *args: [
+        build_demo.Command("generate", (sys.executable, "-c", "import time; time.sleep(2); raise SystemExit(130)"))])
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    link = at.get("html")[0].proto.body
+    assert 'href="?lang=id"' in link and "Bahasa Indonesia" in link and "_blank" not in link
