@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, i18n, shareable, views, yearly
+from dashboard import browser, charts, components, db, export, i18n, shareable, state, views, yearly
 from dashboard.i18n import format_period, t
 from published_schema import NATIONAL_CODE, has_months
 
@@ -11,17 +11,23 @@ release_id, threshold = ctx.release.release_id, ctx.release.threshold
 year = ctx.year
 
 code = components.current_region(ctx)
-components.render_region_picker(ctx, code)
+# Down to the desa: a citizen looks up their own (a desa's link opened here with no picker showing it).
+components.render_region_picker(ctx, code, deepest="desa")
+# A desa is published for the whole year only: a month asked for (a link, a kecamatan's month before the pick)
+# becomes the year, which the period picker then shows, rather than a month the figures are not of.
+year_only = not has_months(db.level_of_code(code))
+asked_month = year_only and state.current("period", year) != year
+if asked_month:
+    state.set_value("period", year)
 left, middle, right = st.columns(3)
 with left:
     program = components.select_program(ctx)
 with middle:
     components.select_year(ctx)
 with right:
-    period = components.select_period(ctx)
-if not has_months(db.level_of_code(code)) and period != year:
-    st.info(t("desa_year_only", ctx.lang, year=year))
-    period = year
+    period = components.select_period(ctx, year_only=year_only)
+if asked_month:
+    st.info(t("desa_year_only_figures", ctx.lang, year=year))
 
 region = db.region(release_id, code)
 cells = db.get_region_cells(release_id, code, period)

@@ -219,6 +219,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # Desa, or a level more than one below the region: a click goes nowhere, the picker opens a profile.
     "map_hint_profile": ("Pilih wilayah di bawah untuk membuka profilnya.", "Pick a region below to open its profile."),
     "drill_pick": ("Masuk ke wilayah", "Go into region"),
+    "desa_year_only_figures": (
+        "Tingkat desa/kelurahan hanya diterbitkan untuk setahun penuh: angka di bawah untuk tahun {year}.",
+        "Desa/kelurahan figures are published for the whole year only: the figures below are for {year}."),
     "desa_year_only": ("Tingkat desa/kelurahan hanya diterbitkan untuk setahun penuh: peta memakai {year}.",
                        "Desa/kelurahan figures are published for the whole year only: the map shows {year}."),
     "complaints_complete_year": (

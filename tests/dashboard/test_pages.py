@@ -997,6 +997,28 @@ def test_the_overview_chart_names_the_region_whose_months_it_draws(open_page, pu
     assert f"**Rupiah paid per month — {kecamatan} District**" in [m.value for m in at.markdown]
 
 
+@pytest.mark.parametrize(("lang", "words"), [("id", "angka di bawah untuk tahun"), ("en", "the figures below are for")])
+def test_a_desa_overview_picks_the_desa_and_shows_the_year_it_is_of(open_page, published_db, lang, words):
+    """A walk's finding (`/?region=<desa>&period=2025-10`): the headline named the desa but the pickers stopped at
+    its kecamatan, the period picker said October while the figures were the year's, and the notice spoke of a
+    map. Now a desa picker holds the desa, the period picker the year, and the notice speaks of the figures."""
+    import duckdb
+
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        desa, year = con.execute("SELECT r.code, (SELECT data_year FROM release) FROM regions r "
+                                 "WHERE r.level = 'desa' ORDER BY r.code LIMIT 1").fetchone()
+    at = open_page("beranda", region=desa, period=f"{year}-10", lang=lang)
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="pick_desa").value == desa
+    assert at.selectbox(key="w_period").value == str(year)
+    assert at.selectbox(key="w_period").options == [format_period(str(year), lang)]
+    notes = [i.value for i in at.info]
+    assert any(words in note and str(year) in note for note in notes), notes
+    assert not any("peta" in note.lower() or "map" in note.lower() for note in notes), notes
+    headline = at.subheader[0].value
+    assert format_period(str(year), lang) in headline and format_period(f"{year}-10", lang) not in headline, headline
+
+
 def test_an_invalid_period_lists_every_month_whole(open_page):
     """The valid periods were cut like a URL value (80 characters: "..., 2025-08, 20…"; a second walk)."""
     at = open_page("beranda", period="2025-99", lang="en")
