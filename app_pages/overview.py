@@ -14,11 +14,9 @@ code = components.current_region(ctx)
 # Down to the desa: a citizen looks up their own (a desa's link opened here with no picker showing it).
 components.render_region_picker(ctx, code, deepest="desa")
 # A desa is published for the whole year only: a month asked for (a link, a kecamatan's month before the pick)
-# becomes the year, which the period picker then shows, rather than a month the figures are not of.
+# shows the year, in the period picker too, rather than a month the figures are not of.
 year_only = not has_months(db.level_of_code(code))
 asked_month = year_only and state.current("period", year) != year
-if asked_month:
-    state.set_value("period", year)
 left, middle, right = st.columns(3)
 with left:
     program = components.select_program(ctx)

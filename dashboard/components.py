@@ -248,10 +248,15 @@ def select_program(ctx: PageContext, allow_all: bool = True, default: str = ALL_
 
 def select_period(ctx: PageContext, year_only: bool = False) -> str:
     """Months of the picked year and the whole year (default). `year_only`: the period parameter is kept but shown
-    as the year."""
+    as the year, in a picker that cannot change it (a desa is published for whole years only; the month in the URL
+    applies again once a kecamatan or above is picked)."""
     periods = db.get_periods(ctx.release.release_id, ctx.year)
     year = ctx.year
-    options = [year] if year_only else [year, *[p for p in periods if p != year]]
+    if year_only:
+        st.selectbox(i18n.t("period", ctx.lang), [year], key="period_year_only", disabled=True,
+                     format_func=lambda p: i18n.format_period(p, ctx.lang))
+        return year
+    options = [year, *[p for p in periods if p != year]]
     follow_year(ctx, options)
     return state.widget(st.selectbox, "period", options, year, label=i18n.t("period", ctx.lang),
                         format_func=lambda p: i18n.format_period(p, ctx.lang))
