@@ -337,8 +337,10 @@ def render_breadcrumb(ctx: PageContext, code: str) -> None:
                 st.markdown(":gray[›]", width="content")
 
 
-def _pick(level: str, parent: str) -> None:
+def _pick(level: str, parent: str, choices: tuple[str, ...] = ()) -> None:
     chosen = st.session_state.get(f"pick_{level}")
+    if chosen and chosen not in choices:
+        return      # a stale label from the other language, not a region code (state._copy_back)
     go_to(chosen or parent)
 
 
@@ -377,8 +379,8 @@ def render_region_picker(ctx: PageContext, code: str, deepest: str = "kecamatan"
         st.session_state[f"pick_{level}"] = value if value in names else ""
         whole = i18n.t(f"whole_{LEVELS[LEVELS.index(level) - 1]}", ctx.lang)
         column.selectbox(i18n.pick(i18n.LEVEL_ONE[level], ctx.lang), ["", *names], key=f"pick_{level}",
-                         on_change=_pick, args=(level, above), format_func=functools.partial(option_label, names,
-                                                                                             whole))
+                         on_change=_pick, args=(level, above, tuple(names)),
+                         format_func=functools.partial(option_label, names, whole))
 
 
 def option_label(names: dict[str, str], empty: str, code: str) -> str:
@@ -403,12 +405,12 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
             st.page_link("app_pages/region.py", label=i18n.t("open_profile", ctx.lang, name=names[chosen]),
                          query_params={"region": chosen, "lang": ctx.lang})
         return
-    st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key, on_change=_drill, args=(key,),
+    st.selectbox(i18n.t("drill_pick", ctx.lang), ["", *names], key=key, on_change=_drill, args=(key, tuple(names)),
                  format_func=functools.partial(option_label, names, none))
 
 
-def _drill(key: str) -> None:
-    if st.session_state.get(key):
+def _drill(key: str, choices: tuple[str, ...] = ()) -> None:
+    if st.session_state.get(key) in choices:     # not a stale label (state._copy_back)
         go_to(st.session_state[key])
 
 
@@ -452,11 +454,11 @@ def render_search_results(ctx: PageContext, found, chosen: str) -> None:
     st.session_state["search_pick"] = chosen if chosen in labels else None
     # Region names come from the release, yet a radio label is markdown: escape them as any other text.
     st.radio(i18n.t("search_results", ctx.lang), list(labels), key="search_pick", index=None,
-             format_func=lambda c: i18n.escape(labels[c], limit=200), on_change=_pick_result)
+             format_func=lambda c: i18n.escape(labels[c], limit=200), on_change=_pick_result, args=(tuple(labels),))
 
 
-def _pick_result() -> None:
-    if st.session_state.get("search_pick"):
+def _pick_result(choices: tuple[str, ...] = ()) -> None:
+    if st.session_state.get("search_pick") in choices:     # not a stale label (state._copy_back)
         go_to(st.session_state["search_pick"])
 
 

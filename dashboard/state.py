@@ -128,8 +128,23 @@ def set_value(name: str, value: Any) -> None:
     _store()[name] = value
 
 
-def _copy_back(name: str) -> None:
-    _store()[name] = st.session_state[f"w_{name}"]
+def _copy_back(name: str, options: tuple[str, ...] | None = None) -> None:
+    """A widget's new value into the store. With `options` (a choice widget's, as this run drew them), a value that
+    is none of them is dropped: Streamlit hands back a select's displayed label when it matches no option, and a
+    language switch racing a change sent the other language's label (`rank="Kesenjangan (keluarga)"` in English:
+    a walk's finding, once in about 17 switches)."""
+    value = st.session_state[f"w_{name}"]
+    if options is not None and not is_option(value, options):
+        return
+    _store()[name] = value
+
+
+def is_option(value: Any, options: Collection[str]) -> bool:
+    """Is a choice widget's value (one, none, or a list from a multiselect) among its `options`?"""
+    if value is None:
+        return True
+    values = value if isinstance(value, list | tuple) else [value]
+    return all(str(v) in options for v in values)
 
 
 def widget(render: Callable[..., Any], name: str, options: Sequence[Any], default: Any,
@@ -141,8 +156,11 @@ def widget(render: Callable[..., Any], name: str, options: Sequence[Any], defaul
     value = get(name, [str(o) for o in options], default, multi=multi, max_items=kwargs.get("max_selections"),
                 known=known, shown_default=None if multi else str(format_func(default)), absent=absent)
     st.session_state[f"w_{name}"] = value
-    result = render(options=options, key=f"w_{name}", on_change=_copy_back, args=(name,), **kwargs)
-    if result is None:  # a segmented control can be cleared: keep the previous choice
+    result = render(options=options, key=f"w_{name}", on_change=_copy_back,
+                    args=(name, tuple(str(o) for o in options)), **kwargs)
+    if result is None or not is_option(result, [str(o) for o in options]):
+        # A segmented control can be cleared, and a select hands back a stale label (see _copy_back): keep the
+        # previous choice.
         result = value
     _store()[name] = result
     return result
