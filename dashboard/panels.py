@@ -239,8 +239,8 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
         notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names), year), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
-    if trend_code == code:
-        detail = t("trend_title", ctx.lang, name=trend_name)
+    if trend_code == code:  # its kind too: "Tren Depok" is a kecamatan of Sleman or Kota Depok (a walk at 390 px)
+        detail = t("trend_title", ctx.lang, name=components.region_label(db.region(release_id, code), ctx.lang))
     else:  # "Trend of Depok" alone read as the desa's own months in an embed or an exported image
         detail = t("trend_title_desa", ctx.lang, kecamatan=components.region_label(db.region(release_id, trend_code),
                                                                                  ctx.lang),

@@ -197,6 +197,8 @@ def test_a_desa_profile_embed_says_its_chart_is_the_kecamatans(published_db, lan
         assert word in title, (word, title)
     own = embed_title(embed(chart="profile", region=desa[:8], lang=lang))  # a kecamatan's own months
     assert "tempat" not in own and "the district of" not in own
+    # Named with its kind: "Trend of Depok" is a kecamatan of Sleman or Kota Depok.
+    assert f"Kecamatan {kecamatan}" in own if lang == "id" else f"{kecamatan} District" in own, own
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
