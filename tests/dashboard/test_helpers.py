@@ -784,7 +784,7 @@ def test_every_shareable_view_declares_its_title():
 
     for view in shareable.VIEWS.values():
         for lang in i18n.LANGS:
-            title = view.title(lang, measure="M", region="R", program="P", period="T", detail="D")
+            title = view.title(lang, measure="M", region="R", program="P", period="T", detail="D", level="L", year="Y")
             assert title.startswith("M — "), (view.kind, lang, title)
 
 
