@@ -337,7 +337,7 @@ def render_breadcrumb(ctx: PageContext, code: str) -> None:
                 st.markdown(":gray[›]", width="content")
 
 
-def _pick(level: str, parent: str, choices: tuple[str, ...] = ()) -> None:
+def _pick(level: str, parent: str, choices: tuple[str, ...]) -> None:
     chosen = st.session_state.get(f"pick_{level}")
     if chosen and chosen not in choices:
         return      # a stale label from the other language, not a region code (state._copy_back)
@@ -409,7 +409,7 @@ def render_drill_picker(ctx: PageContext, cells, region_level: str, level: str) 
                  format_func=functools.partial(option_label, names, none))
 
 
-def _drill(key: str, choices: tuple[str, ...] = ()) -> None:
+def _drill(key: str, choices: tuple[str, ...]) -> None:
     if st.session_state.get(key) in choices:     # not a stale label (state._copy_back)
         go_to(st.session_state[key])
 
@@ -457,7 +457,7 @@ def render_search_results(ctx: PageContext, found, chosen: str) -> None:
              format_func=lambda c: i18n.escape(labels[c], limit=200), on_change=_pick_result, args=(tuple(labels),))
 
 
-def _pick_result(choices: tuple[str, ...] = ()) -> None:
+def _pick_result(choices: tuple[str, ...]) -> None:
     if st.session_state.get("search_pick") in choices:     # not a stale label (state._copy_back)
         go_to(st.session_state["search_pick"])
 

@@ -229,8 +229,8 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
     """A region's recipients by program and month (a desa shows its kecamatan's months)."""
     release_id, threshold = ctx.release.release_id, ctx.release.threshold
     trend_code = shareable.shown_region(release_id, code)
-    trend_name = db.region(release_id, trend_code)["name"]
-    notes = [t("desa_trend_note", ctx.lang, name=trend_name)] if trend_code != code else []
+    trend_region = db.region(release_id, trend_code)
+    notes = [t("desa_trend_note", ctx.lang, name=trend_region["name"])] if trend_code != code else []
     year = ctx.year
     # The region's own year decides (a kelurahan in a kecamatan with desa still has no BLT Dana Desa).
     year_cells = pd.concat([db.get_region_cells(release_id, c, year) for c in dict.fromkeys((code, trend_code))])
@@ -239,11 +239,12 @@ def _build_profile(ctx: PageContext, code: str) -> ChartPanel:
         notes.append(t("programs_not_here", ctx.lang, programs=", ".join(absent)))
     series = views.build_monthly_series(db.get_monthly(release_id, (trend_code,), tuple(names), year), "recipients",
                                         "program", names, "none", ctx.lang, threshold)
-    if trend_code == code:  # its kind too: "Tren Depok" is a kecamatan of Sleman or Kota Depok (a walk at 390 px)
-        detail = t("trend_title", ctx.lang, name=components.region_label(db.region(release_id, code), ctx.lang))
+    # Named with its kind: "Tren Depok" is a kecamatan of Sleman or Kota Depok (a walk at 390 px).
+    trend_label = components.region_label(trend_region, ctx.lang)
+    if trend_code == code:
+        detail = t("trend_title", ctx.lang, name=trend_label)
     else:  # "Trend of Depok" alone read as the desa's own months in an embed or an exported image
-        detail = t("trend_title_desa", ctx.lang, kecamatan=components.region_label(db.region(release_id, trend_code),
-                                                                                 ctx.lang),
+        detail = t("trend_title_desa", ctx.lang, kecamatan=trend_label,
                    desa=components.region_label(db.region(release_id, code), ctx.lang))
     title = shareable.VIEWS["profile"].title(ctx.lang, measure=t("m_recipients", ctx.lang), detail=detail)
     # Monthly lines dip to zero between payment rounds, as on the Trends page: say so before readers call it a gap.

@@ -153,12 +153,12 @@ def widget(render: Callable[..., Any], name: str, options: Sequence[Any], defaul
     """Render a choice widget (selectbox, radio, segmented_control, multiselect) bound to a URL parameter."""
     multi = render is st.multiselect
     format_func = kwargs.get("format_func", str)
-    value = get(name, [str(o) for o in options], default, multi=multi, max_items=kwargs.get("max_selections"),
+    choices = tuple(str(o) for o in options)
+    value = get(name, choices, default, multi=multi, max_items=kwargs.get("max_selections"),
                 known=known, shown_default=None if multi else str(format_func(default)), absent=absent)
     st.session_state[f"w_{name}"] = value
-    result = render(options=options, key=f"w_{name}", on_change=_copy_back,
-                    args=(name, tuple(str(o) for o in options)), **kwargs)
-    if result is None or not is_option(result, [str(o) for o in options]):
+    result = render(options=options, key=f"w_{name}", on_change=_copy_back, args=(name, choices), **kwargs)
+    if result is None or not is_option(result, choices):
         # A segmented control can be cleared, and a select hands back a stale label (see _copy_back): keep the
         # previous choice.
         result = value
