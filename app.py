@@ -1,6 +1,10 @@
 """Bansos Terbuka: the router. URL state, language, embed mode, first-run build and the page list; pages do the rest."""
 
+from collections.abc import Collection
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+from streamlit.navigation.page import StreamlitPage
 
 from dashboard import browser, build_demo, db, i18n, runs, state, warm
 
@@ -23,8 +27,12 @@ if menu is not None:
     # them showed Streamlit's "»" beside it, two menus. (A visit's first run is drawn wide, before the width report,
     # and Streamlit keeps the sidebar it drew, empty, behind its "»": the button is hidden on every page.)
     st.html("<style>[data-testid='stExpandSidebarButton']{display:none}</style>")
+#: What Streamlit makes of the default page's own path: reserved, yet routed nowhere (the default page is served at
+#: "/" only), so Beranda's is one nobody types and `/beranda` reaches it through stray_page below.
+DEFAULT_PATH = "_"
 PAGES = {
-    "beranda": st.Page("app_pages/overview.py", title=i18n.t("page_overview", lang), url_path="beranda", default=True),
+    "beranda": st.Page("app_pages/overview.py", title=i18n.t("page_overview", lang), url_path=DEFAULT_PATH,
+                       default=True),
     "peta": st.Page("app_pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
     "tren": st.Page("app_pages/trends.py", title=i18n.t("page_trends", lang), url_path="tren"),
     "kesenjangan": st.Page("app_pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
@@ -32,6 +40,22 @@ PAGES = {
     "proyeksi": st.Page("app_pages/outlook.py", title=i18n.t("page_outlook", lang), url_path="proyeksi"),
     "data": st.Page("app_pages/open_data.py", title=i18n.t("page_open_data", lang), url_path="data"),
 }
+
+
+def stray_page(paths: Collection[str], script: str) -> list[StreamlitPage]:
+    """A hidden page (running `script`) at the path the browser asked for when it is none of `paths` (a mistyped or
+    old link), so that the run can switch to a real page with a notice in the reader's language: left to Streamlit,
+    such a path shows its own "Page not found" dialog, in English only. Empty for a known path, and for a path
+    Streamlit cannot route (`/a/b`), which keeps Streamlit's dialog."""
+    asked = state.requested_path()
+    if not asked or asked in paths:
+        return []
+    try:
+        return [st.Page(script, title="Bansos Terbuka", url_path=asked, visibility="hidden")]
+    except StreamlitAPIException:
+        return []
+
+
 if not db.published_path().exists():
     st.navigation(list(PAGES.values()), position="hidden")  # no menu while the demo builds
     browser.measure()
@@ -40,13 +64,25 @@ release = db.get_release()
 warm.start(release.release_id)  # once per process and release: the national views' caches, in the background
 notices = st.container()  # filled after the page ran: its widgets validate their URL values
 if embedded:
-    navigation = st.navigation([st.Page("app_pages/embed.py", title="Bansos Terbuka", url_path="embed",
-                                        default=True)], position="hidden")
+    embed_page = st.Page("app_pages/embed.py", title="Bansos Terbuka", url_path=DEFAULT_PATH, default=True)
+    navigation = st.navigation([embed_page, *stray_page({"", DEFAULT_PATH}, "app_pages/embed.py")], position="hidden")
+    if navigation.url_path != "":
+        st.switch_page(embed_page)  # the chart the query names: a stray path changes nothing in an embed
     browser.measure()
 else:
     # `?page=peta` also opens a page (links that carry everything in the query string).
     requested = state.take("page", PAGES)
-    navigation = st.navigation(list(PAGES.values()), position="sidebar" if menu is None else "hidden")
+    routed = {page.url_path for page in PAGES.values()}  # Beranda's is ""
+    stray = stray_page(routed | {DEFAULT_PATH}, "app_pages/overview.py")
+    navigation = st.navigation([*PAGES.values(), *stray], position="sidebar" if menu is None else "hidden")
+    if navigation.url_path not in routed:
+        # A path that names no page: `/beranda` is Beranda and `/Peta` Peta (PAGES' keys are their paths); anything
+        # else opens Beranda, with a notice.
+        asked = navigation.url_path
+        if asked.lower() not in PAGES:
+            state.add_notice("page_not_found", path=asked)
+        state.carry_notices()
+        st.switch_page(PAGES.get(asked.lower(), PAGES["beranda"]))
     # The browser's width report, drawn before the page (whose layout depends on it) and after the navigation (a
     # report that interrupted the first run before it reran the default page: /wilayah at 390 px opened Beranda).
     browser.measure()

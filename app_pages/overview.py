@@ -84,4 +84,4 @@ if browser.content_width() < browser.NARROW:  # a phone: each table's figures on
         st.caption(description)
 else:  # a plain table wraps the descriptions (a data grid cut them at the column's edge)
     st.table(summary, hide_index=True, border="horizontal")
-components.render_share(ctx, "beranda", None, t("overview_title", ctx.lang))
+components.render_share(ctx, "", None, t("overview_title", ctx.lang))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
 
 import streamlit as st
 
@@ -212,14 +213,26 @@ def params() -> dict[str, Any]:
 
 def query_string(values: dict[str, Any]) -> str:
     """`?a=1&b=2` for a link (repeated keys for lists)."""
-    from urllib.parse import urlencode
-
     pairs = [(k, item) for k, v in values.items() for item in ([v] if isinstance(v, str) else v)]
     return "?" + urlencode(pairs) if pairs else ""
 
 
 def current(name: str, default: Any = None) -> Any:
     return _store().get(name, default)
+
+
+def requested_path() -> str:
+    """The page path the browser asked for, URL-decoded and without the server's base path: `/peta?x=1` -> "peta",
+    the root -> "" (also outside a browser session)."""
+    try:
+        url = st.context.url
+    except Exception:  # not in a browser session (tests)
+        url = None
+    path = unquote(urlsplit(url or "").path).strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base):].strip("/")
+    return path
 
 
 def take(name: str, valid: Collection[str]) -> str | None:

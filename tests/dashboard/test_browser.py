@@ -390,6 +390,32 @@ def test_echoed_url_text_is_capped(browser, server):
             assert len(alert) < 300
 
 
+@pytest.mark.parametrize(("lang", "notice"), [("id", 'Halaman "/petaa" tidak ada'),
+                                              ("en", 'There is no page "/petaa"')])
+def test_a_path_naming_no_page_opens_the_overview_with_a_notice_in_the_readers_language(browser, server, lang, notice):
+    # Left to Streamlit, such a path opens a "Page not found" dialog in English only.
+    with _opened(browser, f"{server}/petaa?lang={lang}&region=34.01") as page:
+        assert page.locator("[role='dialog']").count() == 0
+        assert any(notice in alert for alert in page.locator("[data-testid='stAlert']").all_inner_texts())
+        assert page.locator("h1").first.inner_text() == ("Beranda" if lang == "id" else "Overview")
+        assert urlsplit(page.url).path == "/" and "region=34.01" in page.url  # the view's parameters kept
+
+
+@pytest.mark.parametrize(("path", "landing"), [("beranda", "/"), ("Peta", "/peta"), ("TREN", "/tren")])
+def test_a_page_named_in_another_case_or_by_its_old_path_opens_without_a_notice(browser, server, path, landing):
+    # `/beranda` is what the overview's share box gave before its link became the root.
+    with _opened(browser, f"{server}/{path}?region=34.01") as page:
+        assert page.locator("[role='dialog']").count() == 0
+        assert not [a for a in page.locator("[data-testid='stAlert']").all_inner_texts() if "/" + path in a]
+        assert urlsplit(page.url).path == landing and "region=34.01" in page.url
+
+
+def test_a_path_carrying_a_link_shows_it_as_text(browser, server):
+    with _opened(browser, f"{server}/{quote('[resmi](https:evil.example)')}") as page:
+        assert page.locator("a[href*='evil'], img[src*='evil']").count() == 0
+        assert any("evil.example" in alert for alert in page.locator("[data-testid='stAlert']").all_inner_texts())
+
+
 def _drawn_columns(png: bytes) -> list[int]:
     """Per pixel column of a screenshot, how many pixels are map colour (not the white or grey page)."""
     import io
