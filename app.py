@@ -30,23 +30,21 @@ if menu is not None:
 #: What Streamlit makes of the default page's own path: reserved, yet routed nowhere (the default page is served at
 #: "/" only), so Beranda's is one nobody types and `/beranda` reaches it through stray_page below.
 DEFAULT_PATH = "_"
-PAGES = {
-    "beranda": st.Page("app_pages/overview.py", title=i18n.t("page_overview", lang), url_path=DEFAULT_PATH,
-                       default=True),
-    "peta": st.Page("app_pages/map.py", title=i18n.t("page_map", lang), url_path="peta"),
-    "tren": st.Page("app_pages/trends.py", title=i18n.t("page_trends", lang), url_path="tren"),
-    "kesenjangan": st.Page("app_pages/gaps.py", title=i18n.t("page_gaps", lang), url_path="kesenjangan"),
-    "wilayah": st.Page("app_pages/region.py", title=i18n.t("page_region", lang), url_path="wilayah"),
-    "proyeksi": st.Page("app_pages/outlook.py", title=i18n.t("page_outlook", lang), url_path="proyeksi"),
-    "data": st.Page("app_pages/open_data.py", title=i18n.t("page_open_data", lang), url_path="data"),
-}
+#: Each page's path (its key), script and the i18n key of its title; Beranda is the default page.
+PAGE_SPECS = {"beranda": ("app_pages/overview.py", "page_overview"), "peta": ("app_pages/map.py", "page_map"),
+              "tren": ("app_pages/trends.py", "page_trends"), "kesenjangan": ("app_pages/gaps.py", "page_gaps"),
+              "wilayah": ("app_pages/region.py", "page_region"), "proyeksi": ("app_pages/outlook.py", "page_outlook"),
+              "data": ("app_pages/open_data.py", "page_open_data")}
+PAGES = {key: st.Page(script, title=i18n.t(title, lang), url_path=DEFAULT_PATH if key == "beranda" else key,
+                      default=key == "beranda") for key, (script, title) in PAGE_SPECS.items()}
 
 
 def stray_page(paths: Collection[str], script: str) -> list[StreamlitPage]:
     """A hidden page (running `script`) at the path the browser asked for when it is none of `paths` (a mistyped or
     old link), so that the run can switch to a real page with a notice in the reader's language: left to Streamlit,
-    such a path shows its own "Page not found" dialog, in English only. Empty for a known path, and for a path
-    Streamlit cannot route (`/a/b`), which keeps Streamlit's dialog."""
+    such a path shows its own "Page not found" dialog, in English only. Empty for a known path, and for a name
+    no page may have (blank, `%2F` inside), which keeps Streamlit's dialog. (A path of two segments, `/peta/x`,
+    never gets here: the browser then asks for Streamlit's scripts under `/peta/` and the page stays blank.)"""
     asked = state.requested_path()
     if not asked or asked in paths:
         return []
@@ -77,12 +75,13 @@ else:
     navigation = st.navigation([*PAGES.values(), *stray], position="sidebar" if menu is None else "hidden")
     if navigation.url_path not in routed:
         # A path that names no page: `/beranda` is Beranda and `/Peta` Peta (PAGES' keys are their paths); anything
-        # else opens Beranda, with a notice.
+        # else opens the page `?page=` names, or Beranda, with a notice.
         asked = navigation.url_path
+        target = asked.lower() if asked.lower() in PAGES else requested or "beranda"
         if asked.lower() not in PAGES:
-            state.add_notice("page_not_found", path=asked)
+            state.add_notice("page_not_found", path=asked, page=i18n.t(PAGE_SPECS[target][1], lang))
         state.carry_notices()
-        st.switch_page(PAGES.get(asked.lower(), PAGES["beranda"]))
+        st.switch_page(PAGES[target])
     # The browser's width report, drawn before the page (whose layout depends on it) and after the navigation (a
     # report that interrupted the first run before it reran the default page: /wilayah at 390 px opened Beranda).
     browser.measure()

@@ -71,8 +71,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # `{value}` is text from the URL: always passed through `escape` (never inside a code span).
     "invalid_param": ("Parameter URL {name}=\"{value}\" tidak dikenal; memakai nilai bawaan.",
                       "URL parameter {name}=\"{value}\" is not valid; using the default."),
-    "page_not_found": ("Halaman \"/{path}\" tidak ada; ini halaman Beranda.",
-                       "There is no page \"/{path}\"; this is the overview page."),
+    "page_not_found": ("Halaman \"/{path}\" tidak ada; ini halaman {page}.",
+                       "There is no page \"/{path}\"; this is the {page} page."),
     "invalid_param_choices": ("Parameter URL {name}=\"{value}\" tidak dikenal (yang berlaku: {choices}); memakai nilai "
                               "bawaan.",
                               "URL parameter {name}=\"{value}\" is not valid (valid: {choices}); using the default."),

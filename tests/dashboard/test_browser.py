@@ -410,6 +410,14 @@ def test_a_page_named_in_another_case_or_by_its_old_path_opens_without_a_notice(
         assert urlsplit(page.url).path == landing and "region=34.01" in page.url
 
 
+def test_a_path_naming_no_page_opens_the_page_its_page_parameter_names(browser, server):
+    with _opened(browser, f"{server}/petaa?page=tren&region=34.01") as page:
+        assert page.locator("[role='dialog']").count() == 0
+        assert any('Halaman "/petaa" tidak ada; ini halaman Tren' in alert
+                   for alert in page.locator("[data-testid='stAlert']").all_inner_texts())
+        assert urlsplit(page.url).path == "/tren" and "region=34.01" in page.url
+
+
 def test_a_path_carrying_a_link_shows_it_as_text(browser, server):
     with _opened(browser, f"{server}/{quote('[resmi](https:evil.example)')}") as page:
         assert page.locator("a[href*='evil'], img[src*='evil']").count() == 0
