@@ -423,6 +423,8 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Rank among {n} sibling regions in {parent}"),
     "rank_value": ("ke-{rank} dari {n} menurut {metric}: {value}", "{rank} of {n} by {metric}: {value}"),
     "rank_hidden": ("Tidak diberi peringkat: nilainya disembunyikan.", "Not ranked: its value is hidden."),
+    "rank_no_value": ("Tidak diberi peringkat: tidak punya angka untuk diberi peringkat (tidak ada data atau tidak "
+                      "diterbitkan).", "Not ranked: it has no figure to rank (no data, or not published)."),
     "rank_unranked_hidden": ("{k} wilayah setingkat lainnya tidak diberi peringkat karena nilainya disembunyikan "
                              "(nilai tersembunyi tidak pernah diberi peringkat): peringkat hanya di antara {n} wilayah "
                              "yang nilainya diterbitkan.",

@@ -394,7 +394,9 @@ def rank_text(values: pd.DataFrame, code: str, measure: str, lang: str, metric: 
         shown = format_value(own, OK, metric, norm, lang, 0)
         text = i18n.t("rank_value", lang, rank=rank, n=count, metric=measure, value=shown)
     else:
-        text = i18n.t("rank_hidden", lang)
+        # Only a hidden value is "hidden": a region without a figure (0 households to divide by, no data) is not.
+        mine = values.loc[values["region_code"] == code, "status"]
+        text = i18n.t("rank_hidden" if not mine.empty and mine.iloc[0] == HIDDEN else "rank_no_value", lang)
     others = values[(values["region_code"] != code) & (values["status"] != OK)]
     hidden = int((others["status"] == HIDDEN).sum())
     if hidden:

@@ -973,6 +973,8 @@ def test_english_level_names_carry_the_word_the_english_text_uses(level, word):
     (["ok", "hidden", "ok", "nodata", "ok"], "c", 1, 1),
     (["hidden", "ok", "hidden", "ok", "ok"], "a", 1, 0),       # its own value hidden: not counted as a sibling
     (["ok", "ok", "ok"], "b", 0, 0),
+    (["undefined", "ok", "ok"], "a", 0, 0),   # its own figure undefined (no registered household): not "hidden"
+    (["nodata", "ok", "hidden"], "a", 1, 0),
 ])
 def test_the_rank_says_why_siblings_are_not_ranked(statuses, mine, hidden, other, lang):
     """The profile said "rank among 5" and then "1 of 2" without saying that hidden siblings are not ranked."""
@@ -989,7 +991,8 @@ def test_the_rank_says_why_siblings_are_not_ranked(statuses, mine, hidden, other
         assert text.startswith(i18n.t("rank_value", lang, rank=views.sibling_rank(values, mine)[0], n=ranked,
                                       metric="m", value=shown)), text
     else:
-        assert text.startswith(i18n.t("rank_hidden", lang))
+        own = statuses[codes.index(mine)]
+        assert text.startswith(i18n.t("rank_hidden" if own == "hidden" else "rank_no_value", lang)), text
 
 
 @pytest.mark.parametrize("rows", [0, 1, 4, 5, 6, 23])
