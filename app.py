@@ -44,7 +44,8 @@ def stray_page(paths: Collection[str], script: str) -> list[StreamlitPage]:
     old link), so that the run can switch to a real page with a notice in the reader's language: left to Streamlit,
     such a path shows its own "Page not found" dialog, in English only. Empty for a known path, and for a name
     no page may have (blank, `%2F` inside), which keeps Streamlit's dialog. (A path of two segments, `/peta/x`,
-    never gets here: the browser then asks for Streamlit's scripts under `/peta/` and the page stays blank.)"""
+    never gets here: the browser then asks for Streamlit's scripts under `/peta/` and the page stays blank; the
+    nginx of dashboard.serve sends it to `/peta`.)"""
     asked = state.requested_path()
     if not asked or asked in paths:
         return []

@@ -49,6 +49,12 @@ http {{
     }}
     server {{
         listen {address}:{port};
+        # A path of two segments or more (`/wilayah/x`: an old link, one cut in a chat app) is sent to its first:
+        # Streamlit would answer it with its page, whose scripts the browser then asks for under `/wilayah/`, get
+        # that page again and stay blank. Streamlit's own paths of several segments are left alone.
+        location ~ "^/(?!(?:static|_stcore|media|component|app|auth)/)([^/]+)/." {{
+            return 302 /$1$is_args$args;
+        }}
         location / {{
             proxy_pass http://dashboard;
             proxy_http_version 1.1;

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,6 +52,47 @@ def test_the_nginx_config_passes_websockets_and_hashes_a_sticky_cookie(tmp_path)
         check = subprocess.run([serve.NGINX, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path), "-e",
                                 str(tmp_path / "error.log")], capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stderr
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # the 302 itself is what is checked
+        return None
+
+
+def test_nginx_sends_a_page_path_with_more_after_it_to_the_page_and_leaves_streamlits_paths(tmp_path):
+    """`/wilayah/x` left Streamlit's page blank (its scripts asked for under `/wilayah/`, answered with HTML)."""
+    if not Path(serve.NGINX).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is missing in CI: apt-get install -y nginx-light")
+        pytest.skip("Debian's nginx is not installed (apt-get install -y nginx-light)")
+    site = tmp_path / "site"  # a stand-in for the Streamlit worker: files at Streamlit's own paths
+    for path in ("static/js/index.js", "_stcore/health", "media/a.png", "component/x/index.html"):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text("ok" if path == "_stcore/health" else path)  # serve.wait_healthy reads "ok"
+    worker_port, port = _free_port(), _free_port()
+    worker = subprocess.Popen([sys.executable, "-m", "http.server", str(worker_port), "--bind", "127.0.0.1",
+                               "--directory", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "nginx.conf").write_text(serve.nginx_conf(run, "127.0.0.1", port, [worker_port]))
+    nginx = subprocess.Popen([serve.NGINX, "-c", str(run / "nginx.conf"), "-p", str(run), "-e",
+                              str(run / "error.log"), "-g", "daemon off;"])
+    try:
+        assert serve.wait_healthy(f"http://127.0.0.1:{port}", 20)
+        opener = urllib.request.build_opener(_NoRedirect)
+        for asked, page in (("/wilayah/extra?region=34.01&lang=en", "/wilayah?region=34.01&lang=en"),
+                            ("/peta/a/b", "/peta"), ("/petaa/x", "/petaa")):
+            with pytest.raises(urllib.error.HTTPError) as redirect:
+                opener.open(f"http://127.0.0.1:{port}{asked}", timeout=10)
+            assert redirect.value.code == 302 and redirect.value.headers["Location"].endswith(page), asked
+        for path in ("static/js/index.js", "_stcore/health", "media/a.png", "component/x/index.html"):
+            body = opener.open(f"http://127.0.0.1:{port}/{path}", timeout=10).read().decode()
+            assert body == ("ok" if path == "_stcore/health" else path), path
+    finally:
+        nginx.terminate()
+        worker.terminate()
+        nginx.wait(timeout=15)
+        worker.wait(timeout=15)
 
 
 def test_two_workers_behind_nginx_serve_every_session(published_db):
