@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import browser, charts, components, db, export, i18n, shareable, state, views, yearly
+from dashboard import browser, charts, components, db, export, i18n, metrics, shareable, state, views, yearly
 from dashboard.i18n import format_period, t
 from published_schema import NATIONAL_CODE, has_months
 
@@ -38,7 +38,11 @@ if code == NATIONAL_CODE:
 # A program that does not run here (BLT Dana Desa in a kota: no eligible household, no recipient all year) has
 # no figures to show: its zeros drawn as a flat line and a "0 failed" tile read as a program that paid nothing.
 render_figures = not views.programs_here(year_cells[year_cells["program"] == program], {program: program_name})[1]
-if not render_figures:
+if metrics.region_without_data(year_cells):
+    # Not "PKH does not run here": the release's raw data did not cover the region (a walk read that of Sleman).
+    render_figures = False
+    st.info(t("region_without_data", ctx.lang, region=components.region_label(region, ctx.lang), year=year))
+elif not render_figures:
     st.info(t("program_not_here", ctx.lang, program=program_name, region=components.region_label(region, ctx.lang),
               year=year))
 headlines = views.build_headlines(cells[cells["program"] == program], year_cells, program, ctx.lang, threshold)

@@ -62,6 +62,10 @@ TEXT: dict[str, tuple[str, str]] = {
                          "sepanjang tahun, jadi tidak ada angka untuk ditampilkan.",
                          "{program} does not run in {region} in {year}: no eligible household and no recipient all "
                          "year, so there are no figures to show."),
+    "region_without_data": ("Rilis ini tidak memuat data {region} untuk {year}: tidak ada keluarga terdaftar maupun "
+                            "penerima di sana dalam data yang diterbitkan, jadi tidak ada angka untuk ditampilkan.",
+                            "This release holds no data for {region} in {year}: no registered household and no "
+                            "recipient there in the published data, so there are no figures to show."),
     "programs_not_here": ("Tidak digambar karena tidak berjalan di wilayah ini (tidak ada keluarga sasaran maupun "
                           "penerima): {programs}.",
                           "Not drawn because it does not run in this region (no eligible household and no "

@@ -45,6 +45,18 @@ def without_program(cells: pd.DataFrame) -> pd.Series:
     return (published & (cells["eligible_households"] == 0) & (cells["recipients"] == 0)).fillna(False).astype(bool)
 
 
+def region_without_data(year_cells: pd.DataFrame) -> bool:
+    """Whether a region's year has no data at all: its all-programs cell published with no registered household and
+    no recipient. Every desa has registered households, so this is a region the release's raw data did not cover
+    (a release of some kabupaten of a province): "program X does not run here" would be false of it."""
+    if not {"program", "registered_households", "recipients", "suppressed"} <= set(year_cells.columns):
+        return False
+    total = year_cells[year_cells["program"] == ALL_PROGRAMS]
+    return bool(len(total)) and bool(
+        ((~total["suppressed"].astype(bool)) & (total["registered_households"] == 0) & (total["recipients"] == 0))
+        .fillna(False).all())
+
+
 def effective_norm(metric: str, norm: str) -> str:
     return "none" if metric in RATES else norm
 

@@ -7,6 +7,7 @@ import html
 import json
 import re
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -1025,3 +1026,26 @@ def test_an_invalid_period_lists_every_month_whole(open_page):
     at = open_page("beranda", period="2025-99", lang="en")
     notices = [w.value.replace("\\", "") for w in at.warning]
     assert any("2025-99" in n and "2025-12" in n and "…" not in n for n in notices), notices
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("program", ["SEMUA", "PKH"])
+def test_a_region_the_releases_data_do_not_cover_says_so_not_that_a_program_does_not_run(open_page, published_db,
+                                                                                          lang, program):
+    # The test release's raw data cover Kulon Progo and Kota Yogyakarta: Sleman's cells are published zeros, and a
+    # walk read "Sembako does not run in Sinduadi Village" of a desa there.
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        uncovered = con.execute(
+            "SELECT region_code FROM disbursement_cells WHERE level = 'desa' AND program = 'SEMUA' AND channel = "
+            "'SEMUA' AND NOT suppressed AND registered_households = 0 AND recipients = 0 ORDER BY 1 LIMIT 1").fetchone()
+        covered = con.execute(
+            "SELECT region_code FROM disbursement_cells WHERE level = 'desa' AND program = 'SEMUA' AND channel = "
+            "'SEMUA' AND NOT suppressed AND registered_households > 0 ORDER BY 1 LIMIT 1").fetchone()
+    assert uncovered and covered
+    at = open_page("beranda", region=uncovered[0], program=program, lang=lang)
+    infos = [i.value for i in at.info]
+    assert any(t("region_without_data", lang, region="", year="")[:20] in i for i in infos), infos
+    assert not any(t("program_not_here", lang, program="", region="", year="")[:12] in i for i in infos), infos
+    assert not at.metric
+    other = open_page("beranda", region=covered[0], program=program, lang=lang)
+    assert not any(t("region_without_data", lang, region="", year="")[:20] in i.value for i in other.info)
