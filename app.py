@@ -55,8 +55,11 @@ def stray_page(paths: Collection[str], script: str) -> list[StreamlitPage]:
         return []
 
 
+#: The paths Streamlit routes to PAGES (Beranda's is "").
+ROUTED = {page.url_path for page in PAGES.values()}
 if not db.published_path().exists():
-    st.navigation(list(PAGES.values()), position="hidden")  # no menu while the demo builds
+    # No menu while the demo builds; a stray path shows the build too (not Streamlit's dialog).
+    st.navigation([*PAGES.values(), *stray_page(ROUTED | {DEFAULT_PATH}, "app_pages/overview.py")], position="hidden")
     browser.measure()
     build_demo.render_first_run(lang)
 release = db.get_release()
@@ -71,10 +74,9 @@ if embedded:
 else:
     # `?page=peta` also opens a page (links that carry everything in the query string).
     requested = state.take("page", PAGES)
-    routed = {page.url_path for page in PAGES.values()}  # Beranda's is ""
-    stray = stray_page(routed | {DEFAULT_PATH}, "app_pages/overview.py")
+    stray = stray_page(ROUTED | {DEFAULT_PATH}, "app_pages/overview.py")
     navigation = st.navigation([*PAGES.values(), *stray], position="sidebar" if menu is None else "hidden")
-    if navigation.url_path not in routed:
+    if navigation.url_path not in ROUTED:
         # A path that names no page: `/beranda` is Beranda and `/Peta` Peta (PAGES' keys are their paths); anything
         # else opens the page `?page=` names, or Beranda, with a notice.
         asked = navigation.url_path

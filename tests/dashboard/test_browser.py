@@ -605,8 +605,10 @@ def test_the_first_run_build_goes_on_after_its_visitor_closes_the_tab(tmp_path, 
         assert not phone.locator("[data-testid='stExpandSidebarButton']").is_visible()
         phone.close()
         page = browser.new_page()
-        page.goto(url, wait_until="domcontentloaded")
+        page.goto(f"{url}/petaa", wait_until="domcontentloaded")  # a stray path shows the build too
         page.wait_for_selector("[data-testid='stProgress']", timeout=30_000)
+        page.wait_for_timeout(500)
+        assert page.locator("[role='dialog']").count() == 0  # not Streamlit's English "Page not found"
         page.close()  # the visitor leaves while the raw data is still being generated
         assert not published.exists()
         deadline = time.monotonic() + 240
