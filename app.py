@@ -40,14 +40,15 @@ PAGES = {key: st.Page(script, title=i18n.t(title, lang), url_path=DEFAULT_PATH i
 
 
 def stray_page(paths: Collection[str], script: str) -> list[StreamlitPage]:
-    """A hidden page (running `script`) at the path the browser asked for when it is none of `paths` (a mistyped or
-    old link), so that the run can switch to a real page with a notice in the reader's language: left to Streamlit,
-    such a path shows its own "Page not found" dialog, in English only. Empty for a known path, and for a name
+    """A hidden page (running `script`) at the path the browser asked for when it is none of `paths` (the routed
+    ones) nor DEFAULT_PATH (a mistyped or old link), so that the run can switch to a real page with a notice in the
+    reader's language: left to Streamlit, such a path shows its own "Page not found" dialog, in English only. Empty
+    for a known path, DEFAULT_PATH (a second page there would clash with the default's), and for a name
     no page may have (blank, `%2F` inside), which keeps Streamlit's dialog. (A path of two segments, `/peta/x`,
     never gets here: the browser then asks for Streamlit's scripts under `/peta/` and the page stays blank; the
     nginx of dashboard.serve sends it to `/peta`.)"""
     asked = state.requested_path()
-    if not asked or asked in paths:
+    if not asked or asked in paths or asked == DEFAULT_PATH:
         return []
     try:
         return [st.Page(script, title="Bansos Terbuka", url_path=asked, visibility="hidden")]
@@ -59,7 +60,7 @@ def stray_page(paths: Collection[str], script: str) -> list[StreamlitPage]:
 ROUTED = {page.url_path for page in PAGES.values()}
 if not db.published_path().exists():
     # No menu while the demo builds; a stray path shows the build too (not Streamlit's dialog).
-    st.navigation([*PAGES.values(), *stray_page(ROUTED | {DEFAULT_PATH}, "app_pages/overview.py")], position="hidden")
+    st.navigation([*PAGES.values(), *stray_page(ROUTED, "app_pages/overview.py")], position="hidden")
     browser.measure()
     build_demo.render_first_run(lang)
 release = db.get_release()
@@ -67,14 +68,14 @@ warm.start(release.release_id)  # once per process and release: the national vie
 notices = st.container()  # filled after the page ran: its widgets validate their URL values
 if embedded:
     embed_page = st.Page("app_pages/embed.py", title="Bansos Terbuka", url_path=DEFAULT_PATH, default=True)
-    navigation = st.navigation([embed_page, *stray_page({"", DEFAULT_PATH}, "app_pages/embed.py")], position="hidden")
+    navigation = st.navigation([embed_page, *stray_page({""}, "app_pages/embed.py")], position="hidden")
     if navigation.url_path != "":
         st.switch_page(embed_page)  # the chart the query names: a stray path changes nothing in an embed
     browser.measure()
 else:
     # `?page=peta` also opens a page (links that carry everything in the query string).
     requested = state.take("page", PAGES)
-    stray = stray_page(ROUTED | {DEFAULT_PATH}, "app_pages/overview.py")
+    stray = stray_page(ROUTED, "app_pages/overview.py")
     navigation = st.navigation([*PAGES.values(), *stray], position="sidebar" if menu is None else "hidden")
     if navigation.url_path not in ROUTED:
         # A path that names no page: `/beranda` is Beranda and `/Peta` Peta (PAGES' keys are their paths); anything
