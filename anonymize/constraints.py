@@ -105,7 +105,7 @@ def build_attack_system(table: CellTable, suppressed: np.ndarray, measure: int) 
         if aggregation is not None:
             _relation_rows(rows, table, family, relation, measure, aggregation, unknown, position)
     matrix, lower, upper, origin = rows.build(len(cells))
-    return AttackSystem(measure, cells, _nonempty_lower(table, cells, measure),
+    return AttackSystem(measure, cells, _nonempty_lower(table, cells, measure, suppressed),
                         np.full(len(cells), _value_cap(table, suppressed, measure)), matrix, lower, upper,
                         origin[:, 0], origin[:, 1], origin[:, 2])
 
@@ -128,13 +128,17 @@ def _value_cap(table: CellTable, suppressed: np.ndarray, measure: int) -> float:
     return 2.0 * largest + 10.0
 
 
-def _nonempty_lower(table: CellTable, cells: np.ndarray, measure: int) -> np.ndarray:
+def _nonempty_lower(table: CellTable, cells: np.ndarray, measure: int, suppressed: np.ndarray) -> np.ndarray:
+    """Per unknown of `measure` (`cells`): 1 where its cell is hidden and this measure alone can make it non-empty,
+    else 0."""
     name = table.measures[measure].name
     if name not in table.nonempty_measures:
         return np.zeros(len(cells))
     others = [table.measure_index(n) for n in table.nonempty_measures if n != name]
-    # A cell no release writes (table.unwritten) may be empty: a reader sees no mark of it.
+    # A cell no release writes (table.unwritten) may be empty: a reader sees no mark of it. Nor is a published
+    # cell known to be non-empty: its withheld value (table.withheld) may be 0.
     alone = np.ones(len(cells), dtype=bool) if table.unwritten is None else ~table.unwritten[cells]
+    alone &= suppressed[cells]
     for other in others:
         alone &= np.isnan(table.values[cells, other])
     return alone.astype(np.float64)

@@ -95,3 +95,25 @@ def test_a_withheld_zero_is_not_a_zero_readers_know():
     withheld = np.zeros_like(table.values, dtype=bool)
     withheld[d2_b, 0] = True
     assert not known_zeros(dataclasses.replace(table, withheld=withheld, relations=table.relations), hidden)[d2_b, 0]
+
+
+def test_a_withheld_value_of_a_published_empty_cell_may_be_zero():
+    """A hidden cell is known not to be empty (its count is at least 1 where nothing else makes it non-empty), but
+    a published cell may be: its withheld count is a variable from 0. Desa d2 paid no one; its all-programs count
+    (0) withheld, the attack must stay feasible and find it 0 (every program of d2 is a published 0), where a
+    lower bound of 1 made the system infeasible."""
+    rows = [("d1", "A", 40), ("d1", "B", 50), ("d1", "SEMUA", 80), ("d2", "A", 0), ("d2", "B", 0),
+            ("d2", "SEMUA", 0), ("K", "A", 40), ("K", "B", 50), ("K", "SEMUA", 80)]
+    cells = pd.DataFrame(rows, columns=["region", "program", "recipients"])
+    dims = [region_dimension(pd.DataFrame({"code": ["K", "d1", "d2"], "parent_code": [None, "K", "K"]})),
+            star_dimension("program", "SEMUA", ["A", "B"])]
+    measures = [MeasureSpec("recipients", Role.SENSITIVE, {"region": SUM, "program": BOUND})]
+    table = _with_semua_withheld(table_from_frame(cells, dims, measures, ("recipients",)))
+    nothing_hidden = np.zeros(table.n_cells, dtype=bool)
+    system = build_joint_system(table, nothing_hidden)
+    d2 = int(np.flatnonzero(system.var_cell == _cells(table, "d2", "SEMUA"))[0])
+    assert system.var_lower[d2] == 0.0
+    audit = audit_pattern(table, nothing_hidden, ProtectionRules(THRESHOLD), exact_all=True)
+    var = int(np.flatnonzero(audit.system.var_cell == _cells(table, "d2", "SEMUA"))[0])
+    assert audit.intervals.lower[var] <= 1e-6 and audit.intervals.upper[var] <= 1e-6
+    assert audit.passed
