@@ -58,6 +58,11 @@ def render_profile(code: str) -> None:
 
     st.subheader(t("profile_figures", ctx.lang, year=year))
     wait = components.small_area_wait(ctx, region["level"])
+    if not wait and metrics.region_without_data(db.get_region_cells(release_id, code, year)):
+        # A region the release's raw data did not cover (a release of some kabupaten of a province): its published
+        # zeros drawn as a profile (figures, rank, trend, complaints) read as a region where nobody is paid.
+        st.info(t("region_without_data", ctx.lang, region=components.region_label(region, ctx.lang), year=year))
+        return
     if wait:
         st.info(wait)
     else:

@@ -1049,3 +1049,23 @@ def test_a_region_the_releases_data_do_not_cover_says_so_not_that_a_program_does
     assert not at.metric
     other = open_page("beranda", region=covered[0], program=program, lang=lang)
     assert not any(t("region_without_data", lang, region="", year="")[:20] in i.value for i in other.info)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_profile_of_a_region_the_releases_data_do_not_cover_says_so_instead_of_zeros(open_page, published_db,
+                                                                                        lang):
+    """A walk found such a region's profile drawn as zeros (figures, rank, trend, complaints) though the overview
+    said the release holds no data for it: the profile says the same and draws nothing."""
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        uncovered, covered = (con.execute(
+            "SELECT region_code FROM disbursement_cells WHERE level = 'kecamatan' AND program = 'SEMUA' AND channel "
+            f"= 'SEMUA' AND length(period) = 4 AND NOT suppressed AND {where} ORDER BY 1 LIMIT 1").fetchone()
+            for where in ("registered_households = 0 AND recipients = 0", "registered_households > 0"))
+    assert uncovered and covered
+    at = open_page("wilayah", region=uncovered[0], lang=lang)
+    assert not at.exception, at.exception
+    message = t("region_without_data", lang, region="", year="")[:20]
+    assert any(message in i.value for i in at.info), [i.value for i in at.info]
+    assert not at.table and not at.dataframe
+    other = open_page("wilayah", region=covered[0], lang=lang)
+    assert not any(message in i.value for i in other.info) and (other.table or other.dataframe)
