@@ -45,6 +45,16 @@ def without_program(cells: pd.DataFrame) -> pd.Series:
     return (published & (cells["eligible_households"] == 0) & (cells["recipients"] == 0)).fillna(False).astype(bool)
 
 
+def without_data(cells: pd.DataFrame) -> pd.Series:
+    """Per cell, whether it is an all-programs cell of a region the release's data do not cover: published, no
+    registered household and no recipient (every desa has registered households; region_without_data). Only year
+    cells, which publish registered households, can tell."""
+    if not {"program", "registered_households", "recipients", "suppressed"} <= set(cells.columns):
+        return pd.Series(False, index=cells.index)
+    published = ~cells["suppressed"].astype(bool) & (cells["program"] == ALL_PROGRAMS)
+    return (published & (cells["registered_households"] == 0) & (cells["recipients"] == 0)).fillna(False).astype(bool)
+
+
 def region_without_data(year_cells: pd.DataFrame) -> bool:
     """Whether a region's year has no data at all: its all-programs cell published with no registered household and
     no recipient. Every desa has registered households, so this is a region the release's raw data did not cover
@@ -98,7 +108,8 @@ def build_values(cells: pd.DataFrame, metric: str, norm: str = "none",
     if metric == "coverage" and "program" in cells:
         # Not "not published at this level": all programs together have no eligible households at any level.
         status[(cells["program"] == ALL_PROGRAMS).to_numpy()] = UNDEFINED
-    status[without_program(cells).to_numpy()] = NODATA
+    # A program that does not run there, or a region the release does not cover: "no data", not a coloured zero.
+    status[(without_program(cells) | without_data(cells)).to_numpy()] = NODATA
     if norm != "none":
         value, status = _normalise(cells, value, status, norm, denominators)
     hidden = cells["suppressed"].astype(bool).to_numpy()

@@ -116,6 +116,16 @@ def test_build_values_marks_hidden_unpublished_and_undefined():
     assert values["value"].iloc[1:].isna().all()
 
 
+def test_a_region_the_release_does_not_cover_has_no_data_not_a_zero():
+    """All-programs year cells with no registered household and no recipient are a region the release's data do
+    not cover (a walk found them coloured as the map's lowest class, zero): "no data", as a program that does not
+    run there is. A real zero beside registered households stays a zero."""
+    cells = _cells(recipients=[0, None, 0, 5], registered_households=[0, None, 40, 0]).assign(program="SEMUA")
+    assert metrics.build_values(cells, "recipients")["status"].tolist() == ["nodata", "hidden", "ok", "ok"]
+    assert metrics.build_values(cells.assign(program="PKH"), "recipients")["status"].tolist() == \
+        ["ok", "hidden", "ok", "ok"]
+
+
 def test_normalised_value_is_hidden_when_its_denominator_is():
     cells = _cells(recipients=[50, None, 20, 30])
     denominators = pd.DataFrame({"region_code": ["a", "b", "c", "d"], "program": ["PKH"] * 4,
