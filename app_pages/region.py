@@ -58,15 +58,15 @@ def render_profile(code: str) -> None:
 
     st.subheader(t("profile_figures", ctx.lang, year=year))
     wait = components.small_area_wait(ctx, region["level"])
-    if not wait and metrics.region_without_data(db.get_region_cells(release_id, code, year)):
+    year_cells = None if wait else db.get_region_cells(release_id, code, year)
+    if year_cells is not None and metrics.region_without_data(year_cells):
         # A region the release's raw data did not cover (a release of some kabupaten of a province): its published
         # zeros drawn as a profile (figures, rank, trend, complaints) read as a region where nobody is paid.
         st.info(t("region_without_data", ctx.lang, region=components.region_label(region, ctx.lang), year=year))
         return
-    if wait:
+    if year_cells is None:
         st.info(wait)
     else:
-        year_cells = db.get_region_cells(release_id, code, year)
         programs = db.get_programs(release_id)
         figures = views.build_profile_figures(year_cells)
         components.render_table(views.build_profile_table(figures, programs, ctx.lang, threshold),

@@ -59,12 +59,10 @@ def region_without_data(year_cells: pd.DataFrame) -> bool:
     """Whether a region's year has no data at all: its all-programs cell published with no registered household and
     no recipient. Every desa has registered households, so this is a region the release's raw data did not cover
     (a release of some kabupaten of a province): "program X does not run here" would be false of it."""
-    if not {"program", "registered_households", "recipients", "suppressed"} <= set(year_cells.columns):
+    if "program" not in year_cells:
         return False
-    total = year_cells[year_cells["program"] == ALL_PROGRAMS]
-    return bool(len(total)) and bool(
-        ((~total["suppressed"].astype(bool)) & (total["registered_households"] == 0) & (total["recipients"] == 0))
-        .fillna(False).all())
+    total = year_cells["program"] == ALL_PROGRAMS
+    return bool(total.any()) and bool(without_data(year_cells)[total].all())
 
 
 def effective_norm(metric: str, norm: str) -> str:
