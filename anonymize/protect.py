@@ -43,7 +43,7 @@ class ProtectionRules:
         allowed; it is an unknown only for what it tells about the others."""
         n = system.n_vars
         width, min_upper, large_floor = np.zeros(n), np.zeros(n), np.full(n, np.inf)
-        integer, lenient, liftable = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+        integer, lenient, liftable, fine = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
         for m, spec in enumerate(table.measures):
             mine = system.var_measure == m
             cells = system.var_cell[mine]
@@ -66,6 +66,7 @@ class ProtectionRules:
             elif spec.role is Role.AUXILIARY:
                 lenient[mine] = True     # required nothing (width 0): it only carries what it tells of others
             else:
+                fine[mine] = spec.integer      # Rupiah in Rp1,000: see Requirement.fine
                 width[mine] = self.amount_width.get(spec.name, np.ones(table.n_cells))[cells]
                 fixed = self.amount_fixed.get(spec.name, np.zeros(table.n_cells, bool))[cells]
                 lenient[mine] = ~fixed
@@ -78,7 +79,7 @@ class ProtectionRules:
             lenient[free], liftable[free] = True, False
         known = None if zero_known is None else zero_known[system.var_cell, system.var_measure]
         held = None if known_value is None else known_value[system.var_cell, system.var_measure]
-        return Requirement(width, integer, lenient, min_upper, known, large_floor, liftable, held)
+        return Requirement(width, integer, lenient, min_upper, known, large_floor, liftable, held, fine)
 
 
 @dataclass

@@ -42,6 +42,47 @@ def test_whole_counts_narrow_an_interval_the_lp_shows_wide_enough():
     assert relaxed.upper[0] == 9.0 and relaxed.ok[0]
 
 
+def test_rupiah_whole_in_thousands_still_narrows_a_count_when_whole_points_are_sought_in_two_steps():
+    """The whole-number check first seeks points with Rupiah fractional (Requirement.fine), then makes them whole
+    with the counts fixed, and falls back to the MIP with every value whole where that vertex is fractional. x
+    payments of Rp500 = a in Rp1,000 (2a = x), x <= 9: with counts fixed at x = 9 the Rupiah are 4.5, so only the
+    fallback finds a reader's bound, x <= 8. The verdict must be that of the check without the two steps, and
+    every point seen whole must be whole."""
+    system = _system([[-1.0, 2.0], [1.0, 0.0]], [0.0, -np.inf], [0.0, 9.0], 2)
+    width, integer, lenient = np.array([9.0, 0.0]), np.ones(2, bool), np.zeros(2, bool)
+    staged = feasible_intervals(system, Requirement(width, integer, lenient, fine=np.array([False, True])),
+                                anchor=np.array([4.0, 2.0]))
+    plain = feasible_intervals(system, Requirement(width, integer, lenient), anchor=np.array([4.0, 2.0]))
+    assert staged.upper[0] == plain.upper[0] == 8.0 and not staged.ok[0]
+
+
+def test_whole_points_sought_in_two_steps_are_whole_and_feasible():
+    """Counts x + y = z (households in two desa and their kecamatan) with Rupiah a = 300 x, b = 300 y, c = a + b in
+    Rp1,000 (a fixed benefit): the two steps find whole points (the LP with counts fixed lands on whole Rupiah),
+    each feasible and whole in every value, without the MIP that keeps every value whole."""
+    import highspy
+
+    rows = [[1, 1, -1, 0, 0, 0], [-300, 0, 0, 1, 0, 0], [0, -300, 0, 0, 1, 0], [0, 0, 0, 1, 1, -1],
+            [0, 0, 1, 0, 0, 0]]
+    system = _system([[float(v) for v in r] for r in rows], [0, 0, 0, 0, 7], [0, 0, 0, 0, 23], 6,
+                     var_upper=[1000.0] * 3 + [1e6] * 3)
+    model = _BatchLP(system, np.arange(6)).highs.getLp()
+    integer, fine = np.ones(6, bool), np.array([False] * 3 + [True] * 3)
+    points = attack._WholePoints(model, integer, fine, _mip_solver(model, integer))
+    rng = np.random.default_rng(1)
+    with patch.object(attack, "_mip_point", wraps=attack._mip_point) as mip_point:
+        for _ in range(6):
+            weights = rng.normal(size=6)
+            point, solves = points.find(weights, 1.0)
+            assert point is not None and solves == 2
+            assert np.allclose(point, np.round(point))
+            matrix = np.array(rows, float)
+            assert np.all(matrix @ point >= np.array([0, 0, 0, 0, 7]) - 1e-6)
+            assert np.all(matrix @ point <= np.array([0, 0, 0, 0, 23]) + 1e-6)
+    assert all(call.args[0] is points.coarse for call in mip_point.call_args_list)
+    assert points.coarse.getLp().integrality_[3] == highspy.HighsVarType.kContinuous
+
+
 def _chained(n_chain: int, x_upper: float) -> tuple[AttackSystem, np.ndarray]:
     """x = 2y, x <= x_upper, y tied to a chain of n_chain more values (z_i + z_(i+1) <= 1000), one component of
     n_chain + 2 values; and true values (x = 4, y = 2, z = 1)."""
