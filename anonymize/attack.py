@@ -150,10 +150,14 @@ class Requirement:
     #: that late records revise, hidden, whose failed payments are those its earlier version published: the late
     #: records have none, and publishing that was allowed (see anonymize.revisions.earlier_values).
     known_value: np.ndarray | None = None
-    #: Per variable: a whole number in units so fine (Rupiah, in Rp1,000) that the whole-number check's random
-    #: objectives first seek points with it fractional and then make it whole by an LP with the counts fixed (see
-    #: _WholePoints). Bounds are never taken from such points: they are checked whole before they count.
+    #: Per variable: a whole number in units so fine (Rupiah, in Rp1,000) that the attack's MIPs are solved with it
+    #: fractional first, then made whole by an LP with the other counts fixed (_StagedMIP); what they find is
+    #: checked whole, so the verdicts are those of MIPs with every count whole.
     fine: np.ndarray | None = None
+
+    def fine_of(self, idx: np.ndarray) -> np.ndarray | None:
+        """`fine` of the variables `idx` (None: none is fine)."""
+        return None if self.fine is None else self.fine[idx]
 
     def floors(self) -> np.ndarray:
         """Per variable: the large floor (inf where none)."""
@@ -524,9 +528,9 @@ def _near_whole(system: AttackSystem, requirement: Requirement, var: int, state:
     lp: _BatchLP | None = None
     if not known:
         lp = _BatchLP(system, cols, rows=rows)
-        bounds = _mip_bounds(_mip_solver(lp.highs.getLp(), state.integer[cols]), len(cols), local)
+        bounds, solves = _mip_bounds(_StagedMIP(lp.highs.getLp(), state.integer[cols], requirement.fine_of(cols)),
+                                     local)
         memo.put(key, bounds)
-        solves = 2
     if bounds is None:
         return solves
     # Exact LP bounds are outer bounds for whole points too; inner ones (a feasible point's value) are not.
@@ -540,15 +544,18 @@ def _near_whole(system: AttackSystem, requirement: Requirement, var: int, state:
     return solves + 2
 
 
-def _mip_bounds(mip: highspy.Highs, n: int, local: int) -> tuple[float, float] | None:
+def _mip_bounds(mip: _StagedMIP, local: int) -> tuple[tuple[float, float] | None, int]:
     """Min and max of one variable (`local`) with counts whole (_mip_outer: outer bounds), or None where HiGHS
-    finds no bound on a side. Without HiGHS's feasibility-jump heuristic, which looks for whole points before the
-    root LP: these MIPs end at the root (8,827 of the demo 2025's 8,832 near-check solves), and a bound needs no
-    point. Measured on 168 of those MIPs (every 20th): 2.31 s instead of 2.98 s, every optimum the same."""
-    mip.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-    hi = _mip_outer(mip, n, local, 1.0)
-    lo = _mip_outer(mip, n, local, -1.0) if hi is not None else None
-    return None if lo is None or hi is None else (lo, hi)
+    finds no bound on a side; and the solves. Without HiGHS's feasibility-jump heuristic, which looks for whole
+    points before the root LP: these MIPs end at the root (8,827 of the demo 2025's 8,832 near-check solves), and
+    a bound needs no point. Measured on 168 of those MIPs (every 20th): 2.31 s instead of 2.98 s, every optimum the
+    same."""
+    mip.without_feasibility_jump()
+    hi, solves = mip.outer(local, 1.0, NEAR_MIP_SECONDS)
+    if hi is None:
+        return None, solves
+    lo, more = mip.outer(local, -1.0, NEAR_MIP_SECONDS)
+    return (None if lo is None else (lo, hi)), solves + more
 
 
 def _binding_rows(lp: _BatchLP, local: int) -> np.ndarray:
@@ -593,13 +600,11 @@ def _integer_batch(system: AttackSystem, requirement: Requirement, members: np.n
     """The whole-number check of the `pending` values of one batch of whole components; returns the solves."""
     solves = 0
     lp = _BatchLP(system, members)
-    mip = _mip_solver(lp.highs.getLp(), state.integer[members])
-    fine = np.zeros(len(members), bool) if requirement.fine is None else requirement.fine[members]
-    points = _WholePoints(lp.highs.getLp(), state.integer[members], fine, mip)
+    mip = _StagedMIP(lp.highs.getLp(), state.integer[members], requirement.fine_of(members))
     for _ in range(MAX_RANDOM_ROUNDS):
         weights = _random_weights(rng, len(members), lp.local(pending))
         for sense in (1.0, -1.0):
-            point, used = points.find(weights * sense, MIP_ROUND_SECONDS)
+            point, used = mip.point(weights * sense, MIP_ROUND_SECONDS)
             solves += used
             if point is not None:
                 _record(point, members, state)
@@ -612,21 +617,20 @@ def _integer_batch(system: AttackSystem, requirement: Requirement, members: np.n
     return solves
 
 
-def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, mip: highspy.Highs, var: int,
+def _exact_whole(system: AttackSystem, requirement: Requirement, lp: _BatchLP, mip: _StagedMIP, var: int,
                  state: _State) -> int:
     """Exact whole-number bounds of one value on the sides only fractional points reached; binding rows (from
     the LP) if it then fails. Returns the solves."""
     solves = 0
     local = int(lp.local(np.array([var]))[0])
-    n = lp.highs.getNumCol()
     exact = bool(state.exact[var])
     sides = ((1.0, state.whole_hi[var] < state.upper[var] - EPS and np.isfinite(state.upper[var])),
              (-1.0, state.whole_lo[var] > state.lower[var] + EPS))
     for sense, fractional in sides:
         if not fractional:
             continue
-        value, optimal = _mip_extreme(mip, n, local, sense)
-        solves += 1
+        value, optimal, used = mip.extreme(local, sense, MIP_SECONDS)
+        solves += used
         exact &= optimal
         if value is None:
             # No whole point (time out, or HiGHS's MIP calling the system infeasible although the true values
@@ -669,25 +673,30 @@ def _mip_point(mip: highspy.Highs, weights: np.ndarray, seconds: float) -> np.nd
     return np.asarray(mip.getSolution().col_value)
 
 
-class _WholePoints:
-    """Whole points maximising random objectives over one batch, found in two steps where the batch has `fine`
-    columns (Rupiah): a MIP with only the other counts whole, then an LP with those counts fixed at its point,
-    whose vertex is taken where every count and Rupiah value of it is whole; otherwise (no point, a fractional
-    vertex) the MIP with every count whole (`mip`), as before.
+class _StagedMIP:
+    """The MIPs of one batch or neighbourhood with every count whole, solved in two steps where it has `fine`
+    columns (Rupiah, whole thousands) besides other counts: first with the fine columns fractional (`coarse`), then
+    an LP with every other count fixed at that point and the same objective (`_complete`). Where that LP's vertex
+    is whole in every value, it is a whole point of the full MIP; at a coarse optimum it reaches the coarse
+    optimum, a bound of the full MIP, so it is the full MIP's optimum. Otherwise (no point, a fractional vertex,
+    a coarse MIP without an optimum) the MIP with every count whole (`full`) answers, as before.
 
-    Why: HiGHS's MIP spends most of a root node on reduced-cost fixing (HighsRedcostFixing::addRootRedcost), up
-    to 1,024 steps per whole column with a nonzero reduced cost, and Rupiah columns in Rp1,000 have domains of
-    thousands. Measured on 40 batches of the whole-number check of Jawa Tengah + Jawa Timur's un-hide attack
-    (84 columns, 237 rows at the median; every MIP ends at its root): 80 random objectives took 7.39 s with every
-    count whole, 1.03 s with Rupiah fractional plus 0.59 s for the fixing LPs, and all 80 fixed vertices were
-    whole; one whole un-hide attack of that table (2,374 partners published again, the same pattern) took 199.1 s
-    instead of 379.2 s (the two side by side on this machine's two cores; random-objective MIPs 41.2 s instead
-    of 240.4 s). A point is only a witness (an inner bound), so how it is found changes no bound: it is checked
-    whole and feasible before it counts; exact bounds (_exact_whole) keep every value whole."""
+    Why: HiGHS's MIP spends most of a root node on reduced-cost fixing (HighsRedcostFixing::addRootRedcost), up to
+    1,024 steps per whole column with a nonzero reduced cost, and Rupiah columns span thousands; the near check's
+    MIPs also branch on them. Measured on Jawa Tengah + Jawa Timur's un-hide attack (its inputs saved after the
+    rounds; 40 batches of the whole-number check, 84 columns and 237 rows at the median, and 30 neighbourhoods of
+    the near check): 80 random objectives took 7.39 s with every count whole, 1.03 s coarse plus 0.59 s for the
+    completing LPs, all 80 completed whole; 60 neighbourhood bounds 30.2 s full, 5.5 s coarse plus 1.4 s, all 60
+    completed whole and equal to the full MIP's. Points are witnesses, checked whole before they count
+    (_record), and a bound is taken only where it is the full MIP's own optimum, so no verdict depends on the
+    two steps."""
 
-    def __init__(self, lp: highspy.HighsLp, integer: np.ndarray, fine: np.ndarray, mip: highspy.Highs) -> None:
-        self.mip = mip
+    def __init__(self, lp: highspy.HighsLp, integer: np.ndarray, fine: np.ndarray | None = None) -> None:
+        self._lp = lp
+        self.n = len(integer)
         self.integer = integer
+        self._full: highspy.Highs | None = None
+        fine = np.zeros(self.n, bool) if fine is None else fine
         self.staged = bool((integer & fine).any()) and bool((integer & ~fine).any())
         if self.staged:
             self.coarse = _mip_solver(lp, integer & ~fine)
@@ -698,31 +707,75 @@ class _WholePoints:
             self.held = np.flatnonzero(integer & ~fine).astype(np.int32)
             self.lower, self.upper = np.asarray(lp.col_lower_)[self.held], np.asarray(lp.col_upper_)[self.held]
 
-    def find(self, weights: np.ndarray, seconds: float) -> tuple[np.ndarray | None, int]:
+    @property
+    def full(self) -> highspy.Highs:
+        """The MIP with every count whole, built when first needed."""
+        if self._full is None:
+            self._full = _mip_solver(self._lp, self.integer)
+        return self._full
+
+    def without_feasibility_jump(self) -> _StagedMIP:
+        """For bounds (see _mip_bounds): HiGHS's feasibility-jump heuristic off in every MIP."""
+        for mip in ([self.coarse] if self.staged else []) + [self.full]:
+            mip.setOptionValue("mip_heuristic_run_feasibility_jump", False)
+        return self
+
+    def point(self, weights: np.ndarray, seconds: float) -> tuple[np.ndarray | None, int]:
         """A whole point (None if none was found) near the maximum of weights . x, and the solves it took."""
         solves = 0
         if self.staged:
-            point, solves = self._staged(weights, seconds)
+            point = _mip_point(self.coarse, weights, seconds)
+            solves += 1
             if point is not None:
-                return point, solves
-        return _mip_point(self.mip, weights, seconds), solves + 1
+                vertex = self._complete(point, weights)
+                solves += 1
+                if vertex is not None:
+                    return vertex, solves
+        return _mip_point(self.full, weights, seconds), solves + 1
 
-    def _staged(self, weights: np.ndarray, seconds: float) -> tuple[np.ndarray | None, int]:
-        point = _mip_point(self.coarse, weights, seconds)
-        if point is None:
-            return None, 1
-        n = len(weights)
-        self.rounding.changeColsBounds(len(self.held), self.held, np.round(point[self.held]),
-                                       np.round(point[self.held]))
-        self.rounding.changeColsCost(n, np.arange(n, dtype=np.int32), weights.astype(np.float64))
+    def extreme(self, local: int, sense: float, seconds: float) -> tuple[float | None, bool, int]:
+        """Max (sense 1) or min (sense -1) of one variable with counts whole (_mip_extreme), and the solves."""
+        value = self._coarse_optimum(local, sense, seconds)
+        if value is not None:
+            return value, True, 2
+        return (*_mip_extreme(self.full, self.n, local, sense), 1 + 2 * self.staged)
+
+    def outer(self, local: int, sense: float, seconds: float) -> tuple[float | None, int]:
+        """An outer bound on one variable with counts whole (_mip_outer), and the solves."""
+        value = self._coarse_optimum(local, sense, seconds)
+        if value is not None:
+            return value, 2
+        return _mip_outer(self.full, self.n, local, sense), 1 + 2 * self.staged
+
+    def _coarse_optimum(self, local: int, sense: float, seconds: float) -> float | None:
+        """The full MIP's optimum where the coarse MIP's optimum completes whole, else None."""
+        if not self.staged:
+            return None
+        status = _mip_optimise(self.coarse, self.n, local, sense, seconds)
+        if status != highspy.HighsModelStatus.kOptimal or self.coarse.getInfo().primal_solution_status != 2:
+            return None
+        point = np.asarray(self.coarse.getSolution().col_value)
+        cost = np.zeros(self.n)
+        cost[local] = sense
+        vertex = self._complete(point, cost)
+        if vertex is None or abs(vertex[local] - point[local]) > 1e-6 * max(1.0, abs(point[local])):
+            return None
+        return float(round(vertex[local])) if self.integer[local] else float(vertex[local])
+
+    def _complete(self, point: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+        """The LP's vertex maximising weights . x with the counts other than fine ones fixed at `point` (rounded:
+        whole within HiGHS's tolerance), where it is whole in every count; else None."""
+        fixed = np.round(point[self.held])
+        self.rounding.changeColsBounds(len(self.held), self.held, fixed, fixed)
+        self.rounding.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), weights.astype(np.float64))
         self.rounding.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.rounding.run()
         optimal = self.rounding.getModelStatus() == highspy.HighsModelStatus.kOptimal
         vertex = np.asarray(self.rounding.getSolution().col_value) if optimal else None
         self.rounding.changeColsBounds(len(self.held), self.held, self.lower, self.upper)
         if vertex is None or (self.integer & _fractional(vertex)).any():
-            return None, 2
-        return vertex, 2
+            return None
+        return vertex
 
 
 #: HiGHS's MIP heuristics that solve a presolved sub-MIP (see _mip_solver: off in every MIP of the attack).

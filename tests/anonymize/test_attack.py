@@ -56,31 +56,50 @@ def test_rupiah_whole_in_thousands_still_narrows_a_count_when_whole_points_are_s
     assert staged.upper[0] == plain.upper[0] == 8.0 and not staged.ok[0]
 
 
+def _fixed_benefit() -> tuple[AttackSystem, np.ndarray, np.ndarray]:
+    """Counts x + y = z (households in two desa and their kecamatan, z from 7 to 23) with Rupiah a = 300 x,
+    b = 300 y, c = a + b in Rp1,000 (a fixed benefit); the rows and their bounds."""
+    rows = np.array([[1, 1, -1, 0, 0, 0], [-300, 0, 0, 1, 0, 0], [0, -300, 0, 0, 1, 0], [0, 0, 0, 1, 1, -1],
+                     [0, 0, 1, 0, 0, 0]], float)
+    lower, upper = np.array([0, 0, 0, 0, 7], float), np.array([0, 0, 0, 0, 23], float)
+    return _system(rows.tolist(), list(lower), list(upper), 6, var_upper=[1000.0] * 3 + [1e6] * 3), rows, \
+        np.vstack([lower, upper])
+
+
 def test_whole_points_sought_in_two_steps_are_whole_and_feasible():
-    """Counts x + y = z (households in two desa and their kecamatan) with Rupiah a = 300 x, b = 300 y, c = a + b in
-    Rp1,000 (a fixed benefit): the two steps find whole points (the LP with counts fixed lands on whole Rupiah),
-    each feasible and whole in every value, without the MIP that keeps every value whole."""
+    """The two steps (Rupiah fractional, then an LP with the counts fixed) find whole points, each feasible and
+    whole in every value, without the MIP that keeps every value whole."""
     import highspy
 
-    rows = [[1, 1, -1, 0, 0, 0], [-300, 0, 0, 1, 0, 0], [0, -300, 0, 0, 1, 0], [0, 0, 0, 1, 1, -1],
-            [0, 0, 1, 0, 0, 0]]
-    system = _system([[float(v) for v in r] for r in rows], [0, 0, 0, 0, 7], [0, 0, 0, 0, 23], 6,
-                     var_upper=[1000.0] * 3 + [1e6] * 3)
+    system, rows, bounds = _fixed_benefit()
     model = _BatchLP(system, np.arange(6)).highs.getLp()
-    integer, fine = np.ones(6, bool), np.array([False] * 3 + [True] * 3)
-    points = attack._WholePoints(model, integer, fine, _mip_solver(model, integer))
+    mip = attack._StagedMIP(model, np.ones(6, bool), np.array([False] * 3 + [True] * 3))
     rng = np.random.default_rng(1)
     with patch.object(attack, "_mip_point", wraps=attack._mip_point) as mip_point:
         for _ in range(6):
-            weights = rng.normal(size=6)
-            point, solves = points.find(weights, 1.0)
+            point, solves = mip.point(rng.normal(size=6), 1.0)
             assert point is not None and solves == 2
             assert np.allclose(point, np.round(point))
-            matrix = np.array(rows, float)
-            assert np.all(matrix @ point >= np.array([0, 0, 0, 0, 7]) - 1e-6)
-            assert np.all(matrix @ point <= np.array([0, 0, 0, 0, 23]) + 1e-6)
-    assert all(call.args[0] is points.coarse for call in mip_point.call_args_list)
-    assert points.coarse.getLp().integrality_[3] == highspy.HighsVarType.kContinuous
+            assert np.all(rows @ point >= bounds[0] - 1e-6) and np.all(rows @ point <= bounds[1] + 1e-6)
+    assert all(call.args[0] is mip.coarse for call in mip_point.call_args_list)
+    assert mip.coarse.getLp().integrality_[3] == highspy.HighsVarType.kContinuous
+
+
+def test_bounds_found_in_two_steps_are_those_of_the_mip_with_every_value_whole():
+    """Minimum and maximum of each value, exact (_exact_whole's) and outer (the near check's), in two steps and
+    with every value whole in one MIP: the same numbers, the two steps never falling back to the full MIP here."""
+    system, _, _ = _fixed_benefit()
+    model = _BatchLP(system, np.arange(6)).highs.getLp()
+    staged = attack._StagedMIP(model, np.ones(6, bool), np.array([False] * 3 + [True] * 3))
+    plain = attack._StagedMIP(model, np.ones(6, bool))
+    assert staged.staged and not plain.staged
+    for local in range(6):
+        for sense in (1.0, -1.0):
+            value, optimal, _ = staged.extreme(local, sense, 5.0)
+            assert (value, optimal) == plain.extreme(local, sense, 5.0)[:2] and optimal
+            assert staged.outer(local, sense, 5.0)[0] == plain.outer(local, sense, 5.0)[0] == value
+    assert staged._full is None, "every bound came from the two steps"
+    assert plain.extreme(5, 1.0, 5.0)[0] == 300 * 23 and plain.extreme(0, -1.0, 5.0)[0] == 0
 
 
 def _chained(n_chain: int, x_upper: float) -> tuple[AttackSystem, np.ndarray]:
