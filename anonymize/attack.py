@@ -570,10 +570,10 @@ def _binding_rows(lp: _BatchLP, local: int) -> np.ndarray:
     return lp.rows[binding]
 
 
-def _mip_outer(mip: highspy.Highs, n: int, local: int, sense: float) -> float | None:
+def _mip_outer(mip: highspy.Highs, n: int, local: int, sense: float, seconds: float = NEAR_MIP_SECONDS) -> float | None:
     """Max (sense 1) or min (sense -1) of one variable with counts whole, or HiGHS's dual bound on it where the
-    solve stops early (NEAR_MIP_SECONDS): an outer bound either way. None where HiGHS finds no bound."""
-    status = _mip_optimise(mip, n, local, sense, NEAR_MIP_SECONDS)
+    solve stops early (after `seconds`): an outer bound either way. None where HiGHS finds no bound."""
+    status = _mip_optimise(mip, n, local, sense, seconds)
     if status == highspy.HighsModelStatus.kOptimal:
         return float(mip.getInfo().objective_function_value)
     if status == highspy.HighsModelStatus.kUnbounded:
@@ -698,6 +698,7 @@ class _StagedMIP:
         self.n = len(integer)
         self.integer = integer
         self._full: highspy.Highs | None = None
+        self._feasibility_jump = True
         fine = np.zeros(self.n, bool) if fine is None else fine
         self.staged = bool((integer & fine).any()) and bool((integer & ~fine).any())
         if self.staged:
@@ -714,12 +715,17 @@ class _StagedMIP:
         """The MIP with every count whole, built when first needed."""
         if self._full is None:
             self._full = _mip_solver(self._lp, self.integer)
+            self._full.setOptionValue("mip_heuristic_run_feasibility_jump", self._feasibility_jump)
         return self._full
 
     def without_feasibility_jump(self) -> _StagedMIP:
-        """For bounds (see _mip_bounds): HiGHS's feasibility-jump heuristic off in every MIP."""
-        for mip in ([self.coarse] if self.staged else []) + [self.full]:
-            mip.setOptionValue("mip_heuristic_run_feasibility_jump", False)
+        """For bounds (see _mip_bounds): HiGHS's feasibility-jump heuristic off in every MIP (the full one when it
+        is built: most neighbourhoods never need it)."""
+        self._feasibility_jump = False
+        if self.staged:
+            self.coarse.setOptionValue("mip_heuristic_run_feasibility_jump", False)
+        if self._full is not None:
+            self._full.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         return self
 
     def point(self, weights: np.ndarray, seconds: float) -> tuple[np.ndarray | None, int]:
@@ -737,32 +743,32 @@ class _StagedMIP:
 
     def extreme(self, local: int, sense: float, seconds: float) -> tuple[float | None, bool, int]:
         """Max (sense 1) or min (sense -1) of one variable with counts whole (_mip_extreme), and the solves."""
-        value = self._coarse_optimum(local, sense, seconds)
+        value, solves = self._coarse_optimum(local, sense, seconds)
         if value is not None:
-            return value, True, 2
-        return (*_mip_extreme(self.full, self.n, local, sense), 1 + 2 * self.staged)
+            return value, True, solves
+        return (*_mip_extreme(self.full, self.n, local, sense, seconds), solves + 1)
 
     def outer(self, local: int, sense: float, seconds: float) -> tuple[float | None, int]:
         """An outer bound on one variable with counts whole (_mip_outer), and the solves."""
-        value = self._coarse_optimum(local, sense, seconds)
+        value, solves = self._coarse_optimum(local, sense, seconds)
         if value is not None:
-            return value, 2
-        return _mip_outer(self.full, self.n, local, sense), 1 + 2 * self.staged
+            return value, solves
+        return _mip_outer(self.full, self.n, local, sense, seconds), solves + 1
 
-    def _coarse_optimum(self, local: int, sense: float, seconds: float) -> float | None:
-        """The full MIP's optimum where the coarse MIP's optimum completes whole, else None."""
+    def _coarse_optimum(self, local: int, sense: float, seconds: float) -> tuple[float | None, int]:
+        """The full MIP's optimum where the coarse MIP's optimum completes whole, else None; and the solves."""
         if not self.staged:
-            return None
+            return None, 0
         status = _mip_optimise(self.coarse, self.n, local, sense, seconds)
         if status != highspy.HighsModelStatus.kOptimal or self.coarse.getInfo().primal_solution_status != 2:
-            return None
+            return None, 1
         point = np.asarray(self.coarse.getSolution().col_value)
         cost = np.zeros(self.n)
         cost[local] = sense
         vertex = self._complete(point, cost)
         if vertex is None or abs(vertex[local] - point[local]) > 1e-6 * max(1.0, abs(point[local])):
-            return None
-        return float(round(vertex[local])) if self.integer[local] else float(vertex[local])
+            return None, 2
+        return (float(round(vertex[local])) if self.integer[local] else float(vertex[local])), 2
 
     def _complete(self, point: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
         """The LP's vertex maximising weights . x with the counts other than fine ones fixed at `point` (rounded:
@@ -811,10 +817,11 @@ def _mip_solver(lp: highspy.HighsLp, integer: np.ndarray) -> highspy.Highs:
     return mip
 
 
-def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float) -> tuple[float | None, bool]:
+def _mip_extreme(mip: highspy.Highs, n: int, local: int, sense: float,
+                 seconds: float = MIP_SECONDS) -> tuple[float | None, bool]:
     """Max (sense 1) or min (sense -1) of one variable with counts whole: its value at the best whole point
-    found (None if none was found in MIP_SECONDS), and whether that point is optimal."""
-    status = _mip_optimise(mip, n, local, sense, MIP_SECONDS)
+    found (None if none was found in `seconds`), and whether that point is optimal."""
+    status = _mip_optimise(mip, n, local, sense, seconds)
     if mip.getInfo().primal_solution_status != 2:
         return None, False
     return float(mip.getSolution().col_value[local]), status == highspy.HighsModelStatus.kOptimal

@@ -46,8 +46,7 @@ def test_rupiah_whole_in_thousands_still_narrows_a_count_when_whole_points_are_s
     """The whole-number check first seeks points with Rupiah fractional (Requirement.fine), then makes them whole
     with the counts fixed, and falls back to the MIP with every value whole where that vertex is fractional. x
     payments of Rp500 = a in Rp1,000 (2a = x), x <= 9: with counts fixed at x = 9 the Rupiah are 4.5, so only the
-    fallback finds a reader's bound, x <= 8. The verdict must be that of the check without the two steps, and
-    every point seen whole must be whole."""
+    fallback finds a reader's bound, x <= 8. The verdict must be that of the check without the two steps."""
     system = _system([[-1.0, 2.0], [1.0, 0.0]], [0.0, -np.inf], [0.0, 9.0], 2)
     width, integer, lenient = np.array([9.0, 0.0]), np.ones(2, bool), np.zeros(2, bool)
     staged = feasible_intervals(system, Requirement(width, integer, lenient, fine=np.array([False, True])),
