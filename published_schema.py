@@ -67,6 +67,14 @@ DISBURSEMENT_MEASURES = ("recipients", "eligible_households", "registered_househ
 #: Counts of payments by status (with all payments): published from kabupaten up by month, kecamatan by year.
 STATUS_COUNTS = ("payments", "failed_payments", "returned_payments", "pending_payments", "late_payments")
 
+#: A desa's all-programs payments and Rupiah are published only as the sum of its programs' where each of those
+#: is published, and are blank where one is hidden (the cell's households stay published): the all-programs figure
+#: minus the published programs would be the hidden program's, so a small BLT Dana Desa cell needed a second
+#: program of its desa hidden beside it. README, "A desa's all-programs payments and Rupiah".
+PROGRAM_SUM_LEVELS = ("desa",)
+PROGRAM_SUM_MEASURES = ("payments", "paid_payments", "failed_payments", "returned_payments", "pending_payments",
+                        "late_payments", "amount")
+
 #: Beside each hidden cell, the range of its main counts that every reader can compute from the published figures
 #: (`anonymize.ranges`): `<measure>_lower` and `<measure>_upper`, NULL on a published cell.
 RANGE_MEASURES: dict[str, tuple[str, ...]] = {

@@ -29,6 +29,7 @@ from anonymize.tables import (
     current_written,
     disbursement_table,
     feedback_table,
+    programs_hidden,
     published_rows,
     quality_table,
 )
@@ -40,6 +41,7 @@ from published_schema import (
     FEEDBACK_LEVELS,
     LEVELS,
     NATIONAL_CODE,
+    PROGRAM_SUM_LEVELS,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
     QUALITY_INDICATORS,
@@ -801,7 +803,8 @@ def _check_unrevised(frame: pd.DataFrame, matched: pd.DataFrame, measures: list[
     for measure in measures:
         now = frame[measure].to_numpy(dtype="float64")
         before = pd.to_numeric(matched[f"{measure}_earlier"], errors="coerce").to_numpy(dtype="float64")
-        changed = shown & ~((now == before) | (np.isnan(now) & np.isnan(before)))
+        # A blank the earlier release wrote is no published value (a sum of programs left blank: tables.program_sums).
+        changed = shown & ~np.isnan(before) & (now != before)
         if changed.any() and revision:
             # The earlier release's own rows now give other values: rows were changed or removed, not added.
             lower = int((changed & (now < before)).sum())
@@ -838,9 +841,15 @@ def published_frames(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
     published = frame[keys].rename(columns={"region": "region_code"})
     published.insert(1, "level", frame["region"].map(regions.set_index("code")["level"]).to_numpy())
     published["suppressed"] = table.protection.suppressed
+    withheld = table.input.table.withheld
+    # A value written only as a sum of published values (tables.program_sums) is blank where one of them is hidden.
+    unsummed = (programs_hidden(frame, table.protection.suppressed) if withheld is not None
+                else np.zeros(len(frame), dtype=bool))
     for column in measures:
         values = frame[column].to_numpy(dtype="float64").copy()
         values[table.protection.suppressed] = np.nan
+        if withheld is not None:
+            values[withheld[:, table.input.table.measure_index(column)] & unsummed] = np.nan
         published[column] = pd.array(np.round(values), dtype="Int64")
     current, written = current_written(frame, scope), published_rows(frame)
     return published[current].reset_index(drop=True), published[~current & written].reset_index(drop=True)
@@ -868,10 +877,14 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
         whole = ((frame["program"] == ALL_PROGRAMS) & (frame["period"] == scope.year_code)
                  & (frame["channel"] == ALL_CHANNELS)).to_numpy()
         cell_level = frame["region"].map(regions.set_index("code")["level"]).to_numpy()
+        # An all-programs Rupiah written only as its programs' sum (tables.program_sums) is not shown where one of
+        # them is hidden.
+        unsummed = (programs_hidden(frame, table.protection.suppressed)
+                    & np.isin(cell_level, PROGRAM_SUM_LEVELS))
         for name in ("desa", "kecamatan", "kabupaten"):
             mine = whole & (cell_level == name)
             total = frame.loc[mine, "amount"].sum()
-            hidden = frame.loc[mine & suppressed, "amount"].sum()
+            hidden = frame.loc[mine & (suppressed | unsummed), "amount"].sum()
             stats[f"share_amount_hidden_{name}"] = round(float(hidden / total), SHARE_DECIMALS) if total else 0.0
     return stats
 

@@ -39,6 +39,11 @@ _STATUS_ID = (" Hanya untuk kecamatan (setahun) dan kabupaten/kota ke atas (per 
               "kosong untuk desa dan per kanal, juga di sel yang tidak disembunyikan.")
 _STATUS_EN = (" Only for kecamatan (whole year) and kabupaten/kota and up (by month and year), channel SEMUA; empty "
               "for a desa and per channel, in cells that are not hidden too.")
+#: A desa's all-programs payments and Rupiah (published_schema.PROGRAM_SUM_MEASURES).
+_SUM_ID = (" Untuk desa, program SEMUA hanya berisi jumlah program-programnya dan kosong bila salah satu program "
+           "desa itu disembunyikan (sel itu sendiri tidak disembunyikan: keluarga penerimanya tetap terbit).")
+_SUM_EN = (" For a desa, program SEMUA holds only the sum of its programs, and is empty where one of the desa's "
+           "programs is hidden (the cell itself is not hidden: its recipient households are still published).")
 
 #: Rings as the maps draw them (pydeck ignores winding); the GeoJSON files are turned to RFC 7946's winding.
 _POLYGON = Column(
@@ -106,8 +111,8 @@ TABLES = (
                   "Households in the DTSEN registry. Program SEMUA, whole year, channel SEMUA only."),
            Column("payments", "transaksi / payments", "Semua transaksi terjadwal, apa pun statusnya." + _STATUS_ID,
                   "All scheduled payments, whatever their status." + _STATUS_EN),
-           Column("paid_payments", "transaksi / payments", "Transaksi berstatus disalurkan.",
-                  "Payments with status disalurkan (paid)."),
+           Column("paid_payments", "transaksi / payments", "Transaksi berstatus disalurkan." + _SUM_ID,
+                  "Payments with status disalurkan (paid)." + _SUM_EN),
            Column("failed_payments", "transaksi / payments", "Transaksi gagal." + _STATUS_ID,
                   "Failed payments." + _STATUS_EN),
            Column("returned_payments", "transaksi / payments",
@@ -118,8 +123,8 @@ TABLES = (
            Column("late_payments", "transaksi / payments",
                   "Transaksi disalurkan lebih dari batas hari setelah jadwal." + _STATUS_ID,
                   "Paid payments that arrived more than the allowed days after their schedule." + _STATUS_EN),
-           Column("amount", "Rupiah", "Nilai yang disalurkan (transaksi disalurkan).",
-                  "Amount paid out (payments with status disalurkan)."),
+           Column("amount", "Rupiah", "Nilai yang disalurkan (transaksi disalurkan)." + _SUM_ID,
+                  "Amount paid out (payments with status disalurkan)." + _SUM_EN),
            *_range("recipients", "keluarga / households", "keluarga penerima", "recipient households"),
            *_range("amount", "Rupiah", "nilai yang disalurkan", "amount paid out"))),
     Table("complaint_cells",

@@ -13,8 +13,8 @@ import pandas as pd
 
 from anonymize.aggregate import Scope
 from anonymize.build import ProtectedTable
-from anonymize.tables import current_written, published_rows
-from published_schema import ALL_CHANNELS, ALL_PROGRAMS
+from anonymize.tables import current_written, programs_hidden, published_rows
+from published_schema import ALL_CHANNELS, ALL_PROGRAMS, PROGRAM_SUM_LEVELS
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
 #: Largest hidden cells listed per level.
@@ -25,7 +25,8 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
     """The disbursement table's loss, from the protected table (true values and the pattern).
 
     - `levels[level][program]`: for the whole year and every channel, households (recipients) and Rupiah in
-      the level's cells, and how many of them are in hidden cells (`program` is `SEMUA` for all programs);
+      the level's cells, and how many of them are in hidden cells (`program` is `SEMUA` for all programs; Rupiah
+      also where a desa's all-programs sum is left blank beside a hidden program: tables.program_sums);
     - `program_cells[level]`: the same summed over the level's cells of each program (not the all-programs
       ones): the region × program × year table's loss, the measure issue 12 states its target in;
     - `desa_nothing`: desa with something paid whose every whole-year cell (each program and all programs) is
@@ -41,6 +42,9 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
     written = published_rows(frame)
     year = (frame["period"] == scope.year_code).to_numpy() & (frame["channel"] == ALL_CHANNELS).to_numpy() & written
     program = frame["program"].to_numpy()
+    # Rupiah not shown: hidden cells, and all-programs sums left blank beside a hidden program (tables.program_sums).
+    rupiah_unshown = suppressed | (programs_hidden(frame, suppressed) & np.isin(level, PROGRAM_SUM_LEVELS)
+                                   & (program == ALL_PROGRAMS))
 
     levels: dict[str, dict[str, dict[str, float]]] = {}
     program_cells: dict[str, dict[str, float]] = {}
@@ -52,7 +56,7 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
             hidden = cells & suppressed
             levels[name][code] = {
                 "households": float(recipients[cells].sum()), "households_hidden": float(recipients[hidden].sum()),
-                "rupiah": float(amount[cells].sum()), "rupiah_hidden": float(amount[hidden].sum()),
+                "rupiah": float(amount[cells].sum()), "rupiah_hidden": float(amount[cells & rupiah_unshown].sum()),
                 "cells": int(cells.sum()), "cells_hidden": int(hidden.sum()),
             }
         program_cells[name] = {key: sum(p[key] for code, p in levels[name].items() if code != ALL_PROGRAMS)

@@ -31,6 +31,8 @@ from published_schema import (
     COMPLAINT_STATUSES,
     DESA_SCHEDULES,
     EARLIER_SUFFIX,
+    PROGRAM_SUM_LEVELS,
+    PROGRAM_SUM_MEASURES,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
     QUALITY_INDICATORS,
@@ -174,6 +176,8 @@ def _rules(threshold: int, program_rules: dict[str, dict[str, float]] | None) ->
         "program_rules": program_rules,
         "primary": "a cell with a household count from 1 to threshold-1 is hidden; zero is published",
         "cell_level": "a hidden cell hides every measure",
+        "program_sums": "a desa's all-programs payments and Rupiah are only the sum of its programs', blank where one "
+                        "of them is hidden (the cell itself is not hidden)",
         "secondary": "partners in every relation (regions, programs, months, channels) until the LP audit passes",
         "audit": "all measures of a table jointly: exact sums, bounds for distinct households, integer counts, hidden "
                  "cells non-empty, and the relations between measures (statuses, recipients and paid payments, "
@@ -371,9 +375,14 @@ def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.Da
     suppressed = cells[_HIDDEN].to_numpy(dtype=bool)
     if name == "disbursement_cells":
         applies = disbursement_applicability(cells, regions, scope)
+        # A desa's all-programs payments and Rupiah, blank where a program of it is hidden, are unknowns too
+        # (tables.program_sums: the table holds every one of them as an unknown, written or not).
+        sums = (np.isin(cells["region"].map(regions.set_index("code")["level"]).to_numpy(), PROGRAM_SUM_LEVELS)
+                & (cells["program"] == ALL_PROGRAMS).to_numpy())
         for measure in measures:
             # A hidden value the table does publish for cells of this kind is an unknown (placeholder 1).
-            cells.loc[suppressed & applies[measure].to_numpy(), measure] = 1.0
+            unknown = suppressed | (sums & cells[measure].isna().to_numpy() & (measure in PROGRAM_SUM_MEASURES))
+            cells.loc[unknown & applies[measure].to_numpy(), measure] = 1.0
         if program_rules is None:
             raise ValueError("the release does not record the program rules its audit relies on (made by an "
                              "earlier version: publish it again)")

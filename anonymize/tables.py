@@ -18,6 +18,8 @@ from published_schema import (
     CHANNEL_LEVELS,
     CHANNELS,
     NATIONAL_CODE,
+    PROGRAM_SUM_LEVELS,
+    PROGRAM_SUM_MEASURES,
     STATUS_COUNTS,
     STATUS_MONTHLY_LEVELS,
     STATUS_YEAR_LEVELS,
@@ -147,9 +149,35 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
                                                None if schedules is None else (is_desa, schedules))
     table.links += revisions.revision_links(table, scope)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
+    table.withheld = program_sums(table, frame["program"].to_numpy() == ALL_PROGRAMS,
+                                  np.isin(frame["region"].map(regions.set_index("code")["level"]).to_numpy(),
+                                          PROGRAM_SUM_LEVELS))
     widths = amount_widths(frame, threshold, scope.year, known, _paying_larger(schedules, known))
     rules = ProtectionRules(threshold, {"amount": widths}, {"amount": fixed})
     return ProtectedTableInput("disbursement_cells", table, rules, frame, knowledge.rules_to_json(known), schedules)
+
+
+def program_sums(table: CellTable, all_programs: np.ndarray, at_level: np.ndarray) -> np.ndarray:
+    """(n_cells, n_measures) mask: the values a release writes only as the sum of the programs' (published_schema.
+    PROGRAM_SUM_MEASURES of an all-programs cell at PROGRAM_SUM_LEVELS, where the measure applies). The attack holds
+    each as an unknown with every relation it is in (CellTable.withheld) whether or not it is written: where it is,
+    it is the sum of published values, so knowing it adds nothing."""
+    out = np.zeros(table.values.shape, dtype=bool)
+    rows = all_programs & at_level
+    for m, spec in enumerate(table.measures):
+        if spec.name in PROGRAM_SUM_MEASURES:
+            out[:, m] = rows & ~np.isnan(table.values[:, m])
+    return out
+
+
+def programs_hidden(frame: pd.DataFrame, suppressed: np.ndarray) -> np.ndarray:
+    """Per row of a disbursement frame: whether a program's cell of the same region, period and channel is hidden
+    (for an all-programs cell: its sum of programs is then not written: program_sums). True for every row of such a
+    region, period and channel, the programs' rows included."""
+    keys = pd.DataFrame({"region": frame["region"].to_numpy(), "period": frame["period"].to_numpy(),
+                         "channel": frame["channel"].to_numpy(),
+                         "hidden": np.asarray(suppressed, dtype=bool) & (frame["program"] != ALL_PROGRAMS).to_numpy()})
+    return keys.groupby(["region", "period", "channel"], sort=False)["hidden"].transform("any").to_numpy(dtype=bool)
 
 
 def _paying_larger(schedules: pd.DataFrame | None, known: dict[str, knowledge.ProgramRule]

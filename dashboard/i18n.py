@@ -187,13 +187,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "hidden_why": (
         "Sel dengan kurang dari {threshold} keluarga disembunyikan, bersama sel lain yang diperlukan agar nilainya "
         "tidak bisa dihitung dari selisih. Sel tersembunyi tampil sebagai \"{hidden}\" dan tidak pernah dihitung "
-        "sebagai nol. Tahun {year} dalam rilis ini: {share} sel penyaluran {year} disembunyikan (sel kecil dan sel "
+        "sebagai nol. Rupiah dan transaksi semua program sebuah desa hanyalah jumlah program-programnya: "
+        "disembunyikan bila salah satu program desa itu disembunyikan. Tahun {year} dalam rilis ini: {share} sel "
+        "penyaluran {year} disembunyikan (sel kecil dan sel "
         "yang melindunginya; mana yang kecil tidak dipublikasikan); Rupiah {year} tersembunyi: {desa} di tingkat "
         "desa, {kec} di tingkat kecamatan, {kab} di tingkat kabupaten. Tiap tahun dilindungi tersendiri: pilih "
         "tahun lain untuk angkanya.",
         "Cells with fewer than {threshold} households are hidden, together with other cells needed so that they "
         "cannot be worked out by subtraction. Hidden cells show as \"{hidden}\" and are never counted as zero. "
-        "{year} in this release: {share} of {year}'s payment cells are hidden (small cells and the cells that "
+        "A desa's Rupiah and payments of all programs are only the sum of its programs': hidden where one of the "
+        "desa's programs is hidden. {year} in this release: {share} of {year}'s payment cells are hidden (small "
+        "cells and the cells that "
         "protect them; which ones were small is not published); Rupiah of {year} hidden: {desa} at desa level, "
         "{kec} at kecamatan level, {kab} at kabupaten level. Each year is protected on its own: pick another year "
         "for its figures."),

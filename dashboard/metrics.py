@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard import i18n
-from published_schema import ALL_PROGRAMS, range_columns
+from published_schema import (
+    ALL_PROGRAMS,
+    PROGRAM_SUM_LEVELS,
+    PROGRAM_SUM_MEASURES,
+    STATUS_COUNTS,
+    STATUS_YEAR_LEVELS,
+    level_of_code,
+    range_columns,
+)
 
 METRICS = ("recipients", "amount", "coverage", "ontime", "failed_share")
 NORMS = ("none", "registered", "eligible")
@@ -112,10 +120,27 @@ def build_values(cells: pd.DataFrame, metric: str, norm: str = "none",
         value, status = _normalise(cells, value, status, norm, denominators)
     hidden = cells["suppressed"].astype(bool).to_numpy()
     status[hidden] = HIDDEN
+    status[unsummed(cells, metric).to_numpy()] = HIDDEN
     value = value.where(status == OK)
     lower, upper = hidden_range(cells, metric if norm == "none" else "")
     return pd.DataFrame({"region_code": cells["region_code"].to_numpy(), "value": value.to_numpy(dtype=float),
                          "status": status.to_numpy(), "lower": lower, "upper": upper})
+
+
+def unsummed(cells: pd.DataFrame, metric: str) -> pd.Series:
+    """Per cell: a desa's all-programs figure of `metric` left blank because one of its programs is hidden (a
+    release writes a desa's all-programs payments and Rupiah only as the sum of its programs': published_schema.
+    PROGRAM_SUM_MEASURES). Hidden, not "not published at this level"."""
+    needs = [m for m in NEEDS.get(metric, ()) if m in PROGRAM_SUM_MEASURES and m in cells]
+    if not needs or "program" not in cells or "region_code" not in cells:
+        return pd.Series(False, index=cells.index)
+    level = cells["region_code"].astype(str).map(level_of_code)
+    at_level = level.isin(PROGRAM_SUM_LEVELS)
+    if any(m in STATUS_COUNTS for m in NEEDS[metric]):
+        # Payment statuses are not published for a desa at all: such a metric stays "not published at this level".
+        at_level &= level.isin(STATUS_YEAR_LEVELS)
+    blank = cells[needs].isna().any(axis=1)
+    return (at_level & (cells["program"] == ALL_PROGRAMS) & blank).fillna(False).astype(bool)
 
 
 def hidden_range(cells: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:

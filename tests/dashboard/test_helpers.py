@@ -116,6 +116,19 @@ def test_build_values_marks_hidden_unpublished_and_undefined():
     assert values["value"].iloc[1:].isna().all()
 
 
+def test_a_desas_all_programs_rupiah_left_blank_beside_a_hidden_program_shows_as_hidden():
+    """A release writes a desa's all-programs Rupiah only as its programs' sum, blank where one is hidden
+    (published_schema.PROGRAM_SUM_MEASURES): hidden, not "not published at this level" (a kecamatan's blank is; a
+    desa's payment statuses are never published, so its share paid on time stays "not published")."""
+    cells = pd.DataFrame({"region_code": ["34.01.01.2001", "34.01.01.2002", "34.01.01", "34.01.01.2003"],
+                          "program": ["SEMUA", "SEMUA", "SEMUA", "PKH"], "suppressed": [False] * 4,
+                          "amount": pd.array([None, 5_000, None, None], dtype="Int64"),
+                          "paid_payments": pd.array([None, 10, None, None], dtype="Int64"),
+                          "late_payments": pd.array([None, None, None, None], dtype="Int64")})
+    assert metrics.build_values(cells, "amount")["status"].tolist() == ["hidden", "ok", "na", "na"]
+    assert metrics.build_values(cells, "ontime")["status"].tolist() == ["na"] * 4
+
+
 def test_a_region_the_release_does_not_cover_has_no_data_not_a_zero():
     """All-programs year cells with no registered household and no recipient are a region the release's data do
     not cover (a walk found them coloured as the map's lowest class, zero): "no data", as a program that does not
