@@ -180,7 +180,9 @@ def _rules(threshold: int, program_rules: dict[str, dict[str, float]] | None) ->
                         "of them is hidden (the cell itself is not hidden)",
         "secondary": "partners in every relation (regions, programs, months, channels) until the LP audit passes",
         "audit": "all measures of a table jointly: exact sums, bounds for distinct households, integer counts, hidden "
-                 "cells non-empty, and the relations between measures (statuses, recipients and paid payments, "
+                 "cells non-empty (one of the cell's household counts, recipients, eligible or registered, is at "
+                 "least 1: a hidden cell's recipients alone may be 0), and the relations between measures "
+                 "(statuses, recipients and paid payments, "
                  "Rupiah per payment and payments per household within program_rules, eligible and registered "
                  "households); counts need intervals at least threshold-1 wide reaching the threshold, "
                  "fixed-benefit Rupiah at least threshold-1 household benefits, other values must not be pinned "
