@@ -25,6 +25,7 @@ from anonymize.table import CellTable
 from anonymize.tables import (
     UNPUBLISHED,
     ProtectedTableInput,
+    blank_sums,
     complete_disbursement_cells,
     current_written,
     disbursement_table,
@@ -41,7 +42,6 @@ from published_schema import (
     FEEDBACK_LEVELS,
     LEVELS,
     NATIONAL_CODE,
-    PROGRAM_SUM_LEVELS,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
     QUALITY_INDICATORS,
@@ -879,8 +879,7 @@ def information_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope)
         cell_level = frame["region"].map(regions.set_index("code")["level"]).to_numpy()
         # An all-programs Rupiah written only as its programs' sum (tables.program_sums) is not shown where one of
         # them is hidden.
-        unsummed = (programs_hidden(frame, table.protection.suppressed)
-                    & np.isin(cell_level, PROGRAM_SUM_LEVELS))
+        unsummed = blank_sums(frame, regions, table.protection.suppressed)
         for name in ("desa", "kecamatan", "kabupaten"):
             mine = whole & (cell_level == name)
             total = frame.loc[mine, "amount"].sum()

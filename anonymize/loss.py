@@ -13,8 +13,8 @@ import pandas as pd
 
 from anonymize.aggregate import Scope
 from anonymize.build import ProtectedTable
-from anonymize.tables import current_written, programs_hidden, published_rows
-from published_schema import ALL_CHANNELS, ALL_PROGRAMS, PROGRAM_SUM_LEVELS
+from anonymize.tables import blank_sums, current_written, published_rows
+from published_schema import ALL_CHANNELS, ALL_PROGRAMS
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
 #: Largest hidden cells listed per level.
@@ -43,8 +43,7 @@ def user_loss(table: ProtectedTable, regions: pd.DataFrame, scope: Scope) -> dic
     year = (frame["period"] == scope.year_code).to_numpy() & (frame["channel"] == ALL_CHANNELS).to_numpy() & written
     program = frame["program"].to_numpy()
     # Rupiah not shown: hidden cells, and all-programs sums left blank beside a hidden program (tables.program_sums).
-    rupiah_unshown = suppressed | (programs_hidden(frame, suppressed) & np.isin(level, PROGRAM_SUM_LEVELS)
-                                   & (program == ALL_PROGRAMS))
+    rupiah_unshown = suppressed | blank_sums(frame, regions, suppressed)
 
     levels: dict[str, dict[str, dict[str, float]]] = {}
     program_cells: dict[str, dict[str, float]] = {}

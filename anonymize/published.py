@@ -21,6 +21,7 @@ from anonymize.tables import (
     disbursement_applicability,
     disbursement_table,
     feedback_table,
+    program_sum_rows,
     quality_table,
     with_unpublished,
 )
@@ -31,7 +32,6 @@ from published_schema import (
     COMPLAINT_STATUSES,
     DESA_SCHEDULES,
     EARLIER_SUFFIX,
-    PROGRAM_SUM_LEVELS,
     PROGRAM_SUM_MEASURES,
     PROPOSAL_KINDS,
     PROPOSAL_STATUSES,
@@ -379,8 +379,7 @@ def _rebuild(name: str, cells: pd.DataFrame, regions: pd.DataFrame, upper: pd.Da
         applies = disbursement_applicability(cells, regions, scope)
         # A desa's all-programs payments and Rupiah, blank where a program of it is hidden, are unknowns too
         # (tables.program_sums: the table holds every one of them as an unknown, written or not).
-        sums = (np.isin(cells["region"].map(regions.set_index("code")["level"]).to_numpy(), PROGRAM_SUM_LEVELS)
-                & (cells["program"] == ALL_PROGRAMS).to_numpy())
+        sums = program_sum_rows(cells, regions)
         for measure in measures:
             # A hidden value the table does publish for cells of this kind is an unknown (placeholder 1).
             unknown = suppressed | (sums & cells[measure].isna().to_numpy() & (measure in PROGRAM_SUM_MEASURES))

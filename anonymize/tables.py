@@ -149,21 +149,25 @@ def disbursement_table(cells: pd.DataFrame, regions: pd.DataFrame, scope: Scope,
                                                None if schedules is None else (is_desa, schedules))
     table.links += revisions.revision_links(table, scope)
     fixed = frame["program"].isin(list(FIXED_MONTHLY_BENEFIT)).to_numpy()
-    table.withheld = program_sums(table, frame["program"].to_numpy() == ALL_PROGRAMS,
-                                  np.isin(frame["region"].map(regions.set_index("code")["level"]).to_numpy(),
-                                          PROGRAM_SUM_LEVELS))
+    table.withheld = program_sums(table, program_sum_rows(frame, regions))
     widths = amount_widths(frame, threshold, scope.year, known, _paying_larger(schedules, known))
     rules = ProtectionRules(threshold, {"amount": widths}, {"amount": fixed})
     return ProtectedTableInput("disbursement_cells", table, rules, frame, knowledge.rules_to_json(known), schedules)
 
 
-def program_sums(table: CellTable, all_programs: np.ndarray, at_level: np.ndarray) -> np.ndarray:
-    """(n_cells, n_measures) mask: the values a release writes only as the sum of the programs' (published_schema.
-    PROGRAM_SUM_MEASURES of an all-programs cell at PROGRAM_SUM_LEVELS, where the measure applies). The attack holds
-    each as an unknown with every relation it is in (CellTable.withheld) whether or not it is written: where it is,
-    it is the sum of published values, so knowing it adds nothing."""
+def program_sum_rows(frame: pd.DataFrame, regions: pd.DataFrame) -> np.ndarray:
+    """Per row of a disbursement frame: an all-programs cell at PROGRAM_SUM_LEVELS, whose PROGRAM_SUM_MEASURES a
+    release writes only as the sum of its programs' (published_schema)."""
+    level = frame["region"].map(regions.set_index("code")["level"]).to_numpy()
+    return np.isin(level, PROGRAM_SUM_LEVELS) & (frame["program"] == ALL_PROGRAMS).to_numpy()
+
+
+def program_sums(table: CellTable, rows: np.ndarray) -> np.ndarray:
+    """(n_cells, n_measures) mask: the values a release writes only as the sum of the programs' (PROGRAM_SUM_MEASURES
+    of the program_sum_rows `rows`, where the measure applies). The attack holds each as an unknown with every
+    relation it is in (CellTable.withheld) whether or not it is written: where it is, it is the sum of published
+    values, so knowing it adds nothing."""
     out = np.zeros(table.values.shape, dtype=bool)
-    rows = all_programs & at_level
     for m, spec in enumerate(table.measures):
         if spec.name in PROGRAM_SUM_MEASURES:
             out[:, m] = rows & ~np.isnan(table.values[:, m])
@@ -178,6 +182,12 @@ def programs_hidden(frame: pd.DataFrame, suppressed: np.ndarray) -> np.ndarray:
                          "channel": frame["channel"].to_numpy(),
                          "hidden": np.asarray(suppressed, dtype=bool) & (frame["program"] != ALL_PROGRAMS).to_numpy()})
     return keys.groupby(["region", "period", "channel"], sort=False)["hidden"].transform("any").to_numpy(dtype=bool)
+
+
+def blank_sums(frame: pd.DataFrame, regions: pd.DataFrame, suppressed: np.ndarray) -> np.ndarray:
+    """Per row of a disbursement frame: an all-programs cell whose sums of programs are left blank (program_sum_rows
+    beside a hidden program: programs_hidden)."""
+    return program_sum_rows(frame, regions) & programs_hidden(frame, suppressed)
 
 
 def _paying_larger(schedules: pd.DataFrame | None, known: dict[str, knowledge.ProgramRule]
