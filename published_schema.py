@@ -76,7 +76,8 @@ PROGRAM_SUM_MEASURES = ("payments", "paid_payments", "failed_payments", "returne
                         "late_payments", "amount")
 
 #: Beside each hidden cell, the range of its main counts that every reader can compute from the published figures
-#: (`anonymize.ranges`): `<measure>_lower` and `<measure>_upper`, NULL on a published cell.
+#: (`anonymize.ranges`): `<measure>_lower` and `<measure>_upper`, NULL on a published value. A value a published
+#: cell leaves blank (a desa's all-programs Rupiah beside a hidden program: PROGRAM_SUM_MEASURES) has its range too.
 RANGE_MEASURES: dict[str, tuple[str, ...]] = {
     DISBURSEMENT_CELLS: ("recipients", "amount"),
     COMPLAINT_CELLS: ("complaints",),

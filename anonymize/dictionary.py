@@ -41,9 +41,11 @@ _STATUS_EN = (" Only for kecamatan (whole year) and kabupaten/kota and up (by mo
               "for a desa and per channel, in cells that are not hidden too.")
 #: A desa's all-programs payments and Rupiah (published_schema.PROGRAM_SUM_MEASURES).
 _SUM_ID = (" Untuk desa, program SEMUA hanya berisi jumlah program-programnya dan kosong bila salah satu program "
-           "desa itu disembunyikan (sel itu sendiri tidak disembunyikan: keluarga penerimanya tetap terbit).")
+           "desa itu disembunyikan (sel itu sendiri tidak disembunyikan: keluarga penerimanya tetap terbit; "
+           "rentang nilai yang kosong ada di amount_lower dan amount_upper).")
 _SUM_EN = (" For a desa, program SEMUA holds only the sum of its programs, and is empty where one of the desa's "
-           "programs is hidden (the cell itself is not hidden: its recipient households are still published).")
+           "programs is hidden (the cell itself is not hidden: its recipient households are still published; an "
+           "empty Rupiah's range is in amount_lower and amount_upper).")
 
 #: Rings as the maps draw them (pydeck ignores winding); the GeoJSON files are turned to RFC 7946's winding.
 _POLYGON = Column(
@@ -60,9 +62,9 @@ _LEVEL_CODE = (Column("level", "", "Tingkat wilayah.", "Region level."),
 def _range(measure: str, unit: str, what_id: str, what_en: str) -> tuple[Column, Column]:
     """A hidden value's published range (anonymize.ranges): the two columns and what they mean."""
     why_id = ("dihitung hanya dari angka yang diterbitkan (siapa pun bisa menghitungnya), tanpa nilai sebenarnya; "
-              "kosong bila sel diterbitkan.")
+              "kosong bila nilainya diterbitkan.")
     why_en = ("worked out from the published figures alone (anyone can compute it), never from the true value; "
-              "empty when the cell is published.")
+              "empty when the value is published.")
     return (Column(f"{measure}_lower", unit, f"Batas bawah {what_id} sel yang disembunyikan: {why_id}",
                    f"Lower end of a hidden cell's {what_en}: {why_en}"),
             Column(f"{measure}_upper", unit, f"Batas atas {what_id} sel yang disembunyikan: {why_id}",

@@ -207,7 +207,9 @@ def readme(release: dict, public_key: str | None) -> str:
 {release['data_through']}. Cells with fewer than {release['threshold']} households are hidden (`suppressed` = true,
 every measure empty), together with the cells needed so that they cannot be worked out. A hidden cell carries the
 range its main counts must lie in (`recipients_lower`, `recipients_upper`, `amount_lower`, `amount_upper`, ...),
-worked out from the published figures alone: anyone can compute it, so it reveals nothing. Some measures are
+worked out from the published figures alone: anyone can compute it, so it reveals nothing (a desa's all-programs
+`amount`, left empty beside a hidden program of the desa, carries its `amount_lower` and `amount_upper` the same
+way). Some measures are
 published only at some levels and are empty elsewhere, in cells that are not hidden too: `payments` and the counts
 by payment status for kecamatan (whole year) and kabupaten/kota and up (by month and year), never for a desa or
 per channel; eligible and registered households as the data dictionary (`csv/data_dictionary.csv`) says.

@@ -257,12 +257,14 @@ def _as_keyed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _hidden_ranges(name: str, cells: pd.DataFrame) -> pd.DataFrame | None:
-    """The keys and range columns of a table's hidden cells (None: the release publishes no ranges)."""
+    """The keys and range columns of a table's hidden cells and of its published cells that publish a range (of a
+    value they leave blank: anonymize.ranges.blank_values) (None: the release publishes no ranges)."""
     columns = [c for c in table_range_columns(name) if c in cells]
     if not columns:
         return None
     keys = [c for c in cells if c in _KEYS and c != _HIDDEN]
-    return cells.loc[cells[_HIDDEN].astype(bool), [*keys, *columns]].reset_index(drop=True)
+    ranged = cells[_HIDDEN].astype(bool) | cells[columns].notna().any(axis=1)
+    return cells.loc[ranged, [*keys, *columns]].reset_index(drop=True)
 
 
 def _years(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:

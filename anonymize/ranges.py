@@ -28,7 +28,7 @@ from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.lp import WarmLP
 from anonymize.lp import model as lp_model
 from anonymize.published import PublishedRelease
-from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput, published_rows
+from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput, programs_hidden, published_rows
 from published_schema import RANGE_MEASURES, range_columns, table_range_columns
 
 #: Exact (LP) ranges: components of at most this many hidden values, and at most this many solves per table (two
@@ -273,40 +273,58 @@ def whole_bounds(lower: np.ndarray, upper: np.ndarray, whole: np.ndarray | bool 
 class TableRanges:
     """The published ranges of one cell table: the frame's key columns (as `ProtectedTableInput.frame` names them)
     and `<measure>_lower`, `<measure>_upper` per RANGE_MEASURES (published units: Rupiah, not Rp1,000), one row
-    per hidden cell."""
+    per hidden cell and per published cell with a blank value (None where that value is published); `blank`: per
+    row, whether it is such a published cell."""
 
     name: str
     frame: pd.DataFrame
+    blank: np.ndarray | None = None
 
 
 def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> TableRanges:
-    """The range of every hidden cell's RANGE_MEASURES, from the published figures of `table_input` (as
-    read_release rebuilds it: hidden values are unknowns) and the hidden flags."""
+    """The range of every hidden cell's RANGE_MEASURES, and of each such value a published cell leaves blank
+    (blank_values), from the published figures of `table_input` (as read_release rebuilds it: hidden values are
+    unknowns) and the hidden flags. A blank value's row carries only its own range (the cell's other range columns
+    are None: their values are published)."""
     table = table_input.table
     system = build_joint_system(table, suppressed)
     whole = np.array([m.integer for m in table.measures])[system.var_measure]
     outer_lower, outer_upper = outer_bounds(system)
-    # Hidden cells only: a withheld value of a published cell (table.withheld) is an unknown with no range.
-    wanted = np.isin(system.var_measure, [table.measure_index(m) for m in RANGE_MEASURES[table_input.name]]) \
-        & suppressed[system.var_cell]
-    lower, upper = whole_bounds(*exact_bounds(system, outer_lower, outer_upper, wanted), whole)
     frame = table_input.frame
+    blank = blank_values(table_input, suppressed)
+    # Hidden cells' values, and the values a published cell leaves blank (a desa's all-programs Rupiah beside a
+    # hidden program): a withheld value that is written (the sum of published programs) is no hidden value.
+    ranged = np.isin(system.var_measure, [table.measure_index(m) for m in RANGE_MEASURES[table_input.name]])
+    wanted = ranged & (suppressed[system.var_cell] | blank[system.var_cell, system.var_measure])
+    lower, upper = whole_bounds(*exact_bounds(system, outer_lower, outer_upper, wanted), whole)
     keys = [c for c in frame.columns if c not in {m.name for m in table.measures} and not c.startswith("_")]
-    # Cells written hidden: an unpublished desa cell has no row to carry a range.
-    hidden = np.flatnonzero(suppressed & published_rows(frame))
-    out = frame.iloc[hidden][keys].reset_index(drop=True)
+    # Cells written hidden or with a blank value: an unpublished desa cell has no row to carry a range.
+    rows = np.flatnonzero((suppressed | blank.any(axis=1)) & published_rows(frame))
+    out = frame.iloc[rows][keys].reset_index(drop=True)
     for measure in RANGE_MEASURES[table_input.name]:
         m = table.measure_index(measure)
         unit = AMOUNT_UNIT if measure == "amount" else 1
         lo = np.full(table.n_cells, np.nan)
         hi = np.full(table.n_cells, np.nan)
-        mine = system.var_measure == m
+        mine = wanted & (system.var_measure == m)
         lo[system.var_cell[mine]] = lower[mine] * unit
         hi[system.var_cell[mine]] = upper[mine] * unit
         low_name, high_name = range_columns(measure)
-        out[low_name] = pd.array(np.round(lo[hidden]), dtype="Int64")
-        out[high_name] = pd.array(np.round(hi[hidden]), dtype="Int64")
-    return TableRanges(table_input.name, out)
+        out[low_name] = pd.array(np.round(lo[rows]), dtype="Int64")
+        out[high_name] = pd.array(np.round(hi[rows]), dtype="Int64")
+    return TableRanges(table_input.name, out, ~suppressed[rows])
+
+
+def blank_values(table_input: ProtectedTableInput, suppressed: np.ndarray) -> np.ndarray:
+    """(n_cells, n_measures) mask: the values a published cell leaves blank, which are hidden values with a range
+    like a hidden cell's: the withheld all-programs sums of a desa beside a hidden program (tables.programs_hidden;
+    published_schema.PROGRAM_SUM_MEASURES). All False for a table without withheld values."""
+    table = table_input.table
+    if table.withheld is None:
+        return np.zeros(table.values.shape, dtype=bool)
+    beside_hidden = programs_hidden(table_input.frame, suppressed) if "program" in table_input.frame else \
+        np.zeros(table.n_cells, dtype=bool)
+    return table.withheld & (beside_hidden & ~suppressed)[:, None]
 
 
 def release_ranges(release: PublishedRelease) -> list[TableRanges]:
@@ -316,15 +334,20 @@ def release_ranges(release: PublishedRelease) -> list[TableRanges]:
 
 def differences(computed: TableRanges, published: pd.DataFrame | None) -> int | None:
     """How many hidden cells publish a range other than the one recomputed (a cell missing on either side counts);
-    None where the release publishes no ranges (made before they were)."""
+    None where the release publishes no ranges (made before they were). A blank value of a published cell whose
+    range is not published at all (a release made before those were, 2026-12-07) does not count: a range left out
+    tells a reader nothing; one published differently does count."""
     if published is None:
         return None
     columns = list(table_range_columns(computed.name))
+    blank = np.zeros(len(computed.frame), dtype=bool) if computed.blank is None else computed.blank
     keys = [c for c in computed.frame.columns if c not in columns]
-    both = computed.frame.merge(published, how="outer", on=keys, suffixes=("", "_published"), indicator=True)
+    both = computed.frame.assign(_blank=blank).merge(published, how="outer", on=keys, suffixes=("", "_published"),
+                                                     indicator=True)
     differ = (both["_merge"] != "both").to_numpy().copy()
     for column in columns:
         mine, theirs = both[column].astype("Float64"), both[f"{column}_published"].astype("Float64")
         same = (mine == theirs).fillna(False) | (mine.isna() & theirs.isna())
         differ = differ | ~same.to_numpy(dtype=bool)
-    return int(differ.sum())
+    left_out = ((both["_merge"] == "left_only") & both["_blank"].astype("boolean").fillna(False)).to_numpy(dtype=bool)
+    return int((differ & ~left_out).sum())

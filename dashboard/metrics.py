@@ -144,13 +144,14 @@ def unsummed(cells: pd.DataFrame, metric: str) -> pd.Series:
 
 
 def hidden_range(cells: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell, the published range of a hidden `measure` (lower, upper; NaN where the cell is published, the
-    measure has no range, or the release predates ranges)."""
+    """Per cell, the published range of a hidden `measure` (lower, upper; NaN where the value is published, the
+    measure has no range, or the release predates ranges). A desa's all-programs Rupiah left blank beside a hidden
+    program (unsummed) is a hidden value with its range too."""
     none = np.full(len(cells), np.nan)
     low, high = range_columns(measure) if measure else ("", "")
     if low not in cells or high not in cells:
         return none, none.copy()
-    hidden = cells["suppressed"].astype(bool).to_numpy()
+    hidden = cells["suppressed"].astype(bool).to_numpy() | unsummed(cells, measure).to_numpy()
     return (np.where(hidden, cells[low].astype("Float64").astype(float).to_numpy(), np.nan),
             np.where(hidden, cells[high].astype("Float64").astype(float).to_numpy(), np.nan))
 

@@ -31,11 +31,19 @@ KEYS = {"disbursement_cells": ["region_code", "program", "period", "channel"],
 
 
 def published_ranges(db: Path, table: str) -> pd.DataFrame:
-    """The hidden cells of a table (and its `_earlier` table) with their ranges, read with plain SQL."""
-    columns = ", ".join(f'"{c}"' for c in (*KEYS[table], *table_range_columns(table)))
+    """The hidden cells of a table (and its `_earlier` table), and its published cells that publish a range (of a
+    value left blank), with their ranges and hidden flag, read with plain SQL."""
+    columns = ", ".join(f'"{c}"' for c in (*KEYS[table], *table_range_columns(table), "suppressed"))
+    ranged = " OR ".join(["suppressed", *(f'"{c}" IS NOT NULL' for c in table_range_columns(table))])
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(f"SELECT {columns} FROM {table} WHERE suppressed UNION ALL "
-                           f"SELECT {columns} FROM {table}{EARLIER_SUFFIX} WHERE suppressed").df()
+        return con.execute(f"SELECT {columns} FROM {table} WHERE {ranged} UNION ALL "
+                           f"SELECT {columns} FROM {table}{EARLIER_SUFFIX} WHERE {ranged}").df()
+
+
+def same_or_both_empty(mine: pd.Series, theirs: pd.Series, tolerance: float = 0) -> np.ndarray:
+    """Per row: both empty, or both numbers within `tolerance`."""
+    a, b = mine.astype("Float64").astype(float).to_numpy(), theirs.astype("Float64").astype(float).to_numpy()
+    return (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= tolerance)
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +57,30 @@ def true_cells(raw_db: Path) -> dict[str, pd.DataFrame]:
 
 @pytest.mark.parametrize("table", CELL_TABLES)
 def test_every_hidden_value_lies_inside_its_published_range(release_db, true_cells, table):
-    hidden = published_ranges(release_db, table)
-    assert len(hidden) > 0
-    both = hidden.merge(true_cells[table], how="left", on=KEYS[table], indicator=True)
+    ranged = published_ranges(release_db, table)
+    assert len(ranged) > 0
+    both = ranged.merge(true_cells[table].drop(columns="suppressed", errors="ignore"), how="left", on=KEYS[table],
+                        indicator=True)
     assert (both["_merge"] == "both").all(), "every hidden cell is a cell of the raw data's aggregates"
+    hidden = both["suppressed"].astype(bool)
     for measure in RANGE_MEASURES[table]:
         low, high = range_columns(measure)
         truth = both[measure].astype("float64")
         outside = both[(truth < both[low]) | (truth > both[high])]
         assert outside.empty, outside[[*KEYS[table], low, measure, high]].head().to_string()
-        # Not the trivial range of everything: most hidden cells are bounded well below the grand total.
-        assert (both[high] - both[low] < both[high].max()).mean() > 0.5, measure
+        # Every hidden cell has the range; not the trivial range of everything: most hidden cells are bounded
+        # well below the grand total.
+        assert both.loc[hidden, [low, high]].notna().all().all(), measure
+        assert (both.loc[hidden, high] - both.loc[hidden, low] < both[high].max()).mean() > 0.5, measure
+    if table == "disbursement_cells":
+        # A desa's all-programs Rupiah left blank beside a hidden program has its range, holding the true sum; its
+        # households are published (no range).
+        blank = both[~hidden]
+        assert len(blank) > 0 and (blank["region_code"].str.count(r"\.") == 3).all()
+        assert (blank["program"] == "SEMUA").all()
+        assert blank[["amount_lower", "amount_upper"]].notna().all().all()
+        assert blank[["recipients_lower", "recipients_upper"]].isna().all().all()
+        assert (blank["amount_upper"] > blank["amount_lower"]).all()
 
 
 @pytest.mark.parametrize("table", CELL_TABLES)
@@ -71,7 +92,7 @@ def test_the_published_ranges_are_what_the_published_figures_alone_give(release_
     both = on_file.merge(computed, how="outer", on=KEYS[table], suffixes=("", "_computed"), indicator=True)
     assert (both["_merge"] == "both").all()
     for column in table_range_columns(table):
-        np.testing.assert_array_equal(both[column].to_numpy("int64"), both[f"{column}_computed"].to_numpy("int64"))
+        assert same_or_both_empty(both[column], both[f"{column}_computed"]).all(), column
 
 
 @pytest.mark.parametrize("table", CELL_TABLES)
@@ -90,23 +111,29 @@ def test_the_published_ranges_are_the_narrowest_an_lp_attack_finds(release_db, t
         unit = AMOUNT_UNIT if measure == "amount" else 1
         by_cell[measure] = dict(zip(system.var_cell[mine], zip(lp_lo[mine] * unit, lp_hi[mine] * unit,
                                                                 strict=True), strict=True))
-    hidden = np.flatnonzero(suppressed)
-    keys = table_input.frame.iloc[hidden][[k if k != "region_code" else "region" for k in KEYS[table]]]
+    # Hidden cells, and published ones whose value the file leaves blank (read from the file, not from our code).
+    frame = table_input.frame.reset_index(drop=True)
+    written = published_ranges(release_db, table)
+    blank = written.loc[~written["suppressed"].astype(bool), KEYS[table]].rename(columns={"region_code": "region"})
+    at = frame.reset_index().merge(blank, on=list(blank.columns))["index"].to_numpy()
+    assert len(at) == len(blank)
+    rows = np.union1d(np.flatnonzero(suppressed), at)
+    keys = frame.iloc[rows][[k if k != "region_code" else "region" for k in KEYS[table]]]
     expected = keys.rename(columns={"region": "region_code"}).reset_index(drop=True)
     for measure in RANGE_MEASURES[table]:
         low, high = range_columns(measure)
-        expected[low] = [by_cell[measure][cell][0] for cell in hidden]
-        expected[high] = [by_cell[measure][cell][1] for cell in hidden]
-    on_file = published_ranges(release_db, table)
-    both = on_file.merge(expected, how="outer", on=KEYS[table], suffixes=("", "_lp"), indicator=True)
-    assert (both["_merge"] == "both").all() and len(both) == len(hidden) > 0
+        # A published cell's published value has no range (its recipients beside a blank Rupiah).
+        expected[low] = [by_cell[measure].get(cell, (np.nan, np.nan))[0] for cell in rows]
+        expected[high] = [by_cell[measure].get(cell, (np.nan, np.nan))[1] for cell in rows]
+    both = written.merge(expected, how="outer", on=KEYS[table], suffixes=("", "_lp"), indicator=True)
+    assert (both["_merge"] == "both").all() and len(both) == len(rows) > 0
     for column in table_range_columns(table):
         # Rupiah bounds of Rp100 million and more come from the solver within its tolerance: one Rp1,000 unit of
         # float noise either way is forgiven (a re-solved LP gave 32,137,999.99 where the publisher's gave
         # 32,138,000); counts must match exactly.
         tolerance = AMOUNT_UNIT if column.startswith("amount") else 0
-        np.testing.assert_allclose(both[column].to_numpy("int64"), both[f"{column}_lp"].to_numpy("int64"),
-                                   rtol=0, atol=tolerance, err_msg=column)
+        same = same_or_both_empty(both[column], both[f"{column}_lp"], tolerance)
+        assert same.all(), both.loc[~same, [*KEYS[table], column, f"{column}_lp"]].head().to_string()
 
 
 def test_the_audit_fails_a_release_whose_range_is_not_the_published_figures(release_db, copy_release,
@@ -119,6 +146,25 @@ def test_the_audit_fails_a_release_whose_range_is_not_the_published_figures(rele
     assert code == 1
     assert "  ranges: 1 hidden cells publish a range other than the published figures give" in out.splitlines()
     assert out.splitlines()[-1].startswith("audit FAILED")
+
+
+def test_a_blank_values_range_is_audited_and_one_left_out_is_not_a_difference(release_db, copy_release,
+                                                                              anonymize_cli):
+    """A desa's blank all-programs Rupiah publishes its range like a hidden cell's, and the audit compares it with
+    the published figures' (one Rp1,000 wider fails); a release made before blank values had ranges (none
+    published) still audits: a range left out tells a reader nothing."""
+    current = copy_release(release_db)
+    with duckdb.connect(str(current)) as con:
+        blank = "NOT suppressed AND amount_lower IS NOT NULL"
+        (count,) = con.execute(f"SELECT count(*) FROM disbursement_cells WHERE {blank}").fetchone()
+        assert count >= 2
+        con.execute(f"UPDATE disbursement_cells SET amount_upper = amount_upper + 1000 WHERE rowid = "
+                    f"(SELECT min(rowid) FROM disbursement_cells WHERE {blank})")
+        con.execute(f"UPDATE disbursement_cells SET amount_lower = NULL, amount_upper = NULL WHERE {blank} AND "
+                    f"rowid > (SELECT min(rowid) FROM disbursement_cells WHERE {blank})")
+    code, out, _ = anonymize_cli("audit", current)
+    assert code == 1
+    assert "  ranges: 1 hidden cells publish a range other than the published figures give" in out.splitlines()
 
 
 def test_the_publishers_read_back_still_checks_the_ranges_on_file(release_db, copy_release):

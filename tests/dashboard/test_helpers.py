@@ -129,6 +129,28 @@ def test_a_desas_all_programs_rupiah_left_blank_beside_a_hidden_program_shows_as
     assert metrics.build_values(cells, "ontime")["status"].tolist() == ["na"] * 4
 
 
+def test_a_desas_blank_all_programs_rupiah_shows_its_published_range():
+    """The blank carries its range like a hidden cell's (amount_lower, amount_upper: anonymize.ranges.blank_values);
+    the map, tables and profiles label it "disembunyikan (antara ... dan ...)"; the cell's published households
+    keep their number."""
+    cells = pd.DataFrame({"region_code": ["34.01.01.2001", "34.01.01.2002"], "program": ["SEMUA", "SEMUA"],
+                          "suppressed": [False, False], "recipients": pd.array([40, 12], dtype="Int64"),
+                          "amount": pd.array([None, 5_000_000], dtype="Int64"),
+                          "paid_payments": pd.array([None, 10], dtype="Int64"),
+                          "amount_lower": pd.array([12_300_000, None], dtype="Int64"),
+                          "amount_upper": pd.array([18_700_000, None], dtype="Int64"),
+                          "recipients_lower": pd.array([None, None], dtype="Int64"),
+                          "recipients_upper": pd.array([None, None], dtype="Int64")})
+    values = metrics.build_values(cells, "amount")
+    assert values["status"].tolist() == ["hidden", "ok"]
+    assert values["lower"].tolist()[0] == 12_300_000 and values["upper"].tolist()[0] == 18_700_000
+    labels = [label.replace("\xa0", " ") for label in metrics.format_values(values, "amount", "none", "id", 10)]
+    assert labels[0] == "disembunyikan (antara Rp12,3 jt dan Rp18,7 jt)", labels[0]
+    assert metrics.format_values(values, "amount", "none", "en", 10)[0].startswith("hidden (between Rp12.3")
+    households = metrics.build_values(cells, "recipients")
+    assert households["status"].tolist() == ["ok", "ok"] and households["lower"].isna().all()
+
+
 def test_a_region_the_release_does_not_cover_has_no_data_not_a_zero():
     """All-programs year cells with no registered household and no recipient are a region the release's data do
     not cover (a walk found them coloured as the map's lowest class, zero): "no data", as a program that does not
