@@ -30,9 +30,11 @@ log = logging.getLogger(__name__)
 BATCH = 8
 #: The largest batch: a component whose batch passed tries twice as many cells next.
 MAX_BATCH = 64
-#: Tables with more cells than this skip the pass (a national disbursement table has about 835,000: each attack
-#: of it takes minutes).
-MAX_CELLS = 200_000
+#: Tables with more cells than this make at most LARGE_TABLE_ATTACKS attacks: a national disbursement table has
+#: about 835,000, and each attack of it takes about 8 minutes on this 2-core machine; its two attacks published
+#: 19,725 and 8,480 of 127,880 partners again (README, "Un-hiding").
+LARGE_TABLE_CELLS = 200_000
+LARGE_TABLE_ATTACKS = 2
 #: Cells of a component with more hidden values than this are not tried: the attack takes such a component piece by
 #: piece and then value by value in its neighbourhood (attack.WHOLE_UP_TO), minutes per attempt nationally (the
 #: national complaint table's component: about 5 minutes an attempt, for 2 and 9 cells published again).
@@ -51,7 +53,8 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     nothing is ever hidden here, so cells an earlier release published stay published. Order: cells of regions
     where every non-empty cell is hidden (a citizen looking the region up finds nothing) first, then by household
     count, largest first. At most `max_attacks` attacks (default: settings' unhide_attacks; a count, not seconds,
-    so that the result never depends on timing), fewer once FRUITLESS_ATTACKS in a row publish nothing. The
+    so that the result never depends on timing; LARGE_TABLE_ATTACKS for a table of more than LARGE_TABLE_CELLS),
+    fewer once FRUITLESS_ATTACKS in a row publish nothing. The
     pattern returned passes the audit returned, which is the audit of exactly that pattern (so publish can reuse
     it for the release's tables). `label`: the table's name in progress lines. `memo`: the neighbourhood bounds of
     the rounds' attacks (attack.NeighbourhoodMemo), which each attempt adds to.
@@ -61,9 +64,10 @@ def unhide(table: CellTable, rules: ProtectionRules, protection: Protection, for
     candidates = protection.suppressed & ~protection.primary & ~forced_suppressed
     if limit <= 0 or not candidates.any() or not protection.audit.passed:
         return protection
-    if table.n_cells > MAX_CELLS:
-        log.info("%sun-hide: skipped (%s cells, more than %s)", prefix, f"{table.n_cells:,}", f"{MAX_CELLS:,}")
-        return protection
+    if table.n_cells > LARGE_TABLE_CELLS and limit > LARGE_TABLE_ATTACKS:
+        limit = LARGE_TABLE_ATTACKS
+        log.info("%sun-hide: at most %d attack(s) (%s cells, more than %s)", prefix, limit, f"{table.n_cells:,}",
+                 f"{LARGE_TABLE_CELLS:,}")
     start = time.perf_counter()
     search = _Search(table, rules, protection.suppressed.copy(), protection.primary, protection.audit, workers,
                      NeighbourhoodMemo() if memo is None else memo)

@@ -97,6 +97,44 @@ def test_a_partner_the_pattern_does_not_need_is_published_again():
     assert audit_pattern(table, after.suppressed, rules, exact_all=True).passed
 
 
+def test_a_large_table_makes_only_the_large_tables_attacks(monkeypatch: pytest.MonkeyPatch):
+    """A table of more than LARGE_TABLE_CELLS cells (a national disbursement table: about 11 minutes an attack)
+    makes at most LARGE_TABLE_ATTACKS attacks whatever the setting; the pattern it ends with passes (an exact
+    attack too) and hides nothing new; a table at the limit makes the setting's attacks."""
+    from anonymize import unhide as unhide_module
+
+    table, rules, cell = desa_programs()
+    with _without_the_pass():
+        needed = protect(table, rules)
+    extra, small = cell[("a3", "SEMUA")], cell[("a1", "PKH")]
+    pattern = needed.suppressed.copy()
+    pattern[extra] = True
+    # More candidates than one attack settles: every partner but a1's small cell's is tried again.
+    audit = audit_pattern(table, pattern, rules, truth_anchor=True)
+    attempts = []
+    real = _Search.attempt
+
+    def counted(search, trial):
+        attempts.append(trial)
+        return real(search, trial)
+
+    # One attack for a large table here: this small table's pass makes two when free to.
+    monkeypatch.setattr(unhide_module, "LARGE_TABLE_ATTACKS", 1)
+    monkeypatch.setattr(unhide_module, "LARGE_TABLE_CELLS", table.n_cells - 1)
+    with patch.object(_Search, "attempt", counted):
+        after = unhide(table, rules, Protection(pattern, needed.primary, audit, 1, {}), np.zeros(table.n_cells, bool),
+                       max_attacks=4)
+    assert len(attempts) == unhide_module.LARGE_TABLE_ATTACKS
+    assert after.suppressed[small] and after.audit.passed and not (after.suppressed & ~pattern).any()
+    assert audit_pattern(table, after.suppressed, rules, exact_all=True).passed
+    monkeypatch.setattr(unhide_module, "LARGE_TABLE_CELLS", table.n_cells)
+    attempts.clear()
+    with patch.object(_Search, "attempt", counted):
+        unhide(table, rules, Protection(pattern, needed.primary, audit, 1, {}), np.zeros(table.n_cells, bool),
+               max_attacks=4)
+    assert len(attempts) > unhide_module.LARGE_TABLE_ATTACKS, "a table at the limit takes the setting's attacks"
+
+
 def test_a_release_with_the_pass_hides_fewer_cells_and_passes_the_audit(raw_db, release_db, publish_command,
                                                                           tmp_path, anonymize_cli,
                                                                           monkeypatch: pytest.MonkeyPatch):
