@@ -65,10 +65,12 @@ def _range(measure: str, unit: str, what_id: str, what_en: str) -> tuple[Column,
               "kosong bila nilainya diterbitkan.")
     why_en = ("worked out from the published figures alone (anyone can compute it), never from the true value; "
               "empty when the value is published.")
-    return (Column(f"{measure}_lower", unit, f"Batas bawah {what_id} sel yang disembunyikan: {why_id}",
-                   f"Lower end of a hidden cell's {what_en}: {why_en}"),
-            Column(f"{measure}_upper", unit, f"Batas atas {what_id} sel yang disembunyikan: {why_id}",
-                   f"Upper end of a hidden cell's {what_en}: {why_en}"))
+    return (Column(f"{measure}_lower", unit, f"Batas bawah {what_id} bila disembunyikan (sel "
+                   f"tersembunyi, atau nilai yang dikosongkan): {why_id}",
+                   f"Lower end of the {what_en} where hidden (a hidden cell, or a value left empty): {why_en}"),
+            Column(f"{measure}_upper", unit, f"Batas atas {what_id} bila disembunyikan (sel "
+                   f"tersembunyi, atau nilai yang dikosongkan): {why_id}",
+                   f"Upper end of the {what_en} where hidden (a hidden cell, or a value left empty): {why_en}"))
 
 
 TABLES = (
