@@ -258,7 +258,7 @@ def _as_keyed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _hidden_ranges(name: str, cells: pd.DataFrame) -> pd.DataFrame | None:
     """The keys and range columns of a table's hidden cells and of its published cells that publish a range (of a
-    value they leave blank: anonymize.ranges.blank_values) (None: the release publishes no ranges)."""
+    value they leave blank: anonymize.tables.blank_values) (None: the release publishes no ranges)."""
     columns = [c for c in table_range_columns(name) if c in cells]
     if not columns:
         return None

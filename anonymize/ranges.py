@@ -28,7 +28,7 @@ from anonymize.constraints import AttackSystem, build_joint_system
 from anonymize.lp import WarmLP
 from anonymize.lp import model as lp_model
 from anonymize.published import PublishedRelease
-from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput, programs_hidden, published_rows
+from anonymize.tables import AMOUNT_UNIT, ProtectedTableInput, blank_values, published_rows
 from published_schema import RANGE_MEASURES, range_columns, table_range_columns
 
 #: Exact (LP) ranges: components of at most this many hidden values, and at most this many solves per table (two
@@ -313,18 +313,6 @@ def table_ranges(table_input: ProtectedTableInput, suppressed: np.ndarray) -> Ta
         out[low_name] = pd.array(np.round(lo[rows]), dtype="Int64")
         out[high_name] = pd.array(np.round(hi[rows]), dtype="Int64")
     return TableRanges(table_input.name, out, ~suppressed[rows])
-
-
-def blank_values(table_input: ProtectedTableInput, suppressed: np.ndarray) -> np.ndarray:
-    """(n_cells, n_measures) mask: the values a published cell leaves blank, which are hidden values with a range
-    like a hidden cell's: the withheld all-programs sums of a desa beside a hidden program (tables.programs_hidden;
-    published_schema.PROGRAM_SUM_MEASURES). All False for a table without withheld values."""
-    table = table_input.table
-    if table.withheld is None:
-        return np.zeros(table.values.shape, dtype=bool)
-    beside_hidden = programs_hidden(table_input.frame, suppressed) if "program" in table_input.frame else \
-        np.zeros(table.n_cells, dtype=bool)
-    return table.withheld & (beside_hidden & ~suppressed)[:, None]
 
 
 def release_ranges(release: PublishedRelease) -> list[TableRanges]:

@@ -190,6 +190,17 @@ def blank_sums(frame: pd.DataFrame, regions: pd.DataFrame, suppressed: np.ndarra
     return program_sum_rows(frame, regions) & programs_hidden(frame, suppressed)
 
 
+def blank_values(table_input: ProtectedTableInput, suppressed: np.ndarray) -> np.ndarray:
+    """(n_cells, n_measures) mask: the values a published cell leaves blank (blank_sums, per measure: the table's
+    withheld mask marks the program sums, published_schema.PROGRAM_SUM_MEASURES, of program_sum_rows), hidden
+    values with a range like a hidden cell's (anonymize.ranges). All False for a table without withheld values
+    (only disbursement tables, which have a program, withhold any)."""
+    table = table_input.table
+    if table.withheld is None:
+        return np.zeros(table.values.shape, dtype=bool)
+    return table.withheld & (programs_hidden(table_input.frame, suppressed) & ~suppressed)[:, None]
+
+
 def _paying_larger(schedules: pd.DataFrame | None, known: dict[str, knowledge.ProgramRule]
                    ) -> dict[str, set[str]] | None:
     """Per program whose schedule a desa chooses: the regions with a desa under them (or the desa) that pays the

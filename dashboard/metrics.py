@@ -120,9 +120,10 @@ def build_values(cells: pd.DataFrame, metric: str, norm: str = "none",
         value, status = _normalise(cells, value, status, norm, denominators)
     hidden = cells["suppressed"].astype(bool).to_numpy()
     status[hidden] = HIDDEN
-    status[unsummed(cells, metric).to_numpy()] = HIDDEN
+    blank = unsummed(cells, metric).to_numpy()
+    status[blank] = HIDDEN
     value = value.where(status == OK)
-    lower, upper = hidden_range(cells, metric if norm == "none" else "")
+    lower, upper = hidden_range(cells, metric if norm == "none" else "", blank)
     return pd.DataFrame({"region_code": cells["region_code"].to_numpy(), "value": value.to_numpy(dtype=float),
                          "status": status.to_numpy(), "lower": lower, "upper": upper})
 
@@ -143,15 +144,18 @@ def unsummed(cells: pd.DataFrame, metric: str) -> pd.Series:
     return (at_level & (cells["program"] == ALL_PROGRAMS) & blank).fillna(False).astype(bool)
 
 
-def hidden_range(cells: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:
+def hidden_range(cells: pd.DataFrame, measure: str, blank: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Per cell, the published range of a hidden `measure` (lower, upper; NaN where the value is published, the
     measure has no range, or the release predates ranges). A desa's all-programs Rupiah left blank beside a hidden
-    program (unsummed) is a hidden value with its range too."""
+    program (unsummed; `blank`: that mask if the caller has it) is a hidden value with its range too."""
     none = np.full(len(cells), np.nan)
     low, high = range_columns(measure) if measure else ("", "")
     if low not in cells or high not in cells:
         return none, none.copy()
-    hidden = cells["suppressed"].astype(bool).to_numpy() | unsummed(cells, measure).to_numpy()
+    if blank is None:
+        blank = unsummed(cells, measure).to_numpy()
+    hidden = cells["suppressed"].astype(bool).to_numpy() | blank
     return (np.where(hidden, cells[low].astype("Float64").astype(float).to_numpy(), np.nan),
             np.where(hidden, cells[high].astype("Float64").astype(float).to_numpy(), np.nan))
 

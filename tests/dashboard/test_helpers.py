@@ -130,7 +130,7 @@ def test_a_desas_all_programs_rupiah_left_blank_beside_a_hidden_program_shows_as
 
 
 def test_a_desas_blank_all_programs_rupiah_shows_its_published_range():
-    """The blank carries its range like a hidden cell's (amount_lower, amount_upper: anonymize.ranges.blank_values);
+    """The blank carries its range like a hidden cell's (amount_lower, amount_upper: anonymize.tables.blank_values);
     the map, tables and profiles label it "disembunyikan (antara ... dan ...)"; the cell's published households
     keep their number."""
     cells = pd.DataFrame({"region_code": ["34.01.01.2001", "34.01.01.2002"], "program": ["SEMUA", "SEMUA"],
