@@ -6,7 +6,8 @@ import argparse
 import json
 import logging
 import multiprocessing
-import multiprocessing.pool
+import multiprocessing.connection
+import multiprocessing.process
 import os
 import re
 import resource
@@ -318,13 +319,21 @@ def _write_ranges(db: Path) -> tuple[float, ReadBack]:
 
 class _Boundaries:
     """A release's boundary tables (geo.release), made in a second, low-priority process while the release is
-    protected when it has at least BACKGROUND_BOUNDARIES_FROM regions, else in this process when they are written."""
+    protected when it has at least BACKGROUND_BOUNDARIES_FROM regions, else in this process when they are written.
 
-    def __init__(self, geo_dir: Path, codes: list[str] | None, pool: multiprocessing.pool.Pool | None) -> None:
+    Should that process end without its result (the kernel's out-of-memory killer on a national publish, a crash at
+    its start), they are made in this process instead, with a warning: a multiprocessing.Pool would start a new
+    worker and wait for the lost task forever (a test worker whose `__main__` was the dashboard's app.py, which
+    the spawned process ran and died of: 2026-12-07)."""
+
+    def __init__(self, geo_dir: Path, codes: list[str] | None, process: multiprocessing.process.BaseProcess | None,
+                 result: multiprocessing.connection.Connection | None) -> None:
         self.geo_dir = geo_dir
         self._codes = codes
-        self._made = None if pool is None else pool.apply_async(_make_boundaries_at_low_priority,
-                                                                (codes, geo_dir, BACKGROUND_NICE))
+        self._process = process
+        self._result = result
+        #: Whether the tables written came from the second process (False: made here, or not written yet).
+        self.made_beside = False
 
     @classmethod
     @contextmanager
@@ -336,34 +345,65 @@ class _Boundaries:
         except (ValueError, duckdb.Error):
             codes = None    # the build says what is wrong with the raw database
         if codes is None or len(codes) < BACKGROUND_BOUNDARIES_FROM:
-            yield cls(geo_dir, None, None)
+            yield cls(geo_dir, None, None, None)
             return
-        pool = multiprocessing.get_context("spawn").Pool(1)
+        context = multiprocessing.get_context("spawn")
+        result, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_make_boundaries_at_low_priority, args=(codes, geo_dir, BACKGROUND_NICE,
+                                                                                sender), daemon=True)
+        process.start()
+        # Only the child holds the sending end now, so reading gets EOFError as soon as it is gone.
+        sender.close()
         try:
-            yield cls(geo_dir, codes, pool)
+            yield cls(geo_dir, codes, process, result)
         finally:
-            pool.terminate()
-            pool.join()
+            result.close()
+            if process.is_alive():
+                process.terminate()
+            process.join()
 
     def write(self, db: Path, codes: list[str]) -> None:
         """Write the boundary tables of the regions `codes` into the release `db`."""
         from geo.release import make_boundaries, store_boundaries  # geopandas is heavy: only needed here
 
         # The regions were read before the build: should the build's differ, they are made again here.
-        made = self._made.get() if self._made is not None and codes == self._codes else None
+        made = self._received() if self._result is not None and codes == self._codes else None
+        self.made_beside = made is not None
         con = duckdb.connect(str(db))
         try:
             store_boundaries(con, made if made is not None else make_boundaries(codes, self.geo_dir))
         finally:
             con.close()
 
+    def _received(self) -> BoundaryTables | None:
+        """The second process's tables; None if making them failed there, or (with a warning) if it ended
+        without sending anything."""
+        assert self._result is not None and self._process is not None
+        try:
+            return self._result.recv()
+        except (EOFError, OSError):
+            self._process.join(timeout=5)
+            log.warning("the boundaries process ended without its tables (exit code %s): making them in this "
+                        "process", self._process.exitcode)
+            return None
 
-def _make_boundaries_at_low_priority(codes: list[str], geo_dir: Path, nice: int) -> BoundaryTables:
-    """geo.release.make_boundaries in the boundaries process, niced: it takes the cores the attack leaves idle."""
+
+def _make_boundaries_at_low_priority(codes: list[str], geo_dir: Path, nice: int,
+                                     sender: multiprocessing.connection.Connection) -> None:
+    """geo.release.make_boundaries in the boundaries process, niced (it takes the cores the attack leaves idle);
+    the tables go to the publisher through `sender`, or None if making them failed: the publisher then makes them
+    itself and reports that error as its own (a traceback from here would reach the user's terminal)."""
     from geo.release import make_boundaries
 
     os.nice(nice)
-    return make_boundaries(codes, geo_dir)
+    try:
+        try:
+            tables: BoundaryTables | None = make_boundaries(codes, geo_dir)
+        except Exception:   # raised again, and reported, by the publisher's own attempt
+            tables = None
+        sender.send(tables)
+    finally:
+        sender.close()
 
 
 def _sources(raw_db: Path) -> dict[str, Any]:

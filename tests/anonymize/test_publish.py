@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
+import sys
+import types
 from pathlib import Path
 
 import duckdb
@@ -256,28 +259,58 @@ def test_tables_protected_at_once_hide_what_one_at_a_time_hides(raw_db: Path):
         assert one.protection.rounds == other.protection.rounds
 
 
-def test_boundaries_made_beside_the_protection_are_those_made_in_process(raw_db, tmp_path, monkeypatch):
-    from geo.release import TABLES, write_boundaries
-
+def _boundaries_beside(raw_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
+    """Publishing set to make a quick subset of `raw_db`'s boundaries in the second process; (geo dir, codes)."""
     monkeypatch.setattr(publish_module, "BACKGROUND_BOUNDARIES_FROM", 0)
     monkeypatch.setattr(publish_module, "BACKGROUND_NICE", 0)   # the suite keeps both cores busy
-    geo_dir = tmp_path / "no-layers"    # the boundary pack, and illustrative shapes where it has none
+    # The spawned process runs this process's __main__ again: in a test worker that has run an AppTest, the
+    # dashboard's app.py, which dies outside Streamlit (the fallback test below). `python -m anonymize` has its own.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     codes = [c for c in release_region_codes(raw_db) if len(c) <= 2 or c.startswith("34.71")]    # a quick subset
     monkeypatch.setattr(publish_module, "release_region_codes", lambda raw, through: codes)
-    beside, in_process = tmp_path / "beside.duckdb", tmp_path / "in_process.duckdb"
-    with publish_module._Boundaries.beside(raw_db, None, geo_dir) as boundaries:
-        assert boundaries._made is not None, "made in the second process"
-        boundaries.write(beside, codes)
+    return tmp_path / "no-layers", codes    # the boundary pack, and illustrative shapes where it has none
+
+
+def _same_boundaries(db: Path, codes: list[str], geo_dir: Path, tmp_path: Path) -> None:
+    """`db`'s boundary tables are non-empty and those geo.release writes in this process, row for row."""
+    from geo.release import TABLES, write_boundaries
+
+    in_process = tmp_path / "in_process.duckdb"
     with duckdb.connect(str(in_process)) as con:
         write_boundaries(con, codes, geo_dir)
-    with duckdb.connect(str(beside)) as con:
+    with duckdb.connect(str(db)) as con:
         con.execute("ATTACH ? AS other (READ_ONLY)", [str(in_process)])
         for table in TABLES:
             columns = ", ".join(c for (c,) in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_catalog = 'beside'"
-                " AND column_name <> 'built_at'", [table]).fetchall())    # built_at: when illustrative shapes were made
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_catalog = ?"
+                " AND column_name <> 'built_at'", [table, db.stem]).fetchall())    # built_at: when shapes were made
             differ = con.execute(f"SELECT count(*) FROM ((SELECT {columns} FROM {table} EXCEPT ALL "
                                  f"SELECT {columns} FROM other.{table}) UNION ALL (SELECT {columns} FROM other.{table}"
                                  f" EXCEPT ALL SELECT {columns} FROM {table}))").fetchone()[0]
             assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
             assert differ == 0, table
+
+
+def test_boundaries_made_beside_the_protection_are_those_made_in_process(raw_db, tmp_path, monkeypatch):
+    geo_dir, codes = _boundaries_beside(raw_db, tmp_path, monkeypatch)
+    beside = tmp_path / "beside.duckdb"
+    with publish_module._Boundaries.beside(raw_db, None, geo_dir) as boundaries:
+        boundaries.write(beside, codes)
+        assert boundaries.made_beside, "made in the second process"
+    _same_boundaries(beside, codes, geo_dir, tmp_path)
+
+
+def test_a_boundaries_process_that_dies_leaves_them_made_in_process_not_a_publish_waiting_forever(
+        raw_db, tmp_path, monkeypatch, caplog):
+    """The second process killed (as the out-of-memory killer would) before it sends its tables: the publisher
+    makes them itself, says so, and goes on. (With a multiprocessing.Pool it waited for them forever.)"""
+    geo_dir, codes = _boundaries_beside(raw_db, tmp_path, monkeypatch)
+    beside = tmp_path / "beside.duckdb"
+    with publish_module._Boundaries.beside(raw_db, None, geo_dir) as boundaries:
+        assert boundaries._process is not None
+        boundaries._process.kill()
+        with caplog.at_level(logging.WARNING, logger=publish_module.__name__):
+            boundaries.write(beside, codes)
+        assert not boundaries.made_beside
+    assert "the boundaries process ended without its tables (exit code -9)" in caplog.text
+    _same_boundaries(beside, codes, geo_dir, tmp_path)
