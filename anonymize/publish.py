@@ -9,8 +9,10 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.process
 import os
+import pickle
 import re
 import resource
+import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import pandas as pd
@@ -351,23 +353,36 @@ class _Boundaries:
         result, sender = context.Pipe(duplex=False)
         process = context.Process(target=_make_boundaries_at_low_priority, args=(codes, geo_dir, BACKGROUND_NICE,
                                                                                 sender), daemon=True)
-        process.start()
-        # Only the child holds the sending end now, so reading gets EOFError as soon as it is gone.
-        sender.close()
+        try:
+            process.start()
+        except BaseException:
+            result.close()
+            raise
+        finally:
+            # The child holds its own copy of the sending end once started: with ours closed, reading gets EOF
+            # (or OSError mid-message) as soon as it is gone.
+            sender.close()
         try:
             yield cls(geo_dir, codes, process, result)
         finally:
-            result.close()
-            if process.is_alive():
-                process.terminate()
+            # Ended before the pipe is closed, so that a child still sending never sees a broken pipe.
+            process.terminate()
             process.join()
+            result.close()
 
     def write(self, db: Path, codes: list[str]) -> None:
         """Write the boundary tables of the regions `codes` into the release `db`."""
         from geo.release import make_boundaries, store_boundaries  # geopandas is heavy: only needed here
 
-        # The regions were read before the build: should the build's differ, they are made again here.
-        made = self._received() if self._result is not None and codes == self._codes else None
+        made = None
+        if self._result is not None and self._process is not None:
+            if codes == self._codes:
+                made = self._received()
+            else:
+                # The build's regions differ from those read before it: its tables are made again here, and the
+                # second process's (held until read) are not wanted.
+                self._process.terminate()
+            self._result = None
         self.made_beside = made is not None
         con = duckdb.connect(str(db))
         try:
@@ -376,32 +391,38 @@ class _Boundaries:
             con.close()
 
     def _received(self) -> BoundaryTables | None:
-        """The second process's tables; None if making them failed there, or (with a warning) if it ended
-        without sending anything."""
+        """The second process's tables; None (logged) if making them failed there or it ended without sending."""
         assert self._result is not None and self._process is not None
         try:
-            return self._result.recv()
+            sent = pickle.loads(self._result.recv_bytes())  # noqa: S301 - our own child, over a private pipe
+        # EOFError: gone before sending; OSError ("got end of file during message"): gone while sending.
         except (EOFError, OSError):
             self._process.join(timeout=5)
             log.warning("the boundaries process ended without its tables (exit code %s): making them in this "
                         "process", self._process.exitcode)
             return None
+        if isinstance(sent, str):
+            log.info("the boundaries process could not make them (%s): making them in this process", sent)
+            return None
+        return cast("BoundaryTables", sent)
 
 
 def _make_boundaries_at_low_priority(codes: list[str], geo_dir: Path, nice: int,
                                      sender: multiprocessing.connection.Connection) -> None:
-    """geo.release.make_boundaries in the boundaries process, niced (it takes the cores the attack leaves idle);
-    the tables go to the publisher through `sender`, or None if making them failed: the publisher then makes them
-    itself and reports that error as its own (a traceback from here would reach the user's terminal)."""
+    """geo.release.make_boundaries in the boundaries process, niced (it takes the cores the attack leaves idle).
+    The tables go to the publisher through `sender` as one pickle (the tables themselves dropped before it is sent:
+    the publisher reads it only after its protection, so one copy waits, not two); if making them fails, the
+    error's text goes instead, and the publisher makes them itself and reports that error as its own."""
     from geo.release import make_boundaries
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the publisher's to handle: it ends this process
     os.nice(nice)
     try:
         try:
-            tables: BoundaryTables | None = make_boundaries(codes, geo_dir)
-        except Exception:   # raised again, and reported, by the publisher's own attempt
-            tables = None
-        sender.send(tables)
+            payload = pickle.dumps(make_boundaries(codes, geo_dir), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # raised again, and reported, by the publisher's own attempt
+            payload = pickle.dumps(f"{type(error).__name__}: {error}")
+        sender.send_bytes(payload)
     finally:
         sender.close()
 

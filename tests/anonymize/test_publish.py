@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -264,7 +265,8 @@ def _boundaries_beside(raw_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(publish_module, "BACKGROUND_BOUNDARIES_FROM", 0)
     monkeypatch.setattr(publish_module, "BACKGROUND_NICE", 0)   # the suite keeps both cores busy
     # The spawned process runs this process's __main__ again: in a test worker that has run an AppTest, the
-    # dashboard's app.py, which dies outside Streamlit (the fallback test below). `python -m anonymize` has its own.
+    # dashboard's app.py, which dies outside Streamlit (as the last test below makes it). `python -m anonymize`
+    # has its own.
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     codes = [c for c in release_region_codes(raw_db) if len(c) <= 2 or c.startswith("34.71")]    # a quick subset
     monkeypatch.setattr(publish_module, "release_region_codes", lambda raw, through: codes)
@@ -300,6 +302,14 @@ def test_boundaries_made_beside_the_protection_are_those_made_in_process(raw_db,
     _same_boundaries(beside, codes, geo_dir, tmp_path)
 
 
+def _write_within(boundaries, db: Path, codes: list[str], seconds: float = 300) -> None:
+    """boundaries.write, failing the test (not hanging it) if it has not returned within `seconds`."""
+    writer = threading.Thread(target=boundaries.write, args=(db, codes), daemon=True)
+    writer.start()
+    writer.join(timeout=seconds)
+    assert not writer.is_alive(), f"the publisher still waits for the boundaries process after {seconds} s"
+
+
 def test_a_boundaries_process_that_dies_leaves_them_made_in_process_not_a_publish_waiting_forever(
         raw_db, tmp_path, monkeypatch, caplog):
     """The second process killed (as the out-of-memory killer would) before it sends its tables: the publisher
@@ -310,7 +320,27 @@ def test_a_boundaries_process_that_dies_leaves_them_made_in_process_not_a_publis
         assert boundaries._process is not None
         boundaries._process.kill()
         with caplog.at_level(logging.WARNING, logger=publish_module.__name__):
-            boundaries.write(beside, codes)
+            _write_within(boundaries, beside, codes)
         assert not boundaries.made_beside
     assert "the boundaries process ended without its tables (exit code -9)" in caplog.text
+    _same_boundaries(beside, codes, geo_dir, tmp_path)
+
+
+def test_a_boundaries_process_that_dies_at_its_start_leaves_them_made_in_process(raw_db, tmp_path, monkeypatch,
+                                                                                  caplog):
+    """What hung a test worker (2026-12-07): the spawned process runs the publisher's `__main__` file again, and
+    that file fails outside the publisher (there: the dashboard's app.py, run as __main__ by an AppTest). The
+    publisher makes the tables itself within a bounded time, with the warning."""
+    geo_dir, codes = _boundaries_beside(raw_db, tmp_path, monkeypatch)
+    failing = tmp_path / "failing_main.py"
+    failing.write_text("raise RuntimeError('not a script the boundaries process can start from')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(failing)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    beside = tmp_path / "beside.duckdb"
+    with publish_module._Boundaries.beside(raw_db, None, geo_dir) as boundaries:
+        with caplog.at_level(logging.WARNING, logger=publish_module.__name__):
+            _write_within(boundaries, beside, codes)
+        assert not boundaries.made_beside
+    assert re.search(r"the boundaries process ended without its tables \(exit code [1-9]\d*\)", caplog.text)
     _same_boundaries(beside, codes, geo_dir, tmp_path)
