@@ -98,7 +98,7 @@ def test_a_partner_the_pattern_does_not_need_is_published_again():
 
 
 def test_a_large_table_makes_only_the_large_tables_attacks(monkeypatch: pytest.MonkeyPatch):
-    """A table of more than LARGE_TABLE_CELLS cells (a national disbursement table: about 11 minutes an attack)
+    """A table of more than LARGE_TABLE_CELLS cells (a national disbursement table: about 8 minutes an attack)
     makes at most LARGE_TABLE_ATTACKS attacks whatever the setting; the pattern it ends with passes (an exact
     attack too) and hides nothing new; a table at the limit makes the setting's attacks."""
     from anonymize import unhide as unhide_module
