@@ -13,8 +13,9 @@ The check solves the difference's minimum and maximum with HiGHS over the attack
 the attack builds, with every relation between measures and releases): exact where one or both cells are hidden,
 the published values' difference otherwise; bounds are the LP's rounded inward to whole households (integrality
 is not used). `python -m anonymize audit` reports how many differences are narrower than that requirement. It is
-a measurement, not yet a protection: protect() does not hide cells for them (issue 11; see the README, "Households
-first paid between two releases", for why enforcing it refuses small-area releases).
+a measurement, not a protection: differences of two published household counts are published by policy (README,
+"Differences of two published household counts"; "Households first paid between two releases" measures why
+enforcing it refuses small-area releases).
 
 The same subtraction works inside one release (nested_differences): a count of distinct households over a set
 (the year, all programs, all channels) minus the count over a part of it (a month, one program, one channel), both
@@ -22,7 +23,7 @@ published, is the number of households in the set but not in the part: household
 March, receiving some programme but not PKH; likewise two measures of which one counts a subset of the other's
 households (registered but not eligible: registered minus a programme's eligible households; the count of eligible
 households paid, nested in two others, is no longer published for that reason). No cell holds these and nothing
-protects them; `audit` counts those of 1 to threshold - 1 (issue 11: measured, not yet protected; README,
+protects them; `audit` counts those of 1 to threshold - 1 (measured, published by policy; README,
 "Nested household counts").
 """
 

@@ -205,7 +205,8 @@ def test_the_audit_command_passes_a_good_release_and_prints_a_summary(release_db
     between = [line for line in lines if line.startswith("  between releases: ")]
     assert between == ["  between releases: nothing to subtract (no household count with an earlier release's "
                        "year-to-date)"] * len(tables)
-    # Nested household counts: reported per table, not part of the verdict (issue 11; test_leaks.py checks them).
+    # Nested household counts: reported per table, not part of the verdict (published by policy; test_leaks.py
+    # checks them).
     nested = [line for line in lines if line.startswith("  nested counts: ")]
     assert len(nested) == len(tables)
     measures = [line for line in lines[:-1] if line not in ranges and line not in between and line not in nested]
