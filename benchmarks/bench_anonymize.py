@@ -9,13 +9,19 @@
     python benchmarks/bench_anonymize.py --preset demo --after 2025-10     # a continuation: October, then December
     python benchmarks/bench_anonymize.py --preset demo --years 2025 --after 2025-10,2025-11
                                         # a monthly chain: October, November, then December
+    python benchmarks/bench_anonymize.py --preset demo --years 2025 --after 2025-10,2025-11 --late 0.02
+                                        # the same chain with 2% of each month's payments a month late
     python benchmarks/bench_anonymize.py --raw nat5.duckdb --after 2024-12 --published /tmp/nat/bansos.duckdb
                                         # keep the release (e.g. for bench_outlook.py --db)
 
 With `--after YYYY-MM`, a first release through that month is published (its seconds, hidden shares, rounds and
 escalated cells on one line), and the figures are those of the release that follows it in the same folder, as a
 publisher would run them (the peak RSS covers all: one process). With several months (`--after 2025-10,2025-11`),
-a release through each is published in turn: a monthly chain.
+a release through each is published in turn: a monthly chain. `--late SHARE` makes it a chain with late records,
+as real exports arrive: that share of each chain month's payments (drawn at random, every program and desa) is
+missing from the raw set when the release through that month is published, and is ingested (`python -m data
+ingest`, a late file) before the next release, which then revises the month (README, "Later revisions of the same
+year"). Each release's line then gives the late payments it revised.
 
 The aggregation's CPU time is also printed as a ratio to a bare GROUP BY of the same payments (see
 bench_aggregate.py), measured after the publish in the same process.
@@ -34,10 +40,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -117,6 +126,47 @@ def print_loss(loss: dict) -> None:
                  or "none"))
 
 
+def take_out_late(raw: Path, folder: Path, months: list[str], late_share: float, seed: int) -> dict[str, Path]:
+    """Per month: a share of its payments taken out of `raw` (a copy the benchmark owns) into a CSV in the ingest
+    format, to arrive late. The draw is a hash of the row and the seed, so the same arguments take the same rows."""
+    import duckdb
+
+    files = {}
+    con = duckdb.connect(str(raw))
+    try:
+        for month in months:
+            rows = ("SELECT rowid AS row_id FROM disbursements WHERE period = ? "
+                    "AND hash(rowid, ?) % 1000000 < ?")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE late AS {rows}", [month, seed, int(late_share * 1_000_000)])
+            late = con.execute("""
+                SELECT nik, name, kk_number, desa_code, program, period, tahap, amount, channel, status,
+                       scheduled_date, paid_date
+                FROM disbursements WHERE rowid IN (SELECT row_id FROM late) ORDER BY desa_code, nik""").df()
+            con.execute("DELETE FROM disbursements WHERE rowid IN (SELECT row_id FROM late)")
+            files[month] = folder / f"late-{month}.csv"
+            late.to_csv(files[month], index=False)
+    finally:
+        con.close()
+    return files
+
+
+def ingest_late(file: Path, raw: Path, month: str) -> None:
+    """Ingest a late file as the data office would, in the middle of the month after `month`."""
+    year, number = map(int, month.split("-"))
+    as_of = f"{year + number // 12}-{number % 12 + 1:02d}-15"
+    subprocess.run([sys.executable, "-m", "data", "ingest", str(file), "--db", str(raw), "--as-of", as_of],
+                   cwd=Path(__file__).resolve().parents[1], check=True, capture_output=True)
+
+
+def arrive_late(late: dict[str, Path], month: str | None, raw: Path) -> str:
+    """Ingest the late file of `month` (the previous release's) if there is one; a note for the release's line."""
+    if month is None or month not in late:
+        return ""
+    rows = len(pd.read_csv(late[month], dtype=str))
+    ingest_late(late[month], raw, month)
+    return f"; revises {month} with a late file of {rows:,} payments"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="demo")
@@ -130,20 +180,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", metavar="YYYY-MM[,YYYY-MM...]",
                         help="publish through this month first (through each, in turn: a monthly chain), then "
                              "measure the release that follows")
+    parser.add_argument("--late", type=float, default=0.0, metavar="SHARE",
+                        help="with --after: this share of each chain month's payments arrives a month late")
     parser.add_argument("--debug", action="store_true", help="log the attack's stages (counts only)")
     parser.add_argument("--published", type=Path,
                         help="publish into this file and keep it (default: a temporary folder, removed after)")
     args = parser.parse_args(argv)
+    months = [month.strip() for month in args.after.split(",")] if args.after else []
+    if args.late and not months:
+        parser.error("--late needs --after (the months whose payments arrive late)")
     with tempfile.TemporaryDirectory() as folder:
         raw = raw_database(args, Path(folder))
+        late: dict[str, Path] = {}
+        if args.late:
+            # A copy: the late rows are taken out of it, and an existing --raw stays as it was.
+            copy = Path(folder) / "raw-late.duckdb"
+            copy.write_bytes(raw.read_bytes())
+            raw = copy
+            late = take_out_late(raw, Path(folder), months, args.late, args.seed)
         geo_dir = args.geo_dir or Path(folder) / "no-geo"
         current = args.published or Path(folder) / "published" / "bansos.duckdb"
-        for month in args.after.split(",") if args.after else []:
+        previous = None
+        for month in months:
+            revised = arrive_late(late, previous, raw)
             start = time.perf_counter()
-            earlier = publish(raw, current, args.threshold, month.strip(), geo_dir, keep=2)
+            earlier = publish(raw, current, args.threshold, month, geo_dir, keep=2)
             print(f"  release {earlier.release_id} (data through {earlier.data_through}, years "
-                  f"{', '.join(map(str, sorted(earlier.years)))}) in {time.perf_counter() - start:.1f} s; "
+                  f"{', '.join(map(str, sorted(earlier.years)))}{revised}) in {time.perf_counter() - start:.1f} s; "
                   f"{chain_line(earlier)}; the figures below are the last release's")
+            previous = month
+        revised = arrive_late(late, previous, raw)
+        if revised:
+            print(f"  the release below{revised}")
         start = time.perf_counter()
         outcome = publish(raw, current, args.threshold, None, geo_dir, keep=2)
         total = time.perf_counter() - start
