@@ -30,15 +30,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="solve the exact interval of every hidden value (slower; default: only where "
                              "feasible points do not already show it wide enough)")
     parser.add_argument("--count-nested", action="store_true",
-                        help="count the nested household pairs with a hidden member instead of solving them (their "
-                             "report is not part of the verdict; about half the time on a revised release)")
+                        help="count the household pairs with a hidden member (nested ones, and a year with an "
+                             "earlier year-to-date) instead of solving them (their report is not part of the "
+                             "verdict; a small part of the time on a revised release)")
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.published_db.exists():
         raise UserError(f"No published database at {args.published_db}.")
     start = time.perf_counter()
-    outcome = audit_release(args.published_db, exact_all=args.exact, nested_lp=not args.count_nested)
+    outcome = audit_release(args.published_db, exact_all=args.exact, difference_lp=not args.count_nested)
     for name, table in outcome["tables"].items():
         values = sum(m["values"] for m in table["measures"].values())
         failing = sum(m["too_narrow"] + m["in_doubt"] for m in table["measures"].values())
@@ -133,7 +134,7 @@ def audit_key(name: str, year: int, latest: int) -> str:
 
 def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.ndarray,
                  published_ranges: pd.DataFrame | None, exact_all: bool, workers: int, earlier: Audit | None,
-                 computed: TableRanges | None = None, nested_lp: bool = True) -> dict[str, Any]:
+                 computed: TableRanges | None = None, difference_lp: bool = True) -> dict[str, Any]:
     """One table's audit; `computed`: its ranges as computed from these published tables (None: compute them)."""
     rules: ProtectionRules = table_input.rules
     try:
@@ -143,8 +144,8 @@ def _audit_table(path: Path, table_input: ProtectedTableInput, suppressed: np.nd
             audit = audit_pattern(table_input.table, suppressed, rules, exact_all=exact_all, workers=workers)
         if computed is None:
             computed = table_ranges(table_input, suppressed)
-        between = check_differences(table_input.table, suppressed, rules.threshold, audit.system)
-        nested = nested_differences(table_input.table, suppressed, rules.threshold, audit.system, nested_lp)
+        between = check_differences(table_input.table, suppressed, rules.threshold, audit.system, difference_lp)
+        nested = nested_differences(table_input.table, suppressed, rules.threshold, audit.system, difference_lp)
     except AttackError as error:
         raise UserError(f"The relations published in {path} are inconsistent: {error}.") from None
     report = audit.report()
@@ -173,9 +174,13 @@ def between_line(figures: dict[str, Any]) -> str:
     (anonymize.differences)."""
     if not figures["differences"]:
         return "between releases: nothing to subtract (no household count with an earlier release's year-to-date)"
+    unsolved = figures.get("unsolved")
     return (f"between releases: {figures['differences']:,} differences of household counts (a year minus an earlier "
-            f"year-to-date: households first paid since), {figures['failing']:,} narrower than a hidden count may be "
-            f"(published by policy: README, 'Differences of two published household counts')")
+            f"year-to-date: households first paid since), {figures['failing']:,} "
+            + ("narrower than a hidden count may be" if unsolved is None else
+               f"of two published counts narrower than a hidden count may be; {unsolved:,} with a hidden member not "
+               "solved here (`python -m anonymize audit` without --count-nested solves them)")
+            + " (published by policy: README, 'Differences of two published household counts')")
 
 
 def nested_line(figures: dict[str, Any]) -> str:
@@ -206,7 +211,7 @@ def ranges_line(differ: int | None) -> str:
 
 def audit_release(path: Path, exact_all: bool = False, workers: int | None = None,
                   attacked: Mapping[str, Audit] | None = None, read_back: ReadBack | None = None,
-                  carried: Carried | None = None, nested_lp: bool = True) -> dict[str, Any]:
+                  carried: Carried | None = None, difference_lp: bool = True) -> dict[str, Any]:
     """Attack every table of a published release; the attacker knows only what it publishes (and the program
     rules the release records). `workers`: threads of the attack (default: the settings'). Per table: `passed`,
     the LP's size, `reused`, per measure Audit.report(), and `ranges_differ`: hidden cells whose published range
@@ -217,8 +222,8 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
     read back from the published tables are identical to the one attacked (protect.reuse_audit), its results
     stand (`reused`: true) and the table is not attacked again; otherwise it is.
 
-    `nested_lp` False: the nested household counts with a hidden member are counted, not solved (see
-    anonymize.differences.nested_differences; reported, not part of the verdict).
+    `difference_lp` False: the household count pairs with a hidden member (nested, and a year with an earlier
+    year-to-date) are counted, not solved (see anonymize.differences; reported, not part of the verdict).
 
     `read_back`: the publisher's own reading of this file's tables, as they are now except for the ranges added
     since (ReadBack). Its tables are attacked and its ranges compared with those read from the file.
@@ -247,7 +252,7 @@ def audit_release(path: Path, exact_all: bool = False, workers: int | None = Non
                     continue
             tables[key] = _audit_table(path, table_input, suppressed, published_ranges[table_input.name],
                                        exact_all, workers, None if attacked is None else attacked.get(key),
-                                       None if read_back is None else read_back.ranges.get(key), nested_lp)
+                                       None if read_back is None else read_back.ranges.get(key), difference_lp)
     return {
         "passed": all(t["passed"] and not t["ranges_differ"] for t in tables.values()),
         "threshold": years[-1].threshold,
