@@ -21,7 +21,8 @@ a release through each is published in turn: a monthly chain. `--late SHARE` mak
 as real exports arrive: that share of each chain month's payments (drawn at random, every program and desa) is
 missing from the raw set when the release through that month is published, and is ingested (`python -m data
 ingest`, a late file) before the next release, which then revises the month (README, "Later revisions of the same
-year"). Each release's line then gives the late payments it revised.
+year"). Each release's line then gives the late payments it revised (those ingest accepted). The peak RSS then
+includes the ingest subprocesses.
 
 The aggregation's CPU time is also printed as a ratio to a bare GROUP BY of the same payments (see
 bench_aggregate.py), measured after the publish in the same process.
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -135,9 +137,12 @@ def take_out_late(raw: Path, folder: Path, months: list[str], late_share: float,
     con = duckdb.connect(str(raw))
     try:
         for month in months:
+            # Only payments dated by the day their late file is ingested (ingest refuses later dates).
             rows = ("SELECT rowid AS row_id FROM disbursements WHERE period = ? "
-                    "AND hash(rowid, ?) % 1000000 < ?")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE late AS {rows}", [month, seed, int(late_share * 1_000_000)])
+                    "AND hash(rowid, ?) % 1000000 < ? "
+                    "AND greatest(scheduled_date, coalesce(paid_date, scheduled_date)) <= CAST(? AS DATE)")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE late AS {rows}",
+                        [month, seed, int(late_share * 1_000_000), late_as_of(month)])
             late = con.execute("""
                 SELECT nik, name, kk_number, desa_code, program, period, tahap, amount, channel, status,
                        scheduled_date, paid_date
@@ -150,12 +155,31 @@ def take_out_late(raw: Path, folder: Path, months: list[str], late_share: float,
     return files
 
 
-def ingest_late(file: Path, raw: Path, month: str) -> None:
-    """Ingest a late file as the data office would, in the middle of the month after `month`."""
+def late_as_of(month: str) -> str:
+    """The day a month's late file is ingested: the 15th of the month after."""
     year, number = map(int, month.split("-"))
-    as_of = f"{year + number // 12}-{number % 12 + 1:02d}-15"
-    subprocess.run([sys.executable, "-m", "data", "ingest", str(file), "--db", str(raw), "--as-of", as_of],
-                   cwd=Path(__file__).resolve().parents[1], check=True, capture_output=True)
+    return f"{year + number // 12}-{number % 12 + 1:02d}-15"
+
+
+def ingest_late(file: Path, raw: Path, month: str) -> int:
+    """Ingest a late file as the data office would, in the middle of the month after `month`. Returns the payments
+    the raw set gained (ingest quarantines rows it refuses: a fault the generator put in, say)."""
+    import duckdb
+
+    as_of = late_as_of(month)
+
+    def payments() -> int:
+        con = duckdb.connect(str(raw), read_only=True)
+        try:
+            return int(con.execute("SELECT count(*) FROM disbursements").fetchall()[0][0])
+        finally:
+            con.close()
+    before = payments()
+    done = subprocess.run([sys.executable, "-m", "data", "ingest", str(file), "--db", str(raw), "--as-of", as_of],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"ingest of {file.name} failed:\n{done.stdout}{done.stderr}")
+    return payments() - before
 
 
 def arrive_late(late: dict[str, Path], month: str | None, raw: Path) -> str:
@@ -163,8 +187,10 @@ def arrive_late(late: dict[str, Path], month: str | None, raw: Path) -> str:
     if month is None or month not in late:
         return ""
     rows = len(pd.read_csv(late[month], dtype=str))
-    ingest_late(late[month], raw, month)
-    return f"; revises {month} with a late file of {rows:,} payments"
+    if rows == 0:
+        return f"; no late payments of {month} drawn"
+    accepted = ingest_late(late[month], raw, month)
+    return f"; revises {month} with a late file of {rows:,} payments, {accepted:,} accepted"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,10 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         raw = raw_database(args, Path(folder))
         late: dict[str, Path] = {}
         if args.late:
-            # A copy: the late rows are taken out of it, and an existing --raw stays as it was.
-            copy = Path(folder) / "raw-late.duckdb"
-            copy.write_bytes(raw.read_bytes())
-            raw = copy
+            if args.raw is not None:
+                # A copy: the late rows are taken out of it, and the given raw set stays as it was.
+                copy = Path(folder) / "raw-late.duckdb"
+                shutil.copyfile(raw, copy)
+                raw = copy
             late = take_out_late(raw, Path(folder), months, args.late, args.seed)
         geo_dir = args.geo_dir or Path(folder) / "no-geo"
         current = args.published or Path(folder) / "published" / "bansos.duckdb"
