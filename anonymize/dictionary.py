@@ -105,12 +105,12 @@ TABLES = (
                   "unik, selisih dua angka yang diterbitkan (setahun dan salah satu bulannya, semua program dan "
                   "satu program, setahun dan angka berjalan rilis sebelumnya) adalah banyaknya keluarga yang ada "
                   "di satu dan tidak di yang lain. Selisih itu bisa kecil dan tidak disembunyikan: ambang berlaku "
-                  "untuk sel, bukan untuk selisih dua sel yang diterbitkan; sel tersembunyi tetap terlindungi.",
+                  "untuk sel, bukan untuk selisih dua sel yang diterbitkan.",
                   "Recipient households: distinct households paid at least once. Being distinct counts, the "
                   "difference of two published ones (a year and one of its months, all programs and one program, "
                   "the year and an earlier release's year-to-date) is the number of households in one and not in "
                   "the other. Such a difference can be small and is not hidden: the threshold applies to cells, not "
-                  "to the difference of two published cells; hidden cells stay protected."),
+                  "to the difference of two published cells."),
            Column("eligible_households", "keluarga / households",
                   "Keluarga sasaran (desil dalam target program). Hanya untuk satu program, setahun, kanal SEMUA. "
                   "Berapa keluarga sasaran yang dibayar tidak diterbitkan: selisihnya dengan keluarga sasaran dan "

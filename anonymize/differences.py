@@ -4,10 +4,11 @@ A household count over a period (recipients) counts distinct households, so the 
 minus an earlier release's year-to-date (`2025` - `2025@10`, same region, program and channel) is the number of
 households first counted after that release: no published cell holds it, and month cells do not protect it (a
 household paid in October and again in November is in both months but in neither difference). Readers of both
-releases subtract all the same, so each such difference must pass what a hidden count must: not pinned to a small
-value, not shown to be below the threshold, at least threshold - 1 wide, unless it is shown to be zero (what a
-published empty cell would show) or at least the threshold (what a published large cell would show). The same
-holds for two year-to-dates of one year (`2025@11` - `2025@06`).
+releases subtract all the same. Such differences are published by policy (README, "Differences of two published
+household counts"); the check measures them against what a hidden count must meet: not pinned to a small value,
+not shown to be below the threshold, at least threshold - 1 wide, unless shown to be zero (what a published empty
+cell would show) or at least the threshold (what a published large cell would show). The same holds for two
+year-to-dates of one year (`2025@11` - `2025@06`).
 
 The check solves the difference's minimum and maximum with HiGHS over the attack system of a pattern (the LP
 the attack builds, with every relation between measures and releases): exact where one or both cells are hidden,
@@ -135,7 +136,9 @@ def check_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
             hidden = unknown[later, measure] | unknown[earlier, measure]
             lower = np.where(hidden, np.nan, table.values[later, measure] - table.values[earlier, measure])
             upper = lower.copy()
-            unsolved = int(hidden.sum())
+            # Only those the LP would solve: a value that does not apply (NaN: no variable) has no difference.
+            applies = ~np.isnan(table.values[later, measure]) & ~np.isnan(table.values[earlier, measure])
+            unsolved = int((hidden & applies).sum())
         applies = ~np.isnan(lower)
         lower[~applies], upper[~applies] = 0.0, 0.0
     return DifferenceCheck(later, earlier, measure, lower, upper, _passes(lower, upper, threshold), solves,

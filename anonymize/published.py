@@ -231,8 +231,16 @@ def read_release(path: Path, year: int | None = None) -> PublishedRelease:
     tables, ranges = [], {}
     for name, frame in frames.items():
         cells = _as_keyed(frame)
-        # The published ranges follow from the other published figures: the attack does not read them.
+        # The published ranges follow from the other published figures: the attack does not read them. (In the
+        # file's order, as read_ranges reads them: audit._carried_table compares the two frames.)
         ranges[name] = _hidden_ranges(name, cells)
+        if name == "disbursement_cells":
+            # The build's order (tables.complete_disbursement_cells: an outer merge, keys sorted as strings), not
+            # the file's (the `_earlier` rows after the others): the same cells in the same order give the
+            # publisher's attack system array for array, so publish reuses its attack (protect.reuse_audit)
+            # instead of attacking the table again.
+            cells = cells.sort_values(["region", "program", "period", "channel"], kind="stable",
+                                      ignore_index=True)
         columns = [c for c in table_range_columns(name) if c in cells]
         table_input = _rebuild(name, cells.drop(columns=columns), regions, upper, scope, int(threshold),
                                program_rules, schedules)

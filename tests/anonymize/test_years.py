@@ -166,6 +166,10 @@ def test_years_carried_unchanged_keep_their_audit_instead_of_being_attacked_agai
             table = audit["tables"][f"{name} {year}"]
             assert table["carried_from"] == october["release_id"] and table["reused"] and table["passed"]
         assert "carried_from" not in audit["tables"][name]  # 2025, continued
+    # The continued year's standalone audit reads back the cells the publisher attacked, in the order it attacked
+    # them (published.read_release), so it reuses that attack: identical systems, array by array
+    # (protect.reuse_audit). Before, the `_earlier` rows came last and the disbursement table was attacked again.
+    assert all(audit["tables"][name]["reused"] for name in CELL_TABLES)
     audit = _manifest_audit(chain, "next-year")
     for name in CELL_TABLES:
         assert {audit["tables"][f"{name} {y}"]["carried_from"] for y in (2023, 2024, 2025)} == {december["release_id"]}
