@@ -134,11 +134,11 @@ def check_differences(table: CellTable, suppressed: np.ndarray, threshold: int,
         else:
             unknown = table.unknown(suppressed)
             hidden = unknown[later, measure] | unknown[earlier, measure]
-            lower = np.where(hidden, np.nan, table.values[later, measure] - table.values[earlier, measure])
+            # NaN where a value does not apply (no variable): no difference, solved or not.
+            difference = table.values[later, measure] - table.values[earlier, measure]
+            lower = np.where(hidden, np.nan, difference)
             upper = lower.copy()
-            # Only those the LP would solve: a value that does not apply (NaN: no variable) has no difference.
-            applies = ~np.isnan(table.values[later, measure]) & ~np.isnan(table.values[earlier, measure])
-            unsolved = int((hidden & applies).sum())
+            unsolved = int((hidden & ~np.isnan(difference)).sum())
         applies = ~np.isnan(lower)
         lower[~applies], upper[~applies] = 0.0, 0.0
     return DifferenceCheck(later, earlier, measure, lower, upper, _passes(lower, upper, threshold), solves,
