@@ -56,6 +56,7 @@ from bench_aggregate import bare_group_by_cpu, raw_database
 
 from anonymize.loss import share
 from anonymize.publish import Published, publish
+from data.vocabulary import FIELDS
 from settings import get_settings
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
@@ -143,10 +144,9 @@ def take_out_late(raw: Path, folder: Path, months: list[str], late_share: float,
                     "AND greatest(scheduled_date, coalesce(paid_date, scheduled_date)) <= CAST(? AS DATE)")
             con.execute(f"CREATE OR REPLACE TEMP TABLE late AS {rows}",
                         [month, seed, int(late_share * 1_000_000), late_as_of(month)])
-            late = con.execute("""
-                SELECT nik, name, kk_number, desa_code, program, period, tahap, amount, channel, status,
-                       scheduled_date, paid_date
-                FROM disbursements WHERE rowid IN (SELECT row_id FROM late) ORDER BY desa_code, nik""").df()
+            # The ingest format's columns (data.vocabulary.FIELDS), a constant: no input in this SQL.
+            late = con.execute(f"SELECT {', '.join(FIELDS)} FROM disbursements "  # noqa: S608
+                               "WHERE rowid IN (SELECT row_id FROM late) ORDER BY desa_code, nik").df()
             con.execute("DELETE FROM disbursements WHERE rowid IN (SELECT row_id FROM late)")
             files[month] = folder / f"late-{month}.csv"
             late.to_csv(files[month], index=False)

@@ -18,6 +18,7 @@ from builds import built_once
 
 from anonymize import aggregate, build, revisions
 from anonymize.published import load_history
+from data.vocabulary import FIELDS
 from settings import STATUS_PAID, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,10 +67,9 @@ def _hold_back_late_rows(raw: Path, csv: Path) -> int:
             UNION ALL
             SELECT d.rowid FROM disbursements d JOIN few USING (desa_code, kk_number)
             WHERE d.program = 'PKH' AND d.period = '2025-04'""", [FEW_IN, *LATE_KECAMATAN])
-        late = con.execute("""
-            SELECT nik, name, kk_number, desa_code, program, period, tahap, amount, channel, status,
-                   scheduled_date, paid_date
-            FROM disbursements WHERE rowid IN (SELECT row_id FROM late) ORDER BY desa_code, nik""").df()
+        # The ingest format's columns (data.vocabulary.FIELDS), a constant: no input in this SQL.
+        late = con.execute(f"SELECT {', '.join(FIELDS)} FROM disbursements "
+                           "WHERE rowid IN (SELECT row_id FROM late) ORDER BY desa_code, nik").df()
         con.execute("DELETE FROM disbursements WHERE rowid IN (SELECT row_id FROM late)")
     finally:
         con.close()
@@ -411,10 +411,9 @@ def take_out_late(raw: Path, folder: Path, late_sets: dict[str, str]) -> None:
     try:
         for name, rows in late_sets.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE late AS {rows}")  # fixed queries of this module
-            late = con.execute("""
-                SELECT nik, name, kk_number, desa_code, program, period, tahap, amount, channel, status,
-                       scheduled_date, paid_date
-                FROM disbursements WHERE rowid IN (SELECT * FROM late) ORDER BY desa_code, nik""").df()
+            # The ingest format's columns (data.vocabulary.FIELDS), a constant: no input in this SQL.
+            late = con.execute(f"SELECT {', '.join(FIELDS)} FROM disbursements "
+                               "WHERE rowid IN (SELECT * FROM late) ORDER BY desa_code, nik").df()
             con.execute("DELETE FROM disbursements WHERE rowid IN (SELECT * FROM late)")
             late.to_csv(folder / name, index=False)
     finally:
